@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs everything the playground needs that a fresh Debian machine with the Rust
+# toolchain, Node and npm lacks. Idempotent: each step is skipped when the pinned version
+# is already present. Versions are pinned here and nowhere else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pin in Cargo.toml
+TRUNK_VERSION=0.21.14          # 0.22 needs a newer rustc
+KAFKA_PYTHON_VERSION=3.0.12
+
+say() { printf '[setup] %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+rustup set auto-self-update disable >/dev/null 2>&1 || true
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
+  say "installing trunk $TRUNK_VERSION"
+  cargo install trunk --version "$TRUNK_VERSION" --locked --force
+fi
+
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  say "installing Debian's chromium and chromium-driver"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi
+
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/binaryen ] \
+   || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages (playwright-core, binaryen)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+if ! .venv/bin/python -c "import kafka, sys; sys.exit(kafka.__version__ != '$KAFKA_PYTHON_VERSION')" 2>/dev/null; then
+  say "creating .venv with kafka-python $KAFKA_PYTHON_VERSION"
+  python3 -m venv .venv
+  .venv/bin/pip install -q "kafka-python==$KAFKA_PYTHON_VERSION"
+fi
+say "ready"

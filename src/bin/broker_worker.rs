@@ -1,0 +1,2 @@
+//! wasm-only binary; natively an empty main.
+fn main() {}

@@ -1,0 +1,2 @@
+//! The `kafka-playground` command-line tool.
+fn main() {}

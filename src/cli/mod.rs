@@ -1,0 +1,1 @@
+//! The native `kafka-playground` command-line tool.

@@ -1,0 +1,251 @@
+//! Errors the engine returns, each carrying Kafka's protocol error code (numbered as in
+//! Kafka's `Errors.java`) and a structured [`ErrorKind`] so the page can say the same thing
+//! in English or Russian. `Display` gives Kafka's own English wording where Kafka has one.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Kafka protocol error codes, with the numbers Kafka sends on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ErrorCode {
+    OffsetOutOfRange = 1,
+    CorruptMessage = 2,
+    UnknownTopicOrPartition = 3,
+    MessageTooLarge = 10,
+    InvalidTopicException = 17,
+    RecordListTooLarge = 18,
+    NotEnoughReplicas = 19,
+    NotEnoughReplicasAfterAppend = 20,
+    InvalidTimestamp = 32,
+    TopicAlreadyExists = 36,
+    InvalidPartitions = 37,
+    InvalidReplicationFactor = 38,
+    InvalidConfig = 40,
+    KafkaStorageError = 56,
+    UnsupportedCompressionType = 76,
+    InvalidRecord = 87,
+}
+
+impl ErrorCode {
+    /// The numeric code Kafka puts on the wire.
+    pub fn code(self) -> i16 {
+        self as i16
+    }
+
+    /// Kafka's upper-case name, e.g. `UNKNOWN_TOPIC_OR_PARTITION`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
+            ErrorCode::CorruptMessage => "CORRUPT_MESSAGE",
+            ErrorCode::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
+            ErrorCode::MessageTooLarge => "MESSAGE_TOO_LARGE",
+            ErrorCode::InvalidTopicException => "INVALID_TOPIC_EXCEPTION",
+            ErrorCode::RecordListTooLarge => "RECORD_LIST_TOO_LARGE",
+            ErrorCode::NotEnoughReplicas => "NOT_ENOUGH_REPLICAS",
+            ErrorCode::NotEnoughReplicasAfterAppend => "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+            ErrorCode::InvalidTimestamp => "INVALID_TIMESTAMP",
+            ErrorCode::TopicAlreadyExists => "TOPIC_ALREADY_EXISTS",
+            ErrorCode::InvalidPartitions => "INVALID_PARTITIONS",
+            ErrorCode::InvalidReplicationFactor => "INVALID_REPLICATION_FACTOR",
+            ErrorCode::InvalidConfig => "INVALID_CONFIG",
+            ErrorCode::KafkaStorageError => "KAFKA_STORAGE_ERROR",
+            ErrorCode::UnsupportedCompressionType => "UNSUPPORTED_COMPRESSION_TYPE",
+            ErrorCode::InvalidRecord => "INVALID_RECORD",
+        }
+    }
+}
+
+/// What exactly is wrong with bytes that claim to be record batches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Corruption {
+    /// Fewer bytes than the batch header or the declared batch length needs.
+    Truncated { needed: u64, available: u64 },
+    /// `magic` is not 2.
+    UnsupportedMagic { magic: i8 },
+    /// `batchLength` is below the 49-byte minimum or otherwise impossible.
+    InvalidBatchLength { batch_length: i32 },
+    /// The stored CRC-32C does not match the bytes.
+    CrcMismatch { stored: u32, computed: u32 },
+    /// A record inside the batch is malformed (bad varint, length, count).
+    InvalidRecord { detail: String },
+    /// The compressed block does not decompress.
+    Decompression { detail: String },
+}
+
+impl fmt::Display for Corruption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Corruption::Truncated { needed, available } => {
+                write!(f, "truncated: needs {needed} bytes, only {available} available")
+            }
+            Corruption::UnsupportedMagic { magic } => {
+                write!(f, "unsupported magic byte {magic} (only RecordBatch v2, magic 2)")
+            }
+            Corruption::InvalidBatchLength { batch_length } => {
+                write!(f, "invalid batchLength {batch_length} (minimum is 49)")
+            }
+            Corruption::CrcMismatch { stored, computed } => write!(
+                f,
+                "record is corrupt (stored crc = {stored}, computed crc = {computed})"
+            ),
+            Corruption::InvalidRecord { detail } => write!(f, "invalid record: {detail}"),
+            Corruption::Decompression { detail } => write!(f, "cannot decompress: {detail}"),
+        }
+    }
+}
+
+/// Why a config value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConfigProblem {
+    /// The name is not a topic config Kafka knows (or the playground supports).
+    Unknown,
+    /// Not a whole number.
+    NotANumber,
+    /// Below the smallest value Kafka accepts.
+    BelowMinimum { min: i64 },
+    /// Above the largest value Kafka accepts.
+    AboveMaximum { max: i64 },
+    /// Not one of the listed values.
+    NotOneOf { allowed: Vec<String> },
+}
+
+/// The structured reason behind a [`KafkaError`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorKind {
+    TopicNameEmpty,
+    TopicNameDots { name: String },
+    TopicNameTooLong { name: String, length: u32 },
+    TopicNameIllegalChars { name: String },
+    TopicAlreadyExists { topic: String },
+    UnknownTopic { topic: String },
+    UnknownPartition { topic: String, partition: i64 },
+    PartitionsNotPositive { partitions: i64 },
+    InvalidConfig { name: String, value: String, problem: ConfigProblem },
+    /// A batch larger than `max.message.bytes`.
+    RecordTooLarge { size_bytes: u64, max_message_bytes: u64 },
+    Corrupt { corruption: Corruption },
+    OffsetOutOfRange { offset: i64, log_start_offset: i64, log_end_offset: i64 },
+    UnsupportedCompression { codec: i16 },
+    Storage { detail: String },
+}
+
+/// An engine error: Kafka's code plus what exactly went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KafkaError {
+    pub code: ErrorCode,
+    pub kind: ErrorKind,
+}
+
+pub type Result<T> = std::result::Result<T, KafkaError>;
+
+impl KafkaError {
+    /// Builds the error, choosing Kafka's code for the kind.
+    pub fn new(kind: ErrorKind) -> Self {
+        let code = match &kind {
+            ErrorKind::TopicNameEmpty
+            | ErrorKind::TopicNameDots { .. }
+            | ErrorKind::TopicNameTooLong { .. }
+            | ErrorKind::TopicNameIllegalChars { .. } => ErrorCode::InvalidTopicException,
+            ErrorKind::TopicAlreadyExists { .. } => ErrorCode::TopicAlreadyExists,
+            ErrorKind::UnknownTopic { .. } | ErrorKind::UnknownPartition { .. } => {
+                ErrorCode::UnknownTopicOrPartition
+            }
+            ErrorKind::PartitionsNotPositive { .. } => ErrorCode::InvalidPartitions,
+            ErrorKind::InvalidConfig { .. } => ErrorCode::InvalidConfig,
+            ErrorKind::RecordTooLarge { .. } => ErrorCode::MessageTooLarge,
+            ErrorKind::Corrupt { .. } => ErrorCode::CorruptMessage,
+            ErrorKind::OffsetOutOfRange { .. } => ErrorCode::OffsetOutOfRange,
+            ErrorKind::UnsupportedCompression { .. } => ErrorCode::UnsupportedCompressionType,
+            ErrorKind::Storage { .. } => ErrorCode::KafkaStorageError,
+        };
+        KafkaError { code, kind }
+    }
+
+    pub fn corrupt(corruption: Corruption) -> Self {
+        KafkaError::new(ErrorKind::Corrupt { corruption })
+    }
+
+    pub fn invalid_config(name: &str, value: &str, problem: ConfigProblem) -> Self {
+        KafkaError::new(ErrorKind::InvalidConfig {
+            name: name.to_string(),
+            value: value.to_string(),
+            problem,
+        })
+    }
+}
+
+impl fmt::Display for KafkaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.code.name())?;
+        match &self.kind {
+            ErrorKind::TopicNameEmpty => write!(f, "Topic name is illegal, it can't be empty"),
+            ErrorKind::TopicNameDots { .. } => write!(f, "Topic name cannot be \".\" or \"..\""),
+            ErrorKind::TopicNameTooLong { name, .. } => write!(
+                f,
+                "Topic name is illegal, it can't be longer than 249 characters, topic name: {name}"
+            ),
+            ErrorKind::TopicNameIllegalChars { name } => write!(
+                f,
+                "Topic name \"{name}\" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'"
+            ),
+            ErrorKind::TopicAlreadyExists { topic } => write!(f, "Topic '{topic}' already exists."),
+            ErrorKind::UnknownTopic { topic } => {
+                write!(f, "This server does not host this topic-partition: topic '{topic}'")
+            }
+            ErrorKind::UnknownPartition { topic, partition } => write!(
+                f,
+                "This server does not host this topic-partition: {topic}-{partition}"
+            ),
+            ErrorKind::PartitionsNotPositive { partitions } => {
+                write!(f, "Number of partitions must be larger than 0 (got {partitions}).")
+            }
+            ErrorKind::InvalidConfig { name, value, problem } => {
+                write!(f, "Invalid value {value} for configuration {name}: ")?;
+                match problem {
+                    ConfigProblem::Unknown => write!(f, "unknown topic config"),
+                    ConfigProblem::NotANumber => write!(f, "not a number"),
+                    ConfigProblem::BelowMinimum { min } => write!(f, "Value must be at least {min}"),
+                    ConfigProblem::AboveMaximum { max } => write!(f, "Value must be no more than {max}"),
+                    ConfigProblem::NotOneOf { allowed } => {
+                        write!(f, "String must be one of: {}", allowed.join(", "))
+                    }
+                }
+            }
+            ErrorKind::RecordTooLarge { size_bytes, max_message_bytes } => write!(
+                f,
+                "Message batch size is {size_bytes} bytes which exceeds the maximum configured size of {max_message_bytes} (max.message.bytes)."
+            ),
+            ErrorKind::Corrupt { corruption } => write!(f, "{corruption}"),
+            ErrorKind::OffsetOutOfRange { offset, log_start_offset, log_end_offset } => write!(
+                f,
+                "Received request for offset {offset}, but we only have log segments in the range {log_start_offset} to {log_end_offset}."
+            ),
+            ErrorKind::UnsupportedCompression { codec } => {
+                write!(f, "Unsupported compression codec {codec}")
+            }
+            ErrorKind::Storage { detail } => write!(f, "storage error: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for KafkaError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_match_kafka_numbers() {
+        assert_eq!(ErrorCode::UnknownTopicOrPartition.code(), 3);
+        assert_eq!(ErrorCode::InvalidPartitions.code(), 37);
+        assert_eq!(ErrorCode::NotEnoughReplicas.code(), 19);
+        assert_eq!(ErrorCode::InvalidRecord.code(), 87);
+    }
+
+    #[test]
+    fn kind_picks_code() {
+        let e = KafkaError::new(ErrorKind::PartitionsNotPositive { partitions: 0 });
+        assert_eq!(e.code, ErrorCode::InvalidPartitions);
+        assert!(e.to_string().contains("larger than 0"));
+    }
+}

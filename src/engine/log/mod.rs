@@ -1,0 +1,1 @@
+//! Partition logs: segments, indexes, roll, retention, fetch and recovery.

@@ -1,0 +1,1 @@
+//! Partitioners: key -> partition, bit-exact with Kafka's Java client and librdkafka.

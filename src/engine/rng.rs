@@ -1,0 +1,1 @@
+//! Deterministic pseudo-random numbers from one seed (the engine never draws its own).

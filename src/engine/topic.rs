@@ -1,0 +1,1 @@
+//! Topic names and topic configs, validated by Kafka's rules.

@@ -1,0 +1,19 @@
+//! kafka-playground: Apache Kafka, alive in a browser tab.
+//!
+//! * [`engine`] knows Kafka and nothing else: no I/O, no clock, no RNG of its own, no
+//!   browser API. Time and randomness are arguments.
+//! * [`storage`] keeps partition logs: the [`storage::LogStore`] trait, an in-memory
+//!   backend, and (wasm only) the IndexedDB backend.
+//! * `web` and `ui` (wasm only) are the browser driver and the Yew page.
+//! * `cli` (native only) is the `kafka-playground` command-line tool.
+
+pub mod engine;
+pub mod storage;
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod cli;
+
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,0 +1,1 @@
+//! The IndexedDB [`super::LogStore`] backend.

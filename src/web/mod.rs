@@ -1,0 +1,1 @@
+//! The browser driver: the broker worker, its host and the bridge to the page.
