@@ -1,1 +1,17 @@
-//! RecordBatch v2 (magic 2): varints, records, headers, CRC-32C, compression.
+//! RecordBatch v2 (magic 2), byte for byte as Kafka writes it: varints, records and
+//! headers, the 61-byte batch header, CRC-32C, and the compression codecs.
+
+pub mod batch;
+pub mod builder;
+pub mod compression;
+pub mod crc;
+pub mod decode;
+pub mod record;
+pub mod varint;
+
+pub use batch::{
+    read_header, split_batches, verify_crc, BatchHeader, BatchView, Compression, TimestampType,
+};
+pub use builder::{BatchBuilder, BatchOptions};
+pub use decode::{decode_batch, validate_batch, DecodedBatch, ValidatedBatch};
+pub use record::{Header, Record};

@@ -1,0 +1,136 @@
+//! Building a RecordBatch v2 as a producer does (`MemoryRecordsBuilder`): records are
+//! encoded straight into the output buffer behind a reserved 61-byte header; `build`
+//! fills the header (base timestamp = first record's, max timestamp, last offset delta),
+//! compresses the records section if asked, and signs the batch with CRC-32C.
+
+use super::batch::{
+    attributes_of, write_crc, Compression, TimestampType, ATTRIBUTES_OFFSET,
+    BASE_OFFSET_OFFSET, BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_LENGTH_OFFSET,
+    LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET, MAGIC_V2, MAX_TIMESTAMP_OFFSET,
+    NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, NO_TIMESTAMP,
+    PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET,
+    RECORDS_COUNT_OFFSET, RECORD_BATCH_OVERHEAD,
+};
+use super::compression::compress;
+use super::record::{write_record, Header};
+use crate::engine::error::Result;
+use serde::{Deserialize, Serialize};
+
+/// The batch-level fields a producer chooses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchOptions {
+    pub base_offset: i64,
+    pub partition_leader_epoch: i32,
+    pub compression: Compression,
+    pub timestamp_type: TimestampType,
+    pub is_transactional: bool,
+    pub is_control_batch: bool,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub base_sequence: i32,
+}
+
+impl Default for BatchOptions {
+    /// What the Java producer writes without idempotence or transactions.
+    fn default() -> Self {
+        BatchOptions {
+            base_offset: 0,
+            partition_leader_epoch: NO_PARTITION_LEADER_EPOCH,
+            compression: Compression::None,
+            timestamp_type: TimestampType::CreateTime,
+            is_transactional: false,
+            is_control_batch: false,
+            producer_id: NO_PRODUCER_ID,
+            producer_epoch: NO_PRODUCER_EPOCH,
+            base_sequence: NO_SEQUENCE,
+        }
+    }
+}
+
+/// Accumulates records and produces one batch.
+#[derive(Debug, Clone)]
+pub struct BatchBuilder {
+    options: BatchOptions,
+    buf: Vec<u8>,
+    base_timestamp_ms: i64,
+    max_timestamp_ms: i64,
+    records_count: i32,
+}
+
+impl BatchBuilder {
+    pub fn new(options: BatchOptions) -> Self {
+        Self::with_capacity(options, 1024)
+    }
+
+    pub fn with_capacity(options: BatchOptions, capacity_bytes: u32) -> Self {
+        let mut buf = Vec::with_capacity(RECORD_BATCH_OVERHEAD + capacity_bytes as usize);
+        buf.resize(RECORD_BATCH_OVERHEAD, 0);
+        BatchBuilder {
+            options,
+            buf,
+            base_timestamp_ms: NO_TIMESTAMP,
+            max_timestamp_ms: NO_TIMESTAMP,
+            records_count: 0,
+        }
+    }
+
+    /// Appends the next record (offset delta = records so far).
+    pub fn append(
+        &mut self,
+        timestamp_ms: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+    ) {
+        if self.records_count == 0 {
+            self.base_timestamp_ms = timestamp_ms;
+        }
+        if timestamp_ms > self.max_timestamp_ms {
+            self.max_timestamp_ms = timestamp_ms;
+        }
+        let delta = timestamp_ms - self.base_timestamp_ms;
+        write_record(&mut self.buf, self.records_count, delta, key, value, headers);
+        self.records_count += 1;
+    }
+
+    pub fn records_count(&self) -> i32 {
+        self.records_count
+    }
+
+    /// Size so far, uncompressed, header included.
+    pub fn estimated_size_bytes(&self) -> u32 {
+        self.buf.len() as u32
+    }
+
+    /// Finishes the batch: header, optional compression, CRC.
+    pub fn build(mut self) -> Result<Vec<u8>> {
+        let o = self.options;
+        if o.compression != Compression::None {
+            let packed = compress(o.compression, &self.buf[RECORD_BATCH_OVERHEAD..])?;
+            self.buf.truncate(RECORD_BATCH_OVERHEAD);
+            self.buf.extend_from_slice(&packed);
+        }
+        let b = &mut self.buf;
+        let batch_length = (b.len() - LOG_OVERHEAD) as i32;
+        let attributes =
+            attributes_of(o.compression, o.timestamp_type, o.is_transactional, o.is_control_batch);
+        put(b, BASE_OFFSET_OFFSET, &o.base_offset.to_be_bytes());
+        put(b, BATCH_LENGTH_OFFSET, &batch_length.to_be_bytes());
+        put(b, PARTITION_LEADER_EPOCH_OFFSET, &o.partition_leader_epoch.to_be_bytes());
+        b[MAGIC_OFFSET] = MAGIC_V2 as u8;
+        put(b, ATTRIBUTES_OFFSET, &attributes.to_be_bytes());
+        put(b, LAST_OFFSET_DELTA_OFFSET, &(self.records_count - 1).max(0).to_be_bytes());
+        put(b, BASE_TIMESTAMP_OFFSET, &self.base_timestamp_ms.to_be_bytes());
+        put(b, MAX_TIMESTAMP_OFFSET, &self.max_timestamp_ms.to_be_bytes());
+        put(b, PRODUCER_ID_OFFSET, &o.producer_id.to_be_bytes());
+        put(b, PRODUCER_EPOCH_OFFSET, &o.producer_epoch.to_be_bytes());
+        put(b, BASE_SEQUENCE_OFFSET, &o.base_sequence.to_be_bytes());
+        put(b, RECORDS_COUNT_OFFSET, &self.records_count.to_be_bytes());
+        write_crc(b);
+        Ok(self.buf)
+    }
+}
+
+fn put(buf: &mut [u8], at: usize, bytes: &[u8]) {
+    buf[at..at + bytes.len()].copy_from_slice(bytes);
+}

@@ -1,0 +1,135 @@
+//! Reading whole batches: full decoding to records (consumers, the page, `dump-log`) and
+//! the broker's validation walk (`LogValidator`): CRC, record count, contiguous offset
+//! deltas, exact lengths, without copying uncompressed records.
+
+use super::batch::{read_header, verify_crc, BatchHeader, Compression, RECORD_BATCH_OVERHEAD};
+use super::compression::decompress;
+use super::record::{read_record, Record, RecordRef};
+use crate::engine::error::{Corruption, KafkaError, Result};
+use serde::{Deserialize, Serialize};
+
+/// A batch with its records decoded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecodedBatch {
+    pub header: BatchHeader,
+    pub records: Vec<Record>,
+}
+
+fn invalid(detail: String) -> KafkaError {
+    KafkaError::corrupt(Corruption::InvalidRecord { detail })
+}
+
+/// Runs `each` over the records of one whole batch (CRC already checked by the caller),
+/// decompressing first if needed, and checks count and leftovers as Kafka does.
+fn walk_records<F>(batch: &[u8], header: &BatchHeader, mut each: F) -> Result<()>
+where
+    F: FnMut(RecordRef<'_>) -> Result<()>,
+{
+    let section = &batch[RECORD_BATCH_OVERHEAD..];
+    let codec = header.compression()?;
+    let owned;
+    let records: &[u8] = if codec == Compression::None {
+        section
+    } else {
+        owned = decompress(codec, section)?;
+        &owned
+    };
+    if header.records_count < 0 {
+        return Err(invalid(format!("negative recordsCount {}", header.records_count)));
+    }
+    let mut pos = 0usize;
+    for i in 0..header.records_count {
+        if pos >= records.len() {
+            return Err(invalid(format!(
+                "batch declares {} records but ends after {i}",
+                header.records_count
+            )));
+        }
+        each(read_record(records, &mut pos)?)?;
+    }
+    if pos != records.len() {
+        return Err(invalid(format!(
+            "{} bytes left over after {} records",
+            records.len() - pos,
+            header.records_count
+        )));
+    }
+    Ok(())
+}
+
+/// Decodes one whole batch (exactly one, `batch.len()` = its size), checking the CRC.
+pub fn decode_batch(batch: &[u8]) -> Result<DecodedBatch> {
+    let header = read_header(batch)?;
+    if batch.len() != header.size_in_bytes() as usize {
+        return Err(KafkaError::corrupt(Corruption::Truncated {
+            needed: u64::from(header.size_in_bytes()),
+            available: batch.len() as u64,
+        }));
+    }
+    verify_crc(batch)?;
+    let mut records = Vec::with_capacity(header.records_count.clamp(0, 10_000) as usize);
+    let log_append = header.timestamp_type() == super::batch::TimestampType::LogAppendTime;
+    walk_records(batch, &header, |r| {
+        let timestamp_ms = if log_append {
+            header.max_timestamp
+        } else {
+            header.base_timestamp + r.timestamp_delta_ms
+        };
+        records.push(Record {
+            offset: header.base_offset + i64::from(r.offset_delta),
+            timestamp_ms,
+            offset_delta: r.offset_delta,
+            timestamp_delta_ms: r.timestamp_delta_ms,
+            attributes: r.attributes,
+            key: r.key.map(<[u8]>::to_vec),
+            value: r.value.map(<[u8]>::to_vec),
+            headers: r.headers()?,
+        });
+        Ok(())
+    })?;
+    Ok(DecodedBatch { header, records })
+}
+
+/// What the broker learns while validating a produced batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ValidatedBatch {
+    pub header: BatchHeader,
+    /// Largest record timestamp (the batch's `maxTimestamp` must agree under CreateTime).
+    pub max_record_timestamp_ms: i64,
+}
+
+/// The broker's check of one produced batch (`LogValidator` for magic 2): CRC, record
+/// count, offset deltas `0..n` in order, `lastOffsetDelta = n - 1`, exact lengths.
+pub fn validate_batch(batch: &[u8]) -> Result<ValidatedBatch> {
+    let header = read_header(batch)?;
+    if batch.len() != header.size_in_bytes() as usize {
+        return Err(KafkaError::corrupt(Corruption::Truncated {
+            needed: u64::from(header.size_in_bytes()),
+            available: batch.len() as u64,
+        }));
+    }
+    verify_crc(batch)?;
+    if header.records_count == 0 {
+        return Err(invalid("a produced batch must hold at least one record".to_string()));
+    }
+    let mut expected_delta = 0i32;
+    let mut max_ts = super::batch::NO_TIMESTAMP;
+    walk_records(batch, &header, |r| {
+        if r.offset_delta != expected_delta {
+            return Err(invalid(format!(
+                "inner record offset delta {} where {expected_delta} was expected",
+                r.offset_delta
+            )));
+        }
+        expected_delta += 1;
+        max_ts = max_ts.max(header.base_timestamp + r.timestamp_delta_ms);
+        Ok(())
+    })?;
+    if header.last_offset_delta != header.records_count - 1 {
+        return Err(invalid(format!(
+            "lastOffsetDelta {} does not match {} records",
+            header.last_offset_delta, header.records_count
+        )));
+    }
+    Ok(ValidatedBatch { header, max_record_timestamp_ms: max_ts })
+}

@@ -1,0 +1,186 @@
+//! One record inside a v2 batch (`DefaultRecord`): its fields, its exact encoding
+//! (length varint, attributes, timestamp delta, offset delta, key, value, headers) and
+//! its decoding, which refuses every malformed length the way Kafka's parser does.
+
+use super::varint::{
+    read_varint, read_varlong, varint_size, varlong_size, write_varint, write_varlong,
+};
+use crate::engine::error::{Corruption, KafkaError, Result};
+use serde::{Deserialize, Serialize};
+
+/// A record header: a UTF-8 key (never null) and a nullable value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    pub key: String,
+    pub value: Option<Vec<u8>>,
+}
+
+/// A record as stored, with its absolute offset and timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub offset: i64,
+    pub timestamp_ms: i64,
+    pub offset_delta: i32,
+    pub timestamp_delta_ms: i64,
+    pub attributes: i8,
+    pub key: Option<Vec<u8>>,
+    pub value: Option<Vec<u8>>,
+    pub headers: Vec<Header>,
+}
+
+fn nullable_len(bytes: Option<&[u8]>) -> i32 {
+    bytes.map_or(-1, |b| b.len() as i32)
+}
+
+fn nullable_size(bytes: Option<&[u8]>) -> u32 {
+    match bytes {
+        None => 1,
+        Some(b) => varint_size(b.len() as i32) + b.len() as u32,
+    }
+}
+
+/// Bytes of a record body (everything after its length varint).
+pub fn body_size(
+    offset_delta: i32,
+    timestamp_delta_ms: i64,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    headers: &[Header],
+) -> u32 {
+    let mut size = 1 + varlong_size(timestamp_delta_ms) + varint_size(offset_delta);
+    size += nullable_size(key) + nullable_size(value);
+    size += varint_size(headers.len() as i32);
+    for h in headers {
+        size += nullable_size(Some(h.key.as_bytes())) + nullable_size(h.value.as_deref());
+    }
+    size
+}
+
+fn write_nullable(buf: &mut Vec<u8>, bytes: Option<&[u8]>) {
+    write_varint(buf, nullable_len(bytes));
+    if let Some(b) = bytes {
+        buf.extend_from_slice(b);
+    }
+}
+
+/// Appends one encoded record (length varint first) to `buf`; returns the bytes written.
+pub fn write_record(
+    buf: &mut Vec<u8>,
+    offset_delta: i32,
+    timestamp_delta_ms: i64,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    headers: &[Header],
+) -> u32 {
+    let body = body_size(offset_delta, timestamp_delta_ms, key, value, headers);
+    let before = buf.len();
+    buf.reserve(body as usize + 5);
+    write_varint(buf, body as i32);
+    buf.push(0); // attributes: unused
+    write_varlong(buf, timestamp_delta_ms);
+    write_varint(buf, offset_delta);
+    write_nullable(buf, key);
+    write_nullable(buf, value);
+    write_varint(buf, headers.len() as i32);
+    for h in headers {
+        write_nullable(buf, Some(h.key.as_bytes()));
+        write_nullable(buf, h.value.as_deref());
+    }
+    (buf.len() - before) as u32
+}
+
+fn invalid(detail: String) -> KafkaError {
+    KafkaError::corrupt(Corruption::InvalidRecord { detail })
+}
+
+fn read_nullable<'a>(bytes: &'a [u8], pos: &mut usize, what: &str) -> Result<Option<&'a [u8]>> {
+    let len = read_varint(bytes, pos)?;
+    if len < 0 {
+        if len != -1 {
+            return Err(invalid(format!("{what} length {len} is negative")));
+        }
+        return Ok(None);
+    }
+    let end = *pos + len as usize;
+    if end > bytes.len() {
+        return Err(invalid(format!("{what} length {len} runs past the end of the record")));
+    }
+    let out = &bytes[*pos..end];
+    *pos = end;
+    Ok(Some(out))
+}
+
+/// A record's fields borrowed from the batch bytes.
+pub struct RecordRef<'a> {
+    pub attributes: i8,
+    pub timestamp_delta_ms: i64,
+    pub offset_delta: i32,
+    pub key: Option<&'a [u8]>,
+    pub value: Option<&'a [u8]>,
+    pub header_count: i32,
+    headers_bytes: &'a [u8],
+}
+
+impl RecordRef<'_> {
+    /// Decodes the headers (UTF-8 keys are checked).
+    pub fn headers(&self) -> Result<Vec<Header>> {
+        let mut pos = 0;
+        let mut out = Vec::with_capacity(self.header_count.max(0) as usize);
+        for _ in 0..self.header_count {
+            let key = read_nullable(self.headers_bytes, &mut pos, "header key")?
+                .ok_or_else(|| invalid("null header key".to_string()))?;
+            let key = std::str::from_utf8(key)
+                .map_err(|_| invalid("header key is not UTF-8".to_string()))?
+                .to_string();
+            let value = read_nullable(self.headers_bytes, &mut pos, "header value")?.map(<[u8]>::to_vec);
+            out.push(Header { key, value });
+        }
+        Ok(out)
+    }
+}
+
+/// Reads one record at `*pos` (starting at its length varint), advancing past it. Checks
+/// that the fields fill exactly the declared length.
+pub fn read_record<'a>(bytes: &'a [u8], pos: &mut usize) -> Result<RecordRef<'a>> {
+    let length = read_varint(bytes, pos)?;
+    if length < 0 {
+        return Err(invalid(format!("record length {length} is negative")));
+    }
+    let end = *pos + length as usize;
+    if end > bytes.len() {
+        return Err(invalid(format!(
+            "record length {length} runs past the end of the batch"
+        )));
+    }
+    let body = &bytes[..end];
+    let attributes = *body.get(*pos).ok_or_else(|| invalid("empty record".to_string()))? as i8;
+    *pos += 1;
+    let timestamp_delta_ms = read_varlong(body, pos)?;
+    let offset_delta = read_varint(body, pos)?;
+    let key = read_nullable(body, pos, "key")?;
+    let value = read_nullable(body, pos, "value")?;
+    let header_count = read_varint(body, pos)?;
+    if header_count < 0 {
+        return Err(invalid(format!("header count {header_count} is negative")));
+    }
+    let headers_start = *pos;
+    for _ in 0..header_count {
+        read_nullable(body, pos, "header key")?;
+        read_nullable(body, pos, "header value")?;
+    }
+    if *pos != end {
+        return Err(invalid(format!(
+            "record length {length} does not match its fields ({} bytes)",
+            *pos + length as usize - end
+        )));
+    }
+    Ok(RecordRef {
+        attributes,
+        timestamp_delta_ms,
+        offset_delta,
+        key,
+        value,
+        header_count,
+        headers_bytes: &bytes[headers_start..end],
+    })
+}

@@ -1,0 +1,143 @@
+//! Kafka's variable-length integers (`ByteUtils`): zigzag varint (int32) and varlong
+//! (int64) as used inside records, and the unsigned varint of flexible protocol versions.
+//! Decoding refuses encodings longer than Kafka accepts (5 bytes for 32 bits, 10 for 64).
+
+use crate::engine::error::{Corruption, KafkaError, Result};
+
+fn too_long(what: &str) -> KafkaError {
+    KafkaError::corrupt(Corruption::InvalidRecord { detail: format!("{what} is too long") })
+}
+
+fn ran_out(at: usize) -> KafkaError {
+    KafkaError::corrupt(Corruption::InvalidRecord {
+        detail: format!("varint runs past the end of the data at byte {at}"),
+    })
+}
+
+/// Appends `value` as an unsigned base-128 varint.
+#[inline]
+pub fn write_unsigned_varint(buf: &mut Vec<u8>, value: u32) {
+    let mut v = value;
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+#[inline]
+fn write_unsigned_varlong(buf: &mut Vec<u8>, value: u64) {
+    let mut v = value;
+    while v >= 0x80 {
+        buf.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    buf.push(v as u8);
+}
+
+/// Appends `value` zigzag-encoded (`ByteUtils.writeVarint`).
+#[inline]
+pub fn write_varint(buf: &mut Vec<u8>, value: i32) {
+    write_unsigned_varint(buf, ((value << 1) ^ (value >> 31)) as u32);
+}
+
+/// Appends `value` zigzag-encoded (`ByteUtils.writeVarlong`).
+#[inline]
+pub fn write_varlong(buf: &mut Vec<u8>, value: i64) {
+    write_unsigned_varlong(buf, ((value << 1) ^ (value >> 63)) as u64);
+}
+
+/// Bytes `write_unsigned_varint(value)` takes.
+#[inline]
+pub fn unsigned_varint_size(value: u32) -> u32 {
+    // 1 byte per started group of 7 bits, at least one.
+    let bits = 32 - (value | 1).leading_zeros();
+    bits.div_ceil(7)
+}
+
+/// Bytes `write_varint(value)` takes.
+#[inline]
+pub fn varint_size(value: i32) -> u32 {
+    unsigned_varint_size(((value << 1) ^ (value >> 31)) as u32)
+}
+
+/// Bytes `write_varlong(value)` takes.
+#[inline]
+pub fn varlong_size(value: i64) -> u32 {
+    let v = ((value << 1) ^ (value >> 63)) as u64;
+    let bits = 64 - (v | 1).leading_zeros();
+    bits.div_ceil(7)
+}
+
+/// Reads an unsigned varint at `*pos`, advancing it.
+#[inline]
+pub fn read_unsigned_varint(bytes: &[u8], pos: &mut usize) -> Result<u32> {
+    let mut value: u32 = 0;
+    for i in 0..5 {
+        let b = *bytes.get(*pos).ok_or_else(|| ran_out(*pos))?;
+        *pos += 1;
+        if i == 4 && b > 0x0f {
+            return Err(too_long("Varint"));
+        }
+        value |= u32::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    Err(too_long("Varint"))
+}
+
+/// Reads a zigzag varint at `*pos`, advancing it.
+#[inline]
+pub fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<i32> {
+    let raw = read_unsigned_varint(bytes, pos)?;
+    Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32))
+}
+
+/// Reads a zigzag varlong at `*pos`, advancing it.
+#[inline]
+pub fn read_varlong(bytes: &[u8], pos: &mut usize) -> Result<i64> {
+    let mut raw: u64 = 0;
+    for i in 0..10 {
+        let b = *bytes.get(*pos).ok_or_else(|| ran_out(*pos))?;
+        *pos += 1;
+        if i == 9 && b > 0x01 {
+            return Err(too_long("Varlong"));
+        }
+        raw |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64));
+        }
+    }
+    Err(too_long("Varlong"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_agree_with_encodings() {
+        for v in [0, 1, -1, 63, -64, 64, 8191, -8192, 8192, i32::MAX, i32::MIN] {
+            let mut buf = Vec::new();
+            write_varint(&mut buf, v);
+            assert_eq!(buf.len() as u32, varint_size(v), "value {v}");
+            let mut pos = 0;
+            assert_eq!(read_varint(&buf, &mut pos).unwrap(), v);
+            assert_eq!(pos, buf.len());
+        }
+        for v in [0i64, -1, 1 << 40, i64::MAX, i64::MIN] {
+            let mut buf = Vec::new();
+            write_varlong(&mut buf, v);
+            assert_eq!(buf.len() as u32, varlong_size(v));
+        }
+    }
+
+    #[test]
+    fn truncated_and_overlong_inputs_are_errors() {
+        let mut pos = 0;
+        assert!(read_varint(&[0x80], &mut pos).is_err());
+        let mut pos = 0;
+        assert!(read_varint(&[0xff, 0xff, 0xff, 0xff, 0xff, 0x01], &mut pos).is_err());
+    }
+}
