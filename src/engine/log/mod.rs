@@ -1,1 +1,16 @@
-//! Partition logs: segments, indexes, roll, retention, fetch and recovery.
+//! Partition logs as Kafka keeps them: segments with sparse offset and time indexes,
+//! roll by size and time, reads by offset, ListOffsets, retention by time and size, and
+//! recovery from stored bytes. Every change is also a [`crate::storage::StoreOp`].
+
+pub mod index;
+pub mod offsets;
+pub mod partition_log;
+pub mod recovery;
+pub mod retention;
+pub mod segment;
+
+pub use offsets::{OffsetSpec, TimestampAndOffset};
+pub use partition_log::{FetchData, LogAppendInfo, PartitionLog};
+pub use recovery::RecoveryReport;
+pub use retention::{DeletedSegment, RetentionReason};
+pub use segment::{filename_prefix_from_offset, LogSegment, SegmentFiles};

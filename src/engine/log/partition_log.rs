@@ -1,0 +1,251 @@
+//! One partition's log on one broker (`UnifiedLog` + `LocalLog`): an ordered run of
+//! segments, the log start offset and the log end offset. It validates and appends
+//! produced batches (assigning offsets, stamping the leader epoch), rolls segments,
+//! serves reads by offset, and records every byte it changes as a [`StoreOp`] for the
+//! driver to persist. Invariant: segments are contiguous and ordered by base offset,
+//! the last one is the active segment, and `log_start_offset ≤ log_end_offset`.
+
+use super::segment::{LogSegment, RollParams, SegmentFiles};
+use crate::engine::error::{ErrorKind, KafkaError, Result};
+use crate::engine::record::batch::{set_base_offset, set_log_append_time, set_partition_leader_epoch};
+use crate::engine::record::{split_batches, validate_batch, TimestampType};
+use crate::engine::topic::TopicConfig;
+use crate::storage::{SegmentId, StoreOp};
+use serde::{Deserialize, Serialize};
+
+/// What an append did (`LogAppendInfo`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogAppendInfo {
+    pub first_offset: i64,
+    pub last_offset: i64,
+    pub records_count: u64,
+    /// The broker's time if the topic uses LogAppendTime, else -1.
+    pub log_append_time_ms: i64,
+    pub max_timestamp_ms: i64,
+    /// Whether this append started a new segment first.
+    pub rolled: bool,
+}
+
+/// Bytes returned by a read, whole batches only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchData {
+    pub fetch_offset: i64,
+    pub records: Vec<u8>,
+    pub log_start_offset: i64,
+    pub log_end_offset: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionLog {
+    pub broker_id: u32,
+    pub topic: String,
+    pub partition: u32,
+    pub config: TopicConfig,
+    pub(crate) segments: Vec<LogSegment>,
+    pub(crate) log_start_offset: i64,
+    #[serde(skip)]
+    pub(crate) pending: Vec<StoreOp>,
+}
+
+impl PartitionLog {
+    /// A new, empty log with one active segment at offset 0.
+    pub fn new(broker_id: u32, topic: &str, partition: u32, config: TopicConfig, now_ms: i64) -> Self {
+        let first = LogSegment::new(0, config.index_interval_bytes, config.segment_index_bytes, now_ms);
+        PartitionLog {
+            broker_id,
+            topic: topic.to_string(),
+            partition,
+            config,
+            segments: vec![first],
+            log_start_offset: 0,
+            pending: Vec::new(),
+        }
+    }
+
+    pub fn log_start_offset(&self) -> i64 {
+        self.log_start_offset
+    }
+
+    /// The offset the next record will get (LEO).
+    pub fn log_end_offset(&self) -> i64 {
+        self.active_segment().map_or(self.log_start_offset, |s| s.next_offset)
+    }
+
+    pub fn segments(&self) -> &[LogSegment] {
+        &self.segments
+    }
+
+    pub fn size_bytes(&self) -> u64 {
+        self.segments.iter().map(|s| u64::from(s.size_bytes())).sum()
+    }
+
+    pub(crate) fn active_segment(&self) -> Option<&LogSegment> {
+        self.segments.last()
+    }
+
+    pub fn segment_id(&self, base_offset: i64) -> SegmentId {
+        SegmentId {
+            broker_id: self.broker_id,
+            topic: self.topic.clone(),
+            partition: self.partition,
+            base_offset: base_offset.max(0) as u64,
+        }
+    }
+
+    /// The writes made since the last call, in order, for the driver to persist.
+    pub fn take_store_ops(&mut self) -> Vec<StoreOp> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Validates produced batches (one or more, concatenated), assigns offsets from the log
+    /// end offset, stamps `partition_leader_epoch`, rolls if needed and appends.
+    pub fn append_as_leader(&mut self, now_ms: i64, batches: &[u8], leader_epoch: i32) -> Result<LogAppendInfo> {
+        let mut out = Vec::with_capacity(batches.len());
+        let mut next = self.log_end_offset();
+        let first_offset = next;
+        let mut records_count = 0u64;
+        let mut max_ts = -1i64;
+        let mut offset_of_max_ts = next;
+        let log_append = self.config.message_timestamp_type == TimestampType::LogAppendTime;
+        for view in split_batches(batches) {
+            let view = view?;
+            let size = u64::from(view.header.size_in_bytes());
+            if size > u64::from(self.config.max_message_bytes) {
+                return Err(KafkaError::new(ErrorKind::RecordTooLarge {
+                    size_bytes: size,
+                    max_message_bytes: u64::from(self.config.max_message_bytes),
+                }));
+            }
+            let validated = validate_batch(view.bytes)?;
+            let start = out.len();
+            out.extend_from_slice(view.bytes);
+            let batch = &mut out[start..];
+            set_base_offset(batch, next);
+            set_partition_leader_epoch(batch, leader_epoch);
+            let batch_max_ts = if log_append {
+                set_log_append_time(batch, now_ms);
+                now_ms
+            } else {
+                validated.header.max_timestamp.max(validated.max_record_timestamp_ms)
+            };
+            let last = next + i64::from(validated.header.last_offset_delta);
+            if batch_max_ts > max_ts {
+                max_ts = batch_max_ts;
+                offset_of_max_ts = last;
+            }
+            records_count += validated.header.records_count as u64;
+            next = last + 1;
+        }
+        if out.is_empty() {
+            return Err(KafkaError::corrupt(crate::engine::error::Corruption::InvalidRecord {
+                detail: "the produce request holds no record batch".to_string(),
+            }));
+        }
+        if out.len() as u64 > u64::from(self.config.segment_bytes) {
+            return Err(KafkaError {
+                code: crate::engine::error::ErrorCode::RecordListTooLarge,
+                kind: ErrorKind::RecordTooLarge {
+                    size_bytes: out.len() as u64,
+                    max_message_bytes: u64::from(self.config.segment_bytes),
+                },
+            });
+        }
+        let last_offset = next - 1;
+        let rolled = self.maybe_roll(now_ms, out.len() as u32, max_ts, last_offset);
+        let segment_id = self.segment_id(self.active_base_offset());
+        if let Some(active) = self.segments.last_mut() {
+            let position = active.size_bytes();
+            active.append(last_offset, max_ts, offset_of_max_ts, records_count, &out);
+            self.pending.push(StoreOp::Append { segment: segment_id, position, bytes: out });
+        }
+        Ok(LogAppendInfo {
+            first_offset,
+            last_offset,
+            records_count,
+            log_append_time_ms: if log_append { now_ms } else { -1 },
+            max_timestamp_ms: max_ts,
+            rolled,
+        })
+    }
+
+    fn active_base_offset(&self) -> i64 {
+        self.active_segment().map_or(self.log_start_offset, |s| s.base_offset)
+    }
+
+    fn maybe_roll(&mut self, now_ms: i64, size_bytes: u32, max_ts: i64, max_offset: i64) -> bool {
+        let params = RollParams {
+            max_segment_ms: self.config.segment_ms,
+            max_segment_bytes: self.config.segment_bytes,
+            max_timestamp_in_messages_ms: max_ts,
+            max_offset_in_messages: max_offset,
+            messages_size_bytes: size_bytes,
+            now_ms,
+        };
+        let should = self
+            .active_segment()
+            .is_some_and(|s| s.should_roll(&params, self.config.segment_jitter_ms));
+        if should {
+            self.roll(now_ms);
+        }
+        should
+    }
+
+    /// Starts a new active segment at the log end offset (no-op if the active one is empty).
+    pub fn roll(&mut self, now_ms: i64) {
+        let next = self.log_end_offset();
+        if let Some(active) = self.segments.last_mut() {
+            if active.is_empty() {
+                return;
+            }
+            active.on_become_inactive();
+        }
+        self.segments.push(LogSegment::new(
+            next,
+            self.config.index_interval_bytes,
+            self.config.segment_index_bytes,
+            now_ms,
+        ));
+    }
+
+    /// Reads whole batches from the one holding `offset`, up to `max_bytes` but always at
+    /// least one batch (KIP-74), never past `max_offset` (the high watermark for consumers).
+    pub fn read(&self, offset: i64, max_bytes: u32, max_offset: i64) -> Result<FetchData> {
+        let leo = self.log_end_offset();
+        if offset < self.log_start_offset || offset > leo {
+            return Err(KafkaError::new(ErrorKind::OffsetOutOfRange {
+                offset,
+                log_start_offset: self.log_start_offset,
+                log_end_offset: leo,
+            }));
+        }
+        let mut records = Vec::new();
+        let start = self.segments.partition_point(|s| s.base_offset <= offset).saturating_sub(1);
+        for segment in &self.segments[start..] {
+            if offset >= segment.next_offset {
+                continue;
+            }
+            let Some(position) = segment.translate_offset(offset) else { continue };
+            for view in split_batches(&segment.log[position as usize..]) {
+                let view = view?;
+                if view.header.base_offset >= max_offset {
+                    break;
+                }
+                let fits = records.len() + view.bytes.len() <= max_bytes as usize;
+                if !fits && !records.is_empty() {
+                    break;
+                }
+                records.extend_from_slice(view.bytes);
+                if !fits {
+                    break;
+                }
+            }
+            break;
+        }
+        Ok(FetchData { fetch_offset: offset, records, log_start_offset: self.log_start_offset, log_end_offset: leo })
+    }
+
+    /// The files of the segment whose base offset is `base_offset`.
+    pub fn segment_files(&self, base_offset: i64) -> Option<SegmentFiles> {
+        self.segments.iter().find(|s| s.base_offset == base_offset).map(LogSegment::files)
+    }
+}
