@@ -81,15 +81,12 @@ fn hex_bytes(hex: &str) -> Vec<u8> {
 }
 
 fn hex_u32(hex: &str) -> u32 {
-    let digits = hex
-        .strip_prefix("0x")
-        .unwrap_or_else(|| panic!("{hex:?} lacks 0x"));
+    let digits = hex.strip_prefix("0x").unwrap_or_else(|| panic!("{hex:?} lacks 0x"));
     u32::from_str_radix(digits, 16).unwrap_or_else(|e| panic!("{hex:?}: {e}"))
 }
 
 fn count(text: &str) -> u32 {
-    text.parse()
-        .unwrap_or_else(|e| panic!("partition count {text:?}: {e}"))
+    text.parse().unwrap_or_else(|e| panic!("partition count {text:?}: {e}"))
 }
 
 fn key_of(key_is_null: bool, key_hex: Option<&str>, row: &str) -> Option<Vec<u8>> {
@@ -97,17 +94,12 @@ fn key_of(key_is_null: bool, key_hex: Option<&str>, row: &str) -> Option<Vec<u8>
         assert!(key_hex.is_none(), "{row}: NULL key with bytes");
         None
     } else {
-        Some(hex_bytes(key_hex.unwrap_or_else(|| {
-            panic!("{row}: non-NULL key without key_hex")
-        })))
+        Some(hex_bytes(key_hex.unwrap_or_else(|| panic!("{row}: non-NULL key without key_hex"))))
     }
 }
 
 fn config(sticky_partitioning_linger_ms: u64) -> PartitionerConfig {
-    PartitionerConfig {
-        sticky_partitioning_linger_ms,
-        ..PartitionerConfig::default()
-    }
+    PartitionerConfig { sticky_partitioning_linger_ms, ..PartitionerConfig::default() }
 }
 
 /// The seeds, times and topics every deterministic row is tried with: a deterministic
@@ -157,41 +149,23 @@ fn java_murmur2_every_case() {
         if let Some(asserted) = case.asserted_murmur2_in_source {
             assert_eq!(hash, asserted, "{row}: asserted_murmur2_in_source");
         }
-        assert_eq!(
-            hash as u32,
-            hex_u32(&case.murmur2_uint32_hex),
-            "{row}: murmur2_uint32_hex"
-        );
-        assert_eq!(
-            rd_murmur2(&key),
-            hash as u32,
-            "{row}: rd_murmur2 is Java's murmur2"
-        );
+        assert_eq!(hash as u32, hex_u32(&case.murmur2_uint32_hex), "{row}: murmur2_uint32_hex");
+        assert_eq!(rd_murmur2(&key), hash as u32, "{row}: rd_murmur2 is Java's murmur2");
         assert_eq!(to_positive(hash), case.to_positive, "{row}: to_positive");
         if let Some(asserted) = case.asserted_to_positive_in_source {
-            assert_eq!(
-                to_positive(hash),
-                asserted,
-                "{row}: asserted_to_positive_in_source"
-            );
+            assert_eq!(to_positive(hash), asserted, "{row}: asserted_to_positive_in_source");
         }
         let listed: BTreeSet<u32> = case.partition.keys().map(|k| count(k)).collect();
         let wanted: BTreeSet<u32> = file.partition_counts.iter().copied().collect();
         assert_eq!(listed, wanted, "{row}: partition counts listed");
         for (n_text, &expected) in &case.partition {
             let n = count(n_text);
-            assert_eq!(
-                java_partition_for_key(&key, n),
-                Ok(expected),
-                "{row}: {n} partitions"
-            );
+            assert_eq!(java_partition_for_key(&key, n), Ok(expected), "{row}: {n} partitions");
             // Through the producer-side partitioner: Java's default and librdkafka's
             // Java-compatible murmur2 partitioners (an empty key is hashed, not random).
-            for kind in [
-                PartitionerKind::BuiltIn,
-                PartitionerKind::Murmur2,
-                PartitionerKind::Murmur2Random,
-            ] {
+            for kind in
+                [PartitionerKind::BuiltIn, PartitionerKind::Murmur2, PartitionerKind::Murmur2Random]
+            {
                 assert_deterministic(kind, Some(&key), n, expected, &row);
             }
         }
@@ -208,26 +182,10 @@ fn librdkafka_hash_unittest_vectors_every_row() {
         let key = key_of(vector.key_is_null, vector.key_hex.as_deref(), &row);
         // librdkafka's hash functions see a NULL key as length 0.
         let bytes = key.as_deref().unwrap_or(&[]);
-        assert_eq!(
-            rd_murmur2(bytes),
-            hex_u32(&vector.rd_murmur2_raw_uint32),
-            "{row}: rd_murmur2"
-        );
-        assert_eq!(
-            rd_fnv1a(bytes),
-            hex_u32(&vector.rd_fnv1a_uint32),
-            "{row}: rd_fnv1a"
-        );
-        assert_eq!(
-            rd_crc32(bytes),
-            hex_u32(&vector.crc32_uint32_derived),
-            "{row}: rd_crc32"
-        );
-        assert_eq!(
-            vector.partition_derived.len(),
-            3,
-            "{row}: three partitioners"
-        );
+        assert_eq!(rd_murmur2(bytes), hex_u32(&vector.rd_murmur2_raw_uint32), "{row}: rd_murmur2");
+        assert_eq!(rd_fnv1a(bytes), hex_u32(&vector.rd_fnv1a_uint32), "{row}: rd_fnv1a");
+        assert_eq!(rd_crc32(bytes), hex_u32(&vector.crc32_uint32_derived), "{row}: rd_crc32");
+        assert_eq!(vector.partition_derived.len(), 3, "{row}: three partitioners");
         for (name, partitions) in &vector.partition_derived {
             let kind = PartitionerKind::from_name(name).unwrap_or_else(|e| panic!("{row}: {e}"));
             let hash = kind
@@ -240,13 +198,7 @@ fn librdkafka_hash_unittest_vectors_every_row() {
                     Ok(expected),
                     "{row}: {name}, {n} partitions"
                 );
-                assert_deterministic(
-                    kind,
-                    key.as_deref(),
-                    n,
-                    expected,
-                    &format!("{row} ({name})"),
-                );
+                assert_deterministic(kind, key.as_deref(), n, expected, &format!("{row} ({name})"));
             }
         }
     }
@@ -280,16 +232,8 @@ fn assert_random_per_message(
     let mut seen = BTreeSet::new();
     for _ in 0..300 {
         let choice = p.choose(1_000, "t", key, 100, n).unwrap();
-        assert!(
-            choice.partition < n,
-            "{row}: partition {} of {n}",
-            choice.partition
-        );
-        assert_eq!(
-            choice.reason,
-            PartitionReason::Random,
-            "{row} (linger {linger_ms} ms)"
-        );
+        assert!(choice.partition < n, "{row}: partition {} of {n}", choice.partition);
+        assert_eq!(choice.reason, PartitionReason::Random, "{row} (linger {linger_ms} ms)");
         seen.insert(choice.partition);
     }
     assert_eq!(
@@ -299,9 +243,7 @@ fn assert_random_per_message(
     );
     let firsts: BTreeSet<u32> = (0..32u64)
         .map(|seed| {
-            Partitioner::new(kind, config(linger_ms), seed)
-                .partition(0, "t", key, 1, n)
-                .unwrap()
+            Partitioner::new(kind, config(linger_ms), seed).partition(0, "t", key, 1, n).unwrap()
         })
         .collect();
     assert!(firsts.len() > 1, "{row}: 32 seeds all chose {firsts:?}");
@@ -321,24 +263,14 @@ fn assert_sticky(kind: PartitionerKind, key: Option<&[u8]>, n: u32, row: &str) {
             PartitionReason::Sticky { newly_chosen: true },
             "{row}: window start"
         );
-        assert!(
-            first.partition < n,
-            "{row}: partition {} of {n}",
-            first.partition
-        );
+        assert!(first.partition < n, "{row}: partition {} of {n}", first.partition);
         for now_ms in window_start_ms..=window_start_ms + linger_ms {
             let choice = p.choose(now_ms, "t", key, 100, n).unwrap();
             assert_eq!(
                 choice.partition, first.partition,
                 "{row}: moved inside the window at t={now_ms}"
             );
-            assert_eq!(
-                choice.reason,
-                PartitionReason::Sticky {
-                    newly_chosen: false
-                },
-                "{row}"
-            );
+            assert_eq!(choice.reason, PartitionReason::Sticky { newly_chosen: false }, "{row}");
         }
         // Another topic has its own sticky partition and does not disturb this one's window.
         p.partition(window_start_ms, "other", key, 100, n).unwrap();
@@ -346,10 +278,7 @@ fn assert_sticky(kind: PartitionerKind, key: Option<&[u8]>, n: u32, row: &str) {
         window_start_ms += linger_ms + 1;
     }
     let distinct: BTreeSet<u32> = per_window.iter().copied().collect();
-    assert!(
-        distinct.len() > 1,
-        "{row}: 40 windows all stuck to {distinct:?}"
-    );
+    assert!(distinct.len() > 1, "{row}: 40 windows all stuck to {distinct:?}");
 }
 
 #[test]
@@ -361,30 +290,20 @@ fn librdkafka_test_0048_every_row() {
         let row = format!("0048 {} / {}", case.partitioner, case.key_name);
         let kind =
             PartitionerKind::from_name(&case.partitioner).unwrap_or_else(|e| panic!("{row}: {e}"));
-        assert!(
-            !kind.is_java(),
-            "{row}: librdkafka rows name librdkafka partitioners"
-        );
+        assert!(!kind.is_java(), "{row}: librdkafka rows name librdkafka partitioners");
         let key = key_of(case.key_is_null, case.key_hex.as_deref(), &row);
         let key = key.as_deref();
         match &case.expected_partition {
             Expected::Partitions(partitions) => {
                 let expected_hash = case.expected_hash_in_test.as_deref().map(hex_u32);
-                assert_eq!(
-                    kind.key_hash(key),
-                    expected_hash,
-                    "{row}: expected_hash_in_test"
-                );
+                assert_eq!(kind.key_hash(key), expected_hash, "{row}: expected_hash_in_test");
                 for (n_text, &expected) in partitions {
                     assert_deterministic(kind, key, count(n_text), expected, &row);
                 }
             }
             Expected::Word(word) => {
                 assert_eq!(word, "random", "{row}: unknown expectation");
-                assert!(
-                    case.expected_hash_in_test.is_none(),
-                    "{row}: random row with a hash"
-                );
+                assert!(case.expected_hash_in_test.is_none(), "{row}: random row with a hash");
                 assert_eq!(
                     kind.key_hash(key),
                     None,
@@ -411,12 +330,7 @@ fn java_null_key_is_sticky_not_hashed_and_empty_key_is_hashed() {
         let mut p = Partitioner::new(PartitionerKind::BuiltIn, PartitionerConfig::default(), 3);
         let empty = p.choose(0, "t", Some(b""), 10, n).unwrap();
         assert_eq!(empty.partition, murmur2_empty % n);
-        assert_eq!(
-            empty.reason,
-            PartitionReason::KeyHash {
-                hash: murmur2_empty
-            }
-        );
+        assert_eq!(empty.reason, PartitionReason::KeyHash { hash: murmur2_empty });
         let null = p.choose(0, "t", None, 10, n).unwrap();
         assert_eq!(null.reason, PartitionReason::Sticky { newly_chosen: true });
     }

@@ -33,9 +33,7 @@ impl From<Rng> for RngSnapshot {
                 *high = (word >> 32) as u32;
             }
         }
-        RngSnapshot {
-            xoshiro256_state: words,
-        }
+        RngSnapshot { xoshiro256_state: words }
     }
 }
 
@@ -54,10 +52,7 @@ impl TryFrom<RngSnapshot> for Rng {
 
     fn try_from(snapshot: RngSnapshot) -> std::result::Result<Self, Self::Error> {
         let mut state = [0u64; 4];
-        for (word, pair) in state
-            .iter_mut()
-            .zip(snapshot.xoshiro256_state.chunks_exact(2))
-        {
+        for (word, pair) in state.iter_mut().zip(snapshot.xoshiro256_state.chunks_exact(2)) {
             if let [low, high] = *pair {
                 *word = u64::from(low) | (u64::from(high) << 32);
             }
@@ -92,12 +87,8 @@ impl Rng {
     /// A generator whose whole stream is determined by `seed`.
     pub fn new(seed: u64) -> Self {
         let mut sm = seed;
-        let state = [
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-        ];
+        let state =
+            [splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm)];
         Rng { state }
     }
 
@@ -168,9 +159,7 @@ mod tests {
     #[test]
     fn xoshiro_step_matches_reference_for_small_state() {
         // Hand-checkable: s1 = 2 -> rotl(2*5, 7)*9 = 11520; after one step s1 becomes 0.
-        let mut rng = Rng {
-            state: [1, 2, 3, 4],
-        };
+        let mut rng = Rng { state: [1, 2, 3, 4] };
         assert_eq!(rng.next_u64(), 11520);
         assert_eq!(rng.next_u64(), 0);
     }
@@ -227,10 +216,7 @@ mod tests {
         assert!((0..1000).all(|_| rng.chance(1.0)));
         assert!((0..1000).all(|_| !rng.chance(f64::NAN)));
         let hits = (0..10_000).filter(|_| rng.chance(0.25)).count();
-        assert!(
-            (2300..2700).contains(&hits),
-            "chance(0.25) hit {hits} of 10000"
-        );
+        assert!((2300..2700).contains(&hits), "chance(0.25) hit {hits} of 10000");
     }
 
     #[test]

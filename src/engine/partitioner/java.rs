@@ -28,9 +28,7 @@ use crate::engine::rng::Rng;
 /// `BuiltInPartitioner.partitionForKey`: `toPositive(murmur2(key)) % partition_count`.
 /// Errors with `PartitionsNotPositive` when `partition_count` is 0.
 pub fn java_partition_for_key(key: &[u8], partition_count: u32) -> Result<u32> {
-    let hash = PartitionerKind::BuiltIn
-        .key_hash(Some(key))
-        .unwrap_or_default();
+    let hash = PartitionerKind::BuiltIn.key_hash(Some(key)).unwrap_or_default();
     partition_of_hash(hash, partition_count)
 }
 
@@ -53,9 +51,7 @@ pub(super) fn java_sticky_partition(
     let partition = sticky.partition;
     let newly_chosen = sticky.record_count == 0;
     sticky.record_count += 1;
-    sticky.produced_bytes = sticky
-        .produced_bytes
-        .saturating_add(u64::from(record_size_bytes));
+    sticky.produced_bytes = sticky.produced_bytes.saturating_add(u64::from(record_size_bytes));
     // KafkaProducer passes max(1, batch.size) as the sticky batch size.
     if sticky.produced_bytes >= u64::from(batch_size_bytes.max(1)) {
         sticky = StickyPartition::chosen(rng.below(partition_count), now_ms);
@@ -91,13 +87,7 @@ mod tests {
         // 30, 60, 90, 120 bytes: the 4th record reaches 100 and moves the sticky partition.
         assert_eq!(
             seen,
-            vec![
-                (first, true),
-                (first, false),
-                (first, false),
-                (first, false),
-                (second, true)
-            ]
+            vec![(first, true), (first, false), (first, false), (first, false), (second, true)]
         );
     }
 

@@ -64,16 +64,10 @@ impl PartitionerKind {
 
     /// Parses a config string; anything else is `INVALID_CONFIG` for `partitioner`.
     pub fn from_name(name: &str) -> Result<PartitionerKind> {
-        PartitionerKind::ALL
-            .into_iter()
-            .find(|kind| kind.name() == name)
-            .ok_or_else(|| {
-                let allowed = PartitionerKind::ALL
-                    .iter()
-                    .map(|k| k.name().to_string())
-                    .collect();
-                KafkaError::invalid_config("partitioner", name, ConfigProblem::NotOneOf { allowed })
-            })
+        PartitionerKind::ALL.into_iter().find(|kind| kind.name() == name).ok_or_else(|| {
+            let allowed = PartitionerKind::ALL.iter().map(|k| k.name().to_string()).collect();
+            KafkaError::invalid_config("partitioner", name, ConfigProblem::NotOneOf { allowed })
+        })
     }
 
     /// True for the Java client's partitioner, false for librdkafka's.
@@ -148,17 +142,13 @@ pub struct PartitionerConfig {
 
 impl Default for PartitionerConfig {
     fn default() -> Self {
-        PartitionerConfig {
-            batch_size_bytes: 16_384,
-            sticky_partitioning_linger_ms: 10,
-        }
+        PartitionerConfig { batch_size_bytes: 16_384, sticky_partitioning_linger_ms: 10 }
     }
 }
 
 /// `hash % partition_count`, refusing a partition count of 0.
 pub fn partition_of_hash(hash: u32, partition_count: u32) -> Result<u32> {
-    hash.checked_rem(partition_count)
-        .ok_or_else(partitions_not_positive)
+    hash.checked_rem(partition_count).ok_or_else(partitions_not_positive)
 }
 
 pub(crate) fn partitions_not_positive() -> KafkaError {

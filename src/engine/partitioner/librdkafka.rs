@@ -33,10 +33,7 @@ pub(super) fn rd_sticky_partition(
     let mut sticky = match previous {
         Some(sticky)
             if sticky.partition < partition_count
-                && now_ms
-                    <= sticky
-                        .chosen_at_ms
-                        .saturating_add(sticky_partitioning_linger_ms) =>
+                && now_ms <= sticky.chosen_at_ms.saturating_add(sticky_partitioning_linger_ms) =>
         {
             sticky
         }
@@ -45,9 +42,7 @@ pub(super) fn rd_sticky_partition(
     let partition = sticky.partition;
     let newly_chosen = sticky.record_count == 0;
     sticky.record_count += 1;
-    sticky.produced_bytes = sticky
-        .produced_bytes
-        .saturating_add(u64::from(record_size_bytes));
+    sticky.produced_bytes = sticky.produced_bytes.saturating_add(u64::from(record_size_bytes));
     (sticky, partition, newly_chosen)
 }
 
@@ -71,13 +66,7 @@ mod tests {
         }
         assert_eq!(
             seen,
-            vec![
-                (first, true),
-                (first, false),
-                (first, false),
-                (second, true),
-                (second, false)
-            ]
+            vec![(first, true), (first, false), (first, false), (second, true), (second, false)]
         );
     }
 
@@ -86,10 +75,7 @@ mod tests {
         let mut rng = Rng::new(1);
         let (state, partition, newly) = rd_sticky_partition(None, &mut rng, 10, 5, 4, 0);
         assert!(partition < 4 && newly);
-        assert_eq!(
-            (state.chosen_at_ms, state.produced_bytes, state.record_count),
-            (0, 5, 1)
-        );
+        assert_eq!((state.chosen_at_ms, state.produced_bytes, state.record_count), (0, 5, 1));
     }
 
     #[test]

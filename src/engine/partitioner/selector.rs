@@ -25,12 +25,7 @@ pub struct StickyPartition {
 
 impl StickyPartition {
     pub(super) fn chosen(partition: u32, now_ms: u64) -> Self {
-        StickyPartition {
-            partition,
-            chosen_at_ms: now_ms,
-            produced_bytes: 0,
-            record_count: 0,
-        }
+        StickyPartition { partition, chosen_at_ms: now_ms, produced_bytes: 0, record_count: 0 }
     }
 }
 
@@ -65,12 +60,7 @@ pub struct Partitioner {
 impl Partitioner {
     /// A partitioner whose random choices all come from `seed`.
     pub fn new(kind: PartitionerKind, config: PartitionerConfig, seed: u64) -> Self {
-        Partitioner {
-            kind,
-            config,
-            rng: Rng::new(seed),
-            sticky_partitions: BTreeMap::new(),
-        }
+        Partitioner { kind, config, rng: Rng::new(seed), sticky_partitions: BTreeMap::new() }
     }
 
     pub fn kind(&self) -> PartitionerKind {
@@ -166,10 +156,7 @@ mod tests {
     use crate::engine::error::ErrorKind;
 
     fn config(batch_size_bytes: u32, sticky_partitioning_linger_ms: u64) -> PartitionerConfig {
-        PartitionerConfig {
-            batch_size_bytes,
-            sticky_partitioning_linger_ms,
-        }
+        PartitionerConfig { batch_size_bytes, sticky_partitioning_linger_ms }
     }
 
     #[test]
@@ -211,28 +198,17 @@ mod tests {
     #[test]
     fn librdkafka_random_picks_per_message_for_keys_and_sticks_for_null() {
         let mut p = Partitioner::new(PartitionerKind::Random, config(16_384, 10), 6);
-        let keyed: Vec<u32> = (0..50)
-            .map(|_| p.partition(0, "t", Some(b"k"), 1, 17).unwrap())
-            .collect();
-        assert!(
-            keyed.iter().any(|&x| x != keyed[0]),
-            "random must vary per keyed message"
-        );
-        let null: Vec<u32> = (0..50)
-            .map(|_| p.partition(5, "t", None, 1, 17).unwrap())
-            .collect();
-        assert!(
-            null.iter().all(|&x| x == null[0]),
-            "NULL keys stick within the linger window"
-        );
+        let keyed: Vec<u32> =
+            (0..50).map(|_| p.partition(0, "t", Some(b"k"), 1, 17).unwrap()).collect();
+        assert!(keyed.iter().any(|&x| x != keyed[0]), "random must vary per keyed message");
+        let null: Vec<u32> = (0..50).map(|_| p.partition(5, "t", None, 1, 17).unwrap()).collect();
+        assert!(null.iter().all(|&x| x == null[0]), "NULL keys stick within the linger window");
     }
 
     #[test]
     fn same_seed_same_choices_and_snapshot_resumes() {
         let run = |p: &mut Partitioner| -> Vec<u32> {
-            (0..40u64)
-                .map(|i| p.partition(i * 7, "t", None, 500, 5).unwrap())
-                .collect()
+            (0..40u64).map(|i| p.partition(i * 7, "t", None, 500, 5).unwrap()).collect()
         };
         for kind in PartitionerKind::ALL {
             let mut a = Partitioner::new(kind, config(1000, 10), 99);
