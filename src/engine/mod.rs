@@ -3,6 +3,7 @@
 //! arguments, persistence is an output. It builds and is tested natively.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod broker;
 pub mod error;
 pub mod log;
 pub mod partitioner;
