@@ -7,6 +7,7 @@ pub mod broker;
 pub mod error;
 pub mod log;
 pub mod partitioner;
+pub mod producer;
 pub mod record;
 pub mod rng;
 pub mod topic;
