@@ -21,6 +21,9 @@ use std::collections::BTreeMap;
 
 const TOPIC_META_PREFIX: &str = "topics/";
 
+/// A partition's stored segments as `(base_offset, bytes)`.
+type StoredSegments = Vec<(i64, Vec<u8>)>;
+
 /// What happened, for the picture.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BrokerEvent {
@@ -226,7 +229,7 @@ impl Broker {
             .find(|(n, _)| n == LOG_START_OFFSET_CHECKPOINT)
             .map(|(_, v)| read_checkpoint(v))
             .unwrap_or_default();
-        let mut by_partition: BTreeMap<(String, u32), Vec<(i64, Vec<u8>)>> = BTreeMap::new();
+        let mut by_partition: BTreeMap<(String, u32), StoredSegments> = BTreeMap::new();
         for (id, bytes) in segments {
             by_partition.entry((id.topic, id.partition)).or_default().push((id.base_offset as i64, bytes));
         }

@@ -12,7 +12,7 @@ use super::batch::{
     RECORDS_COUNT_OFFSET, RECORD_BATCH_OVERHEAD,
 };
 use super::compression::compress;
-use super::record::{write_record, Header};
+use super::default_record::{write_record, Header};
 use crate::engine::error::Result;
 use serde::{Deserialize, Serialize};
 

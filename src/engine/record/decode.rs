@@ -4,7 +4,7 @@
 
 use super::batch::{read_header, verify_crc, BatchHeader, Compression, RECORD_BATCH_OVERHEAD};
 use super::compression::decompress;
-use super::record::{read_record, Record, RecordRef};
+use super::default_record::{read_record, Record, RecordRef};
 use crate::engine::error::{Corruption, KafkaError, Result};
 use serde::{Deserialize, Serialize};
 

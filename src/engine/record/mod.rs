@@ -6,7 +6,7 @@ pub mod builder;
 pub mod compression;
 pub mod crc;
 pub mod decode;
-pub mod record;
+pub mod default_record;
 pub mod varint;
 
 pub use batch::{
@@ -14,4 +14,4 @@ pub use batch::{
 };
 pub use builder::{BatchBuilder, BatchOptions};
 pub use decode::{decode_batch, validate_batch, DecodedBatch, ValidatedBatch};
-pub use record::{Header, Record};
+pub use default_record::{Header, Record};
