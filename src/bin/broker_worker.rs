@@ -1,2 +1,11 @@
-//! wasm-only binary; natively an empty main.
+//! The broker's web worker: registers the gloo-worker agent (wasm only; natively an
+//! empty main so `cargo test` builds).
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    use gloo_worker::Registrable;
+    kafka_playground::web::worker::BrokerWorker::registrar().register();
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {}

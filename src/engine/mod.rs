@@ -3,9 +3,11 @@
 //! arguments, persistence is an output. It builds and is tested natively.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod broker;
 pub mod error;
 pub mod log;
 pub mod partitioner;
+pub mod producer;
 pub mod record;
 pub mod rng;
 pub mod topic;

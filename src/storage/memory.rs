@@ -16,21 +16,47 @@ impl MemoryStore {
         Self::default()
     }
 
-    /// Applies writes synchronously (the async trait method calls this).
-    pub fn apply_now(&mut self, ops: &[StoreOp]) -> Result<(), StoreError> {
+    /// Checks every append position first, so a refused batch changes nothing (as one
+    /// IndexedDB transaction that aborts).
+    fn check(&self, ops: &[StoreOp]) -> Result<(), StoreError> {
+        let mut sizes: BTreeMap<&SegmentId, u64> = BTreeMap::new();
         for op in ops {
             match op {
                 StoreOp::Append { segment, position, bytes } => {
-                    let data = self.segments.entry(segment.clone()).or_default();
-                    if data.len() as u64 != u64::from(*position) {
+                    let size = sizes
+                        .entry(segment)
+                        .or_insert_with(|| self.segments.get(segment).map_or(0, |d| d.len() as u64));
+                    if *size != u64::from(*position) {
                         return Err(StoreError::new(format!(
-                            "append to {}/{} at position {position}, but it holds {} bytes",
+                            "append to {}/{} at position {position}, but it holds {size} bytes",
                             segment.dir_name(),
                             segment.base_offset,
-                            data.len()
                         )));
                     }
-                    data.extend_from_slice(bytes);
+                    *size += bytes.len() as u64;
+                }
+                StoreOp::Truncate { segment, size_bytes } => {
+                    let size = sizes
+                        .entry(segment)
+                        .or_insert_with(|| self.segments.get(segment).map_or(0, |d| d.len() as u64));
+                    *size = (*size).min(u64::from(*size_bytes));
+                }
+                StoreOp::Delete { segment } => {
+                    sizes.insert(segment, 0);
+                }
+                StoreOp::PutMeta { .. } | StoreOp::DeleteMeta { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies writes synchronously, all or nothing (the async trait method calls this).
+    pub fn apply_now(&mut self, ops: &[StoreOp]) -> Result<(), StoreError> {
+        self.check(ops)?;
+        for op in ops {
+            match op {
+                StoreOp::Append { segment, bytes, .. } => {
+                    self.segments.entry(segment.clone()).or_default().extend_from_slice(bytes);
                 }
                 StoreOp::Truncate { segment, size_bytes } => {
                     if let Some(data) = self.segments.get_mut(segment) {
@@ -96,5 +122,34 @@ impl LogStore for MemoryStore {
 
     async fn list_meta(&self, broker_id: u32) -> Result<Vec<(String, String)>, StoreError> {
         Ok(self.meta_of(broker_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(base_offset: u64) -> SegmentId {
+        SegmentId { broker_id: 1, topic: "t".into(), partition: 0, base_offset }
+    }
+
+    #[test]
+    fn a_refused_batch_changes_nothing() {
+        let mut s = MemoryStore::new();
+        let ops = [
+            StoreOp::Append { segment: id(0), position: 0, bytes: vec![1, 2] },
+            StoreOp::PutMeta { broker_id: 1, name: "m".into(), value: "v".into() },
+            StoreOp::Append { segment: id(5), position: 3, bytes: vec![9] },
+        ];
+        assert!(s.apply_now(&ops).is_err());
+        assert!(s.segment_ids(1).is_empty(), "no segment, not even an empty one");
+        assert!(s.meta_of(1).is_empty());
+        s.apply_now(&ops[..2]).unwrap();
+        s.apply_now(&[
+            StoreOp::Truncate { segment: id(0), size_bytes: 1 },
+            StoreOp::Append { segment: id(0), position: 1, bytes: vec![7] },
+        ])
+        .unwrap();
+        assert_eq!(s.segment_bytes(&id(0)), Some(&[1u8, 7][..]));
     }
 }

@@ -127,6 +127,9 @@ impl PartitionLog {
             i += 1;
             !s.is_empty() || i == count
         });
+        // Closed segments carry their final time-index entry, as written at roll.
+        let closed = log.segments.len().saturating_sub(1);
+        log.segments[..closed].iter_mut().for_each(LogSegment::on_become_inactive);
         let checkpoint = log_start_offset_checkpoint.unwrap_or(0).max(0);
         match log.segments.first() {
             Some(first) => log.log_start_offset = checkpoint.max(first.base_offset),

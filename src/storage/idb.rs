@@ -1,1 +1,0 @@
-//! The IndexedDB [`super::LogStore`] backend.

@@ -1,0 +1,27 @@
+//! Saving bytes as files from the page (segment export): a Blob, an object URL and a
+//! clicked `<a download>`, one per file.
+
+use crate::engine::log::SegmentFiles;
+use wasm_bindgen::JsCast;
+
+fn save(name: &str, bytes: &[u8]) -> Option<()> {
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/octet-stream");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    let document = web_sys::window()?.document()?;
+    let a = document.create_element("a").ok()?.dyn_into::<web_sys::HtmlAnchorElement>().ok()?;
+    a.set_href(&url);
+    a.set_download(name);
+    a.click();
+    web_sys::Url::revoke_object_url(&url).ok()
+}
+
+/// Downloads a segment's `.log`, `.index` and `.timeindex`.
+pub fn segment_files(files: &SegmentFiles) {
+    let _ = save(&files.log_name, &files.log);
+    let _ = save(&files.index_name, &files.index);
+    let _ = save(&files.time_index_name, &files.time_index);
+}

@@ -1,0 +1,89 @@
+//! One partition drawn as a strip: records as cells coloured (and labelled) by key, each
+//! with its offset; segment boundaries as ticks with their base offsets; the log start
+//! offset and the high watermark / log end offset at the edges. New records animate in.
+
+use super::app::Ctx;
+use super::format::{bytes_text, clock_text, key_colour, short_label};
+use super::i18n::T;
+use super::state::Action;
+use crate::engine::broker::snapshot::PartitionView;
+use yew::prelude::*;
+
+/// Cells drawn per strip; older records are summarised.
+const CELLS_MAX: usize = 80;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub topic: String,
+    pub partition: PartitionView,
+}
+
+#[function_component(PartitionStrip)]
+pub fn partition_strip(props: &Props) -> Html {
+    let Some(ctx) = use_context::<Ctx>() else { return html! {} };
+    let p = &props.partition;
+    let topic = props.topic.clone();
+    let selected = ctx.state.selected.as_ref() == Some(&(topic.clone(), p.partition));
+    let previous_leo = ctx.state.previous_leo.get(&(topic.clone(), p.partition)).copied().unwrap_or(i64::MAX);
+    let onclick = {
+        let state = ctx.state.clone();
+        let (topic, partition) = (topic.clone(), p.partition);
+        Callback::from(move |_| state.dispatch(Action::Select(topic.clone(), partition)))
+    };
+    let shown = &p.records[p.records.len().saturating_sub(CELLS_MAX)..];
+    let hidden = p.log_end_offset - p.log_start_offset - shown.len() as i64;
+    let mut cells = Vec::with_capacity(shown.len() + 8);
+    let mut segment = None;
+    for r in shown {
+        if segment != Some(r.segment_base_offset) {
+            segment = Some(r.segment_base_offset);
+            cells.push(html! {
+                <span class="segment-tick" title={ctx.t(T::SegmentHelp)} data-testid="segment-tick">
+                    {r.segment_base_offset}
+                </span>
+            });
+        }
+        let key = bytes_text(r.key.as_deref());
+        let value = bytes_text(r.value.as_deref());
+        let title = format!(
+            "offset {} · {}: {key} · {}: {value} · {} {}",
+            r.offset,
+            ctx.t(T::Key),
+            ctx.t(T::Value),
+            ctx.t(T::Timestamp),
+            clock_text(r.timestamp_ms)
+        );
+        let class = classes!("record", (r.offset >= previous_leo).then_some("new"), r.key.is_none().then_some("null-key"));
+        cells.push(html! {
+            <span class={class} style={format!("--key-colour: {}", key_colour(r.key.as_deref()))} title={title}
+                data-testid="record" data-partition={p.partition.to_string()} data-offset={r.offset.to_string()}
+                data-key={key.clone()} data-value={value}>
+                <span class="offset">{r.offset}</span>
+                <span class="key-label">{short_label(r.key.as_deref())}</span>
+            </span>
+        });
+    }
+    html! {
+        <div class={classes!("partition", selected.then_some("selected"))} data-testid="partition"
+            data-topic={topic.clone()} data-partition={p.partition.to_string()}
+            data-log-start-offset={p.log_start_offset.to_string()} data-log-end-offset={p.log_end_offset.to_string()}
+            data-segments={p.segments.len().to_string()}>
+            <button class="partition-label" onclick={onclick} aria-pressed={selected.to_string()}>
+                {format!("{} {}", ctx.t(T::Partition), p.partition)}
+            </button>
+            <div class="strip">
+                <span class="marker log-start" title={ctx.t(T::LogStartHelp)} data-testid="log-start-offset">
+                    {format!("LSO {}", p.log_start_offset)}
+                </span>
+                if hidden > 0 {
+                    <span class="elided">{format!("… {hidden}")}</span>
+                }
+                { for cells }
+                <span class="marker hw" title={ctx.t(T::HighWatermarkHelp)}>{"HW"}</span>
+                <span class="marker leo" title={ctx.t(T::LogEndHelp)} data-testid="log-end-offset">
+                    {format!("LEO {}", p.log_end_offset)}
+                </span>
+            </div>
+        </div>
+    }
+}
