@@ -74,12 +74,7 @@ mod native {
     }
 
     /// Encodes and appends `batches` batches; returns the log.
-    fn engine_append(
-        mut log: PartitionLog,
-        batches: usize,
-        per_batch: usize,
-        v: &[u8],
-    ) -> PartitionLog {
+    fn engine_append(mut log: PartitionLog, batches: usize, per_batch: usize, v: &[u8]) -> PartitionLog {
         for k in 0..batches {
             let first = T0 + (k * per_batch) as i64;
             let batch = build_batch(first, per_batch, v);
@@ -151,13 +146,9 @@ mod native {
     pub fn benches(c: &mut Criterion) {
         let v = value();
         let per_batch = records_per_batch();
-        eprintln!(
-            "log_append: {per_batch} records of {VALUE_BYTES} B per {BATCH_BYTES}-byte batch"
-        );
+        eprintln!("log_append: {per_batch} records of {VALUE_BYTES} B per {BATCH_BYTES}-byte batch");
         let mut g = c.benchmark_group("log_append");
-        g.sample_size(10)
-            .warm_up_time(Duration::from_secs(1))
-            .measurement_time(Duration::from_secs(3));
+        g.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
 
         g.throughput(Throughput::Elements((APPEND_BATCHES * per_batch) as u64));
         g.bench_function("engine_append", |b| {
@@ -174,9 +165,8 @@ mod native {
                 }
             })
         });
-        let prebuilt: Vec<Vec<u8>> = (0..APPEND_BATCHES)
-            .map(|k| build_batch(T0 + (k * per_batch) as i64, per_batch, &v))
-            .collect();
+        let prebuilt: Vec<Vec<u8>> =
+            (0..APPEND_BATCHES).map(|k| build_batch(T0 + (k * per_batch) as i64, per_batch, &v)).collect();
         g.bench_function("engine_validate", |b| {
             b.iter(|| {
                 for batch in &prebuilt {
@@ -189,8 +179,7 @@ mod native {
                 new_log,
                 |mut log| {
                     for (k, batch) in prebuilt.iter().enumerate() {
-                        log.append_as_leader(T0 + (k * per_batch) as i64, batch, 0)
-                            .expect("append");
+                        log.append_as_leader(T0 + (k * per_batch) as i64, batch, 0).expect("append");
                         black_box(log.take_store_ops());
                     }
                     log

@@ -90,11 +90,8 @@ fn line(key: Option<&str>, value: &str) -> String {
 #[test]
 fn built_in_and_murmur2_put_kafka_vector_keys_in_their_partitions() {
     let cases = common::vector("partitioner_murmur2.json")["cases"].as_array().unwrap().clone();
-    let lines: Vec<String> = cases
-        .iter()
-        .enumerate()
-        .map(|(i, c)| line(c["key_hex"].as_str(), &format!("rec-{i}")))
-        .collect();
+    let lines: Vec<String> =
+        cases.iter().enumerate().map(|(i, c)| line(c["key_hex"].as_str(), &format!("rec-{i}"))).collect();
     for partitioner in ["built_in", "murmur2"] {
         let tmp = tempfile::tempdir().unwrap();
         produce_ok(tmp.path(), ["vectors", "3", partitioner], &lines, &[]);
@@ -103,11 +100,7 @@ fn built_in_and_murmur2_put_kafka_vector_keys_in_their_partitions() {
             for r in records_of(&tmp.path().join("logs"), "vectors", p) {
                 let i: usize = r["payload"].as_str().unwrap()[4..].parse().unwrap();
                 assert_eq!(r["keyHex"], cases[i]["key_hex"]);
-                assert_eq!(
-                    cases[i]["partition"]["3"], p,
-                    "{partitioner}: key {}",
-                    cases[i]["key_hex"]
-                );
+                assert_eq!(cases[i]["partition"]["3"], p, "{partitioner}: key {}", cases[i]["key_hex"]);
                 seen += 1;
             }
         }
@@ -134,13 +127,7 @@ fn every_partitioner_places_records_as_the_engine_decides() {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                replay.partition(
-                    (CLOCK + i as i64) as u64,
-                    "all",
-                    r.key.as_deref(),
-                    record_size(0, 0, r),
-                    3,
-                )
+                replay.partition((CLOCK + i as i64) as u64, "all", r.key.as_deref(), record_size(0, 0, r), 3)
             })
             .collect::<Result<_, _>>()
             .unwrap();
@@ -154,11 +141,7 @@ fn every_partitioner_places_records_as_the_engine_decides() {
                     }
                 }
                 assert_eq!(r["offset"], n as i64, "offsets are contiguous");
-                assert_eq!(
-                    r["CreateTime"],
-                    CLOCK + i as i64,
-                    "the fixed clock gives the timestamp"
-                );
+                assert_eq!(r["CreateTime"], CLOCK + i as i64, "the fixed clock gives the timestamp");
             }
         }
     }
@@ -169,8 +152,7 @@ fn rerun_appends_after_existing_offsets_and_time() {
     let tmp = tempfile::tempdir().unwrap();
     let first: Vec<String> = (0..5).map(|i| line(Some("6b"), &format!("a{i}"))).collect();
     let s1 = produce_ok(tmp.path(), ["again", "2", "built_in"], &first, &[]);
-    let p =
-        s1["per_partition"].as_array().unwrap().iter().find(|p| p["records"] == 5).unwrap().clone();
+    let p = s1["per_partition"].as_array().unwrap().iter().find(|p| p["records"] == 5).unwrap().clone();
     let partition = p["partition"].as_u64().unwrap() as u32;
     assert_eq!((p["first_offset"].as_i64(), p["last_offset"].as_i64()), (Some(0), Some(4)));
     let second: Vec<String> = (0..3).map(|i| line(Some("6b"), &format!("b{i}"))).collect();
@@ -226,24 +208,14 @@ fn small_segments_roll_with_kafka_names_and_valid_indexes() {
         let (code, index) = dump(&dir.join(format!("{base:020}.index")), &[]);
         assert_eq!(code, 0);
         for entry in index["entries"].as_array().unwrap() {
-            let batch = batches
-                .iter()
-                .find(|b| b["position"] == entry["position"])
-                .expect("entry at a batch start");
+            let batch =
+                batches.iter().find(|b| b["position"] == entry["position"]).expect("entry at a batch start");
             assert!(batch["lastOffset"].as_i64() >= entry["offset"].as_i64());
         }
         if k + 1 < segments.len() {
-            assert!(
-                !index["entries"].as_array().unwrap().is_empty(),
-                "index entries every 500 bytes"
-            );
+            assert!(!index["entries"].as_array().unwrap().is_empty(), "index entries every 500 bytes");
             let (_, time) = dump(&dir.join(format!("{base:020}.timeindex")), &[]);
-            let last = time["entries"]
-                .as_array()
-                .unwrap()
-                .last()
-                .cloned()
-                .expect("final time entry on roll");
+            let last = time["entries"].as_array().unwrap().last().cloned().expect("final time entry on roll");
             assert_eq!(last["timestamp"], CLOCK + end - 1);
         }
     }
@@ -288,8 +260,7 @@ fn dump_log_prints_kafka_fields_headers_and_control_free_batches() {
     // LogAppendTime topics: the broker's clock is every record's timestamp.
     let lat = ["--config", "message.timestamp.type=LogAppendTime"];
     produce_ok(tmp.path(), ["lat", "1", "built_in"], &lines, &lat);
-    let (_, dumped) =
-        dump(&tmp.path().join("logs/lat-0/00000000000000000000.log"), &["--deep-iteration"]);
+    let (_, dumped) = dump(&tmp.path().join("logs/lat-0/00000000000000000000.log"), &["--deep-iteration"]);
     assert_eq!(dumped["batches"][0]["LogAppendTime"], CLOCK + 1);
     assert_eq!(dumped["batches"][0]["records"][0]["LogAppendTime"], CLOCK + 1);
 }
@@ -298,12 +269,7 @@ fn dump_log_prints_kafka_fields_headers_and_control_free_batches() {
 fn dump_log_reports_torn_and_corrupt_files_after_the_valid_part() {
     let tmp = tempfile::tempdir().unwrap();
     let lines: Vec<String> = (0..40).map(|i| line(Some("61"), &format!("value-{i}"))).collect();
-    produce_ok(
-        tmp.path(),
-        ["torn", "1", "built_in"],
-        &lines,
-        &["--producer-config", "batch.size=200"],
-    );
+    produce_ok(tmp.path(), ["torn", "1", "built_in"], &lines, &["--producer-config", "batch.size=200"]);
     let log = tmp.path().join("logs/torn-0/00000000000000000000.log");
     let bytes = std::fs::read(&log).unwrap();
     let (_, whole) = dump(&log, &[]);
@@ -361,13 +327,11 @@ fn bad_input_fails_with_a_message_and_writes_nothing() {
         assert!(run.stderr.contains(needle), "expected {needle:?} in {}", run.stderr);
         assert!(!tmp.path().join("logs").exists(), "{needle}: nothing may be written");
     }
-    let run =
-        produce(tmp.path(), ["t", "1", "built_in"], &good, &["--config", "segment.bytes=abc"]);
+    let run = produce(tmp.path(), ["t", "1", "built_in"], &good, &["--config", "segment.bytes=abc"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("segment.bytes"), "{}", run.stderr);
     let big = vec![line(None, &"x".repeat(300))];
-    let run =
-        produce(tmp.path(), ["t", "1", "built_in"], &big, &["--config", "max.message.bytes=200"]);
+    let run = produce(tmp.path(), ["t", "1", "built_in"], &big, &["--config", "max.message.bytes=200"]);
     assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains("MESSAGE_TOO_LARGE") && run.stderr.contains("input line 1"),
@@ -375,12 +339,9 @@ fn bad_input_fails_with_a_message_and_writes_nothing() {
         run.stderr
     );
     assert!(!tmp.path().join("logs").exists());
-    for (args, code) in [
-        (vec!["frobnicate"], 2),
-        (vec![], 2),
-        (vec!["produce", "--topik", "t"], 2),
-        (vec!["dump-log"], 2),
-    ] {
+    for (args, code) in
+        [(vec!["frobnicate"], 2), (vec![], 2), (vec!["produce", "--topik", "t"], 2), (vec!["dump-log"], 2)]
+    {
         let run = cli(&args);
         assert_eq!(run.code, code, "{args:?}");
         assert!(run.stderr.contains("error:"), "{args:?}: {}", run.stderr);

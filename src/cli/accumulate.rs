@@ -45,13 +45,7 @@ struct OpenBatch {
 
 /// Size of a record in a batch (`DefaultRecord.sizeInBytes`), length varint included.
 pub fn record_size(offset_delta: i32, timestamp_delta_ms: i64, r: &InputRecord) -> u32 {
-    let body = body_size(
-        offset_delta,
-        timestamp_delta_ms,
-        r.key.as_deref(),
-        r.value.as_deref(),
-        &r.headers,
-    );
+    let body = body_size(offset_delta, timestamp_delta_ms, r.key.as_deref(), r.value.as_deref(), &r.headers);
     varint_size(body as i32) + body
 }
 
@@ -66,12 +60,7 @@ pub struct Accumulator<'a> {
 }
 
 impl<'a> Accumulator<'a> {
-    pub fn new(
-        topic: &str,
-        logs: &'a mut [PartitionLog],
-        options: BatchOptions,
-        limit_bytes: u32,
-    ) -> Self {
+    pub fn new(topic: &str, logs: &'a mut [PartitionLog], options: BatchOptions, limit_bytes: u32) -> Self {
         let count = logs.len();
         Accumulator {
             topic: topic.to_string(),
@@ -120,12 +109,7 @@ impl<'a> Accumulator<'a> {
             first_line: record.line,
             last_line: record.line,
         });
-        open.builder.append(
-            timestamp_ms,
-            record.key.as_deref(),
-            record.value.as_deref(),
-            &record.headers,
-        );
+        open.builder.append(timestamp_ms, record.key.as_deref(), record.value.as_deref(), &record.headers);
         open.now_ms = now_ms;
         open.last_line = record.line;
         Ok(partition)
@@ -139,12 +123,10 @@ impl<'a> Accumulator<'a> {
         } else {
             format!("input lines {}-{}", open.first_line, open.last_line)
         };
-        let fail = |e: crate::engine::error::KafkaError| {
-            CliError::failure(format!("{lines} (partition {p}): {e}"))
-        };
+        let fail =
+            |e: crate::engine::error::KafkaError| CliError::failure(format!("{lines} (partition {p}): {e}"));
         let bytes = open.builder.build().map_err(fail)?;
-        let info =
-            self.logs[p].append_as_leader(open.now_ms, &bytes, LEADER_EPOCH).map_err(fail)?;
+        let info = self.logs[p].append_as_leader(open.now_ms, &bytes, LEADER_EPOCH).map_err(fail)?;
         let stats = &mut self.stats[p];
         stats.records += info.records_count;
         stats.batches += 1;

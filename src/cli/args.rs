@@ -55,9 +55,11 @@ impl Parsed {
     pub fn number<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, CliError> {
         match self.value(name) {
             None => Ok(None),
-            Some(text) => text.trim().parse::<T>().map(Some).map_err(|_| {
-                CliError::usage(format!("--{name} expects a whole number, got {text:?}"))
-            }),
+            Some(text) => text
+                .trim()
+                .parse::<T>()
+                .map(Some)
+                .map_err(|_| CliError::usage(format!("--{name} expects a whole number, got {text:?}"))),
         }
     }
 }
@@ -135,16 +137,7 @@ mod tests {
     #[test]
     fn parses_values_switches_repeats_and_positionals() {
         let p = parse(
-            &strings(&[
-                "a.log",
-                "--topic=t",
-                "--config",
-                "x=1",
-                "--config=y=2",
-                "--now",
-                "--",
-                "--b",
-            ]),
+            &strings(&["a.log", "--topic=t", "--config", "x=1", "--config=y=2", "--now", "--", "--b"]),
             &SPECS,
         )
         .unwrap();

@@ -17,9 +17,7 @@ use super::input::to_hex;
 use super::logdir::segment_base_offset;
 use super::{write_out, CliError};
 use crate::engine::record::batch::write_crc;
-use crate::engine::record::{
-    decode_batch, split_batches, verify_crc, BatchHeader, BatchView, Record,
-};
+use crate::engine::record::{decode_batch, split_batches, verify_crc, BatchHeader, BatchView, Record};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -156,8 +154,7 @@ fn record_json(h: &BatchHeader, r: &Record, print_data: bool) -> RecordJson {
         match kind {
             Some(t @ (0 | 1)) if value.len() >= 6 => {
                 json.end_txn_marker = Some(if t == 0 { "ABORT" } else { "COMMIT" }.to_string());
-                json.coordinator_epoch =
-                    Some(i32::from_be_bytes([value[2], value[3], value[4], value[5]]));
+                json.coordinator_epoch = Some(i32::from_be_bytes([value[2], value[3], value[4], value[5]]));
             }
             other => json.control_type = Some(other.unwrap_or(-1)),
         }
@@ -191,9 +188,7 @@ fn batch_json(view: &BatchView<'_>, deep: bool, print_data: bool) -> BatchJson {
             decode_batch(&copy)
         };
         match decoded {
-            Ok(d) => {
-                (Some(d.records.iter().map(|r| record_json(&h, r, print_data)).collect()), None)
-            }
+            Ok(d) => (Some(d.records.iter().map(|r| record_json(&h, r, print_data)).collect()), None),
             Err(e) => (None, Some(e.to_string())),
         }
     } else {
@@ -235,11 +230,8 @@ pub fn dump_log(
     print_data: bool,
 ) -> Result<(String, Vec<String>), CliError> {
     let start = segment_base_offset(name, ".log");
-    let mut out = format!(
-        "{{\"file\":{},\"logStartingOffset\":{},\"batches\":[",
-        to_json(&name)?,
-        to_json(&start)?
-    );
+    let mut out =
+        format!("{{\"file\":{},\"logStartingOffset\":{},\"batches\":[", to_json(&name)?, to_json(&start)?);
     let mut problems = Vec::new();
     let mut error = None;
     let mut first = true;
@@ -268,9 +260,7 @@ pub fn dump_log(
     match error {
         None => out.push_str("null"),
         Some((position, message)) => {
-            out.push_str(&to_json(
-                &serde_json::json!({ "position": position, "message": message }),
-            )?);
+            out.push_str(&to_json(&serde_json::json!({ "position": position, "message": message }))?);
             problems.push(format!("at position {position}: {message}"));
         }
     }
@@ -285,8 +275,7 @@ pub fn dump_index(name: &str, bytes: &[u8], time: bool) -> Result<(String, Vec<S
     let entry = if time { 12 } else { 8 };
     let mut out = format!("{{\"file\":{},\"baseOffset\":{base},\"entries\":[", to_json(&name)?);
     for (i, e) in bytes.chunks_exact(entry).enumerate() {
-        let be32 =
-            |at: usize| i64::from(u32::from_be_bytes([e[at], e[at + 1], e[at + 2], e[at + 3]]));
+        let be32 = |at: usize| i64::from(u32::from_be_bytes([e[at], e[at + 1], e[at + 2], e[at + 3]]));
         out.push_str(if i == 0 { "\n" } else { ",\n" });
         out.push_str(&if time {
             let mut ts = [0u8; 8];
@@ -302,11 +291,8 @@ pub fn dump_index(name: &str, bytes: &[u8], time: bool) -> Result<(String, Vec<S
     if tail == 0 {
         out.push_str("null");
     } else {
-        let message =
-            format!("file size {} is not a multiple of the {entry}-byte entry size", bytes.len());
-        out.push_str(&to_json(
-            &serde_json::json!({ "position": bytes.len() - tail, "message": message }),
-        )?);
+        let message = format!("file size {} is not a multiple of the {entry}-byte entry size", bytes.len());
+        out.push_str(&to_json(&serde_json::json!({ "position": bytes.len() - tail, "message": message }))?);
         problems.push(message);
     }
     out.push_str("}\n");
@@ -321,10 +307,8 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     };
     let print_data = a.has("print-data-log");
     let deep = print_data || a.has("deep-iteration");
-    let name =
-        Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let read =
-        || std::fs::read(path).map_err(|e| CliError::failure(format!("cannot read {path}: {e}")));
+    let name = Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let read = || std::fs::read(path).map_err(|e| CliError::failure(format!("cannot read {path}: {e}")));
     let (text, problems) = if name.ends_with(".log") {
         dump_log(&name, &read()?, deep, print_data)?
     } else if name.ends_with(".timeindex") {
@@ -332,9 +316,7 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     } else if name.ends_with(".index") {
         dump_index(&name, &read()?, false)?
     } else {
-        return Err(CliError::usage(format!(
-            "{path}: dump-log reads .log, .index and .timeindex files"
-        )));
+        return Err(CliError::usage(format!("{path}: dump-log reads .log, .index and .timeindex files")));
     };
     write_out(out, &text)?;
     match problems.first() {

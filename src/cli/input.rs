@@ -85,9 +85,9 @@ fn parse_line(line: usize, text: &str) -> Result<InputRecord, CliError> {
         .map_err(|e| line_error(line, format!("not a valid record object: {e}")))?;
     let key = match json.key {
         None => None,
-        Some(hex) => Some(
-            from_hex(&hex).map_err(|e| line_error(line, format!("key {hex:?} is not hex: {e}")))?,
-        ),
+        Some(hex) => {
+            Some(from_hex(&hex).map_err(|e| line_error(line, format!("key {hex:?} is not hex: {e}")))?)
+        }
     };
     if let Some(ts) = json.timestamp {
         if ts < 0 {
@@ -148,10 +148,7 @@ mod tests {
         assert_eq!(records[0].key.as_deref(), Some(&b"k"[..]));
         assert_eq!(records[0].timestamp_ms, Some(5));
         assert_eq!(records[0].headers[1], Header { key: "h".into(), value: Some(b"x".to_vec()) });
-        assert_eq!(
-            (records[1].line, records[1].key.clone(), records[1].value.clone()),
-            (3, None, None)
-        );
+        assert_eq!((records[1].line, records[1].key.clone(), records[1].value.clone()), (3, None, None));
         assert_eq!(records[2].key.as_deref(), Some(&b""[..]));
     }
 
@@ -160,11 +157,7 @@ mod tests {
         let err = parse_input("{\"value\": \"a\"}\n{\"key\": \"xy\"}\n").unwrap_err();
         assert!(err.message.starts_with("input line 2: key \"xy\" is not hex"), "{}", err.message);
         let err = parse_input("{\"value\": \"a\"}\n\n{oops\n").unwrap_err();
-        assert!(
-            err.message.starts_with("input line 3: not a valid record object"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.starts_with("input line 3: not a valid record object"), "{}", err.message);
         let err = parse_input("{\"valeu\": \"a\"}").unwrap_err();
         assert!(err.message.contains("unknown field `valeu`"), "{}", err.message);
         let err = parse_input("{\"timestamp\": -1}").unwrap_err();

@@ -42,10 +42,7 @@ pub fn existing_partitions(root: &Path, topic: &str) -> Result<Vec<u32>, CliErro
         let entry = entry.map_err(|e| io_error("list", root, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let Some(number) = name.strip_prefix(&prefix) else { continue };
-        if number.is_empty()
-            || !number.bytes().all(|b| b.is_ascii_digit())
-            || !entry.path().is_dir()
-        {
+        if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) || !entry.path().is_dir() {
             continue;
         }
         if let Ok(p) = number.parse::<u32>() {
@@ -98,8 +95,7 @@ pub fn load_partition(
         }
     }
     stored.sort_by_key(|(base, _)| *base);
-    let (mut log, report) =
-        PartitionLog::recover(0, topic, partition, config.clone(), stored, None, now_ms);
+    let (mut log, report) = PartitionLog::recover(0, topic, partition, config.clone(), stored, None, now_ms);
     if let Some(corruption) = report.corruption {
         return Err(CliError::failure(format!(
             "{} holds a corrupt segment ({corruption}); recovery would cut {} bytes and delete {} later \
@@ -118,11 +114,8 @@ fn segment_path(dir: &Path, base_offset: i64, suffix: &str) -> PathBuf {
 }
 
 fn append_at(path: &Path, position: u32, bytes: &[u8]) -> Result<(), CliError> {
-    let mut file = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .map_err(|e| io_error("open", path, e))?;
+    let mut file =
+        fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| io_error("open", path, e))?;
     let size = file.metadata().map_err(|e| io_error("inspect", path, e))?.len();
     if size != u64::from(position) {
         return Err(CliError::failure(format!(
@@ -137,11 +130,7 @@ fn append_at(path: &Path, position: u32, bytes: &[u8]) -> Result<(), CliError> {
 /// `.timeindex` of every segment from `first_touched_base` on (new and rolled ones).
 /// Empty `.log` files are created for segments (and partitions) with no data yet, as a
 /// broker does when it creates a partition.
-pub fn save_partition(
-    root: &Path,
-    log: &mut PartitionLog,
-    first_touched_base: i64,
-) -> Result<(), CliError> {
+pub fn save_partition(root: &Path, log: &mut PartitionLog, first_touched_base: i64) -> Result<(), CliError> {
     let dir = partition_dir(root, &log.topic, log.partition);
     fs::create_dir_all(&dir).map_err(|e| io_error("create", &dir, e))?;
     for op in log.take_store_ops() {
@@ -166,8 +155,7 @@ pub fn save_partition(
         fs::write(&index_path, segment.offset_index.to_bytes())
             .map_err(|e| io_error("write", &index_path, e))?;
         let time_path = segment_path(&dir, segment.base_offset, ".timeindex");
-        fs::write(&time_path, segment.time_index.to_bytes())
-            .map_err(|e| io_error("write", &time_path, e))?;
+        fs::write(&time_path, segment.time_index.to_bytes()).map_err(|e| io_error("write", &time_path, e))?;
     }
     Ok(())
 }

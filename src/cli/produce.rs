@@ -100,10 +100,8 @@ struct ProducerSettings {
 }
 
 fn producer_settings(pairs: &[String]) -> Result<ProducerSettings, CliError> {
-    let mut s = ProducerSettings {
-        partitioner: PartitionerConfig::default(),
-        compression: Compression::None,
-    };
+    let mut s =
+        ProducerSettings { partitioner: PartitionerConfig::default(), compression: Compression::None };
     for pair in pairs {
         let (name, value) = args::key_value("producer-config", pair)?;
         let bad = |what: &str| {
@@ -150,28 +148,22 @@ fn wall_clock_ms() -> Result<i64, CliError> {
 pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let a = args::parse(argv, &FLAGS)?;
     if let Some(extra) = a.positionals.first() {
-        return Err(CliError::usage(format!(
-            "produce takes no positional argument, got {extra:?}"
-        )));
+        return Err(CliError::usage(format!("produce takes no positional argument, got {extra:?}")));
     }
     let root = Path::new(a.required("log-dir")?);
     let topic = a.required("topic")?;
     validate_topic_name(topic).map_err(|e| CliError::usage(format!("invalid --topic: {e}")))?;
-    let partitions: i64 = a
-        .number("partitions")?
-        .ok_or_else(|| CliError::usage("missing required flag --partitions"))?;
+    let partitions: i64 =
+        a.number("partitions")?.ok_or_else(|| CliError::usage("missing required flag --partitions"))?;
     let partitions = validate_partition_count(partitions)
         .map_err(|e| CliError::usage(format!("invalid --partitions: {e}")))?;
     let kind = PartitionerKind::from_name(a.required("partitioner")?)
         .map_err(|e| CliError::usage(format!("invalid --partitioner: {e}")))?;
     let seed: u64 = a.number("seed")?.unwrap_or(0);
-    let pairs = a
-        .values("config")
-        .iter()
-        .map(|p| args::key_value("config", p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let config = TopicConfig::from_pairs(pairs)
-        .map_err(|e| CliError::usage(format!("invalid --config: {e}")))?;
+    let pairs =
+        a.values("config").iter().map(|p| args::key_value("config", p)).collect::<Result<Vec<_>, _>>()?;
+    let config =
+        TopicConfig::from_pairs(pairs).map_err(|e| CliError::usage(format!("invalid --config: {e}")))?;
     let producer = producer_settings(a.values("producer-config"))?;
     let explicit_clock: Option<i64> = a.number("timestamp-ms")?;
     if explicit_clock.is_some() && a.has("now") {
@@ -190,24 +182,16 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), CliError> {
         .collect::<Result<Vec<_>, _>>()?;
     let first_touched: Vec<i64> =
         logs.iter().map(|l| l.segments().last().map_or(0, |s| s.base_offset)).collect();
-    let newest = logs
-        .iter()
-        .flat_map(|l| l.segments())
-        .map(|s| s.max_timestamp_so_far_ms)
-        .max()
-        .unwrap_or(-1);
+    let newest =
+        logs.iter().flat_map(|l| l.segments()).map(|s| s.max_timestamp_so_far_ms).max().unwrap_or(-1);
     let base = match explicit_clock {
         Some(t) => t,
         None if a.has("now") => wall_clock_ms()?,
         None => DEFAULT_BASE_TIMESTAMP_MS.max(newest.saturating_add(1)),
     };
 
-    let limit = producer
-        .partitioner
-        .batch_size_bytes
-        .max(1)
-        .min(config.segment_bytes)
-        .min(config.max_message_bytes);
+    let limit =
+        producer.partitioner.batch_size_bytes.max(1).min(config.segment_bytes).min(config.max_message_bytes);
     let options = BatchOptions { compression: producer.compression, ..BatchOptions::default() };
     let mut partitioner = Partitioner::new(kind, producer.partitioner, seed);
     let mut acc = Accumulator::new(topic, &mut logs, options, limit);
