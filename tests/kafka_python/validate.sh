@@ -26,4 +26,6 @@ fi
 
 WORKDIR="$(mktemp -d)"
 trap 'rm -rf "$WORKDIR"' EXIT
-"$PYTHON" tests/kafka_python/validate.py "$(cd "$(dirname "$CLI")" && pwd)/kafka-playground" "$WORKDIR"
+# A private copy: a shared target dir's binary can be replaced by another build meanwhile.
+cp "$CLI" "$WORKDIR/kafka-playground"
+"$PYTHON" tests/kafka_python/validate.py "$WORKDIR/kafka-playground" "$WORKDIR"
