@@ -1,0 +1,145 @@
+//! The producer side of `produce`, like the Java client's `RecordAccumulator`: each record
+//! is given a partition by the partitioner, then added to that partition's open batch;
+//! a batch is closed and appended (`append_as_leader`, in memory) when the next record
+//! would not fit (`MemoryRecordsBuilder.hasRoomFor`: the first record always fits), and
+//! every open batch is closed at the end. Records keep their input order within a
+//! partition, so offsets follow the input.
+//!
+//! The batch limit is `batch.size` (16384), capped at the topic's `segment.bytes` and
+//! `max.message.bytes`: the Java producer would split a too-large batch on
+//! MESSAGE_TOO_LARGE, and a tiny `segment.bytes` (useful to watch segments roll) would
+//! otherwise refuse every batch with RECORD_LIST_TOO_LARGE. Sizes are uncompressed.
+
+use super::input::InputRecord;
+use super::CliError;
+use crate::engine::log::PartitionLog;
+use crate::engine::partitioner::Partitioner;
+use crate::engine::record::record::body_size;
+use crate::engine::record::varint::varint_size;
+use crate::engine::record::{BatchBuilder, BatchOptions};
+use serde::Serialize;
+
+/// The leader epoch stamped on every appended batch (the first leader's epoch).
+pub const LEADER_EPOCH: i32 = 0;
+
+/// What one run produced into one partition.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PartitionStats {
+    pub partition: u32,
+    pub records: u64,
+    pub batches: u64,
+    /// Offsets given to this run's records (null when none went here).
+    pub first_offset: Option<i64>,
+    pub last_offset: Option<i64>,
+}
+
+/// A batch being filled for one partition.
+struct OpenBatch {
+    builder: BatchBuilder,
+    base_timestamp_ms: i64,
+    /// Broker time used for its append: the clock of its last record.
+    now_ms: i64,
+    first_line: usize,
+    last_line: usize,
+}
+
+/// Size of a record in a batch (`DefaultRecord.sizeInBytes`), length varint included.
+pub fn record_size(offset_delta: i32, timestamp_delta_ms: i64, r: &InputRecord) -> u32 {
+    let body = body_size(offset_delta, timestamp_delta_ms, r.key.as_deref(), r.value.as_deref(), &r.headers);
+    varint_size(body as i32) + body
+}
+
+/// Partitions records into batches and appends them to the partition logs.
+pub struct Accumulator<'a> {
+    topic: String,
+    logs: &'a mut [PartitionLog],
+    open: Vec<Option<OpenBatch>>,
+    options: BatchOptions,
+    limit_bytes: u32,
+    pub stats: Vec<PartitionStats>,
+}
+
+impl<'a> Accumulator<'a> {
+    pub fn new(topic: &str, logs: &'a mut [PartitionLog], options: BatchOptions, limit_bytes: u32) -> Self {
+        let count = logs.len();
+        Accumulator {
+            topic: topic.to_string(),
+            logs,
+            open: (0..count).map(|_| None).collect(),
+            options,
+            limit_bytes,
+            stats: (0..count as u32)
+                .map(|partition| PartitionStats { partition, ..Default::default() })
+                .collect(),
+        }
+    }
+
+    /// Chooses the partition of `record` (clock `now_ms`, timestamp `timestamp_ms`) and
+    /// adds it to that partition's open batch. Returns the partition.
+    pub fn add(
+        &mut self,
+        partitioner: &mut Partitioner,
+        now_ms: i64,
+        timestamp_ms: i64,
+        record: &InputRecord,
+    ) -> Result<u32, CliError> {
+        let count = self.logs.len() as u32;
+        let size_hint = record_size(0, 0, record);
+        let partition = partitioner
+            .partition(now_ms.max(0) as u64, &self.topic, record.key.as_deref(), size_hint, count)
+            .map_err(|e| CliError::failure(format!("input line {}: {e}", record.line)))?;
+        let p = partition as usize;
+        let fits = match &self.open[p] {
+            None => true,
+            Some(open) => {
+                let n = open.builder.records_count();
+                n == 0
+                    || open.builder.estimated_size_bytes()
+                        + record_size(n, timestamp_ms - open.base_timestamp_ms, record)
+                        <= self.limit_bytes
+            }
+        };
+        if !fits {
+            self.flush(p)?;
+        }
+        let open = self.open[p].get_or_insert_with(|| OpenBatch {
+            builder: BatchBuilder::new(self.options),
+            base_timestamp_ms: timestamp_ms,
+            now_ms,
+            first_line: record.line,
+            last_line: record.line,
+        });
+        open.builder.append(timestamp_ms, record.key.as_deref(), record.value.as_deref(), &record.headers);
+        open.now_ms = now_ms;
+        open.last_line = record.line;
+        Ok(partition)
+    }
+
+    /// Closes partition `p`'s open batch, if any, and appends it to the log.
+    fn flush(&mut self, p: usize) -> Result<(), CliError> {
+        let Some(open) = self.open[p].take() else { return Ok(()) };
+        let lines = if open.first_line == open.last_line {
+            format!("input line {}", open.first_line)
+        } else {
+            format!("input lines {}-{}", open.first_line, open.last_line)
+        };
+        let fail =
+            |e: crate::engine::error::KafkaError| CliError::failure(format!("{lines} (partition {p}): {e}"));
+        let bytes = open.builder.build().map_err(fail)?;
+        let info = self.logs[p].append_as_leader(open.now_ms, &bytes, LEADER_EPOCH).map_err(fail)?;
+        let stats = &mut self.stats[p];
+        stats.records += info.records_count;
+        stats.batches += 1;
+        stats.first_offset.get_or_insert(info.first_offset);
+        stats.last_offset = Some(info.last_offset);
+        Ok(())
+    }
+
+    /// Closes every open batch, in partition order.
+    pub fn finish(mut self) -> Result<Vec<PartitionStats>, CliError> {
+        for p in 0..self.open.len() {
+            self.flush(p)?;
+        }
+        Ok(self.stats)
+    }
+}
