@@ -14,7 +14,7 @@ use super::input::InputRecord;
 use super::CliError;
 use crate::engine::log::PartitionLog;
 use crate::engine::partitioner::Partitioner;
-use crate::engine::record::record::body_size;
+use crate::engine::record::default_record::body_size;
 use crate::engine::record::varint::varint_size;
 use crate::engine::record::{BatchBuilder, BatchOptions};
 use serde::Serialize;

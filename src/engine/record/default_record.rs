@@ -3,7 +3,8 @@
 //! its decoding, which refuses every malformed length the way Kafka's parser does.
 
 use super::varint::{
-    read_varint, read_varlong, varint_size, varlong_size, write_varint, write_varlong,
+    decode_varint, decode_varlong, read_varint, read_varlong, varint_size, varlong_size, write_varint,
+    write_varlong,
 };
 use crate::engine::error::{Corruption, KafkaError, Result};
 use serde::{Deserialize, Serialize};
@@ -140,8 +141,68 @@ impl RecordRef<'_> {
 }
 
 /// Reads one record at `*pos` (starting at its length varint), advancing past it. Checks
-/// that the fields fill exactly the declared length.
+/// that the fields fill exactly the declared length. The common, well-formed case takes a
+/// lean path; a malformed record is re-read to say exactly what is wrong.
+#[inline]
 pub fn read_record<'a>(bytes: &'a [u8], pos: &mut usize) -> Result<RecordRef<'a>> {
+    let start = *pos;
+    if let Some(r) = scan_record(bytes, pos) {
+        return Ok(r);
+    }
+    *pos = start;
+    read_record_detailed(bytes, pos)
+}
+
+#[inline(always)]
+fn scan_nullable<'a>(bytes: &'a [u8], pos: &mut usize) -> Option<Option<&'a [u8]>> {
+    let len = decode_varint(bytes, pos)?;
+    if len < 0 {
+        return (len == -1).then_some(None);
+    }
+    let end = pos.checked_add(len as usize)?;
+    let out = bytes.get(*pos..end)?;
+    *pos = end;
+    Some(Some(out))
+}
+
+#[inline(always)]
+fn scan_record<'a>(bytes: &'a [u8], pos: &mut usize) -> Option<RecordRef<'a>> {
+    let length = decode_varint(bytes, pos)?;
+    if length < 0 {
+        return None;
+    }
+    let end = pos.checked_add(length as usize)?;
+    let body = bytes.get(..end)?;
+    let attributes = *body.get(*pos)? as i8;
+    *pos += 1;
+    let timestamp_delta_ms = decode_varlong(body, pos)?;
+    let offset_delta = decode_varint(body, pos)?;
+    let key = scan_nullable(body, pos)?;
+    let value = scan_nullable(body, pos)?;
+    let header_count = decode_varint(body, pos)?;
+    if header_count < 0 {
+        return None;
+    }
+    let headers_start = *pos;
+    for _ in 0..header_count {
+        scan_nullable(body, pos)??;
+        scan_nullable(body, pos)?;
+    }
+    if *pos != end {
+        return None;
+    }
+    Some(RecordRef {
+        attributes,
+        timestamp_delta_ms,
+        offset_delta,
+        key,
+        value,
+        header_count,
+        headers_bytes: &body[headers_start..end],
+    })
+}
+
+fn read_record_detailed<'a>(bytes: &'a [u8], pos: &mut usize) -> Result<RecordRef<'a>> {
     let length = read_varint(bytes, pos)?;
     if length < 0 {
         return Err(invalid(format!("record length {length} is negative")));

@@ -69,6 +69,66 @@ pub fn varlong_size(value: i64) -> u32 {
     bits.div_ceil(7)
 }
 
+/// Fast-path decoding for the broker's validation walk: `None` on any malformation (the
+/// caller re-reads with the `read_*` functions to say exactly what is wrong).
+#[inline(always)]
+pub fn decode_unsigned_varint(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+    let b0 = *bytes.get(*pos)?;
+    if b0 < 0x80 {
+        *pos += 1;
+        return Some(u32::from(b0));
+    }
+    if let Some(&b1) = bytes.get(*pos + 1) {
+        if b1 < 0x80 {
+            *pos += 2;
+            return Some(u32::from(b0 & 0x7f) | (u32::from(b1) << 7));
+        }
+    }
+    decode_unsigned_varint_multi(bytes, pos)
+}
+
+#[inline(never)]
+fn decode_unsigned_varint_multi(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+    let mut value: u32 = 0;
+    for i in 0..5 {
+        let b = *bytes.get(*pos)?;
+        *pos += 1;
+        if i == 4 && b > 0x0f {
+            return None;
+        }
+        value |= u32::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// [`decode_unsigned_varint`] with zigzag.
+#[inline(always)]
+pub fn decode_varint(bytes: &[u8], pos: &mut usize) -> Option<i32> {
+    let raw = decode_unsigned_varint(bytes, pos)?;
+    Some(((raw >> 1) as i32) ^ -((raw & 1) as i32))
+}
+
+/// Fast-path zigzag varlong; `None` on any malformation.
+#[inline(always)]
+pub fn decode_varlong(bytes: &[u8], pos: &mut usize) -> Option<i64> {
+    let mut raw: u64 = 0;
+    for i in 0..10 {
+        let b = *bytes.get(*pos)?;
+        *pos += 1;
+        if i == 9 && b > 0x01 {
+            return None;
+        }
+        raw |= u64::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            return Some(((raw >> 1) as i64) ^ -((raw & 1) as i64));
+        }
+    }
+    None
+}
+
 /// Reads an unsigned varint at `*pos`, advancing it.
 #[inline]
 pub fn read_unsigned_varint(bytes: &[u8], pos: &mut usize) -> Result<u32> {
