@@ -55,6 +55,29 @@ fn run() -> f64 {
     f64::from(appended) / (elapsed_ms / 1000.0)
 }
 
+/// CRC-32C alone over 16 KiB buffers, MB/s (10^6 bytes).
+fn crc_rate() -> f64 {
+    let mut buf: Vec<u8> = (0..BATCH_BYTES).map(|i| i as u8).collect();
+    let start = now_ms();
+    let mut acc = 0u32;
+    for i in 0..4096u32 {
+        buf[(i % BATCH_BYTES) as usize] = acc as u8;
+        acc ^= kafka_playground::engine::record::crc::crc32c(&buf);
+    }
+    let elapsed_ms = now_ms() - start;
+    assert_ne!(acc, 1);
+    4096.0 * f64::from(BATCH_BYTES) / 1e6 / (elapsed_ms / 1000.0)
+}
+
+#[wasm_bindgen_test]
+#[ignore = "benchmark: run with --include-ignored"]
+fn wasm_crc32c_megabytes_per_second() {
+    crc_rate();
+    let mut rates: Vec<f64> = (0..RUNS).map(|_| crc_rate()).collect();
+    rates.sort_by(f64::total_cmp);
+    console_log!("wasm crc32c: median {:.0} MB/s over {RUNS} runs", rates[RUNS / 2]);
+}
+
 #[wasm_bindgen_test]
 #[ignore = "benchmark: run with --include-ignored"]
 fn wasm_append_records_per_second() {

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every benchmark (not part of the test command): native criterion (append/fetch
+# against the commitlog crate), the same append loop in wasm in headless Chromium, and
+# IndexedDB persistence through IdbStore against a plain-JS batched-put loop.
+# Figures are printed; BENCHMARKS.md records them with the machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner
+export CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=900
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/tests/webdriver.json"
+
+echo "== machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== native (criterion)"
+cargo bench --bench log_append 2>&1 | grep -E '^log_append|thrpt:' | grep -v '%'
+echo "== wasm append in Chromium"
+cargo test --release --target wasm32-unknown-unknown --test bench_wasm_append -- --include-ignored --nocapture 2>&1 | grep -E 'wasm append'
+echo "== IndexedDB: IdbStore vs plain JS"
+cargo test --release --target wasm32-unknown-unknown --test bench_idb -- --include-ignored --nocapture 2>&1 | grep -iE 'MB/s|ratio|median'
