@@ -123,6 +123,8 @@ pub enum ErrorKind {
     InvalidConfig { name: String, value: String, problem: ConfigProblem },
     /// A batch larger than `max.message.bytes`.
     RecordTooLarge { size_bytes: u64, max_message_bytes: u64 },
+    /// A produce request's batches larger than `segment.bytes` (`RecordBatchTooLargeException`).
+    BatchLargerThanSegment { size_bytes: u64, segment_bytes: u64 },
     Corrupt { corruption: Corruption },
     OffsetOutOfRange { offset: i64, log_start_offset: i64, log_end_offset: i64 },
     UnsupportedCompression { codec: i16 },
@@ -153,6 +155,7 @@ impl KafkaError {
             ErrorKind::PartitionsNotPositive { .. } => ErrorCode::InvalidPartitions,
             ErrorKind::InvalidConfig { .. } => ErrorCode::InvalidConfig,
             ErrorKind::RecordTooLarge { .. } => ErrorCode::MessageTooLarge,
+            ErrorKind::BatchLargerThanSegment { .. } => ErrorCode::RecordListTooLarge,
             ErrorKind::Corrupt { .. } => ErrorCode::CorruptMessage,
             ErrorKind::OffsetOutOfRange { .. } => ErrorCode::OffsetOutOfRange,
             ErrorKind::UnsupportedCompression { .. } => ErrorCode::UnsupportedCompressionType,
@@ -214,6 +217,10 @@ impl fmt::Display for KafkaError {
             ErrorKind::RecordTooLarge { size_bytes, max_message_bytes } => write!(
                 f,
                 "Message batch size is {size_bytes} bytes which exceeds the maximum configured size of {max_message_bytes} (max.message.bytes)."
+            ),
+            ErrorKind::BatchLargerThanSegment { size_bytes, segment_bytes } => write!(
+                f,
+                "The request included message batch larger than the configured segment size on the server ({size_bytes} > segment.bytes {segment_bytes})."
             ),
             ErrorKind::Corrupt { corruption } => write!(f, "{corruption}"),
             ErrorKind::OffsetOutOfRange { offset, log_start_offset, log_end_offset } => write!(

@@ -6,6 +6,8 @@
 
 use crate::engine::error::{ErrorKind, KafkaError, Result};
 use crate::engine::partitioner::Partitioner;
+use crate::engine::record::default_record::body_size;
+use crate::engine::record::varint::varint_size;
 use crate::engine::record::{BatchBuilder, BatchOptions, Header};
 use serde::{Deserialize, Serialize};
 
@@ -35,8 +37,15 @@ fn record_size(r: &ProducerRecord) -> u32 {
     (r.key.as_ref().map_or(0, Vec::len) + r.value.as_ref().map_or(0, Vec::len) + headers) as u32
 }
 
-/// Assigns partitions and builds batches, at most `batch_size_bytes` each (a single larger
-/// record still gets its own batch; the broker judges it against `max.message.bytes`).
+/// The bytes `r` adds to `b` (`MemoryRecordsBuilder.hasRoomFor`, uncompressed).
+fn encoded_size(b: &BatchBuilder, r: &ProducerRecord) -> u32 {
+    let body = body_size(b.records_count(), 0, r.key.as_deref(), r.value.as_deref(), &r.headers);
+    body + varint_size(body as i32) + 10 // room for a timestamp delta of up to 10 bytes
+}
+
+/// Assigns partitions and builds batches of at most `batch_size_bytes` each, header
+/// included (a single larger record still gets its own batch; the broker judges it
+/// against `max.message.bytes`).
 pub fn accumulate(
     partitioner: &mut Partitioner,
     topic: &str,
@@ -66,7 +75,7 @@ pub fn accumulate(
         };
         let full = {
             let b = &open[slot].1;
-            b.records_count() > 0 && b.estimated_size_bytes() + record_size(r) > batch_size_bytes
+            b.records_count() > 0 && b.estimated_size_bytes() + encoded_size(b, r) > batch_size_bytes
         };
         if full {
             let (p, b) = open.remove(slot);
@@ -126,7 +135,7 @@ mod tests {
         let records: Vec<_> = (0..10).map(|_| rec("same", 1000)).collect();
         let batches = accumulate(&mut p, "t", 3, &records, 4000).unwrap();
         assert!(batches.len() >= 3);
-        assert!(batches.iter().all(|b| b.bytes.len() <= 4200));
+        assert!(batches.iter().all(|b| b.bytes.len() <= 4000));
         let mut bad = rec("k", 1);
         bad.partition = Some(3);
         assert!(accumulate(&mut p, "t", 3, &[bad], 4000).is_err());

@@ -100,7 +100,8 @@ pub fn app() -> Html {
                     all.len() - 1
                 }
             };
-            match accumulate(&mut all[index], &req.topic, count, &req.records, DEFAULT_BATCH_SIZE_BYTES) {
+            let batch_size_bytes = state.batch_limit_bytes(&req.topic, DEFAULT_BATCH_SIZE_BYTES);
+            match accumulate(&mut all[index], &req.topic, count, &req.records, batch_size_bytes) {
                 Ok(batches) => {
                     for b in batches {
                         let request = Request::Produce {

@@ -65,6 +65,9 @@ pub fn error_text(lang: Lang, e: &KafkaError) -> String {
         ErrorKind::RecordTooLarge { size_bytes, max_message_bytes } => format!(
             "пакет записей занимает {size_bytes} байт — больше, чем разрешено ({max_message_bytes}, max.message.bytes)"
         ),
+        ErrorKind::BatchLargerThanSegment { size_bytes, segment_bytes } => format!(
+            "пакет записей ({size_bytes} байт) больше размера сегмента (segment.bytes = {segment_bytes})"
+        ),
         ErrorKind::Corrupt { corruption: c } => corruption(lang, c),
         ErrorKind::OffsetOutOfRange { offset, log_start_offset, log_end_offset } => format!(
             "offset {offset} вне диапазона: в логе есть offset'ы от {log_start_offset} до {log_end_offset}"

@@ -94,6 +94,24 @@ impl AppState {
         Some(t.partitions.len() as u32)
     }
 
+    /// The producer's batch limit for a topic: `batch.size`, capped at the topic's
+    /// `segment.bytes` and `max.message.bytes`, so that a topic
+    /// with tiny segments takes bulk sends as many small batches instead of refusing one
+    /// large one (the Java producer splits on MESSAGE_TOO_LARGE to the same effect).
+    pub fn batch_limit_bytes(&self, topic: &str, batch_size_bytes: u32) -> u32 {
+        let overrides = self
+            .snapshot
+            .as_ref()
+            .and_then(|s| s.topics.iter().find(|t| t.name == topic))
+            .map(|t| t.config_overrides.clone())
+            .unwrap_or_default();
+        let config = crate::engine::topic::TopicConfig::from_pairs(
+            overrides.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+        .unwrap_or_default();
+        batch_size_bytes.min(config.segment_bytes).min(config.max_message_bytes)
+    }
+
     pub fn topic_names(&self) -> Vec<String> {
         self.snapshot.as_ref().map(|s| s.topics.iter().map(|t| t.name.clone()).collect()).unwrap_or_default()
     }

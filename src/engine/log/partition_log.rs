@@ -142,13 +142,10 @@ impl PartitionLog {
             }));
         }
         if out.len() as u64 > u64::from(self.config.segment_bytes) {
-            return Err(KafkaError {
-                code: crate::engine::error::ErrorCode::RecordListTooLarge,
-                kind: ErrorKind::RecordTooLarge {
-                    size_bytes: out.len() as u64,
-                    max_message_bytes: u64::from(self.config.segment_bytes),
-                },
-            });
+            return Err(KafkaError::new(ErrorKind::BatchLargerThanSegment {
+                size_bytes: out.len() as u64,
+                segment_bytes: u64::from(self.config.segment_bytes),
+            }));
         }
         let last_offset = next - 1;
         let rolled = self.maybe_roll(now_ms, out.len() as u32, max_ts, last_offset);

@@ -57,8 +57,8 @@ where
     Ok(())
 }
 
-/// Decodes one whole batch (exactly one, `batch.len()` = its size), checking the CRC.
-pub fn decode_batch(batch: &[u8]) -> Result<DecodedBatch> {
+/// The header of exactly one whole batch whose CRC-32C holds.
+fn whole_signed_batch(batch: &[u8]) -> Result<BatchHeader> {
     let header = read_header(batch)?;
     if batch.len() != header.size_in_bytes() as usize {
         return Err(KafkaError::corrupt(Corruption::Truncated {
@@ -67,6 +67,12 @@ pub fn decode_batch(batch: &[u8]) -> Result<DecodedBatch> {
         }));
     }
     verify_crc(batch)?;
+    Ok(header)
+}
+
+/// Decodes one whole batch (exactly one, `batch.len()` = its size), checking the CRC.
+pub fn decode_batch(batch: &[u8]) -> Result<DecodedBatch> {
+    let header = whole_signed_batch(batch)?;
     let mut records = Vec::with_capacity(header.records_count.clamp(0, 10_000) as usize);
     let log_append = header.timestamp_type() == super::batch::TimestampType::LogAppendTime;
     walk_records(batch, &header, |r| {
@@ -101,14 +107,7 @@ pub struct ValidatedBatch {
 /// The broker's check of one produced batch (`LogValidator` for magic 2): CRC, record
 /// count, offset deltas `0..n` in order, `lastOffsetDelta = n - 1`, exact lengths.
 pub fn validate_batch(batch: &[u8]) -> Result<ValidatedBatch> {
-    let header = read_header(batch)?;
-    if batch.len() != header.size_in_bytes() as usize {
-        return Err(KafkaError::corrupt(Corruption::Truncated {
-            needed: u64::from(header.size_in_bytes()),
-            available: batch.len() as u64,
-        }));
-    }
-    verify_crc(batch)?;
+    let header = whole_signed_batch(batch)?;
     if header.records_count == 0 {
         return Err(invalid("a produced batch must hold at least one record".to_string()));
     }

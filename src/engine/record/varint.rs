@@ -129,47 +129,35 @@ pub fn decode_varlong(bytes: &[u8], pos: &mut usize) -> Option<i64> {
     None
 }
 
+/// Why a varint at `start` did not decode: it ran past the data, or it is too long.
+fn varint_error(bytes: &[u8], start: usize, what: &str) -> KafkaError {
+    let terminated = bytes.get(start..).is_some_and(|rest| rest.iter().any(|b| b & 0x80 == 0));
+    if terminated {
+        too_long(what)
+    } else {
+        ran_out(start)
+    }
+}
+
 /// Reads an unsigned varint at `*pos`, advancing it.
 #[inline]
 pub fn read_unsigned_varint(bytes: &[u8], pos: &mut usize) -> Result<u32> {
-    let mut value: u32 = 0;
-    for i in 0..5 {
-        let b = *bytes.get(*pos).ok_or_else(|| ran_out(*pos))?;
-        *pos += 1;
-        if i == 4 && b > 0x0f {
-            return Err(too_long("Varint"));
-        }
-        value |= u32::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    Err(too_long("Varint"))
+    let start = *pos;
+    decode_unsigned_varint(bytes, pos).ok_or_else(|| varint_error(bytes, start, "Varint"))
 }
 
 /// Reads a zigzag varint at `*pos`, advancing it.
 #[inline]
 pub fn read_varint(bytes: &[u8], pos: &mut usize) -> Result<i32> {
-    let raw = read_unsigned_varint(bytes, pos)?;
-    Ok(((raw >> 1) as i32) ^ -((raw & 1) as i32))
+    let start = *pos;
+    decode_varint(bytes, pos).ok_or_else(|| varint_error(bytes, start, "Varint"))
 }
 
 /// Reads a zigzag varlong at `*pos`, advancing it.
 #[inline]
 pub fn read_varlong(bytes: &[u8], pos: &mut usize) -> Result<i64> {
-    let mut raw: u64 = 0;
-    for i in 0..10 {
-        let b = *bytes.get(*pos).ok_or_else(|| ran_out(*pos))?;
-        *pos += 1;
-        if i == 9 && b > 0x01 {
-            return Err(too_long("Varlong"));
-        }
-        raw |= u64::from(b & 0x7f) << (7 * i);
-        if b & 0x80 == 0 {
-            return Ok(((raw >> 1) as i64) ^ -((raw & 1) as i64));
-        }
-    }
-    Err(too_long("Varlong"))
+    let start = *pos;
+    decode_varlong(bytes, pos).ok_or_else(|| varint_error(bytes, start, "Varlong"))
 }
 
 #[cfg(test)]
