@@ -125,9 +125,11 @@ test('retention deletes whole old segments and moves the log start offset', { ti
     await ready(page);
     await createTopic(page, 'short-lived', 1, { 'segment.bytes': '200', 'retention.bytes': '300' });
     await page.locator('[data-testid=topic][data-topic=short-lived]').waitFor();
-    // One send of 8 records: the producer caps its batches at segment.bytes, so it works.
-    await produce(page, 'short-lived', { key: 'k', value: 'r{i}', count: 8 });
-    await waitForRecord(page, 'short-lived', 'r7');
+    // One send of 8 records of ~60 bytes: the producer caps its batches at segment.bytes
+    // (200), so the send becomes several batches and the segments roll.
+    const pad = 'x'.repeat(50);
+    await produce(page, 'short-lived', { key: 'k', value: `r{i}-${pad}`, count: 8 });
+    await waitForRecord(page, 'short-lived', `r7-${pad}`);
     const part = page.locator('[data-testid=partition][data-topic=short-lived]');
     assert.ok(Number(await part.getAttribute('data-segments')) >= 3, 'segment.bytes=200 rolled segments');
     assert.equal(await part.getAttribute('data-log-start-offset'), '0');
