@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod broker;
+pub mod cluster;
 pub mod error;
 pub mod log;
 pub mod partitioner;

@@ -1,0 +1,174 @@
+//! The messages nodes exchange, modelled on Kafka's APIs (Produce, Fetch, ListOffsets,
+//! Metadata, CreateTopics; and KRaft's BrokerRegistration, BrokerHeartbeat,
+//! AlterPartition, with the controller pushing its metadata log to brokers, which in
+//! Kafka fetch it). Errors are Kafka's [`ErrorCode`]s. Every request carries a
+//! `correlation_id` its response echoes.
+
+use super::metadata::{MetadataRecord, PartitionState};
+use super::NodeId;
+use crate::engine::error::ErrorCode;
+use serde::{Deserialize, Serialize};
+
+/// `acks`: 0, 1 or -1 (`all`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Acks {
+    None,
+    Leader,
+    All,
+}
+
+impl Acks {
+    pub fn from_config(value: &str) -> Option<Acks> {
+        match value.trim() {
+            "0" => Some(Acks::None),
+            "1" => Some(Acks::Leader),
+            "all" | "-1" => Some(Acks::All),
+            _ => None,
+        }
+    }
+
+    pub fn wire(self) -> i16 {
+        match self {
+            Acks::None => 0,
+            Acks::Leader => 1,
+            Acks::All => -1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: u32,
+}
+
+/// One partition of a Fetch request (`FetchRequest.FetchPartition`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchPartition {
+    pub tp: TopicPartition,
+    pub fetch_offset: i64,
+    /// The epoch of the last batch the follower has (KIP-595 divergence check), -1 if none.
+    pub last_fetched_epoch: i32,
+    /// The leader epoch the fetcher believes current (KIP-320 fencing), -1 if unknown.
+    pub current_leader_epoch: i32,
+}
+
+/// The leader's answer that the follower's log diverged (KIP-595 `DivergingEpoch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpochEndOffset {
+    pub epoch: i32,
+    pub end_offset: i64,
+}
+
+/// One partition of a Fetch response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchedPartition {
+    pub tp: TopicPartition,
+    pub error: Option<ErrorCode>,
+    pub high_watermark: i64,
+    pub log_start_offset: i64,
+    pub diverging_epoch: Option<EpochEndOffset>,
+    pub records: Vec<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Message {
+    ProduceRequest {
+        correlation_id: u64,
+        tp: TopicPartition,
+        acks: Acks,
+        timeout_ms: i64,
+        records: Vec<u8>,
+    },
+    ProduceResponse {
+        correlation_id: u64,
+        tp: TopicPartition,
+        error: Option<ErrorCode>,
+        base_offset: i64,
+        log_append_time_ms: i64,
+    },
+    FetchRequest {
+        correlation_id: u64,
+        /// `Some(broker)` for a follower's replica fetch, `None` for a consumer.
+        replica_id: Option<NodeId>,
+        max_wait_ms: i64,
+        max_bytes: u32,
+        partitions: Vec<FetchPartition>,
+    },
+    FetchResponse {
+        correlation_id: u64,
+        partitions: Vec<FetchedPartition>,
+    },
+    ListOffsetsRequest {
+        correlation_id: u64,
+        tp: TopicPartition,
+        /// -2 earliest, -1 latest, or a timestamp.
+        timestamp_ms: i64,
+    },
+    ListOffsetsResponse {
+        correlation_id: u64,
+        tp: TopicPartition,
+        error: Option<ErrorCode>,
+        offset: i64,
+        timestamp_ms: i64,
+    },
+    MetadataRequest {
+        correlation_id: u64,
+        topics: Vec<String>,
+    },
+    MetadataResponse {
+        correlation_id: u64,
+        brokers: Vec<NodeId>,
+        partitions: Vec<(TopicPartition, PartitionState)>,
+        /// Topics asked for that do not exist.
+        unknown_topics: Vec<String>,
+    },
+    CreateTopicsRequest {
+        correlation_id: u64,
+        name: String,
+        partitions: i64,
+        replication_factor: i64,
+        configs: Vec<(String, String)>,
+    },
+    CreateTopicsResponse {
+        correlation_id: u64,
+        name: String,
+        error: Option<ErrorCode>,
+        message: Option<String>,
+    },
+    /// A broker joins (KRaft `BrokerRegistration`).
+    BrokerRegistration {
+        broker_id: NodeId,
+        incarnation: u64,
+    },
+    /// A broker's liveness (KRaft `BrokerHeartbeat`, every `broker.heartbeat.interval.ms`).
+    BrokerHeartbeat {
+        broker_id: NodeId,
+        broker_epoch: i64,
+        metadata_offset: i64,
+    },
+    BrokerHeartbeatResponse {
+        broker_epoch: i64,
+        is_fenced: bool,
+    },
+    /// A leader asks the controller to change a partition's ISR (`AlterPartition`).
+    AlterPartition {
+        broker_id: NodeId,
+        broker_epoch: i64,
+        tp: TopicPartition,
+        leader_epoch: i32,
+        partition_epoch: i32,
+        new_isr: Vec<NodeId>,
+    },
+    AlterPartitionResponse {
+        tp: TopicPartition,
+        error: Option<ErrorCode>,
+        state: Option<PartitionState>,
+    },
+    /// The controller's metadata log from `first_offset` on (in Kafka, brokers fetch
+    /// `__cluster_metadata`; here the controller pushes what each broker lacks).
+    MetadataUpdate {
+        first_offset: i64,
+        records: Vec<MetadataRecord>,
+    },
+}
