@@ -8,6 +8,7 @@
 //! * `cli` (native only) is the `kafka-playground` command-line tool.
 
 pub mod engine;
+pub mod sim;
 pub mod storage;
 
 #[cfg(not(target_arch = "wasm32"))]

@@ -1,0 +1,13 @@
+//! The deterministic simulation: virtual time, one seed for every random choice, a
+//! network model, faults, a journal from which a replay rebuilds the identical state, and
+//! invariant checkers after every step. A run is defined by (scenario, seed, commands).
+
+pub mod driver;
+pub mod journal;
+pub mod network;
+pub mod world;
+
+pub use driver::{Action, Invariant, Sim, SimStats, Status, Violation};
+pub use journal::{replay, Journal, JournalEntry};
+pub use network::{Fate, LinkConfig, Network};
+pub use world::World;

@@ -1,0 +1,125 @@
+//! The simulated network: per-link latency with jitter and loss, and partitions that cut
+//! any set of nodes off from another. Every random choice comes from the run's seeded
+//! [`Rng`], so a seed fixes which messages arrive when.
+
+use crate::engine::cluster::NodeId;
+use crate::engine::rng::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One direction of one link (or the default for all links).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LinkConfig {
+    pub latency_ms: i64,
+    pub jitter_ms: i64,
+    /// Probability in [0, 1] that a message is lost.
+    pub loss: f64,
+}
+
+impl Default for LinkConfig {
+    fn default() -> Self {
+        LinkConfig { latency_ms: 2, jitter_ms: 1, loss: 0.0 }
+    }
+}
+
+/// What happens to one message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    ArriveAt(i64),
+    Lost,
+    /// The link is cut by a partition.
+    Cut,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Network {
+    pub default_link: LinkConfig,
+    pub links: BTreeMap<(NodeId, NodeId), LinkConfig>,
+    /// Active partitions: each pair of groups cannot talk across.
+    pub partitions: Vec<(BTreeSet<NodeId>, BTreeSet<NodeId>)>,
+}
+
+impl Network {
+    pub fn new(default_link: LinkConfig) -> Self {
+        Network { default_link, links: BTreeMap::new(), partitions: Vec::new() }
+    }
+
+    pub fn link(&self, from: NodeId, to: NodeId) -> LinkConfig {
+        self.links.get(&(from, to)).copied().unwrap_or(self.default_link)
+    }
+
+    /// Whether a partition separates the two nodes.
+    pub fn is_cut(&self, a: NodeId, b: NodeId) -> bool {
+        self.partitions
+            .iter()
+            .any(|(x, y)| (x.contains(&a) && y.contains(&b)) || (x.contains(&b) && y.contains(&a)))
+    }
+
+    /// Cuts every node of `side_a` off from every node of `side_b`.
+    pub fn partition(&mut self, side_a: BTreeSet<NodeId>, side_b: BTreeSet<NodeId>) {
+        self.partitions.push((side_a, side_b));
+    }
+
+    pub fn heal(&mut self) {
+        self.partitions.clear();
+    }
+
+    /// The smallest latency any message can have (the conservative lookahead window).
+    pub fn min_latency_ms(&self) -> i64 {
+        self.links
+            .values()
+            .chain(std::iter::once(&self.default_link))
+            .map(|l| (l.latency_ms - l.jitter_ms).max(0))
+            .min()
+            .unwrap_or(0)
+    }
+
+    /// Decides a message's fate. Always draws the same number of random values, so one
+    /// message's fate never shifts the randomness of the next.
+    pub fn fate(&self, rng: &mut Rng, now_ms: i64, from: NodeId, to: NodeId) -> Fate {
+        let link = self.link(from, to);
+        let lost = rng.chance(link.loss);
+        let jitter = if link.jitter_ms > 0 {
+            i64::from(rng.below((2 * link.jitter_ms + 1).min(i64::from(u32::MAX)) as u32)) - link.jitter_ms
+        } else {
+            rng.next_u32();
+            0
+        };
+        if from != to && self.is_cut(from, to) {
+            return Fate::Cut;
+        }
+        if lost {
+            return Fate::Lost;
+        }
+        Fate::ArriveAt(now_ms + (link.latency_ms + jitter).max(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_cut_both_ways_and_heal() {
+        let mut n = Network::new(LinkConfig::default());
+        n.partition([1].into(), [2, 3].into());
+        assert!(n.is_cut(1, 2) && n.is_cut(3, 1));
+        assert!(!n.is_cut(2, 3));
+        let mut rng = Rng::new(7);
+        assert_eq!(n.fate(&mut rng, 0, 1, 2), Fate::Cut);
+        n.heal();
+        assert!(matches!(n.fate(&mut rng, 0, 1, 2), Fate::ArriveAt(t) if (1..=3).contains(&t)));
+    }
+
+    #[test]
+    fn same_seed_same_fates() {
+        let n = Network::new(LinkConfig { latency_ms: 10, jitter_ms: 5, loss: 0.3 });
+        let run = |seed| {
+            let mut rng = Rng::new(seed);
+            (0..100).map(|i| n.fate(&mut rng, i, 1, 2)).collect::<Vec<_>>()
+        };
+        assert_eq!(run(1), run(1));
+        assert_ne!(run(1), run(2));
+        assert!(run(1).contains(&Fate::Lost));
+    }
+}
