@@ -5,6 +5,7 @@
 pub mod driver;
 pub mod journal;
 pub mod network;
+pub mod scenario;
 pub mod world;
 
 pub use driver::{Action, Invariant, Sim, SimStats, Status, Violation};

@@ -1,0 +1,296 @@
+//! Scenario files: a documented, versioned JSON format for a cluster run (brokers, network,
+//! topics, clients, timed steps, the end time). Parsing names the field that is wrong
+//! (`steps[2].crash.broker: …`) and then checks meaning: broker ids that exist,
+//! replication factor ≤ brokers, `min.insync.replicas` ≤ replication factor, known clients.
+//! The format is described for authors in `scenarios/README.md`.
+
+use crate::engine::cluster::NodeId;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The format version this code reads.
+pub const SCENARIO_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub version: u32,
+    pub name: String,
+    /// What the scenario shows, per language code (`en`, `ru`).
+    #[serde(default)]
+    pub description: BTreeMap<String, String>,
+    pub cluster: ClusterSpec,
+    #[serde(default)]
+    pub topics: Vec<TopicSpec>,
+    #[serde(default)]
+    pub clients: Vec<ClientSpec>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    /// Virtual time at which the run ends.
+    pub until_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    pub brokers: u32,
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// Broker and controller configs by Kafka name (e.g. `replica.lag.time.max.ms`).
+    #[serde(default)]
+    pub configs: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    #[serde(default = "default_latency_ms")]
+    pub latency_ms: i64,
+    #[serde(default = "default_jitter_ms")]
+    pub jitter_ms: i64,
+    #[serde(default)]
+    pub loss: f64,
+}
+
+fn default_latency_ms() -> i64 {
+    2
+}
+fn default_jitter_ms() -> i64 {
+    1
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec { latency_ms: default_latency_ms(), jitter_ms: default_jitter_ms(), loss: 0.0 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    pub name: String,
+    pub partitions: i64,
+    pub replication_factor: i64,
+    #[serde(default)]
+    pub configs: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKind {
+    Producer,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    /// The name steps use (`"p1"`).
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: ClientKind,
+    /// Client configs by Kafka name (`acks`, `linger.ms`, …).
+    #[serde(default)]
+    pub configs: BTreeMap<String, String>,
+}
+
+/// A node named in a step: a broker id, `"controller"`, or a client's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NodeRef {
+    Broker(u32),
+    Named(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProduceStep {
+    pub client: String,
+    pub topic: String,
+    pub count: u32,
+    /// `{i}` becomes the record's number; `null` for a null key.
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default = "default_value")]
+    pub value: String,
+    #[serde(default)]
+    pub partition: Option<u32>,
+}
+
+fn default_value() -> String {
+    "v-{i}".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerRef {
+    pub broker: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeStepRef {
+    pub node: NodeRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionStepSpec {
+    /// Two groups of node references that can no longer talk to each other.
+    pub groups: [Vec<NodeRef>; 2],
+}
+
+/// One timed step; exactly one action besides `at_ms`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub at_ms: i64,
+    #[serde(flatten)]
+    pub action: StepAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepAction {
+    Produce(ProduceStep),
+    Crash(BrokerRef),
+    Restart(BrokerRef),
+    Pause(NodeStepRef),
+    Resume(NodeStepRef),
+    Partition(PartitionStepSpec),
+    Heal {},
+}
+
+/// A scenario that cannot run, with the field it concerns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScenarioError {
+    pub field: String,
+    pub problem: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.problem)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+fn err(field: impl Into<String>, problem: impl Into<String>) -> ScenarioError {
+    ScenarioError { field: field.into(), problem: problem.into() }
+}
+
+impl Scenario {
+    /// Parses and validates a scenario file's text.
+    pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "(file)".to_string() } else { path };
+            err(field, e.inner().to_string())
+        })?;
+        scenario.validate()?;
+        Ok(scenario)
+    }
+
+    /// Checks what JSON cannot: ids, counts and configs that fit together.
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        if self.version != SCENARIO_VERSION {
+            return Err(err("version", format!("version {} is not supported (this build reads {SCENARIO_VERSION})", self.version)));
+        }
+        if !(1..=9).contains(&self.cluster.brokers) {
+            return Err(err("cluster.brokers", format!("{} brokers: a scenario has 1 to 9", self.cluster.brokers)));
+        }
+        let n = &self.cluster.network;
+        if n.latency_ms < 0 || n.jitter_ms < 0 || n.jitter_ms > n.latency_ms {
+            return Err(err("cluster.network", "latency_ms and jitter_ms must be ≥ 0 and jitter_ms ≤ latency_ms"));
+        }
+        if !(0.0..=1.0).contains(&n.loss) {
+            return Err(err("cluster.network.loss", format!("{} is not a probability in [0, 1]", n.loss)));
+        }
+        if self.until_ms <= 0 {
+            return Err(err("until_ms", "must be positive"));
+        }
+        for (i, t) in self.topics.iter().enumerate() {
+            let at = |f: &str| format!("topics[{i}].{f}");
+            crate::engine::topic::validate_topic_name(&t.name).map_err(|e| err(at("name"), e.to_string()))?;
+            crate::engine::topic::validate_partition_count(t.partitions).map_err(|e| err(at("partitions"), e.to_string()))?;
+            if t.replication_factor < 1 || t.replication_factor > i64::from(self.cluster.brokers) {
+                return Err(err(
+                    at("replication_factor"),
+                    format!("Replication factor: {} larger than available brokers: {}.", t.replication_factor, self.cluster.brokers),
+                ));
+            }
+            if let Some(m) = t.configs.get("min.insync.replicas") {
+                let m: i64 = m.parse().map_err(|_| err(at("configs.min.insync.replicas"), "not a whole number"))?;
+                if m > t.replication_factor {
+                    return Err(err(
+                        at("configs.min.insync.replicas"),
+                        format!("min.insync.replicas {m} is larger than the replication factor {}: no write with acks=all could ever succeed", t.replication_factor),
+                    ));
+                }
+            }
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, c) in self.clients.iter().enumerate() {
+            if c.id.is_empty() || c.id == "controller" || !names.insert(c.id.as_str()) {
+                return Err(err(format!("clients[{i}].id"), format!("\"{}\" is empty, reserved or used twice", c.id)));
+            }
+        }
+        for (i, s) in self.steps.iter().enumerate() {
+            let at = |f: &str| format!("steps[{i}].{f}");
+            if s.at_ms < 0 || s.at_ms > self.until_ms {
+                return Err(err(at("at_ms"), format!("{} is outside the run (0 to until_ms = {})", s.at_ms, self.until_ms)));
+            }
+            match &s.action {
+                StepAction::Produce(p) => {
+                    if !self.clients.iter().any(|c| c.id == p.client) {
+                        return Err(err(at("produce.client"), format!("no client named \"{}\"", p.client)));
+                    }
+                    if p.count == 0 {
+                        return Err(err(at("produce.count"), "must be at least 1"));
+                    }
+                }
+                StepAction::Crash(b) | StepAction::Restart(b) => {
+                    if b.broker == 0 || b.broker > self.cluster.brokers {
+                        let kind = if matches!(s.action, StepAction::Crash(_)) { "crash" } else { "restart" };
+                        return Err(err(
+                            at(&format!("{kind}.broker")),
+                            format!("unknown broker id {} (brokers are 1 to {})", b.broker, self.cluster.brokers),
+                        ));
+                    }
+                }
+                StepAction::Pause(r) | StepAction::Resume(r) => {
+                    let kind = if matches!(s.action, StepAction::Pause(_)) { "pause" } else { "resume" };
+                    self.node_id(&r.node).map_err(|p| err(at(&format!("{kind}.node")), p))?;
+                }
+                StepAction::Partition(p) => {
+                    for (g, group) in p.groups.iter().enumerate() {
+                        if group.is_empty() {
+                            return Err(err(at(&format!("partition.groups[{g}]")), "a group needs at least one node"));
+                        }
+                        for r in group {
+                            self.node_id(r).map_err(|e| err(at(&format!("partition.groups[{g}]")), e))?;
+                        }
+                    }
+                }
+                StepAction::Heal {} => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The node id a reference names: brokers by number, `"controller"`, or a client.
+    pub fn node_id(&self, r: &NodeRef) -> Result<NodeId, String> {
+        match r {
+            NodeRef::Broker(b) if (1..=self.cluster.brokers).contains(b) => Ok(*b),
+            NodeRef::Broker(b) => Err(format!("unknown broker id {b} (brokers are 1 to {})", self.cluster.brokers)),
+            NodeRef::Named(n) if n == "controller" => Ok(crate::engine::cluster::CONTROLLER_ID),
+            NodeRef::Named(n) => self
+                .clients
+                .iter()
+                .position(|c| &c.id == n)
+                .map(|i| crate::engine::cluster::FIRST_CLIENT_ID + i as u32)
+                .ok_or_else(|| format!("no node named \"{n}\"")),
+        }
+    }
+}

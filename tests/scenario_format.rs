@@ -1,0 +1,62 @@
+//! Scenario files: valid ones parse; malformed or impossible ones get an error that names
+//! the field and the problem.
+#![cfg(not(target_arch = "wasm32"))]
+
+use kafka_playground::sim::scenario::*;
+
+const GOOD: &str = r#"{
+  "version": 1,
+  "name": "acks-all",
+  "description": {"en": "acks=all survives a leader crash", "ru": "acks=all переживает падение лидера"},
+  "cluster": {"brokers": 3, "network": {"latency_ms": 5, "jitter_ms": 2}},
+  "topics": [{"name": "orders", "partitions": 1, "replication_factor": 3, "configs": {"min.insync.replicas": "2"}}],
+  "clients": [{"id": "p1", "type": "producer", "configs": {"acks": "all"}}],
+  "steps": [
+    {"at_ms": 1000, "produce": {"client": "p1", "topic": "orders", "count": 10, "key": "k-{i}"}},
+    {"at_ms": 5000, "crash": {"broker": 1}},
+    {"at_ms": 6000, "partition": {"groups": [[2], [3, "controller"]]}},
+    {"at_ms": 7000, "heal": {}},
+    {"at_ms": 8000, "pause": {"node": "p1"}},
+    {"at_ms": 9000, "restart": {"broker": 1}}
+  ],
+  "until_ms": 20000
+}"#;
+
+fn problem(text: &str) -> ScenarioError {
+    Scenario::parse(text).expect_err("should be refused")
+}
+
+#[test]
+fn a_good_scenario_parses() {
+    let s = Scenario::parse(GOOD).unwrap();
+    assert_eq!(s.steps.len(), 6);
+    assert!(matches!(s.steps[1].action, StepAction::Crash(BrokerRef { broker: 1 })));
+    assert_eq!(s.node_id(&NodeRef::Named("controller".into())).unwrap(), 3000);
+    assert_eq!(s.node_id(&NodeRef::Named("p1".into())).unwrap(), 10_000);
+}
+
+#[test]
+fn errors_name_the_field() {
+    let e = problem(&GOOD.replace(r#""brokers": 3"#, r#""brokers": "three""#));
+    assert_eq!(e.field, "cluster.brokers", "{e}");
+    let e = problem(&GOOD.replace(r#"{"broker": 1}}"#, r#"{"broker": 7}}"#));
+    assert_eq!(e.field, "steps[1].crash.broker", "{e}");
+    assert!(e.problem.contains("unknown broker id 7"), "{e}");
+    let e = problem(&GOOD.replace(r#""replication_factor": 3"#, r#""replication_factor": 4"#));
+    assert_eq!(e.field, "topics[0].replication_factor");
+    assert!(e.problem.contains("larger than available brokers: 3"), "{e}");
+    let e = problem(&GOOD.replace(r#""min.insync.replicas": "2""#, r#""min.insync.replicas": "4""#));
+    assert_eq!(e.field, "topics[0].configs.min.insync.replicas", "{e}");
+    let e = problem(&GOOD.replace(r#""client": "p1""#, r#""client": "p9""#));
+    assert_eq!(e.field, "steps[0].produce.client", "{e}");
+    let e = problem(&GOOD.replace(r#""version": 1"#, r#""version": 2"#));
+    assert_eq!(e.field, "version");
+    let e = problem(&GOOD.replace(r#""until_ms": 20000"#, r#""until_ms": 20000, "colour": "red""#));
+    assert!(e.problem.contains("colour"), "{e}");
+    let e = problem(&GOOD.replace(r#""name": "orders""#, r#""name": "bad name""#));
+    assert_eq!(e.field, "topics[0].name");
+    let e = problem(&GOOD.replace(r#"[3, "controller"]"#, r#"[3, "nobody"]"#));
+    assert_eq!(e.field, "steps[2].partition.groups[1]", "{e}");
+    let e = problem("{ not json");
+    assert!(!e.problem.is_empty());
+}
