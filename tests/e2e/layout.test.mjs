@@ -11,7 +11,14 @@ let h;
 before(async () => { h = await startHarness(); });
 after(async () => { await h?.close(); });
 
-const NARROW = { viewport: { width: 800, height: 580 } };
+// Reduced motion: screenshots show records settled, not mid-animation.
+const NARROW = { viewport: { width: 800, height: 580 }, reducedMotion: 'reduce' };
+
+// A full-page screenshot from the top (the sticky head would land mid-page otherwise).
+async function shot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await h.screenshot(page, name);
+}
 
 async function ready(page) {
   await page.getByTestId('loading').waitFor({ state: 'detached' });
@@ -42,7 +49,7 @@ test('800 × 580: the bands are tabs, Cluster first; nothing is lost switching',
     for (const band of ['producer', 'reader', 'events']) {
       assert.ok(await page.getByTestId(`band-${band}`).isHidden(), `${band} hidden behind its tab`);
     }
-    await h.screenshot(page, 'narrow-cluster');
+    await shot(page, 'narrow-cluster');
 
     await page.getByTestId('tab-producer').click();
     assert.equal(await selectedTab(page), 'tab-producer');
@@ -52,11 +59,11 @@ test('800 × 580: the bands are tabs, Cluster first; nothing is lost switching',
     await page.getByTestId('produce-value').fill('narrow-value');
     await page.getByTestId('produce').click();
     await page.getByTestId('outcome-ok').waitFor();
-    await h.screenshot(page, 'narrow-producer');
+    await shot(page, 'narrow-producer');
 
     await page.getByTestId('tab-events').click();
     await page.getByTestId('event-appended').first().waitFor();
-    await h.screenshot(page, 'narrow-events');
+    await shot(page, 'narrow-events');
 
     await page.getByTestId('tab-cluster').click();
     const cell = page.locator('[data-testid=record][data-value="narrow-value"]');
@@ -69,7 +76,7 @@ test('800 × 580: the bands are tabs, Cluster first; nothing is lost switching',
     await page.getByTestId('tab-reader').click();
     await page.getByTestId('read').click();
     await page.getByTestId('read-record').first().waitFor();
-    await h.screenshot(page, 'narrow-reader');
+    await shot(page, 'narrow-reader');
   }, { contextOptions: NARROW });
 });
 
@@ -81,8 +88,8 @@ test('wide screens keep the grid: no tabs, all four bands', { timeout: 120_000 }
     for (const band of ['cluster', 'producer', 'reader', 'events']) {
       assert.ok(await page.getByTestId(`band-${band}`).isVisible(), `${band} shown`);
     }
-    await h.screenshot(page, 'wide');
-  }, { contextOptions: { viewport: { width: 1280, height: 800 } } });
+    await shot(page, 'wide');
+  }, { contextOptions: { viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' } });
 });
 
 test('?embed=1 hides the title and reset, keeps EN|RU; it fits an 800 × 580 iframe', { timeout: 120_000 }, async (t) => {
@@ -95,7 +102,7 @@ test('?embed=1 hides the title and reset, keeps EN|RU; it fits an 800 × 580 ifr
     assert.ok(await page.getByTestId('band-tabs').isVisible());
     assert.equal(await page.getByTestId('open-full').getAttribute('href'), '/?workspace=embedded');
     await noHorizontalScroll(page, 'embed');
-    await h.screenshot(page, 'embed');
+    await shot(page, 'embed');
 
     // A teacher's page with the playground in RaftScope's iframe size.
     await page.setViewportSize({ width: 880, height: 660 });
@@ -105,7 +112,7 @@ test('?embed=1 hides the title and reset, keeps EN|RU; it fits an 800 × 580 ifr
     await frame.getByTestId('loading').waitFor({ state: 'detached' });
     await frame.locator('[data-testid=record]').nth(24).waitFor();
     assert.ok(await frame.getByTestId('band-tabs').isVisible());
-    await h.screenshot(page, 'embed-iframe');
+    await shot(page, 'embed-iframe');
   }, { contextOptions: NARROW });
 });
 
@@ -125,7 +132,7 @@ test('keyboard: Tab reaches a record cell and its details show; strips select wi
     await details.waitFor();
     assert.match(await details.textContent(), /offset \d+ · Key: .* · Value: Msg \d+ · timestamp/);
     assert.match(await page.evaluate(() => document.activeElement.getAttribute('aria-label')), /^offset \d+/);
-    await h.screenshot(page, 'keyboard-record-details');
+    await shot(page, 'keyboard-record-details');
 
     // Markers explain themselves on focus (and hover), with their number.
     await page.locator('[data-testid=partition][data-partition="1"] [data-testid=high-watermark]').focus();
@@ -133,7 +140,7 @@ test('keyboard: Tab reaches a record cell and its details show; strips select wi
     await page.locator('[data-testid=partition][data-partition="0"] [data-testid=segment-tick]').first().hover();
     assert.match(await page.locator('[data-testid=partition][data-partition="0"] [data-testid=cell-details]').textContent(),
       /^base offset 0 — A segment/);
-    await h.screenshot(page, 'hover-segment-tick');
+    await shot(page, 'hover-segment-tick');
 
     // Partition strips are buttons: Enter and Space select them.
     const label = (p) => page.locator(`[data-testid=partition][data-partition="${p}"] .partition-label`);
@@ -170,6 +177,6 @@ test('800 px: no horizontal page scrollbar on any tab, in English and Russian', 
       }
     }
     await page.getByTestId('tab-cluster').click();
-    await h.screenshot(page, 'narrow-cluster-ru');
+    await shot(page, 'narrow-cluster-ru');
   }, { contextOptions: NARROW });
 });
