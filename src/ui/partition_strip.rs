@@ -52,18 +52,23 @@ pub fn partition_strip(props: &Props) -> Html {
         }
         let key = bytes_text(r.key.as_deref());
         let value = bytes_text(r.value.as_deref());
+        // An empty key or value reads as "" (not as nothing) in the details line.
+        let shown = |t: &str| if t.is_empty() { "\"\"".to_string() } else { t.to_string() };
         let help = format!(
-            "offset {} · {}: {key} · {}: {value} · {} {}",
+            "offset {} · {}: {} · {}: {} · {} {}",
             r.offset,
             ctx.t(T::Key),
+            shown(&key),
             ctx.t(T::Value),
+            shown(&value),
             ctx.t(T::Timestamp),
             clock_text(r.timestamp_ms)
         );
         let class = classes!("record", (r.offset >= previous_leo).then_some("new"), r.key.is_none().then_some("null-key"));
         cells.push(html! {
             <span class={class} style={format!("--key-colour: {}", key_colour(r.key.as_deref()))} tabindex="0"
-                role="img" aria-label={help.clone()} data-help={help} data-testid="record" data-partition={p.partition.to_string()} data-offset={r.offset.to_string()}
+                role="img" aria-label={help.clone()} data-help={help}
+                data-testid="record" data-partition={p.partition.to_string()} data-offset={r.offset.to_string()}
                 data-key={key.clone()} data-value={value}>
                 <span class="offset">{r.offset}</span>
                 <span class="key-label">{short_label(r.key.as_deref())}</span>
