@@ -1,7 +1,7 @@
 //! The root component: starts the broker worker, opens the workspace (recovering from
 //! IndexedDB), seeds the lecture's example on a first visit, runs the retention task on a
-//! timer, and lays out the four bands of the page. Children get a [`Ctx`] and only
-//! dispatch or send.
+//! timer, and lays out the four bands of the page (as tabs on narrow screens; `?embed=1`
+//! hides the chrome for an iframe). Children get a [`Ctx`] and only dispatch or send.
 
 use super::cluster::ClusterBand;
 use super::feed::Feed;
@@ -9,6 +9,7 @@ use super::i18n::{Lang, T};
 use super::produce_form::{ProduceForm, ProduceRequest};
 use super::reader::Reader;
 use super::state::{Action, AppState, Purpose};
+use super::tabs::{Band, BandTabs};
 use super::topbar::TopBar;
 use super::topic_form::TopicForm;
 use crate::engine::broker::api::{Request, Response};
@@ -44,15 +45,25 @@ impl Ctx {
     }
 }
 
-fn workspace_name() -> String {
+/// The value of `name` in the page's query string (`?workspace=…&embed=1`).
+fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
     search
         .trim_start_matches('?')
         .split('&')
-        .find_map(|kv| kv.strip_prefix("workspace="))
+        .find_map(|kv| kv.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+        .map(str::to_string)
+}
+
+fn workspace_name() -> String {
+    query_param("workspace")
         .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-        .unwrap_or("default")
-        .to_string()
+        .unwrap_or_else(|| "default".to_string())
+}
+
+/// `?embed=1` (or `true`): the page is iframed, e.g. by a teacher; the chrome is hidden.
+fn embed_mode() -> bool {
+    query_param("embed").is_some_and(|v| v == "1" || v == "true")
 }
 
 /// The lecture's notebook: 25 records to `some_topic`, key = Python's `bytes(idx)` (idx
@@ -74,6 +85,8 @@ pub fn app() -> Html {
     let state = use_reducer(|| AppState::new(Lang::load()));
     let client: Rc<RefCell<Option<BrokerClient>>> = use_mut_ref(|| None);
     let partitioners: Rc<RefCell<Vec<Partitioner>>> = use_mut_ref(Vec::new);
+    let band = use_state(Band::default);
+    let embed = use_memo((), |_| embed_mode());
 
     let send = {
         let client = client.clone();
@@ -189,10 +202,22 @@ pub fn app() -> Html {
     }
 
     let lang = state.lang;
+    let active = *band;
+    let onselect = Callback::from(move |b: Band| band.set(b));
+    let section = |b: Band, class: &'static str| (classes!("band", class, (b == active).then_some("active")), b.panel_id());
+    let (producers, cluster, consumers, timeline) = (
+        section(Band::Producer, "producers"),
+        section(Band::Cluster, "cluster"),
+        section(Band::Reader, "consumers"),
+        section(Band::Events, "timeline"),
+    );
     html! {
         <ContextProvider<Ctx> context={ctx}>
-            <div class="page" lang={lang.code()}>
-                <TopBar />
+            <div class={classes!("page", embed.then_some("embed"))} lang={lang.code()}>
+                <div class="head">
+                    <TopBar embed={*embed} />
+                    <BandTabs lang={lang} active={active} onselect={onselect} />
+                </div>
                 if let Some(detail) = &state.storage_error {
                     <div class="banner error" role="alert" data-testid="storage-error">
                         {format!("{}: {detail}", T::StorageFailed.get(lang))}
@@ -202,17 +227,17 @@ pub fn app() -> Html {
                     <div class="loading" data-testid="loading">{T::Loading.get(lang)}</div>
                 }
                 <main class="bands">
-                    <section class="band producers" aria-label={T::Producers.get(lang)}>
+                    <section class={producers.0} id={producers.1} aria-label={T::Producers.get(lang)} data-testid="band-producer">
                         <TopicForm />
                         <ProduceForm />
                     </section>
-                    <section class="band cluster" aria-label={T::Cluster.get(lang)}>
+                    <section class={cluster.0} id={cluster.1} aria-label={T::Cluster.get(lang)} data-testid="band-cluster">
                         <ClusterBand />
                     </section>
-                    <section class="band consumers" aria-label={T::Consumers.get(lang)}>
+                    <section class={consumers.0} id={consumers.1} aria-label={T::Consumers.get(lang)} data-testid="band-reader">
                         <Reader />
                     </section>
-                    <section class="band timeline" aria-label={T::Timeline.get(lang)}>
+                    <section class={timeline.0} id={timeline.1} aria-label={T::Timeline.get(lang)} data-testid="band-events">
                         <Feed />
                     </section>
                 </main>

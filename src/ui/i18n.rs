@@ -143,6 +143,8 @@ texts! {
     Example => "Example from the lecture: 25 records, key = bytes(i), consistent_random", "Пример из лекции: 25 записей, key = bytes(i), consistent_random";
     ErrorPrefix => "Error", "Ошибка";
     MustBeNumber => "must be a whole number", "должно быть целым числом";
+    Bands => "Parts of the page", "Части страницы";
+    OpenFull => "Open the full page", "Открыть всю страницу";
 }
 
 #[cfg(test)]

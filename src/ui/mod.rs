@@ -14,6 +14,7 @@ pub mod partition_strip;
 pub mod produce_form;
 pub mod reader;
 pub mod state;
+pub mod tabs;
 pub mod topbar;
 pub mod topic_form;
 

@@ -27,6 +27,8 @@ pub fn partition_detail() -> Html {
             ctx.broker(Request::ExportSegment { topic: topic.clone(), partition, base_offset }, Purpose::Export)
         })
     };
+    // Narrow tables may break the label after each '/'.
+    let export_label: Html = ctx.t(T::Export).split_inclusive('/').map(|part| html! { <>{part}<wbr /></> }).collect();
     html! {
         <section class="detail" data-testid="partition-detail">
             <h3>{format!("{} {topic}-{partition}", ctx.t(T::Details))}</h3>
@@ -53,7 +55,7 @@ pub fn partition_detail() -> Html {
                         <td>{s.time_index_entries}</td>
                         <td>{clock_text(s.largest_timestamp_ms)}</td>
                         <td><button class="quiet" onclick={export(s.base_offset)} disabled={s.size_bytes == 0}
-                            data-testid="export-segment">{ctx.t(T::Export)}</button></td>
+                            data-testid="export-segment">{export_label.clone()}</button></td>
                     </tr>
                 }) }
                 </tbody>
