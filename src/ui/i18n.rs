@@ -139,7 +139,7 @@ texts! {
     BySize => "retention.bytes", "retention.bytes";
     StorageFailed => "Storage failed", "Ошибка хранилища";
     Fatal => "The page hit an internal error. Your data is safe in IndexedDB; reload the page.", "Внутренняя ошибка страницы. Данные сохранены в IndexedDB; перезагрузите страницу.";
-    NoTopics => "No topics yet: create one on the left.", "Топиков пока нет — создайте слева.";
+    NoTopics => "No topics yet: create one with the Create topic form.", "Топиков пока нет — создайте в форме «Создать топик».";
     Example => "Example from the lecture: 25 records, key = bytes(i), consistent_random", "Пример из лекции: 25 записей, key = bytes(i), consistent_random";
     ErrorPrefix => "Error", "Ошибка";
     MustBeNumber => "must be a whole number", "должно быть целым числом";
