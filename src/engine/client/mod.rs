@@ -1,0 +1,1 @@
+//! Client state machines: the producer ([`producer::ProducerNode`]).
