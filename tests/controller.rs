@@ -5,7 +5,9 @@
 
 use kafka_playground::engine::cluster::messages::TopicPartition;
 use kafka_playground::engine::cluster::metadata::PartitionState;
-use kafka_playground::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, Output, CONTROLLER_ID};
+use kafka_playground::engine::cluster::{
+    ClusterEvent, Envelope, Input, Message, Node, Output, CONTROLLER_ID,
+};
 use kafka_playground::engine::controller::{ControllerConfig, ControllerNode, TIMER_BROKER_SESSION};
 use kafka_playground::engine::error::ErrorCode;
 use kafka_playground::storage::StoreOp;
@@ -52,22 +54,43 @@ impl Harness {
 
     fn heartbeat(&mut self, b: u32) -> Vec<Output> {
         let (epoch, offset) = (self.epoch(b), self.c.log_end_offset());
-        self.deliver(b, Message::BrokerHeartbeat { broker_id: b, broker_epoch: epoch, metadata_offset: offset })
+        self.deliver(
+            b,
+            Message::BrokerHeartbeat { broker_id: b, broker_epoch: epoch, metadata_offset: offset },
+        )
     }
 
     fn session_timer(&mut self, b: u32) -> Vec<Output> {
-        self.input(Input::Timer(kafka_playground::engine::cluster::TimerKey { kind: TIMER_BROKER_SESSION, instance: u64::from(b) }))
+        self.input(Input::Timer(kafka_playground::engine::cluster::TimerKey {
+            kind: TIMER_BROKER_SESSION,
+            instance: u64::from(b),
+        }))
     }
 
-    fn create(&mut self, name: &str, partitions: i64, rf: i64, configs: &[(&str, &str)]) -> (Option<ErrorCode>, Option<String>) {
+    fn create(
+        &mut self,
+        name: &str,
+        partitions: i64,
+        rf: i64,
+        configs: &[(&str, &str)],
+    ) -> (Option<ErrorCode>, Option<String>) {
         let configs = configs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let out = self.deliver(
             20_000,
-            Message::CreateTopicsRequest { correlation_id: 7, name: name.into(), partitions, replication_factor: rf, configs },
+            Message::CreateTopicsRequest {
+                correlation_id: 7,
+                name: name.into(),
+                partitions,
+                replication_factor: rf,
+                configs,
+            },
         );
         out.into_iter()
             .find_map(|o| match o {
-                Output::Send(Envelope { message: Message::CreateTopicsResponse { error, message, .. }, .. }) => Some((error, message)),
+                Output::Send(Envelope {
+                    message: Message::CreateTopicsResponse { error, message, .. },
+                    ..
+                }) => Some((error, message)),
                 _ => None,
             })
             .unwrap()
@@ -97,16 +120,27 @@ fn registration_fences_until_caught_up_then_unfences() {
     assert!(events(&out).contains(&ClusterEvent::BrokerRegistered { broker_id: 1, broker_epoch: 0 }));
     assert!(h.c.image().brokers[&1].fenced);
     // The broker is pushed the log it lacks.
-    assert!(out.iter().any(|o| matches!(o, Output::Send(Envelope { to: 1, message: Message::MetadataUpdate { first_offset: 0, .. }, .. }))));
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::Send(Envelope { to: 1, message: Message::MetadataUpdate { first_offset: 0, .. }, .. })
+    )));
     // Not caught up yet: stays fenced.
     let out = h.deliver(1, Message::BrokerHeartbeat { broker_id: 1, broker_epoch: 0, metadata_offset: 0 });
-    assert!(out.iter().any(|o| matches!(o, Output::Send(Envelope { message: Message::BrokerHeartbeatResponse { is_fenced: true, .. }, .. }))));
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::Send(Envelope { message: Message::BrokerHeartbeatResponse { is_fenced: true, .. }, .. })
+    )));
     let out = h.deliver(1, Message::BrokerHeartbeat { broker_id: 1, broker_epoch: 0, metadata_offset: 1 });
     assert!(events(&out).contains(&ClusterEvent::BrokerUnfenced { broker_id: 1 }));
-    assert!(out.iter().any(|o| matches!(o, Output::Send(Envelope { message: Message::BrokerHeartbeatResponse { is_fenced: false, .. }, .. }))));
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::Send(Envelope { message: Message::BrokerHeartbeatResponse { is_fenced: false, .. }, .. })
+    )));
     // A stale epoch is refused and does not refresh the session.
     let out = h.deliver(1, Message::BrokerHeartbeat { broker_id: 1, broker_epoch: 5, metadata_offset: 2 });
-    assert!(events(&out).iter().any(|e| matches!(e, ClusterEvent::Refused { reason, .. } if reason.contains("STALE_BROKER_EPOCH"))));
+    assert!(events(&out)
+        .iter()
+        .any(|e| matches!(e, ClusterEvent::Refused { reason, .. } if reason.contains("STALE_BROKER_EPOCH"))));
 }
 
 #[test]
@@ -156,14 +190,19 @@ fn leader_moves_to_the_next_isr_member_and_its_epoch_grows() {
         assert!(now.partition_epoch > old.partition_epoch);
     }
     let ev = events(&out);
-    assert!(ev.iter().any(|e| matches!(e, ClusterEvent::LeaderElected { unclean: false, leader: Some(_), .. })));
-    assert!(ev.iter().any(|e| matches!(e, ClusterEvent::IsrShrunk { removed, .. } if removed == &vec![victim])));
+    assert!(ev
+        .iter()
+        .any(|e| matches!(e, ClusterEvent::LeaderElected { unclean: false, leader: Some(_), .. })));
+    assert!(ev
+        .iter()
+        .any(|e| matches!(e, ClusterEvent::IsrShrunk { removed, .. } if removed == &vec![victim])));
 }
 
 /// ISR [1] only (followers 2, 3 dropped out), then 1 dies.
 fn lone_isr(unclean: Option<&str>) -> Harness {
     let mut h = cluster(3, ControllerConfig::default());
-    let configs: Vec<(&str, &str)> = unclean.map(|v| vec![("unclean.leader.election.enable", v)]).unwrap_or_default();
+    let configs: Vec<(&str, &str)> =
+        unclean.map(|v| vec![("unclean.leader.election.enable", v)]).unwrap_or_default();
     assert_eq!(h.create("t", 1, 3, &configs).0, None);
     let p = h.partition("t", 0);
     let leader = p.leader.unwrap();
@@ -228,11 +267,21 @@ fn alter_partition_checks_epochs_and_eligibility() {
     let alter = |h: &mut Harness, from: u32, le: i32, pe: i32, isr: Vec<u32>| {
         let out = h.deliver(
             from,
-            Message::AlterPartition { broker_id: from, broker_epoch: h.epoch(from), tp: tp.clone(), leader_epoch: le, partition_epoch: pe, new_isr: isr },
+            Message::AlterPartition {
+                broker_id: from,
+                broker_epoch: h.epoch(from),
+                tp: tp.clone(),
+                leader_epoch: le,
+                partition_epoch: pe,
+                new_isr: isr,
+            },
         );
         out.into_iter()
             .find_map(|o| match o {
-                Output::Send(Envelope { message: Message::AlterPartitionResponse { error, state, .. }, .. }) => Some((error, state)),
+                Output::Send(Envelope {
+                    message: Message::AlterPartitionResponse { error, state, .. },
+                    ..
+                }) => Some((error, state)),
                 _ => None,
             })
             .unwrap()
@@ -265,16 +314,26 @@ fn create_topics_errors_carry_kafkas_codes_and_messages() {
     assert_eq!(h.create("t", 0, 1, &[]).0, Some(ErrorCode::InvalidPartitions));
     assert_eq!(h.create("t", 1, 0, &[]).0, Some(ErrorCode::InvalidReplicationFactor));
     assert_eq!(h.create("t", 1, 1, &[("retention.ms", "-7")]).0, Some(ErrorCode::InvalidConfig));
-    assert_eq!(h.create("t", 1, 1, &[("unclean.leader.election.enable", "maybe")]).0, Some(ErrorCode::InvalidConfig));
+    assert_eq!(
+        h.create("t", 1, 1, &[("unclean.leader.election.enable", "maybe")]).0,
+        Some(ErrorCode::InvalidConfig)
+    );
     assert!(h.c.image().topics.is_empty(), "nothing written on refusal");
     assert_eq!(h.create("t", -1, -1, &[("unclean.leader.election.enable", "true")]).0, None);
-    assert_eq!(h.c.image().topics["t"].configs, vec![("unclean.leader.election.enable".to_string(), "true".to_string())]);
+    assert_eq!(
+        h.c.image().topics["t"].configs,
+        vec![("unclean.leader.election.enable".to_string(), "true".to_string())]
+    );
     assert_eq!(h.create("t", 1, 1, &[]).0, Some(ErrorCode::TopicAlreadyExists));
     // The scenario command shortcut answers with a Refused event.
-    let out = h.input(Input::Command(serde_json::json!({"create_topic": {"name": "u", "partitions": 1, "replication_factor": 5}})));
+    let out = h.input(Input::Command(
+        serde_json::json!({"create_topic": {"name": "u", "partitions": 1, "replication_factor": 5}}),
+    ));
     assert!(events(&out).iter().any(|e| matches!(e, ClusterEvent::Refused { reason, .. } if reason.contains("larger than available brokers: 3."))));
     let out = h.input(Input::Command(serde_json::json!({"create_topic": {"name": "u", "partitions": 2, "replication_factor": 3, "configs": {"min.insync.replicas": 2}}})));
-    assert!(events(&out).iter().any(|e| matches!(e, ClusterEvent::TopicCreated { partitions: 2, replication_factor: 3, .. })));
+    assert!(events(&out)
+        .iter()
+        .any(|e| matches!(e, ClusterEvent::TopicCreated { partitions: 2, replication_factor: 3, .. })));
 }
 
 #[test]
@@ -306,7 +365,11 @@ fn metadata_is_pushed_to_every_broker_and_lost_pushes_are_resent() {
     assert_eq!(out.0, None);
     let update = |out: &[Output]| {
         out.iter().find_map(|o| match o {
-            Output::Send(Envelope { to: 2, message: Message::MetadataUpdate { first_offset, records }, .. }) => Some((*first_offset, records.len() as i64)),
+            Output::Send(Envelope {
+                to: 2,
+                message: Message::MetadataUpdate { first_offset, records },
+                ..
+            }) => Some((*first_offset, records.len() as i64)),
             _ => None,
         })
     };
@@ -316,15 +379,24 @@ fn metadata_is_pushed_to_every_broker_and_lost_pushes_are_resent() {
     // Broker 2 missed the pushes sent before this heartbeat... but the ones sent after
     // its previous heartbeat may still be in flight: nothing yet.
     let end_before = h.c.log_end_offset() - 2;
-    let out = h.deliver(2, Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: end_before });
+    let out = h.deliver(
+        2,
+        Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: end_before },
+    );
     assert_eq!(update(&out), None);
     // Still missing them at the next heartbeat: resent from what it needs.
-    let out = h.deliver(2, Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: end_before });
+    let out = h.deliver(
+        2,
+        Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: end_before },
+    );
     assert_eq!(update(&out), Some((end_before, 2)));
     // A broker that lost everything (e.g. reports 0) gets the whole log.
-    let out = h.deliver(2, Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: 0 });
+    let out =
+        h.deliver(2, Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: 0 });
     let resent = out.iter().find_map(|o| match o {
-        Output::Send(Envelope { to: 2, message: Message::MetadataUpdate { first_offset, records }, .. }) => Some((*first_offset, records.len() as i64)),
+        Output::Send(Envelope {
+            to: 2, message: Message::MetadataUpdate { first_offset, records }, ..
+        }) => Some((*first_offset, records.len() as i64)),
         _ => None,
     });
     assert_eq!(resent, Some((0, h.c.log_end_offset())));

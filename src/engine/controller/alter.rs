@@ -23,16 +23,31 @@ impl ControllerNode {
         partition_epoch: i32,
         new_isr: Vec<NodeId>,
     ) {
-        let result = self.check_alter_partition(from, broker_id, broker_epoch, &tp, leader_epoch, partition_epoch, &new_isr);
+        let result = self.check_alter_partition(
+            from,
+            broker_id,
+            broker_epoch,
+            &tp,
+            leader_epoch,
+            partition_epoch,
+            &new_isr,
+        );
         let response = match result {
-            Ok(current) if current.isr == new_isr => Message::AlterPartitionResponse { tp, error: None, state: Some(current) },
+            Ok(current) if current.isr == new_isr => {
+                Message::AlterPartitionResponse { tp, error: None, state: Some(current) }
+            }
             Ok(_) => {
                 self.change_partition(&tp.topic, tp.partition, Some(new_isr), None, false);
                 let state = self.image.partition(&tp.topic, tp.partition).cloned();
                 Message::AlterPartitionResponse { tp, error: None, state }
             }
             Err((code, reason)) => {
-                self.refuse(format!("AlterPartition for {}-{} from broker {broker_id}: {}: {reason}", tp.topic, tp.partition, code.name()));
+                self.refuse(format!(
+                    "AlterPartition for {}-{} from broker {broker_id}: {}: {reason}",
+                    tp.topic,
+                    tp.partition,
+                    code.name()
+                ));
                 let state = self.image.partition(&tp.topic, tp.partition).cloned();
                 Message::AlterPartitionResponse { tp, error: Some(code), state }
             }
@@ -53,7 +68,10 @@ impl ControllerNode {
     ) -> Result<PartitionState, (ErrorCode, String)> {
         let current_epoch = self.image.brokers.get(&broker_id).map(|b| b.broker_epoch);
         if from != broker_id || current_epoch != Some(broker_epoch) {
-            return Err((ErrorCode::StaleBrokerEpoch, format!("broker epoch {broker_epoch} is not the current one ({current_epoch:?})")));
+            return Err((
+                ErrorCode::StaleBrokerEpoch,
+                format!("broker epoch {broker_epoch} is not the current one ({current_epoch:?})"),
+            ));
         }
         let Some(p) = self.image.partition(&tp.topic, tp.partition).cloned() else {
             return Err((ErrorCode::UnknownTopicOrPartition, "no such partition".to_string()));
@@ -62,10 +80,16 @@ impl ControllerNode {
             return Err((ErrorCode::NotLeaderOrFollower, format!("the leader is {:?}", p.leader)));
         }
         if leader_epoch != p.leader_epoch {
-            return Err((ErrorCode::FencedLeaderEpoch, format!("leader epoch {leader_epoch}, current {}", p.leader_epoch)));
+            return Err((
+                ErrorCode::FencedLeaderEpoch,
+                format!("leader epoch {leader_epoch}, current {}", p.leader_epoch),
+            ));
         }
         if partition_epoch != p.partition_epoch {
-            return Err((ErrorCode::InvalidUpdateVersion, format!("partition epoch {partition_epoch}, current {}", p.partition_epoch)));
+            return Err((
+                ErrorCode::InvalidUpdateVersion,
+                format!("partition epoch {partition_epoch}, current {}", p.partition_epoch),
+            ));
         }
         if !new_isr.contains(&broker_id) {
             return Err((ErrorCode::IneligibleReplica, "the new ISR must contain the leader".to_string()));
@@ -74,7 +98,10 @@ impl ControllerNode {
         let mut seen = Vec::new();
         for b in new_isr {
             if !p.replicas.contains(b) || !live.contains(b) || seen.contains(b) {
-                return Err((ErrorCode::IneligibleReplica, format!("broker {b} is not an unfenced replica of the partition")));
+                return Err((
+                    ErrorCode::IneligibleReplica,
+                    format!("broker {b} is not an unfenced replica of the partition"),
+                ));
             }
             seen.push(*b);
         }

@@ -26,12 +26,21 @@ impl ControllerNode {
         let existing = self.image.brokers.get(&broker_id).cloned();
         let same_incarnation = existing.is_some()
             && self.log.iter().rev().find_map(|r| match r {
-                MetadataRecord::RegisterBroker { broker_id: b, incarnation: i, .. } if *b == broker_id => Some(*i),
+                MetadataRecord::RegisterBroker { broker_id: b, incarnation: i, .. } if *b == broker_id => {
+                    Some(*i)
+                }
                 _ => None,
             }) == Some(incarnation);
         if same_incarnation {
             // A retried registration of the same process: keep its epoch, resend the log.
-            self.sessions.insert(broker_id, BrokerSession { last_contact_ms: self.now_ms, sent_offset: 0, sent_offset_at_last_heartbeat: 0 });
+            self.sessions.insert(
+                broker_id,
+                BrokerSession {
+                    last_contact_ms: self.now_ms,
+                    sent_offset: 0,
+                    sent_offset_at_last_heartbeat: 0,
+                },
+            );
             self.arm_session_timer(broker_id);
             return;
         }
@@ -43,13 +52,24 @@ impl ControllerNode {
         let broker_epoch = self.log.len() as i64;
         self.append(MetadataRecord::RegisterBroker { broker_id, broker_epoch, incarnation });
         self.event(ClusterEvent::BrokerRegistered { broker_id, broker_epoch });
-        self.sessions.insert(broker_id, BrokerSession { last_contact_ms: self.now_ms, sent_offset: 0, sent_offset_at_last_heartbeat: 0 });
+        self.sessions.insert(
+            broker_id,
+            BrokerSession { last_contact_ms: self.now_ms, sent_offset: 0, sent_offset_at_last_heartbeat: 0 },
+        );
         self.arm_session_timer(broker_id);
     }
 
-    pub(crate) fn handle_heartbeat(&mut self, from: NodeId, broker_id: NodeId, broker_epoch: i64, metadata_offset: i64) {
+    pub(crate) fn handle_heartbeat(
+        &mut self,
+        from: NodeId,
+        broker_id: NodeId,
+        broker_epoch: i64,
+        metadata_offset: i64,
+    ) {
         let Some(state) = self.image.brokers.get(&broker_id).cloned() else {
-            self.refuse(format!("heartbeat from broker {broker_id}, which is not registered (BROKER_ID_NOT_REGISTERED)"));
+            self.refuse(format!(
+                "heartbeat from broker {broker_id}, which is not registered (BROKER_ID_NOT_REGISTERED)"
+            ));
             self.send(from, Message::BrokerHeartbeatResponse { broker_epoch: -1, is_fenced: true });
             return;
         };
@@ -97,7 +117,10 @@ impl ControllerNode {
             self.fence(
                 broker_id,
                 state.broker_epoch,
-                format!("no heartbeat for {silent_ms} ms (broker.session.timeout.ms={})", self.config.broker_session_timeout_ms),
+                format!(
+                    "no heartbeat for {silent_ms} ms (broker.session.timeout.ms={})",
+                    self.config.broker_session_timeout_ms
+                ),
             );
         }
     }

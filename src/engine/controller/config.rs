@@ -47,7 +47,11 @@ fn parse_positive(name: &str, value: &str) -> Result<i64> {
         return Err(KafkaError::invalid_config(name, value, ConfigProblem::BelowMinimum { min: 1 }));
     }
     if v > i64::from(i32::MAX) {
-        return Err(KafkaError::invalid_config(name, value, ConfigProblem::AboveMaximum { max: i64::from(i32::MAX) }));
+        return Err(KafkaError::invalid_config(
+            name,
+            value,
+            ConfigProblem::AboveMaximum { max: i64::from(i32::MAX) },
+        ));
     }
     Ok(v)
 }
@@ -73,7 +77,9 @@ impl ControllerConfig {
         for (name, value) in pairs {
             match name {
                 "broker.session.timeout.ms" => c.broker_session_timeout_ms = parse_positive(name, value)?,
-                "default.replication.factor" => c.default_replication_factor = parse_positive(name, value)? as u32,
+                "default.replication.factor" => {
+                    c.default_replication_factor = parse_positive(name, value)? as u32
+                }
                 "num.partitions" => c.num_partitions = parse_positive(name, value)? as u32,
                 "min.insync.replicas" => c.min_insync_replicas = parse_positive(name, value)? as u32,
                 UNCLEAN_LEADER_ELECTION_ENABLE => c.unclean_leader_election_enable = parse_bool(name, value)?,

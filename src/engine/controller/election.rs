@@ -64,7 +64,12 @@ impl ControllerNode {
             self.event(ClusterEvent::IsrExpanded { tp: tp.clone(), added, isr: after.isr.clone() });
         }
         if after.leader_epoch != before.leader_epoch {
-            self.event(ClusterEvent::LeaderElected { tp, leader: after.leader, leader_epoch: after.leader_epoch, unclean });
+            self.event(ClusterEvent::LeaderElected {
+                tp,
+                leader: after.leader,
+                leader_epoch: after.leader_epoch,
+                unclean,
+            });
         }
     }
 
@@ -88,9 +93,13 @@ impl ControllerNode {
                 continue;
             }
             match clean_leader(&p.replicas, &isr, &live) {
-                Some(leader) => self.change_partition(&topic, partition, isr_change, Some(Some(leader)), false),
+                Some(leader) => {
+                    self.change_partition(&topic, partition, isr_change, Some(Some(leader)), false)
+                }
                 None => match unclean_leader(&p.replicas, &live).filter(|_| self.unclean_enabled(&topic)) {
-                    Some(leader) => self.change_partition(&topic, partition, Some(vec![leader]), Some(Some(leader)), true),
+                    Some(leader) => {
+                        self.change_partition(&topic, partition, Some(vec![leader]), Some(Some(leader)), true)
+                    }
                     None => self.change_partition(&topic, partition, isr_change, Some(None), false),
                 },
             }

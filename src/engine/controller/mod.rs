@@ -103,7 +103,10 @@ impl ControllerNode {
                     }
                 }
             }
-            node.outputs.push_back(Output::Persist(StoreOp::DeleteMeta { broker_id: CONTROLLER_ID, name: name.to_string() }));
+            node.outputs.push_back(Output::Persist(StoreOp::DeleteMeta {
+                broker_id: CONTROLLER_ID,
+                name: name.to_string(),
+            }));
         }
         node
     }
@@ -176,7 +179,11 @@ impl ControllerNode {
         for broker_id in brokers {
             self.sessions.insert(
                 broker_id,
-                BrokerSession { last_contact_ms: self.now_ms, sent_offset: end, sent_offset_at_last_heartbeat: end },
+                BrokerSession {
+                    last_contact_ms: self.now_ms,
+                    sent_offset: end,
+                    sent_offset_at_last_heartbeat: end,
+                },
             );
             self.arm_session_timer(broker_id);
         }
@@ -185,18 +192,40 @@ impl ControllerNode {
     fn handle_message(&mut self, envelope: Envelope) {
         let from = envelope.from;
         match envelope.message {
-            Message::BrokerRegistration { broker_id, incarnation } => self.handle_registration(from, broker_id, incarnation),
+            Message::BrokerRegistration { broker_id, incarnation } => {
+                self.handle_registration(from, broker_id, incarnation)
+            }
             Message::BrokerHeartbeat { broker_id, broker_epoch, metadata_offset } => {
                 self.handle_heartbeat(from, broker_id, broker_epoch, metadata_offset)
             }
-            Message::AlterPartition { broker_id, broker_epoch, tp, leader_epoch, partition_epoch, new_isr } => {
-                self.handle_alter_partition(from, broker_id, broker_epoch, tp, leader_epoch, partition_epoch, new_isr)
-            }
-            Message::CreateTopicsRequest { correlation_id, name, partitions, replication_factor, configs } => {
-                let (error, message) = match self.create_topic(&name, partitions, replication_factor, &configs) {
-                    Ok(()) => (None, None),
-                    Err((code, text)) => (Some(code), Some(text)),
-                };
+            Message::AlterPartition {
+                broker_id,
+                broker_epoch,
+                tp,
+                leader_epoch,
+                partition_epoch,
+                new_isr,
+            } => self.handle_alter_partition(
+                from,
+                broker_id,
+                broker_epoch,
+                tp,
+                leader_epoch,
+                partition_epoch,
+                new_isr,
+            ),
+            Message::CreateTopicsRequest {
+                correlation_id,
+                name,
+                partitions,
+                replication_factor,
+                configs,
+            } => {
+                let (error, message) =
+                    match self.create_topic(&name, partitions, replication_factor, &configs) {
+                        Ok(()) => (None, None),
+                        Err((code, text)) => (Some(code), Some(text)),
+                    };
                 self.send(from, Message::CreateTopicsResponse { correlation_id, name, error, message });
             }
             Message::MetadataRequest { correlation_id, topics } => {
@@ -247,7 +276,9 @@ impl Node for ControllerNode {
         }
         match input {
             Input::Deliver(envelope) => self.handle_message(envelope),
-            Input::Timer(key) if key.kind == TIMER_BROKER_SESSION => self.handle_session_timer(key.instance as NodeId),
+            Input::Timer(key) if key.kind == TIMER_BROKER_SESSION => {
+                self.handle_session_timer(key.instance as NodeId)
+            }
             Input::Timer(key) => self.refuse(format!("unknown controller timer {key:?}")),
             Input::Command(command) => self.handle_command(command),
         }

@@ -26,7 +26,12 @@ pub(crate) fn message_of(e: &KafkaError) -> String {
 }
 
 /// Kafka's rack-unaware replica assignment over `brokers` (sorted).
-pub fn assign_replicas(brokers: &[NodeId], partitions: u32, replication_factor: u32, rng: &mut Rng) -> Vec<Vec<NodeId>> {
+pub fn assign_replicas(
+    brokers: &[NodeId],
+    partitions: u32,
+    replication_factor: u32,
+    rng: &mut Rng,
+) -> Vec<Vec<NodeId>> {
     let n = brokers.len() as u32;
     if n == 0 {
         return Vec::new();
@@ -85,7 +90,8 @@ impl ControllerNode {
                 rest.push((k.as_str(), v.as_str()));
             }
         }
-        let mut topic_config = TopicConfig { min_insync_replicas: self.config.min_insync_replicas, ..TopicConfig::default() };
+        let mut topic_config =
+            TopicConfig { min_insync_replicas: self.config.min_insync_replicas, ..TopicConfig::default() };
         for (k, v) in rest {
             topic_config.set(k, v).map_err(refuse)?;
         }
@@ -102,10 +108,14 @@ impl ControllerNode {
         if replication_factor as usize > live.len() {
             return Err((
                 ErrorCode::InvalidReplicationFactor,
-                format!("Replication factor: {replication_factor} larger than available brokers: {}.", live.len()),
+                format!(
+                    "Replication factor: {replication_factor} larger than available brokers: {}.",
+                    live.len()
+                ),
             ));
         }
-        let mut rng = Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng =
+            Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let assignment = assign_replicas(&live, partitions, replication_factor, &mut rng);
         let mut stored = topic_config.overrides();
         if let Some(unclean) = unclean {
@@ -126,7 +136,12 @@ impl ControllerNode {
         for partition in 0..partitions {
             if let Some(p) = self.image.partition(name, partition).cloned() {
                 let tp = TopicPartition { topic: name.to_string(), partition };
-                self.event(ClusterEvent::LeaderElected { tp, leader: p.leader, leader_epoch: p.leader_epoch, unclean: false });
+                self.event(ClusterEvent::LeaderElected {
+                    tp,
+                    leader: p.leader,
+                    leader_epoch: p.leader_epoch,
+                    unclean: false,
+                });
             }
         }
         Ok(())
@@ -135,19 +150,26 @@ impl ControllerNode {
     /// Metadata for `topics` (all topics when empty): unfenced brokers, every partition's
     /// leader, epochs and ISR, and the topics that do not exist.
     pub(crate) fn metadata_response(&self, correlation_id: u64, topics: &[String]) -> Message {
-        let names: Vec<String> = if topics.is_empty() { self.image.topics.keys().cloned().collect() } else { topics.to_vec() };
+        let names: Vec<String> =
+            if topics.is_empty() { self.image.topics.keys().cloned().collect() } else { topics.to_vec() };
         let mut partitions = Vec::new();
         let mut unknown_topics = Vec::new();
         for name in names {
             match self.image.topics.get(&name) {
                 Some(t) => {
                     for (i, p) in t.partitions.iter().enumerate() {
-                        partitions.push((TopicPartition { topic: name.clone(), partition: i as u32 }, p.clone()));
+                        partitions
+                            .push((TopicPartition { topic: name.clone(), partition: i as u32 }, p.clone()));
                     }
                 }
                 None => unknown_topics.push(name),
             }
         }
-        Message::MetadataResponse { correlation_id, brokers: self.image.live_brokers(), partitions, unknown_topics }
+        Message::MetadataResponse {
+            correlation_id,
+            brokers: self.image.live_brokers(),
+            partitions,
+            unknown_topics,
+        }
     }
 }
