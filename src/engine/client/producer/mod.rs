@@ -18,6 +18,7 @@ pub use config::{ProducerConfig, ProducerConfigError};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::metadata::PartitionState;
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey};
+use crate::engine::error::ErrorCode;
 use crate::engine::partitioner::{Partitioner, PartitionerConfig};
 use accumulator::{Accumulator, Batch, SentRecord};
 use serde::Serialize;
@@ -197,7 +198,7 @@ impl ProducerNode {
         let waiting = std::mem::take(&mut self.waiting);
         for w in waiting {
             let Some(partition_count) = self.topics.get(&w.topic).map(|t| t.len() as u32) else {
-                self.metadata_needed |= true;
+                self.metadata_needed = true;
                 self.waiting.push(w);
                 continue;
             };
@@ -220,18 +221,13 @@ impl ProducerNode {
                 }
                 Err(reason) => {
                     self.refuse(reason);
-                    self.fail_records(None, crate::engine::error::ErrorCode::UnknownTopicOrPartition, 1);
+                    self.fail_records(None, ErrorCode::UnknownTopicOrPartition, 1);
                 }
             }
         }
     }
 
-    fn fail_records(
-        &mut self,
-        tp: Option<TopicPartition>,
-        error: crate::engine::error::ErrorCode,
-        records: u32,
-    ) {
+    fn fail_records(&mut self, tp: Option<TopicPartition>, error: ErrorCode, records: u32) {
         self.counts.failed += u64::from(records);
         self.counts.in_flight = self.counts.in_flight.saturating_sub(u64::from(records));
         self.event(ClusterEvent::SendFailed { client_id: self.client_id, tp, error, records });
