@@ -420,3 +420,31 @@ fn recovery_from_persisted_metadata_gives_the_same_image() {
     let recovered = ControllerNode::recover(ControllerConfig::default(), &torn);
     assert_eq!(recovered.log_end_offset(), 5);
 }
+
+#[test]
+fn clients_get_metadata_with_live_brokers_leaders_and_unknown_topics() {
+    let mut h = cluster(3, ControllerConfig::default());
+    h.create("t", 2, 2, &[]);
+    h.now += 9000;
+    h.heartbeat(1);
+    h.heartbeat(2);
+    h.session_timer(3);
+    let out = h.deliver(
+        10_000,
+        Message::MetadataRequest { correlation_id: 4, topics: vec!["t".into(), "nope".into()] },
+    );
+    let Some(Output::Send(Envelope {
+        to: 10_000,
+        message: Message::MetadataResponse { correlation_id, brokers, partitions, unknown_topics },
+        ..
+    })) = out.into_iter().find(|o| matches!(o, Output::Send(_)))
+    else {
+        panic!("no metadata response")
+    };
+    assert_eq!((correlation_id, brokers, unknown_topics), (4, vec![1, 2], vec!["nope".to_string()]));
+    assert_eq!(partitions.len(), 2);
+    for (_, p) in partitions {
+        assert_ne!(p.leader, Some(3));
+        assert!(!p.isr.contains(&3));
+    }
+}
