@@ -4,7 +4,9 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod broker;
+pub mod client;
 pub mod cluster;
+pub mod controller;
 pub mod error;
 pub mod log;
 pub mod partitioner;

@@ -1,0 +1,3 @@
+//! Client state machines: the producer ([`producer::ProducerNode`]).
+
+pub mod producer;

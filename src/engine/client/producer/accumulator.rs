@@ -1,0 +1,162 @@
+//! The producer's record accumulator (Java's `RecordAccumulator`): per partition a queue
+//! of batches, the last one open for appends until it holds `batch.size` bytes. A batch
+//! is ready once it is full (a newer batch follows it) or has waited `linger.ms`, or,
+//! for a retried batch, once `retry.backoff.ms` passed. Invariant: batches of a partition
+//! leave in queue order and a retried batch goes back to the front, so with one request
+//! in flight per partition records are appended in send order.
+
+use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::error::Result;
+use crate::engine::record::default_record::body_size;
+use crate::engine::record::varint::varint_size;
+use crate::engine::record::{BatchBuilder, BatchOptions};
+use std::collections::{BTreeMap, VecDeque};
+
+/// A record as the user sent it, kept to report what was acknowledged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentRecord {
+    pub key: Option<String>,
+    pub value: String,
+}
+
+pub struct Batch {
+    pub tp: TopicPartition,
+    pub records: Vec<SentRecord>,
+    /// `Some` while the batch is open for appends.
+    builder: Option<BatchBuilder>,
+    /// The encoded batch once closed (sent as is on every attempt).
+    pub bytes: Vec<u8>,
+    pub created_ms: i64,
+    /// Failed attempts so far (Java's `attempts` after `reenqueue`).
+    pub attempts: u32,
+    pub retry_at_ms: Option<i64>,
+    /// Failed with an error that means the cached leader is stale: wait for the
+    /// metadata refresh before the retry.
+    pub awaiting_metadata: bool,
+}
+
+impl Batch {
+    fn new(tp: TopicPartition, now_ms: i64) -> Self {
+        Batch {
+            tp,
+            records: Vec::new(),
+            builder: Some(BatchBuilder::new(BatchOptions::default())),
+            bytes: Vec::new(),
+            created_ms: now_ms,
+            attempts: 0,
+            retry_at_ms: None,
+            awaiting_metadata: false,
+        }
+    }
+
+    pub fn records_count(&self) -> u32 {
+        self.records.len() as u32
+    }
+
+    /// Whether `key`/`value` would push the open batch past `batch_size_bytes`
+    /// (`MemoryRecordsBuilder.hasRoomFor`, uncompressed; a lone record always fits).
+    fn is_full_for(&self, key: Option<&[u8]>, value: &[u8], batch_size_bytes: u32) -> bool {
+        let Some(b) = &self.builder else { return true };
+        if b.records_count() == 0 {
+            return false;
+        }
+        let body = body_size(b.records_count(), 0, key, Some(value), &[]);
+        b.estimated_size_bytes() + body + varint_size(body as i32) + 10 > batch_size_bytes
+    }
+
+    /// Closes the batch for appends and encodes it.
+    pub fn close(&mut self) -> Result<()> {
+        if let Some(b) = self.builder.take() {
+            self.bytes = b.build()?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct Accumulator {
+    pub queues: BTreeMap<TopicPartition, VecDeque<Batch>>,
+}
+
+impl Accumulator {
+    pub fn append(&mut self, tp: &TopicPartition, record: SentRecord, now_ms: i64, batch_size_bytes: u32) {
+        let queue = self.queues.entry(tp.clone()).or_default();
+        let key = record.key.as_ref().map(|k| k.as_bytes());
+        let needs_new = queue.back().is_none_or(|b| {
+            b.builder.is_none() || b.is_full_for(key, record.value.as_bytes(), batch_size_bytes)
+        });
+        if needs_new {
+            queue.push_back(Batch::new(tp.clone(), now_ms));
+        }
+        if let Some(batch) = queue.back_mut() {
+            if let Some(b) = batch.builder.as_mut() {
+                b.append(now_ms, key, Some(record.value.as_bytes()), &[]);
+            }
+            batch.records.push(record);
+        }
+    }
+
+    /// When the head batch of `tp` may be sent, if it has records.
+    pub fn ready_at_ms(&self, tp: &TopicPartition, linger_ms: i64) -> Option<i64> {
+        let queue = self.queues.get(tp)?;
+        let head = queue.front()?;
+        if let Some(at) = head.retry_at_ms {
+            return Some(at);
+        }
+        if queue.len() > 1 || head.builder.is_none() {
+            return Some(head.created_ms);
+        }
+        Some(head.created_ms.saturating_add(linger_ms))
+    }
+
+    pub fn head(&self, tp: &TopicPartition) -> Option<&Batch> {
+        self.queues.get(tp)?.front()
+    }
+
+    /// Fresh metadata arrived: batches waiting for it may be retried.
+    pub fn metadata_refreshed(&mut self) {
+        for batch in self.queues.values_mut().flatten() {
+            batch.awaiting_metadata = false;
+        }
+    }
+
+    pub fn pop_head(&mut self, tp: &TopicPartition) -> Option<Batch> {
+        let queue = self.queues.get_mut(tp)?;
+        let batch = queue.pop_front();
+        if queue.is_empty() {
+            self.queues.remove(tp);
+        }
+        batch
+    }
+
+    /// Puts a batch that will be retried back at the front of its queue.
+    pub fn reenqueue(&mut self, batch: Batch) {
+        self.queues.entry(batch.tp.clone()).or_default().push_front(batch);
+    }
+
+    /// Removes every queued batch created at or before `now_ms - delivery_timeout_ms`.
+    pub fn expire(&mut self, now_ms: i64, delivery_timeout_ms: i64) -> Vec<Batch> {
+        let mut expired = Vec::new();
+        for queue in self.queues.values_mut() {
+            let mut kept = VecDeque::new();
+            for batch in queue.drain(..) {
+                if now_ms >= batch.created_ms.saturating_add(delivery_timeout_ms) {
+                    expired.push(batch);
+                } else {
+                    kept.push_back(batch);
+                }
+            }
+            *queue = kept;
+        }
+        self.queues.retain(|_, q| !q.is_empty());
+        expired
+    }
+
+    pub fn queued_records(&self) -> u64 {
+        self.queues.values().flatten().map(|b| u64::from(b.records_count())).sum()
+    }
+
+    pub fn queued_batches(&self) -> u64 {
+        self.queues.values().map(|q| q.len() as u64).sum()
+    }
+}

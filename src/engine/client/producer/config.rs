@@ -1,0 +1,168 @@
+//! The producer's settings under the Java client's names, with Kafka 4.0's defaults
+//! (`acks=all`, `linger.ms=5`, `batch.size=16384`, `retries=2147483647`,
+//! `retry.backoff.ms=100`, `delivery.timeout.ms=120000`, `request.timeout.ms=30000`,
+//! `enable.idempotence=true`, `partitioner` = the built-in one). Invariant: a built config
+//! passed the checks `KafkaProducer`'s constructor makes, with its wording.
+
+use crate::engine::cluster::messages::Acks;
+use crate::engine::cluster::NodeId;
+use crate::engine::partitioner::PartitionerKind;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerConfig {
+    pub acks: Acks,
+    pub linger_ms: i64,
+    pub batch_size_bytes: u32,
+    pub retries: u32,
+    pub retry_backoff_ms: i64,
+    pub delivery_timeout_ms: i64,
+    pub request_timeout_ms: i64,
+    /// Accepted and checked as Kafka does (it needs `acks=all`); sequence numbers and
+    /// the producer id are not implemented yet, so retries may duplicate records.
+    pub enable_idempotence: bool,
+    pub partitioner: PartitionerKind,
+    /// `bootstrap.servers`: broker ids to ask for metadata first (`"1,2,3"`).
+    pub bootstrap: Vec<NodeId>,
+}
+
+impl Default for ProducerConfig {
+    fn default() -> Self {
+        ProducerConfig {
+            acks: Acks::All,
+            linger_ms: 5,
+            batch_size_bytes: 16_384,
+            retries: i32::MAX as u32,
+            retry_backoff_ms: 100,
+            delivery_timeout_ms: 120_000,
+            request_timeout_ms: 30_000,
+            enable_idempotence: true,
+            partitioner: PartitionerKind::BuiltIn,
+            bootstrap: vec![1],
+        }
+    }
+}
+
+/// A refused producer config, in `ConfigException`'s words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerConfigError {
+    pub name: String,
+    pub message: String,
+}
+
+impl fmt::Display for ProducerConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for ProducerConfigError {}
+
+fn invalid(name: &str, value: &str, why: &str) -> ProducerConfigError {
+    ProducerConfigError {
+        name: name.to_string(),
+        message: format!("Invalid value {value} for configuration {name}: {why}"),
+    }
+}
+
+fn parse_range(name: &str, value: &str, min: i64, max: i64) -> Result<i64, ProducerConfigError> {
+    let v: i64 = value.trim().parse().map_err(|_| invalid(name, value, "Not a number of type INT/LONG"))?;
+    if v < min {
+        return Err(invalid(name, value, &format!("Value must be at least {min}")));
+    }
+    if v > max {
+        return Err(invalid(name, value, &format!("Value must be no more than {max}")));
+    }
+    Ok(v)
+}
+
+const INT_MAX: i64 = i32::MAX as i64;
+
+impl ProducerConfig {
+    /// Kafka names and string values over the defaults, then `KafkaProducer`'s
+    /// cross-checks. As in Kafka, `delivery.timeout.ms` below `linger.ms` +
+    /// `request.timeout.ms` is refused when set explicitly and raised silently otherwise,
+    /// and an idempotent producer needs `acks=all` only when idempotence was asked for.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ProducerConfigError> {
+        let mut c = ProducerConfig::default();
+        let (mut delivery_set, mut idempotence_set, mut acks_set) = (false, false, false);
+        for (name, value) in pairs {
+            match name {
+                "acks" => {
+                    c.acks = Acks::from_config(value)
+                        .ok_or_else(|| invalid(name, value, "String must be one of: all, -1, 0, 1"))?;
+                    acks_set = true;
+                }
+                "linger.ms" => c.linger_ms = parse_range(name, value, 0, INT_MAX)?,
+                "batch.size" => c.batch_size_bytes = parse_range(name, value, 0, INT_MAX)? as u32,
+                "retries" => c.retries = parse_range(name, value, 0, INT_MAX)? as u32,
+                "retry.backoff.ms" => c.retry_backoff_ms = parse_range(name, value, 0, i64::MAX)?,
+                "delivery.timeout.ms" => {
+                    c.delivery_timeout_ms = parse_range(name, value, 0, INT_MAX)?;
+                    delivery_set = true;
+                }
+                "request.timeout.ms" => c.request_timeout_ms = parse_range(name, value, 0, INT_MAX)?,
+                "enable.idempotence" => {
+                    c.enable_idempotence = match value.trim() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(invalid(name, value, "Expected value to be either true or false")),
+                    };
+                    idempotence_set = true;
+                }
+                "partitioner" => {
+                    c.partitioner = PartitionerKind::from_name(value.trim())
+                        .map_err(|_| invalid(name, value, "not a known partitioner"))?
+                }
+                "bootstrap.servers" => {
+                    c.bootstrap = value
+                        .split(',')
+                        .filter(|s| !s.trim().is_empty())
+                        .map(|s| s.trim().parse::<NodeId>())
+                        .collect::<Result<_, _>>()
+                        .map_err(|_| invalid(name, value, "expected broker ids separated by commas"))?;
+                    if c.bootstrap.is_empty() {
+                        return Err(invalid(name, value, "at least one broker is needed"));
+                    }
+                }
+                _ => {
+                    return Err(ProducerConfigError {
+                        name: name.to_string(),
+                        message: format!("Unknown producer config {name}"),
+                    })
+                }
+            }
+        }
+        let linger_and_request_ms = c.linger_ms + c.request_timeout_ms;
+        if c.delivery_timeout_ms < linger_and_request_ms {
+            if delivery_set {
+                return Err(ProducerConfigError {
+                    name: "delivery.timeout.ms".into(),
+                    message:
+                        "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"
+                            .into(),
+                });
+            }
+            c.delivery_timeout_ms = linger_and_request_ms;
+        }
+        if c.enable_idempotence && c.acks != Acks::All {
+            if idempotence_set && acks_set {
+                return Err(ProducerConfigError {
+                    name: "acks".into(),
+                    message: "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.".into(),
+                });
+            }
+            c.enable_idempotence = false;
+        }
+        if c.enable_idempotence && idempotence_set && c.retries == 0 {
+            return Err(ProducerConfigError {
+                name: "retries".into(),
+                message: "Must set retries to non-zero when using the idempotent producer.".into(),
+            });
+        }
+        Ok(c)
+    }
+}

@@ -1,0 +1,288 @@
+//! The producer client as a sans-IO state machine ([`ProducerNode`]), after the Java
+//! client's `KafkaProducer`, `RecordAccumulator` and `Sender`. A `produce` command adds
+//! records to per-partition batches (partition chosen by the configured partitioner);
+//! a batch goes to the partition's leader when full or after `linger.ms`; retriable
+//! errors are retried after `retry.backoff.ms` (and a metadata refresh) while within
+//! `delivery.timeout.ms`; a request unanswered for `request.timeout.ms` counts as
+//! REQUEST_TIMED_OUT. Invariants: at most one request in flight per partition (as with
+//! `max.in.flight.requests.per.connection=1`), so batches of a partition are appended in
+//! send order; every record ends exactly once as acknowledged or failed.
+
+pub mod accumulator;
+pub mod config;
+mod metadata;
+mod sender;
+
+pub use config::{ProducerConfig, ProducerConfigError};
+
+use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::cluster::metadata::PartitionState;
+use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey};
+use crate::engine::error::ErrorCode;
+use crate::engine::partitioner::{Partitioner, PartitionerConfig};
+use accumulator::{Accumulator, Batch, SentRecord};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Timer kind: the sender's next deadline (linger, retry backoff, delivery timeout).
+pub const TIMER_SENDER: u32 = 1;
+/// Timer kind: `request.timeout.ms` of one request (`instance` = correlation id).
+pub const TIMER_REQUEST_TIMEOUT: u32 = 2;
+/// The most records one `produce` command may add.
+pub const MAX_RECORDS_PER_COMMAND: u64 = 1_000_000;
+
+/// One acknowledged record: where the cluster said it is. `offset` is -1 with `acks=0`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AcknowledgedRecord {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: i64,
+    pub key: Option<String>,
+    pub value: String,
+}
+
+/// Outcomes of the records sent so far (one `send()` per record, as in Java).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SendCounts {
+    pub acked: u64,
+    pub failed: u64,
+    pub in_flight: u64,
+}
+
+pub(crate) enum InFlight {
+    Produce { batch: Batch },
+    Metadata,
+}
+
+/// A record waiting for its topic's metadata (Java's `send()` blocks on it).
+pub(crate) struct WaitingRecord {
+    topic: String,
+    partition: Option<u32>,
+    record: SentRecord,
+    created_ms: i64,
+}
+
+pub struct ProducerNode {
+    client_id: NodeId,
+    config: ProducerConfig,
+    partitioner: Partitioner,
+    accumulator: Accumulator,
+    in_flight: BTreeMap<u64, InFlight>,
+    partitions_in_flight: BTreeSet<TopicPartition>,
+    /// Known partitions per topic, from Metadata responses.
+    topics: BTreeMap<String, BTreeMap<u32, PartitionState>>,
+    unknown_topics: BTreeSet<String>,
+    brokers: Vec<NodeId>,
+    metadata_needed: bool,
+    metadata_in_flight: bool,
+    metadata_backoff_until_ms: i64,
+    metadata_requests_sent: u64,
+    waiting: Vec<WaitingRecord>,
+    next_correlation_id: u64,
+    next_record_index: u64,
+    counts: SendCounts,
+    acknowledged: Vec<AcknowledgedRecord>,
+    outputs: VecDeque<Output>,
+    now_ms: i64,
+    sender_timer_at_ms: Option<i64>,
+}
+
+impl ProducerNode {
+    pub fn new(client_id: NodeId, config: ProducerConfig, seed: u64) -> Self {
+        let partitioner_config =
+            PartitionerConfig { batch_size_bytes: config.batch_size_bytes, ..PartitionerConfig::default() };
+        ProducerNode {
+            client_id,
+            partitioner: Partitioner::new(config.partitioner, partitioner_config, seed),
+            config,
+            accumulator: Accumulator::default(),
+            in_flight: BTreeMap::new(),
+            partitions_in_flight: BTreeSet::new(),
+            topics: BTreeMap::new(),
+            unknown_topics: BTreeSet::new(),
+            brokers: Vec::new(),
+            metadata_needed: true,
+            metadata_in_flight: false,
+            metadata_backoff_until_ms: i64::MIN,
+            metadata_requests_sent: 0,
+            waiting: Vec::new(),
+            next_correlation_id: 1,
+            next_record_index: 0,
+            counts: SendCounts::default(),
+            acknowledged: Vec::new(),
+            outputs: VecDeque::new(),
+            now_ms: 0,
+            sender_timer_at_ms: None,
+        }
+    }
+
+    pub fn config(&self) -> &ProducerConfig {
+        &self.config
+    }
+
+    pub fn counts(&self) -> SendCounts {
+        self.counts
+    }
+
+    /// Every acknowledged record, in acknowledgement order.
+    pub fn acknowledged(&self) -> &[AcknowledgedRecord] {
+        &self.acknowledged
+    }
+
+    fn send(&mut self, to: NodeId, message: Message) {
+        self.outputs.push_back(Output::Send(Envelope { from: self.client_id, to, message }));
+    }
+
+    fn event(&mut self, event: ClusterEvent) {
+        self.outputs.push_back(Output::Event(event));
+    }
+
+    fn refuse(&mut self, reason: String) {
+        self.event(ClusterEvent::Refused { node_id: self.client_id, reason });
+    }
+
+    fn take_correlation_id(&mut self) -> u64 {
+        let id = self.next_correlation_id;
+        self.next_correlation_id += 1;
+        id
+    }
+
+    /// `{"produce": {"topic", "count", "key": "k-{i}" | null, "value": "v-{i}",
+    /// "partition": n}}`; `{i}` is the producer's running record number from 0.
+    fn handle_command(&mut self, command: serde_json::Value) {
+        let Some(spec) = command.get("produce") else {
+            self.refuse(format!("unknown producer command: {command}"));
+            return;
+        };
+        let Some(topic) = spec.get("topic").and_then(|v| v.as_str()).map(str::to_string) else {
+            self.refuse("produce needs a \"topic\"".into());
+            return;
+        };
+        let count = spec.get("count").and_then(|v| v.as_u64()).unwrap_or(1);
+        if count == 0 || count > MAX_RECORDS_PER_COMMAND {
+            self.refuse(format!("produce \"count\" must be 1..={MAX_RECORDS_PER_COMMAND}, got {count}"));
+            return;
+        }
+        let key = spec.get("key").and_then(|v| v.as_str()).map(str::to_string);
+        let value = spec.get("value").and_then(|v| v.as_str()).unwrap_or("v-{i}").to_string();
+        let partition = match spec.get("partition") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => match v.as_u64().and_then(|p| u32::try_from(p).ok()) {
+                Some(p) => Some(p),
+                None => {
+                    self.refuse(format!("produce \"partition\" must be a partition number, got {v}"));
+                    return;
+                }
+            },
+        };
+        for _ in 0..count {
+            let i = self.next_record_index.to_string();
+            self.next_record_index += 1;
+            let record = SentRecord {
+                key: key.as_ref().map(|k| k.replace("{i}", &i)),
+                value: value.replace("{i}", &i),
+            };
+            self.counts.in_flight += 1;
+            self.waiting.push(WaitingRecord {
+                topic: topic.clone(),
+                partition,
+                record,
+                created_ms: self.now_ms,
+            });
+        }
+        self.place_waiting_records();
+    }
+
+    /// Moves records whose topic metadata is known into the accumulator.
+    fn place_waiting_records(&mut self) {
+        let waiting = std::mem::take(&mut self.waiting);
+        for w in waiting {
+            let Some(partition_count) = self.topics.get(&w.topic).map(|t| t.len() as u32) else {
+                self.metadata_needed = true;
+                self.waiting.push(w);
+                continue;
+            };
+            let key = w.record.key.as_ref().map(|k| k.as_bytes().to_vec());
+            let size = (key.as_ref().map_or(0, Vec::len) + w.record.value.len()) as u32;
+            let partition = match w.partition {
+                Some(p) if p < partition_count => Ok(p),
+                Some(p) => Err(format!(
+                    "Invalid partition given with record: {p} is not in the range [0...{partition_count})."
+                )),
+                None => self
+                    .partitioner
+                    .partition(self.now_ms.max(0) as u64, &w.topic, key.as_deref(), size, partition_count)
+                    .map_err(|e| e.to_string()),
+            };
+            match partition {
+                Ok(partition) => {
+                    let tp = TopicPartition { topic: w.topic, partition };
+                    self.accumulator.append(&tp, w.record, self.now_ms, self.config.batch_size_bytes);
+                }
+                Err(reason) => {
+                    self.refuse(reason);
+                    self.fail_records(None, ErrorCode::UnknownTopicOrPartition, 1);
+                }
+            }
+        }
+    }
+
+    fn fail_records(&mut self, tp: Option<TopicPartition>, error: ErrorCode, records: u32) {
+        self.counts.failed += u64::from(records);
+        self.counts.in_flight = self.counts.in_flight.saturating_sub(u64::from(records));
+        self.event(ClusterEvent::SendFailed { client_id: self.client_id, tp, error, records });
+    }
+
+    fn handle_message(&mut self, envelope: Envelope) {
+        match envelope.message {
+            Message::ProduceResponse { correlation_id, tp, error, base_offset, .. } => {
+                self.handle_produce_response(correlation_id, tp, error, base_offset)
+            }
+            Message::MetadataResponse { correlation_id, brokers, partitions, unknown_topics } => {
+                self.handle_metadata_response(correlation_id, brokers, partitions, unknown_topics)
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Node for ProducerNode {
+    fn node_id(&self) -> NodeId {
+        self.client_id
+    }
+
+    fn handle(&mut self, now_ms: i64, input: Input) {
+        self.now_ms = now_ms;
+        match input {
+            Input::Deliver(envelope) => self.handle_message(envelope),
+            Input::Timer(TimerKey { kind: TIMER_SENDER, .. }) => self.sender_timer_at_ms = None,
+            Input::Timer(TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance }) => {
+                self.handle_request_timeout(instance)
+            }
+            Input::Timer(key) => self.refuse(format!("unknown producer timer {key:?}")),
+            Input::Command(command) => self.handle_command(command),
+        }
+        self.run_sender();
+    }
+
+    fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    fn state_json(&self) -> serde_json::Value {
+        let leaders: BTreeMap<String, Vec<Option<NodeId>>> =
+            self.topics.iter().map(|(t, ps)| (t.clone(), ps.values().map(|p| p.leader).collect())).collect();
+        serde_json::json!({
+            "client_id": self.client_id,
+            "config": self.config,
+            "sends": self.counts,
+            "batches_queued": self.accumulator.queued_batches(),
+            "records_queued": self.accumulator.queued_records(),
+            "records_waiting_for_metadata": self.waiting.len(),
+            "requests_in_flight": self.in_flight.len(),
+            "brokers": self.brokers,
+            "leaders": leaders,
+            "acknowledged": self.acknowledged,
+        })
+    }
+}

@@ -1,0 +1,228 @@
+//! The producer's sender loop (Java's `Sender.runOnce`): expire batches past
+//! `delivery.timeout.ms`, send each partition's ready head batch to its leader when no
+//! request for that partition is in flight, complete or retry on responses and request
+//! timeouts, and arm one timer at the next deadline. Invariant: a batch is either queued
+//! in the accumulator or in `in_flight`, never both, until it completes.
+
+use super::accumulator::Batch;
+use super::{AcknowledgedRecord, InFlight, ProducerNode, TIMER_REQUEST_TIMEOUT, TIMER_SENDER};
+use crate::engine::cluster::messages::{Acks, TopicPartition};
+use crate::engine::cluster::{ClusterEvent, Message, Output, TimerKey};
+use crate::engine::error::ErrorCode;
+
+/// Errors after which the cached leader may be wrong (Java's `InvalidMetadataException`
+/// family, plus timeouts and storage errors, after which Java drops the connection).
+fn invalidates_metadata(error: ErrorCode) -> bool {
+    matches!(
+        error,
+        ErrorCode::NotLeaderOrFollower
+            | ErrorCode::UnknownTopicOrPartition
+            | ErrorCode::LeaderNotAvailable
+            | ErrorCode::FencedLeaderEpoch
+            | ErrorCode::UnknownLeaderEpoch
+            | ErrorCode::RequestTimedOut
+            | ErrorCode::NetworkException
+            | ErrorCode::KafkaStorageError
+    )
+}
+
+impl ProducerNode {
+    pub(crate) fn run_sender(&mut self) {
+        self.expire();
+        self.maybe_request_metadata();
+        self.send_ready_batches();
+        self.maybe_request_metadata();
+        self.arm_sender_timer();
+    }
+
+    fn expire(&mut self) {
+        let delivery_timeout_ms = self.config.delivery_timeout_ms;
+        for batch in self.accumulator.expire(self.now_ms, delivery_timeout_ms) {
+            let records = batch.records_count();
+            self.fail_records(Some(batch.tp), ErrorCode::RequestTimedOut, records);
+        }
+        let now_ms = self.now_ms;
+        let (expired, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|w| now_ms >= w.created_ms.saturating_add(delivery_timeout_ms));
+        self.waiting = kept;
+        for w in expired {
+            let error = if self.unknown_topics.contains(&w.topic) {
+                ErrorCode::UnknownTopicOrPartition
+            } else {
+                ErrorCode::RequestTimedOut
+            };
+            self.refuse(format!("Topic {} not present in metadata after {delivery_timeout_ms} ms.", w.topic));
+            self.fail_records(None, error, 1);
+        }
+    }
+
+    fn send_ready_batches(&mut self) {
+        let tps: Vec<TopicPartition> = self.accumulator.queues.keys().cloned().collect();
+        for tp in tps {
+            if self.partitions_in_flight.contains(&tp) {
+                continue;
+            }
+            let Some(ready_at_ms) = self.accumulator.ready_at_ms(&tp, self.config.linger_ms) else {
+                continue;
+            };
+            if ready_at_ms > self.now_ms {
+                continue;
+            }
+            let awaiting_metadata = self.accumulator.head(&tp).is_some_and(|b| b.awaiting_metadata);
+            if awaiting_metadata && (self.metadata_in_flight || self.metadata_needed) {
+                continue;
+            }
+            let Some(leader) = self.leader_of(&tp) else {
+                self.metadata_needed = true;
+                continue;
+            };
+            let Some(mut batch) = self.accumulator.pop_head(&tp) else { continue };
+            if let Err(e) = batch.close() {
+                self.refuse(format!("cannot encode a batch for {}-{}: {e}", tp.topic, tp.partition));
+                let records = batch.records_count();
+                self.fail_records(Some(tp), e.code, records);
+                continue;
+            }
+            batch.retry_at_ms = None;
+            let correlation_id = self.take_correlation_id();
+            let message = Message::ProduceRequest {
+                correlation_id,
+                tp: tp.clone(),
+                acks: self.config.acks,
+                timeout_ms: self.config.request_timeout_ms,
+                records: batch.bytes.clone(),
+            };
+            self.send(leader, message);
+            if self.config.acks == Acks::None {
+                // acks=0: done once sent, without an offset (Java completes with -1).
+                self.complete(batch, -1);
+                continue;
+            }
+            self.partitions_in_flight.insert(tp);
+            self.in_flight.insert(correlation_id, InFlight::Produce { batch });
+            let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+            self.outputs
+                .push_back(Output::SetTimer { key, at_ms: self.now_ms + self.config.request_timeout_ms });
+        }
+    }
+
+    fn complete(&mut self, batch: Batch, base_offset: i64) {
+        let records = batch.records_count();
+        for (i, r) in batch.records.into_iter().enumerate() {
+            let offset = if base_offset < 0 { -1 } else { base_offset + i as i64 };
+            self.acknowledged.push(AcknowledgedRecord {
+                topic: batch.tp.topic.clone(),
+                partition: batch.tp.partition,
+                offset,
+                key: r.key,
+                value: r.value,
+            });
+        }
+        self.counts.acked += u64::from(records);
+        self.counts.in_flight = self.counts.in_flight.saturating_sub(u64::from(records));
+        let acks = self.config.acks.wire();
+        self.event(ClusterEvent::SendAcknowledged {
+            client_id: self.client_id,
+            tp: batch.tp,
+            base_offset,
+            records,
+            acks,
+        });
+    }
+
+    /// A failed attempt: retried while retriable, within `retries` and
+    /// `delivery.timeout.ms`; otherwise the records fail.
+    fn complete_exceptionally(&mut self, mut batch: Batch, error: ErrorCode) {
+        if invalidates_metadata(error) {
+            self.metadata_needed = true;
+        }
+        let expired = self.now_ms >= batch.created_ms.saturating_add(self.config.delivery_timeout_ms);
+        if error.is_retriable() && batch.attempts < self.config.retries && !expired {
+            batch.attempts += 1;
+            batch.awaiting_metadata = invalidates_metadata(error);
+            batch.retry_at_ms = Some(self.now_ms + self.config.retry_backoff_ms);
+            let (tp, attempt) = (batch.tp.clone(), batch.attempts);
+            self.event(ClusterEvent::SendRetried { client_id: self.client_id, tp, error, attempt });
+            self.accumulator.reenqueue(batch);
+            return;
+        }
+        let error = if expired && error.is_retriable() { ErrorCode::RequestTimedOut } else { error };
+        let records = batch.records_count();
+        self.fail_records(Some(batch.tp), error, records);
+    }
+
+    pub(crate) fn handle_produce_response(
+        &mut self,
+        correlation_id: u64,
+        tp: TopicPartition,
+        error: Option<ErrorCode>,
+        base_offset: i64,
+    ) {
+        let Some(InFlight::Produce { batch }) = self.in_flight.remove(&correlation_id) else {
+            // Late (after its timeout) or acks=0: nothing waits for it.
+            return;
+        };
+        if batch.tp != tp {
+            self.refuse(format!(
+                "ProduceResponse {correlation_id} names {tp:?}, the request was for {:?}",
+                batch.tp
+            ));
+        }
+        let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+        self.outputs.push_back(Output::CancelTimer { key });
+        self.partitions_in_flight.remove(&batch.tp);
+        match error {
+            None => self.complete(batch, base_offset),
+            Some(error) => self.complete_exceptionally(batch, error),
+        }
+    }
+
+    pub(crate) fn handle_request_timeout(&mut self, correlation_id: u64) {
+        match self.in_flight.remove(&correlation_id) {
+            Some(InFlight::Produce { batch }) => {
+                self.partitions_in_flight.remove(&batch.tp);
+                self.complete_exceptionally(batch, ErrorCode::RequestTimedOut);
+            }
+            Some(InFlight::Metadata) => {
+                // Try the next broker.
+                self.metadata_in_flight = false;
+                self.metadata_needed = true;
+            }
+            None => {}
+        }
+    }
+
+    /// One timer at the earliest future deadline: a batch's linger or retry backoff, a
+    /// delivery timeout, or the end of the metadata refresh backoff.
+    fn arm_sender_timer(&mut self) {
+        let now_ms = self.now_ms;
+        let mut deadlines = Vec::new();
+        for (tp, queue) in &self.accumulator.queues {
+            if !self.partitions_in_flight.contains(tp) && self.leader_of(tp).is_some() {
+                deadlines.extend(self.accumulator.ready_at_ms(tp, self.config.linger_ms));
+            }
+            deadlines
+                .extend(queue.iter().map(|b| b.created_ms.saturating_add(self.config.delivery_timeout_ms)));
+        }
+        deadlines.extend(
+            self.waiting.iter().map(|w| w.created_ms.saturating_add(self.config.delivery_timeout_ms)),
+        );
+        if self.metadata_needed && !self.metadata_in_flight {
+            deadlines.push(self.metadata_backoff_until_ms);
+        }
+        let next = deadlines.into_iter().filter(|at| *at > now_ms).min();
+        let key = TimerKey { kind: TIMER_SENDER, instance: 0 };
+        match next {
+            Some(at_ms) if self.sender_timer_at_ms != Some(at_ms) => {
+                self.sender_timer_at_ms = Some(at_ms);
+                self.outputs.push_back(Output::SetTimer { key, at_ms });
+            }
+            None if self.sender_timer_at_ms.is_some() => {
+                self.sender_timer_at_ms = None;
+                self.outputs.push_back(Output::CancelTimer { key });
+            }
+            _ => {}
+        }
+    }
+}

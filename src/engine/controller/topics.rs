@@ -1,0 +1,175 @@
+//! Topic creation (Kafka's `ReplicationControlManager.createTopic`) and the Metadata API
+//! answered from the image. Replica placement is Kafka's classic rack-unaware
+//! `assignReplicasToBrokers`: over the sorted unfenced brokers, partition `p`'s first
+//! replica is broker `(p + start) % n` and the others follow at a shift that grows every
+//! `n` partitions, so leaders and followers spread evenly. `start` and the shift are drawn
+//! from `Rng(seed ^ offset of the Topic record)`: deterministic, also after recovery.
+//! Invariant: a topic is written (Topic, then Partition × n) only once fully validated.
+
+use super::config::{parse_bool, UNCLEAN_LEADER_ELECTION_ENABLE};
+use super::ControllerNode;
+use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::cluster::metadata::MetadataRecord;
+use crate::engine::cluster::{ClusterEvent, Message, NodeId};
+use crate::engine::error::{ErrorCode, KafkaError};
+use crate::engine::rng::Rng;
+use crate::engine::topic::{validate_partition_count, validate_topic_name, TopicConfig};
+
+/// A refusal: Kafka's code and the message a client would print.
+pub type Refusal = (ErrorCode, String);
+
+/// The message of an engine error without its leading code name.
+pub(crate) fn message_of(e: &KafkaError) -> String {
+    let text = e.to_string();
+    let prefix = format!("{}: ", e.code.name());
+    text.strip_prefix(&prefix).map_or(text.clone(), str::to_string)
+}
+
+/// Kafka's rack-unaware replica assignment over `brokers` (sorted).
+pub fn assign_replicas(
+    brokers: &[NodeId],
+    partitions: u32,
+    replication_factor: u32,
+    rng: &mut Rng,
+) -> Vec<Vec<NodeId>> {
+    let n = brokers.len() as u32;
+    if n == 0 {
+        return Vec::new();
+    }
+    let start = rng.below(n);
+    let mut shift = rng.below(n);
+    let mut out = Vec::with_capacity(partitions as usize);
+    for p in 0..partitions {
+        if p > 0 && p % n == 0 {
+            shift += 1;
+        }
+        let first = (p + start) % n;
+        let mut replicas = vec![brokers[first as usize]];
+        for j in 0..replication_factor.saturating_sub(1) {
+            let index = (first + 1 + (shift + j) % (n - 1).max(1)) % n;
+            replicas.push(brokers[index as usize]);
+        }
+        out.push(replicas);
+    }
+    out
+}
+
+impl ControllerNode {
+    /// Validates and writes a new topic; `-1` partitions or replication factor mean
+    /// `num.partitions` / `default.replication.factor`.
+    pub(crate) fn create_topic(
+        &mut self,
+        name: &str,
+        partitions: i64,
+        replication_factor: i64,
+        configs: &[(String, String)],
+    ) -> Result<(), Refusal> {
+        let refuse = |e: KafkaError| (e.code, message_of(&e));
+        validate_topic_name(name).map_err(refuse)?;
+        if self.image.topics.contains_key(name) {
+            return Err((ErrorCode::TopicAlreadyExists, format!("Topic '{name}' already exists.")));
+        }
+        let partitions = if partitions == -1 { i64::from(self.config.num_partitions) } else { partitions };
+        let partitions = validate_partition_count(partitions).map_err(refuse)?;
+        let replication_factor = match replication_factor {
+            -1 => self.config.default_replication_factor,
+            rf if rf >= 1 && rf <= i64::from(i16::MAX) => rf as u32,
+            _ => {
+                return Err((
+                    ErrorCode::InvalidReplicationFactor,
+                    "Replication factor must be larger than 0, or -1 to use the default value.".to_string(),
+                ))
+            }
+        };
+        let mut unclean = None;
+        let mut rest = Vec::new();
+        for (k, v) in configs {
+            if k == UNCLEAN_LEADER_ELECTION_ENABLE {
+                unclean = Some(parse_bool(k, v).map_err(refuse)?);
+            } else {
+                rest.push((k.as_str(), v.as_str()));
+            }
+        }
+        let mut topic_config =
+            TopicConfig { min_insync_replicas: self.config.min_insync_replicas, ..TopicConfig::default() };
+        for (k, v) in rest {
+            topic_config.set(k, v).map_err(refuse)?;
+        }
+        if topic_config.min_insync_replicas > replication_factor {
+            return Err((
+                ErrorCode::InvalidConfig,
+                format!(
+                    "min.insync.replicas ({}) is larger than the replication factor ({replication_factor}): every write with acks=all would fail with NOT_ENOUGH_REPLICAS.",
+                    topic_config.min_insync_replicas
+                ),
+            ));
+        }
+        let live = self.image.live_brokers();
+        if replication_factor as usize > live.len() {
+            return Err((
+                ErrorCode::InvalidReplicationFactor,
+                format!(
+                    "Replication factor: {replication_factor} larger than available brokers: {}.",
+                    live.len()
+                ),
+            ));
+        }
+        let mut rng =
+            Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let assignment = assign_replicas(&live, partitions, replication_factor, &mut rng);
+        let mut stored = topic_config.overrides();
+        if let Some(unclean) = unclean {
+            stored.push((UNCLEAN_LEADER_ELECTION_ENABLE.to_string(), unclean.to_string()));
+        }
+        self.append(MetadataRecord::Topic { name: name.to_string(), configs: stored });
+        for (partition, replicas) in assignment.into_iter().enumerate() {
+            let leader = replicas.first().copied();
+            self.append(MetadataRecord::Partition {
+                topic: name.to_string(),
+                partition: partition as u32,
+                isr: replicas.clone(),
+                replicas,
+                leader,
+            });
+        }
+        self.event(ClusterEvent::TopicCreated { topic: name.to_string(), partitions, replication_factor });
+        for partition in 0..partitions {
+            if let Some(p) = self.image.partition(name, partition).cloned() {
+                let tp = TopicPartition { topic: name.to_string(), partition };
+                self.event(ClusterEvent::LeaderElected {
+                    tp,
+                    leader: p.leader,
+                    leader_epoch: p.leader_epoch,
+                    unclean: false,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Metadata for `topics` (all topics when empty): unfenced brokers, every partition's
+    /// leader, epochs and ISR, and the topics that do not exist.
+    pub(crate) fn metadata_response(&self, correlation_id: u64, topics: &[String]) -> Message {
+        let names: Vec<String> =
+            if topics.is_empty() { self.image.topics.keys().cloned().collect() } else { topics.to_vec() };
+        let mut partitions = Vec::new();
+        let mut unknown_topics = Vec::new();
+        for name in names {
+            match self.image.topics.get(&name) {
+                Some(t) => {
+                    for (i, p) in t.partitions.iter().enumerate() {
+                        partitions
+                            .push((TopicPartition { topic: name.clone(), partition: i as u32 }, p.clone()));
+                    }
+                }
+                None => unknown_topics.push(name),
+            }
+        }
+        Message::MetadataResponse {
+            correlation_id,
+            brokers: self.image.live_brokers(),
+            partitions,
+            unknown_topics,
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! The producer client against a fake broker written in the test: linger and batch.size
+//! batching, request shapes per acks, retries after NOT_LEADER_OR_FOLLOWER with a
+//! metadata refresh, failure at delivery.timeout.ms, per-partition order, config checks.
+#![cfg(not(target_arch = "wasm32"))]
+
+use kafka_playground::engine::client::producer::{ProducerConfig, ProducerNode, TIMER_SENDER};
+use kafka_playground::engine::cluster::messages::{Acks, TopicPartition};
+use kafka_playground::engine::cluster::metadata::PartitionState;
+use kafka_playground::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, Output, TimerKey};
+use kafka_playground::engine::error::ErrorCode;
+use kafka_playground::engine::record::decode_batch;
+use std::collections::{BTreeMap, VecDeque};
+
+const CLIENT: u32 = 10_000;
+
+struct Sim {
+    p: ProducerNode,
+    now: i64,
+    timers: BTreeMap<TimerKey, i64>,
+    events: Vec<ClusterEvent>,
+}
+
+type Broker<'a> = &'a mut dyn FnMut(i64, u32, &Message) -> Option<Message>;
+
+impl Sim {
+    fn new(pairs: &[(&str, &str)]) -> Self {
+        let config = ProducerConfig::from_pairs(pairs.iter().copied()).unwrap();
+        Sim { p: ProducerNode::new(CLIENT, config, 7), now: 0, timers: BTreeMap::new(), events: Vec::new() }
+    }
+
+    fn input(&mut self, input: Input) -> Vec<(u32, Message)> {
+        self.p.handle(self.now, input);
+        let mut sends = Vec::new();
+        while let Some(o) = self.p.poll_output() {
+            match o {
+                Output::Send(e) => sends.push((e.to, e.message)),
+                Output::SetTimer { key, at_ms } => {
+                    self.timers.insert(key, at_ms);
+                }
+                Output::CancelTimer { key } => {
+                    self.timers.remove(&key);
+                }
+                Output::Event(e) => self.events.push(e),
+                Output::Persist(_) => {}
+            }
+        }
+        sends
+    }
+
+    fn produce(&mut self, spec: serde_json::Value) -> Vec<(u32, Message)> {
+        self.input(Input::Command(serde_json::json!({ "produce": spec })))
+    }
+
+    /// Delivers every request to `broker` (answers arrive at once) and fires timers in
+    /// time order up to `until_ms`.
+    fn run_until(&mut self, until_ms: i64, first: Vec<(u32, Message)>, broker: Broker) {
+        let mut queue: VecDeque<(u32, Message)> = first.into();
+        loop {
+            while let Some((to, message)) = queue.pop_front() {
+                if let Some(response) = broker(self.now, to, &message) {
+                    let out =
+                        self.input(Input::Deliver(Envelope { from: to, to: CLIENT, message: response }));
+                    queue.extend(out);
+                }
+            }
+            let due = self
+                .timers
+                .iter()
+                .filter(|(_, at)| **at <= until_ms)
+                .min_by_key(|(_, at)| **at)
+                .map(|(k, at)| (*k, *at));
+            let Some((key, at)) = due else { break };
+            self.timers.remove(&key);
+            self.now = self.now.max(at);
+            queue.extend(self.input(Input::Timer(key)));
+        }
+        self.now = self.now.max(until_ms);
+    }
+
+    fn acked(&self) -> Vec<(i64, u32)> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                ClusterEvent::SendAcknowledged { base_offset, records, .. } => Some((*base_offset, *records)),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn metadata(correlation_id: u64, topic: &str, leaders: &[(u32, i32)]) -> Message {
+    let partitions = leaders
+        .iter()
+        .enumerate()
+        .map(|(i, (leader, epoch))| {
+            let state = PartitionState {
+                replicas: vec![1, 2, 3],
+                isr: vec![1, 2, 3],
+                leader: Some(*leader),
+                leader_epoch: *epoch,
+                partition_epoch: *epoch,
+            };
+            (TopicPartition { topic: topic.into(), partition: i as u32 }, state)
+        })
+        .collect();
+    Message::MetadataResponse { correlation_id, brokers: vec![1, 2, 3], partitions, unknown_topics: vec![] }
+}
+
+fn values(records: &[u8]) -> Vec<String> {
+    decode_batch(records)
+        .unwrap()
+        .records
+        .into_iter()
+        .map(|r| String::from_utf8(r.value.unwrap()).unwrap())
+        .collect()
+}
+
+/// A broker that answers metadata with `leaders` for topic "t" and appends produce
+/// requests sent to the right leader to per-partition logs.
+struct FakeCluster {
+    leaders: Vec<(u32, i32)>,
+    logs: BTreeMap<u32, Vec<String>>,
+    produce_requests: Vec<(u32, TopicPartition, Acks, i64, Vec<String>)>,
+}
+
+impl FakeCluster {
+    fn new(leaders: &[(u32, i32)]) -> Self {
+        FakeCluster { leaders: leaders.to_vec(), logs: BTreeMap::new(), produce_requests: Vec::new() }
+    }
+
+    fn answer(&mut self, to: u32, message: &Message) -> Option<Message> {
+        match message {
+            Message::MetadataRequest { correlation_id, .. } => {
+                Some(metadata(*correlation_id, "t", &self.leaders))
+            }
+            Message::ProduceRequest { correlation_id, tp, acks, timeout_ms, records } => {
+                self.produce_requests.push((to, tp.clone(), *acks, *timeout_ms, values(records)));
+                if self.leaders[tp.partition as usize].0 != to {
+                    return Some(Message::ProduceResponse {
+                        correlation_id: *correlation_id,
+                        tp: tp.clone(),
+                        error: Some(ErrorCode::NotLeaderOrFollower),
+                        base_offset: -1,
+                        log_append_time_ms: -1,
+                    });
+                }
+                let log = self.logs.entry(tp.partition).or_default();
+                let base_offset = log.len() as i64;
+                log.extend(values(records));
+                (*acks != Acks::None).then(|| Message::ProduceResponse {
+                    correlation_id: *correlation_id,
+                    tp: tp.clone(),
+                    error: None,
+                    base_offset,
+                    log_append_time_ms: -1,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+#[test]
+fn records_wait_linger_ms_then_go_as_one_batch() {
+    let mut sim = Sim::new(&[("linger.ms", "5")]);
+    let mut cluster = FakeCluster::new(&[(1, 0)]);
+    let out = sim.produce(serde_json::json!({"topic": "t", "count": 3, "key": null, "value": "v-{i}"}));
+    sim.run_until(4, out, &mut |_, to, m| cluster.answer(to, m));
+    assert!(cluster.produce_requests.is_empty(), "sent before linger.ms");
+    assert_eq!(sim.timers.get(&TimerKey { kind: TIMER_SENDER, instance: 0 }), Some(&5));
+    sim.run_until(5, vec![], &mut |_, to, m| cluster.answer(to, m));
+    assert_eq!(cluster.produce_requests.len(), 1);
+    assert_eq!(cluster.produce_requests[0].4, vec!["v-0", "v-1", "v-2"]);
+    assert_eq!(sim.acked(), vec![(0, 3)]);
+    assert_eq!(sim.p.acknowledged()[2].offset, 2);
+    assert_eq!(sim.p.counts().acked, 3);
+    assert_eq!(sim.p.counts().in_flight, 0);
+}
+
+#[test]
+fn a_full_batch_goes_at_once_without_waiting_for_linger() {
+    let mut sim = Sim::new(&[("linger.ms", "1000"), ("batch.size", "200")]);
+    let mut cluster = FakeCluster::new(&[(1, 0)]);
+    let out = sim.produce(serde_json::json!({"topic": "t", "count": 20, "value": "value-number-{i}"}));
+    sim.run_until(10, out, &mut |_, to, m| cluster.answer(to, m));
+    let sent: Vec<usize> = cluster.produce_requests.iter().map(|r| r.4.len()).collect();
+    assert!(sent.len() >= 2, "full batches leave before linger.ms: {sent:?}");
+    assert_eq!(sim.p.counts().in_flight as usize, 20 - sent.iter().sum::<usize>(), "the open batch lingers");
+    sim.run_until(1000, vec![], &mut |_, to, m| cluster.answer(to, m));
+    let all: Vec<String> = cluster.logs[&0].clone();
+    assert_eq!(all, (0..20).map(|i| format!("value-number-{i}")).collect::<Vec<_>>());
+}
+
+#[test]
+fn request_shapes_follow_acks() {
+    for (acks, wire) in [("0", Acks::None), ("1", Acks::Leader), ("all", Acks::All)] {
+        let mut sim = Sim::new(&[("acks", acks), ("linger.ms", "0"), ("request.timeout.ms", "1500")]);
+        let mut cluster = FakeCluster::new(&[(2, 0)]);
+        let out = sim.produce(serde_json::json!({"topic": "t", "count": 1}));
+        sim.run_until(0, out, &mut |_, to, m| cluster.answer(to, m));
+        let (to, _, sent_acks, timeout_ms, _) = cluster.produce_requests[0].clone();
+        assert_eq!((to, sent_acks, timeout_ms), (2, wire, 1500));
+        let expected_offset = if wire == Acks::None { -1 } else { 0 };
+        assert_eq!(sim.acked(), vec![(expected_offset, 1)], "acks={acks}");
+        assert!(sim
+            .events
+            .iter()
+            .any(|e| matches!(e, ClusterEvent::SendAcknowledged { acks, .. } if *acks == wire.wire())));
+    }
+}
+
+#[test]
+fn not_leader_is_retried_at_the_new_leader_after_a_metadata_refresh() {
+    let mut sim = Sim::new(&[("linger.ms", "0"), ("retry.backoff.ms", "100")]);
+    let mut cluster = FakeCluster::new(&[(1, 0)]);
+    let out = sim.produce(serde_json::json!({"topic": "t", "count": 2}));
+    sim.run_until(0, out, &mut |_, to, m| cluster.answer(to, m));
+    assert_eq!(sim.p.counts().acked, 2);
+    // Leadership moved to broker 2; the producer still believes 1.
+    cluster.leaders = vec![(2, 1)];
+    let out = sim.produce(serde_json::json!({"topic": "t", "count": 1, "value": "after-move"}));
+    sim.run_until(1000, out, &mut |_, to, m| cluster.answer(to, m));
+    let to: Vec<u32> = cluster.produce_requests.iter().map(|r| r.0).collect();
+    assert_eq!(to, vec![1, 1, 2]);
+    assert!(sim.events.iter().any(|e| matches!(
+        e,
+        ClusterEvent::SendRetried { error: ErrorCode::NotLeaderOrFollower, attempt: 1, .. }
+    )));
+    assert_eq!(cluster.logs[&0], vec!["v-0", "v-1", "after-move"]);
+    assert_eq!(sim.p.acknowledged().last().unwrap().offset, 2);
+}
+
+#[test]
+fn a_silent_leader_fails_the_send_at_delivery_timeout_ms() {
+    let mut sim = Sim::new(&[
+        ("linger.ms", "0"),
+        ("request.timeout.ms", "400"),
+        ("delivery.timeout.ms", "1000"),
+        ("retry.backoff.ms", "100"),
+    ]);
+    let mut requests = 0;
+    let out = sim.produce(serde_json::json!({"topic": "t", "count": 4}));
+    let mut silent = |_: i64, _: u32, m: &Message| match m {
+        Message::MetadataRequest { correlation_id, .. } => Some(metadata(*correlation_id, "t", &[(1, 0)])),
+        _ => {
+            requests += 1;
+            None
+        }
+    };
+    sim.run_until(999, out, &mut silent);
+    assert!(
+        !sim.events.iter().any(|e| matches!(e, ClusterEvent::SendFailed { .. })),
+        "failed before delivery.timeout.ms"
+    );
+    assert!(sim
+        .events
+        .iter()
+        .any(|e| matches!(e, ClusterEvent::SendRetried { error: ErrorCode::RequestTimedOut, .. })));
+    sim.run_until(2000, vec![], &mut silent);
+    let failed: Vec<_> = sim.events.iter().filter(|e| matches!(e, ClusterEvent::SendFailed { .. })).collect();
+    assert_eq!(failed.len(), 1);
+    assert!(matches!(
+        failed[0],
+        ClusterEvent::SendFailed { error: ErrorCode::RequestTimedOut, records: 4, .. }
+    ));
+    assert_eq!((sim.p.counts().failed, sim.p.counts().in_flight), (4, 0));
+}
+
+#[test]
+fn order_is_kept_per_partition_through_retries() {
+    let mut sim = Sim::new(&[("linger.ms", "2"), ("batch.size", "120"), ("retry.backoff.ms", "10")]);
+    let mut cluster = FakeCluster::new(&[(1, 0), (2, 0)]);
+    let mut n = 0;
+    let mut flaky = |_: i64, to: u32, m: &Message| {
+        if let Message::ProduceRequest { correlation_id, tp, .. } = m {
+            n += 1;
+            if n % 3 == 0 {
+                return Some(Message::ProduceResponse {
+                    correlation_id: *correlation_id,
+                    tp: tp.clone(),
+                    error: Some(ErrorCode::NotEnoughReplicas),
+                    base_offset: -1,
+                    log_append_time_ms: -1,
+                });
+            }
+        }
+        cluster.answer(to, m)
+    };
+    let mut out = Vec::new();
+    for round in 0..5 {
+        out.extend(sim.produce(serde_json::json!({"topic": "t", "count": 10, "key": format!("key-{}", round % 2) + "-{i}", "value": "v-{i}"})));
+    }
+    sim.run_until(5000, out, &mut flaky);
+    assert_eq!(sim.p.counts().acked, 50);
+    for log in cluster.logs.values() {
+        let numbers: Vec<u32> = log.iter().map(|v| v[2..].parse().unwrap()).collect();
+        assert!(numbers.windows(2).all(|w| w[0] < w[1]), "out of order: {numbers:?}");
+    }
+    assert_eq!(cluster.logs.values().map(Vec::len).sum::<usize>(), 50);
+    for a in sim.p.acknowledged() {
+        assert_eq!(cluster.logs[&a.partition][a.offset as usize], a.value);
+    }
+}
+
+#[test]
+fn configs_are_checked_as_kafka_producer_does() {
+    let e = ProducerConfig::from_pairs([("delivery.timeout.ms", "1000"), ("request.timeout.ms", "30000")])
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms"
+    );
+    let c = ProducerConfig::from_pairs([("request.timeout.ms", "200000")]).unwrap();
+    assert_eq!(c.delivery_timeout_ms, 200_005);
+    let e = ProducerConfig::from_pairs([("acks", "1"), ("enable.idempotence", "true")]).unwrap_err();
+    assert!(e.message.starts_with("Must set acks to all"));
+    let c = ProducerConfig::from_pairs([("acks", "1")]).unwrap();
+    assert!(!c.enable_idempotence);
+    let d = ProducerConfig::default();
+    assert_eq!((d.acks, d.linger_ms, d.batch_size_bytes, d.retries), (Acks::All, 5, 16384, i32::MAX as u32));
+    assert!(ProducerConfig::from_pairs([("acks", "2")]).is_err());
+    assert!(ProducerConfig::from_pairs([("partitioner", "nope")]).is_err());
+    assert!(ProducerConfig::from_pairs([("linger.ms", "-1")]).is_err());
+    assert!(ProducerConfig::from_pairs([("no.such", "1")]).is_err());
+}
+
+#[test]
+fn unknown_topics_and_bad_commands_fail_cleanly() {
+    let mut sim = Sim::new(&[("delivery.timeout.ms", "30100")]);
+    let out = sim.produce(serde_json::json!({"topic": "nope", "count": 2}));
+    let mut broker = |_: i64, _: u32, m: &Message| match m {
+        Message::MetadataRequest { correlation_id, topics } => Some(Message::MetadataResponse {
+            correlation_id: *correlation_id,
+            brokers: vec![1],
+            partitions: vec![],
+            unknown_topics: topics.clone(),
+        }),
+        _ => None,
+    };
+    sim.run_until(40_000, out, &mut broker);
+    assert_eq!(sim.p.counts().failed, 2);
+    assert!(sim
+        .events
+        .iter()
+        .any(|e| matches!(e, ClusterEvent::SendFailed { error: ErrorCode::UnknownTopicOrPartition, .. })));
+    sim.input(Input::Command(serde_json::json!({"produce": {"count": 1}})));
+    sim.input(Input::Command(serde_json::json!({"explode": true})));
+    let refused = sim.events.iter().filter(|e| matches!(e, ClusterEvent::Refused { .. })).count();
+    assert!(refused >= 2);
+}
