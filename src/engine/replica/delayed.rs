@@ -48,7 +48,8 @@ impl BrokerNode {
         if p.high_watermark < d.required_offset {
             return None;
         }
-        if (p.state.isr.len() as u32) < p.log.config.min_insync_replicas {
+        // The ISR may have shrunk after the append (Kafka counts the maximal ISR here).
+        if (p.maximal_isr().len() as u32) < p.effective_min_isr() {
             Some(Some(ErrorCode::NotEnoughReplicasAfterAppend))
         } else {
             Some(None)

@@ -51,7 +51,7 @@ impl BrokerNode {
         if !p.is_leader() {
             return refuse(self, ErrorCode::NotLeaderOrFollower);
         }
-        if acks == Acks::All && (p.state.isr.len() as u32) < p.log.config.min_insync_replicas {
+        if acks == Acks::All && p.is_under_min_isr() {
             return refuse(self, ErrorCode::NotEnoughReplicas);
         }
         let leader_epoch = p.state.leader_epoch;

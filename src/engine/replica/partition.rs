@@ -148,10 +148,21 @@ impl Partition {
         isr
     }
 
+    /// `effectiveMinIsr`: `min.insync.replicas`, capped by the replication factor.
+    pub fn effective_min_isr(&self) -> u32 {
+        self.log.config.min_insync_replicas.min(self.state.replicas.len() as u32).max(1)
+    }
+
+    /// `isUnderMinIsr`.
+    pub fn is_under_min_isr(&self) -> bool {
+        (self.state.isr.len() as u32) < self.effective_min_isr()
+    }
+
     /// `maybeIncrementLeaderHW`: the smallest LEO among the maximal ISR and the replicas
-    /// caught up enough to join it. Returns the new HW if it moved forward.
+    /// caught up enough to join it; never while the ISR is under `min.insync.replicas`
+    /// (Kafka 3.7+, KAFKA-15583). Returns the new HW if it moved forward.
     pub fn maybe_increment_high_watermark(&mut self, now_ms: i64, lag_max_ms: i64, eligible: impl Fn(NodeId) -> bool) -> Option<i64> {
-        if !self.is_leader() {
+        if !self.is_leader() || self.is_under_min_isr() {
             return None;
         }
         let leo = self.log_end_offset();
