@@ -152,3 +152,66 @@ fn rebuild_before(seg: &LogSegment, target_offset: i64, (index_interval_bytes, s
     }
     (kept, removed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::record::{BatchBuilder, BatchOptions};
+    use crate::engine::topic::TopicConfig;
+
+    fn batch(values: &[&str]) -> Vec<u8> {
+        let mut b = BatchBuilder::new(BatchOptions::default());
+        values.iter().for_each(|v| b.append(0, None, Some(v.as_bytes()), &[]));
+        b.build().unwrap()
+    }
+
+    fn leader_log() -> PartitionLog {
+        let mut config = TopicConfig::default();
+        config.segment_bytes = 200;
+        let mut log = PartitionLog::new(1, "t", 0, config, 0);
+        for (i, values) in [&["a", "b"][..], &["c"], &["d", "e", "f"], &["g"]].iter().enumerate() {
+            log.append_as_leader(0, &batch(values), i as i32).unwrap();
+        }
+        log
+    }
+
+    #[test]
+    fn a_follower_copies_batches_as_sent_and_refuses_gaps_backwards() {
+        let leader = leader_log();
+        let mut follower = PartitionLog::new(2, "t", 0, leader.config.clone(), 0);
+        let mut data = Vec::new();
+        while follower.log_end_offset() < leader.log_end_offset() {
+            let chunk = leader.read(follower.log_end_offset(), u32::MAX, leader.log_end_offset()).unwrap().records;
+            follower.append_as_follower(0, &chunk).unwrap().unwrap();
+            data.extend(chunk);
+        }
+        let segments = |log: &PartitionLog| log.segments().iter().flat_map(|s| s.log_bytes().to_vec()).collect::<Vec<u8>>();
+        assert_eq!(segments(&follower), data, "byte for byte, offsets and epochs kept");
+        assert_eq!(segments(&follower), segments(&leader));
+        assert!(follower.append_as_follower(0, &data).is_err(), "offsets below the LEO are refused");
+        let mut corrupt = leader.read(6, u32::MAX, 7).unwrap().records;
+        let last = corrupt.len() - 1;
+        corrupt[last] ^= 0xff;
+        let mut other = PartitionLog::new(3, "t", 0, leader.config.clone(), 0);
+        other.append_as_follower(0, &data[..data.len() - corrupt.len()]).unwrap();
+        assert!(other.append_as_follower(0, &corrupt).is_err(), "a bad CRC is refused");
+        assert_eq!(other.log_end_offset(), 6);
+    }
+
+    #[test]
+    fn truncation_removes_whole_batches_across_segments_and_persists() {
+        let mut log = leader_log();
+        assert!(log.segments().len() > 1, "small segments rolled");
+        log.take_store_ops();
+        let removed = log.truncate_to(0, 4);
+        assert_eq!(removed, 4, "the batch holding offset 4 goes whole: d e f g");
+        assert_eq!(log.log_end_offset(), 3);
+        let ops = log.take_store_ops();
+        assert!(ops.iter().any(|op| matches!(op, StoreOp::Truncate { .. } | StoreOp::Delete { .. })));
+        log.append_as_leader(0, &batch(&["x"]), 9).unwrap();
+        assert_eq!(log.log_end_offset(), 4);
+        assert_eq!(log.truncate_to(0, 10), 0, "nothing beyond the LEO to cut");
+        assert_eq!(log.truncate_fully_and_start_at(0, 20), 4);
+        assert_eq!((log.log_start_offset(), log.log_end_offset()), (20, 20));
+    }
+}

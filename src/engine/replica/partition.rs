@@ -203,3 +203,43 @@ impl Partition {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::topic::TopicConfig;
+
+    #[test]
+    fn last_caught_up_time_follows_kafka() {
+        let mut f = FollowerState::reset(0, true);
+        f.record_fetch(0, 100, 5);
+        assert_eq!(f.last_caught_up_time_ms, 0, "behind the leader's LEO");
+        f.record_fetch(5, 200, 8);
+        assert_eq!(f.last_caught_up_time_ms, 100, "reached the LEO of the previous fetch");
+        f.record_fetch(8, 300, 8);
+        assert_eq!(f.last_caught_up_time_ms, 300);
+        assert!(f.is_caught_up(8, 100_000, 30_000), "at the LEO: caught up whatever the time");
+        assert!(!f.is_caught_up(9, 30_301, 30_000));
+    }
+
+    #[test]
+    fn the_high_watermark_waits_for_the_maximal_isr_and_min_isr() {
+        let mut config = TopicConfig::default();
+        config.min_insync_replicas = 2;
+        let mut p = Partition::new(PartitionLog::new(1, "t", 0, config, 0), LeaderEpochCache::new(), 0);
+        p.state = PartitionState { replicas: vec![1, 2, 3], isr: vec![1, 2], leader: Some(1), leader_epoch: 0, partition_epoch: 0 };
+        let t = 100_000;
+        p.make_leader(1, t);
+        p.log.segments[0].next_offset = 10;
+        p.followers.get_mut(&2).unwrap().record_fetch(6, t + 10, 10);
+        assert_eq!(p.maybe_increment_high_watermark(t + 10, 30_000, |_| true), Some(6), "3 is out of the ISR");
+        p.pending_alter = Some(PendingAlter { new_isr: vec![1, 2, 3], sent_at_ms: t });
+        p.followers.get_mut(&2).unwrap().record_fetch(10, t + 20, 10);
+        assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), None, "3 is joining: wait for it");
+        p.pending_alter = None;
+        p.state.isr = vec![1];
+        assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), None, "under min ISR");
+        p.state.isr = vec![1, 2];
+        assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), Some(10));
+    }
+}
