@@ -166,8 +166,7 @@ mod tests {
     }
 
     fn leader_log() -> PartitionLog {
-        let mut config = TopicConfig::default();
-        config.segment_bytes = 200;
+        let config = TopicConfig { segment_bytes: 200, ..TopicConfig::default() };
         let mut log = PartitionLog::new(1, "t", 0, config, 0);
         for (i, values) in [&["a", "b"][..], &["c"], &["d", "e", "f"], &["g"]].iter().enumerate() {
             log.append_as_leader(0, &batch(values), i as i32).unwrap();

@@ -224,8 +224,7 @@ mod tests {
 
     #[test]
     fn the_high_watermark_waits_for_the_maximal_isr_and_min_isr() {
-        let mut config = TopicConfig::default();
-        config.min_insync_replicas = 2;
+        let config = TopicConfig { min_insync_replicas: 2, ..TopicConfig::default() };
         let mut p = Partition::new(PartitionLog::new(1, "t", 0, config, 0), LeaderEpochCache::new(), 0);
         p.state = PartitionState { replicas: vec![1, 2, 3], isr: vec![1, 2], leader: Some(1), leader_epoch: 0, partition_epoch: 0 };
         let t = 100_000;
