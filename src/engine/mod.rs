@@ -12,5 +12,6 @@ pub mod log;
 pub mod partitioner;
 pub mod producer;
 pub mod record;
+pub mod replica;
 pub mod rng;
 pub mod topic;

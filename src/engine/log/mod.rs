@@ -2,6 +2,8 @@
 //! roll by size and time, reads by offset, ListOffsets, retention by time and size, and
 //! recovery from stored bytes. Every change is also a [`crate::storage::StoreOp`].
 
+pub mod epoch_cache;
+pub mod follower;
 pub mod index;
 pub mod offsets;
 pub mod partition_log;
@@ -9,6 +11,7 @@ pub mod recovery;
 pub mod retention;
 pub mod segment;
 
+pub use epoch_cache::{EpochEntry, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 pub use offsets::{OffsetSpec, TimestampAndOffset};
 pub use partition_log::{FetchData, LogAppendInfo, PartitionLog};
 pub use recovery::RecoveryReport;

@@ -1,0 +1,73 @@
+//! A replicated broker's configs, with Kafka's names and defaults. Invariant: every
+//! interval is positive once parsed through [`BrokerConfig::set`]; the defaults are
+//! Kafka's (`ReplicationConfigs`, `KRaftConfigs`, `ServerConfigs`).
+
+use crate::engine::cluster::{NodeId, CONTROLLER_ID};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerConfig {
+    /// `replica.lag.time.max.ms`: a follower not caught up for this long leaves the ISR.
+    pub replica_lag_time_max_ms: i64,
+    /// `replica.fetch.wait.max.ms`: how long a leader may hold a follower's empty fetch.
+    pub replica_fetch_wait_max_ms: i64,
+    /// `replica.fetch.max.bytes`: the most a follower asks for in one fetch.
+    pub replica_fetch_max_bytes: u32,
+    /// `replica.fetch.backoff.ms`: the pause after a failed fetch.
+    pub replica_fetch_backoff_ms: i64,
+    /// `replica.socket.timeout.ms`: a follower's fetch with no answer by then is retried.
+    pub replica_socket_timeout_ms: i64,
+    /// `broker.heartbeat.interval.ms`.
+    pub broker_heartbeat_interval_ms: i64,
+    /// `controller.socket.timeout.ms`: an unanswered AlterPartition is sent again after it.
+    pub controller_socket_timeout_ms: i64,
+    /// The KRaft controller to register with (`controller.quorum.voters`).
+    pub controller_id: NodeId,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            replica_lag_time_max_ms: 30_000,
+            replica_fetch_wait_max_ms: 500,
+            replica_fetch_max_bytes: 1_048_576,
+            replica_fetch_backoff_ms: 1_000,
+            replica_socket_timeout_ms: 30_000,
+            broker_heartbeat_interval_ms: 2_000,
+            controller_socket_timeout_ms: 30_000,
+            controller_id: CONTROLLER_ID,
+        }
+    }
+}
+
+impl BrokerConfig {
+    /// Sets one config from its Kafka name; `Err` says why it was refused.
+    pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let number = value.trim().parse::<i64>().map_err(|_| format!("{name}: '{value}' is not a number"))?;
+        if number <= 0 {
+            return Err(format!("{name}: {number} must be positive"));
+        }
+        match name {
+            "replica.lag.time.max.ms" => self.replica_lag_time_max_ms = number,
+            "replica.fetch.wait.max.ms" => self.replica_fetch_wait_max_ms = number,
+            "replica.fetch.max.bytes" => {
+                self.replica_fetch_max_bytes = u32::try_from(number).map_err(|_| format!("{name}: {number} is too large"))?
+            }
+            "replica.fetch.backoff.ms" => self.replica_fetch_backoff_ms = number,
+            "replica.socket.timeout.ms" => self.replica_socket_timeout_ms = number,
+            "broker.heartbeat.interval.ms" => self.broker_heartbeat_interval_ms = number,
+            "controller.socket.timeout.ms" => self.controller_socket_timeout_ms = number,
+            _ => return Err(format!("unknown broker config {name}")),
+        }
+        Ok(())
+    }
+
+    /// Defaults overridden by `(name, value)` pairs; the first bad pair is the error.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, String> {
+        let mut config = BrokerConfig::default();
+        for (name, value) in pairs {
+            config.set(name, value)?;
+        }
+        Ok(config)
+    }
+}

@@ -1,0 +1,221 @@
+//! The leader's side (`ReplicaManager.appendRecords` / `fetchMessages`, `Partition`):
+//! produce with acks 0/1/all and `min.insync.replicas`; fetch from followers and
+//! consumers with KIP-320 fencing and the KIP-595 divergence check; follower fetch state,
+//! ISR expansion on catch-up and shrinking on lag. Invariants: nothing is appended for a
+//! refused produce; a diverging fetch returns no records and does not count as progress;
+//! consumers never read past the high watermark.
+
+use super::delayed::{DelayedProduce, FetchParams};
+use super::BrokerNode;
+use crate::engine::cluster::messages::{Acks, EpochEndOffset, FetchPartition, FetchedPartition, Message, TopicPartition};
+use crate::engine::cluster::{ClusterEvent, NodeId};
+use crate::engine::error::ErrorCode;
+
+/// One partition's part of a fetch answer, and whether it counts as the follower's fetch.
+struct PartitionRead {
+    answer: FetchedPartition,
+    follower_progress: bool,
+}
+
+fn failed(tp: &TopicPartition, error: ErrorCode) -> FetchedPartition {
+    FetchedPartition {
+        tp: tp.clone(),
+        error: Some(error),
+        high_watermark: -1,
+        log_start_offset: -1,
+        diverging_epoch: None,
+        records: Vec::new(),
+    }
+}
+
+impl BrokerNode {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn handle_produce(
+        &mut self,
+        now_ms: i64,
+        from: NodeId,
+        correlation_id: u64,
+        tp: TopicPartition,
+        acks: Acks,
+        timeout_ms: i64,
+        records: &[u8],
+    ) {
+        let refuse = |node: &mut BrokerNode, error: ErrorCode| {
+            if acks != Acks::None {
+                let message =
+                    Message::ProduceResponse { correlation_id, tp: tp.clone(), error: Some(error), base_offset: -1, log_append_time_ms: -1 };
+                node.send(from, message);
+            }
+        };
+        let Some(p) = self.partitions.get_mut(&tp) else { return refuse(self, ErrorCode::UnknownTopicOrPartition) };
+        if !p.is_leader() {
+            return refuse(self, ErrorCode::NotLeaderOrFollower);
+        }
+        if acks == Acks::All && p.is_under_min_isr() {
+            return refuse(self, ErrorCode::NotEnoughReplicas);
+        }
+        let leader_epoch = p.state.leader_epoch;
+        let info = match p.log.append_as_leader(now_ms, records, leader_epoch) {
+            Ok(info) => info,
+            Err(e) => return refuse(self, e.code),
+        };
+        p.epoch_cache.assign(leader_epoch, info.first_offset);
+        self.event(ClusterEvent::Appended {
+            broker_id: self.broker_id,
+            tp: tp.clone(),
+            first_offset: info.first_offset,
+            last_offset: info.last_offset,
+            leader_epoch,
+        });
+        self.maybe_increment_high_watermark(now_ms, &tp);
+        let held = DelayedProduce {
+            from,
+            correlation_id,
+            tp: tp.clone(),
+            base_offset: info.first_offset,
+            required_offset: info.last_offset + 1,
+            leader_epoch,
+            log_append_time_ms: info.log_append_time_ms,
+        };
+        match acks {
+            Acks::None => {}
+            Acks::Leader => self.answer_produce(&held, None),
+            Acks::All => match self.produce_outcome(&held) {
+                Some(error) => self.answer_produce(&held, error),
+                None => self.hold_produce(held, timeout_ms, now_ms),
+            },
+        }
+    }
+
+    pub(crate) fn handle_fetch(&mut self, now_ms: i64, params: FetchParams) {
+        self.serve_fetch(now_ms, params, true);
+    }
+
+    /// Reads every partition of a fetch, records the follower's progress, and answers —
+    /// or holds the request when there is nothing to say yet and `may_delay`.
+    pub(crate) fn serve_fetch(&mut self, now_ms: i64, params: FetchParams, may_delay: bool) {
+        let mut answers = Vec::with_capacity(params.partitions.len());
+        let mut bytes = 0u32;
+        let mut urgent = false;
+        let mut progressed = Vec::new();
+        for fp in &params.partitions {
+            let limit = params.max_bytes.saturating_sub(bytes);
+            let read = self.read_partition(now_ms, params.replica_id, fp, limit, bytes == 0);
+            bytes = bytes.saturating_add(read.answer.records.len() as u32);
+            urgent |= read.answer.error.is_some() || read.answer.diverging_epoch.is_some();
+            if read.follower_progress {
+                progressed.push(fp.tp.clone());
+            }
+            answers.push(read.answer);
+        }
+        if let Some(follower) = params.replica_id {
+            for tp in &progressed {
+                self.maybe_expand_isr(now_ms, tp, follower);
+                self.maybe_increment_high_watermark(now_ms, tp);
+            }
+        }
+        if may_delay && params.max_wait_ms > 0 && bytes == 0 && !urgent && !params.partitions.is_empty() {
+            self.hold_fetch(params, now_ms);
+            return;
+        }
+        self.send(params.from, Message::FetchResponse { correlation_id: params.correlation_id, partitions: answers });
+    }
+
+    /// `Partition.fetchRecords` for one partition.
+    fn read_partition(&mut self, now_ms: i64, replica_id: Option<NodeId>, fp: &FetchPartition, limit: u32, first: bool) -> PartitionRead {
+        let refused = |error| PartitionRead { answer: failed(&fp.tp, error), follower_progress: false };
+        let Some(p) = self.partitions.get_mut(&fp.tp) else { return refused(ErrorCode::UnknownTopicOrPartition) };
+        if !p.is_leader() {
+            return refused(ErrorCode::NotLeaderOrFollower);
+        }
+        if fp.current_leader_epoch >= 0 {
+            if fp.current_leader_epoch < p.state.leader_epoch {
+                return refused(ErrorCode::FencedLeaderEpoch);
+            }
+            if fp.current_leader_epoch > p.state.leader_epoch {
+                return refused(ErrorCode::UnknownLeaderEpoch);
+            }
+        }
+        if replica_id.is_some_and(|r| !p.followers.contains_key(&r)) {
+            return refused(ErrorCode::NotLeaderOrFollower);
+        }
+        let leo = p.log_end_offset();
+        let high_watermark = p.high_watermark;
+        let log_start_offset = p.log.log_start_offset();
+        let mut answer = FetchedPartition {
+            tp: fp.tp.clone(),
+            error: None,
+            high_watermark,
+            log_start_offset,
+            diverging_epoch: None,
+            records: Vec::new(),
+        };
+        if fp.last_fetched_epoch >= 0 {
+            let (epoch, end_offset) = p.epoch_cache.end_offset_for(fp.last_fetched_epoch, leo);
+            if epoch < fp.last_fetched_epoch || end_offset < fp.fetch_offset {
+                answer.diverging_epoch = Some(EpochEndOffset { epoch, end_offset });
+                return PartitionRead { answer, follower_progress: false };
+            }
+        }
+        if fp.fetch_offset < log_start_offset || fp.fetch_offset > leo {
+            answer.error = Some(ErrorCode::OffsetOutOfRange);
+            return PartitionRead { answer, follower_progress: false };
+        }
+        let max_offset = if replica_id.is_some() { leo } else { high_watermark };
+        if limit > 0 || first {
+            match p.log.read(fp.fetch_offset, limit.max(1), max_offset) {
+                Ok(data) => answer.records = data.records,
+                Err(e) => return refused(e.code),
+            }
+        }
+        let mut follower_progress = false;
+        if let Some(r) = replica_id {
+            if let Some(f) = p.followers.get_mut(&r) {
+                f.record_fetch(fp.fetch_offset, now_ms, leo);
+                follower_progress = true;
+            }
+        }
+        PartitionRead { answer, follower_progress }
+    }
+
+    /// `maybeExpandIsr`: a follower outside the ISR that has caught up is proposed.
+    fn maybe_expand_isr(&mut self, now_ms: i64, tp: &TopicPartition, follower: NodeId) {
+        let image = &self.image;
+        let Some(p) = self.partitions.get(tp) else { return };
+        if !p.should_expand_isr(follower) || !Self::is_eligible(image, follower) {
+            return;
+        }
+        let mut new_isr = p.state.isr.clone();
+        new_isr.push(follower);
+        self.send_alter_partition(now_ms, tp, new_isr);
+    }
+
+    /// `maybeShrinkIsr` for every partition this broker leads (the `isr-expiration` task);
+    /// an AlterPartition left unanswered too long is sent again.
+    pub(crate) fn maybe_shrink_isr(&mut self, now_ms: i64) {
+        let lag = self.config.replica_lag_time_max_ms;
+        let retry_after = self.config.controller_socket_timeout_ms;
+        let mut proposals = Vec::new();
+        for (tp, p) in &self.partitions {
+            if !p.is_leader() {
+                continue;
+            }
+            match &p.pending_alter {
+                Some(pending) if now_ms - pending.sent_at_ms >= retry_after => {
+                    proposals.push((tp.clone(), pending.new_isr.clone()));
+                }
+                Some(_) => {}
+                None => {
+                    let out = p.out_of_sync_replicas(now_ms, lag);
+                    if !out.is_empty() {
+                        let new_isr = p.state.isr.iter().filter(|r| !out.contains(r)).copied().collect();
+                        proposals.push((tp.clone(), new_isr));
+                    }
+                }
+            }
+        }
+        for (tp, new_isr) in proposals {
+            self.send_alter_partition(now_ms, &tp, new_isr);
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! The replicated broker ([`BrokerNode`]), a sans-IO [`Node`]: it registers with the
+//! KRaft controller and heartbeats, replays the metadata log into a [`ClusterImage`],
+//! leads or follows each partition it hosts as that image says, and implements Kafka's
+//! replication: produce with acks 0/1/all and `min.insync.replicas`, replica fetching
+//! with KIP-320 epoch fencing and KIP-595 divergence detection, the high watermark, ISR
+//! shrink and expand through AlterPartition, and follower truncation (KIP-101/279).
+//!
+//! Invariants: one input in, then every output is queued (drain with `poll_output`);
+//! every write to a log is a `Persist` output of the same input; nothing panics on bad
+//! input (Kafka error codes, or a `Refused` event).
+//!
+//! Start: the node starts on its first input of any kind (the driver sends
+//! `Command({"start": true})` at the node's start time); starting sends
+//! `BrokerRegistration` and arms the heartbeat and ISR-expiration timers.
+//!
+//! Timers ([`TimerKey`] kinds): 0 heartbeat; 1 the fetcher toward leader `instance`;
+//! 2 ISR expiration (every `replica.lag.time.max.ms / 2`); 3 a delayed produce, 4 a
+//! delayed fetch (`instance` = the node's own request number).
+
+pub mod config;
+pub mod delayed;
+pub mod fetcher;
+pub mod leader;
+pub mod metadata;
+pub mod partition;
+pub mod recover;
+pub mod view;
+
+use crate::engine::cluster::messages::{Message, TopicPartition};
+use crate::engine::cluster::metadata::ClusterImage;
+use crate::engine::cluster::{ClusterEvent, Envelope, Input, Node, NodeId, Output, TimerKey};
+pub use config::BrokerConfig;
+use delayed::{DelayedFetch, DelayedProduce};
+use fetcher::Fetcher;
+pub use partition::{Partition, Role};
+use std::collections::{BTreeMap, VecDeque};
+pub use view::{BatchSummary, ReplicaView};
+
+pub const TIMER_HEARTBEAT: u32 = 0;
+pub const TIMER_FETCHER: u32 = 1;
+pub const TIMER_ISR_EXPIRATION: u32 = 2;
+pub const TIMER_DELAYED_PRODUCE: u32 = 3;
+pub const TIMER_DELAYED_FETCH: u32 = 4;
+
+/// A broker of a replicated cluster.
+#[derive(Debug, Clone)]
+pub struct BrokerNode {
+    broker_id: NodeId,
+    config: BrokerConfig,
+    started: bool,
+    /// Kafka's per-process incarnation id; here the start time, as no RNG is at hand.
+    incarnation: u64,
+    broker_epoch: i64,
+    image: ClusterImage,
+    partitions: BTreeMap<TopicPartition, Partition>,
+    fetchers: BTreeMap<NodeId, Fetcher>,
+    delayed_produces: BTreeMap<u64, DelayedProduce>,
+    delayed_fetches: BTreeMap<u64, DelayedFetch>,
+    next_request_id: u64,
+    /// High watermarks last written to `replication-offset-checkpoint`.
+    checkpointed_hw: BTreeMap<(String, u32), i64>,
+    outputs: VecDeque<Output>,
+}
+
+impl BrokerNode {
+    pub fn new(broker_id: NodeId, config: BrokerConfig, now_ms: i64) -> Self {
+        BrokerNode {
+            broker_id,
+            config,
+            started: false,
+            incarnation: now_ms.max(0) as u64,
+            broker_epoch: -1,
+            image: ClusterImage::default(),
+            partitions: BTreeMap::new(),
+            fetchers: BTreeMap::new(),
+            delayed_produces: BTreeMap::new(),
+            delayed_fetches: BTreeMap::new(),
+            next_request_id: 0,
+            checkpointed_hw: BTreeMap::new(),
+            outputs: VecDeque::new(),
+        }
+    }
+
+    pub fn config(&self) -> &BrokerConfig {
+        &self.config
+    }
+
+    pub fn broker_epoch(&self) -> i64 {
+        self.broker_epoch
+    }
+
+    pub fn image(&self) -> &ClusterImage {
+        &self.image
+    }
+
+    pub fn partition(&self, topic: &str, partition: u32) -> Option<&Partition> {
+        self.partitions.get(&TopicPartition { topic: topic.to_string(), partition })
+    }
+
+    fn start(&mut self, now_ms: i64) {
+        self.started = true;
+        self.send_registration();
+        self.set_timer(TIMER_HEARTBEAT, 0, now_ms + self.config.broker_heartbeat_interval_ms);
+        self.set_timer(TIMER_ISR_EXPIRATION, 0, now_ms + (self.config.replica_lag_time_max_ms / 2).max(1));
+    }
+
+    fn send_registration(&mut self) {
+        let message = Message::BrokerRegistration { broker_id: self.broker_id, incarnation: self.incarnation };
+        self.send(self.config.controller_id, message);
+    }
+
+    fn on_heartbeat_timer(&mut self, now_ms: i64) {
+        if self.broker_epoch < 0 {
+            self.send_registration();
+        } else {
+            let message = Message::BrokerHeartbeat {
+                broker_id: self.broker_id,
+                broker_epoch: self.broker_epoch,
+                metadata_offset: self.image.next_offset - 1,
+            };
+            self.send(self.config.controller_id, message);
+        }
+        self.set_timer(TIMER_HEARTBEAT, 0, now_ms + self.config.broker_heartbeat_interval_ms);
+    }
+
+    fn on_message(&mut self, now_ms: i64, envelope: Envelope) {
+        let from = envelope.from;
+        match envelope.message {
+            Message::ProduceRequest { correlation_id, tp, acks, timeout_ms, records } => {
+                self.handle_produce(now_ms, from, correlation_id, tp, acks, timeout_ms, &records)
+            }
+            Message::FetchRequest { correlation_id, replica_id, max_wait_ms, max_bytes, partitions } => {
+                let request = delayed::FetchParams { from, correlation_id, replica_id, max_wait_ms, max_bytes, partitions };
+                self.handle_fetch(now_ms, request)
+            }
+            Message::FetchResponse { correlation_id, partitions } => {
+                self.handle_fetch_response(now_ms, from, correlation_id, partitions)
+            }
+            Message::MetadataUpdate { first_offset, records } => self.handle_metadata_update(now_ms, first_offset, &records),
+            Message::AlterPartitionResponse { tp, error, state } => self.handle_alter_partition_response(now_ms, tp, error, state),
+            Message::BrokerHeartbeatResponse { broker_epoch, .. } => {
+                if broker_epoch >= 0 {
+                    self.broker_epoch = broker_epoch;
+                }
+            }
+            Message::ListOffsetsRequest { correlation_id, tp, timestamp_ms } => {
+                self.handle_list_offsets(from, correlation_id, tp, timestamp_ms)
+            }
+            Message::MetadataRequest { correlation_id, topics } => self.handle_metadata_request(from, correlation_id, topics),
+            other => self.refuse(format!("broker {} does not handle {}", self.broker_id, message_name(&other))),
+        }
+    }
+
+    fn on_timer(&mut self, now_ms: i64, key: TimerKey) {
+        match key.kind {
+            TIMER_HEARTBEAT => self.on_heartbeat_timer(now_ms),
+            TIMER_FETCHER => self.on_fetcher_timer(now_ms, key.instance as NodeId),
+            TIMER_ISR_EXPIRATION => {
+                self.maybe_shrink_isr(now_ms);
+                self.set_timer(TIMER_ISR_EXPIRATION, 0, now_ms + (self.config.replica_lag_time_max_ms / 2).max(1));
+            }
+            TIMER_DELAYED_PRODUCE => self.expire_delayed_produce(now_ms, key.instance),
+            TIMER_DELAYED_FETCH => self.expire_delayed_fetch(now_ms, key.instance),
+            _ => self.refuse(format!("broker {} has no timer of kind {}", self.broker_id, key.kind)),
+        }
+    }
+
+    fn on_command(&mut self, command: &serde_json::Value) {
+        if command.get("start").and_then(serde_json::Value::as_bool) == Some(true) {
+            return;
+        }
+        self.refuse(format!("broker {} does not understand the command {command}", self.broker_id));
+    }
+
+    pub(crate) fn send(&mut self, to: NodeId, message: Message) {
+        self.outputs.push_back(Output::Send(Envelope { from: self.broker_id, to, message }));
+    }
+
+    pub(crate) fn set_timer(&mut self, kind: u32, instance: u64, at_ms: i64) {
+        self.outputs.push_back(Output::SetTimer { key: TimerKey { kind, instance }, at_ms });
+    }
+
+    pub(crate) fn cancel_timer(&mut self, kind: u32, instance: u64) {
+        self.outputs.push_back(Output::CancelTimer { key: TimerKey { kind, instance } });
+    }
+
+    pub(crate) fn event(&mut self, event: ClusterEvent) {
+        self.outputs.push_back(Output::Event(event));
+    }
+
+    pub(crate) fn refuse(&mut self, reason: String) {
+        self.event(ClusterEvent::Refused { node_id: self.broker_id, reason });
+    }
+
+    pub(crate) fn next_id(&mut self) -> u64 {
+        self.next_request_id += 1;
+        self.next_request_id
+    }
+
+    fn is_eligible(image: &ClusterImage, broker: NodeId) -> bool {
+        image.brokers.get(&broker).is_none_or(|b| !b.fenced)
+    }
+
+    /// Moves the leader's HW forward if it can, with its event.
+    pub(crate) fn maybe_increment_high_watermark(&mut self, now_ms: i64, tp: &TopicPartition) {
+        let lag = self.config.replica_lag_time_max_ms;
+        let image = &self.image;
+        let Some(p) = self.partitions.get_mut(tp) else { return };
+        if let Some(high_watermark) = p.maybe_increment_high_watermark(now_ms, lag, |b| Self::is_eligible(image, b)) {
+            let event = ClusterEvent::HighWatermarkAdvanced { broker_id: self.broker_id, tp: tp.clone(), high_watermark };
+            self.event(event);
+        }
+    }
+
+    /// Store writes of every log, in order, then the HW checkpoint if it changed.
+    fn flush_store_ops(&mut self) {
+        let mut ops = Vec::new();
+        for p in self.partitions.values_mut() {
+            ops.extend(p.log.take_store_ops());
+        }
+        self.outputs.extend(ops.into_iter().map(Output::Persist));
+        let hw: BTreeMap<(String, u32), i64> =
+            self.partitions.iter().map(|(tp, p)| ((tp.topic.clone(), tp.partition), p.high_watermark)).collect();
+        if hw != self.checkpointed_hw {
+            self.outputs.push_back(Output::Persist(crate::storage::StoreOp::PutMeta {
+                broker_id: self.broker_id,
+                name: recover::REPLICATION_OFFSET_CHECKPOINT.to_string(),
+                value: crate::engine::broker::checkpoint::write_checkpoint(&hw),
+            }));
+            self.checkpointed_hw = hw;
+        }
+    }
+}
+
+fn message_name(message: &Message) -> String {
+    let debug = format!("{message:?}");
+    debug.split([' ', '{', '(']).next().unwrap_or_default().to_string()
+}
+
+impl Node for BrokerNode {
+    fn node_id(&self) -> NodeId {
+        self.broker_id
+    }
+
+    fn handle(&mut self, now_ms: i64, input: Input) {
+        if !self.started {
+            self.start(now_ms);
+        }
+        match input {
+            Input::Deliver(envelope) => self.on_message(now_ms, envelope),
+            Input::Timer(key) => self.on_timer(now_ms, key),
+            Input::Command(command) => self.on_command(&command),
+        }
+        self.complete_delayed(now_ms);
+        self.flush_store_ops();
+    }
+
+    fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    fn state_json(&self) -> serde_json::Value {
+        self.state_json_value()
+    }
+}

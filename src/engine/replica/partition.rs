@@ -1,0 +1,244 @@
+//! One partition replica on one broker (Kafka's `Partition` + `Replica`): its log and
+//! leader epoch cache, the high watermark, the partition state from the metadata, and,
+//! while it leads, what it knows of each follower (`ReplicaState`). The rules are
+//! Kafka's: `lastCaughtUpTimeMs`, `isCaughtUp`, `maybeIncrementLeaderHW` over the maximal
+//! ISR, `isFollowerInSync` for expansion. Invariants: `high_watermark ≤ log_end_offset`;
+//! a leader's high watermark never moves backwards; at most one AlterPartition in flight.
+
+use crate::engine::cluster::metadata::PartitionState;
+use crate::engine::cluster::NodeId;
+use crate::engine::log::{LeaderEpochCache, PartitionLog};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `UnifiedLog.UnknownOffset`.
+pub const UNKNOWN_OFFSET: i64 = -1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    Leader,
+    Follower,
+    /// No leader known, or this broker is not a replica: neither serves nor fetches.
+    Offline,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Leader => "leader",
+            Role::Follower => "follower",
+            Role::Offline => "offline",
+        }
+    }
+}
+
+/// What a leader knows of one follower (`ReplicaState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowerState {
+    pub log_end_offset: i64,
+    pub last_fetch_leader_log_end_offset: i64,
+    pub last_fetch_time_ms: i64,
+    pub last_caught_up_time_ms: i64,
+}
+
+impl FollowerState {
+    /// A new leader's view (`resetReplicaState` with `isNewLeader`): offsets unknown; an
+    /// ISR member counts as caught up now, anyone else never.
+    pub fn reset(now_ms: i64, in_sync: bool) -> Self {
+        FollowerState {
+            log_end_offset: UNKNOWN_OFFSET,
+            last_fetch_leader_log_end_offset: UNKNOWN_OFFSET,
+            last_fetch_time_ms: 0,
+            last_caught_up_time_ms: if in_sync { now_ms } else { 0 },
+        }
+    }
+
+    /// `updateFetchStateOrThrow`: a fetch at `fetch_offset` proves the follower has
+    /// everything before it; it was caught up now if it reached the leader's LEO, or at
+    /// its previous fetch if it reached the LEO the leader had then.
+    pub fn record_fetch(&mut self, fetch_offset: i64, now_ms: i64, leader_log_end_offset: i64) {
+        if fetch_offset >= leader_log_end_offset {
+            self.last_caught_up_time_ms = self.last_caught_up_time_ms.max(now_ms);
+        } else if fetch_offset >= self.last_fetch_leader_log_end_offset {
+            self.last_caught_up_time_ms = self.last_caught_up_time_ms.max(self.last_fetch_time_ms);
+        }
+        self.log_end_offset = fetch_offset;
+        self.last_fetch_leader_log_end_offset = leader_log_end_offset;
+        self.last_fetch_time_ms = now_ms;
+    }
+
+    /// `isCaughtUp`.
+    pub fn is_caught_up(&self, leader_log_end_offset: i64, now_ms: i64, replica_lag_time_max_ms: i64) -> bool {
+        self.log_end_offset == leader_log_end_offset || now_ms - self.last_caught_up_time_ms <= replica_lag_time_max_ms
+    }
+}
+
+/// An AlterPartition sent and not yet answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAlter {
+    pub new_isr: Vec<NodeId>,
+    pub sent_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Partition {
+    pub log: PartitionLog,
+    pub epoch_cache: LeaderEpochCache,
+    pub high_watermark: i64,
+    pub role: Role,
+    pub state: PartitionState,
+    /// Leader only: the LEO when it became leader (`leaderEpochStartOffsetOpt`).
+    pub leader_epoch_start_offset: i64,
+    pub followers: BTreeMap<NodeId, FollowerState>,
+    pub pending_alter: Option<PendingAlter>,
+    /// Follower only: no fetching before this time (after an error).
+    pub fetch_backoff_until_ms: i64,
+}
+
+impl Partition {
+    pub fn new(log: PartitionLog, epoch_cache: LeaderEpochCache, high_watermark: i64) -> Self {
+        let high_watermark = high_watermark.clamp(log.log_start_offset(), log.log_end_offset());
+        Partition {
+            log,
+            epoch_cache,
+            high_watermark,
+            role: Role::Offline,
+            state: PartitionState { replicas: Vec::new(), isr: Vec::new(), leader: None, leader_epoch: -1, partition_epoch: -1 },
+            leader_epoch_start_offset: UNKNOWN_OFFSET,
+            followers: BTreeMap::new(),
+            pending_alter: None,
+            fetch_backoff_until_ms: 0,
+        }
+    }
+
+    pub fn log_end_offset(&self) -> i64 {
+        self.log.log_end_offset()
+    }
+
+    pub fn is_leader(&self) -> bool {
+        self.role == Role::Leader
+    }
+
+    /// `makeLeader`: the epoch starts at the LEO, the followers' states are reset.
+    pub fn make_leader(&mut self, self_id: NodeId, now_ms: i64) {
+        let leo = self.log_end_offset();
+        self.epoch_cache.assign(self.state.leader_epoch, leo);
+        self.leader_epoch_start_offset = leo;
+        self.followers = self
+            .state
+            .replicas
+            .iter()
+            .filter(|r| **r != self_id)
+            .map(|r| (*r, FollowerState::reset(now_ms, self.state.isr.contains(r))))
+            .collect();
+        self.pending_alter = None;
+        self.role = Role::Leader;
+    }
+
+    /// The ISR plus a replica being added (`maximalIsr`): the HW waits for all of them.
+    pub fn maximal_isr(&self) -> Vec<NodeId> {
+        let mut isr = self.state.isr.clone();
+        if let Some(p) = &self.pending_alter {
+            for r in &p.new_isr {
+                if !isr.contains(r) {
+                    isr.push(*r);
+                }
+            }
+        }
+        isr
+    }
+
+    /// `effectiveMinIsr`: `min.insync.replicas`, capped by the replication factor.
+    pub fn effective_min_isr(&self) -> u32 {
+        self.log.config.min_insync_replicas.min(self.state.replicas.len() as u32).max(1)
+    }
+
+    /// `isUnderMinIsr`.
+    pub fn is_under_min_isr(&self) -> bool {
+        (self.state.isr.len() as u32) < self.effective_min_isr()
+    }
+
+    /// `maybeIncrementLeaderHW`: the smallest LEO among the maximal ISR and the replicas
+    /// caught up enough to join it; never while the ISR is under `min.insync.replicas`
+    /// (Kafka 3.7+, KAFKA-15583). Returns the new HW if it moved forward.
+    pub fn maybe_increment_high_watermark(&mut self, now_ms: i64, lag_max_ms: i64, eligible: impl Fn(NodeId) -> bool) -> Option<i64> {
+        if !self.is_leader() || self.is_under_min_isr() {
+            return None;
+        }
+        let leo = self.log_end_offset();
+        let maximal = self.maximal_isr();
+        let mut new_hw = leo;
+        for (id, f) in &self.followers {
+            let waits = maximal.contains(id) || (f.is_caught_up(leo, now_ms, lag_max_ms) && eligible(*id));
+            if waits && f.log_end_offset < new_hw {
+                new_hw = f.log_end_offset;
+            }
+        }
+        (new_hw > self.high_watermark).then(|| {
+            self.high_watermark = new_hw;
+            new_hw
+        })
+    }
+
+    /// `isFollowerInSync` for expansion: the follower has everything up to the HW and
+    /// everything written before this leader's epoch began.
+    pub fn should_expand_isr(&self, follower: NodeId) -> bool {
+        self.is_leader()
+            && self.pending_alter.is_none()
+            && !self.state.isr.contains(&follower)
+            && self.state.replicas.contains(&follower)
+            && self.followers.get(&follower).is_some_and(|f| {
+                f.log_end_offset >= self.high_watermark && f.log_end_offset >= self.leader_epoch_start_offset
+            })
+    }
+
+    /// `getOutOfSyncReplicas`: ISR members (never the leader) not caught up in time.
+    pub fn out_of_sync_replicas(&self, now_ms: i64, lag_max_ms: i64) -> Vec<NodeId> {
+        let leo = self.log_end_offset();
+        self.state
+            .isr
+            .iter()
+            .filter(|r| self.followers.get(r).is_some_and(|f| !f.is_caught_up(leo, now_ms, lag_max_ms)))
+            .copied()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::topic::TopicConfig;
+
+    #[test]
+    fn last_caught_up_time_follows_kafka() {
+        let mut f = FollowerState::reset(0, true);
+        f.record_fetch(0, 100, 5);
+        assert_eq!(f.last_caught_up_time_ms, 0, "behind the leader's LEO");
+        f.record_fetch(5, 200, 8);
+        assert_eq!(f.last_caught_up_time_ms, 100, "reached the LEO of the previous fetch");
+        f.record_fetch(8, 300, 8);
+        assert_eq!(f.last_caught_up_time_ms, 300);
+        assert!(f.is_caught_up(8, 100_000, 30_000), "at the LEO: caught up whatever the time");
+        assert!(!f.is_caught_up(9, 30_301, 30_000));
+    }
+
+    #[test]
+    fn the_high_watermark_waits_for_the_maximal_isr_and_min_isr() {
+        let config = TopicConfig { min_insync_replicas: 2, ..TopicConfig::default() };
+        let mut p = Partition::new(PartitionLog::new(1, "t", 0, config, 0), LeaderEpochCache::new(), 0);
+        p.state = PartitionState { replicas: vec![1, 2, 3], isr: vec![1, 2], leader: Some(1), leader_epoch: 0, partition_epoch: 0 };
+        let t = 100_000;
+        p.make_leader(1, t);
+        p.log.segments[0].next_offset = 10;
+        p.followers.get_mut(&2).unwrap().record_fetch(6, t + 10, 10);
+        assert_eq!(p.maybe_increment_high_watermark(t + 10, 30_000, |_| true), Some(6), "3 is out of the ISR");
+        p.pending_alter = Some(PendingAlter { new_isr: vec![1, 2, 3], sent_at_ms: t });
+        p.followers.get_mut(&2).unwrap().record_fetch(10, t + 20, 10);
+        assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), None, "3 is joining: wait for it");
+        p.pending_alter = None;
+        p.state.isr = vec![1];
+        assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), None, "under min ISR");
+        p.state.isr = vec![1, 2];
+        assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), Some(10));
+    }
+}

@@ -1,0 +1,74 @@
+//! A broker's restart after a crash (`LogManager.loadLogs` for a replicated broker): every
+//! partition log is recovered from its stored segments, its leader epoch cache rebuilt
+//! from the batches' `partitionLeaderEpoch`, and its high watermark read back from
+//! `replication-offset-checkpoint` (bounded by the recovered log). The metadata image is
+//! not stored: the broker registers again and the controller sends it the log from the
+//! offset its heartbeat reports. Invariant: repairs made by recovery are the first
+//! `Persist` outputs the recovered node hands back.
+
+use super::metadata::TOPIC_META_PREFIX;
+use super::partition::Partition;
+use super::{BrokerConfig, BrokerNode};
+use crate::engine::broker::checkpoint::read_checkpoint;
+use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::cluster::{NodeId, Output};
+use crate::engine::log::{LeaderEpochCache, LogSegment, PartitionLog};
+use crate::engine::topic::TopicConfig;
+use crate::storage::SegmentId;
+use std::collections::BTreeMap;
+
+/// A partition's stored segments as `(base_offset, bytes)`.
+type StoredSegments = Vec<(i64, Vec<u8>)>;
+
+/// Kafka's file of each partition's high watermark.
+pub const REPLICATION_OFFSET_CHECKPOINT: &str = "replication-offset-checkpoint";
+
+impl BrokerNode {
+    /// Rebuilds a broker from its store: segments as `(id, bytes)` and its metadata
+    /// documents. Drain `poll_output` afterwards: it holds the recovery's repairs.
+    pub fn recover(
+        broker_id: NodeId,
+        config: BrokerConfig,
+        segments: Vec<(SegmentId, Vec<u8>)>,
+        meta: Vec<(String, String)>,
+        now_ms: i64,
+    ) -> BrokerNode {
+        let mut node = BrokerNode::new(broker_id, config, now_ms);
+        let checkpoint = meta
+            .iter()
+            .find(|(n, _)| n == REPLICATION_OFFSET_CHECKPOINT)
+            .map(|(_, v)| read_checkpoint(v))
+            .unwrap_or_default();
+        let mut topic_configs: BTreeMap<String, TopicConfig> = BTreeMap::new();
+        for (name, value) in &meta {
+            let Some(topic) = name.strip_prefix(TOPIC_META_PREFIX) else { continue };
+            let pairs: Vec<(String, String)> = serde_json::from_str(value).unwrap_or_default();
+            let config = TopicConfig::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap_or_default();
+            topic_configs.insert(topic.to_string(), config);
+        }
+        let mut by_partition: BTreeMap<(String, u32), StoredSegments> = BTreeMap::new();
+        for (id, bytes) in segments {
+            if id.broker_id == broker_id {
+                by_partition.entry((id.topic, id.partition)).or_default().push((id.base_offset as i64, bytes));
+            }
+        }
+        for ((topic, partition), mut stored) in by_partition {
+            stored.sort_by_key(|(base, _)| *base);
+            let config = match topic_configs.get(&topic) {
+                Some(c) => c.clone(),
+                None => {
+                    node.refuse(format!("broker {broker_id} found {topic}-{partition} without its topic configs; defaults used"));
+                    TopicConfig::default()
+                }
+            };
+            let (mut log, _report) = PartitionLog::recover(broker_id, &topic, partition, config, stored, None, now_ms);
+            node.outputs.extend(log.take_store_ops().into_iter().map(Output::Persist));
+            let cache = LeaderEpochCache::from_log_bytes(log.segments().iter().map(LogSegment::log_bytes));
+            let high_watermark = checkpoint.get(&(topic.clone(), partition)).copied().unwrap_or(0);
+            let p = Partition::new(log, cache, high_watermark);
+            node.checkpointed_hw.insert((topic.clone(), partition), p.high_watermark);
+            node.partitions.insert(TopicPartition { topic, partition }, p);
+        }
+        node
+    }
+}
