@@ -53,7 +53,8 @@ impl Harness {
     }
 
     fn heartbeat(&mut self, b: u32) -> Vec<Output> {
-        let (epoch, offset) = (self.epoch(b), self.c.log_end_offset());
+        // Kafka's CurrentMetadataOffset: the last offset applied.
+        let (epoch, offset) = (self.epoch(b), self.c.log_end_offset() - 1);
         self.deliver(
             b,
             Message::BrokerHeartbeat { broker_id: b, broker_epoch: epoch, metadata_offset: offset },
@@ -125,12 +126,13 @@ fn registration_fences_until_caught_up_then_unfences() {
         Output::Send(Envelope { to: 1, message: Message::MetadataUpdate { first_offset: 0, .. }, .. })
     )));
     // Not caught up yet: stays fenced.
-    let out = h.deliver(1, Message::BrokerHeartbeat { broker_id: 1, broker_epoch: 0, metadata_offset: 0 });
+    let out = h.deliver(1, Message::BrokerHeartbeat { broker_id: 1, broker_epoch: 0, metadata_offset: -1 });
     assert!(out.iter().any(|o| matches!(
         o,
         Output::Send(Envelope { message: Message::BrokerHeartbeatResponse { is_fenced: true, .. }, .. })
     )));
-    let out = h.deliver(1, Message::BrokerHeartbeat { broker_id: 1, broker_epoch: 0, metadata_offset: 1 });
+    // It has applied its own registration (offset 0): caught up.
+    let out = h.deliver(1, Message::BrokerHeartbeat { broker_id: 1, broker_epoch: 0, metadata_offset: 0 });
     assert!(events(&out).contains(&ClusterEvent::BrokerUnfenced { broker_id: 1 }));
     assert!(out.iter().any(|o| matches!(
         o,
@@ -381,18 +383,18 @@ fn metadata_is_pushed_to_every_broker_and_lost_pushes_are_resent() {
     let end_before = h.c.log_end_offset() - 2;
     let out = h.deliver(
         2,
-        Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: end_before },
+        Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: end_before - 1 },
     );
     assert_eq!(update(&out), None);
     // Still missing them at the next heartbeat: resent from what it needs.
     let out = h.deliver(
         2,
-        Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: end_before },
+        Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: end_before - 1 },
     );
     assert_eq!(update(&out), Some((end_before, 2)));
-    // A broker that lost everything (e.g. reports 0) gets the whole log.
+    // A broker that lost everything (reports -1) gets the whole log.
     let out =
-        h.deliver(2, Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: 0 });
+        h.deliver(2, Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: -1 });
     let resent = out.iter().find_map(|o| match o {
         Output::Send(Envelope {
             to: 2, message: Message::MetadataUpdate { first_offset, records }, ..

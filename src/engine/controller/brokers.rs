@@ -81,19 +81,22 @@ impl ControllerNode {
             self.send(from, Message::BrokerHeartbeatResponse { broker_epoch, is_fenced: true });
             return;
         }
+        // Kafka's `CurrentMetadataOffset`: the last offset the broker has applied.
+        let next_needed = metadata_offset + 1;
         let session = self.sessions.entry(broker_id).or_insert(BrokerSession {
             last_contact_ms: self.now_ms,
-            sent_offset: metadata_offset.max(0),
-            sent_offset_at_last_heartbeat: metadata_offset.max(0),
+            sent_offset: next_needed.max(0),
+            sent_offset_at_last_heartbeat: next_needed.max(0),
         });
         session.last_contact_ms = self.now_ms;
-        if metadata_offset < session.sent_offset_at_last_heartbeat {
+        if next_needed < session.sent_offset_at_last_heartbeat {
             // Records pushed before its previous heartbeat never arrived: push again.
-            session.sent_offset = metadata_offset.max(0);
+            session.sent_offset = next_needed.max(0);
         }
         session.sent_offset_at_last_heartbeat = session.sent_offset;
         self.arm_session_timer(broker_id);
-        let caught_up = metadata_offset > state.broker_epoch;
+        // Caught up once it has applied its own registration (`BrokerHeartbeatManager`).
+        let caught_up = metadata_offset >= state.broker_epoch;
         if state.fenced && caught_up {
             self.append(MetadataRecord::UnfenceBroker { broker_id, broker_epoch });
             self.event(ClusterEvent::BrokerUnfenced { broker_id });

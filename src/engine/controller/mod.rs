@@ -12,7 +12,8 @@
 //!
 //! Metadata propagation: Kafka brokers fetch `__cluster_metadata`; here the controller
 //! pushes `MetadataUpdate { first_offset, records }`. A broker's heartbeat reports
-//! `metadata_offset` = the next offset it needs (its image's `next_offset`); if a broker
+//! `metadata_offset` = the last offset it has applied (Kafka's `CurrentMetadataOffset`,
+//! -1 when none); it is unfenced once that reaches its own registration record; if a broker
 //! still lacks records that were sent before its previous heartbeat, they are sent again,
 //! so lost pushes heal. Brokers must skip records they already have.
 
