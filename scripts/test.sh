@@ -4,6 +4,7 @@
 #
 #   setup        scripts/setup.sh (toolchain, chromium, npm packages, .venv)
 #   native       cargo test: lib, bins, integration tests, doc tests (benches are not built)
+#   sim          every scenario under scenarios/ with its invariants, and `fuzz --seeds 200`
 #   wasm         cargo test --target wasm32-unknown-unknown --tests, in headless chromium
 #                through chromedriver (wasm-bindgen-test-runner; the runner adds
 #                headless, no-sandbox; tests/webdriver.json adds the quiet flags)
@@ -24,7 +25,7 @@ export NO_COLOR=true
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 mkdir -p test-results
 
-SUITES_WANTED=" ${TEST_SUITES:-setup native wasm web-build e2e kafka-python} setup "
+SUITES_WANTED=" ${TEST_SUITES:-setup native sim wasm web-build e2e kafka-python} setup "
 PASSED=0
 FAILED=0
 REPORT=()
@@ -101,6 +102,19 @@ suite_e2e() {
   node --test --test-reporter=spec --test-concurrency=1 "${files[@]}"
 }
 
+# The simulation, natively in release: every scenario under scenarios/ runs with its
+# invariants (the CLI exits non-zero on a violation), then 200 fuzzed fault schedules.
+suite_sim() {
+  cargo build --release --bin kafka-playground || return 1
+  local bin="${CARGO_TARGET_DIR:-$ROOT/target}/release/kafka-playground" f
+  for f in scenarios/*.json; do
+    "$bin" run "$f" --seed 1 > /dev/null || { echo "scenario $f failed"; return 1; }
+    echo "scenario $f: ok"
+  done
+  "$bin" fuzz --seeds 200 > test-results/fuzz-200.json || { cat test-results/fuzz-200.json; return 1; }
+  python3 -c "import json; d=json.load(open('test-results/fuzz-200.json')); print('fuzz: %d seeds, %d steps, %d failed' % (d['seeds'], d['steps'], len(d['failed_seeds'])))"
+}
+
 suite_kafka_python() {
   PATH="$ROOT/.venv/bin:$PATH" VIRTUAL_ENV="$ROOT/.venv" bash tests/kafka_python/validate.sh
 }
@@ -114,6 +128,7 @@ if ! run_suite setup suite_setup; then
 fi
 
 run_suite native suite_native
+run_suite sim suite_sim
 run_suite wasm suite_wasm
 run_suite web-build suite_web_build
 run_suite e2e suite_e2e

@@ -30,7 +30,7 @@ fn problem(text: &str) -> ScenarioError {
 fn a_good_scenario_parses() {
     let s = Scenario::parse(GOOD).unwrap();
     assert_eq!(s.steps.len(), 6);
-    assert!(matches!(s.steps[1].action, StepAction::Crash(BrokerRef { broker: 1 })));
+    assert!(matches!(&s.steps[1].action, StepAction::Crash(b) if b.broker == Some(1)));
     assert_eq!(s.node_id(&NodeRef::Named("controller".into())).unwrap(), 3000);
     assert_eq!(s.node_id(&NodeRef::Named("p1".into())).unwrap(), 10_000);
 }
@@ -57,6 +57,10 @@ fn errors_name_the_field() {
     assert_eq!(e.field, "topics[0].name");
     let e = problem(&GOOD.replace(r#"[3, "controller"]"#, r#"[3, "nobody"]"#));
     assert_eq!(e.field, "steps[2].partition.groups[1]", "{e}");
+    let e = problem(&GOOD.replace(r#"{"broker": 1}}"#, r#"{"broker": 1, "leader_of": {"topic": "orders", "partition": 0}}}"#));
+    assert_eq!(e.field, "steps[1].crash", "{e}");
+    let e = problem(&GOOD.replace(r#"{"broker": 1}}"#, r#"{"leader_of": {"topic": "orders", "partition": 3}}}"#));
+    assert_eq!(e.field, "steps[1].crash.leader_of", "{e}");
     let e = problem("{ not json");
     assert!(!e.problem.is_empty());
 }

@@ -21,6 +21,9 @@ struct Pinger {
 const TICK: TimerKey = TimerKey { kind: 0, instance: 0 };
 
 impl Node for Pinger {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn node_id(&self) -> NodeId {
         self.id
     }

@@ -13,6 +13,7 @@ pub mod dump;
 pub mod input;
 pub mod logdir;
 pub mod produce;
+pub mod simulate;
 
 use std::io::Write;
 
@@ -51,6 +52,9 @@ USAGE:
                            --input FILE [--seed S] [--config k=v]... [--producer-config k=v]...
                            [--timestamp-ms MS | --now]
   kafka-playground dump-log FILE [--deep-iteration] [--print-data-log]
+  kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE]
+  kafka-playground replay JOURNAL.json
+  kafka-playground fuzz --seeds N [--first S]
   kafka-playground help [COMMAND]
 
 Run `kafka-playground help produce` or `kafka-playground help dump-log` for details.
@@ -62,6 +66,7 @@ fn help_for(command: Option<&str>) -> Result<&'static str, CliError> {
         None => Ok(USAGE),
         Some("produce") => Ok(produce::USAGE),
         Some("dump-log") => Ok(dump::USAGE),
+        Some("run" | "replay" | "fuzz") => Ok(simulate::USAGE),
         Some(other) => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
 }
@@ -74,7 +79,7 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let wants_help = rest.iter().any(|a| a == "--help" || a == "-h");
     let text = match command.as_str() {
         "help" | "--help" | "-h" => Some(help_for(rest.first().map(String::as_str))?),
-        "produce" | "dump-log" if wants_help => Some(help_for(Some(command))?),
+        "produce" | "dump-log" | "run" | "replay" | "fuzz" if wants_help => Some(help_for(Some(command))?),
         _ => None,
     };
     if let Some(text) = text {
@@ -83,6 +88,9 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     match command.as_str() {
         "produce" => produce::run(rest, out),
         "dump-log" => dump::run(rest, out),
+        "run" => simulate::run(rest, out),
+        "replay" => simulate::replay_cmd(rest, out),
+        "fuzz" => simulate::fuzz(rest, out),
         other => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
 }

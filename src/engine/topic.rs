@@ -52,6 +52,8 @@ pub struct TopicConfig {
     pub max_message_bytes: u32,
     pub message_timestamp_type: TimestampType,
     pub min_insync_replicas: u32,
+    /// Read by the controller: may a replica outside the ISR become leader?
+    pub unclean_leader_election_enable: bool,
 }
 
 impl Default for TopicConfig {
@@ -67,12 +69,13 @@ impl Default for TopicConfig {
             max_message_bytes: 1024 * 1024 + 12,
             message_timestamp_type: TimestampType::CreateTime,
             min_insync_replicas: 1,
+            unclean_leader_election_enable: false,
         }
     }
 }
 
 /// Names of the supported topic configs, in the order the page lists them.
-pub const TOPIC_CONFIG_NAMES: [&str; 10] = [
+pub const TOPIC_CONFIG_NAMES: [&str; 11] = [
     "segment.bytes",
     "segment.ms",
     "segment.jitter.ms",
@@ -83,6 +86,7 @@ pub const TOPIC_CONFIG_NAMES: [&str; 10] = [
     "max.message.bytes",
     "message.timestamp.type",
     "min.insync.replicas",
+    "unclean.leader.election.enable",
 ];
 
 fn parse_long(name: &str, value: &str, min: i64, max: i64) -> Result<i64> {
@@ -116,6 +120,19 @@ impl TopicConfig {
             "segment.index.bytes" => self.segment_index_bytes = parse_int(name, value, 4)?,
             "max.message.bytes" => self.max_message_bytes = parse_int(name, value, 0)?,
             "min.insync.replicas" => self.min_insync_replicas = parse_int(name, value, 1)?,
+            "unclean.leader.election.enable" => {
+                self.unclean_leader_election_enable = match value.trim() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(KafkaError::invalid_config(
+                            name,
+                            value,
+                            ConfigProblem::NotOneOf { allowed: vec!["true".into(), "false".into()] },
+                        ))
+                    }
+                }
+            }
             "message.timestamp.type" => {
                 self.message_timestamp_type = match value.trim() {
                     "CreateTime" => TimestampType::CreateTime,
@@ -158,6 +175,7 @@ impl TopicConfig {
             "max.message.bytes" => self.max_message_bytes.to_string(),
             "message.timestamp.type" => self.message_timestamp_type.name().to_string(),
             "min.insync.replicas" => self.min_insync_replicas.to_string(),
+            "unclean.leader.election.enable" => self.unclean_leader_election_enable.to_string(),
             _ => return None,
         })
     }

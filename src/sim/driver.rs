@@ -28,7 +28,11 @@ pub enum Status {
 pub enum Action {
     Start(NodeId),
     Crash(NodeId),
+    /// Crash whichever broker leads the partition at that moment (nothing if none does).
+    CrashLeaderOf(String, u32),
     Restart(NodeId),
+    /// Restart every crashed node.
+    RestartCrashed,
     Pause(NodeId),
     Resume(NodeId),
     Partition(BTreeSet<NodeId>, BTreeSet<NodeId>),
@@ -263,6 +267,22 @@ impl Sim {
                     }
                 }
             }
+            Action::CrashLeaderOf(topic, partition) => {
+                let leader = self.slots.iter().find_map(|(id, s)| {
+                    let broker = s.node.as_ref()?.as_any().downcast_ref::<crate::engine::replica::BrokerNode>()?;
+                    broker.replica_state(&topic, partition).filter(|v| v.is_leader).map(|_| *id)
+                });
+                if let Some(id) = leader {
+                    self.act(Action::Crash(id));
+                }
+            }
+            Action::RestartCrashed => {
+                let crashed: Vec<NodeId> =
+                    self.slots.iter().filter(|(_, s)| s.status == Status::Crashed).map(|(id, _)| *id).collect();
+                for id in crashed {
+                    self.act(Action::Restart(id));
+                }
+            }
             Action::Restart(id) => {
                 if self.slots.get(&id).is_some_and(|s| s.status == Status::Crashed) {
                     let store = self.stores.entry(id).or_default();
@@ -358,6 +378,9 @@ impl Sim {
 struct StateOnly(serde_json::Value);
 
 impl Node for StateOnly {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn node_id(&self) -> NodeId {
         0
     }

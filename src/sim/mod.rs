@@ -2,7 +2,10 @@
 //! network model, faults, a journal from which a replay rebuilds the identical state, and
 //! invariant checkers after every step. A run is defined by (scenario, seed, commands).
 
+pub mod cluster_world;
 pub mod driver;
+pub mod fuzz;
+pub mod invariants;
 pub mod journal;
 pub mod network;
 pub mod scenario;

@@ -37,11 +37,15 @@ pub struct Network {
     pub links: BTreeMap<(NodeId, NodeId), LinkConfig>,
     /// Active partitions: each pair of groups cannot talk across.
     pub partitions: Vec<(BTreeSet<NodeId>, BTreeSet<NodeId>)>,
+    /// The latest arrival scheduled on each link: a link delivers in order, as a TCP
+    /// connection does (jitter delays, never reorders).
+    #[serde(skip)]
+    last_arrival_ms: BTreeMap<(NodeId, NodeId), i64>,
 }
 
 impl Network {
     pub fn new(default_link: LinkConfig) -> Self {
-        Network { default_link, links: BTreeMap::new(), partitions: Vec::new() }
+        Network { default_link, links: BTreeMap::new(), partitions: Vec::new(), last_arrival_ms: BTreeMap::new() }
     }
 
     pub fn link(&self, from: NodeId, to: NodeId) -> LinkConfig {
@@ -76,7 +80,7 @@ impl Network {
 
     /// Decides a message's fate. Always draws the same number of random values, so one
     /// message's fate never shifts the randomness of the next.
-    pub fn fate(&self, rng: &mut Rng, now_ms: i64, from: NodeId, to: NodeId) -> Fate {
+    pub fn fate(&mut self, rng: &mut Rng, now_ms: i64, from: NodeId, to: NodeId) -> Fate {
         let link = self.link(from, to);
         let lost = rng.chance(link.loss);
         let jitter = if link.jitter_ms > 0 {
@@ -91,7 +95,10 @@ impl Network {
         if lost {
             return Fate::Lost;
         }
-        Fate::ArriveAt(now_ms + (link.latency_ms + jitter).max(0))
+        let earliest = self.last_arrival_ms.get(&(from, to)).copied().unwrap_or(i64::MIN);
+        let at = (now_ms + (link.latency_ms + jitter).max(0)).max(earliest);
+        self.last_arrival_ms.insert((from, to), at);
+        Fate::ArriveAt(at)
     }
 }
 
@@ -112,9 +119,21 @@ mod tests {
     }
 
     #[test]
+    fn a_link_never_reorders() {
+        let mut n = Network::new(LinkConfig { latency_ms: 10, jitter_ms: 9, loss: 0.0 });
+        let mut rng = Rng::new(3);
+        let mut last = 0;
+        for t in 0..200 {
+            let Fate::ArriveAt(at) = n.fate(&mut rng, t, 1, 2) else { panic!() };
+            assert!(at >= last);
+            last = at;
+        }
+    }
+
+    #[test]
     fn same_seed_same_fates() {
-        let n = Network::new(LinkConfig { latency_ms: 10, jitter_ms: 5, loss: 0.3 });
         let run = |seed| {
+            let mut n = Network::new(LinkConfig { latency_ms: 10, jitter_ms: 5, loss: 0.3 });
             let mut rng = Rng::new(seed);
             (0..100).map(|i| n.fate(&mut rng, i, 1, 2)).collect::<Vec<_>>()
         };

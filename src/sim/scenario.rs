@@ -74,6 +74,9 @@ pub struct TopicSpec {
     pub replication_factor: i64,
     #[serde(default)]
     pub configs: BTreeMap<String, String>,
+    /// Kafka's `--replica-assignment`: broker ids per partition, the first one leading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica_assignment: Option<Vec<Vec<u32>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,10 +124,30 @@ fn default_value() -> String {
     "v-{i}".to_string()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Which broker a `crash` or `restart` step means: a broker id, or (crash) whichever
+/// broker leads a partition at that moment, or (restart) every crashed broker.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BrokerRef {
-    pub broker: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_of: Option<TopicPartitionRef>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_crashed: bool,
+}
+
+impl BrokerRef {
+    pub fn id(broker: u32) -> Self {
+        BrokerRef { broker: Some(broker), ..BrokerRef::default() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicPartitionRef {
+    pub topic: String,
+    pub partition: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -251,12 +274,31 @@ impl Scenario {
                     }
                 }
                 StepAction::Crash(b) | StepAction::Restart(b) => {
-                    if b.broker == 0 || b.broker > self.cluster.brokers {
-                        let kind = if matches!(s.action, StepAction::Crash(_)) { "crash" } else { "restart" };
-                        return Err(err(
-                            at(&format!("{kind}.broker")),
-                            format!("unknown broker id {} (brokers are 1 to {})", b.broker, self.cluster.brokers),
-                        ));
+                    let crash = matches!(s.action, StepAction::Crash(_));
+                    let kind = if crash { "crash" } else { "restart" };
+                    let chosen = usize::from(b.broker.is_some())
+                        + usize::from(b.leader_of.is_some())
+                        + usize::from(b.all_crashed);
+                    let allowed = if crash { "broker or leader_of" } else { "broker or all_crashed" };
+                    if chosen != 1 || (crash && b.all_crashed) || (!crash && b.leader_of.is_some()) {
+                        return Err(err(at(kind), format!("give exactly one of {allowed}")));
+                    }
+                    if let Some(id) = b.broker {
+                        if id == 0 || id > self.cluster.brokers {
+                            return Err(err(
+                                at(&format!("{kind}.broker")),
+                                format!("unknown broker id {id} (brokers are 1 to {})", self.cluster.brokers),
+                            ));
+                        }
+                    }
+                    if let Some(tp) = &b.leader_of {
+                        let known = self.topics.iter().any(|t| t.name == tp.topic && i64::from(tp.partition) < t.partitions);
+                        if !known {
+                            return Err(err(
+                                at("crash.leader_of"),
+                                format!("{}-{} is not a partition of the scenario's topics", tp.topic, tp.partition),
+                            ));
+                        }
                     }
                 }
                 StepAction::Pause(r) | StepAction::Resume(r) => {

@@ -71,4 +71,6 @@ pub trait Node {
     /// A stable JSON picture of the node's state, for the final-state report, replay
     /// comparison and the page.
     fn state_json(&self) -> serde_json::Value;
+    /// The concrete node, for invariant checkers that read a broker's replicas directly.
+    fn as_any(&self) -> &dyn std::any::Any;
 }

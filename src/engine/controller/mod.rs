@@ -223,7 +223,7 @@ impl ControllerNode {
                 configs,
             } => {
                 let (error, message) =
-                    match self.create_topic(&name, partitions, replication_factor, &configs) {
+                    match self.create_topic(&name, partitions, replication_factor, &configs, None) {
                         Ok(()) => (None, None),
                         Err((code, text)) => (Some(code), Some(text)),
                     };
@@ -238,6 +238,9 @@ impl ControllerNode {
     }
 
     fn handle_command(&mut self, command: serde_json::Value) {
+        if command.get("start").is_some() {
+            return; // the driver's start signal: the controller needs no start-up work
+        }
         let Some(spec) = command.get("create_topic") else {
             self.refuse(format!("unknown controller command: {command}"));
             return;
@@ -254,7 +257,11 @@ impl ControllerNode {
                     .collect()
             })
             .unwrap_or_default();
-        if let Err((code, text)) = self.create_topic(&name, partitions, replication_factor, &configs) {
+        let assignment: Option<Vec<Vec<NodeId>>> =
+            spec.get("replica_assignment").and_then(|v| serde_json::from_value(v.clone()).ok());
+        if let Err((code, text)) =
+            self.create_topic(&name, partitions, replication_factor, &configs, assignment.as_deref())
+        {
             self.refuse(format!("{}: {text}", code.name()));
         }
     }
@@ -266,6 +273,9 @@ fn message_name(message: &Message) -> String {
 }
 
 impl Node for ControllerNode {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn node_id(&self) -> NodeId {
         CONTROLLER_ID
     }

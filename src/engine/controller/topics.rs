@@ -63,6 +63,7 @@ impl ControllerNode {
         partitions: i64,
         replication_factor: i64,
         configs: &[(String, String)],
+        replica_assignment: Option<&[Vec<NodeId>]>,
     ) -> Result<(), Refusal> {
         let refuse = |e: KafkaError| (e.code, message_of(&e));
         validate_topic_name(name).map_err(refuse)?;
@@ -116,7 +117,13 @@ impl ControllerNode {
         }
         let mut rng =
             Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let assignment = assign_replicas(&live, partitions, replication_factor, &mut rng);
+        let assignment = match replica_assignment {
+            None => assign_replicas(&live, partitions, replication_factor, &mut rng),
+            Some(manual) => {
+                check_manual_assignment(manual, partitions, replication_factor, &live)?;
+                manual.to_vec()
+            }
+        };
         let mut stored = topic_config.overrides();
         if let Some(unclean) = unclean {
             stored.push((UNCLEAN_LEADER_ELECTION_ENABLE.to_string(), unclean.to_string()));
@@ -172,4 +179,31 @@ impl ControllerNode {
             unknown_topics,
         }
     }
+}
+
+/// Checks a manual `replica_assignment` (`kafka-topics --replica-assignment 1:2:3,…`): one
+/// list per partition, each as long as the replication factor, of distinct live brokers.
+fn check_manual_assignment(
+    manual: &[Vec<NodeId>],
+    partitions: u32,
+    replication_factor: u32,
+    live: &[NodeId],
+) -> Result<(), Refusal> {
+    let bad = |text: String| Err((ErrorCode::InvalidReplicaAssignment, text));
+    if manual.len() != partitions as usize {
+        return bad(format!("The replica assignment lists {} partitions, the topic has {partitions}.", manual.len()));
+    }
+    for (p, replicas) in manual.iter().enumerate() {
+        if replicas.len() != replication_factor as usize {
+            return bad(format!("Partition {p}: {} replicas, the replication factor is {replication_factor}.", replicas.len()));
+        }
+        let distinct: std::collections::BTreeSet<_> = replicas.iter().collect();
+        if distinct.len() != replicas.len() {
+            return bad(format!("Partition {p}: a broker is listed twice in {replicas:?}."));
+        }
+        if let Some(b) = replicas.iter().find(|b| !live.contains(b)) {
+            return bad(format!("Partition {p}: broker {b} is not an available broker."));
+        }
+    }
+    Ok(())
 }

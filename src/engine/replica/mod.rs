@@ -238,6 +238,9 @@ fn message_name(message: &Message) -> String {
 }
 
 impl Node for BrokerNode {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn node_id(&self) -> NodeId {
         self.broker_id
     }

@@ -17,6 +17,8 @@ pub struct ProducerConfig {
     pub batch_size_bytes: u32,
     pub retries: u32,
     pub retry_backoff_ms: i64,
+    /// `retry.backoff.max.ms` (KIP-580): the cap of the exponential retry backoff.
+    pub retry_backoff_max_ms: i64,
     pub delivery_timeout_ms: i64,
     pub request_timeout_ms: i64,
     /// Accepted and checked as Kafka does (it needs `acks=all`); sequence numbers and
@@ -35,6 +37,7 @@ impl Default for ProducerConfig {
             batch_size_bytes: 16_384,
             retries: i32::MAX as u32,
             retry_backoff_ms: 100,
+            retry_backoff_max_ms: 1000,
             delivery_timeout_ms: 120_000,
             request_timeout_ms: 30_000,
             enable_idempotence: true,
@@ -100,6 +103,7 @@ impl ProducerConfig {
                 "batch.size" => c.batch_size_bytes = parse_range(name, value, 0, INT_MAX)? as u32,
                 "retries" => c.retries = parse_range(name, value, 0, INT_MAX)? as u32,
                 "retry.backoff.ms" => c.retry_backoff_ms = parse_range(name, value, 0, i64::MAX)?,
+                "retry.backoff.max.ms" => c.retry_backoff_max_ms = parse_range(name, value, 0, i64::MAX)?,
                 "delivery.timeout.ms" => {
                     c.delivery_timeout_ms = parse_range(name, value, 0, INT_MAX)?;
                     delivery_set = true;

@@ -150,6 +150,9 @@ impl ProducerNode {
     /// `{"produce": {"topic", "count", "key": "k-{i}" | null, "value": "v-{i}",
     /// "partition": n}}`; `{i}` is the producer's running record number from 0.
     fn handle_command(&mut self, command: serde_json::Value) {
+        if command.get("start").is_some() {
+            return; // the driver's start signal: metadata is fetched on the first send
+        }
         let Some(spec) = command.get("produce") else {
             self.refuse(format!("unknown producer command: {command}"));
             return;
@@ -247,6 +250,9 @@ impl ProducerNode {
 }
 
 impl Node for ProducerNode {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn node_id(&self) -> NodeId {
         self.client_id
     }

@@ -1,0 +1,165 @@
+//! A scenario made runnable: the [`World`] that builds its brokers (`BrokerNode`), the
+//! KRaft controller and its producers, and [`build_sim`], which turns the scenario's
+//! topics and timed steps into scheduled actions on a [`Sim`] with the cluster
+//! invariants installed. Cluster configs are routed to whichever part knows the name.
+
+use super::driver::{Action, Sim};
+use super::invariants;
+use super::network::{LinkConfig, Network};
+use super::scenario::{Scenario, ScenarioError, StepAction};
+use super::world::World;
+use crate::engine::client::producer::{ProducerConfig, ProducerNode};
+use crate::engine::cluster::{Node, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
+use crate::engine::controller::config::ControllerConfig;
+use crate::engine::controller::ControllerNode;
+use crate::engine::replica::config::BrokerConfig;
+use crate::engine::replica::BrokerNode;
+use crate::storage::memory::MemoryStore;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+pub struct ClusterWorld {
+    brokers: u32,
+    broker_config: BrokerConfig,
+    controller_config: ControllerConfig,
+    producers: Vec<ProducerConfig>,
+    seed: u64,
+}
+
+fn problem(field: String, problem: impl Into<String>) -> ScenarioError {
+    ScenarioError { field, problem: problem.into() }
+}
+
+impl ClusterWorld {
+    pub fn new(s: &Scenario, seed: u64) -> Result<ClusterWorld, ScenarioError> {
+        let mut broker_config = BrokerConfig::default();
+        let mut controller_pairs: Vec<(&str, &str)> = Vec::new();
+        for (name, value) in &s.cluster.configs {
+            match broker_config.set(name, value) {
+                Ok(()) => {}
+                Err(e) if e.starts_with("unknown broker config") => controller_pairs.push((name, value)),
+                Err(e) => return Err(problem(format!("cluster.configs.{name}"), e)),
+            }
+        }
+        let seed_text = seed.to_string();
+        controller_pairs.push(("seed", &seed_text));
+        let controller_config = ControllerConfig::from_pairs(controller_pairs).map_err(|e| {
+            let field = match &e.kind {
+                crate::engine::error::ErrorKind::InvalidConfig { name, .. } => format!("cluster.configs.{name}"),
+                _ => "cluster.configs".to_string(),
+            };
+            problem(field, e.to_string())
+        })?;
+        let mut producers = Vec::new();
+        for (i, c) in s.clients.iter().enumerate() {
+            let mut pairs: Vec<(&str, &str)> = c.configs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let bootstrap = (1..=s.cluster.brokers).map(|b| b.to_string()).collect::<Vec<_>>().join(",");
+            if !c.configs.contains_key("bootstrap.servers") {
+                pairs.push(("bootstrap.servers", &bootstrap));
+            }
+            let config = ProducerConfig::from_pairs(pairs)
+                .map_err(|e| problem(format!("clients[{i}].configs"), e.to_string()))?;
+            producers.push(config);
+        }
+        Ok(ClusterWorld { brokers: s.cluster.brokers, broker_config, controller_config, producers, seed })
+    }
+
+    /// When the scenario's topics are created: once every broker has registered and
+    /// sent its first heartbeat.
+    pub fn topics_at_ms(&self) -> i64 {
+        self.broker_config.broker_heartbeat_interval_ms + 500
+    }
+}
+
+impl World for ClusterWorld {
+    fn build(&self, id: NodeId, store: &MemoryStore, now_ms: i64, restart: bool) -> Box<dyn Node> {
+        if (1..=self.brokers).contains(&id) {
+            if restart {
+                let segments = store
+                    .segment_ids(id)
+                    .into_iter()
+                    .map(|seg| {
+                        let bytes = store.segment_bytes(&seg).unwrap_or_default().to_vec();
+                        (seg, bytes)
+                    })
+                    .collect();
+                return Box::new(BrokerNode::recover(id, self.broker_config.clone(), segments, store.meta_of(id), now_ms));
+            }
+            return Box::new(BrokerNode::new(id, self.broker_config.clone(), now_ms));
+        }
+        if id == CONTROLLER_ID {
+            if restart {
+                return Box::new(ControllerNode::recover(self.controller_config.clone(), &store.meta_of(CONTROLLER_ID)));
+            }
+            return Box::new(ControllerNode::new(self.controller_config.clone()));
+        }
+        let index = id.saturating_sub(FIRST_CLIENT_ID) as usize;
+        let config = self.producers.get(index).cloned().unwrap_or_default();
+        Box::new(ProducerNode::new(id, config, self.seed ^ u64::from(id)))
+    }
+}
+
+/// A ready-to-run simulation of the scenario with this seed.
+pub fn build_sim(s: &Scenario, seed: u64) -> Result<Sim, ScenarioError> {
+    let world = ClusterWorld::new(s, seed)?;
+    let topics_at = world.topics_at_ms();
+    let n = &s.cluster.network;
+    let network = Network::new(LinkConfig { latency_ms: n.latency_ms, jitter_ms: n.jitter_ms, loss: n.loss });
+    let scenario_json = serde_json::to_value(s).unwrap_or_default();
+    let mut sim = Sim::new(seed, network, Box::new(world), scenario_json);
+    sim.schedule(0, Action::Start(CONTROLLER_ID));
+    for b in 1..=s.cluster.brokers {
+        sim.schedule(0, Action::Start(b));
+    }
+    for i in 0..s.clients.len() {
+        sim.schedule(0, Action::Start(FIRST_CLIENT_ID + i as u32));
+    }
+    for t in &s.topics {
+        let mut spec = json!({
+            "name": t.name, "partitions": t.partitions, "replication_factor": t.replication_factor, "configs": t.configs,
+        });
+        if let Some(a) = &t.replica_assignment {
+            spec["replica_assignment"] = json!(a);
+        }
+        let command = json!({ "create_topic": spec });
+        sim.schedule(topics_at, Action::Command(CONTROLLER_ID, command));
+    }
+    for (i, step) in s.steps.iter().enumerate() {
+        let field = |f: &str| format!("steps[{i}].{f}");
+        let action = match &step.action {
+            StepAction::Produce(p) => {
+                let client = s.node_id(&super::scenario::NodeRef::Named(p.client.clone())).map_err(|e| problem(field("produce.client"), e))?;
+                let mut produce = json!({ "topic": p.topic, "count": p.count, "key": p.key, "value": p.value });
+                if let Some(partition) = p.partition {
+                    produce["partition"] = json!(partition);
+                }
+                Action::Command(client, json!({ "produce": produce }))
+            }
+            StepAction::Crash(b) => match (&b.leader_of, b.broker) {
+                (Some(tp), _) => Action::CrashLeaderOf(tp.topic.clone(), tp.partition),
+                (None, Some(id)) => Action::Crash(id),
+                (None, None) => return Err(problem(field("crash"), "give broker or leader_of")),
+            },
+            StepAction::Restart(b) => match b.broker {
+                Some(id) => Action::Restart(id),
+                None => Action::RestartCrashed,
+            },
+            StepAction::Pause(r) => Action::Pause(s.node_id(&r.node).map_err(|e| problem(field("pause.node"), e))?),
+            StepAction::Resume(r) => Action::Resume(s.node_id(&r.node).map_err(|e| problem(field("resume.node"), e))?),
+            StepAction::Partition(p) => {
+                let mut sides = [BTreeSet::new(), BTreeSet::new()];
+                for (g, group) in p.groups.iter().enumerate() {
+                    for r in group {
+                        sides[g].insert(s.node_id(r).map_err(|e| problem(field(&format!("partition.groups[{g}]")), e))?);
+                    }
+                }
+                let [a, b] = sides;
+                Action::Partition(a, b)
+            }
+            StepAction::Heal {} => Action::Heal,
+        };
+        sim.schedule(step.at_ms, action);
+    }
+    invariants::install(&mut sim, s);
+    Ok(sim)
+}
