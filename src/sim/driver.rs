@@ -94,6 +94,8 @@ pub struct Sim {
     invariants: Vec<Box<dyn Invariant>>,
     violations: Vec<Violation>,
     scenario: serde_json::Value,
+    /// The nodes whose state the current step changed (only they need checking).
+    touched: Vec<NodeId>,
 }
 
 impl Sim {
@@ -115,6 +117,7 @@ impl Sim {
             invariants: Vec::new(),
             violations: Vec::new(),
             scenario,
+            touched: Vec::new(),
         }
     }
 
@@ -152,6 +155,11 @@ impl Sim {
 
     pub fn timeline(&self) -> &[(i64, NodeId, ClusterEvent)] {
         &self.timeline
+    }
+
+    /// The nodes the last step handed an input to (state changes nowhere else).
+    pub fn touched(&self) -> &[NodeId] {
+        &self.touched
     }
 
     pub fn violations(&self) -> &[Violation] {
@@ -206,6 +214,7 @@ impl Sim {
     pub fn step(&mut self) -> bool {
         let Some(Reverse((at_ms, seq))) = self.queue.pop() else { return false };
         let Some(p) = self.pending.remove(&seq) else { return true };
+        self.touched.clear();
         self.now_ms = self.now_ms.max(at_ms);
         self.stats.steps += 1;
         match p {
@@ -336,6 +345,9 @@ impl Sim {
         }
         let Some(node) = slot.node.as_mut() else { return };
         self.stats.delivered += 1;
+        if !self.touched.contains(&id) {
+            self.touched.push(id);
+        }
         self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input: input.clone() });
         node.handle(now, input);
         let mut outputs = Vec::new();

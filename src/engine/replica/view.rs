@@ -44,12 +44,26 @@ fn text(bytes: Option<&Vec<u8>>) -> Value {
 
 impl BrokerNode {
     pub fn replica_state(&self, topic: &str, partition: u32) -> Option<ReplicaView> {
+        self.replica_state_from(topic, partition, i64::MIN)
+    }
+
+    /// [`Self::replica_state`] listing only the batches whose last offset is ≥
+    /// `from_offset` (found through the offset index), so checkers can work incrementally.
+    pub fn replica_state_from(&self, topic: &str, partition: u32, from_offset: i64) -> Option<ReplicaView> {
         let p = self.partition(topic, partition)?;
-        let batches = p
-            .log
-            .segments()
+        let segments = p.log.segments();
+        let first = if from_offset >= p.log_end_offset() {
+            segments.len() // nothing at or after `from_offset`: no scan at all
+        } else {
+            segments.partition_point(|s| s.base_offset <= from_offset).saturating_sub(1)
+        };
+        let batches = segments[first..]
             .iter()
-            .flat_map(|s| split_batches(s.log_bytes()).flatten())
+            .flat_map(|s| {
+                let start = if from_offset > s.base_offset { s.translate_offset(from_offset).unwrap_or(s.size_bytes()) } else { 0 };
+                split_batches(&s.log_bytes()[start as usize..]).flatten()
+            })
+            .filter(|v| v.header.last_offset() >= from_offset)
             .map(|v| BatchSummary {
                 base_offset: v.header.base_offset,
                 last_offset: v.header.last_offset(),
