@@ -6,13 +6,14 @@
 //!   election is the same on every replica that ever commits it (kept in a history);
 //! * a record acknowledged with `acks=all` on a topic with `min.insync.replicas` ≥ 2 and
 //!   clean election is never lost: whenever the partition has a leader, that leader (the
-//!   one with the newest epoch; a paused old leader may still think it leads) holds it.
+//!   one the controller's metadata names, once it has caught up to that epoch) holds it.
 
 use super::driver::{Invariant, Sim, Status};
 use super::scenario::Scenario;
 use crate::engine::client::producer::ProducerNode;
 use crate::engine::cluster::messages::Acks;
-use crate::engine::cluster::{NodeId, FIRST_CLIENT_ID};
+use crate::engine::cluster::{NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
+use crate::engine::controller::ControllerNode;
 use crate::engine::replica::view::{BatchSummary, ReplicaView};
 use crate::engine::replica::BrokerNode;
 use std::collections::{BTreeMap, BTreeSet};
@@ -115,7 +116,6 @@ impl Invariant for ReplicaRules {
 }
 
 struct AckedWritesSurvive {
-    brokers: u32,
     clients: Vec<NodeId>,
     protected: BTreeSet<String>,
     acks_all: BTreeSet<NodeId>,
@@ -149,12 +149,23 @@ impl Invariant for AckedWritesSurvive {
             }
             *seen = acked.len();
         }
+        let Some(controller) =
+            sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>())
+        else {
+            return Ok(());
+        };
         for ((topic, partition), (offset, value)) in &self.max_acked {
-            let leader = (1..=self.brokers)
-                .filter_map(|b| broker(sim, b)?.replica_state_from(topic, *partition, i64::MAX))
-                .filter(|v| v.is_leader)
-                .max_by_key(|v| v.leader_epoch);
-            let Some(leader) = leader else { continue };
+            // The leader is the one the controller's metadata names, once that broker has
+            // caught up to the epoch (a restarting broker replaying old metadata may
+            // briefly believe an old assignment; it leads nothing until it catches up).
+            let Some(state) = controller.image().partition(topic, *partition) else { continue };
+            let Some(id) = state.leader else { continue };
+            let Some(leader) = broker(sim, id).and_then(|n| n.replica_state_from(topic, *partition, i64::MAX)) else {
+                continue;
+            };
+            if !leader.is_leader || leader.leader_epoch != state.leader_epoch {
+                continue;
+            }
             if leader.log_end_offset <= *offset && leader.log_start_offset <= *offset {
                 return Err(format!(
                     "record {topic}-{partition} offset {offset} (value {value}) was acknowledged but the leader (epoch {}) no longer has it: its log ends at {}",
@@ -176,7 +187,6 @@ fn acked_invariant(s: &Scenario, protected: BTreeSet<String>, all_clients: bool)
         .map(|(_, id)| *id)
         .collect();
     Box::new(AckedWritesSurvive {
-        brokers: s.cluster.brokers,
         clients,
         protected,
         acks_all,
