@@ -11,13 +11,14 @@ use kafka_playground::sim::scenario::Scenario;
 use kafka_playground::sim::{replay, Sim};
 use serde_json::Value;
 
-const SCENARIOS: [&str; 6] = [
+const SCENARIOS: [&str; 7] = [
     "acks-all-survives-leader-crash",
     "acks-1-loses-acknowledged-record",
     "follower-leaves-isr-during-partition",
     "not-enough-replicas",
     "unclean-election-loses-data",
     "clean-election-waits",
+    "controller-paused-no-election",
 ];
 
 fn scenario(name: &str) -> Scenario {
@@ -128,6 +129,19 @@ fn unclean_election_loses_data_clean_election_waits() {
     let back = ev.iter().find(|(t, e)| *t >= 50_000 && matches!(e, ClusterEvent::LeaderElected { leader: Some(_), .. }));
     assert!(offline.is_some() && back.is_some(), "offline, then led again by an in-sync broker");
     assert_eq!(final_log(&clean, "logs-0"), acknowledged(&clean), "nothing lost");
+}
+
+#[test]
+fn no_leader_moves_while_the_controller_is_paused() {
+    let (_, sim) = run("controller-paused-no-election", 1);
+    let elections: Vec<i64> = events(&sim)
+        .into_iter()
+        .filter_map(|(t, e)| matches!(e, ClusterEvent::LeaderElected { .. }).then_some(t))
+        .collect();
+    assert_eq!(elections.len(), 2, "{elections:?}");
+    assert!(elections[1] >= 30_000, "the new leader comes only after the controller resumes");
+    assert_eq!(acknowledged(&sim).len(), 10, "the writes that waited went through");
+    assert_eq!(final_log(&sim, "orders-0"), acknowledged(&sim));
 }
 
 #[test]

@@ -17,12 +17,7 @@ fn ran_out(at: usize) -> KafkaError {
 /// Appends `value` as an unsigned base-128 varint.
 #[inline]
 pub fn write_unsigned_varint(buf: &mut Vec<u8>, value: u32) {
-    let mut v = value;
-    while v >= 0x80 {
-        buf.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    buf.push(v as u8);
+    write_unsigned_varlong(buf, u64::from(value));
 }
 
 #[inline]
