@@ -43,7 +43,7 @@ impl Node for Pinger {
                     name: "received".into(),
                     value: self.received.to_string(),
                 }));
-                if self.received % 10 == 0 {
+                if self.received.is_multiple_of(10) {
                     self.out.push(Output::Event(ClusterEvent::BrokerUnfenced { broker_id: self.id }));
                 }
             }

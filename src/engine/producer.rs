@@ -73,19 +73,12 @@ pub fn accumulate(
                 open.len() - 1
             }
         };
-        let full = {
-            let b = &open[slot].1;
-            b.records_count() > 0 && b.estimated_size_bytes() + encoded_size(b, r) > batch_size_bytes
-        };
-        if full {
-            let (p, b) = open.remove(slot);
-            ready.push(finish(p, b)?);
-            open.push((partition, BatchBuilder::new(BatchOptions::default())));
+        let builder = &mut open[slot].1;
+        if builder.records_count() > 0 && builder.estimated_size_bytes() + encoded_size(builder, r) > batch_size_bytes {
+            let full = std::mem::replace(builder, BatchBuilder::new(BatchOptions::default()));
+            ready.push(finish(partition, full)?);
         }
-        let i = open.iter().position(|(p, _)| *p == partition).unwrap_or(0);
-        if let Some((_, b)) = open.get_mut(i) {
-            b.append(r.timestamp_ms, r.key.as_deref(), r.value.as_deref(), &r.headers);
-        }
+        builder.append(r.timestamp_ms, r.key.as_deref(), r.value.as_deref(), &r.headers);
     }
     for (p, b) in open {
         ready.push(finish(p, b)?);

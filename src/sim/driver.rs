@@ -172,18 +172,8 @@ impl Sim {
 
     /// Every node's state and store, as replay would rebuild it.
     pub fn final_state(&self) -> serde_json::Value {
-        let nodes = self
-            .slots
-            .iter()
-            .map(|(id, s)| {
-                let n = s.node.as_ref().map(|n| {
-                    let boxed: Box<dyn Node> = Box::new(StateOnly(n.state_json()));
-                    boxed
-                });
-                (*id, n)
-            })
-            .collect();
-        final_state(&nodes, &self.stores)
+        let states = self.slots.iter().map(|(id, s)| (*id, s.node.as_ref().map(|n| n.state_json())));
+        final_state(states, &self.stores)
     }
 
     /// The time of the next queued event, if any.
@@ -383,24 +373,5 @@ impl Sim {
                 Output::Event(e) => self.timeline.push((now, id, e)),
             }
         }
-    }
-}
-
-/// A stand-in node that only carries a state snapshot (for `final_state`).
-struct StateOnly(serde_json::Value);
-
-impl Node for StateOnly {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn node_id(&self) -> NodeId {
-        0
-    }
-    fn handle(&mut self, _now_ms: i64, _input: Input) {}
-    fn poll_output(&mut self) -> Option<Output> {
-        None
-    }
-    fn state_json(&self) -> serde_json::Value {
-        self.0.clone()
     }
 }

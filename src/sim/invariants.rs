@@ -49,7 +49,7 @@ impl ReplicaRules {
             return Err(format!("broker {b} {topic}-{partition}: HW {} > LEO {}", v.high_watermark, v.log_end_offset));
         }
         let key = (b, i);
-        let last_start = self.log_start.insert(key.clone(), v.log_start_offset).unwrap_or(i64::MIN);
+        let last_start = self.log_start.insert(key, v.log_start_offset).unwrap_or(i64::MIN);
         if v.log_start_offset < last_start {
             return Err(format!("broker {b} {topic}-{partition}: log start offset went back to {}", v.log_start_offset));
         }

@@ -28,12 +28,14 @@ pub struct Journal {
     pub entries: Vec<JournalEntry>,
 }
 
-/// Every node's state and every store's contents, as one stable JSON value.
-pub fn final_state(nodes: &BTreeMap<NodeId, Option<Box<dyn Node>>>, stores: &BTreeMap<NodeId, MemoryStore>) -> serde_json::Value {
-    let nodes_json: serde_json::Map<String, serde_json::Value> = nodes
-        .iter()
-        .map(|(id, n)| (id.to_string(), n.as_ref().map_or(serde_json::Value::Null, |n| n.state_json())))
-        .collect();
+/// Every node's state (`None` for a crashed node) and every store's contents, as one
+/// stable JSON value.
+pub fn final_state(
+    nodes: impl Iterator<Item = (NodeId, Option<serde_json::Value>)>,
+    stores: &BTreeMap<NodeId, MemoryStore>,
+) -> serde_json::Value {
+    let nodes_json: serde_json::Map<String, serde_json::Value> =
+        nodes.map(|(id, state)| (id.to_string(), state.unwrap_or(serde_json::Value::Null))).collect();
     let stores_json: serde_json::Map<String, serde_json::Value> = stores
         .iter()
         .map(|(id, s)| {
@@ -90,5 +92,6 @@ pub fn replay(journal: &Journal, world: &dyn World) -> (serde_json::Value, Vec<(
             }
         }
     }
-    (final_state(&nodes, &stores), events)
+    let states = nodes.iter().map(|(id, n)| (*id, n.as_ref().map(|n| n.state_json())));
+    (final_state(states, &stores), events)
 }
