@@ -11,8 +11,7 @@ use crate::engine::cluster::{ClusterEvent, Envelope, Input, Node, NodeId, Output
 use crate::engine::rng::Rng;
 use crate::storage::memory::MemoryStore;
 use serde::{Deserialize, Serialize};
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A node's process state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +40,7 @@ pub enum Action {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum Pending {
+pub(super) enum Pending {
     Deliver(Envelope),
     Timer { node: NodeId, key: TimerKey, at_ms: i64, incarnation: u64 },
     Act(Action),
@@ -60,12 +59,23 @@ pub struct Violation {
     pub detail: String,
 }
 
-struct Slot {
-    node: Option<Box<dyn Node>>,
-    status: Status,
-    incarnation: u64,
-    timers: BTreeMap<TimerKey, i64>,
-    held: Vec<Input>,
+pub(super) struct Slot {
+    /// The node itself, when it runs in this thread; `None` when crashed or remote.
+    pub(super) node: Option<Box<dyn Node>>,
+    pub(super) status: Status,
+    pub(super) incarnation: u64,
+    /// The node's armed timers (for a remote node, a mirror kept from its traces).
+    pub(super) timers: BTreeMap<TimerKey, i64>,
+    pub(super) held: Vec<Input>,
+}
+
+/// What a remote node output for one input, computed where it runs (a web worker) and
+/// handed back so this driver can carry the outputs out in the global order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceEntry {
+    pub at_ms: i64,
+    /// Everything but `Persist` (the remote node persisted its writes itself).
+    pub outputs: Vec<Output>,
 }
 
 /// Counters of one run.
@@ -84,11 +94,17 @@ pub struct Sim {
     pub stats: SimStats,
     rng: Rng,
     world: Box<dyn World>,
-    slots: BTreeMap<NodeId, Slot>,
+    pub(super) slots: BTreeMap<NodeId, Slot>,
     stores: BTreeMap<NodeId, MemoryStore>,
-    queue: BinaryHeap<Reverse<(i64, u64)>>,
-    pending: BTreeMap<u64, Pending>,
-    next_seq: u64,
+    /// Everything due, by (time, sequence number).
+    pub(super) queue: BTreeMap<(i64, u64), Pending>,
+    pub(super) next_seq: u64,
+    /// Nodes that run elsewhere (one web worker per broker); their outputs come as traces.
+    pub(super) remote: BTreeSet<NodeId>,
+    pub(super) traces: BTreeMap<NodeId, VecDeque<TraceEntry>>,
+    /// Stores writes of this thread's nodes for a driver that mirrors them (IndexedDB).
+    keep_persisted: bool,
+    persisted: Vec<(NodeId, crate::storage::StoreOp)>,
     journal: Vec<JournalEntry>,
     timeline: Vec<(i64, NodeId, ClusterEvent)>,
     invariants: Vec<Box<dyn Invariant>>,
@@ -109,9 +125,12 @@ impl Sim {
             world,
             slots: BTreeMap::new(),
             stores: BTreeMap::new(),
-            queue: BinaryHeap::new(),
-            pending: BTreeMap::new(),
+            queue: BTreeMap::new(),
             next_seq: 0,
+            remote: BTreeSet::new(),
+            traces: BTreeMap::new(),
+            keep_persisted: false,
+            persisted: Vec::new(),
             journal: Vec::new(),
             timeline: Vec::new(),
             invariants: Vec::new(),
@@ -133,8 +152,40 @@ impl Sim {
     fn push(&mut self, at_ms: i64, p: Pending) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.queue.push(Reverse((at_ms, seq)));
-        self.pending.insert(seq, p);
+        self.queue.insert((at_ms, seq), p);
+    }
+
+    /// Marks nodes as running elsewhere: the driver hands their outputs in as traces
+    /// ([`Sim::install_trace`]) before the events that need them run.
+    pub fn set_remote(&mut self, nodes: impl IntoIterator<Item = NodeId>) {
+        self.remote.extend(nodes);
+    }
+
+    pub fn is_remote(&self, node: NodeId) -> bool {
+        self.remote.contains(&node)
+    }
+
+    /// Keeps every write of this thread's nodes for [`Sim::take_persisted`].
+    pub fn keep_persisted(&mut self, keep: bool) {
+        self.keep_persisted = keep;
+    }
+
+    /// The writes of this thread's nodes since the last call, in order.
+    pub fn take_persisted(&mut self) -> Vec<(NodeId, crate::storage::StoreOp)> {
+        std::mem::take(&mut self.persisted)
+    }
+
+    /// Starts the run from stores kept by an earlier one (a page reload): every node
+    /// is down at `now_ms`, with its store, until a restart recovers it.
+    pub fn resume_from(&mut self, now_ms: i64, stores: BTreeMap<NodeId, MemoryStore>, nodes: &[NodeId]) {
+        self.now_ms = now_ms;
+        self.stores = stores;
+        for id in nodes {
+            self.slots.insert(
+                *id,
+                Slot { node: None, status: Status::Crashed, incarnation: 0, timers: BTreeMap::new(), held: Vec::new() },
+            );
+        }
     }
 
     pub fn status(&self, node: NodeId) -> Option<Status> {
@@ -162,6 +213,17 @@ impl Sim {
         &self.touched
     }
 
+    pub(super) fn push_violation(&mut self, v: Violation) {
+        self.violations.push(v);
+    }
+
+    /// Moves the clock to `at_ms` when nothing is due before it (an idle page).
+    pub fn advance_to(&mut self, at_ms: i64) {
+        if self.next_event_ms().is_none_or(|t| t >= at_ms) {
+            self.now_ms = self.now_ms.max(at_ms);
+        }
+    }
+
     pub fn violations(&self) -> &[Violation] {
         &self.violations
     }
@@ -178,7 +240,7 @@ impl Sim {
 
     /// The time of the next queued event, if any.
     pub fn next_event_ms(&self) -> Option<i64> {
-        self.queue.peek().map(|Reverse((at, _))| *at)
+        self.queue.first_key_value().map(|((at, _), _)| *at)
     }
 
     /// Runs events up to and including `until_ms`, at most `max_steps` of them; returns
@@ -202,8 +264,7 @@ impl Sim {
 
     /// Runs the earliest event. Returns false when nothing is queued.
     pub fn step(&mut self) -> bool {
-        let Some(Reverse((at_ms, seq))) = self.queue.pop() else { return false };
-        let Some(p) = self.pending.remove(&seq) else { return true };
+        let Some(((at_ms, _), p)) = self.queue.pop_first() else { return false };
         self.touched.clear();
         self.now_ms = self.now_ms.max(at_ms);
         self.stats.steps += 1;
@@ -244,12 +305,12 @@ impl Sim {
         let now = self.now_ms;
         match action {
             Action::Start(id) => {
-                let store = self.stores.entry(id).or_default();
-                let node = self.world.build(id, store, now, false);
+                self.stores.entry(id).or_default();
+                let node = self.build(id, now, false);
                 let incarnation = self.slots.get(&id).map_or(0, |s| s.incarnation + 1);
                 self.slots.insert(
                     id,
-                    Slot { node: Some(node), status: Status::Up, incarnation, timers: BTreeMap::new(), held: Vec::new() },
+                    Slot { node, status: Status::Up, incarnation, timers: BTreeMap::new(), held: Vec::new() },
                 );
                 self.journal.push(JournalEntry::Start { at_ms: now, node: id });
                 self.deliver(id, Input::Command(serde_json::json!({ "start": true })));
@@ -284,10 +345,10 @@ impl Sim {
             }
             Action::Restart(id) => {
                 if self.slots.get(&id).is_some_and(|s| s.status == Status::Crashed) {
-                    let store = self.stores.entry(id).or_default();
-                    let node = self.world.build(id, store, now, true);
+                    let node = self.build(id, now, true);
                     if let Some(s) = self.slots.get_mut(&id) {
-                        s.node = Some(node);
+                        s.node = node;
+                        s.timers.clear();
                         s.status = Status::Up;
                         s.incarnation += 1;
                     }
@@ -320,6 +381,15 @@ impl Sim {
         }
     }
 
+    /// Builds node `id` here, or nothing when it runs elsewhere.
+    fn build(&mut self, id: NodeId, now: i64, restart: bool) -> Option<Box<dyn Node>> {
+        if self.remote.contains(&id) {
+            return None;
+        }
+        let store = self.stores.entry(id).or_default();
+        Some(self.world.build(id, store, now, restart))
+    }
+
     /// Hands one input to a node (held if paused, dropped if crashed) and carries out
     /// what it outputs.
     fn deliver(&mut self, id: NodeId, input: Input) {
@@ -333,18 +403,31 @@ impl Sim {
             }
             Status::Up => {}
         }
-        let Some(node) = slot.node.as_mut() else { return };
+        let outputs = if self.remote.contains(&id) {
+            self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input });
+            match self.traces.get_mut(&id).and_then(VecDeque::pop_front) {
+                Some(entry) if entry.at_ms == now => entry.outputs,
+                other => {
+                    let detail = format!("node {id} has no trace for an input at {now} ms (found {:?})", other.map(|e| e.at_ms));
+                    self.violations.push(Violation { at_ms: now, invariant: "lockstep".into(), detail });
+                    return;
+                }
+            }
+        } else {
+            let Some(node) = slot.node.as_mut() else { return };
+            self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input: input.clone() });
+            node.handle(now, input);
+            let mut outputs = Vec::new();
+            while let Some(out) = node.poll_output() {
+                outputs.push(out);
+            }
+            outputs
+        };
         self.stats.delivered += 1;
         if !self.touched.contains(&id) {
             self.touched.push(id);
         }
-        self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input: input.clone() });
-        node.handle(now, input);
-        let mut outputs = Vec::new();
-        while let Some(out) = node.poll_output() {
-            outputs.push(out);
-        }
-        let incarnation = slot.incarnation;
+        let incarnation = self.slots.get(&id).map_or(0, |s| s.incarnation);
         for out in outputs {
             match out {
                 Output::Send(env) => match self.network.fate(&mut self.rng, now, env.from, env.to) {
@@ -366,8 +449,12 @@ impl Sim {
                 }
                 Output::Persist(op) => {
                     let store = self.stores.entry(id).or_default();
-                    if let Err(e) = store.apply_now(std::slice::from_ref(&op)) {
-                        self.timeline.push((now, id, ClusterEvent::Refused { node_id: id, reason: e.to_string() }));
+                    match store.apply_now(std::slice::from_ref(&op)) {
+                        Err(e) => {
+                            self.timeline.push((now, id, ClusterEvent::Refused { node_id: id, reason: e.to_string() }))
+                        }
+                        Ok(()) if self.keep_persisted => self.persisted.push((id, op)),
+                        Ok(()) => {}
                     }
                 }
                 Output::Event(e) => self.timeline.push((now, id, e)),

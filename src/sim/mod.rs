@@ -7,11 +7,13 @@ pub mod driver;
 pub mod fuzz;
 pub mod invariants;
 pub mod journal;
+pub mod lockstep;
 pub mod network;
+pub mod runner;
 pub mod scenario;
 pub mod world;
 
-pub use driver::{Action, Invariant, Sim, SimStats, Status, Violation};
+pub use driver::{Action, Invariant, Sim, SimStats, Status, TraceEntry, Violation};
 pub use journal::{replay, Journal, JournalEntry};
 pub use network::{Fate, LinkConfig, Network};
 pub use world::World;

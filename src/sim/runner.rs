@@ -1,0 +1,149 @@
+//! One remote node's side of the lockstep: [`NodeRunner`] holds the node, its armed
+//! timers and its store, runs a [`NodeWindow`] exactly as the driver would have (its
+//! items in order, plus the timers it arms and that fall due inside the window), and
+//! returns the trace of outputs and the writes to make durable. The page's broker
+//! workers run one each; natively, tests run them in-thread to prove the lockstep equal
+//! to the plain simulation.
+
+use super::driver::TraceEntry;
+use super::lockstep::{ItemKind, NodeWindow};
+use super::world::World;
+use crate::engine::cluster::{ClusterEvent, Input, Node, NodeId, Output, TimerKey};
+use crate::storage::memory::MemoryStore;
+use crate::storage::StoreOp;
+use std::collections::BTreeMap;
+
+pub struct NodeRunner {
+    pub id: NodeId,
+    node: Option<Box<dyn Node>>,
+    timers: BTreeMap<TimerKey, i64>,
+    pub store: MemoryStore,
+}
+
+/// What a window produced.
+#[derive(Debug, Default)]
+pub struct WindowRun {
+    pub trace: Vec<TraceEntry>,
+    /// Writes applied to the store, in order, for a durable copy (IndexedDB).
+    pub persisted: Vec<StoreOp>,
+}
+
+enum Local {
+    Given(ItemKind),
+    Timer { key: TimerKey, at_ms: i64 },
+}
+
+impl NodeRunner {
+    /// A runner for node `id` with what its store already holds.
+    pub fn new(id: NodeId, store: MemoryStore) -> Self {
+        NodeRunner { id, node: None, timers: BTreeMap::new(), store }
+    }
+
+    pub fn node(&self) -> Option<&dyn Node> {
+        self.node.as_deref()
+    }
+
+    /// The process dies: memory and timers go, the store stays.
+    pub fn crash(&mut self) {
+        self.node = None;
+        self.timers.clear();
+    }
+
+    /// Runs the window's items and the node's own timers that sort before its end.
+    pub fn run_window(&mut self, world: &dyn World, window: NodeWindow) -> WindowRun {
+        let mut run = WindowRun::default();
+        // Keyed by (time, sequence, position): held inputs share their resume's key.
+        let mut queue: BTreeMap<(i64, u64, usize), Local> =
+            window.items.into_iter().enumerate().map(|(n, i)| ((i.at_ms, i.seq, n), Local::Given(i.kind))).collect();
+        let mut next_seq = window.first_local_seq;
+        while let Some(((at_ms, _, _), item)) = queue.pop_first() {
+            let input = match item {
+                Local::Given(ItemKind::Start { restart }) => {
+                    self.node = Some(world.build(self.id, &self.store, at_ms, restart));
+                    self.timers.clear();
+                    Input::Command(serde_json::json!({ "start": true }))
+                }
+                Local::Given(ItemKind::Input(input)) => input,
+                Local::Given(ItemKind::Held(input)) => {
+                    if let Input::Timer(key) = &input {
+                        self.timers.remove(key);
+                    }
+                    input
+                }
+                Local::Given(ItemKind::Timer { key, at_ms }) | Local::Timer { key, at_ms } => {
+                    if self.timers.get(&key) != Some(&at_ms) {
+                        continue;
+                    }
+                    self.timers.remove(&key);
+                    Input::Timer(key)
+                }
+            };
+            let Some(node) = self.node.as_mut() else { continue };
+            node.handle(at_ms, input);
+            let mut outputs = Vec::new();
+            while let Some(out) = node.poll_output() {
+                match out {
+                    Output::SetTimer { key, at_ms: due } => {
+                        let due = due.max(at_ms);
+                        self.timers.insert(key, due);
+                        if (due, next_seq) < window.end {
+                            queue.insert((due, next_seq, 0), Local::Timer { key, at_ms: due });
+                        }
+                        next_seq += 1;
+                        outputs.push(Output::SetTimer { key, at_ms: due });
+                    }
+                    Output::CancelTimer { key } => {
+                        self.timers.remove(&key);
+                        outputs.push(Output::CancelTimer { key });
+                    }
+                    Output::Persist(op) => match self.store.apply_now(std::slice::from_ref(&op)) {
+                        Ok(()) => run.persisted.push(op),
+                        Err(e) => outputs.push(Output::Event(ClusterEvent::Refused { node_id: self.id, reason: e.to_string() })),
+                    },
+                    other => outputs.push(other),
+                }
+            }
+            run.trace.push(TraceEntry { at_ms, outputs });
+        }
+        run
+    }
+}
+
+/// Runs `sim` to `until_ms` (inclusive) in lockstep with in-thread runners for its
+/// remote nodes: the page's protocol without the workers. Returns the events run.
+pub fn run_lockstep_in_thread(
+    sim: &mut super::Sim,
+    world: &dyn World,
+    runners: &mut BTreeMap<NodeId, NodeRunner>,
+    until_ms: i64,
+) -> u64 {
+    use super::lockstep::Window;
+    let mut steps = 0;
+    loop {
+        match sim.plan_window(until_ms.saturating_add(1)) {
+            Window::Idle => break,
+            Window::NeedLeader { topic, partition } => {
+                let leader = runners.values().find_map(|r| {
+                    let broker = r.node()?.as_any().downcast_ref::<crate::engine::replica::BrokerNode>()?;
+                    broker.replica_state(&topic, partition).filter(|v| v.is_leader).map(|_| r.id)
+                });
+                sim.resolve_leader_crash(leader);
+            }
+            Window::Run(plan) => {
+                for (id, window) in &plan.nodes {
+                    let runner = runners.entry(*id).or_insert_with(|| NodeRunner::new(*id, MemoryStore::default()));
+                    let run = runner.run_window(world, window.clone());
+                    sim.install_trace(*id, run.trace);
+                }
+                steps += sim.run_window(&plan);
+                for id in &plan.crashes {
+                    if let Some(r) = runners.get_mut(id) {
+                        r.crash();
+                    }
+                }
+            }
+        }
+    }
+    sim.advance_to(until_ms);
+    steps
+}
