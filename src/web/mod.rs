@@ -3,6 +3,7 @@
 //! page-side client that numbers requests and routes replies.
 
 pub mod client;
+pub mod cluster_view;
 pub mod protocol;
 pub mod worker;
 
