@@ -101,20 +101,54 @@ impl World for ClusterWorld {
 
 /// A ready-to-run simulation of the scenario with this seed.
 pub fn build_sim(s: &Scenario, seed: u64) -> Result<Sim, ScenarioError> {
+    build(s, seed, None)
+}
+
+/// The scenario's run going on from what an earlier run stored (a page reload): at
+/// `now_ms` every node restarts, recovering from its store, and only what the scenario
+/// schedules after `now_ms` still happens.
+pub fn build_sim_resumed(
+    s: &Scenario,
+    seed: u64,
+    now_ms: i64,
+    stores: std::collections::BTreeMap<NodeId, MemoryStore>,
+) -> Result<Sim, ScenarioError> {
+    build(s, seed, Some((now_ms, stores)))
+}
+
+/// Every node of the scenario: the controller, the brokers, the clients.
+pub fn node_ids(s: &Scenario) -> Vec<NodeId> {
+    let mut ids = vec![CONTROLLER_ID];
+    ids.extend(1..=s.cluster.brokers);
+    ids.extend((0..s.clients.len()).map(|i| FIRST_CLIENT_ID + i as u32));
+    ids
+}
+
+fn build(
+    s: &Scenario,
+    seed: u64,
+    resumed: Option<(i64, std::collections::BTreeMap<NodeId, MemoryStore>)>,
+) -> Result<Sim, ScenarioError> {
     let world = ClusterWorld::new(s, seed)?;
     let topics_at = world.topics_at_ms();
     let n = &s.cluster.network;
     let network = Network::new(LinkConfig { latency_ms: n.latency_ms, jitter_ms: n.jitter_ms, loss: n.loss });
     let scenario_json = serde_json::to_value(s).unwrap_or_default();
     let mut sim = Sim::new(seed, network, Box::new(world), scenario_json);
-    sim.schedule(0, Action::Start(CONTROLLER_ID));
-    for b in 1..=s.cluster.brokers {
-        sim.schedule(0, Action::Start(b));
-    }
-    for i in 0..s.clients.len() {
-        sim.schedule(0, Action::Start(FIRST_CLIENT_ID + i as u32));
-    }
-    for t in &s.topics {
+    let from_ms = match resumed {
+        Some((now_ms, stores)) => {
+            sim.resume_from(now_ms, stores, &node_ids(s));
+            sim.schedule(now_ms, Action::RestartCrashed);
+            now_ms + 1
+        }
+        None => {
+            for id in node_ids(s) {
+                sim.schedule(0, Action::Start(id));
+            }
+            0
+        }
+    };
+    for t in s.topics.iter().filter(|_| topics_at >= from_ms) {
         let mut spec = json!({
             "name": t.name, "partitions": t.partitions, "replication_factor": t.replication_factor, "configs": t.configs,
         });
@@ -125,6 +159,9 @@ pub fn build_sim(s: &Scenario, seed: u64) -> Result<Sim, ScenarioError> {
         sim.schedule(topics_at, Action::Command(CONTROLLER_ID, command));
     }
     for (i, step) in s.steps.iter().enumerate() {
+        if step.at_ms < from_ms {
+            continue;
+        }
         let field = |f: &str| format!("steps[{i}].{f}");
         let action = match &step.action {
             StepAction::Produce(p) => {

@@ -200,6 +200,18 @@ impl Sim {
         self.slots.get(&id).and_then(|s| s.node.as_deref())
     }
 
+    pub fn stores(&self) -> &BTreeMap<NodeId, MemoryStore> {
+        &self.stores
+    }
+
+    /// Messages on the wire: (arrival time, envelope), earliest first.
+    pub fn in_flight(&self) -> impl Iterator<Item = (i64, &Envelope)> {
+        self.queue.iter().filter_map(|((at, _), p)| match p {
+            Pending::Deliver(env) => Some((*at, env)),
+            _ => None,
+        })
+    }
+
     pub fn store(&self, id: NodeId) -> Option<&MemoryStore> {
         self.stores.get(&id)
     }
@@ -226,6 +238,10 @@ impl Sim {
 
     pub fn violations(&self) -> &[Violation] {
         &self.violations
+    }
+
+    pub fn journal_len(&self) -> usize {
+        self.journal.len()
     }
 
     pub fn journal(&self) -> Journal {

@@ -4,36 +4,9 @@
 //! takes [`ClusterCommand`]s; the Yew components only read the one and emit the other.
 
 use crate::engine::cluster::{ClusterEvent, NodeId};
+pub use crate::engine::replica::view::{RecordPicture, ReplicaPicture, RECORDS_PER_REPLICA};
 use crate::sim::Status;
 use serde::{Deserialize, Serialize};
-
-/// One replica of one partition as its broker last reported it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReplicaPicture {
-    pub topic: String,
-    pub partition: u32,
-    /// "leader" or "follower", as the broker itself believes.
-    pub role: String,
-    pub leader: Option<NodeId>,
-    pub leader_epoch: i32,
-    pub isr: Vec<NodeId>,
-    pub log_start_offset: i64,
-    pub high_watermark: i64,
-    pub log_end_offset: i64,
-    /// The last records (at most [`RECORDS_PER_REPLICA`]), oldest first.
-    pub records: Vec<RecordPicture>,
-}
-
-/// Records per replica the picture carries (offsets and counts stay exact).
-pub const RECORDS_PER_REPLICA: usize = 64;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordPicture {
-    pub offset: i64,
-    pub leader_epoch: i32,
-    pub key: Option<String>,
-    pub value: Option<String>,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BrokerView {

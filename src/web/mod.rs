@@ -1,9 +1,15 @@
-//! The browser driver: the broker's web worker (which owns a [`crate::engine::broker::Broker`]
-//! and persists its writes to IndexedDB), the messages between it and the page, and the
-//! page-side client that numbers requests and routes replies.
+//! The browser drivers. The single-broker page: the broker's web worker (which owns a
+//! [`crate::engine::broker::Broker`] and persists to IndexedDB), its messages and the
+//! page-side client. The cluster view: the lockstep driver on the main thread
+//! (`cluster_driver`), one node worker per broker (`node_worker`, `node_protocol`), and
+//! the view it draws from (`cluster_view`, `cluster_picture`).
 
 pub mod client;
+pub mod cluster_driver;
+pub mod cluster_picture;
 pub mod cluster_view;
+pub mod node_protocol;
+pub mod node_worker;
 pub mod protocol;
 pub mod worker;
 

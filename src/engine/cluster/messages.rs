@@ -172,3 +172,30 @@ pub enum Message {
         records: Vec<MetadataRecord>,
     },
 }
+
+impl Message {
+    /// Kafka's name for the API this message belongs to, with "Response" for answers
+    /// (what the picture labels a message in flight with).
+    pub fn api_name(&self) -> &'static str {
+        match self {
+            Message::ProduceRequest { .. } => "Produce",
+            Message::ProduceResponse { .. } => "ProduceResponse",
+            Message::FetchRequest { .. } => "Fetch",
+            Message::FetchResponse { .. } => "FetchResponse",
+            Message::ListOffsetsRequest { .. } => "ListOffsets",
+            Message::ListOffsetsResponse { .. } => "ListOffsetsResponse",
+            Message::MetadataRequest { .. } => "Metadata",
+            Message::MetadataResponse { .. } => "MetadataResponse",
+            Message::CreateTopicsRequest { .. } => "CreateTopics",
+            Message::CreateTopicsResponse { .. } => "CreateTopicsResponse",
+            Message::BrokerRegistration { .. } => "BrokerRegistration",
+            Message::BrokerHeartbeat { .. } => "BrokerHeartbeat",
+            Message::BrokerHeartbeatResponse { .. } => "BrokerHeartbeatResponse",
+            Message::AlterPartition { .. } => "AlterPartition",
+            Message::AlterPartitionResponse { .. } => "AlterPartitionResponse",
+            Message::MetadataUpdate { .. } => "MetadataUpdate",
+            #[allow(unreachable_patterns)]
+            _ => "Other",
+        }
+    }
+}

@@ -49,7 +49,31 @@ pub enum Input {
     Timer(TimerKey),
     /// Something a user or a scenario asks of this node (produce N records, …), as JSON
     /// the node understands; unknown commands are answered with an event, never a panic.
-    Command(serde_json::Value),
+    Command(#[serde(with = "command_text")] serde_json::Value),
+}
+
+/// A command is JSON in the journal, and JSON text in binary encodings (the workers'
+/// bincode), which cannot carry a self-describing value.
+mod command_text {
+    use serde::{de::Error, Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(v: &Value, s: S) -> Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            v.serialize(s)
+        } else {
+            s.serialize_str(&v.to_string())
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        if d.is_human_readable() {
+            Value::deserialize(d)
+        } else {
+            let text = String::deserialize(d)?;
+            serde_json::from_str(&text).map_err(D::Error::custom)
+        }
+    }
 }
 
 /// What a node hands back.

@@ -4,6 +4,7 @@
 //! both are pure reads of the node's state.
 
 use super::BrokerNode;
+use crate::engine::cluster::NodeId;
 use crate::engine::record::{decode_batch, split_batches};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -36,6 +37,34 @@ impl ReplicaView {
     pub fn committed(&self) -> impl Iterator<Item = &BatchSummary> {
         self.batches.iter().filter(|b| b.last_offset < self.high_watermark)
     }
+}
+
+/// One replica of one partition as its broker last reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaPicture {
+    pub topic: String,
+    pub partition: u32,
+    /// "leader" or "follower", as the broker itself believes.
+    pub role: String,
+    pub leader: Option<NodeId>,
+    pub leader_epoch: i32,
+    pub isr: Vec<NodeId>,
+    pub log_start_offset: i64,
+    pub high_watermark: i64,
+    pub log_end_offset: i64,
+    /// The last records (at most [`RECORDS_PER_REPLICA`]), oldest first.
+    pub records: Vec<RecordPicture>,
+}
+
+/// Records per replica the picture carries (offsets and counts stay exact).
+pub const RECORDS_PER_REPLICA: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordPicture {
+    pub offset: i64,
+    pub leader_epoch: i32,
+    pub key: Option<String>,
+    pub value: Option<String>,
 }
 
 fn text(bytes: Option<&Vec<u8>>) -> Value {
@@ -120,5 +149,50 @@ impl BrokerNode {
             "metadata_offset": self.image.next_offset - 1,
             "partitions": partitions,
         })
+    }
+}
+
+impl BrokerNode {
+    /// Every replica this broker holds, for the page: its role and offsets, and its
+    /// last `records_per_replica` records.
+    pub fn picture(&self, records_per_replica: usize) -> Vec<ReplicaPicture> {
+        let mut out = Vec::new();
+        for (tp, p) in &self.partitions {
+            let mut records = std::collections::VecDeque::new();
+            for seg in p.log.segments().iter().rev() {
+                let mut batches: Vec<_> = split_batches(seg.log_bytes()).flatten().collect();
+                batches.reverse();
+                for view in batches {
+                    let Ok(batch) = decode_batch(view.bytes) else { continue };
+                    for r in batch.records.iter().rev() {
+                        if records.len() >= records_per_replica {
+                            break;
+                        }
+                        records.push_front(RecordPicture {
+                            offset: r.offset,
+                            leader_epoch: view.header.partition_leader_epoch,
+                            key: r.key.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+                            value: r.value.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+                        });
+                    }
+                }
+                if records.len() >= records_per_replica {
+                    break;
+                }
+            }
+            out.push(ReplicaPicture {
+                topic: tp.topic.clone(),
+                partition: tp.partition,
+                role: p.role.name().to_string(),
+                leader: p.state.leader,
+                leader_epoch: p.state.leader_epoch,
+                isr: p.state.isr.clone(),
+                log_start_offset: p.log.log_start_offset(),
+                high_watermark: p.high_watermark,
+                log_end_offset: p.log_end_offset(),
+                records: records.into(),
+            });
+        }
+        out
     }
 }

@@ -1,0 +1,574 @@
+//! The page's cluster driver: the main thread is the network. It owns the simulation
+//! (the controller and the clients run here), one web worker per broker, and the virtual
+//! clock. Each turn it plans a lockstep window, hands every broker its share, waits for
+//! all traces, and runs the window in the global order, so a run in the tab gives the
+//! CLI's journal for the same scenario, seed and commands. The clock follows wall time
+//! times the chosen speed (1/1000× … 100×); pause and single step stop it. User commands
+//! (crash, cut, produce …) wait for the window in progress and then run at the current
+//! virtual time. Brokers persist to IndexedDB in their workers, the controller from here;
+//! a reload restarts every node from what was stored.
+
+use super::cluster_picture::{Picture, RunInfo};
+use super::cluster_view::{ClusterCommand, ClusterView};
+use super::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
+use super::node_worker::NodeWorker;
+use crate::engine::cluster::{NodeId, CONTROLLER_ID};
+use crate::sim::cluster_world::{build_sim, build_sim_resumed};
+use crate::sim::lockstep::{Plan, Window};
+use crate::sim::scenario::Scenario;
+use crate::sim::{Action, Sim};
+use crate::storage::idb::IdbStore;
+use crate::storage::memory::MemoryStore;
+use crate::storage::{LogStore, StoreOp};
+use gloo_timers::callback::Timeout;
+use gloo_worker::{Spawnable, WorkerBridge};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::{Rc, Weak};
+use yew::Callback;
+
+/// Where trunk puts the node worker's loader (`data-bin="node_worker"`).
+pub const NODE_WORKER_PATH: &str = "/node_worker.js";
+/// The node id under which the run itself (scenario, seed, virtual time) is stored.
+const RUN_META_NODE: u32 = 0;
+const RUN_META_NAME: &str = "run";
+pub const MIN_SPEED: f64 = 0.001;
+pub const MAX_SPEED: f64 = 100.0;
+/// Wall ms one turn may run windows without yielding to the page.
+const TURN_BUDGET_MS: f64 = 12.0;
+/// Wall ms between turns when the run is ahead of the clock, and between pictures.
+const TICK_MS: u32 = 16;
+const PICTURE_EVERY_MS: f64 = 120.0;
+/// The clock never runs more than this far (in wall ms) ahead of what was simulated.
+const MAX_DEBT_WALL_MS: f64 = 100.0;
+
+fn wall_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+enum Waiting {
+    Nothing,
+    /// Workers are opening their stores.
+    Open(BTreeSet<NodeId>),
+    Window { plan: Plan, left: BTreeSet<NodeId> },
+    Leader { left: BTreeSet<NodeId>, leaders: BTreeSet<NodeId> },
+}
+
+struct Inner {
+    me: Weak<RefCell<Inner>>,
+    scenario: Scenario,
+    scenario_text: String,
+    workspace: String,
+    sim: Sim,
+    workers: BTreeMap<NodeId, WorkerBridge<NodeWorker>>,
+    next_request: u64,
+    waiting: Waiting,
+    commands: Vec<ClusterCommand>,
+    picture: Picture,
+    picture_at: BTreeMap<NodeId, f64>,
+    speed: f64,
+    paused: bool,
+    step: bool,
+    paused_at_end: bool,
+    anchor: (f64, i64),
+    achieved: (f64, i64, f64),
+    error: Option<String>,
+    store: Option<IdbStore>,
+    writes: Vec<StoreOp>,
+    writing: bool,
+    run_saved_at: f64,
+    on_view: Callback<ClusterView>,
+    view_due: bool,
+    tick: Option<Timeout>,
+    view_timer: Option<Timeout>,
+}
+
+/// A running cluster in the page; dropping it terminates its workers.
+pub struct ClusterDriver {
+    inner: Rc<RefCell<Inner>>,
+}
+
+impl ClusterDriver {
+    /// Starts a run of `scenario` with `seed`, one worker per broker persisting to the
+    /// IndexedDB workspace `workspace`. If the workspace holds a run of the same scenario
+    /// and seed, the cluster restarts from it (a reload: every node recovers).
+    pub fn start(scenario: Scenario, seed: u64, workspace: &str, on_view: Callback<ClusterView>) -> Result<Self, String> {
+        let scenario_text = serde_json::to_string(&scenario).map_err(|e| e.to_string())?;
+        let sim = build_sim(&scenario, seed).map_err(|e| e.to_string())?;
+        let inner = Rc::new_cyclic(|me| {
+            RefCell::new(Inner {
+                me: me.clone(),
+                scenario,
+                scenario_text,
+                workspace: workspace.to_string(),
+                sim,
+                workers: BTreeMap::new(),
+                next_request: 1,
+                waiting: Waiting::Open(BTreeSet::new()),
+                commands: Vec::new(),
+                picture: Picture::default(),
+                picture_at: BTreeMap::new(),
+                speed: 1.0,
+                paused: false,
+                step: false,
+                paused_at_end: false,
+                anchor: (wall_ms(), 0),
+                achieved: (wall_ms(), 0, 0.0),
+                error: None,
+                store: None,
+                writes: Vec::new(),
+                writing: false,
+                run_saved_at: 0.0,
+                on_view,
+                view_due: false,
+                tick: None,
+                view_timer: None,
+            })
+        });
+        let weak = Rc::downgrade(&inner);
+        wasm_bindgen_futures::spawn_local(async move { open(weak, false).await });
+        Ok(ClusterDriver { inner })
+    }
+
+    pub fn command(&self, c: ClusterCommand) {
+        let mut i = self.inner.borrow_mut();
+        i.commands.push(c);
+        if matches!(i.waiting, Waiting::Nothing) {
+            i.turn();
+        }
+    }
+
+    /// The run's journal as JSON.
+    pub fn journal_json(&self) -> String {
+        serde_json::to_string_pretty(&self.inner.borrow().sim.journal()).unwrap_or_default()
+    }
+
+    /// (entries, bytes, CRC-32C) of the journal as compact JSON: what the CLI's run of
+    /// the same scenario and seed gives (tests/vectors/sim_journal_digest.json).
+    pub fn journal_digest(&self) -> (usize, usize, u32) {
+        let i = self.inner.borrow();
+        let text = serde_json::to_string(&i.sim.journal()).unwrap_or_default();
+        (i.sim.journal_len(), text.len(), crate::engine::record::crc::crc32c(text.as_bytes()))
+    }
+
+    /// Forgets the stored run and starts the scenario afresh.
+    pub fn reset(&self) {
+        let weak = Rc::downgrade(&self.inner);
+        {
+            let mut i = self.inner.borrow_mut();
+            i.workers.clear();
+            i.waiting = Waiting::Open(BTreeSet::new());
+            i.tick = None;
+        }
+        wasm_bindgen_futures::spawn_local(async move { open(weak, true).await });
+    }
+}
+
+impl Drop for ClusterDriver {
+    fn drop(&mut self) {
+        if let Ok(mut i) = self.inner.try_borrow_mut() {
+            i.workers.clear();
+            i.tick = None;
+            i.view_timer = None;
+        }
+    }
+}
+
+/// Opens the workspace: resumes the stored run of this scenario and seed, or wipes it
+/// and starts fresh; then starts the brokers' workers.
+async fn open(weak: Weak<RefCell<Inner>>, wipe: bool) {
+    let Some(inner) = weak.upgrade() else { return };
+    let (workspace, name, seed) = {
+        let i = inner.borrow();
+        (i.workspace.clone(), i.scenario.name.clone(), i.sim.seed)
+    };
+    drop(inner);
+    let result = async {
+        let mut store = IdbStore::open(&workspace).await.map_err(|e| e.to_string())?;
+        let run = store.list_meta(RUN_META_NODE).await.map_err(|e| e.to_string())?;
+        let saved = run
+            .iter()
+            .find(|(k, _)| k == RUN_META_NAME)
+            .and_then(|(_, v)| serde_json::from_str::<serde_json::Value>(v).ok())
+            .filter(|v| v["scenario"] == name.as_str() && v["seed"] == seed)
+            .and_then(|v| v["now_ms"].as_i64());
+        match saved.filter(|_| !wipe) {
+            Some(now_ms) => {
+                let mut ops = Vec::new();
+                for (name, value) in store.list_meta(CONTROLLER_ID).await.map_err(|e| e.to_string())? {
+                    ops.push(StoreOp::PutMeta { broker_id: CONTROLLER_ID, name, value });
+                }
+                let mut controller = MemoryStore::default();
+                controller.apply_now(&ops).map_err(|e| e.to_string())?;
+                Ok::<_, String>((store, Some((now_ms, BTreeMap::from([(CONTROLLER_ID, controller)])))))
+            }
+            None => {
+                drop(store);
+                IdbStore::delete_workspace(&workspace).await.map_err(|e| e.to_string())?;
+                store = IdbStore::open(&workspace).await.map_err(|e| e.to_string())?;
+                Ok((store, None))
+            }
+        }
+    }
+    .await;
+    let Some(inner) = weak.upgrade() else { return };
+    let mut i = inner.borrow_mut();
+    match result {
+        Ok((store, resumed)) => {
+            let sim = match resumed {
+                Some((now_ms, stores)) => build_sim_resumed(&i.scenario, seed, now_ms, stores),
+                None => build_sim(&i.scenario, seed),
+            };
+            match sim {
+                Ok(sim) => i.begin(sim, store),
+                Err(e) => i.fail(e.to_string()),
+            }
+        }
+        Err(e) => i.fail(format!("IndexedDB: {e}")),
+    }
+}
+
+impl Inner {
+    fn begin(&mut self, mut sim: Sim, store: IdbStore) {
+        sim.set_remote(1..=self.scenario.cluster.brokers);
+        sim.keep_persisted(true);
+        self.anchor = (wall_ms(), sim.now_ms);
+        self.achieved = (wall_ms(), sim.now_ms, 0.0);
+        // A run resumed past its end does not stop there again.
+        self.paused_at_end = sim.now_ms >= self.scenario.until_ms;
+        self.sim = sim;
+        self.store = Some(store);
+        self.picture = Picture::default();
+        self.picture_at.clear();
+        let ids: BTreeSet<NodeId> = (1..=self.scenario.cluster.brokers).collect();
+        for id in &ids {
+            self.spawn(*id);
+        }
+        self.waiting = Waiting::Open(ids);
+        self.schedule_view();
+    }
+
+    fn fail(&mut self, detail: String) {
+        self.error = Some(detail);
+        self.waiting = Waiting::Nothing;
+        self.tick = None;
+        self.schedule_view();
+    }
+
+    fn send(&mut self, node: NodeId, request: NodeRequest) {
+        let id = self.next_request;
+        self.next_request += 1;
+        if let Some(w) = self.workers.get(&node) {
+            w.send(NodeInput { id, request });
+        }
+    }
+
+    /// Starts broker `id`'s worker and opens its store.
+    fn spawn(&mut self, id: NodeId) {
+        let me = self.me.clone();
+        let bridge = NodeWorker::spawner()
+            .callback(move |out: NodeOutput| {
+                if let Some(inner) = me.upgrade() {
+                    inner.borrow_mut().on_reply(out);
+                }
+            })
+            .spawn(NODE_WORKER_PATH);
+        self.workers.insert(id, bridge);
+        let request = NodeRequest::Open {
+            workspace: self.workspace.clone(),
+            scenario: self.scenario_text.clone(),
+            seed: self.sim.seed,
+            node_id: id,
+        };
+        self.send(id, request);
+    }
+
+    fn on_reply(&mut self, out: NodeOutput) {
+        let node = out.node_id;
+        match out.reply {
+            NodeReply::Failed { detail } => self.fail(format!("broker {node}: {detail}")),
+            NodeReply::Picture(p) => {
+                self.picture.replicas.insert(node, p);
+                self.schedule_view();
+            }
+            NodeReply::Opened { .. } => {
+                if let Waiting::Open(left) = &mut self.waiting {
+                    left.remove(&node);
+                    if left.is_empty() {
+                        self.waiting = Waiting::Nothing;
+                        self.turn();
+                    }
+                }
+            }
+            NodeReply::Ran { trace, picture } => {
+                self.sim.install_trace(node, trace);
+                if let Some(p) = picture {
+                    self.picture.replicas.insert(node, p);
+                    self.picture_at.insert(node, wall_ms());
+                }
+                if let Waiting::Window { left, .. } = &mut self.waiting {
+                    left.remove(&node);
+                    if left.is_empty() {
+                        if let Waiting::Window { plan, .. } = std::mem::replace(&mut self.waiting, Waiting::Nothing) {
+                            self.finish(&plan);
+                        }
+                        self.turn();
+                    }
+                }
+            }
+            NodeReply::Leads(leads) => {
+                if let Waiting::Leader { left, leaders } = &mut self.waiting {
+                    left.remove(&node);
+                    if leads {
+                        leaders.insert(node);
+                    }
+                    if left.is_empty() {
+                        let leader = leaders.first().copied();
+                        self.waiting = Waiting::Nothing;
+                        self.sim.resolve_leader_crash(leader);
+                        self.turn();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Where the virtual clock should be now.
+    fn target_ms(&mut self) -> i64 {
+        let now = wall_ms();
+        let target = self.anchor.1 as f64 + (now - self.anchor.0) * self.speed;
+        let cap = self.sim.now_ms as f64 + MAX_DEBT_WALL_MS * self.speed;
+        if target > cap {
+            self.anchor = (now, self.sim.now_ms);
+            return cap as i64;
+        }
+        target as i64
+    }
+
+    fn reanchor(&mut self) {
+        self.anchor = (wall_ms(), self.sim.now_ms);
+    }
+
+    fn apply_command(&mut self, c: ClusterCommand) {
+        let now = self.sim.now_ms;
+        let act = |sim: &mut Sim, a: Action| sim.schedule(now, a);
+        match c {
+            ClusterCommand::SetSpeed(s) => {
+                self.speed = if s.is_finite() { s.clamp(MIN_SPEED, MAX_SPEED) } else { 1.0 };
+                self.reanchor();
+            }
+            ClusterCommand::Pause => {
+                self.paused = true;
+                self.save_run(true);
+            }
+            ClusterCommand::Play => {
+                self.paused = false;
+                self.reanchor();
+            }
+            ClusterCommand::Step => {
+                self.paused = true;
+                self.step = true;
+            }
+            ClusterCommand::Crash(id) => act(&mut self.sim, Action::Crash(id)),
+            ClusterCommand::Restart(id) => act(&mut self.sim, Action::Restart(id)),
+            ClusterCommand::PauseNode(id) => act(&mut self.sim, Action::Pause(id)),
+            ClusterCommand::ResumeNode(id) => act(&mut self.sim, Action::Resume(id)),
+            ClusterCommand::Cut(a, b) => act(&mut self.sim, Action::Partition(a.into_iter().collect(), b.into_iter().collect())),
+            ClusterCommand::Heal => act(&mut self.sim, Action::Heal),
+            ClusterCommand::Produce { client, topic, count, key, value } => {
+                let produce = serde_json::json!({ "topic": topic, "count": count, "key": key, "value": value });
+                act(&mut self.sim, Action::Command(client, serde_json::json!({ "produce": produce })));
+            }
+        }
+        self.schedule_view();
+    }
+
+    /// Runs windows until the clock is reached, a worker must answer, or the turn's
+    /// budget is spent.
+    fn turn(&mut self) {
+        self.tick = None;
+        if self.error.is_some() || !matches!(self.waiting, Waiting::Nothing) {
+            return;
+        }
+        for c in std::mem::take(&mut self.commands) {
+            self.apply_command(c);
+        }
+        let started = wall_ms();
+        loop {
+            let stepping = self.step;
+            if self.paused && !stepping {
+                break;
+            }
+            let until = self.scenario.until_ms;
+            let mut limit = if stepping { i64::MAX } else { self.target_ms().saturating_add(1) };
+            if !self.paused_at_end {
+                limit = limit.min(until.saturating_add(1));
+            }
+            match self.sim.plan_window(limit) {
+                Window::Idle => {
+                    if stepping {
+                        self.step = false;
+                        break;
+                    }
+                    if !self.paused_at_end && limit > until {
+                        self.sim.advance_to(until);
+                        self.paused_at_end = true;
+                        self.paused = true;
+                        self.save_run(true);
+                        break;
+                    }
+                    self.sim.advance_to(limit - 1);
+                    self.refresh_pictures();
+                    break;
+                }
+                Window::NeedLeader { topic, partition } => {
+                    let live: BTreeSet<NodeId> = self.workers.keys().copied().collect();
+                    for id in &live {
+                        self.send(*id, NodeRequest::Leads { topic: topic.clone(), partition });
+                    }
+                    self.waiting = Waiting::Leader { left: live, leaders: BTreeSet::new() };
+                    if matches!(&self.waiting, Waiting::Leader { left, .. } if left.is_empty()) {
+                        self.waiting = Waiting::Nothing;
+                        self.sim.resolve_leader_crash(None);
+                        continue;
+                    }
+                    return;
+                }
+                Window::Run(plan) => {
+                    self.step = false;
+                    if plan.nodes.is_empty() {
+                        self.finish(&plan);
+                        if stepping || wall_ms() - started > TURN_BUDGET_MS {
+                            break;
+                        }
+                        continue;
+                    }
+                    let now = wall_ms();
+                    let mut left = BTreeSet::new();
+                    for (id, window) in &plan.nodes {
+                        // A crash dropped the worker: a restart gets a new one, which
+                        // recovers from IndexedDB before it runs the window.
+                        if !self.workers.contains_key(id) {
+                            self.spawn(*id);
+                        }
+                        let want_picture = now - self.picture_at.get(id).copied().unwrap_or(0.0) > PICTURE_EVERY_MS;
+                        self.send(*id, NodeRequest::Window { window: window.clone(), want_picture });
+                        left.insert(*id);
+                    }
+                    self.waiting = Waiting::Window { plan, left };
+                    return;
+                }
+            }
+        }
+        self.schedule_view();
+        if !self.paused || self.step {
+            self.schedule_tick(if wall_ms() - started > TURN_BUDGET_MS { 0 } else { TICK_MS });
+        }
+    }
+
+    /// Runs a window whose traces are all in, then carries out its crashes and writes.
+    fn finish(&mut self, plan: &Plan) {
+        self.sim.run_window(plan);
+        for id in &plan.crashes {
+            self.workers.remove(id);
+            self.picture.replicas.remove(id);
+        }
+        let writes = self.sim.take_persisted();
+        self.writes.extend(writes.into_iter().map(|(_, op)| op));
+        self.save_run(false);
+        self.measure();
+        self.schedule_view();
+    }
+
+    fn measure(&mut self) {
+        let now = wall_ms();
+        let (since, from_ms, _) = self.achieved;
+        if now - since >= 1000.0 {
+            let rate = (self.sim.now_ms - from_ms) as f64 / (now - since);
+            self.achieved = (now, self.sim.now_ms, rate);
+        }
+    }
+
+    /// Records the run (scenario, seed, virtual time) for a reload, at most once a
+    /// second unless `now`, after the writes before it.
+    fn save_run(&mut self, now: bool) {
+        let wall = wall_ms();
+        if now || wall - self.run_saved_at > 1000.0 {
+            self.run_saved_at = wall;
+            let value = serde_json::json!({ "scenario": self.scenario.name, "seed": self.sim.seed, "now_ms": self.sim.now_ms });
+            self.writes.push(StoreOp::PutMeta { broker_id: RUN_META_NODE, name: RUN_META_NAME.into(), value: value.to_string() });
+        }
+        self.flush_writes();
+    }
+
+    /// Asks for fresh replicas from brokers whose picture is stale (idle runs).
+    fn refresh_pictures(&mut self) {
+        let now = wall_ms();
+        let stale: Vec<NodeId> = self
+            .workers
+            .keys()
+            .copied()
+            .filter(|id| now - self.picture_at.get(id).copied().unwrap_or(0.0) > PICTURE_EVERY_MS * 4.0)
+            .collect();
+        for id in stale {
+            self.picture_at.insert(id, now);
+            self.send(id, NodeRequest::Picture);
+        }
+    }
+
+    /// Writes the main thread's nodes' stores (the controller) and the run's record to
+    /// IndexedDB, one transaction at a time, in order.
+    fn flush_writes(&mut self) {
+        if self.writing || self.writes.is_empty() {
+            return;
+        }
+        let Some(mut store) = self.store.take() else { return };
+        let ops = std::mem::take(&mut self.writes);
+        self.writing = true;
+        let me = self.me.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let result = store.apply(&ops).await;
+            let Some(inner) = me.upgrade() else { return };
+            let mut i = inner.borrow_mut();
+            i.store = Some(store);
+            i.writing = false;
+            match result {
+                Ok(()) => i.flush_writes(),
+                Err(e) => i.fail(format!("IndexedDB: {e}")),
+            }
+        });
+    }
+
+    fn schedule_tick(&mut self, ms: u32) {
+        let me = self.me.clone();
+        self.tick = Some(Timeout::new(ms, move || {
+            if let Some(inner) = me.upgrade() {
+                inner.borrow_mut().turn();
+            }
+        }));
+    }
+
+    fn schedule_view(&mut self) {
+        if self.view_due {
+            return;
+        }
+        self.view_due = true;
+        let me = self.me.clone();
+        self.view_timer = Some(Timeout::new(TICK_MS, move || {
+            let Some(inner) = me.upgrade() else { return };
+            let (view, on_view) = {
+                let mut i = inner.borrow_mut();
+                i.view_due = false;
+                let run = RunInfo {
+                    speed: i.speed,
+                    achieved_speed: i.achieved.2,
+                    paused: i.paused,
+                    error: i.error.clone(),
+                };
+                let i = &mut *i;
+                (i.picture.view(&i.sim, &i.scenario, run), i.on_view.clone())
+            };
+            on_view.emit(view);
+        }));
+    }
+}

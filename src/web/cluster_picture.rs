@@ -1,0 +1,177 @@
+//! Builds the [`ClusterView`] from the running simulation: the controller's metadata and
+//! the producers (they run on the main thread), the brokers' last reported replicas
+//! (they run in workers), messages in flight, cuts, and the events since the last view,
+//! kept in bounded rings so a long run costs the same per frame as a short one.
+
+use super::cluster_view::{BrokerView, ClusterView, FlightView, PartitionView, ProducerView, SendOutcome, TopicView};
+use crate::engine::client::producer::ProducerNode;
+use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
+use crate::engine::controller::ControllerNode;
+use crate::engine::replica::view::ReplicaPicture;
+use crate::sim::scenario::Scenario;
+use crate::sim::{Sim, Status};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Events kept for the feed, outcomes kept per producer, messages drawn in flight.
+const EVENTS_KEPT: usize = 200;
+const OUTCOMES_KEPT: usize = 50;
+const FLIGHTS_SHOWN: usize = 200;
+
+#[derive(Default)]
+pub struct Picture {
+    /// How much of the simulation's timeline has been read.
+    timeline_read: usize,
+    events: VecDeque<(i64, NodeId, ClusterEvent)>,
+    outcomes: BTreeMap<NodeId, VecDeque<SendOutcome>>,
+    /// Each broker's replicas as its worker last drew them.
+    pub replicas: BTreeMap<NodeId, Vec<ReplicaPicture>>,
+}
+
+fn push_bounded<T>(q: &mut VecDeque<T>, item: T, cap: usize) {
+    if q.len() == cap {
+        q.pop_front();
+    }
+    q.push_back(item);
+}
+
+impl Picture {
+    /// Reads the timeline's new events into the feed and the producers' outcomes.
+    fn absorb(&mut self, sim: &Sim) {
+        let timeline = sim.timeline();
+        for (at, node, event) in timeline.iter().skip(self.timeline_read) {
+            match event {
+                ClusterEvent::SendAcknowledged { client_id, tp, base_offset, records, .. } => {
+                    let o = SendOutcome {
+                        at_ms: *at,
+                        topic: tp.topic.clone(),
+                        partition: Some(tp.partition),
+                        records: *records,
+                        base_offset: Some(*base_offset),
+                        error: None,
+                    };
+                    push_bounded(self.outcomes.entry(*client_id).or_default(), o, OUTCOMES_KEPT);
+                }
+                ClusterEvent::SendFailed { client_id, tp, error, records } => {
+                    let o = SendOutcome {
+                        at_ms: *at,
+                        topic: tp.as_ref().map(|t| t.topic.clone()).unwrap_or_default(),
+                        partition: tp.as_ref().map(|t| t.partition),
+                        records: *records,
+                        base_offset: None,
+                        error: Some((error.name().to_string(), error.code())),
+                    };
+                    push_bounded(self.outcomes.entry(*client_id).or_default(), o, OUTCOMES_KEPT);
+                    push_bounded(&mut self.events, (*at, *node, event.clone()), EVENTS_KEPT);
+                }
+                ClusterEvent::Appended { .. } | ClusterEvent::HighWatermarkAdvanced { .. } => {}
+                _ => push_bounded(&mut self.events, (*at, *node, event.clone()), EVENTS_KEPT),
+            }
+        }
+        self.timeline_read = timeline.len();
+    }
+
+    /// The view of `sim` now.
+    pub fn view(&mut self, sim: &Sim, scenario: &Scenario, run: RunInfo) -> ClusterView {
+        self.absorb(sim);
+        let brokers = (1..=scenario.cluster.brokers)
+            .map(|id| {
+                let status = sim.status(id).unwrap_or(Status::Crashed);
+                let replicas =
+                    if status == Status::Crashed { Vec::new() } else { self.replicas.get(&id).cloned().unwrap_or_default() };
+                BrokerView { id, status, replicas }
+            })
+            .collect();
+        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>());
+        let topics = controller.map(topics).unwrap_or_default();
+        let producers = scenario
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let id = FIRST_CLIENT_ID + i as u32;
+                let node = sim.node(id).and_then(|n| n.as_any().downcast_ref::<ProducerNode>());
+                let counts = node.map(|p| p.counts()).unwrap_or_default();
+                ProducerView {
+                    id,
+                    name: c.id.clone(),
+                    status: sim.status(id).unwrap_or(Status::Crashed),
+                    acks: c.configs.get("acks").cloned().unwrap_or_else(|| "all".into()),
+                    acknowledged_records: counts.acked,
+                    failed_records: counts.failed,
+                    records_in_flight: counts.in_flight,
+                    outcomes: self.outcomes.get(&id).map(|q| q.iter().cloned().collect()).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let in_flight = sim
+            .in_flight()
+            .take(FLIGHTS_SHOWN)
+            .map(|(at, env)| FlightView { from: env.from, to: env.to, api: env.message.api_name().into(), arrive_ms: at })
+            .collect();
+        let cuts = sim
+            .network
+            .partitions
+            .iter()
+            .map(|(a, b)| (a.iter().copied().collect(), b.iter().copied().collect()))
+            .collect();
+        ClusterView {
+            scenario: scenario.name.clone(),
+            seed: sim.seed,
+            now_ms: sim.now_ms,
+            until_ms: scenario.until_ms,
+            speed: run.speed,
+            achieved_speed: run.achieved_speed,
+            paused: run.paused,
+            brokers,
+            controller: sim.status(CONTROLLER_ID).unwrap_or(Status::Crashed),
+            topics,
+            in_flight,
+            cuts,
+            producers,
+            events: self.events.iter().cloned().collect(),
+            journal_entries: sim.journal_len() as u64,
+            violations: sim.violations().iter().map(|v| format!("{} ms · {}: {}", v.at_ms, v.invariant, v.detail)).collect(),
+            error: run.error,
+        }
+    }
+}
+
+/// The driver's side of the view: speed and whether it stopped.
+pub struct RunInfo {
+    pub speed: f64,
+    pub achieved_speed: f64,
+    pub paused: bool,
+    pub error: Option<String>,
+}
+
+fn topics(c: &ControllerNode) -> Vec<TopicView> {
+    let defaults = c.config();
+    c.image()
+        .topics
+        .iter()
+        .map(|(name, t)| {
+            let config = |key: &str| t.configs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+            TopicView {
+                name: name.clone(),
+                replication_factor: t.partitions.first().map_or(0, |p| p.replicas.len() as u32),
+                min_insync_replicas: config("min.insync.replicas")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(defaults.min_insync_replicas),
+                unclean_leader_election: config("unclean.leader.election.enable")
+                    .map_or(defaults.unclean_leader_election_enable, |v| v == "true"),
+                partitions: t
+                    .partitions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| PartitionView {
+                        partition: i as u32,
+                        replicas: p.replicas.clone(),
+                        leader: p.leader,
+                        leader_epoch: p.leader_epoch,
+                        isr: p.isr.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,43 @@
+//! Messages between the cluster driver (main thread) and a node worker: open the node's
+//! store, run a lockstep window, say whether it leads a partition, draw its replicas.
+//! Every request carries an id the reply echoes.
+
+use crate::engine::replica::view::ReplicaPicture;
+use crate::sim::lockstep::NodeWindow;
+use crate::sim::TraceEntry;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum NodeRequest {
+    /// Open IndexedDB workspace `workspace` and load what node `node_id` stored there;
+    /// the node is built by the scenario's world (`scenario` is its JSON) and `seed`.
+    Open { workspace: String, scenario: String, seed: u64, node_id: u32 },
+    /// Run a window; the reply comes once its writes are durable in IndexedDB.
+    Window { window: NodeWindow, want_picture: bool },
+    /// Whether the node leads this partition now.
+    Leads { topic: String, partition: u32 },
+    Picture,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NodeInput {
+    pub id: u64,
+    pub request: NodeRequest,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum NodeReply {
+    Opened { segments_loaded: u32 },
+    Ran { trace: Vec<TraceEntry>, picture: Option<Vec<ReplicaPicture>> },
+    Leads(bool),
+    Picture(Vec<ReplicaPicture>),
+    /// Storage failed or the request came before `Open`; the words say which.
+    Failed { detail: String },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NodeOutput {
+    pub id: u64,
+    pub node_id: u32,
+    pub reply: NodeReply,
+}

@@ -1,0 +1,154 @@
+//! A cluster node's web worker: one broker per worker, run by a [`NodeRunner`] in
+//! lockstep with the main thread. Requests are handled strictly in order; a window's
+//! reply is sent only after its writes are committed in one IndexedDB transaction, so a
+//! crash (the page terminating the worker) can only fall between windows, exactly where
+//! the simulation's crashes fall, and a restarted worker recovers the same store.
+
+use super::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
+use crate::engine::replica::view::RECORDS_PER_REPLICA;
+use crate::engine::replica::BrokerNode;
+use crate::sim::cluster_world::ClusterWorld;
+use crate::sim::runner::NodeRunner;
+use crate::sim::scenario::Scenario;
+use crate::storage::idb::IdbStore;
+use crate::storage::memory::MemoryStore;
+use crate::storage::{LogStore, StoreOp};
+use gloo_worker::{HandlerId, Worker, WorkerScope};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+#[derive(Default)]
+struct Inner {
+    runner: Option<NodeRunner>,
+    world: Option<ClusterWorld>,
+    store: Option<IdbStore>,
+    node_id: u32,
+    queue: VecDeque<(HandlerId, NodeInput)>,
+    draining: bool,
+}
+
+pub struct NodeWorker {
+    inner: Rc<RefCell<Inner>>,
+}
+
+impl Worker for NodeWorker {
+    type Message = ();
+    type Input = NodeInput;
+    type Output = NodeOutput;
+
+    fn create(_scope: &WorkerScope<Self>) -> Self {
+        NodeWorker { inner: Rc::new(RefCell::new(Inner::default())) }
+    }
+
+    fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
+
+    fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, who: HandlerId) {
+        let start = {
+            let mut inner = self.inner.borrow_mut();
+            inner.queue.push_back((who, msg));
+            !std::mem::replace(&mut inner.draining, true)
+        };
+        if start {
+            let inner = self.inner.clone();
+            let scope = scope.clone();
+            wasm_bindgen_futures::spawn_local(async move { drain(inner, scope).await });
+        }
+    }
+}
+
+async fn drain(inner: Rc<RefCell<Inner>>, scope: WorkerScope<NodeWorker>) {
+    loop {
+        let next = {
+            let mut i = inner.borrow_mut();
+            let next = i.queue.pop_front();
+            if next.is_none() {
+                i.draining = false;
+            }
+            next
+        };
+        let Some((who, input)) = next else { return };
+        let reply = handle(&inner, input.request).await;
+        let node_id = inner.borrow().node_id;
+        scope.respond(who, NodeOutput { id: input.id, node_id, reply });
+    }
+}
+
+fn broker(runner: &NodeRunner) -> Option<&BrokerNode> {
+    runner.node()?.as_any().downcast_ref::<BrokerNode>()
+}
+
+async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
+    match request {
+        NodeRequest::Open { workspace, scenario, seed, node_id } => {
+            let world = match Scenario::parse(&scenario).and_then(|s| ClusterWorld::new(&s, seed)) {
+                Ok(w) => w,
+                Err(e) => return NodeReply::Failed { detail: e.to_string() },
+            };
+            match open(&workspace, node_id).await {
+                Ok((store, memory, segments_loaded)) => {
+                    let mut i = inner.borrow_mut();
+                    i.node_id = node_id;
+                    i.world = Some(world);
+                    i.store = Some(store);
+                    i.runner = Some(NodeRunner::new(node_id, memory));
+                    NodeReply::Opened { segments_loaded }
+                }
+                Err(detail) => NodeReply::Failed { detail },
+            }
+        }
+        NodeRequest::Window { window, want_picture } => {
+            let (run, picture, store) = {
+                let mut guard = inner.borrow_mut();
+                let i = &mut *guard;
+                let (Some(runner), Some(world)) = (i.runner.as_mut(), i.world.as_ref()) else {
+                    return NodeReply::Failed { detail: "the node's store is not open yet".into() };
+                };
+                let run = runner.run_window(world, window);
+                let picture = if want_picture { broker(runner).map(|b| b.picture(RECORDS_PER_REPLICA)) } else { None };
+                (run, picture, i.store.take())
+            };
+            let Some(mut store) = store else {
+                return NodeReply::Failed { detail: "the node's store is not open yet".into() };
+            };
+            let persisted = store.apply(&run.persisted).await;
+            inner.borrow_mut().store = Some(store);
+            match persisted {
+                Ok(()) => NodeReply::Ran { trace: run.trace, picture },
+                Err(e) => NodeReply::Failed { detail: e.to_string() },
+            }
+        }
+        NodeRequest::Leads { topic, partition } => {
+            let i = inner.borrow();
+            let leads = i
+                .runner
+                .as_ref()
+                .and_then(broker)
+                .and_then(|b| b.replica_state(&topic, partition))
+                .is_some_and(|v| v.is_leader);
+            NodeReply::Leads(leads)
+        }
+        NodeRequest::Picture => {
+            let i = inner.borrow();
+            NodeReply::Picture(i.runner.as_ref().and_then(broker).map(|b| b.picture(RECORDS_PER_REPLICA)).unwrap_or_default())
+        }
+    }
+}
+
+/// Opens the workspace and copies everything node `node_id` stored into memory.
+async fn open(workspace: &str, node_id: u32) -> Result<(IdbStore, MemoryStore, u32), String> {
+    let store = IdbStore::open(workspace).await.map_err(|e| e.to_string())?;
+    let mut ops = Vec::new();
+    let segments = store.list_segments(node_id).await.map_err(|e| e.to_string())?;
+    let count = segments.len() as u32;
+    for segment in segments {
+        let bytes = store.read(&segment, 0, u32::MAX).await.map_err(|e| e.to_string())?;
+        ops.push(StoreOp::Append { segment, position: 0, bytes });
+    }
+    for (name, value) in store.list_meta(node_id).await.map_err(|e| e.to_string())? {
+        ops.push(StoreOp::PutMeta { broker_id: node_id, name, value });
+    }
+    let mut memory = MemoryStore::default();
+    memory.apply_now(&ops).map_err(|e| e.to_string())?;
+    Ok((store, memory, count))
+}
