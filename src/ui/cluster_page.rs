@@ -1,57 +1,78 @@
-//! The cluster mode of the page (`?scenario=NAME&seed=N`): starts the lockstep driver
-//! for a shipped scenario, keeps its latest [`ClusterView`], and exposes the run's
-//! journal to scripts as `window.kafkaPlaygroundJournal()` (tests compare it with the
-//! CLI's). The picture itself is drawn by the cluster components from the view.
+//! The cluster mode's root (`?scenario=NAME&seed=N`): starts the lockstep driver for a
+//! built-in scenario, keeps its latest [`ClusterView`], hands the picture's components a
+//! [`ClusterCtx`] (the view, the language, the command callback), lays out the bands
+//! (producers · cluster · events; tabs below 900 px; `embed=1` hides the chrome), and
+//! exposes the run to scripts: `window.kafkaPlaygroundJournal()`, `…JournalDigest()`,
+//! `…Command(json)` and the raw view as JSON in `[data-testid=cluster-view-json]`.
 
-use crate::sim::scenario::Scenario;
+use super::cluster_brokers::BrokersBand;
+use super::cluster_events::EventsBand;
+use super::cluster_mode::ClusterParams;
+use super::cluster_producers::ProducersBand;
+use super::cluster_speed::use_speed_keys;
+use super::cluster_topbar::ClusterTopBar;
+use super::i18n::{Lang, T};
+use super::scenarios;
+use super::tabs::{Band, BandTabs};
 use crate::web::cluster_driver::ClusterDriver;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
-/// The section-5 scenarios shipped with the page, by name.
-pub const SCENARIOS: &[(&str, &str)] = &[
-    ("acks-all-survives-leader-crash", include_str!("../../scenarios/acks-all-survives-leader-crash.json")),
-    ("acks-1-loses-acknowledged-record", include_str!("../../scenarios/acks-1-loses-acknowledged-record.json")),
-    ("follower-leaves-isr-during-partition", include_str!("../../scenarios/follower-leaves-isr-during-partition.json")),
-    ("not-enough-replicas", include_str!("../../scenarios/not-enough-replicas.json")),
-    ("unclean-election-loses-data", include_str!("../../scenarios/unclean-election-loses-data.json")),
-    ("clean-election-waits", include_str!("../../scenarios/clean-election-waits.json")),
-    ("controller-paused-no-election", include_str!("../../scenarios/controller-paused-no-election.json")),
-];
+/// The bands of the cluster picture, in the tab bar's order.
+const BANDS: [Band; 3] = [Band::Cluster, Band::Producer, Band::Events];
+
+/// What every component of the picture gets.
+#[derive(Clone, PartialEq)]
+pub struct ClusterCtx {
+    pub view: Rc<ClusterView>,
+    pub lang: Lang,
+    pub command: Callback<ClusterCommand>,
+    /// Saves the run's journal as a JSON file.
+    pub download_journal: Callback<()>,
+}
+
+impl ClusterCtx {
+    pub fn t(&self, t: T) -> &'static str {
+        t.get(self.lang)
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
-    pub scenario: String,
-    pub seed: u64,
+    pub params: ClusterParams,
 }
 
-/// The scenario named `name`, or why not.
-pub fn find_scenario(name: &str) -> Result<Scenario, String> {
-    let (_, text) = SCENARIOS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .ok_or_else(|| format!("unknown scenario {name:?}; known: {}", SCENARIOS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")))?;
-    Scenario::parse(text).map_err(|e| e.to_string())
+/// The IndexedDB workspace of a scenario's runs.
+fn workspace(name: &str) -> String {
+    format!("cluster-{name}")
 }
 
 #[function_component(ClusterPage)]
 pub fn cluster_page(props: &Props) -> Html {
-    let view = use_state(|| None::<ClusterView>);
-    let error = use_state(|| None::<String>);
+    let lang = use_state(Lang::load);
+    let view = use_state(|| None::<Rc<ClusterView>>);
+    let start_error = use_state(|| None::<String>);
     let driver = use_mut_ref(|| None::<Rc<ClusterDriver>>);
+    let band = use_state(Band::default);
+    let params = &props.params;
     {
-        let (view, error, driver) = (view.clone(), error.clone(), driver.clone());
-        use_effect_with((props.scenario.clone(), props.seed), move |(name, seed)| {
-            let on_view = Callback::from(move |v: ClusterView| view.set(Some(v)));
-            match find_scenario(name).and_then(|s| ClusterDriver::start(s, *seed, &format!("cluster-{name}"), on_view)) {
-                Ok(d) => {
-                    let d = Rc::new(d);
-                    expose_journal(&d);
-                    *driver.borrow_mut() = Some(d);
+        let (view, start_error, driver) = (view.setter(), start_error.setter(), driver.clone());
+        let runnable = params.problems.is_empty();
+        use_effect_with((params.scenario.clone(), params.seed, runnable), move |(name, seed, runnable)| {
+            if *runnable {
+                let on_view = Callback::from(move |v: ClusterView| view.set(Some(Rc::new(v))));
+                match scenarios::load(name)
+                    .and_then(|s| ClusterDriver::start(s, *seed, &workspace(name), on_view))
+                {
+                    Ok(d) => {
+                        let d = Rc::new(d);
+                        expose_journal(&d);
+                        *driver.borrow_mut() = Some(d);
+                    }
+                    Err(e) => start_error.set(Some(e)),
                 }
-                Err(e) => error.set(Some(e)),
             }
             move || {
                 driver.borrow_mut().take();
@@ -66,18 +87,84 @@ pub fn cluster_page(props: &Props) -> Html {
             }
         })
     };
-    let _ = command;
-    html! {
-        <main class="cluster-page" data-testid="cluster-page">
-            if let Some(e) = (*error).clone() { <p class="error" role="alert" data-testid="cluster-error">{ e }</p> }
-            if let Some(v) = (*view).clone() {
-                <p data-testid="cluster-clock" data-now-ms={v.now_ms.to_string()} data-paused={v.paused.to_string()}>
-                    { format!("t = {:.3} s", v.now_ms as f64 / 1000.0) }
-                </p>
-                <p data-testid="journal-entries">{ v.journal_entries }</p>
-                <pre data-testid="cluster-view-json">{ serde_json::to_string_pretty(&v).unwrap_or_default() }</pre>
+    let reset = {
+        let (driver, lang) = (driver.clone(), *lang);
+        Callback::from(move |()| {
+            let confirmed = web_sys::window()
+                .and_then(|w| w.confirm_with_message(T::RestartScenarioConfirm.get(lang)).ok())
+                .unwrap_or(false);
+            if let (true, Some(d)) = (confirmed, driver.borrow().as_ref()) {
+                d.reset();
             }
-        </main>
+        })
+    };
+    let download_journal = {
+        let (driver, name, seed) = (driver.clone(), params.scenario.clone(), params.seed);
+        Callback::from(move |()| {
+            if let Some(d) = driver.borrow().as_ref() {
+                super::download::text_file(&format!("{name}-seed-{seed}-journal.json"), &d.journal_json());
+            }
+        })
+    };
+    use_speed_keys((*view).clone(), command.clone());
+
+    let l = *lang;
+    let on_lang = {
+        let lang = lang.clone();
+        Callback::from(move |new: Lang| {
+            new.store();
+            lang.set(new);
+        })
+    };
+    let active = *band;
+    let onselect = Callback::from(move |b: Band| band.set(b));
+    let section = |b: Band, class: &'static str| {
+        (classes!("band", class, (b == active).then_some("active")), b.panel_id())
+    };
+    let (producers, cluster, timeline) = (
+        section(Band::Producer, "producers"),
+        section(Band::Cluster, "cluster"),
+        section(Band::Events, "timeline"),
+    );
+    let description = scenarios::description(&params.scenario, l);
+    let driver_error = view.as_ref().and_then(|v| v.error.clone()).or_else(|| (*start_error).clone());
+    let raw = view.as_ref().map(|v| serde_json::to_string(&**v).unwrap_or_default()).unwrap_or_default();
+    html! {
+        <div class={classes!("page", "cluster-mode", params.embed.then_some("embed"))} lang={l.code()}>
+            <div class="head">
+                <ClusterTopBar lang={l} on_lang={on_lang} params={params.clone()} view={(*view).clone()}
+                    command={command.clone()} on_reset={reset} />
+                <BandTabs lang={l} active={active} onselect={onselect} bands={BANDS.to_vec()} />
+            </div>
+            { for params.problems.iter().map(|p| html! {
+                <div class="banner error" role="alert" data-testid="address-error">{p.text(l)}</div>
+            }) }
+            if let Some(e) = driver_error {
+                <div class="banner error" role="alert" data-testid="cluster-error">{format!("{}: {e}", T::DriverFailed.get(l))}</div>
+            }
+            if !description.is_empty() && !params.embed {
+                <p class="scenario-description" data-testid="scenario-description">{description}</p>
+            }
+            if view.is_none() && params.problems.is_empty() {
+                <div class="loading" data-testid="loading">{T::Starting.get(l)}</div>
+            }
+            if let Some(v) = (*view).clone() {
+                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v, lang: l, command, download_journal }}>
+                    <main class="bands cluster-bands">
+                        <section class={producers.0} id={producers.1} aria-label={T::Producers.get(l)} data-testid="band-producer">
+                            <ProducersBand />
+                        </section>
+                        <section class={cluster.0} id={cluster.1} aria-label={T::Cluster.get(l)} data-testid="band-cluster">
+                            <BrokersBand />
+                        </section>
+                        <section class={timeline.0} id={timeline.1} aria-label={T::Timeline.get(l)} data-testid="band-events">
+                            <EventsBand />
+                        </section>
+                    </main>
+                </ContextProvider<ClusterCtx>>
+            }
+            <pre hidden=true data-testid="cluster-view-json">{raw}</pre>
+        </div>
     }
 }
 
@@ -88,7 +175,9 @@ pub fn cluster_page(props: &Props) -> Html {
 fn expose_journal(driver: &Rc<ClusterDriver>) {
     let Some(w) = web_sys::window() else { return };
     let weak = Rc::downgrade(driver);
-    let journal = Closure::<dyn Fn() -> String>::new(move || weak.upgrade().map(|d| d.journal_json()).unwrap_or_default());
+    let journal = Closure::<dyn Fn() -> String>::new(move || {
+        weak.upgrade().map(|d| d.journal_json()).unwrap_or_default()
+    });
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundJournal"), journal.as_ref());
     journal.forget();
     let weak = Rc::downgrade(driver);

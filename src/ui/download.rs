@@ -1,5 +1,5 @@
 //! Saving bytes as files from the page (segment export): a Blob, an object URL and a
-//! clicked `<a download>`, one per file.
+//! clicked `<a download>`, one per file; and a text file (the cluster run's journal).
 
 use crate::engine::log::SegmentFiles;
 use wasm_bindgen::JsCast;
@@ -24,4 +24,9 @@ pub fn segment_files(files: &SegmentFiles) {
     let _ = save(&files.log_name, &files.log);
     let _ = save(&files.index_name, &files.index);
     let _ = save(&files.time_index_name, &files.time_index);
+}
+
+/// Downloads `text` as the file `name` (e.g. the cluster run's journal as JSON).
+pub fn text_file(name: &str, text: &str) {
+    let _ = save(name, text.as_bytes());
 }

@@ -113,7 +113,7 @@ pub fn partition_strip(props: &Props) -> Html {
 }
 
 /// Sets `slot` to the `data-help` of the element an event happened in (or clears it).
-fn help_of<E: AsRef<web_sys::Event> + 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
+pub fn help_of<E: AsRef<web_sys::Event> + 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
     Callback::from(move |e: E| {
         let help = e
             .as_ref()
@@ -127,6 +127,6 @@ fn help_of<E: AsRef<web_sys::Event> + 'static>(slot: UseStateHandle<Option<Strin
     })
 }
 
-fn clear<E: 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
+pub fn clear<E: 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
     Callback::from(move |_: E| slot.set(None))
 }

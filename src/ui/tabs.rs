@@ -39,11 +39,14 @@ impl Band {
         }
     }
 
-    /// The band `step` places away in the tab bar, wrapping around.
-    fn next(self, step: isize) -> Band {
-        let n = Band::ALL.len() as isize;
-        let i = Band::ALL.iter().position(|b| *b == self).unwrap_or(0) as isize;
-        Band::ALL[(i + step).rem_euclid(n) as usize]
+    /// The band `step` places away among `bands`, wrapping around.
+    fn next(self, bands: &[Band], step: isize) -> Band {
+        let n = bands.len() as isize;
+        if n == 0 {
+            return self;
+        }
+        let i = bands.iter().position(|b| *b == self).unwrap_or(0) as isize;
+        bands[(i + step).rem_euclid(n) as usize]
     }
 
     /// The id of the band's `<section>`, which its tab controls.
@@ -72,6 +75,9 @@ pub struct Props {
     pub lang: Lang,
     pub active: Band,
     pub onselect: Callback<Band>,
+    /// The bands this page has (the cluster picture has no reader band).
+    #[prop_or_else(|| Band::ALL.to_vec())]
+    pub bands: Vec<Band>,
 }
 
 /// The tab bar: a WAI-ARIA tablist (arrow keys, Home and End move between tabs; only the
@@ -79,13 +85,13 @@ pub struct Props {
 #[function_component(BandTabs)]
 pub fn band_tabs(props: &Props) -> Html {
     let onkeydown = {
-        let (active, onselect) = (props.active, props.onselect.clone());
+        let (active, onselect, bands) = (props.active, props.onselect.clone(), props.bands.clone());
         Callback::from(move |e: KeyboardEvent| {
             let target = match e.key().as_str() {
-                "ArrowRight" | "ArrowDown" => active.next(1),
-                "ArrowLeft" | "ArrowUp" => active.next(-1),
-                "Home" => Band::Cluster,
-                "End" => Band::Events,
+                "ArrowRight" | "ArrowDown" => active.next(&bands, 1),
+                "ArrowLeft" | "ArrowUp" => active.next(&bands, -1),
+                "Home" => bands.first().copied().unwrap_or(active),
+                "End" => bands.last().copied().unwrap_or(active),
                 _ => return,
             };
             e.prevent_default();
@@ -95,7 +101,7 @@ pub fn band_tabs(props: &Props) -> Html {
     };
     html! {
         <nav class="tabs" role="tablist" aria-label={T::Bands.get(props.lang)} onkeydown={onkeydown} data-testid="band-tabs">
-            { for Band::ALL.iter().map(|&band| {
+            { for props.bands.iter().map(|&band| {
                 let selected = band == props.active;
                 let onclick = props.onselect.reform(move |_| band);
                 html! {

@@ -1,4 +1,5 @@
-//! The top bar: title, what is running, the workspace reset and the EN|RU switch. In embed
+//! The top bar: title, what is running, the scenario selector (to the cluster picture),
+//! the workspace reset and the EN|RU switch. In embed
 //! mode (`?embed=1`) only the language switch and a link to the full page remain.
 
 use super::app::Ctx;
@@ -79,6 +80,7 @@ pub fn top_bar(props: &Props) -> Html {
         <header class="topbar">
             <h1 data-testid="title">{ctx.t(T::Title)}</h1>
             <span class="tagline">{ctx.t(T::Tagline)}</span>
+            <super::cluster_mode::ScenarioSelect lang={lang} current={None::<String>} />
             {for recovered}
             <span class="spacer" />
             <button class="quiet" onclick={reset} data-testid="reset">{ctx.t(T::Reset)}</button>

@@ -1,0 +1,190 @@
+//! The events band: the controller's decisions and the nodes' reports (leaders elected,
+//! clean or unclean, partitions going offline, ISR shrinking and growing, brokers fenced
+//! and unfenced, followers truncating, sends failing or retried) in plain words, newest
+//! first with their virtual time; invariant violations shown loudly; the journal's size
+//! and its download.
+
+use super::cluster_brokers::node_name;
+use super::cluster_page::ClusterCtx;
+use super::cluster_replica::ids_text;
+use super::cluster_speed::clock_text;
+use super::i18n::{Lang, T};
+use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::cluster::{ClusterEvent, NodeId};
+use crate::engine::error::ErrorCode;
+use crate::web::cluster_view::ClusterView;
+use yew::prelude::*;
+
+fn tp_text(tp: &TopicPartition) -> String {
+    format!("{}-{}", tp.topic, tp.partition)
+}
+
+fn error_text(e: &ErrorCode) -> String {
+    format!("{} ({})", e.name(), e.code())
+}
+
+/// (kind for tests and styling, the sentence) of an event.
+pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) -> (&'static str, String) {
+    let t = |x: T| x.get(lang);
+    let broker = |id: NodeId| format!("{} {id}", t(T::Broker));
+    let who = |id: NodeId| node_name(lang, view, id);
+    match e {
+        ClusterEvent::BrokerRegistered { broker_id, broker_epoch } => (
+            "registered",
+            format!("{}: {} (broker epoch {broker_epoch})", broker(*broker_id), t(T::EvRegistered)),
+        ),
+        ClusterEvent::BrokerFenced { broker_id, reason } => {
+            ("fenced", format!("{}: {} — {reason}", broker(*broker_id), t(T::EvFenced)))
+        }
+        ClusterEvent::BrokerUnfenced { broker_id } => {
+            ("unfenced", format!("{}: {}", broker(*broker_id), t(T::EvUnfenced)))
+        }
+        ClusterEvent::TopicCreated { topic, partitions, replication_factor } => (
+            "topic-created",
+            format!(
+                "{} {topic} · {} {partitions} · {} {replication_factor}",
+                t(T::EvTopicCreated),
+                t(T::Partitions),
+                t(T::ReplicationFactor)
+            ),
+        ),
+        ClusterEvent::LeaderElected { tp, leader: None, leader_epoch, .. } => {
+            ("offline", format!("{}: {} (leader epoch {leader_epoch})", tp_text(tp), t(T::EvOffline)))
+        }
+        ClusterEvent::LeaderElected { tp, leader: Some(l), leader_epoch, unclean: true } => (
+            "unclean-election",
+            format!(
+                "{}: {} → {} (leader epoch {leader_epoch})",
+                tp_text(tp),
+                t(T::EvUncleanElection),
+                broker(*l)
+            ),
+        ),
+        ClusterEvent::LeaderElected { tp, leader: Some(l), leader_epoch, unclean: false } => (
+            "leader-elected",
+            format!(
+                "{}: {}: {} (leader epoch {leader_epoch})",
+                tp_text(tp),
+                t(T::EvLeaderElected),
+                broker(*l)
+            ),
+        ),
+        ClusterEvent::IsrShrunk { tp, removed, isr } => (
+            "isr-shrunk",
+            format!("{}: {} {} → ISR {}", tp_text(tp), ids_text(removed), t(T::EvIsrShrunk), ids_text(isr)),
+        ),
+        ClusterEvent::IsrExpanded { tp, added, isr } => (
+            "isr-expanded",
+            format!("{}: {} {} → ISR {}", tp_text(tp), ids_text(added), t(T::EvIsrExpanded), ids_text(isr)),
+        ),
+        ClusterEvent::Appended { broker_id, tp, first_offset, last_offset, leader_epoch } => (
+            "appended",
+            format!(
+                "{} {}: {} {first_offset}–{last_offset} (leader epoch {leader_epoch})",
+                broker(*broker_id),
+                tp_text(tp),
+                t(T::EvLeaderAppended)
+            ),
+        ),
+        ClusterEvent::HighWatermarkAdvanced { broker_id, tp, high_watermark } => (
+            "high-watermark",
+            format!("{} {}: {} → {high_watermark}", broker(*broker_id), tp_text(tp), t(T::EvHwAdvanced)),
+        ),
+        ClusterEvent::Truncated { broker_id, tp, to_offset, removed_records } => (
+            "truncated",
+            format!(
+                "{} {}: {} {to_offset} ({removed_records} {})",
+                broker(*broker_id),
+                tp_text(tp),
+                t(T::EvFollowerTruncated),
+                t(T::EvRemovedRecords)
+            ),
+        ),
+        ClusterEvent::SendAcknowledged { client_id, tp, base_offset, records, acks } => (
+            "send-acknowledged",
+            format!(
+                "{} {}: {}, {records} {} {} {base_offset} (acks={acks})",
+                who(*client_id),
+                tp_text(tp),
+                t(T::EvSendAcked),
+                t(T::Records),
+                t(T::AtOffset)
+            ),
+        ),
+        ClusterEvent::SendFailed { client_id, tp, error, records } => (
+            "send-failed",
+            format!(
+                "{} {}: {}: {}, {records} {}",
+                who(*client_id),
+                tp.as_ref().map(tp_text).unwrap_or_default(),
+                t(T::EvSendFailed),
+                error_text(error),
+                t(T::Records)
+            ),
+        ),
+        ClusterEvent::SendRetried { client_id, tp, error, attempt } => (
+            "send-retried",
+            format!(
+                "{} {}: {} {} ({} {attempt})",
+                who(*client_id),
+                tp_text(tp),
+                t(T::EvSendRetried),
+                error_text(error),
+                t(T::EvAttempt)
+            ),
+        ),
+        ClusterEvent::Refused { node_id, reason } => {
+            let _ = node;
+            ("refused", format!("{}: {}: {reason}", who(*node_id), t(T::EvRefused)))
+        }
+    }
+}
+
+/// Kinds a learner should not miss.
+fn loud(kind: &str) -> bool {
+    matches!(kind, "unclean-election" | "offline" | "send-failed" | "truncated" | "fenced")
+}
+
+#[function_component(EventsBand)]
+pub fn events_band() -> Html {
+    let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
+    let v = &ctx.view;
+    let download = ctx.download_journal.reform(|_: MouseEvent| ());
+    html! {
+        <div class="cluster-events">
+            if v.violations.is_empty() {
+                <p class="violations calm" data-testid="violations" data-count="0">{format!("✓ {}", ctx.t(T::NoViolations))}</p>
+            } else {
+                <div class="violations loud" role="alert" data-testid="violations" data-count={v.violations.len().to_string()}>
+                    <h2>{format!("⚠ {} ({})", ctx.t(T::Violations), v.violations.len())}</h2>
+                    <ul>{ for v.violations.iter().map(|x| html! { <li>{x.clone()}</li> }) }</ul>
+                </div>
+            }
+            <div class="feed">
+                <h2>{ctx.t(T::Timeline)}</h2>
+                if v.events.is_empty() {
+                    <p class="hint">{ctx.t(T::NoEvents)}</p>
+                }
+                <ol data-testid="event-feed" data-count={v.events.len().to_string()}>
+                    { for v.events.iter().rev().map(|(at, node, e)| {
+                        let (kind, text) = describe(ctx.lang, v, *node, e);
+                        html! {
+                            <li class={classes!(kind, loud(kind).then_some("loud"))} data-testid="event" data-kind={kind}>
+                                <time>{clock_text(*at).trim_start_matches("t = ").to_string()}</time>{" "}{text}
+                            </li>
+                        }
+                    }) }
+                </ol>
+            </div>
+            <p class="journal">
+                <span data-testid="journal-entries" data-entries={v.journal_entries.to_string()}>
+                    {format!("{} {}", v.journal_entries, ctx.t(T::JournalEntries))}
+                </span>
+                {" "}
+                <button type="button" class="quiet small" onclick={download} data-testid="download-journal">
+                    {ctx.t(T::DownloadJournal)}
+                </button>
+            </p>
+        </div>
+    }
+}

@@ -1,0 +1,154 @@
+//! Which page opens: today's single-broker page, or the cluster picture of a section-5
+//! scenario when the address says `?scenario=NAME` (optionally `&seed=N`, default 1, and
+//! `&embed=1`). Owns the address's parsing, the root component that picks the mode, and
+//! the top bar's scenario selector that navigates between them. A bad name or seed is
+//! kept as a problem the cluster page shows inline (never a panic or a blank page).
+
+use super::app::App;
+use super::cluster_page::ClusterPage;
+use super::i18n::{Lang, T};
+use super::scenarios;
+use yew::prelude::*;
+
+/// The seed when the address has none.
+pub const DEFAULT_SEED: u64 = 1;
+
+/// What is wrong with the address's cluster parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AddressProblem {
+    UnknownScenario(String),
+    BadSeed(String),
+}
+
+impl AddressProblem {
+    /// The problem in the learner's language, naming the bad value.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            AddressProblem::UnknownScenario(name) => format!(
+                "{} \"{name}\": {} {}",
+                T::UnknownScenario.get(lang),
+                T::ChooseOneOf.get(lang),
+                scenarios::names().collect::<Vec<_>>().join(", ")
+            ),
+            AddressProblem::BadSeed(seed) => format!("{} \"{seed}\"", T::BadSeed.get(lang)),
+        }
+    }
+}
+
+/// The cluster page's parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterParams {
+    pub scenario: String,
+    pub seed: u64,
+    pub embed: bool,
+    /// Set when the scenario or the seed is not usable; nothing runs then.
+    pub problems: Vec<AddressProblem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    SingleBroker,
+    Cluster(ClusterParams),
+}
+
+/// `%XX` decoding of one query value (invalid escapes are kept as written).
+fn decoded(value: &str) -> String {
+    js_sys::decode_uri_component(&value.replace('+', " "))
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| value.to_string())
+}
+
+/// The value of `name` in a query string (`?a=1&b=2`).
+pub fn param(search: &str, name: &str) -> Option<String> {
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
+        .map(decoded)
+}
+
+/// The mode a query string asks for.
+pub fn mode_of(search: &str) -> Mode {
+    let Some(scenario) = param(search, "scenario") else { return Mode::SingleBroker };
+    let mut problems = Vec::new();
+    if scenarios::json(&scenario).is_none() {
+        problems.push(AddressProblem::UnknownScenario(scenario.clone()));
+    }
+    let seed = match param(search, "seed") {
+        None => DEFAULT_SEED,
+        Some(s) => s.trim().parse::<u64>().unwrap_or_else(|_| {
+            problems.push(AddressProblem::BadSeed(s.clone()));
+            DEFAULT_SEED
+        }),
+    };
+    let embed = param(search, "embed").is_some_and(|v| v == "1" || v == "true");
+    Mode::Cluster(ClusterParams { scenario, seed, embed, problems })
+}
+
+fn location_search() -> String {
+    web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
+}
+
+/// The address of a scenario's page (`None`: the single-broker page), keeping `embed`.
+pub fn href_for(scenario: Option<&str>, seed: u64) -> String {
+    let search = location_search();
+    let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into());
+    let embed = param(&search, "embed").filter(|v| v == "1" || v == "true").map(|v| format!("&embed={v}"));
+    match scenario {
+        None => path,
+        Some(name) => format!("{path}?scenario={name}&seed={seed}{}", embed.unwrap_or_default()),
+    }
+}
+
+/// The root: picks the page from the address once.
+#[function_component(Root)]
+pub fn root() -> Html {
+    let mode = use_memo((), |_| mode_of(&location_search()));
+    match &*mode {
+        Mode::SingleBroker => html! { <App /> },
+        Mode::Cluster(params) => html! { <ClusterPage params={params.clone()} /> },
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SelectProps {
+    pub lang: Lang,
+    /// The scenario shown (`None` on the single-broker page).
+    pub current: Option<String>,
+    #[prop_or(DEFAULT_SEED)]
+    pub seed: u64,
+}
+
+/// The scenario selector: "single broker" and every built-in scenario; choosing navigates.
+#[function_component(ScenarioSelect)]
+pub fn scenario_select(props: &SelectProps) -> Html {
+    let seed = props.seed;
+    let onchange = Callback::from(move |e: Event| {
+        use wasm_bindgen::JsCast;
+        let Some(select) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) else {
+            return;
+        };
+        let value = select.value();
+        let href = href_for((!value.is_empty()).then_some(value.as_str()), seed);
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_href(&href);
+        }
+    });
+    let current = props.current.clone().unwrap_or_default();
+    let known = current.is_empty() || scenarios::json(&current).is_some();
+    html! {
+        <label class="scenario-select inline">
+            <span class="label-text">{T::ScenarioLabel.get(props.lang)}</span>
+            <select onchange={onchange} data-testid="scenario-select" title={scenarios::description(&current, props.lang)}>
+                <option value="" selected={current.is_empty()}>{T::SingleBroker.get(props.lang)}</option>
+                if !known {
+                    <option value={current.clone()} selected=true disabled=true>{format!("? {current}")}</option>
+                }
+                { for scenarios::names().map(|name| html! {
+                    <option value={name} selected={name == current}>{name}</option>
+                }) }
+            </select>
+        </label>
+    }
+}

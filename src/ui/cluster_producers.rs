@@ -1,0 +1,218 @@
+//! The producers band: each topic's durability settings (replication factor,
+//! min.insync.replicas, unclean.leader.election.enable); each producer client with its
+//! acks and counts, a small form that produces through it (topic, count, key pattern with
+//! `{i}` or a null key, value), and what became of its sends: acknowledged at an offset,
+//! failed with Kafka's error name and code, or still pending.
+
+use super::cluster_brokers::status_text;
+use super::cluster_page::ClusterCtx;
+use super::i18n::T;
+use crate::web::cluster_view::{ClusterCommand, ProducerView, SendOutcome};
+use wasm_bindgen::JsCast;
+use yew::prelude::*;
+
+/// Most records one click may produce.
+const MAX_RECORDS_PER_CLICK: u32 = 1000;
+
+#[function_component(ProducersBand)]
+pub fn producers_band() -> Html {
+    let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
+    html! {
+        <div class="cluster-producers">
+            <div class="card topics-card">
+                <h2>{ctx.t(T::TopicConfigs)}</h2>
+                { for ctx.view.topics.iter().map(|t| html! {
+                    <div class="topic-settings" data-testid={format!("topic-settings-{}", t.name)}
+                        data-min-insync-replicas={t.min_insync_replicas.to_string()}
+                        data-replication-factor={t.replication_factor.to_string()}
+                        data-unclean={t.unclean_leader_election.to_string()}>
+                        <strong>{t.name.clone()}</strong>
+                        <span>{format!(" · {} {}", ctx.t(T::Partitions), t.partitions.len())}</span>
+                        <ul class="settings">
+                            <li>{format!("{}: {}", ctx.t(T::ReplicationFactor), t.replication_factor)}</li>
+                            <li><code>{format!("min.insync.replicas={}", t.min_insync_replicas)}</code></li>
+                            <li class={classes!(t.unclean_leader_election.then_some("warn"))}>
+                                <code>{format!("unclean.leader.election.enable={}", t.unclean_leader_election)}</code>
+                            </li>
+                        </ul>
+                    </div>
+                }) }
+            </div>
+            { for ctx.view.producers.iter().map(|p| html! { <Producer producer={p.clone()} /> }) }
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ProducerProps {
+    producer: ProducerView,
+}
+
+#[derive(Clone, PartialEq)]
+struct Fields {
+    topic: String,
+    count: String,
+    key: String,
+    null_key: bool,
+    value: String,
+}
+
+fn input_value(e: &Event) -> String {
+    let Some(target) = e.target() else { return String::new() };
+    if let Some(i) = target.dyn_ref::<web_sys::HtmlInputElement>() {
+        return if i.type_() == "checkbox" { i.checked().to_string() } else { i.value() };
+    }
+    target.dyn_ref::<web_sys::HtmlSelectElement>().map(web_sys::HtmlSelectElement::value).unwrap_or_default()
+}
+
+fn outcome_kind(o: &SendOutcome) -> &'static str {
+    if o.error.is_some() {
+        "failed"
+    } else if o.base_offset.is_some() {
+        "acknowledged"
+    } else {
+        "pending"
+    }
+}
+
+#[function_component(Producer)]
+fn producer(props: &ProducerProps) -> Html {
+    let fields = use_state(|| Fields {
+        topic: String::new(),
+        count: "5".into(),
+        key: "key-{i}".into(),
+        null_key: false,
+        value: "value-{i}".into(),
+    });
+    let count_error = use_state(|| false);
+    let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
+    let p = &props.producer;
+    let topics: Vec<String> = ctx.view.topics.iter().map(|t| t.name.clone()).collect();
+    let topic = if topics.contains(&fields.topic) {
+        fields.topic.clone()
+    } else {
+        topics.first().cloned().unwrap_or_default()
+    };
+    let edit = |apply: fn(&mut Fields, String)| {
+        let fields = fields.clone();
+        Callback::from(move |e: Event| {
+            let mut f = (*fields).clone();
+            apply(&mut f, input_value(&e));
+            fields.set(f);
+        })
+    };
+    let typed = |apply: fn(&mut Fields, String)| {
+        let fields = fields.clone();
+        Callback::from(move |e: InputEvent| {
+            let mut f = (*fields).clone();
+            apply(&mut f, input_value(&e));
+            fields.set(f);
+        })
+    };
+    let onsubmit = {
+        let (fields, count_error, command, client, topic) =
+            (fields.clone(), count_error.clone(), ctx.command.clone(), p.id, topic.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let count =
+                fields.count.trim().parse::<u32>().ok().filter(|c| (1..=MAX_RECORDS_PER_CLICK).contains(c));
+            count_error.set(count.is_none());
+            let Some(count) = count else { return };
+            if topic.is_empty() {
+                return;
+            }
+            command.emit(ClusterCommand::Produce {
+                client,
+                topic: topic.clone(),
+                count,
+                key: (!fields.null_key).then(|| fields.key.clone()),
+                value: fields.value.clone(),
+            });
+        })
+    };
+    let outcomes = p.outcomes.iter().rev().map(|o| {
+        let kind = outcome_kind(o);
+        let tp = match o.partition {
+            Some(part) => format!("{}-{part}", o.topic),
+            None => o.topic.clone(),
+        };
+        let at = super::cluster_speed::clock_text(o.at_ms);
+        let text = match (&o.error, o.base_offset) {
+            (Some((name, code)), _) => {
+                format!("✗ {tp} · {} {}: {name} ({code})", o.records, ctx.t(T::Records))
+            }
+            (None, Some(offset)) => {
+                format!("✓ {tp} · {} {} {} {offset}", o.records, ctx.t(T::Records), ctx.t(T::AtOffset))
+            }
+            (None, None) => format!("… {tp} · {} {} · {}", o.records, ctx.t(T::Records), ctx.t(T::Pending)),
+        };
+        html! {
+            <li class={kind} data-testid="send-outcome" data-outcome={kind}
+                data-error={o.error.as_ref().map(|(n, _)| n.clone()).unwrap_or_default()}
+                data-offset={o.base_offset.map(|x| x.to_string()).unwrap_or_default()}
+                data-records={o.records.to_string()}>
+                <time>{at.trim_start_matches("t = ").to_string()}</time>{" "}{text}
+            </li>
+        }
+    });
+    let count_id = format!("produce-count-{}", p.id);
+    html! {
+        <section class="card producer" data-testid={format!("producer-{}", p.name)} data-acks={p.acks.clone()}
+            data-acknowledged={p.acknowledged_records.to_string()} data-failed={p.failed_records.to_string()}
+            data-in-flight={p.records_in_flight.to_string()}>
+            <h2>{format!("{} {}", ctx.t(T::Producers), p.name)}</h2>
+            <p class="producer-facts">
+                <code class="acks">{format!("acks={}", p.acks)}</code>
+                {format!(" · {}", status_text(ctx.lang, p.status))}
+            </p>
+            <p class="producer-counts" data-testid="producer-counts">
+                <span class="ok">{format!("✓ {} {}", ctx.t(T::Acknowledged), p.acknowledged_records)}</span>
+                <span class="err">{format!(" · ✗ {} {}", ctx.t(T::Failed), p.failed_records)}</span>
+                <span>{format!(" · … {} {}", ctx.t(T::RecordsInFlight), p.records_in_flight)}</span>
+            </p>
+            <form onsubmit={onsubmit} data-testid="produce-form">
+                <div class="row">
+                    <label>{ctx.t(T::Topic)}
+                        <select onchange={edit(|f, v| f.topic = v)} data-testid="produce-topic">
+                            { for topics.iter().map(|t| html! { <option value={t.clone()} selected={*t == topic}>{t.clone()}</option> }) }
+                        </select>
+                    </label>
+                    <label for={count_id.clone()}>{ctx.t(T::Count)}
+                        <input id={count_id} value={fields.count.clone()} inputmode="numeric" oninput={typed(|f, v| f.count = v)}
+                            aria-invalid={count_error.to_string()} data-testid="produce-count" />
+                    </label>
+                </div>
+                if *count_error {
+                    <p class="field-error" role="alert" data-testid="produce-count-error">
+                        {format!("{}: 1 … {MAX_RECORDS_PER_CLICK}", ctx.t(T::MustBeNumber))}
+                    </p>
+                }
+                <label>{ctx.t(T::Key)}
+                    <input value={fields.key.clone()} oninput={typed(|f, v| f.key = v)} disabled={fields.null_key} data-testid="produce-key" />
+                </label>
+                <label class="inline">
+                    <input type="checkbox" checked={fields.null_key} onchange={edit(|f, v| f.null_key = v == "true")} data-testid="produce-null-key" />
+                    {ctx.t(T::NullKey)}
+                </label>
+                <label>{ctx.t(T::Value)}
+                    <input value={fields.value.clone()} oninput={typed(|f, v| f.value = v)} data-testid="produce-value" />
+                </label>
+                <p class="hint">{ctx.t(T::KeyPatternHint)}</p>
+                <button type="submit" disabled={topic.is_empty()} data-testid="produce-submit">{ctx.t(T::Produce)}</button>
+            </form>
+            <h3>{ctx.t(T::Sends)}</h3>
+            if p.outcomes.is_empty() && p.records_in_flight == 0 {
+                <p class="hint">{ctx.t(T::NoSends)}</p>
+            }
+            <ol class="outcomes" aria-live="polite" data-testid="send-outcomes">
+                if p.records_in_flight > 0 {
+                    <li class="pending" data-testid="send-outcome" data-outcome="pending" data-error=""
+                        data-records={p.records_in_flight.to_string()}>
+                        {format!("… {} {} · {}", p.records_in_flight, ctx.t(T::Records), ctx.t(T::Pending))}
+                    </li>
+                }
+                { for outcomes }
+            </ol>
+        </section>
+    }
+}

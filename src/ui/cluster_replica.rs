@@ -1,0 +1,140 @@
+//! One replica of one partition on one broker, drawn like the single-broker strips:
+//! records as cells coloured and labelled by key with their offsets, the log start
+//! offset, the high watermark as a line between the committed and the not-yet-committed
+//! records, and the log end offset at the edge. Its role (leader bold and marked), ISR
+//! membership (outlined; out of sync greyed with a label) and leader epoch are shapes and
+//! words, not colour alone; every marker explains itself on hover or focus.
+
+use super::format::{key_colour, short_label};
+use super::i18n::{Lang, T};
+use super::partition_strip::{clear, help_of};
+use crate::engine::cluster::NodeId;
+use crate::web::cluster_view::{PartitionView, ReplicaPicture};
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub lang: Lang,
+    pub broker: NodeId,
+    pub replica: ReplicaPicture,
+    /// The controller's metadata for this partition (the truth ISR and leader come from).
+    pub meta: Option<PartitionView>,
+}
+
+/// `[1, 2, 3]`.
+pub fn ids_text(ids: &[NodeId]) -> String {
+    format!("[{}]", ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+}
+
+#[function_component(ReplicaStrip)]
+pub fn replica_strip(props: &Props) -> Html {
+    let hovered = use_state(|| None::<String>);
+    let focused = use_state(|| None::<String>);
+    let t = |x: T| x.get(props.lang);
+    let r = &props.replica;
+    let b = props.broker;
+    let is_leader = r.role == "leader";
+    let isr = props.meta.as_ref().map_or(&r.isr, |m| &m.isr);
+    let in_isr = isr.contains(&b);
+    let stale = is_leader
+        && props.meta.as_ref().is_some_and(|m| m.leader != Some(b) || m.leader_epoch > r.leader_epoch);
+    let tp = format!("{}-{}", r.topic, r.partition);
+
+    let mut cells = Vec::with_capacity(r.records.len() + 2);
+    let first_shown = r.records.first().map_or(r.log_end_offset, |x| x.offset);
+    let hidden = first_shown - r.log_start_offset;
+    let hw_help = format!("HW {} — {}", r.high_watermark, t(T::HighWatermarkHelp));
+    let hw_marker = html! {
+        <span class="marker hw" tabindex="0" role="img" aria-label={hw_help.clone()} data-help={hw_help.clone()}
+            data-testid="replica-hw">{format!("HW {}", r.high_watermark)}</span>
+    };
+    let mut hw_drawn = false;
+    for rec in &r.records {
+        if !hw_drawn && rec.offset >= r.high_watermark {
+            cells.push(hw_marker.clone());
+            hw_drawn = true;
+        }
+        let key = rec.key.clone().unwrap_or_else(|| "null".into());
+        let value = rec.value.clone().unwrap_or_else(|| "null".into());
+        let committed = rec.offset < r.high_watermark;
+        let mut help = format!(
+            "offset {} · {}: {key} · {}: {value} · {} {}",
+            rec.offset,
+            t(T::Key),
+            t(T::Value),
+            t(T::LeaderEpoch),
+            rec.leader_epoch
+        );
+        if !committed {
+            help.push_str(&format!(" — {}", t(T::UncommittedHelp)));
+        }
+        let class = classes!(
+            "record",
+            (!committed).then_some("uncommitted"),
+            rec.key.is_none().then_some("null-key")
+        );
+        cells.push(html! {
+            <span class={class} style={format!("--key-colour: {}", key_colour(rec.key.as_deref().map(str::as_bytes)))}
+                tabindex="0" role="img" aria-label={help.clone()} data-help={help}
+                data-testid="replica-record" data-offset={rec.offset.to_string()} data-key={key.clone()} data-value={value}>
+                <span class="offset">{rec.offset}</span>
+                <span class="key-label">{short_label(rec.key.as_deref().map(str::as_bytes))}</span>
+            </span>
+        });
+    }
+    if !hw_drawn {
+        cells.push(hw_marker);
+    }
+    let lso_help = format!("LSO {} — {}", r.log_start_offset, t(T::LogStartHelp));
+    let leo_help = format!("LEO {} — {}", r.log_end_offset, t(T::LogEndHelp));
+    let role_help =
+        format!("{} — {}", if is_leader { t(T::Leader) } else { t(T::Follower) }, t(T::LeaderHelp));
+    let isr_help = format!("ISR {} — {}", ids_text(isr), t(T::IsrHelp));
+    let epoch_help = format!("{} {} — {}", t(T::LeaderEpoch), r.leader_epoch, t(T::LeaderEpochHelp));
+    let shown_help = (*hovered).clone().or_else(|| (*focused).clone());
+    let class = classes!(
+        "replica",
+        if is_leader { "leader" } else { "follower" },
+        if in_isr { "in-isr" } else { "out-of-sync" },
+        stale.then_some("stale")
+    );
+    html! {
+        <div class={class} data-testid={format!("replica-{b}-{}-{}", r.topic, r.partition)}
+            data-leader={is_leader.to_string()} data-in-isr={in_isr.to_string()}
+            data-hw={r.high_watermark.to_string()} data-leo={r.log_end_offset.to_string()}
+            data-log-start={r.log_start_offset.to_string()} data-records={r.records.len().to_string()}
+            data-leader-epoch={r.leader_epoch.to_string()}
+            onmouseover={help_of(hovered.clone())} onmouseleave={clear(hovered)}
+            onfocusin={help_of(focused.clone())} onfocusout={clear(focused)}>
+            <div class="replica-head">
+                <span class="tp">{tp}</span>
+                <span class="badge-role" tabindex="0" data-help={role_help.clone()} aria-label={role_help}>
+                    { if is_leader { format!("★ {}", t(T::Leader)) } else { t(T::Follower).to_string() } }
+                </span>
+                <span class="badge-isr" tabindex="0" data-help={isr_help.clone()} aria-label={isr_help}>
+                    { if in_isr { format!("✓ {}", t(T::InIsr)) } else { format!("⚠ {}", t(T::OutOfSync)) } }
+                </span>
+                <span class="badge-epoch" tabindex="0" data-help={epoch_help.clone()} aria-label={epoch_help}>
+                    {format!("epoch {}", r.leader_epoch)}
+                </span>
+                if stale {
+                    <span class="badge-stale" data-testid="stale-leader">{format!("⚠ {}", t(T::StaleLeader))}</span>
+                }
+            </div>
+            <div class="strip wrap">
+                <span class="marker log-start" tabindex="0" role="img" aria-label={lso_help.clone()} data-help={lso_help}>
+                    {format!("LSO {}", r.log_start_offset)}
+                </span>
+                if hidden > 0 {
+                    <span class="elided">{format!("… {hidden}")}</span>
+                }
+                { for cells }
+                <span class="marker leo" tabindex="0" role="img" aria-label={leo_help.clone()} data-help={leo_help}
+                    data-testid="replica-leo">{format!("LEO {}", r.log_end_offset)}</span>
+            </div>
+            if let Some(help) = shown_help {
+                <p class="cell-details" aria-hidden="true" data-testid="cell-details">{help}</p>
+            }
+        </div>
+    }
+}

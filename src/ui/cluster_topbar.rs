@@ -1,0 +1,70 @@
+//! The cluster page's top bar: title, the scenario selector, the run's clock and speed
+//! controls, restarting the scenario, and the EN|RU switch. With `embed=1` the title,
+//! selector and restart give way to a link to the full page; the run controls stay.
+
+use super::cluster_mode::{href_for, ClusterParams, ScenarioSelect};
+use super::cluster_speed::SpeedControl;
+use super::i18n::{Lang, T};
+use crate::web::cluster_view::{ClusterCommand, ClusterView};
+use std::rc::Rc;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub lang: Lang,
+    pub on_lang: Callback<Lang>,
+    pub params: ClusterParams,
+    pub view: Option<Rc<ClusterView>>,
+    pub command: Callback<ClusterCommand>,
+    pub on_reset: Callback<()>,
+}
+
+#[function_component(ClusterTopBar)]
+pub fn cluster_top_bar(props: &Props) -> Html {
+    let lang = props.lang;
+    let t = |x: T| x.get(lang);
+    let lang_button = |l: Lang, label: &'static str, id: &'static str| {
+        html! {
+            <button type="button" aria-pressed={(lang == l).to_string()} onclick={props.on_lang.reform(move |_| l)}
+                data-testid={id}>{label}</button>
+        }
+    };
+    let lang_switch = html! {
+        <div class="lang" role="group" aria-label={t(T::Language)}>
+            {lang_button(Lang::En, "EN", "lang-en")}
+            {lang_button(Lang::Ru, "RU", "lang-ru")}
+        </div>
+    };
+    let speed =
+        html! { <SpeedControl lang={lang} view={props.view.clone()} command={props.command.clone()} /> };
+    let runnable = props.params.problems.is_empty();
+    if props.params.embed {
+        let full = href_for(Some(&props.params.scenario), props.params.seed)
+            .replace("&embed=1", "")
+            .replace("&embed=true", "");
+        return html! {
+            <header class="topbar cluster-topbar embed">
+                {speed}
+                <span class="spacer" />
+                <a class="open-full" href={full} target="_blank" rel="noopener" data-testid="open-full">
+                    {format!("{} ↗", t(T::OpenFull))}
+                </a>
+                {lang_switch}
+            </header>
+        };
+    }
+    let reset = props.on_reset.reform(|_: MouseEvent| ());
+    html! {
+        <header class="topbar cluster-topbar">
+            <h1 data-testid="title">{t(T::Title)}</h1>
+            <ScenarioSelect lang={lang} current={Some(props.params.scenario.clone())} seed={props.params.seed} />
+            <span class="seed" data-testid="seed">{format!("{} {}", t(T::Seed), props.params.seed)}</span>
+            if runnable { {speed} }
+            <span class="spacer" />
+            if runnable {
+                <button type="button" class="quiet" onclick={reset} data-testid="reset">{t(T::RestartScenario)}</button>
+            }
+            {lang_switch}
+        </header>
+    }
+}

@@ -1,0 +1,47 @@
+//! The lecture's section-5 scenarios built into the page: each `scenarios/NAME.json`
+//! embedded with `include_str!`, looked up by NAME (what `?scenario=NAME` names), with its
+//! description in the learner's language.
+
+use super::i18n::Lang;
+use crate::sim::scenario::Scenario;
+
+/// (name, JSON text), in the lecture's order.
+pub const SCENARIOS: [(&str, &str); 7] = [
+    ("acks-all-survives-leader-crash", include_str!("../../scenarios/acks-all-survives-leader-crash.json")),
+    (
+        "acks-1-loses-acknowledged-record",
+        include_str!("../../scenarios/acks-1-loses-acknowledged-record.json"),
+    ),
+    (
+        "follower-leaves-isr-during-partition",
+        include_str!("../../scenarios/follower-leaves-isr-during-partition.json"),
+    ),
+    ("not-enough-replicas", include_str!("../../scenarios/not-enough-replicas.json")),
+    ("unclean-election-loses-data", include_str!("../../scenarios/unclean-election-loses-data.json")),
+    ("clean-election-waits", include_str!("../../scenarios/clean-election-waits.json")),
+    ("controller-paused-no-election", include_str!("../../scenarios/controller-paused-no-election.json")),
+];
+
+/// The scenario's names, in order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    SCENARIOS.iter().map(|(name, _)| *name)
+}
+
+/// The JSON text of a built-in scenario.
+pub fn json(name: &str) -> Option<&'static str> {
+    SCENARIOS.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+}
+
+/// The parsed scenario, or why not (unknown name, or a file that does not parse).
+pub fn load(name: &str) -> Result<Scenario, String> {
+    let text = json(name).ok_or_else(|| format!("unknown scenario {name:?}"))?;
+    Scenario::parse(text).map_err(|e| format!("scenarios/{name}.json: {e}"))
+}
+
+/// `description.en` / `description.ru` of a built-in scenario (English if the language is missing).
+pub fn description(name: &str, lang: Lang) -> String {
+    let Some(text) = json(name) else { return String::new() };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return String::new() };
+    let d = &value["description"];
+    d[lang.code()].as_str().or_else(|| d["en"].as_str()).unwrap_or_default().to_string()
+}
