@@ -22,12 +22,12 @@ pub fn clock_text(now_ms: i64) -> String {
     format!("t = {}.{:03} s", now_ms.div_euclid(1000), now_ms.rem_euclid(1000))
 }
 
-/// A speed as people say it: `100×`, `2.5×`, `1/10×`, `1/1000×`.
+/// A speed as people say it: `100×`, `2.5×`, `0.8×`, `1/10×`, `1/1000×`.
 pub fn speed_text(speed: f64) -> String {
     if !speed.is_finite() || speed <= 0.0 {
         return "0×".to_string();
     }
-    if speed >= 0.95 {
+    if speed >= 0.5 {
         let rounded = if speed >= 10.0 { speed.round() } else { (speed * 10.0).round() / 10.0 };
         format!("{rounded}×")
     } else {
@@ -103,6 +103,30 @@ fn owned_by_target(e: &KeyboardEvent) -> bool {
         || el.get_attribute("contenteditable").is_some_and(|v| v != "false")
 }
 
+/// What the keys last asked, with the view's value at the time: until a fresh view
+/// arrives, the next press builds on what was asked (two quick `[` halve twice).
+#[derive(Default, Clone, Copy)]
+struct Asked {
+    speed: Option<(f64, f64)>,
+    paused: Option<(bool, bool)>,
+}
+
+impl Asked {
+    fn speed(&self, view: &ClusterView) -> f64 {
+        match self.speed {
+            Some((asked, seen)) if seen == view.speed => asked,
+            _ => view.speed,
+        }
+    }
+
+    fn paused(&self, view: &ClusterView) -> bool {
+        match self.paused {
+            Some((asked, seen)) if seen == view.paused => asked,
+            _ => view.paused,
+        }
+    }
+}
+
 /// The view and command callback of the latest render, for the document's listener.
 type Latest = (Option<Rc<ClusterView>>, Callback<ClusterCommand>);
 
@@ -112,23 +136,34 @@ pub fn use_speed_keys(view: Option<Rc<ClusterView>>, command: Callback<ClusterCo
     let latest: Rc<RefCell<Latest>> = use_mut_ref(|| (view.clone(), command.clone()));
     *latest.borrow_mut() = (view, command);
     use_effect_with((), move |_| {
+        let asked = RefCell::new(Asked::default());
         let listener = Closure::<dyn Fn(KeyboardEvent)>::new(move |e: KeyboardEvent| {
             if e.default_prevented() || e.ctrl_key() || e.meta_key() || e.alt_key() || owned_by_target(&e) {
                 return;
             }
             let (view, command) = latest.borrow().clone();
             let Some(view) = view else { return };
+            let mut a = asked.borrow_mut();
             let c = match e.key().as_str() {
                 " " | "Spacebar" => {
-                    if view.paused {
+                    let paused = a.paused(&view);
+                    a.paused = Some((!paused, view.paused));
+                    if paused {
                         ClusterCommand::Play
                     } else {
                         ClusterCommand::Pause
                     }
                 }
-                "ArrowRight" => ClusterCommand::Step,
-                "[" => ClusterCommand::SetSpeed(clamp_speed(view.speed / KEY_FACTOR)),
-                "]" => ClusterCommand::SetSpeed(clamp_speed(view.speed * KEY_FACTOR)),
+                "ArrowRight" => {
+                    a.paused = Some((true, view.paused));
+                    ClusterCommand::Step
+                }
+                "[" | "]" => {
+                    let now = a.speed(&view);
+                    let next = clamp_speed(if e.key() == "[" { now / KEY_FACTOR } else { now * KEY_FACTOR });
+                    a.speed = Some((next, view.speed));
+                    ClusterCommand::SetSpeed(next)
+                }
                 _ => return,
             };
             e.prevent_default();
