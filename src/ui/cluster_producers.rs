@@ -2,12 +2,15 @@
 //! min.insync.replicas, unclean.leader.election.enable); each producer client with its
 //! acks and counts, a small form that produces through it (topic, count, key pattern with
 //! `{i}` or a null key, value), and what became of its sends: acknowledged at an offset,
-//! failed with Kafka's error name and code, or still pending.
+//! failed with Kafka's error name and code, or still pending; a failed or pending send
+//! also names the error it was last retried on (e.g. a send that timed out after being
+//! refused with NOT_ENOUGH_REPLICAS says so).
 
 use super::cluster_brokers::status_text;
 use super::cluster_page::ClusterCtx;
 use super::i18n::T;
-use crate::web::cluster_view::{ClusterCommand, ProducerView, SendOutcome};
+use crate::engine::cluster::{ClusterEvent, NodeId};
+use crate::web::cluster_view::{ClusterCommand, ClusterView, ProducerView, SendOutcome};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -75,6 +78,25 @@ fn outcome_kind(o: &SendOutcome) -> &'static str {
     }
 }
 
+/// The error `client` last retried a send to `topic` on, after `since_ms` and at or
+/// before `until_ms` (from the feed's events).
+fn last_retry(
+    view: &ClusterView,
+    client: NodeId,
+    topic: &str,
+    since_ms: i64,
+    until_ms: i64,
+) -> Option<(String, i16)> {
+    view.events.iter().rev().find_map(|(at, _, e)| match e {
+        ClusterEvent::SendRetried { client_id, tp, error, .. }
+            if *client_id == client && tp.topic == topic && *at > since_ms && *at <= until_ms =>
+        {
+            Some((error.name().to_string(), error.code()))
+        }
+        _ => None,
+    })
+}
+
 #[function_component(Producer)]
 fn producer(props: &ProducerProps) -> Html {
     let fields = use_state(|| Fields {
@@ -130,8 +152,16 @@ fn producer(props: &ProducerProps) -> Html {
             });
         })
     };
-    let outcomes = p.outcomes.iter().rev().map(|o| {
+    let retried_text = |r: &Option<(String, i16)>| {
+        r.as_ref()
+            .map(|(name, code)| format!(" · {} {name} ({code})", ctx.t(T::RetriedOn)))
+            .unwrap_or_default()
+    };
+    let outcomes = p.outcomes.iter().enumerate().rev().map(|(i, o)| {
         let kind = outcome_kind(o);
+        let since = if i == 0 { i64::MIN } else { p.outcomes[i - 1].at_ms };
+        let retried =
+            if o.error.is_some() { last_retry(&ctx.view, p.id, &o.topic, since, o.at_ms) } else { None };
         let tp = match o.partition {
             Some(part) => format!("{}-{part}", o.topic),
             None => o.topic.clone(),
@@ -139,7 +169,12 @@ fn producer(props: &ProducerProps) -> Html {
         let at = super::cluster_speed::clock_text(o.at_ms);
         let text = match (&o.error, o.base_offset) {
             (Some((name, code)), _) => {
-                format!("✗ {tp} · {} {}: {name} ({code})", o.records, ctx.t(T::Records))
+                format!(
+                    "✗ {tp} · {} {}: {name} ({code}){}",
+                    o.records,
+                    ctx.t(T::Records),
+                    retried_text(&retried)
+                )
             }
             (None, Some(offset)) => {
                 format!("✓ {tp} · {} {} {} {offset}", o.records, ctx.t(T::Records), ctx.t(T::AtOffset))
@@ -150,11 +185,22 @@ fn producer(props: &ProducerProps) -> Html {
             <li class={kind} data-testid="send-outcome" data-outcome={kind}
                 data-error={o.error.as_ref().map(|(n, _)| n.clone()).unwrap_or_default()}
                 data-offset={o.base_offset.map(|x| x.to_string()).unwrap_or_default()}
-                data-records={o.records.to_string()}>
+                data-records={o.records.to_string()}
+                data-retried-on={retried.as_ref().map(|(n, _)| n.clone()).unwrap_or_default()}>
                 <time>{at.trim_start_matches("t = ").to_string()}</time>{" "}{text}
             </li>
         }
     });
+    let since = p.outcomes.last().map_or(i64::MIN, |o| o.at_ms);
+    let pending_retry = if p.records_in_flight > 0 {
+        p.outcomes
+            .last()
+            .map(|o| o.topic.clone())
+            .or_else(|| topics.first().cloned())
+            .and_then(|t| last_retry(&ctx.view, p.id, &t, since, i64::MAX))
+    } else {
+        None
+    };
     let count_id = format!("produce-count-{}", p.id);
     html! {
         <section class="card producer" data-testid={format!("producer-{}", p.name)} data-acks={p.acks.clone()}
@@ -207,8 +253,9 @@ fn producer(props: &ProducerProps) -> Html {
             <ol class="outcomes" aria-live="polite" data-testid="send-outcomes">
                 if p.records_in_flight > 0 {
                     <li class="pending" data-testid="send-outcome" data-outcome="pending" data-error=""
-                        data-records={p.records_in_flight.to_string()}>
-                        {format!("… {} {} · {}", p.records_in_flight, ctx.t(T::Records), ctx.t(T::Pending))}
+                        data-records={p.records_in_flight.to_string()}
+                        data-retried-on={pending_retry.as_ref().map(|(n, _)| n.clone()).unwrap_or_default()}>
+                        {format!("… {} {} · {}{}", p.records_in_flight, ctx.t(T::Records), ctx.t(T::Pending), retried_text(&pending_retry))}
                     </li>
                 }
                 { for outcomes }

@@ -225,6 +225,7 @@ texts! {
     EvSendFailed => "send failed", "отправка не удалась";
     EvSendRetried => "send will be retried after", "отправка будет повторена после";
     EvAttempt => "attempt", "попытка";
+    RetriedOn => "retried on", "повторялась из-за";
     EvRefused => "refused", "отказ";
 }
 
