@@ -12,6 +12,7 @@
 mod cooperative_sticky;
 mod group_subscription;
 mod java;
+pub mod protocol;
 mod range;
 mod round_robin;
 mod sticky;
