@@ -19,6 +19,8 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("unclean-election-loses-data", include_str!("../../scenarios/unclean-election-loses-data.json")),
     ("clean-election-waits", include_str!("../../scenarios/clean-election-waits.json")),
     ("controller-paused-no-election", include_str!("../../scenarios/controller-paused-no-election.json")),
+    // The simulation-speed benchmark's load (3 brokers, RF 3, 6 partitions, 1,000 records/s).
+    ("bench-standard", include_str!("../../benches/standard-scenario.json")),
 ];
 
 #[derive(Properties, PartialEq)]

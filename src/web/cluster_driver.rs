@@ -32,13 +32,17 @@ pub const NODE_WORKER_PATH: &str = "/node_worker.js";
 /// The node id under which the run itself (scenario, seed, virtual time) is stored.
 const RUN_META_NODE: u32 = 0;
 const RUN_META_NAME: &str = "run";
+/// The speed control's range (virtual ms per wall ms).
 pub const MIN_SPEED: f64 = 0.001;
 pub const MAX_SPEED: f64 = 100.0;
+/// What scripts may ask (the benchmark page runs "as fast as it goes").
+const MAX_SCRIPTED_SPEED: f64 = 1e6;
 /// Wall ms one turn may run windows without yielding to the page.
 const TURN_BUDGET_MS: f64 = 12.0;
 /// Wall ms between turns when the run is ahead of the clock, and between pictures.
 const TICK_MS: u32 = 16;
 const PICTURE_EVERY_MS: f64 = 120.0;
+const VIEW_EVERY_MS: u32 = 100;
 /// The clock never runs more than this far (in wall ms) ahead of what was simulated.
 const MAX_DEBT_WALL_MS: f64 = 100.0;
 
@@ -51,6 +55,8 @@ enum Waiting {
     /// Workers are opening their stores.
     Open(BTreeSet<NodeId>),
     Window { plan: Plan, left: BTreeSet<NodeId> },
+    /// Brokers about to crash are committing their last writes.
+    Flush { plan: Plan, left: BTreeSet<NodeId> },
     Leader { left: BTreeSet<NodeId>, leaders: BTreeSet<NodeId> },
 }
 
@@ -78,7 +84,8 @@ struct Inner {
     writing: bool,
     run_saved_at: f64,
     on_view: Callback<ClusterView>,
-    view_due: bool,
+    /// When the pending view is due (wall ms), if one is.
+    view_due: Option<f64>,
     tick: Option<Timeout>,
     view_timer: Option<Timeout>,
 }
@@ -120,7 +127,7 @@ impl ClusterDriver {
                 writing: false,
                 run_saved_at: 0.0,
                 on_view,
-                view_due: false,
+                view_due: None,
                 tick: None,
                 view_timer: None,
             })
@@ -316,6 +323,17 @@ impl Inner {
                     }
                 }
             }
+            NodeReply::Flushed => {
+                if let Waiting::Flush { left, .. } = &mut self.waiting {
+                    left.remove(&node);
+                    if left.is_empty() {
+                        if let Waiting::Flush { plan, .. } = std::mem::replace(&mut self.waiting, Waiting::Nothing) {
+                            self.finish(&plan);
+                        }
+                        self.turn();
+                    }
+                }
+            }
             NodeReply::Leads(leads) => {
                 if let Waiting::Leader { left, leaders } = &mut self.waiting {
                     left.remove(&node);
@@ -354,7 +372,7 @@ impl Inner {
         let act = |sim: &mut Sim, a: Action| sim.schedule(now, a);
         match c {
             ClusterCommand::SetSpeed(s) => {
-                self.speed = if s.is_finite() { s.clamp(MIN_SPEED, MAX_SPEED) } else { 1.0 };
+                self.speed = if s.is_finite() { s.clamp(MIN_SPEED, MAX_SCRIPTED_SPEED) } else { 1.0 };
                 self.reanchor();
             }
             ClusterCommand::Pause => {
@@ -380,7 +398,7 @@ impl Inner {
                 act(&mut self.sim, Action::Command(client, serde_json::json!({ "produce": produce })));
             }
         }
-        self.schedule_view();
+        self.schedule_view_in(true);
     }
 
     /// Runs windows until the clock is reached, a worker must answer, or the turn's
@@ -436,6 +454,14 @@ impl Inner {
                 }
                 Window::Run(plan) => {
                     self.step = false;
+                    let crashing: BTreeSet<NodeId> = plan.crashes.iter().copied().filter(|id| self.workers.contains_key(id)).collect();
+                    if !crashing.is_empty() {
+                        for id in &crashing {
+                            self.send(*id, NodeRequest::Flush);
+                        }
+                        self.waiting = Waiting::Flush { plan, left: crashing };
+                        return;
+                    }
                     if plan.nodes.is_empty() {
                         self.finish(&plan);
                         if stepping || wall_ms() - started > TURN_BUDGET_MS {
@@ -548,17 +574,25 @@ impl Inner {
         }));
     }
 
+    /// A fresh view soon: within a frame after a command, a pause or an error; at most
+    /// every [`VIEW_EVERY_MS`] while the run goes (drawing must not starve the run).
     fn schedule_view(&mut self) {
-        if self.view_due {
+        self.schedule_view_in(self.paused || self.error.is_some());
+    }
+
+    fn schedule_view_in(&mut self, soon: bool) {
+        let delay = if soon { TICK_MS } else { VIEW_EVERY_MS };
+        let deadline = wall_ms() + f64::from(delay);
+        if self.view_due.is_some_and(|due| due <= deadline) {
             return;
         }
-        self.view_due = true;
+        self.view_due = Some(deadline);
         let me = self.me.clone();
-        self.view_timer = Some(Timeout::new(TICK_MS, move || {
+        self.view_timer = Some(Timeout::new(delay, move || {
             let Some(inner) = me.upgrade() else { return };
             let (view, on_view) = {
                 let mut i = inner.borrow_mut();
-                i.view_due = false;
+                i.view_due = None;
                 let run = RunInfo {
                     speed: i.speed,
                     achieved_speed: i.achieved.2,

@@ -1,8 +1,10 @@
 //! A cluster node's web worker: one broker per worker, run by a [`NodeRunner`] in
-//! lockstep with the main thread. Requests are handled strictly in order; a window's
-//! reply is sent only after its writes are committed in one IndexedDB transaction, so a
-//! crash (the page terminating the worker) can only fall between windows, exactly where
-//! the simulation's crashes fall, and a restarted worker recovers the same store.
+//! lockstep with the main thread. Requests are handled strictly in order. A window's
+//! writes are committed to IndexedDB behind its reply by one writer, in order, batching
+//! whatever piled up into one transaction; the page asks for a flush before it kills a
+//! worker (a crash), so a restarted worker recovers exactly the store the simulation
+//! keeps. A page reload may lose the last unflushed writes, as a power cut loses a
+//! broker's page cache: the log recovers to a clean prefix.
 
 use super::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
 use crate::engine::replica::view::RECORDS_PER_REPLICA;
@@ -26,6 +28,10 @@ struct Inner {
     node_id: u32,
     queue: VecDeque<(HandlerId, NodeInput)>,
     draining: bool,
+    /// Writes not yet handed to IndexedDB, and whether the writer is busy.
+    unwritten: Vec<StoreOp>,
+    writing: bool,
+    write_error: Option<String>,
 }
 
 pub struct NodeWorker {
@@ -98,24 +104,33 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
             }
         }
         NodeRequest::Window { window, want_picture } => {
-            let (run, picture, store) = {
-                let mut guard = inner.borrow_mut();
-                let i = &mut *guard;
-                let (Some(runner), Some(world)) = (i.runner.as_mut(), i.world.as_ref()) else {
-                    return NodeReply::Failed { detail: "the node's store is not open yet".into() };
-                };
-                let run = runner.run_window(world, window);
-                let picture = if want_picture { broker(runner).map(|b| b.picture(RECORDS_PER_REPLICA)) } else { None };
-                (run, picture, i.store.take())
-            };
-            let Some(mut store) = store else {
+            let mut guard = inner.borrow_mut();
+            let i = &mut *guard;
+            if let Some(e) = i.write_error.clone() {
+                return NodeReply::Failed { detail: e };
+            }
+            let (Some(runner), Some(world)) = (i.runner.as_mut(), i.world.as_ref()) else {
                 return NodeReply::Failed { detail: "the node's store is not open yet".into() };
             };
-            let persisted = store.apply(&run.persisted).await;
-            inner.borrow_mut().store = Some(store);
-            match persisted {
-                Ok(()) => NodeReply::Ran { trace: run.trace, picture },
-                Err(e) => NodeReply::Failed { detail: e.to_string() },
+            let run = runner.run_window(world, window);
+            let picture = if want_picture { broker(runner).map(|b| b.picture(RECORDS_PER_REPLICA)) } else { None };
+            i.unwritten.extend(run.persisted);
+            drop(guard);
+            start_writer(inner);
+            NodeReply::Ran { trace: run.trace, picture }
+        }
+        NodeRequest::Flush => {
+            loop {
+                {
+                    let i = inner.borrow();
+                    if let Some(e) = i.write_error.clone() {
+                        return NodeReply::Failed { detail: e };
+                    }
+                    if !i.writing && i.unwritten.is_empty() {
+                        return NodeReply::Flushed;
+                    }
+                }
+                gloo_timers::future::TimeoutFuture::new(1).await;
             }
         }
         NodeRequest::Leads { topic, partition } => {
@@ -133,6 +148,42 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
             NodeReply::Picture(i.runner.as_ref().and_then(broker).map(|b| b.picture(RECORDS_PER_REPLICA)).unwrap_or_default())
         }
     }
+}
+
+/// Commits the piled-up writes, one transaction per batch, until none are left.
+fn start_writer(inner: &Rc<RefCell<Inner>>) {
+    {
+        let mut i = inner.borrow_mut();
+        if i.writing || i.unwritten.is_empty() {
+            return;
+        }
+        i.writing = true;
+    }
+    let inner = inner.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            let (ops, store) = {
+                let mut i = inner.borrow_mut();
+                if i.unwritten.is_empty() || i.write_error.is_some() {
+                    i.writing = false;
+                    return;
+                }
+                (std::mem::take(&mut i.unwritten), i.store.take())
+            };
+            let Some(mut store) = store else {
+                let mut i = inner.borrow_mut();
+                i.write_error = Some("the node's store is not open".into());
+                i.writing = false;
+                return;
+            };
+            let result = store.apply(&ops).await;
+            let mut i = inner.borrow_mut();
+            i.store = Some(store);
+            if let Err(e) = result {
+                i.write_error = Some(e.to_string());
+            }
+        }
+    });
 }
 
 /// Opens the workspace and copies everything node `node_id` stored into memory.
