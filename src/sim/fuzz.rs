@@ -97,7 +97,7 @@ pub fn fuzz_scenario(seed: u64) -> Scenario {
             configs: BTreeMap::new(),
         },
         topics: vec![TopicSpec { name: "f".into(), partitions: 2, replication_factor: 3, configs, replica_assignment: None }],
-        clients: vec![ClientSpec { id: "p1".into(), kind: ClientKind::Producer, configs: client_configs }],
+        clients: vec![ClientSpec { id: "p1".into(), kind: ClientKind::Producer, configs: client_configs, subscribe: None, assign: None }],
         steps,
         until_ms: FUZZ_UNTIL_MS,
     }

@@ -17,6 +17,9 @@ use crate::engine::record::{BatchBuilder, BatchOptions};
 
 /// Timer kind of the group coordinator's next deadline.
 pub const TIMER_GROUP_COORDINATOR: u32 = 5;
+/// The least time between two requests to create `__consumer_offsets` (the playground's
+/// pacing: Kafka asks again on every FindCoordinator).
+pub const OFFSETS_TOPIC_RETRY_MS: i64 = 1_000;
 
 impl BrokerNode {
     pub(crate) fn handle_find_coordinator(&mut self, now_ms: i64, from: NodeId, correlation_id: u64, key: String) {
@@ -45,7 +48,7 @@ impl BrokerNode {
     /// Kafka creates `__consumer_offsets` on the first FindCoordinator (compacted,
     /// `offsets.topic.num.partitions` × `offsets.topic.replication.factor`).
     fn maybe_create_offsets_topic(&mut self, now_ms: i64) {
-        if self.offsets_topic_requested_ms.is_some_and(|t| now_ms - t < self.config.controller_socket_timeout_ms) {
+        if self.offsets_topic_requested_ms.is_some_and(|t| now_ms - t < OFFSETS_TOPIC_RETRY_MS) {
             return;
         }
         self.offsets_topic_requested_ms = Some(now_ms);
@@ -68,7 +71,6 @@ impl BrokerNode {
         if name != OFFSETS_TOPIC {
             return;
         }
-        self.offsets_topic_requested_ms = None;
         if let Some(e) = error.filter(|e| *e != ErrorCode::TopicAlreadyExists) {
             let reason = format!(
                 "cannot create {OFFSETS_TOPIC} ({}: {}); groups have no coordinator until it exists (offsets.topic.replication.factor = {})",
@@ -76,7 +78,10 @@ impl BrokerNode {
                 message.unwrap_or_default(),
                 self.config.group.offsets_topic_replication_factor
             );
-            self.refuse(reason);
+            if self.offsets_topic_failure.as_ref() != Some(&reason) {
+                self.offsets_topic_failure = Some(reason.clone());
+                self.refuse(reason);
+            }
         }
     }
 

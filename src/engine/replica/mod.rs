@@ -70,6 +70,8 @@ pub struct BrokerNode {
     coordinator: GroupCoordinator,
     /// When this broker last asked the controller to create `__consumer_offsets`.
     offsets_topic_requested_ms: Option<i64>,
+    /// The last reason the controller gave for not creating it (reported once).
+    offsets_topic_failure: Option<String>,
     /// Where the coordinator's timer is armed.
     coordinator_timer_at_ms: Option<i64>,
 }
@@ -80,6 +82,7 @@ impl BrokerNode {
         BrokerNode {
             coordinator: GroupCoordinator::new(broker_id, config.group.clone(), seed),
             offsets_topic_requested_ms: None,
+            offsets_topic_failure: None,
             coordinator_timer_at_ms: None,
             broker_id,
             config,
