@@ -395,7 +395,15 @@ impl Scenario {
                         }
                     }
                     if let Some(tp) = &b.leader_of {
-                        let known = self.topics.iter().any(|t| t.name == tp.topic && i64::from(tp.partition) < t.partitions);
+                        let offsets_partitions = self
+                            .cluster
+                            .configs
+                            .get("offsets.topic.num.partitions")
+                            .and_then(|v| v.trim().parse::<u32>().ok())
+                            .unwrap_or(50);
+                        let internal = tp.topic == crate::engine::group::coordinator::placement::OFFSETS_TOPIC
+                            && tp.partition < offsets_partitions;
+                        let known = internal || self.topics.iter().any(|t| t.name == tp.topic && i64::from(tp.partition) < t.partitions);
                         if !known {
                             return Err(err(
                                 at("crash.leader_of"),
