@@ -27,6 +27,9 @@ pub mod records;
 mod sync;
 pub mod timers;
 
+#[cfg(test)]
+mod tests;
+
 pub use config::GroupCoordinatorConfig;
 use group::{ClassicGroup, GroupState, Waiter};
 use timers::{TimerKey, Timers};
