@@ -427,10 +427,8 @@ impl Scenario {
                     }
                 }
                 StepAction::Heal {} => {}
-                StepAction::Subscribe(sub) => {
-                    if sub.topics.is_empty() || sub.topics.iter().any(String::is_empty) {
-                        return Err(err(at("subscribe.topics"), "give at least one topic name"));
-                    }
+                StepAction::Subscribe(sub) if sub.topics.is_empty() || sub.topics.iter().any(String::is_empty) => {
+                    return Err(err(at("subscribe.topics"), "give at least one topic name"));
                 }
                 StepAction::Seek(seek) => {
                     let ok = match (&seek.offset, seek.to.as_deref()) {

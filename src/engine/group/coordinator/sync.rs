@@ -138,9 +138,11 @@ impl GroupCoordinator {
             Ok(_) => match self.groups.get(group_id) {
                 None => Err(ErrorCode::UnknownMemberId),
                 Some(g) if g.is(GroupState::Dead) => Err(ErrorCode::CoordinatorNotAvailable),
-                Some(g) => g
-                    .validate_member(member_id, group_instance_id.as_deref())
-                    .and_then(|()| if *generation_id != g.generation_id { Err(ErrorCode::IllegalGeneration) } else { Ok(g.state) }),
+                Some(g) => match g.validate_member(member_id, group_instance_id.as_deref()) {
+                    Err(e) => Err(e),
+                    Ok(()) if *generation_id != g.generation_id => Err(ErrorCode::IllegalGeneration),
+                    Ok(()) => Ok(g.state),
+                },
             },
         };
         let error = match result {
