@@ -566,6 +566,10 @@ impl ConsumerNode {
     /// One pass of everything due; true if something changed that may enable more.
     fn step_once(&mut self) -> bool {
         let mut progress = self.finish_processing();
+        if self.processing.is_empty() {
+            // An idle application is blocked inside poll(): its poll timer keeps resetting.
+            self.last_poll_ms = self.now_ms;
+        }
         if matches!(self.lifecycle, Lifecycle::Running) {
             self.heartbeat_thread();
             self.maybe_request_metadata();
