@@ -7,6 +7,7 @@
 //! broker's page cache: the log recovers to a clean prefix.
 
 use super::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
+use super::serial::Serial;
 use crate::engine::replica::view::RECORDS_PER_REPLICA;
 use crate::engine::replica::BrokerNode;
 use crate::sim::cluster_world::ClusterWorld;
@@ -17,7 +18,6 @@ use crate::storage::memory::MemoryStore;
 use crate::storage::{LogStore, StoreOp};
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 #[derive(Default)]
@@ -26,8 +26,6 @@ struct Inner {
     world: Option<ClusterWorld>,
     store: Option<IdbStore>,
     node_id: u32,
-    queue: VecDeque<(HandlerId, NodeInput)>,
-    draining: bool,
     /// Writes not yet handed to IndexedDB, and whether the writer is busy.
     unwritten: Vec<StoreOp>,
     writing: bool,
@@ -36,6 +34,7 @@ struct Inner {
 
 pub struct NodeWorker {
     inner: Rc<RefCell<Inner>>,
+    serial: Serial<NodeWorker>,
 }
 
 impl Worker for NodeWorker {
@@ -44,39 +43,21 @@ impl Worker for NodeWorker {
     type Output = NodeOutput;
 
     fn create(_scope: &WorkerScope<Self>) -> Self {
-        NodeWorker { inner: Rc::new(RefCell::new(Inner::default())) }
+        NodeWorker { inner: Rc::new(RefCell::new(Inner::default())), serial: Serial::default() }
     }
 
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, who: HandlerId) {
-        let start = {
-            let mut inner = self.inner.borrow_mut();
-            inner.queue.push_back((who, msg));
-            !std::mem::replace(&mut inner.draining, true)
-        };
-        if start {
-            let inner = self.inner.clone();
-            let scope = scope.clone();
-            wasm_bindgen_futures::spawn_local(async move { drain(inner, scope).await });
-        }
-    }
-}
-
-async fn drain(inner: Rc<RefCell<Inner>>, scope: WorkerScope<NodeWorker>) {
-    loop {
-        let next = {
-            let mut i = inner.borrow_mut();
-            let next = i.queue.pop_front();
-            if next.is_none() {
-                i.draining = false;
+        let inner = self.inner.clone();
+        self.serial.push(scope, who, msg, move |input: NodeInput| {
+            let inner = inner.clone();
+            async move {
+                let reply = handle(&inner, input.request).await;
+                let node_id = inner.borrow().node_id;
+                NodeOutput { id: input.id, node_id, reply }
             }
-            next
-        };
-        let Some((who, input)) = next else { return };
-        let reply = handle(&inner, input.request).await;
-        let node_id = inner.borrow().node_id;
-        scope.respond(who, NodeOutput { id: input.id, node_id, reply });
+        });
     }
 }
 
