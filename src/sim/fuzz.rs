@@ -30,18 +30,18 @@ fn node(rng: &mut Rng) -> NodeRef {
     }
 }
 
-/// The scenario a seed stands for.
-pub fn fuzz_scenario(seed: u64) -> Scenario {
-    let mut rng = Rng::new(seed ^ 0x5eed_f022);
+/// Producer `p1` writes 1 to `max_count` records to topic `f` every second from 3 s
+/// until `until_ms`.
+fn produce_every_second(rng: &mut Rng, until_ms: i64, max_count: u32) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut t = 3_000;
-    while t < FUZZ_UNTIL_MS - 5_000 {
+    while t < until_ms {
         steps.push(Step {
             at_ms: t,
             action: StepAction::Produce(ProduceStep {
                 client: "p1".into(),
                 topic: "f".into(),
-                count: 1 + rng.below(5),
+                count: 1 + rng.below(max_count),
                 key: Some("k-{i}".into()),
                 value: "v-{i}".into(),
                 partition: None,
@@ -49,6 +49,13 @@ pub fn fuzz_scenario(seed: u64) -> Scenario {
         });
         t += 1_000;
     }
+    steps
+}
+
+/// The scenario a seed stands for.
+pub fn fuzz_scenario(seed: u64) -> Scenario {
+    let mut rng = Rng::new(seed ^ 0x5eed_f022);
+    let mut steps = produce_every_second(&mut rng, FUZZ_UNTIL_MS - 5_000, 5);
     let mut t = 4_000 + i64::from(rng.below(3_000));
     while t < FUZZ_UNTIL_MS - 5_000 {
         let action = match rng.below(7) {
@@ -137,22 +144,7 @@ fn group_node(rng: &mut Rng) -> NodeRef {
 pub fn fuzz_group_scenario(seed: u64) -> Scenario {
     let mut rng = Rng::new(seed ^ 0x6209_f022);
     let strategy = if rng.chance(0.5) { "range" } else { "cooperative-sticky" };
-    let mut steps = Vec::new();
-    let mut t = 3_000;
-    while t < FUZZ_GROUP_UNTIL_MS - 20_000 {
-        steps.push(Step {
-            at_ms: t,
-            action: StepAction::Produce(ProduceStep {
-                client: "p1".into(),
-                topic: "f".into(),
-                count: 1 + rng.below(10),
-                key: Some("k-{i}".into()),
-                value: "v-{i}".into(),
-                partition: None,
-            }),
-        });
-        t += 1_000;
-    }
+    let mut steps = produce_every_second(&mut rng, FUZZ_GROUP_UNTIL_MS - 20_000, 10);
     let mut t = 10_000 + i64::from(rng.below(3_000));
     while t < FUZZ_GROUP_UNTIL_MS - 30_000 {
         let consumer = format!("c{}", 1 + rng.below(3));
