@@ -26,18 +26,9 @@ const SCENARIOS: [&str; 9] = [
     "slow-consumer-max-poll-interval",
 ];
 
-fn scenario(name: &str) -> Scenario {
-    let path = format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    Scenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn run(name: &str, seed: u64) -> (Scenario, Sim) {
-    let s = scenario(name);
-    let mut sim = build_sim(&s, seed).unwrap();
-    sim.run_until(s.until_ms, 20_000_000);
-    assert!(sim.violations().is_empty(), "{name} seed {seed}: {:?}", sim.violations());
-    (s, sim)
-}
+#[path = "common/scenario_run.rs"]
+mod scenario_run;
+use scenario_run::{run, scenario};
 
 fn events(sim: &Sim) -> Vec<(i64, NodeId, ClusterEvent)> {
     sim.timeline().to_vec()
