@@ -113,6 +113,9 @@ suite_sim() {
   done
   "$bin" fuzz --seeds 200 > test-results/fuzz-200.json || { cat test-results/fuzz-200.json; return 1; }
   python3 -c "import json; d=json.load(open('test-results/fuzz-200.json')); print('fuzz: %d seeds, %d steps, %d failed' % (d['seeds'], d['steps'], len(d['failed_seeds'])))"
+  # Consumer groups too: members crash, restart and pause besides brokers.
+  "$bin" fuzz --groups --seeds 200 > test-results/fuzz-groups-200.json || { cat test-results/fuzz-groups-200.json; return 1; }
+  python3 -c "import json; d=json.load(open('test-results/fuzz-groups-200.json')); print('fuzz --groups: %d seeds, %d steps, %d failed' % (d['seeds'], d['steps'], len(d['failed_seeds'])))"
 }
 
 suite_kafka_python() {
