@@ -4,7 +4,7 @@
 #
 #   setup        scripts/setup.sh (toolchain, chromium, npm packages, .venv)
 #   native       cargo test: lib, bins, integration tests, doc tests (benches are not built)
-#   sim          every scenario under scenarios/ with its invariants, and `fuzz --seeds 200`
+#   sim          every scenario under scenarios/ with its invariants, `fuzz --seeds 200` and `fuzz --groups --seeds 200`
 #   wasm         cargo test --target wasm32-unknown-unknown --tests, in headless chromium
 #                through chromedriver (wasm-bindgen-test-runner; the runner adds
 #                headless, no-sandbox; tests/webdriver.json adds the quiet flags)
