@@ -4,7 +4,7 @@
 #
 #   setup        scripts/setup.sh (toolchain, chromium, npm packages, .venv)
 #   native       cargo test: lib, bins, integration tests, doc tests (benches are not built)
-#   sim          every scenario under scenarios/ with its invariants, and `fuzz --seeds 200`
+#   sim          every scenario under scenarios/ with its invariants, `fuzz --seeds 200` and `fuzz --groups --seeds 200`
 #   wasm         cargo test --target wasm32-unknown-unknown --tests, in headless chromium
 #                through chromedriver (wasm-bindgen-test-runner; the runner adds
 #                headless, no-sandbox; tests/webdriver.json adds the quiet flags)
@@ -113,6 +113,9 @@ suite_sim() {
   done
   "$bin" fuzz --seeds 200 > test-results/fuzz-200.json || { cat test-results/fuzz-200.json; return 1; }
   python3 -c "import json; d=json.load(open('test-results/fuzz-200.json')); print('fuzz: %d seeds, %d steps, %d failed' % (d['seeds'], d['steps'], len(d['failed_seeds'])))"
+  # Consumer groups too: members crash, restart and pause besides brokers.
+  "$bin" fuzz --groups --seeds 200 > test-results/fuzz-groups-200.json || { cat test-results/fuzz-groups-200.json; return 1; }
+  python3 -c "import json; d=json.load(open('test-results/fuzz-groups-200.json')); print('fuzz --groups: %d seeds, %d steps, %d failed' % (d['seeds'], d['steps'], len(d['failed_seeds'])))"
 }
 
 suite_kafka_python() {

@@ -7,7 +7,6 @@
 use kafka_playground::engine::cluster::ClusterEvent;
 use kafka_playground::engine::error::ErrorCode;
 use kafka_playground::sim::cluster_world::{build_sim, ClusterWorld};
-use kafka_playground::sim::scenario::Scenario;
 use kafka_playground::sim::{replay, Sim};
 use serde_json::Value;
 
@@ -21,18 +20,9 @@ const SCENARIOS: [&str; 7] = [
     "controller-paused-no-election",
 ];
 
-fn scenario(name: &str) -> Scenario {
-    let path = format!("{}/scenarios/{name}.json", env!("CARGO_MANIFEST_DIR"));
-    Scenario::parse(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn run(name: &str, seed: u64) -> (Scenario, Sim) {
-    let s = scenario(name);
-    let mut sim = build_sim(&s, seed).unwrap();
-    sim.run_until(s.until_ms, 10_000_000);
-    assert!(sim.violations().is_empty(), "{name} seed {seed}: {:?}", sim.violations());
-    (s, sim)
-}
+#[path = "common/scenario_run.rs"]
+mod scenario_run;
+use scenario_run::{run, scenario};
 
 fn events(sim: &Sim) -> Vec<(i64, ClusterEvent)> {
     sim.timeline().iter().map(|(t, _, e)| (*t, e.clone())).collect()

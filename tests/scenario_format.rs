@@ -64,3 +64,52 @@ fn errors_name_the_field() {
     let e = problem("{ not json");
     assert!(!e.problem.is_empty());
 }
+
+const CONSUMERS: &str = r#"{
+  "version": 1,
+  "name": "group",
+  "cluster": {"brokers": 3},
+  "topics": [{"name": "orders", "partitions": 3, "replication_factor": 3}],
+  "clients": [
+    {"id": "p1", "type": "producer"},
+    {"id": "c1", "type": "consumer", "configs": {"group.id": "g", "partition.assignment.strategy": "range"}, "subscribe": ["orders"]}
+  ],
+  "steps": [
+    {"at_ms": 1000, "commit": {"client": "c1"}},
+    {"at_ms": 2000, "crash": {"client": "c1"}},
+    {"at_ms": 3000, "restart": {"client": "c1"}}
+  ],
+  "until_ms": 20000
+}"#;
+
+#[test]
+fn consumer_settings_and_steps_are_checked_with_the_field() {
+    let s = Scenario::parse(CONSUMERS).unwrap();
+    assert_eq!(s.clients[1].kind, ClientKind::Consumer);
+    let e = problem(&CONSUMERS.replace(r#""partition.assignment.strategy": "range""#, r#""partition.assignment.strategy": "fastest""#));
+    assert_eq!(e.field, "clients[1].configs.partition.assignment.strategy", "{e}");
+    assert!(e.problem.contains("fastest"), "{e}");
+    let e = problem(&CONSUMERS.replace(r#""group.id": "g""#, r#""group.id": """#));
+    assert_eq!(e.field, "clients[1].configs.group.id", "{e}");
+    let e = problem(&CONSUMERS.replace(r#""group.id": "g","#, r#""group.id": "g", "heartbeat.interval.ms": "45000","#));
+    assert_eq!(e.field, "clients[1].configs.heartbeat.interval.ms", "{e}");
+    let e = problem(&CONSUMERS.replace(r#""group.id": "g","#, r#""group.id": "g", "session.timeout.ms": "-5","#));
+    assert_eq!(e.field, "clients[1].configs.session.timeout.ms", "{e}");
+    let e = problem(&CONSUMERS.replace(r#""group.id": "g","#, r#""group.id": "g", "max.poll.interval.ms": "soon","#));
+    assert_eq!(e.field, "clients[1].configs.max.poll.interval.ms", "{e}");
+    let e = problem(&CONSUMERS.replace(r#"{"group.id": "g", "#, r#"{"#));
+    assert_eq!(e.field, "clients[1].configs.group.id", "subscribing needs a group: {e}");
+    let e = problem(&CONSUMERS.replace(r#""brokers": 3"#, r#""brokers": 1"#).replace(r#""replication_factor": 3"#, r#""replication_factor": 1"#));
+    assert_eq!(e.field, "cluster.configs.offsets.topic.replication.factor", "{e}");
+    let ok = CONSUMERS
+        .replace(r#""brokers": 3"#, r#""brokers": 1, "configs": {"offsets.topic.replication.factor": "1"}"#)
+        .replace(r#""replication_factor": 3"#, r#""replication_factor": 1"#);
+    Scenario::parse(&ok).unwrap();
+    let e = problem(&CONSUMERS.replace(r#"{"at_ms": 1000, "commit": {"client": "c1"}}"#, r#"{"at_ms": 1000, "commit": {"client": "p1"}}"#));
+    assert_eq!(e.field, "steps[0].commit.client", "{e}");
+    assert!(e.problem.contains("producer, not a consumer"), "{e}");
+    let e = problem(&CONSUMERS.replace(r#""crash": {"client": "c1"}"#, r#""crash": {"client": "c9"}"#));
+    assert_eq!(e.field, "steps[1].crash.client", "{e}");
+    // Subscribing to a topic that does not exist is not an error: Kafka waits for it.
+    Scenario::parse(&CONSUMERS.replace(r#""subscribe": ["orders"]"#, r#""subscribe": ["not-yet"]"#)).unwrap();
+}

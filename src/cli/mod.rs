@@ -54,7 +54,7 @@ USAGE:
   kafka-playground dump-log FILE [--deep-iteration] [--print-data-log]
   kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE]
   kafka-playground replay JOURNAL.json
-  kafka-playground fuzz --seeds N [--first S]
+  kafka-playground fuzz --seeds N [--first S] [--groups]
   kafka-playground help [COMMAND]
 
 Run `kafka-playground help produce` or `kafka-playground help dump-log` for details.

@@ -16,10 +16,20 @@ pub enum ErrorCode {
     RequestTimedOut = 7,
     MessageTooLarge = 10,
     NetworkException = 13,
+    CoordinatorLoadInProgress = 14,
+    CoordinatorNotAvailable = 15,
+    NotCoordinator = 16,
     InvalidTopicException = 17,
     RecordListTooLarge = 18,
     NotEnoughReplicas = 19,
     NotEnoughReplicasAfterAppend = 20,
+    IllegalGeneration = 22,
+    InconsistentGroupProtocol = 23,
+    InvalidGroupId = 24,
+    UnknownMemberId = 25,
+    InvalidSessionTimeout = 26,
+    RebalanceInProgress = 27,
+    InvalidCommitOffsetSize = 28,
     InvalidTimestamp = 32,
     TopicAlreadyExists = 36,
     InvalidPartitions = 37,
@@ -28,10 +38,14 @@ pub enum ErrorCode {
     InvalidConfig = 40,
     NotController = 41,
     KafkaStorageError = 56,
+    GroupIdNotFound = 69,
     FencedLeaderEpoch = 74,
     UnknownLeaderEpoch = 75,
     StaleBrokerEpoch = 77,
     UnsupportedCompressionType = 76,
+    MemberIdRequired = 79,
+    GroupMaxSizeReached = 81,
+    FencedInstanceId = 82,
     InvalidRecord = 87,
     InvalidUpdateVersion = 96,
     IneligibleReplica = 107,
@@ -53,6 +67,9 @@ impl ErrorCode {
                 | ErrorCode::KafkaStorageError
                 | ErrorCode::FencedLeaderEpoch
                 | ErrorCode::UnknownLeaderEpoch
+                | ErrorCode::CoordinatorLoadInProgress
+                | ErrorCode::CoordinatorNotAvailable
+                | ErrorCode::NotCoordinator
         )
     }
 
@@ -91,6 +108,20 @@ impl ErrorCode {
             ErrorCode::KafkaStorageError => "KAFKA_STORAGE_ERROR",
             ErrorCode::UnsupportedCompressionType => "UNSUPPORTED_COMPRESSION_TYPE",
             ErrorCode::InvalidRecord => "INVALID_RECORD",
+            ErrorCode::CoordinatorLoadInProgress => "COORDINATOR_LOAD_IN_PROGRESS",
+            ErrorCode::CoordinatorNotAvailable => "COORDINATOR_NOT_AVAILABLE",
+            ErrorCode::NotCoordinator => "NOT_COORDINATOR",
+            ErrorCode::IllegalGeneration => "ILLEGAL_GENERATION",
+            ErrorCode::InconsistentGroupProtocol => "INCONSISTENT_GROUP_PROTOCOL",
+            ErrorCode::InvalidGroupId => "INVALID_GROUP_ID",
+            ErrorCode::UnknownMemberId => "UNKNOWN_MEMBER_ID",
+            ErrorCode::InvalidSessionTimeout => "INVALID_SESSION_TIMEOUT",
+            ErrorCode::RebalanceInProgress => "REBALANCE_IN_PROGRESS",
+            ErrorCode::InvalidCommitOffsetSize => "INVALID_COMMIT_OFFSET_SIZE",
+            ErrorCode::GroupIdNotFound => "GROUP_ID_NOT_FOUND",
+            ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
+            ErrorCode::GroupMaxSizeReached => "GROUP_MAX_SIZE_REACHED",
+            ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
         }
     }
 }
@@ -287,6 +318,17 @@ mod tests {
         assert_eq!(ErrorCode::InvalidPartitions.code(), 37);
         assert_eq!(ErrorCode::NotEnoughReplicas.code(), 19);
         assert_eq!(ErrorCode::InvalidRecord.code(), 87);
+        assert_eq!(ErrorCode::CoordinatorLoadInProgress.code(), 14);
+        assert_eq!(ErrorCode::CoordinatorNotAvailable.code(), 15);
+        assert_eq!(ErrorCode::NotCoordinator.code(), 16);
+        assert_eq!(ErrorCode::IllegalGeneration.code(), 22);
+        assert_eq!(ErrorCode::InvalidGroupId.code(), 24);
+        assert_eq!(ErrorCode::UnknownMemberId.code(), 25);
+        assert_eq!(ErrorCode::InvalidSessionTimeout.code(), 26);
+        assert_eq!(ErrorCode::RebalanceInProgress.code(), 27);
+        assert_eq!(ErrorCode::GroupIdNotFound.code(), 69);
+        assert_eq!(ErrorCode::MemberIdRequired.code(), 79);
+        assert_eq!(ErrorCode::FencedInstanceId.code(), 82);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod client;
 pub mod cluster;
 pub mod controller;
 pub mod error;
+pub mod group;
 pub mod log;
 pub mod partitioner;
 pub mod producer;

@@ -54,6 +54,23 @@ pub struct TopicConfig {
     pub min_insync_replicas: u32,
     /// Read by the controller: may a replica outside the ISR become leader?
     pub unclean_leader_election_enable: bool,
+    /// `cleanup.policy`: `delete` (retention removes old segments) and/or `compact`
+    /// (Kafka keeps the latest record per key; the playground stores the setting — as on
+    /// `__consumer_offsets` — but does not compact, and retention skips such logs unless
+    /// `delete` is also listed).
+    #[serde(default = "default_cleanup_policy")]
+    pub cleanup_policy: String,
+}
+
+fn default_cleanup_policy() -> String {
+    "delete".to_string()
+}
+
+impl TopicConfig {
+    /// Whether `cleanup.policy` includes `delete`.
+    pub fn deletes_old_segments(&self) -> bool {
+        self.cleanup_policy.split(',').any(|p| p.trim() == "delete")
+    }
 }
 
 impl Default for TopicConfig {
@@ -70,12 +87,13 @@ impl Default for TopicConfig {
             message_timestamp_type: TimestampType::CreateTime,
             min_insync_replicas: 1,
             unclean_leader_election_enable: false,
+            cleanup_policy: default_cleanup_policy(),
         }
     }
 }
 
 /// Names of the supported topic configs, in the order the page lists them.
-pub const TOPIC_CONFIG_NAMES: [&str; 11] = [
+pub const TOPIC_CONFIG_NAMES: [&str; 12] = [
     "segment.bytes",
     "segment.ms",
     "segment.jitter.ms",
@@ -87,6 +105,7 @@ pub const TOPIC_CONFIG_NAMES: [&str; 11] = [
     "message.timestamp.type",
     "min.insync.replicas",
     "unclean.leader.election.enable",
+    "cleanup.policy",
 ];
 
 fn parse_long(name: &str, value: &str, min: i64, max: i64) -> Result<i64> {
@@ -133,6 +152,17 @@ impl TopicConfig {
                     }
                 }
             }
+            "cleanup.policy" => {
+                let policies: Vec<&str> = value.split(',').map(str::trim).collect();
+                if policies.is_empty() || policies.iter().any(|p| !matches!(*p, "delete" | "compact")) {
+                    return Err(KafkaError::invalid_config(
+                        name,
+                        value,
+                        ConfigProblem::NotOneOf { allowed: vec!["delete".into(), "compact".into()] },
+                    ));
+                }
+                self.cleanup_policy = policies.join(",");
+            }
             "message.timestamp.type" => {
                 self.message_timestamp_type = match value.trim() {
                     "CreateTime" => TimestampType::CreateTime,
@@ -176,6 +206,7 @@ impl TopicConfig {
             "message.timestamp.type" => self.message_timestamp_type.name().to_string(),
             "min.insync.replicas" => self.min_insync_replicas.to_string(),
             "unclean.leader.election.enable" => self.unclean_leader_election_enable.to_string(),
+            "cleanup.policy" => self.cleanup_policy.clone(),
             _ => return None,
         })
     }

@@ -1,14 +1,18 @@
 //! A scenario made runnable: the [`World`] that builds its brokers (`BrokerNode`), the
-//! KRaft controller and its producers, and [`build_sim`], which turns the scenario's
-//! topics and timed steps into scheduled actions on a [`Sim`] with the cluster
-//! invariants installed. Cluster configs are routed to whichever part knows the name.
+//! KRaft controller and its clients (producers, consumers), and [`build_sim`], which turns
+//! the scenario's topics and timed steps into scheduled actions on a [`Sim`] with the
+//! cluster invariants installed. Cluster configs are routed to whichever part knows the
+//! name. A restarted consumer is a new process: it starts from its scenario definition
+//! (and so subscribes again) and finds its position in the group's committed offsets.
 
 use super::driver::{Action, Sim};
 use super::invariants;
 use super::network::{LinkConfig, Network};
-use super::scenario::{Scenario, ScenarioError, StepAction};
+use super::scenario::{ClientKind, Scenario, ScenarioError, StepAction};
 use super::world::World;
+use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription};
 use crate::engine::client::producer::{ProducerConfig, ProducerNode};
+use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{Node, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::config::ControllerConfig;
 use crate::engine::controller::ControllerNode;
@@ -18,11 +22,18 @@ use crate::storage::memory::MemoryStore;
 use serde_json::json;
 use std::collections::BTreeSet;
 
+/// How to build one scenario client.
+#[derive(Debug, Clone)]
+enum ClientBuild {
+    Producer(ProducerConfig),
+    Consumer(ConsumerConfig, Subscription),
+}
+
 pub struct ClusterWorld {
     brokers: u32,
     broker_config: BrokerConfig,
     controller_config: ControllerConfig,
-    producers: Vec<ProducerConfig>,
+    clients: Vec<ClientBuild>,
     seed: u64,
 }
 
@@ -50,18 +61,37 @@ impl ClusterWorld {
             };
             problem(field, e.to_string())
         })?;
-        let mut producers = Vec::new();
+        let mut clients = Vec::new();
         for (i, c) in s.clients.iter().enumerate() {
             let mut pairs: Vec<(&str, &str)> = c.configs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let bootstrap = (1..=s.cluster.brokers).map(|b| b.to_string()).collect::<Vec<_>>().join(",");
             if !c.configs.contains_key("bootstrap.servers") {
                 pairs.push(("bootstrap.servers", &bootstrap));
             }
-            let config = ProducerConfig::from_pairs(pairs)
-                .map_err(|e| problem(format!("clients[{i}].configs"), e.to_string()))?;
-            producers.push(config);
+            match c.kind {
+                ClientKind::Producer => {
+                    let config = ProducerConfig::from_pairs(pairs)
+                        .map_err(|e| problem(format!("clients[{i}].configs"), e.to_string()))?;
+                    clients.push(ClientBuild::Producer(config));
+                }
+                ClientKind::Consumer => {
+                    if !c.configs.contains_key("client.id") {
+                        pairs.push(("client.id", &c.id));
+                    }
+                    let config = ConsumerConfig::from_pairs(pairs)
+                        .map_err(|e| problem(format!("clients[{i}].configs.{}", e.name), e.message))?;
+                    let initial = match (&c.subscribe, &c.assign) {
+                        (Some(topics), _) => Subscription::Topics(topics.clone()),
+                        (None, Some(ps)) => Subscription::Assigned(
+                            ps.iter().map(|p| TopicPartition { topic: p.topic.clone(), partition: p.partition }).collect(),
+                        ),
+                        (None, None) => Subscription::None,
+                    };
+                    clients.push(ClientBuild::Consumer(config, initial));
+                }
+            }
         }
-        Ok(ClusterWorld { brokers: s.cluster.brokers, broker_config, controller_config, producers, seed })
+        Ok(ClusterWorld { brokers: s.cluster.brokers, broker_config, controller_config, clients, seed })
     }
 
     /// When the scenario's topics are created: once every broker has registered and
@@ -94,8 +124,11 @@ impl World for ClusterWorld {
             return Box::new(ControllerNode::new(self.controller_config.clone()));
         }
         let index = id.saturating_sub(FIRST_CLIENT_ID) as usize;
-        let config = self.producers.get(index).cloned().unwrap_or_default();
-        Box::new(ProducerNode::new(id, config, self.seed ^ u64::from(id)))
+        match self.clients.get(index) {
+            Some(ClientBuild::Consumer(config, initial)) => Box::new(ConsumerNode::new(id, config.clone(), initial.clone())),
+            Some(ClientBuild::Producer(config)) => Box::new(ProducerNode::new(id, config.clone(), self.seed ^ u64::from(id))),
+            None => Box::new(ProducerNode::new(id, ProducerConfig::default(), self.seed ^ u64::from(id))),
+        }
     }
 }
 
@@ -163,6 +196,9 @@ fn build(
             continue;
         }
         let field = |f: &str| format!("steps[{i}].{f}");
+        let client_id = |name: &str, f: &str| {
+            s.node_id(&super::scenario::NodeRef::Named(name.to_string())).map_err(|e| problem(field(f), e))
+        };
         let action = match &step.action {
             StepAction::Produce(p) => {
                 let client = s.node_id(&super::scenario::NodeRef::Named(p.client.clone())).map_err(|e| problem(field("produce.client"), e))?;
@@ -172,15 +208,43 @@ fn build(
                 }
                 Action::Command(client, json!({ "produce": produce }))
             }
-            StepAction::Crash(b) => match (&b.leader_of, b.broker) {
-                (Some(tp), _) => Action::CrashLeaderOf(tp.topic.clone(), tp.partition),
-                (None, Some(id)) => Action::Crash(id),
-                (None, None) => return Err(problem(field("crash"), "give broker or leader_of")),
+            StepAction::Crash(b) => match (&b.leader_of, b.broker, &b.client) {
+                (Some(tp), _, _) => Action::CrashLeaderOf(tp.topic.clone(), tp.partition),
+                (None, Some(id), _) => Action::Crash(id),
+                (None, None, Some(name)) => Action::Crash(client_id(name, "crash.client")?),
+                (None, None, None) => return Err(problem(field("crash"), "give broker, leader_of or client")),
             },
-            StepAction::Restart(b) => match b.broker {
-                Some(id) => Action::Restart(id),
-                None => Action::RestartCrashed,
+            StepAction::Restart(b) => match (b.broker, &b.client) {
+                (Some(id), _) => Action::Restart(id),
+                (None, Some(name)) => Action::Restart(client_id(name, "restart.client")?),
+                (None, None) => Action::RestartCrashed,
             },
+            StepAction::Subscribe(sub) => {
+                Action::Command(client_id(&sub.client, "subscribe.client")?, json!({ "subscribe": { "topics": sub.topics } }))
+            }
+            StepAction::Assign(a) => {
+                let partitions: Vec<_> = a.partitions.iter().map(|p| json!({ "topic": p.topic, "partition": p.partition })).collect();
+                Action::Command(client_id(&a.client, "assign.client")?, json!({ "assign": { "partitions": partitions } }))
+            }
+            StepAction::Commit(c) => Action::Command(client_id(&c.client, "commit.client")?, json!({ "commit": {} })),
+            StepAction::Close(c) => Action::Command(client_id(&c.client, "close.client")?, json!({ "close": {} })),
+            StepAction::Seek(k) => {
+                let mut seek = json!({ "topic": k.topic, "partition": k.partition });
+                if let Some(o) = k.offset {
+                    seek["offset"] = json!(o);
+                }
+                if let Some(to) = &k.to {
+                    seek["to"] = json!(to);
+                }
+                Action::Command(client_id(&k.client, "seek.client")?, json!({ "seek": seek }))
+            }
+            StepAction::SetProcessingTime(p) => Action::Command(
+                client_id(&p.client, "set_processing_time.client")?,
+                json!({ "set_processing_time": { "per_record_ms": p.per_record_ms } }),
+            ),
+            StepAction::PauseHeartbeats(h) => {
+                Action::Command(client_id(&h.client, "pause_heartbeats.client")?, json!({ "pause_heartbeats": h.paused }))
+            }
             StepAction::Pause(r) => Action::Pause(s.node_id(&r.node).map_err(|e| problem(field("pause.node"), e))?),
             StepAction::Resume(r) => Action::Resume(s.node_id(&r.node).map_err(|e| problem(field("resume.node"), e))?),
             StepAction::Partition(p) => {

@@ -6,11 +6,19 @@
 //!   election is the same on every replica that ever commits it (kept in a history);
 //! * a record acknowledged with `acks=all` on a topic with `min.insync.replicas` ≥ 2 and
 //!   clean election is never lost: whenever the partition has a leader, that leader (the
-//!   one the controller's metadata names, once it has caught up to that epoch) holds it.
+//!   one the controller's metadata names, once it has caught up to that epoch) holds it;
+//! * consumer groups: in a coordinator's Stable group every partition of the current
+//!   generation's assignment belongs to at most one member, and — once every member has
+//!   its assignment, with an eager protocol — to exactly one (every partition of each
+//!   assigned topic); consumers that are Stable in the same group and generation never
+//!   hold the same partition.
 
 use super::driver::{Invariant, Sim, Status};
 use super::scenario::Scenario;
+use crate::engine::client::consumer::protocol::decode_assignment;
+use crate::engine::client::consumer::{ConsumerNode, MemberState};
 use crate::engine::client::producer::ProducerNode;
+use crate::engine::group::coordinator::group::GroupState;
 use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::{NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::ControllerNode;
@@ -201,6 +209,105 @@ pub fn acked_writes_survive(s: &Scenario, topics: BTreeSet<String>) -> Box<dyn I
     acked_invariant(s, topics, true)
 }
 
+struct GroupOwnership {
+    brokers: u32,
+    consumers: Vec<NodeId>,
+}
+
+impl GroupOwnership {
+    fn check_coordinators(&self, sim: &Sim) -> Result<(), String> {
+        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>());
+        for b in 1..=self.brokers {
+            let Some(node) = broker(sim, b) else { continue };
+            for (group_id, g) in &node.group_coordinator().groups {
+                if g.state != GroupState::Stable {
+                    continue;
+                }
+                let mut owner: BTreeMap<(String, u32), &str> = BTreeMap::new();
+                for (member_id, m) in &g.members {
+                    let Some(partitions) = decode_assignment(&m.assignment) else { continue };
+                    for tp in partitions {
+                        if let Some(other) = owner.insert((tp.topic.clone(), tp.partition), member_id) {
+                            return Err(format!(
+                                "coordinator {b}: group {group_id} generation {} gives {}-{} to both {other} and {member_id}",
+                                g.generation_id, tp.topic, tp.partition
+                            ));
+                        }
+                    }
+                }
+                let synced = g.members.values().all(|m| m.awaiting_sync.is_none()) && g.pending_sync.is_empty();
+                let eager = g.protocol_name.as_deref().is_some_and(|p| p != "cooperative-sticky");
+                let Some(controller) = controller.filter(|_| synced && eager) else { continue };
+                let topics: BTreeSet<&String> = owner.keys().map(|(t, _)| t).collect();
+                for topic in topics {
+                    let count = controller.image().topics.get(topic.as_str()).map_or(0, |t| t.partitions.len() as u32);
+                    if let Some(p) = (0..count).find(|p| !owner.contains_key(&(topic.clone(), *p))) {
+                        return Err(format!(
+                            "coordinator {b}: Stable group {group_id} generation {} assigns {topic} but nobody owns {topic}-{p}",
+                            g.generation_id
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_consumers(&self, sim: &Sim) -> Result<(), String> {
+        let mut owner: BTreeMap<(String, i32, String, u32), NodeId> = BTreeMap::new();
+        for c in &self.consumers {
+            if !matches!(sim.status(*c), Some(Status::Up | Status::Paused)) {
+                continue;
+            }
+            let Some(consumer) = sim.node(*c).and_then(|n| n.as_any().downcast_ref::<ConsumerNode>()) else { continue };
+            let (Some(group), MemberState::Stable) = (consumer.group_id(), consumer.member_state()) else { continue };
+            let generation = consumer.generation().generation_id;
+            if generation < 0 {
+                continue;
+            }
+            for tp in consumer.assignment() {
+                let key = (group.to_string(), generation, tp.topic.clone(), tp.partition);
+                if let Some(other) = owner.insert(key, *c) {
+                    return Err(format!(
+                        "consumers {other} and {c} both own {}-{} in group {group} generation {generation}",
+                        tp.topic, tp.partition
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Invariant for GroupOwnership {
+    fn name(&self) -> &'static str {
+        "consumer groups: a partition has at most one owner per generation (exactly one once synced, eager)"
+    }
+
+    fn check(&mut self, sim: &Sim) -> Result<(), String> {
+        let touched = sim.touched();
+        if touched.iter().any(|n| (1..=self.brokers).contains(n)) {
+            self.check_coordinators(sim)?;
+        }
+        if touched.iter().any(|n| self.consumers.contains(n)) {
+            self.check_consumers(sim)?;
+        }
+        Ok(())
+    }
+}
+
+/// The consumer-group invariant for a scenario (also for checkers in tests).
+pub fn group_ownership(s: &Scenario) -> Box<dyn Invariant> {
+    let consumers = s
+        .clients
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind == super::scenario::ClientKind::Consumer)
+        .map(|(i, _)| FIRST_CLIENT_ID + i as u32)
+        .collect();
+    Box::new(GroupOwnership { brokers: s.cluster.brokers, consumers })
+}
+
 /// Installs the cluster invariants for a scenario.
 pub fn install(sim: &mut Sim, s: &Scenario) {
     let topics: Vec<Tp> =
@@ -229,4 +336,7 @@ pub fn install(sim: &mut Sim, s: &Scenario) {
         .map(|t| t.name.clone())
         .collect();
     sim.add_invariant(acked_invariant(s, protected, false));
+    if s.clients.iter().any(|c| c.kind == super::scenario::ClientKind::Consumer) {
+        sim.add_invariant(group_ownership(s));
+    }
 }

@@ -1,8 +1,12 @@
 //! Scenario files: a documented, versioned JSON format for a cluster run (brokers, network,
 //! topics, clients, timed steps, the end time). Parsing names the field that is wrong
 //! (`steps[2].crash.broker: …`) and then checks meaning: broker ids that exist,
-//! replication factor ≤ brokers, `min.insync.replicas` ≤ replication factor, known clients.
-//! The format is described for authors in `scenarios/README.md`.
+//! replication factor ≤ brokers, `min.insync.replicas` ≤ replication factor, known clients,
+//! consumer configs the Java client would accept, consumer steps aimed at consumers, and
+//! an `offsets.topic.replication.factor` the cluster can host when there are consumers.
+//! Additions since version 1 was first written are optional fields left out when unused,
+//! so older scenarios read and serialise exactly as before. The format is described for
+//! authors in `scenarios/README.md`.
 
 use crate::engine::cluster::NodeId;
 use serde::{Deserialize, Serialize};
@@ -83,6 +87,16 @@ pub struct TopicSpec {
 #[serde(rename_all = "snake_case")]
 pub enum ClientKind {
     Producer,
+    Consumer,
+}
+
+impl ClientKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClientKind::Producer => "producer",
+            ClientKind::Consumer => "consumer",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -92,9 +106,15 @@ pub struct ClientSpec {
     pub id: String,
     #[serde(rename = "type")]
     pub kind: ClientKind,
-    /// Client configs by Kafka name (`acks`, `linger.ms`, …).
+    /// Client configs by Kafka name (`acks`, `linger.ms`, `group.id`, …).
     #[serde(default)]
     pub configs: BTreeMap<String, String>,
+    /// Consumers: the topics it subscribes to when it starts (and again after a restart).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscribe: Option<Vec<String>>,
+    /// Consumers: the partitions it assigns itself when it starts (instead of subscribing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assign: Option<Vec<TopicPartitionRef>>,
 }
 
 /// A node named in a step: a broker id, `"controller"`, or a client's name.
@@ -124,11 +144,14 @@ fn default_value() -> String {
     "v-{i}".to_string()
 }
 
-/// Which broker a `crash` or `restart` step means: a broker id, or (crash) whichever
-/// broker leads a partition at that moment, or (restart) every crashed broker.
+/// Which node a `crash` or `restart` step means: a broker id, or (crash) whichever
+/// broker leads a partition at that moment, or (restart) every crashed broker, or a
+/// client by name.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BrokerRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broker: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -163,6 +186,54 @@ pub struct PartitionStepSpec {
     pub groups: [Vec<NodeRef>; 2],
 }
 
+/// A consumer step that names only the consumer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientStepRef {
+    pub client: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscribeStep {
+    pub client: String,
+    pub topics: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignStep {
+    pub client: String,
+    pub partitions: Vec<TopicPartitionRef>,
+}
+
+/// `seek` to an offset, or `to` `"beginning"` / `"end"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeekStep {
+    pub client: String,
+    pub topic: String,
+    pub partition: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessingTimeStep {
+    pub client: String,
+    pub per_record_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatsStep {
+    pub client: String,
+    pub paused: bool,
+}
+
 /// One timed step; exactly one action besides `at_ms`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
@@ -181,6 +252,13 @@ pub enum StepAction {
     Resume(NodeStepRef),
     Partition(PartitionStepSpec),
     Heal {},
+    Subscribe(SubscribeStep),
+    Assign(AssignStep),
+    Commit(ClientStepRef),
+    Seek(SeekStep),
+    Close(ClientStepRef),
+    SetProcessingTime(ProcessingTimeStep),
+    PauseHeartbeats(HeartbeatsStep),
 }
 
 /// A scenario that cannot run, with the field it concerns.
@@ -200,6 +278,22 @@ impl std::error::Error for ScenarioError {}
 
 fn err(field: impl Into<String>, problem: impl Into<String>) -> ScenarioError {
     ScenarioError { field: field.into(), problem: problem.into() }
+}
+
+impl StepAction {
+    /// For consumer-only steps: the step's name and its client.
+    pub fn consumer_client(&self) -> Option<(&'static str, &str)> {
+        Some(match self {
+            StepAction::Subscribe(s) => ("subscribe", &s.client),
+            StepAction::Assign(s) => ("assign", &s.client),
+            StepAction::Commit(s) => ("commit", &s.client),
+            StepAction::Seek(s) => ("seek", &s.client),
+            StepAction::Close(s) => ("close", &s.client),
+            StepAction::SetProcessingTime(s) => ("set_processing_time", &s.client),
+            StepAction::PauseHeartbeats(s) => ("pause_heartbeats", &s.client),
+            _ => return None,
+        })
+    }
 }
 
 impl Scenario {
@@ -258,17 +352,20 @@ impl Scenario {
             if c.id.is_empty() || c.id == "controller" || !names.insert(c.id.as_str()) {
                 return Err(err(format!("clients[{i}].id"), format!("\"{}\" is empty, reserved or used twice", c.id)));
             }
+            self.validate_client(i, c)?;
         }
+        self.validate_offsets_topic()?;
         for (i, s) in self.steps.iter().enumerate() {
             let at = |f: &str| format!("steps[{i}].{f}");
             if s.at_ms < 0 || s.at_ms > self.until_ms {
                 return Err(err(at("at_ms"), format!("{} is outside the run (0 to until_ms = {})", s.at_ms, self.until_ms)));
             }
+            if let Some((kind, client)) = s.action.consumer_client() {
+                self.expect_client(client, ClientKind::Consumer).map_err(|p| err(at(&format!("{kind}.client")), p))?;
+            }
             match &s.action {
                 StepAction::Produce(p) => {
-                    if !self.clients.iter().any(|c| c.id == p.client) {
-                        return Err(err(at("produce.client"), format!("no client named \"{}\"", p.client)));
-                    }
+                    self.expect_client(&p.client, ClientKind::Producer).map_err(|e| err(at("produce.client"), e))?;
                     if p.count == 0 {
                         return Err(err(at("produce.count"), "must be at least 1"));
                     }
@@ -278,8 +375,14 @@ impl Scenario {
                     let kind = if crash { "crash" } else { "restart" };
                     let chosen = usize::from(b.broker.is_some())
                         + usize::from(b.leader_of.is_some())
-                        + usize::from(b.all_crashed);
-                    let allowed = if crash { "broker or leader_of" } else { "broker or all_crashed" };
+                        + usize::from(b.all_crashed)
+                        + usize::from(b.client.is_some());
+                    let allowed = if crash { "broker, leader_of or client" } else { "broker, all_crashed or client" };
+                    if let Some(name) = &b.client {
+                        if !self.clients.iter().any(|c| &c.id == name) {
+                            return Err(err(at(&format!("{kind}.client")), format!("no client named \"{name}\"")));
+                        }
+                    }
                     if chosen != 1 || (crash && b.all_crashed) || (!crash && b.leader_of.is_some()) {
                         return Err(err(at(kind), format!("give exactly one of {allowed}")));
                     }
@@ -292,7 +395,15 @@ impl Scenario {
                         }
                     }
                     if let Some(tp) = &b.leader_of {
-                        let known = self.topics.iter().any(|t| t.name == tp.topic && i64::from(tp.partition) < t.partitions);
+                        let offsets_partitions = self
+                            .cluster
+                            .configs
+                            .get("offsets.topic.num.partitions")
+                            .and_then(|v| v.trim().parse::<u32>().ok())
+                            .unwrap_or(50);
+                        let internal = tp.topic == crate::engine::group::coordinator::placement::OFFSETS_TOPIC
+                            && tp.partition < offsets_partitions;
+                        let known = internal || self.topics.iter().any(|t| t.name == tp.topic && i64::from(tp.partition) < t.partitions);
                         if !known {
                             return Err(err(
                                 at("crash.leader_of"),
@@ -316,9 +427,89 @@ impl Scenario {
                     }
                 }
                 StepAction::Heal {} => {}
+                StepAction::Subscribe(sub) if sub.topics.is_empty() || sub.topics.iter().any(String::is_empty) => {
+                    return Err(err(at("subscribe.topics"), "give at least one topic name"));
+                }
+                StepAction::Seek(seek) => {
+                    let ok = match (&seek.offset, seek.to.as_deref()) {
+                        (Some(o), None) => *o >= 0,
+                        (None, Some("beginning" | "end")) => true,
+                        _ => false,
+                    };
+                    if !ok {
+                        return Err(err(at("seek"), "give either offset (≥ 0) or to: \"beginning\" | \"end\""));
+                    }
+                }
+                StepAction::SetProcessingTime(p) if p.per_record_ms < 0 => {
+                    return Err(err(at("set_processing_time.per_record_ms"), "must be ≥ 0"));
+                }
+                _ => {}
             }
         }
         Ok(())
+    }
+
+    /// A client's configs as its type reads them; consumer config errors name the config.
+    fn validate_client(&self, i: usize, c: &ClientSpec) -> Result<(), ScenarioError> {
+        let at = |f: &str| format!("clients[{i}].{f}");
+        match c.kind {
+            ClientKind::Producer => {
+                if c.subscribe.is_some() || c.assign.is_some() {
+                    return Err(err(at("subscribe"), "only consumers subscribe or assign"));
+                }
+            }
+            ClientKind::Consumer => {
+                let pairs = c.configs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                let config = crate::engine::client::consumer::ConsumerConfig::from_pairs(pairs)
+                    .map_err(|e| err(at(&format!("configs.{}", e.name)), e.message))?;
+                if c.subscribe.is_some() && c.assign.is_some() {
+                    return Err(err(at("subscribe"), "give subscribe or assign, not both"));
+                }
+                if c.subscribe.is_some() && config.group_id.is_none() {
+                    return Err(err(
+                        at("configs.group.id"),
+                        "To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration.",
+                    ));
+                }
+                if let Some(topics) = &c.subscribe {
+                    if topics.is_empty() || topics.iter().any(String::is_empty) {
+                        return Err(err(at("subscribe"), "give at least one topic name"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// With consumers, `__consumer_offsets` must fit on the cluster's brokers.
+    fn validate_offsets_topic(&self) -> Result<(), ScenarioError> {
+        if !self.clients.iter().any(|c| c.kind == ClientKind::Consumer) {
+            return Ok(());
+        }
+        let name = "offsets.topic.replication.factor";
+        let rf = match self.cluster.configs.get(name) {
+            Some(v) => v.trim().parse::<u32>().map_err(|_| err(format!("cluster.configs.{name}"), format!("'{v}' is not a number")))?,
+            None => 3,
+        };
+        if rf > self.cluster.brokers {
+            return Err(err(
+                format!("cluster.configs.{name}"),
+                format!(
+                    "{rf} (Kafka's default is 3) but the cluster has {} broker(s): __consumer_offsets could never be created, so no group would get a coordinator. Set it to at most {}.",
+                    self.cluster.brokers, self.cluster.brokers
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// `Ok` if `name` is a client of `kind`.
+    fn expect_client(&self, name: &str, kind: ClientKind) -> Result<(), String> {
+        match self.clients.iter().find(|c| c.id == name) {
+            None => Err(format!("no client named \"{name}\"")),
+            Some(c) if c.kind != kind => Err(format!("\"{name}\" is a {}, not a {}", c.kind.name(), kind.name())),
+            Some(_) => Ok(()),
+        }
     }
 
     /// The node id a reference names: brokers by number, `"controller"`, or a client.

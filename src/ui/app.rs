@@ -45,15 +45,7 @@ impl Ctx {
     }
 }
 
-/// The value of `name` in the page's query string (`?workspace=…&embed=1`).
-fn query_param(name: &str) -> Option<String> {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    search
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|kv| kv.strip_prefix(name).and_then(|rest| rest.strip_prefix('=')))
-        .map(str::to_string)
-}
+use super::query_param;
 
 fn workspace_name() -> String {
     query_param("workspace")

@@ -68,13 +68,18 @@ pub fn speed_control(props: &Props) -> Html {
         format!("{} {} · {} {}", t(T::Speed), speed_text(speed), t(T::AchievedSpeed), speed_text(achieved));
     html! {
         <div class="run-controls" role="group" aria-label={t(T::Speed)}>
-            <span class="clock" title={t(T::ClockHelp)} data-testid="cluster-clock" data-now-ms={now_ms.to_string()}
-                data-paused={paused.to_string()} aria-live="off">
-                {clock_text(now_ms)}
-                if until > 0 {
-                    <span class="until">{format!(" / {} {}", t(T::RunEnd), clock_text(until).trim_start_matches("t = "))}</span>
-                }
-            </span>
+            // Only a running cluster has a clock: scripts wait for it, then for its state.
+            if ready {
+                <span class="clock" title={t(T::ClockHelp)} data-testid="cluster-clock" data-now-ms={now_ms.to_string()}
+                    data-paused={paused.to_string()} aria-live="off">
+                    {clock_text(now_ms)}
+                    if until > 0 {
+                        <span class="until">{format!(" / {} {}", t(T::RunEnd), clock_text(until).trim_start_matches("t = "))}</span>
+                    }
+                </span>
+            } else {
+                <span class="clock" title={t(T::ClockHelp)}>{"t = …"}</span>
+            }
             <button type="button" onclick={send(ClusterCommand::Pause)} disabled={!ready || paused}
                 aria-keyshortcuts="Space" data-testid="pause">{t(T::PauseRun)}</button>
             <button type="button" onclick={send(ClusterCommand::Play)} disabled={!ready || !paused}

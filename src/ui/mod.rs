@@ -28,6 +28,12 @@ pub mod tabs;
 pub mod topbar;
 pub mod topic_form;
 
+/// The value of `name` in the page's query string (`%XX` decoded).
+pub fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    cluster_mode::param(&search, name)
+}
+
 /// Mounts the page on `#app`: the cluster picture with `?scenario=NAME[&seed=N]`, else
 /// the single-broker page ([`cluster_mode::Root`] decides).
 pub fn start() {

@@ -1,6 +1,7 @@
 //! The lecture's section-5 scenarios built into the page: each `scenarios/NAME.json`
 //! embedded with `include_str!`, looked up by NAME (what `?scenario=NAME` names), with its
-//! description in the learner's language.
+//! description in the learner's language. The selector lists the lecture's seven; the
+//! simulation-speed benchmark's load opens by its name only (`?scenario=bench-standard`).
 
 use super::i18n::Lang;
 use crate::sim::scenario::Scenario;
@@ -22,14 +23,19 @@ pub const SCENARIOS: [(&str, &str); 7] = [
     ("controller-paused-no-election", include_str!("../../scenarios/controller-paused-no-election.json")),
 ];
 
-/// The scenario's names, in order.
+/// Scenarios that open by name but are not offered in the selector.
+pub const UNLISTED: [(&str, &str); 1] =
+    // The simulation-speed benchmark's load (3 brokers, RF 3, 6 partitions, 1,000 records/s).
+    [("bench-standard", include_str!("../../benches/standard-scenario.json"))];
+
+/// The lecture's scenarios' names, in order (what the selector offers).
 pub fn names() -> impl Iterator<Item = &'static str> {
     SCENARIOS.iter().map(|(name, _)| *name)
 }
 
 /// The JSON text of a built-in scenario.
 pub fn json(name: &str) -> Option<&'static str> {
-    SCENARIOS.iter().find(|(n, _)| *n == name).map(|(_, text)| *text)
+    SCENARIOS.iter().chain(UNLISTED.iter()).find(|(n, _)| *n == name).map(|(_, text)| *text)
 }
 
 /// The parsed scenario, or why not (unknown name, or a file that does not parse).

@@ -32,13 +32,17 @@ pub const NODE_WORKER_PATH: &str = "/node_worker.js";
 /// The node id under which the run itself (scenario, seed, virtual time) is stored.
 const RUN_META_NODE: u32 = 0;
 const RUN_META_NAME: &str = "run";
+/// The speed control's range (virtual ms per wall ms).
 pub const MIN_SPEED: f64 = 0.001;
 pub const MAX_SPEED: f64 = 100.0;
+/// What scripts may ask (the benchmark page runs "as fast as it goes").
+const MAX_SCRIPTED_SPEED: f64 = 1e6;
 /// Wall ms one turn may run windows without yielding to the page.
 const TURN_BUDGET_MS: f64 = 12.0;
 /// Wall ms between turns when the run is ahead of the clock, and between pictures.
 const TICK_MS: u32 = 16;
 const PICTURE_EVERY_MS: f64 = 120.0;
+const VIEW_EVERY_MS: u32 = 100;
 /// The clock never runs more than this far (in wall ms) ahead of what was simulated.
 const MAX_DEBT_WALL_MS: f64 = 100.0;
 
@@ -51,6 +55,8 @@ enum Waiting {
     /// Workers are opening their stores.
     Open(BTreeSet<NodeId>),
     Window { plan: Plan, left: BTreeSet<NodeId> },
+    /// Brokers about to crash are committing their last writes.
+    Flush { plan: Plan, left: BTreeSet<NodeId> },
     Leader { left: BTreeSet<NodeId>, leaders: BTreeSet<NodeId> },
 }
 
@@ -65,6 +71,8 @@ struct Inner {
     waiting: Waiting,
     commands: Vec<ClusterCommand>,
     picture: Picture,
+    /// The journal length when the brokers were last asked to draw a stopped run.
+    drawn_stopped_at: usize,
     picture_at: BTreeMap<NodeId, f64>,
     speed: f64,
     paused: bool,
@@ -78,7 +86,8 @@ struct Inner {
     writing: bool,
     run_saved_at: f64,
     on_view: Callback<ClusterView>,
-    view_due: bool,
+    /// When the pending view is due (wall ms), if one is.
+    view_due: Option<f64>,
     tick: Option<Timeout>,
     view_timer: Option<Timeout>,
 }
@@ -107,6 +116,7 @@ impl ClusterDriver {
                 waiting: Waiting::Open(BTreeSet::new()),
                 commands: Vec::new(),
                 picture: Picture::default(),
+                drawn_stopped_at: usize::MAX,
                 picture_at: BTreeMap::new(),
                 speed: 1.0,
                 paused: false,
@@ -120,7 +130,7 @@ impl ClusterDriver {
                 writing: false,
                 run_saved_at: 0.0,
                 on_view,
-                view_due: false,
+                view_due: None,
                 tick: None,
                 view_timer: None,
             })
@@ -240,6 +250,7 @@ impl Inner {
         self.store = Some(store);
         self.picture = Picture::default();
         self.picture_at.clear();
+        self.drawn_stopped_at = usize::MAX;
         let ids: BTreeSet<NodeId> = (1..=self.scenario.cluster.brokers).collect();
         for id in &ids {
             self.spawn(*id);
@@ -316,6 +327,17 @@ impl Inner {
                     }
                 }
             }
+            NodeReply::Flushed => {
+                if let Waiting::Flush { left, .. } = &mut self.waiting {
+                    left.remove(&node);
+                    if left.is_empty() {
+                        if let Waiting::Flush { plan, .. } = std::mem::replace(&mut self.waiting, Waiting::Nothing) {
+                            self.finish(&plan);
+                        }
+                        self.turn();
+                    }
+                }
+            }
             NodeReply::Leads(leads) => {
                 if let Waiting::Leader { left, leaders } = &mut self.waiting {
                     left.remove(&node);
@@ -354,7 +376,7 @@ impl Inner {
         let act = |sim: &mut Sim, a: Action| sim.schedule(now, a);
         match c {
             ClusterCommand::SetSpeed(s) => {
-                self.speed = if s.is_finite() { s.clamp(MIN_SPEED, MAX_SPEED) } else { 1.0 };
+                self.speed = if s.is_finite() { s.clamp(MIN_SPEED, MAX_SCRIPTED_SPEED) } else { 1.0 };
                 self.reanchor();
             }
             ClusterCommand::Pause => {
@@ -380,7 +402,7 @@ impl Inner {
                 act(&mut self.sim, Action::Command(client, serde_json::json!({ "produce": produce })));
             }
         }
-        self.schedule_view();
+        self.schedule_view_in(true);
     }
 
     /// Runs windows until the clock is reached, a worker must answer, or the turn's
@@ -397,6 +419,7 @@ impl Inner {
         loop {
             let stepping = self.step;
             if self.paused && !stepping {
+                self.draw_stopped();
                 break;
             }
             let until = self.scenario.until_ms;
@@ -415,6 +438,7 @@ impl Inner {
                         self.paused_at_end = true;
                         self.paused = true;
                         self.save_run(true);
+                        self.draw_stopped();
                         break;
                     }
                     self.sim.advance_to(limit - 1);
@@ -436,6 +460,14 @@ impl Inner {
                 }
                 Window::Run(plan) => {
                     self.step = false;
+                    let crashing: BTreeSet<NodeId> = plan.crashes.iter().copied().filter(|id| self.workers.contains_key(id)).collect();
+                    if !crashing.is_empty() {
+                        for id in &crashing {
+                            self.send(*id, NodeRequest::Flush);
+                        }
+                        self.waiting = Waiting::Flush { plan, left: crashing };
+                        return;
+                    }
                     if plan.nodes.is_empty() {
                         self.finish(&plan);
                         if stepping || wall_ms() - started > TURN_BUDGET_MS {
@@ -501,6 +533,23 @@ impl Inner {
         self.flush_writes();
     }
 
+    /// A stopped run (paused, at its end, after a step) is looked at closely: every live
+    /// broker draws its replicas once more, since its last picture may be up to
+    /// PICTURE_EVERY_MS of wall time (seconds of virtual time at 100x) old.
+    fn draw_stopped(&mut self) {
+        let progress = self.sim.journal_len();
+        if self.drawn_stopped_at == progress {
+            return;
+        }
+        self.drawn_stopped_at = progress;
+        let now = wall_ms();
+        let live: Vec<NodeId> = self.workers.keys().copied().collect();
+        for id in live {
+            self.picture_at.insert(id, now);
+            self.send(id, NodeRequest::Picture);
+        }
+    }
+
     /// Asks for fresh replicas from brokers whose picture is stale (idle runs).
     fn refresh_pictures(&mut self) {
         let now = wall_ms();
@@ -548,17 +597,25 @@ impl Inner {
         }));
     }
 
+    /// A fresh view soon: within a frame after a command, a pause or an error; at most
+    /// every [`VIEW_EVERY_MS`] while the run goes (drawing must not starve the run).
     fn schedule_view(&mut self) {
-        if self.view_due {
+        self.schedule_view_in(self.paused || self.error.is_some());
+    }
+
+    fn schedule_view_in(&mut self, soon: bool) {
+        let delay = if soon { TICK_MS } else { VIEW_EVERY_MS };
+        let deadline = wall_ms() + f64::from(delay);
+        if self.view_due.is_some_and(|due| due <= deadline) {
             return;
         }
-        self.view_due = true;
+        self.view_due = Some(deadline);
         let me = self.me.clone();
-        self.view_timer = Some(Timeout::new(TICK_MS, move || {
+        self.view_timer = Some(Timeout::new(delay, move || {
             let Some(inner) = me.upgrade() else { return };
             let (view, on_view) = {
                 let mut i = inner.borrow_mut();
-                i.view_due = false;
+                i.view_due = None;
                 let run = RunInfo {
                     speed: i.speed,
                     achieved_speed: i.achieved.2,

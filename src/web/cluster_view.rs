@@ -102,7 +102,8 @@ pub struct ClusterView {
 /// What the picture's controls ask of the driver.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ClusterCommand {
-    /// Virtual ms per wall ms, clamped to 1/1000 … 100.
+    /// Virtual ms per wall ms: the control offers 1/1000 … 100 (scripts may ask more,
+    /// up to 10^6, to run as fast as the tab can).
     SetSpeed(f64),
     Pause,
     Play,

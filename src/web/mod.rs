@@ -11,6 +11,7 @@ pub mod cluster_view;
 pub mod node_protocol;
 pub mod node_worker;
 pub mod protocol;
+pub mod serial;
 pub mod worker;
 
 /// Where trunk puts the broker worker's loader (`data-bin="broker_worker"`).

@@ -12,8 +12,12 @@ pub enum NodeRequest {
     /// Open IndexedDB workspace `workspace` and load what node `node_id` stored there;
     /// the node is built by the scenario's world (`scenario` is its JSON) and `seed`.
     Open { workspace: String, scenario: String, seed: u64, node_id: u32 },
-    /// Run a window; the reply comes once its writes are durable in IndexedDB.
+    /// Run a window. Its writes go to IndexedDB behind the reply, in order, several
+    /// windows to a transaction (a broker writes to the page cache too).
     Window { window: NodeWindow, want_picture: bool },
+    /// Answer once every write so far is committed (before the page kills the worker,
+    /// so a crash loses nothing the simulation's store would keep).
+    Flush,
     /// Whether the node leads this partition now.
     Leads { topic: String, partition: u32 },
     Picture,
@@ -30,6 +34,7 @@ pub enum NodeReply {
     Opened { segments_loaded: u32 },
     Ran { trace: Vec<TraceEntry>, picture: Option<Vec<ReplicaPicture>> },
     Leads(bool),
+    Flushed,
     Picture(Vec<ReplicaPicture>),
     /// Storage failed or the request came before `Open`; the words say which.
     Failed { detail: String },

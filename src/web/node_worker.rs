@@ -1,10 +1,13 @@
 //! A cluster node's web worker: one broker per worker, run by a [`NodeRunner`] in
-//! lockstep with the main thread. Requests are handled strictly in order; a window's
-//! reply is sent only after its writes are committed in one IndexedDB transaction, so a
-//! crash (the page terminating the worker) can only fall between windows, exactly where
-//! the simulation's crashes fall, and a restarted worker recovers the same store.
+//! lockstep with the main thread. Requests are handled strictly in order. A window's
+//! writes are committed to IndexedDB behind its reply by one writer, in order, batching
+//! whatever piled up into one transaction; the page asks for a flush before it kills a
+//! worker (a crash), so a restarted worker recovers exactly the store the simulation
+//! keeps. A page reload may lose the last unflushed writes, as a power cut loses a
+//! broker's page cache: the log recovers to a clean prefix.
 
 use super::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
+use super::serial::Serial;
 use crate::engine::replica::view::RECORDS_PER_REPLICA;
 use crate::engine::replica::BrokerNode;
 use crate::sim::cluster_world::ClusterWorld;
@@ -15,7 +18,6 @@ use crate::storage::memory::MemoryStore;
 use crate::storage::{LogStore, StoreOp};
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 #[derive(Default)]
@@ -24,12 +26,15 @@ struct Inner {
     world: Option<ClusterWorld>,
     store: Option<IdbStore>,
     node_id: u32,
-    queue: VecDeque<(HandlerId, NodeInput)>,
-    draining: bool,
+    /// Writes not yet handed to IndexedDB, and whether the writer is busy.
+    unwritten: Vec<StoreOp>,
+    writing: bool,
+    write_error: Option<String>,
 }
 
 pub struct NodeWorker {
     inner: Rc<RefCell<Inner>>,
+    serial: Serial<NodeWorker>,
 }
 
 impl Worker for NodeWorker {
@@ -38,39 +43,21 @@ impl Worker for NodeWorker {
     type Output = NodeOutput;
 
     fn create(_scope: &WorkerScope<Self>) -> Self {
-        NodeWorker { inner: Rc::new(RefCell::new(Inner::default())) }
+        NodeWorker { inner: Rc::new(RefCell::new(Inner::default())), serial: Serial::default() }
     }
 
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, who: HandlerId) {
-        let start = {
-            let mut inner = self.inner.borrow_mut();
-            inner.queue.push_back((who, msg));
-            !std::mem::replace(&mut inner.draining, true)
-        };
-        if start {
-            let inner = self.inner.clone();
-            let scope = scope.clone();
-            wasm_bindgen_futures::spawn_local(async move { drain(inner, scope).await });
-        }
-    }
-}
-
-async fn drain(inner: Rc<RefCell<Inner>>, scope: WorkerScope<NodeWorker>) {
-    loop {
-        let next = {
-            let mut i = inner.borrow_mut();
-            let next = i.queue.pop_front();
-            if next.is_none() {
-                i.draining = false;
+        let inner = self.inner.clone();
+        self.serial.push(scope, who, msg, move |input: NodeInput| {
+            let inner = inner.clone();
+            async move {
+                let reply = handle(&inner, input.request).await;
+                let node_id = inner.borrow().node_id;
+                NodeOutput { id: input.id, node_id, reply }
             }
-            next
-        };
-        let Some((who, input)) = next else { return };
-        let reply = handle(&inner, input.request).await;
-        let node_id = inner.borrow().node_id;
-        scope.respond(who, NodeOutput { id: input.id, node_id, reply });
+        });
     }
 }
 
@@ -98,24 +85,33 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
             }
         }
         NodeRequest::Window { window, want_picture } => {
-            let (run, picture, store) = {
-                let mut guard = inner.borrow_mut();
-                let i = &mut *guard;
-                let (Some(runner), Some(world)) = (i.runner.as_mut(), i.world.as_ref()) else {
-                    return NodeReply::Failed { detail: "the node's store is not open yet".into() };
-                };
-                let run = runner.run_window(world, window);
-                let picture = if want_picture { broker(runner).map(|b| b.picture(RECORDS_PER_REPLICA)) } else { None };
-                (run, picture, i.store.take())
-            };
-            let Some(mut store) = store else {
+            let mut guard = inner.borrow_mut();
+            let i = &mut *guard;
+            if let Some(e) = i.write_error.clone() {
+                return NodeReply::Failed { detail: e };
+            }
+            let (Some(runner), Some(world)) = (i.runner.as_mut(), i.world.as_ref()) else {
                 return NodeReply::Failed { detail: "the node's store is not open yet".into() };
             };
-            let persisted = store.apply(&run.persisted).await;
-            inner.borrow_mut().store = Some(store);
-            match persisted {
-                Ok(()) => NodeReply::Ran { trace: run.trace, picture },
-                Err(e) => NodeReply::Failed { detail: e.to_string() },
+            let run = runner.run_window(world, window);
+            let picture = if want_picture { broker(runner).map(|b| b.picture(RECORDS_PER_REPLICA)) } else { None };
+            i.unwritten.extend(run.persisted);
+            drop(guard);
+            start_writer(inner);
+            NodeReply::Ran { trace: run.trace, picture }
+        }
+        NodeRequest::Flush => {
+            loop {
+                {
+                    let i = inner.borrow();
+                    if let Some(e) = i.write_error.clone() {
+                        return NodeReply::Failed { detail: e };
+                    }
+                    if !i.writing && i.unwritten.is_empty() {
+                        return NodeReply::Flushed;
+                    }
+                }
+                gloo_timers::future::TimeoutFuture::new(1).await;
             }
         }
         NodeRequest::Leads { topic, partition } => {
@@ -133,6 +129,42 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
             NodeReply::Picture(i.runner.as_ref().and_then(broker).map(|b| b.picture(RECORDS_PER_REPLICA)).unwrap_or_default())
         }
     }
+}
+
+/// Commits the piled-up writes, one transaction per batch, until none are left.
+fn start_writer(inner: &Rc<RefCell<Inner>>) {
+    {
+        let mut i = inner.borrow_mut();
+        if i.writing || i.unwritten.is_empty() {
+            return;
+        }
+        i.writing = true;
+    }
+    let inner = inner.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        loop {
+            let (ops, store) = {
+                let mut i = inner.borrow_mut();
+                if i.unwritten.is_empty() || i.write_error.is_some() {
+                    i.writing = false;
+                    return;
+                }
+                (std::mem::take(&mut i.unwritten), i.store.take())
+            };
+            let Some(mut store) = store else {
+                let mut i = inner.borrow_mut();
+                i.write_error = Some("the node's store is not open".into());
+                i.writing = false;
+                return;
+            };
+            let result = store.apply(&ops).await;
+            let mut i = inner.borrow_mut();
+            i.store = Some(store);
+            if let Err(e) = result {
+                i.write_error = Some(e.to_string());
+            }
+        }
+    });
 }
 
 /// Opens the workspace and copies everything node `node_id` stored into memory.

@@ -3,13 +3,13 @@
 //! its writes are applied in one IndexedDB transaction, and only then is the reply sent,
 //! so an acknowledged record is durable.
 
+use super::serial::Serial;
 use super::protocol::{WorkerInput, WorkerOutput, WorkerReply, WorkerRequest, SNAPSHOT_RECORDS_PER_PARTITION};
 use crate::engine::broker::Broker;
 use crate::storage::idb::IdbStore;
 use crate::storage::{LogStore, SegmentId};
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::Rc;
 
 #[derive(Default)]
@@ -17,12 +17,11 @@ struct Inner {
     broker: Option<Broker>,
     store: Option<IdbStore>,
     workspace: String,
-    queue: VecDeque<(HandlerId, WorkerInput)>,
-    draining: bool,
 }
 
 pub struct BrokerWorker {
     inner: Rc<RefCell<Inner>>,
+    serial: Serial<BrokerWorker>,
 }
 
 impl Worker for BrokerWorker {
@@ -31,38 +30,17 @@ impl Worker for BrokerWorker {
     type Output = WorkerOutput;
 
     fn create(_scope: &WorkerScope<Self>) -> Self {
-        BrokerWorker { inner: Rc::new(RefCell::new(Inner::default())) }
+        BrokerWorker { inner: Rc::new(RefCell::new(Inner::default())), serial: Serial::default() }
     }
 
     fn update(&mut self, _scope: &WorkerScope<Self>, _msg: Self::Message) {}
 
     fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, who: HandlerId) {
-        let start = {
-            let mut inner = self.inner.borrow_mut();
-            inner.queue.push_back((who, msg));
-            !std::mem::replace(&mut inner.draining, true)
-        };
-        if start {
-            let inner = self.inner.clone();
-            let scope = scope.clone();
-            wasm_bindgen_futures::spawn_local(async move { drain(inner, scope).await });
-        }
-    }
-}
-
-async fn drain(inner: Rc<RefCell<Inner>>, scope: WorkerScope<BrokerWorker>) {
-    loop {
-        let next = {
-            let mut i = inner.borrow_mut();
-            let next = i.queue.pop_front();
-            if next.is_none() {
-                i.draining = false;
-            }
-            next
-        };
-        let Some((who, input)) = next else { return };
-        let output = handle(&inner, input).await;
-        scope.respond(who, output);
+        let inner = self.inner.clone();
+        self.serial.push(scope, who, msg, move |input: WorkerInput| {
+            let inner = inner.clone();
+            async move { handle(&inner, input).await }
+        });
     }
 }
 

@@ -52,6 +52,19 @@ async function runToEnd(page) {
     const v = JSON.parse(document.querySelector('[data-testid=cluster-view-json]')?.textContent || 'null');
     return c?.dataset.paused === 'true' && v && v.now_ms >= v.until_ms;
   }, null, { timeout: RUN_TIMEOUT });
+  await settled(page);
+}
+
+/** Waits until the view stays the same for 300 ms (a stopped run's brokers have drawn their replicas afresh). */
+async function settled(page) {
+  let before = await page.getByTestId('cluster-view-json').textContent();
+  for (let i = 0; i < 50; i++) {
+    await page.waitForTimeout(300);
+    const now = await page.getByTestId('cluster-view-json').textContent();
+    if (now === before) return;
+    before = now;
+  }
+  throw new Error('the view of a stopped run kept changing');
 }
 
 async function rawView(page) {

@@ -1,3 +1,5 @@
-//! Client state machines: the producer ([`producer::ProducerNode`]).
+//! Client state machines: the producer ([`producer::ProducerNode`]) and the consumer
+//! ([`consumer::ConsumerNode`]).
 
+pub mod consumer;
 pub mod producer;

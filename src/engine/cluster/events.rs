@@ -1,10 +1,30 @@
 //! What the picture and the timeline show of a cluster run: every event a node reports,
 //! in Kafka's words. Events are outputs like messages, so a replay yields the same ones.
+//! Group events come from the coordinator (`broker_id`: group states, members joining and
+//! being removed, durable offset commits) and from consumers (`client_id`: partitions
+//! assigned and revoked, heartbeats, records processed, lag samples), each with the time
+//! of the step that reports it, so a rebalance's stop-the-world span can be measured.
 
 use super::messages::TopicPartition;
 use super::NodeId;
 use crate::engine::error::ErrorCode;
 use serde::{Deserialize, Serialize};
+
+/// Why a coordinator removed a member from a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RemovalCause {
+    /// No heartbeat for `session.timeout.ms`.
+    SessionTimeout,
+    /// The member sent LeaveGroup (closing, or its `max.poll.interval.ms` expired).
+    LeaveGroup,
+    /// It did not rejoin before the rebalance timeout (`max.poll.interval.ms`).
+    RebalanceTimeout,
+    /// It did not send SyncGroup before the rebalance timeout.
+    SyncTimeout,
+    /// A MEMBER_ID_REQUIRED member id that never came back to join.
+    PendingJoinTimeout,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClusterEvent {
@@ -27,4 +47,59 @@ pub enum ClusterEvent {
     SendRetried { client_id: NodeId, tp: TopicPartition, error: ErrorCode, attempt: u32 },
     /// Something a node could not do, in plain words (bad command, impossible request).
     Refused { node_id: NodeId, reason: String },
+    /// A broker became coordinator of the groups in `__consumer_offsets-{partition}` and
+    /// read them from that partition's log.
+    CoordinatorLoaded { broker_id: NodeId, partition: u32, groups: u32, offsets: u32, records: u32 },
+    /// A broker stopped leading `__consumer_offsets-{partition}`: its groups are gone from it.
+    CoordinatorUnloaded { broker_id: NodeId, partition: u32, groups: u32 },
+    /// A group moved from one state to another (Kafka's Empty, PreparingRebalance,
+    /// CompletingRebalance, Stable, Dead).
+    GroupStateChanged {
+        broker_id: NodeId,
+        group_id: String,
+        from: String,
+        to: String,
+        generation_id: i32,
+        protocol: Option<String>,
+        leader: Option<String>,
+        members: Vec<String>,
+        reason: String,
+    },
+    /// A member entered a group (a new member id; a static member replacing its old id).
+    MemberJoined { broker_id: NodeId, group_id: String, member_id: String, group_instance_id: Option<String>, client: NodeId },
+    MemberRemoved {
+        broker_id: NodeId,
+        group_id: String,
+        member_id: String,
+        group_instance_id: Option<String>,
+        cause: RemovalCause,
+        reason: String,
+    },
+    /// Offsets a coordinator wrote durably to `__consumer_offsets` (all replicas in sync).
+    OffsetsCommitted { broker_id: NodeId, group_id: String, member_id: String, generation_id: i32, offsets: Vec<(TopicPartition, i64)> },
+    /// A consumer sends JoinGroup (a rebalance begins for it).
+    ConsumerJoining { client_id: NodeId, group_id: String, member_id: String, reason: String },
+    /// A consumer's rebalance listener got new partitions (`onPartitionsAssigned`).
+    PartitionsAssigned {
+        client_id: NodeId,
+        group_id: String,
+        member_id: String,
+        generation_id: i32,
+        added: Vec<TopicPartition>,
+        owned: Vec<TopicPartition>,
+    },
+    /// A consumer gave partitions up (`onPartitionsRevoked`), or lost them without a chance
+    /// to commit (`onPartitionsLost`, `lost: true`).
+    PartitionsRevoked { client_id: NodeId, group_id: String, generation_id: i32, revoked: Vec<TopicPartition>, lost: bool },
+    /// The coordinator answered a consumer's heartbeat.
+    HeartbeatAnswered { client_id: NodeId, group_id: String, member_id: String, generation_id: i32, error: Option<ErrorCode> },
+    /// A consumer finished processing records `first_offset..=last_offset` of a partition.
+    RecordsConsumed { client_id: NodeId, tp: TopicPartition, first_offset: i64, last_offset: i64 },
+    /// A consumer committed (or failed to commit) offsets.
+    CommitCompleted { client_id: NodeId, group_id: String, offsets: Vec<(TopicPartition, i64)>, error: Option<ErrorCode> },
+    /// How far a consumer's position is behind a partition's high watermark.
+    ConsumerLag { client_id: NodeId, tp: TopicPartition, position: i64, high_watermark: i64, lag: i64 },
+    /// Something a consumer does or waits for, in plain words (a missing topic, an offset
+    /// reset, its poll interval expired).
+    ConsumerNote { client_id: NodeId, note: String },
 }

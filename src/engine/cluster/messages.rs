@@ -1,8 +1,11 @@
 //! The messages nodes exchange, modelled on Kafka's APIs (Produce, Fetch, ListOffsets,
-//! Metadata, CreateTopics; and KRaft's BrokerRegistration, BrokerHeartbeat,
-//! AlterPartition, with the controller pushing its metadata log to brokers, which in
-//! Kafka fetch it). Errors are Kafka's [`ErrorCode`]s. Every request carries a
-//! `correlation_id` its response echoes.
+//! Metadata, CreateTopics; the classic group protocol: FindCoordinator, JoinGroup,
+//! SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch; and KRaft's
+//! BrokerRegistration, BrokerHeartbeat, AlterPartition, with the controller pushing its
+//! metadata log to brokers, which in Kafka fetch it). Errors are Kafka's [`ErrorCode`]s.
+//! Every request carries a `correlation_id` its response echoes. Group protocol metadata
+//! and assignments travel as the bytes Kafka sends (`ConsumerProtocol`): the coordinator
+//! never looks inside them.
 
 use super::metadata::{MetadataRecord, PartitionState};
 use super::NodeId;
@@ -69,6 +72,59 @@ pub struct FetchedPartition {
     pub log_start_offset: i64,
     pub diverging_epoch: Option<EpochEndOffset>,
     pub records: Vec<u8>,
+}
+
+/// One protocol a member offers in JoinGroup (`JoinGroupRequestProtocol`): an assignor's
+/// name and the member's subscription bytes for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinGroupProtocol {
+    pub name: String,
+    pub metadata: Vec<u8>,
+}
+
+/// A member as the leader's JoinGroup response lists it (`JoinGroupResponseMember`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinGroupMember {
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub metadata: Vec<u8>,
+}
+
+/// The leader's assignment for one member (`SyncGroupRequestAssignment`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncGroupAssignment {
+    pub member_id: String,
+    pub assignment: Vec<u8>,
+}
+
+/// A member leaving (`LeaveGroupRequest.MemberIdentity`) and, in the response, its error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeavingMember {
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub reason: Option<String>,
+    pub error: Option<ErrorCode>,
+}
+
+/// One partition's offset to commit (`OffsetCommitRequestPartition`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetCommitPartition {
+    pub tp: TopicPartition,
+    pub committed_offset: i64,
+    /// -1 when unknown.
+    pub committed_leader_epoch: i32,
+    pub committed_metadata: String,
+}
+
+/// One partition of an OffsetCommit / OffsetFetch response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetPartitionResult {
+    pub tp: TopicPartition,
+    /// -1 when nothing is committed (or in a commit response).
+    pub committed_offset: i64,
+    pub committed_leader_epoch: i32,
+    pub metadata: String,
+    pub error: Option<ErrorCode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +227,105 @@ pub enum Message {
         first_offset: i64,
         records: Vec<MetadataRecord>,
     },
+    /// `FindCoordinator` for a group (key type 0).
+    FindCoordinatorRequest {
+        correlation_id: u64,
+        key: String,
+    },
+    FindCoordinatorResponse {
+        correlation_id: u64,
+        key: String,
+        error: Option<ErrorCode>,
+        node_id: Option<NodeId>,
+    },
+    JoinGroupRequest {
+        correlation_id: u64,
+        /// The request header's `client.id` (member ids start with it).
+        client_id: String,
+        group_id: String,
+        session_timeout_ms: i32,
+        rebalance_timeout_ms: i32,
+        member_id: String,
+        group_instance_id: Option<String>,
+        protocol_type: String,
+        protocols: Vec<JoinGroupProtocol>,
+        reason: Option<String>,
+    },
+    JoinGroupResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        generation_id: i32,
+        protocol_type: Option<String>,
+        protocol_name: Option<String>,
+        leader: String,
+        skip_assignment: bool,
+        member_id: String,
+        /// Filled for the leader only.
+        members: Vec<JoinGroupMember>,
+    },
+    SyncGroupRequest {
+        correlation_id: u64,
+        group_id: String,
+        generation_id: i32,
+        member_id: String,
+        group_instance_id: Option<String>,
+        protocol_type: Option<String>,
+        protocol_name: Option<String>,
+        /// Filled by the leader only.
+        assignments: Vec<SyncGroupAssignment>,
+    },
+    SyncGroupResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        protocol_type: Option<String>,
+        protocol_name: Option<String>,
+        assignment: Vec<u8>,
+    },
+    HeartbeatRequest {
+        correlation_id: u64,
+        group_id: String,
+        generation_id: i32,
+        member_id: String,
+        group_instance_id: Option<String>,
+    },
+    HeartbeatResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+    },
+    LeaveGroupRequest {
+        correlation_id: u64,
+        group_id: String,
+        members: Vec<LeavingMember>,
+    },
+    LeaveGroupResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        members: Vec<LeavingMember>,
+    },
+    OffsetCommitRequest {
+        correlation_id: u64,
+        group_id: String,
+        /// -1 for a consumer outside group management (`assign`).
+        generation_id: i32,
+        member_id: String,
+        group_instance_id: Option<String>,
+        offsets: Vec<OffsetCommitPartition>,
+    },
+    OffsetCommitResponse {
+        correlation_id: u64,
+        partitions: Vec<OffsetPartitionResult>,
+    },
+    OffsetFetchRequest {
+        correlation_id: u64,
+        group_id: String,
+        /// `None`: every partition the group committed.
+        partitions: Option<Vec<TopicPartition>>,
+    },
+    OffsetFetchResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        partitions: Vec<OffsetPartitionResult>,
+    },
 }
 
 impl Message {
@@ -194,8 +349,20 @@ impl Message {
             Message::AlterPartition { .. } => "AlterPartition",
             Message::AlterPartitionResponse { .. } => "AlterPartitionResponse",
             Message::MetadataUpdate { .. } => "MetadataUpdate",
-            #[allow(unreachable_patterns)]
-            _ => "Other",
+            Message::FindCoordinatorRequest { .. } => "FindCoordinator",
+            Message::FindCoordinatorResponse { .. } => "FindCoordinatorResponse",
+            Message::JoinGroupRequest { .. } => "JoinGroup",
+            Message::JoinGroupResponse { .. } => "JoinGroupResponse",
+            Message::SyncGroupRequest { .. } => "SyncGroup",
+            Message::SyncGroupResponse { .. } => "SyncGroupResponse",
+            Message::HeartbeatRequest { .. } => "Heartbeat",
+            Message::HeartbeatResponse { .. } => "HeartbeatResponse",
+            Message::LeaveGroupRequest { .. } => "LeaveGroup",
+            Message::LeaveGroupResponse { .. } => "LeaveGroupResponse",
+            Message::OffsetCommitRequest { .. } => "OffsetCommit",
+            Message::OffsetCommitResponse { .. } => "OffsetCommitResponse",
+            Message::OffsetFetchRequest { .. } => "OffsetFetch",
+            Message::OffsetFetchResponse { .. } => "OffsetFetchResponse",
         }
     }
 }

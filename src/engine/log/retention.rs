@@ -1,7 +1,8 @@
 //! Retention by `retention.ms` and `retention.bytes` (`UnifiedLog.deleteOldSegments`):
 //! whole segments are deleted oldest first, never past the high watermark; when every
 //! segment goes, a new empty active segment is rolled first; the log start offset moves
-//! to the first remaining segment's base offset.
+//! to the first remaining segment's base offset. Only logs whose `cleanup.policy`
+//! includes `delete` are trimmed (a `compact` log such as `__consumer_offsets` is not).
 
 use super::partition_log::PartitionLog;
 use super::segment::LogSegment;
@@ -30,6 +31,9 @@ impl PartitionLog {
     /// does every `log.retention.check.interval.ms`), with `high_watermark` as the bound.
     pub fn delete_old_segments(&mut self, now_ms: i64, high_watermark: i64) -> Vec<DeletedSegment> {
         let mut deleted = Vec::new();
+        if !self.config.deletes_old_segments() {
+            return deleted;
+        }
         if self.config.retention_ms >= 0 {
             let retention_ms = self.config.retention_ms;
             deleted.extend(self.delete_while(high_watermark, now_ms, RetentionReason::Time, |s, _| {

@@ -1,8 +1,10 @@
 //! A replicated broker's configs, with Kafka's names and defaults. Invariant: every
 //! interval is positive once parsed through [`BrokerConfig::set`]; the defaults are
-//! Kafka's (`ReplicationConfigs`, `KRaftConfigs`, `ServerConfigs`).
+//! Kafka's (`ReplicationConfigs`, `KRaftConfigs`, `ServerConfigs`, and the group
+//! coordinator's `GroupCoordinatorConfig`).
 
 use crate::engine::cluster::{NodeId, CONTROLLER_ID};
+use crate::engine::group::coordinator::GroupCoordinatorConfig;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +25,8 @@ pub struct BrokerConfig {
     pub controller_socket_timeout_ms: i64,
     /// The KRaft controller to register with (`controller.quorum.voters`).
     pub controller_id: NodeId,
+    /// The group coordinator's configs (`offsets.topic.*`, `group.*`).
+    pub group: GroupCoordinatorConfig,
 }
 
 impl Default for BrokerConfig {
@@ -36,6 +40,7 @@ impl Default for BrokerConfig {
             broker_heartbeat_interval_ms: 2_000,
             controller_socket_timeout_ms: 30_000,
             controller_id: CONTROLLER_ID,
+            group: GroupCoordinatorConfig::default(),
         }
     }
 }
@@ -43,6 +48,9 @@ impl Default for BrokerConfig {
 impl BrokerConfig {
     /// Sets one config from its Kafka name; `Err` says why it was refused.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
+        if self.group.set(name, value)? {
+            return Ok(());
+        }
         let number = value.trim().parse::<i64>().map_err(|_| format!("{name}: '{value}' is not a number"))?;
         if number <= 0 {
             return Err(format!("{name}: {number} must be positive"));

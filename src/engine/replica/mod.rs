@@ -15,11 +15,16 @@
 //!
 //! Timers ([`TimerKey`] kinds): 0 heartbeat; 1 the fetcher toward leader `instance`;
 //! 2 ISR expiration (every `replica.lag.time.max.ms / 2`); 3 a delayed produce, 4 a
-//! delayed fetch (`instance` = the node's own request number).
+//! delayed fetch (`instance` = the node's own request number); 5 the group
+//! coordinator's next deadline ([`group`]).
+//!
+//! The broker is also group coordinator for the `__consumer_offsets` partitions it leads
+//! ([`GroupCoordinator`], glued in by [`group`]).
 
 pub mod config;
 pub mod delayed;
 pub mod fetcher;
+pub mod group;
 pub mod leader;
 pub mod metadata;
 pub mod partition;
@@ -31,6 +36,7 @@ use crate::engine::cluster::metadata::ClusterImage;
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Node, NodeId, Output, TimerKey};
 pub use config::BrokerConfig;
 use delayed::{DelayedFetch, DelayedProduce};
+use crate::engine::group::coordinator::GroupCoordinator;
 use fetcher::Fetcher;
 pub use partition::{Partition, Role};
 use std::collections::{BTreeMap, VecDeque};
@@ -60,11 +66,24 @@ pub struct BrokerNode {
     /// High watermarks last written to `replication-offset-checkpoint`.
     checkpointed_hw: BTreeMap<(String, u32), i64>,
     outputs: VecDeque<Output>,
+    /// Coordinator of the groups of the `__consumer_offsets` partitions it leads.
+    coordinator: GroupCoordinator,
+    /// When this broker last asked the controller to create `__consumer_offsets`.
+    offsets_topic_requested_ms: Option<i64>,
+    /// The last reason the controller gave for not creating it (reported once).
+    offsets_topic_failure: Option<String>,
+    /// Where the coordinator's timer is armed.
+    coordinator_timer_at_ms: Option<i64>,
 }
 
 impl BrokerNode {
     pub fn new(broker_id: NodeId, config: BrokerConfig, now_ms: i64) -> Self {
+        let seed = (u64::from(broker_id) << 32) ^ now_ms.max(0) as u64;
         BrokerNode {
+            coordinator: GroupCoordinator::new(broker_id, config.group.clone(), seed),
+            offsets_topic_requested_ms: None,
+            offsets_topic_failure: None,
+            coordinator_timer_at_ms: None,
             broker_id,
             config,
             started: false,
@@ -91,6 +110,11 @@ impl BrokerNode {
 
     pub fn image(&self) -> &ClusterImage {
         &self.image
+    }
+
+    /// The group coordinator this broker runs.
+    pub fn group_coordinator(&self) -> &GroupCoordinator {
+        &self.coordinator
     }
 
     pub fn partition(&self, topic: &str, partition: u32) -> Option<&Partition> {
@@ -136,7 +160,16 @@ impl BrokerNode {
             Message::FetchResponse { correlation_id, partitions } => {
                 self.handle_fetch_response(now_ms, from, correlation_id, partitions)
             }
-            Message::MetadataUpdate { first_offset, records } => self.handle_metadata_update(now_ms, first_offset, &records),
+            Message::MetadataUpdate { first_offset, records } => {
+                self.handle_metadata_update(now_ms, first_offset, &records);
+                self.sync_group_coordinator(now_ms);
+            }
+            Message::FindCoordinatorRequest { correlation_id, key } => {
+                self.handle_find_coordinator(now_ms, from, correlation_id, key)
+            }
+            Message::CreateTopicsResponse { name, error, message, .. } => {
+                self.handle_create_topics_response(&name, error, message)
+            }
             Message::AlterPartitionResponse { tp, error, state } => self.handle_alter_partition_response(now_ms, tp, error, state),
             Message::BrokerHeartbeatResponse { broker_epoch, .. } => {
                 if broker_epoch >= 0 {
@@ -147,7 +180,11 @@ impl BrokerNode {
                 self.handle_list_offsets(from, correlation_id, tp, timestamp_ms)
             }
             Message::MetadataRequest { correlation_id, topics } => self.handle_metadata_request(from, correlation_id, topics),
-            other => self.refuse(format!("broker {} does not handle {}", self.broker_id, message_name(&other))),
+            other => {
+                if !self.coordinator.handle_request(now_ms, from, &other) {
+                    self.refuse(format!("broker {} does not handle {}", self.broker_id, message_name(&other)))
+                }
+            }
         }
     }
 
@@ -161,6 +198,7 @@ impl BrokerNode {
             }
             TIMER_DELAYED_PRODUCE => self.expire_delayed_produce(now_ms, key.instance),
             TIMER_DELAYED_FETCH => self.expire_delayed_fetch(now_ms, key.instance),
+            group::TIMER_GROUP_COORDINATOR => self.coordinator_timer_at_ms = None,
             _ => self.refuse(format!("broker {} has no timer of kind {}", self.broker_id, key.kind)),
         }
     }
@@ -197,7 +235,7 @@ impl BrokerNode {
         self.next_request_id
     }
 
-    fn is_eligible(image: &ClusterImage, broker: NodeId) -> bool {
+    pub(crate) fn is_eligible(image: &ClusterImage, broker: NodeId) -> bool {
         image.brokers.get(&broker).is_none_or(|b| !b.fenced)
     }
 
@@ -254,6 +292,7 @@ impl Node for BrokerNode {
             Input::Timer(key) => self.on_timer(now_ms, key),
             Input::Command(command) => self.on_command(&command),
         }
+        self.run_group_coordinator(now_ms);
         self.complete_delayed(now_ms);
         self.flush_store_ops();
     }

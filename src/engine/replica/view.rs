@@ -1,10 +1,13 @@
 //! What a broker shows of its replicas: `state_json` (the stable picture compared byte
 //! for byte on replay: maps are ordered, records listed by offset) and [`ReplicaView`]
 //! for invariant checkers that compare committed prefixes across replicas. Invariant:
-//! both are pure reads of the node's state.
+//! both are pure reads of the node's state. `__consumer_offsets` records are shown
+//! decoded (their bytes are binary).
 
 use super::BrokerNode;
 use crate::engine::cluster::NodeId;
+use crate::engine::group::coordinator::placement::OFFSETS_TOPIC;
+use crate::engine::group::coordinator::records::describe_record;
 use crate::engine::record::{decode_batch, split_batches};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -118,12 +121,18 @@ impl BrokerNode {
             for seg in p.log.segments() {
                 for view in split_batches(seg.log_bytes()).flatten() {
                     let Ok(batch) = decode_batch(view.bytes) else { continue };
+                    let internal = tp.topic == OFFSETS_TOPIC;
                     for r in &batch.records {
+                        let (key, value) = if internal {
+                            describe_record(r.key.as_deref(), r.value.as_deref())
+                        } else {
+                            (text(r.key.as_ref()), text(r.value.as_ref()))
+                        };
                         records.push(json!({
                             "offset": r.offset,
                             "leader_epoch": view.header.partition_leader_epoch,
-                            "key": text(r.key.as_ref()),
-                            "value": text(r.value.as_ref()),
+                            "key": key,
+                            "value": value,
                         }));
                     }
                 }
@@ -143,12 +152,16 @@ impl BrokerNode {
                 }),
             );
         }
-        json!({
+        let mut state = json!({
             "broker_id": self.broker_id,
             "broker_epoch": self.broker_epoch,
             "metadata_offset": self.image.next_offset - 1,
             "partitions": partitions,
-        })
+        });
+        if !self.coordinator.is_idle() {
+            state["group_coordinator"] = self.coordinator.state_json();
+        }
+        state
     }
 }
 
@@ -168,11 +181,21 @@ impl BrokerNode {
                         if records.len() >= records_per_replica {
                             break;
                         }
+                        let (key, value) = if tp.topic == OFFSETS_TOPIC {
+                            // Binary group records, shown decoded as compact JSON.
+                            let (k, v) = describe_record(r.key.as_deref(), r.value.as_deref());
+                            (Some(k.to_string()), (!v.is_null()).then(|| v.to_string()))
+                        } else {
+                            (
+                                r.key.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+                                r.value.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+                            )
+                        };
                         records.push_front(RecordPicture {
                             offset: r.offset,
                             leader_epoch: view.header.partition_leader_epoch,
-                            key: r.key.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
-                            value: r.value.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
+                            key,
+                            value,
                         });
                     }
                 }

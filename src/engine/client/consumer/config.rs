@@ -1,0 +1,259 @@
+//! The consumer's settings under the Java client's names, with Kafka 3.x/4.0 defaults
+//! (`session.timeout.ms` 45000, `heartbeat.interval.ms` 3000, `max.poll.interval.ms`
+//! 300000, `max.poll.records` 500, `auto.offset.reset` latest, `enable.auto.commit` true,
+//! `auto.commit.interval.ms` 5000, `partition.assignment.strategy` range,
+//! cooperative-sticky, `fetch.max.wait.ms` 500, `request.timeout.ms` 30000,
+//! `retry.backoff.ms` 100, `metadata.max.age.ms` 300000), and one setting of the
+//! playground's own, `playground.processing.time.per.record.ms` (0): how long the
+//! application takes per record, so a slow consumer can overrun `max.poll.interval.ms`.
+//! Invariant: a built config passed the checks the Java consumer makes, with its wording
+//! where it has one.
+
+use crate::engine::cluster::NodeId;
+use crate::engine::group::assignor::{AssignorKind, RebalanceProtocol};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// `auto.offset.reset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoOffsetReset {
+    Earliest,
+    Latest,
+    None,
+}
+
+/// The playground's own config: processing time per record.
+pub const PROCESSING_TIME_CONFIG: &str = "playground.processing.time.per.record.ms";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerConfig {
+    pub group_id: Option<String>,
+    pub group_instance_id: Option<String>,
+    pub client_id: String,
+    pub session_timeout_ms: i64,
+    pub heartbeat_interval_ms: i64,
+    pub max_poll_interval_ms: i64,
+    pub max_poll_records: u32,
+    pub auto_offset_reset: AutoOffsetReset,
+    pub enable_auto_commit: bool,
+    pub auto_commit_interval_ms: i64,
+    pub partition_assignment_strategy: Vec<AssignorKind>,
+    pub fetch_max_wait_ms: i64,
+    pub fetch_max_bytes: u32,
+    pub request_timeout_ms: i64,
+    pub retry_backoff_ms: i64,
+    pub metadata_max_age_ms: i64,
+    pub bootstrap: Vec<NodeId>,
+    pub processing_time_per_record_ms: i64,
+}
+
+impl Default for ConsumerConfig {
+    fn default() -> Self {
+        ConsumerConfig {
+            group_id: None,
+            group_instance_id: None,
+            client_id: String::new(),
+            session_timeout_ms: 45_000,
+            heartbeat_interval_ms: 3_000,
+            max_poll_interval_ms: 300_000,
+            max_poll_records: 500,
+            auto_offset_reset: AutoOffsetReset::Latest,
+            enable_auto_commit: true,
+            auto_commit_interval_ms: 5_000,
+            partition_assignment_strategy: vec![AssignorKind::Range, AssignorKind::CooperativeSticky],
+            fetch_max_wait_ms: 500,
+            fetch_max_bytes: 52_428_800,
+            request_timeout_ms: 30_000,
+            retry_backoff_ms: 100,
+            metadata_max_age_ms: 300_000,
+            bootstrap: vec![1],
+            processing_time_per_record_ms: 0,
+        }
+    }
+}
+
+/// A refused consumer config, in `ConfigException`'s words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerConfigError {
+    pub name: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConsumerConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for ConsumerConfigError {}
+
+fn invalid(name: &str, value: &str, why: &str) -> ConsumerConfigError {
+    ConsumerConfigError { name: name.to_string(), message: format!("Invalid value {value} for configuration {name}: {why}") }
+}
+
+fn parse_range(name: &str, value: &str, min: i64, max: i64) -> Result<i64, ConsumerConfigError> {
+    let v: i64 = value.trim().parse().map_err(|_| invalid(name, value, "Not a number of type INT/LONG"))?;
+    if v < min {
+        return Err(invalid(name, value, &format!("Value must be at least {min}")));
+    }
+    if v > max {
+        return Err(invalid(name, value, &format!("Value must be no more than {max}")));
+    }
+    Ok(v)
+}
+
+const INT_MAX: i64 = i32::MAX as i64;
+
+/// An assignor by Kafka's short name or its Java class name.
+fn parse_assignor(name: &str) -> Option<AssignorKind> {
+    let short = match name.trim() {
+        "org.apache.kafka.clients.consumer.RangeAssignor" => "range",
+        "org.apache.kafka.clients.consumer.RoundRobinAssignor" => "roundrobin",
+        "org.apache.kafka.clients.consumer.StickyAssignor" => "sticky",
+        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor" => "cooperative-sticky",
+        other => other,
+    };
+    short.parse().ok()
+}
+
+impl ConsumerConfig {
+    /// Kafka names and string values over the defaults, then the consumer's cross-checks
+    /// (`heartbeat.interval.ms` below `session.timeout.ms`, a non-empty `group.id` and
+    /// `group.instance.id`).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ConsumerConfigError> {
+        let mut c = ConsumerConfig::default();
+        for (name, value) in pairs {
+            match name {
+                "group.id" => {
+                    if value.trim().is_empty() {
+                        return Err(ConsumerConfigError {
+                            name: name.into(),
+                            message: "group.id cannot be empty: to use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration".into(),
+                        });
+                    }
+                    c.group_id = Some(value.to_string());
+                }
+                "group.instance.id" => {
+                    if value.trim().is_empty() {
+                        return Err(invalid(name, value, "Group instance id must be non-empty string"));
+                    }
+                    c.group_instance_id = Some(value.to_string());
+                }
+                "client.id" => c.client_id = value.to_string(),
+                "session.timeout.ms" => c.session_timeout_ms = parse_range(name, value, 1, INT_MAX)?,
+                "heartbeat.interval.ms" => c.heartbeat_interval_ms = parse_range(name, value, 1, INT_MAX)?,
+                "max.poll.interval.ms" => c.max_poll_interval_ms = parse_range(name, value, 1, INT_MAX)?,
+                "max.poll.records" => c.max_poll_records = parse_range(name, value, 1, INT_MAX)? as u32,
+                "auto.offset.reset" => {
+                    c.auto_offset_reset = match value.trim() {
+                        "earliest" => AutoOffsetReset::Earliest,
+                        "latest" => AutoOffsetReset::Latest,
+                        "none" => AutoOffsetReset::None,
+                        _ => return Err(invalid(name, value, "String must be one of: latest, earliest, none")),
+                    }
+                }
+                "enable.auto.commit" => {
+                    c.enable_auto_commit = match value.trim() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(invalid(name, value, "Expected value to be either true or false")),
+                    }
+                }
+                "auto.commit.interval.ms" => c.auto_commit_interval_ms = parse_range(name, value, 0, INT_MAX)?,
+                "partition.assignment.strategy" => {
+                    let mut kinds = Vec::new();
+                    for part in value.split(',').filter(|s| !s.trim().is_empty()) {
+                        let kind = parse_assignor(part).ok_or_else(|| {
+                            invalid(name, value, &format!("unknown assignor '{}'; Kafka's are range, roundrobin, sticky, cooperative-sticky", part.trim()))
+                        })?;
+                        if !kinds.contains(&kind) {
+                            kinds.push(kind);
+                        }
+                    }
+                    if kinds.is_empty() {
+                        return Err(invalid(name, value, "at least one assignor is needed"));
+                    }
+                    c.partition_assignment_strategy = kinds;
+                }
+                "fetch.max.wait.ms" => c.fetch_max_wait_ms = parse_range(name, value, 0, INT_MAX)?,
+                "fetch.max.bytes" => c.fetch_max_bytes = parse_range(name, value, 0, INT_MAX)? as u32,
+                "request.timeout.ms" => c.request_timeout_ms = parse_range(name, value, 0, INT_MAX)?,
+                "retry.backoff.ms" => c.retry_backoff_ms = parse_range(name, value, 0, i64::MAX)?,
+                "metadata.max.age.ms" => c.metadata_max_age_ms = parse_range(name, value, 0, i64::MAX)?,
+                "bootstrap.servers" => {
+                    c.bootstrap = value
+                        .split(',')
+                        .filter(|s| !s.trim().is_empty())
+                        .map(|s| s.trim().parse::<NodeId>())
+                        .collect::<Result<_, _>>()
+                        .map_err(|_| invalid(name, value, "expected broker ids separated by commas"))?;
+                    if c.bootstrap.is_empty() {
+                        return Err(invalid(name, value, "at least one broker is needed"));
+                    }
+                }
+                PROCESSING_TIME_CONFIG => c.processing_time_per_record_ms = parse_range(name, value, 0, INT_MAX)?,
+                _ => {
+                    return Err(ConsumerConfigError { name: name.to_string(), message: format!("Unknown consumer config {name}") })
+                }
+            }
+        }
+        if c.heartbeat_interval_ms >= c.session_timeout_ms {
+            return Err(ConsumerConfigError {
+                name: "heartbeat.interval.ms".into(),
+                message: format!(
+                    "heartbeat.interval.ms ({}) must be set lower than session.timeout.ms ({}): Heartbeat must be set lower than the session timeout",
+                    c.heartbeat_interval_ms, c.session_timeout_ms
+                ),
+            });
+        }
+        Ok(c)
+    }
+
+    /// `ConsumerCoordinator`'s protocol: the highest one every configured assignor
+    /// supports (COOPERATIVE only if all of them do).
+    pub fn rebalance_protocol(&self) -> RebalanceProtocol {
+        let all_cooperative =
+            self.partition_assignment_strategy.iter().all(|a| a.supported_protocols().contains(&RebalanceProtocol::Cooperative));
+        if all_cooperative {
+            RebalanceProtocol::Cooperative
+        } else {
+            RebalanceProtocol::Eager
+        }
+    }
+
+    /// The request timeout of JoinGroup (`rebalance.timeout.ms` + 5 s at least).
+    pub fn join_request_timeout_ms(&self) -> i64 {
+        self.request_timeout_ms.max(self.max_poll_interval_ms + 5_000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_kafkas_and_the_default_strategy_is_eager() {
+        let c = ConsumerConfig::from_pairs([("group.id", "g")]).unwrap();
+        assert_eq!((c.session_timeout_ms, c.heartbeat_interval_ms, c.max_poll_interval_ms), (45_000, 3_000, 300_000));
+        assert_eq!(c.partition_assignment_strategy, vec![AssignorKind::Range, AssignorKind::CooperativeSticky]);
+        assert_eq!(c.rebalance_protocol(), RebalanceProtocol::Eager, "range supports only EAGER");
+        let coop = ConsumerConfig::from_pairs([("partition.assignment.strategy", "cooperative-sticky")]).unwrap();
+        assert_eq!(coop.rebalance_protocol(), RebalanceProtocol::Cooperative);
+    }
+
+    #[test]
+    fn bad_values_name_the_config() {
+        let e = ConsumerConfig::from_pairs([("partition.assignment.strategy", "range,fastest")]).unwrap_err();
+        assert_eq!(e.name, "partition.assignment.strategy");
+        assert!(e.message.contains("fastest"), "{e}");
+        let e = ConsumerConfig::from_pairs([("group.id", "")]).unwrap_err();
+        assert_eq!(e.name, "group.id");
+        let e = ConsumerConfig::from_pairs([("session.timeout.ms", "3000")]).unwrap_err();
+        assert_eq!(e.name, "heartbeat.interval.ms");
+        let e = ConsumerConfig::from_pairs([("auto.offset.reset", "smallest")]).unwrap_err();
+        assert!(e.message.contains("latest, earliest, none"));
+        assert_eq!(ConsumerConfig::from_pairs([("session.timeout.ms", "-1")]).unwrap_err().name, "session.timeout.ms");
+        assert!(ConsumerConfig::from_pairs([("no.such", "1")]).is_err());
+    }
+}

@@ -1,0 +1,199 @@
+//! The broker's part in group coordination (KafkaApis' FindCoordinator and the
+//! coordinator runtime's plumbing): FindCoordinator answers with the leader of the
+//! group's `__consumer_offsets` partition, asking the controller to create that topic
+//! first if it does not exist yet (COORDINATOR_NOT_AVAILABLE until it has leaders); the
+//! [`GroupCoordinator`] follows the partitions this broker leads; its writes are appended
+//! to the partition as leader and reported durable once the high watermark passes them.
+//! Invariant: a broker that never sees a group request emits nothing new.
+
+use super::BrokerNode;
+use crate::engine::cluster::messages::{Message, TopicPartition};
+use crate::engine::cluster::{ClusterEvent, NodeId};
+use crate::engine::error::ErrorCode;
+use crate::engine::group::coordinator::placement::{partition_for, OFFSETS_TOPIC};
+use crate::engine::group::coordinator::timers::TimerKey;
+use crate::engine::group::coordinator::Effect;
+use crate::engine::record::{BatchBuilder, BatchOptions};
+
+/// Timer kind of the group coordinator's next deadline.
+pub const TIMER_GROUP_COORDINATOR: u32 = 5;
+/// The least time between two requests to create `__consumer_offsets` (the playground's
+/// pacing: Kafka asks again on every FindCoordinator).
+pub const OFFSETS_TOPIC_RETRY_MS: i64 = 1_000;
+
+impl BrokerNode {
+    pub(crate) fn handle_find_coordinator(&mut self, now_ms: i64, from: NodeId, correlation_id: u64, key: String) {
+        let answer = |error: Option<ErrorCode>, node_id: Option<NodeId>| Message::FindCoordinatorResponse {
+            correlation_id,
+            key: key.clone(),
+            error,
+            node_id,
+        };
+        if key.is_empty() {
+            return self.send(from, answer(Some(ErrorCode::InvalidGroupId), None));
+        }
+        let Some(topic) = self.image.topics.get(OFFSETS_TOPIC) else {
+            self.maybe_create_offsets_topic(now_ms);
+            return self.send(from, answer(Some(ErrorCode::CoordinatorNotAvailable), None));
+        };
+        let partition = partition_for(&key, topic.partitions.len() as u32);
+        let leader = topic.partitions.get(partition as usize).and_then(|p| p.leader);
+        let message = match leader {
+            Some(l) if Self::is_eligible(&self.image, l) => answer(None, Some(l)),
+            _ => answer(Some(ErrorCode::CoordinatorNotAvailable), None),
+        };
+        self.send(from, message);
+    }
+
+    /// Kafka creates `__consumer_offsets` on the first FindCoordinator (compacted,
+    /// `offsets.topic.num.partitions` × `offsets.topic.replication.factor`).
+    fn maybe_create_offsets_topic(&mut self, now_ms: i64) {
+        if self.offsets_topic_requested_ms.is_some_and(|t| now_ms - t < OFFSETS_TOPIC_RETRY_MS) {
+            return;
+        }
+        self.offsets_topic_requested_ms = Some(now_ms);
+        let correlation_id = self.next_id();
+        let g = &self.config.group;
+        let message = Message::CreateTopicsRequest {
+            correlation_id,
+            name: OFFSETS_TOPIC.to_string(),
+            partitions: i64::from(g.offsets_topic_num_partitions),
+            replication_factor: i64::from(g.offsets_topic_replication_factor),
+            configs: vec![
+                ("cleanup.policy".to_string(), "compact".to_string()),
+                ("segment.bytes".to_string(), g.offsets_topic_segment_bytes.to_string()),
+            ],
+        };
+        self.send(self.config.controller_id, message);
+    }
+
+    pub(crate) fn handle_create_topics_response(&mut self, name: &str, error: Option<ErrorCode>, message: Option<String>) {
+        if name != OFFSETS_TOPIC {
+            return;
+        }
+        if let Some(e) = error.filter(|e| *e != ErrorCode::TopicAlreadyExists) {
+            let reason = format!(
+                "cannot create {OFFSETS_TOPIC} ({}: {}); groups have no coordinator until it exists (offsets.topic.replication.factor = {})",
+                e.name(),
+                message.unwrap_or_default(),
+                self.config.group.offsets_topic_replication_factor
+            );
+            if self.offsets_topic_failure.as_ref() != Some(&reason) {
+                self.offsets_topic_failure = Some(reason.clone());
+                self.refuse(reason);
+            }
+        }
+    }
+
+    /// Tells the coordinator which `__consumer_offsets` partitions this broker now leads.
+    pub(crate) fn sync_group_coordinator(&mut self, now_ms: i64) {
+        if let Some(t) = self.image.topics.get(OFFSETS_TOPIC) {
+            self.coordinator.set_offsets_partitions(t.partitions.len() as u32);
+        }
+        let mut leading = Vec::new();
+        for (tp, p) in self.partitions.range(TopicPartition { topic: OFFSETS_TOPIC.to_string(), partition: 0 }..) {
+            if tp.topic != OFFSETS_TOPIC {
+                break;
+            }
+            if p.is_leader() {
+                leading.push((tp.partition, p.state.leader_epoch));
+            }
+        }
+        let owned: Vec<u32> = self.coordinator.owned_partitions().keys().copied().collect();
+        for partition in owned {
+            if !leading.iter().any(|(p, _)| *p == partition) {
+                self.coordinator.on_resigned(now_ms, partition);
+            }
+        }
+        for (partition, epoch) in leading {
+            self.coordinator.on_elected(now_ms, partition, epoch);
+        }
+    }
+
+    /// Runs the coordinator until it is quiet: due deadlines, its effects, durable writes.
+    pub(crate) fn run_group_coordinator(&mut self, now_ms: i64) {
+        loop {
+            let mut progressed = false;
+            while let Some(key) = self.coordinator.pop_due(now_ms) {
+                progressed = true;
+                match key {
+                    TimerKey::Load { partition } => {
+                        let tp = TopicPartition { topic: OFFSETS_TOPIC.to_string(), partition };
+                        let bytes: Vec<u8> = self
+                            .partitions
+                            .get(&tp)
+                            .map(|p| p.log.segments().iter().flat_map(|s| s.log_bytes().iter().copied()).collect())
+                            .unwrap_or_default();
+                        self.coordinator.load(now_ms, partition, &bytes);
+                    }
+                    other => self.coordinator.on_timer(now_ms, other),
+                }
+            }
+            while let Some(effect) = self.coordinator.take_effect() {
+                progressed = true;
+                match effect {
+                    Effect::Send { to, message } => self.send(to, message),
+                    Effect::Event(e) => self.event(e),
+                    Effect::Append { id, partition, records } => {
+                        let outcome = self.append_group_records(now_ms, partition, &records);
+                        self.coordinator.append_started(now_ms, id, outcome);
+                    }
+                }
+            }
+            for (id, partition, required_offset, epoch) in self.coordinator.started_appends() {
+                let tp = TopicPartition { topic: OFFSETS_TOPIC.to_string(), partition };
+                let outcome = match self.partitions.get(&tp) {
+                    Some(p) if p.is_leader() && p.state.leader_epoch == epoch => {
+                        (p.high_watermark >= required_offset).then_some(None)
+                    }
+                    _ => Some(Some(ErrorCode::NotLeaderOrFollower)),
+                };
+                if let Some(error) = outcome {
+                    progressed = true;
+                    self.coordinator.append_completed(now_ms, id, error);
+                }
+            }
+            if !progressed {
+                break;
+            }
+        }
+        let next = self.coordinator.next_deadline_ms();
+        if next != self.coordinator_timer_at_ms {
+            match next {
+                Some(at) => self.set_timer(TIMER_GROUP_COORDINATOR, 0, at),
+                None => self.cancel_timer(TIMER_GROUP_COORDINATOR, 0),
+            }
+            self.coordinator_timer_at_ms = next;
+        }
+    }
+
+    /// Appends the coordinator's records as one batch, as leader (`appendForGroup`, acks -1):
+    /// `(offset the HW must reach, leader epoch)`.
+    fn append_group_records(&mut self, now_ms: i64, partition: u32, records: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<(i64, i32), ErrorCode> {
+        let tp = TopicPartition { topic: OFFSETS_TOPIC.to_string(), partition };
+        let Some(p) = self.partitions.get_mut(&tp) else { return Err(ErrorCode::UnknownTopicOrPartition) };
+        if !p.is_leader() {
+            return Err(ErrorCode::NotLeaderOrFollower);
+        }
+        if p.is_under_min_isr() {
+            return Err(ErrorCode::NotEnoughReplicas);
+        }
+        let mut builder = BatchBuilder::new(BatchOptions::default());
+        for (key, value) in records {
+            builder.append(now_ms, Some(key), value.as_deref(), &[]);
+        }
+        let bytes = builder.build().map_err(|e| e.code)?;
+        let leader_epoch = p.state.leader_epoch;
+        let info = p.log.append_as_leader(now_ms, &bytes, leader_epoch).map_err(|e| e.code)?;
+        p.epoch_cache.assign(leader_epoch, info.first_offset);
+        self.event(ClusterEvent::Appended {
+            broker_id: self.broker_id,
+            tp: tp.clone(),
+            first_offset: info.first_offset,
+            last_offset: info.last_offset,
+            leader_epoch,
+        });
+        self.maybe_increment_high_watermark(now_ms, &tp);
+        Ok((info.last_offset + 1, leader_epoch))
+    }
+}
