@@ -10,7 +10,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
-/// The section-5 scenarios shipped with the page, by name.
+/// The scenarios shipped with the page (sections 5 and 9–10), by name.
 pub const SCENARIOS: &[(&str, &str)] = &[
     ("acks-all-survives-leader-crash", include_str!("../../scenarios/acks-all-survives-leader-crash.json")),
     ("acks-1-loses-acknowledged-record", include_str!("../../scenarios/acks-1-loses-acknowledged-record.json")),
@@ -19,6 +19,18 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("unclean-election-loses-data", include_str!("../../scenarios/unclean-election-loses-data.json")),
     ("clean-election-waits", include_str!("../../scenarios/clean-election-waits.json")),
     ("controller-paused-no-election", include_str!("../../scenarios/controller-paused-no-election.json")),
+    // Sections 9–10: consumer groups.
+    ("consumer-group-playground", include_str!("../../scenarios/consumer-group-playground.json")),
+    ("consumer-group-three-members", include_str!("../../scenarios/consumer-group-three-members.json")),
+    ("two-groups-one-topic", include_str!("../../scenarios/two-groups-one-topic.json")),
+    ("consumer-restart-resumes-from-committed", include_str!("../../scenarios/consumer-restart-resumes-from-committed.json")),
+    ("consumer-crash-session-timeout", include_str!("../../scenarios/consumer-crash-session-timeout.json")),
+    ("consumer-graceful-leave", include_str!("../../scenarios/consumer-graceful-leave.json")),
+    ("slow-consumer-max-poll-interval", include_str!("../../scenarios/slow-consumer-max-poll-interval.json")),
+    ("rebalance-eager-stop-the-world", include_str!("../../scenarios/rebalance-eager-stop-the-world.json")),
+    ("rebalance-cooperative-incremental", include_str!("../../scenarios/rebalance-cooperative-incremental.json")),
+    ("static-member-restart-no-rebalance", include_str!("../../scenarios/static-member-restart-no-rebalance.json")),
+    ("coordinator-failover", include_str!("../../scenarios/coordinator-failover.json")),
     // The simulation-speed benchmark's load (3 brokers, RF 3, 6 partitions, 1,000 records/s).
     ("bench-standard", include_str!("../../benches/standard-scenario.json")),
 ];
@@ -68,7 +80,6 @@ pub fn cluster_page(props: &Props) -> Html {
             }
         })
     };
-    let _ = command;
     html! {
         <main class="cluster-page" data-testid="cluster-page">
             if let Some(e) = (*error).clone() { <p class="error" role="alert" data-testid="cluster-error">{ e }</p> }
@@ -77,6 +88,7 @@ pub fn cluster_page(props: &Props) -> Html {
                     { format!("t = {:.3} s", v.now_ms as f64 / 1000.0) }
                 </p>
                 <p data-testid="journal-entries">{ v.journal_entries }</p>
+                <crate::ui::groups_band::GroupsBand view={v.clone()} on_command={command.clone()} />
                 <pre data-testid="cluster-view-json">{ serde_json::to_string_pretty(&v).unwrap_or_default() }</pre>
             }
         </main>
