@@ -10,7 +10,7 @@ use super::invariants;
 use super::network::{LinkConfig, Network};
 use super::scenario::{ClientKind, Scenario, ScenarioError, StepAction};
 use super::world::World;
-use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription};
+use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription, CONFIG_META};
 use crate::engine::client::producer::{ProducerConfig, ProducerNode};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{Node, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
@@ -125,7 +125,16 @@ impl World for ClusterWorld {
         }
         let index = id.saturating_sub(FIRST_CLIENT_ID) as usize;
         match self.clients.get(index) {
-            Some(ClientBuild::Consumer(config, initial)) => Box::new(ConsumerNode::new(id, config.clone(), initial.clone())),
+            Some(ClientBuild::Consumer(config, initial)) => {
+                // A process restarted after it was started with other settings keeps them.
+                let stored = store
+                    .meta_of(id)
+                    .into_iter()
+                    .find(|(name, _)| name == CONFIG_META)
+                    .and_then(|(_, v)| serde_json::from_str::<ConsumerConfig>(&v).ok())
+                    .filter(|_| restart);
+                Box::new(ConsumerNode::new(id, stored.unwrap_or_else(|| config.clone()), initial.clone()))
+            }
             Some(ClientBuild::Producer(config)) => Box::new(ProducerNode::new(id, config.clone(), self.seed ^ u64::from(id))),
             None => Box::new(ProducerNode::new(id, ProducerConfig::default(), self.seed ^ u64::from(id))),
         }
@@ -157,6 +166,11 @@ pub fn node_ids(s: &Scenario) -> Vec<NodeId> {
     ids
 }
 
+/// A client declared with `"start": false`: it waits for the page to add it.
+pub fn declared_idle(s: &Scenario, id: NodeId) -> bool {
+    id >= FIRST_CLIENT_ID && s.clients.get((id - FIRST_CLIENT_ID) as usize).is_some_and(|c| !c.start)
+}
+
 fn build(
     s: &Scenario,
     seed: u64,
@@ -170,13 +184,18 @@ fn build(
     let mut sim = Sim::new(seed, network, Box::new(world), scenario_json);
     let from_ms = match resumed {
         Some((now_ms, stores)) => {
-            sim.resume_from(now_ms, stores, &node_ids(s));
+            // Clients declared not to start stay unstarted after a reload, whatever the
+            // page did before it (the run's record does not say).
+            let ids: Vec<NodeId> = node_ids(s).into_iter().filter(|id| !declared_idle(s, *id)).collect();
+            sim.resume_from(now_ms, stores, &ids);
             sim.schedule(now_ms, Action::RestartCrashed);
             now_ms + 1
         }
         None => {
             for id in node_ids(s) {
-                sim.schedule(0, Action::Start(id));
+                if !declared_idle(s, id) {
+                    sim.schedule(0, Action::Start(id));
+                }
             }
             0
         }

@@ -26,6 +26,9 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Action {
     Start(NodeId),
+    /// Start a node with a start signal that carries settings (`{"start": spec}`); a
+    /// node already running ignores it.
+    StartWith(NodeId, serde_json::Value),
     Crash(NodeId),
     /// Crash whichever broker leads the partition at that moment (nothing if none does).
     CrashLeaderOf(String, u32),
@@ -320,6 +323,20 @@ impl Sim {
     fn act(&mut self, action: Action) {
         let now = self.now_ms;
         match action {
+            Action::StartWith(id, spec) => {
+                if self.slots.get(&id).is_some_and(|s| s.status != Status::Crashed) {
+                    return;
+                }
+                self.stores.entry(id).or_default();
+                let node = self.build(id, now, false);
+                let incarnation = self.slots.get(&id).map_or(0, |s| s.incarnation + 1);
+                self.slots.insert(
+                    id,
+                    Slot { node, status: Status::Up, incarnation, timers: BTreeMap::new(), held: Vec::new() },
+                );
+                self.journal.push(JournalEntry::Start { at_ms: now, node: id });
+                self.deliver(id, Input::Command(serde_json::json!({ "start": spec })));
+            }
             Action::Start(id) => {
                 self.stores.entry(id).or_default();
                 let node = self.build(id, now, false);

@@ -106,7 +106,7 @@ pub fn fuzz_scenario(seed: u64) -> Scenario {
             configs: BTreeMap::new(),
         },
         topics: vec![TopicSpec { name: "f".into(), partitions: 2, replication_factor: 3, configs, replica_assignment: None }],
-        clients: vec![ClientSpec { id: "p1".into(), kind: ClientKind::Producer, configs: client_configs, subscribe: None, assign: None }],
+        clients: vec![ClientSpec { id: "p1".into(), kind: ClientKind::Producer, configs: client_configs, subscribe: None, assign: None, start: true }],
         steps,
         until_ms: FUZZ_UNTIL_MS,
     }
@@ -203,7 +203,7 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
         if let Some(i) = instance {
             configs.insert("group.instance.id".to_string(), i.to_string());
         }
-        ClientSpec { id: id.into(), kind: ClientKind::Consumer, configs, subscribe: Some(vec!["f".into()]), assign: None }
+        ClientSpec { id: id.into(), kind: ClientKind::Consumer, configs, subscribe: Some(vec!["f".into()]), assign: None, start: true }
     };
     let mut producer_configs = BTreeMap::new();
     producer_configs.insert("acks".to_string(), "all".to_string());
@@ -218,7 +218,7 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
         },
         topics: vec![TopicSpec { name: "f".into(), partitions: 4, replication_factor: 3, configs: BTreeMap::new(), replica_assignment: None }],
         clients: vec![
-            ClientSpec { id: "p1".into(), kind: ClientKind::Producer, configs: producer_configs, subscribe: None, assign: None },
+            ClientSpec { id: "p1".into(), kind: ClientKind::Producer, configs: producer_configs, subscribe: None, assign: None, start: true },
             consumer("c1", None),
             consumer("c2", None),
             consumer("c3", Some("static-3")),

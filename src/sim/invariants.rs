@@ -20,7 +20,7 @@ use crate::engine::client::consumer::{ConsumerNode, MemberState};
 use crate::engine::client::producer::ProducerNode;
 use crate::engine::group::coordinator::group::GroupState;
 use crate::engine::cluster::messages::Acks;
-use crate::engine::cluster::{NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
+use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::ControllerNode;
 use crate::engine::replica::view::{BatchSummary, ReplicaView};
 use crate::engine::replica::BrokerNode;
@@ -212,10 +212,21 @@ pub fn acked_writes_survive(s: &Scenario, topics: BTreeSet<String>) -> Box<dyn I
 struct GroupOwnership {
     brokers: u32,
     consumers: Vec<NodeId>,
+    /// Topics that grew (CreatePartitions) and how much of the timeline was read for it:
+    /// a group keeps the partition count its leader assigned from until it rebalances,
+    /// which may be long after (the leader's next metadata refresh).
+    grown: BTreeSet<String>,
+    timeline_read: usize,
 }
 
 impl GroupOwnership {
-    fn check_coordinators(&self, sim: &Sim) -> Result<(), String> {
+    fn check_coordinators(&mut self, sim: &Sim) -> Result<(), String> {
+        for (_, _, e) in sim.timeline().iter().skip(self.timeline_read) {
+            if let ClusterEvent::PartitionsCreated { topic, .. } = e {
+                self.grown.insert(topic.clone());
+            }
+        }
+        self.timeline_read = sim.timeline().len();
         let controller = sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>());
         for b in 1..=self.brokers {
             let Some(node) = broker(sim, b) else { continue };
@@ -240,7 +251,12 @@ impl GroupOwnership {
                 let Some(controller) = controller.filter(|_| synced && eager) else { continue };
                 let topics: BTreeSet<&String> = owner.keys().map(|(t, _)| t).collect();
                 for topic in topics {
-                    let count = controller.image().topics.get(topic.as_str()).map_or(0, |t| t.partitions.len() as u32);
+                    let count = if self.grown.contains(topic.as_str()) {
+                        // Assigned from the leader's metadata: no gap below the last owned.
+                        owner.keys().filter(|(t, _)| t == topic).map(|(_, p)| p + 1).max().unwrap_or(0)
+                    } else {
+                        controller.image().topics.get(topic.as_str()).map_or(0, |t| t.partitions.len() as u32)
+                    };
                     if let Some(p) = (0..count).find(|p| !owner.contains_key(&(topic.clone(), *p))) {
                         return Err(format!(
                             "coordinator {b}: Stable group {group_id} generation {} assigns {topic} but nobody owns {topic}-{p}",
@@ -305,7 +321,7 @@ pub fn group_ownership(s: &Scenario) -> Box<dyn Invariant> {
         .filter(|(_, c)| c.kind == super::scenario::ClientKind::Consumer)
         .map(|(i, _)| FIRST_CLIENT_ID + i as u32)
         .collect();
-    Box::new(GroupOwnership { brokers: s.cluster.brokers, consumers })
+    Box::new(GroupOwnership { brokers: s.cluster.brokers, consumers, grown: BTreeSet::new(), timeline_read: 0 })
 }
 
 /// Installs the cluster invariants for a scenario.

@@ -115,6 +115,19 @@ pub struct ClientSpec {
     /// Consumers: the partitions it assigns itself when it starts (instead of subscribing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign: Option<Vec<TopicPartitionRef>>,
+    /// Whether the process starts at time 0 (the default). `false`: it is declared for
+    /// the page's "add a consumer" (or a `start` step) and starts only then.
+    #[serde(default = "yes", skip_serializing_if = "is_yes")]
+    pub start: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_yes(v: &bool) -> bool {
+    *v
 }
 
 /// A node named in a step: a broker id, `"controller"`, or a client's name.

@@ -20,8 +20,9 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
-/// The bands of the cluster picture, in the tab bar's order.
-const BANDS: [Band; 3] = [Band::Cluster, Band::Producer, Band::Events];
+/// The bands of the cluster picture, in the tab bar's order (the consumer groups band,
+/// `Band::Reader`, only when the scenario has consumers).
+const BANDS: [Band; 4] = [Band::Cluster, Band::Producer, Band::Reader, Band::Events];
 
 /// What every component of the picture gets.
 #[derive(Clone, PartialEq)]
@@ -121,11 +122,14 @@ pub fn cluster_page(props: &Props) -> Html {
     let section = |b: Band, class: &'static str| {
         (classes!("band", class, (b == active).then_some("active")), b.panel_id())
     };
-    let (producers, cluster, timeline) = (
+    let (producers, cluster, groups, timeline) = (
         section(Band::Producer, "producers"),
         section(Band::Cluster, "cluster"),
+        section(Band::Reader, "groups"),
         section(Band::Events, "timeline"),
     );
+    let has_groups = view.as_ref().is_some_and(|v| !v.groups.is_empty());
+    let bands: Vec<Band> = BANDS.into_iter().filter(|b| *b != Band::Reader || has_groups).collect();
     let description = scenarios::description(&params.scenario, l);
     let driver_error = view.as_ref().and_then(|v| v.error.clone()).or_else(|| (*start_error).clone());
     let raw = view.as_ref().map(|v| serde_json::to_string(&**v).unwrap_or_default()).unwrap_or_default();
@@ -134,7 +138,7 @@ pub fn cluster_page(props: &Props) -> Html {
             <div class="head">
                 <ClusterTopBar lang={l} on_lang={on_lang} params={params.clone()} view={(*view).clone()}
                     command={command.clone()} on_reset={reset} />
-                <BandTabs lang={l} active={active} onselect={onselect} bands={BANDS.to_vec()} />
+                <BandTabs lang={l} active={active} onselect={onselect} bands={bands} />
             </div>
             { for params.problems.iter().map(|p| html! {
                 <div class="banner error" role="alert" data-testid="address-error">{p.text(l)}</div>
@@ -149,7 +153,7 @@ pub fn cluster_page(props: &Props) -> Html {
                 <div class="loading" data-testid="loading">{T::Starting.get(l)}</div>
             }
             if let Some(v) = (*view).clone() {
-                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v, lang: l, command, download_journal }}>
+                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), download_journal }}>
                     <main class="bands cluster-bands">
                         <section class={producers.0} id={producers.1} aria-label={T::Producers.get(l)} data-testid="band-producer">
                             <ProducersBand />
@@ -157,6 +161,11 @@ pub fn cluster_page(props: &Props) -> Html {
                         <section class={cluster.0} id={cluster.1} aria-label={T::Cluster.get(l)} data-testid="band-cluster">
                             <BrokersBand />
                         </section>
+                        if has_groups {
+                            <section class={groups.0} id={groups.1} aria-label={T::Consumers.get(l)} data-testid="band-groups">
+                                <crate::ui::groups_band::GroupsBand view={v} on_command={command.clone()} lang={Some(l)} />
+                            </section>
+                        }
                         <section class={timeline.0} id={timeline.1} aria-label={T::Timeline.get(l)} data-testid="band-events">
                             <EventsBand />
                         </section>

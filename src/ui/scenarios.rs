@@ -1,13 +1,14 @@
-//! The lecture's section-5 scenarios built into the page: each `scenarios/NAME.json`
-//! embedded with `include_str!`, looked up by NAME (what `?scenario=NAME` names), with its
-//! description in the learner's language. The selector lists the lecture's seven; the
-//! simulation-speed benchmark's load opens by its name only (`?scenario=bench-standard`).
+//! The lecture's scenarios built into the page (section 5, replication; sections 9–10,
+//! consumer groups): each `scenarios/NAME.json` embedded with `include_str!`, looked up
+//! by NAME (what `?scenario=NAME` names), with its description in the learner's language.
+//! The selector lists them in the lecture's order; the simulation-speed benchmark's load
+//! opens by its name only (`?scenario=bench-standard`).
 
 use super::i18n::Lang;
 use crate::sim::scenario::Scenario;
 
 /// (name, JSON text), in the lecture's order.
-pub const SCENARIOS: [(&str, &str); 7] = [
+pub const SCENARIOS: &[(&str, &str)] = &[
     ("acks-all-survives-leader-crash", include_str!("../../scenarios/acks-all-survives-leader-crash.json")),
     (
         "acks-1-loses-acknowledged-record",
@@ -21,6 +22,18 @@ pub const SCENARIOS: [(&str, &str); 7] = [
     ("unclean-election-loses-data", include_str!("../../scenarios/unclean-election-loses-data.json")),
     ("clean-election-waits", include_str!("../../scenarios/clean-election-waits.json")),
     ("controller-paused-no-election", include_str!("../../scenarios/controller-paused-no-election.json")),
+    // Sections 9–10: consumer groups.
+    ("consumer-group-playground", include_str!("../../scenarios/consumer-group-playground.json")),
+    ("consumer-group-three-members", include_str!("../../scenarios/consumer-group-three-members.json")),
+    ("two-groups-one-topic", include_str!("../../scenarios/two-groups-one-topic.json")),
+    ("consumer-restart-resumes-from-committed", include_str!("../../scenarios/consumer-restart-resumes-from-committed.json")),
+    ("consumer-crash-session-timeout", include_str!("../../scenarios/consumer-crash-session-timeout.json")),
+    ("consumer-graceful-leave", include_str!("../../scenarios/consumer-graceful-leave.json")),
+    ("slow-consumer-max-poll-interval", include_str!("../../scenarios/slow-consumer-max-poll-interval.json")),
+    ("rebalance-eager-stop-the-world", include_str!("../../scenarios/rebalance-eager-stop-the-world.json")),
+    ("rebalance-cooperative-incremental", include_str!("../../scenarios/rebalance-cooperative-incremental.json")),
+    ("static-member-restart-no-rebalance", include_str!("../../scenarios/static-member-restart-no-rebalance.json")),
+    ("coordinator-failover", include_str!("../../scenarios/coordinator-failover.json")),
 ];
 
 /// Scenarios that open by name but are not offered in the selector.

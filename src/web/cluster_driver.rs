@@ -401,6 +401,29 @@ impl Inner {
                 let produce = serde_json::json!({ "topic": topic, "count": count, "key": key, "value": value });
                 act(&mut self.sim, Action::Command(client, serde_json::json!({ "produce": produce })));
             }
+            ClusterCommand::AddConsumer { client, configs } => {
+                let spec = if configs.is_empty() { serde_json::json!(true) } else { serde_json::json!({ "configs": configs }) };
+                act(&mut self.sim, Action::StartWith(client, spec));
+            }
+            ClusterCommand::PauseHeartbeats { client, paused } => {
+                act(&mut self.sim, Action::Command(client, serde_json::json!({ "pause_heartbeats": paused })));
+            }
+            ClusterCommand::SetProcessingTime { client, per_record_ms } => {
+                let spec = serde_json::json!({ "per_record_ms": per_record_ms });
+                act(&mut self.sim, Action::Command(client, serde_json::json!({ "set_processing_time": spec })));
+            }
+            ClusterCommand::CloseConsumer(client) => act(&mut self.sim, Action::Command(client, serde_json::json!({ "close": {} }))),
+            ClusterCommand::RestartWith { clients, configs, every_ms } => {
+                let every = every_ms.clamp(0, 3_600_000);
+                for (k, client) in clients.into_iter().enumerate() {
+                    let command = serde_json::json!({ "restart_with": { "configs": configs } });
+                    self.sim.schedule(now.saturating_add(every.saturating_mul(k as i64)), Action::Command(client, command));
+                }
+            }
+            ClusterCommand::CreatePartitions { topic, count } => {
+                let spec = serde_json::json!({ "topic": topic, "count": count });
+                act(&mut self.sim, Action::Command(CONTROLLER_ID, serde_json::json!({ "create_partitions": spec })));
+            }
         }
         self.schedule_view_in(true);
     }

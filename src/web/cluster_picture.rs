@@ -3,6 +3,7 @@
 //! (they run in workers), messages in flight, cuts, and the events since the last view,
 //! kept in bounded rings so a long run costs the same per frame as a short one.
 
+use super::group_picture::GroupPicture;
 use super::cluster_view::{BrokerView, ClusterView, FlightView, PartitionView, ProducerView, SendOutcome, TopicView};
 use crate::engine::client::producer::ProducerNode;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
@@ -25,6 +26,7 @@ pub struct Picture {
     outcomes: BTreeMap<NodeId, VecDeque<SendOutcome>>,
     /// Each broker's replicas as its worker last drew them.
     pub replicas: BTreeMap<NodeId, Vec<ReplicaPicture>>,
+    groups: GroupPicture,
 }
 
 fn push_bounded<T>(q: &mut VecDeque<T>, item: T, cap: usize) {
@@ -128,6 +130,7 @@ impl Picture {
             in_flight,
             cuts,
             producers,
+            groups: self.groups.view(sim, scenario),
             events: self.events.iter().cloned().collect(),
             journal_entries: sim.journal_len() as u64,
             violations: sim.violations().iter().map(|v| format!("{} ms · {}: {}", v.at_ms, v.invariant, v.detail)).collect(),

@@ -7,6 +7,7 @@ use crate::engine::cluster::{ClusterEvent, NodeId};
 pub use crate::engine::replica::view::{RecordPicture, ReplicaPicture, RECORDS_PER_REPLICA};
 use crate::sim::Status;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BrokerView {
@@ -72,6 +73,115 @@ pub struct SendOutcome {
     pub error: Option<(String, i16)>,
 }
 
+/// A consumer group as the page draws it (built by `super::group_picture`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub group_id: String,
+    /// Kafka's state name: Empty, PreparingRebalance, CompletingRebalance, Stable, Dead;
+    /// "Unknown" until a coordinator has reported it.
+    pub state: String,
+    pub generation: i32,
+    /// The leader's member id and client name.
+    pub leader: Option<String>,
+    pub leader_client: Option<String>,
+    /// The assignor the group chose (`protocol_name`), and EAGER / COOPERATIVE.
+    pub protocol: Option<String>,
+    pub rebalance_protocol: String,
+    pub coordinator: Option<NodeId>,
+    /// Why the group last changed state (the coordinator's words).
+    pub reason: String,
+    pub members: Vec<MemberView>,
+    pub lag: Vec<LagView>,
+    /// Rebalance spans, oldest first (bounded).
+    pub spans: Vec<RebalanceSpan>,
+    /// Consumers of this group declared in the scenario but not started yet.
+    pub startable: Vec<StartableConsumer>,
+    /// The latest consumer notes (a missing topic, offset resets …), oldest first.
+    pub notes: Vec<NoteView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub id: NodeId,
+    /// The client's scenario name (`c1`).
+    pub name: String,
+    /// "up", "paused", "crashed", "closed", "failed" or "not started".
+    pub status: String,
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    /// Its client-side state: Unjoined, PreparingRebalance, CompletingRebalance, Stable.
+    pub member_state: String,
+    pub assigned: Vec<(String, u32)>,
+    /// When its last heartbeat (or join) was answered, virtual ms.
+    pub last_heartbeat_ms: Option<i64>,
+    pub session_timeout_ms: i64,
+    pub heartbeat_interval_ms: i64,
+    pub max_poll_interval_ms: i64,
+    pub heartbeats_paused: bool,
+    pub processing_ms_per_record: i64,
+    pub assignors: String,
+    pub records_consumed: u64,
+    /// Records it processed that the group had processed before (at least once).
+    pub duplicates: u64,
+    /// Topics it subscribed to that do not exist yet.
+    pub waiting_for_topics: Vec<String>,
+}
+
+/// Lag of one partition as `kafka-consumer-groups --describe` shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LagView {
+    pub topic: String,
+    pub partition: u32,
+    /// LOG-END-OFFSET (the high watermark: what consumers can read).
+    pub log_end: i64,
+    /// CURRENT-OFFSET: the group's committed offset, if any.
+    pub committed: Option<i64>,
+    /// LAG = log end − committed (log end while nothing is committed).
+    pub lag: i64,
+    /// Lag over virtual time (one point per second at most, bounded), oldest first.
+    pub history: Vec<(i64, i64)>,
+}
+
+/// One member's rebalance: from the JoinGroup it sent to the assignment it got.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RebalanceSpan {
+    pub client: String,
+    pub generation: i32,
+    pub joined_ms: i64,
+    pub assigned_ms: Option<i64>,
+    /// When it stopped processing altogether (it owned nothing: eager revoked all), if it did.
+    pub stopped_ms: Option<i64>,
+    /// Partitions revoked during the span.
+    pub revoked: Vec<(String, u32)>,
+    /// The member's first join (a newcomer, or a restarted process).
+    pub first: bool,
+}
+
+impl RebalanceSpan {
+    /// Virtual ms it processed nothing because of this rebalance (so far, if open).
+    pub fn stopped_for_ms(&self, now_ms: i64) -> i64 {
+        self.stopped_ms.map_or(0, |s| self.assigned_ms.unwrap_or(now_ms) - s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StartableConsumer {
+    pub id: NodeId,
+    pub name: String,
+    /// Its declared settings, as the add form starts from.
+    pub group_id: String,
+    pub assignors: String,
+    pub session_timeout_ms: i64,
+    pub heartbeat_interval_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NoteView {
+    pub at_ms: i64,
+    pub client: String,
+    pub note: String,
+}
+
 /// Everything the cluster picture shows at one virtual instant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClusterView {
@@ -90,6 +200,9 @@ pub struct ClusterView {
     /// Pairs of node groups that cannot reach each other.
     pub cuts: Vec<(Vec<NodeId>, Vec<NodeId>)>,
     pub producers: Vec<ProducerView>,
+    /// Consumer groups, by group id.
+    #[serde(default)]
+    pub groups: Vec<GroupView>,
     /// The latest events (elections, ISR changes, sends …), oldest first.
     pub events: Vec<(i64, NodeId, ClusterEvent)>,
     pub journal_entries: u64,
@@ -118,4 +231,18 @@ pub enum ClusterCommand {
     Heal,
     /// Produce through a producer client (`key` may contain `{i}`; `None` = null key).
     Produce { client: NodeId, topic: String, count: u32, key: Option<String>, value: String },
+    /// Start a consumer the scenario declared with `"start": false`, with settings over
+    /// its declared ones (`group.id`, `session.timeout.ms`, …; empty: as declared).
+    AddConsumer { client: NodeId, configs: BTreeMap<String, String> },
+    /// Stop (or resume) a consumer's heartbeat thread.
+    PauseHeartbeats { client: NodeId, paused: bool },
+    /// The application's processing time per record (`playground.processing.time.per.record.ms`).
+    SetProcessingTime { client: NodeId, per_record_ms: i64 },
+    /// `close()`: commit, revoke, LeaveGroup.
+    CloseConsumer(NodeId),
+    /// A rolling restart: each client in turn, `every_ms` apart, closes and starts again
+    /// with these settings (how a group switches `partition.assignment.strategy`).
+    RestartWith { clients: Vec<NodeId>, configs: BTreeMap<String, String>, every_ms: i64 },
+    /// Kafka's CreatePartitions: grow a topic to `count` partitions.
+    CreatePartitions { topic: String, count: u32 },
 }

@@ -8,6 +8,7 @@ pub mod client;
 pub mod cluster_driver;
 pub mod cluster_picture;
 pub mod cluster_view;
+pub mod group_picture;
 pub mod node_protocol;
 pub mod node_worker;
 pub mod protocol;

@@ -32,6 +32,9 @@ pub enum ClusterEvent {
     BrokerFenced { broker_id: NodeId, reason: String },
     BrokerUnfenced { broker_id: NodeId },
     TopicCreated { topic: String, partitions: u32, replication_factor: u32 },
+    /// CreatePartitions: a topic grew from `from` to `to` partitions (keys move to other
+    /// partitions; consumer groups rebalance once their leader sees the new count).
+    PartitionsCreated { topic: String, from: u32, to: u32 },
     LeaderElected { tp: TopicPartition, leader: Option<NodeId>, leader_epoch: i32, unclean: bool },
     IsrShrunk { tp: TopicPartition, removed: Vec<NodeId>, isr: Vec<NodeId> },
     IsrExpanded { tp: TopicPartition, added: Vec<NodeId>, isr: Vec<NodeId> },

@@ -241,6 +241,14 @@ impl ControllerNode {
         if command.get("start").is_some() {
             return; // the driver's start signal: the controller needs no start-up work
         }
+        if let Some(spec) = command.get("create_partitions") {
+            let name = spec.get("topic").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            let count = spec.get("count").and_then(|v| v.as_i64()).unwrap_or(0);
+            if let Err((code, text)) = self.create_partitions(&name, count) {
+                self.refuse(format!("{}: {text}", code.name()));
+            }
+            return;
+        }
         let Some(spec) = command.get("create_topic") else {
             self.refuse(format!("unknown controller command: {command}"));
             return;

@@ -154,6 +154,53 @@ impl ControllerNode {
         Ok(())
     }
 
+    /// Kafka's CreatePartitions (`kafka-topics --alter --partitions N`): grows a topic to
+    /// `count` partitions with the topic's replication factor, placing the new replicas
+    /// as topic creation places them; brokers create the new replicas when the records
+    /// reach them, clients see the new count on their next metadata refresh.
+    pub(crate) fn create_partitions(&mut self, name: &str, count: i64) -> Result<(), Refusal> {
+        let Some(topic) = self.image.topics.get(name) else {
+            return Err((ErrorCode::UnknownTopicOrPartition, format!("The topic '{name}' does not exist.")));
+        };
+        let current = topic.partitions.len() as u32;
+        let replication_factor = topic.partitions.first().map_or(1, |p| p.replicas.len() as u32);
+        if count == i64::from(current) {
+            return Err((ErrorCode::InvalidPartitions, format!("Topic already has {current} partitions.")));
+        }
+        if count < i64::from(current) {
+            return Err((
+                ErrorCode::InvalidPartitions,
+                format!("Topic currently has {current} partitions, which is higher than the requested {count}."),
+            ));
+        }
+        let count = validate_partition_count(count).map_err(|e| (e.code, message_of(&e)))?;
+        let live = self.image.live_brokers();
+        if replication_factor as usize > live.len() {
+            return Err((
+                ErrorCode::InvalidReplicationFactor,
+                format!(
+                    "Unable to replicate the partition {replication_factor} time(s): The target replication factor of {replication_factor} cannot be reached because only {} broker(s) are registered.",
+                    live.len()
+                ),
+            ));
+        }
+        let mut rng = Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let assignment = assign_replicas(&live, count, replication_factor, &mut rng);
+        for partition in current..count {
+            let replicas = assignment.get(partition as usize).cloned().unwrap_or_default();
+            let leader = replicas.first().copied();
+            self.append(MetadataRecord::Partition { topic: name.to_string(), partition, isr: replicas.clone(), replicas, leader });
+        }
+        self.event(ClusterEvent::PartitionsCreated { topic: name.to_string(), from: current, to: count });
+        for partition in current..count {
+            if let Some(p) = self.image.partition(name, partition).cloned() {
+                let tp = TopicPartition { topic: name.to_string(), partition };
+                self.event(ClusterEvent::LeaderElected { tp, leader: p.leader, leader_epoch: p.leader_epoch, unclean: false });
+            }
+        }
+        Ok(())
+    }
+
     /// Metadata for `topics` (all topics when empty): unfenced brokers, every partition's
     /// leader, epochs and ISR, and the topics that do not exist.
     pub(crate) fn metadata_response(&self, correlation_id: u64, topics: &[String]) -> Message {

@@ -122,7 +122,13 @@ impl ConsumerConfig {
     /// (`heartbeat.interval.ms` below `session.timeout.ms`, a non-empty `group.id` and
     /// `group.instance.id`).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ConsumerConfigError> {
-        let mut c = ConsumerConfig::default();
+        ConsumerConfig::default().with_pairs(pairs)
+    }
+
+    /// This config with `pairs` set over it, checked as [`ConsumerConfig::from_pairs`]
+    /// checks (a consumer started or restarted with changed settings).
+    pub fn with_pairs<'a>(&self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ConsumerConfigError> {
+        let mut c = self.clone();
         for (name, value) in pairs {
             match name {
                 "group.id" => {

@@ -668,5 +668,8 @@ impl ConsumerNode {
         self.member_state = MemberState::Unjoined;
         self.buffer.clear();
         self.note("consumer closed".into());
+        if let Some(config) = self.take_reborn() {
+            self.rebirth(config);
+        }
     }
 }

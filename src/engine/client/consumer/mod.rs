@@ -17,7 +17,13 @@
 //! [{"topic", "partition"}]}}`, `{"unsubscribe": {}}`, `{"commit": {}}` (commitSync of
 //! what was processed), `{"seek": {"topic", "partition", "offset"}}` (or `"to":
 //! "beginning" | "end"`), `{"close": {}}`, `{"pause_heartbeats": true | false}`,
-//! `{"set_processing_time": {"per_record_ms": n}}`.
+//! `{"set_processing_time": {"per_record_ms": n}}`, `{"restart_with": {"configs": {name:
+//! value}}}` (a rolling restart of this one process with changed settings: `close()` —
+//! commit, revoke, LeaveGroup — then a new process with the new config joins as a new
+//! member; what a rolling bounce with a new `partition.assignment.strategy` does).
+//! The start signal may carry settings too (`{"start": {"configs": {..}}}`: a consumer the
+//! page adds with its own `group.id`, timeouts or assignors). Changed settings are kept in
+//! the client's store under [`CONFIG_META`], so a later restart of the process uses them.
 //!
 //! Timers: kind 1 the next deadline of the loop; kind 2 `request.timeout.ms` of one
 //! request (`instance` = its correlation id). Invariants: at most one request of each
@@ -37,6 +43,10 @@ use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeI
 use crate::engine::group::assignor::RebalanceProtocol;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// The client's stored config (JSON of [`ConsumerConfig`]) when it was started or
+/// restarted with settings other than its scenario's.
+pub const CONFIG_META: &str = "consumer.config";
 
 /// Timer kind: the loop's next deadline.
 pub const TIMER_TICK: u32 = 1;
@@ -191,6 +201,8 @@ pub struct ConsumerNode {
     /// Processed records: how many times each offset was processed.
     pub(crate) consumed: BTreeMap<TopicPartition, BTreeMap<i64, u32>>,
     tick_at_ms: Option<i64>,
+    /// `restart_with`: the config of the process that replaces this one once closed.
+    reborn: Option<ConsumerConfig>,
 }
 
 impl ConsumerNode {
@@ -242,11 +254,33 @@ impl ConsumerNode {
             last_poll_ms: 0,
             consumed: BTreeMap::new(),
             tick_at_ms: None,
+            reborn: None,
         }
     }
 
     pub fn config(&self) -> &ConsumerConfig {
         &self.config
+    }
+
+    /// Whether the process has been started (a scenario may declare it for later).
+    pub fn is_started(&self) -> bool {
+        self.started
+    }
+
+    /// When the last heartbeat (or join) answer came, and whether the heartbeat thread is
+    /// paused.
+    pub fn heartbeat(&self) -> (i64, bool) {
+        (self.last_heartbeat_receive_ms, self.heartbeats_paused)
+    }
+
+    /// Topics it subscribed to that do not exist (it waits for them).
+    pub fn unknown_topics(&self) -> Vec<String> {
+        self.unknown_topics.iter().cloned().collect()
+    }
+
+    /// (position, committed, high watermark) of each owned partition.
+    pub fn positions(&self) -> Vec<(TopicPartition, Option<i64>, Option<i64>, i64)> {
+        self.assigned.iter().map(|(tp, p)| (tp.clone(), p.position, p.committed, p.high_watermark)).collect()
     }
 
     pub fn group_id(&self) -> Option<&str> {
@@ -393,10 +427,27 @@ impl ConsumerNode {
     }
 
     fn handle_command(&mut self, command: serde_json::Value) {
-        if command.get("start").is_some() {
+        if let Some(spec) = command.get("start") {
             if !self.started {
+                if spec.get("configs").is_some() {
+                    match self.changed_config(spec) {
+                        Ok(config) => {
+                            self.persist_config(&config);
+                            self.protocol = config.rebalance_protocol();
+                            self.config = config;
+                        }
+                        Err(reason) => {
+                            self.refuse(format!("the consumer cannot start: {reason}"));
+                            return;
+                        }
+                    }
+                }
                 self.start();
             }
+            return;
+        }
+        if let Some(spec) = command.get("restart_with") {
+            self.restart_with(spec);
             return;
         }
         if !self.is_active() {
@@ -436,6 +487,65 @@ impl ConsumerNode {
         } else {
             self.refuse(format!("unknown consumer command: {command}"));
         }
+    }
+
+    /// This consumer's config with `spec.configs` (`{name: value}`) over it, or why not.
+    fn changed_config(&self, spec: &serde_json::Value) -> Result<ConsumerConfig, String> {
+        let Some(map) = spec.get("configs").and_then(|c| c.as_object()) else {
+            return Err("\"configs\" must be an object of config names and values".into());
+        };
+        let pairs: Vec<(String, String)> =
+            map.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect();
+        self.config.with_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| e.message)
+    }
+
+    fn persist_config(&mut self, config: &ConsumerConfig) {
+        if let Ok(value) = serde_json::to_string(config) {
+            let op = crate::storage::StoreOp::PutMeta { broker_id: self.client_id, name: CONFIG_META.into(), value };
+            self.outputs.push_back(Output::Persist(op));
+        }
+    }
+
+    /// A rolling restart of this process with changed settings: close, then start anew.
+    fn restart_with(&mut self, spec: &serde_json::Value) {
+        let config = match self.changed_config(spec) {
+            Ok(c) => c,
+            Err(reason) => {
+                self.refuse(format!("restart_with refused: {reason}"));
+                return;
+            }
+        };
+        self.persist_config(&config);
+        match self.lifecycle {
+            Lifecycle::Running if self.started => {
+                self.note("restarting with changed settings: close() first".into());
+                self.reborn = Some(config);
+                self.close();
+            }
+            Lifecycle::Closing => self.reborn = Some(config),
+            _ => self.rebirth(config),
+        }
+    }
+
+    /// The new process of a rolling restart: nothing of the old one's memory survives
+    /// but the request numbering (so late answers to the old one are ignored).
+    pub(crate) fn rebirth(&mut self, config: ConsumerConfig) {
+        let mut fresh = ConsumerNode::new(self.client_id, config, self.initial.clone());
+        fresh.now_ms = self.now_ms;
+        fresh.next_correlation_id = self.next_correlation_id;
+        fresh.outputs = std::mem::take(&mut self.outputs);
+        fresh.tick_at_ms = self.tick_at_ms;
+        *self = fresh;
+        self.note(format!(
+            "started again with partition.assignment.strategy = {} ({:?})",
+            self.config.partition_assignment_strategy.iter().map(|a| a.name()).collect::<Vec<_>>().join(","),
+            self.protocol
+        ));
+        self.start();
+    }
+
+    pub(crate) fn take_reborn(&mut self) -> Option<ConsumerConfig> {
+        self.reborn.take()
     }
 
     fn seek(&mut self, spec: &serde_json::Value) {
