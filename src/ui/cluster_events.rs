@@ -10,6 +10,7 @@ use super::cluster_replica::ids_text;
 use super::cluster_speed::clock_text;
 use super::i18n::{Lang, T};
 use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::cluster::events::RemovalCause;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
 use crate::web::cluster_view::ClusterView;
@@ -17,6 +18,13 @@ use yew::prelude::*;
 
 fn tp_text(tp: &TopicPartition) -> String {
     format!("{}-{}", tp.topic, tp.partition)
+}
+
+fn tps_text(tps: &[TopicPartition]) -> String {
+    if tps.is_empty() {
+        return "∅".into();
+    }
+    tps.iter().map(tp_text).collect::<Vec<_>>().join(", ")
 }
 
 fn error_text(e: &ErrorCode) -> String {
@@ -137,8 +145,61 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
             let _ = node;
             ("refused", format!("{}: {}: {reason}", who(*node_id), t(T::EvRefused)))
         }
-        // Consumer-group events (coordinators, rebalances, commits) belong to the groups
-        // band, which is still to come; until then the feed lists them as Kafka-ish data.
+        ClusterEvent::GroupStateChanged { group_id, from, to, generation_id, reason, .. } => (
+            "group-state",
+            format!("{} {group_id}: {from} → {to} ({} {generation_id}) — {reason}", t(T::EvGroupState), t(T::EvGeneration)),
+        ),
+        ClusterEvent::MemberJoined { group_id, client, .. } => {
+            ("member-joined", format!("{} {group_id}: {} — {}", t(T::EvGroupState), t(T::EvMemberJoined), who(*client)))
+        }
+        ClusterEvent::MemberRemoved { group_id, member_id, cause, .. } => {
+            let why = match cause {
+                RemovalCause::SessionTimeout => T::EvSessionTimeout,
+                RemovalCause::LeaveGroup => T::EvLeftGroup,
+                RemovalCause::RebalanceTimeout => T::EvRebalanceTimeout,
+                RemovalCause::SyncTimeout => T::EvSyncTimeout,
+                RemovalCause::PendingJoinTimeout => T::EvPendingTimeout,
+            };
+            let kind = if *cause == RemovalCause::SessionTimeout { "member-evicted" } else { "member-removed" };
+            (kind, format!("{} {group_id}: {} {member_id}: {}", t(T::EvGroupState), t(T::EvMemberRemoved), t(why)))
+        }
+        ClusterEvent::PartitionsAssigned { client_id, generation_id, added, owned, .. } => (
+            "partitions-assigned",
+            format!(
+                "{}: {} {} → {} ({} {generation_id})",
+                who(*client_id),
+                t(T::EvAssigned),
+                tps_text(added),
+                tps_text(owned),
+                t(T::EvGeneration)
+            ),
+        ),
+        ClusterEvent::PartitionsRevoked { client_id, generation_id, revoked, lost, .. } => (
+            "partitions-revoked",
+            format!(
+                "{}: {} {} ({} {generation_id})",
+                who(*client_id),
+                t(if *lost { T::EvLost } else { T::EvRevoked }),
+                tps_text(revoked),
+                t(T::EvGeneration)
+            ),
+        ),
+        ClusterEvent::ConsumerJoining { client_id, group_id, reason, .. } => {
+            ("consumer-joining", format!("{}: {} {group_id} — {reason}", who(*client_id), t(T::EvRejoining)))
+        }
+        ClusterEvent::ConsumerNote { client_id, note } => ("consumer-note", format!("{}: {note}", who(*client_id))),
+        ClusterEvent::CoordinatorLoaded { broker_id, partition, groups, .. } => (
+            "coordinator-loaded",
+            format!("{}: {} {partition} ({groups})", broker(*broker_id), t(T::EvCoordinatorLoaded)),
+        ),
+        ClusterEvent::CoordinatorUnloaded { broker_id, partition, .. } => {
+            ("coordinator-unloaded", format!("{}: {} {partition}", broker(*broker_id), t(T::EvCoordinatorUnloaded)))
+        }
+        ClusterEvent::PartitionsCreated { topic, from, to } => {
+            ("partitions-created", format!("{topic}: {} {from} → {to}", t(T::EvPartitionsCreated)))
+        }
+        // The rest (heartbeats, fetched records, lag samples, commits) are drawn by the
+        // groups band; the feed keeps them out (see web::cluster_picture).
         other => ("other", format!("{other:?}")),
     }
 }

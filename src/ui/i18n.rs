@@ -227,6 +227,22 @@ texts! {
     EvAttempt => "attempt", "попытка";
     RetriedOn => "retried on", "повторялась из-за";
     EvRefused => "refused", "отказ";
+    EvGroupState => "group", "группа";
+    EvGeneration => "generation", "поколение";
+    EvMemberJoined => "a member joined", "вступил участник";
+    EvMemberRemoved => "a member was removed", "участник удалён";
+    EvSessionTimeout => "no heartbeat for session.timeout.ms", "нет heartbeat дольше session.timeout.ms";
+    EvLeftGroup => "left the group (LeaveGroup)", "покинул группу (LeaveGroup)";
+    EvRebalanceTimeout => "did not rejoin in time (rebalance timeout)", "не успел заново вступить (rebalance timeout)";
+    EvSyncTimeout => "did not sync in time", "не прислал SyncGroup вовремя";
+    EvPendingTimeout => "never came back with its member id", "так и не вернулся со своим member id";
+    EvAssigned => "assigned", "получил";
+    EvRevoked => "gave up", "отдал";
+    EvLost => "lost", "потерял";
+    EvRejoining => "rejoins the group", "заново вступает в группу";
+    EvCoordinatorLoaded => "became group coordinator for __consumer_offsets partition", "стал координатором групп для партиции __consumer_offsets";
+    EvCoordinatorUnloaded => "is no longer coordinator for __consumer_offsets partition", "больше не координатор для партиции __consumer_offsets";
+    EvPartitionsCreated => "partitions added", "партиции добавлены";
 }
 
 #[cfg(test)]

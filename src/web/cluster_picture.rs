@@ -65,7 +65,15 @@ impl Picture {
                     push_bounded(self.outcomes.entry(*client_id).or_default(), o, OUTCOMES_KEPT);
                     push_bounded(&mut self.events, (*at, *node, event.clone()), EVENTS_KEPT);
                 }
-                ClusterEvent::Appended { .. } | ClusterEvent::HighWatermarkAdvanced { .. } => {}
+                // Frequent reports the picture draws elsewhere stay out of the feed, so
+                // the controller's decisions are not pushed out of its ring.
+                ClusterEvent::Appended { .. }
+                | ClusterEvent::HighWatermarkAdvanced { .. }
+                | ClusterEvent::HeartbeatAnswered { .. }
+                | ClusterEvent::RecordsConsumed { .. }
+                | ClusterEvent::ConsumerLag { .. }
+                | ClusterEvent::OffsetsCommitted { .. }
+                | ClusterEvent::CommitCompleted { .. } => {}
                 _ => push_bounded(&mut self.events, (*at, *node, event.clone()), EVENTS_KEPT),
             }
         }
