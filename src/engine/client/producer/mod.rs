@@ -49,6 +49,36 @@ pub struct SendCounts {
     pub in_flight: u64,
 }
 
+/// A `produce` command's key or value text, split at its `{i}` placeholders once, so each
+/// record's text is the pieces joined by its number (what `str::replace` gives).
+struct Template {
+    pieces: Vec<String>,
+}
+
+impl Template {
+    fn new(text: &str) -> Self {
+        Template { pieces: text.split("{i}").map(str::to_string).collect() }
+    }
+
+    fn fill(&self, i: &str) -> String {
+        let len = self.pieces.iter().map(String::len).sum::<usize>() + i.len() * self.pieces.len().saturating_sub(1);
+        let mut out = String::with_capacity(len);
+        for (n, piece) in self.pieces.iter().enumerate() {
+            if n > 0 {
+                out.push_str(i);
+            }
+            out.push_str(piece);
+        }
+        out
+    }
+}
+
+/// Appends `n` in decimal (as `to_string` writes it) without a temporary string.
+fn write_number(out: &mut String, n: u64) {
+    use std::fmt::Write;
+    let _ = write!(out, "{n}");
+}
+
 pub(crate) enum InFlight {
     Produce { batch: Batch },
     Metadata,
@@ -166,8 +196,8 @@ impl ProducerNode {
             self.refuse(format!("produce \"count\" must be 1..={MAX_RECORDS_PER_COMMAND}, got {count}"));
             return;
         }
-        let key = spec.get("key").and_then(|v| v.as_str()).map(str::to_string);
-        let value = spec.get("value").and_then(|v| v.as_str()).unwrap_or("v-{i}").to_string();
+        let key = spec.get("key").and_then(|v| v.as_str()).map(Template::new);
+        let value = Template::new(spec.get("value").and_then(|v| v.as_str()).unwrap_or("v-{i}"));
         let partition = match spec.get("partition") {
             None | Some(serde_json::Value::Null) => None,
             Some(v) => match v.as_u64().and_then(|p| u32::try_from(p).ok()) {
@@ -178,13 +208,13 @@ impl ProducerNode {
                 }
             },
         };
+        self.waiting.reserve(count.min(MAX_RECORDS_PER_COMMAND) as usize);
+        let mut i = String::new();
         for _ in 0..count {
-            let i = self.next_record_index.to_string();
+            i.clear();
+            write_number(&mut i, self.next_record_index);
             self.next_record_index += 1;
-            let record = SentRecord {
-                key: key.as_ref().map(|k| k.replace("{i}", &i)),
-                value: value.replace("{i}", &i),
-            };
+            let record = SentRecord { key: key.as_ref().map(|k| k.fill(&i)), value: value.fill(&i) };
             self.counts.in_flight += 1;
             self.waiting.push(WaitingRecord {
                 topic: topic.clone(),
@@ -205,8 +235,8 @@ impl ProducerNode {
                 self.waiting.push(w);
                 continue;
             };
-            let key = w.record.key.as_ref().map(|k| k.as_bytes().to_vec());
-            let size = (key.as_ref().map_or(0, Vec::len) + w.record.value.len()) as u32;
+            let key = w.record.key.as_ref().map(|k| k.as_bytes());
+            let size = (key.map_or(0, <[u8]>::len) + w.record.value.len()) as u32;
             let partition = match w.partition {
                 Some(p) if p < partition_count => Ok(p),
                 Some(p) => Err(format!(
@@ -214,13 +244,13 @@ impl ProducerNode {
                 )),
                 None => self
                     .partitioner
-                    .partition(self.now_ms.max(0) as u64, &w.topic, key.as_deref(), size, partition_count)
+                    .partition(self.now_ms.max(0) as u64, &w.topic, key, size, partition_count)
                     .map_err(|e| e.to_string()),
             };
             match partition {
                 Ok(partition) => {
                     let tp = TopicPartition { topic: w.topic, partition };
-                    self.accumulator.append(&tp, w.record, self.now_ms, self.config.batch_size_bytes);
+                    self.accumulator.append(tp, w.record, self.now_ms, self.config.batch_size_bytes);
                 }
                 Err(reason) => {
                     self.refuse(reason);
