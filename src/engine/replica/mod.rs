@@ -214,14 +214,19 @@ impl BrokerNode {
 
     /// Store writes of every log, in order, then the HW checkpoint if it changed.
     fn flush_store_ops(&mut self) {
-        let mut ops = Vec::new();
         for p in self.partitions.values_mut() {
-            ops.extend(p.log.take_store_ops());
+            if !p.log.pending.is_empty() {
+                self.outputs.extend(p.log.take_store_ops().into_iter().map(Output::Persist));
+            }
         }
-        self.outputs.extend(ops.into_iter().map(Output::Persist));
-        let hw: BTreeMap<(String, u32), i64> =
-            self.partitions.iter().map(|(tp, p)| ((tp.topic.clone(), tp.partition), p.high_watermark)).collect();
-        if hw != self.checkpointed_hw {
+        // Both maps are ordered by (topic, partition): compare in place, build only on change.
+        let unchanged = self.partitions.len() == self.checkpointed_hw.len()
+            && self.partitions.iter().zip(&self.checkpointed_hw).all(|((tp, p), ((topic, partition), hw))| {
+                tp.partition == *partition && p.high_watermark == *hw && tp.topic == *topic
+            });
+        if !unchanged {
+            let hw: BTreeMap<(String, u32), i64> =
+                self.partitions.iter().map(|(tp, p)| ((tp.topic.clone(), tp.partition), p.high_watermark)).collect();
             self.outputs.push_back(Output::Persist(crate::storage::StoreOp::PutMeta {
                 broker_id: self.broker_id,
                 name: recover::REPLICATION_OFFSET_CHECKPOINT.to_string(),
