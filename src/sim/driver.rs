@@ -431,8 +431,9 @@ impl Sim {
             }
         } else {
             let Some(node) = slot.node.as_mut() else { return };
-            self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input: input.clone() });
-            node.handle(now, input);
+            // The node reads the input in place; the journal then keeps it (no copy).
+            node.handle_ref(now, &input);
+            self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input });
             let mut outputs = Vec::new();
             while let Some(out) = node.poll_output() {
                 outputs.push(out);

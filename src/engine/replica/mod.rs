@@ -123,31 +123,43 @@ impl BrokerNode {
         self.set_timer(TIMER_HEARTBEAT, 0, now_ms + self.config.broker_heartbeat_interval_ms);
     }
 
-    fn on_message(&mut self, now_ms: i64, envelope: Envelope) {
+    /// Reads the message in place (record bytes are never copied for the driver's sake).
+    fn on_message(&mut self, now_ms: i64, envelope: &Envelope) {
         let from = envelope.from;
-        match envelope.message {
+        match &envelope.message {
             Message::ProduceRequest { correlation_id, tp, acks, timeout_ms, records } => {
-                self.handle_produce(now_ms, from, correlation_id, tp, acks, timeout_ms, &records)
+                self.handle_produce(now_ms, from, *correlation_id, tp.clone(), *acks, *timeout_ms, records)
             }
             Message::FetchRequest { correlation_id, replica_id, max_wait_ms, max_bytes, partitions } => {
-                let request = delayed::FetchParams { from, correlation_id, replica_id, max_wait_ms, max_bytes, partitions };
+                let request = delayed::FetchRef {
+                    from,
+                    correlation_id: *correlation_id,
+                    replica_id: *replica_id,
+                    max_wait_ms: *max_wait_ms,
+                    max_bytes: *max_bytes,
+                    partitions,
+                };
                 self.handle_fetch(now_ms, request)
             }
             Message::FetchResponse { correlation_id, partitions } => {
-                self.handle_fetch_response(now_ms, from, correlation_id, partitions)
+                self.handle_fetch_response(now_ms, from, *correlation_id, partitions)
             }
-            Message::MetadataUpdate { first_offset, records } => self.handle_metadata_update(now_ms, first_offset, &records),
-            Message::AlterPartitionResponse { tp, error, state } => self.handle_alter_partition_response(now_ms, tp, error, state),
+            Message::MetadataUpdate { first_offset, records } => self.handle_metadata_update(now_ms, *first_offset, records),
+            Message::AlterPartitionResponse { tp, error, state } => {
+                self.handle_alter_partition_response(now_ms, tp.clone(), *error, state.clone())
+            }
             Message::BrokerHeartbeatResponse { broker_epoch, .. } => {
-                if broker_epoch >= 0 {
-                    self.broker_epoch = broker_epoch;
+                if *broker_epoch >= 0 {
+                    self.broker_epoch = *broker_epoch;
                 }
             }
             Message::ListOffsetsRequest { correlation_id, tp, timestamp_ms } => {
-                self.handle_list_offsets(from, correlation_id, tp, timestamp_ms)
+                self.handle_list_offsets(from, *correlation_id, tp.clone(), *timestamp_ms)
             }
-            Message::MetadataRequest { correlation_id, topics } => self.handle_metadata_request(from, correlation_id, topics),
-            other => self.refuse(format!("broker {} does not handle {}", self.broker_id, message_name(&other))),
+            Message::MetadataRequest { correlation_id, topics } => {
+                self.handle_metadata_request(from, *correlation_id, topics.clone())
+            }
+            other => self.refuse(format!("broker {} does not handle {}", self.broker_id, message_name(other))),
         }
     }
 
@@ -251,13 +263,17 @@ impl Node for BrokerNode {
     }
 
     fn handle(&mut self, now_ms: i64, input: Input) {
+        self.handle_ref(now_ms, &input);
+    }
+
+    fn handle_ref(&mut self, now_ms: i64, input: &Input) {
         if !self.started {
             self.start(now_ms);
         }
         match input {
             Input::Deliver(envelope) => self.on_message(now_ms, envelope),
-            Input::Timer(key) => self.on_timer(now_ms, key),
-            Input::Command(command) => self.on_command(&command),
+            Input::Timer(key) => self.on_timer(now_ms, *key),
+            Input::Command(command) => self.on_command(command),
         }
         self.complete_delayed(now_ms);
         self.flush_store_ops();
