@@ -200,6 +200,15 @@ impl Sim {
         self.slots.get(&id).and_then(|s| s.node.as_deref())
     }
 
+    /// The node, if it runs in this thread and is up or paused (not crashed), in one lookup.
+    pub fn live_node(&self, id: NodeId) -> Option<&dyn Node> {
+        let slot = self.slots.get(&id)?;
+        match slot.status {
+            Status::Up | Status::Paused => slot.node.as_deref(),
+            Status::Crashed => None,
+        }
+    }
+
     pub fn stores(&self) -> &BTreeMap<NodeId, MemoryStore> {
         &self.stores
     }

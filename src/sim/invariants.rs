@@ -8,7 +8,7 @@
 //!   clean election is never lost: whenever the partition has a leader, that leader (the
 //!   one the controller's metadata names, once it has caught up to that epoch) holds it.
 
-use super::driver::{Invariant, Sim, Status};
+use super::driver::{Invariant, Sim};
 use super::scenario::Scenario;
 use crate::engine::client::producer::ProducerNode;
 use crate::engine::cluster::messages::Acks;
@@ -23,11 +23,9 @@ type Tp = (String, u32);
 /// A partition by its index in the scenario's partition list (cheap map keys).
 type TpIndex = usize;
 
+/// Broker `id` if it is up or paused.
 fn broker(sim: &Sim, id: NodeId) -> Option<&BrokerNode> {
-    if !matches!(sim.status(id), Some(Status::Up | Status::Paused)) {
-        return None;
-    }
-    sim.node(id)?.as_any().downcast_ref::<BrokerNode>()
+    sim.live_node(id)?.as_any().downcast_ref::<BrokerNode>()
 }
 
 struct ReplicaRules {
@@ -126,13 +124,11 @@ impl Invariant for ReplicaRules {
 
     fn check(&mut self, sim: &Sim) -> Result<(), String> {
         // Only the brokers this step handed an input to can have changed.
+        let touched: Vec<(NodeId, Option<&BrokerNode>)> =
+            sim.touched().iter().filter(|b| (1..=self.brokers).contains(*b)).map(|&b| (b, broker(sim, b))).collect();
         for i in 0..self.topics.len() {
-            for &b in sim.touched() {
-                if !(1..=self.brokers).contains(&b) {
-                    continue;
-                }
+            for &(b, node) in &touched {
                 let key = self.slot(b, i);
-                let node = broker(sim, b);
                 let Some(v) = node.and_then(|n| n.replica_offsets(&self.keys[i])) else {
                     self.checked[key] = None;
                     self.passed[key] = None;
@@ -168,9 +164,23 @@ struct AckedWritesSurvive {
     acks_all: BTreeSet<NodeId>,
     /// How many of each producer's acknowledgements were folded in already.
     seen: BTreeMap<NodeId, usize>,
-    /// The highest acknowledged offset (and its value) per topic and partition, with the
-    /// partition as a broker map key.
-    max_acked: BTreeMap<String, BTreeMap<u32, (i64, String, TopicPartition)>>,
+    /// Per topic and partition: the highest acknowledged offset and what it was checked
+    /// against.
+    max_acked: BTreeMap<String, BTreeMap<u32, Acked>>,
+}
+
+/// The highest acknowledged record of a partition.
+struct Acked {
+    offset: i64,
+    value: String,
+    tp: TopicPartition,
+    /// The leader and epoch the controller's metadata names (`Some(None)`: no leader),
+    /// read again whenever the controller was handed an input (only then can it change).
+    named: Option<Option<(NodeId, i32)>>,
+    /// Whether the partition passed since `offset` or `named` last changed. The verdict
+    /// reads only them and the named leader: until that broker is handed an input, it
+    /// stands (a crash hands none, and a crashed leader passes).
+    passed: bool,
 }
 
 impl Invariant for AckedWritesSurvive {
@@ -194,12 +204,17 @@ impl Invariant for AckedWritesSurvive {
                     self.max_acked.insert(r.topic.clone(), BTreeMap::new());
                 }
                 let Some(partitions) = self.max_acked.get_mut(&r.topic) else { continue };
-                let entry = partitions.entry(r.partition).or_insert_with(|| {
-                    (-1, String::new(), TopicPartition { topic: r.topic.clone(), partition: r.partition })
+                let entry = partitions.entry(r.partition).or_insert_with(|| Acked {
+                    offset: -1,
+                    value: String::new(),
+                    tp: TopicPartition { topic: r.topic.clone(), partition: r.partition },
+                    named: None,
+                    passed: false,
                 });
-                if r.offset > entry.0 {
-                    entry.0 = r.offset;
-                    entry.1.clone_from(&r.value);
+                if r.offset > entry.offset {
+                    entry.offset = r.offset;
+                    entry.value.clone_from(&r.value);
+                    entry.passed = false;
                 }
             }
             *seen = acked.len();
@@ -209,27 +224,56 @@ impl Invariant for AckedWritesSurvive {
         else {
             return Ok(());
         };
-        for (topic, partitions) in &self.max_acked {
-            for (partition, (offset, value, tp)) in partitions {
-                // The leader is the one the controller's metadata names, once that broker
-                // has caught up to the epoch (a restarting broker replaying old metadata
-                // may briefly believe an old assignment; it leads nothing until it catches up).
-                let Some(state) = controller.image().partition(topic, *partition) else { continue };
-                let Some(id) = state.leader else { continue };
-                let Some(leader) = broker(sim, id).and_then(|n| n.replica_offsets(tp)) else { continue };
-                if !leader.is_leader || leader.leader_epoch != state.leader_epoch {
+        let controller_touched = sim.touched().contains(&CONTROLLER_ID);
+        let mut verdict = Ok(());
+        'all: for (topic, partitions) in &mut self.max_acked {
+            for (partition, acked) in partitions.iter_mut() {
+                if controller_touched || acked.named.is_none() {
+                    let state = controller.image().partition(topic, *partition);
+                    let named = Some(state.and_then(|s| s.leader.map(|id| (id, s.leader_epoch))));
+                    if acked.named != named {
+                        acked.named = named;
+                        acked.passed = false;
+                    }
+                }
+                let leader = acked.named.flatten();
+                if acked.passed && leader.is_none_or(|(id, _)| !sim.touched().contains(&id)) {
                     continue;
                 }
-                if leader.log_end_offset <= *offset && leader.log_start_offset <= *offset {
-                    return Err(format!(
-                        "record {topic}-{partition} offset {offset} (value {value}) was acknowledged but the leader (epoch {}) no longer has it: its log ends at {}",
-                        leader.leader_epoch, leader.log_end_offset
-                    ));
+                acked.passed = false;
+                if let Err(e) = leader_holds(sim, topic, *partition, acked, leader) {
+                    verdict = Err(e);
+                    break 'all;
                 }
+                acked.passed = true;
             }
         }
-        Ok(())
+        if verdict.is_err() {
+            // Partitions after the failing one were not looked at: look at all next time.
+            self.max_acked.values_mut().flat_map(BTreeMap::values_mut).for_each(|a| a.passed = false);
+        }
+        verdict
     }
+}
+
+/// Whether the leader the controller's metadata names (in that epoch) still holds the
+/// acknowledged record. The named broker counts once it has caught up to the epoch (a
+/// restarting broker replaying old metadata may briefly believe an old assignment; it
+/// leads nothing until it catches up).
+fn leader_holds(sim: &Sim, topic: &str, partition: u32, acked: &Acked, named: Option<(NodeId, i32)>) -> Result<(), String> {
+    let Some((id, epoch)) = named else { return Ok(()) };
+    let Some(leader) = broker(sim, id).and_then(|n| n.replica_offsets(&acked.tp)) else { return Ok(()) };
+    if !leader.is_leader || leader.leader_epoch != epoch {
+        return Ok(());
+    }
+    let offset = acked.offset;
+    if leader.log_end_offset <= offset && leader.log_start_offset <= offset {
+        return Err(format!(
+            "record {topic}-{partition} offset {offset} (value {}) was acknowledged but the leader (epoch {}) no longer has it: its log ends at {}",
+            acked.value, leader.leader_epoch, leader.log_end_offset
+        ));
+    }
+    Ok(())
 }
 
 fn acked_invariant(s: &Scenario, protected: BTreeSet<String>, all_clients: bool) -> Box<dyn Invariant> {
