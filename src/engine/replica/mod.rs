@@ -231,20 +231,33 @@ impl BrokerNode {
                 self.outputs.extend(p.log.take_store_ops().into_iter().map(Output::Persist));
             }
         }
-        // Both maps are ordered by (topic, partition): compare in place, build only on change.
-        let unchanged = self.partitions.len() == self.checkpointed_hw.len()
-            && self.partitions.iter().zip(&self.checkpointed_hw).all(|((tp, p), ((topic, partition), hw))| {
-                tp.partition == *partition && p.high_watermark == *hw && tp.topic == *topic
-            });
-        if !unchanged {
-            let hw: BTreeMap<(String, u32), i64> =
+        // Both maps are ordered by (topic, partition): update in place, rebuild only when
+        // the partitions changed; write the checkpoint when a value did.
+        let mut changed = false;
+        let mut same_keys = self.partitions.len() == self.checkpointed_hw.len();
+        if same_keys {
+            for ((tp, p), ((topic, partition), hw)) in self.partitions.iter().zip(self.checkpointed_hw.iter_mut()) {
+                if tp.partition != *partition || tp.topic != *topic {
+                    same_keys = false;
+                    break;
+                }
+                if *hw != p.high_watermark {
+                    *hw = p.high_watermark;
+                    changed = true;
+                }
+            }
+        }
+        if !same_keys {
+            self.checkpointed_hw =
                 self.partitions.iter().map(|(tp, p)| ((tp.topic.clone(), tp.partition), p.high_watermark)).collect();
+            changed = true;
+        }
+        if changed {
             self.outputs.push_back(Output::Persist(crate::storage::StoreOp::PutMeta {
                 broker_id: self.broker_id,
                 name: recover::REPLICATION_OFFSET_CHECKPOINT.to_string(),
-                value: crate::engine::broker::checkpoint::write_checkpoint(&hw),
+                value: crate::engine::broker::checkpoint::write_checkpoint(&self.checkpointed_hw),
             }));
-            self.checkpointed_hw = hw;
         }
     }
 }
