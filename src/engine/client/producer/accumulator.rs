@@ -79,17 +79,17 @@ pub struct Accumulator {
 }
 
 impl Accumulator {
-    pub fn append(&mut self, tp: TopicPartition, record: SentRecord, now_ms: i64, batch_size_bytes: u32) {
-        if !self.queues.contains_key(&tp) {
+    pub fn append(&mut self, tp: &TopicPartition, record: SentRecord, now_ms: i64, batch_size_bytes: u32) {
+        if !self.queues.contains_key(tp) {
             self.queues.insert(tp.clone(), VecDeque::new());
         }
-        let Some(queue) = self.queues.get_mut(&tp) else { return };
+        let Some(queue) = self.queues.get_mut(tp) else { return };
         let key = record.key.as_ref().map(|k| k.as_bytes());
         let needs_new = queue.back().is_none_or(|b| {
             b.builder.is_none() || b.is_full_for(key, record.value.as_bytes(), batch_size_bytes)
         });
         if needs_new {
-            queue.push_back(Batch::new(tp, now_ms));
+            queue.push_back(Batch::new(tp.clone(), now_ms));
         }
         if let Some(batch) = queue.back_mut() {
             if let Some(b) = batch.builder.as_mut() {

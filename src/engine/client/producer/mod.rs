@@ -23,6 +23,7 @@ use crate::engine::partitioner::{Partitioner, PartitionerConfig};
 use accumulator::{Accumulator, Batch, SentRecord};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
 
 /// Timer kind: the sender's next deadline (linger, retry backoff, delivery timeout).
 pub const TIMER_SENDER: u32 = 1;
@@ -73,12 +74,6 @@ impl Template {
     }
 }
 
-/// Appends `n` in decimal (as `to_string` writes it) without a temporary string.
-fn write_number(out: &mut String, n: u64) {
-    use std::fmt::Write;
-    let _ = write!(out, "{n}");
-}
-
 pub(crate) enum InFlight {
     Produce { batch: Batch },
     Metadata,
@@ -86,7 +81,8 @@ pub(crate) enum InFlight {
 
 /// A record waiting for its topic's metadata (Java's `send()` blocks on it).
 pub(crate) struct WaitingRecord {
-    topic: String,
+    /// Shared by the records of one command.
+    topic: Rc<str>,
     partition: Option<u32>,
     record: SentRecord,
     created_ms: i64,
@@ -187,7 +183,7 @@ impl ProducerNode {
             self.refuse(format!("unknown producer command: {command}"));
             return;
         };
-        let Some(topic) = spec.get("topic").and_then(|v| v.as_str()).map(str::to_string) else {
+        let Some(topic) = spec.get("topic").and_then(|v| v.as_str()).map(Rc::<str>::from) else {
             self.refuse("produce needs a \"topic\"".into());
             return;
         };
@@ -212,7 +208,7 @@ impl ProducerNode {
         let mut i = String::new();
         for _ in 0..count {
             i.clear();
-            write_number(&mut i, self.next_record_index);
+            crate::engine::text::push_unsigned(&mut i, self.next_record_index);
             self.next_record_index += 1;
             let record = SentRecord { key: key.as_ref().map(|k| k.fill(&i)), value: value.fill(&i) };
             self.counts.in_flight += 1;
@@ -229,8 +225,10 @@ impl ProducerNode {
     /// Moves records whose topic metadata is known into the accumulator.
     fn place_waiting_records(&mut self) {
         let waiting = std::mem::take(&mut self.waiting);
+        // One key reused for every record (they mostly share a topic): no copy per record.
+        let mut tp = TopicPartition { topic: String::new(), partition: 0 };
         for w in waiting {
-            let Some(partition_count) = self.topics.get(&w.topic).map(|t| t.len() as u32) else {
+            let Some(partition_count) = self.topics.get(&*w.topic).map(|t| t.len() as u32) else {
                 self.metadata_needed = true;
                 self.waiting.push(w);
                 continue;
@@ -249,8 +247,12 @@ impl ProducerNode {
             };
             match partition {
                 Ok(partition) => {
-                    let tp = TopicPartition { topic: w.topic, partition };
-                    self.accumulator.append(tp, w.record, self.now_ms, self.config.batch_size_bytes);
+                    if tp.topic != *w.topic {
+                        tp.topic.clear();
+                        tp.topic.push_str(&w.topic);
+                    }
+                    tp.partition = partition;
+                    self.accumulator.append(&tp, w.record, self.now_ms, self.config.batch_size_bytes);
                 }
                 Err(reason) => {
                     self.refuse(reason);

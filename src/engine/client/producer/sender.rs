@@ -47,7 +47,7 @@ impl ProducerNode {
             .partition(|w| now_ms >= w.created_ms.saturating_add(delivery_timeout_ms));
         self.waiting = kept;
         for w in expired {
-            let error = if self.unknown_topics.contains(&w.topic) {
+            let error = if self.unknown_topics.contains(&*w.topic) {
                 ErrorCode::UnknownTopicOrPartition
             } else {
                 ErrorCode::RequestTimedOut
