@@ -15,4 +15,5 @@ pub mod producer;
 pub mod record;
 pub mod replica;
 pub mod rng;
+pub mod text;
 pub mod topic;

@@ -203,6 +203,15 @@ impl Sim {
         self.slots.get(&id).and_then(|s| s.node.as_deref())
     }
 
+    /// The node, if it runs in this thread and is up or paused (not crashed), in one lookup.
+    pub fn live_node(&self, id: NodeId) -> Option<&dyn Node> {
+        let slot = self.slots.get(&id)?;
+        match slot.status {
+            Status::Up | Status::Paused => slot.node.as_deref(),
+            Status::Crashed => None,
+        }
+    }
+
     pub fn stores(&self) -> &BTreeMap<NodeId, MemoryStore> {
         &self.stores
     }
@@ -448,8 +457,9 @@ impl Sim {
             }
         } else {
             let Some(node) = slot.node.as_mut() else { return };
-            self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input: input.clone() });
-            node.handle(now, input);
+            // The node reads the input in place; the journal then keeps it (no copy).
+            node.handle_ref(now, &input);
+            self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input });
             let mut outputs = Vec::new();
             while let Some(out) = node.poll_output() {
                 outputs.push(out);

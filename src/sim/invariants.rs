@@ -22,7 +22,8 @@ use crate::engine::group::coordinator::group::GroupState;
 use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::ControllerNode;
-use crate::engine::replica::view::{BatchSummary, ReplicaView};
+use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::replica::view::{BatchSummary, ReplicaOffsets};
 use crate::engine::replica::BrokerNode;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,39 +31,67 @@ type Tp = (String, u32);
 /// A partition by its index in the scenario's partition list (cheap map keys).
 type TpIndex = usize;
 
+/// Broker `id` if it is up or paused.
 fn broker(sim: &Sim, id: NodeId) -> Option<&BrokerNode> {
-    if !matches!(sim.status(id), Some(Status::Up | Status::Paused)) {
-        return None;
-    }
-    sim.node(id)?.as_any().downcast_ref::<BrokerNode>()
+    sim.live_node(id)?.as_any().downcast_ref::<BrokerNode>()
 }
 
 struct ReplicaRules {
     brokers: u32,
     topics: Vec<Tp>,
-    /// Topics with clean election only: their committed batches never change.
-    clean: BTreeSet<String>,
-    leader_hw: BTreeMap<(NodeId, TpIndex), (i32, i64)>,
-    log_start: BTreeMap<(NodeId, TpIndex), i64>,
+    /// The same partitions as broker map keys (looked up without allocating).
+    keys: Vec<TopicPartition>,
+    /// Per partition: its topic has clean election only, so committed batches never change.
+    clean: Vec<bool>,
+    /// Per replica ([`ReplicaRules::slot`]): a leader's epoch and HW.
+    leader_hw: Vec<Option<(i32, i64)>>,
+    log_start: Vec<Option<i64>>,
     /// Per replica, the offset below which its committed batches were already compared.
-    checked: BTreeMap<(NodeId, TpIndex), i64>,
-    /// Every committed batch seen so far, by base offset.
-    history: BTreeMap<TpIndex, BTreeMap<i64, BatchSummary>>,
+    checked: Vec<Option<i64>>,
+    /// Per replica, its positions at its last passing check. Checking the same positions
+    /// again finds nothing new (every rule reads only them, and no batch lies between
+    /// `checked` = HW and HW), so such a replica is skipped.
+    passed: Vec<Option<ReplicaOffsets>>,
+    /// Per partition, every committed batch seen so far, by base offset.
+    history: Vec<BTreeMap<i64, BatchSummary>>,
 }
 
 impl ReplicaRules {
-    fn check_replica(&mut self, b: NodeId, i: TpIndex, v: &ReplicaView) -> Result<(), String> {
+    fn new(brokers: u32, topics: Vec<Tp>, clean: Vec<bool>) -> Self {
+        let keys = topics.iter().map(|(topic, partition)| TopicPartition { topic: topic.clone(), partition: *partition }).collect();
+        let replicas = (brokers as usize + 1) * topics.len();
+        ReplicaRules {
+            brokers,
+            keys,
+            clean,
+            leader_hw: vec![None; replicas],
+            log_start: vec![None; replicas],
+            checked: vec![None; replicas],
+            passed: vec![None; replicas],
+            history: vec![BTreeMap::new(); topics.len()],
+            topics,
+        }
+    }
+
+    /// Where replica (broker `b`, partition `i`) is kept in the per-replica vectors.
+    fn slot(&self, b: NodeId, i: TpIndex) -> usize {
+        b as usize * self.topics.len() + i
+    }
+
+    /// The rules for one replica at `v`; `batches` are its batches with last offset ≥ the
+    /// `checked` offset (needed only when new committed ones may be among them).
+    fn check_replica(&mut self, b: NodeId, i: TpIndex, v: &ReplicaOffsets, batches: &[BatchSummary]) -> Result<(), String> {
         let (topic, partition) = &self.topics[i];
         if v.high_watermark > v.log_end_offset {
             return Err(format!("broker {b} {topic}-{partition}: HW {} > LEO {}", v.high_watermark, v.log_end_offset));
         }
-        let key = (b, i);
-        let last_start = self.log_start.insert(key, v.log_start_offset).unwrap_or(i64::MIN);
+        let key = self.slot(b, i);
+        let last_start = self.log_start[key].replace(v.log_start_offset).unwrap_or(i64::MIN);
         if v.log_start_offset < last_start {
             return Err(format!("broker {b} {topic}-{partition}: log start offset went back to {}", v.log_start_offset));
         }
         if v.is_leader {
-            if let Some((epoch, hw)) = self.leader_hw.get(&key) {
+            if let Some((epoch, hw)) = &self.leader_hw[key] {
                 if *epoch == v.leader_epoch && v.high_watermark < *hw {
                     return Err(format!(
                         "broker {b} {topic}-{partition}: leader HW went back from {hw} to {} in epoch {epoch}",
@@ -70,15 +99,15 @@ impl ReplicaRules {
                     ));
                 }
             }
-            self.leader_hw.insert(key, (v.leader_epoch, v.high_watermark));
+            self.leader_hw[key] = Some((v.leader_epoch, v.high_watermark));
         } else {
-            self.leader_hw.remove(&key);
+            self.leader_hw[key] = None;
         }
-        if !self.clean.contains(topic) {
+        if !self.clean[i] {
             return Ok(());
         }
-        let history = self.history.entry(i).or_default();
-        for batch in v.batches.iter().filter(|x| x.last_offset < v.high_watermark) {
+        let history = &mut self.history[i];
+        for batch in batches.iter().filter(|x| x.last_offset < v.high_watermark) {
             match history.get(&batch.base_offset) {
                 Some(seen) if seen != batch => {
                     return Err(format!(
@@ -91,7 +120,7 @@ impl ReplicaRules {
                 }
             }
         }
-        self.checked.insert(key, v.high_watermark);
+        self.checked[key] = Some(v.high_watermark);
         Ok(())
     }
 }
@@ -103,20 +132,34 @@ impl Invariant for ReplicaRules {
 
     fn check(&mut self, sim: &Sim) -> Result<(), String> {
         // Only the brokers this step handed an input to can have changed.
-        let touched: Vec<NodeId> = sim.touched().iter().copied().filter(|b| (1..=self.brokers).contains(b)).collect();
+        let touched: Vec<(NodeId, Option<&BrokerNode>)> =
+            sim.touched().iter().filter(|b| (1..=self.brokers).contains(*b)).map(|&b| (b, broker(sim, b))).collect();
         for i in 0..self.topics.len() {
-            for &b in &touched {
-                let from = self.checked.get(&(b, i)).copied().unwrap_or(i64::MIN);
-                let (topic, partition) = &self.topics[i];
-                let Some(v) = broker(sim, b).and_then(|n| n.replica_state_from(topic, *partition, from)) else {
-                    self.checked.remove(&(b, i));
+            for &(b, node) in &touched {
+                let key = self.slot(b, i);
+                let Some(v) = node.and_then(|n| n.replica_offsets(&self.keys[i])) else {
+                    self.checked[key] = None;
+                    self.passed[key] = None;
                     continue;
                 };
+                if self.passed[key] == Some(v) {
+                    continue;
+                }
+                self.passed[key] = None;
+                let from = self.checked[key].unwrap_or(i64::MIN);
                 if v.log_end_offset < from {
                     // Truncated (or restarted shorter): compare again from where it now ends.
-                    self.checked.insert((b, i), v.log_end_offset.min(v.high_watermark));
+                    self.checked[key] = Some(v.log_end_offset.min(v.high_watermark));
                 }
-                self.check_replica(b, i, &v)?;
+                // Batches matter only on a clean topic with committed offsets past `from`.
+                let batches = match node {
+                    Some(n) if self.clean[i] && v.high_watermark > from => {
+                        n.replica_state_of(&self.keys[i], from).map(|view| view.batches).unwrap_or_default()
+                    }
+                    _ => Vec::new(),
+                };
+                self.check_replica(b, i, &v, &batches)?;
+                self.passed[key] = Some(v);
             }
         }
         Ok(())
@@ -129,8 +172,23 @@ struct AckedWritesSurvive {
     acks_all: BTreeSet<NodeId>,
     /// How many of each producer's acknowledgements were folded in already.
     seen: BTreeMap<NodeId, usize>,
-    /// The highest acknowledged offset per partition.
-    max_acked: BTreeMap<Tp, (i64, String)>,
+    /// Per topic and partition: the highest acknowledged offset and what it was checked
+    /// against.
+    max_acked: BTreeMap<String, BTreeMap<u32, Acked>>,
+}
+
+/// The highest acknowledged record of a partition.
+struct Acked {
+    offset: i64,
+    value: String,
+    tp: TopicPartition,
+    /// The leader and epoch the controller's metadata names (`Some(None)`: no leader),
+    /// read again whenever the controller was handed an input (only then can it change).
+    named: Option<Option<(NodeId, i32)>>,
+    /// Whether the partition passed since `offset` or `named` last changed. The verdict
+    /// reads only them and the named leader: until that broker is handed an input, it
+    /// stands (a crash hands none, and a crashed leader passes).
+    passed: bool,
 }
 
 impl Invariant for AckedWritesSurvive {
@@ -150,9 +208,21 @@ impl Invariant for AckedWritesSurvive {
             let acked = p.acknowledged();
             let seen = self.seen.entry(*c).or_insert(0);
             for r in acked.iter().skip(*seen).filter(|r| self.protected.contains(&r.topic)) {
-                let entry = self.max_acked.entry((r.topic.clone(), r.partition)).or_insert((-1, String::new()));
-                if r.offset > entry.0 {
-                    *entry = (r.offset, r.value.clone());
+                if !self.max_acked.contains_key(&r.topic) {
+                    self.max_acked.insert(r.topic.clone(), BTreeMap::new());
+                }
+                let Some(partitions) = self.max_acked.get_mut(&r.topic) else { continue };
+                let entry = partitions.entry(r.partition).or_insert_with(|| Acked {
+                    offset: -1,
+                    value: String::new(),
+                    tp: TopicPartition { topic: r.topic.clone(), partition: r.partition },
+                    named: None,
+                    passed: false,
+                });
+                if r.offset > entry.offset {
+                    entry.offset = r.offset;
+                    entry.value.clone_from(&r.value);
+                    entry.passed = false;
                 }
             }
             *seen = acked.len();
@@ -162,27 +232,56 @@ impl Invariant for AckedWritesSurvive {
         else {
             return Ok(());
         };
-        for ((topic, partition), (offset, value)) in &self.max_acked {
-            // The leader is the one the controller's metadata names, once that broker has
-            // caught up to the epoch (a restarting broker replaying old metadata may
-            // briefly believe an old assignment; it leads nothing until it catches up).
-            let Some(state) = controller.image().partition(topic, *partition) else { continue };
-            let Some(id) = state.leader else { continue };
-            let Some(leader) = broker(sim, id).and_then(|n| n.replica_state_from(topic, *partition, i64::MAX)) else {
-                continue;
-            };
-            if !leader.is_leader || leader.leader_epoch != state.leader_epoch {
-                continue;
-            }
-            if leader.log_end_offset <= *offset && leader.log_start_offset <= *offset {
-                return Err(format!(
-                    "record {topic}-{partition} offset {offset} (value {value}) was acknowledged but the leader (epoch {}) no longer has it: its log ends at {}",
-                    leader.leader_epoch, leader.log_end_offset
-                ));
+        let controller_touched = sim.touched().contains(&CONTROLLER_ID);
+        let mut verdict = Ok(());
+        'all: for (topic, partitions) in &mut self.max_acked {
+            for (partition, acked) in partitions.iter_mut() {
+                if controller_touched || acked.named.is_none() {
+                    let state = controller.image().partition(topic, *partition);
+                    let named = Some(state.and_then(|s| s.leader.map(|id| (id, s.leader_epoch))));
+                    if acked.named != named {
+                        acked.named = named;
+                        acked.passed = false;
+                    }
+                }
+                let leader = acked.named.flatten();
+                if acked.passed && leader.is_none_or(|(id, _)| !sim.touched().contains(&id)) {
+                    continue;
+                }
+                acked.passed = false;
+                if let Err(e) = leader_holds(sim, topic, *partition, acked, leader) {
+                    verdict = Err(e);
+                    break 'all;
+                }
+                acked.passed = true;
             }
         }
-        Ok(())
+        if verdict.is_err() {
+            // Partitions after the failing one were not looked at: look at all next time.
+            self.max_acked.values_mut().flat_map(BTreeMap::values_mut).for_each(|a| a.passed = false);
+        }
+        verdict
     }
+}
+
+/// Whether the leader the controller's metadata names (in that epoch) still holds the
+/// acknowledged record. The named broker counts once it has caught up to the epoch (a
+/// restarting broker replaying old metadata may briefly believe an old assignment; it
+/// leads nothing until it catches up).
+fn leader_holds(sim: &Sim, topic: &str, partition: u32, acked: &Acked, named: Option<(NodeId, i32)>) -> Result<(), String> {
+    let Some((id, epoch)) = named else { return Ok(()) };
+    let Some(leader) = broker(sim, id).and_then(|n| n.replica_offsets(&acked.tp)) else { return Ok(()) };
+    if !leader.is_leader || leader.leader_epoch != epoch {
+        return Ok(());
+    }
+    let offset = acked.offset;
+    if leader.log_end_offset <= offset && leader.log_start_offset <= offset {
+        return Err(format!(
+            "record {topic}-{partition} offset {offset} (value {}) was acknowledged but the leader (epoch {}) no longer has it: its log ends at {}",
+            acked.value, leader.leader_epoch, leader.log_end_offset
+        ));
+    }
+    Ok(())
 }
 
 fn acked_invariant(s: &Scenario, protected: BTreeSet<String>, all_clients: bool) -> Box<dyn Invariant> {
@@ -333,15 +432,8 @@ pub fn install(sim: &mut Sim, s: &Scenario) {
         t.configs.get("unclean.leader.election.enable").map_or(cluster_unclean, |v| v == "true")
     };
     let clean: BTreeSet<String> = s.topics.iter().filter(|t| !unclean(t)).map(|t| t.name.clone()).collect();
-    sim.add_invariant(Box::new(ReplicaRules {
-        brokers: s.cluster.brokers,
-        topics,
-        clean,
-        leader_hw: BTreeMap::new(),
-        log_start: BTreeMap::new(),
-        checked: BTreeMap::new(),
-        history: BTreeMap::new(),
-    }));
+    let clean_partitions = topics.iter().map(|(topic, _)| clean.contains(topic)).collect();
+    sim.add_invariant(Box::new(ReplicaRules::new(s.cluster.brokers, topics, clean_partitions)));
     let protected = s
         .topics
         .iter()

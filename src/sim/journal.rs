@@ -78,7 +78,7 @@ pub fn replay(journal: &Journal, world: &dyn World) -> (serde_json::Value, Vec<(
             }
             JournalEntry::Deliver { at_ms, node, input } => {
                 let Some(Some(n)) = nodes.get_mut(node) else { continue };
-                n.handle(*at_ms, input.clone());
+                n.handle_ref(*at_ms, input);
                 let store = stores.entry(*node).or_default();
                 while let Some(out) = n.poll_output() {
                     match out {

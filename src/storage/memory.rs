@@ -11,6 +11,14 @@ pub struct MemoryStore {
     meta: BTreeMap<(u32, String), String>,
 }
 
+fn misplaced(segment: &SegmentId, position: u32, size: u64) -> StoreError {
+    StoreError::new(format!(
+        "append to {}/{} at position {position}, but it holds {size} bytes",
+        segment.dir_name(),
+        segment.base_offset,
+    ))
+}
+
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
@@ -19,6 +27,11 @@ impl MemoryStore {
     /// Checks every append position first, so a refused batch changes nothing (as one
     /// IndexedDB transaction that aborts).
     fn check(&self, ops: &[StoreOp]) -> Result<(), StoreError> {
+        if let [StoreOp::Append { segment, position, .. }] = ops {
+            // One append (what a simulation step persists at a time): no map needed.
+            let size = self.segments.get(segment).map_or(0, |d| d.len() as u64);
+            return if size == u64::from(*position) { Ok(()) } else { Err(misplaced(segment, *position, size)) };
+        }
         let mut sizes: BTreeMap<&SegmentId, u64> = BTreeMap::new();
         for op in ops {
             match op {
@@ -27,11 +40,7 @@ impl MemoryStore {
                         .entry(segment)
                         .or_insert_with(|| self.segments.get(segment).map_or(0, |d| d.len() as u64));
                     if *size != u64::from(*position) {
-                        return Err(StoreError::new(format!(
-                            "append to {}/{} at position {position}, but it holds {size} bytes",
-                            segment.dir_name(),
-                            segment.base_offset,
-                        )));
+                        return Err(misplaced(segment, *position, *size));
                     }
                     *size += bytes.len() as u64;
                 }
@@ -55,9 +64,12 @@ impl MemoryStore {
         self.check(ops)?;
         for op in ops {
             match op {
-                StoreOp::Append { segment, bytes, .. } => {
-                    self.segments.entry(segment.clone()).or_default().extend_from_slice(bytes);
-                }
+                StoreOp::Append { segment, bytes, .. } => match self.segments.get_mut(segment) {
+                    Some(data) => data.extend_from_slice(bytes),
+                    None => {
+                        self.segments.insert(segment.clone(), bytes.clone());
+                    }
+                },
                 StoreOp::Truncate { segment, size_bytes } => {
                     if let Some(data) = self.segments.get_mut(segment) {
                         data.truncate(*size_bytes as usize);
@@ -67,7 +79,14 @@ impl MemoryStore {
                     self.segments.remove(segment);
                 }
                 StoreOp::PutMeta { broker_id, name, value } => {
-                    self.meta.insert((*broker_id, name.clone()), value.clone());
+                    // Keys are few and rewritten often: find the entry without building a key.
+                    let this_broker = self.meta.range_mut((*broker_id, String::new())..);
+                    match this_broker.take_while(|((b, _), _)| b == broker_id).find(|((_, n), _)| n == name) {
+                        Some((_, stored)) => stored.clone_from(value),
+                        None => {
+                            self.meta.insert((*broker_id, name.clone()), value.clone());
+                        }
+                    }
                 }
                 StoreOp::DeleteMeta { broker_id, name } => {
                     self.meta.remove(&(*broker_id, name.clone()));

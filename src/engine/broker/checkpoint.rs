@@ -2,15 +2,24 @@
 //! `log-start-offset-checkpoint`: a version line (0), an entry count, then one
 //! `topic partition offset` line per partition.
 
+use crate::engine::text::{push_decimal, push_unsigned};
 use std::collections::BTreeMap;
 
 pub const LOG_START_OFFSET_CHECKPOINT: &str = "log-start-offset-checkpoint";
 
 /// Writes entries in Kafka's checkpoint text format.
 pub fn write_checkpoint(entries: &BTreeMap<(String, u32), i64>) -> String {
-    let mut out = format!("0\n{}\n", entries.len());
+    let mut out = String::with_capacity(8 + entries.keys().map(|(topic, _)| topic.len() + 24).sum::<usize>());
+    out.push_str("0\n");
+    push_unsigned(&mut out, entries.len() as u64);
+    out.push('\n');
     for ((topic, partition), offset) in entries {
-        out.push_str(&format!("{topic} {partition} {offset}\n"));
+        out.push_str(topic);
+        out.push(' ');
+        push_unsigned(&mut out, u64::from(*partition));
+        out.push(' ');
+        push_decimal(&mut out, *offset);
+        out.push('\n');
     }
     out
 }

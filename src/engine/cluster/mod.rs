@@ -91,6 +91,12 @@ pub enum Output {
 pub trait Node {
     fn node_id(&self) -> NodeId;
     fn handle(&mut self, now_ms: i64, input: Input);
+    /// [`Node::handle`] for a driver that keeps the input afterwards (the simulation's
+    /// journal). The same outcome; a node that can read its input in place overrides it
+    /// to spare copying the record bytes.
+    fn handle_ref(&mut self, now_ms: i64, input: &Input) {
+        self.handle(now_ms, input.clone());
+    }
     fn poll_output(&mut self) -> Option<Output>;
     /// A stable JSON picture of the node's state, for the final-state report, replay
     /// comparison and the page.

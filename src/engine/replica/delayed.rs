@@ -21,6 +21,44 @@ pub struct FetchParams {
     pub partitions: Vec<FetchPartition>,
 }
 
+/// A Fetch request read in place from its message (copied into [`FetchParams`] only
+/// when it is held).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchRef<'a> {
+    pub from: NodeId,
+    pub correlation_id: u64,
+    pub replica_id: Option<NodeId>,
+    pub max_wait_ms: i64,
+    pub max_bytes: u32,
+    pub partitions: &'a [FetchPartition],
+}
+
+impl FetchParams {
+    pub fn as_ref(&self) -> FetchRef<'_> {
+        FetchRef {
+            from: self.from,
+            correlation_id: self.correlation_id,
+            replica_id: self.replica_id,
+            max_wait_ms: self.max_wait_ms,
+            max_bytes: self.max_bytes,
+            partitions: &self.partitions,
+        }
+    }
+}
+
+impl FetchRef<'_> {
+    pub fn to_params(self) -> FetchParams {
+        FetchParams {
+            from: self.from,
+            correlation_id: self.correlation_id,
+            replica_id: self.replica_id,
+            max_wait_ms: self.max_wait_ms,
+            max_bytes: self.max_bytes,
+            partitions: self.partitions.to_vec(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DelayedFetch {
     pub params: FetchParams,
@@ -95,7 +133,7 @@ impl BrokerNode {
         for id in ready {
             if let Some(d) = self.delayed_fetches.remove(&id) {
                 self.cancel_timer(TIMER_DELAYED_FETCH, id);
-                self.serve_fetch(now_ms, d.params, false);
+                self.serve_fetch(now_ms, d.params.as_ref(), false);
             }
         }
         let done: Vec<(u64, Option<ErrorCode>)> = self
@@ -123,7 +161,7 @@ impl BrokerNode {
 
     pub(crate) fn expire_delayed_fetch(&mut self, now_ms: i64, id: u64) {
         if let Some(d) = self.delayed_fetches.remove(&id) {
-            self.serve_fetch(now_ms, d.params, false);
+            self.serve_fetch(now_ms, d.params.as_ref(), false);
         }
     }
 }

@@ -97,7 +97,7 @@ impl BrokerNode {
         }
     }
 
-    pub(crate) fn handle_fetch_response(&mut self, now_ms: i64, from: NodeId, correlation_id: u64, answers: Vec<FetchedPartition>) {
+    pub(crate) fn handle_fetch_response(&mut self, now_ms: i64, from: NodeId, correlation_id: u64, answers: &[FetchedPartition]) {
         let Some(fetcher) = self.fetchers.get_mut(&from) else { return };
         if fetcher.in_flight.as_ref().is_none_or(|f| f.correlation_id != correlation_id) {
             return;
@@ -118,7 +118,7 @@ impl BrokerNode {
         self.send_fetch(now_ms, from);
     }
 
-    fn process_fetched(&mut self, now_ms: i64, answer: FetchedPartition) {
+    fn process_fetched(&mut self, now_ms: i64, answer: &FetchedPartition) {
         let tp = answer.tp.clone();
         let backoff_until = now_ms + self.config.replica_fetch_backoff_ms;
         match answer.error {

@@ -5,7 +5,7 @@
 //! refused produce; a diverging fetch returns no records and does not count as progress;
 //! consumers never read past the high watermark.
 
-use super::delayed::{DelayedProduce, FetchParams};
+use super::delayed::{DelayedProduce, FetchRef};
 use super::BrokerNode;
 use crate::engine::cluster::messages::{Acks, EpochEndOffset, FetchPartition, FetchedPartition, Message, TopicPartition};
 use crate::engine::cluster::{ClusterEvent, NodeId};
@@ -87,18 +87,18 @@ impl BrokerNode {
         }
     }
 
-    pub(crate) fn handle_fetch(&mut self, now_ms: i64, params: FetchParams) {
+    pub(crate) fn handle_fetch(&mut self, now_ms: i64, params: FetchRef<'_>) {
         self.serve_fetch(now_ms, params, true);
     }
 
     /// Reads every partition of a fetch, records the follower's progress, and answers —
     /// or holds the request when there is nothing to say yet and `may_delay`.
-    pub(crate) fn serve_fetch(&mut self, now_ms: i64, params: FetchParams, may_delay: bool) {
+    pub(crate) fn serve_fetch(&mut self, now_ms: i64, params: FetchRef<'_>, may_delay: bool) {
         let mut answers = Vec::with_capacity(params.partitions.len());
         let mut bytes = 0u32;
         let mut urgent = false;
         let mut progressed = Vec::new();
-        for fp in &params.partitions {
+        for fp in params.partitions {
             let limit = params.max_bytes.saturating_sub(bytes);
             let read = self.read_partition(now_ms, params.replica_id, fp, limit, bytes == 0);
             bytes = bytes.saturating_add(read.answer.records.len() as u32);
@@ -115,7 +115,7 @@ impl BrokerNode {
             }
         }
         if may_delay && params.max_wait_ms > 0 && bytes == 0 && !urgent && !params.partitions.is_empty() {
-            self.hold_fetch(params, now_ms);
+            self.hold_fetch(params.to_params(), now_ms);
             return;
         }
         self.send(params.from, Message::FetchResponse { correlation_id: params.correlation_id, partitions: answers });

@@ -147,42 +147,54 @@ impl BrokerNode {
         self.set_timer(TIMER_HEARTBEAT, 0, now_ms + self.config.broker_heartbeat_interval_ms);
     }
 
-    fn on_message(&mut self, now_ms: i64, envelope: Envelope) {
+    /// Reads the message in place (record bytes are never copied for the driver's sake).
+    fn on_message(&mut self, now_ms: i64, envelope: &Envelope) {
         let from = envelope.from;
-        match envelope.message {
+        match &envelope.message {
             Message::ProduceRequest { correlation_id, tp, acks, timeout_ms, records } => {
-                self.handle_produce(now_ms, from, correlation_id, tp, acks, timeout_ms, &records)
+                self.handle_produce(now_ms, from, *correlation_id, tp.clone(), *acks, *timeout_ms, records)
             }
             Message::FetchRequest { correlation_id, replica_id, max_wait_ms, max_bytes, partitions } => {
-                let request = delayed::FetchParams { from, correlation_id, replica_id, max_wait_ms, max_bytes, partitions };
+                let request = delayed::FetchRef {
+                    from,
+                    correlation_id: *correlation_id,
+                    replica_id: *replica_id,
+                    max_wait_ms: *max_wait_ms,
+                    max_bytes: *max_bytes,
+                    partitions,
+                };
                 self.handle_fetch(now_ms, request)
             }
             Message::FetchResponse { correlation_id, partitions } => {
-                self.handle_fetch_response(now_ms, from, correlation_id, partitions)
+                self.handle_fetch_response(now_ms, from, *correlation_id, partitions)
             }
             Message::MetadataUpdate { first_offset, records } => {
-                self.handle_metadata_update(now_ms, first_offset, &records);
+                self.handle_metadata_update(now_ms, *first_offset, records);
                 self.sync_group_coordinator(now_ms);
             }
             Message::FindCoordinatorRequest { correlation_id, key } => {
-                self.handle_find_coordinator(now_ms, from, correlation_id, key)
+                self.handle_find_coordinator(now_ms, from, *correlation_id, key.clone())
             }
             Message::CreateTopicsResponse { name, error, message, .. } => {
-                self.handle_create_topics_response(&name, error, message)
+                self.handle_create_topics_response(name, *error, message.clone())
             }
-            Message::AlterPartitionResponse { tp, error, state } => self.handle_alter_partition_response(now_ms, tp, error, state),
+            Message::AlterPartitionResponse { tp, error, state } => {
+                self.handle_alter_partition_response(now_ms, tp.clone(), *error, state.clone())
+            }
             Message::BrokerHeartbeatResponse { broker_epoch, .. } => {
-                if broker_epoch >= 0 {
-                    self.broker_epoch = broker_epoch;
+                if *broker_epoch >= 0 {
+                    self.broker_epoch = *broker_epoch;
                 }
             }
             Message::ListOffsetsRequest { correlation_id, tp, timestamp_ms } => {
-                self.handle_list_offsets(from, correlation_id, tp, timestamp_ms)
+                self.handle_list_offsets(from, *correlation_id, tp.clone(), *timestamp_ms)
             }
-            Message::MetadataRequest { correlation_id, topics } => self.handle_metadata_request(from, correlation_id, topics),
+            Message::MetadataRequest { correlation_id, topics } => {
+                self.handle_metadata_request(from, *correlation_id, topics.clone())
+            }
             other => {
-                if !self.coordinator.handle_request(now_ms, from, &other) {
-                    self.refuse(format!("broker {} does not handle {}", self.broker_id, message_name(&other)))
+                if !self.coordinator.handle_request(now_ms, from, other) {
+                    self.refuse(format!("broker {} does not handle {}", self.broker_id, message_name(other)))
                 }
             }
         }
@@ -252,20 +264,38 @@ impl BrokerNode {
 
     /// Store writes of every log, in order, then the HW checkpoint if it changed.
     fn flush_store_ops(&mut self) {
-        let mut ops = Vec::new();
         for p in self.partitions.values_mut() {
-            ops.extend(p.log.take_store_ops());
+            if !p.log.pending.is_empty() {
+                self.outputs.extend(p.log.take_store_ops().into_iter().map(Output::Persist));
+            }
         }
-        self.outputs.extend(ops.into_iter().map(Output::Persist));
-        let hw: BTreeMap<(String, u32), i64> =
-            self.partitions.iter().map(|(tp, p)| ((tp.topic.clone(), tp.partition), p.high_watermark)).collect();
-        if hw != self.checkpointed_hw {
+        // Both maps are ordered by (topic, partition): update in place, rebuild only when
+        // the partitions changed; write the checkpoint when a value did.
+        let mut changed = false;
+        let mut same_keys = self.partitions.len() == self.checkpointed_hw.len();
+        if same_keys {
+            for ((tp, p), ((topic, partition), hw)) in self.partitions.iter().zip(self.checkpointed_hw.iter_mut()) {
+                if tp.partition != *partition || tp.topic != *topic {
+                    same_keys = false;
+                    break;
+                }
+                if *hw != p.high_watermark {
+                    *hw = p.high_watermark;
+                    changed = true;
+                }
+            }
+        }
+        if !same_keys {
+            self.checkpointed_hw =
+                self.partitions.iter().map(|(tp, p)| ((tp.topic.clone(), tp.partition), p.high_watermark)).collect();
+            changed = true;
+        }
+        if changed {
             self.outputs.push_back(Output::Persist(crate::storage::StoreOp::PutMeta {
                 broker_id: self.broker_id,
                 name: recover::REPLICATION_OFFSET_CHECKPOINT.to_string(),
-                value: crate::engine::broker::checkpoint::write_checkpoint(&hw),
+                value: crate::engine::broker::checkpoint::write_checkpoint(&self.checkpointed_hw),
             }));
-            self.checkpointed_hw = hw;
         }
     }
 }
@@ -284,13 +314,17 @@ impl Node for BrokerNode {
     }
 
     fn handle(&mut self, now_ms: i64, input: Input) {
+        self.handle_ref(now_ms, &input);
+    }
+
+    fn handle_ref(&mut self, now_ms: i64, input: &Input) {
         if !self.started {
             self.start(now_ms);
         }
         match input {
             Input::Deliver(envelope) => self.on_message(now_ms, envelope),
-            Input::Timer(key) => self.on_timer(now_ms, key),
-            Input::Command(command) => self.on_command(&command),
+            Input::Timer(key) => self.on_timer(now_ms, *key),
+            Input::Command(command) => self.on_command(command),
         }
         self.run_group_coordinator(now_ms);
         self.complete_delayed(now_ms);

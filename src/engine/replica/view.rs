@@ -5,6 +5,7 @@
 //! decoded (their bytes are binary).
 
 use super::BrokerNode;
+use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::NodeId;
 use crate::engine::group::coordinator::placement::OFFSETS_TOPIC;
 use crate::engine::group::coordinator::records::describe_record;
@@ -40,6 +41,17 @@ impl ReplicaView {
     pub fn committed(&self) -> impl Iterator<Item = &BatchSummary> {
         self.batches.iter().filter(|b| b.last_offset < self.high_watermark)
     }
+}
+
+/// A replica's positions without its batches: what a checker reads on every step,
+/// cheaply (no allocation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplicaOffsets {
+    pub is_leader: bool,
+    pub leader_epoch: i32,
+    pub log_start_offset: i64,
+    pub high_watermark: i64,
+    pub log_end_offset: i64,
 }
 
 /// One replica of one partition as its broker last reported it.
@@ -82,7 +94,13 @@ impl BrokerNode {
     /// [`Self::replica_state`] listing only the batches whose last offset is ≥
     /// `from_offset` (found through the offset index), so checkers can work incrementally.
     pub fn replica_state_from(&self, topic: &str, partition: u32, from_offset: i64) -> Option<ReplicaView> {
-        let p = self.partition(topic, partition)?;
+        self.replica_state_of(&TopicPartition { topic: topic.to_string(), partition }, from_offset)
+    }
+
+    /// [`Self::replica_state_from`] by a partition key the caller keeps (no allocation
+    /// for the lookup).
+    pub fn replica_state_of(&self, tp: &TopicPartition, from_offset: i64) -> Option<ReplicaView> {
+        let p = self.partitions.get(tp)?;
         let segments = p.log.segments();
         let first = if from_offset >= p.log_end_offset() {
             segments.len() // nothing at or after `from_offset`: no scan at all
@@ -111,6 +129,18 @@ impl BrokerNode {
             high_watermark: p.high_watermark,
             log_end_offset: p.log_end_offset(),
             batches,
+        })
+    }
+
+    /// The replica's positions only ([`ReplicaView`] without the ISR and batches).
+    pub fn replica_offsets(&self, tp: &TopicPartition) -> Option<ReplicaOffsets> {
+        let p = self.partitions.get(tp)?;
+        Some(ReplicaOffsets {
+            is_leader: p.is_leader(),
+            leader_epoch: p.state.leader_epoch,
+            log_start_offset: p.log.log_start_offset(),
+            high_watermark: p.high_watermark,
+            log_end_offset: p.log_end_offset(),
         })
     }
 

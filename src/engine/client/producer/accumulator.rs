@@ -80,7 +80,10 @@ pub struct Accumulator {
 
 impl Accumulator {
     pub fn append(&mut self, tp: &TopicPartition, record: SentRecord, now_ms: i64, batch_size_bytes: u32) {
-        let queue = self.queues.entry(tp.clone()).or_default();
+        if !self.queues.contains_key(tp) {
+            self.queues.insert(tp.clone(), VecDeque::new());
+        }
+        let Some(queue) = self.queues.get_mut(tp) else { return };
         let key = record.key.as_ref().map(|k| k.as_bytes());
         let needs_new = queue.back().is_none_or(|b| {
             b.builder.is_none() || b.is_full_for(key, record.value.as_bytes(), batch_size_bytes)
@@ -137,10 +140,14 @@ impl Accumulator {
     /// Removes every queued batch created at or before `now_ms - delivery_timeout_ms`.
     pub fn expire(&mut self, now_ms: i64, delivery_timeout_ms: i64) -> Vec<Batch> {
         let mut expired = Vec::new();
+        let is_expired = |batch: &Batch| now_ms >= batch.created_ms.saturating_add(delivery_timeout_ms);
         for queue in self.queues.values_mut() {
+            if !queue.iter().any(is_expired) {
+                continue;
+            }
             let mut kept = VecDeque::new();
             for batch in queue.drain(..) {
-                if now_ms >= batch.created_ms.saturating_add(delivery_timeout_ms) {
+                if is_expired(&batch) {
                     expired.push(batch);
                 } else {
                     kept.push_back(batch);

@@ -29,7 +29,7 @@ impl ProducerNode {
         let node = nodes[(self.metadata_requests_sent % nodes.len() as u64) as usize];
         self.metadata_requests_sent += 1;
         let mut topics: Vec<String> = self.topics.keys().cloned().collect();
-        topics.extend(self.waiting.iter().map(|w| w.topic.clone()));
+        topics.extend(self.waiting.iter().map(|w| w.topic.to_string()));
         topics.extend(self.accumulator.queues.keys().map(|tp| tp.topic.clone()));
         topics.sort();
         topics.dedup();

@@ -23,6 +23,7 @@ use crate::engine::partitioner::{Partitioner, PartitionerConfig};
 use accumulator::{Accumulator, Batch, SentRecord};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::rc::Rc;
 
 /// Timer kind: the sender's next deadline (linger, retry backoff, delivery timeout).
 pub const TIMER_SENDER: u32 = 1;
@@ -49,6 +50,30 @@ pub struct SendCounts {
     pub in_flight: u64,
 }
 
+/// A `produce` command's key or value text, split at its `{i}` placeholders once, so each
+/// record's text is the pieces joined by its number (what `str::replace` gives).
+struct Template {
+    pieces: Vec<String>,
+}
+
+impl Template {
+    fn new(text: &str) -> Self {
+        Template { pieces: text.split("{i}").map(str::to_string).collect() }
+    }
+
+    fn fill(&self, i: &str) -> String {
+        let len = self.pieces.iter().map(String::len).sum::<usize>() + i.len() * self.pieces.len().saturating_sub(1);
+        let mut out = String::with_capacity(len);
+        for (n, piece) in self.pieces.iter().enumerate() {
+            if n > 0 {
+                out.push_str(i);
+            }
+            out.push_str(piece);
+        }
+        out
+    }
+}
+
 pub(crate) enum InFlight {
     Produce { batch: Batch },
     Metadata,
@@ -56,7 +81,8 @@ pub(crate) enum InFlight {
 
 /// A record waiting for its topic's metadata (Java's `send()` blocks on it).
 pub(crate) struct WaitingRecord {
-    topic: String,
+    /// Shared by the records of one command.
+    topic: Rc<str>,
     partition: Option<u32>,
     record: SentRecord,
     created_ms: i64,
@@ -157,7 +183,7 @@ impl ProducerNode {
             self.refuse(format!("unknown producer command: {command}"));
             return;
         };
-        let Some(topic) = spec.get("topic").and_then(|v| v.as_str()).map(str::to_string) else {
+        let Some(topic) = spec.get("topic").and_then(|v| v.as_str()).map(Rc::<str>::from) else {
             self.refuse("produce needs a \"topic\"".into());
             return;
         };
@@ -166,8 +192,8 @@ impl ProducerNode {
             self.refuse(format!("produce \"count\" must be 1..={MAX_RECORDS_PER_COMMAND}, got {count}"));
             return;
         }
-        let key = spec.get("key").and_then(|v| v.as_str()).map(str::to_string);
-        let value = spec.get("value").and_then(|v| v.as_str()).unwrap_or("v-{i}").to_string();
+        let key = spec.get("key").and_then(|v| v.as_str()).map(Template::new);
+        let value = Template::new(spec.get("value").and_then(|v| v.as_str()).unwrap_or("v-{i}"));
         let partition = match spec.get("partition") {
             None | Some(serde_json::Value::Null) => None,
             Some(v) => match v.as_u64().and_then(|p| u32::try_from(p).ok()) {
@@ -178,13 +204,13 @@ impl ProducerNode {
                 }
             },
         };
+        self.waiting.reserve(count.min(MAX_RECORDS_PER_COMMAND) as usize);
+        let mut i = String::new();
         for _ in 0..count {
-            let i = self.next_record_index.to_string();
+            i.clear();
+            crate::engine::text::push_unsigned(&mut i, self.next_record_index);
             self.next_record_index += 1;
-            let record = SentRecord {
-                key: key.as_ref().map(|k| k.replace("{i}", &i)),
-                value: value.replace("{i}", &i),
-            };
+            let record = SentRecord { key: key.as_ref().map(|k| k.fill(&i)), value: value.fill(&i) };
             self.counts.in_flight += 1;
             self.waiting.push(WaitingRecord {
                 topic: topic.clone(),
@@ -199,14 +225,16 @@ impl ProducerNode {
     /// Moves records whose topic metadata is known into the accumulator.
     fn place_waiting_records(&mut self) {
         let waiting = std::mem::take(&mut self.waiting);
+        // One key reused for every record (they mostly share a topic): no copy per record.
+        let mut tp = TopicPartition { topic: String::new(), partition: 0 };
         for w in waiting {
-            let Some(partition_count) = self.topics.get(&w.topic).map(|t| t.len() as u32) else {
+            let Some(partition_count) = self.topics.get(&*w.topic).map(|t| t.len() as u32) else {
                 self.metadata_needed = true;
                 self.waiting.push(w);
                 continue;
             };
-            let key = w.record.key.as_ref().map(|k| k.as_bytes().to_vec());
-            let size = (key.as_ref().map_or(0, Vec::len) + w.record.value.len()) as u32;
+            let key = w.record.key.as_ref().map(|k| k.as_bytes());
+            let size = (key.map_or(0, <[u8]>::len) + w.record.value.len()) as u32;
             let partition = match w.partition {
                 Some(p) if p < partition_count => Ok(p),
                 Some(p) => Err(format!(
@@ -214,12 +242,16 @@ impl ProducerNode {
                 )),
                 None => self
                     .partitioner
-                    .partition(self.now_ms.max(0) as u64, &w.topic, key.as_deref(), size, partition_count)
+                    .partition(self.now_ms.max(0) as u64, &w.topic, key, size, partition_count)
                     .map_err(|e| e.to_string()),
             };
             match partition {
                 Ok(partition) => {
-                    let tp = TopicPartition { topic: w.topic, partition };
+                    if tp.topic != *w.topic {
+                        tp.topic.clear();
+                        tp.topic.push_str(&w.topic);
+                    }
+                    tp.partition = partition;
                     self.accumulator.append(&tp, w.record, self.now_ms, self.config.batch_size_bytes);
                 }
                 Err(reason) => {

@@ -47,7 +47,7 @@ impl ProducerNode {
             .partition(|w| now_ms >= w.created_ms.saturating_add(delivery_timeout_ms));
         self.waiting = kept;
         for w in expired {
-            let error = if self.unknown_topics.contains(&w.topic) {
+            let error = if self.unknown_topics.contains(&*w.topic) {
                 ErrorCode::UnknownTopicOrPartition
             } else {
                 ErrorCode::RequestTimedOut
@@ -58,17 +58,18 @@ impl ProducerNode {
     }
 
     fn send_ready_batches(&mut self) {
-        let tps: Vec<TopicPartition> = self.accumulator.queues.keys().cloned().collect();
+        // Sending one partition's batch changes neither whether another partition has a
+        // request in flight nor when its head batch is ready, so those are read up front.
+        let (now_ms, linger_ms) = (self.now_ms, self.config.linger_ms);
+        let tps: Vec<TopicPartition> = self
+            .accumulator
+            .queues
+            .keys()
+            .filter(|tp| !self.partitions_in_flight.contains(*tp))
+            .filter(|tp| self.accumulator.ready_at_ms(tp, linger_ms).is_some_and(|at| at <= now_ms))
+            .cloned()
+            .collect();
         for tp in tps {
-            if self.partitions_in_flight.contains(&tp) {
-                continue;
-            }
-            let Some(ready_at_ms) = self.accumulator.ready_at_ms(&tp, self.config.linger_ms) else {
-                continue;
-            };
-            if ready_at_ms > self.now_ms {
-                continue;
-            }
             let awaiting_metadata = self.accumulator.head(&tp).is_some_and(|b| b.awaiting_metadata);
             if awaiting_metadata && (self.metadata_in_flight || self.metadata_needed) {
                 continue;
@@ -197,21 +198,25 @@ impl ProducerNode {
     /// delivery timeout, or the end of the metadata refresh backoff.
     fn arm_sender_timer(&mut self) {
         let now_ms = self.now_ms;
-        let mut deadlines = Vec::new();
+        let delivery_timeout_ms = self.config.delivery_timeout_ms;
+        let mut next: Option<i64> = None;
+        let mut consider = |at: i64| {
+            if at > now_ms && next.is_none_or(|n| at < n) {
+                next = Some(at);
+            }
+        };
         for (tp, queue) in &self.accumulator.queues {
             if !self.partitions_in_flight.contains(tp) && self.leader_of(tp).is_some() {
-                deadlines.extend(self.accumulator.ready_at_ms(tp, self.config.linger_ms));
+                if let Some(at) = self.accumulator.ready_at_ms(tp, self.config.linger_ms) {
+                    consider(at);
+                }
             }
-            deadlines
-                .extend(queue.iter().map(|b| b.created_ms.saturating_add(self.config.delivery_timeout_ms)));
+            queue.iter().for_each(|b| consider(b.created_ms.saturating_add(delivery_timeout_ms)));
         }
-        deadlines.extend(
-            self.waiting.iter().map(|w| w.created_ms.saturating_add(self.config.delivery_timeout_ms)),
-        );
+        self.waiting.iter().for_each(|w| consider(w.created_ms.saturating_add(delivery_timeout_ms)));
         if self.metadata_needed && !self.metadata_in_flight {
-            deadlines.push(self.metadata_backoff_until_ms);
+            consider(self.metadata_backoff_until_ms);
         }
-        let next = deadlines.into_iter().filter(|at| *at > now_ms).min();
         let key = TimerKey { kind: TIMER_SENDER, instance: 0 };
         match next {
             Some(at_ms) if self.sender_timer_at_ms != Some(at_ms) => {

@@ -1,0 +1,45 @@
+//! Small text helpers for hot paths: integers written in decimal exactly as `Display`
+//! writes them, without the formatting machinery (checkpoints are rewritten after most
+//! inputs; a producer numbers every record it generates).
+
+/// Appends `n` in decimal, as `n.to_string()` would.
+pub fn push_decimal(out: &mut String, n: i64) {
+    if n < 0 {
+        out.push('-');
+    }
+    push_unsigned(out, n.unsigned_abs());
+}
+
+/// Appends `n` in decimal, as `n.to_string()` would.
+pub fn push_unsigned(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(&digits[start..]) {
+        out.push_str(text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_what_display_writes() {
+        for n in [0, 7, -7, 10, 99, 100, 123_456_789, i64::MAX, i64::MIN, -1] {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+        let mut s = String::new();
+        push_unsigned(&mut s, u64::MAX);
+        assert_eq!(s, u64::MAX.to_string());
+    }
+}
