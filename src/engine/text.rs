@@ -22,8 +22,9 @@ pub fn push_unsigned(out: &mut String, mut n: u64) {
             break;
         }
     }
-    if let Ok(text) = std::str::from_utf8(&digits[start..]) {
-        out.push_str(text);
+    out.reserve(digits.len() - start);
+    for digit in &digits[start..] {
+        out.push(char::from(*digit));
     }
 }
 

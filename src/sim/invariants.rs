@@ -207,22 +207,32 @@ impl Invariant for AckedWritesSurvive {
             let Some(p) = sim.node(*c).and_then(|n| n.as_any().downcast_ref::<ProducerNode>()) else { continue };
             let acked = p.acknowledged();
             let seen = self.seen.entry(*c).or_insert(0);
-            for r in acked.iter().skip(*seen).filter(|r| self.protected.contains(&r.topic)) {
-                if !self.max_acked.contains_key(&r.topic) {
-                    self.max_acked.insert(r.topic.clone(), BTreeMap::new());
+            // Acknowledgements come in runs of one topic (a batch): one topic lookup per run.
+            let mut rest = acked.get(*seen..).unwrap_or_default();
+            while let Some(first) = rest.first() {
+                let run = rest.iter().take_while(|r| r.topic == first.topic).count();
+                let (records, after) = rest.split_at(run);
+                rest = after;
+                if !self.protected.contains(&first.topic) {
+                    continue;
                 }
-                let Some(partitions) = self.max_acked.get_mut(&r.topic) else { continue };
-                let entry = partitions.entry(r.partition).or_insert_with(|| Acked {
-                    offset: -1,
-                    value: String::new(),
-                    tp: TopicPartition { topic: r.topic.clone(), partition: r.partition },
-                    named: None,
-                    passed: false,
-                });
-                if r.offset > entry.offset {
-                    entry.offset = r.offset;
-                    entry.value.clone_from(&r.value);
-                    entry.passed = false;
+                if !self.max_acked.contains_key(&first.topic) {
+                    self.max_acked.insert(first.topic.clone(), BTreeMap::new());
+                }
+                let Some(partitions) = self.max_acked.get_mut(&first.topic) else { continue };
+                for r in records {
+                    let entry = partitions.entry(r.partition).or_insert_with(|| Acked {
+                        offset: -1,
+                        value: String::new(),
+                        tp: TopicPartition { topic: r.topic.clone(), partition: r.partition },
+                        named: None,
+                        passed: false,
+                    });
+                    if r.offset > entry.offset {
+                        entry.offset = r.offset;
+                        entry.value.clone_from(&r.value);
+                        entry.passed = false;
+                    }
                 }
             }
             *seen = acked.len();

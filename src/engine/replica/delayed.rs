@@ -87,7 +87,7 @@ impl BrokerNode {
             return None;
         }
         // The ISR may have shrunk after the append (Kafka counts the maximal ISR here).
-        if (p.maximal_isr().len() as u32) < p.effective_min_isr() {
+        if (p.maximal_isr_len() as u32) < p.effective_min_isr() {
             Some(Some(ErrorCode::NotEnoughReplicasAfterAppend))
         } else {
             Some(None)

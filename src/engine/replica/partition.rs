@@ -136,6 +136,20 @@ impl Partition {
     }
 
     /// The ISR plus a replica being added (`maximalIsr`): the HW waits for all of them.
+    /// Whether `id` is in [`Self::maximal_isr`] (without building it).
+    pub fn in_maximal_isr(&self, id: NodeId) -> bool {
+        self.state.isr.contains(&id) || self.pending_alter.as_ref().is_some_and(|p| p.new_isr.contains(&id))
+    }
+
+    /// `maximal_isr().len()` without building it.
+    pub fn maximal_isr_len(&self) -> usize {
+        let added = self.pending_alter.as_ref().map_or(0, |p| {
+            let new = &p.new_isr;
+            (0..new.len()).filter(|&k| !self.state.isr.contains(&new[k]) && !new[..k].contains(&new[k])).count()
+        });
+        self.state.isr.len() + added
+    }
+
     pub fn maximal_isr(&self) -> Vec<NodeId> {
         let mut isr = self.state.isr.clone();
         if let Some(p) = &self.pending_alter {
@@ -166,10 +180,9 @@ impl Partition {
             return None;
         }
         let leo = self.log_end_offset();
-        let maximal = self.maximal_isr();
         let mut new_hw = leo;
         for (id, f) in &self.followers {
-            let waits = maximal.contains(id) || (f.is_caught_up(leo, now_ms, lag_max_ms) && eligible(*id));
+            let waits = self.in_maximal_isr(*id) || (f.is_caught_up(leo, now_ms, lag_max_ms) && eligible(*id));
             if waits && f.log_end_offset < new_hw {
                 new_hw = f.log_end_offset;
             }
@@ -240,5 +253,19 @@ mod tests {
         assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), None, "under min ISR");
         p.state.isr = vec![1, 2];
         assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), Some(10));
+    }
+
+    #[test]
+    fn maximal_isr_shortcuts_agree_with_the_list() {
+        let mut p = Partition::new(PartitionLog::new(1, "t", 0, TopicConfig::default(), 0), LeaderEpochCache::new(), 0);
+        for (isr, pending) in [(vec![1, 2], None), (vec![1], Some(vec![1, 3, 3, 2])), (vec![], Some(vec![2, 2])), (vec![3, 1], Some(vec![]))] {
+            p.state.isr = isr;
+            p.pending_alter = pending.map(|new_isr| PendingAlter { new_isr, sent_at_ms: 0 });
+            let maximal = p.maximal_isr();
+            assert_eq!(p.maximal_isr_len(), maximal.len());
+            for id in 0..5 {
+                assert_eq!(p.in_maximal_isr(id), maximal.contains(&id));
+            }
+        }
     }
 }

@@ -80,10 +80,10 @@ pub struct Accumulator {
 
 impl Accumulator {
     pub fn append(&mut self, tp: &TopicPartition, record: SentRecord, now_ms: i64, batch_size_bytes: u32) {
-        if !self.queues.contains_key(tp) {
-            self.queues.insert(tp.clone(), VecDeque::new());
-        }
-        let Some(queue) = self.queues.get_mut(tp) else { return };
+        let queue = match self.queues.get_mut(tp) {
+            Some(queue) => queue,
+            None => self.queues.entry(tp.clone()).or_default(),
+        };
         let key = record.key.as_ref().map(|k| k.as_bytes());
         let needs_new = queue.back().is_none_or(|b| {
             b.builder.is_none() || b.is_full_for(key, record.value.as_bytes(), batch_size_bytes)

@@ -227,8 +227,18 @@ impl ProducerNode {
         let waiting = std::mem::take(&mut self.waiting);
         // One key reused for every record (they mostly share a topic): no copy per record.
         let mut tp = TopicPartition { topic: String::new(), partition: 0 };
+        // The partition count of the last topic looked up (the topic is shared by a run).
+        let mut known: Option<(Rc<str>, Option<u32>)> = None;
         for w in waiting {
-            let Some(partition_count) = self.topics.get(&*w.topic).map(|t| t.len() as u32) else {
+            let count = match &known {
+                Some((topic, count)) if Rc::ptr_eq(topic, &w.topic) => *count,
+                _ => {
+                    let count = self.topics.get(&*w.topic).map(|t| t.len() as u32);
+                    known = Some((Rc::clone(&w.topic), count));
+                    count
+                }
+            };
+            let Some(partition_count) = count else {
                 self.metadata_needed = true;
                 self.waiting.push(w);
                 continue;
