@@ -88,8 +88,6 @@ struct Inner {
     on_view: Callback<ClusterView>,
     /// When the pending view is due (wall ms), if one is.
     view_due: Option<f64>,
-    /// Wall ms the last view took to hand over and draw.
-    view_cost_ms: f64,
     tick: Option<Timeout>,
     view_timer: Option<Timeout>,
 }
@@ -133,7 +131,6 @@ impl ClusterDriver {
                 run_saved_at: 0.0,
                 on_view,
                 view_due: None,
-                view_cost_ms: 0.0,
                 tick: None,
                 view_timer: None,
             })
@@ -630,9 +627,7 @@ impl Inner {
     }
 
     fn schedule_view_in(&mut self, soon: bool) {
-        // Drawing may take at most about a fifth of the main thread while the run goes.
-        let running = (self.view_cost_ms * 4.0).min(2000.0) as u32;
-        let delay = if soon { TICK_MS } else { VIEW_EVERY_MS.max(running) };
+        let delay = if soon { TICK_MS } else { VIEW_EVERY_MS };
         let deadline = wall_ms() + f64::from(delay);
         if self.view_due.is_some_and(|due| due <= deadline) {
             return;
@@ -653,12 +648,7 @@ impl Inner {
                 let i = &mut *i;
                 (i.picture.view(&i.sim, &i.scenario, run), i.on_view.clone())
             };
-            let started = wall_ms();
             on_view.emit(view);
-            let cost = wall_ms() - started;
-            if let Ok(mut i) = inner.try_borrow_mut() {
-                i.view_cost_ms = cost;
-            };
         }));
     }
 }
