@@ -336,27 +336,9 @@ impl Sim {
                 if self.slots.get(&id).is_some_and(|s| s.status != Status::Crashed) {
                     return;
                 }
-                self.stores.entry(id).or_default();
-                let node = self.build(id, now, false);
-                let incarnation = self.slots.get(&id).map_or(0, |s| s.incarnation + 1);
-                self.slots.insert(
-                    id,
-                    Slot { node, status: Status::Up, incarnation, timers: BTreeMap::new(), held: Vec::new() },
-                );
-                self.journal.push(JournalEntry::Start { at_ms: now, node: id });
-                self.deliver(id, Input::Command(serde_json::json!({ "start": spec })));
+                self.start(id, serde_json::json!({ "start": spec }));
             }
-            Action::Start(id) => {
-                self.stores.entry(id).or_default();
-                let node = self.build(id, now, false);
-                let incarnation = self.slots.get(&id).map_or(0, |s| s.incarnation + 1);
-                self.slots.insert(
-                    id,
-                    Slot { node, status: Status::Up, incarnation, timers: BTreeMap::new(), held: Vec::new() },
-                );
-                self.journal.push(JournalEntry::Start { at_ms: now, node: id });
-                self.deliver(id, Input::Command(serde_json::json!({ "start": true })));
-            }
+            Action::Start(id) => self.start(id, serde_json::json!({ "start": true })),
             Action::Crash(id) => {
                 if let Some(s) = self.slots.get_mut(&id) {
                     if s.status != Status::Crashed {
@@ -421,6 +403,18 @@ impl Sim {
             Action::Heal => self.network.heal(),
             Action::Command(id, command) => self.deliver(id, Input::Command(command)),
         }
+    }
+
+    /// Creates node `id` fresh and hands it `start` (its start command).
+    fn start(&mut self, id: NodeId, start: serde_json::Value) {
+        let now = self.now_ms;
+        self.stores.entry(id).or_default();
+        let node = self.build(id, now, false);
+        let incarnation = self.slots.get(&id).map_or(0, |s| s.incarnation + 1);
+        self.slots
+            .insert(id, Slot { node, status: Status::Up, incarnation, timers: BTreeMap::new(), held: Vec::new() });
+        self.journal.push(JournalEntry::Start { at_ms: now, node: id });
+        self.deliver(id, Input::Command(start));
     }
 
     /// Builds node `id` here, or nothing when it runs elsewhere.
