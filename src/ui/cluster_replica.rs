@@ -5,7 +5,7 @@
 //! membership (outlined; out of sync greyed with a label) and leader epoch are shapes and
 //! words, not colour alone; every marker explains itself on hover or focus.
 
-use super::format::{key_colour, short_label};
+use super::cluster_record::RecordCell;
 use super::i18n::{Lang, T};
 use super::partition_strip::{clear, help_of};
 use crate::engine::cluster::NodeId;
@@ -45,7 +45,7 @@ pub fn replica_strip(props: &Props) -> Html {
     let hidden = first_shown - r.log_start_offset;
     let hw_help = format!("HW {} — {}", r.high_watermark, t(T::HighWatermarkHelp));
     let hw_marker = html! {
-        <span class="marker hw" tabindex="0" role="img" aria-label={hw_help.clone()} data-help={hw_help.clone()}
+        <span key="hw" class="marker hw" tabindex="0" role="img" aria-label={hw_help.clone()} data-help={hw_help.clone()}
             data-testid="replica-hw">{format!("HW {}", r.high_watermark)}</span>
     };
     let mut hw_drawn = false;
@@ -54,32 +54,9 @@ pub fn replica_strip(props: &Props) -> Html {
             cells.push(hw_marker.clone());
             hw_drawn = true;
         }
-        let key = rec.key.clone().unwrap_or_else(|| "null".into());
-        let value = rec.value.clone().unwrap_or_else(|| "null".into());
-        let committed = rec.offset < r.high_watermark;
-        let mut help = format!(
-            "offset {} · {}: {key} · {}: {value} · {} {}",
-            rec.offset,
-            t(T::Key),
-            t(T::Value),
-            t(T::LeaderEpoch),
-            rec.leader_epoch
-        );
-        if !committed {
-            help.push_str(&format!(" — {}", t(T::UncommittedHelp)));
-        }
-        let class = classes!(
-            "record",
-            (!committed).then_some("uncommitted"),
-            rec.key.is_none().then_some("null-key")
-        );
         cells.push(html! {
-            <span class={class} style={format!("--key-colour: {}", key_colour(rec.key.as_deref().map(str::as_bytes)))}
-                tabindex="0" role="img" aria-label={help.clone()} data-help={help}
-                data-testid="replica-record" data-offset={rec.offset.to_string()} data-key={key.clone()} data-value={value}>
-                <span class="offset">{rec.offset}</span>
-                <span class="key-label">{short_label(rec.key.as_deref().map(str::as_bytes))}</span>
-            </span>
+            <RecordCell key={rec.offset} lang={props.lang} offset={rec.offset} leader_epoch={rec.leader_epoch}
+                key_text={rec.key.clone()} value_text={rec.value.clone()} committed={rec.offset < r.high_watermark} />
         });
     }
     if !hw_drawn {

@@ -9,6 +9,7 @@ pub mod cluster_events;
 pub mod cluster_mode;
 pub mod cluster_page;
 pub mod cluster_producers;
+pub mod cluster_record;
 pub mod cluster_replica;
 pub mod cluster_speed;
 pub mod cluster_topbar;
