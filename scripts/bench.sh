@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark (not part of the test command): native criterion (append/fetch
 # against the commitlog crate), the same append loop in wasm in headless Chromium, and
-# IndexedDB persistence through IdbStore against a plain-JS batched-put loop.
+# IndexedDB persistence through IdbStore against a plain-JS batched-put loop, and the
+# simulation speed in the tab (tests/e2e/bench/cluster_speed.mjs).
 # Figures are printed; BENCHMARKS.md records them with the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,3 +19,6 @@ echo "== wasm append in Chromium"
 cargo test --release --target wasm32-unknown-unknown --test bench_wasm_append -- --include-ignored --nocapture 2>&1 | grep -E 'wasm append'
 echo "== IndexedDB: IdbStore vs plain JS"
 cargo test --release --target wasm32-unknown-unknown --test bench_idb -- --include-ignored --nocapture 2>&1 | grep -iE 'MB/s|ratio|median'
+echo "== simulation speed in the tab (release build, one worker per broker)"
+trunk build --release >/dev/null
+node tests/e2e/bench/cluster_speed.mjs

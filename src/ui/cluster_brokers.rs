@@ -38,8 +38,8 @@ pub fn node_name(lang: Lang, view: &ClusterView, id: NodeId) -> String {
     if id == CONTROLLER_ID {
         return T::Controller.get(lang).to_lowercase();
     }
-    match view.producers.iter().find(|p| p.id == id) {
-        Some(p) => p.name.clone(),
+    match view.clients.iter().find(|(c, _)| *c == id) {
+        Some((_, name)) => name.clone(),
         None => id.to_string(),
     }
 }
@@ -183,7 +183,7 @@ fn network() -> Html {
                 .iter()
                 .map(|b| b.id)
                 .chain(std::iter::once(CONTROLLER_ID))
-                .chain(view.producers.iter().map(|p| p.id))
+                .chain(view.clients.iter().map(|(id, _)| *id))
                 .filter(|id| !chosen.contains(id))
                 .collect();
             command.emit(ClusterCommand::Cut(isolated, others));

@@ -136,14 +136,18 @@ pub fn scenario_select(props: &SelectProps) -> Html {
         }
     });
     let current = props.current.clone().unwrap_or_default();
-    let known = current.is_empty() || scenarios::json(&current).is_some();
+    // An unlisted scenario (the benchmark's load) is shown as itself, an unknown one with a "?".
+    let listed = current.is_empty() || scenarios::names().any(|n| n == current);
+    let known = scenarios::json(&current).is_some();
     html! {
         <label class="scenario-select inline">
             <span class="label-text">{T::ScenarioLabel.get(props.lang)}</span>
             <select onchange={onchange} data-testid="scenario-select" title={scenarios::description(&current, props.lang)}>
                 <option value="" selected={current.is_empty()}>{T::SingleBroker.get(props.lang)}</option>
-                if !known {
-                    <option value={current.clone()} selected=true disabled=true>{format!("? {current}")}</option>
+                if !listed {
+                    <option value={current.clone()} selected=true disabled=true>
+                        { if known { current.clone() } else { format!("? {current}") } }
+                    </option>
                 }
                 { for scenarios::names().map(|name| html! {
                     <option value={name} selected={name == current}>{name}</option>

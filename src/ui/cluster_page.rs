@@ -180,7 +180,9 @@ pub fn cluster_page(props: &Props) -> Html {
 /// `window.kafkaPlaygroundJournal()` returns the run's journal as JSON text (and
 /// `kafkaPlaygroundJournalDigest()` its entries, bytes and CRC-32C as compact JSON);
 /// `window.kafkaPlaygroundCommand(json)` runs a [`ClusterCommand`] given as JSON (e.g.
-/// `{"SetSpeed":100}`, `"Pause"`, `{"Crash":2}`) and returns an error text or "".
+/// `{"SetSpeed":100}`, `"Pause"`, `{"Crash":2}`) and returns an error text or "";
+/// `window.kafkaPlaygroundWorkerWindows()` counts the lockstep windows run with the
+/// broker workers (one round trip each; the speed benchmark reads it).
 fn expose_journal(driver: &Rc<ClusterDriver>) {
     let Some(w) = web_sys::window() else { return };
     let weak = Rc::downgrade(driver);
@@ -200,6 +202,10 @@ fn expose_journal(driver: &Rc<ClusterDriver>) {
     });
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundJournalDigest"), digest.as_ref());
     digest.forget();
+    let weak = Rc::downgrade(driver);
+    let windows = Closure::<dyn Fn() -> f64>::new(move || weak.upgrade().map_or(0.0, |d| d.worker_windows() as f64));
+    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundWorkerWindows"), windows.as_ref());
+    windows.forget();
     let weak = Rc::downgrade(driver);
     let command = Closure::<dyn Fn(String) -> String>::new(move |text: String| {
         match (serde_json::from_str::<ClusterCommand>(&text), weak.upgrade()) {

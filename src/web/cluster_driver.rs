@@ -90,6 +90,9 @@ struct Inner {
     view_due: Option<f64>,
     tick: Option<Timeout>,
     view_timer: Option<Timeout>,
+    /// Windows handed to workers so far: each costs one round trip (the benchmark's
+    /// ceiling is virtual time / (round trips × a bare round trip)).
+    worker_windows: u64,
 }
 
 /// A running cluster in the page; dropping it terminates its workers.
@@ -133,6 +136,7 @@ impl ClusterDriver {
                 view_due: None,
                 tick: None,
                 view_timer: None,
+                worker_windows: 0,
             })
         });
         let weak = Rc::downgrade(&inner);
@@ -159,6 +163,11 @@ impl ClusterDriver {
         let i = self.inner.borrow();
         let text = serde_json::to_string(&i.sim.journal()).unwrap_or_default();
         (i.sim.journal_len(), text.len(), crate::engine::record::crc::crc32c(text.as_bytes()))
+    }
+
+    /// Windows run with workers so far, each one round trip to them.
+    pub fn worker_windows(&self) -> u64 {
+        self.inner.borrow().worker_windows
     }
 
     /// Forgets the stored run and starts the scenario afresh.
@@ -510,6 +519,7 @@ impl Inner {
                         self.send(*id, NodeRequest::Window { window: window.clone(), want_picture });
                         left.insert(*id);
                     }
+                    self.worker_windows += 1;
                     self.waiting = Waiting::Window { plan, left };
                     return;
                 }

@@ -9,7 +9,7 @@ use crate::engine::client::producer::ProducerNode;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::ControllerNode;
 use crate::engine::replica::view::ReplicaPicture;
-use crate::sim::scenario::Scenario;
+use crate::sim::scenario::{ClientKind, Scenario};
 use crate::sim::{Sim, Status};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -74,6 +74,9 @@ impl Picture {
                 | ClusterEvent::ConsumerLag { .. }
                 | ClusterEvent::OffsetsCommitted { .. }
                 | ClusterEvent::CommitCompleted { .. } => {}
+                // An ISR change is the controller's decision; each broker reports it again
+                // when the new metadata reaches it. The feed says it once.
+                ClusterEvent::IsrShrunk { .. } | ClusterEvent::IsrExpanded { .. } if *node != CONTROLLER_ID => {}
                 _ => push_bounded(&mut self.events, (*at, *node, event.clone()), EVENTS_KEPT),
             }
         }
@@ -93,10 +96,13 @@ impl Picture {
             .collect();
         let controller = sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>());
         let topics = controller.map(topics).unwrap_or_default();
+        let clients = scenario.clients.iter().enumerate().map(|(i, c)| (FIRST_CLIENT_ID + i as u32, c.id.clone())).collect();
         let producers = scenario
             .clients
             .iter()
             .enumerate()
+            // Consumers have their own band (groups); the producer panel lists producers.
+            .filter(|(_, c)| matches!(c.kind, ClientKind::Producer))
             .map(|(i, c)| {
                 let id = FIRST_CLIENT_ID + i as u32;
                 let node = sim.node(id).and_then(|n| n.as_any().downcast_ref::<ProducerNode>());
@@ -138,6 +144,7 @@ impl Picture {
             in_flight,
             cuts,
             producers,
+            clients,
             groups: self.groups.view(sim, scenario),
             events: self.events.iter().cloned().collect(),
             journal_entries: sim.journal_len() as u64,

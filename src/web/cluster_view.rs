@@ -199,7 +199,11 @@ pub struct ClusterView {
     pub in_flight: Vec<FlightView>,
     /// Pairs of node groups that cannot reach each other.
     pub cuts: Vec<(Vec<NodeId>, Vec<NodeId>)>,
+    /// Producer clients (the producer panel).
     pub producers: Vec<ProducerView>,
+    /// Every client, producer or consumer: its node id and name.
+    #[serde(default)]
+    pub clients: Vec<(NodeId, String)>,
     /// Consumer groups, by group id.
     #[serde(default)]
     pub groups: Vec<GroupView>,

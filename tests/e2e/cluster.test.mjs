@@ -204,6 +204,9 @@ const SCENARIOS = {
     const feed = await events(page);
     assert.ok(feed.some((e) => e.kind === 'isr-shrunk' && e.text.includes('[3] left the ISR')), JSON.stringify(feed));
     assert.ok(feed.some((e) => e.kind === 'isr-expanded' && e.text.includes('[3] joined the ISR')), JSON.stringify(feed));
+    // The controller's decision is said once, not again by each broker that learns of it.
+    assert.equal(feed.filter((e) => e.kind === 'isr-expanded').length, 1, JSON.stringify(feed));
+    assert.equal(feed.filter((e) => e.kind === 'isr-shrunk').length, 1, JSON.stringify(feed));
     assert.match(await attr(page, 'partition-events-0', 'data-isr'), /3/);
     const leader = await leaderOf(page, 'events-0');
     assert.equal((await replicaValues(page, leader, 'events-0')).length, 20);
@@ -285,6 +288,17 @@ test('a bad scenario name or seed is explained inline, and the selector still wo
     await page.getByTestId('topic').first().waitFor();
     assert.equal(await page.getByTestId('scenario-select').inputValue(), '', 'the single-broker page, with the selector');
     await page.getByTestId('lang-en').click();
+  }, { contextOptions: WIDE });
+});
+
+test('an unlisted scenario (the benchmark load) is named in the selector, not shown as another one', { timeout: 60_000 }, async (t) => {
+  await h.withPage(t, async (page) => {
+    await page.goto(`${h.url}?scenario=bench-standard&seed=1`);
+    await clock(page).waitFor();
+    const select = page.getByTestId('scenario-select');
+    assert.equal(await select.inputValue(), 'bench-standard');
+    assert.equal((await select.locator('option:checked').textContent()).trim(), 'bench-standard');
+    assert.equal(await page.getByTestId('address-error').count(), 0);
   }, { contextOptions: WIDE });
 });
 

@@ -23,9 +23,33 @@ async function once(name) {
     const wall = (await page.evaluate(() => performance.now())) - started;
     const virt = Number(await page.getByTestId('cluster-clock').getAttribute('data-now-ms'));
     const entries = Number(await page.getByTestId('journal-entries').textContent());
-    result = { wall, virt, entries };
+    const windows = await page.evaluate(() => window.kafkaPlaygroundWorkerWindows());
+    result = { wall, virt, entries, windows, rtt: await bareRoundTripUs(page) };
   });
   return result;
+}
+
+// The floor of one lockstep window: a bare postMessage round trip from this page to
+// three echo workers (nothing decoded, nothing run), median over many, in µs.
+async function bareRoundTripUs(page) {
+  return page.evaluate(() => new Promise((resolve) => {
+    const url = URL.createObjectURL(new Blob(['onmessage = (e) => postMessage(e.data);'], { type: 'text/javascript' }));
+    const workers = [0, 1, 2].map(() => new Worker(url));
+    const payload = new Uint8Array(2048);
+    const times = [];
+    let left = 0;
+    let t0 = 0;
+    const go = () => { left = workers.length; t0 = performance.now(); for (const w of workers) w.postMessage(payload); };
+    for (const w of workers) w.onmessage = () => {
+      if (--left > 0) return;
+      times.push(performance.now() - t0);
+      if (times.length < 3000) { go(); return; }
+      workers.forEach((x) => x.terminate());
+      times.sort((a, b) => a - b);
+      resolve(times[times.length >> 1] * 1000);
+    };
+    go();
+  }));
 }
 
 try {
@@ -35,6 +59,9 @@ try {
     runs.sort((a, b) => a.wall - b.wall);
     const m = runs[Math.floor(runs.length / 2)];
     console.log(`tab sim ${name}: ${(m.virt / 1000).toFixed(1)} s virtual in ${(m.wall / 1000).toFixed(2)} s wall = ${(m.virt / m.wall).toFixed(1)}x real time (median of ${RUNS}; ${m.entries} journal entries, ${(m.entries / m.wall * 1000).toFixed(0)} inputs/s)`);
+    // With nothing but the round trips, the run could go no faster than this.
+    const ceiling = m.virt / (m.windows * m.rtt / 1000);
+    console.log(`  ${m.windows} windows with workers, ${(m.wall * 1000 / m.windows).toFixed(0)} µs each; bare round trip to 3 workers ${m.rtt.toFixed(0)} µs -> ceiling ${ceiling.toFixed(0)}x`);
   }
 } finally {
   await h.close();
