@@ -71,8 +71,9 @@ pub struct ReplicaPicture {
     pub records: Vec<RecordPicture>,
 }
 
-/// Records per replica the picture carries (offsets and counts stay exact).
-pub const RECORDS_PER_REPLICA: usize = 64;
+/// Records per replica the picture carries (offsets and counts stay exact): the tail a
+/// learner reads; under load every view brings new ones, and each costs a drawn cell.
+pub const RECORDS_PER_REPLICA: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordPicture {
