@@ -17,6 +17,7 @@ use super::driver::{Invariant, Sim, Status};
 use super::scenario::Scenario;
 use crate::engine::client::consumer::protocol::decode_assignment;
 use crate::engine::client::consumer::{ConsumerNode, MemberState};
+use crate::engine::client::producer::record_text::RecordText;
 use crate::engine::client::producer::ProducerNode;
 use crate::engine::group::coordinator::group::GroupState;
 use crate::engine::cluster::messages::Acks;
@@ -180,7 +181,7 @@ struct AckedWritesSurvive {
 /// The highest acknowledged record of a partition.
 struct Acked {
     offset: i64,
-    value: String,
+    value: RecordText,
     tp: TopicPartition,
     /// The leader and epoch the controller's metadata names (`Some(None)`: no leader),
     /// read again whenever the controller was handed an input (only then can it change).
@@ -210,27 +211,27 @@ impl Invariant for AckedWritesSurvive {
             // Acknowledgements come in runs of one topic (a batch): one topic lookup per run.
             let mut rest = acked.get(*seen..).unwrap_or_default();
             while let Some(first) = rest.first() {
-                let run = rest.iter().take_while(|r| r.topic == first.topic).count();
+                let run = rest.iter().take_while(|r| std::rc::Rc::ptr_eq(&r.topic, &first.topic) || r.topic == first.topic).count();
                 let (records, after) = rest.split_at(run);
                 rest = after;
-                if !self.protected.contains(&first.topic) {
+                if !self.protected.contains(&*first.topic) {
                     continue;
                 }
-                if !self.max_acked.contains_key(&first.topic) {
-                    self.max_acked.insert(first.topic.clone(), BTreeMap::new());
+                if !self.max_acked.contains_key(&*first.topic) {
+                    self.max_acked.insert(first.topic.to_string(), BTreeMap::new());
                 }
-                let Some(partitions) = self.max_acked.get_mut(&first.topic) else { continue };
+                let Some(partitions) = self.max_acked.get_mut(&*first.topic) else { continue };
                 for r in records {
                     let entry = partitions.entry(r.partition).or_insert_with(|| Acked {
                         offset: -1,
-                        value: String::new(),
-                        tp: TopicPartition { topic: r.topic.clone(), partition: r.partition },
+                        value: r.value.clone(),
+                        tp: TopicPartition { topic: r.topic.to_string(), partition: r.partition },
                         named: None,
                         passed: false,
                     });
                     if r.offset > entry.offset {
                         entry.offset = r.offset;
-                        entry.value.clone_from(&r.value);
+                        entry.value = r.value.clone();
                         entry.passed = false;
                     }
                 }
