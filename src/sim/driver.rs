@@ -4,8 +4,9 @@
 //! every collection iterates in a fixed order, so (scenario, seed, commands) fix the run.
 //! Invariant checkers run after every step.
 
-use super::journal::{final_state, Journal, JournalEntry};
+use super::journal::{final_state, Journal, JournalEntries, JournalEntry};
 use super::network::{Fate, Network};
+use super::queue::EventQueue;
 use super::world::World;
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Node, NodeId, Output, TimerKey};
 use crate::engine::rng::Rng;
@@ -100,7 +101,7 @@ pub struct Sim {
     pub(super) slots: BTreeMap<NodeId, Slot>,
     stores: BTreeMap<NodeId, MemoryStore>,
     /// Everything due, by (time, sequence number).
-    pub(super) queue: BTreeMap<(i64, u64), Pending>,
+    pub(super) queue: EventQueue,
     pub(super) next_seq: u64,
     /// Nodes that run elsewhere (one web worker per broker); their outputs come as traces.
     pub(super) remote: BTreeSet<NodeId>,
@@ -108,7 +109,9 @@ pub struct Sim {
     /// Stores writes of this thread's nodes for a driver that mirrors them (IndexedDB).
     keep_persisted: bool,
     persisted: Vec<(NodeId, crate::storage::StoreOp)>,
-    journal: Vec<JournalEntry>,
+    journal: JournalEntries,
+    /// The outputs of the input being carried out (kept to reuse its memory).
+    outputs: Vec<Output>,
     timeline: Vec<(i64, NodeId, ClusterEvent)>,
     invariants: Vec<Box<dyn Invariant>>,
     violations: Vec<Violation>,
@@ -128,13 +131,14 @@ impl Sim {
             world,
             slots: BTreeMap::new(),
             stores: BTreeMap::new(),
-            queue: BTreeMap::new(),
+            queue: EventQueue::default(),
             next_seq: 0,
             remote: BTreeSet::new(),
             traces: BTreeMap::new(),
             keep_persisted: false,
             persisted: Vec::new(),
-            journal: Vec::new(),
+            journal: JournalEntries::default(),
+            outputs: Vec::new(),
             timeline: Vec::new(),
             invariants: Vec::new(),
             violations: Vec::new(),
@@ -257,7 +261,7 @@ impl Sim {
     }
 
     pub fn journal(&self) -> Journal {
-        Journal { seed: self.seed, scenario: self.scenario.clone(), entries: self.journal.clone() }
+        Journal { seed: self.seed, scenario: self.scenario.clone(), entries: self.journal.to_vec() }
     }
 
     /// Every node's state and store, as replay would rebuild it.
@@ -439,7 +443,7 @@ impl Sim {
             }
             Status::Up => {}
         }
-        let outputs = if self.remote.contains(&id) {
+        let mut outputs = if self.remote.contains(&id) {
             self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input });
             match self.traces.get_mut(&id).and_then(VecDeque::pop_front) {
                 Some(entry) if entry.at_ms == now => entry.outputs,
@@ -454,7 +458,7 @@ impl Sim {
             // The node reads the input in place; the journal then keeps it (no copy).
             node.handle_ref(now, &input);
             self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input });
-            let mut outputs = Vec::new();
+            let mut outputs = std::mem::take(&mut self.outputs);
             while let Some(out) = node.poll_output() {
                 outputs.push(out);
             }
@@ -465,7 +469,7 @@ impl Sim {
             self.touched.push(id);
         }
         let incarnation = self.slots.get(&id).map_or(0, |s| s.incarnation);
-        for out in outputs {
+        for out in outputs.drain(..) {
             match out {
                 Output::Send(env) => match self.network.fate(&mut self.rng, now, env.from, env.to) {
                     Fate::ArriveAt(at) => self.push(at, Pending::Deliver(env)),
@@ -496,6 +500,9 @@ impl Sim {
                 }
                 Output::Event(e) => self.timeline.push((now, id, e)),
             }
+        }
+        if outputs.capacity() > self.outputs.capacity() {
+            self.outputs = outputs;
         }
     }
 }
