@@ -9,7 +9,7 @@ use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::NodeId;
 use crate::engine::group::coordinator::placement::OFFSETS_TOPIC;
 use crate::engine::group::coordinator::records::describe_record;
-use crate::engine::record::{decode_batch, split_batches};
+use crate::engine::record::decode_batch;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -111,7 +111,7 @@ impl BrokerNode {
             .iter()
             .flat_map(|s| {
                 let start = if from_offset > s.base_offset { s.translate_offset(from_offset).unwrap_or(s.size_bytes()) } else { 0 };
-                split_batches(&s.log_bytes()[start as usize..]).flatten()
+                s.batches_from(start).flatten()
             })
             .filter(|v| v.header.last_offset() >= from_offset)
             .map(|v| BatchSummary {
@@ -149,7 +149,7 @@ impl BrokerNode {
         for (tp, p) in &self.partitions {
             let mut records = Vec::new();
             for seg in p.log.segments() {
-                for view in split_batches(seg.log_bytes()).flatten() {
+                for view in seg.batches_from(0).flatten() {
                     let Ok(batch) = decode_batch(view.bytes) else { continue };
                     let internal = tp.topic == OFFSETS_TOPIC;
                     for r in &batch.records {
@@ -203,7 +203,7 @@ impl BrokerNode {
         for (tp, p) in &self.partitions {
             let mut records = std::collections::VecDeque::new();
             for seg in p.log.segments().iter().rev() {
-                let mut batches: Vec<_> = split_batches(seg.log_bytes()).flatten().collect();
+                let mut batches: Vec<_> = seg.batches_from(0).flatten().collect();
                 batches.reverse();
                 for view in batches {
                     let Ok(batch) = decode_batch(view.bytes) else { continue };

@@ -10,7 +10,7 @@ use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::error::Result;
 use crate::engine::record::default_record::body_size;
 use crate::engine::record::varint::varint_size;
-use crate::engine::record::{BatchBuilder, BatchOptions};
+use crate::engine::record::{BatchBuilder, BatchOptions, MemoryRecords};
 use std::collections::{BTreeMap, VecDeque};
 
 /// A record as the user sent it, kept to report what was acknowledged.
@@ -26,7 +26,7 @@ pub struct Batch {
     /// `Some` while the batch is open for appends.
     builder: Option<BatchBuilder>,
     /// The encoded batch once closed (sent as is on every attempt).
-    pub bytes: Vec<u8>,
+    pub bytes: MemoryRecords,
     pub created_ms: i64,
     /// Failed attempts so far (Java's `attempts` after `reenqueue`).
     pub attempts: u32,
@@ -42,7 +42,7 @@ impl Batch {
             tp,
             records: Vec::new(),
             builder: Some(BatchBuilder::new(BatchOptions::default())),
-            bytes: Vec::new(),
+            bytes: MemoryRecords::new(),
             created_ms: now_ms,
             attempts: 0,
             retry_at_ms: None,
@@ -68,7 +68,7 @@ impl Batch {
     /// Closes the batch for appends and encodes it.
     pub fn close(&mut self) -> Result<()> {
         if let Some(b) = self.builder.take() {
-            self.bytes = b.build()?;
+            self.bytes = MemoryRecords::from(b.build()?);
         }
         Ok(())
     }
