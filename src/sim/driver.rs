@@ -490,12 +490,18 @@ impl Sim {
                 }
                 Output::Persist(op) => {
                     let store = self.stores.entry(id).or_default();
-                    match store.apply_now(std::slice::from_ref(&op)) {
-                        Err(e) => {
-                            self.timeline.push((now, id, ClusterEvent::Refused { node_id: id, reason: e.to_string() }))
+                    let applied = if self.keep_persisted {
+                        let applied = store.apply_now(std::slice::from_ref(&op));
+                        if applied.is_ok() {
+                            self.persisted.push((id, op));
                         }
-                        Ok(()) if self.keep_persisted => self.persisted.push((id, op)),
-                        Ok(()) => {}
+                        applied
+                    } else {
+                        // Nobody mirrors the write: the store keeps its bytes as they are.
+                        store.apply_owned(op)
+                    };
+                    if let Err(e) = applied {
+                        self.timeline.push((now, id, ClusterEvent::Refused { node_id: id, reason: e.to_string() }))
                     }
                 }
                 Output::Event(e) => self.timeline.push((now, id, e)),

@@ -86,7 +86,7 @@ pub fn final_state(
                     serde_json::json!({
                         "segment": format!("{}/{:020}", seg.dir_name(), seg.base_offset),
                         "bytes": bytes.len(),
-                        "crc32c": crate::engine::record::crc::crc32c(bytes),
+                        "crc32c": crate::engine::record::crc::crc32c(&bytes),
                     })
                 })
                 .collect();
