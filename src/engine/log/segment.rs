@@ -4,10 +4,9 @@
 //! `index.interval.bytes` have gone by since the last entry.
 
 use super::index::{OffsetIndex, TimeIndex};
-use super::segment_log::SegmentLog;
-use crate::engine::error::Result;
+use super::segment_log::{SegmentBatches, SegmentLog};
 use crate::engine::record::batch::NO_TIMESTAMP;
-use crate::engine::record::{split_batches, BatchView, MemoryRecords};
+use crate::engine::record::{split_batches, MemoryRecords};
 use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
@@ -79,7 +78,7 @@ impl LogSegment {
     }
 
     /// The batches from byte `position` (a batch boundary) on, positions in the segment.
-    pub fn batches_from(&self, position: u32) -> impl Iterator<Item = Result<BatchView<'_>>> {
+    pub fn batches_from(&self, position: u32) -> SegmentBatches<'_> {
         self.log.batches_from(position)
     }
 

@@ -5,6 +5,7 @@
 //! together, the chunks are exactly the contiguous file Kafka would write.
 
 use crate::engine::error::Result;
+use crate::engine::record::batch::BatchIter;
 use crate::engine::record::{split_batches, BatchView, MemoryRecords};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::borrow::Cow;
@@ -52,25 +53,22 @@ impl SegmentLog {
 
     /// The batches from byte `position` on (a batch boundary), with their positions in
     /// the segment; the walk stops at the first error, as over the contiguous file.
-    pub fn batches_from(&self, position: u32) -> impl Iterator<Item = Result<BatchView<'_>>> {
+    pub fn batches_from(&self, position: u32) -> SegmentBatches<'_> {
         let first = self.chunk_at(position).unwrap_or(self.chunks.len());
-        let mut failed = false;
-        self.chunks[first..].iter().zip(&self.positions[first..]).flat_map(move |(chunk, at)| {
-            let skip = position.saturating_sub(*at) as usize;
-            let bytes = chunk.get(skip..).unwrap_or_default();
-            let base = *at + skip as u32;
-            split_batches(bytes).map(move |view| {
-                view.map(|mut v| {
-                    v.position += base;
-                    v
-                })
-            })
-        })
-        .take_while(move |view| {
-            let go = !failed;
-            failed |= view.is_err();
-            go
-        })
+        let (current, base) = match self.chunks.get(first) {
+            Some(chunk) => {
+                let skip = position.saturating_sub(self.positions[first]);
+                (chunk.get(skip as usize..).unwrap_or_default(), self.positions[first] + skip)
+            }
+            None => (&[][..], 0),
+        };
+        SegmentBatches {
+            chunks: self.chunks.get(first + 1..).unwrap_or_default(),
+            positions: self.positions.get(first + 1..).unwrap_or_default(),
+            current: split_batches(current),
+            base,
+            failed: false,
+        }
     }
 
     /// Bytes `[from, to)`: a share of one chunk when they lie in one, else a copy.
@@ -93,6 +91,46 @@ impl SegmentLog {
             [] => Cow::Borrowed(&[]),
             [one] => Cow::Borrowed(one.as_slice()),
             many => Cow::Owned(many.iter().flat_map(|c| c.iter().copied()).collect()),
+        }
+    }
+}
+
+/// The batches of a [`SegmentLog`] from a position on, chunk after chunk.
+pub struct SegmentBatches<'a> {
+    chunks: &'a [MemoryRecords],
+    positions: &'a [u32],
+    current: BatchIter<'a>,
+    /// Position in the segment of the bytes `current` walks.
+    base: u32,
+    failed: bool,
+}
+
+impl<'a> Iterator for SegmentBatches<'a> {
+    type Item = Result<BatchView<'a>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if self.failed {
+                return None;
+            }
+            match self.current.next() {
+                Some(Ok(mut view)) => {
+                    view.position += self.base;
+                    return Some(Ok(view));
+                }
+                Some(Err(e)) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+                None => {
+                    let (chunk, chunks) = self.chunks.split_first()?;
+                    let (position, positions) = self.positions.split_first()?;
+                    self.chunks = chunks;
+                    self.positions = positions;
+                    self.current = split_batches(chunk);
+                    self.base = *position;
+                }
+            }
         }
     }
 }
