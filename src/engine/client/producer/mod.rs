@@ -215,7 +215,7 @@ impl ProducerNode {
         // The partition count of the last topic looked up (the topic is shared by a run).
         let mut known: Option<(Rc<str>, Option<u32>)> = None;
         // The record's key and value written out, into buffers reused for every record.
-        let (mut key_text, mut value_text) = (String::new(), String::new());
+        let (mut key_text, mut value_text) = (Vec::new(), Vec::new());
         for w in waiting {
             let count = match &known {
                 Some((topic, count)) if Rc::ptr_eq(topic, &w.topic) => *count,
@@ -236,7 +236,7 @@ impl ProducerNode {
                 k.write(&mut key_text);
             }
             w.record.value.write(&mut value_text);
-            let key = w.record.key.as_ref().map(|_| key_text.as_bytes());
+            let key = w.record.key.as_ref().map(|_| key_text.as_slice());
             let size = (key.map_or(0, <[u8]>::len) + value_text.len()) as u32;
             let partition = match w.partition {
                 Some(p) if p < partition_count => Ok(p),
@@ -256,7 +256,7 @@ impl ProducerNode {
                     }
                     tp.partition = partition;
                     let (now_ms, batch_size_bytes) = (self.now_ms, self.config.batch_size_bytes);
-                    self.accumulator.append(&tp, w.record, (key, value_text.as_bytes()), now_ms, batch_size_bytes);
+                    self.accumulator.append(&tp, w.record, (key, &value_text), now_ms, batch_size_bytes);
                 }
                 Err(reason) => {
                     self.refuse(reason);

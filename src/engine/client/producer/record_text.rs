@@ -19,21 +19,21 @@ impl Template {
         Template { pieces: text.split("{i}").map(str::to_string).collect() }
     }
 
-    /// Appends the text of record `number` to `out`.
-    pub fn write(&self, number: u64, out: &mut String) {
+    /// Appends the text of record `number` to `out`, as UTF-8 bytes.
+    pub fn write(&self, number: u64, out: &mut Vec<u8>) {
         let mut digits = [0u8; 20];
         let i = decimal(number, &mut digits);
         for (n, piece) in self.pieces.iter().enumerate() {
             if n > 0 {
-                out.push_str(i);
+                out.extend_from_slice(i);
             }
-            out.push_str(piece);
+            out.extend_from_slice(piece.as_bytes());
         }
     }
 }
 
-/// `n` in decimal, written at the end of `buf`.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
+/// `n` in decimal ASCII, written at the end of `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
     let mut start = buf.len();
     loop {
         start -= 1;
@@ -43,7 +43,7 @@ fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
             break;
         }
     }
-    std::str::from_utf8(&buf[start..]).unwrap_or_default()
+    &buf[start..]
 }
 
 /// One record's key or value text: its command's template filled with its number.
@@ -58,17 +58,18 @@ impl RecordText {
         RecordText { template, number }
     }
 
-    /// Appends the text to `out`.
-    pub fn write(&self, out: &mut String) {
+    /// Appends the text to `out`, as UTF-8 bytes.
+    pub fn write(&self, out: &mut Vec<u8>) {
         self.template.write(self.number, out);
     }
 }
 
 impl fmt::Display for RecordText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = String::new();
+        let mut text = Vec::new();
         self.write(&mut text);
-        f.write_str(&text)
+        // Pieces of a `str` joined by ASCII digits: always UTF-8.
+        f.write_str(&String::from_utf8_lossy(&text))
     }
 }
 
