@@ -86,6 +86,27 @@ fn text(bytes: Option<&Vec<u8>>) -> Value {
     bytes.map_or(Value::Null, |b| Value::String(String::from_utf8_lossy(b).into_owned()))
 }
 
+/// The batches of `p` whose last offset is ≥ `from_offset`, found through the offset
+/// index, appended to `out`.
+fn summarize_batches_from(p: &super::partition::Partition, from_offset: i64, out: &mut Vec<BatchSummary>) {
+    let segments = p.log.segments();
+    let first = if from_offset >= p.log_end_offset() {
+        segments.len() // nothing at or after `from_offset`: no scan at all
+    } else {
+        segments.partition_point(|s| s.base_offset <= from_offset).saturating_sub(1)
+    };
+    for s in &segments[first..] {
+        let start = if from_offset > s.base_offset { s.translate_offset(from_offset).unwrap_or(s.size_bytes()) } else { 0 };
+        let batches = s.batches_from(start).flatten().filter(|v| v.header.last_offset() >= from_offset);
+        out.extend(batches.map(|v| BatchSummary {
+            base_offset: v.header.base_offset,
+            last_offset: v.header.last_offset(),
+            partition_leader_epoch: v.header.partition_leader_epoch,
+            crc: v.header.crc,
+        }));
+    }
+}
+
 impl BrokerNode {
     pub fn replica_state(&self, topic: &str, partition: u32) -> Option<ReplicaView> {
         self.replica_state_from(topic, partition, i64::MIN)
@@ -101,26 +122,8 @@ impl BrokerNode {
     /// for the lookup).
     pub fn replica_state_of(&self, tp: &TopicPartition, from_offset: i64) -> Option<ReplicaView> {
         let p = self.partitions.get(tp)?;
-        let segments = p.log.segments();
-        let first = if from_offset >= p.log_end_offset() {
-            segments.len() // nothing at or after `from_offset`: no scan at all
-        } else {
-            segments.partition_point(|s| s.base_offset <= from_offset).saturating_sub(1)
-        };
-        let batches = segments[first..]
-            .iter()
-            .flat_map(|s| {
-                let start = if from_offset > s.base_offset { s.translate_offset(from_offset).unwrap_or(s.size_bytes()) } else { 0 };
-                s.batches_from(start).flatten()
-            })
-            .filter(|v| v.header.last_offset() >= from_offset)
-            .map(|v| BatchSummary {
-                base_offset: v.header.base_offset,
-                last_offset: v.header.last_offset(),
-                partition_leader_epoch: v.header.partition_leader_epoch,
-                crc: v.header.crc,
-            })
-            .collect();
+        let mut batches = Vec::new();
+        summarize_batches_from(p, from_offset, &mut batches);
         Some(ReplicaView {
             is_leader: p.is_leader(),
             leader_epoch: p.state.leader_epoch,
@@ -130,6 +133,15 @@ impl BrokerNode {
             log_end_offset: p.log_end_offset(),
             batches,
         })
+    }
+
+    /// Only the batches of [`Self::replica_state_of`], into `out` (cleared first), for a
+    /// checker that reuses one buffer. False if this broker has no such replica.
+    pub fn replica_batches_from(&self, tp: &TopicPartition, from_offset: i64, out: &mut Vec<BatchSummary>) -> bool {
+        out.clear();
+        let Some(p) = self.partitions.get(tp) else { return false };
+        summarize_batches_from(p, from_offset, out);
+        true
     }
 
     /// The replica's positions only ([`ReplicaView`] without the ISR and batches).
