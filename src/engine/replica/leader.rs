@@ -105,12 +105,12 @@ impl BrokerNode {
             bytes = bytes.saturating_add(read.answer.records.len() as u32);
             urgent |= read.answer.error.is_some() || read.answer.diverging_epoch.is_some();
             if read.follower_progress {
-                progressed.push(fp.tp.clone());
+                progressed.push(&fp.tp);
             }
             answers.push(read.answer);
         }
         if let Some(follower) = params.replica_id {
-            for tp in &progressed {
+            for tp in progressed {
                 self.maybe_expand_isr(now_ms, tp, follower);
                 self.maybe_increment_high_watermark(now_ms, tp);
             }
