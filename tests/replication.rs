@@ -165,7 +165,7 @@ impl Cluster {
         }
         self.next_correlation_id += 1;
         let correlation_id = self.next_correlation_id;
-        let message = Message::ProduceRequest { correlation_id, tp: tp(), acks, timeout_ms: 30_000, records: b.build().unwrap() };
+        let message = Message::ProduceRequest { correlation_id, tp: tp(), acks, timeout_ms: 30_000, records: b.build().unwrap().into() };
         self.queue.push_back(Envelope { from: CLIENT, to, message });
         correlation_id
     }
@@ -450,7 +450,7 @@ fn bad_input_is_refused_not_panicked_on() {
     c.queue.push_back(Envelope {
         from: CLIENT,
         to: 1,
-        message: Message::ProduceRequest { correlation_id: 1000, tp: tp(), acks: Acks::Leader, timeout_ms: 1, records: vec![1, 2, 3] },
+        message: Message::ProduceRequest { correlation_id: 1000, tp: tp(), acks: Acks::Leader, timeout_ms: 1, records: vec![1, 2, 3].into() },
     });
     c.run();
     assert!(matches!(c.produce_answer(1000), Some((Some(_), -1))));

@@ -4,8 +4,9 @@
 //! every collection iterates in a fixed order, so (scenario, seed, commands) fix the run.
 //! Invariant checkers run after every step.
 
-use super::journal::{final_state, Journal, JournalEntry};
+use super::journal::{final_state, Journal, JournalEntries, JournalEntry};
 use super::network::{Fate, Network};
+use super::queue::EventQueue;
 use super::world::World;
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Node, NodeId, Output, TimerKey};
 use crate::engine::rng::Rng;
@@ -100,7 +101,7 @@ pub struct Sim {
     pub(super) slots: BTreeMap<NodeId, Slot>,
     stores: BTreeMap<NodeId, MemoryStore>,
     /// Everything due, by (time, sequence number).
-    pub(super) queue: BTreeMap<(i64, u64), Pending>,
+    pub(super) queue: EventQueue,
     pub(super) next_seq: u64,
     /// Nodes that run elsewhere (one web worker per broker); their outputs come as traces.
     pub(super) remote: BTreeSet<NodeId>,
@@ -108,7 +109,7 @@ pub struct Sim {
     /// Stores writes of this thread's nodes for a driver that mirrors them (IndexedDB).
     keep_persisted: bool,
     persisted: Vec<(NodeId, crate::storage::StoreOp)>,
-    journal: Vec<JournalEntry>,
+    journal: JournalEntries,
     timeline: Vec<(i64, NodeId, ClusterEvent)>,
     invariants: Vec<Box<dyn Invariant>>,
     violations: Vec<Violation>,
@@ -128,13 +129,13 @@ impl Sim {
             world,
             slots: BTreeMap::new(),
             stores: BTreeMap::new(),
-            queue: BTreeMap::new(),
+            queue: EventQueue::default(),
             next_seq: 0,
             remote: BTreeSet::new(),
             traces: BTreeMap::new(),
             keep_persisted: false,
             persisted: Vec::new(),
-            journal: Vec::new(),
+            journal: JournalEntries::default(),
             timeline: Vec::new(),
             invariants: Vec::new(),
             violations: Vec::new(),
@@ -257,7 +258,7 @@ impl Sim {
     }
 
     pub fn journal(&self) -> Journal {
-        Journal { seed: self.seed, scenario: self.scenario.clone(), entries: self.journal.clone() }
+        Journal { seed: self.seed, scenario: self.scenario.clone(), entries: self.journal.to_vec() }
     }
 
     /// Every node's state and store, as replay would rebuild it.
@@ -439,63 +440,83 @@ impl Sim {
             }
             Status::Up => {}
         }
-        let outputs = if self.remote.contains(&id) {
+        if self.remote.contains(&id) {
             self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input });
-            match self.traces.get_mut(&id).and_then(VecDeque::pop_front) {
+            let outputs = match self.traces.get_mut(&id).and_then(VecDeque::pop_front) {
                 Some(entry) if entry.at_ms == now => entry.outputs,
                 other => {
                     let detail = format!("node {id} has no trace for an input at {now} ms (found {:?})", other.map(|e| e.at_ms));
                     self.violations.push(Violation { at_ms: now, invariant: "lockstep".into(), detail });
                     return;
                 }
+            };
+            let incarnation = self.delivered(id);
+            for out in outputs {
+                self.carry_out(id, now, incarnation, out);
             }
         } else {
-            let Some(node) = slot.node.as_mut() else { return };
+            // The node is taken out of its slot while its outputs are carried out, one by
+            // one as it hands them over (nothing it outputs reaches it back meanwhile).
+            let Some(mut node) = slot.node.take() else { return };
             // The node reads the input in place; the journal then keeps it (no copy).
             node.handle_ref(now, &input);
             self.journal.push(JournalEntry::Deliver { at_ms: now, node: id, input });
-            let mut outputs = Vec::new();
+            let incarnation = self.delivered(id);
             while let Some(out) = node.poll_output() {
-                outputs.push(out);
+                self.carry_out(id, now, incarnation, out);
             }
-            outputs
-        };
+            if let Some(slot) = self.slots.get_mut(&id) {
+                slot.node = Some(node);
+            }
+        }
+    }
+
+    /// Counts a delivered input to `id`; returns the node's incarnation.
+    fn delivered(&mut self, id: NodeId) -> u64 {
         self.stats.delivered += 1;
         if !self.touched.contains(&id) {
             self.touched.push(id);
         }
-        let incarnation = self.slots.get(&id).map_or(0, |s| s.incarnation);
-        for out in outputs {
-            match out {
-                Output::Send(env) => match self.network.fate(&mut self.rng, now, env.from, env.to) {
-                    Fate::ArriveAt(at) => self.push(at, Pending::Deliver(env)),
-                    Fate::Lost => self.stats.lost += 1,
-                    Fate::Cut => self.stats.cut += 1,
-                },
-                Output::SetTimer { key, at_ms } => {
-                    let at = at_ms.max(now);
-                    if let Some(s) = self.slots.get_mut(&id) {
-                        s.timers.insert(key, at);
-                    }
-                    self.push(at, Pending::Timer { node: id, key, at_ms: at, incarnation });
+        self.slots.get(&id).map_or(0, |s| s.incarnation)
+    }
+
+    /// Carries out one output of node `id` at `now`.
+    fn carry_out(&mut self, id: NodeId, now: i64, incarnation: u64, out: Output) {
+        match out {
+            Output::Send(env) => match self.network.fate(&mut self.rng, now, env.from, env.to) {
+                Fate::ArriveAt(at) => self.push(at, Pending::Deliver(env)),
+                Fate::Lost => self.stats.lost += 1,
+                Fate::Cut => self.stats.cut += 1,
+            },
+            Output::SetTimer { key, at_ms } => {
+                let at = at_ms.max(now);
+                if let Some(s) = self.slots.get_mut(&id) {
+                    s.timers.insert(key, at);
                 }
-                Output::CancelTimer { key } => {
-                    if let Some(s) = self.slots.get_mut(&id) {
-                        s.timers.remove(&key);
-                    }
-                }
-                Output::Persist(op) => {
-                    let store = self.stores.entry(id).or_default();
-                    match store.apply_now(std::slice::from_ref(&op)) {
-                        Err(e) => {
-                            self.timeline.push((now, id, ClusterEvent::Refused { node_id: id, reason: e.to_string() }))
-                        }
-                        Ok(()) if self.keep_persisted => self.persisted.push((id, op)),
-                        Ok(()) => {}
-                    }
-                }
-                Output::Event(e) => self.timeline.push((now, id, e)),
+                self.push(at, Pending::Timer { node: id, key, at_ms: at, incarnation });
             }
+            Output::CancelTimer { key } => {
+                if let Some(s) = self.slots.get_mut(&id) {
+                    s.timers.remove(&key);
+                }
+            }
+            Output::Persist(op) => {
+                let store = self.stores.entry(id).or_default();
+                let applied = if self.keep_persisted {
+                    let applied = store.apply_now(std::slice::from_ref(&op));
+                    if applied.is_ok() {
+                        self.persisted.push((id, op));
+                    }
+                    applied
+                } else {
+                    // Nobody mirrors the write: the store keeps its bytes as they are.
+                    store.apply_owned(op)
+                };
+                if let Err(e) = applied {
+                    self.timeline.push((now, id, ClusterEvent::Refused { node_id: id, reason: e.to_string() }))
+                }
+            }
+            Output::Event(e) => self.timeline.push((now, id, e)),
         }
     }
 }

@@ -17,7 +17,8 @@ use super::driver::{Invariant, Sim, Status};
 use super::scenario::Scenario;
 use crate::engine::client::consumer::protocol::decode_assignment;
 use crate::engine::client::consumer::{ConsumerNode, MemberState};
-use crate::engine::client::producer::ProducerNode;
+use crate::engine::client::producer::record_text::RecordText;
+use crate::engine::client::producer::{AcknowledgedRecord, ProducerNode};
 use crate::engine::group::coordinator::group::GroupState;
 use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
@@ -54,6 +55,8 @@ struct ReplicaRules {
     passed: Vec<Option<ReplicaOffsets>>,
     /// Per partition, every committed batch seen so far, by base offset.
     history: Vec<BTreeMap<i64, BatchSummary>>,
+    /// The batches of the replica being checked (one buffer, reused).
+    batches: Vec<BatchSummary>,
 }
 
 impl ReplicaRules {
@@ -69,6 +72,7 @@ impl ReplicaRules {
             checked: vec![None; replicas],
             passed: vec![None; replicas],
             history: vec![BTreeMap::new(); topics.len()],
+            batches: Vec::new(),
             topics,
         }
     }
@@ -131,11 +135,37 @@ impl Invariant for ReplicaRules {
     }
 
     fn check(&mut self, sim: &Sim) -> Result<(), String> {
-        // Only the brokers this step handed an input to can have changed.
-        let touched: Vec<(NodeId, Option<&BrokerNode>)> =
-            sim.touched().iter().filter(|b| (1..=self.brokers).contains(*b)).map(|&b| (b, broker(sim, b))).collect();
+        // Only the brokers this step handed an input to can have changed (mostly one:
+        // kept on the stack).
+        let mut first: [(NodeId, Option<&BrokerNode>); 4] = [(0, None); 4];
+        let (mut count, mut more) = (0, Vec::new());
+        for &b in sim.touched().iter().filter(|b| (1..=self.brokers).contains(*b)) {
+            match first.get_mut(count) {
+                Some(slot) => {
+                    *slot = (b, broker(sim, b));
+                    count += 1;
+                }
+                None => more.push((b, broker(sim, b))),
+            }
+        }
+        if count == 0 {
+            return Ok(());
+        }
+        let touched = &first[..count];
+        let mut batches = std::mem::take(&mut self.batches);
+        let verdict = self.check_touched(|| touched.iter().chain(&more).copied(), &mut batches);
+        self.batches = batches;
+        verdict
+    }
+}
+
+impl ReplicaRules {
+    fn check_touched<'a, I>(&mut self, touched: impl Fn() -> I, batches: &mut Vec<BatchSummary>) -> Result<(), String>
+    where
+        I: Iterator<Item = (NodeId, Option<&'a BrokerNode>)>,
+    {
         for i in 0..self.topics.len() {
-            for &(b, node) in &touched {
+            for (b, node) in touched() {
                 let key = self.slot(b, i);
                 let Some(v) = node.and_then(|n| n.replica_offsets(&self.keys[i])) else {
                     self.checked[key] = None;
@@ -152,13 +182,11 @@ impl Invariant for ReplicaRules {
                     self.checked[key] = Some(v.log_end_offset.min(v.high_watermark));
                 }
                 // Batches matter only on a clean topic with committed offsets past `from`.
-                let batches = match node {
-                    Some(n) if self.clean[i] && v.high_watermark > from => {
-                        n.replica_state_of(&self.keys[i], from).map(|view| view.batches).unwrap_or_default()
-                    }
-                    _ => Vec::new(),
-                };
-                self.check_replica(b, i, &v, &batches)?;
+                batches.clear();
+                if let Some(n) = node.filter(|_| self.clean[i] && v.high_watermark > from) {
+                    n.replica_batches_from(&self.keys[i], from, batches);
+                }
+                self.check_replica(b, i, &v, batches)?;
                 self.passed[key] = Some(v);
             }
         }
@@ -180,7 +208,7 @@ struct AckedWritesSurvive {
 /// The highest acknowledged record of a partition.
 struct Acked {
     offset: i64,
-    value: String,
+    value: RecordText,
     tp: TopicPartition,
     /// The leader and epoch the controller's metadata names (`Some(None)`: no leader),
     /// read again whenever the controller was handed an input (only then can it change).
@@ -210,27 +238,39 @@ impl Invariant for AckedWritesSurvive {
             // Acknowledgements come in runs of one topic (a batch): one topic lookup per run.
             let mut rest = acked.get(*seen..).unwrap_or_default();
             while let Some(first) = rest.first() {
-                let run = rest.iter().take_while(|r| r.topic == first.topic).count();
+                let run = rest.iter().take_while(|r| std::rc::Rc::ptr_eq(&r.topic, &first.topic) || r.topic == first.topic).count();
                 let (records, after) = rest.split_at(run);
                 rest = after;
-                if !self.protected.contains(&first.topic) {
+                if !self.protected.contains(&*first.topic) {
                     continue;
                 }
-                if !self.max_acked.contains_key(&first.topic) {
-                    self.max_acked.insert(first.topic.clone(), BTreeMap::new());
+                if !self.max_acked.contains_key(&*first.topic) {
+                    self.max_acked.insert(first.topic.to_string(), BTreeMap::new());
                 }
-                let Some(partitions) = self.max_acked.get_mut(&first.topic) else { continue };
-                for r in records {
-                    let entry = partitions.entry(r.partition).or_insert_with(|| Acked {
+                let Some(partitions) = self.max_acked.get_mut(&*first.topic) else { continue };
+                // A batch's records are a run of one partition: one map lookup per run.
+                let mut records = records;
+                while let Some(head) = records.first() {
+                    let run = records.iter().take_while(|r| r.partition == head.partition).count();
+                    let (same, after) = records.split_at(run);
+                    records = after;
+                    let entry = partitions.entry(head.partition).or_insert_with(|| Acked {
                         offset: -1,
-                        value: String::new(),
-                        tp: TopicPartition { topic: r.topic.clone(), partition: r.partition },
+                        value: head.value.clone(),
+                        tp: TopicPartition { topic: head.topic.to_string(), partition: head.partition },
                         named: None,
                         passed: false,
                     });
-                    if r.offset > entry.offset {
+                    // The first record with the run's highest offset above the entry's.
+                    let mut highest: Option<&AcknowledgedRecord> = None;
+                    for r in same {
+                        if r.offset > highest.map_or(entry.offset, |h| h.offset) {
+                            highest = Some(r);
+                        }
+                    }
+                    if let Some(r) = highest {
                         entry.offset = r.offset;
-                        entry.value.clone_from(&r.value);
+                        entry.value = r.value.clone();
                         entry.passed = false;
                     }
                 }

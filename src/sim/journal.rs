@@ -20,6 +20,45 @@ pub enum JournalEntry {
     Restart { at_ms: i64, node: NodeId },
 }
 
+/// The entries of a run as the driver keeps them: in chunks of a fixed size, so the
+/// journal grows without copying what it holds (a run keeps tens of thousands).
+#[derive(Default)]
+pub struct JournalEntries {
+    chunks: Vec<Vec<JournalEntry>>,
+    len: usize,
+}
+
+/// Entries per chunk.
+const CHUNK_ENTRIES: usize = 1024;
+
+impl JournalEntries {
+    pub fn push(&mut self, entry: JournalEntry) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK_ENTRIES => chunk.push(entry),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK_ENTRIES);
+                chunk.push(entry);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub fn to_vec(&self) -> Vec<JournalEntry> {
+        let mut all = Vec::with_capacity(self.len);
+        self.chunks.iter().for_each(|c| all.extend_from_slice(c));
+        all
+    }
+}
+
 /// A whole run: what it was made from and what was delivered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Journal {
@@ -47,7 +86,7 @@ pub fn final_state(
                     serde_json::json!({
                         "segment": format!("{}/{:020}", seg.dir_name(), seg.base_offset),
                         "bytes": bytes.len(),
-                        "crc32c": crate::engine::record::crc::crc32c(bytes),
+                        "crc32c": crate::engine::record::crc::crc32c(&bytes),
                     })
                 })
                 .collect();

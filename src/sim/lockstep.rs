@@ -132,7 +132,7 @@ impl Sim {
         }
         let lookahead = self.lookahead_ms();
         let mut end = if lookahead > 0 { (t0.saturating_add(lookahead).min(limit_ms), 0) } else { single_end };
-        for (&key, p) in &self.queue {
+        for (&key, p) in self.queue.iter() {
             if key >= end {
                 break;
             }
@@ -165,13 +165,11 @@ impl Sim {
     /// Replaces the "crash the leader of …" act at the head of the queue by a crash of
     /// `leader` (or by nothing when no broker leads).
     pub fn resolve_leader_crash(&mut self, leader: Option<NodeId>) {
-        let Some(mut entry) = self.queue.first_entry() else { return };
-        if let Pending::Act(Action::CrashLeaderOf(..)) = entry.get() {
+        let Some(head) = self.queue.first_mut() else { return };
+        if let Pending::Act(Action::CrashLeaderOf(..)) = head {
             match leader {
-                Some(id) => *entry.get_mut() = Pending::Act(Action::Crash(id)),
-                None => {
-                    entry.remove();
-                }
+                Some(id) => *head = Pending::Act(Action::Crash(id)),
+                None => self.queue.remove_first(),
             }
         }
     }

@@ -9,6 +9,7 @@ pub mod invariants;
 pub mod journal;
 pub mod lockstep;
 pub mod network;
+mod queue;
 pub mod runner;
 pub mod scenario;
 pub mod world;

@@ -1,14 +1,60 @@
 //! The in-memory [`LogStore`]: what the simulation, the CLI and native tests use. It keeps
 //! exactly what was applied, so a test can crash a broker (drop its state) and recover
-//! from the store as the browser would from IndexedDB.
+//! from the store as the browser would from IndexedDB. A segment is kept as the appends
+//! wrote it (one piece per append), so an append handed over by value is kept without
+//! copying its bytes ([`MemoryStore::apply_owned`]).
 
 use super::{LogStore, SegmentId, StoreError, StoreOp};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStore {
-    segments: BTreeMap<SegmentId, Vec<u8>>,
+    segments: BTreeMap<SegmentId, StoredSegment>,
     meta: BTreeMap<(u32, String), String>,
+}
+
+/// One segment's bytes: the appended pieces, in order.
+#[derive(Debug, Clone, Default)]
+struct StoredSegment {
+    pieces: Vec<Vec<u8>>,
+    len: u64,
+}
+
+impl StoredSegment {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    fn push(&mut self, bytes: Vec<u8>) {
+        if bytes.is_empty() {
+            return;
+        }
+        self.len += bytes.len() as u64;
+        self.pieces.push(bytes);
+    }
+
+    fn truncate(&mut self, size_bytes: u64) {
+        while self.len > size_bytes {
+            let Some(last) = self.pieces.last_mut() else { break };
+            let start = self.len - last.len() as u64;
+            if start >= size_bytes {
+                self.len = start;
+                self.pieces.pop();
+            } else {
+                last.truncate((size_bytes - start) as usize);
+                self.len = size_bytes;
+            }
+        }
+    }
+
+    fn bytes(&self) -> Cow<'_, [u8]> {
+        match self.pieces.as_slice() {
+            [] => Cow::Borrowed(&[]),
+            [one] => Cow::Borrowed(one.as_slice()),
+            many => Cow::Owned(many.concat()),
+        }
+    }
 }
 
 fn misplaced(segment: &SegmentId, position: u32, size: u64) -> StoreError {
@@ -29,7 +75,7 @@ impl MemoryStore {
     fn check(&self, ops: &[StoreOp]) -> Result<(), StoreError> {
         if let [StoreOp::Append { segment, position, .. }] = ops {
             // One append (what a simulation step persists at a time): no map needed.
-            let size = self.segments.get(segment).map_or(0, |d| d.len() as u64);
+            let size = self.segments.get(segment).map_or(0, StoredSegment::len);
             return if size == u64::from(*position) { Ok(()) } else { Err(misplaced(segment, *position, size)) };
         }
         let mut sizes: BTreeMap<&SegmentId, u64> = BTreeMap::new();
@@ -38,7 +84,7 @@ impl MemoryStore {
                 StoreOp::Append { segment, position, bytes } => {
                     let size = sizes
                         .entry(segment)
-                        .or_insert_with(|| self.segments.get(segment).map_or(0, |d| d.len() as u64));
+                        .or_insert_with(|| self.segments.get(segment).map_or(0, StoredSegment::len));
                     if *size != u64::from(*position) {
                         return Err(misplaced(segment, *position, *size));
                     }
@@ -47,7 +93,7 @@ impl MemoryStore {
                 StoreOp::Truncate { segment, size_bytes } => {
                     let size = sizes
                         .entry(segment)
-                        .or_insert_with(|| self.segments.get(segment).map_or(0, |d| d.len() as u64));
+                        .or_insert_with(|| self.segments.get(segment).map_or(0, StoredSegment::len));
                     *size = (*size).min(u64::from(*size_bytes));
                 }
                 StoreOp::Delete { segment } => {
@@ -62,46 +108,67 @@ impl MemoryStore {
     /// Applies writes synchronously, all or nothing (the async trait method calls this).
     pub fn apply_now(&mut self, ops: &[StoreOp]) -> Result<(), StoreError> {
         self.check(ops)?;
-        for op in ops {
-            match op {
-                StoreOp::Append { segment, bytes, .. } => match self.segments.get_mut(segment) {
-                    Some(data) => data.extend_from_slice(bytes),
-                    None => {
-                        self.segments.insert(segment.clone(), bytes.clone());
-                    }
-                },
-                StoreOp::Truncate { segment, size_bytes } => {
-                    if let Some(data) = self.segments.get_mut(segment) {
-                        data.truncate(*size_bytes as usize);
-                    }
-                }
-                StoreOp::Delete { segment } => {
-                    self.segments.remove(segment);
-                }
-                StoreOp::PutMeta { broker_id, name, value } => {
-                    // Keys are few and rewritten often: find the entry without building a key.
-                    let this_broker = self.meta.range_mut((*broker_id, String::new())..);
-                    match this_broker.take_while(|((b, _), _)| b == broker_id).find(|((_, n), _)| n == name) {
-                        Some((_, stored)) => stored.clone_from(value),
-                        None => {
-                            self.meta.insert((*broker_id, name.clone()), value.clone());
-                        }
-                    }
-                }
-                StoreOp::DeleteMeta { broker_id, name } => {
-                    self.meta.remove(&(*broker_id, name.clone()));
-                }
-            }
+        ops.iter().for_each(|op| self.apply_checked(op));
+        Ok(())
+    }
+
+    /// [`MemoryStore::apply_now`] of one write handed over: appended bytes are kept as
+    /// they are, not copied.
+    pub fn apply_owned(&mut self, op: StoreOp) -> Result<(), StoreError> {
+        self.check(std::slice::from_ref(&op))?;
+        match op {
+            StoreOp::Append { segment, bytes, .. } => self.append(&segment, bytes),
+            op => self.apply_checked(&op),
         }
         Ok(())
+    }
+
+    fn append(&mut self, segment: &SegmentId, bytes: Vec<u8>) {
+        match self.segments.get_mut(segment) {
+            Some(data) => data.push(bytes),
+            None => {
+                let mut data = StoredSegment::default();
+                data.push(bytes);
+                self.segments.insert(segment.clone(), data);
+            }
+        }
+    }
+
+    /// One write whose position was checked; appends go through [`MemoryStore::append`].
+    fn apply_checked(&mut self, op: &StoreOp) {
+        match op {
+            StoreOp::Append { segment, bytes, .. } => self.append(segment, bytes.clone()),
+            StoreOp::Truncate { segment, size_bytes } => {
+                if let Some(data) = self.segments.get_mut(segment) {
+                    data.truncate(u64::from(*size_bytes));
+                }
+            }
+            StoreOp::Delete { segment } => {
+                self.segments.remove(segment);
+            }
+            StoreOp::PutMeta { broker_id, name, value } => {
+                // Keys are few and rewritten often: find the entry without building a key.
+                let this_broker = self.meta.range_mut((*broker_id, String::new())..);
+                match this_broker.take_while(|((b, _), _)| b == broker_id).find(|((_, n), _)| n == name) {
+                    Some((_, stored)) => stored.clone_from(value),
+                    None => {
+                        self.meta.insert((*broker_id, name.clone()), value.clone());
+                    }
+                }
+            }
+            StoreOp::DeleteMeta { broker_id, name } => {
+                self.meta.remove(&(*broker_id, name.clone()));
+            }
+        }
     }
 
     pub fn segment_ids(&self, broker_id: u32) -> Vec<SegmentId> {
         self.segments.keys().filter(|s| s.broker_id == broker_id).cloned().collect()
     }
 
-    pub fn segment_bytes(&self, segment: &SegmentId) -> Option<&[u8]> {
-        self.segments.get(segment).map(Vec::as_slice)
+    /// A segment's bytes, contiguous (a copy when it was written in several appends).
+    pub fn segment_bytes(&self, segment: &SegmentId) -> Option<Cow<'_, [u8]>> {
+        self.segments.get(segment).map(StoredSegment::bytes)
     }
 
     pub fn meta_of(&self, broker_id: u32) -> Vec<(String, String)> {
@@ -115,7 +182,7 @@ impl MemoryStore {
     /// Test hook: damages a segment the way a crash mid-write would (a torn tail).
     pub fn tear(&mut self, segment: &SegmentId, keep_bytes: u32) {
         if let Some(data) = self.segments.get_mut(segment) {
-            data.truncate(keep_bytes as usize);
+            data.truncate(u64::from(keep_bytes));
         }
     }
 }
@@ -134,6 +201,7 @@ impl LogStore for MemoryStore {
             .segments
             .get(segment)
             .ok_or_else(|| StoreError::new(format!("no segment {segment:?}")))?;
+        let data = data.bytes();
         let end = (to as usize).min(data.len());
         let start = (from as usize).min(end);
         Ok(data[start..end].to_vec())
@@ -169,6 +237,10 @@ mod tests {
             StoreOp::Append { segment: id(0), position: 1, bytes: vec![7] },
         ])
         .unwrap();
-        assert_eq!(s.segment_bytes(&id(0)), Some(&[1u8, 7][..]));
+        assert_eq!(s.segment_bytes(&id(0)).as_deref(), Some(&[1u8, 7][..]));
+        s.apply_owned(StoreOp::Append { segment: id(0), position: 2, bytes: vec![8, 9] }).unwrap();
+        assert!(s.apply_owned(StoreOp::Append { segment: id(0), position: 9, bytes: vec![1] }).is_err());
+        s.tear(&id(0), 3);
+        assert_eq!(s.segment_bytes(&id(0)).as_deref(), Some(&[1u8, 7, 8][..]));
     }
 }

@@ -81,7 +81,7 @@ impl Broker {
                         partition,
                         high_watermark: hw,
                         log_start_offset: data.log_start_offset,
-                        records: data.records,
+                        records: data.records.to_vec(),
                     })
                 })
             }

@@ -3,7 +3,7 @@
 //! small however long the log grows; the counts stay exact.
 
 use super::Broker;
-use crate::engine::record::{decode_batch, split_batches};
+use crate::engine::record::decode_batch;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +88,7 @@ impl Broker {
                         let cap = max_records_per_partition as usize;
                         for s in log.segments().iter().rev() {
                             let mut seg_records = Vec::new();
-                            for view in split_batches(s.log_bytes()).flatten() {
+                            for view in s.batches_from(0).flatten() {
                                 let Ok(batch) = decode_batch(view.bytes) else { continue };
                                 seg_records.extend(batch.records.into_iter().map(|r| RecordView {
                                     offset: r.offset,

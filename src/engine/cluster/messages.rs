@@ -10,6 +10,7 @@
 use super::metadata::{MetadataRecord, PartitionState};
 use super::NodeId;
 use crate::engine::error::ErrorCode;
+use crate::engine::record::MemoryRecords;
 use serde::{Deserialize, Serialize};
 
 /// `acks`: 0, 1 or -1 (`all`).
@@ -71,7 +72,7 @@ pub struct FetchedPartition {
     pub high_watermark: i64,
     pub log_start_offset: i64,
     pub diverging_epoch: Option<EpochEndOffset>,
-    pub records: Vec<u8>,
+    pub records: MemoryRecords,
 }
 
 /// One protocol a member offers in JoinGroup (`JoinGroupRequestProtocol`): an assignor's
@@ -134,7 +135,7 @@ pub enum Message {
         tp: TopicPartition,
         acks: Acks,
         timeout_ms: i64,
-        records: Vec<u8>,
+        records: MemoryRecords,
     },
     ProduceResponse {
         correlation_id: u64,

@@ -7,7 +7,7 @@
 use super::partition_log::{LogAppendInfo, PartitionLog};
 use super::segment::{LogSegment, RollParams};
 use crate::engine::error::{Corruption, KafkaError, Result};
-use crate::engine::record::{split_batches, verify_crc};
+use crate::engine::record::{split_batches, verify_crc, MemoryRecords};
 use crate::storage::StoreOp;
 
 fn invalid(detail: String) -> KafkaError {
@@ -18,10 +18,11 @@ impl PartitionLog {
     /// Appends fetched batches as they are. Returns `None` for an empty fetch. Refuses
     /// (changing nothing) a batch with a bad CRC, or offsets that start below the log end
     /// offset or do not grow.
-    pub fn append_as_follower(&mut self, now_ms: i64, batches: &[u8]) -> Result<Option<LogAppendInfo>> {
+    pub fn append_as_follower(&mut self, now_ms: i64, batches: &MemoryRecords) -> Result<Option<LogAppendInfo>> {
         let mut next = self.log_end_offset();
         let first_offset = next;
-        let mut pieces: Vec<(i64, i64, i64, u64, &[u8])> = Vec::new();
+        // Each batch as (base, last offset, max timestamp, records, byte range).
+        let mut pieces: Vec<(i64, i64, i64, u64, (usize, usize))> = Vec::new();
         for view in split_batches(batches) {
             let view = view?;
             verify_crc(view.bytes)?;
@@ -32,7 +33,8 @@ impl PartitionLog {
                     h.base_offset
                 )));
             }
-            pieces.push((h.base_offset, h.last_offset(), h.max_timestamp, h.records_count.max(0) as u64, view.bytes));
+            let at = view.position as usize;
+            pieces.push((h.base_offset, h.last_offset(), h.max_timestamp, h.records_count.max(0) as u64, (at, at + view.bytes.len())));
             next = h.last_offset() + 1;
         }
         if pieces.is_empty() {
@@ -41,13 +43,15 @@ impl PartitionLog {
         let mut records_count = 0u64;
         let mut max_ts = -1i64;
         let mut rolled = false;
-        for (base, last, ts, count, bytes) in pieces {
+        for (base, last, ts, count, (from, to)) in pieces {
+            let bytes = batches.slice(from, to);
             rolled |= self.follower_maybe_roll(now_ms, bytes.len() as u32, ts, last, base);
             let segment_id = self.segment_id(self.active_segment().map_or(base, |s| s.base_offset));
             if let Some(active) = self.segments.last_mut() {
                 let position = active.size_bytes();
+                let stored = bytes.to_vec();
                 active.append(last, ts, last, count, bytes);
-                self.pending.push(StoreOp::Append { segment: segment_id, position, bytes: bytes.to_vec() });
+                self.pending.push(StoreOp::Append { segment: segment_id, position, bytes: stored });
             }
             records_count += count;
             max_ts = max_ts.max(ts);
@@ -140,14 +144,15 @@ fn rebuild_before(seg: &LogSegment, target_offset: i64, (index_interval_bytes, s
     let mut kept = LogSegment::new(seg.base_offset, index_interval_bytes, segment_index_bytes, seg.created_ms);
     let mut removed = 0u64;
     let mut cutting = false;
-    for view in split_batches(seg.log_bytes()).flatten() {
+    for view in seg.batches_from(0).flatten() {
         let h = view.header;
         let count = h.records_count.max(0) as u64;
         cutting |= h.last_offset() >= target_offset;
         if cutting {
             removed += count;
         } else {
-            kept.append(h.last_offset(), h.max_timestamp, h.last_offset(), count, view.bytes);
+            let bytes = seg.log_slice(view.position, view.position + view.bytes.len() as u32);
+            kept.append(h.last_offset(), h.max_timestamp, h.last_offset(), count, bytes);
         }
     }
     (kept, removed)
@@ -182,18 +187,19 @@ mod tests {
         while follower.log_end_offset() < leader.log_end_offset() {
             let chunk = leader.read(follower.log_end_offset(), u32::MAX, leader.log_end_offset()).unwrap().records;
             follower.append_as_follower(0, &chunk).unwrap().unwrap();
-            data.extend(chunk);
+            data.extend_from_slice(&chunk);
         }
         let segments = |log: &PartitionLog| log.segments().iter().flat_map(|s| s.log_bytes().to_vec()).collect::<Vec<u8>>();
         assert_eq!(segments(&follower), data, "byte for byte, offsets and epochs kept");
         assert_eq!(segments(&follower), segments(&leader));
+        let data = MemoryRecords::from(data);
         assert!(follower.append_as_follower(0, &data).is_err(), "offsets below the LEO are refused");
-        let mut corrupt = leader.read(6, u32::MAX, 7).unwrap().records;
+        let mut corrupt = leader.read(6, u32::MAX, 7).unwrap().records.to_vec();
         let last = corrupt.len() - 1;
         corrupt[last] ^= 0xff;
         let mut other = PartitionLog::new(3, "t", 0, leader.config.clone(), 0);
-        other.append_as_follower(0, &data[..data.len() - corrupt.len()]).unwrap();
-        assert!(other.append_as_follower(0, &corrupt).is_err(), "a bad CRC is refused");
+        other.append_as_follower(0, &data.slice(0, data.len() - corrupt.len())).unwrap();
+        assert!(other.append_as_follower(0, &MemoryRecords::from(corrupt)).is_err(), "a bad CRC is refused");
         assert_eq!(other.log_end_offset(), 6);
     }
 

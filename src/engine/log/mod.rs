@@ -10,6 +10,7 @@ pub mod partition_log;
 pub mod recovery;
 pub mod retention;
 pub mod segment;
+pub mod segment_log;
 
 pub use epoch_cache::{EpochEntry, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 pub use offsets::{OffsetSpec, TimestampAndOffset};

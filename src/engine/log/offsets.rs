@@ -3,7 +3,7 @@
 //! through the time index and then a scan, as Kafka does.
 
 use super::partition_log::PartitionLog;
-use crate::engine::record::{decode_batch, split_batches};
+use crate::engine::record::decode_batch;
 use serde::{Deserialize, Serialize};
 
 /// `ListOffsetsRequest` special timestamps and the by-time lookup.
@@ -68,8 +68,8 @@ impl PartitionLog {
         };
         let entry = segment.time_index.lookup(target);
         let from_offset = segment.base_offset + i64::from(entry.relative_offset);
-        let position = segment.offset_index.lookup(entry.relative_offset).position as usize;
-        for view in split_batches(&segment.log_bytes()[position..]).flatten() {
+        let position = segment.offset_index.lookup(entry.relative_offset).position;
+        for view in segment.batches_from(position).flatten() {
             if view.header.last_offset() < from_offset || view.header.max_timestamp < target {
                 continue;
             }

@@ -8,7 +8,7 @@
 use super::segment::{LogSegment, RollParams, SegmentFiles};
 use crate::engine::error::{ErrorKind, KafkaError, Result};
 use crate::engine::record::batch::{set_base_offset, set_log_append_time, set_partition_leader_epoch};
-use crate::engine::record::{split_batches, validate_batch, TimestampType};
+use crate::engine::record::{split_batches, validate_batch, MemoryRecords, TimestampType};
 use crate::engine::topic::TopicConfig;
 use crate::storage::{SegmentId, StoreOp};
 use serde::{Deserialize, Serialize};
@@ -26,11 +26,11 @@ pub struct LogAppendInfo {
     pub rolled: bool,
 }
 
-/// Bytes returned by a read, whole batches only.
+/// Bytes returned by a read, whole batches only (shared with the segment).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchData {
     pub fetch_offset: i64,
-    pub records: Vec<u8>,
+    pub records: MemoryRecords,
     pub log_start_offset: i64,
     pub log_end_offset: i64,
 }
@@ -152,8 +152,9 @@ impl PartitionLog {
         let segment_id = self.segment_id(self.active_base_offset());
         if let Some(active) = self.segments.last_mut() {
             let position = active.size_bytes();
-            active.append(last_offset, max_ts, offset_of_max_ts, records_count, &out);
-            self.pending.push(StoreOp::Append { segment: segment_id, position, bytes: out });
+            let stored = out.clone();
+            active.append(last_offset, max_ts, offset_of_max_ts, records_count, MemoryRecords::from(out));
+            self.pending.push(StoreOp::Append { segment: segment_id, position, bytes: stored });
         }
         Ok(LogAppendInfo {
             first_offset,
@@ -215,27 +216,31 @@ impl PartitionLog {
                 log_end_offset: leo,
             }));
         }
-        let mut records = Vec::new();
+        let mut records = MemoryRecords::new();
         let start = self.segments.partition_point(|s| s.base_offset <= offset).saturating_sub(1);
         for segment in &self.segments[start..] {
             if offset >= segment.next_offset {
                 continue;
             }
             let Some(position) = segment.translate_offset(offset) else { continue };
-            for view in split_batches(&segment.log[position as usize..]) {
+            // The batches read are contiguous: [position, end).
+            let mut end = position;
+            for view in segment.batches_from(position) {
                 let view = view?;
                 if view.header.base_offset >= max_offset {
                     break;
                 }
-                let fits = records.len() + view.bytes.len() <= max_bytes as usize;
-                if !fits && !records.is_empty() {
+                let taken = (end - position) as usize;
+                let fits = taken + view.bytes.len() <= max_bytes as usize;
+                if !fits && taken > 0 {
                     break;
                 }
-                records.extend_from_slice(view.bytes);
+                end = view.position + view.bytes.len() as u32;
                 if !fits {
                     break;
                 }
             }
+            records = segment.log_slice(position, end);
             break;
         }
         Ok(FetchData { fetch_offset: offset, records, log_start_offset: self.log_start_offset, log_end_offset: leo })

@@ -78,7 +78,7 @@ fn recover_segment(
         seg.records_count += h.records_count.max(0) as u64;
         report.batches_validated += 1;
     }
-    seg.log = bytes[..valid_bytes].to_vec();
+    seg.log = super::segment_log::SegmentLog::from(bytes[..valid_bytes].to_vec());
     seg.next_offset = next_offset;
     seg.bytes_since_last_index_entry = (valid_bytes - last_index_entry) as u32;
     (seg, failure)

@@ -4,8 +4,10 @@
 //! `index.interval.bytes` have gone by since the last entry.
 
 use super::index::{OffsetIndex, TimeIndex};
+use super::segment_log::{SegmentBatches, SegmentLog};
 use crate::engine::record::batch::NO_TIMESTAMP;
-use crate::engine::record::split_batches;
+use crate::engine::record::{split_batches, MemoryRecords};
+use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 
 /// The 20-digit zero-padded file-name prefix Kafka derives from a base offset.
@@ -27,7 +29,7 @@ pub struct RollParams {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogSegment {
     pub base_offset: i64,
-    pub(crate) log: Vec<u8>,
+    pub(crate) log: SegmentLog,
     pub offset_index: OffsetIndex,
     pub time_index: TimeIndex,
     pub(crate) bytes_since_last_index_entry: u32,
@@ -47,7 +49,7 @@ impl LogSegment {
     pub fn new(base_offset: i64, index_interval_bytes: u32, segment_index_bytes: u32, now_ms: i64) -> Self {
         LogSegment {
             base_offset,
-            log: Vec::new(),
+            log: SegmentLog::default(),
             offset_index: OffsetIndex::new(segment_index_bytes),
             time_index: TimeIndex::new(segment_index_bytes),
             bytes_since_last_index_entry: 0,
@@ -62,11 +64,27 @@ impl LogSegment {
     }
 
     pub fn size_bytes(&self) -> u32 {
-        self.log.len() as u32
+        self.log.len()
     }
 
-    pub fn log_bytes(&self) -> &[u8] {
-        &self.log
+    /// The `.log` bytes, contiguous (a copy when they came in several appends).
+    pub fn log_bytes(&self) -> Cow<'_, [u8]> {
+        self.log.bytes()
+    }
+
+    /// The `.log` bytes as appended, in order (each piece holds whole batches).
+    pub fn log_chunks(&self) -> impl Iterator<Item = &[u8]> {
+        self.log.chunks()
+    }
+
+    /// The batches from byte `position` (a batch boundary) on, positions in the segment.
+    pub fn batches_from(&self, position: u32) -> SegmentBatches<'_> {
+        self.log.batches_from(position)
+    }
+
+    /// Bytes `[from, to)` of the `.log`, shared with the segment when they were one append.
+    pub fn log_slice(&self, from: u32, to: u32) -> MemoryRecords {
+        self.log.slice(from, to)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -106,18 +124,19 @@ impl LogSegment {
         largest_timestamp_ms: i64,
         shallow_offset_of_max_timestamp: i64,
         records_count: u64,
-        batches: &[u8],
+        batches: MemoryRecords,
     ) {
         if batches.is_empty() {
             return;
         }
         let physical_position = self.size_bytes();
         if self.rolling_based_timestamp_ms.is_none() {
-            if let Some(Ok(first)) = split_batches(batches).next() {
+            if let Some(Ok(first)) = split_batches(&batches).next() {
                 self.rolling_based_timestamp_ms = Some(first.header.max_timestamp);
             }
         }
-        self.log.extend_from_slice(batches);
+        let appended_bytes = batches.len() as u32;
+        self.log.push(batches);
         if largest_timestamp_ms > self.max_timestamp_so_far_ms {
             self.max_timestamp_so_far_ms = largest_timestamp_ms;
             self.offset_of_max_timestamp_so_far = shallow_offset_of_max_timestamp;
@@ -131,7 +150,7 @@ impl LogSegment {
             );
             self.bytes_since_last_index_entry = 0;
         }
-        self.bytes_since_last_index_entry += batches.len() as u32;
+        self.bytes_since_last_index_entry += appended_bytes;
         self.next_offset = largest_offset + 1;
         self.records_count += records_count;
     }
@@ -161,12 +180,14 @@ impl LogSegment {
     /// Byte position of the first batch whose last offset is ≥ `offset`
     /// (`translateOffset`): an index lookup, then a forward scan.
     pub fn translate_offset(&self, offset: i64) -> Option<u32> {
-        let start = self.offset_index.lookup(self.relative(offset)).position as usize;
-        let from = self.log.get(start..)?;
-        for view in split_batches(from) {
+        let start = self.offset_index.lookup(self.relative(offset)).position;
+        if start > self.size_bytes() {
+            return None;
+        }
+        for view in self.log.batches_from(start) {
             let view = view.ok()?;
             if view.header.last_offset() >= offset {
-                return Some(start as u32 + view.position);
+                return Some(view.position);
             }
         }
         None
@@ -177,7 +198,7 @@ impl LogSegment {
         let prefix = filename_prefix_from_offset(self.base_offset);
         SegmentFiles {
             log_name: format!("{prefix}.log"),
-            log: self.log.clone(),
+            log: self.log.bytes().into_owned(),
             index_name: format!("{prefix}.index"),
             index: self.offset_index.to_bytes(),
             time_index_name: format!("{prefix}.timeindex"),

@@ -7,6 +7,7 @@ pub mod compression;
 pub mod crc;
 pub mod decode;
 pub mod default_record;
+pub mod memory_records;
 pub mod varint;
 
 pub use batch::{
@@ -15,3 +16,4 @@ pub use batch::{
 pub use builder::{BatchBuilder, BatchOptions};
 pub use decode::{decode_batch, validate_batch, DecodedBatch, ValidatedBatch};
 pub use default_record::{Header, Record};
+pub use memory_records::MemoryRecords;

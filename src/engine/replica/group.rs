@@ -122,7 +122,7 @@ impl BrokerNode {
                         let bytes: Vec<u8> = self
                             .partitions
                             .get(&tp)
-                            .map(|p| p.log.segments().iter().flat_map(|s| s.log_bytes().iter().copied()).collect())
+                            .map(|p| p.log.segments().iter().flat_map(|s| s.log_chunks().flatten().copied()).collect())
                             .unwrap_or_default();
                         self.coordinator.load(now_ms, partition, &bytes);
                     }

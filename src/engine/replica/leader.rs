@@ -10,6 +10,7 @@ use super::BrokerNode;
 use crate::engine::cluster::messages::{Acks, EpochEndOffset, FetchPartition, FetchedPartition, Message, TopicPartition};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
+use crate::engine::record::MemoryRecords;
 
 /// One partition's part of a fetch answer, and whether it counts as the follower's fetch.
 struct PartitionRead {
@@ -24,7 +25,7 @@ fn failed(tp: &TopicPartition, error: ErrorCode) -> FetchedPartition {
         high_watermark: -1,
         log_start_offset: -1,
         diverging_epoch: None,
-        records: Vec::new(),
+        records: MemoryRecords::new(),
     }
 }
 
@@ -104,12 +105,12 @@ impl BrokerNode {
             bytes = bytes.saturating_add(read.answer.records.len() as u32);
             urgent |= read.answer.error.is_some() || read.answer.diverging_epoch.is_some();
             if read.follower_progress {
-                progressed.push(fp.tp.clone());
+                progressed.push(&fp.tp);
             }
             answers.push(read.answer);
         }
         if let Some(follower) = params.replica_id {
-            for tp in &progressed {
+            for tp in progressed {
                 self.maybe_expand_isr(now_ms, tp, follower);
                 self.maybe_increment_high_watermark(now_ms, tp);
             }
@@ -148,7 +149,7 @@ impl BrokerNode {
             high_watermark,
             log_start_offset,
             diverging_epoch: None,
-            records: Vec::new(),
+            records: MemoryRecords::new(),
         };
         if fp.last_fetched_epoch >= 0 {
             let (epoch, end_offset) = p.epoch_cache.end_offset_for(fp.last_fetched_epoch, leo);

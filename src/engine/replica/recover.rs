@@ -63,7 +63,7 @@ impl BrokerNode {
             };
             let (mut log, _report) = PartitionLog::recover(broker_id, &topic, partition, config, stored, None, now_ms);
             node.outputs.extend(log.take_store_ops().into_iter().map(Output::Persist));
-            let cache = LeaderEpochCache::from_log_bytes(log.segments().iter().map(LogSegment::log_bytes));
+            let cache = LeaderEpochCache::from_log_bytes(log.segments().iter().flat_map(LogSegment::log_chunks));
             let high_watermark = checkpoint.get(&(topic.clone(), partition)).copied().unwrap_or(0);
             let p = Partition::new(log, cache, high_watermark);
             node.checkpointed_hw.insert((topic.clone(), partition), p.high_watermark);

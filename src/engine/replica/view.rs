@@ -9,7 +9,7 @@ use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::NodeId;
 use crate::engine::group::coordinator::placement::OFFSETS_TOPIC;
 use crate::engine::group::coordinator::records::describe_record;
-use crate::engine::record::{decode_batch, split_batches};
+use crate::engine::record::decode_batch;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -87,6 +87,27 @@ fn text(bytes: Option<&Vec<u8>>) -> Value {
     bytes.map_or(Value::Null, |b| Value::String(String::from_utf8_lossy(b).into_owned()))
 }
 
+/// The batches of `p` whose last offset is ≥ `from_offset`, found through the offset
+/// index, appended to `out`.
+fn summarize_batches_from(p: &super::partition::Partition, from_offset: i64, out: &mut Vec<BatchSummary>) {
+    let segments = p.log.segments();
+    let first = if from_offset >= p.log_end_offset() {
+        segments.len() // nothing at or after `from_offset`: no scan at all
+    } else {
+        segments.partition_point(|s| s.base_offset <= from_offset).saturating_sub(1)
+    };
+    for s in &segments[first..] {
+        let start = if from_offset > s.base_offset { s.translate_offset(from_offset).unwrap_or(s.size_bytes()) } else { 0 };
+        let batches = s.batches_from(start).flatten().filter(|v| v.header.last_offset() >= from_offset);
+        out.extend(batches.map(|v| BatchSummary {
+            base_offset: v.header.base_offset,
+            last_offset: v.header.last_offset(),
+            partition_leader_epoch: v.header.partition_leader_epoch,
+            crc: v.header.crc,
+        }));
+    }
+}
+
 impl BrokerNode {
     pub fn replica_state(&self, topic: &str, partition: u32) -> Option<ReplicaView> {
         self.replica_state_from(topic, partition, i64::MIN)
@@ -102,26 +123,8 @@ impl BrokerNode {
     /// for the lookup).
     pub fn replica_state_of(&self, tp: &TopicPartition, from_offset: i64) -> Option<ReplicaView> {
         let p = self.partitions.get(tp)?;
-        let segments = p.log.segments();
-        let first = if from_offset >= p.log_end_offset() {
-            segments.len() // nothing at or after `from_offset`: no scan at all
-        } else {
-            segments.partition_point(|s| s.base_offset <= from_offset).saturating_sub(1)
-        };
-        let batches = segments[first..]
-            .iter()
-            .flat_map(|s| {
-                let start = if from_offset > s.base_offset { s.translate_offset(from_offset).unwrap_or(s.size_bytes()) } else { 0 };
-                split_batches(&s.log_bytes()[start as usize..]).flatten()
-            })
-            .filter(|v| v.header.last_offset() >= from_offset)
-            .map(|v| BatchSummary {
-                base_offset: v.header.base_offset,
-                last_offset: v.header.last_offset(),
-                partition_leader_epoch: v.header.partition_leader_epoch,
-                crc: v.header.crc,
-            })
-            .collect();
+        let mut batches = Vec::new();
+        summarize_batches_from(p, from_offset, &mut batches);
         Some(ReplicaView {
             is_leader: p.is_leader(),
             leader_epoch: p.state.leader_epoch,
@@ -131,6 +134,15 @@ impl BrokerNode {
             log_end_offset: p.log_end_offset(),
             batches,
         })
+    }
+
+    /// Only the batches of [`Self::replica_state_of`], into `out` (cleared first), for a
+    /// checker that reuses one buffer. False if this broker has no such replica.
+    pub fn replica_batches_from(&self, tp: &TopicPartition, from_offset: i64, out: &mut Vec<BatchSummary>) -> bool {
+        out.clear();
+        let Some(p) = self.partitions.get(tp) else { return false };
+        summarize_batches_from(p, from_offset, out);
+        true
     }
 
     /// The replica's positions only ([`ReplicaView`] without the ISR and batches).
@@ -150,7 +162,7 @@ impl BrokerNode {
         for (tp, p) in &self.partitions {
             let mut records = Vec::new();
             for seg in p.log.segments() {
-                for view in split_batches(seg.log_bytes()).flatten() {
+                for view in seg.batches_from(0).flatten() {
                     let Ok(batch) = decode_batch(view.bytes) else { continue };
                     let internal = tp.topic == OFFSETS_TOPIC;
                     for r in &batch.records {
@@ -204,7 +216,7 @@ impl BrokerNode {
         for (tp, p) in &self.partitions {
             let mut records = std::collections::VecDeque::new();
             for seg in p.log.segments().iter().rev() {
-                let mut batches: Vec<_> = split_batches(seg.log_bytes()).flatten().collect();
+                let mut batches: Vec<_> = seg.batches_from(0).flatten().collect();
                 batches.reverse();
                 for view in batches {
                     let Ok(batch) = decode_batch(view.bytes) else { continue };

@@ -5,18 +5,19 @@
 //! leave in queue order and a retried batch goes back to the front, so with one request
 //! in flight per partition records are appended in send order.
 
+use super::record_text::RecordText;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::error::Result;
 use crate::engine::record::default_record::body_size;
 use crate::engine::record::varint::varint_size;
-use crate::engine::record::{BatchBuilder, BatchOptions};
+use crate::engine::record::{BatchBuilder, BatchOptions, MemoryRecords};
 use std::collections::{BTreeMap, VecDeque};
 
 /// A record as the user sent it, kept to report what was acknowledged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentRecord {
-    pub key: Option<String>,
-    pub value: String,
+    pub key: Option<RecordText>,
+    pub value: RecordText,
 }
 
 pub struct Batch {
@@ -25,7 +26,7 @@ pub struct Batch {
     /// `Some` while the batch is open for appends.
     builder: Option<BatchBuilder>,
     /// The encoded batch once closed (sent as is on every attempt).
-    pub bytes: Vec<u8>,
+    pub bytes: MemoryRecords,
     pub created_ms: i64,
     /// Failed attempts so far (Java's `attempts` after `reenqueue`).
     pub attempts: u32,
@@ -41,7 +42,7 @@ impl Batch {
             tp,
             records: Vec::new(),
             builder: Some(BatchBuilder::new(BatchOptions::default())),
-            bytes: Vec::new(),
+            bytes: MemoryRecords::new(),
             created_ms: now_ms,
             attempts: 0,
             retry_at_ms: None,
@@ -67,7 +68,7 @@ impl Batch {
     /// Closes the batch for appends and encodes it.
     pub fn close(&mut self) -> Result<()> {
         if let Some(b) = self.builder.take() {
-            self.bytes = b.build()?;
+            self.bytes = MemoryRecords::from(b.build()?);
         }
         Ok(())
     }
@@ -79,21 +80,27 @@ pub struct Accumulator {
 }
 
 impl Accumulator {
-    pub fn append(&mut self, tp: &TopicPartition, record: SentRecord, now_ms: i64, batch_size_bytes: u32) {
+    /// Adds `record`, whose key and value read as `text`, to the open batch of `tp`.
+    pub fn append(
+        &mut self,
+        tp: &TopicPartition,
+        record: SentRecord,
+        (key, value): (Option<&[u8]>, &[u8]),
+        now_ms: i64,
+        batch_size_bytes: u32,
+    ) {
         let queue = match self.queues.get_mut(tp) {
             Some(queue) => queue,
             None => self.queues.entry(tp.clone()).or_default(),
         };
-        let key = record.key.as_ref().map(|k| k.as_bytes());
-        let needs_new = queue.back().is_none_or(|b| {
-            b.builder.is_none() || b.is_full_for(key, record.value.as_bytes(), batch_size_bytes)
-        });
+        let needs_new =
+            queue.back().is_none_or(|b| b.builder.is_none() || b.is_full_for(key, value, batch_size_bytes));
         if needs_new {
             queue.push_back(Batch::new(tp.clone(), now_ms));
         }
         if let Some(batch) = queue.back_mut() {
             if let Some(b) = batch.builder.as_mut() {
-                b.append(now_ms, key, Some(record.value.as_bytes()), &[]);
+                b.append(now_ms, key, Some(value), &[]);
             }
             batch.records.push(record);
         }

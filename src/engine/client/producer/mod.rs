@@ -11,6 +11,7 @@
 pub mod accumulator;
 pub mod config;
 mod metadata;
+pub mod record_text;
 mod sender;
 
 pub use config::{ProducerConfig, ProducerConfigError};
@@ -21,7 +22,8 @@ use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeI
 use crate::engine::error::ErrorCode;
 use crate::engine::partitioner::{Partitioner, PartitionerConfig};
 use accumulator::{Accumulator, Batch, SentRecord};
-use serde::Serialize;
+use record_text::{RecordText, Template};
+use serde::{Serialize, Serializer};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
@@ -33,13 +35,19 @@ pub const TIMER_REQUEST_TIMEOUT: u32 = 2;
 pub const MAX_RECORDS_PER_COMMAND: u64 = 1_000_000;
 
 /// One acknowledged record: where the cluster said it is. `offset` is -1 with `acks=0`.
+/// The topic is shared by the records of a batch, key and value by their command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AcknowledgedRecord {
-    pub topic: String,
+    #[serde(serialize_with = "topic_text")]
+    pub topic: Rc<str>,
     pub partition: u32,
     pub offset: i64,
-    pub key: Option<String>,
-    pub value: String,
+    pub key: Option<RecordText>,
+    pub value: RecordText,
+}
+
+fn topic_text<S: Serializer>(topic: &Rc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(topic)
 }
 
 /// Outcomes of the records sent so far (one `send()` per record, as in Java).
@@ -48,30 +56,6 @@ pub struct SendCounts {
     pub acked: u64,
     pub failed: u64,
     pub in_flight: u64,
-}
-
-/// A `produce` command's key or value text, split at its `{i}` placeholders once, so each
-/// record's text is the pieces joined by its number (what `str::replace` gives).
-struct Template {
-    pieces: Vec<String>,
-}
-
-impl Template {
-    fn new(text: &str) -> Self {
-        Template { pieces: text.split("{i}").map(str::to_string).collect() }
-    }
-
-    fn fill(&self, i: &str) -> String {
-        let len = self.pieces.iter().map(String::len).sum::<usize>() + i.len() * self.pieces.len().saturating_sub(1);
-        let mut out = String::with_capacity(len);
-        for (n, piece) in self.pieces.iter().enumerate() {
-            if n > 0 {
-                out.push_str(i);
-            }
-            out.push_str(piece);
-        }
-        out
-    }
 }
 
 pub(crate) enum InFlight {
@@ -192,8 +176,8 @@ impl ProducerNode {
             self.refuse(format!("produce \"count\" must be 1..={MAX_RECORDS_PER_COMMAND}, got {count}"));
             return;
         }
-        let key = spec.get("key").and_then(|v| v.as_str()).map(Template::new);
-        let value = Template::new(spec.get("value").and_then(|v| v.as_str()).unwrap_or("v-{i}"));
+        let key = spec.get("key").and_then(|v| v.as_str()).map(|k| Rc::new(Template::new(k)));
+        let value = Rc::new(Template::new(spec.get("value").and_then(|v| v.as_str()).unwrap_or("v-{i}")));
         let partition = match spec.get("partition") {
             None | Some(serde_json::Value::Null) => None,
             Some(v) => match v.as_u64().and_then(|p| u32::try_from(p).ok()) {
@@ -205,12 +189,13 @@ impl ProducerNode {
             },
         };
         self.waiting.reserve(count.min(MAX_RECORDS_PER_COMMAND) as usize);
-        let mut i = String::new();
         for _ in 0..count {
-            i.clear();
-            crate::engine::text::push_unsigned(&mut i, self.next_record_index);
+            let i = self.next_record_index;
             self.next_record_index += 1;
-            let record = SentRecord { key: key.as_ref().map(|k| k.fill(&i)), value: value.fill(&i) };
+            let record = SentRecord {
+                key: key.as_ref().map(|k| RecordText::new(Rc::clone(k), i)),
+                value: RecordText::new(Rc::clone(&value), i),
+            };
             self.counts.in_flight += 1;
             self.waiting.push(WaitingRecord {
                 topic: topic.clone(),
@@ -229,6 +214,8 @@ impl ProducerNode {
         let mut tp = TopicPartition { topic: String::new(), partition: 0 };
         // The partition count of the last topic looked up (the topic is shared by a run).
         let mut known: Option<(Rc<str>, Option<u32>)> = None;
+        // The record's key and value written out, into buffers reused for every record.
+        let (mut key_text, mut value_text) = (Vec::new(), Vec::new());
         for w in waiting {
             let count = match &known {
                 Some((topic, count)) if Rc::ptr_eq(topic, &w.topic) => *count,
@@ -243,8 +230,14 @@ impl ProducerNode {
                 self.waiting.push(w);
                 continue;
             };
-            let key = w.record.key.as_ref().map(|k| k.as_bytes());
-            let size = (key.map_or(0, <[u8]>::len) + w.record.value.len()) as u32;
+            key_text.clear();
+            value_text.clear();
+            if let Some(k) = &w.record.key {
+                k.write(&mut key_text);
+            }
+            w.record.value.write(&mut value_text);
+            let key = w.record.key.as_ref().map(|_| key_text.as_slice());
+            let size = (key.map_or(0, <[u8]>::len) + value_text.len()) as u32;
             let partition = match w.partition {
                 Some(p) if p < partition_count => Ok(p),
                 Some(p) => Err(format!(
@@ -262,7 +255,8 @@ impl ProducerNode {
                         tp.topic.push_str(&w.topic);
                     }
                     tp.partition = partition;
-                    self.accumulator.append(&tp, w.record, self.now_ms, self.config.batch_size_bytes);
+                    let (now_ms, batch_size_bytes) = (self.now_ms, self.config.batch_size_bytes);
+                    self.accumulator.append(&tp, w.record, (key, &value_text), now_ms, batch_size_bytes);
                 }
                 Err(reason) => {
                     self.refuse(reason);

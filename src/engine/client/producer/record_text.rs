@@ -1,0 +1,142 @@
+//! A `produce` command's key or value text without a `String` per record: the command's
+//! [`Template`] (its text split at the `{i}` placeholders, shared by the command's
+//! records) and the record's running number. [`RecordText`] writes itself out on demand
+//! (to encode the record, to report it) and reads, prints and serializes as the text
+//! `str::replace("{i}", number)` gives.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+use std::rc::Rc;
+
+/// A key or value text split at its `{i}` placeholders once per command.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Template {
+    pieces: Vec<String>,
+}
+
+impl Template {
+    pub fn new(text: &str) -> Self {
+        Template { pieces: text.split("{i}").map(str::to_string).collect() }
+    }
+
+    /// Appends the text of record `number` to `out`, as UTF-8 bytes.
+    pub fn write(&self, number: u64, out: &mut Vec<u8>) {
+        let mut digits = [0u8; 20];
+        let i = decimal(number, &mut digits);
+        for (n, piece) in self.pieces.iter().enumerate() {
+            if n > 0 {
+                out.extend_from_slice(i);
+            }
+            out.extend_from_slice(piece.as_bytes());
+        }
+    }
+}
+
+/// `n` in decimal ASCII, written at the end of `buf`.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[start..]
+}
+
+/// One record's key or value text: its command's template filled with its number.
+#[derive(Clone)]
+pub struct RecordText {
+    template: Rc<Template>,
+    number: u64,
+}
+
+impl RecordText {
+    pub fn new(template: Rc<Template>, number: u64) -> Self {
+        RecordText { template, number }
+    }
+
+    /// Appends the text to `out`, as UTF-8 bytes.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        self.template.write(self.number, out);
+    }
+}
+
+impl fmt::Display for RecordText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = Vec::new();
+        self.write(&mut text);
+        // Pieces of a `str` joined by ASCII digits: always UTF-8.
+        f.write_str(&String::from_utf8_lossy(&text))
+    }
+}
+
+impl fmt::Debug for RecordText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
+}
+
+impl PartialEq for RecordText {
+    fn eq(&self, other: &Self) -> bool {
+        (Rc::ptr_eq(&self.template, &other.template) && self.number == other.number)
+            || self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for RecordText {}
+
+impl PartialEq<str> for RecordText {
+    fn eq(&self, other: &str) -> bool {
+        self.to_string() == other
+    }
+}
+
+impl PartialEq<&str> for RecordText {
+    fn eq(&self, other: &&str) -> bool {
+        self.to_string() == *other
+    }
+}
+
+impl PartialEq<String> for RecordText {
+    fn eq(&self, other: &String) -> bool {
+        self.to_string() == *other
+    }
+}
+
+impl PartialEq<RecordText> for String {
+    fn eq(&self, other: &RecordText) -> bool {
+        *self == other.to_string()
+    }
+}
+
+impl PartialEq<RecordText> for &str {
+    fn eq(&self, other: &RecordText) -> bool {
+        *self == other.to_string()
+    }
+}
+
+impl Serialize for RecordText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_as_the_replaced_text() {
+        for (text, n) in [("k-{i}", 0u64), ("{i}-{i}", 42), ("plain", 7), ("v{i}", u64::MAX), ("", 3)] {
+            let r = RecordText::new(Rc::new(Template::new(text)), n);
+            let expected = text.replace("{i}", &n.to_string());
+            assert_eq!(r.to_string(), expected);
+            assert_eq!(format!("{r:?}"), format!("{expected:?}"));
+            assert_eq!(serde_json::to_string(&r).unwrap(), serde_json::to_string(&expected).unwrap());
+            assert!(r == expected);
+        }
+    }
+}
