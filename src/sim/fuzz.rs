@@ -52,50 +52,90 @@ fn produce_every_second(rng: &mut Rng, until_ms: i64, max_count: u32) -> Vec<Ste
     steps
 }
 
+/// When a schedule's faults come: one every 2 to 8 s from `start_ms` until `end_ms`, each
+/// followed, with chance `heal_chance`, by a heal `heal_after_ms` later.
+struct Faults {
+    start_ms: i64,
+    end_ms: i64,
+    heal_chance: f64,
+    heal_after_ms: i64,
+}
+
+impl Faults {
+    /// The timed faults, each drawn by `fault`. Per fault the draws are, in this order:
+    /// the fault itself, whether a heal follows, the gap to the next one (a schedule's
+    /// seed replays only as long as this order holds).
+    fn draw(&self, rng: &mut Rng, mut fault: impl FnMut(&mut Rng) -> StepAction) -> Vec<Step> {
+        let mut steps = Vec::new();
+        let mut t = self.start_ms;
+        while t < self.end_ms {
+            let action = fault(rng);
+            steps.push(Step { at_ms: t, action });
+            if rng.chance(self.heal_chance) {
+                steps.push(Step { at_ms: t + self.heal_after_ms, action: StepAction::Heal {} });
+            }
+            t += 2_000 + i64::from(rng.below(6_000));
+        }
+        steps
+    }
+}
+
+/// A partition cutting `a` off from `b`; a heal when both name the same node.
+fn partition_between(a: NodeRef, b: NodeRef) -> StepAction {
+    if a == b {
+        StepAction::Heal {}
+    } else {
+        StepAction::Partition(PartitionStepSpec { groups: [vec![a], vec![b]] })
+    }
+}
+
+/// Everything back at `end_ms` so the run can settle: heal, restart every crashed
+/// broker, resume the three brokers, the controller and `clients`.
+fn settle(end_ms: i64, clients: &[&str]) -> Vec<Step> {
+    let mut everyone: Vec<NodeRef> = (1..=3).map(NodeRef::Broker).collect();
+    everyone.push(NodeRef::Named("controller".into()));
+    everyone.extend(clients.iter().map(|c| NodeRef::Named((*c).into())));
+    let mut steps = vec![
+        Step { at_ms: end_ms, action: StepAction::Heal {} },
+        Step { at_ms: end_ms, action: StepAction::Restart(BrokerRef { all_crashed: true, ..BrokerRef::default() }) },
+    ];
+    steps.extend(everyone.into_iter().map(|node| Step { at_ms: end_ms, action: StepAction::Resume(NodeStepRef { node }) }));
+    steps
+}
+
+/// Producer `id` with `acks=all`.
+fn acks_all_producer(id: &str) -> ClientSpec {
+    let mut configs = BTreeMap::new();
+    configs.insert("acks".to_string(), "all".to_string());
+    ClientSpec { id: id.into(), kind: ClientKind::Producer, configs, subscribe: None, assign: None, start: true }
+}
+
 /// The scenario a seed stands for.
 pub fn fuzz_scenario(seed: u64) -> Scenario {
     let mut rng = Rng::new(seed ^ 0x5eed_f022);
     let mut steps = produce_every_second(&mut rng, FUZZ_UNTIL_MS - 5_000, 5);
-    let mut t = 4_000 + i64::from(rng.below(3_000));
-    while t < FUZZ_UNTIL_MS - 5_000 {
-        let action = match rng.below(7) {
-            0 | 1 => StepAction::Crash(BrokerRef::id(1 + rng.below(3))),
-            2 | 3 => StepAction::Restart(BrokerRef::id(1 + rng.below(3))),
-            4 => StepAction::Pause(NodeStepRef { node: node(&mut rng) }),
-            5 => StepAction::Resume(NodeStepRef { node: node(&mut rng) }),
-            _ => {
-                let a = node(&mut rng);
-                let mut b = node(&mut rng);
-                if a == b {
-                    b = NodeRef::Broker(1 + (rng.below(3)));
-                }
-                if a == b {
-                    StepAction::Heal {}
-                } else {
-                    StepAction::Partition(PartitionStepSpec { groups: [vec![a], vec![b]] })
-                }
-            }
-        };
-        steps.push(Step { at_ms: t, action });
-        if rng.chance(0.3) {
-            steps.push(Step { at_ms: t + 500, action: StepAction::Heal {} });
-        }
-        t += 2_000 + i64::from(rng.below(6_000));
-    }
-    // Bring everything back at the end so the run can settle.
     let end = FUZZ_UNTIL_MS - 5_000;
-    steps.push(Step { at_ms: end, action: StepAction::Heal {} });
-    steps.push(Step { at_ms: end, action: StepAction::Restart(BrokerRef { all_crashed: true, ..BrokerRef::default() }) });
-    for b in 1..=3 {
-        steps.push(Step { at_ms: end, action: StepAction::Resume(NodeStepRef { node: NodeRef::Broker(b) }) });
-    }
-    steps.push(Step { at_ms: end, action: StepAction::Resume(NodeStepRef { node: NodeRef::Named("controller".into()) }) });
-    steps.push(Step { at_ms: end, action: StepAction::Resume(NodeStepRef { node: NodeRef::Named("p1".into()) }) });
+    let start = 4_000 + i64::from(rng.below(3_000));
+    let faults = Faults { start_ms: start, end_ms: end, heal_chance: 0.3, heal_after_ms: 500 };
+    steps.extend(faults.draw(&mut rng, |rng| match rng.below(7) {
+        0 | 1 => StepAction::Crash(BrokerRef::id(1 + rng.below(3))),
+        2 | 3 => StepAction::Restart(BrokerRef::id(1 + rng.below(3))),
+        4 => StepAction::Pause(NodeStepRef { node: node(rng) }),
+        5 => StepAction::Resume(NodeStepRef { node: node(rng) }),
+        _ => {
+            let a = node(rng);
+            let mut b = node(rng);
+            if a == b {
+                b = NodeRef::Broker(1 + (rng.below(3)));
+            }
+            partition_between(a, b)
+        }
+    }));
+    // Bring everything back at the end so the run can settle.
+    steps.extend(settle(end, &["p1"]));
     steps.sort_by_key(|s| s.at_ms);
     let mut configs = BTreeMap::new();
     configs.insert("min.insync.replicas".to_string(), "2".to_string());
-    let mut client_configs = BTreeMap::new();
-    client_configs.insert("acks".to_string(), "all".to_string());
     Scenario {
         version: SCENARIO_VERSION,
         name: format!("fuzz-{seed}"),
@@ -106,7 +146,7 @@ pub fn fuzz_scenario(seed: u64) -> Scenario {
             configs: BTreeMap::new(),
         },
         topics: vec![TopicSpec { name: "f".into(), partitions: 2, replication_factor: 3, configs, replica_assignment: None }],
-        clients: vec![ClientSpec { id: "p1".into(), kind: ClientKind::Producer, configs: client_configs, subscribe: None, assign: None, start: true }],
+        clients: vec![acks_all_producer("p1")],
         steps,
         until_ms: FUZZ_UNTIL_MS,
     }
@@ -114,8 +154,13 @@ pub fn fuzz_scenario(seed: u64) -> Scenario {
 
 /// Runs one seed's schedule with every invariant checked after every step.
 pub fn fuzz_seed(seed: u64) -> FuzzResult {
-    let scenario = fuzz_scenario(seed);
-    match build_sim(&scenario, seed) {
+    run_checked(&fuzz_scenario(seed), seed)
+}
+
+/// Runs a fuzzed scenario to its end with every invariant checked after every step; a
+/// scenario that does not build is reported as a violation.
+fn run_checked(scenario: &Scenario, seed: u64) -> FuzzResult {
+    match build_sim(scenario, seed) {
         Ok(mut sim) => {
             let steps = sim.run_until(scenario.until_ms, FUZZ_MAX_STEPS);
             FuzzResult { steps, violations: sim.violations().to_vec() }
@@ -145,45 +190,28 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
     let mut rng = Rng::new(seed ^ 0x6209_f022);
     let strategy = if rng.chance(0.5) { "range" } else { "cooperative-sticky" };
     let mut steps = produce_every_second(&mut rng, FUZZ_GROUP_UNTIL_MS - 20_000, 10);
-    let mut t = 10_000 + i64::from(rng.below(3_000));
-    while t < FUZZ_GROUP_UNTIL_MS - 30_000 {
+    let end = FUZZ_GROUP_UNTIL_MS - 30_000;
+    let start = 10_000 + i64::from(rng.below(3_000));
+    let faults = Faults { start_ms: start, end_ms: end, heal_chance: 0.4, heal_after_ms: 1_000 };
+    steps.extend(faults.draw(&mut rng, |rng| {
         let consumer = format!("c{}", 1 + rng.below(3));
-        let action = match rng.below(9) {
+        match rng.below(9) {
             0 => StepAction::Crash(BrokerRef::id(1 + rng.below(3))),
             1 => StepAction::Restart(BrokerRef::id(1 + rng.below(3))),
             2 | 3 => StepAction::Crash(BrokerRef { client: Some(consumer), ..BrokerRef::default() }),
             4 => StepAction::Restart(BrokerRef { client: Some(consumer), ..BrokerRef::default() }),
-            5 => StepAction::Pause(NodeStepRef { node: group_node(&mut rng) }),
-            6 => StepAction::Resume(NodeStepRef { node: group_node(&mut rng) }),
+            5 => StepAction::Pause(NodeStepRef { node: group_node(rng) }),
+            6 => StepAction::Resume(NodeStepRef { node: group_node(rng) }),
             7 => StepAction::SetProcessingTime(ProcessingTimeStep { client: consumer, per_record_ms: i64::from(rng.below(400)) }),
             _ => {
-                let a = group_node(&mut rng);
+                let a = group_node(rng);
                 let b = NodeRef::Broker(1 + rng.below(3));
-                if a == b {
-                    StepAction::Heal {}
-                } else {
-                    StepAction::Partition(PartitionStepSpec { groups: [vec![a], vec![b]] })
-                }
+                partition_between(a, b)
             }
-        };
-        steps.push(Step { at_ms: t, action });
-        if rng.chance(0.4) {
-            steps.push(Step { at_ms: t + 1_000, action: StepAction::Heal {} });
         }
-        t += 2_000 + i64::from(rng.below(6_000));
-    }
+    }));
     // Bring everything back so the group can settle.
-    let end = FUZZ_GROUP_UNTIL_MS - 30_000;
-    steps.push(Step { at_ms: end, action: StepAction::Heal {} });
-    steps.push(Step { at_ms: end, action: StepAction::Restart(BrokerRef { all_crashed: true, ..BrokerRef::default() }) });
-    let mut everyone: Vec<NodeRef> = (1..=3).map(NodeRef::Broker).collect();
-    everyone.push(NodeRef::Named("controller".into()));
-    for c in ["p1", "c1", "c2", "c3"] {
-        everyone.push(NodeRef::Named(c.into()));
-    }
-    for node in everyone {
-        steps.push(Step { at_ms: end, action: StepAction::Resume(NodeStepRef { node }) });
-    }
+    steps.extend(settle(end, &["p1", "c1", "c2", "c3"]));
     steps.sort_by_key(|s| s.at_ms);
     let mut cluster_configs = BTreeMap::new();
     cluster_configs.insert("offsets.topic.num.partitions".to_string(), "5".to_string());
@@ -205,8 +233,6 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
         }
         ClientSpec { id: id.into(), kind: ClientKind::Consumer, configs, subscribe: Some(vec!["f".into()]), assign: None, start: true }
     };
-    let mut producer_configs = BTreeMap::new();
-    producer_configs.insert("acks".to_string(), "all".to_string());
     Scenario {
         version: SCENARIO_VERSION,
         name: format!("fuzz-group-{seed}"),
@@ -218,7 +244,7 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
         },
         topics: vec![TopicSpec { name: "f".into(), partitions: 4, replication_factor: 3, configs: BTreeMap::new(), replica_assignment: None }],
         clients: vec![
-            ClientSpec { id: "p1".into(), kind: ClientKind::Producer, configs: producer_configs, subscribe: None, assign: None, start: true },
+            acks_all_producer("p1"),
             consumer("c1", None),
             consumer("c2", None),
             consumer("c3", Some("static-3")),
@@ -230,15 +256,5 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
 
 /// Runs one seed's consumer-group schedule with every invariant checked after every step.
 pub fn fuzz_group_seed(seed: u64) -> FuzzResult {
-    let scenario = fuzz_group_scenario(seed);
-    match build_sim(&scenario, seed) {
-        Ok(mut sim) => {
-            let steps = sim.run_until(scenario.until_ms, FUZZ_MAX_STEPS);
-            FuzzResult { steps, violations: sim.violations().to_vec() }
-        }
-        Err(e) => FuzzResult {
-            steps: 0,
-            violations: vec![Violation { at_ms: 0, invariant: "scenario".into(), detail: e.to_string() }],
-        },
-    }
+    run_checked(&fuzz_group_scenario(seed), seed)
 }

@@ -9,10 +9,10 @@
 //! Invariant: a built config passed the checks the Java consumer makes, with its wording
 //! where it has one.
 
+use crate::engine::client::common::config::{invalid, parse_bool, parse_bootstrap, parse_range, ConfigError, INT_MAX};
 use crate::engine::cluster::NodeId;
 use crate::engine::group::assignor::{AssignorKind, RebalanceProtocol};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// `auto.offset.reset`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,37 +73,9 @@ impl Default for ConsumerConfig {
     }
 }
 
-/// A refused consumer config, in `ConfigException`'s words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsumerConfigError {
-    pub name: String,
-    pub message: String,
-}
-
-impl fmt::Display for ConsumerConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.message)
-    }
-}
-
-impl std::error::Error for ConsumerConfigError {}
-
-fn invalid(name: &str, value: &str, why: &str) -> ConsumerConfigError {
-    ConsumerConfigError { name: name.to_string(), message: format!("Invalid value {value} for configuration {name}: {why}") }
-}
-
-fn parse_range(name: &str, value: &str, min: i64, max: i64) -> Result<i64, ConsumerConfigError> {
-    let v: i64 = value.trim().parse().map_err(|_| invalid(name, value, "Not a number of type INT/LONG"))?;
-    if v < min {
-        return Err(invalid(name, value, &format!("Value must be at least {min}")));
-    }
-    if v > max {
-        return Err(invalid(name, value, &format!("Value must be no more than {max}")));
-    }
-    Ok(v)
-}
-
-const INT_MAX: i64 = i32::MAX as i64;
+/// A refused consumer config, in `ConfigException`'s words (the clients' shared
+/// [`ConfigError`]).
+pub type ConsumerConfigError = ConfigError;
 
 /// An assignor by Kafka's short name or its Java class name.
 fn parse_assignor(name: &str) -> Option<AssignorKind> {
@@ -159,13 +131,7 @@ impl ConsumerConfig {
                         _ => return Err(invalid(name, value, "String must be one of: latest, earliest, none")),
                     }
                 }
-                "enable.auto.commit" => {
-                    c.enable_auto_commit = match value.trim() {
-                        "true" => true,
-                        "false" => false,
-                        _ => return Err(invalid(name, value, "Expected value to be either true or false")),
-                    }
-                }
+                "enable.auto.commit" => c.enable_auto_commit = parse_bool(name, value)?,
                 "auto.commit.interval.ms" => c.auto_commit_interval_ms = parse_range(name, value, 0, INT_MAX)?,
                 "partition.assignment.strategy" => {
                     let mut kinds = Vec::new();
@@ -187,17 +153,7 @@ impl ConsumerConfig {
                 "request.timeout.ms" => c.request_timeout_ms = parse_range(name, value, 0, INT_MAX)?,
                 "retry.backoff.ms" => c.retry_backoff_ms = parse_range(name, value, 0, i64::MAX)?,
                 "metadata.max.age.ms" => c.metadata_max_age_ms = parse_range(name, value, 0, i64::MAX)?,
-                "bootstrap.servers" => {
-                    c.bootstrap = value
-                        .split(',')
-                        .filter(|s| !s.trim().is_empty())
-                        .map(|s| s.trim().parse::<NodeId>())
-                        .collect::<Result<_, _>>()
-                        .map_err(|_| invalid(name, value, "expected broker ids separated by commas"))?;
-                    if c.bootstrap.is_empty() {
-                        return Err(invalid(name, value, "at least one broker is needed"));
-                    }
-                }
+                "bootstrap.servers" => c.bootstrap = parse_bootstrap(name, value)?,
                 PROCESSING_TIME_CONFIG => c.processing_time_per_record_ms = parse_range(name, value, 0, INT_MAX)?,
                 _ => {
                     return Err(ConsumerConfigError { name: name.to_string(), message: format!("Unknown consumer config {name}") })

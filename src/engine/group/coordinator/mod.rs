@@ -23,7 +23,9 @@ mod join;
 mod load;
 mod offsets;
 pub mod placement;
+mod rebalance;
 pub mod records;
+mod static_member;
 mod sync;
 pub mod timers;
 

@@ -6,7 +6,7 @@
 //! (members waiting in a rebalance are excused) and the group rebalances.
 
 use super::group::{GroupState, Waiter};
-use super::join::group_metadata_record;
+use super::rebalance::group_metadata_record;
 use super::timers::TimerKey;
 use super::{append_error_to_response, AppendCallback, GroupCoordinator};
 use crate::engine::cluster::events::RemovalCause;

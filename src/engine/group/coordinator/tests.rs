@@ -213,7 +213,7 @@ fn loading_the_written_records_restores_groups_and_offsets() {
         }
     }
     let group = c.group("g").unwrap().clone();
-    let (key, value) = join::group_metadata_record(&group, &group.members.iter().map(|(id, m)| (id.clone(), m.assignment.clone())).collect(), 0);
+    let (key, value) = rebalance::group_metadata_record(&group, &group.members.iter().map(|(id, m)| (id.clone(), m.assignment.clone())).collect(), 0);
     builder.append(5_000, Some(&key), value.as_deref(), &[]);
     let log = builder.build().unwrap();
     let mut fresh = GroupCoordinator::new(2, GroupCoordinatorConfig::default(), 1);

@@ -1,0 +1,163 @@
+//! A scenario's timed steps: one [`Step`] is a time and one [`StepAction`] (produce,
+//! crash, restart, pause, resume, partition, heal, and the consumer steps), with the
+//! references they use: nodes, brokers, partitions and clients.
+
+use serde::{Deserialize, Serialize};
+
+/// A node named in a step: a broker id, `"controller"`, or a client's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum NodeRef {
+    Broker(u32),
+    Named(String),
+}
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProduceStep {
+    pub client: String,
+    pub topic: String,
+    pub count: u32,
+    /// `{i}` becomes the record's number; `null` for a null key.
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default = "default_value")]
+    pub value: String,
+    #[serde(default)]
+    pub partition: Option<u32>,
+}
+
+fn default_value() -> String {
+    "v-{i}".to_string()
+}
+
+/// Which node a `crash` or `restart` step means: a broker id, or (crash) whichever
+/// broker leads a partition at that moment, or (restart) every crashed broker, or a
+/// client by name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrokerRef {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub broker: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leader_of: Option<TopicPartitionRef>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_crashed: bool,
+}
+
+impl BrokerRef {
+    pub fn id(broker: u32) -> Self {
+        BrokerRef { broker: Some(broker), ..BrokerRef::default() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicPartitionRef {
+    pub topic: String,
+    pub partition: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeStepRef {
+    pub node: NodeRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartitionStepSpec {
+    /// Two groups of node references that can no longer talk to each other.
+    pub groups: [Vec<NodeRef>; 2],
+}
+
+/// A consumer step that names only the consumer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientStepRef {
+    pub client: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscribeStep {
+    pub client: String,
+    pub topics: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignStep {
+    pub client: String,
+    pub partitions: Vec<TopicPartitionRef>,
+}
+
+/// `seek` to an offset, or `to` `"beginning"` / `"end"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeekStep {
+    pub client: String,
+    pub topic: String,
+    pub partition: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessingTimeStep {
+    pub client: String,
+    pub per_record_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeartbeatsStep {
+    pub client: String,
+    pub paused: bool,
+}
+
+/// One timed step; exactly one action besides `at_ms`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    pub at_ms: i64,
+    #[serde(flatten)]
+    pub action: StepAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepAction {
+    Produce(ProduceStep),
+    Crash(BrokerRef),
+    Restart(BrokerRef),
+    Pause(NodeStepRef),
+    Resume(NodeStepRef),
+    Partition(PartitionStepSpec),
+    Heal {},
+    Subscribe(SubscribeStep),
+    Assign(AssignStep),
+    Commit(ClientStepRef),
+    Seek(SeekStep),
+    Close(ClientStepRef),
+    SetProcessingTime(ProcessingTimeStep),
+    PauseHeartbeats(HeartbeatsStep),
+}
+impl StepAction {
+    /// For consumer-only steps: the step's name and its client.
+    pub fn consumer_client(&self) -> Option<(&'static str, &str)> {
+        Some(match self {
+            StepAction::Subscribe(s) => ("subscribe", &s.client),
+            StepAction::Assign(s) => ("assign", &s.client),
+            StepAction::Commit(s) => ("commit", &s.client),
+            StepAction::Seek(s) => ("seek", &s.client),
+            StepAction::Close(s) => ("close", &s.client),
+            StepAction::SetProcessingTime(s) => ("set_processing_time", &s.client),
+            StepAction::PauseHeartbeats(s) => ("pause_heartbeats", &s.client),
+            _ => return None,
+        })
+    }
+}
