@@ -5,6 +5,7 @@
 //! the view it draws from (`cluster_view`, `cluster_picture`).
 
 pub mod client;
+pub mod cluster_commands;
 pub mod cluster_driver;
 pub mod cluster_picture;
 pub mod cluster_view;

@@ -10,6 +10,9 @@ use crate::engine::error::{Corruption, KafkaError, Result};
 use crate::engine::record::{split_batches, verify_crc, MemoryRecords};
 use crate::storage::StoreOp;
 
+/// One batch a follower appends: (base offset, last offset, max timestamp, records, byte range).
+type FollowerPiece = (i64, i64, i64, u64, (usize, usize));
+
 fn invalid(detail: String) -> KafkaError {
     KafkaError::corrupt(Corruption::InvalidRecord { detail })
 }
@@ -21,8 +24,7 @@ impl PartitionLog {
     pub fn append_as_follower(&mut self, now_ms: i64, batches: &MemoryRecords) -> Result<Option<LogAppendInfo>> {
         let mut next = self.log_end_offset();
         let first_offset = next;
-        // Each batch as (base, last offset, max timestamp, records, byte range).
-        let mut pieces: Vec<(i64, i64, i64, u64, (usize, usize))> = Vec::new();
+        let mut pieces: Vec<FollowerPiece> = Vec::new();
         for view in split_batches(batches) {
             let view = view?;
             verify_crc(view.bytes)?;

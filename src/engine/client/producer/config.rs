@@ -7,8 +7,8 @@
 use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::NodeId;
 use crate::engine::partitioner::PartitionerKind;
+use crate::engine::client::common::config::{invalid, parse_bool, parse_bootstrap, parse_range, ConfigError, INT_MAX};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProducerConfig {
@@ -47,40 +47,8 @@ impl Default for ProducerConfig {
     }
 }
 
-/// A refused producer config, in `ConfigException`'s words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProducerConfigError {
-    pub name: String,
-    pub message: String,
-}
-
-impl fmt::Display for ProducerConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.message)
-    }
-}
-
-impl std::error::Error for ProducerConfigError {}
-
-fn invalid(name: &str, value: &str, why: &str) -> ProducerConfigError {
-    ProducerConfigError {
-        name: name.to_string(),
-        message: format!("Invalid value {value} for configuration {name}: {why}"),
-    }
-}
-
-fn parse_range(name: &str, value: &str, min: i64, max: i64) -> Result<i64, ProducerConfigError> {
-    let v: i64 = value.trim().parse().map_err(|_| invalid(name, value, "Not a number of type INT/LONG"))?;
-    if v < min {
-        return Err(invalid(name, value, &format!("Value must be at least {min}")));
-    }
-    if v > max {
-        return Err(invalid(name, value, &format!("Value must be no more than {max}")));
-    }
-    Ok(v)
-}
-
-const INT_MAX: i64 = i32::MAX as i64;
+/// A refused producer config, in `ConfigException`'s words (the clients share the type).
+pub type ProducerConfigError = ConfigError;
 
 impl ProducerConfig {
     /// Kafka names and string values over the defaults, then `KafkaProducer`'s
@@ -110,11 +78,7 @@ impl ProducerConfig {
                 }
                 "request.timeout.ms" => c.request_timeout_ms = parse_range(name, value, 0, INT_MAX)?,
                 "enable.idempotence" => {
-                    c.enable_idempotence = match value.trim() {
-                        "true" => true,
-                        "false" => false,
-                        _ => return Err(invalid(name, value, "Expected value to be either true or false")),
-                    };
+                    c.enable_idempotence = parse_bool(name, value)?;
                     idempotence_set = true;
                 }
                 "partitioner" => {
@@ -122,15 +86,7 @@ impl ProducerConfig {
                         .map_err(|_| invalid(name, value, "not a known partitioner"))?
                 }
                 "bootstrap.servers" => {
-                    c.bootstrap = value
-                        .split(',')
-                        .filter(|s| !s.trim().is_empty())
-                        .map(|s| s.trim().parse::<NodeId>())
-                        .collect::<Result<_, _>>()
-                        .map_err(|_| invalid(name, value, "expected broker ids separated by commas"))?;
-                    if c.bootstrap.is_empty() {
-                        return Err(invalid(name, value, "at least one broker is needed"));
-                    }
+                    c.bootstrap = parse_bootstrap(name, value)?;
                 }
                 _ => {
                     return Err(ProducerConfigError {

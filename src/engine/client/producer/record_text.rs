@@ -79,6 +79,8 @@ impl fmt::Debug for RecordText {
     }
 }
 
+// Comparing with plain text renders the text: rare (tests, checks), so no allocation-free path.
+#[allow(clippy::cmp_owned)]
 impl PartialEq for RecordText {
     fn eq(&self, other: &Self) -> bool {
         (Rc::ptr_eq(&self.template, &other.template) && self.number == other.number)
@@ -88,30 +90,40 @@ impl PartialEq for RecordText {
 
 impl Eq for RecordText {}
 
+// Comparing with plain text renders the text: rare (tests, checks), so no allocation-free path.
+#[allow(clippy::cmp_owned)]
 impl PartialEq<str> for RecordText {
     fn eq(&self, other: &str) -> bool {
         self.to_string() == other
     }
 }
 
+// Comparing with plain text renders the text: rare (tests, checks), so no allocation-free path.
+#[allow(clippy::cmp_owned)]
 impl PartialEq<&str> for RecordText {
     fn eq(&self, other: &&str) -> bool {
         self.to_string() == *other
     }
 }
 
+// Comparing with plain text renders the text: rare (tests, checks), so no allocation-free path.
+#[allow(clippy::cmp_owned)]
 impl PartialEq<String> for RecordText {
     fn eq(&self, other: &String) -> bool {
         self.to_string() == *other
     }
 }
 
+// Comparing with plain text renders the text: rare (tests, checks), so no allocation-free path.
+#[allow(clippy::cmp_owned)]
 impl PartialEq<RecordText> for String {
     fn eq(&self, other: &RecordText) -> bool {
         *self == other.to_string()
     }
 }
 
+// Comparing with plain text renders the text: rare (tests, checks), so no allocation-free path.
+#[allow(clippy::cmp_owned)]
 impl PartialEq<RecordText> for &str {
     fn eq(&self, other: &RecordText) -> bool {
         *self == other.to_string()

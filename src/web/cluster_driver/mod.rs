@@ -8,18 +8,22 @@
 //! virtual time. Brokers persist to IndexedDB in their workers, the controller from here;
 //! a reload restarts every node from what was stored.
 
-use super::cluster_picture::{Picture, RunInfo};
+mod persist;
+mod views;
+
+use persist::open;
+use super::cluster_commands::schedule;
+use super::cluster_picture::Picture;
 use super::cluster_view::{ClusterCommand, ClusterView};
 use super::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
 use super::node_worker::NodeWorker;
-use crate::engine::cluster::{NodeId, CONTROLLER_ID};
-use crate::sim::cluster_world::{build_sim, build_sim_resumed};
+use crate::engine::cluster::NodeId;
+use crate::sim::cluster_world::build_sim;
 use crate::sim::lockstep::{Plan, Window};
 use crate::sim::scenario::Scenario;
-use crate::sim::{Action, Sim};
+use crate::sim::Sim;
 use crate::storage::idb::IdbStore;
-use crate::storage::memory::MemoryStore;
-use crate::storage::{LogStore, StoreOp};
+use crate::storage::StoreOp;
 use gloo_timers::callback::Timeout;
 use gloo_worker::{Spawnable, WorkerBridge};
 use std::cell::RefCell;
@@ -193,60 +197,6 @@ impl Drop for ClusterDriver {
     }
 }
 
-/// Opens the workspace: resumes the stored run of this scenario and seed, or wipes it
-/// and starts fresh; then starts the brokers' workers.
-async fn open(weak: Weak<RefCell<Inner>>, wipe: bool) {
-    let Some(inner) = weak.upgrade() else { return };
-    let (workspace, name, seed) = {
-        let i = inner.borrow();
-        (i.workspace.clone(), i.scenario.name.clone(), i.sim.seed)
-    };
-    drop(inner);
-    let result = async {
-        let mut store = IdbStore::open(&workspace).await.map_err(|e| e.to_string())?;
-        let run = store.list_meta(RUN_META_NODE).await.map_err(|e| e.to_string())?;
-        let saved = run
-            .iter()
-            .find(|(k, _)| k == RUN_META_NAME)
-            .and_then(|(_, v)| serde_json::from_str::<serde_json::Value>(v).ok())
-            .filter(|v| v["scenario"] == name.as_str() && v["seed"] == seed)
-            .and_then(|v| v["now_ms"].as_i64());
-        match saved.filter(|_| !wipe) {
-            Some(now_ms) => {
-                let mut ops = Vec::new();
-                for (name, value) in store.list_meta(CONTROLLER_ID).await.map_err(|e| e.to_string())? {
-                    ops.push(StoreOp::PutMeta { broker_id: CONTROLLER_ID, name, value });
-                }
-                let mut controller = MemoryStore::default();
-                controller.apply_now(&ops).map_err(|e| e.to_string())?;
-                Ok::<_, String>((store, Some((now_ms, BTreeMap::from([(CONTROLLER_ID, controller)])))))
-            }
-            None => {
-                drop(store);
-                IdbStore::delete_workspace(&workspace).await.map_err(|e| e.to_string())?;
-                store = IdbStore::open(&workspace).await.map_err(|e| e.to_string())?;
-                Ok((store, None))
-            }
-        }
-    }
-    .await;
-    let Some(inner) = weak.upgrade() else { return };
-    let mut i = inner.borrow_mut();
-    match result {
-        Ok((store, resumed)) => {
-            let sim = match resumed {
-                Some((now_ms, stores)) => build_sim_resumed(&i.scenario, seed, now_ms, stores),
-                None => build_sim(&i.scenario, seed),
-            };
-            match sim {
-                Ok(sim) => i.begin(sim, store),
-                Err(e) => i.fail(e.to_string()),
-            }
-        }
-        Err(e) => i.fail(format!("IndexedDB: {e}")),
-    }
-}
-
 impl Inner {
     fn begin(&mut self, mut sim: Sim, store: IdbStore) {
         sim.set_remote(1..=self.scenario.cluster.brokers);
@@ -326,27 +276,9 @@ impl Inner {
                     self.picture.replicas.insert(node, p);
                     self.picture_at.insert(node, wall_ms());
                 }
-                if let Waiting::Window { left, .. } = &mut self.waiting {
-                    left.remove(&node);
-                    if left.is_empty() {
-                        if let Waiting::Window { plan, .. } = std::mem::replace(&mut self.waiting, Waiting::Nothing) {
-                            self.finish(&plan);
-                        }
-                        self.turn();
-                    }
-                }
+                self.answered(node);
             }
-            NodeReply::Flushed => {
-                if let Waiting::Flush { left, .. } = &mut self.waiting {
-                    left.remove(&node);
-                    if left.is_empty() {
-                        if let Waiting::Flush { plan, .. } = std::mem::replace(&mut self.waiting, Waiting::Nothing) {
-                            self.finish(&plan);
-                        }
-                        self.turn();
-                    }
-                }
-            }
+            NodeReply::Flushed => self.answered(node),
             NodeReply::Leads(leads) => {
                 if let Waiting::Leader { left, leaders } = &mut self.waiting {
                     left.remove(&node);
@@ -362,6 +294,20 @@ impl Inner {
                 }
             }
         }
+    }
+
+    /// A worker answered its window (or flushed before its crash): once all have, the
+    /// window runs here and the next turn starts.
+    fn answered(&mut self, node: NodeId) {
+        let (Waiting::Window { left, .. } | Waiting::Flush { left, .. }) = &mut self.waiting else { return };
+        left.remove(&node);
+        if !left.is_empty() {
+            return;
+        }
+        if let Waiting::Window { plan, .. } | Waiting::Flush { plan, .. } = std::mem::replace(&mut self.waiting, Waiting::Nothing) {
+            self.finish(&plan);
+        }
+        self.turn();
     }
 
     /// Where the virtual clock should be now.
@@ -381,8 +327,6 @@ impl Inner {
     }
 
     fn apply_command(&mut self, c: ClusterCommand) {
-        let now = self.sim.now_ms;
-        let act = |sim: &mut Sim, a: Action| sim.schedule(now, a);
         match c {
             ClusterCommand::SetSpeed(s) => {
                 self.speed = if s.is_finite() { s.clamp(MIN_SPEED, MAX_SCRIPTED_SPEED) } else { 1.0 };
@@ -400,39 +344,7 @@ impl Inner {
                 self.paused = true;
                 self.step = true;
             }
-            ClusterCommand::Crash(id) => act(&mut self.sim, Action::Crash(id)),
-            ClusterCommand::Restart(id) => act(&mut self.sim, Action::Restart(id)),
-            ClusterCommand::PauseNode(id) => act(&mut self.sim, Action::Pause(id)),
-            ClusterCommand::ResumeNode(id) => act(&mut self.sim, Action::Resume(id)),
-            ClusterCommand::Cut(a, b) => act(&mut self.sim, Action::Partition(a.into_iter().collect(), b.into_iter().collect())),
-            ClusterCommand::Heal => act(&mut self.sim, Action::Heal),
-            ClusterCommand::Produce { client, topic, count, key, value } => {
-                let produce = serde_json::json!({ "topic": topic, "count": count, "key": key, "value": value });
-                act(&mut self.sim, Action::Command(client, serde_json::json!({ "produce": produce })));
-            }
-            ClusterCommand::AddConsumer { client, configs } => {
-                let spec = if configs.is_empty() { serde_json::json!(true) } else { serde_json::json!({ "configs": configs }) };
-                act(&mut self.sim, Action::StartWith(client, spec));
-            }
-            ClusterCommand::PauseHeartbeats { client, paused } => {
-                act(&mut self.sim, Action::Command(client, serde_json::json!({ "pause_heartbeats": paused })));
-            }
-            ClusterCommand::SetProcessingTime { client, per_record_ms } => {
-                let spec = serde_json::json!({ "per_record_ms": per_record_ms });
-                act(&mut self.sim, Action::Command(client, serde_json::json!({ "set_processing_time": spec })));
-            }
-            ClusterCommand::CloseConsumer(client) => act(&mut self.sim, Action::Command(client, serde_json::json!({ "close": {} }))),
-            ClusterCommand::RestartWith { clients, configs, every_ms } => {
-                let every = every_ms.clamp(0, 3_600_000);
-                for (k, client) in clients.into_iter().enumerate() {
-                    let command = serde_json::json!({ "restart_with": { "configs": configs } });
-                    self.sim.schedule(now.saturating_add(every.saturating_mul(k as i64)), Action::Command(client, command));
-                }
-            }
-            ClusterCommand::CreatePartitions { topic, count } => {
-                let spec = serde_json::json!({ "topic": topic, "count": count });
-                act(&mut self.sim, Action::Command(CONTROLLER_ID, serde_json::json!({ "create_partitions": spec })));
-            }
+            other => schedule(&mut self.sim, other),
         }
         self.schedule_view_in(true);
     }
@@ -545,82 +457,6 @@ impl Inner {
         self.schedule_view();
     }
 
-    fn measure(&mut self) {
-        let now = wall_ms();
-        let (since, from_ms, _) = self.achieved;
-        if now - since >= 1000.0 {
-            let rate = (self.sim.now_ms - from_ms) as f64 / (now - since);
-            self.achieved = (now, self.sim.now_ms, rate);
-        }
-    }
-
-    /// Records the run (scenario, seed, virtual time) for a reload, at most once a
-    /// second unless `now`, after the writes before it.
-    fn save_run(&mut self, now: bool) {
-        let wall = wall_ms();
-        if now || wall - self.run_saved_at > 1000.0 {
-            self.run_saved_at = wall;
-            let value = serde_json::json!({ "scenario": self.scenario.name, "seed": self.sim.seed, "now_ms": self.sim.now_ms });
-            self.writes.push(StoreOp::PutMeta { broker_id: RUN_META_NODE, name: RUN_META_NAME.into(), value: value.to_string() });
-        }
-        self.flush_writes();
-    }
-
-    /// A stopped run (paused, at its end, after a step) is looked at closely: every live
-    /// broker draws its replicas once more, since its last picture may be up to
-    /// PICTURE_EVERY_MS of wall time (seconds of virtual time at 100x) old.
-    fn draw_stopped(&mut self) {
-        let progress = self.sim.journal_len();
-        if self.drawn_stopped_at == progress {
-            return;
-        }
-        self.drawn_stopped_at = progress;
-        let now = wall_ms();
-        let live: Vec<NodeId> = self.workers.keys().copied().collect();
-        for id in live {
-            self.picture_at.insert(id, now);
-            self.send(id, NodeRequest::Picture);
-        }
-    }
-
-    /// Asks for fresh replicas from brokers whose picture is stale (idle runs).
-    fn refresh_pictures(&mut self) {
-        let now = wall_ms();
-        let stale: Vec<NodeId> = self
-            .workers
-            .keys()
-            .copied()
-            .filter(|id| now - self.picture_at.get(id).copied().unwrap_or(0.0) > PICTURE_EVERY_MS * 4.0)
-            .collect();
-        for id in stale {
-            self.picture_at.insert(id, now);
-            self.send(id, NodeRequest::Picture);
-        }
-    }
-
-    /// Writes the main thread's nodes' stores (the controller) and the run's record to
-    /// IndexedDB, one transaction at a time, in order.
-    fn flush_writes(&mut self) {
-        if self.writing || self.writes.is_empty() {
-            return;
-        }
-        let Some(mut store) = self.store.take() else { return };
-        let ops = std::mem::take(&mut self.writes);
-        self.writing = true;
-        let me = self.me.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            let result = store.apply(&ops).await;
-            let Some(inner) = me.upgrade() else { return };
-            let mut i = inner.borrow_mut();
-            i.store = Some(store);
-            i.writing = false;
-            match result {
-                Ok(()) => i.flush_writes(),
-                Err(e) => i.fail(format!("IndexedDB: {e}")),
-            }
-        });
-    }
-
     fn schedule_tick(&mut self, ms: u32) {
         let me = self.me.clone();
         self.tick = Some(Timeout::new(ms, move || {
@@ -630,35 +466,4 @@ impl Inner {
         }));
     }
 
-    /// A fresh view soon: within a frame after a command, a pause or an error; at most
-    /// every [`VIEW_EVERY_MS`] while the run goes (drawing must not starve the run).
-    fn schedule_view(&mut self) {
-        self.schedule_view_in(self.paused || self.error.is_some());
-    }
-
-    fn schedule_view_in(&mut self, soon: bool) {
-        let delay = if soon { TICK_MS } else { VIEW_EVERY_MS };
-        let deadline = wall_ms() + f64::from(delay);
-        if self.view_due.is_some_and(|due| due <= deadline) {
-            return;
-        }
-        self.view_due = Some(deadline);
-        let me = self.me.clone();
-        self.view_timer = Some(Timeout::new(delay, move || {
-            let Some(inner) = me.upgrade() else { return };
-            let (view, on_view) = {
-                let mut i = inner.borrow_mut();
-                i.view_due = None;
-                let run = RunInfo {
-                    speed: i.speed,
-                    achieved_speed: i.achieved.2,
-                    paused: i.paused,
-                    error: i.error.clone(),
-                };
-                let i = &mut *i;
-                (i.picture.view(&i.sim, &i.scenario, run), i.on_view.clone())
-            };
-            on_view.emit(view);
-        }));
-    }
 }
