@@ -2,6 +2,7 @@
 //! network model, faults, a journal from which a replay rebuilds the identical state, and
 //! invariant checkers after every step. A run is defined by (scenario, seed, commands).
 
+mod acts;
 pub mod cluster_world;
 pub mod driver;
 pub mod fuzz;

@@ -1,0 +1,108 @@
+//! The scheduled acts a run carries out at their time: faults (crash, restart, pause,
+//! resume, partition, heal, crash the leader of a partition) and commands and starts
+//! handed to nodes. Each builds or changes a node's slot; what the node then outputs
+//! goes through the driver like any other step.
+
+use super::driver::{Action, Sim, Slot, Status};
+use super::journal::JournalEntry;
+use crate::engine::cluster::{Input, Node, NodeId};
+use std::collections::BTreeMap;
+
+impl Sim {
+    pub(super) fn act(&mut self, action: Action) {
+        let now = self.now_ms;
+        match action {
+            Action::StartWith(id, spec) => {
+                if self.slots.get(&id).is_some_and(|s| s.status != Status::Crashed) {
+                    return;
+                }
+                self.start(id, serde_json::json!({ "start": spec }));
+            }
+            Action::Start(id) => self.start(id, serde_json::json!({ "start": true })),
+            Action::Crash(id) => {
+                if let Some(s) = self.slots.get_mut(&id) {
+                    if s.status != Status::Crashed {
+                        s.node = None;
+                        s.status = Status::Crashed;
+                        s.timers.clear();
+                        s.held.clear();
+                        s.incarnation += 1;
+                        self.journal.push(JournalEntry::Crash { at_ms: now, node: id });
+                    }
+                }
+            }
+            Action::CrashLeaderOf(topic, partition) => {
+                let leader = self.slots.iter().find_map(|(id, s)| {
+                    let broker = s.node.as_ref()?.as_any().downcast_ref::<crate::engine::replica::BrokerNode>()?;
+                    broker.replica_state(&topic, partition).filter(|v| v.is_leader).map(|_| *id)
+                });
+                if let Some(id) = leader {
+                    self.act(Action::Crash(id));
+                }
+            }
+            Action::RestartCrashed => {
+                let crashed: Vec<NodeId> =
+                    self.slots.iter().filter(|(_, s)| s.status == Status::Crashed).map(|(id, _)| *id).collect();
+                for id in crashed {
+                    self.act(Action::Restart(id));
+                }
+            }
+            Action::Restart(id) => {
+                if self.slots.get(&id).is_some_and(|s| s.status == Status::Crashed) {
+                    let node = self.build(id, now, true);
+                    if let Some(s) = self.slots.get_mut(&id) {
+                        s.node = node;
+                        s.timers.clear();
+                        s.status = Status::Up;
+                        s.incarnation += 1;
+                    }
+                    self.journal.push(JournalEntry::Restart { at_ms: now, node: id });
+                    self.deliver(id, Input::Command(serde_json::json!({ "start": true })));
+                }
+            }
+            Action::Pause(id) => {
+                if let Some(s) = self.slots.get_mut(&id) {
+                    if s.status == Status::Up {
+                        s.status = Status::Paused;
+                    }
+                }
+            }
+            Action::Resume(id) => {
+                let held = match self.slots.get_mut(&id) {
+                    Some(s) if s.status == Status::Paused => {
+                        s.status = Status::Up;
+                        std::mem::take(&mut s.held)
+                    }
+                    _ => Vec::new(),
+                };
+                for input in held {
+                    self.deliver(id, input);
+                }
+            }
+            Action::Partition(a, b) => self.network.partition(a, b),
+            Action::Heal => self.network.heal(),
+            Action::Command(id, command) => self.deliver(id, Input::Command(command)),
+        }
+    }
+
+    /// Creates node `id` fresh and hands it `start` (its start command).
+    pub(super) fn start(&mut self, id: NodeId, start: serde_json::Value) {
+        let now = self.now_ms;
+        self.stores.entry(id).or_default();
+        let node = self.build(id, now, false);
+        let incarnation = self.slots.get(&id).map_or(0, |s| s.incarnation + 1);
+        self.slots
+            .insert(id, Slot { node, status: Status::Up, incarnation, timers: BTreeMap::new(), held: Vec::new() });
+        self.journal.push(JournalEntry::Start { at_ms: now, node: id });
+        self.deliver(id, Input::Command(start));
+    }
+
+    /// Builds node `id` here, or nothing when it runs elsewhere.
+    pub(super) fn build(&mut self, id: NodeId, now: i64, restart: bool) -> Option<Box<dyn Node>> {
+        if self.remote.contains(&id) {
+            return None;
+        }
+        let store = self.stores.entry(id).or_default();
+        Some(self.world.build(id, store, now, restart))
+    }
+}
