@@ -7,6 +7,7 @@
 //! (with the assignment or an error), and the group's `GroupMetadata` record.
 
 use super::group::{ClassicGroup, GroupState};
+use super::join::current_generation_response;
 use super::records::{encode_group_metadata_value, encode_key, GroupMetadataValue, MemberMetadata, RecordKey};
 use super::timers::TimerKey;
 use super::{AppendCallback, GroupCoordinator};
@@ -134,7 +135,6 @@ impl GroupCoordinator {
         let reason = format!("stabilized group {group_id} generation {} with {} members", g.generation_id, g.members.len());
         self.transition(now_ms, group_id, GroupState::CompletingRebalance, &reason);
         let Some(g) = self.groups.get_mut(group_id) else { return };
-        let leader_members = leader_member_list(g);
         let mut answers = Vec::new();
         let ids: Vec<String> = g.members.keys().cloned().collect();
         for id in &ids {
@@ -143,21 +143,7 @@ impl GroupCoordinator {
             let Some(w) = m.awaiting_join.take() else { continue };
             m.is_new = false;
             let session_ms = i64::from(m.session_timeout_ms);
-            answers.push((
-                w,
-                Message::JoinGroupResponse {
-                    correlation_id: w.correlation_id,
-                    error: None,
-                    generation_id: g.generation_id,
-                    protocol_type: g.protocol_type.clone(),
-                    protocol_name: g.protocol_name.clone(),
-                    leader: g.leader_id.clone().unwrap_or_default(),
-                    skip_assignment: false,
-                    member_id: id.clone(),
-                    members: if is_leader { leader_members.clone() } else { Vec::new() },
-                },
-                session_ms,
-            ));
+            answers.push((w, current_generation_response(g, id, w.correlation_id, is_leader), session_ms));
             g.pending_sync.insert(id.clone());
         }
         let sync_at = now_ms + g.rebalance_timeout_ms();
