@@ -132,7 +132,7 @@ impl Sim {
         }
         let lookahead = self.lookahead_ms();
         let mut end = if lookahead > 0 { (t0.saturating_add(lookahead).min(limit_ms), 0) } else { single_end };
-        for (&key, p) in self.queue.iter() {
+        for (&key, p) in self.queue.before(end) {
             if key >= end {
                 break;
             }

@@ -2,7 +2,8 @@
 //! heap orders small keys; the events themselves (a message is ~200 bytes) sit in
 //! reused slots, so adding and taking one moves it once. Keys are unique (the sequence
 //! number grows), so the heap's order is the total order; walking the queue in order
-//! (the lockstep planner, the picture of messages in flight) sorts a copy of the keys.
+//! (the picture of messages in flight) sorts a copy of the keys; the lockstep planner
+//! sorts only the keys of its window, since acts may be queued for the whole run.
 
 use super::driver::Pending;
 use std::cmp::Reverse;
@@ -62,7 +63,12 @@ impl EventQueue {
 
     /// Every queued event, in order.
     pub(super) fn iter(&self) -> impl Iterator<Item = (&Due, &Pending)> {
-        let mut keys: Vec<&(Due, usize)> = self.order.iter().map(|Reverse(key)| key).collect();
+        self.before((i64::MAX, u64::MAX))
+    }
+
+    /// The queued events due before `end`, in order.
+    pub(super) fn before(&self, end: Due) -> impl Iterator<Item = (&Due, &Pending)> {
+        let mut keys: Vec<&(Due, usize)> = self.order.iter().map(|Reverse(key)| key).filter(|(due, _)| *due < end).collect();
         keys.sort_unstable();
         keys.into_iter().filter_map(|(due, slot)| Some((due, self.slots.get(*slot)?.as_ref()?)))
     }
