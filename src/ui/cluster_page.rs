@@ -3,7 +3,7 @@
 //! [`ClusterCtx`] (the view, the language, the command callback), lays out the bands
 //! (producers · cluster · events; tabs below 900 px; `embed=1` hides the chrome), and
 //! exposes the run to scripts: `window.kafkaPlaygroundJournal()`, `…JournalDigest()`,
-//! `…Command(json)` and the raw view as JSON in `[data-testid=cluster-view-json]`.
+//! `…Command(json)` and `…View()` (the latest view as JSON, built only when asked).
 
 use super::cluster_brokers::BrokersBand;
 use super::cluster_events::EventsBand;
@@ -56,14 +56,21 @@ pub fn cluster_page(props: &Props) -> Html {
     let view = use_state(|| None::<Rc<ClusterView>>);
     let start_error = use_state(|| None::<String>);
     let driver = use_mut_ref(|| None::<Rc<ClusterDriver>>);
+    // The latest view for scripts (`kafkaPlaygroundView()`), serialized only when asked.
+    let latest = use_mut_ref(|| None::<Rc<ClusterView>>);
     let band = use_state(Band::default);
     let params = &props.params;
     {
-        let (view, start_error, driver) = (view.setter(), start_error.setter(), driver.clone());
+        let (view, start_error, driver, latest) = (view.setter(), start_error.setter(), driver.clone(), latest.clone());
         let runnable = params.problems.is_empty();
         use_effect_with((params.scenario.clone(), params.seed, runnable), move |(name, seed, runnable)| {
             if *runnable {
-                let on_view = Callback::from(move |v: ClusterView| view.set(Some(Rc::new(v))));
+                expose_view(latest.clone());
+                let on_view = Callback::from(move |v: ClusterView| {
+                    let v = Rc::new(v);
+                    *latest.borrow_mut() = Some(v.clone());
+                    view.set(Some(v));
+                });
                 match scenarios::load(name)
                     .and_then(|s| ClusterDriver::start(s, *seed, &workspace(name), on_view))
                 {
@@ -132,7 +139,6 @@ pub fn cluster_page(props: &Props) -> Html {
     let bands: Vec<Band> = BANDS.into_iter().filter(|b| *b != Band::Reader || has_groups).collect();
     let description = scenarios::description(&params.scenario, l);
     let driver_error = view.as_ref().and_then(|v| v.error.clone()).or_else(|| (*start_error).clone());
-    let raw = view.as_ref().map(|v| serde_json::to_string(&**v).unwrap_or_default()).unwrap_or_default();
     html! {
         <div class={classes!("page", "cluster-mode", params.embed.then_some("embed"))} lang={l.code()}>
             <div class="head">
@@ -172,9 +178,19 @@ pub fn cluster_page(props: &Props) -> Html {
                     </main>
                 </ContextProvider<ClusterCtx>>
             }
-            <pre hidden=true data-testid="cluster-view-json">{raw}</pre>
         </div>
     }
+}
+
+/// `window.kafkaPlaygroundView()` returns the latest view as JSON text ("null" before the
+/// first). Built on demand: serializing every view would cost the run its speed.
+fn expose_view(latest: Rc<std::cell::RefCell<Option<Rc<ClusterView>>>>) {
+    let Some(w) = web_sys::window() else { return };
+    let view = Closure::<dyn Fn() -> String>::new(move || {
+        serde_json::to_string(&latest.borrow().as_deref()).unwrap_or_else(|_| "null".into())
+    });
+    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundView"), view.as_ref());
+    view.forget();
 }
 
 /// `window.kafkaPlaygroundJournal()` returns the run's journal as JSON text (and

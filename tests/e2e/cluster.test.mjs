@@ -49,7 +49,7 @@ async function runToEnd(page) {
   await setSpeed(page, 2);
   await page.waitForFunction(() => {
     const c = document.querySelector('[data-testid=cluster-clock]');
-    const v = JSON.parse(document.querySelector('[data-testid=cluster-view-json]')?.textContent || 'null');
+    const v = JSON.parse(window.kafkaPlaygroundView?.() || 'null');
     return c?.dataset.paused === 'true' && v && v.now_ms >= v.until_ms;
   }, null, { timeout: RUN_TIMEOUT });
   await settled(page);
@@ -57,10 +57,10 @@ async function runToEnd(page) {
 
 /** Waits until the view stays the same for 300 ms (a stopped run's brokers have drawn their replicas afresh). */
 async function settled(page) {
-  let before = await page.getByTestId('cluster-view-json').textContent();
+  let before = await page.evaluate(() => window.kafkaPlaygroundView());
   for (let i = 0; i < 50; i++) {
     await page.waitForTimeout(300);
-    const now = await page.getByTestId('cluster-view-json').textContent();
+    const now = await page.evaluate(() => window.kafkaPlaygroundView());
     if (now === before) return;
     before = now;
   }
@@ -68,7 +68,7 @@ async function settled(page) {
 }
 
 async function rawView(page) {
-  return JSON.parse(await page.getByTestId('cluster-view-json').textContent());
+  return JSON.parse(await page.evaluate(() => window.kafkaPlaygroundView()));
 }
 
 async function events(page) {

@@ -16,7 +16,7 @@ after(async () => { await h?.close(); });
 const digest = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/vectors/sim_journal_digest.json'), 'utf8'));
 
 async function view(page) {
-  return JSON.parse(await page.getByTestId('cluster-view-json').textContent());
+  return JSON.parse(await page.evaluate(() => window.kafkaPlaygroundView()));
 }
 
 async function runToEnd(page) {
@@ -50,7 +50,7 @@ test('a reload restarts every broker from IndexedDB with its records', async (t)
     assert.equal(await page.evaluate(() => window.kafkaPlaygroundCommand(JSON.stringify({ SetSpeed: 100 }))), '');
     // After the restart the brokers re-register, a leader is elected and the ISR refills.
     await page.waitForFunction(() => {
-      const v = JSON.parse(document.querySelector('[data-testid=cluster-view-json]')?.textContent || 'null');
+      const v = JSON.parse(window.kafkaPlaygroundView?.() || 'null');
       return v && v.now_ms > 60_000 && v.brokers.every(b => b.status === 'Up' && b.replicas.length === 1
         && b.replicas[0].high_watermark >= 20 && b.replicas[0].records.length >= 20);
     }, null, { timeout: 120_000 });
