@@ -85,16 +85,52 @@ impl fmt::Debug for MemoryRecords {
     }
 }
 
+/// In a readable format (the journal's JSON) what `Vec<u8>` writes: a sequence of
+/// numbers. In a binary one (bincode between the page and its workers) one run of bytes,
+/// which costs a copy instead of a call per byte.
 impl Serialize for MemoryRecords {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        // What `Vec<u8>` writes: a sequence of numbers.
-        self.as_slice().serialize(s)
+        if s.is_human_readable() {
+            self.as_slice().serialize(s)
+        } else {
+            s.serialize_bytes(self.as_slice())
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for MemoryRecords {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Vec::<u8>::deserialize(d).map(MemoryRecords::from)
+        if d.is_human_readable() {
+            Vec::<u8>::deserialize(d).map(MemoryRecords::from)
+        } else {
+            d.deserialize_byte_buf(BytesVisitor).map(MemoryRecords::from)
+        }
+    }
+}
+
+struct BytesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for BytesVisitor {
+    type Value = Vec<u8>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("record batch bytes")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+        Ok(v.to_vec())
+    }
+
+    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+        Ok(v)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(b) = seq.next_element::<u8>()? {
+            out.push(b);
+        }
+        Ok(out)
     }
 }
 
@@ -113,5 +149,16 @@ mod tests {
         assert_eq!(serde_json::to_string(&s).unwrap(), serde_json::to_string(&vec![2u8, 3, 4]).unwrap());
         let back: MemoryRecords = serde_json::from_str("[2,3,4]").unwrap();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn crosses_to_workers_as_one_run_of_bytes() {
+        let r = MemoryRecords::from((0u8..=255).collect::<Vec<u8>>()).slice(3, 200);
+        let bytes = bincode::serialize(&r).unwrap();
+        // A length, then the bytes themselves.
+        assert_eq!(bytes.len(), 8 + 197);
+        assert_eq!(&bytes[8..], &*r);
+        let back: MemoryRecords = bincode::deserialize(&bytes).unwrap();
+        assert_eq!(back, r);
     }
 }
