@@ -1,10 +1,13 @@
 //! A cluster node's web worker: one broker per worker, run by a [`NodeRunner`] in
 //! lockstep with the main thread. Requests are handled strictly in order. A window's
 //! writes are committed to IndexedDB behind its reply by one writer, in order, batching
-//! whatever piled up into one transaction; the page asks for a flush before it kills a
-//! worker (a crash), so a restarted worker recovers exactly the store the simulation
-//! keeps. A page reload may lose the last unflushed writes, as a power cut loses a
-//! broker's page cache: the log recovers to a clean prefix.
+//! whatever piled up into one transaction, at most one transaction per WRITE_EVERY_MS
+//! (a window is often a millisecond of virtual time: a transaction each would cost the
+//! run more than the window). The page asks for a flush before it kills a worker (a
+//! crash), so a restarted worker recovers exactly the store the simulation keeps, and
+//! for a picture when the run stops, which commits at once. A page reload may lose the
+//! last unflushed writes, as a power cut loses a broker's page cache: the log recovers
+//! to a clean prefix.
 
 use super::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
 use super::serial::Serial;
@@ -16,9 +19,13 @@ use crate::sim::scenario::Scenario;
 use crate::storage::idb::IdbStore;
 use crate::storage::memory::MemoryStore;
 use crate::storage::{LogStore, StoreOp};
+use gloo_timers::callback::Timeout;
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use std::cell::RefCell;
 use std::rc::Rc;
+
+/// Wall ms between the starts of two IndexedDB transactions while a run goes.
+const WRITE_EVERY_MS: f64 = 100.0;
 
 #[derive(Default)]
 struct Inner {
@@ -30,6 +37,11 @@ struct Inner {
     unwritten: Vec<StoreOp>,
     writing: bool,
     write_error: Option<String>,
+    /// When the last transaction started (wall ms), and the timer for the next one.
+    written_at_ms: f64,
+    write_timer: Option<Timeout>,
+    /// A flush or a stopped run: write everything now, back to back.
+    urgent: bool,
 }
 
 pub struct NodeWorker {
@@ -97,10 +109,11 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
             let picture = if want_picture { broker(runner).map(|b| b.picture(RECORDS_PER_REPLICA)) } else { None };
             i.unwritten.extend(run.persisted);
             drop(guard);
-            start_writer(inner);
+            start_writer(inner, false);
             NodeReply::Ran { trace: run.trace, picture }
         }
         NodeRequest::Flush => {
+            start_writer(inner, true);
             loop {
                 {
                     let i = inner.borrow();
@@ -125,19 +138,36 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
             NodeReply::Leads(leads)
         }
         NodeRequest::Picture => {
+            // The run stopped (or idles): what it wrote goes to IndexedDB now.
+            start_writer(inner, true);
             let i = inner.borrow();
             NodeReply::Picture(i.runner.as_ref().and_then(broker).map(|b| b.picture(RECORDS_PER_REPLICA)).unwrap_or_default())
         }
     }
 }
 
-/// Commits the piled-up writes, one transaction per batch, until none are left.
-fn start_writer(inner: &Rc<RefCell<Inner>>) {
+/// Commits the piled-up writes, one transaction per batch: at once and until none are
+/// left when `now` (a flush, a stopped run), else once WRITE_EVERY_MS has passed since
+/// the last transaction began.
+fn start_writer(inner: &Rc<RefCell<Inner>>, now: bool) {
     {
         let mut i = inner.borrow_mut();
-        if i.writing || i.unwritten.is_empty() {
+        i.urgent |= now;
+        if i.writing || i.unwritten.is_empty() || i.write_error.is_some() {
             return;
         }
+        let wait_ms = i.written_at_ms + WRITE_EVERY_MS - js_sys::Date::now();
+        if !i.urgent && wait_ms > 0.0 {
+            if i.write_timer.is_none() {
+                let later = inner.clone();
+                i.write_timer = Some(Timeout::new(wait_ms.ceil() as u32, move || {
+                    later.borrow_mut().write_timer = None;
+                    start_writer(&later, false);
+                }));
+            }
+            return;
+        }
+        i.write_timer = None;
         i.writing = true;
     }
     let inner = inner.clone();
@@ -145,10 +175,17 @@ fn start_writer(inner: &Rc<RefCell<Inner>>) {
         loop {
             let (ops, store) = {
                 let mut i = inner.borrow_mut();
-                if i.unwritten.is_empty() || i.write_error.is_some() {
+                let throttled = !i.urgent && i.written_at_ms + WRITE_EVERY_MS > js_sys::Date::now();
+                if i.unwritten.is_empty() || i.write_error.is_some() || throttled {
                     i.writing = false;
+                    if i.unwritten.is_empty() {
+                        i.urgent = false;
+                    }
+                    drop(i);
+                    start_writer(&inner, false);
                     return;
                 }
+                i.written_at_ms = js_sys::Date::now();
                 (std::mem::take(&mut i.unwritten), i.store.take())
             };
             let Some(mut store) = store else {
