@@ -94,6 +94,8 @@ struct Inner {
     view_due: Option<f64>,
     tick: Option<Timeout>,
     view_timer: Option<Timeout>,
+    /// What building and drawing a view has cost lately (wall ms, smoothed).
+    view_render_ms: f64,
     /// Windows handed to workers so far: each costs one round trip (the benchmark's
     /// ceiling is virtual time / (round trips × a bare round trip)).
     worker_windows: u64,
@@ -140,6 +142,7 @@ impl ClusterDriver {
                 view_due: None,
                 tick: None,
                 view_timer: None,
+                view_render_ms: 0.0,
                 worker_windows: 0,
             })
         });

@@ -1,8 +1,16 @@
 //! What the driver shows and when: fresh replica pictures from the brokers (when a run
-//! stops, or goes stale while idle), the achieved speed, and a view for the page at
-//! most every VIEW_EVERY_MS while the run goes (within a frame after a command or pause).
+//! stops, or goes stale while idle), the achieved speed, and a view for the page while
+//! the run goes (within a frame after a command or pause). Views come every
+//! VIEW_EVERY_MS, or less often when drawing one costs more than a third of that: the
+//! page measures what Yew spends on each and counts as much again for the browser's
+//! layout and paint, so drawing keeps at most about a third of the main thread, where
+//! the run happens too. They never come less often than MAX_VIEW_EVERY_MS, nor further
+//! apart than MAX_VIEW_APART_VIRTUAL_MS of virtual time: at 100× a learner still sees
+//! every few seconds of the run.
 
-use super::{wall_ms, Inner, PICTURE_EVERY_MS, TICK_MS, VIEW_EVERY_MS};
+use super::{wall_ms, Inner, MIN_SPEED, PICTURE_EVERY_MS, TICK_MS, VIEW_EVERY_MS};
+use std::cell::RefCell;
+use std::rc::Weak;
 use crate::engine::cluster::NodeId;
 use crate::web::cluster_picture::RunInfo;
 use crate::web::node_protocol::NodeRequest;
@@ -50,14 +58,23 @@ impl Inner {
         }
     }
 
-    /// A fresh view soon: within a frame after a command, a pause or an error; at most
-    /// every [`VIEW_EVERY_MS`] while the run goes (drawing must not starve the run).
+    /// A fresh view soon: within a frame after a command, a pause or an error; at the
+    /// cadence of [`Inner::view_every_ms`] while the run goes (drawing must not starve it).
     pub(super) fn schedule_view(&mut self) {
         self.schedule_view_in(self.paused || self.error.is_some());
     }
 
+    /// Wall ms between views while the run goes: see the module's comment.
+    fn view_every_ms(&self) -> u32 {
+        let drawing_ms = 2.0 * self.view_render_ms;
+        let rate = if self.achieved.2 > 0.0 { self.achieved.2 } else { self.speed };
+        let floor = f64::from(VIEW_EVERY_MS);
+        let ceiling = (MAX_VIEW_APART_VIRTUAL_MS / rate.max(MIN_SPEED)).clamp(floor, f64::from(MAX_VIEW_EVERY_MS));
+        (3.0 * drawing_ms).clamp(floor, ceiling) as u32
+    }
+
     pub(super) fn schedule_view_in(&mut self, soon: bool) {
-        let delay = if soon { TICK_MS } else { VIEW_EVERY_MS };
+        let delay = if soon { TICK_MS } else { self.view_every_ms() };
         let deadline = wall_ms() + f64::from(delay);
         if self.view_due.is_some_and(|due| due <= deadline) {
             return;
@@ -66,6 +83,7 @@ impl Inner {
         let me = self.me.clone();
         self.view_timer = Some(Timeout::new(delay, move || {
             let Some(inner) = me.upgrade() else { return };
+            let started = precise_ms();
             let (view, on_view) = {
                 let mut i = inner.borrow_mut();
                 i.view_due = None;
@@ -79,6 +97,29 @@ impl Inner {
                 (i.picture.view(&i.sim, &i.scenario, run), i.on_view.clone())
             };
             on_view.emit(view);
+            measure_render(me.clone(), started);
         }));
     }
+}
+
+/// Views may come this rarely when drawing is dear, but no rarer, in wall and in
+/// virtual time.
+const MAX_VIEW_EVERY_MS: u32 = 300;
+const MAX_VIEW_APART_VIRTUAL_MS: f64 = 2000.0;
+
+fn precise_ms() -> f64 {
+    web_sys::window().and_then(|w| w.performance()).map_or_else(wall_ms, |p| p.now())
+}
+
+/// Yew draws an emitted view in a microtask queued before this one, so this one's start
+/// ends the drawing; the driver keeps a smoothed cost.
+fn measure_render(me: Weak<RefCell<Inner>>, started: f64) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let took = precise_ms() - started;
+        if let Some(inner) = me.upgrade() {
+            if let Ok(mut i) = inner.try_borrow_mut() {
+                i.view_render_ms = 0.7 * i.view_render_ms + 0.3 * took;
+            }
+        }
+    });
 }
