@@ -230,10 +230,12 @@ pub fn events_band() -> Html {
                     <p class="hint">{ctx.t(T::NoEvents)}</p>
                 }
                 <ol data-testid="event-feed" data-count={v.events.len().to_string()}>
-                    { for v.events.iter().rev().map(|(at, node, e)| {
+                    // Keyed by each event's lasting number: a new event adds a row
+                    // instead of rewriting every row below it.
+                    { for v.events.iter().enumerate().rev().map(|(i, (at, node, e))| {
                         let (kind, text) = describe(ctx.lang, v, *node, e);
                         html! {
-                            <li class={classes!(kind, loud(kind).then_some("loud"))} data-testid="event" data-kind={kind}>
+                            <li key={v.events_before + i as u64} class={classes!(kind, loud(kind).then_some("loud"))} data-testid="event" data-kind={kind}>
                                 <time>{clock_text(*at).trim_start_matches("t = ").to_string()}</time>{" "}{text}
                             </li>
                         }

@@ -137,7 +137,10 @@ pub fn cluster_page(props: &Props) -> Html {
     );
     let has_groups = view.as_ref().is_some_and(|v| !v.groups.is_empty());
     let bands: Vec<Band> = BANDS.into_iter().filter(|b| *b != Band::Reader || has_groups).collect();
-    let description = scenarios::description(&params.scenario, l);
+    // Parsed once per scenario and language, not at every view (the benchmark's
+    // scenario file is 200 kB).
+    let description = use_memo((params.scenario.clone(), l), |(name, l)| scenarios::description(name, *l));
+    let description = description.as_str();
     let driver_error = view.as_ref().and_then(|v| v.error.clone()).or_else(|| (*start_error).clone());
     html! {
         <div class={classes!("page", "cluster-mode", params.embed.then_some("embed"))} lang={l.code()}>

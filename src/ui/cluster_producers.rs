@@ -182,7 +182,7 @@ fn producer(props: &ProducerProps) -> Html {
             (None, None) => format!("… {tp} · {} {} · {}", o.records, ctx.t(T::Records), ctx.t(T::Pending)),
         };
         html! {
-            <li class={kind} data-testid="send-outcome" data-outcome={kind}
+            <li key={p.outcomes_before + i as u64} class={kind} data-testid="send-outcome" data-outcome={kind}
                 data-error={o.error.as_ref().map(|(n, _)| n.clone()).unwrap_or_default()}
                 data-offset={o.base_offset.map(|x| x.to_string()).unwrap_or_default()}
                 data-records={o.records.to_string()}

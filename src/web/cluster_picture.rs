@@ -24,16 +24,20 @@ pub struct Picture {
     timeline_read: usize,
     events: VecDeque<(i64, NodeId, ClusterEvent)>,
     outcomes: BTreeMap<NodeId, VecDeque<SendOutcome>>,
+    /// Feed events and each producer's outcomes ever pushed (rows' lasting numbers).
+    events_pushed: u64,
+    outcomes_pushed: BTreeMap<NodeId, u64>,
     /// Each broker's replicas as its worker last drew them.
     pub replicas: BTreeMap<NodeId, Vec<ReplicaPicture>>,
     groups: GroupPicture,
 }
 
-fn push_bounded<T>(q: &mut VecDeque<T>, item: T, cap: usize) {
+fn push_bounded<T>(q: &mut VecDeque<T>, pushed: &mut u64, item: T, cap: usize) {
     if q.len() == cap {
         q.pop_front();
     }
     q.push_back(item);
+    *pushed += 1;
 }
 
 impl Picture {
@@ -51,7 +55,7 @@ impl Picture {
                         base_offset: Some(*base_offset),
                         error: None,
                     };
-                    push_bounded(self.outcomes.entry(*client_id).or_default(), o, OUTCOMES_KEPT);
+                    push_bounded(self.outcomes.entry(*client_id).or_default(), self.outcomes_pushed.entry(*client_id).or_default(), o, OUTCOMES_KEPT);
                 }
                 ClusterEvent::SendFailed { client_id, tp, error, records } => {
                     let o = SendOutcome {
@@ -62,8 +66,8 @@ impl Picture {
                         base_offset: None,
                         error: Some((error.name().to_string(), error.code())),
                     };
-                    push_bounded(self.outcomes.entry(*client_id).or_default(), o, OUTCOMES_KEPT);
-                    push_bounded(&mut self.events, (*at, *node, event.clone()), EVENTS_KEPT);
+                    push_bounded(self.outcomes.entry(*client_id).or_default(), self.outcomes_pushed.entry(*client_id).or_default(), o, OUTCOMES_KEPT);
+                    push_bounded(&mut self.events, &mut self.events_pushed, (*at, *node, event.clone()), EVENTS_KEPT);
                 }
                 // Frequent reports the picture draws elsewhere stay out of the feed, so
                 // the controller's decisions are not pushed out of its ring.
@@ -77,7 +81,7 @@ impl Picture {
                 // An ISR change is the controller's decision; each broker reports it again
                 // when the new metadata reaches it. The feed says it once.
                 ClusterEvent::IsrShrunk { .. } | ClusterEvent::IsrExpanded { .. } if *node != CONTROLLER_ID => {}
-                _ => push_bounded(&mut self.events, (*at, *node, event.clone()), EVENTS_KEPT),
+                _ => push_bounded(&mut self.events, &mut self.events_pushed, (*at, *node, event.clone()), EVENTS_KEPT),
             }
         }
         self.timeline_read = timeline.len();
@@ -107,6 +111,8 @@ impl Picture {
                 let id = FIRST_CLIENT_ID + i as u32;
                 let node = sim.node(id).and_then(|n| n.as_any().downcast_ref::<ProducerNode>());
                 let counts = node.map(|p| p.counts()).unwrap_or_default();
+                let outcomes: Vec<SendOutcome> = self.outcomes.get(&id).map(|q| q.iter().cloned().collect()).unwrap_or_default();
+                let pushed = self.outcomes_pushed.get(&id).copied().unwrap_or(0);
                 ProducerView {
                     id,
                     name: c.id.clone(),
@@ -115,7 +121,8 @@ impl Picture {
                     acknowledged_records: counts.acked,
                     failed_records: counts.failed,
                     records_in_flight: counts.in_flight,
-                    outcomes: self.outcomes.get(&id).map(|q| q.iter().cloned().collect()).unwrap_or_default(),
+                    outcomes_before: pushed - outcomes.len() as u64,
+                    outcomes,
                 }
             })
             .collect();
@@ -147,6 +154,7 @@ impl Picture {
             clients,
             groups: self.groups.view(sim, scenario),
             events: self.events.iter().cloned().collect(),
+            events_before: self.events_pushed - self.events.len() as u64,
             journal_entries: sim.journal_len() as u64,
             violations: sim.violations().iter().map(|v| format!("{} ms · {}: {}", v.at_ms, v.invariant, v.detail)).collect(),
             error: run.error,

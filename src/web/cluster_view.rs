@@ -59,6 +59,10 @@ pub struct ProducerView {
     pub records_in_flight: u64,
     /// The latest outcomes, newest last.
     pub outcomes: Vec<SendOutcome>,
+    /// Outcomes that came before the first of these (so each has a lasting number: the
+    /// page keys its rows by it and redraws only new ones).
+    #[serde(default)]
+    pub outcomes_before: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -209,6 +213,9 @@ pub struct ClusterView {
     pub groups: Vec<GroupView>,
     /// The latest events (elections, ISR changes, sends …), oldest first.
     pub events: Vec<(i64, NodeId, ClusterEvent)>,
+    /// Feed events that came before the first of these (rows are keyed by number).
+    #[serde(default)]
+    pub events_before: u64,
     pub journal_entries: u64,
     /// Invariant or lockstep violations (should stay empty; shown loudly if not).
     pub violations: Vec<String>,
