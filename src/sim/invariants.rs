@@ -61,7 +61,7 @@ struct ReplicaRules {
 
 impl ReplicaRules {
     fn new(brokers: u32, topics: Vec<Tp>, clean: Vec<bool>) -> Self {
-        let keys = topics.iter().map(|(topic, partition)| TopicPartition { topic: topic.clone(), partition: *partition }).collect();
+        let keys = topics.iter().map(|(topic, partition)| TopicPartition { topic: topic.into(), partition: *partition }).collect();
         let replicas = (brokers as usize + 1) * topics.len();
         ReplicaRules {
             brokers,
@@ -238,7 +238,7 @@ impl Invariant for AckedWritesSurvive {
             // Acknowledgements come in runs of one topic (a batch): one topic lookup per run.
             let mut rest = acked.get(*seen..).unwrap_or_default();
             while let Some(first) = rest.first() {
-                let run = rest.iter().take_while(|r| std::rc::Rc::ptr_eq(&r.topic, &first.topic) || r.topic == first.topic).count();
+                let run = rest.iter().take_while(|r| r.topic == first.topic).count();
                 let (records, after) = rest.split_at(run);
                 rest = after;
                 if !self.protected.contains(&*first.topic) {
@@ -257,7 +257,7 @@ impl Invariant for AckedWritesSurvive {
                     let entry = partitions.entry(head.partition).or_insert_with(|| Acked {
                         offset: -1,
                         value: head.value.clone(),
-                        tp: TopicPartition { topic: head.topic.to_string(), partition: head.partition },
+                        tp: TopicPartition { topic: head.topic.clone(), partition: head.partition },
                         named: None,
                         passed: false,
                     });
@@ -387,7 +387,7 @@ impl GroupOwnership {
                 for (member_id, m) in &g.members {
                     let Some(partitions) = decode_assignment(&m.assignment) else { continue };
                     for tp in partitions {
-                        if let Some(other) = owner.insert((tp.topic.clone(), tp.partition), member_id) {
+                        if let Some(other) = owner.insert((tp.topic.to_string(), tp.partition), member_id) {
                             return Err(format!(
                                 "coordinator {b}: group {group_id} generation {} gives {}-{} to both {other} and {member_id}",
                                 g.generation_id, tp.topic, tp.partition
@@ -431,7 +431,7 @@ impl GroupOwnership {
                 continue;
             }
             for tp in consumer.assignment() {
-                let key = (group.to_string(), generation, tp.topic.clone(), tp.partition);
+                let key = (group.to_string(), generation, tp.topic.to_string(), tp.partition);
                 if let Some(other) = owner.insert(key, *c) {
                     return Err(format!(
                         "consumers {other} and {c} both own {}-{} in group {group} generation {generation}",

@@ -118,7 +118,7 @@ impl BrokerNode {
     }
 
     pub fn partition(&self, topic: &str, partition: u32) -> Option<&Partition> {
-        self.partitions.get(&TopicPartition { topic: topic.to_string(), partition })
+        self.partitions.get(&TopicPartition { topic: topic.into(), partition })
     }
 
     fn start(&mut self, now_ms: i64) {
@@ -287,7 +287,7 @@ impl BrokerNode {
         }
         if !same_keys {
             self.checkpointed_hw =
-                self.partitions.iter().map(|(tp, p)| ((tp.topic.clone(), tp.partition), p.high_watermark)).collect();
+                self.partitions.iter().map(|(tp, p)| ((tp.topic.to_string(), tp.partition), p.high_watermark)).collect();
             changed = true;
         }
         if changed {

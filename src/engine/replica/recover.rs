@@ -67,7 +67,7 @@ impl BrokerNode {
             let high_watermark = checkpoint.get(&(topic.clone(), partition)).copied().unwrap_or(0);
             let p = Partition::new(log, cache, high_watermark);
             node.checkpointed_hw.insert((topic.clone(), partition), p.high_watermark);
-            node.partitions.insert(TopicPartition { topic, partition }, p);
+            node.partitions.insert(TopicPartition { topic: topic.into(), partition }, p);
         }
         node
     }

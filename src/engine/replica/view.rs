@@ -116,7 +116,7 @@ impl BrokerNode {
     /// [`Self::replica_state`] listing only the batches whose last offset is ≥
     /// `from_offset` (found through the offset index), so checkers can work incrementally.
     pub fn replica_state_from(&self, topic: &str, partition: u32, from_offset: i64) -> Option<ReplicaView> {
-        self.replica_state_of(&TopicPartition { topic: topic.to_string(), partition }, from_offset)
+        self.replica_state_of(&TopicPartition { topic: topic.into(), partition }, from_offset)
     }
 
     /// [`Self::replica_state_from`] by a partition key the caller keeps (no allocation
@@ -247,7 +247,7 @@ impl BrokerNode {
                 }
             }
             out.push(ReplicaPicture {
-                topic: tp.topic.clone(),
+                topic: tp.topic.to_string(),
                 partition: tp.partition,
                 role: p.role.name().to_string(),
                 leader: p.state.leader,
