@@ -22,10 +22,8 @@ pub fn push_unsigned(out: &mut String, mut n: u64) {
             break;
         }
     }
-    out.reserve(digits.len() - start);
-    for digit in &digits[start..] {
-        out.push(char::from(*digit));
-    }
+    // ASCII digits: always UTF-8.
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 #[cfg(test)]

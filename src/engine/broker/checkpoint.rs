@@ -9,16 +9,21 @@ pub const LOG_START_OFFSET_CHECKPOINT: &str = "log-start-offset-checkpoint";
 
 /// Writes entries in Kafka's checkpoint text format.
 pub fn write_checkpoint(entries: &BTreeMap<(String, u32), i64>) -> String {
-    let mut out = String::with_capacity(8 + entries.keys().map(|(topic, _)| topic.len() + 24).sum::<usize>());
+    write_checkpoint_of(entries.len(), entries.iter().map(|((topic, partition), offset)| (topic.as_str(), *partition, *offset)))
+}
+
+/// [`write_checkpoint`] of `count` (topic, partition, offset) entries, in order.
+pub fn write_checkpoint_of<'a>(count: usize, entries: impl Iterator<Item = (&'a str, u32, i64)> + Clone) -> String {
+    let mut out = String::with_capacity(8 + entries.clone().map(|(topic, _, _)| topic.len() + 24).sum::<usize>());
     out.push_str("0\n");
-    push_unsigned(&mut out, entries.len() as u64);
+    push_unsigned(&mut out, count as u64);
     out.push('\n');
-    for ((topic, partition), offset) in entries {
+    for (topic, partition, offset) in entries {
         out.push_str(topic);
         out.push(' ');
-        push_unsigned(&mut out, u64::from(*partition));
+        push_unsigned(&mut out, u64::from(partition));
         out.push(' ');
-        push_decimal(&mut out, *offset);
+        push_decimal(&mut out, offset);
         out.push('\n');
     }
     out

@@ -8,7 +8,7 @@
 use super::record_text::RecordText;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::error::Result;
-use crate::engine::record::default_record::body_size;
+use crate::engine::record::default_record::body_size_of_lengths;
 use crate::engine::record::varint::varint_size;
 use crate::engine::record::{BatchBuilder, BatchOptions, MemoryRecords};
 use std::collections::{BTreeMap, VecDeque};
@@ -54,14 +54,15 @@ impl Batch {
         self.records.len() as u32
     }
 
-    /// Whether `key`/`value` would push the open batch past `batch_size_bytes`
-    /// (`MemoryRecordsBuilder.hasRoomFor`, uncompressed; a lone record always fits).
-    fn is_full_for(&self, key: Option<&[u8]>, value: &[u8], batch_size_bytes: u32) -> bool {
+    /// Whether `key` and a value of `value_len` bytes would push the open batch past
+    /// `batch_size_bytes` (`MemoryRecordsBuilder.hasRoomFor`, uncompressed; a lone record
+    /// always fits).
+    fn is_full_for(&self, key: Option<&[u8]>, value_len: usize, batch_size_bytes: u32) -> bool {
         let Some(b) = &self.builder else { return true };
         if b.records_count() == 0 {
             return false;
         }
-        let body = body_size(b.records_count(), 0, key, Some(value), &[]);
+        let body = body_size_of_lengths(b.records_count(), 0, key.map(<[u8]>::len), Some(value_len));
         b.estimated_size_bytes() + body + varint_size(body as i32) + 10 > batch_size_bytes
     }
 
@@ -80,27 +81,22 @@ pub struct Accumulator {
 }
 
 impl Accumulator {
-    /// Adds `record`, whose key and value read as `text`, to the open batch of `tp`.
-    pub fn append(
-        &mut self,
-        tp: &TopicPartition,
-        record: SentRecord,
-        (key, value): (Option<&[u8]>, &[u8]),
-        now_ms: i64,
-        batch_size_bytes: u32,
-    ) {
+    /// Adds `record`, whose key reads as `key`, to the open batch of `tp` (its value is
+    /// written straight into the batch).
+    pub fn append(&mut self, tp: &TopicPartition, record: SentRecord, key: Option<&[u8]>, now_ms: i64, batch_size_bytes: u32) {
+        let value_len = record.value.len();
         let queue = match self.queues.get_mut(tp) {
             Some(queue) => queue,
             None => self.queues.entry(tp.clone()).or_default(),
         };
         let needs_new =
-            queue.back().is_none_or(|b| b.builder.is_none() || b.is_full_for(key, value, batch_size_bytes));
+            queue.back().is_none_or(|b| b.builder.is_none() || b.is_full_for(key, value_len, batch_size_bytes));
         if needs_new {
             queue.push_back(Batch::new(tp.clone(), now_ms));
         }
         if let Some(batch) = queue.back_mut() {
             if let Some(b) = batch.builder.as_mut() {
-                b.append(now_ms, key, Some(value), &[]);
+                b.append_with(now_ms, key, value_len, |buf| record.value.write(buf));
             }
             batch.records.push(record);
         }

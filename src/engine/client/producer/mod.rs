@@ -209,8 +209,9 @@ impl ProducerNode {
         let mut tp = TopicPartition { topic: "".into(), partition: 0 };
         // The partition count of the last topic looked up (the topic is shared by a run).
         let mut known: Option<(TopicName, Option<u32>)> = None;
-        // The record's key and value written out, into buffers reused for every record.
-        let (mut key_text, mut value_text) = (Vec::new(), Vec::new());
+        // The record's key written out (the partitioner hashes it), into a buffer reused
+        // for every record; the value is written straight into its batch.
+        let mut key_text = Vec::new();
         for w in waiting {
             let count = match &known {
                 Some((topic, count)) if *topic == w.topic => *count,
@@ -226,13 +227,11 @@ impl ProducerNode {
                 continue;
             };
             key_text.clear();
-            value_text.clear();
             if let Some(k) = &w.record.key {
                 k.write(&mut key_text);
             }
-            w.record.value.write(&mut value_text);
             let key = w.record.key.as_ref().map(|_| key_text.as_slice());
-            let size = (key.map_or(0, <[u8]>::len) + value_text.len()) as u32;
+            let size = (key.map_or(0, <[u8]>::len) + w.record.value.len()) as u32;
             let partition = match w.partition {
                 Some(p) if p < partition_count => Ok(p),
                 Some(p) => Err(format!(
@@ -250,7 +249,7 @@ impl ProducerNode {
                     }
                     tp.partition = partition;
                     let (now_ms, batch_size_bytes) = (self.now_ms, self.config.batch_size_bytes);
-                    self.accumulator.append(&tp, w.record, (key, &value_text), now_ms, batch_size_bytes);
+                    self.accumulator.append(&tp, w.record, key, now_ms, batch_size_bytes);
                 }
                 Err(reason) => {
                     self.refuse(reason);
