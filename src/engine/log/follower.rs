@@ -51,7 +51,7 @@ impl PartitionLog {
             let segment_id = self.segment_id(self.active_segment().map_or(base, |s| s.base_offset));
             if let Some(active) = self.segments.last_mut() {
                 let position = active.size_bytes();
-                let stored = bytes.to_vec();
+                let stored = bytes.clone();
                 active.append(last, ts, last, count, bytes);
                 self.pending.push(StoreOp::Append { segment: segment_id, position, bytes: stored });
             }
