@@ -11,19 +11,38 @@ pub fn push_decimal(out: &mut String, n: i64) {
 }
 
 /// Appends `n` in decimal, as `n.to_string()` would.
-pub fn push_unsigned(out: &mut String, mut n: u64) {
+pub fn push_unsigned(out: &mut String, n: u64) {
     let mut digits = [0u8; 20];
-    let mut start = digits.len();
+    // ASCII digits: always UTF-8.
+    out.push_str(std::str::from_utf8(decimal_digits(n, &mut digits)).unwrap_or_default());
+}
+
+/// [`push_decimal`] into bytes (text built as bytes and checked as UTF-8 once).
+pub fn push_decimal_bytes(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    push_unsigned_bytes(out, n.unsigned_abs());
+}
+
+/// [`push_unsigned`] into bytes.
+pub fn push_unsigned_bytes(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    out.extend_from_slice(decimal_digits(n, &mut digits));
+}
+
+/// `n`'s decimal ASCII digits, written at the end of `buf`.
+fn decimal_digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
     loop {
         start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
+        buf[start] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    // ASCII digits: always UTF-8.
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+    &buf[start..]
 }
 
 #[cfg(test)]
@@ -40,5 +59,10 @@ mod tests {
         let mut s = String::new();
         push_unsigned(&mut s, u64::MAX);
         assert_eq!(s, u64::MAX.to_string());
+        for n in [0, 7, -7, 10, i64::MAX, i64::MIN] {
+            let mut b = Vec::new();
+            push_decimal_bytes(&mut b, n);
+            assert_eq!(b, n.to_string().into_bytes());
+        }
     }
 }

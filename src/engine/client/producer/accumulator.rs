@@ -40,7 +40,8 @@ impl Batch {
     fn new(tp: TopicPartition, now_ms: i64) -> Self {
         Batch {
             tp,
-            records: Vec::new(),
+            // Room for a typical batch's records at once (no growing one at a time).
+            records: Vec::with_capacity(32),
             builder: Some(BatchBuilder::new(BatchOptions::default())),
             bytes: MemoryRecords::new(),
             created_ms: now_ms,
@@ -83,8 +84,15 @@ pub struct Accumulator {
 impl Accumulator {
     /// Adds `record`, whose key reads as `key`, to the open batch of `tp` (its value is
     /// written straight into the batch).
-    pub fn append(&mut self, tp: &TopicPartition, record: SentRecord, key: Option<&[u8]>, now_ms: i64, batch_size_bytes: u32) {
-        let value_len = record.value.len();
+    /// `value_len` is what the value's text takes ([`RecordText::len`]).
+    pub fn append(
+        &mut self,
+        tp: &TopicPartition,
+        record: SentRecord,
+        (key, value_len): (Option<&[u8]>, usize),
+        now_ms: i64,
+        batch_size_bytes: u32,
+    ) {
         let queue = match self.queues.get_mut(tp) {
             Some(queue) => queue,
             None => self.queues.entry(tp.clone()).or_default(),

@@ -231,7 +231,8 @@ impl ProducerNode {
                 k.write(&mut key_text);
             }
             let key = w.record.key.as_ref().map(|_| key_text.as_slice());
-            let size = (key.map_or(0, <[u8]>::len) + w.record.value.len()) as u32;
+            let value_len = w.record.value.len();
+            let size = (key.map_or(0, <[u8]>::len) + value_len) as u32;
             let partition = match w.partition {
                 Some(p) if p < partition_count => Ok(p),
                 Some(p) => Err(format!(
@@ -249,7 +250,7 @@ impl ProducerNode {
                     }
                     tp.partition = partition;
                     let (now_ms, batch_size_bytes) = (self.now_ms, self.config.batch_size_bytes);
-                    self.accumulator.append(&tp, w.record, key, now_ms, batch_size_bytes);
+                    self.accumulator.append(&tp, w.record, (key, value_len), now_ms, batch_size_bytes);
                 }
                 Err(reason) => {
                     self.refuse(reason);
