@@ -36,7 +36,7 @@ impl Template {
             return;
         }
         let mut digits = [0u8; 20];
-        let i = decimal(number, &mut digits);
+        let i = crate::engine::text::decimal_digits(number, &mut digits);
         for piece in rest {
             out.extend_from_slice(i);
             out.extend_from_slice(piece.as_bytes());
@@ -47,20 +47,6 @@ impl Template {
 /// Digits of `n` in decimal.
 fn decimal_len(n: u64) -> usize {
     n.checked_ilog10().map_or(1, |d| d as usize + 1)
-}
-
-/// `n` in decimal ASCII, written at the end of `buf`.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        buf[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &buf[start..]
 }
 
 /// One record's key or value text: its command's template filled with its number.
