@@ -266,7 +266,8 @@ impl BrokerNode {
     fn flush_store_ops(&mut self) {
         for p in self.partitions.values_mut() {
             if !p.log.pending.is_empty() {
-                self.outputs.extend(p.log.take_store_ops().into_iter().map(Output::Persist));
+                // Drained, not taken: the log keeps its buffer for the next writes.
+                self.outputs.extend(p.log.pending.drain(..).map(Output::Persist));
             }
         }
         // Partitions and checkpointed entries share the (topic, partition) order: update in place, rebuild only when
