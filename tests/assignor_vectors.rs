@@ -61,7 +61,7 @@ struct Member {
 
 fn tp(text: &str) -> TopicPartition {
     let (topic, partition) = text.rsplit_once('-').unwrap_or_else(|| panic!("bad partition {text}"));
-    TopicPartition { topic: topic.to_string(), partition: partition.parse().expect("partition number") }
+    TopicPartition { topic: topic.into(), partition: partition.parse().expect("partition number") }
 }
 
 fn show(tps: &[TopicPartition]) -> String {
@@ -136,7 +136,7 @@ fn check_valid(
     let mut seen = BTreeSet::new();
     for member in members {
         for p in actual.get(&member.member_id).into_iter().flatten() {
-            if !member.topics.contains(&p.topic) || topics.get(&p.topic).is_none_or(|&n| p.partition >= n) {
+            if !member.topics.iter().any(|t| p.topic == *t) || topics.get(p.topic.as_str()).is_none_or(|&n| p.partition >= n) {
                 failures.push(format!(
                     "{label}: {} got {}-{} it cannot have",
                     member.member_id, p.topic, p.partition
@@ -151,7 +151,7 @@ fn check_valid(
         let subscribed: BTreeSet<&String> = members.iter().flat_map(|m| m.topics.iter()).collect();
         for topic in subscribed {
             for partition in 0..topics.get(topic).copied().unwrap_or(0) {
-                let p = TopicPartition { topic: topic.clone(), partition };
+                let p = TopicPartition { topic: topic.into(), partition };
                 if !seen.contains(&p) {
                     failures.push(format!("{label}: {topic}-{partition} unassigned"));
                 }

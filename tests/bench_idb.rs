@@ -88,14 +88,14 @@ extern "C" {
 
 fn batches(chunk: &[u8]) -> Vec<Vec<StoreOp>> {
     let segment =
-        SegmentId { broker_id: 1, topic: "bench".to_owned(), partition: 0, base_offset: 0 };
+        SegmentId { broker_id: 1, topic: "bench".into(), partition: 0, base_offset: 0 };
     (0..TRANSACTIONS)
         .map(|t| {
             (0..APPENDS_PER_TRANSACTION)
                 .map(|i| StoreOp::Append {
                     segment: segment.clone(),
                     position: (t * APPENDS_PER_TRANSACTION + i) * CHUNK_BYTES,
-                    bytes: chunk.to_vec(),
+                    bytes: chunk.to_vec().into(),
                 })
                 .collect()
         })

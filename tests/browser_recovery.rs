@@ -49,7 +49,7 @@ async fn recovery_after_a_torn_write_in_indexeddb() {
     let id = broker.topics["t"].partitions[0].segment_id(0);
     let size = store.read(&id, 0, u32::MAX).await.unwrap().len() as u32;
     store
-        .apply(&[StoreOp::Append { segment: id.clone(), position: size, bytes: torn[..torn.len() / 2].to_vec() }])
+        .apply(&[StoreOp::Append { segment: id.clone(), position: size, bytes: torn[..torn.len() / 2].into() }])
         .await
         .unwrap();
     drop(store);

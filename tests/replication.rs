@@ -96,7 +96,7 @@ impl Cluster {
                 self.queue.push_back(Envelope { from: CONTROLLER_ID, to: broker_id, message: m });
             }
             Message::AlterPartition { tp, new_isr, .. } => {
-                self.publish(vec![MetadataRecord::PartitionChange { topic: tp.topic, partition: tp.partition, isr: Some(new_isr), leader: None }]);
+                self.publish(vec![MetadataRecord::PartitionChange { topic: tp.topic.to_string(), partition: tp.partition, isr: Some(new_isr), leader: None }]);
             }
             _ => {}
         }

@@ -11,21 +11,52 @@ pub fn push_decimal(out: &mut String, n: i64) {
 }
 
 /// Appends `n` in decimal, as `n.to_string()` would.
-pub fn push_unsigned(out: &mut String, mut n: u64) {
+pub fn push_unsigned(out: &mut String, n: u64) {
     let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
+    // ASCII digits: always UTF-8.
+    out.push_str(std::str::from_utf8(decimal_digits(n, &mut digits)).unwrap_or_default());
+}
+
+/// [`push_decimal`] into bytes (text built as bytes and checked as UTF-8 once).
+pub fn push_decimal_bytes(out: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        out.push(b'-');
+    }
+    push_unsigned_bytes(out, n.unsigned_abs());
+}
+
+/// [`push_unsigned`] into bytes.
+pub fn push_unsigned_bytes(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    out.extend_from_slice(decimal_digits(n, &mut digits));
+}
+
+/// Every two-digit number's digits, "00" to "99".
+const DIGIT_PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+/// `n`'s decimal ASCII digits, written at the end of `buf` (two at a time).
+pub fn decimal_digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    while n >= 100 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        start -= 2;
+        buf[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    }
+    if n >= 10 {
+        let pair = n as usize * 2;
+        start -= 2;
+        buf[start..start + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+    } else {
         start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[start] = b'0' + n as u8;
     }
-    out.reserve(digits.len() - start);
-    for digit in &digits[start..] {
-        out.push(char::from(*digit));
-    }
+    &buf[start..]
 }
 
 #[cfg(test)]
@@ -42,5 +73,10 @@ mod tests {
         let mut s = String::new();
         push_unsigned(&mut s, u64::MAX);
         assert_eq!(s, u64::MAX.to_string());
+        for n in [0, 7, -7, 10, 99, 100, 101, 999, 1000, 12_345, i64::MAX, i64::MIN] {
+            let mut b = Vec::new();
+            push_decimal_bytes(&mut b, n);
+            assert_eq!(b, n.to_string().into_bytes());
+        }
     }
 }

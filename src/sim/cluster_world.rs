@@ -83,7 +83,7 @@ impl ClusterWorld {
                     let initial = match (&c.subscribe, &c.assign) {
                         (Some(topics), _) => Subscription::Topics(topics.clone()),
                         (None, Some(ps)) => Subscription::Assigned(
-                            ps.iter().map(|p| TopicPartition { topic: p.topic.clone(), partition: p.partition }).collect(),
+                            ps.iter().map(|p| TopicPartition { topic: p.topic.as_str().into(), partition: p.partition }).collect(),
                         ),
                         (None, None) => Subscription::None,
                     };

@@ -1,10 +1,11 @@
 //! The in-memory [`LogStore`]: what the simulation, the CLI and native tests use. It keeps
 //! exactly what was applied, so a test can crash a broker (drop its state) and recover
 //! from the store as the browser would from IndexedDB. A segment is kept as the appends
-//! wrote it (one piece per append), so an append handed over by value is kept without
-//! copying its bytes ([`MemoryStore::apply_owned`]).
+//! wrote it (one piece per append, sharing the appended bytes with the log that wrote
+//! them: nothing is copied).
 
 use super::{LogStore, SegmentId, StoreError, StoreOp};
+use crate::engine::record::MemoryRecords;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -17,7 +18,7 @@ pub struct MemoryStore {
 /// One segment's bytes: the appended pieces, in order.
 #[derive(Debug, Clone, Default)]
 struct StoredSegment {
-    pieces: Vec<Vec<u8>>,
+    pieces: Vec<MemoryRecords>,
     len: u64,
 }
 
@@ -26,7 +27,7 @@ impl StoredSegment {
         self.len
     }
 
-    fn push(&mut self, bytes: Vec<u8>) {
+    fn push(&mut self, bytes: MemoryRecords) {
         if bytes.is_empty() {
             return;
         }
@@ -42,7 +43,7 @@ impl StoredSegment {
                 self.len = start;
                 self.pieces.pop();
             } else {
-                last.truncate((size_bytes - start) as usize);
+                *last = last.slice(0, (size_bytes - start) as usize);
                 self.len = size_bytes;
             }
         }
@@ -52,7 +53,7 @@ impl StoredSegment {
         match self.pieces.as_slice() {
             [] => Cow::Borrowed(&[]),
             [one] => Cow::Borrowed(one.as_slice()),
-            many => Cow::Owned(many.concat()),
+            many => Cow::Owned(many.iter().flat_map(|piece| piece.iter().copied()).collect()),
         }
     }
 }
@@ -112,8 +113,7 @@ impl MemoryStore {
         Ok(())
     }
 
-    /// [`MemoryStore::apply_now`] of one write handed over: appended bytes are kept as
-    /// they are, not copied.
+    /// [`MemoryStore::apply_now`] of one write handed over.
     pub fn apply_owned(&mut self, op: StoreOp) -> Result<(), StoreError> {
         self.check(std::slice::from_ref(&op))?;
         match op {
@@ -123,7 +123,7 @@ impl MemoryStore {
         Ok(())
     }
 
-    fn append(&mut self, segment: &SegmentId, bytes: Vec<u8>) {
+    fn append(&mut self, segment: &SegmentId, bytes: MemoryRecords) {
         match self.segments.get_mut(segment) {
             Some(data) => data.push(bytes),
             None => {
@@ -224,9 +224,9 @@ mod tests {
     fn a_refused_batch_changes_nothing() {
         let mut s = MemoryStore::new();
         let ops = [
-            StoreOp::Append { segment: id(0), position: 0, bytes: vec![1, 2] },
+            StoreOp::Append { segment: id(0), position: 0, bytes: vec![1, 2].into() },
             StoreOp::PutMeta { broker_id: 1, name: "m".into(), value: "v".into() },
-            StoreOp::Append { segment: id(5), position: 3, bytes: vec![9] },
+            StoreOp::Append { segment: id(5), position: 3, bytes: vec![9].into() },
         ];
         assert!(s.apply_now(&ops).is_err());
         assert!(s.segment_ids(1).is_empty(), "no segment, not even an empty one");
@@ -234,12 +234,12 @@ mod tests {
         s.apply_now(&ops[..2]).unwrap();
         s.apply_now(&[
             StoreOp::Truncate { segment: id(0), size_bytes: 1 },
-            StoreOp::Append { segment: id(0), position: 1, bytes: vec![7] },
+            StoreOp::Append { segment: id(0), position: 1, bytes: vec![7].into() },
         ])
         .unwrap();
         assert_eq!(s.segment_bytes(&id(0)).as_deref(), Some(&[1u8, 7][..]));
-        s.apply_owned(StoreOp::Append { segment: id(0), position: 2, bytes: vec![8, 9] }).unwrap();
-        assert!(s.apply_owned(StoreOp::Append { segment: id(0), position: 9, bytes: vec![1] }).is_err());
+        s.apply_owned(StoreOp::Append { segment: id(0), position: 2, bytes: vec![8, 9].into() }).unwrap();
+        assert!(s.apply_owned(StoreOp::Append { segment: id(0), position: 9, bytes: vec![1].into() }).is_err());
         s.tear(&id(0), 3);
         assert_eq!(s.segment_bytes(&id(0)).as_deref(), Some(&[1u8, 7, 8][..]));
     }

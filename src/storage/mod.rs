@@ -12,6 +12,8 @@ pub mod memory;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
 
+use crate::engine::cluster::messages::TopicName;
+use crate::engine::record::MemoryRecords;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -20,7 +22,7 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct SegmentId {
     pub broker_id: u32,
-    pub topic: String,
+    pub topic: TopicName,
     pub partition: u32,
     pub base_offset: u64,
 }
@@ -36,8 +38,9 @@ impl SegmentId {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StoreOp {
     /// Write `bytes` at byte `position` of the segment, which must equal its current size
-    /// (appends only; a gap or overlap is an error).
-    Append { segment: SegmentId, position: u32, bytes: Vec<u8> },
+    /// (appends only; a gap or overlap is an error). The bytes are shared with the log
+    /// that wrote them, not copied.
+    Append { segment: SegmentId, position: u32, bytes: MemoryRecords },
     /// Cut the segment to `size_bytes` (recovery of a torn tail, follower truncation).
     Truncate { segment: SegmentId, size_bytes: u32 },
     /// Remove the segment (retention).

@@ -49,7 +49,7 @@ impl Picture {
                 ClusterEvent::SendAcknowledged { client_id, tp, base_offset, records, .. } => {
                     let o = SendOutcome {
                         at_ms: *at,
-                        topic: tp.topic.clone(),
+                        topic: tp.topic.to_string(),
                         partition: Some(tp.partition),
                         records: *records,
                         base_offset: Some(*base_offset),
@@ -60,7 +60,7 @@ impl Picture {
                 ClusterEvent::SendFailed { client_id, tp, error, records } => {
                     let o = SendOutcome {
                         at_ms: *at,
-                        topic: tp.as_ref().map(|t| t.topic.clone()).unwrap_or_default(),
+                        topic: tp.as_ref().map(|t| t.topic.to_string()).unwrap_or_default(),
                         partition: tp.as_ref().map(|t| t.partition),
                         records: *records,
                         base_offset: None,

@@ -85,7 +85,7 @@ fn add_range(ranges: &mut Vec<(i64, i64)>, first: i64, last: i64) -> u64 {
 }
 
 fn pair(tp: &TopicPartition) -> (String, u32) {
-    (tp.topic.clone(), tp.partition)
+    (tp.topic.to_string(), tp.partition)
 }
 
 fn push_bounded<T>(q: &mut VecDeque<T>, item: T, cap: usize) {
@@ -335,7 +335,7 @@ impl GroupPicture {
             for topic in &topics {
                 let Some(t) = c.image().topics.get(topic) else { continue };
                 for p in 0..t.partitions.len() as u32 {
-                    let tp = TopicPartition { topic: topic.clone(), partition: p };
+                    let tp = TopicPartition { topic: topic.into(), partition: p };
                     let log_end = self.high_watermarks.get(&tp).copied().unwrap_or(0);
                     let committed = g.committed.get(&tp).copied();
                     let value = (log_end - committed.unwrap_or(0)).max(0);

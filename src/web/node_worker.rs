@@ -212,7 +212,7 @@ async fn open(workspace: &str, node_id: u32) -> Result<(IdbStore, MemoryStore, u
     let count = segments.len() as u32;
     for segment in segments {
         let bytes = store.read(&segment, 0, u32::MAX).await.map_err(|e| e.to_string())?;
-        ops.push(StoreOp::Append { segment, position: 0, bytes });
+        ops.push(StoreOp::Append { segment, position: 0, bytes: bytes.into() });
     }
     for (name, value) in store.list_meta(node_id).await.map_err(|e| e.to_string())? {
         ops.push(StoreOp::PutMeta { broker_id: node_id, name, value });

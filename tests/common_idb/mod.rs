@@ -15,11 +15,11 @@ pub fn unique_workspace(label: &str) -> String {
 }
 
 pub fn seg(broker_id: u32, topic: &str, partition: u32, base_offset: u64) -> SegmentId {
-    SegmentId { broker_id, topic: topic.to_owned(), partition, base_offset }
+    SegmentId { broker_id, topic: topic.into(), partition, base_offset }
 }
 
 pub fn append(segment: &SegmentId, position: u32, bytes: &[u8]) -> StoreOp {
-    StoreOp::Append { segment: segment.clone(), position, bytes: bytes.to_vec() }
+    StoreOp::Append { segment: segment.clone(), position, bytes: bytes.into() }
 }
 
 /// `len` bytes that differ from position to position, so misplaced bytes show.

@@ -2,26 +2,32 @@
 //! `log-start-offset-checkpoint`: a version line (0), an entry count, then one
 //! `topic partition offset` line per partition.
 
-use crate::engine::text::{push_decimal, push_unsigned};
+use crate::engine::text::{push_decimal_bytes, push_unsigned_bytes};
 use std::collections::BTreeMap;
 
 pub const LOG_START_OFFSET_CHECKPOINT: &str = "log-start-offset-checkpoint";
 
 /// Writes entries in Kafka's checkpoint text format.
 pub fn write_checkpoint(entries: &BTreeMap<(String, u32), i64>) -> String {
-    let mut out = String::with_capacity(8 + entries.keys().map(|(topic, _)| topic.len() + 24).sum::<usize>());
-    out.push_str("0\n");
-    push_unsigned(&mut out, entries.len() as u64);
-    out.push('\n');
-    for ((topic, partition), offset) in entries {
-        out.push_str(topic);
-        out.push(' ');
-        push_unsigned(&mut out, u64::from(*partition));
-        out.push(' ');
-        push_decimal(&mut out, *offset);
-        out.push('\n');
+    write_checkpoint_of(entries.len(), entries.iter().map(|((topic, partition), offset)| (topic.as_str(), *partition, *offset)))
+}
+
+/// [`write_checkpoint`] of `count` (topic, partition, offset) entries, in order.
+pub fn write_checkpoint_of<'a>(count: usize, entries: impl Iterator<Item = (&'a str, u32, i64)> + Clone) -> String {
+    let mut out = Vec::with_capacity(8 + entries.clone().map(|(topic, _, _)| topic.len() + 24).sum::<usize>());
+    out.extend_from_slice(b"0\n");
+    push_unsigned_bytes(&mut out, count as u64);
+    out.push(b'\n');
+    for (topic, partition, offset) in entries {
+        out.extend_from_slice(topic.as_bytes());
+        out.push(b' ');
+        push_unsigned_bytes(&mut out, u64::from(partition));
+        out.push(b' ');
+        push_decimal_bytes(&mut out, offset);
+        out.push(b'\n');
     }
-    out
+    // Topic names and ASCII digits: always UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Reads a checkpoint; malformed lines are skipped (Kafka would refuse the file and

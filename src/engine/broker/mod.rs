@@ -197,7 +197,7 @@ impl Broker {
         let entries = self
             .topics
             .values()
-            .flat_map(|t| t.partitions.iter().map(|l| ((l.topic.clone(), l.partition), l.log_start_offset())))
+            .flat_map(|t| t.partitions.iter().map(|l| ((l.topic.to_string(), l.partition), l.log_start_offset())))
             .collect();
         StoreOp::PutMeta {
             broker_id: self.broker_id,
@@ -231,7 +231,7 @@ impl Broker {
             .unwrap_or_default();
         let mut by_partition: BTreeMap<(String, u32), StoredSegments> = BTreeMap::new();
         for (id, bytes) in segments {
-            by_partition.entry((id.topic, id.partition)).or_default().push((id.base_offset as i64, bytes));
+            by_partition.entry((id.topic.to_string(), id.partition)).or_default().push((id.base_offset as i64, bytes));
         }
         for (name, value) in meta {
             let Some(topic) = name.strip_prefix(TOPIC_META_PREFIX) else { continue };
@@ -254,7 +254,7 @@ impl Broker {
         for ((topic, partition), stored) in by_partition {
             for (base_offset, _) in stored {
                 broker.pending.push(StoreOp::Delete {
-                    segment: SegmentId { broker_id, topic: topic.clone(), partition, base_offset: base_offset as u64 },
+                    segment: SegmentId { broker_id, topic: topic.as_str().into(), partition, base_offset: base_offset as u64 },
                 });
             }
         }

@@ -8,6 +8,7 @@
 //! never looks inside them.
 
 use super::metadata::{MetadataRecord, PartitionState};
+pub use super::topic_name::TopicName;
 use super::NodeId;
 use crate::engine::error::ErrorCode;
 use crate::engine::record::MemoryRecords;
@@ -42,8 +43,14 @@ impl Acks {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TopicPartition {
-    pub topic: String,
+    pub topic: TopicName,
     pub partition: u32,
+}
+
+impl TopicPartition {
+    pub fn new(topic: impl Into<TopicName>, partition: u32) -> Self {
+        TopicPartition { topic: topic.into(), partition }
+    }
 }
 
 /// One partition of a Fetch request (`FetchRequest.FetchPartition`).

@@ -8,6 +8,7 @@
 pub mod events;
 pub mod messages;
 pub mod metadata;
+pub mod topic_name;
 
 use crate::storage::StoreOp;
 pub use events::ClusterEvent;

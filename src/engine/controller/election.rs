@@ -54,7 +54,7 @@ impl ControllerNode {
         let Some(before) = self.image.partition(topic, partition).cloned() else { return };
         self.append(MetadataRecord::PartitionChange { topic: topic.to_string(), partition, isr, leader });
         let Some(after) = self.image.partition(topic, partition).cloned() else { return };
-        let tp = TopicPartition { topic: topic.to_string(), partition };
+        let tp = TopicPartition { topic: topic.into(), partition };
         let removed: Vec<NodeId> = before.isr.iter().copied().filter(|b| !after.isr.contains(b)).collect();
         let added: Vec<NodeId> = after.isr.iter().copied().filter(|b| !before.isr.contains(b)).collect();
         if !removed.is_empty() {

@@ -142,7 +142,7 @@ impl ControllerNode {
         self.event(ClusterEvent::TopicCreated { topic: name.to_string(), partitions, replication_factor });
         for partition in 0..partitions {
             if let Some(p) = self.image.partition(name, partition).cloned() {
-                let tp = TopicPartition { topic: name.to_string(), partition };
+                let tp = TopicPartition { topic: name.into(), partition };
                 self.event(ClusterEvent::LeaderElected {
                     tp,
                     leader: p.leader,
@@ -194,7 +194,7 @@ impl ControllerNode {
         self.event(ClusterEvent::PartitionsCreated { topic: name.to_string(), from: current, to: count });
         for partition in current..count {
             if let Some(p) = self.image.partition(name, partition).cloned() {
-                let tp = TopicPartition { topic: name.to_string(), partition };
+                let tp = TopicPartition { topic: name.into(), partition };
                 self.event(ClusterEvent::LeaderElected { tp, leader: p.leader, leader_epoch: p.leader_epoch, unclean: false });
             }
         }
@@ -213,7 +213,7 @@ impl ControllerNode {
                 Some(t) => {
                     for (i, p) in t.partitions.iter().enumerate() {
                         partitions
-                            .push((TopicPartition { topic: name.clone(), partition: i as u32 }, p.clone()));
+                            .push((TopicPartition { topic: name.as_str().into(), partition: i as u32 }, p.clone()));
                     }
                 }
                 None => unknown_topics.push(name),

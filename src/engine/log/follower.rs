@@ -10,9 +10,6 @@ use crate::engine::error::{Corruption, KafkaError, Result};
 use crate::engine::record::{split_batches, verify_crc, MemoryRecords};
 use crate::storage::StoreOp;
 
-/// One batch a follower appends: (base offset, last offset, max timestamp, records, byte range).
-type FollowerPiece = (i64, i64, i64, u64, (usize, usize));
-
 fn invalid(detail: String) -> KafkaError {
     KafkaError::corrupt(Corruption::InvalidRecord { detail })
 }
@@ -24,7 +21,8 @@ impl PartitionLog {
     pub fn append_as_follower(&mut self, now_ms: i64, batches: &MemoryRecords) -> Result<Option<LogAppendInfo>> {
         let mut next = self.log_end_offset();
         let first_offset = next;
-        let mut pieces: Vec<FollowerPiece> = Vec::new();
+        // Every batch is checked before any is appended (a refusal changes nothing).
+        let mut any = false;
         for view in split_batches(batches) {
             let view = view?;
             verify_crc(view.bytes)?;
@@ -35,23 +33,26 @@ impl PartitionLog {
                     h.base_offset
                 )));
             }
-            let at = view.position as usize;
-            pieces.push((h.base_offset, h.last_offset(), h.max_timestamp, h.records_count.max(0) as u64, (at, at + view.bytes.len())));
+            any = true;
             next = h.last_offset() + 1;
         }
-        if pieces.is_empty() {
+        if !any {
             return Ok(None);
         }
         let mut records_count = 0u64;
         let mut max_ts = -1i64;
         let mut rolled = false;
-        for (base, last, ts, count, (from, to)) in pieces {
-            let bytes = batches.slice(from, to);
+        // Read again (all well-formed now): one batch at a time, appended.
+        for view in split_batches(batches).flatten() {
+            let h = view.header;
+            let (base, last, ts, count) = (h.base_offset, h.last_offset(), h.max_timestamp, h.records_count.max(0) as u64);
+            let at = view.position as usize;
+            let bytes = batches.slice(at, at + view.bytes.len());
             rolled |= self.follower_maybe_roll(now_ms, bytes.len() as u32, ts, last, base);
             let segment_id = self.segment_id(self.active_segment().map_or(base, |s| s.base_offset));
             if let Some(active) = self.segments.last_mut() {
                 let position = active.size_bytes();
-                let stored = bytes.to_vec();
+                let stored = bytes.clone();
                 active.append(last, ts, last, count, bytes);
                 self.pending.push(StoreOp::Append { segment: segment_id, position, bytes: stored });
             }

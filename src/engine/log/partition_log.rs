@@ -6,6 +6,7 @@
 //! the last one is the active segment, and `log_start_offset ≤ log_end_offset`.
 
 use super::segment::{LogSegment, RollParams, SegmentFiles};
+use crate::engine::cluster::messages::TopicName;
 use crate::engine::error::{ErrorKind, KafkaError, Result};
 use crate::engine::record::batch::{set_base_offset, set_log_append_time, set_partition_leader_epoch};
 use crate::engine::record::{split_batches, validate_batch, MemoryRecords, TimestampType};
@@ -38,7 +39,7 @@ pub struct FetchData {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionLog {
     pub broker_id: u32,
-    pub topic: String,
+    pub topic: TopicName,
     pub partition: u32,
     pub config: TopicConfig,
     pub(crate) segments: Vec<LogSegment>,
@@ -53,7 +54,7 @@ impl PartitionLog {
         let first = LogSegment::new(0, config.index_interval_bytes, config.segment_index_bytes, now_ms);
         PartitionLog {
             broker_id,
-            topic: topic.to_string(),
+            topic: TopicName::new(topic),
             partition,
             config,
             segments: vec![first],
@@ -152,9 +153,9 @@ impl PartitionLog {
         let segment_id = self.segment_id(self.active_base_offset());
         if let Some(active) = self.segments.last_mut() {
             let position = active.size_bytes();
-            let stored = out.clone();
-            active.append(last_offset, max_ts, offset_of_max_ts, records_count, MemoryRecords::from(out));
-            self.pending.push(StoreOp::Append { segment: segment_id, position, bytes: stored });
+            let bytes = MemoryRecords::from(out);
+            active.append(last_offset, max_ts, offset_of_max_ts, records_count, bytes.clone());
+            self.pending.push(StoreOp::Append { segment: segment_id, position, bytes });
         }
         Ok(LogAppendInfo {
             first_offset,

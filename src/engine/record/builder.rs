@@ -12,7 +12,7 @@ use super::batch::{
     RECORDS_COUNT_OFFSET, RECORD_BATCH_OVERHEAD,
 };
 use super::compression::compress;
-use super::default_record::{write_record, Header};
+use super::default_record::{write_record, write_record_with, Header};
 use crate::engine::error::Result;
 use serde::{Deserialize, Serialize};
 
@@ -90,6 +90,26 @@ impl BatchBuilder {
         }
         let delta = timestamp_ms - self.base_timestamp_ms;
         write_record(&mut self.buf, self.records_count, delta, key, value, headers);
+        self.records_count += 1;
+    }
+
+    /// [`BatchBuilder::append`] of a record without headers whose `value_len` value bytes
+    /// `write_value` appends to the batch itself.
+    pub fn append_with(
+        &mut self,
+        timestamp_ms: i64,
+        key: Option<&[u8]>,
+        value_len: usize,
+        write_value: impl FnOnce(&mut Vec<u8>),
+    ) {
+        if self.records_count == 0 {
+            self.base_timestamp_ms = timestamp_ms;
+        }
+        if timestamp_ms > self.max_timestamp_ms {
+            self.max_timestamp_ms = timestamp_ms;
+        }
+        let delta = timestamp_ms - self.base_timestamp_ms;
+        write_record_with(&mut self.buf, self.records_count, delta, key, value_len, write_value);
         self.records_count += 1;
     }
 

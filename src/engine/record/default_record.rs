@@ -57,6 +57,45 @@ pub fn body_size(
     size
 }
 
+fn length_size(len: Option<usize>) -> u32 {
+    match len {
+        None => 1,
+        Some(n) => varint_size(n as i32) + n as u32,
+    }
+}
+
+/// [`body_size`] of a record without headers, from the key and value lengths alone.
+pub fn body_size_of_lengths(offset_delta: i32, timestamp_delta_ms: i64, key_len: Option<usize>, value_len: Option<usize>) -> u32 {
+    1 + varlong_size(timestamp_delta_ms) + varint_size(offset_delta) + length_size(key_len) + length_size(value_len) + 1
+}
+
+/// [`write_record`] of a record without headers whose `value_len` value bytes
+/// `write_value` appends to `buf` itself (no copy of the value through another buffer).
+/// The same bytes as `write_record(buf, offset_delta, timestamp_delta_ms, key, Some(value), &[])`.
+pub fn write_record_with(
+    buf: &mut Vec<u8>,
+    offset_delta: i32,
+    timestamp_delta_ms: i64,
+    key: Option<&[u8]>,
+    value_len: usize,
+    write_value: impl FnOnce(&mut Vec<u8>),
+) -> u32 {
+    let body = body_size_of_lengths(offset_delta, timestamp_delta_ms, key.map(<[u8]>::len), Some(value_len));
+    let before = buf.len();
+    buf.reserve(body as usize + 5);
+    write_varint(buf, body as i32);
+    buf.push(0); // attributes: unused
+    write_varlong(buf, timestamp_delta_ms);
+    write_varint(buf, offset_delta);
+    write_nullable(buf, key);
+    write_varint(buf, value_len as i32);
+    let value_start = buf.len();
+    write_value(buf);
+    debug_assert_eq!(buf.len() - value_start, value_len);
+    write_varint(buf, 0); // no headers
+    (buf.len() - before) as u32
+}
+
 fn write_nullable(buf: &mut Vec<u8>, bytes: Option<&[u8]>) {
     write_varint(buf, nullable_len(bytes));
     if let Some(b) = bytes {

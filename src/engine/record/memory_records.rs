@@ -1,8 +1,9 @@
 //! [`MemoryRecords`]: record batches' bytes held once and shared (Kafka's `MemoryRecords`
 //! over a `ByteBuffer`). A batch built by a producer, appended by a leader or fetched by
 //! a follower is carried by the request, kept by the segment and sent in fetch responses
-//! without being copied: cloning or slicing shares the bytes. Immutable once made.
-//! Serialized, compared and printed exactly as the `Vec<u8>` it replaces.
+//! without being copied: cloning or slicing shares the bytes. Immutable once made; empty
+//! ones hold no buffer at all (an empty fetch answer allocates nothing). Serialized,
+//! compared and printed exactly as the `Vec<u8>` it replaces.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -11,7 +12,8 @@ use std::rc::Rc;
 
 #[derive(Clone, Default)]
 pub struct MemoryRecords {
-    buffer: Rc<Vec<u8>>,
+    /// `None` when empty.
+    buffer: Option<Rc<Vec<u8>>>,
     start: usize,
     end: usize,
 }
@@ -25,18 +27,24 @@ impl MemoryRecords {
     pub fn slice(&self, from: usize, to: usize) -> MemoryRecords {
         let end = self.start + to.min(self.len());
         let start = (self.start + from).min(end);
-        MemoryRecords { buffer: Rc::clone(&self.buffer), start, end }
+        if start == end {
+            return MemoryRecords::new();
+        }
+        MemoryRecords { buffer: self.buffer.clone(), start, end }
     }
 
     pub fn as_slice(&self) -> &[u8] {
-        self.buffer.get(self.start..self.end).unwrap_or_default()
+        self.buffer.as_ref().and_then(|b| b.get(self.start..self.end)).unwrap_or_default()
     }
 }
 
 impl From<Vec<u8>> for MemoryRecords {
     fn from(bytes: Vec<u8>) -> Self {
         let end = bytes.len();
-        MemoryRecords { buffer: Rc::new(bytes), start: 0, end }
+        if end == 0 {
+            return MemoryRecords::new();
+        }
+        MemoryRecords { buffer: Some(Rc::new(bytes)), start: 0, end }
     }
 }
 

@@ -46,8 +46,13 @@ pub fn write_varlong(buf: &mut Vec<u8>, value: i64) {
 #[inline]
 pub fn unsigned_varint_size(value: u32) -> u32 {
     // 1 byte per started group of 7 bits, at least one.
-    let bits = 32 - (value | 1).leading_zeros();
-    bits.div_ceil(7)
+    match value {
+        0..0x80 => 1,
+        0x80..0x4000 => 2,
+        0x4000..0x20_0000 => 3,
+        0x20_0000..0x1000_0000 => 4,
+        _ => 5,
+    }
 }
 
 /// Bytes `write_varint(value)` takes.

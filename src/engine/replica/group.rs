@@ -91,7 +91,7 @@ impl BrokerNode {
             self.coordinator.set_offsets_partitions(t.partitions.len() as u32);
         }
         let mut leading = Vec::new();
-        for (tp, p) in self.partitions.range(TopicPartition { topic: OFFSETS_TOPIC.to_string(), partition: 0 }..) {
+        for (tp, p) in self.partitions.range(TopicPartition { topic: OFFSETS_TOPIC.into(), partition: 0 }..) {
             if tp.topic != OFFSETS_TOPIC {
                 break;
             }
@@ -118,7 +118,7 @@ impl BrokerNode {
                 progressed = true;
                 match key {
                     TimerKey::Load { partition } => {
-                        let tp = TopicPartition { topic: OFFSETS_TOPIC.to_string(), partition };
+                        let tp = TopicPartition { topic: OFFSETS_TOPIC.into(), partition };
                         let bytes: Vec<u8> = self
                             .partitions
                             .get(&tp)
@@ -141,7 +141,7 @@ impl BrokerNode {
                 }
             }
             for (id, partition, required_offset, epoch) in self.coordinator.started_appends() {
-                let tp = TopicPartition { topic: OFFSETS_TOPIC.to_string(), partition };
+                let tp = TopicPartition { topic: OFFSETS_TOPIC.into(), partition };
                 let outcome = match self.partitions.get(&tp) {
                     Some(p) if p.is_leader() && p.state.leader_epoch == epoch => {
                         (p.high_watermark >= required_offset).then_some(None)
@@ -170,7 +170,7 @@ impl BrokerNode {
     /// Appends the coordinator's records as one batch, as leader (`appendForGroup`, acks -1):
     /// `(offset the HW must reach, leader epoch)`.
     fn append_group_records(&mut self, now_ms: i64, partition: u32, records: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<(i64, i32), ErrorCode> {
-        let tp = TopicPartition { topic: OFFSETS_TOPIC.to_string(), partition };
+        let tp = TopicPartition { topic: OFFSETS_TOPIC.into(), partition };
         let Some(p) = self.partitions.get_mut(&tp) else { return Err(ErrorCode::UnknownTopicOrPartition) };
         if !p.is_leader() {
             return Err(ErrorCode::NotLeaderOrFollower);

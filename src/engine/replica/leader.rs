@@ -98,21 +98,30 @@ impl BrokerNode {
         let mut answers = Vec::with_capacity(params.partitions.len());
         let mut bytes = 0u32;
         let mut urgent = false;
-        let mut progressed = Vec::new();
-        for fp in params.partitions {
+        // Which partitions count as the follower's progress: the first 64 by bit, any
+        // further ones listed (no allocation for a usual fetch).
+        let (mut progressed, mut progressed_more) = (0u64, Vec::new());
+        for (i, fp) in params.partitions.iter().enumerate() {
             let limit = params.max_bytes.saturating_sub(bytes);
             let read = self.read_partition(now_ms, params.replica_id, fp, limit, bytes == 0);
             bytes = bytes.saturating_add(read.answer.records.len() as u32);
             urgent |= read.answer.error.is_some() || read.answer.diverging_epoch.is_some();
             if read.follower_progress {
-                progressed.push(&fp.tp);
+                if i < 64 {
+                    progressed |= 1u64 << i;
+                } else {
+                    progressed_more.push(i);
+                }
             }
             answers.push(read.answer);
         }
         if let Some(follower) = params.replica_id {
-            for tp in progressed {
-                self.maybe_expand_isr(now_ms, tp, follower);
-                self.maybe_increment_high_watermark(now_ms, tp);
+            for (i, fp) in params.partitions.iter().enumerate() {
+                let counted = if i < 64 { progressed >> i & 1 == 1 } else { progressed_more.contains(&i) };
+                if counted {
+                    self.maybe_expand_isr(now_ms, &fp.tp, follower);
+                    self.maybe_increment_high_watermark(now_ms, &fp.tp);
+                }
             }
         }
         if may_delay && params.max_wait_ms > 0 && bytes == 0 && !urgent && !params.partitions.is_empty() {

@@ -42,7 +42,7 @@ impl BrokerNode {
                     self.broker_epoch = *broker_epoch;
                 }
                 MetadataRecord::Partition { topic, partition, .. } | MetadataRecord::PartitionChange { topic, partition, .. } => {
-                    let tp = TopicPartition { topic: topic.clone(), partition: *partition };
+                    let tp = TopicPartition { topic: topic.into(), partition: *partition };
                     if !touched.contains(&tp) {
                         touched.push(tp);
                     }
@@ -195,7 +195,7 @@ impl BrokerNode {
         for name in names {
             match self.image.topics.get(&name) {
                 Some(t) => partitions.extend(t.partitions.iter().enumerate().map(|(i, s)| {
-                    (TopicPartition { topic: name.clone(), partition: i as u32 }, s.clone())
+                    (TopicPartition { topic: name.as_str().into(), partition: i as u32 }, s.clone())
                 })),
                 None => unknown_topics.push(name),
             }

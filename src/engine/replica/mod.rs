@@ -64,7 +64,7 @@ pub struct BrokerNode {
     delayed_fetches: BTreeMap<u64, DelayedFetch>,
     next_request_id: u64,
     /// High watermarks last written to `replication-offset-checkpoint`.
-    checkpointed_hw: BTreeMap<(String, u32), i64>,
+    checkpointed_hw: Vec<(TopicPartition, i64)>,
     outputs: VecDeque<Output>,
     /// Coordinator of the groups of the `__consumer_offsets` partitions it leads.
     coordinator: GroupCoordinator,
@@ -95,7 +95,7 @@ impl BrokerNode {
             delayed_produces: BTreeMap::new(),
             delayed_fetches: BTreeMap::new(),
             next_request_id: 0,
-            checkpointed_hw: BTreeMap::new(),
+            checkpointed_hw: Vec::new(),
             outputs: VecDeque::new(),
         }
     }
@@ -118,7 +118,7 @@ impl BrokerNode {
     }
 
     pub fn partition(&self, topic: &str, partition: u32) -> Option<&Partition> {
-        self.partitions.get(&TopicPartition { topic: topic.to_string(), partition })
+        self.partitions.get(&TopicPartition { topic: topic.into(), partition })
     }
 
     fn start(&mut self, now_ms: i64) {
@@ -266,16 +266,17 @@ impl BrokerNode {
     fn flush_store_ops(&mut self) {
         for p in self.partitions.values_mut() {
             if !p.log.pending.is_empty() {
-                self.outputs.extend(p.log.take_store_ops().into_iter().map(Output::Persist));
+                // Drained, not taken: the log keeps its buffer for the next writes.
+                self.outputs.extend(p.log.pending.drain(..).map(Output::Persist));
             }
         }
-        // Both maps are ordered by (topic, partition): update in place, rebuild only when
+        // Partitions and checkpointed entries share the (topic, partition) order: update in place, rebuild only when
         // the partitions changed; write the checkpoint when a value did.
         let mut changed = false;
         let mut same_keys = self.partitions.len() == self.checkpointed_hw.len();
         if same_keys {
-            for ((tp, p), ((topic, partition), hw)) in self.partitions.iter().zip(self.checkpointed_hw.iter_mut()) {
-                if tp.partition != *partition || tp.topic != *topic {
+            for ((tp, p), (checkpointed, hw)) in self.partitions.iter().zip(self.checkpointed_hw.iter_mut()) {
+                if tp != checkpointed {
                     same_keys = false;
                     break;
                 }
@@ -286,15 +287,17 @@ impl BrokerNode {
             }
         }
         if !same_keys {
-            self.checkpointed_hw =
-                self.partitions.iter().map(|(tp, p)| ((tp.topic.clone(), tp.partition), p.high_watermark)).collect();
+            self.checkpointed_hw = self.partitions.iter().map(|(tp, p)| (tp.clone(), p.high_watermark)).collect();
             changed = true;
         }
         if changed {
             self.outputs.push_back(Output::Persist(crate::storage::StoreOp::PutMeta {
                 broker_id: self.broker_id,
                 name: recover::REPLICATION_OFFSET_CHECKPOINT.to_string(),
-                value: crate::engine::broker::checkpoint::write_checkpoint(&self.checkpointed_hw),
+                value: crate::engine::broker::checkpoint::write_checkpoint_of(
+                    self.checkpointed_hw.len(),
+                    self.checkpointed_hw.iter().map(|(tp, hw)| (tp.topic.as_str(), tp.partition, *hw)),
+                ),
             }));
         }
     }

@@ -49,7 +49,7 @@ impl BrokerNode {
         let mut by_partition: BTreeMap<(String, u32), StoredSegments> = BTreeMap::new();
         for (id, bytes) in segments {
             if id.broker_id == broker_id {
-                by_partition.entry((id.topic, id.partition)).or_default().push((id.base_offset as i64, bytes));
+                by_partition.entry((id.topic.to_string(), id.partition)).or_default().push((id.base_offset as i64, bytes));
             }
         }
         for ((topic, partition), mut stored) in by_partition {
@@ -66,8 +66,10 @@ impl BrokerNode {
             let cache = LeaderEpochCache::from_log_bytes(log.segments().iter().flat_map(LogSegment::log_chunks));
             let high_watermark = checkpoint.get(&(topic.clone(), partition)).copied().unwrap_or(0);
             let p = Partition::new(log, cache, high_watermark);
-            node.checkpointed_hw.insert((topic.clone(), partition), p.high_watermark);
-            node.partitions.insert(TopicPartition { topic, partition }, p);
+            let tp = TopicPartition { topic: topic.into(), partition };
+            // In (topic, partition) order, as the partitions map.
+            node.checkpointed_hw.push((tp.clone(), p.high_watermark));
+            node.partitions.insert(tp, p);
         }
         node
     }

@@ -108,6 +108,16 @@ fn summarize_batches_from(p: &super::partition::Partition, from_offset: i64, out
     }
 }
 
+fn offsets_of(p: &super::partition::Partition) -> ReplicaOffsets {
+    ReplicaOffsets {
+        is_leader: p.is_leader(),
+        leader_epoch: p.state.leader_epoch,
+        log_start_offset: p.log.log_start_offset(),
+        high_watermark: p.high_watermark,
+        log_end_offset: p.log_end_offset(),
+    }
+}
+
 impl BrokerNode {
     pub fn replica_state(&self, topic: &str, partition: u32) -> Option<ReplicaView> {
         self.replica_state_from(topic, partition, i64::MIN)
@@ -116,7 +126,7 @@ impl BrokerNode {
     /// [`Self::replica_state`] listing only the batches whose last offset is ≥
     /// `from_offset` (found through the offset index), so checkers can work incrementally.
     pub fn replica_state_from(&self, topic: &str, partition: u32, from_offset: i64) -> Option<ReplicaView> {
-        self.replica_state_of(&TopicPartition { topic: topic.to_string(), partition }, from_offset)
+        self.replica_state_of(&TopicPartition { topic: topic.into(), partition }, from_offset)
     }
 
     /// [`Self::replica_state_from`] by a partition key the caller keeps (no allocation
@@ -147,14 +157,7 @@ impl BrokerNode {
 
     /// The replica's positions only ([`ReplicaView`] without the ISR and batches).
     pub fn replica_offsets(&self, tp: &TopicPartition) -> Option<ReplicaOffsets> {
-        let p = self.partitions.get(tp)?;
-        Some(ReplicaOffsets {
-            is_leader: p.is_leader(),
-            leader_epoch: p.state.leader_epoch,
-            log_start_offset: p.log.log_start_offset(),
-            high_watermark: p.high_watermark,
-            log_end_offset: p.log_end_offset(),
-        })
+        self.partitions.get(tp).map(offsets_of)
     }
 
     pub(crate) fn state_json_value(&self) -> Value {
@@ -247,7 +250,7 @@ impl BrokerNode {
                 }
             }
             out.push(ReplicaPicture {
-                topic: tp.topic.clone(),
+                topic: tp.topic.to_string(),
                 partition: tp.partition,
                 role: p.role.name().to_string(),
                 leader: p.state.leader,

@@ -127,7 +127,7 @@ pub(super) fn parse_chunk_key(key: &JsValue) -> Result<(SegmentId, u32), StoreEr
         .ok_or_else(|| StoreError::new(format!("topic in a chunk key is not a string: {key:?}")))?;
     let segment = SegmentId {
         broker_id: small(&parts.get(0), "broker id")?,
-        topic,
+        topic: topic.into(),
         partition: small(&parts.get(2), "partition")?,
         base_offset: integer(&parts.get(3), MAX_SAFE_INTEGER, "base offset")?,
     };

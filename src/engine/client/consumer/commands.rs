@@ -71,7 +71,7 @@ impl ConsumerNode {
     fn seek(&mut self, spec: &serde_json::Value) {
         let topic = spec.get("topic").and_then(|v| v.as_str()).unwrap_or_default().to_string();
         let partition = spec.get("partition").and_then(|v| v.as_u64()).unwrap_or(u64::MAX);
-        let tp = TopicPartition { topic, partition: u32::try_from(partition).unwrap_or(u32::MAX) };
+        let tp = TopicPartition { topic: topic.into(), partition: u32::try_from(partition).unwrap_or(u32::MAX) };
         if !self.assigned.contains_key(&tp) {
             self.refuse(format!("No current assignment for partition {}-{}", tp.topic, tp.partition));
             return;

@@ -59,8 +59,8 @@ impl ConsumerNode {
         }
         let mut fresh: BTreeMap<String, Vec<PartitionState>> = BTreeMap::new();
         for (tp, state) in partitions {
-            let list = fresh.entry(tp.topic.clone()).or_default();
-            let old = self.topics.get(&tp.topic).and_then(|ps| ps.get(tp.partition as usize));
+            let list = fresh.entry(tp.topic.to_string()).or_default();
+            let old = self.topics.get(tp.topic.as_str()).and_then(|ps| ps.get(tp.partition as usize));
             let state = match old {
                 Some(o) if o.leader_epoch > state.leader_epoch => o.clone(),
                 _ => state,
@@ -86,7 +86,7 @@ impl ConsumerNode {
     }
 
     fn leader_of(&self, tp: &TopicPartition) -> Option<(NodeId, i32)> {
-        let p = self.topics.get(&tp.topic)?.get(tp.partition as usize)?;
+        let p = self.topics.get(tp.topic.as_str())?.get(tp.partition as usize)?;
         Some((p.leader?, p.leader_epoch))
     }
 

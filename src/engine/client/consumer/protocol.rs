@@ -78,7 +78,7 @@ impl<'a> Reader<'a> {
             let topic = self.string()?.unwrap_or_default();
             for _ in 0..self.count()? {
                 let p = self.i32()?;
-                out.push(TopicPartition { topic: topic.clone(), partition: p.max(0) as u32 });
+                out.push(TopicPartition { topic: topic.as_str().into(), partition: p.max(0) as u32 });
             }
         }
         Some(out)

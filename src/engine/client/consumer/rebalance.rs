@@ -43,7 +43,7 @@ impl ConsumerNode {
             }
             RebalanceProtocol::Cooperative => {
                 let topics: BTreeSet<String> = self.subscribed_topics().into_iter().collect();
-                let gone: Vec<TopicPartition> = self.assigned.keys().filter(|tp| !topics.contains(&tp.topic)).cloned().collect();
+                let gone: Vec<TopicPartition> = self.assigned.keys().filter(|tp| !topics.contains(tp.topic.as_str())).cloned().collect();
                 if !gone.is_empty() {
                     self.revoke(&gone, false);
                 }

@@ -54,7 +54,7 @@ impl ConsumerNode {
         match &self.subscription {
             Subscription::Topics(t) => t.clone(),
             Subscription::Assigned(ps) => {
-                let mut t: Vec<String> = ps.iter().map(|tp| tp.topic.clone()).collect();
+                let mut t: Vec<String> = ps.iter().map(|tp| tp.topic.to_string()).collect();
                 t.dedup();
                 t
             }

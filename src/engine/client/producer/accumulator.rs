@@ -8,7 +8,7 @@
 use super::record_text::RecordText;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::error::Result;
-use crate::engine::record::default_record::body_size;
+use crate::engine::record::default_record::body_size_of_lengths;
 use crate::engine::record::varint::varint_size;
 use crate::engine::record::{BatchBuilder, BatchOptions, MemoryRecords};
 use std::collections::{BTreeMap, VecDeque};
@@ -40,7 +40,8 @@ impl Batch {
     fn new(tp: TopicPartition, now_ms: i64) -> Self {
         Batch {
             tp,
-            records: Vec::new(),
+            // Room for a typical batch's records at once (no growing one at a time).
+            records: Vec::with_capacity(32),
             builder: Some(BatchBuilder::new(BatchOptions::default())),
             bytes: MemoryRecords::new(),
             created_ms: now_ms,
@@ -54,14 +55,15 @@ impl Batch {
         self.records.len() as u32
     }
 
-    /// Whether `key`/`value` would push the open batch past `batch_size_bytes`
-    /// (`MemoryRecordsBuilder.hasRoomFor`, uncompressed; a lone record always fits).
-    fn is_full_for(&self, key: Option<&[u8]>, value: &[u8], batch_size_bytes: u32) -> bool {
+    /// Whether `key` and a value of `value_len` bytes would push the open batch past
+    /// `batch_size_bytes` (`MemoryRecordsBuilder.hasRoomFor`, uncompressed; a lone record
+    /// always fits).
+    fn is_full_for(&self, key: Option<&[u8]>, value_len: usize, batch_size_bytes: u32) -> bool {
         let Some(b) = &self.builder else { return true };
         if b.records_count() == 0 {
             return false;
         }
-        let body = body_size(b.records_count(), 0, key, Some(value), &[]);
+        let body = body_size_of_lengths(b.records_count(), 0, key.map(<[u8]>::len), Some(value_len));
         b.estimated_size_bytes() + body + varint_size(body as i32) + 10 > batch_size_bytes
     }
 
@@ -80,12 +82,14 @@ pub struct Accumulator {
 }
 
 impl Accumulator {
-    /// Adds `record`, whose key and value read as `text`, to the open batch of `tp`.
+    /// Adds `record`, whose key reads as `key`, to the open batch of `tp` (its value is
+    /// written straight into the batch).
+    /// `value_len` is what the value's text takes ([`RecordText::len`]).
     pub fn append(
         &mut self,
         tp: &TopicPartition,
         record: SentRecord,
-        (key, value): (Option<&[u8]>, &[u8]),
+        (key, value_len): (Option<&[u8]>, usize),
         now_ms: i64,
         batch_size_bytes: u32,
     ) {
@@ -94,13 +98,13 @@ impl Accumulator {
             None => self.queues.entry(tp.clone()).or_default(),
         };
         let needs_new =
-            queue.back().is_none_or(|b| b.builder.is_none() || b.is_full_for(key, value, batch_size_bytes));
+            queue.back().is_none_or(|b| b.builder.is_none() || b.is_full_for(key, value_len, batch_size_bytes));
         if needs_new {
             queue.push_back(Batch::new(tp.clone(), now_ms));
         }
         if let Some(batch) = queue.back_mut() {
             if let Some(b) = batch.builder.as_mut() {
-                b.append(now_ms, key, Some(value), &[]);
+                b.append_with(now_ms, key, value_len, |buf| record.value.write(buf));
             }
             batch.records.push(record);
         }

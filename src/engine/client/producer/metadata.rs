@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 impl ProducerNode {
     /// The leader of `tp` as cached, if any.
     pub(crate) fn leader_of(&self, tp: &TopicPartition) -> Option<NodeId> {
-        self.topics.get(&tp.topic)?.get(&tp.partition)?.leader
+        self.topics.get(tp.topic.as_str())?.get(&tp.partition)?.leader
     }
 
     pub(crate) fn maybe_request_metadata(&mut self) {
@@ -30,7 +30,7 @@ impl ProducerNode {
         self.metadata_requests_sent += 1;
         let mut topics: Vec<String> = self.topics.keys().cloned().collect();
         topics.extend(self.waiting.iter().map(|w| w.topic.to_string()));
-        topics.extend(self.accumulator.queues.keys().map(|tp| tp.topic.clone()));
+        topics.extend(self.accumulator.queues.keys().map(|tp| tp.topic.to_string()));
         topics.sort();
         topics.dedup();
         let correlation_id = self.take_correlation_id();
@@ -62,12 +62,12 @@ impl ProducerNode {
         }
         let mut fresh: BTreeMap<String, BTreeMap<u32, PartitionState>> = BTreeMap::new();
         for (tp, state) in partitions {
-            let cached = self.topics.get(&tp.topic).and_then(|t| t.get(&tp.partition));
+            let cached = self.topics.get(tp.topic.as_str()).and_then(|t| t.get(&tp.partition));
             let state = match cached {
                 Some(old) if old.leader_epoch > state.leader_epoch => old.clone(),
                 _ => state,
             };
-            fresh.entry(tp.topic).or_default().insert(tp.partition, state);
+            fresh.entry(tp.topic.to_string()).or_default().insert(tp.partition, state);
         }
         for (topic, partitions) in fresh {
             self.unknown_topics.remove(&topic);

@@ -16,14 +16,14 @@ mod sender;
 
 pub use config::{ProducerConfig, ProducerConfigError};
 
-use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::cluster::messages::{TopicName, TopicPartition};
 use crate::engine::cluster::metadata::PartitionState;
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey};
 use crate::engine::error::ErrorCode;
 use crate::engine::partitioner::{Partitioner, PartitionerConfig};
 use accumulator::{Accumulator, Batch, SentRecord};
 use record_text::{RecordText, Template};
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
@@ -38,16 +38,11 @@ pub const MAX_RECORDS_PER_COMMAND: u64 = 1_000_000;
 /// The topic is shared by the records of a batch, key and value by their command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AcknowledgedRecord {
-    #[serde(serialize_with = "topic_text")]
-    pub topic: Rc<str>,
+    pub topic: TopicName,
     pub partition: u32,
     pub offset: i64,
     pub key: Option<RecordText>,
     pub value: RecordText,
-}
-
-fn topic_text<S: Serializer>(topic: &Rc<str>, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(topic)
 }
 
 /// Outcomes of the records sent so far (one `send()` per record, as in Java).
@@ -66,7 +61,7 @@ pub(crate) enum InFlight {
 /// A record waiting for its topic's metadata (Java's `send()` blocks on it).
 pub(crate) struct WaitingRecord {
     /// Shared by the records of one command.
-    topic: Rc<str>,
+    topic: TopicName,
     partition: Option<u32>,
     record: SentRecord,
     created_ms: i64,
@@ -167,7 +162,7 @@ impl ProducerNode {
             self.refuse(format!("unknown producer command: {command}"));
             return;
         };
-        let Some(topic) = spec.get("topic").and_then(|v| v.as_str()).map(Rc::<str>::from) else {
+        let Some(topic) = spec.get("topic").and_then(|v| v.as_str()).map(TopicName::new) else {
             self.refuse("produce needs a \"topic\"".into());
             return;
         };
@@ -211,17 +206,18 @@ impl ProducerNode {
     fn place_waiting_records(&mut self) {
         let waiting = std::mem::take(&mut self.waiting);
         // One key reused for every record (they mostly share a topic): no copy per record.
-        let mut tp = TopicPartition { topic: String::new(), partition: 0 };
+        let mut tp = TopicPartition { topic: "".into(), partition: 0 };
         // The partition count of the last topic looked up (the topic is shared by a run).
-        let mut known: Option<(Rc<str>, Option<u32>)> = None;
-        // The record's key and value written out, into buffers reused for every record.
-        let (mut key_text, mut value_text) = (Vec::new(), Vec::new());
+        let mut known: Option<(TopicName, Option<u32>)> = None;
+        // The record's key written out (the partitioner hashes it), into a buffer reused
+        // for every record; the value is written straight into its batch.
+        let mut key_text = Vec::new();
         for w in waiting {
             let count = match &known {
-                Some((topic, count)) if Rc::ptr_eq(topic, &w.topic) => *count,
+                Some((topic, count)) if *topic == w.topic => *count,
                 _ => {
                     let count = self.topics.get(&*w.topic).map(|t| t.len() as u32);
-                    known = Some((Rc::clone(&w.topic), count));
+                    known = Some((w.topic.clone(), count));
                     count
                 }
             };
@@ -231,13 +227,12 @@ impl ProducerNode {
                 continue;
             };
             key_text.clear();
-            value_text.clear();
             if let Some(k) = &w.record.key {
                 k.write(&mut key_text);
             }
-            w.record.value.write(&mut value_text);
             let key = w.record.key.as_ref().map(|_| key_text.as_slice());
-            let size = (key.map_or(0, <[u8]>::len) + value_text.len()) as u32;
+            let value_len = w.record.value.len();
+            let size = (key.map_or(0, <[u8]>::len) + value_len) as u32;
             let partition = match w.partition {
                 Some(p) if p < partition_count => Ok(p),
                 Some(p) => Err(format!(
@@ -250,13 +245,12 @@ impl ProducerNode {
             };
             match partition {
                 Ok(partition) => {
-                    if tp.topic != *w.topic {
-                        tp.topic.clear();
-                        tp.topic.push_str(&w.topic);
+                    if tp.topic != w.topic {
+                        tp.topic = w.topic.clone();
                     }
                     tp.partition = partition;
                     let (now_ms, batch_size_bytes) = (self.now_ms, self.config.batch_size_bytes);
-                    self.accumulator.append(&tp, w.record, (key, &value_text), now_ms, batch_size_bytes);
+                    self.accumulator.append(&tp, w.record, (key, value_len), now_ms, batch_size_bytes);
                 }
                 Err(reason) => {
                     self.refuse(reason);

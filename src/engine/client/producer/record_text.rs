@@ -12,38 +12,41 @@ use std::rc::Rc;
 #[derive(Debug, PartialEq, Eq)]
 pub struct Template {
     pieces: Vec<String>,
+    /// Bytes of the text without its placeholders.
+    fixed_len: usize,
 }
 
 impl Template {
     pub fn new(text: &str) -> Self {
-        Template { pieces: text.split("{i}").map(str::to_string).collect() }
+        let pieces: Vec<String> = text.split("{i}").map(str::to_string).collect();
+        let fixed_len = pieces.iter().map(String::len).sum();
+        Template { pieces, fixed_len }
+    }
+
+    /// Bytes of the text of record `number`.
+    pub fn len(&self, number: u64) -> usize {
+        self.fixed_len + self.pieces.len().saturating_sub(1) * decimal_len(number)
     }
 
     /// Appends the text of record `number` to `out`, as UTF-8 bytes.
     pub fn write(&self, number: u64, out: &mut Vec<u8>) {
+        let Some((first, rest)) = self.pieces.split_first() else { return };
+        out.extend_from_slice(first.as_bytes());
+        if rest.is_empty() {
+            return;
+        }
         let mut digits = [0u8; 20];
-        let i = decimal(number, &mut digits);
-        for (n, piece) in self.pieces.iter().enumerate() {
-            if n > 0 {
-                out.extend_from_slice(i);
-            }
+        let i = crate::engine::text::decimal_digits(number, &mut digits);
+        for piece in rest {
+            out.extend_from_slice(i);
             out.extend_from_slice(piece.as_bytes());
         }
     }
 }
 
-/// `n` in decimal ASCII, written at the end of `buf`.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        buf[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &buf[start..]
+/// Digits of `n` in decimal.
+fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 /// One record's key or value text: its command's template filled with its number.
@@ -61,6 +64,15 @@ impl RecordText {
     /// Appends the text to `out`, as UTF-8 bytes.
     pub fn write(&self, out: &mut Vec<u8>) {
         self.template.write(self.number, out);
+    }
+
+    /// Bytes [`RecordText::write`] appends.
+    pub fn len(&self) -> usize {
+        self.template.len(self.number)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -142,10 +154,11 @@ mod tests {
 
     #[test]
     fn reads_as_the_replaced_text() {
-        for (text, n) in [("k-{i}", 0u64), ("{i}-{i}", 42), ("plain", 7), ("v{i}", u64::MAX), ("", 3)] {
+        for (text, n) in [("k-{i}", 0u64), ("{i}-{i}", 42), ("plain", 7), ("v{i}", u64::MAX), ("", 3), ("{i}", 9), ("{i}", 10), ("a{i}", 99_999)] {
             let r = RecordText::new(Rc::new(Template::new(text)), n);
             let expected = text.replace("{i}", &n.to_string());
             assert_eq!(r.to_string(), expected);
+            assert_eq!(r.len(), expected.len());
             assert_eq!(format!("{r:?}"), format!("{expected:?}"));
             assert_eq!(serde_json::to_string(&r).unwrap(), serde_json::to_string(&expected).unwrap());
             assert!(r == expected);

@@ -9,7 +9,6 @@ use super::{AcknowledgedRecord, InFlight, ProducerNode, TIMER_REQUEST_TIMEOUT, T
 use crate::engine::cluster::messages::{Acks, TopicPartition};
 use crate::engine::cluster::{ClusterEvent, Message, Output, TimerKey};
 use crate::engine::error::ErrorCode;
-use std::rc::Rc;
 
 /// Errors after which the cached leader may be wrong (Java's `InvalidMetadataException`
 /// family, plus timeouts and storage errors, after which Java drops the connection).
@@ -112,15 +111,12 @@ impl ProducerNode {
     fn complete(&mut self, batch: Batch, base_offset: i64) {
         let records = batch.records_count();
         // Records of one topic share its name: the last acknowledged one's, mostly.
-        let topic: Rc<str> = match self.acknowledged.last() {
-            Some(last) if *last.topic == *batch.tp.topic => Rc::clone(&last.topic),
-            _ => Rc::from(batch.tp.topic.as_str()),
-        };
+        let topic = batch.tp.topic.clone();
         self.acknowledged.reserve(batch.records.len());
         for (i, r) in batch.records.into_iter().enumerate() {
             let offset = if base_offset < 0 { -1 } else { base_offset + i as i64 };
             self.acknowledged.push(AcknowledgedRecord {
-                topic: Rc::clone(&topic),
+                topic: topic.clone(),
                 partition: batch.tp.partition,
                 offset,
                 key: r.key,

@@ -206,7 +206,7 @@ mod tests {
     use super::*;
 
     fn tp(topic: &str, partition: u32) -> TopicPartition {
-        TopicPartition { topic: topic.to_string(), partition }
+        TopicPartition { topic: topic.into(), partition }
     }
 
     #[test]

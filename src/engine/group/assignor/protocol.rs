@@ -251,7 +251,7 @@ impl Reader<'_> {
             let count = self.array_len("partitions")?;
             for _ in 0..count {
                 let partition = self.i32()?;
-                partitions.push(TopicPartition { topic: topic.clone(), partition: partition as u32 });
+                partitions.push(TopicPartition { topic: topic.as_str().into(), partition: partition as u32 });
             }
         }
         Ok(partitions)
@@ -263,7 +263,7 @@ mod tests {
     use super::*;
 
     fn tp(topic: &str, partition: u32) -> TopicPartition {
-        TopicPartition { topic: topic.to_string(), partition }
+        TopicPartition { topic: topic.into(), partition }
     }
 
     fn subscription() -> Subscription {

@@ -49,7 +49,7 @@ pub(crate) fn assign(group: &GroupSubscription) -> BTreeMap<String, Vec<TopicPar
             }
             if let Some(list) = assignment.get_mut(consumer) {
                 list.extend(
-                    (next..next + take).map(|partition| TopicPartition { topic: topic.clone(), partition }),
+                    (next..next + take).map(|partition| TopicPartition { topic: topic.into(), partition }),
                 );
             }
             next += take;

@@ -30,7 +30,7 @@ pub(crate) fn assign(group: &GroupSubscription) -> BTreeMap<String, Vec<TopicPar
                 skipped += 1;
             }
             if let Some(list) = assignment.get_mut(&members[next].member_id) {
-                list.push(TopicPartition { topic: topic.clone(), partition });
+                list.push(TopicPartition { topic: topic.as_str().into(), partition });
             }
             next = (next + 1) % members.len();
         }

@@ -50,9 +50,9 @@ pub(crate) fn member_data(member: &MemberSubscription, flavor: Flavor) -> Member
 fn grouped_by_topic(partitions: &[TopicPartition]) -> Vec<TopicPartition> {
     let mut topics = JavaHashTable::new();
     for tp in partitions {
-        topics.compute_if_absent(tp.topic.clone());
+        topics.compute_if_absent(tp.topic.to_string());
     }
-    topics.iter().flat_map(|topic| partitions.iter().filter(move |tp| &tp.topic == topic).cloned()).collect()
+    topics.iter().flat_map(|topic| partitions.iter().filter(move |tp| tp.topic == *topic).cloned()).collect()
 }
 
 /// `subscription.generationId().orElse(DEFAULT_GENERATION)`.
@@ -100,7 +100,7 @@ fn all_subscriptions_equal(group: &GroupSubscription, flavor: Flavor) -> (bool, 
         consumer_to_owned.insert(member.member_id.clone(), Vec::new());
 
         for tp in data.partitions {
-            if !group.partitions_per_topic.contains_key(&tp.topic) {
+            if !group.partitions_per_topic.contains_key(tp.topic.as_str()) {
                 continue;
             }
             match owner_of.get(&tp).copied() {

@@ -55,7 +55,7 @@ impl GroupCoordinator {
                 match (key, &r.value) {
                     (RecordKey::OffsetCommit { group, topic, partition }, Some(v)) => match decode_offset_commit_value(v) {
                         Ok(v) => {
-                            let tp = TopicPartition { topic, partition: partition.max(0) as u32 };
+                            let tp = TopicPartition { topic: topic.into(), partition: partition.max(0) as u32 };
                             let c = CommittedOffset {
                                 offset: v.offset,
                                 leader_epoch: v.leader_epoch,
@@ -68,7 +68,7 @@ impl GroupCoordinator {
                     },
                     (RecordKey::OffsetCommit { group, topic, partition }, None) => {
                         if let Some(o) = offsets.get_mut(&group) {
-                            o.remove(&TopicPartition { topic, partition: partition.max(0) as u32 });
+                            o.remove(&TopicPartition { topic: topic.into(), partition: partition.max(0) as u32 });
                         }
                     }
                     (RecordKey::GroupMetadata { group }, Some(v)) => match decode_group_metadata_value(v) {

@@ -49,7 +49,7 @@ impl GroupCoordinator {
                 metadata: o.committed_metadata.clone(),
                 commit_timestamp_ms: now_ms,
             };
-            let key = RecordKey::OffsetCommit { group: group_id.clone(), topic: o.tp.topic.clone(), partition: o.tp.partition as i32 };
+            let key = RecordKey::OffsetCommit { group: group_id.clone(), topic: o.tp.topic.to_string(), partition: o.tp.partition as i32 };
             let bytes = encode_offset_commit_value(&OffsetCommitValue {
                 offset: value.offset,
                 leader_epoch: value.leader_epoch,

@@ -110,7 +110,7 @@ impl Builder<'_> {
         let topics = sorted_topics(self.partitions_per_topic.keys());
         let all = topics.iter().flat_map(|topic| {
             let count = self.partitions_per_topic.get(topic).copied().unwrap_or(0);
-            (0..count).map(move |partition| TopicPartition { topic: topic.clone(), partition })
+            (0..count).map(move |partition| TopicPartition { topic: topic.into(), partition })
         });
         assigned.sort_by(by_topic_then_partition);
         let mut next_assigned = assigned.into_iter();

@@ -123,7 +123,7 @@ impl<'a> Builder<'a> {
             .iter()
             .flat_map(|topic| {
                 let count = partitions_per_topic.get(*topic).copied().unwrap_or(0);
-                (0..count).map(move |partition| TopicPartition { topic: (*topic).clone(), partition })
+                (0..count).map(move |partition| TopicPartition { topic: (*topic).into(), partition })
             })
             .collect();
         Builder {
@@ -173,9 +173,9 @@ impl<'a> Builder<'a> {
             let Some(subscription) = self.subscriptions.get(consumer.as_str()) else { continue };
             let mut kept = Vec::new();
             for tp in std::mem::take(partitions) {
-                if !self.topic_consumers.contains_key(&tp.topic) {
+                if !self.topic_consumers.contains_key(tp.topic.as_str()) {
                     self.partition_consumer.remove(&tp);
-                } else if !subscription.topics.contains(&tp.topic) {
+                } else if !subscription.topics.iter().any(|t| tp.topic == *t) {
                     self.revocation_required = true;
                 } else {
                     assigned.push(tp.clone());
@@ -229,7 +229,7 @@ impl<'a> Builder<'a> {
     /// `maybeAssignPartition`: to the subscribed member with the fewest partitions.
     fn maybe_assign_partition(&mut self, tp: &TopicPartition) {
         let chosen = self.sorted_subscriptions.iter().find(|(_, JavaString(consumer))| {
-            self.consumer_topics.get(consumer).is_some_and(|topics| topics.contains(&tp.topic))
+            self.consumer_topics.get(consumer).is_some_and(|topics| topics.iter().any(|t| tp.topic == *t))
         });
         let Some((_, JavaString(consumer))) = chosen.cloned() else { return };
         self.sorted_remove(&consumer);
@@ -257,7 +257,7 @@ impl<'a> Builder<'a> {
             .filter(|(_, consumers)| consumers.len() < 2)
             .flat_map(|(topic, _)| {
                 let count = self.partitions_per_topic.get(topic).copied().unwrap_or(0);
-                (0..count).map(move |partition| TopicPartition { topic: topic.clone(), partition })
+                (0..count).map(move |partition| TopicPartition { topic: topic.into(), partition })
             })
             .collect();
         self.sorted_all_partitions.retain(|tp| !fixed_partitions.contains(tp));
@@ -318,7 +318,7 @@ impl<'a> Builder<'a> {
                         continue;
                     }
                 }
-                let others = self.topic_consumers.get(&tp.topic).cloned().unwrap_or_default();
+                let others = self.topic_consumers.get(tp.topic.as_str()).cloned().unwrap_or_default();
                 let size = self.size_of(&consumer)?;
                 for other in &others {
                     if size > self.size_of(other)? + 1 {
@@ -361,7 +361,7 @@ impl<'a> Builder<'a> {
             for topic in topics {
                 let count = self.partitions_per_topic.get(topic).copied().unwrap_or(0);
                 for partition in 0..count {
-                    let tp = TopicPartition { topic: topic.clone(), partition };
+                    let tp = TopicPartition { topic: topic.into(), partition };
                     if partitions.contains(&tp) {
                         continue;
                     }
@@ -381,7 +381,7 @@ impl<'a> Builder<'a> {
             .sorted_subscriptions
             .iter()
             .map(|(_, JavaString(consumer))| consumer)
-            .find(|consumer| self.consumer_topics.get(*consumer).is_some_and(|t| t.contains(&tp.topic)))
+            .find(|consumer| self.consumer_topics.get(*consumer).is_some_and(|t| t.iter().any(|t| tp.topic == *t)))
             .cloned()
             .ok_or_else(|| format!("no member can take {}-{}", tp.topic, tp.partition))?;
         self.reassign_partition_to(tp, &new_consumer)

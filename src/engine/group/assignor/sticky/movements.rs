@@ -24,7 +24,7 @@ pub(super) struct PartitionMovements {
 impl PartitionMovements {
     fn remove_movement_record(&mut self, tp: &TopicPartition) -> Option<ConsumerPair> {
         let pair = self.movements.remove(tp)?;
-        if let Some(pairs) = self.by_topic.get_mut(&tp.topic) {
+        if let Some(pairs) = self.by_topic.get_mut(tp.topic.as_str()) {
             if let Some(set) = pairs.get_mut(&pair) {
                 set.remove(tp);
                 if set.is_empty() {
@@ -32,7 +32,7 @@ impl PartitionMovements {
                 }
             }
             if pairs.is_empty() {
-                self.by_topic.remove(&tp.topic);
+                self.by_topic.remove(tp.topic.as_str());
             }
         }
         Some(pair)
@@ -41,7 +41,7 @@ impl PartitionMovements {
     fn add_movement_record(&mut self, tp: &TopicPartition, pair: ConsumerPair) {
         self.movements.insert(tp.clone(), pair.clone());
         self.by_topic
-            .entry(tp.topic.clone())
+            .entry(tp.topic.to_string())
             .or_default()
             .entry(pair)
             .or_insert_with(JavaHashTable::new)
@@ -70,7 +70,7 @@ impl PartitionMovements {
         old: &str,
         new: &str,
     ) -> TopicPartition {
-        let Some(pairs) = self.by_topic.get(&tp.topic) else { return tp.clone() };
+        let Some(pairs) = self.by_topic.get(tp.topic.as_str()) else { return tp.clone() };
         let old = match self.movements.get(tp) {
             Some(previous) => previous.src.as_str(),
             None => old,
@@ -88,7 +88,7 @@ mod tests {
     use super::*;
 
     fn tp(partition: u32) -> TopicPartition {
-        TopicPartition { topic: "t".to_string(), partition }
+        TopicPartition { topic: "t".into(), partition }
     }
 
     #[test]
