@@ -96,6 +96,10 @@ struct Inner {
     view_timer: Option<Timeout>,
     /// What building and drawing a view has cost lately (wall ms, smoothed).
     view_render_ms: f64,
+    /// A worker that has loaded its script and wasm but runs no broker yet, made when a
+    /// broker crashes: its restart takes it and only opens the store and recovers, so
+    /// it does not wait for the code to load (a third of a lecture run's wall time).
+    standby: Option<WorkerBridge<NodeWorker>>,
     /// Windows handed to workers so far: each costs one round trip (the benchmark's
     /// ceiling is virtual time / (round trips × a bare round trip)).
     worker_windows: u64,
@@ -143,6 +147,7 @@ impl ClusterDriver {
                 tick: None,
                 view_timer: None,
                 view_render_ms: 0.0,
+                standby: None,
                 worker_windows: 0,
             })
         });
@@ -194,6 +199,7 @@ impl Drop for ClusterDriver {
     fn drop(&mut self) {
         if let Ok(mut i) = self.inner.try_borrow_mut() {
             i.workers.clear();
+            i.standby = None;
             i.tick = None;
             i.view_timer = None;
         }
@@ -238,14 +244,7 @@ impl Inner {
 
     /// Starts broker `id`'s worker and opens its store.
     fn spawn(&mut self, id: NodeId) {
-        let me = self.me.clone();
-        let bridge = NodeWorker::spawner()
-            .callback(move |out: NodeOutput| {
-                if let Some(inner) = me.upgrade() {
-                    inner.borrow_mut().on_reply(out);
-                }
-            })
-            .spawn(NODE_WORKER_PATH);
+        let bridge = self.standby.take().unwrap_or_else(|| self.new_worker());
         self.workers.insert(id, bridge);
         let request = NodeRequest::Open {
             workspace: self.workspace.clone(),
@@ -254,6 +253,19 @@ impl Inner {
             node_id: id,
         };
         self.send(id, request);
+    }
+
+    /// A node worker whose replies come to this driver; it loads at once and runs no
+    /// broker until it is sent `Open`.
+    fn new_worker(&self) -> WorkerBridge<NodeWorker> {
+        let me = self.me.clone();
+        NodeWorker::spawner()
+            .callback(move |out: NodeOutput| {
+                if let Some(inner) = me.upgrade() {
+                    inner.borrow_mut().on_reply(out);
+                }
+            })
+            .spawn(NODE_WORKER_PATH)
     }
 
     fn on_reply(&mut self, out: NodeOutput) {
@@ -452,6 +464,9 @@ impl Inner {
         for id in &plan.crashes {
             self.workers.remove(id);
             self.picture.replicas.remove(id);
+        }
+        if !plan.crashes.is_empty() && self.standby.is_none() {
+            self.standby = Some(self.new_worker());
         }
         let writes = self.sim.take_persisted();
         self.writes.extend(writes.into_iter().map(|(_, op)| op));
