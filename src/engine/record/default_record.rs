@@ -81,6 +81,18 @@ pub fn write_record_with(
     write_value: impl FnOnce(&mut Vec<u8>),
 ) -> u32 {
     let body = body_size_of_lengths(offset_delta, timestamp_delta_ms, key.map(<[u8]>::len), Some(value_len));
+    let before = write_head(buf, body, offset_delta, timestamp_delta_ms, key);
+    write_varint(buf, value_len as i32);
+    let value_start = buf.len();
+    write_value(buf);
+    debug_assert_eq!(buf.len() - value_start, value_len);
+    write_varint(buf, 0); // no headers
+    (buf.len() - before) as u32
+}
+
+/// A record's length (`body` bytes follow it), attributes, timestamp and offset deltas
+/// and key; returns where the record began in `buf`.
+fn write_head(buf: &mut Vec<u8>, body: u32, offset_delta: i32, timestamp_delta_ms: i64, key: Option<&[u8]>) -> usize {
     let before = buf.len();
     buf.reserve(body as usize + 5);
     write_varint(buf, body as i32);
@@ -88,12 +100,7 @@ pub fn write_record_with(
     write_varlong(buf, timestamp_delta_ms);
     write_varint(buf, offset_delta);
     write_nullable(buf, key);
-    write_varint(buf, value_len as i32);
-    let value_start = buf.len();
-    write_value(buf);
-    debug_assert_eq!(buf.len() - value_start, value_len);
-    write_varint(buf, 0); // no headers
-    (buf.len() - before) as u32
+    before
 }
 
 fn write_nullable(buf: &mut Vec<u8>, bytes: Option<&[u8]>) {
@@ -113,13 +120,7 @@ pub fn write_record(
     headers: &[Header],
 ) -> u32 {
     let body = body_size(offset_delta, timestamp_delta_ms, key, value, headers);
-    let before = buf.len();
-    buf.reserve(body as usize + 5);
-    write_varint(buf, body as i32);
-    buf.push(0); // attributes: unused
-    write_varlong(buf, timestamp_delta_ms);
-    write_varint(buf, offset_delta);
-    write_nullable(buf, key);
+    let before = write_head(buf, body, offset_delta, timestamp_delta_ms, key);
     write_nullable(buf, value);
     write_varint(buf, headers.len() as i32);
     for h in headers {
