@@ -22,22 +22,42 @@ const FLIGHTS_SHOWN: usize = 200;
 pub struct Picture {
     /// How much of the simulation's timeline has been read.
     timeline_read: usize,
-    events: VecDeque<(i64, NodeId, ClusterEvent)>,
-    outcomes: BTreeMap<NodeId, VecDeque<SendOutcome>>,
-    /// Feed events and each producer's outcomes ever pushed (rows' lasting numbers).
-    events_pushed: u64,
-    outcomes_pushed: BTreeMap<NodeId, u64>,
+    events: Ring<(i64, NodeId, ClusterEvent), EVENTS_KEPT>,
+    outcomes: BTreeMap<NodeId, Ring<SendOutcome, OUTCOMES_KEPT>>,
     /// Each broker's replicas as its worker last drew them.
     pub replicas: BTreeMap<NodeId, Vec<ReplicaPicture>>,
     groups: GroupPicture,
 }
 
-fn push_bounded<T>(q: &mut VecDeque<T>, pushed: &mut u64, item: T, cap: usize) {
-    if q.len() == cap {
-        q.pop_front();
+/// The latest `CAP` items, and how many came before the first of them (the page keys
+/// rows by that lasting number).
+struct Ring<T, const CAP: usize> {
+    items: VecDeque<T>,
+    pushed: u64,
+}
+
+impl<T, const CAP: usize> Default for Ring<T, CAP> {
+    fn default() -> Self {
+        Ring { items: VecDeque::new(), pushed: 0 }
     }
-    q.push_back(item);
-    *pushed += 1;
+}
+
+impl<T: Clone, const CAP: usize> Ring<T, CAP> {
+    fn push(&mut self, item: T) {
+        if self.items.len() == CAP {
+            self.items.pop_front();
+        }
+        self.items.push_back(item);
+        self.pushed += 1;
+    }
+
+    fn to_vec(&self) -> Vec<T> {
+        self.items.iter().cloned().collect()
+    }
+
+    fn before(&self) -> u64 {
+        self.pushed - self.items.len() as u64
+    }
 }
 
 impl Picture {
@@ -55,7 +75,7 @@ impl Picture {
                         base_offset: Some(*base_offset),
                         error: None,
                     };
-                    push_bounded(self.outcomes.entry(*client_id).or_default(), self.outcomes_pushed.entry(*client_id).or_default(), o, OUTCOMES_KEPT);
+                    self.outcomes.entry(*client_id).or_default().push(o);
                 }
                 ClusterEvent::SendFailed { client_id, tp, error, records } => {
                     let o = SendOutcome {
@@ -66,8 +86,8 @@ impl Picture {
                         base_offset: None,
                         error: Some((error.name().to_string(), error.code())),
                     };
-                    push_bounded(self.outcomes.entry(*client_id).or_default(), self.outcomes_pushed.entry(*client_id).or_default(), o, OUTCOMES_KEPT);
-                    push_bounded(&mut self.events, &mut self.events_pushed, (*at, *node, event.clone()), EVENTS_KEPT);
+                    self.outcomes.entry(*client_id).or_default().push(o);
+                    self.events.push((*at, *node, event.clone()));
                 }
                 // Frequent reports the picture draws elsewhere stay out of the feed, so
                 // the controller's decisions are not pushed out of its ring.
@@ -81,7 +101,7 @@ impl Picture {
                 // An ISR change is the controller's decision; each broker reports it again
                 // when the new metadata reaches it. The feed says it once.
                 ClusterEvent::IsrShrunk { .. } | ClusterEvent::IsrExpanded { .. } if *node != CONTROLLER_ID => {}
-                _ => push_bounded(&mut self.events, &mut self.events_pushed, (*at, *node, event.clone()), EVENTS_KEPT),
+                _ => self.events.push((*at, *node, event.clone())),
             }
         }
         self.timeline_read = timeline.len();
@@ -111,8 +131,7 @@ impl Picture {
                 let id = FIRST_CLIENT_ID + i as u32;
                 let node = sim.node(id).and_then(|n| n.as_any().downcast_ref::<ProducerNode>());
                 let counts = node.map(|p| p.counts()).unwrap_or_default();
-                let outcomes: Vec<SendOutcome> = self.outcomes.get(&id).map(|q| q.iter().cloned().collect()).unwrap_or_default();
-                let pushed = self.outcomes_pushed.get(&id).copied().unwrap_or(0);
+                let ring = self.outcomes.get(&id);
                 ProducerView {
                     id,
                     name: c.id.clone(),
@@ -121,8 +140,8 @@ impl Picture {
                     acknowledged_records: counts.acked,
                     failed_records: counts.failed,
                     records_in_flight: counts.in_flight,
-                    outcomes_before: pushed - outcomes.len() as u64,
-                    outcomes,
+                    outcomes: ring.map(Ring::to_vec).unwrap_or_default(),
+                    outcomes_before: ring.map_or(0, Ring::before),
                 }
             })
             .collect();
@@ -153,8 +172,8 @@ impl Picture {
             producers,
             clients,
             groups: self.groups.view(sim, scenario),
-            events: self.events.iter().cloned().collect(),
-            events_before: self.events_pushed - self.events.len() as u64,
+            events: self.events.to_vec(),
+            events_before: self.events.before(),
             journal_entries: sim.journal_len() as u64,
             violations: sim.violations().iter().map(|v| format!("{} ms · {}: {}", v.at_ms, v.invariant, v.detail)).collect(),
             error: run.error,
