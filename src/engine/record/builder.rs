@@ -82,15 +82,21 @@ impl BatchBuilder {
         value: Option<&[u8]>,
         headers: &[Header],
     ) {
+        let delta = self.timestamp_delta_ms(timestamp_ms);
+        write_record(&mut self.buf, self.records_count, delta, key, value, headers);
+        self.records_count += 1;
+    }
+
+    /// The batch's base and max timestamps after a record at `timestamp_ms`; returns
+    /// the record's delta from the base.
+    fn timestamp_delta_ms(&mut self, timestamp_ms: i64) -> i64 {
         if self.records_count == 0 {
             self.base_timestamp_ms = timestamp_ms;
         }
         if timestamp_ms > self.max_timestamp_ms {
             self.max_timestamp_ms = timestamp_ms;
         }
-        let delta = timestamp_ms - self.base_timestamp_ms;
-        write_record(&mut self.buf, self.records_count, delta, key, value, headers);
-        self.records_count += 1;
+        timestamp_ms - self.base_timestamp_ms
     }
 
     /// [`BatchBuilder::append`] of a record without headers whose `value_len` value bytes
@@ -102,13 +108,7 @@ impl BatchBuilder {
         value_len: usize,
         write_value: impl FnOnce(&mut Vec<u8>),
     ) {
-        if self.records_count == 0 {
-            self.base_timestamp_ms = timestamp_ms;
-        }
-        if timestamp_ms > self.max_timestamp_ms {
-            self.max_timestamp_ms = timestamp_ms;
-        }
-        let delta = timestamp_ms - self.base_timestamp_ms;
+        let delta = self.timestamp_delta_ms(timestamp_ms);
         write_record_with(&mut self.buf, self.records_count, delta, key, value_len, write_value);
         self.records_count += 1;
     }
