@@ -67,6 +67,16 @@ fn acks_all_survives_a_leader_crash() {
         let acked = acknowledged(&sim);
         assert_eq!(acked.len(), 20, "both sends acknowledged");
         assert_eq!(final_log(&sim, "orders-0"), acked, "every acknowledged record is in the log, in order");
+        // The producer still believed the dead broker led: its host refused the request,
+        // the producer retried at once (NETWORK_EXCEPTION, then a metadata refresh) and the
+        // second send was acknowledged by the new leader within retry.backoff.ms and a few
+        // round trips, not after request.timeout.ms.
+        let ev = events(&sim);
+        assert!(ev.iter().any(|(t, e)| (20_000..20_100).contains(t)
+            && matches!(e, ClusterEvent::SendRetried { error: ErrorCode::NetworkException, .. })));
+        assert!(!ev.iter().any(|(_, e)| matches!(e, ClusterEvent::SendRetried { error: ErrorCode::RequestTimedOut, .. })));
+        let second_ack = ev.iter().filter(|(_, e)| matches!(e, ClusterEvent::SendAcknowledged { .. })).nth(1).map(|(t, _)| *t);
+        assert!(second_ack.is_some_and(|t| t < 20_500), "second send acknowledged at {second_ack:?}");
     }
 }
 

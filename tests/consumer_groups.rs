@@ -410,6 +410,24 @@ fn committed_offsets_survive_the_coordinators_broker_crashing() {
             *t > 16_000 && matches!(e, ClusterEvent::ConsumerNote { note, .. } if note.contains("Resetting offset"))
         });
         assert_eq!(resets.count(), 0, "no consumer falls back to auto.offset.reset");
+        // The dead coordinator's host refuses the members' next heartbeat: they look for
+        // the coordinator again at once (not after request.timeout.ms) and find the new
+        // one within a heartbeat interval (3 s) of its loading the offsets.
+        let loaded_at = events(&sim)
+            .into_iter()
+            .find_map(|(t, _, e)| matches!(e, ClusterEvent::CoordinatorLoaded { partition: 5, .. } if t > 16_000).then_some(t))
+            .unwrap();
+        let notes: Vec<(i64, String)> = events(&sim)
+            .into_iter()
+            .filter_map(|(t, _, e)| match e {
+                ClusterEvent::ConsumerNote { note, .. } if t > 16_000 => Some((t, note)),
+                _ => None,
+            })
+            .collect();
+        let first_disconnect = notes.iter().find(|(_, n)| n.contains("unavailable or invalid: disconnected")).map(|(t, _)| *t);
+        assert!(first_disconnect.is_some_and(|t| t <= 16_000 + 3_100), "members notice the crash at their next heartbeat: {notes:?}");
+        let found = notes.iter().find(|(t, n)| *t >= loaded_at && n == &format!("Discovered group coordinator {new}"));
+        assert!(found.is_some_and(|(t, _)| *t <= loaded_at + 3_100), "new coordinator found soon after {loaded_at}: {notes:?}");
         assert_nothing_lost(&sim, &[], "failover");
         let _ = tp("orders", 0);
     }

@@ -231,6 +231,35 @@ fn not_leader_is_retried_at_the_new_leader_after_a_metadata_refresh() {
 }
 
 #[test]
+fn a_closed_connection_fails_the_request_at_once_and_the_retry_finds_the_new_leader() {
+    let mut sim = Sim::new(&[("linger.ms", "0"), ("retry.backoff.ms", "100"), ("request.timeout.ms", "30000")]);
+    let mut cluster = FakeCluster::new(&[(1, 0)]);
+    let out = sim.produce(serde_json::json!({"topic": "t", "count": 1}));
+    sim.run_until(0, out, &mut |_, to, m| cluster.answer(to, m));
+    assert_eq!(sim.p.counts().acked, 1);
+    // Broker 1's process is gone: its host resets the connection; broker 2 leads now.
+    cluster.leaders = vec![(2, 1)];
+    let mut answered_at = Vec::new();
+    let out = sim.produce(serde_json::json!({"topic": "t", "count": 1, "value": "after-crash"}));
+    sim.run_until(1000, out, &mut |now, to, m| match m {
+        Message::ProduceRequest { .. } if to == 1 => Some(Message::ConnectionClosed),
+        _ => {
+            answered_at.push(now);
+            cluster.answer(to, m)
+        }
+    });
+    assert!(sim.events.iter().any(|e| matches!(
+        e,
+        ClusterEvent::SendRetried { error: ErrorCode::NetworkException, attempt: 1, .. }
+    )));
+    assert!(!sim.events.iter().any(|e| matches!(e, ClusterEvent::SendRetried { error: ErrorCode::RequestTimedOut, .. })));
+    assert_eq!(cluster.logs[&0], vec!["v-0", "after-crash"]);
+    assert_eq!(sim.p.counts().acked, 2);
+    // Retried after retry.backoff.ms, not after request.timeout.ms.
+    assert!(answered_at.iter().all(|at| *at <= 100), "answered at {answered_at:?}");
+}
+
+#[test]
 fn a_silent_leader_fails_the_send_at_delivery_timeout_ms() {
     let mut sim = Sim::new(&[
         ("linger.ms", "0"),

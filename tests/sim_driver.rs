@@ -127,6 +127,44 @@ fn a_crash_loses_memory_not_the_store() {
     assert_eq!(s.node(2).unwrap().state_json()["restarts"], 1);
 }
 
+/// (time, receiver) of every closed connection reported "from" `dead`.
+fn resets_from(s: &Sim, dead: NodeId) -> Vec<(i64, NodeId)> {
+    s.journal()
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            JournalEntry::Deliver { at_ms, node, input: Input::Deliver(env) }
+                if env.from == dead && env.message == Message::ConnectionClosed =>
+            {
+                Some((*at_ms, *node))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_message_to_a_crashed_node_comes_back_as_a_closed_connection_unless_the_link_is_cut() {
+    let mut s = sim(3, 0.0);
+    s.schedule(1_000, Action::Crash(3));
+    s.schedule(1_000, Action::Partition([1].into(), [3].into()));
+    s.run_until(1_500, 1_000_000);
+    let resets = resets_from(&s, 3);
+    assert!(!resets.is_empty(), "node 2's pings to 3 are refused");
+    assert!(resets.iter().all(|(_, to)| *to == 2), "the cut link to 1 carries no reset: {resets:?}");
+    // A ping leaves on a tick (every 100 ms) and the reset takes a link's latency back:
+    // 2 × (10 ± 4) ms after the tick at the earliest.
+    assert!(resets.iter().all(|(at, _)| (at % 100) >= 12), "{resets:?}");
+    // A reset is journaled like any input, so a replay rebuilds the same state.
+    let (state, _) = replay(&s.journal(), &Pingers(vec![1, 2, 3]));
+    assert_eq!(serde_json::to_string(&state).unwrap(), serde_json::to_string(&s.final_state()).unwrap());
+    // Nobody is told about a node that is only paused: its connections stay open.
+    let mut p = sim(3, 0.0);
+    p.schedule(1_000, Action::Pause(3));
+    p.run_until(1_500, 1_000_000);
+    assert!(resets_from(&p, 3).is_empty());
+}
+
 #[test]
 fn pause_holds_inputs_and_partitions_cut_links() {
     let mut s = sim(5, 0.0);

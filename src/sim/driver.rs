@@ -8,7 +8,7 @@ use super::journal::{final_state, Journal, JournalEntries, JournalEntry};
 use super::network::{Fate, Network};
 use super::queue::EventQueue;
 use super::world::World;
-use crate::engine::cluster::{ClusterEvent, Envelope, Input, Node, NodeId, Output, TimerKey};
+use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey};
 use crate::engine::rng::Rng;
 use crate::storage::memory::MemoryStore;
 use serde::{Deserialize, Serialize};
@@ -336,7 +336,12 @@ impl Sim {
         let now = self.now_ms;
         let Some(slot) = self.slots.get_mut(&id) else { return };
         match slot.status {
-            Status::Crashed => return,
+            Status::Crashed => {
+                if let Input::Deliver(env) = input {
+                    self.refuse_connection(now, env);
+                }
+                return;
+            }
             Status::Paused => {
                 slot.held.push(input);
                 return;
@@ -371,6 +376,21 @@ impl Sim {
             if let Some(slot) = self.slots.get_mut(&id) {
                 slot.node = Some(node);
             }
+        }
+    }
+
+    /// A message reached a crashed node's host: the kernel resets the connection, and the
+    /// reset travels back to the sender like any packet (it can be lost, or cut off). A
+    /// reset is never answered with another.
+    fn refuse_connection(&mut self, now: i64, env: Envelope) {
+        if matches!(env.message, Message::ConnectionClosed) {
+            return;
+        }
+        let (from, to) = (env.to, env.from);
+        match self.network.fate(&mut self.rng, now, from, to) {
+            Fate::ArriveAt(at) => self.push(at, Pending::Deliver(Envelope { from, to, message: Message::ConnectionClosed })),
+            Fate::Lost => self.stats.lost += 1,
+            Fate::Cut => self.stats.cut += 1,
         }
     }
 

@@ -334,6 +334,14 @@ pub enum Message {
         error: Option<ErrorCode>,
         partitions: Vec<OffsetPartitionResult>,
     },
+    /// Not one of Kafka's APIs: the network's word that a TCP connection was closed. A
+    /// request that reaches a crashed broker's host is refused (the process is gone, so
+    /// the kernel resets the connection), and the reset comes back to the sender as
+    /// this, "from" the dead node, one link latency later. The sender fails every request
+    /// it has in flight to that node at once, as Kafka's `NetworkClient` does on a
+    /// disconnect, instead of waiting out `request.timeout.ms`. A cut link or a lost
+    /// packet sends nothing back: there the sender still times out.
+    ConnectionClosed,
 }
 
 impl Message {
@@ -371,6 +379,7 @@ impl Message {
             Message::OffsetCommitResponse { .. } => "OffsetCommitResponse",
             Message::OffsetFetchRequest { .. } => "OffsetFetch",
             Message::OffsetFetchResponse { .. } => "OffsetFetchResponse",
+            Message::ConnectionClosed => "ConnectionClosed",
         }
     }
 }

@@ -233,6 +233,9 @@ impl ControllerNode {
                 let response = self.metadata_response(correlation_id, &topics);
                 self.send(from, response);
             }
+            // A broker it pushed records to is gone: its session expires by itself when
+            // its heartbeats stop (KRaft fences by heartbeat, not by connection).
+            Message::ConnectionClosed => {}
             other => self.refuse(format!("the controller does not handle {}", message_name(&other))),
         }
     }

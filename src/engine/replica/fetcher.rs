@@ -5,7 +5,8 @@
 //! (bounded by the LEO), and a `diverging_epoch` truncates the log where it parts from
 //! the leader's (KIP-279's rule). Invariants: an answer is used only if it belongs to the
 //! fetch in flight and the partition still follows the same leader, in the same epoch,
-//! from the same offset; an unanswered fetch is retried after `replica.socket.timeout.ms`.
+//! from the same offset; an unanswered fetch is given up after `replica.socket.timeout.ms`,
+//! a refused one (closed connection) at once, and retried after `replica.fetch.backoff.ms`.
 
 use super::partition::Role;
 use super::{BrokerNode, TIMER_FETCHER};
@@ -94,6 +95,16 @@ impl BrokerNode {
                 self.set_timer(TIMER_FETCHER, u64::from(leader), now_ms + self.config.replica_fetch_backoff_ms);
             }
             None => self.send_fetch(now_ms, leader),
+        }
+    }
+
+    /// The connection to `leader` was closed (its broker is gone): a fetch in flight to
+    /// it fails at once, and the next is tried after `replica.fetch.backoff.ms`, as when
+    /// it times out.
+    pub(crate) fn on_fetcher_disconnect(&mut self, now_ms: i64, leader: NodeId) {
+        let Some(fetcher) = self.fetchers.get_mut(&leader) else { return };
+        if fetcher.in_flight.take().is_some() {
+            self.set_timer(TIMER_FETCHER, u64::from(leader), now_ms + self.config.replica_fetch_backoff_ms);
         }
     }
 

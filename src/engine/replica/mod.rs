@@ -192,6 +192,10 @@ impl BrokerNode {
             Message::MetadataRequest { correlation_id, topics } => {
                 self.handle_metadata_request(from, *correlation_id, topics.clone())
             }
+            // A client or broker this one answered is gone; only a fetch of its own waits
+            // on the connection (the controller is reached through its heartbeats, which
+            // go on by themselves).
+            Message::ConnectionClosed => self.on_fetcher_disconnect(now_ms, from),
             other => {
                 if !self.coordinator.handle_request(now_ms, from, other) {
                     self.refuse(format!("broker {} does not handle {}", self.broker_id, message_name(other)))

@@ -80,7 +80,8 @@ pub struct ConsumerNode {
     initial: Subscription,
     started: bool,
     next_correlation_id: u64,
-    pub(crate) in_flight: BTreeMap<u64, Pending>,
+    /// Requests waiting for an answer, with the broker each went to.
+    pub(crate) in_flight: BTreeMap<u64, (NodeId, Pending)>,
     // metadata
     pub(crate) topics: BTreeMap<String, Vec<PartitionState>>,
     pub(crate) unknown_topics: BTreeSet<String>,

@@ -1,6 +1,7 @@
 //! The consumer's traffic: outputs (messages, events, notes, refusals), requests with a
 //! correlation id and a `request.timeout.ms` timer, which broker to ask, and the dispatch
-//! of each answer (or timeout) to the part of the client that waits for it.
+//! of each answer (or timeout, or closed connection) to the part of the client that waits
+//! for it.
 
 use super::{ConsumerNode, JoinPhase, MemberState, Pending, TIMER_REQUEST_TIMEOUT};
 use crate::engine::cluster::{ClusterEvent, Envelope, Message, NodeId, Output, TimerKey};
@@ -14,7 +15,7 @@ impl ConsumerNode {
     pub(crate) fn request(&mut self, to: NodeId, pending: Pending, build: impl FnOnce(u64) -> Message, timeout_ms: i64) -> u64 {
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id += 1;
-        self.in_flight.insert(correlation_id, pending);
+        self.in_flight.insert(correlation_id, (to, pending));
         self.send(to, build(correlation_id));
         let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
         self.outputs.push_back(Output::SetTimer { key, at_ms: self.now_ms + timeout_ms });
@@ -23,14 +24,14 @@ impl ConsumerNode {
 
     /// Takes the pending request a response answers, cancelling its timeout.
     pub(crate) fn answered(&mut self, correlation_id: u64) -> Option<Pending> {
-        let pending = self.in_flight.remove(&correlation_id)?;
+        let (_, pending) = self.in_flight.remove(&correlation_id)?;
         let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
         self.outputs.push_back(Output::CancelTimer { key });
         Some(pending)
     }
 
     pub(crate) fn has_in_flight(&self, matches: impl Fn(&Pending) -> bool) -> bool {
-        self.in_flight.values().any(matches)
+        self.in_flight.values().any(|(_, p)| matches(p))
     }
 
     pub(crate) fn event(&mut self, event: ClusterEvent) {
@@ -83,25 +84,57 @@ impl ConsumerNode {
             Message::LeaveGroupResponse { correlation_id, .. } => {
                 self.answered(correlation_id);
             }
+            Message::ConnectionClosed => self.handle_disconnect(from),
             _ => {}
         }
     }
 
     pub(super) fn handle_request_timeout(&mut self, correlation_id: u64) {
-        let Some(pending) = self.in_flight.remove(&correlation_id) else { return };
+        self.fail_request(correlation_id, false);
+    }
+
+    /// The connection to `node` was closed (its broker is gone): as Java's
+    /// `ConsumerNetworkClient` on a disconnect, every request in flight to it fails at
+    /// once (a coordinator's makes the coordinator unknown), and metadata is refreshed.
+    pub(super) fn handle_disconnect(&mut self, node: NodeId) {
+        self.metadata_refresh_needed = true;
+        let failed: Vec<u64> = self.in_flight.iter().filter(|(_, (to, _))| *to == node).map(|(id, _)| *id).collect();
+        for correlation_id in failed {
+            let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+            self.outputs.push_back(Output::CancelTimer { key });
+            self.fail_request(correlation_id, true);
+        }
+    }
+
+    /// A request ends without an answer: timed out, or its connection closed.
+    fn fail_request(&mut self, correlation_id: u64, disconnected: bool) {
+        let Some((_, pending)) = self.in_flight.remove(&correlation_id) else { return };
         match pending {
             Pending::FindCoordinator | Pending::JoinGroup | Pending::SyncGroup | Pending::Heartbeat | Pending::OffsetFetch { .. } => {
-                self.mark_coordinator_unknown("request timed out");
+                self.mark_coordinator_unknown(if disconnected { "disconnected" } else { "request timed out" });
                 if matches!(pending, Pending::JoinGroup | Pending::SyncGroup) {
                     self.join_phase = JoinPhase::Idle;
                     self.member_state = MemberState::Unjoined;
                 }
             }
             Pending::OffsetCommit { purpose, .. } => {
-                self.mark_coordinator_unknown("offset commit timed out");
+                self.mark_coordinator_unknown(if disconnected { "offset commit disconnected" } else { "offset commit timed out" });
                 self.commit_finished(purpose);
             }
-            Pending::Metadata | Pending::ListOffsets { .. } | Pending::Fetch { .. } => self.metadata_refresh_needed = true,
+            Pending::Metadata | Pending::ListOffsets { .. } | Pending::Fetch { .. } => {
+                self.metadata_refresh_needed = true;
+                // A refused connection fails at once: without a pause, a consumer would
+                // ask the dead leader again every round trip until the cluster elects
+                // another (Java's client waits out the node's reconnect backoff).
+                if disconnected {
+                    let retry_ms = self.now_ms + self.config.retry_backoff_ms;
+                    match pending {
+                        Pending::Fetch { .. } => self.fetch_retry_ms = retry_ms,
+                        Pending::ListOffsets { .. } => self.list_offsets_retry_ms = retry_ms,
+                        _ => {}
+                    }
+                }
+            }
             Pending::LeaveGroup => {}
         }
     }

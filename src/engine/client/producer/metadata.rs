@@ -35,7 +35,7 @@ impl ProducerNode {
         topics.dedup();
         let correlation_id = self.take_correlation_id();
         self.send(node, Message::MetadataRequest { correlation_id, topics });
-        self.in_flight.insert(correlation_id, InFlight::Metadata);
+        self.in_flight.insert(correlation_id, InFlight::Metadata { node });
         self.metadata_in_flight = true;
         self.metadata_needed = false;
         let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
@@ -49,7 +49,7 @@ impl ProducerNode {
         partitions: Vec<(TopicPartition, PartitionState)>,
         unknown_topics: Vec<String>,
     ) {
-        if !matches!(self.in_flight.get(&correlation_id), Some(InFlight::Metadata)) {
+        if !matches!(self.in_flight.get(&correlation_id), Some(InFlight::Metadata { .. })) {
             return;
         }
         self.in_flight.remove(&correlation_id);

@@ -4,7 +4,8 @@
 //! a batch goes to the partition's leader when full or after `linger.ms`; retriable
 //! errors are retried after `retry.backoff.ms` (and a metadata refresh) while within
 //! `delivery.timeout.ms`; a request unanswered for `request.timeout.ms` counts as
-//! REQUEST_TIMED_OUT. Invariants: at most one request in flight per partition (as with
+//! REQUEST_TIMED_OUT, and a closed connection (the broker's process is gone) fails the
+//! requests in flight to it at once as NETWORK_EXCEPTION. Invariants: at most one request in flight per partition (as with
 //! `max.in.flight.requests.per.connection=1`), so batches of a partition are appended in
 //! send order; every record ends exactly once as acknowledged or failed.
 
@@ -53,9 +54,11 @@ pub struct SendCounts {
     pub in_flight: u64,
 }
 
+/// A request waiting for its answer, with the broker it went to (a closed connection
+/// fails every request in flight to that broker).
 pub(crate) enum InFlight {
-    Produce { batch: Batch },
-    Metadata,
+    Produce { batch: Batch, node: NodeId },
+    Metadata { node: NodeId },
 }
 
 /// A record waiting for its topic's metadata (Java's `send()` blocks on it).
@@ -274,6 +277,7 @@ impl ProducerNode {
             Message::MetadataResponse { correlation_id, brokers, partitions, unknown_topics } => {
                 self.handle_metadata_response(correlation_id, brokers, partitions, unknown_topics)
             }
+            Message::ConnectionClosed => self.handle_disconnect(envelope.from),
             _ => {}
         }
     }

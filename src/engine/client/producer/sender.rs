@@ -7,7 +7,7 @@
 use super::accumulator::Batch;
 use super::{AcknowledgedRecord, InFlight, ProducerNode, TIMER_REQUEST_TIMEOUT, TIMER_SENDER};
 use crate::engine::cluster::messages::{Acks, TopicPartition};
-use crate::engine::cluster::{ClusterEvent, Message, Output, TimerKey};
+use crate::engine::cluster::{ClusterEvent, Message, NodeId, Output, TimerKey};
 use crate::engine::error::ErrorCode;
 
 /// Errors after which the cached leader may be wrong (Java's `InvalidMetadataException`
@@ -101,7 +101,7 @@ impl ProducerNode {
                 continue;
             }
             self.partitions_in_flight.insert(tp);
-            self.in_flight.insert(correlation_id, InFlight::Produce { batch });
+            self.in_flight.insert(correlation_id, InFlight::Produce { batch, node: leader });
             let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
             self.outputs
                 .push_back(Output::SetTimer { key, at_ms: self.now_ms + self.config.request_timeout_ms });
@@ -163,7 +163,7 @@ impl ProducerNode {
         error: Option<ErrorCode>,
         base_offset: i64,
     ) {
-        let Some(InFlight::Produce { batch }) = self.in_flight.remove(&correlation_id) else {
+        let Some(InFlight::Produce { batch, .. }) = self.in_flight.remove(&correlation_id) else {
             // Late (after its timeout) or acks=0: nothing waits for it.
             return;
         };
@@ -183,13 +183,36 @@ impl ProducerNode {
     }
 
     pub(crate) fn handle_request_timeout(&mut self, correlation_id: u64) {
+        self.fail_request(correlation_id, ErrorCode::RequestTimedOut);
+    }
+
+    /// The connection to `node` was closed (Java's `NetworkClient` on a disconnect): every
+    /// request in flight to it fails with NETWORK_EXCEPTION, and the metadata is refreshed
+    /// whether or not anything was in flight.
+    pub(crate) fn handle_disconnect(&mut self, node: NodeId) {
+        self.metadata_needed = true;
+        let failed: Vec<u64> = self
+            .in_flight
+            .iter()
+            .filter(|(_, f)| matches!(f, InFlight::Produce { node: n, .. } | InFlight::Metadata { node: n } if *n == node))
+            .map(|(id, _)| *id)
+            .collect();
+        for correlation_id in failed {
+            let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+            self.outputs.push_back(Output::CancelTimer { key });
+            self.fail_request(correlation_id, ErrorCode::NetworkException);
+        }
+    }
+
+    /// A request ends without an answer: a produce is retried or failed, a metadata
+    /// request is asked of the next broker.
+    fn fail_request(&mut self, correlation_id: u64, error: ErrorCode) {
         match self.in_flight.remove(&correlation_id) {
-            Some(InFlight::Produce { batch }) => {
+            Some(InFlight::Produce { batch, .. }) => {
                 self.partitions_in_flight.remove(&batch.tp);
-                self.complete_exceptionally(batch, ErrorCode::RequestTimedOut);
+                self.complete_exceptionally(batch, error);
             }
-            Some(InFlight::Metadata) => {
-                // Try the next broker.
+            Some(InFlight::Metadata { .. }) => {
                 self.metadata_in_flight = false;
                 self.metadata_needed = true;
             }
