@@ -33,8 +33,7 @@ extern "C" {
 /// Appends `RECORDS_PER_RUN` records; returns records per second.
 fn run() -> f64 {
     let value = [b'v'; VALUE_BYTES];
-    let mut config = TopicConfig::default();
-    config.segment_bytes = 64 * 1024 * 1024;
+    let config = TopicConfig { segment_bytes: 64 * 1024 * 1024, ..TopicConfig::default() };
     let mut log = PartitionLog::new(1, "bench", 0, config.clone(), 0);
     let start = now_ms();
     let mut appended = 0u32;

@@ -146,14 +146,18 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
     }
 }
 
-/// Commits the piled-up writes, one transaction per batch: at once and until none are
-/// left when `now` (a flush, a stopped run), else once WRITE_EVERY_MS has passed since
-/// the last transaction began.
+/// Commits the piled-up writes in one transaction, then looks again: at once while
+/// `now` (a flush, a stopped run) asked for it and writes are left, else once
+/// WRITE_EVERY_MS has passed since the last transaction began.
 fn start_writer(inner: &Rc<RefCell<Inner>>, now: bool) {
-    {
+    let (ops, mut store) = {
         let mut i = inner.borrow_mut();
         i.urgent |= now;
-        if i.writing || i.unwritten.is_empty() || i.write_error.is_some() {
+        if i.writing || i.write_error.is_some() {
+            return;
+        }
+        if i.unwritten.is_empty() {
+            i.urgent = false;
             return;
         }
         let wait_ms = i.written_at_ms + WRITE_EVERY_MS - js_sys::Date::now();
@@ -167,40 +171,27 @@ fn start_writer(inner: &Rc<RefCell<Inner>>, now: bool) {
             }
             return;
         }
+        let Some(store) = i.store.take() else {
+            i.write_error = Some("the node's store is not open".into());
+            return;
+        };
         i.write_timer = None;
         i.writing = true;
-    }
+        i.written_at_ms = js_sys::Date::now();
+        (std::mem::take(&mut i.unwritten), store)
+    };
     let inner = inner.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        loop {
-            let (ops, store) = {
-                let mut i = inner.borrow_mut();
-                let throttled = !i.urgent && i.written_at_ms + WRITE_EVERY_MS > js_sys::Date::now();
-                if i.unwritten.is_empty() || i.write_error.is_some() || throttled {
-                    i.writing = false;
-                    if i.unwritten.is_empty() {
-                        i.urgent = false;
-                    }
-                    drop(i);
-                    start_writer(&inner, false);
-                    return;
-                }
-                i.written_at_ms = js_sys::Date::now();
-                (std::mem::take(&mut i.unwritten), i.store.take())
-            };
-            let Some(mut store) = store else {
-                let mut i = inner.borrow_mut();
-                i.write_error = Some("the node's store is not open".into());
-                i.writing = false;
-                return;
-            };
-            let result = store.apply(&ops).await;
+        let result = store.apply(&ops).await;
+        {
             let mut i = inner.borrow_mut();
             i.store = Some(store);
+            i.writing = false;
             if let Err(e) = result {
                 i.write_error = Some(e.to_string());
             }
         }
+        start_writer(&inner, false);
     });
 }
 
