@@ -177,10 +177,16 @@ impl LogSegment {
         }
     }
 
+    /// Byte position of the batch the offset index names for `offset`: no batch before it
+    /// holds `offset` or later ones (where [`LogSegment::translate_offset`] starts its scan).
+    pub fn index_position(&self, offset: i64) -> u32 {
+        self.offset_index.lookup(self.relative(offset)).position
+    }
+
     /// Byte position of the first batch whose last offset is ≥ `offset`
     /// (`translateOffset`): an index lookup, then a forward scan.
     pub fn translate_offset(&self, offset: i64) -> Option<u32> {
-        let start = self.offset_index.lookup(self.relative(offset)).position;
+        let start = self.index_position(offset);
         if start > self.size_bytes() {
             return None;
         }

@@ -97,7 +97,10 @@ fn summarize_batches_from(p: &super::partition::Partition, from_offset: i64, out
         segments.partition_point(|s| s.base_offset <= from_offset).saturating_sub(1)
     };
     for s in &segments[first..] {
-        let start = if from_offset > s.base_offset { s.translate_offset(from_offset).unwrap_or(s.size_bytes()) } else { 0 };
+        // One walk from where the offset index points: the batches before the first one
+        // ending at or after `from_offset` are filtered out, as `translate_offset` would
+        // skip them (a walk that fails before it yields nothing either way).
+        let start = if from_offset > s.base_offset { s.index_position(from_offset) } else { 0 };
         let batches = s.batches_from(start).flatten().filter(|v| v.header.last_offset() >= from_offset);
         out.extend(batches.map(|v| BatchSummary {
             base_offset: v.header.base_offset,
