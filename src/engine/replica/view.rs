@@ -87,9 +87,10 @@ fn text(bytes: Option<&Vec<u8>>) -> Value {
     bytes.map_or(Value::Null, |b| Value::String(String::from_utf8_lossy(b).into_owned()))
 }
 
-/// The batches of `p` whose last offset is ≥ `from_offset`, found through the offset
-/// index, appended to `out`.
-fn summarize_batches_from(p: &super::partition::Partition, from_offset: i64, out: &mut Vec<BatchSummary>) {
+/// The batches of `p` whose last offset is ≥ `from_offset` (and < `until_offset` if
+/// given), found through the offset index, appended to `out`. A log's offsets only grow:
+/// the walk stops at the first batch ending at or past `until_offset`.
+fn summarize_batches_from(p: &super::partition::Partition, from_offset: i64, until_offset: Option<i64>, out: &mut Vec<BatchSummary>) {
     let segments = p.log.segments();
     let first = if from_offset >= p.log_end_offset() {
         segments.len() // nothing at or after `from_offset`: no scan at all
@@ -98,16 +99,24 @@ fn summarize_batches_from(p: &super::partition::Partition, from_offset: i64, out
     };
     for s in &segments[first..] {
         // One walk from where the offset index points: the batches before the first one
-        // ending at or after `from_offset` are filtered out, as `translate_offset` would
-        // skip them (a walk that fails before it yields nothing either way).
+        // ending at or after `from_offset` are skipped, as `translate_offset` would skip
+        // them (a walk that fails before it yields nothing either way).
         let start = if from_offset > s.base_offset { s.index_position(from_offset) } else { 0 };
-        let batches = s.batches_from(start).flatten().filter(|v| v.header.last_offset() >= from_offset);
-        out.extend(batches.map(|v| BatchSummary {
-            base_offset: v.header.base_offset,
-            last_offset: v.header.last_offset(),
-            partition_leader_epoch: v.header.partition_leader_epoch,
-            crc: v.header.crc,
-        }));
+        for v in s.batches_from(start).flatten() {
+            let last_offset = v.header.last_offset();
+            if last_offset < from_offset {
+                continue;
+            }
+            if until_offset.is_some_and(|until| last_offset >= until) {
+                return;
+            }
+            out.push(BatchSummary {
+                base_offset: v.header.base_offset,
+                last_offset,
+                partition_leader_epoch: v.header.partition_leader_epoch,
+                crc: v.header.crc,
+            });
+        }
     }
 }
 
@@ -137,7 +146,7 @@ impl BrokerNode {
     pub fn replica_state_of(&self, tp: &TopicPartition, from_offset: i64) -> Option<ReplicaView> {
         let p = self.partitions.get(tp)?;
         let mut batches = Vec::new();
-        summarize_batches_from(p, from_offset, &mut batches);
+        summarize_batches_from(p, from_offset, None, &mut batches);
         Some(ReplicaView {
             is_leader: p.is_leader(),
             leader_epoch: p.state.leader_epoch,
@@ -149,12 +158,13 @@ impl BrokerNode {
         })
     }
 
-    /// Only the batches of [`Self::replica_state_of`], into `out` (cleared first), for a
-    /// checker that reuses one buffer. False if this broker has no such replica.
-    pub fn replica_batches_from(&self, tp: &TopicPartition, from_offset: i64, out: &mut Vec<BatchSummary>) -> bool {
+    /// Only the committed batches of [`Self::replica_state_of`] (ending below the high
+    /// watermark), into `out` (cleared first), for a checker that reuses one buffer.
+    /// False if this broker has no such replica.
+    pub fn replica_committed_batches_from(&self, tp: &TopicPartition, from_offset: i64, out: &mut Vec<BatchSummary>) -> bool {
         out.clear();
         let Some(p) = self.partitions.get(tp) else { return false };
-        summarize_batches_from(p, from_offset, out);
+        summarize_batches_from(p, from_offset, Some(p.high_watermark), out);
         true
     }
 

@@ -64,8 +64,8 @@ impl ReplicaRules {
         b as usize * self.topics.len() + i
     }
 
-    /// The rules for one replica at `v`; `batches` are its batches with last offset ≥ the
-    /// `checked` offset (needed only when new committed ones may be among them).
+    /// The rules for one replica at `v`; `batches` are its committed batches with last
+    /// offset ≥ the `checked` offset (needed only when new committed ones may be among them).
     fn check_replica(&mut self, b: NodeId, i: TpIndex, v: &ReplicaOffsets, batches: &[BatchSummary]) -> Result<(), String> {
         let (topic, partition) = &self.topics[i];
         if v.high_watermark > v.log_end_offset {
@@ -166,7 +166,7 @@ impl ReplicaRules {
                 // Batches matter only on a clean topic with committed offsets past `from`.
                 batches.clear();
                 if let Some(n) = node.filter(|_| self.clean[i] && v.high_watermark > from) {
-                    n.replica_batches_from(&self.keys[i], from, batches);
+                    n.replica_committed_batches_from(&self.keys[i], from, batches);
                 }
                 self.check_replica(b, i, &v, batches)?;
                 self.passed[key] = Some(v);
