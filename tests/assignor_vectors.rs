@@ -136,7 +136,9 @@ fn check_valid(
     let mut seen = BTreeSet::new();
     for member in members {
         for p in actual.get(&member.member_id).into_iter().flatten() {
-            if !member.topics.iter().any(|t| p.topic == *t) || topics.get(p.topic.as_str()).is_none_or(|&n| p.partition >= n) {
+            if !member.topics.iter().any(|t| p.topic == *t)
+                || topics.get(p.topic.as_str()).is_none_or(|&n| p.partition >= n)
+            {
                 failures.push(format!(
                     "{label}: {} got {}-{} it cannot have",
                     member.member_id, p.topic, p.partition

@@ -78,17 +78,11 @@ extern "C" {
     #[wasm_bindgen(catch)]
     async fn raw_delete(name: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch)]
-    async fn raw_write(
-        name: &str,
-        chunk: &[u8],
-        per_tx: u32,
-        tx_count: u32,
-    ) -> Result<JsValue, JsValue>;
+    async fn raw_write(name: &str, chunk: &[u8], per_tx: u32, tx_count: u32) -> Result<JsValue, JsValue>;
 }
 
 fn batches(chunk: &[u8]) -> Vec<Vec<StoreOp>> {
-    let segment =
-        SegmentId { broker_id: 1, topic: "bench".into(), partition: 0, base_offset: 0 };
+    let segment = SegmentId { broker_id: 1, topic: "bench".into(), partition: 0, base_offset: 0 };
     (0..TRANSACTIONS)
         .map(|t| {
             (0..APPENDS_PER_TRANSACTION)

@@ -39,7 +39,9 @@ fn run() -> f64 {
     let mut appended = 0u32;
     while appended < RECORDS_PER_RUN {
         let mut b = BatchBuilder::with_capacity(BatchOptions::default(), BATCH_BYTES);
-        while b.estimated_size_bytes() + VALUE_BYTES as u32 + 8 < BATCH_BYTES && appended + (b.records_count() as u32) < RECORDS_PER_RUN {
+        while b.estimated_size_bytes() + VALUE_BYTES as u32 + 8 < BATCH_BYTES
+            && appended + (b.records_count() as u32) < RECORDS_PER_RUN
+        {
             b.append(0, None, Some(&value), &[]);
         }
         appended += b.records_count() as u32;
@@ -84,6 +86,11 @@ fn wasm_append_records_per_second() {
     let mut rates: Vec<f64> = (0..RUNS).map(|_| run()).collect();
     rates.sort_by(f64::total_cmp);
     let median = rates[RUNS / 2];
-    console_log!("wasm append: median {:.2} M records/s over {RUNS} runs (min {:.2}, max {:.2})", median / 1e6, rates[0] / 1e6, rates[RUNS - 1] / 1e6);
+    console_log!(
+        "wasm append: median {:.2} M records/s over {RUNS} runs (min {:.2}, max {:.2})",
+        median / 1e6,
+        rates[0] / 1e6,
+        rates[RUNS - 1] / 1e6
+    );
     assert!(median > 0.0);
 }

@@ -29,8 +29,14 @@ fn code(r: &Response) -> Option<ErrorCode> {
 
 fn restart(b: &mut Broker, store: &mut MemoryStore, now: i64) -> Broker {
     store.apply_now(&b.take_store_ops()).unwrap();
-    let segments =
-        store.segment_ids(1).into_iter().map(|id| { let bytes = store.segment_bytes(&id).unwrap().to_vec(); (id, bytes) }).collect();
+    let segments = store
+        .segment_ids(1)
+        .into_iter()
+        .map(|id| {
+            let bytes = store.segment_bytes(&id).unwrap().to_vec();
+            (id, bytes)
+        })
+        .collect();
     let mut recovered = Broker::recover(1, &store.meta_of(1), segments, now);
     store.apply_now(&recovered.take_store_ops()).unwrap();
     recovered
@@ -68,7 +74,10 @@ fn produce_fetch_and_list_offsets() {
     let d = decode_batch(&records).unwrap();
     assert_eq!(d.records[0].offset, 2);
     assert_eq!(d.records[0].value.as_deref(), Some(&b"v2"[..]));
-    let r = b.handle(T0, Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Timestamp(T0 + 3) });
+    let r = b.handle(
+        T0,
+        Request::ListOffsets { topic: "t".into(), partition: 0, spec: OffsetSpec::Timestamp(T0 + 3) },
+    );
     let Response::Offsets { found, .. } = r else { panic!() };
     assert_eq!(found.offset, 3);
     let events = b.take_events();

@@ -5,9 +5,7 @@
 
 mod common_idb;
 
-use common_idb::{
-    append, check_reads, delete, open, pattern, round_trip_and_reopen, seg, unique_workspace,
-};
+use common_idb::{append, check_reads, delete, open, pattern, round_trip_and_reopen, seg, unique_workspace};
 use kafka_playground::storage::idb::IdbStore;
 use kafka_playground::storage::memory::MemoryStore;
 use kafka_playground::storage::{LogStore, SegmentId, StoreOp};
@@ -37,12 +35,8 @@ async fn reading_a_missing_segment_is_an_error() {
 async fn each_broker_lists_only_its_own_segments() {
     let workspace = unique_workspace("list");
     let mut store = open(&workspace).await;
-    let mine = [
-        seg(1, "orders", 0, 0),
-        seg(1, "orders", 0, 100),
-        seg(1, "orders", 1, 0),
-        seg(1, "payments", 0, 0),
-    ];
+    let mine =
+        [seg(1, "orders", 0, 0), seg(1, "orders", 0, 100), seg(1, "orders", 1, 0), seg(1, "payments", 0, 0)];
     let theirs = [seg(2, "orders", 0, 0), seg(2, "orders", 0, 250), seg(2, "audit", 3, 7)];
     let mut ops = Vec::new();
     for s in mine.iter().chain(&theirs) {
@@ -74,10 +68,7 @@ async fn truncate_mid_chunk_then_append_again() {
     let ops: Vec<StoreOp> = (0..3).map(|i| append(&s, i * 10, &pattern(i * 10, 10))).collect();
     store.apply(&ops).await.expect("appends");
 
-    store
-        .apply(&[StoreOp::Truncate { segment: s.clone(), size_bytes: 15 }])
-        .await
-        .expect("truncate");
+    store.apply(&[StoreOp::Truncate { segment: s.clone(), size_bytes: 15 }]).await.expect("truncate");
     let mut whole = pattern(0, 15);
     check_reads(&store, &s, &whole).await;
     let err = store.apply(&[append(&s, 30, b"late")]).await.expect_err("old end");
@@ -106,15 +97,9 @@ async fn truncate_mid_chunk_then_append_again() {
     whole.push(b'!');
 
     // A cut exactly at a chunk boundary, then to zero: the segment stays, empty.
-    store
-        .apply(&[StoreOp::Truncate { segment: s.clone(), size_bytes: 10 }])
-        .await
-        .expect("cut at boundary");
+    store.apply(&[StoreOp::Truncate { segment: s.clone(), size_bytes: 10 }]).await.expect("cut at boundary");
     check_reads(&store, &s, &whole[..10]).await;
-    store
-        .apply(&[StoreOp::Truncate { segment: s.clone(), size_bytes: 0 }])
-        .await
-        .expect("cut to zero");
+    store.apply(&[StoreOp::Truncate { segment: s.clone(), size_bytes: 0 }]).await.expect("cut to zero");
     assert_eq!(store.list_segments(1).await.expect("list"), vec![s.clone()]);
     assert_eq!(store.read(&s, 0, 100).await.expect("read empty"), Vec::<u8>::new());
     drop(store);
@@ -254,10 +239,8 @@ async fn a_failing_op_aborts_the_whole_batch() {
     // A failure found after earlier requests were already placed (a key IndexedDB cannot
     // hold exactly) also takes them back.
     let huge = seg(1, "orders", 2, 1 << 53);
-    let err = store
-        .apply(&[append(&a, 5, b"more"), append(&huge, 0, b"x")])
-        .await
-        .expect_err("offset above 2^53");
+    let err =
+        store.apply(&[append(&a, 5, b"more"), append(&huge, 0, b"x")]).await.expect_err("offset above 2^53");
     assert!(err.detail.contains("2^53"), "{}", err.detail);
     assert_eq!(store.read(&a, 0, 20).await.expect("read a"), b"first");
     drop(store);

@@ -40,7 +40,10 @@ async fn recovery_after_a_torn_write_in_indexeddb() {
     let r = broker.handle(T0, Request::CreateTopic { name: "t".into(), partitions: 1, configs: vec![] });
     assert!(r.error().is_none());
     for i in 0..5 {
-        let r = broker.handle(T0, Request::Produce { topic: "t".into(), partition: 0, acks: 1, records: batch(&format!("v{i}")) });
+        let r = broker.handle(
+            T0,
+            Request::Produce { topic: "t".into(), partition: 0, acks: 1, records: batch(&format!("v{i}")) },
+        );
         assert!(matches!(r, Response::Produced { .. }), "{r:?}");
     }
     store.apply(&broker.take_store_ops()).await.unwrap();
@@ -49,7 +52,11 @@ async fn recovery_after_a_torn_write_in_indexeddb() {
     let id = broker.topics["t"].partitions[0].segment_id(0);
     let size = store.read(&id, 0, u32::MAX).await.unwrap().len() as u32;
     store
-        .apply(&[StoreOp::Append { segment: id.clone(), position: size, bytes: torn[..torn.len() / 2].into() }])
+        .apply(&[StoreOp::Append {
+            segment: id.clone(),
+            position: size,
+            bytes: torn[..torn.len() / 2].into(),
+        }])
         .await
         .unwrap();
     drop(store);
@@ -72,7 +79,8 @@ async fn recovery_after_a_torn_write_in_indexeddb() {
     assert_eq!(store.read(&id, 0, u32::MAX).await.unwrap().len() as u32, size, "the store was repaired");
 
     // Producing continues at offset 5, and a second restart is clean.
-    let r = recovered.handle(T0, Request::Produce { topic: "t".into(), partition: 0, acks: 1, records: batch("after") });
+    let r = recovered
+        .handle(T0, Request::Produce { topic: "t".into(), partition: 0, acks: 1, records: batch("after") });
     let Response::Produced { info, .. } = r else { panic!("{r:?}") };
     assert_eq!(info.first_offset, 5);
     store.apply(&recovered.take_store_ops()).await.unwrap();

@@ -54,7 +54,9 @@ fn acks_all_survives_a_leader_crash() {
         let elections: Vec<_> = events(&sim)
             .into_iter()
             .filter_map(|(t, e)| match e {
-                ClusterEvent::LeaderElected { leader, leader_epoch, unclean, .. } => Some((t, leader, leader_epoch, unclean)),
+                ClusterEvent::LeaderElected { leader, leader_epoch, unclean, .. } => {
+                    Some((t, leader, leader_epoch, unclean))
+                }
                 _ => None,
             })
             .collect();
@@ -74,8 +76,14 @@ fn acks_all_survives_a_leader_crash() {
         let ev = events(&sim);
         assert!(ev.iter().any(|(t, e)| (20_000..20_100).contains(t)
             && matches!(e, ClusterEvent::SendRetried { error: ErrorCode::NetworkException, .. })));
-        assert!(!ev.iter().any(|(_, e)| matches!(e, ClusterEvent::SendRetried { error: ErrorCode::RequestTimedOut, .. })));
-        let second_ack = ev.iter().filter(|(_, e)| matches!(e, ClusterEvent::SendAcknowledged { .. })).nth(1).map(|(t, _)| *t);
+        assert!(!ev
+            .iter()
+            .any(|(_, e)| matches!(e, ClusterEvent::SendRetried { error: ErrorCode::RequestTimedOut, .. })));
+        let second_ack = ev
+            .iter()
+            .filter(|(_, e)| matches!(e, ClusterEvent::SendAcknowledged { .. }))
+            .nth(1)
+            .map(|(t, _)| *t);
         assert!(second_ack.is_some_and(|t| t < 20_500), "second send acknowledged at {second_ack:?}");
     }
 }
@@ -87,18 +95,23 @@ fn acks_1_loses_an_acknowledged_record() {
     assert_eq!(acked.len(), 8, "the leader acknowledged all eight");
     let log = final_log(&sim, "payments-0");
     assert_eq!(log, acked[..5].to_vec(), "the three written while cut off are gone");
-    assert!(events(&sim).iter().any(|(_, e)| matches!(e, ClusterEvent::Truncated { broker_id: 1, removed_records: 3, .. })));
+    assert!(events(&sim)
+        .iter()
+        .any(|(_, e)| matches!(e, ClusterEvent::Truncated { broker_id: 1, removed_records: 3, .. })));
 }
 
 #[test]
 fn a_cut_off_follower_leaves_the_isr_and_returns() {
     let (_, sim) = run("follower-leaves-isr-during-partition", 1);
     let ev = events(&sim);
-    let shrunk = ev.iter().find(|(_, e)| matches!(e, ClusterEvent::IsrShrunk { removed, .. } if removed == &vec![3]));
+    let shrunk =
+        ev.iter().find(|(_, e)| matches!(e, ClusterEvent::IsrShrunk { removed, .. } if removed == &vec![3]));
     let (t_shrink, _) = shrunk.expect("3 leaves the ISR");
     assert!(*t_shrink >= 6_000 + 30_000, "not before replica.lag.time.max.ms");
     assert!(*t_shrink < 50_000, "before the partition heals");
-    let back = ev.iter().find(|(t, e)| *t >= 50_000 && matches!(e, ClusterEvent::IsrExpanded { added, .. } if added == &vec![3]));
+    let back = ev.iter().find(|(t, e)| {
+        *t >= 50_000 && matches!(e, ClusterEvent::IsrExpanded { added, .. } if added == &vec![3])
+    });
     assert!(back.is_some(), "3 rejoins after the heal");
     assert_eq!(final_log(&sim, "events-0").len(), 20);
 }
@@ -107,16 +120,24 @@ fn a_cut_off_follower_leaves_the_isr_and_returns() {
 fn not_enough_replicas_refuses_writes_until_a_follower_returns() {
     let (_, sim) = run("not-enough-replicas", 1);
     let ev = events(&sim);
-    assert!(ev.iter().any(|(_, e)| matches!(e, ClusterEvent::SendRetried { error: ErrorCode::NotEnoughReplicas, .. })));
+    assert!(ev
+        .iter()
+        .any(|(_, e)| matches!(e, ClusterEvent::SendRetried { error: ErrorCode::NotEnoughReplicas, .. })));
     assert!(ev.iter().any(|(_, e)| matches!(e, ClusterEvent::SendFailed { records: 3, .. })));
     let log = final_log(&sim, "orders-0");
-    assert_eq!(log, vec!["placed-0", "placed-1", "placed-2", "placed-6", "placed-7", "placed-8"], "nothing appended while refused");
+    assert_eq!(
+        log,
+        vec!["placed-0", "placed-1", "placed-2", "placed-6", "placed-7", "placed-8"],
+        "nothing appended while refused"
+    );
 }
 
 #[test]
 fn unclean_election_loses_data_clean_election_waits() {
     let (_, unclean) = run("unclean-election-loses-data", 1);
-    assert!(events(&unclean).iter().any(|(_, e)| matches!(e, ClusterEvent::LeaderElected { unclean: true, leader: Some(3), .. })));
+    assert!(events(&unclean)
+        .iter()
+        .any(|(_, e)| matches!(e, ClusterEvent::LeaderElected { unclean: true, leader: Some(3), .. })));
     let acked = acknowledged(&unclean);
     let log = final_log(&unclean, "logs-0");
     let lost: Vec<_> = acked.iter().filter(|v| !log.contains(v)).collect();
@@ -126,7 +147,9 @@ fn unclean_election_loses_data_clean_election_waits() {
     let ev = events(&clean);
     assert!(ev.iter().all(|(_, e)| !matches!(e, ClusterEvent::LeaderElected { unclean: true, .. })));
     let offline = ev.iter().find(|(_, e)| matches!(e, ClusterEvent::LeaderElected { leader: None, .. }));
-    let back = ev.iter().find(|(t, e)| *t >= 50_000 && matches!(e, ClusterEvent::LeaderElected { leader: Some(_), .. }));
+    let back = ev
+        .iter()
+        .find(|(t, e)| *t >= 50_000 && matches!(e, ClusterEvent::LeaderElected { leader: Some(_), .. }));
     assert!(offline.is_some() && back.is_some(), "offline, then led again by an in-sync broker");
     assert_eq!(final_log(&clean, "logs-0"), acknowledged(&clean), "nothing lost");
 }
@@ -148,13 +171,12 @@ fn no_leader_moves_while_the_controller_is_paused() {
 fn the_checker_catches_the_loss_an_unclean_election_causes() {
     let s = scenario("unclean-election-loses-data");
     let mut sim = build_sim(&s, 1).unwrap();
-    sim.add_invariant(kafka_playground::sim::invariants::acked_writes_survive(&s, ["logs".to_string()].into()));
+    sim.add_invariant(kafka_playground::sim::invariants::acked_writes_survive(
+        &s,
+        ["logs".to_string()].into(),
+    ));
     sim.run_until(s.until_ms, 10_000_000);
-    assert!(
-        sim.violations().iter().any(|v| v.detail.contains("no longer has it")),
-        "{:?}",
-        sim.violations()
-    );
+    assert!(sim.violations().iter().any(|v| v.detail.contains("no longer has it")), "{:?}", sim.violations());
 }
 
 #[test]
@@ -165,7 +187,11 @@ fn every_scenario_replays_byte_for_byte_and_seeds_fix_the_run() {
         let world = ClusterWorld::new(&s, journal.seed).unwrap();
         let (state, replayed_events) = replay(&journal, &world);
         let original: Value = sim.final_state();
-        assert_eq!(serde_json::to_string(&state).unwrap(), serde_json::to_string(&original).unwrap(), "{name}");
+        assert_eq!(
+            serde_json::to_string(&state).unwrap(),
+            serde_json::to_string(&original).unwrap(),
+            "{name}"
+        );
         assert_eq!(replayed_events, sim.timeline().to_vec(), "{name}: same events on replay");
         let (_, again) = run(name, 7);
         assert_eq!(again.journal(), journal, "{name}: same seed, same journal");

@@ -75,7 +75,12 @@ fn assert_nothing_lost(sim: &Sim, clients: &[NodeId], what: &str) {
     let seen = processed(sim, clients);
     for (tp, end) in produced(sim) {
         for o in 0..end {
-            assert!(seen.contains_key(&(tp.clone(), o)), "{what}: {}-{} offset {o} was never processed", tp.topic, tp.partition);
+            assert!(
+                seen.contains_key(&(tp.clone(), o)),
+                "{what}: {}-{} offset {o} was never processed",
+                tp.topic,
+                tp.partition
+            );
         }
     }
 }
@@ -91,7 +96,12 @@ fn assert_no_gaps(sim: &Sim, what: &str) {
     }
     for (tp, last) in furthest {
         for o in 0..=last {
-            assert!(seen.contains_key(&(tp.clone(), o)), "{what}: {}-{} offset {o} skipped", tp.topic, tp.partition);
+            assert!(
+                seen.contains_key(&(tp.clone(), o)),
+                "{what}: {}-{} offset {o} skipped",
+                tp.topic,
+                tp.partition
+            );
         }
     }
 }
@@ -100,7 +110,9 @@ fn group_states(sim: &Sim, group: &str) -> Vec<(i64, String, String, i32, usize)
     events(sim)
         .into_iter()
         .filter_map(|(t, _, e)| match e {
-            ClusterEvent::GroupStateChanged { group_id, from, to, generation_id, members, .. } if group_id == group => {
+            ClusterEvent::GroupStateChanged { group_id, from, to, generation_id, members, .. }
+                if group_id == group =>
+            {
                 Some((t, from, to, generation_id, members.len()))
             }
             _ => None,
@@ -132,18 +144,27 @@ fn a_group_of_three_shares_six_partitions_and_reads_everything_once() {
         // The committed offsets sit in the coordinator, in __consumer_offsets.
         let state = sim.final_state();
         let committed = (1..=3)
-            .filter_map(|b| state["nodes"][b.to_string()]["group_coordinator"]["committed_offsets"].get("orders-app").cloned())
+            .filter_map(|b| {
+                state["nodes"][b.to_string()]["group_coordinator"]["committed_offsets"]
+                    .get("orders-app")
+                    .cloned()
+            })
             .next()
             .expect("a coordinator holds the group's offsets");
         for (tp, end) in produced(&sim) {
             assert_eq!(committed[format!("{}-{}", tp.topic, tp.partition)], end, "committed up to the end");
         }
         let records = (1..=3)
-            .flat_map(|b| state["nodes"][b.to_string()]["partitions"].as_object().cloned().unwrap_or_default())
+            .flat_map(|b| {
+                state["nodes"][b.to_string()]["partitions"].as_object().cloned().unwrap_or_default()
+            })
             .filter(|(k, v)| k.starts_with("__consumer_offsets") && v["role"] == "leader")
             .flat_map(|(_, v)| v["records"].as_array().cloned().unwrap_or_default())
             .collect::<Vec<_>>();
-        assert!(records.iter().any(|r| r["key"]["type"] == "GroupMetadataKey"), "the group's metadata record");
+        assert!(
+            records.iter().any(|r| r["key"]["type"] == "GroupMetadataKey"),
+            "the group's metadata record"
+        );
         assert!(records.iter().any(|r| r["key"]["type"] == "OffsetCommitKey"), "offset commit records");
     }
 }
@@ -155,26 +176,41 @@ fn a_crashed_consumer_is_evicted_no_sooner_than_session_timeout_after_its_last_h
         let c2 = client(&s, "c2");
         let last_heartbeat = events(&sim)
             .into_iter()
-            .filter_map(|(t, _, e)| matches!(e, ClusterEvent::HeartbeatAnswered { client_id, .. } if client_id == c2).then_some(t))
+            .filter_map(|(t, _, e)| {
+                matches!(e, ClusterEvent::HeartbeatAnswered { client_id, .. } if client_id == c2).then_some(t)
+            })
             .max()
             .expect("c2 heartbeated");
         assert!(last_heartbeat <= 12_000);
-        let (evicted_at, _) = events(&sim)
-            .into_iter()
-            .find_map(|(t, _, e)| match e {
-                ClusterEvent::MemberRemoved { cause: RemovalCause::SessionTimeout, member_id, .. } if member_id.starts_with("c2-") => {
-                    Some((t, member_id))
-                }
-                _ => None,
-            })
-            .expect("c2 is evicted");
+        let (evicted_at, _) =
+            events(&sim)
+                .into_iter()
+                .find_map(|(t, _, e)| match e {
+                    ClusterEvent::MemberRemoved {
+                        cause: RemovalCause::SessionTimeout, member_id, ..
+                    } if member_id.starts_with("c2-") => Some((t, member_id)),
+                    _ => None,
+                })
+                .expect("c2 is evicted");
         // The coordinator got the heartbeat at most one network hop (≤ 3 ms) before c2 saw
         // the answer, and evicts exactly session.timeout.ms (45 s) after it.
-        assert!(evicted_at >= last_heartbeat + 45_000 - 6, "evicted at {evicted_at}, last heartbeat {last_heartbeat}");
-        assert!(evicted_at <= last_heartbeat + 45_000, "evicted at {evicted_at}, last heartbeat {last_heartbeat}");
+        assert!(
+            evicted_at >= last_heartbeat + 45_000 - 6,
+            "evicted at {evicted_at}, last heartbeat {last_heartbeat}"
+        );
+        assert!(
+            evicted_at <= last_heartbeat + 45_000,
+            "evicted at {evicted_at}, last heartbeat {last_heartbeat}"
+        );
         let states = group_states(&sim, "orders-app");
-        assert!(states.iter().any(|x| x.0 == evicted_at && x.1 == "Stable" && x.2 == "PreparingRebalance"), "{states:?}");
-        assert!(states.iter().any(|x| x.0 > evicted_at && x.2 == "Stable" && x.3 == 2 && x.4 == 2), "{states:?}");
+        assert!(
+            states.iter().any(|x| x.0 == evicted_at && x.1 == "Stable" && x.2 == "PreparingRebalance"),
+            "{states:?}"
+        );
+        assert!(
+            states.iter().any(|x| x.0 > evicted_at && x.2 == "Stable" && x.3 == 2 && x.4 == 2),
+            "{states:?}"
+        );
         assert_nothing_lost(&sim, &[], "crash");
     }
 }
@@ -184,13 +220,17 @@ fn a_graceful_leave_rebalances_at_once_and_reads_nothing_twice() {
     let (s, sim) = run("consumer-graceful-leave", 1);
     let left = events(&sim)
         .into_iter()
-        .find_map(|(t, _, e)| matches!(e, ClusterEvent::MemberRemoved { cause: RemovalCause::LeaveGroup, .. }).then_some(t))
+        .find_map(|(t, _, e)| {
+            matches!(e, ClusterEvent::MemberRemoved { cause: RemovalCause::LeaveGroup, .. }).then_some(t)
+        })
         .expect("c2 leaves");
     assert!((12_000..12_020).contains(&left), "LeaveGroup right after close at 12 s: {left}");
     let states = group_states(&sim, "orders-app");
     assert!(states.iter().any(|x| x.0 == left && x.2 == "PreparingRebalance"));
     let c2 = client(&s, "c2");
-    assert!(events(&sim).iter().any(|(_, n, e)| *n == c2 && matches!(e, ClusterEvent::CommitCompleted { error: None, .. })));
+    assert!(events(&sim)
+        .iter()
+        .any(|(_, n, e)| *n == c2 && matches!(e, ClusterEvent::CommitCompleted { error: None, .. })));
     let seen = processed(&sim, &[]);
     assert!(seen.values().all(|n| *n == 1), "commit before leaving: no duplicates");
     assert_nothing_lost(&sim, &[], "leave");
@@ -237,7 +277,8 @@ fn eager_revokes_every_partition_cooperative_only_those_that_move() {
             let r = revoked.iter().find(|(_, c, _)| c == client).expect("every old member revokes");
             assert_eq!(&r.2, owned, "eager: member {client} revokes all it owned");
             // The stop-the-world span: from its revocation to its new assignment.
-            let a = assigned.iter().find(|(t, c, _)| c == client && *t >= r.0).expect("and is assigned again");
+            let a =
+                assigned.iter().find(|(t, c, _)| c == client && *t >= r.0).expect("and is assigned again");
             assert!(a.0 > r.0, "a stop-the-world span for {client}");
         }
         assert_no_gaps(&sim, "eager");
@@ -252,10 +293,15 @@ fn eager_revokes_every_partition_cooperative_only_those_that_move() {
         let new_owner = |p: &TopicPartition| after.iter().find(|(_, o)| o.contains(p)).map(|(c, _)| *c);
         for (_, client, r) in &revoked {
             for p in r {
-                assert_ne!(new_owner(p), Some(*client), "cooperative: {client} revoked {p:?}, which it keeps");
+                assert_ne!(
+                    new_owner(p),
+                    Some(*client),
+                    "cooperative: {client} revoked {p:?}, which it keeps"
+                );
             }
         }
-        let kept: usize = before.iter().map(|(c, owned)| owned.iter().filter(|p| new_owner(p) == Some(*c)).count()).sum();
+        let kept: usize =
+            before.iter().map(|(c, owned)| owned.iter().filter(|p| new_owner(p) == Some(*c)).count()).sum();
         assert!(kept >= 4, "most partitions keep their owner: {kept}");
         let moved: usize = revoked.iter().map(|(_, _, r)| r.len()).sum();
         assert!((1..=2).contains(&moved), "only what moves to the newcomer is revoked: {revoked:?}");
@@ -291,7 +337,10 @@ fn a_restarted_consumer_resumes_at_its_committed_offset() {
             }
         }
         let seen = processed(&sim, &[c1]);
-        assert!(seen.values().any(|n| *n > 1), "at least once: records processed after the last commit come again");
+        assert!(
+            seen.values().any(|n| *n > 1),
+            "at least once: records processed after the last commit come again"
+        );
         assert_nothing_lost(&sim, &[c1], "restart");
     }
 }
@@ -307,7 +356,9 @@ fn a_static_member_restarting_within_its_session_causes_no_rebalance() {
     let again = events(&sim)
         .into_iter()
         .find_map(|(t, _, e)| match e {
-            ClusterEvent::PartitionsAssigned { client_id, owned, generation_id, .. } if client_id == c1 && t >= 20_000 => {
+            ClusterEvent::PartitionsAssigned { client_id, owned, generation_id, .. }
+                if client_id == c1 && t >= 20_000 =>
+            {
                 Some((owned, generation_id))
             }
             _ => None,
@@ -336,30 +387,42 @@ fn two_groups_read_one_topic_independently() {
     }
     let state = sim.final_state();
     let groups: BTreeSet<String> = (1..=3)
-        .filter_map(|b| state["nodes"][b.to_string()]["group_coordinator"]["committed_offsets"].as_object().cloned())
+        .filter_map(|b| {
+            state["nodes"][b.to_string()]["group_coordinator"]["committed_offsets"].as_object().cloned()
+        })
         .flat_map(|o| o.keys().cloned().collect::<Vec<_>>())
         .collect();
-    assert_eq!(groups, ["analytics".to_string(), "billing".to_string()].into(), "each group has its own offsets");
+    assert_eq!(
+        groups,
+        ["analytics".to_string(), "billing".to_string()].into(),
+        "each group has its own offsets"
+    );
 }
 
 #[test]
 fn a_slow_consumer_leaves_the_group_after_max_poll_interval() {
     let (s, sim) = run("slow-consumer-max-poll-interval", 1);
     let c2 = client(&s, "c2");
-    let (left_at, reason) = events(&sim)
-        .into_iter()
-        .find_map(|(t, _, e)| match e {
-            ClusterEvent::MemberRemoved { cause: RemovalCause::LeaveGroup, member_id, reason, .. } if member_id.starts_with("c2-") => {
-                Some((t, reason))
-            }
-            _ => None,
-        })
-        .expect("c2 leaves");
+    let (left_at, reason) =
+        events(&sim)
+            .into_iter()
+            .find_map(|(t, _, e)| match e {
+                ClusterEvent::MemberRemoved {
+                    cause: RemovalCause::LeaveGroup, member_id, reason, ..
+                } if member_id.starts_with("c2-") => Some((t, reason)),
+                _ => None,
+            })
+            .expect("c2 leaves");
     assert!(reason.contains("consumer poll timeout has expired"), "{reason}");
     assert!(left_at >= 12_000 + 10_000, "not before max.poll.interval.ms has passed: {left_at}");
     // Its heartbeats were fine all along: no session timeout.
-    assert!(!events(&sim).iter().any(|(_, _, e)| matches!(e, ClusterEvent::MemberRemoved { cause: RemovalCause::SessionTimeout, .. })));
-    assert!(events(&sim).iter().any(|(t, n, e)| *n == c2 && *t < left_at && matches!(e, ClusterEvent::HeartbeatAnswered { error: None, .. })));
+    assert!(!events(&sim).iter().any(|(_, _, e)| matches!(
+        e,
+        ClusterEvent::MemberRemoved { cause: RemovalCause::SessionTimeout, .. }
+    )));
+    assert!(events(&sim).iter().any(|(t, n, e)| *n == c2
+        && *t < left_at
+        && matches!(e, ClusterEvent::HeartbeatAnswered { error: None, .. })));
     let c1 = client(&s, "c1");
     let last = events(&sim).into_iter().rev().find_map(|(_, _, e)| match e {
         ClusterEvent::PartitionsAssigned { client_id, owned, .. } if client_id == c1 => Some(owned),
@@ -391,7 +454,9 @@ fn committed_offsets_survive_the_coordinators_broker_crashing() {
         sim.run_until(s.until_ms, 20_000_000);
         assert!(sim.violations().is_empty(), "{:?}", sim.violations());
         let loaded = events(&sim).into_iter().find_map(|(t, n, e)| match e {
-            ClusterEvent::CoordinatorLoaded { broker_id, partition: 5, offsets, .. } if t > 16_000 && broker_id != old => {
+            ClusterEvent::CoordinatorLoaded { broker_id, partition: 5, offsets, .. }
+                if t > 16_000 && broker_id != old =>
+            {
                 Some((n, offsets))
             }
             _ => None,
@@ -407,7 +472,8 @@ fn committed_offsets_survive_the_coordinators_broker_crashing() {
             assert!(after.get(p).is_some_and(|c| c.offset >= *o), "{p:?}: {o} kept");
         }
         let resets = events(&sim).into_iter().filter(|(t, _, e)| {
-            *t > 16_000 && matches!(e, ClusterEvent::ConsumerNote { note, .. } if note.contains("Resetting offset"))
+            *t > 16_000
+                && matches!(e, ClusterEvent::ConsumerNote { note, .. } if note.contains("Resetting offset"))
         });
         assert_eq!(resets.count(), 0, "no consumer falls back to auto.offset.reset");
         // The dead coordinator's host refuses the members' next heartbeat: they look for
@@ -415,7 +481,9 @@ fn committed_offsets_survive_the_coordinators_broker_crashing() {
         // one within a heartbeat interval (3 s) of its loading the offsets.
         let loaded_at = events(&sim)
             .into_iter()
-            .find_map(|(t, _, e)| matches!(e, ClusterEvent::CoordinatorLoaded { partition: 5, .. } if t > 16_000).then_some(t))
+            .find_map(|(t, _, e)| {
+                matches!(e, ClusterEvent::CoordinatorLoaded { partition: 5, .. } if t > 16_000).then_some(t)
+            })
             .unwrap();
         let notes: Vec<(i64, String)> = events(&sim)
             .into_iter()
@@ -424,10 +492,19 @@ fn committed_offsets_survive_the_coordinators_broker_crashing() {
                 _ => None,
             })
             .collect();
-        let first_disconnect = notes.iter().find(|(_, n)| n.contains("unavailable or invalid: disconnected")).map(|(t, _)| *t);
-        assert!(first_disconnect.is_some_and(|t| t <= 16_000 + 3_100), "members notice the crash at their next heartbeat: {notes:?}");
-        let found = notes.iter().find(|(t, n)| *t >= loaded_at && n == &format!("Discovered group coordinator {new}"));
-        assert!(found.is_some_and(|(t, _)| *t <= loaded_at + 3_100), "new coordinator found soon after {loaded_at}: {notes:?}");
+        let first_disconnect =
+            notes.iter().find(|(_, n)| n.contains("unavailable or invalid: disconnected")).map(|(t, _)| *t);
+        assert!(
+            first_disconnect.is_some_and(|t| t <= 16_000 + 3_100),
+            "members notice the crash at their next heartbeat: {notes:?}"
+        );
+        let found = notes
+            .iter()
+            .find(|(t, n)| *t >= loaded_at && n == &format!("Discovered group coordinator {new}"));
+        assert!(
+            found.is_some_and(|(t, _)| *t <= loaded_at + 3_100),
+            "new coordinator found soon after {loaded_at}: {notes:?}"
+        );
         assert_nothing_lost(&sim, &[], "failover");
         let _ = tp("orders", 0);
     }
@@ -440,7 +517,11 @@ fn consumer_group_scenarios_replay_byte_for_byte() {
         let journal = sim.journal();
         let world = ClusterWorld::new(&s, journal.seed).unwrap();
         let (state, replayed_events) = replay(&journal, &world);
-        assert_eq!(serde_json::to_string(&state).unwrap(), serde_json::to_string(&sim.final_state()).unwrap(), "{name}");
+        assert_eq!(
+            serde_json::to_string(&state).unwrap(),
+            serde_json::to_string(&sim.final_state()).unwrap(),
+            "{name}"
+        );
         assert_eq!(replayed_events, sim.timeline().to_vec(), "{name}: same events on replay");
         let (_, again) = run(name, 7);
         assert_eq!(again.journal(), journal, "{name}: same seed, same journal");
@@ -464,6 +545,8 @@ fn subscribing_to_a_missing_topic_waits_for_it() {
     let mut sim = build_sim(&s, 1).unwrap();
     sim.run_until(s.until_ms, 10_000_000);
     assert!(sim.violations().is_empty());
-    assert!(events(&sim).iter().any(|(_, _, e)| matches!(e, ClusterEvent::ConsumerNote { note, .. } if note.contains("does not exist"))));
+    assert!(events(&sim).iter().any(
+        |(_, _, e)| matches!(e, ClusterEvent::ConsumerNote { note, .. } if note.contains("does not exist"))
+    ));
     assert!(!events(&sim).iter().any(|(_, _, e)| matches!(e, ClusterEvent::Refused { reason, .. } if !reason.contains("__consumer_offsets"))));
 }

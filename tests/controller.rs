@@ -393,8 +393,8 @@ fn metadata_is_pushed_to_every_broker_and_lost_pushes_are_resent() {
     );
     assert_eq!(update(&out), Some((end_before, 2)));
     // A broker that lost everything (reports -1) gets the whole log.
-    let out =
-        h.deliver(2, Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: -1 });
+    let out = h
+        .deliver(2, Message::BrokerHeartbeat { broker_id: 2, broker_epoch: h.epoch(2), metadata_offset: -1 });
     let resent = out.iter().find_map(|o| match o {
         Output::Send(Envelope {
             to: 2, message: Message::MetadataUpdate { first_offset, records }, ..

@@ -74,7 +74,9 @@ fn finish(s: &Scenario, sim: &mut Sim, until: i64) {
 fn removed_at(sim: &Sim, cause: RemovalCause) -> Vec<i64> {
     sim.timeline()
         .iter()
-        .filter_map(|(at, _, e)| matches!(e, ClusterEvent::MemberRemoved { cause: c, .. } if *c == cause).then_some(*at))
+        .filter_map(|(at, _, e)| {
+            matches!(e, ClusterEvent::MemberRemoved { cause: c, .. } if *c == cause).then_some(*at)
+        })
         .collect()
 }
 
@@ -98,10 +100,18 @@ fn a_declared_consumer_waits_until_added_and_keeps_its_own_settings_across_a_res
     sim.run_until(45_000, 20_000_000);
     let evicted = removed_at(&sim, RemovalCause::SessionTimeout);
     assert_eq!(evicted.len(), 1, "{evicted:?}");
-    assert!((33_000..=37_000).contains(&evicted[0]), "evicted at {} ms: ~10 s after its last heartbeat", evicted[0]);
+    assert!(
+        (33_000..=37_000).contains(&evicted[0]),
+        "evicted at {} ms: ~10 s after its last heartbeat",
+        evicted[0]
+    );
     sim.schedule(45_000, Action::Restart(c3));
     sim.run_until(55_000, 20_000_000);
-    assert_eq!(consumer(&sim, c3).config().session_timeout_ms, 10_000, "the restarted process keeps its settings");
+    assert_eq!(
+        consumer(&sim, c3).config().session_timeout_ms,
+        10_000,
+        "the restarted process keeps its settings"
+    );
     assert_eq!(owned(&sim, &[c1, c2, c3]), orders(6));
     finish(&s, &mut sim, s.until_ms);
 }
@@ -135,7 +145,11 @@ fn bad_settings_are_refused_with_kafkas_words_and_change_nothing() {
     assert!(refusals[0].contains("unknown assignor 'fastest'"), "{}", refusals[0]);
     assert!(refusals[1].contains("group.id cannot be empty"), "{}", refusals[1]);
     assert!(refusals[2].contains("must be set lower than session.timeout.ms"), "{}", refusals[2]);
-    assert!(refusals[3].contains("cannot start") && refusals[3].contains("heartbeat.interval.ms (3000)"), "{}", refusals[3]);
+    assert!(
+        refusals[3].contains("cannot start") && refusals[3].contains("heartbeat.interval.ms (3000)"),
+        "{}",
+        refusals[3]
+    );
     assert_eq!(consumer(&sim, c1).generation().member_id, member, "c1 went on as the same member");
     assert!(!consumer(&sim, c3).is_started(), "c3 did not start with a config Kafka refuses");
     finish(&s, &mut sim, 40_000);
@@ -159,23 +173,31 @@ fn switching_range_to_cooperative_sticky_takes_kafkas_two_rolling_bounces() {
     sim.run_until(20_000, 20_000_000);
     rolling_restart(&mut sim, &ids[..1], 20_000, "cooperative-sticky");
     sim.run_until(30_000, 20_000_000);
-    assert!(matches!(consumer(&sim, ids[0]).lifecycle(), kafka_playground::engine::client::consumer::Lifecycle::Failed(e) if e.contains("INCONSISTENT_GROUP_PROTOCOL")));
+    assert!(
+        matches!(consumer(&sim, ids[0]).lifecycle(), kafka_playground::engine::client::consumer::Lifecycle::Failed(e) if e.contains("INCONSISTENT_GROUP_PROTOCOL"))
+    );
     finish(&s, &mut sim, 40_000);
 
     // KIP-429's upgrade: first bounce to "cooperative-sticky,range" (still EAGER, the group
     // votes cooperative-sticky once every member lists it), second bounce drops range.
     let mut sim = build_sim(&s, 5).unwrap();
     sim.run_until(20_000, 20_000_000);
-    let before: BTreeSet<String> = ids.iter().map(|i| consumer(&sim, *i).generation().member_id.clone()).collect();
+    let before: BTreeSet<String> =
+        ids.iter().map(|i| consumer(&sim, *i).generation().member_id.clone()).collect();
     rolling_restart(&mut sim, &ids, 20_000, "cooperative-sticky,range");
     sim.run_until(50_000, 20_000_000);
     for c in ids {
-        assert_eq!(consumer(&sim, c).generation().protocol_name.as_deref(), Some("cooperative-sticky"), "after the first bounce");
+        assert_eq!(
+            consumer(&sim, c).generation().protocol_name.as_deref(),
+            Some("cooperative-sticky"),
+            "after the first bounce"
+        );
     }
     rolling_restart(&mut sim, &ids, 50_000, "cooperative-sticky");
     sim.run_until(80_000, 20_000_000);
     assert_eq!(removed_at(&sim, RemovalCause::LeaveGroup).len(), 6, "each old process left with LeaveGroup");
-    let after: BTreeSet<String> = ids.iter().map(|i| consumer(&sim, *i).generation().member_id.clone()).collect();
+    let after: BTreeSet<String> =
+        ids.iter().map(|i| consumer(&sim, *i).generation().member_id.clone()).collect();
     assert!(before.is_disjoint(&after), "new processes are new members");
     for c in ids {
         assert_eq!(consumer(&sim, c).generation().protocol_name.as_deref(), Some("cooperative-sticky"));
@@ -195,7 +217,10 @@ fn create_partitions_grows_the_topic_and_the_group_rebalances_onto_the_new_ones(
     for bad in [json!({ "topic": "orders", "count": 1 }), json!({ "topic": "nope", "count": 4 })] {
         sim.schedule(20_000, Action::Command(CONTROLLER_ID, json!({ "create_partitions": bad })));
     }
-    sim.schedule(20_000, Action::Command(CONTROLLER_ID, json!({ "create_partitions": { "topic": "orders", "count": 4 } })));
+    sim.schedule(
+        20_000,
+        Action::Command(CONTROLLER_ID, json!({ "create_partitions": { "topic": "orders", "count": 4 } })),
+    );
     sim.run_until(21_000, 20_000_000);
     let refused: Vec<String> = sim
         .timeline()
@@ -208,11 +233,15 @@ fn create_partitions_grows_the_topic_and_the_group_rebalances_onto_the_new_ones(
     assert_eq!(
         refused,
         vec![
-            "INVALID_PARTITIONS: Topic currently has 2 partitions, which is higher than the requested 1.".to_string(),
+            "INVALID_PARTITIONS: Topic currently has 2 partitions, which is higher than the requested 1."
+                .to_string(),
             "UNKNOWN_TOPIC_OR_PARTITION: The topic 'nope' does not exist.".to_string()
         ]
     );
-    assert!(sim.timeline().iter().any(|(_, _, e)| matches!(e, ClusterEvent::PartitionsCreated { from: 2, to: 4, .. })));
+    assert!(sim
+        .timeline()
+        .iter()
+        .any(|(_, _, e)| matches!(e, ClusterEvent::PartitionsCreated { from: 2, to: 4, .. })));
     for b in 1..=3 {
         let broker = sim.node(b).and_then(|n| n.as_any().downcast_ref::<BrokerNode>()).unwrap();
         for p in 2..4 {
@@ -224,7 +253,11 @@ fn create_partitions_grows_the_topic_and_the_group_rebalances_onto_the_new_ones(
         ClusterEvent::ConsumerJoining { reason, .. } if *at > 20_000 => Some(reason.clone()),
         _ => None,
     });
-    assert_eq!(reason.as_deref(), Some("cached metadata has changed"), "the leader's metadata check starts the rebalance");
+    assert_eq!(
+        reason.as_deref(),
+        Some("cached metadata has changed"),
+        "the leader's metadata check starts the rebalance"
+    );
     assert_eq!(owned(&sim, &ids), orders(4), "the group owns all four partitions");
     sim.run_until(s.until_ms, 20_000_000);
     for p in [2, 3] {

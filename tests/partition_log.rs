@@ -171,7 +171,8 @@ fn retention_ms_deletes_whole_old_segments_and_moves_log_start() {
 #[test]
 fn retention_bytes_keeps_the_newest_segments_under_the_limit() {
     let one = batch(T0, 1, 100).len() as i64;
-    let cfg = config(&[("segment.bytes", &(one * 2).to_string()), ("retention.bytes", &(one * 3).to_string())]);
+    let cfg =
+        config(&[("segment.bytes", &(one * 2).to_string()), ("retention.bytes", &(one * 3).to_string())]);
     let mut log = PartitionLog::new(1, "t", 0, cfg, T0);
     for _ in 0..8 {
         log.append_as_leader(T0, &batch(T0, 1, 100), 0).unwrap();

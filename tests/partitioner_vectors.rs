@@ -4,8 +4,8 @@
 //! hashes and its stateful `Partitioner`.
 
 use kafka_playground::engine::partitioner::{
-    java_partition_for_key, murmur2, partition_of_hash, rd_crc32, rd_fnv1a, rd_murmur2,
-    to_positive, PartitionReason, Partitioner, PartitionerConfig, PartitionerKind,
+    java_partition_for_key, murmur2, partition_of_hash, rd_crc32, rd_fnv1a, rd_murmur2, to_positive,
+    PartitionReason, Partitioner, PartitionerConfig, PartitionerKind,
 };
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -107,20 +107,15 @@ fn config(sticky_partitioning_linger_ms: u64) -> PartitionerConfig {
 const SEEDS: [u64; 4] = [0, 1, 42, 0xdead_beef];
 const TIMES_MS: [u64; 4] = [0, 9, 10_000, 123_456_789];
 
-fn assert_deterministic(
-    kind: PartitionerKind,
-    key: Option<&[u8]>,
-    n: u32,
-    expected: u32,
-    row: &str,
-) {
+fn assert_deterministic(kind: PartitionerKind, key: Option<&[u8]>, n: u32, expected: u32, row: &str) {
     for linger_ms in [0, 10] {
         for seed in SEEDS {
             let mut p = Partitioner::new(kind, config(linger_ms), seed);
             for now_ms in TIMES_MS {
                 let choice = p.choose(now_ms, "t", key, 100, n).unwrap();
                 assert_eq!(
-                    choice.partition, expected,
+                    choice.partition,
+                    expected,
                     "{row}: {} with {n} partitions (linger {linger_ms} ms, seed {seed}, t={now_ms})",
                     kind.name()
                 );
@@ -136,8 +131,7 @@ fn assert_deterministic(
 
 #[test]
 fn java_murmur2_every_case() {
-    let file: Murmur2File =
-        serde_json::from_str(&read_vectors("partitioner_murmur2.json")).unwrap();
+    let file: Murmur2File = serde_json::from_str(&read_vectors("partitioner_murmur2.json")).unwrap();
     assert!(!file.cases.is_empty());
     for case in &file.cases {
         let row = format!("murmur2 case {:?}", case.key_text);
@@ -163,9 +157,7 @@ fn java_murmur2_every_case() {
             assert_eq!(java_partition_for_key(&key, n), Ok(expected), "{row}: {n} partitions");
             // Through the producer-side partitioner: Java's default and librdkafka's
             // Java-compatible murmur2 partitioners (an empty key is hashed, not random).
-            for kind in
-                [PartitionerKind::BuiltIn, PartitionerKind::Murmur2, PartitionerKind::Murmur2Random]
-            {
+            for kind in [PartitionerKind::BuiltIn, PartitionerKind::Murmur2, PartitionerKind::Murmur2Random] {
                 assert_deterministic(kind, Some(&key), n, expected, &row);
             }
         }
@@ -174,8 +166,7 @@ fn java_murmur2_every_case() {
 
 #[test]
 fn librdkafka_hash_unittest_vectors_every_row() {
-    let file: LibrdkafkaFile =
-        serde_json::from_str(&read_vectors("partitioner_librdkafka.json")).unwrap();
+    let file: LibrdkafkaFile = serde_json::from_str(&read_vectors("partitioner_librdkafka.json")).unwrap();
     assert!(!file.hash_unittest_vectors.is_empty());
     for vector in &file.hash_unittest_vectors {
         let row = format!("hash_unittest_vectors {:?}", vector.key_name);
@@ -188,16 +179,10 @@ fn librdkafka_hash_unittest_vectors_every_row() {
         assert_eq!(vector.partition_derived.len(), 3, "{row}: three partitioners");
         for (name, partitions) in &vector.partition_derived {
             let kind = PartitionerKind::from_name(name).unwrap_or_else(|e| panic!("{row}: {e}"));
-            let hash = kind
-                .key_hash(key.as_deref())
-                .unwrap_or_else(|| panic!("{row}: {name} has no hash"));
+            let hash = kind.key_hash(key.as_deref()).unwrap_or_else(|| panic!("{row}: {name} has no hash"));
             for (n_text, &expected) in partitions {
                 let n = count(n_text);
-                assert_eq!(
-                    partition_of_hash(hash, n),
-                    Ok(expected),
-                    "{row}: {name}, {n} partitions"
-                );
+                assert_eq!(partition_of_hash(hash, n), Ok(expected), "{row}: {name}, {n} partitions");
                 assert_deterministic(kind, key.as_deref(), n, expected, &format!("{row} ({name})"));
             }
         }
@@ -208,10 +193,8 @@ fn librdkafka_hash_unittest_vectors_every_row() {
 /// `sticky.partitioning.linger.ms` is 10 (the file's `sticky_override`): NULL keys under a
 /// partitioner whose `random_partitioner` flag is off, and empty keys under consistent_random.
 fn sticky_at_default_linger(kind: PartitionerKind, key: Option<&[u8]>) -> bool {
-    let flag_off = !matches!(
-        kind,
-        PartitionerKind::Consistent | PartitionerKind::Murmur2 | PartitionerKind::Fnv1a
-    );
+    let flag_off =
+        !matches!(kind, PartitionerKind::Consistent | PartitionerKind::Murmur2 | PartitionerKind::Fnv1a);
     let keyless = match key {
         None => true,
         Some(bytes) => bytes.is_empty() && kind == PartitionerKind::ConsistentRandom,
@@ -221,13 +204,7 @@ fn sticky_at_default_linger(kind: PartitionerKind, key: Option<&[u8]>) -> bool {
 
 /// A "random" row outside the sticky partition: per message, in range, not constant, and
 /// different seeds start differently.
-fn assert_random_per_message(
-    kind: PartitionerKind,
-    key: Option<&[u8]>,
-    linger_ms: u64,
-    n: u32,
-    row: &str,
-) {
+fn assert_random_per_message(kind: PartitionerKind, key: Option<&[u8]>, linger_ms: u64, n: u32, row: &str) {
     let mut p = Partitioner::new(kind, config(linger_ms), 7);
     let mut seen = BTreeSet::new();
     for _ in 0..300 {
@@ -242,9 +219,7 @@ fn assert_random_per_message(
         "{row}: 300 draws over {n} partitions missed some (linger {linger_ms} ms)"
     );
     let firsts: BTreeSet<u32> = (0..32u64)
-        .map(|seed| {
-            Partitioner::new(kind, config(linger_ms), seed).partition(0, "t", key, 1, n).unwrap()
-        })
+        .map(|seed| Partitioner::new(kind, config(linger_ms), seed).partition(0, "t", key, 1, n).unwrap())
         .collect();
     assert!(firsts.len() > 1, "{row}: 32 seeds all chose {firsts:?}");
 }
@@ -258,18 +233,11 @@ fn assert_sticky(kind: PartitionerKind, key: Option<&[u8]>, n: u32, row: &str) {
     let mut window_start_ms = 5_000;
     for _ in 0..40 {
         let first = p.choose(window_start_ms, "t", key, 100, n).unwrap();
-        assert_eq!(
-            first.reason,
-            PartitionReason::Sticky { newly_chosen: true },
-            "{row}: window start"
-        );
+        assert_eq!(first.reason, PartitionReason::Sticky { newly_chosen: true }, "{row}: window start");
         assert!(first.partition < n, "{row}: partition {} of {n}", first.partition);
         for now_ms in window_start_ms..=window_start_ms + linger_ms {
             let choice = p.choose(now_ms, "t", key, 100, n).unwrap();
-            assert_eq!(
-                choice.partition, first.partition,
-                "{row}: moved inside the window at t={now_ms}"
-            );
+            assert_eq!(choice.partition, first.partition, "{row}: moved inside the window at t={now_ms}");
             assert_eq!(choice.reason, PartitionReason::Sticky { newly_chosen: false }, "{row}");
         }
         // Another topic has its own sticky partition and does not disturb this one's window.
@@ -283,13 +251,11 @@ fn assert_sticky(kind: PartitionerKind, key: Option<&[u8]>, n: u32, row: &str) {
 
 #[test]
 fn librdkafka_test_0048_every_row() {
-    let file: LibrdkafkaFile =
-        serde_json::from_str(&read_vectors("partitioner_librdkafka.json")).unwrap();
+    let file: LibrdkafkaFile = serde_json::from_str(&read_vectors("partitioner_librdkafka.json")).unwrap();
     assert!(!file.test_0048_cases.is_empty());
     for case in &file.test_0048_cases {
         let row = format!("0048 {} / {}", case.partitioner, case.key_name);
-        let kind =
-            PartitionerKind::from_name(&case.partitioner).unwrap_or_else(|e| panic!("{row}: {e}"));
+        let kind = PartitionerKind::from_name(&case.partitioner).unwrap_or_else(|e| panic!("{row}: {e}"));
         assert!(!kind.is_java(), "{row}: librdkafka rows name librdkafka partitioners");
         let key = key_of(case.key_is_null, case.key_hex.as_deref(), &row);
         let key = key.as_deref();
@@ -304,11 +270,7 @@ fn librdkafka_test_0048_every_row() {
             Expected::Word(word) => {
                 assert_eq!(word, "random", "{row}: unknown expectation");
                 assert!(case.expected_hash_in_test.is_none(), "{row}: random row with a hash");
-                assert_eq!(
-                    kind.key_hash(key),
-                    None,
-                    "{row}: the partitioner function must be random"
-                );
+                assert_eq!(kind.key_hash(key), None, "{row}: the partitioner function must be random");
                 for n in [3, 7, 17] {
                     // Test 0048 sets sticky.partitioning.linger.ms=0: random per message.
                     assert_random_per_message(kind, key, 0, n, &row);

@@ -232,7 +232,8 @@ fn not_leader_is_retried_at_the_new_leader_after_a_metadata_refresh() {
 
 #[test]
 fn a_closed_connection_fails_the_request_at_once_and_the_retry_finds_the_new_leader() {
-    let mut sim = Sim::new(&[("linger.ms", "0"), ("retry.backoff.ms", "100"), ("request.timeout.ms", "30000")]);
+    let mut sim =
+        Sim::new(&[("linger.ms", "0"), ("retry.backoff.ms", "100"), ("request.timeout.ms", "30000")]);
     let mut cluster = FakeCluster::new(&[(1, 0)]);
     let out = sim.produce(serde_json::json!({"topic": "t", "count": 1}));
     sim.run_until(0, out, &mut |_, to, m| cluster.answer(to, m));
@@ -252,7 +253,10 @@ fn a_closed_connection_fails_the_request_at_once_and_the_retry_finds_the_new_lea
         e,
         ClusterEvent::SendRetried { error: ErrorCode::NetworkException, attempt: 1, .. }
     )));
-    assert!(!sim.events.iter().any(|e| matches!(e, ClusterEvent::SendRetried { error: ErrorCode::RequestTimedOut, .. })));
+    assert!(!sim
+        .events
+        .iter()
+        .any(|e| matches!(e, ClusterEvent::SendRetried { error: ErrorCode::RequestTimedOut, .. })));
     assert_eq!(cluster.logs[&0], vec!["v-0", "after-crash"]);
     assert_eq!(sim.p.counts().acked, 2);
     // Retried after retry.backoff.ms, not after request.timeout.ms.

@@ -48,7 +48,13 @@ impl Cluster {
         let configs = configs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         c.publish(vec![
             MetadataRecord::Topic { name: "t".into(), configs },
-            MetadataRecord::Partition { topic: "t".into(), partition: 0, replicas: vec![1, 2, 3], isr: vec![1, 2, 3], leader: Some(1) },
+            MetadataRecord::Partition {
+                topic: "t".into(),
+                partition: 0,
+                replicas: vec![1, 2, 3],
+                isr: vec![1, 2, 3],
+                leader: Some(1),
+            },
         ]);
         c.run();
         c
@@ -96,7 +102,12 @@ impl Cluster {
                 self.queue.push_back(Envelope { from: CONTROLLER_ID, to: broker_id, message: m });
             }
             Message::AlterPartition { tp, new_isr, .. } => {
-                self.publish(vec![MetadataRecord::PartitionChange { topic: tp.topic.to_string(), partition: tp.partition, isr: Some(new_isr), leader: None }]);
+                self.publish(vec![MetadataRecord::PartitionChange {
+                    topic: tp.topic.to_string(),
+                    partition: tp.partition,
+                    isr: Some(new_isr),
+                    leader: None,
+                }]);
             }
             _ => {}
         }
@@ -129,7 +140,9 @@ impl Cluster {
             }
             return true;
         }
-        let Some((&(id, key), &at)) = self.timers.iter().min_by_key(|(k, at)| (**at, **k)) else { return false };
+        let Some((&(id, key), &at)) = self.timers.iter().min_by_key(|(k, at)| (**at, **k)) else {
+            return false;
+        };
         if at > until {
             return false;
         }
@@ -165,14 +178,22 @@ impl Cluster {
         }
         self.next_correlation_id += 1;
         let correlation_id = self.next_correlation_id;
-        let message = Message::ProduceRequest { correlation_id, tp: tp(), acks, timeout_ms: 30_000, records: b.build().unwrap().into() };
+        let message = Message::ProduceRequest {
+            correlation_id,
+            tp: tp(),
+            acks,
+            timeout_ms: 30_000,
+            records: b.build().unwrap().into(),
+        };
         self.queue.push_back(Envelope { from: CLIENT, to, message });
         correlation_id
     }
 
     fn produce_answer(&self, correlation: u64) -> Option<(Option<ErrorCode>, i64)> {
         self.client_inbox.iter().find_map(|e| match &e.message {
-            Message::ProduceResponse { correlation_id, error, base_offset, .. } if *correlation_id == correlation => {
+            Message::ProduceResponse { correlation_id, error, base_offset, .. }
+                if *correlation_id == correlation =>
+            {
                 Some((*error, *base_offset))
             }
             _ => None,
@@ -209,7 +230,10 @@ impl Cluster {
         for a in &views {
             for b in &views {
                 let n = a.committed().count().min(b.committed().count());
-                assert_eq!(a.committed().take(n).collect::<Vec<_>>(), b.committed().take(n).collect::<Vec<_>>());
+                assert_eq!(
+                    a.committed().take(n).collect::<Vec<_>>(),
+                    b.committed().take(n).collect::<Vec<_>>()
+                );
             }
         }
     }
@@ -267,12 +291,18 @@ fn a_stalled_follower_leaves_the_isr_and_rejoins_after_catching_up() {
     for id in 1..=2 {
         assert_eq!(c.view(id).isr, vec![1, 2]);
     }
-    assert!(c.events.iter().any(|e| matches!(e, ClusterEvent::IsrShrunk { removed, .. } if removed == &vec![3])));
+    assert!(c
+        .events
+        .iter()
+        .any(|e| matches!(e, ClusterEvent::IsrShrunk { removed, .. } if removed == &vec![3])));
     assert_eq!(c.view(1).high_watermark, 50, "the HW no longer waits for broker 3");
     c.isolated.clear();
     c.advance(40_000);
     assert!(c.alter_partitions().contains(&(1, vec![1, 2, 3])));
-    assert!(c.events.iter().any(|e| matches!(e, ClusterEvent::IsrExpanded { added, .. } if added == &vec![3])));
+    assert!(c
+        .events
+        .iter()
+        .any(|e| matches!(e, ClusterEvent::IsrExpanded { added, .. } if added == &vec![3])));
     for id in 1..=3 {
         assert_eq!(c.view(id).isr, vec![1, 2, 3]);
         assert_eq!(c.view(id).log_end_offset, 50);
@@ -284,7 +314,12 @@ fn a_stalled_follower_leaves_the_isr_and_rejoins_after_catching_up() {
 fn acks_all_needs_min_insync_replicas() {
     let mut c = Cluster::new(&[("min.insync.replicas", "2")]);
     c.isolated.extend([2, 3]);
-    c.publish(vec![MetadataRecord::PartitionChange { topic: "t".into(), partition: 0, isr: Some(vec![1]), leader: None }]);
+    c.publish(vec![MetadataRecord::PartitionChange {
+        topic: "t".into(),
+        partition: 0,
+        isr: Some(vec![1]),
+        leader: None,
+    }]);
     c.run();
     let refused = c.produce(1, Acks::All, &["x"]);
     c.run();
@@ -307,7 +342,12 @@ fn acks_all_needs_min_insync_replicas() {
     let held = c.produce(1, Acks::All, &["z"]);
     c.advance(1_000);
     assert_eq!(c.produce_answer(held), None);
-    c.publish(vec![MetadataRecord::PartitionChange { topic: "t".into(), partition: 0, isr: Some(vec![1]), leader: None }]);
+    c.publish(vec![MetadataRecord::PartitionChange {
+        topic: "t".into(),
+        partition: 0,
+        isr: Some(vec![1]),
+        leader: None,
+    }]);
     c.run();
     assert_eq!(c.view(1).high_watermark, 0, "no HW progress under min ISR");
     c.advance(30_000);
@@ -324,7 +364,12 @@ fn deposed_leader_scenario() -> Cluster {
     c.produce(1, Acks::Leader, &["lost5", "lost6"]);
     c.run();
     assert_eq!(c.view(1).log_end_offset, 7);
-    c.publish(vec![MetadataRecord::PartitionChange { topic: "t".into(), partition: 0, isr: Some(vec![2, 3]), leader: Some(Some(2)) }]);
+    c.publish(vec![MetadataRecord::PartitionChange {
+        topic: "t".into(),
+        partition: 0,
+        isr: Some(vec![2, 3]),
+        leader: Some(Some(2)),
+    }]);
     c.run();
     let corr = c.produce(2, Acks::Leader, &["b5", "b6"]);
     c.run();
@@ -339,12 +384,17 @@ fn deposed_leader_scenario() -> Cluster {
 fn a_deposed_leader_truncates_its_unreplicated_tail() {
     let c = deposed_leader_scenario();
     let truncated = c.events.iter().find_map(|e| match e {
-        ClusterEvent::Truncated { broker_id: 1, to_offset, removed_records, .. } => Some((*to_offset, *removed_records)),
+        ClusterEvent::Truncated { broker_id: 1, to_offset, removed_records, .. } => {
+            Some((*to_offset, *removed_records))
+        }
         _ => None,
     });
     assert_eq!(truncated, Some((5, 2)));
-    let expected: Vec<(i64, String)> =
-        ["a0", "a1", "a2", "a3", "a4", "b5", "b6"].iter().enumerate().map(|(i, v)| (i as i64, v.to_string())).collect();
+    let expected: Vec<(i64, String)> = ["a0", "a1", "a2", "a3", "a4", "b5", "b6"]
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (i as i64, v.to_string()))
+        .collect();
     for id in 1..=3 {
         assert_eq!(c.values(id), expected, "broker {id}");
         assert_eq!(c.view(id).high_watermark, 7);
@@ -369,7 +419,12 @@ fn consumers_never_read_past_the_high_watermark() {
         replica_id: None,
         max_wait_ms: 0,
         max_bytes: 1 << 20,
-        partitions: vec![FetchPartition { tp: tp(), fetch_offset: offset, last_fetched_epoch: -1, current_leader_epoch: 0 }],
+        partitions: vec![FetchPartition {
+            tp: tp(),
+            fetch_offset: offset,
+            last_fetched_epoch: -1,
+            current_leader_epoch: 0,
+        }],
     };
     c.queue.push_back(Envelope { from: CLIENT, to: 1, message: fetch(0) });
     c.queue.push_back(Envelope { from: CLIENT, to: 1, message: fetch(3) });
@@ -383,7 +438,8 @@ fn consumers_never_read_past_the_high_watermark() {
         })
         .collect();
     assert_eq!(answers.len(), 2);
-    let offsets: Vec<i64> = decode_batch(&answers[0].records).unwrap().records.iter().map(|r| r.offset).collect();
+    let offsets: Vec<i64> =
+        decode_batch(&answers[0].records).unwrap().records.iter().map(|r| r.offset).collect();
     assert_eq!(offsets, vec![0, 1, 2]);
     assert_eq!(answers[0].high_watermark, 3);
     assert!(answers[1].records.is_empty(), "nothing at the high watermark yet");
@@ -391,13 +447,20 @@ fn consumers_never_read_past_the_high_watermark() {
     c.queue.push_back(on_follower);
     c.run();
     let last = c.client_inbox.last().unwrap();
-    assert!(matches!(&last.message, Message::FetchResponse { partitions, .. } if partitions[0].error == Some(ErrorCode::NotLeaderOrFollower)));
+    assert!(
+        matches!(&last.message, Message::FetchResponse { partitions, .. } if partitions[0].error == Some(ErrorCode::NotLeaderOrFollower))
+    );
 }
 
 #[test]
 fn fetches_with_a_stale_or_future_leader_epoch_are_fenced() {
     let mut c = Cluster::new(&[]);
-    c.publish(vec![MetadataRecord::PartitionChange { topic: "t".into(), partition: 0, isr: None, leader: Some(Some(1)) }]);
+    c.publish(vec![MetadataRecord::PartitionChange {
+        topic: "t".into(),
+        partition: 0,
+        isr: None,
+        leader: Some(Some(1)),
+    }]);
     c.run();
     for (epoch, expected) in [(0, ErrorCode::FencedLeaderEpoch), (2, ErrorCode::UnknownLeaderEpoch)] {
         let message = Message::FetchRequest {
@@ -405,12 +468,19 @@ fn fetches_with_a_stale_or_future_leader_epoch_are_fenced() {
             replica_id: None,
             max_wait_ms: 0,
             max_bytes: 1 << 20,
-            partitions: vec![FetchPartition { tp: tp(), fetch_offset: 0, last_fetched_epoch: -1, current_leader_epoch: epoch }],
+            partitions: vec![FetchPartition {
+                tp: tp(),
+                fetch_offset: 0,
+                last_fetched_epoch: -1,
+                current_leader_epoch: epoch,
+            }],
         };
         c.queue.push_back(Envelope { from: CLIENT, to: 1, message });
         c.run();
         let last = c.client_inbox.last().unwrap();
-        assert!(matches!(&last.message, Message::FetchResponse { partitions, .. } if partitions[0].error == Some(expected)));
+        assert!(
+            matches!(&last.message, Message::FetchResponse { partitions, .. } if partitions[0].error == Some(expected))
+        );
     }
 }
 
@@ -425,7 +495,11 @@ fn a_restarted_broker_recovers_its_log_and_catches_up() {
     c.produce(1, Acks::Leader, &["d", "e"]);
     c.advance(3_000);
     let store = &c.stores[&3];
-    let segments = store.segment_ids(3).into_iter().map(|id| (id.clone(), store.segment_bytes(&id).unwrap().to_vec())).collect();
+    let segments = store
+        .segment_ids(3)
+        .into_iter()
+        .map(|id| (id.clone(), store.segment_bytes(&id).unwrap().to_vec()))
+        .collect();
     let recovered = BrokerNode::recover(3, BrokerConfig::default(), segments, store.meta_of(3), c.now);
     assert_eq!(recovered.replica_state("t", 0).unwrap().log_end_offset, 3, "its log is back");
     assert_eq!(recovered.replica_state("t", 0).unwrap().high_watermark, 3, "and its checkpointed HW");
@@ -450,7 +524,13 @@ fn bad_input_is_refused_not_panicked_on() {
     c.queue.push_back(Envelope {
         from: CLIENT,
         to: 1,
-        message: Message::ProduceRequest { correlation_id: 1000, tp: tp(), acks: Acks::Leader, timeout_ms: 1, records: vec![1, 2, 3].into() },
+        message: Message::ProduceRequest {
+            correlation_id: 1000,
+            tp: tp(),
+            acks: Acks::Leader,
+            timeout_ms: 1,
+            records: vec![1, 2, 3].into(),
+        },
     });
     c.run();
     assert!(matches!(c.produce_answer(1000), Some((Some(_), -1))));
@@ -462,7 +542,11 @@ fn bad_input_is_refused_not_panicked_on() {
 fn a_run_is_deterministic_to_the_byte() {
     let picture = |c: &Cluster| {
         let states: Vec<String> = c.nodes.values().map(|n| n.state_json().to_string()).collect();
-        format!("{states:?}{:?}{:?}", c.events, c.stores.values().map(|s| s.segment_ids(1).len()).collect::<Vec<_>>())
+        format!(
+            "{states:?}{:?}{:?}",
+            c.events,
+            c.stores.values().map(|s| s.segment_ids(1).len()).collect::<Vec<_>>()
+        )
     };
     assert_eq!(picture(&deposed_leader_scenario()), picture(&deposed_leader_scenario()));
 }

@@ -57,9 +57,14 @@ fn errors_name_the_field() {
     assert_eq!(e.field, "topics[0].name");
     let e = problem(&GOOD.replace(r#"[3, "controller"]"#, r#"[3, "nobody"]"#));
     assert_eq!(e.field, "steps[2].partition.groups[1]", "{e}");
-    let e = problem(&GOOD.replace(r#"{"broker": 1}}"#, r#"{"broker": 1, "leader_of": {"topic": "orders", "partition": 0}}}"#));
+    let e =
+        problem(&GOOD.replace(
+            r#"{"broker": 1}}"#,
+            r#"{"broker": 1, "leader_of": {"topic": "orders", "partition": 0}}}"#,
+        ));
     assert_eq!(e.field, "steps[1].crash", "{e}");
-    let e = problem(&GOOD.replace(r#"{"broker": 1}}"#, r#"{"leader_of": {"topic": "orders", "partition": 3}}}"#));
+    let e =
+        problem(&GOOD.replace(r#"{"broker": 1}}"#, r#"{"leader_of": {"topic": "orders", "partition": 3}}}"#));
     assert_eq!(e.field, "steps[1].crash.leader_of", "{e}");
     let e = problem("{ not json");
     assert!(!e.problem.is_empty());
@@ -86,26 +91,41 @@ const CONSUMERS: &str = r#"{
 fn consumer_settings_and_steps_are_checked_with_the_field() {
     let s = Scenario::parse(CONSUMERS).unwrap();
     assert_eq!(s.clients[1].kind, ClientKind::Consumer);
-    let e = problem(&CONSUMERS.replace(r#""partition.assignment.strategy": "range""#, r#""partition.assignment.strategy": "fastest""#));
+    let e = problem(&CONSUMERS.replace(
+        r#""partition.assignment.strategy": "range""#,
+        r#""partition.assignment.strategy": "fastest""#,
+    ));
     assert_eq!(e.field, "clients[1].configs.partition.assignment.strategy", "{e}");
     assert!(e.problem.contains("fastest"), "{e}");
     let e = problem(&CONSUMERS.replace(r#""group.id": "g""#, r#""group.id": """#));
     assert_eq!(e.field, "clients[1].configs.group.id", "{e}");
-    let e = problem(&CONSUMERS.replace(r#""group.id": "g","#, r#""group.id": "g", "heartbeat.interval.ms": "45000","#));
+    let e = problem(
+        &CONSUMERS.replace(r#""group.id": "g","#, r#""group.id": "g", "heartbeat.interval.ms": "45000","#),
+    );
     assert_eq!(e.field, "clients[1].configs.heartbeat.interval.ms", "{e}");
-    let e = problem(&CONSUMERS.replace(r#""group.id": "g","#, r#""group.id": "g", "session.timeout.ms": "-5","#));
+    let e =
+        problem(&CONSUMERS.replace(r#""group.id": "g","#, r#""group.id": "g", "session.timeout.ms": "-5","#));
     assert_eq!(e.field, "clients[1].configs.session.timeout.ms", "{e}");
-    let e = problem(&CONSUMERS.replace(r#""group.id": "g","#, r#""group.id": "g", "max.poll.interval.ms": "soon","#));
+    let e = problem(
+        &CONSUMERS.replace(r#""group.id": "g","#, r#""group.id": "g", "max.poll.interval.ms": "soon","#),
+    );
     assert_eq!(e.field, "clients[1].configs.max.poll.interval.ms", "{e}");
     let e = problem(&CONSUMERS.replace(r#"{"group.id": "g", "#, r#"{"#));
     assert_eq!(e.field, "clients[1].configs.group.id", "subscribing needs a group: {e}");
-    let e = problem(&CONSUMERS.replace(r#""brokers": 3"#, r#""brokers": 1"#).replace(r#""replication_factor": 3"#, r#""replication_factor": 1"#));
+    let e = problem(
+        &CONSUMERS
+            .replace(r#""brokers": 3"#, r#""brokers": 1"#)
+            .replace(r#""replication_factor": 3"#, r#""replication_factor": 1"#),
+    );
     assert_eq!(e.field, "cluster.configs.offsets.topic.replication.factor", "{e}");
     let ok = CONSUMERS
         .replace(r#""brokers": 3"#, r#""brokers": 1, "configs": {"offsets.topic.replication.factor": "1"}"#)
         .replace(r#""replication_factor": 3"#, r#""replication_factor": 1"#);
     Scenario::parse(&ok).unwrap();
-    let e = problem(&CONSUMERS.replace(r#"{"at_ms": 1000, "commit": {"client": "c1"}}"#, r#"{"at_ms": 1000, "commit": {"client": "p1"}}"#));
+    let e = problem(&CONSUMERS.replace(
+        r#"{"at_ms": 1000, "commit": {"client": "c1"}}"#,
+        r#"{"at_ms": 1000, "commit": {"client": "p1"}}"#,
+    ));
     assert_eq!(e.field, "steps[0].commit.client", "{e}");
     assert!(e.problem.contains("producer, not a consumer"), "{e}");
     let e = problem(&CONSUMERS.replace(r#""crash": {"client": "c1"}"#, r#""crash": {"client": "c9"}"#));

@@ -4,7 +4,9 @@
 //! cut links, losses follow the seed.
 #![cfg(not(target_arch = "wasm32"))]
 
-use kafka_playground::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey};
+use kafka_playground::engine::cluster::{
+    ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey,
+};
 use kafka_playground::sim::*;
 use kafka_playground::storage::memory::MemoryStore;
 use kafka_playground::storage::StoreOp;
@@ -66,7 +68,12 @@ struct Pingers(Vec<NodeId>);
 impl World for Pingers {
     fn build(&self, id: NodeId, store: &MemoryStore, _now_ms: i64, restart: bool) -> Box<dyn Node> {
         let received = if restart {
-            store.meta_of(id).iter().find(|(n, _)| n == "received").and_then(|(_, v)| v.parse().ok()).unwrap_or(0)
+            store
+                .meta_of(id)
+                .iter()
+                .find(|(n, _)| n == "received")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0)
         } else {
             0
         };
@@ -197,7 +204,11 @@ fn invariants_run_after_every_step_and_report_violations() {
         }
         fn check(&mut self, sim: &Sim) -> Result<(), String> {
             let r = received(sim, 1);
-            if r > self.0 { Err(format!("node 1 received {r}")) } else { Ok(()) }
+            if r > self.0 {
+                Err(format!("node 1 received {r}"))
+            } else {
+                Ok(())
+            }
         }
     }
     let mut s = sim(9, 0.0);

@@ -16,5 +16,9 @@ fn native_journal_matches_the_recorded_digest() {
         });
         std::fs::write(path, serde_json::to_string_pretty(&text).unwrap() + "\n").unwrap();
     }
-    assert_eq!(got, journal_digest::expected(), "regenerate with UPDATE_SIM_DIGEST=1 if the engine changed on purpose");
+    assert_eq!(
+        got,
+        journal_digest::expected(),
+        "regenerate with UPDATE_SIM_DIGEST=1 if the engine changed on purpose"
+    );
 }

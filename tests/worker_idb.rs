@@ -27,10 +27,7 @@ async fn truncate_and_atomic_batches_in_a_worker() {
     let mut store = open(&workspace).await;
     let s = seg(3, "orders", 0, 0);
     store.apply(&[append(&s, 0, b"0123456789"), append(&s, 10, b"abcdef")]).await.expect("appends");
-    store
-        .apply(&[StoreOp::Truncate { segment: s.clone(), size_bytes: 12 }])
-        .await
-        .expect("truncate");
+    store.apply(&[StoreOp::Truncate { segment: s.clone(), size_bytes: 12 }]).await.expect("truncate");
     let err = store
         .apply(&[
             StoreOp::PutMeta { broker_id: 3, name: "hw".to_owned(), value: "12".to_owned() },

@@ -45,7 +45,10 @@ fn to_text(value: &serde_json::Value) -> Result<String, CliError> {
 }
 
 pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
-    let path = args.first().filter(|a| !a.starts_with("--")).ok_or_else(|| CliError::usage("run: which scenario file?"))?;
+    let path = args
+        .first()
+        .filter(|a| !a.starts_with("--"))
+        .ok_or_else(|| CliError::usage("run: which scenario file?"))?;
     let seed: u64 = number(args, "--seed")?.ok_or_else(|| CliError::usage("run: --seed N is required"))?;
     let scenario = Scenario::parse(&read(path)?).map_err(|e| CliError::failure(format!("{path}: {e}")))?;
     let until_ms: i64 = number(args, "--until")?.unwrap_or(scenario.until_ms);
@@ -53,7 +56,8 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     sim.run_until(until_ms, MAX_STEPS);
     if let Some(journal_path) = flag(args, "--journal") {
         let text = serde_json::to_string(&sim.journal()).map_err(|e| CliError::failure(e.to_string()))?;
-        std::fs::write(journal_path, text).map_err(|e| CliError::failure(format!("cannot write {journal_path}: {e}")))?;
+        std::fs::write(journal_path, text)
+            .map_err(|e| CliError::failure(format!("cannot write {journal_path}: {e}")))?;
     }
     let timeline: Vec<_> =
         sim.timeline().iter().map(|(at, node, e)| json!({ "at_ms": at, "node": node, "event": e })).collect();
@@ -76,7 +80,8 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
 
 pub fn replay_cmd(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let path = args.first().ok_or_else(|| CliError::usage("replay: which journal file?"))?;
-    let journal: Journal = serde_json::from_str(&read(path)?).map_err(|e| CliError::failure(format!("{path}: {e}")))?;
+    let journal: Journal =
+        serde_json::from_str(&read(path)?).map_err(|e| CliError::failure(format!("{path}: {e}")))?;
     let scenario: Scenario = serde_json::from_value(journal.scenario.clone())
         .map_err(|e| CliError::failure(format!("{path}: scenario: {e}")))?;
     let world = ClusterWorld::new(&scenario, journal.seed).map_err(|e| CliError::failure(e.to_string()))?;
@@ -85,7 +90,8 @@ pub fn replay_cmd(args: &[String], out: &mut dyn Write) -> Result<(), CliError> 
 }
 
 pub fn fuzz(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
-    let seeds: u64 = number(args, "--seeds")?.ok_or_else(|| CliError::usage("fuzz: --seeds N is required"))?;
+    let seeds: u64 =
+        number(args, "--seeds")?.ok_or_else(|| CliError::usage("fuzz: --seeds N is required"))?;
     let first: u64 = number(args, "--first")?.unwrap_or(0);
     let groups = args.iter().any(|a| a == "--groups");
     let mut failures = Vec::new();

@@ -155,10 +155,9 @@ impl fmt::Display for Corruption {
             Corruption::InvalidBatchLength { batch_length } => {
                 write!(f, "invalid batchLength {batch_length} (minimum is 49)")
             }
-            Corruption::CrcMismatch { stored, computed } => write!(
-                f,
-                "record is corrupt (stored crc = {stored}, computed crc = {computed})"
-            ),
+            Corruption::CrcMismatch { stored, computed } => {
+                write!(f, "record is corrupt (stored crc = {stored}, computed crc = {computed})")
+            }
             Corruption::InvalidRecord { detail } => write!(f, "invalid record: {detail}"),
             Corruption::Decompression { detail } => write!(f, "cannot decompress: {detail}"),
         }
@@ -184,22 +183,58 @@ pub enum ConfigProblem {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ErrorKind {
     TopicNameEmpty,
-    TopicNameDots { name: String },
-    TopicNameTooLong { name: String, length: u32 },
-    TopicNameIllegalChars { name: String },
-    TopicAlreadyExists { topic: String },
-    UnknownTopic { topic: String },
-    UnknownPartition { topic: String, partition: i64 },
-    PartitionsNotPositive { partitions: i64 },
-    InvalidConfig { name: String, value: String, problem: ConfigProblem },
+    TopicNameDots {
+        name: String,
+    },
+    TopicNameTooLong {
+        name: String,
+        length: u32,
+    },
+    TopicNameIllegalChars {
+        name: String,
+    },
+    TopicAlreadyExists {
+        topic: String,
+    },
+    UnknownTopic {
+        topic: String,
+    },
+    UnknownPartition {
+        topic: String,
+        partition: i64,
+    },
+    PartitionsNotPositive {
+        partitions: i64,
+    },
+    InvalidConfig {
+        name: String,
+        value: String,
+        problem: ConfigProblem,
+    },
     /// A batch larger than `max.message.bytes`.
-    RecordTooLarge { size_bytes: u64, max_message_bytes: u64 },
+    RecordTooLarge {
+        size_bytes: u64,
+        max_message_bytes: u64,
+    },
     /// A produce request's batches larger than `segment.bytes` (`RecordBatchTooLargeException`).
-    BatchLargerThanSegment { size_bytes: u64, segment_bytes: u64 },
-    Corrupt { corruption: Corruption },
-    OffsetOutOfRange { offset: i64, log_start_offset: i64, log_end_offset: i64 },
-    UnsupportedCompression { codec: i16 },
-    Storage { detail: String },
+    BatchLargerThanSegment {
+        size_bytes: u64,
+        segment_bytes: u64,
+    },
+    Corrupt {
+        corruption: Corruption,
+    },
+    OffsetOutOfRange {
+        offset: i64,
+        log_start_offset: i64,
+        log_end_offset: i64,
+    },
+    UnsupportedCompression {
+        codec: i16,
+    },
+    Storage {
+        detail: String,
+    },
 }
 
 /// An engine error: Kafka's code plus what exactly went wrong.

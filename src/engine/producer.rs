@@ -64,7 +64,13 @@ pub fn accumulate(
                     partition: i64::from(p),
                 }))
             }
-            None => partitioner.partition(r.timestamp_ms.max(0) as u64, topic, r.key.as_deref(), record_size(r), partition_count)?,
+            None => partitioner.partition(
+                r.timestamp_ms.max(0) as u64,
+                topic,
+                r.key.as_deref(),
+                record_size(r),
+                partition_count,
+            )?,
         };
         let slot = match open.iter().position(|(p, _)| *p == partition) {
             Some(i) => i,
@@ -74,7 +80,9 @@ pub fn accumulate(
             }
         };
         let builder = &mut open[slot].1;
-        if builder.records_count() > 0 && builder.estimated_size_bytes() + encoded_size(builder, r) > batch_size_bytes {
+        if builder.records_count() > 0
+            && builder.estimated_size_bytes() + encoded_size(builder, r) > batch_size_bytes
+        {
             let full = std::mem::replace(builder, BatchBuilder::new(BatchOptions::default()));
             ready.push(finish(partition, full)?);
         }
@@ -116,7 +124,8 @@ mod tests {
         for b in &batches {
             let d = decode_batch(&b.bytes).unwrap();
             for r in d.records {
-                let want = crate::engine::partitioner::java_partition_for_key(r.key.as_deref().unwrap(), 3).unwrap();
+                let want =
+                    crate::engine::partitioner::java_partition_for_key(r.key.as_deref().unwrap(), 3).unwrap();
                 assert_eq!(want, b.partition);
             }
         }

@@ -33,7 +33,8 @@ impl Sim {
             }
             Action::CrashLeaderOf(topic, partition) => {
                 let leader = self.slots.iter().find_map(|(id, s)| {
-                    let broker = s.node.as_ref()?.as_any().downcast_ref::<crate::engine::replica::BrokerNode>()?;
+                    let broker =
+                        s.node.as_ref()?.as_any().downcast_ref::<crate::engine::replica::BrokerNode>()?;
                     broker.replica_state(&topic, partition).filter(|v| v.is_leader).map(|_| *id)
                 });
                 if let Some(id) = leader {
@@ -41,8 +42,12 @@ impl Sim {
                 }
             }
             Action::RestartCrashed => {
-                let crashed: Vec<NodeId> =
-                    self.slots.iter().filter(|(_, s)| s.status == Status::Crashed).map(|(id, _)| *id).collect();
+                let crashed: Vec<NodeId> = self
+                    .slots
+                    .iter()
+                    .filter(|(_, s)| s.status == Status::Crashed)
+                    .map(|(id, _)| *id)
+                    .collect();
                 for id in crashed {
                     self.act(Action::Restart(id));
                 }
@@ -91,8 +96,10 @@ impl Sim {
         self.stores.entry(id).or_default();
         let node = self.build(id, now, false);
         let incarnation = self.slots.get(&id).map_or(0, |s| s.incarnation + 1);
-        self.slots
-            .insert(id, Slot { node, status: Status::Up, incarnation, timers: BTreeMap::new(), held: Vec::new() });
+        self.slots.insert(
+            id,
+            Slot { node, status: Status::Up, incarnation, timers: BTreeMap::new(), held: Vec::new() },
+        );
         self.journal.push(JournalEntry::Start { at_ms: now, node: id });
         self.deliver(id, Input::Command(start));
     }

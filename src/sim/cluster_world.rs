@@ -56,14 +56,17 @@ impl ClusterWorld {
         controller_pairs.push(("seed", &seed_text));
         let controller_config = ControllerConfig::from_pairs(controller_pairs).map_err(|e| {
             let field = match &e.kind {
-                crate::engine::error::ErrorKind::InvalidConfig { name, .. } => format!("cluster.configs.{name}"),
+                crate::engine::error::ErrorKind::InvalidConfig { name, .. } => {
+                    format!("cluster.configs.{name}")
+                }
                 _ => "cluster.configs".to_string(),
             };
             problem(field, e.to_string())
         })?;
         let mut clients = Vec::new();
         for (i, c) in s.clients.iter().enumerate() {
-            let mut pairs: Vec<(&str, &str)> = c.configs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let mut pairs: Vec<(&str, &str)> =
+                c.configs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
             let bootstrap = (1..=s.cluster.brokers).map(|b| b.to_string()).collect::<Vec<_>>().join(",");
             if !c.configs.contains_key("bootstrap.servers") {
                 pairs.push(("bootstrap.servers", &bootstrap));
@@ -83,7 +86,12 @@ impl ClusterWorld {
                     let initial = match (&c.subscribe, &c.assign) {
                         (Some(topics), _) => Subscription::Topics(topics.clone()),
                         (None, Some(ps)) => Subscription::Assigned(
-                            ps.iter().map(|p| TopicPartition { topic: p.topic.as_str().into(), partition: p.partition }).collect(),
+                            ps.iter()
+                                .map(|p| TopicPartition {
+                                    topic: p.topic.as_str().into(),
+                                    partition: p.partition,
+                                })
+                                .collect(),
                         ),
                         (None, None) => Subscription::None,
                     };
@@ -113,13 +121,22 @@ impl World for ClusterWorld {
                         (seg, bytes)
                     })
                     .collect();
-                return Box::new(BrokerNode::recover(id, self.broker_config.clone(), segments, store.meta_of(id), now_ms));
+                return Box::new(BrokerNode::recover(
+                    id,
+                    self.broker_config.clone(),
+                    segments,
+                    store.meta_of(id),
+                    now_ms,
+                ));
             }
             return Box::new(BrokerNode::new(id, self.broker_config.clone(), now_ms));
         }
         if id == CONTROLLER_ID {
             if restart {
-                return Box::new(ControllerNode::recover(self.controller_config.clone(), &store.meta_of(CONTROLLER_ID)));
+                return Box::new(ControllerNode::recover(
+                    self.controller_config.clone(),
+                    &store.meta_of(CONTROLLER_ID),
+                ));
             }
             return Box::new(ControllerNode::new(self.controller_config.clone()));
         }
@@ -135,7 +152,9 @@ impl World for ClusterWorld {
                     .filter(|_| restart);
                 Box::new(ConsumerNode::new(id, stored.unwrap_or_else(|| config.clone()), initial.clone()))
             }
-            Some(ClientBuild::Producer(config)) => Box::new(ProducerNode::new(id, config.clone(), self.seed ^ u64::from(id))),
+            Some(ClientBuild::Producer(config)) => {
+                Box::new(ProducerNode::new(id, config.clone(), self.seed ^ u64::from(id)))
+            }
             None => Box::new(ProducerNode::new(id, ProducerConfig::default(), self.seed ^ u64::from(id))),
         }
     }
@@ -220,8 +239,11 @@ fn build(
         };
         let action = match &step.action {
             StepAction::Produce(p) => {
-                let client = s.node_id(&super::scenario::NodeRef::Named(p.client.clone())).map_err(|e| problem(field("produce.client"), e))?;
-                let mut produce = json!({ "topic": p.topic, "count": p.count, "key": p.key, "value": p.value });
+                let client = s
+                    .node_id(&super::scenario::NodeRef::Named(p.client.clone()))
+                    .map_err(|e| problem(field("produce.client"), e))?;
+                let mut produce =
+                    json!({ "topic": p.topic, "count": p.count, "key": p.key, "value": p.value });
                 if let Some(partition) = p.partition {
                     produce["partition"] = json!(partition);
                 }
@@ -231,22 +253,36 @@ fn build(
                 (Some(tp), _, _) => Action::CrashLeaderOf(tp.topic.clone(), tp.partition),
                 (None, Some(id), _) => Action::Crash(id),
                 (None, None, Some(name)) => Action::Crash(client_id(name, "crash.client")?),
-                (None, None, None) => return Err(problem(field("crash"), "give broker, leader_of or client")),
+                (None, None, None) => {
+                    return Err(problem(field("crash"), "give broker, leader_of or client"))
+                }
             },
             StepAction::Restart(b) => match (b.broker, &b.client) {
                 (Some(id), _) => Action::Restart(id),
                 (None, Some(name)) => Action::Restart(client_id(name, "restart.client")?),
                 (None, None) => Action::RestartCrashed,
             },
-            StepAction::Subscribe(sub) => {
-                Action::Command(client_id(&sub.client, "subscribe.client")?, json!({ "subscribe": { "topics": sub.topics } }))
-            }
+            StepAction::Subscribe(sub) => Action::Command(
+                client_id(&sub.client, "subscribe.client")?,
+                json!({ "subscribe": { "topics": sub.topics } }),
+            ),
             StepAction::Assign(a) => {
-                let partitions: Vec<_> = a.partitions.iter().map(|p| json!({ "topic": p.topic, "partition": p.partition })).collect();
-                Action::Command(client_id(&a.client, "assign.client")?, json!({ "assign": { "partitions": partitions } }))
+                let partitions: Vec<_> = a
+                    .partitions
+                    .iter()
+                    .map(|p| json!({ "topic": p.topic, "partition": p.partition }))
+                    .collect();
+                Action::Command(
+                    client_id(&a.client, "assign.client")?,
+                    json!({ "assign": { "partitions": partitions } }),
+                )
             }
-            StepAction::Commit(c) => Action::Command(client_id(&c.client, "commit.client")?, json!({ "commit": {} })),
-            StepAction::Close(c) => Action::Command(client_id(&c.client, "close.client")?, json!({ "close": {} })),
+            StepAction::Commit(c) => {
+                Action::Command(client_id(&c.client, "commit.client")?, json!({ "commit": {} }))
+            }
+            StepAction::Close(c) => {
+                Action::Command(client_id(&c.client, "close.client")?, json!({ "close": {} }))
+            }
             StepAction::Seek(k) => {
                 let mut seek = json!({ "topic": k.topic, "partition": k.partition });
                 if let Some(o) = k.offset {
@@ -261,16 +297,23 @@ fn build(
                 client_id(&p.client, "set_processing_time.client")?,
                 json!({ "set_processing_time": { "per_record_ms": p.per_record_ms } }),
             ),
-            StepAction::PauseHeartbeats(h) => {
-                Action::Command(client_id(&h.client, "pause_heartbeats.client")?, json!({ "pause_heartbeats": h.paused }))
+            StepAction::PauseHeartbeats(h) => Action::Command(
+                client_id(&h.client, "pause_heartbeats.client")?,
+                json!({ "pause_heartbeats": h.paused }),
+            ),
+            StepAction::Pause(r) => {
+                Action::Pause(s.node_id(&r.node).map_err(|e| problem(field("pause.node"), e))?)
             }
-            StepAction::Pause(r) => Action::Pause(s.node_id(&r.node).map_err(|e| problem(field("pause.node"), e))?),
-            StepAction::Resume(r) => Action::Resume(s.node_id(&r.node).map_err(|e| problem(field("resume.node"), e))?),
+            StepAction::Resume(r) => {
+                Action::Resume(s.node_id(&r.node).map_err(|e| problem(field("resume.node"), e))?)
+            }
             StepAction::Partition(p) => {
                 let mut sides = [BTreeSet::new(), BTreeSet::new()];
                 for (g, group) in p.groups.iter().enumerate() {
                     for r in group {
-                        sides[g].insert(s.node_id(r).map_err(|e| problem(field(&format!("partition.groups[{g}]")), e))?);
+                        sides[g].insert(
+                            s.node_id(r).map_err(|e| problem(field(&format!("partition.groups[{g}]")), e))?,
+                        );
                     }
                 }
                 let [a, b] = sides;

@@ -187,7 +187,13 @@ impl Sim {
         for id in nodes {
             self.slots.insert(
                 *id,
-                Slot { node: None, status: Status::Crashed, incarnation: 0, timers: BTreeMap::new(), held: Vec::new() },
+                Slot {
+                    node: None,
+                    status: Status::Crashed,
+                    incarnation: 0,
+                    timers: BTreeMap::new(),
+                    held: Vec::new(),
+                },
             );
         }
     }
@@ -324,7 +330,11 @@ impl Sim {
         let mut invariants = std::mem::take(&mut self.invariants);
         for inv in &mut invariants {
             if let Err(detail) = inv.check(self) {
-                self.violations.push(Violation { at_ms: self.now_ms, invariant: inv.name().to_string(), detail });
+                self.violations.push(Violation {
+                    at_ms: self.now_ms,
+                    invariant: inv.name().to_string(),
+                    detail,
+                });
             }
         }
         self.invariants = invariants;
@@ -353,7 +363,10 @@ impl Sim {
             let outputs = match self.traces.get_mut(&id).and_then(VecDeque::pop_front) {
                 Some(entry) if entry.at_ms == now => entry.outputs,
                 other => {
-                    let detail = format!("node {id} has no trace for an input at {now} ms (found {:?})", other.map(|e| e.at_ms));
+                    let detail = format!(
+                        "node {id} has no trace for an input at {now} ms (found {:?})",
+                        other.map(|e| e.at_ms)
+                    );
                     self.violations.push(Violation { at_ms: now, invariant: "lockstep".into(), detail });
                     return;
                 }
@@ -388,7 +401,9 @@ impl Sim {
         }
         let (from, to) = (env.to, env.from);
         match self.network.fate(&mut self.rng, now, from, to) {
-            Fate::ArriveAt(at) => self.push(at, Pending::Deliver(Envelope { from, to, message: Message::ConnectionClosed })),
+            Fate::ArriveAt(at) => {
+                self.push(at, Pending::Deliver(Envelope { from, to, message: Message::ConnectionClosed }))
+            }
             Fate::Lost => self.stats.lost += 1,
             Fate::Cut => self.stats.cut += 1,
         }
@@ -436,7 +451,11 @@ impl Sim {
                     store.apply_owned(op)
                 };
                 if let Err(e) = applied {
-                    self.timeline.push((now, id, ClusterEvent::Refused { node_id: id, reason: e.to_string() }))
+                    self.timeline.push((
+                        now,
+                        id,
+                        ClusterEvent::Refused { node_id: id, reason: e.to_string() },
+                    ))
                 }
             }
             Output::Event(e) => self.timeline.push((now, id, e)),

@@ -97,9 +97,16 @@ fn settle(end_ms: i64, clients: &[&str]) -> Vec<Step> {
     everyone.extend(clients.iter().map(|c| NodeRef::Named((*c).into())));
     let mut steps = vec![
         Step { at_ms: end_ms, action: StepAction::Heal {} },
-        Step { at_ms: end_ms, action: StepAction::Restart(BrokerRef { all_crashed: true, ..BrokerRef::default() }) },
+        Step {
+            at_ms: end_ms,
+            action: StepAction::Restart(BrokerRef { all_crashed: true, ..BrokerRef::default() }),
+        },
     ];
-    steps.extend(everyone.into_iter().map(|node| Step { at_ms: end_ms, action: StepAction::Resume(NodeStepRef { node }) }));
+    steps.extend(
+        everyone
+            .into_iter()
+            .map(|node| Step { at_ms: end_ms, action: StepAction::Resume(NodeStepRef { node }) }),
+    );
     steps
 }
 
@@ -107,7 +114,14 @@ fn settle(end_ms: i64, clients: &[&str]) -> Vec<Step> {
 fn acks_all_producer(id: &str) -> ClientSpec {
     let mut configs = BTreeMap::new();
     configs.insert("acks".to_string(), "all".to_string());
-    ClientSpec { id: id.into(), kind: ClientKind::Producer, configs, subscribe: None, assign: None, start: true }
+    ClientSpec {
+        id: id.into(),
+        kind: ClientKind::Producer,
+        configs,
+        subscribe: None,
+        assign: None,
+        start: true,
+    }
 }
 
 /// The scenario a seed stands for.
@@ -145,7 +159,13 @@ pub fn fuzz_scenario(seed: u64) -> Scenario {
             network: NetworkSpec { latency_ms: 3, jitter_ms: 2, loss: f64::from(rng.below(3)) / 100.0 },
             configs: BTreeMap::new(),
         },
-        topics: vec![TopicSpec { name: "f".into(), partitions: 2, replication_factor: 3, configs, replica_assignment: None }],
+        topics: vec![TopicSpec {
+            name: "f".into(),
+            partitions: 2,
+            replication_factor: 3,
+            configs,
+            replica_assignment: None,
+        }],
         clients: vec![acks_all_producer("p1")],
         steps,
         until_ms: FUZZ_UNTIL_MS,
@@ -202,7 +222,10 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
             4 => StepAction::Restart(BrokerRef { client: Some(consumer), ..BrokerRef::default() }),
             5 => StepAction::Pause(NodeStepRef { node: group_node(rng) }),
             6 => StepAction::Resume(NodeStepRef { node: group_node(rng) }),
-            7 => StepAction::SetProcessingTime(ProcessingTimeStep { client: consumer, per_record_ms: i64::from(rng.below(400)) }),
+            7 => StepAction::SetProcessingTime(ProcessingTimeStep {
+                client: consumer,
+                per_record_ms: i64::from(rng.below(400)),
+            }),
             _ => {
                 let a = group_node(rng);
                 let b = NodeRef::Broker(1 + rng.below(3));
@@ -231,7 +254,14 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
         if let Some(i) = instance {
             configs.insert("group.instance.id".to_string(), i.to_string());
         }
-        ClientSpec { id: id.into(), kind: ClientKind::Consumer, configs, subscribe: Some(vec!["f".into()]), assign: None, start: true }
+        ClientSpec {
+            id: id.into(),
+            kind: ClientKind::Consumer,
+            configs,
+            subscribe: Some(vec!["f".into()]),
+            assign: None,
+            start: true,
+        }
     };
     Scenario {
         version: SCENARIO_VERSION,
@@ -242,7 +272,13 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
             network: NetworkSpec { latency_ms: 3, jitter_ms: 2, loss: f64::from(rng.below(2)) / 100.0 },
             configs: cluster_configs,
         },
-        topics: vec![TopicSpec { name: "f".into(), partitions: 4, replication_factor: 3, configs: BTreeMap::new(), replica_assignment: None }],
+        topics: vec![TopicSpec {
+            name: "f".into(),
+            partitions: 4,
+            replication_factor: 3,
+            configs: BTreeMap::new(),
+            replica_assignment: None,
+        }],
         clients: vec![
             acks_all_producer("p1"),
             consumer("c1", None),

@@ -20,10 +20,10 @@ use super::driver::{Invariant, Sim, Status};
 use super::scenario::Scenario;
 use crate::engine::client::consumer::protocol::decode_assignment;
 use crate::engine::client::consumer::{ConsumerNode, MemberState};
-use crate::engine::group::coordinator::group::GroupState;
 use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::ControllerNode;
+use crate::engine::group::coordinator::group::GroupState;
 use crate::engine::replica::BrokerNode;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -43,7 +43,10 @@ fn acked_invariant(s: &Scenario, protected: BTreeSet<String>, all_clients: bool)
         .clients
         .iter()
         .zip(clients)
-        .filter(|(c, _)| all_clients || c.configs.get("acks").map_or(Some(Acks::All), |a| Acks::from_config(a)) == Some(Acks::All))
+        .filter(|(c, _)| {
+            all_clients
+                || c.configs.get("acks").map_or(Some(Acks::All), |a| Acks::from_config(a)) == Some(Acks::All)
+        })
         .map(|(_, id)| id)
         .collect();
     Box::new(acked::AckedWritesSurvive::new(acks_all, protected))
@@ -92,7 +95,8 @@ impl GroupOwnership {
                         }
                     }
                 }
-                let synced = g.members.values().all(|m| m.awaiting_sync.is_none()) && g.pending_sync.is_empty();
+                let synced =
+                    g.members.values().all(|m| m.awaiting_sync.is_none()) && g.pending_sync.is_empty();
                 let eager = g.protocol_name.as_deref().is_some_and(|p| p != "cooperative-sticky");
                 let Some(controller) = controller.filter(|_| synced && eager) else { continue };
                 let topics: BTreeSet<&String> = owner.keys().map(|(t, _)| t).collect();
@@ -121,8 +125,12 @@ impl GroupOwnership {
             if !matches!(sim.status(*c), Some(Status::Up | Status::Paused)) {
                 continue;
             }
-            let Some(consumer) = sim.node(*c).and_then(|n| n.as_any().downcast_ref::<ConsumerNode>()) else { continue };
-            let (Some(group), MemberState::Stable) = (consumer.group_id(), consumer.member_state()) else { continue };
+            let Some(consumer) = sim.node(*c).and_then(|n| n.as_any().downcast_ref::<ConsumerNode>()) else {
+                continue;
+            };
+            let (Some(group), MemberState::Stable) = (consumer.group_id(), consumer.member_state()) else {
+                continue;
+            };
             let generation = consumer.generation().generation_id;
             if generation < 0 {
                 continue;
@@ -167,14 +175,23 @@ pub fn group_ownership(s: &Scenario) -> Box<dyn Invariant> {
         .filter(|(_, c)| c.kind == super::scenario::ClientKind::Consumer)
         .map(|(i, _)| FIRST_CLIENT_ID + i as u32)
         .collect();
-    Box::new(GroupOwnership { brokers: s.cluster.brokers, consumers, grown: BTreeSet::new(), timeline_read: 0 })
+    Box::new(GroupOwnership {
+        brokers: s.cluster.brokers,
+        consumers,
+        grown: BTreeSet::new(),
+        timeline_read: 0,
+    })
 }
 
 /// Installs the cluster invariants for a scenario.
 pub fn install(sim: &mut Sim, s: &Scenario) {
-    let topics: Vec<Tp> =
-        s.topics.iter().flat_map(|t| (0..t.partitions.max(0) as u32).map(move |p| (t.name.clone(), p))).collect();
-    let cluster_unclean = s.cluster.configs.get("unclean.leader.election.enable").is_some_and(|v| v == "true");
+    let topics: Vec<Tp> = s
+        .topics
+        .iter()
+        .flat_map(|t| (0..t.partitions.max(0) as u32).map(move |p| (t.name.clone(), p)))
+        .collect();
+    let cluster_unclean =
+        s.cluster.configs.get("unclean.leader.election.enable").is_some_and(|v| v == "true");
     let unclean = |t: &super::scenario::TopicSpec| {
         t.configs.get("unclean.leader.election.enable").map_or(cluster_unclean, |v| v == "true")
     };
@@ -185,7 +202,8 @@ pub fn install(sim: &mut Sim, s: &Scenario) {
         .topics
         .iter()
         .filter(|t| {
-            let min_isr = t.configs.get("min.insync.replicas").and_then(|v| v.parse::<u32>().ok()).unwrap_or(1);
+            let min_isr =
+                t.configs.get("min.insync.replicas").and_then(|v| v.parse::<u32>().ok()).unwrap_or(1);
             min_isr >= 2 && !unclean(t)
         })
         .map(|t| t.name.clone())

@@ -12,12 +12,25 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JournalEntry {
     /// The node is created fresh.
-    Start { at_ms: i64, node: NodeId },
-    Deliver { at_ms: i64, node: NodeId, input: Input },
+    Start {
+        at_ms: i64,
+        node: NodeId,
+    },
+    Deliver {
+        at_ms: i64,
+        node: NodeId,
+        input: Input,
+    },
     /// The node's process dies: its memory is gone, its store stays.
-    Crash { at_ms: i64, node: NodeId },
+    Crash {
+        at_ms: i64,
+        node: NodeId,
+    },
     /// The node is created again and recovers from its store.
-    Restart { at_ms: i64, node: NodeId },
+    Restart {
+        at_ms: i64,
+        node: NodeId,
+    },
 }
 
 /// The entries of a run as the driver keeps them: in chunks of a fixed size, so the

@@ -106,7 +106,9 @@ impl Sim {
                     return Window::NeedLeader { topic: topic.clone(), partition: *partition };
                 }
                 Action::Start(id) if self.remote.contains(id) => add(&mut nodes, *id, start(false)),
-                Action::Restart(id) if self.remote.contains(id) && self.status(*id) == Some(Status::Crashed) => {
+                Action::Restart(id)
+                    if self.remote.contains(id) && self.status(*id) == Some(Status::Crashed) =>
+                {
                     add(&mut nodes, *id, start(true))
                 }
                 Action::RestartCrashed => {
@@ -119,11 +121,17 @@ impl Sim {
                 Action::Resume(id) if self.remote.contains(id) => {
                     if let Some(s) = self.slots.get(id).filter(|s| s.status == Status::Paused) {
                         for input in &s.held {
-                            add(&mut nodes, *id, WindowItem { at_ms: t0, seq: seq0, kind: ItemKind::Held(input.clone()) });
+                            add(
+                                &mut nodes,
+                                *id,
+                                WindowItem { at_ms: t0, seq: seq0, kind: ItemKind::Held(input.clone()) },
+                            );
                         }
                     }
                 }
-                Action::Crash(id) if self.remote.contains(id) && self.status(*id) != Some(Status::Crashed) => {
+                Action::Crash(id)
+                    if self.remote.contains(id) && self.status(*id) != Some(Status::Crashed) =>
+                {
                     crashes.push(*id)
                 }
                 _ => {}
@@ -131,7 +139,8 @@ impl Sim {
             return Window::Run(Plan { end: single_end, nodes, crashes });
         }
         let lookahead = self.lookahead_ms();
-        let mut end = if lookahead > 0 { (t0.saturating_add(lookahead).min(limit_ms), 0) } else { single_end };
+        let mut end =
+            if lookahead > 0 { (t0.saturating_add(lookahead).min(limit_ms), 0) } else { single_end };
         for (&key, p) in self.queue.before(end) {
             if key >= end {
                 break;
@@ -149,7 +158,9 @@ impl Sim {
                     }
                     (*node, ItemKind::Timer { key: *key, at_ms: *at_ms })
                 }
-                Pending::Act(Action::Command(id, command)) => (*id, ItemKind::Input(Input::Command(command.clone()))),
+                Pending::Act(Action::Command(id, command)) => {
+                    (*id, ItemKind::Input(Input::Command(command.clone())))
+                }
                 Pending::Act(_) => continue,
             };
             if self.remote.contains(&id) && self.status(id) == Some(Status::Up) {

@@ -45,7 +45,12 @@ pub struct Network {
 
 impl Network {
     pub fn new(default_link: LinkConfig) -> Self {
-        Network { default_link, links: BTreeMap::new(), partitions: Vec::new(), last_arrival_ms: BTreeMap::new() }
+        Network {
+            default_link,
+            links: BTreeMap::new(),
+            partitions: Vec::new(),
+            last_arrival_ms: BTreeMap::new(),
+        }
     }
 
     pub fn link(&self, from: NodeId, to: NodeId) -> LinkConfig {

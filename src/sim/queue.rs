@@ -68,7 +68,8 @@ impl EventQueue {
 
     /// The queued events due before `end`, in order.
     pub(super) fn before(&self, end: Due) -> impl Iterator<Item = (&Due, &Pending)> {
-        let mut keys: Vec<&(Due, usize)> = self.order.iter().map(|Reverse(key)| key).filter(|(due, _)| *due < end).collect();
+        let mut keys: Vec<&(Due, usize)> =
+            self.order.iter().map(|Reverse(key)| key).filter(|(due, _)| *due < end).collect();
         keys.sort_unstable();
         keys.into_iter().filter_map(|(due, slot)| Some((due, self.slots.get(*slot)?.as_ref()?)))
     }

@@ -53,8 +53,12 @@ impl NodeRunner {
     pub fn run_window(&mut self, world: &dyn World, window: NodeWindow) -> WindowRun {
         let mut run = WindowRun::default();
         // Keyed by (time, sequence, position): held inputs share their resume's key.
-        let mut queue: BTreeMap<(i64, u64, usize), Local> =
-            window.items.into_iter().enumerate().map(|(n, i)| ((i.at_ms, i.seq, n), Local::Given(i.kind))).collect();
+        let mut queue: BTreeMap<(i64, u64, usize), Local> = window
+            .items
+            .into_iter()
+            .enumerate()
+            .map(|(n, i)| ((i.at_ms, i.seq, n), Local::Given(i.kind)))
+            .collect();
         let mut next_seq = window.first_local_seq;
         while let Some(((at_ms, _, _), item)) = queue.pop_first() {
             let input = match item {
@@ -98,7 +102,10 @@ impl NodeRunner {
                     }
                     Output::Persist(op) => match self.store.apply_now(std::slice::from_ref(&op)) {
                         Ok(()) => run.persisted.push(op),
-                        Err(e) => outputs.push(Output::Event(ClusterEvent::Refused { node_id: self.id, reason: e.to_string() })),
+                        Err(e) => outputs.push(Output::Event(ClusterEvent::Refused {
+                            node_id: self.id,
+                            reason: e.to_string(),
+                        })),
                     },
                     other => outputs.push(other),
                 }
@@ -131,7 +138,8 @@ pub fn run_lockstep_in_thread(
             }
             Window::Run(plan) => {
                 for (id, window) in &plan.nodes {
-                    let runner = runners.entry(*id).or_insert_with(|| NodeRunner::new(*id, MemoryStore::default()));
+                    let runner =
+                        runners.entry(*id).or_insert_with(|| NodeRunner::new(*id, MemoryStore::default()));
                     let run = runner.run_window(world, window.clone());
                     sim.install_trace(*id, run.trace);
                 }

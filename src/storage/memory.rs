@@ -77,7 +77,11 @@ impl MemoryStore {
         if let [StoreOp::Append { segment, position, .. }] = ops {
             // One append (what a simulation step persists at a time): no map needed.
             let size = self.segments.get(segment).map_or(0, StoredSegment::len);
-            return if size == u64::from(*position) { Ok(()) } else { Err(misplaced(segment, *position, size)) };
+            return if size == u64::from(*position) {
+                Ok(())
+            } else {
+                Err(misplaced(segment, *position, size))
+            };
         }
         let mut sizes: BTreeMap<&SegmentId, u64> = BTreeMap::new();
         for op in ops {
@@ -197,10 +201,8 @@ impl LogStore for MemoryStore {
     }
 
     async fn read(&self, segment: &SegmentId, from: u32, to: u32) -> Result<Vec<u8>, StoreError> {
-        let data = self
-            .segments
-            .get(segment)
-            .ok_or_else(|| StoreError::new(format!("no segment {segment:?}")))?;
+        let data =
+            self.segments.get(segment).ok_or_else(|| StoreError::new(format!("no segment {segment:?}")))?;
         let data = data.bytes();
         let end = (to as usize).min(data.len());
         let start = (from as usize).min(end);
@@ -239,7 +241,9 @@ mod tests {
         .unwrap();
         assert_eq!(s.segment_bytes(&id(0)).as_deref(), Some(&[1u8, 7][..]));
         s.apply_owned(StoreOp::Append { segment: id(0), position: 2, bytes: vec![8, 9].into() }).unwrap();
-        assert!(s.apply_owned(StoreOp::Append { segment: id(0), position: 9, bytes: vec![1].into() }).is_err());
+        assert!(s
+            .apply_owned(StoreOp::Append { segment: id(0), position: 9, bytes: vec![1].into() })
+            .is_err());
         s.tear(&id(0), 3);
         assert_eq!(s.segment_bytes(&id(0)).as_deref(), Some(&[1u8, 7, 8][..]));
     }

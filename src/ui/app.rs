@@ -115,7 +115,11 @@ pub fn app() -> Html {
                             acks: -1,
                             records: b.bytes,
                         };
-                        let purpose = if req.example { Purpose::Example } else { Purpose::Produce { records: b.records_count } };
+                        let purpose = if req.example {
+                            Purpose::Example
+                        } else {
+                            Purpose::Produce { records: b.records_count }
+                        };
                         send.emit((WorkerRequest::Broker { now_ms: wall_clock_ms(), request }, purpose));
                     }
                 }
@@ -135,7 +139,8 @@ pub fn app() -> Html {
             let on_reply = {
                 let dispatcher = dispatcher.clone();
                 move |output: crate::web::protocol::WorkerOutput| {
-                    if let WorkerReply::Answered { response: Response::Segment { files, .. } } = &output.reply {
+                    if let WorkerReply::Answered { response: Response::Segment { files, .. } } = &output.reply
+                    {
                         super::download::segment_files(files);
                     }
                     dispatcher.dispatch(Action::Reply { output, now_ms: wall_clock_ms() });
@@ -196,7 +201,9 @@ pub fn app() -> Html {
     let lang = state.lang;
     let active = *band;
     let onselect = Callback::from(move |b: Band| band.set(b));
-    let section = |b: Band, class: &'static str| (classes!("band", class, (b == active).then_some("active")), b.panel_id());
+    let section = |b: Band, class: &'static str| {
+        (classes!("band", class, (b == active).then_some("active")), b.panel_id())
+    };
     let (producers, cluster, consumers, timeline) = (
         section(Band::Producer, "producers"),
         section(Band::Cluster, "cluster"),

@@ -5,8 +5,8 @@ use super::app::Ctx;
 use super::i18n::T;
 use super::partition_detail::PartitionDetail;
 use super::partition_strip::PartitionStrip;
-use crate::engine::broker::api::Request;
 use super::state::Purpose;
+use crate::engine::broker::api::Request;
 use yew::prelude::*;
 
 #[function_component(ClusterBand)]

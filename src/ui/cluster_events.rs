@@ -9,8 +9,8 @@ use super::cluster_page::ClusterCtx;
 use super::cluster_replica::ids_text;
 use super::cluster_speed::clock_text;
 use super::i18n::{Lang, T};
-use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::events::RemovalCause;
+use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
 use crate::web::cluster_view::ClusterView;
@@ -147,11 +147,16 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
         }
         ClusterEvent::GroupStateChanged { group_id, from, to, generation_id, reason, .. } => (
             "group-state",
-            format!("{} {group_id}: {from} → {to} ({} {generation_id}) — {reason}", t(T::EvGroupState), t(T::EvGeneration)),
+            format!(
+                "{} {group_id}: {from} → {to} ({} {generation_id}) — {reason}",
+                t(T::EvGroupState),
+                t(T::EvGeneration)
+            ),
         ),
-        ClusterEvent::MemberJoined { group_id, client, .. } => {
-            ("member-joined", format!("{} {group_id}: {} — {}", t(T::EvGroupState), t(T::EvMemberJoined), who(*client)))
-        }
+        ClusterEvent::MemberJoined { group_id, client, .. } => (
+            "member-joined",
+            format!("{} {group_id}: {} — {}", t(T::EvGroupState), t(T::EvMemberJoined), who(*client)),
+        ),
         ClusterEvent::MemberRemoved { group_id, member_id, cause, .. } => {
             let why = match cause {
                 RemovalCause::SessionTimeout => T::EvSessionTimeout,
@@ -160,8 +165,17 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 RemovalCause::SyncTimeout => T::EvSyncTimeout,
                 RemovalCause::PendingJoinTimeout => T::EvPendingTimeout,
             };
-            let kind = if *cause == RemovalCause::SessionTimeout { "member-evicted" } else { "member-removed" };
-            (kind, format!("{} {group_id}: {} {member_id}: {}", t(T::EvGroupState), t(T::EvMemberRemoved), t(why)))
+            let kind =
+                if *cause == RemovalCause::SessionTimeout { "member-evicted" } else { "member-removed" };
+            (
+                kind,
+                format!(
+                    "{} {group_id}: {} {member_id}: {}",
+                    t(T::EvGroupState),
+                    t(T::EvMemberRemoved),
+                    t(why)
+                ),
+            )
         }
         ClusterEvent::PartitionsAssigned { client_id, generation_id, added, owned, .. } => (
             "partitions-assigned",
@@ -187,14 +201,17 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
         ClusterEvent::ConsumerJoining { client_id, group_id, reason, .. } => {
             ("consumer-joining", format!("{}: {} {group_id} — {reason}", who(*client_id), t(T::EvRejoining)))
         }
-        ClusterEvent::ConsumerNote { client_id, note } => ("consumer-note", format!("{}: {note}", who(*client_id))),
+        ClusterEvent::ConsumerNote { client_id, note } => {
+            ("consumer-note", format!("{}: {note}", who(*client_id)))
+        }
         ClusterEvent::CoordinatorLoaded { broker_id, partition, groups, .. } => (
             "coordinator-loaded",
             format!("{}: {} {partition} ({groups})", broker(*broker_id), t(T::EvCoordinatorLoaded)),
         ),
-        ClusterEvent::CoordinatorUnloaded { broker_id, partition, .. } => {
-            ("coordinator-unloaded", format!("{}: {} {partition}", broker(*broker_id), t(T::EvCoordinatorUnloaded)))
-        }
+        ClusterEvent::CoordinatorUnloaded { broker_id, partition, .. } => (
+            "coordinator-unloaded",
+            format!("{}: {} {partition}", broker(*broker_id), t(T::EvCoordinatorUnloaded)),
+        ),
         ClusterEvent::PartitionsCreated { topic, from, to } => {
             ("partitions-created", format!("{topic}: {} {from} → {to}", t(T::EvPartitionsCreated)))
         }

@@ -61,7 +61,8 @@ pub fn cluster_page(props: &Props) -> Html {
     let band = use_state(Band::default);
     let params = &props.params;
     {
-        let (view, start_error, driver, latest) = (view.setter(), start_error.setter(), driver.clone(), latest.clone());
+        let (view, start_error, driver, latest) =
+            (view.setter(), start_error.setter(), driver.clone(), latest.clone());
         let runnable = params.problems.is_empty();
         use_effect_with((params.scenario.clone(), params.seed, runnable), move |(name, seed, runnable)| {
             if *runnable {
@@ -222,7 +223,8 @@ fn expose_journal(driver: &Rc<ClusterDriver>) {
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundJournalDigest"), digest.as_ref());
     digest.forget();
     let weak = Rc::downgrade(driver);
-    let windows = Closure::<dyn Fn() -> f64>::new(move || weak.upgrade().map_or(0.0, |d| d.worker_windows() as f64));
+    let windows =
+        Closure::<dyn Fn() -> f64>::new(move || weak.upgrade().map_or(0.0, |d| d.worker_windows() as f64));
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundWorkerWindows"), windows.as_ref());
     windows.forget();
     let weak = Rc::downgrade(driver);

@@ -36,7 +36,11 @@ pub fn record_cell(props: &Props) -> Html {
         help.push_str(&format!(" — {}", t(T::UncommittedHelp)));
     }
     let key_bytes = props.key_text.as_deref().map(str::as_bytes);
-    let class = classes!("record", (!props.committed).then_some("uncommitted"), props.key_text.is_none().then_some("null-key"));
+    let class = classes!(
+        "record",
+        (!props.committed).then_some("uncommitted"),
+        props.key_text.is_none().then_some("null-key")
+    );
     html! {
         <span class={class} style={format!("--key-colour: {}", key_colour(key_bytes))}
             tabindex="0" role="img" aria-label={help.clone()} data-help={help}

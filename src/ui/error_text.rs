@@ -15,7 +15,9 @@ fn config_problem(lang: Lang, p: &ConfigProblem) -> String {
         (Lang::En, ConfigProblem::AboveMaximum { max }) => format!("Value must be no more than {max}"),
         (Lang::Ru, ConfigProblem::AboveMaximum { max }) => format!("значение должно быть не больше {max}"),
         (Lang::En, ConfigProblem::NotOneOf { allowed }) => format!("must be one of: {}", allowed.join(", ")),
-        (Lang::Ru, ConfigProblem::NotOneOf { allowed }) => format!("допустимо только: {}", allowed.join(", ")),
+        (Lang::Ru, ConfigProblem::NotOneOf { allowed }) => {
+            format!("допустимо только: {}", allowed.join(", "))
+        }
     }
 }
 
@@ -27,8 +29,12 @@ fn corruption(lang: Lang, c: &Corruption) -> String {
         Corruption::Truncated { needed, available } => {
             format!("данные обрываются: нужно {needed} байт, есть только {available}")
         }
-        Corruption::UnsupportedMagic { magic } => format!("неподдерживаемый magic {magic} (нужен RecordBatch v2, magic 2)"),
-        Corruption::InvalidBatchLength { batch_length } => format!("неверный batchLength {batch_length} (минимум 49)"),
+        Corruption::UnsupportedMagic { magic } => {
+            format!("неподдерживаемый magic {magic} (нужен RecordBatch v2, magic 2)")
+        }
+        Corruption::InvalidBatchLength { batch_length } => {
+            format!("неверный batchLength {batch_length} (минимум 49)")
+        }
         Corruption::CrcMismatch { stored, computed } => {
             format!("запись повреждена: CRC-32C в заголовке {stored}, вычислен {computed}")
         }

@@ -32,14 +32,28 @@ fn describe(ctx: &Ctx, e: &BrokerEvent) -> (String, &'static str) {
                 })
                 .collect();
             (
-                format!("{topic}-{partition}: {} {} → log start offset {log_start_offset}", ctx.t(T::EvDeleted), parts.join(", ")),
+                format!(
+                    "{topic}-{partition}: {} {} → log start offset {log_start_offset}",
+                    ctx.t(T::EvDeleted),
+                    parts.join(", ")
+                ),
                 "deleted",
             )
         }
         BrokerEvent::Recovered { topic, partition, report } => {
-            let mut s = format!("{topic}-{partition}: {} ({} {})", ctx.t(T::EvRecovered), report.segments_loaded, ctx.t(T::Segments));
+            let mut s = format!(
+                "{topic}-{partition}: {} ({} {})",
+                ctx.t(T::EvRecovered),
+                report.segments_loaded,
+                ctx.t(T::Segments)
+            );
             if report.truncated_bytes > 0 || !report.deleted_segments.is_empty() {
-                s.push_str(&format!(" · {} ({} {})", ctx.t(T::EvTruncated), report.truncated_bytes, ctx.t(T::Bytes)));
+                s.push_str(&format!(
+                    " · {} ({} {})",
+                    ctx.t(T::EvTruncated),
+                    report.truncated_bytes,
+                    ctx.t(T::Bytes)
+                ));
             }
             (s, "recovered")
         }

@@ -13,7 +13,8 @@ use crate::web::cluster_view::{ClusterCommand, ClusterView, GroupView, TopicView
 use yew::prelude::*;
 
 /// Member colours (each member also shows its name beside its colour).
-pub const MEMBER_COLOURS: [&str; 8] = ["#2f6fde", "#d9682b", "#2d9a5b", "#a544c2", "#c23b4a", "#1f9aa8", "#8a7a12", "#5a5f6b"];
+pub const MEMBER_COLOURS: [&str; 8] =
+    ["#2f6fde", "#d9682b", "#2d9a5b", "#a544c2", "#c23b4a", "#1f9aa8", "#8a7a12", "#5a5f6b"];
 
 /// The colour of the member at `index` in its group's list.
 pub fn member_colour(index: usize) -> &'static str {
@@ -80,7 +81,9 @@ fn group_card(p: &CardProps) -> Html {
         .members
         .iter()
         .enumerate()
-        .flat_map(|(i, m)| m.assigned.iter().map(move |(t, n)| (format!("{t}-{n}"), m.name.clone(), member_colour(i))))
+        .flat_map(|(i, m)| {
+            m.assigned.iter().map(move |(t, n)| (format!("{t}-{n}"), m.name.clone(), member_colour(i)))
+        })
         .collect();
     html! {
         <article class="group-card" data-testid={format!("group-{}", g.group_id)} data-state={g.state.clone()}

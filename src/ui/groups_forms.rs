@@ -56,10 +56,14 @@ pub fn add_consumer_form(p: &AddProps) -> Html {
         ("heartbeat.interval.ms", next.heartbeat_interval_ms.to_string()),
     ];
     let fields = [&group, &strategy, &session, &heartbeat];
-    let values: Vec<(String, String)> =
-        declared.iter().zip(fields).map(|((k, d), f)| (k.to_string(), (**f).clone().unwrap_or_else(|| d.clone()))).collect();
+    let values: Vec<(String, String)> = declared
+        .iter()
+        .zip(fields)
+        .map(|((k, d), f)| (k.to_string(), (**f).clone().unwrap_or_else(|| d.clone())))
+        .collect();
     let onsubmit = {
-        let (values, declared, error, on) = (values.clone(), declared.clone(), error.clone(), p.on_command.clone());
+        let (values, declared, error, on) =
+            (values.clone(), declared.clone(), error.clone(), p.on_command.clone());
         let fields: Vec<UseStateHandle<Option<String>>> = fields.iter().map(|f| (*f).clone()).collect();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
@@ -81,13 +85,14 @@ pub fn add_consumer_form(p: &AddProps) -> Html {
             }
         })
     };
-    let field = |label: &'static str, state: &UseStateHandle<Option<String>>, value: &str, testid: &'static str| {
-        html! {
-            <label>{ label }
-                <input value={value.to_string()} oninput={setter(state)} data-testid={testid} />
-            </label>
-        }
-    };
+    let field =
+        |label: &'static str, state: &UseStateHandle<Option<String>>, value: &str, testid: &'static str| {
+            html! {
+                <label>{ label }
+                    <input value={value.to_string()} oninput={setter(state)} data-testid={testid} />
+                </label>
+            }
+        };
     html! {
         <form class="group-form" onsubmit={onsubmit} data-testid="add-consumer-form">
             <h4>{ format!("{} {}", G::AddConsumer.get(l), next.name) }</h4>
@@ -118,15 +123,23 @@ pub fn switch_assignor_form(p: &SwitchProps) -> Html {
     let error = use_state(|| None::<String>);
     let shown = (*value).clone().unwrap_or_else(|| p.current.clone());
     let onsubmit = {
-        let (shown, error, on, members, value) = (shown.clone(), error.clone(), p.on_command.clone(), p.members.clone(), value.clone());
+        let (shown, error, on, members, value) =
+            (shown.clone(), error.clone(), p.on_command.clone(), p.members.clone(), value.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             match ConsumerConfig::from_pairs([("partition.assignment.strategy", shown.as_str())]) {
                 Err(problem) => error.set(Some(problem.message)),
                 Ok(_) => {
                     error.set(None);
-                    let configs = BTreeMap::from([("partition.assignment.strategy".to_string(), shown.trim().to_string())]);
-                    on.emit(ClusterCommand::RestartWith { clients: members.clone(), configs, every_ms: ROLLING_EVERY_MS });
+                    let configs = BTreeMap::from([(
+                        "partition.assignment.strategy".to_string(),
+                        shown.trim().to_string(),
+                    )]);
+                    on.emit(ClusterCommand::RestartWith {
+                        clients: members.clone(),
+                        configs,
+                        every_ms: ROLLING_EVERY_MS,
+                    });
                     value.set(None);
                 }
             }
@@ -169,7 +182,9 @@ pub fn add_partitions_form(p: &PartitionsProps) -> Html {
             e.prevent_default();
             match shown.trim().parse::<u32>() {
                 Err(_) => error.set(Some(format!("{}: {}", G::NewCount.get(l), G::ErrNotNumber.get(l)))),
-                Ok(n) if n <= current => error.set(Some(format!("{}: {} ({current})", G::NewCount.get(l), G::ErrNotMore.get(l)))),
+                Ok(n) if n <= current => {
+                    error.set(Some(format!("{}: {} ({current})", G::NewCount.get(l), G::ErrNotMore.get(l))))
+                }
                 Ok(n) => match crate::engine::topic::validate_partition_count(i64::from(n)) {
                     Err(e) => error.set(Some(e.to_string())),
                     Ok(_) => {

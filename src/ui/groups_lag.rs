@@ -24,7 +24,13 @@ fn sparkline(history: &[(i64, i64)]) -> Html {
     let max = history.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1) as f64;
     let points = history
         .iter()
-        .map(|(t, v)| format!("{:.1},{:.1}", (t - t0) as f64 * w / (t1 - t0) as f64, h - 1.0 - (*v as f64) * (h - 2.0) / max))
+        .map(|(t, v)| {
+            format!(
+                "{:.1},{:.1}",
+                (t - t0) as f64 * w / (t1 - t0) as f64,
+                h - 1.0 - (*v as f64) * (h - 2.0) / max
+            )
+        })
         .collect::<Vec<_>>()
         .join(" ");
     html! {

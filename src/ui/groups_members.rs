@@ -50,7 +50,12 @@ pub fn member_row(p: &Props) -> Html {
     let left = m.last_heartbeat_ms.map(|hb| hb + m.session_timeout_ms - p.now_ms);
     let countdown = match left {
         _ if m.status == "closed" => String::new(),
-        Some(ms) if ms > 0 => format!("{}: {:.1} s / {:.0} s", G::SessionLeft.get(l), ms as f64 / 1000.0, m.session_timeout_ms as f64 / 1000.0),
+        Some(ms) if ms > 0 => format!(
+            "{}: {:.1} s / {:.0} s",
+            G::SessionLeft.get(l),
+            ms as f64 / 1000.0,
+            m.session_timeout_ms as f64 / 1000.0
+        ),
         Some(_) => G::SessionExpired.get(l).to_string(),
         None => String::new(),
     };

@@ -30,7 +30,14 @@ pub fn span_timeline(p: &Props) -> Html {
     let pct = |t: i64| (t - from) as f64 * 100.0 / (to - from) as f64;
     // The latest rebalance of members that had partitions before it.
     let latest = shown.iter().filter(|s| !s.first).map(|s| s.generation).max();
-    let stop_the_world = latest.map(|g| shown.iter().filter(|s| !s.first && s.generation == g).map(|s| s.stopped_for_ms(p.now_ms)).max().unwrap_or(0));
+    let stop_the_world = latest.map(|g| {
+        shown
+            .iter()
+            .filter(|s| !s.first && s.generation == g)
+            .map(|s| s.stopped_for_ms(p.now_ms))
+            .max()
+            .unwrap_or(0)
+    });
     html! {
         <div class="group-spans">
             <h4>{ G::Rebalances.get(l) }</h4>

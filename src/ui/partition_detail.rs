@@ -24,11 +24,15 @@ pub fn partition_detail() -> Html {
         let ctx = ctx.clone();
         let topic = topic.clone();
         Callback::from(move |_| {
-            ctx.broker(Request::ExportSegment { topic: topic.clone(), partition, base_offset }, Purpose::Export)
+            ctx.broker(
+                Request::ExportSegment { topic: topic.clone(), partition, base_offset },
+                Purpose::Export,
+            )
         })
     };
     // Narrow tables may break the label after each '/'.
-    let export_label: Html = ctx.t(T::Export).split_inclusive('/').map(|part| html! { <>{part}<wbr /></> }).collect();
+    let export_label: Html =
+        ctx.t(T::Export).split_inclusive('/').map(|part| html! { <>{part}<wbr /></> }).collect();
     html! {
         <section class="detail" data-testid="partition-detail">
             <h3>{format!("{} {topic}-{partition}", ctx.t(T::Details))}</h3>

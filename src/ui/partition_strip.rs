@@ -42,7 +42,8 @@ pub fn partition_strip(props: &Props) -> Html {
     for r in shown {
         if segment != Some(r.segment_base_offset) {
             segment = Some(r.segment_base_offset);
-            let help = format!("{} {} — {}", ctx.t(T::BaseOffset), r.segment_base_offset, ctx.t(T::SegmentHelp));
+            let help =
+                format!("{} {} — {}", ctx.t(T::BaseOffset), r.segment_base_offset, ctx.t(T::SegmentHelp));
             cells.push(html! {
                 <span class="segment-tick" tabindex="0" role="img" aria-label={help.clone()} data-help={help}
                     data-testid="segment-tick">
@@ -64,7 +65,11 @@ pub fn partition_strip(props: &Props) -> Html {
             ctx.t(T::Timestamp),
             clock_text(r.timestamp_ms)
         );
-        let class = classes!("record", (r.offset >= previous_leo).then_some("new"), r.key.is_none().then_some("null-key"));
+        let class = classes!(
+            "record",
+            (r.offset >= previous_leo).then_some("new"),
+            r.key.is_none().then_some("null-key")
+        );
         cells.push(html! {
             <span class={class} style={format!("--key-colour: {}", key_colour(r.key.as_deref()))} tabindex="0"
                 role="img" aria-label={help.clone()} data-help={help}

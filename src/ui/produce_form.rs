@@ -67,7 +67,10 @@ fn build(f: &Fields) -> Result<ProduceRequest, KafkaError> {
         p => {
             let n: i64 = p.parse().map_err(|_| not_a_number("partition", p))?;
             if n < 0 {
-                return Err(KafkaError::new(ErrorKind::UnknownPartition { topic: f.topic.clone(), partition: n }));
+                return Err(KafkaError::new(ErrorKind::UnknownPartition {
+                    topic: f.topic.clone(),
+                    partition: n,
+                }));
             }
             Some(n as u32)
         }
@@ -99,7 +102,10 @@ fn event_value(e: &web_sys::Event) -> String {
     target.dyn_ref::<HtmlTextAreaElement>().map(HtmlTextAreaElement::value).unwrap_or_default()
 }
 
-fn editor<E: AsRef<web_sys::Event> + 'static>(fields: UseStateHandle<Fields>, apply: fn(&mut Fields, String)) -> Callback<E> {
+fn editor<E: AsRef<web_sys::Event> + 'static>(
+    fields: UseStateHandle<Fields>,
+    apply: fn(&mut Fields, String),
+) -> Callback<E> {
     Callback::from(move |e: E| {
         let mut f = (*fields).clone();
         apply(&mut f, event_value(e.as_ref()));
@@ -122,7 +128,11 @@ pub fn produce_form() -> Html {
     let Some(ctx) = use_context::<Ctx>() else { return html! {} };
     let lang = ctx.state.lang;
     let topics = ctx.state.topic_names();
-    let topic = if topics.contains(&fields.topic) { fields.topic.clone() } else { topics.first().cloned().unwrap_or_default() };
+    let topic = if topics.contains(&fields.topic) {
+        fields.topic.clone()
+    } else {
+        topics.first().cloned().unwrap_or_default()
+    };
 
     let edit = |apply: fn(&mut Fields, String)| editor::<Event>(fields.clone(), apply);
     let typed = |apply: fn(&mut Fields, String)| editor::<InputEvent>(fields.clone(), apply);

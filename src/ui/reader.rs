@@ -30,7 +30,11 @@ pub fn reader() -> Html {
     let Some(ctx) = use_context::<Ctx>() else { return html! {} };
     let lang = ctx.state.lang;
     let topics = ctx.state.topic_names();
-    let topic = if topics.contains(&fields.topic) { fields.topic.clone() } else { topics.first().cloned().unwrap_or_default() };
+    let topic = if topics.contains(&fields.topic) {
+        fields.topic.clone()
+    } else {
+        topics.first().cloned().unwrap_or_default()
+    };
 
     let on_topic = {
         let fields = fields.clone();
@@ -71,7 +75,10 @@ pub fn reader() -> Html {
                 return;
             };
             local_error.set(None);
-            ctx.broker(Request::Fetch { topic: topic.clone(), partition, fetch_offset, max_bytes }, Purpose::Read);
+            ctx.broker(
+                Request::Fetch { topic: topic.clone(), partition, fetch_offset, max_bytes },
+                Purpose::Read,
+            );
         })
     };
 

@@ -26,13 +26,22 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("consumer-group-playground", include_str!("../../scenarios/consumer-group-playground.json")),
     ("consumer-group-three-members", include_str!("../../scenarios/consumer-group-three-members.json")),
     ("two-groups-one-topic", include_str!("../../scenarios/two-groups-one-topic.json")),
-    ("consumer-restart-resumes-from-committed", include_str!("../../scenarios/consumer-restart-resumes-from-committed.json")),
+    (
+        "consumer-restart-resumes-from-committed",
+        include_str!("../../scenarios/consumer-restart-resumes-from-committed.json"),
+    ),
     ("consumer-crash-session-timeout", include_str!("../../scenarios/consumer-crash-session-timeout.json")),
     ("consumer-graceful-leave", include_str!("../../scenarios/consumer-graceful-leave.json")),
     ("slow-consumer-max-poll-interval", include_str!("../../scenarios/slow-consumer-max-poll-interval.json")),
     ("rebalance-eager-stop-the-world", include_str!("../../scenarios/rebalance-eager-stop-the-world.json")),
-    ("rebalance-cooperative-incremental", include_str!("../../scenarios/rebalance-cooperative-incremental.json")),
-    ("static-member-restart-no-rebalance", include_str!("../../scenarios/static-member-restart-no-rebalance.json")),
+    (
+        "rebalance-cooperative-incremental",
+        include_str!("../../scenarios/rebalance-cooperative-incremental.json"),
+    ),
+    (
+        "static-member-restart-no-rebalance",
+        include_str!("../../scenarios/static-member-restart-no-rebalance.json"),
+    ),
     ("coordinator-failover", include_str!("../../scenarios/coordinator-failover.json")),
 ];
 

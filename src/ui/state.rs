@@ -22,7 +22,9 @@ pub enum Purpose {
     Open,
     CreateTopic,
     /// `records` produced to one partition by one click.
-    Produce { records: u32 },
+    Produce {
+        records: u32,
+    },
     Read,
     Export,
     Retention,
@@ -119,8 +121,14 @@ impl AppState {
 
 pub enum Action {
     SetLang(Lang),
-    Sent { id: u64, purpose: Purpose },
-    Reply { output: WorkerOutput, now_ms: i64 },
+    Sent {
+        id: u64,
+        purpose: Purpose,
+    },
+    Reply {
+        output: WorkerOutput,
+        now_ms: i64,
+    },
     Select(String, u32),
     ClearTopicError,
     /// A produce refused before it reached the broker (e.g. bad partition number).
@@ -159,7 +167,9 @@ fn apply_reply(s: &mut AppState, output: WorkerOutput, now_ms: i64) {
             s.previous_leo = old
                 .topics
                 .iter()
-                .flat_map(|t| t.partitions.iter().map(move |p| ((t.name.clone(), p.partition), p.log_end_offset)))
+                .flat_map(|t| {
+                    t.partitions.iter().map(move |p| ((t.name.clone(), p.partition), p.log_end_offset))
+                })
                 .collect();
         }
         if s.selected.is_none() {
@@ -186,7 +196,12 @@ fn apply_reply(s: &mut AppState, output: WorkerOutput, now_ms: i64) {
             }
             (Some(Purpose::Produce { .. }), Response::Produced { topic, partition, info }) => push_outcome(
                 s,
-                ProduceOutcome::Acked { topic, partition, first_offset: info.first_offset, last_offset: info.last_offset },
+                ProduceOutcome::Acked {
+                    topic,
+                    partition,
+                    first_offset: info.first_offset,
+                    last_offset: info.last_offset,
+                },
             ),
             (Some(Purpose::Produce { .. }), Response::Error { error }) => {
                 push_outcome(s, ProduceOutcome::Failed { error })

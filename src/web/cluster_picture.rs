@@ -3,8 +3,10 @@
 //! (they run in workers), messages in flight, cuts, and the events since the last view,
 //! kept in bounded rings so a long run costs the same per frame as a short one.
 
+use super::cluster_view::{
+    BrokerView, ClusterView, FlightView, PartitionView, ProducerView, SendOutcome, TopicView,
+};
 use super::group_picture::GroupPicture;
-use super::cluster_view::{BrokerView, ClusterView, FlightView, PartitionView, ProducerView, SendOutcome, TopicView};
 use crate::engine::client::producer::ProducerNode;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::ControllerNode;
@@ -100,7 +102,8 @@ impl Picture {
                 | ClusterEvent::CommitCompleted { .. } => {}
                 // An ISR change is the controller's decision; each broker reports it again
                 // when the new metadata reaches it. The feed says it once.
-                ClusterEvent::IsrShrunk { .. } | ClusterEvent::IsrExpanded { .. } if *node != CONTROLLER_ID => {}
+                ClusterEvent::IsrShrunk { .. } | ClusterEvent::IsrExpanded { .. }
+                    if *node != CONTROLLER_ID => {}
                 _ => self.events.push((*at, *node, event.clone())),
             }
         }
@@ -113,14 +116,22 @@ impl Picture {
         let brokers = (1..=scenario.cluster.brokers)
             .map(|id| {
                 let status = sim.status(id).unwrap_or(Status::Crashed);
-                let replicas =
-                    if status == Status::Crashed { Vec::new() } else { self.replicas.get(&id).cloned().unwrap_or_default() };
+                let replicas = if status == Status::Crashed {
+                    Vec::new()
+                } else {
+                    self.replicas.get(&id).cloned().unwrap_or_default()
+                };
                 BrokerView { id, status, replicas }
             })
             .collect();
         let controller = sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>());
         let topics = controller.map(topics).unwrap_or_default();
-        let clients = scenario.clients.iter().enumerate().map(|(i, c)| (FIRST_CLIENT_ID + i as u32, c.id.clone())).collect();
+        let clients = scenario
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (FIRST_CLIENT_ID + i as u32, c.id.clone()))
+            .collect();
         let producers = scenario
             .clients
             .iter()
@@ -148,7 +159,12 @@ impl Picture {
         let in_flight = sim
             .in_flight()
             .take(FLIGHTS_SHOWN)
-            .map(|(at, env)| FlightView { from: env.from, to: env.to, api: env.message.api_name().into(), arrive_ms: at })
+            .map(|(at, env)| FlightView {
+                from: env.from,
+                to: env.to,
+                api: env.message.api_name().into(),
+                arrive_ms: at,
+            })
             .collect();
         let cuts = sim
             .network
@@ -175,7 +191,11 @@ impl Picture {
             events: self.events.to_vec(),
             events_before: self.events.before(),
             journal_entries: sim.journal_len() as u64,
-            violations: sim.violations().iter().map(|v| format!("{} ms · {}: {}", v.at_ms, v.invariant, v.detail)).collect(),
+            violations: sim
+                .violations()
+                .iter()
+                .map(|v| format!("{} ms · {}: {}", v.at_ms, v.invariant, v.detail))
+                .collect(),
             error: run.error,
         }
     }

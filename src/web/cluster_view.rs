@@ -241,19 +241,41 @@ pub enum ClusterCommand {
     Cut(Vec<NodeId>, Vec<NodeId>),
     Heal,
     /// Produce through a producer client (`key` may contain `{i}`; `None` = null key).
-    Produce { client: NodeId, topic: String, count: u32, key: Option<String>, value: String },
+    Produce {
+        client: NodeId,
+        topic: String,
+        count: u32,
+        key: Option<String>,
+        value: String,
+    },
     /// Start a consumer the scenario declared with `"start": false`, with settings over
     /// its declared ones (`group.id`, `session.timeout.ms`, …; empty: as declared).
-    AddConsumer { client: NodeId, configs: BTreeMap<String, String> },
+    AddConsumer {
+        client: NodeId,
+        configs: BTreeMap<String, String>,
+    },
     /// Stop (or resume) a consumer's heartbeat thread.
-    PauseHeartbeats { client: NodeId, paused: bool },
+    PauseHeartbeats {
+        client: NodeId,
+        paused: bool,
+    },
     /// The application's processing time per record (`playground.processing.time.per.record.ms`).
-    SetProcessingTime { client: NodeId, per_record_ms: i64 },
+    SetProcessingTime {
+        client: NodeId,
+        per_record_ms: i64,
+    },
     /// `close()`: commit, revoke, LeaveGroup.
     CloseConsumer(NodeId),
     /// A rolling restart: each client in turn, `every_ms` apart, closes and starts again
     /// with these settings (how a group switches `partition.assignment.strategy`).
-    RestartWith { clients: Vec<NodeId>, configs: BTreeMap<String, String>, every_ms: i64 },
+    RestartWith {
+        clients: Vec<NodeId>,
+        configs: BTreeMap<String, String>,
+        every_ms: i64,
+    },
     /// Kafka's CreatePartitions: grow a topic to `count` partitions.
-    CreatePartitions { topic: String, count: u32 },
+    CreatePartitions {
+        topic: String,
+        count: u32,
+    },
 }

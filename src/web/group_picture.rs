@@ -100,7 +100,9 @@ fn consumer(sim: &Sim, id: NodeId) -> Option<&ConsumerNode> {
 }
 
 fn client_name(s: &Scenario, id: NodeId) -> String {
-    s.clients.get(id.saturating_sub(FIRST_CLIENT_ID) as usize).map_or_else(|| id.to_string(), |c| c.id.clone())
+    s.clients
+        .get(id.saturating_sub(FIRST_CLIENT_ID) as usize)
+        .map_or_else(|| id.to_string(), |c| c.id.clone())
 }
 
 fn declared_config(s: &Scenario, i: usize) -> Option<ConsumerConfig> {
@@ -118,11 +120,22 @@ impl GroupPicture {
         for (at, _, event) in timeline.iter().skip(self.timeline_read) {
             let at = *at;
             match event {
-                ClusterEvent::HighWatermarkAdvanced { tp, high_watermark, .. } if !tp.topic.starts_with("__") => {
+                ClusterEvent::HighWatermarkAdvanced { tp, high_watermark, .. }
+                    if !tp.topic.starts_with("__") =>
+                {
                     let hw = self.high_watermarks.entry(tp.clone()).or_default();
                     *hw = (*hw).max(*high_watermark);
                 }
-                ClusterEvent::GroupStateChanged { broker_id, group_id, to, generation_id, protocol, leader, reason, .. } => {
+                ClusterEvent::GroupStateChanged {
+                    broker_id,
+                    group_id,
+                    to,
+                    generation_id,
+                    protocol,
+                    leader,
+                    reason,
+                    ..
+                } => {
                     let g = self.groups.entry(group_id.clone()).or_default();
                     g.state = Some(to.clone());
                     g.generation = *generation_id;
@@ -152,7 +165,11 @@ impl GroupPicture {
                             generation: -1,
                             joined_ms: at,
                             assigned_ms: None,
-                            stopped_ms: if c.owned.is_empty() { Some(c.stopped_since.unwrap_or(at)) } else { None },
+                            stopped_ms: if c.owned.is_empty() {
+                                Some(c.stopped_since.unwrap_or(at))
+                            } else {
+                                None
+                            },
                             revoked: c.revoked.iter().map(pair).collect(),
                             first: !c.ever_assigned,
                         });
@@ -176,7 +193,14 @@ impl GroupPicture {
                         }
                     }
                 }
-                ClusterEvent::PartitionsAssigned { client_id, group_id, member_id, generation_id, owned, .. } => {
+                ClusterEvent::PartitionsAssigned {
+                    client_id,
+                    group_id,
+                    member_id,
+                    generation_id,
+                    owned,
+                    ..
+                } => {
                     let c = self.clients.entry(*client_id).or_default();
                     c.group = Some(group_id.clone());
                     c.member_id = member_id.clone();
@@ -209,7 +233,11 @@ impl GroupPicture {
                     c.consumed += n;
                     if let Some(group) = c.group.clone() {
                         let g = self.groups.entry(group).or_default();
-                        let dup = add_range(g.processed.entry(tp.clone()).or_default(), *first_offset, *last_offset);
+                        let dup = add_range(
+                            g.processed.entry(tp.clone()).or_default(),
+                            *first_offset,
+                            *last_offset,
+                        );
                         if let Some(c) = self.clients.get_mut(client_id) {
                             c.duplicates += dup;
                         }
@@ -218,7 +246,11 @@ impl GroupPicture {
                 ClusterEvent::ConsumerNote { client_id, note } => {
                     if let Some(group) = self.clients.get(client_id).and_then(|c| c.group.clone()) {
                         let g = self.groups.entry(group).or_default();
-                        push_bounded(&mut g.notes, NoteView { at_ms: at, client: client_name(s, *client_id), note: note.clone() }, NOTES_KEPT);
+                        push_bounded(
+                            &mut g.notes,
+                            NoteView { at_ms: at, client: client_name(s, *client_id), note: note.clone() },
+                            NOTES_KEPT,
+                        );
                     }
                 }
                 _ => {}
@@ -261,7 +293,13 @@ impl GroupPicture {
         names.into_iter().map(|name| self.group_view(sim, s, controller, &name)).collect()
     }
 
-    fn group_view(&mut self, sim: &Sim, s: &Scenario, controller: Option<&ControllerNode>, name: &str) -> GroupView {
+    fn group_view(
+        &mut self,
+        sim: &Sim,
+        s: &Scenario,
+        controller: Option<&ControllerNode>,
+        name: &str,
+    ) -> GroupView {
         let now = sim.now_ms;
         let mut members = Vec::new();
         let mut startable = Vec::new();
@@ -313,9 +351,12 @@ impl GroupPicture {
                 id,
                 name: spec.id.clone(),
                 status: status.to_string(),
-                member_id: node.map(|n| n.generation().member_id.clone()).unwrap_or_else(|| t.member_id.clone()),
+                member_id: node
+                    .map(|n| n.generation().member_id.clone())
+                    .unwrap_or_else(|| t.member_id.clone()),
                 group_instance_id: config.group_instance_id.clone(),
-                member_state: node.map_or_else(|| "Unjoined".to_string(), |n| format!("{:?}", n.member_state())),
+                member_state: node
+                    .map_or_else(|| "Unjoined".to_string(), |n| format!("{:?}", n.member_state())),
                 assigned,
                 last_heartbeat_ms: t.last_heartbeat_ms,
                 session_timeout_ms: config.session_timeout_ms,
@@ -356,7 +397,8 @@ impl GroupPicture {
                 }
             }
         }
-        let leader_client = g.leader.as_ref().and_then(|m| self.member_clients.get(m)).map(|id| client_name(s, *id));
+        let leader_client =
+            g.leader.as_ref().and_then(|m| self.member_clients.get(m)).map(|id| client_name(s, *id));
         let mut spans: Vec<RebalanceSpan> = g.spans.iter().cloned().collect();
         // Rebalances in progress show too, up to now.
         for m in &members {
@@ -371,7 +413,8 @@ impl GroupPicture {
             leader: g.leader.clone(),
             leader_client,
             protocol: g.protocol.clone(),
-            rebalance_protocol: if cooperative && !members.is_empty() { "COOPERATIVE" } else { "EAGER" }.to_string(),
+            rebalance_protocol: if cooperative && !members.is_empty() { "COOPERATIVE" } else { "EAGER" }
+                .to_string(),
             coordinator: g.coordinator,
             reason: g.reason.clone(),
             members,

@@ -11,15 +11,26 @@ use serde::{Deserialize, Serialize};
 pub enum NodeRequest {
     /// Open IndexedDB workspace `workspace` and load what node `node_id` stored there;
     /// the node is built by the scenario's world (`scenario` is its JSON) and `seed`.
-    Open { workspace: String, scenario: String, seed: u64, node_id: u32 },
+    Open {
+        workspace: String,
+        scenario: String,
+        seed: u64,
+        node_id: u32,
+    },
     /// Run a window. Its writes go to IndexedDB behind the reply, in order, several
     /// windows to a transaction (a broker writes to the page cache too).
-    Window { window: NodeWindow, want_picture: bool },
+    Window {
+        window: NodeWindow,
+        want_picture: bool,
+    },
     /// Answer once every write so far is committed (before the page kills the worker,
     /// so a crash loses nothing the simulation's store would keep).
     Flush,
     /// Whether the node leads this partition now.
-    Leads { topic: String, partition: u32 },
+    Leads {
+        topic: String,
+        partition: u32,
+    },
     Picture,
 }
 
@@ -31,13 +42,20 @@ pub struct NodeInput {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum NodeReply {
-    Opened { segments_loaded: u32 },
-    Ran { trace: Vec<TraceEntry>, picture: Option<Vec<ReplicaPicture>> },
+    Opened {
+        segments_loaded: u32,
+    },
+    Ran {
+        trace: Vec<TraceEntry>,
+        picture: Option<Vec<ReplicaPicture>>,
+    },
     Leads(bool),
     Flushed,
     Picture(Vec<ReplicaPicture>),
     /// Storage failed or the request came before `Open`; the words say which.
-    Failed { detail: String },
+    Failed {
+        detail: String,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -106,7 +106,8 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
                 return NodeReply::Failed { detail: "the node's store is not open yet".into() };
             };
             let run = runner.run_window(world, window);
-            let picture = if want_picture { broker(runner).map(|b| b.picture(RECORDS_PER_REPLICA)) } else { None };
+            let picture =
+                if want_picture { broker(runner).map(|b| b.picture(RECORDS_PER_REPLICA)) } else { None };
             i.unwritten.extend(run.persisted);
             drop(guard);
             start_writer(inner, false);
@@ -141,7 +142,13 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
             // The run stopped (or idles): what it wrote goes to IndexedDB now.
             start_writer(inner, true);
             let i = inner.borrow();
-            NodeReply::Picture(i.runner.as_ref().and_then(broker).map(|b| b.picture(RECORDS_PER_REPLICA)).unwrap_or_default())
+            NodeReply::Picture(
+                i.runner
+                    .as_ref()
+                    .and_then(broker)
+                    .map(|b| b.picture(RECORDS_PER_REPLICA))
+                    .unwrap_or_default(),
+            )
         }
     }
 }

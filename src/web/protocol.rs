@@ -29,10 +29,16 @@ pub struct WorkerInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum WorkerReply {
     /// The broker is ready; `segments_loaded` counts what came back from IndexedDB.
-    Opened { segments_loaded: u32 },
-    Answered { response: Response },
+    Opened {
+        segments_loaded: u32,
+    },
+    Answered {
+        response: Response,
+    },
     /// Storage failed or the broker was not opened; the words say which.
-    Failed { detail: String },
+    Failed {
+        detail: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,8 +3,10 @@
 //! its writes are applied in one IndexedDB transaction, and only then is the reply sent,
 //! so an acknowledged record is durable.
 
+use super::protocol::{
+    WorkerInput, WorkerOutput, WorkerReply, WorkerRequest, SNAPSHOT_RECORDS_PER_PARTITION,
+};
 use super::serial::Serial;
-use super::protocol::{WorkerInput, WorkerOutput, WorkerReply, WorkerRequest, SNAPSHOT_RECORDS_PER_PARTITION};
 use crate::engine::broker::Broker;
 use crate::storage::idb::IdbStore;
 use crate::storage::{LogStore, SegmentId};
@@ -59,28 +61,34 @@ fn output(id: u64, reply: WorkerReply, broker: Option<&mut Broker>) -> WorkerOut
 async fn handle(inner: &Rc<RefCell<Inner>>, input: WorkerInput) -> WorkerOutput {
     let id = input.id;
     match input.request {
-        WorkerRequest::Open { workspace, broker_id, now_ms } => match open(&workspace, broker_id, now_ms).await {
-            Ok((mut broker, store, segments_loaded)) => {
-                let ops = broker.take_store_ops();
-                let mut store = store;
-                let persisted = store.apply(&ops).await;
-                let mut i = inner.borrow_mut();
-                i.workspace = workspace;
-                i.store = Some(store);
-                i.broker = Some(broker);
-                let reply = match persisted {
-                    Ok(()) => WorkerReply::Opened { segments_loaded },
-                    Err(e) => WorkerReply::Failed { detail: e.to_string() },
-                };
-                output(id, reply, i.broker.as_mut())
+        WorkerRequest::Open { workspace, broker_id, now_ms } => {
+            match open(&workspace, broker_id, now_ms).await {
+                Ok((mut broker, store, segments_loaded)) => {
+                    let ops = broker.take_store_ops();
+                    let mut store = store;
+                    let persisted = store.apply(&ops).await;
+                    let mut i = inner.borrow_mut();
+                    i.workspace = workspace;
+                    i.store = Some(store);
+                    i.broker = Some(broker);
+                    let reply = match persisted {
+                        Ok(()) => WorkerReply::Opened { segments_loaded },
+                        Err(e) => WorkerReply::Failed { detail: e.to_string() },
+                    };
+                    output(id, reply, i.broker.as_mut())
+                }
+                Err(detail) => output(id, WorkerReply::Failed { detail }, None),
             }
-            Err(detail) => output(id, WorkerReply::Failed { detail }, None),
-        },
+        }
         WorkerRequest::Broker { now_ms, request } => {
             let (response, ops, store) = {
                 let mut i = inner.borrow_mut();
                 let Some(broker) = i.broker.as_mut() else {
-                    return output(id, WorkerReply::Failed { detail: "the broker is not open yet".into() }, None);
+                    return output(
+                        id,
+                        WorkerReply::Failed { detail: "the broker is not open yet".into() },
+                        None,
+                    );
                 };
                 let response = broker.handle(now_ms, request);
                 (response, broker.take_store_ops(), i.store.take())

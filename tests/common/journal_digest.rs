@@ -17,10 +17,15 @@ pub fn digest() -> (u64, u64, u32) {
     assert!(sim.violations().is_empty());
     let journal = sim.journal();
     let text = serde_json::to_string(&journal).unwrap();
-    (journal.entries.len() as u64, text.len() as u64, kafka_playground::engine::record::crc::crc32c(text.as_bytes()))
+    (
+        journal.entries.len() as u64,
+        text.len() as u64,
+        kafka_playground::engine::record::crc::crc32c(text.as_bytes()),
+    )
 }
 
 pub fn expected() -> (u64, u64, u32) {
-    let v: serde_json::Value = serde_json::from_str(include_str!("../vectors/sim_journal_digest.json")).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(include_str!("../vectors/sim_journal_digest.json")).unwrap();
     (v["entries"].as_u64().unwrap(), v["bytes"].as_u64().unwrap(), v["crc32c"].as_u64().unwrap() as u32)
 }

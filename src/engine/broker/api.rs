@@ -9,29 +9,45 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
     /// CreateTopics for one topic: `partitions` is as typed (it may be ≤ 0: refused).
-    CreateTopic { name: String, partitions: i64, configs: Vec<(String, String)> },
+    CreateTopic {
+        name: String,
+        partitions: i64,
+        configs: Vec<(String, String)>,
+    },
     /// Produce one or more record batches (their bytes, concatenated) to one partition.
-    Produce { topic: String, partition: u32, acks: i16, records: Vec<u8> },
+    Produce {
+        topic: String,
+        partition: u32,
+        acks: i16,
+        records: Vec<u8>,
+    },
     /// Fetch from one partition, whole batches, at most `max_bytes` (at least one batch).
-    Fetch { topic: String, partition: u32, fetch_offset: i64, max_bytes: u32 },
-    ListOffsets { topic: String, partition: u32, spec: OffsetSpec },
+    Fetch {
+        topic: String,
+        partition: u32,
+        fetch_offset: i64,
+        max_bytes: u32,
+    },
+    ListOffsets {
+        topic: String,
+        partition: u32,
+        spec: OffsetSpec,
+    },
     /// The log retention task (`log.retention.check.interval.ms`), run now.
     RetentionCheck,
     /// Kafka's three files for one segment, for download.
-    ExportSegment { topic: String, partition: u32, base_offset: i64 },
+    ExportSegment {
+        topic: String,
+        partition: u32,
+        base_offset: i64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Response {
     TopicCreated { name: String, partitions: u32 },
     Produced { topic: String, partition: u32, info: LogAppendInfo },
-    Fetched {
-        topic: String,
-        partition: u32,
-        high_watermark: i64,
-        log_start_offset: i64,
-        records: Vec<u8>,
-    },
+    Fetched { topic: String, partition: u32, high_watermark: i64, log_start_offset: i64, records: Vec<u8> },
     Offsets { topic: String, partition: u32, found: TimestampAndOffset },
     RetentionDone { deleted: Vec<(String, u32, DeletedSegment)> },
     Segment { topic: String, partition: u32, files: SegmentFiles },

@@ -9,12 +9,19 @@ pub const LOG_START_OFFSET_CHECKPOINT: &str = "log-start-offset-checkpoint";
 
 /// Writes entries in Kafka's checkpoint text format.
 pub fn write_checkpoint(entries: &BTreeMap<(String, u32), i64>) -> String {
-    write_checkpoint_of(entries.len(), entries.iter().map(|((topic, partition), offset)| (topic.as_str(), *partition, *offset)))
+    write_checkpoint_of(
+        entries.len(),
+        entries.iter().map(|((topic, partition), offset)| (topic.as_str(), *partition, *offset)),
+    )
 }
 
 /// [`write_checkpoint`] of `count` (topic, partition, offset) entries, in order.
-pub fn write_checkpoint_of<'a>(count: usize, entries: impl Iterator<Item = (&'a str, u32, i64)> + Clone) -> String {
-    let mut out = Vec::with_capacity(8 + entries.clone().map(|(topic, _, _)| topic.len() + 24).sum::<usize>());
+pub fn write_checkpoint_of<'a>(
+    count: usize,
+    entries: impl Iterator<Item = (&'a str, u32, i64)> + Clone,
+) -> String {
+    let mut out =
+        Vec::with_capacity(8 + entries.clone().map(|(topic, _, _)| topic.len() + 24).sum::<usize>());
     out.extend_from_slice(b"0\n");
     push_unsigned_bytes(&mut out, count as u64);
     out.push(b'\n');

@@ -85,9 +85,9 @@ impl Broker {
                     })
                 })
             }
-            Request::ListOffsets { topic, partition, spec } => self
-                .log(&topic, partition)
-                .map(|log| Response::Offsets { topic: topic.clone(), partition, found: log.list_offset(spec) }),
+            Request::ListOffsets { topic, partition, spec } => self.log(&topic, partition).map(|log| {
+                Response::Offsets { topic: topic.clone(), partition, found: log.list_offset(spec) }
+            }),
             Request::RetentionCheck => Ok(self.retention_check(now_ms)),
             Request::ExportSegment { topic, partition, base_offset } => {
                 self.log(&topic, partition).and_then(|log| {
@@ -123,7 +123,10 @@ impl Broker {
             .get(topic)
             .ok_or_else(|| KafkaError::new(ErrorKind::UnknownTopic { topic: topic.to_string() }))?;
         t.partitions.get(partition as usize).ok_or_else(|| {
-            KafkaError::new(ErrorKind::UnknownPartition { topic: topic.to_string(), partition: i64::from(partition) })
+            KafkaError::new(ErrorKind::UnknownPartition {
+                topic: topic.to_string(),
+                partition: i64::from(partition),
+            })
         })
     }
 
@@ -133,18 +136,28 @@ impl Broker {
             .get_mut(topic)
             .ok_or_else(|| KafkaError::new(ErrorKind::UnknownTopic { topic: topic.to_string() }))?;
         t.partitions.get_mut(partition as usize).ok_or_else(|| {
-            KafkaError::new(ErrorKind::UnknownPartition { topic: topic.to_string(), partition: i64::from(partition) })
+            KafkaError::new(ErrorKind::UnknownPartition {
+                topic: topic.to_string(),
+                partition: i64::from(partition),
+            })
         })
     }
 
-    fn create_topic(&mut self, now_ms: i64, name: &str, partitions: i64, configs: &[(String, String)]) -> Result<Response> {
+    fn create_topic(
+        &mut self,
+        now_ms: i64,
+        name: &str,
+        partitions: i64,
+        configs: &[(String, String)],
+    ) -> Result<Response> {
         validate_topic_name(name)?;
         let count = validate_partition_count(partitions)?;
         let config = TopicConfig::from_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
         if self.topics.contains_key(name) {
             return Err(KafkaError::new(ErrorKind::TopicAlreadyExists { topic: name.to_string() }));
         }
-        let logs = (0..count).map(|p| PartitionLog::new(self.broker_id, name, p, config.clone(), now_ms)).collect();
+        let logs =
+            (0..count).map(|p| PartitionLog::new(self.broker_id, name, p, config.clone(), now_ms)).collect();
         let record = TopicRecord { partitions: count, configs: config.overrides() };
         self.pending.push(StoreOp::PutMeta {
             broker_id: self.broker_id,
@@ -197,7 +210,9 @@ impl Broker {
         let entries = self
             .topics
             .values()
-            .flat_map(|t| t.partitions.iter().map(|l| ((l.topic.to_string(), l.partition), l.log_start_offset())))
+            .flat_map(|t| {
+                t.partitions.iter().map(|l| ((l.topic.to_string(), l.partition), l.log_start_offset()))
+            })
             .collect();
         StoreOp::PutMeta {
             broker_id: self.broker_id,
@@ -231,30 +246,42 @@ impl Broker {
             .unwrap_or_default();
         let mut by_partition: BTreeMap<(String, u32), StoredSegments> = BTreeMap::new();
         for (id, bytes) in segments {
-            by_partition.entry((id.topic.to_string(), id.partition)).or_default().push((id.base_offset as i64, bytes));
+            by_partition
+                .entry((id.topic.to_string(), id.partition))
+                .or_default()
+                .push((id.base_offset as i64, bytes));
         }
         for (name, value) in meta {
             let Some(topic) = name.strip_prefix(TOPIC_META_PREFIX) else { continue };
             let Ok(record) = serde_json::from_str::<TopicRecord>(value) else { continue };
-            let config = TopicConfig::from_pairs(record.configs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                .unwrap_or_default();
+            let config =
+                TopicConfig::from_pairs(record.configs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    .unwrap_or_default();
             let mut logs = Vec::new();
             for p in 0..record.partitions {
                 let key = (topic.to_string(), p);
                 let stored = by_partition.remove(&key).unwrap_or_default();
                 let start = checkpoint.get(&key).copied();
-                let (mut log, report) = PartitionLog::recover(broker_id, topic, p, config.clone(), stored, start, now_ms);
+                let (mut log, report) =
+                    PartitionLog::recover(broker_id, topic, p, config.clone(), stored, start, now_ms);
                 broker.pending.extend(log.take_store_ops());
                 broker.events.push(BrokerEvent::Recovered { topic: topic.to_string(), partition: p, report });
                 logs.push(log);
             }
-            broker.topics.insert(topic.to_string(), TopicState { name: topic.to_string(), config, partitions: logs });
+            broker
+                .topics
+                .insert(topic.to_string(), TopicState { name: topic.to_string(), config, partitions: logs });
         }
         // Segments of topics nobody knows any more: delete, as Kafka removes stray logs.
         for ((topic, partition), stored) in by_partition {
             for (base_offset, _) in stored {
                 broker.pending.push(StoreOp::Delete {
-                    segment: SegmentId { broker_id, topic: topic.as_str().into(), partition, base_offset: base_offset as u64 },
+                    segment: SegmentId {
+                        broker_id,
+                        topic: topic.as_str().into(),
+                        partition,
+                        base_offset: base_offset as u64,
+                    },
                 });
             }
         }

@@ -28,33 +28,106 @@ pub enum RemovalCause {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ClusterEvent {
-    BrokerRegistered { broker_id: NodeId, broker_epoch: i64 },
-    BrokerFenced { broker_id: NodeId, reason: String },
-    BrokerUnfenced { broker_id: NodeId },
-    TopicCreated { topic: String, partitions: u32, replication_factor: u32 },
+    BrokerRegistered {
+        broker_id: NodeId,
+        broker_epoch: i64,
+    },
+    BrokerFenced {
+        broker_id: NodeId,
+        reason: String,
+    },
+    BrokerUnfenced {
+        broker_id: NodeId,
+    },
+    TopicCreated {
+        topic: String,
+        partitions: u32,
+        replication_factor: u32,
+    },
     /// CreatePartitions: a topic grew from `from` to `to` partitions (keys move to other
     /// partitions; consumer groups rebalance once their leader sees the new count).
-    PartitionsCreated { topic: String, from: u32, to: u32 },
-    LeaderElected { tp: TopicPartition, leader: Option<NodeId>, leader_epoch: i32, unclean: bool },
-    IsrShrunk { tp: TopicPartition, removed: Vec<NodeId>, isr: Vec<NodeId> },
-    IsrExpanded { tp: TopicPartition, added: Vec<NodeId>, isr: Vec<NodeId> },
+    PartitionsCreated {
+        topic: String,
+        from: u32,
+        to: u32,
+    },
+    LeaderElected {
+        tp: TopicPartition,
+        leader: Option<NodeId>,
+        leader_epoch: i32,
+        unclean: bool,
+    },
+    IsrShrunk {
+        tp: TopicPartition,
+        removed: Vec<NodeId>,
+        isr: Vec<NodeId>,
+    },
+    IsrExpanded {
+        tp: TopicPartition,
+        added: Vec<NodeId>,
+        isr: Vec<NodeId>,
+    },
     /// A leader appended records.
-    Appended { broker_id: NodeId, tp: TopicPartition, first_offset: i64, last_offset: i64, leader_epoch: i32 },
-    HighWatermarkAdvanced { broker_id: NodeId, tp: TopicPartition, high_watermark: i64 },
+    Appended {
+        broker_id: NodeId,
+        tp: TopicPartition,
+        first_offset: i64,
+        last_offset: i64,
+        leader_epoch: i32,
+    },
+    HighWatermarkAdvanced {
+        broker_id: NodeId,
+        tp: TopicPartition,
+        high_watermark: i64,
+    },
     /// A follower cut its log back to where it agrees with the leader (KIP-101/279/595).
-    Truncated { broker_id: NodeId, tp: TopicPartition, to_offset: i64, removed_records: i64 },
+    Truncated {
+        broker_id: NodeId,
+        tp: TopicPartition,
+        to_offset: i64,
+        removed_records: i64,
+    },
     /// A producer's send completed: acknowledged at `offset`, or failed with `error`.
-    SendAcknowledged { client_id: NodeId, tp: TopicPartition, base_offset: i64, records: u32, acks: i16 },
-    SendFailed { client_id: NodeId, tp: Option<TopicPartition>, error: ErrorCode, records: u32 },
+    SendAcknowledged {
+        client_id: NodeId,
+        tp: TopicPartition,
+        base_offset: i64,
+        records: u32,
+        acks: i16,
+    },
+    SendFailed {
+        client_id: NodeId,
+        tp: Option<TopicPartition>,
+        error: ErrorCode,
+        records: u32,
+    },
     /// A producer will retry a send after a retriable error.
-    SendRetried { client_id: NodeId, tp: TopicPartition, error: ErrorCode, attempt: u32 },
+    SendRetried {
+        client_id: NodeId,
+        tp: TopicPartition,
+        error: ErrorCode,
+        attempt: u32,
+    },
     /// Something a node could not do, in plain words (bad command, impossible request).
-    Refused { node_id: NodeId, reason: String },
+    Refused {
+        node_id: NodeId,
+        reason: String,
+    },
     /// A broker became coordinator of the groups in `__consumer_offsets-{partition}` and
     /// read them from that partition's log.
-    CoordinatorLoaded { broker_id: NodeId, partition: u32, groups: u32, offsets: u32, records: u32 },
+    CoordinatorLoaded {
+        broker_id: NodeId,
+        partition: u32,
+        groups: u32,
+        offsets: u32,
+        records: u32,
+    },
     /// A broker stopped leading `__consumer_offsets-{partition}`: its groups are gone from it.
-    CoordinatorUnloaded { broker_id: NodeId, partition: u32, groups: u32 },
+    CoordinatorUnloaded {
+        broker_id: NodeId,
+        partition: u32,
+        groups: u32,
+    },
     /// A group moved from one state to another (Kafka's Empty, PreparingRebalance,
     /// CompletingRebalance, Stable, Dead).
     GroupStateChanged {
@@ -69,7 +142,13 @@ pub enum ClusterEvent {
         reason: String,
     },
     /// A member entered a group (a new member id; a static member replacing its old id).
-    MemberJoined { broker_id: NodeId, group_id: String, member_id: String, group_instance_id: Option<String>, client: NodeId },
+    MemberJoined {
+        broker_id: NodeId,
+        group_id: String,
+        member_id: String,
+        group_instance_id: Option<String>,
+        client: NodeId,
+    },
     MemberRemoved {
         broker_id: NodeId,
         group_id: String,
@@ -79,9 +158,20 @@ pub enum ClusterEvent {
         reason: String,
     },
     /// Offsets a coordinator wrote durably to `__consumer_offsets` (all replicas in sync).
-    OffsetsCommitted { broker_id: NodeId, group_id: String, member_id: String, generation_id: i32, offsets: Vec<(TopicPartition, i64)> },
+    OffsetsCommitted {
+        broker_id: NodeId,
+        group_id: String,
+        member_id: String,
+        generation_id: i32,
+        offsets: Vec<(TopicPartition, i64)>,
+    },
     /// A consumer sends JoinGroup (a rebalance begins for it).
-    ConsumerJoining { client_id: NodeId, group_id: String, member_id: String, reason: String },
+    ConsumerJoining {
+        client_id: NodeId,
+        group_id: String,
+        member_id: String,
+        reason: String,
+    },
     /// A consumer's rebalance listener got new partitions (`onPartitionsAssigned`).
     PartitionsAssigned {
         client_id: NodeId,
@@ -93,16 +183,47 @@ pub enum ClusterEvent {
     },
     /// A consumer gave partitions up (`onPartitionsRevoked`), or lost them without a chance
     /// to commit (`onPartitionsLost`, `lost: true`).
-    PartitionsRevoked { client_id: NodeId, group_id: String, generation_id: i32, revoked: Vec<TopicPartition>, lost: bool },
+    PartitionsRevoked {
+        client_id: NodeId,
+        group_id: String,
+        generation_id: i32,
+        revoked: Vec<TopicPartition>,
+        lost: bool,
+    },
     /// The coordinator answered a consumer's heartbeat.
-    HeartbeatAnswered { client_id: NodeId, group_id: String, member_id: String, generation_id: i32, error: Option<ErrorCode> },
+    HeartbeatAnswered {
+        client_id: NodeId,
+        group_id: String,
+        member_id: String,
+        generation_id: i32,
+        error: Option<ErrorCode>,
+    },
     /// A consumer finished processing records `first_offset..=last_offset` of a partition.
-    RecordsConsumed { client_id: NodeId, tp: TopicPartition, first_offset: i64, last_offset: i64 },
+    RecordsConsumed {
+        client_id: NodeId,
+        tp: TopicPartition,
+        first_offset: i64,
+        last_offset: i64,
+    },
     /// A consumer committed (or failed to commit) offsets.
-    CommitCompleted { client_id: NodeId, group_id: String, offsets: Vec<(TopicPartition, i64)>, error: Option<ErrorCode> },
+    CommitCompleted {
+        client_id: NodeId,
+        group_id: String,
+        offsets: Vec<(TopicPartition, i64)>,
+        error: Option<ErrorCode>,
+    },
     /// How far a consumer's position is behind a partition's high watermark.
-    ConsumerLag { client_id: NodeId, tp: TopicPartition, position: i64, high_watermark: i64, lag: i64 },
+    ConsumerLag {
+        client_id: NodeId,
+        tp: TopicPartition,
+        position: i64,
+        high_watermark: i64,
+        lag: i64,
+    },
     /// Something a consumer does or waits for, in plain words (a missing topic, an offset
     /// reset, its poll interval expired).
-    ConsumerNote { client_id: NodeId, note: String },
+    ConsumerNote {
+        client_id: NodeId,
+        note: String,
+    },
 }

@@ -10,14 +10,38 @@ use std::collections::BTreeMap;
 /// One record of the metadata log, named after Kafka's metadata record types.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MetadataRecord {
-    RegisterBroker { broker_id: NodeId, broker_epoch: i64, incarnation: u64 },
-    FenceBroker { broker_id: NodeId, broker_epoch: i64 },
-    UnfenceBroker { broker_id: NodeId, broker_epoch: i64 },
-    Topic { name: String, configs: Vec<(String, String)> },
-    Partition { topic: String, partition: u32, replicas: Vec<NodeId>, isr: Vec<NodeId>, leader: Option<NodeId> },
+    RegisterBroker {
+        broker_id: NodeId,
+        broker_epoch: i64,
+        incarnation: u64,
+    },
+    FenceBroker {
+        broker_id: NodeId,
+        broker_epoch: i64,
+    },
+    UnfenceBroker {
+        broker_id: NodeId,
+        broker_epoch: i64,
+    },
+    Topic {
+        name: String,
+        configs: Vec<(String, String)>,
+    },
+    Partition {
+        topic: String,
+        partition: u32,
+        replicas: Vec<NodeId>,
+        isr: Vec<NodeId>,
+        leader: Option<NodeId>,
+    },
     /// A change to one partition: a new ISR and/or a new leader (`None` inside `Some`
     /// means "no leader", as Kafka's -1). A leader change bumps the leader epoch.
-    PartitionChange { topic: String, partition: u32, isr: Option<Vec<NodeId>>, leader: Option<Option<NodeId>> },
+    PartitionChange {
+        topic: String,
+        partition: u32,
+        isr: Option<Vec<NodeId>>,
+        leader: Option<Option<NodeId>>,
+    },
 }
 
 /// A partition as the metadata says it is.
@@ -136,7 +160,12 @@ mod tests {
             isr: vec![1, 2, 3],
             leader: Some(1),
         });
-        img.apply(&MetadataRecord::PartitionChange { topic: "t".into(), partition: 0, isr: Some(vec![1, 2]), leader: None });
+        img.apply(&MetadataRecord::PartitionChange {
+            topic: "t".into(),
+            partition: 0,
+            isr: Some(vec![1, 2]),
+            leader: None,
+        });
         let p = img.partition("t", 0).unwrap();
         assert_eq!((p.leader_epoch, p.partition_epoch), (0, 1));
         img.apply(&MetadataRecord::PartitionChange {

@@ -82,8 +82,13 @@ mod command_text {
 pub enum Output {
     Send(Envelope),
     /// Arm (or re-arm) a timer at absolute virtual time `at_ms`; the latest wins.
-    SetTimer { key: TimerKey, at_ms: i64 },
-    CancelTimer { key: TimerKey },
+    SetTimer {
+        key: TimerKey,
+        at_ms: i64,
+    },
+    CancelTimer {
+        key: TimerKey,
+    },
     Persist(StoreOp),
     Event(ClusterEvent),
 }

@@ -170,7 +170,9 @@ impl ControllerNode {
         if count < i64::from(current) {
             return Err((
                 ErrorCode::InvalidPartitions,
-                format!("Topic currently has {current} partitions, which is higher than the requested {count}."),
+                format!(
+                    "Topic currently has {current} partitions, which is higher than the requested {count}."
+                ),
             ));
         }
         let count = validate_partition_count(count).map_err(|e| (e.code, message_of(&e)))?;
@@ -184,18 +186,30 @@ impl ControllerNode {
                 ),
             ));
         }
-        let mut rng = Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let mut rng =
+            Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let assignment = assign_replicas(&live, count, replication_factor, &mut rng);
         for partition in current..count {
             let replicas = assignment.get(partition as usize).cloned().unwrap_or_default();
             let leader = replicas.first().copied();
-            self.append(MetadataRecord::Partition { topic: name.to_string(), partition, isr: replicas.clone(), replicas, leader });
+            self.append(MetadataRecord::Partition {
+                topic: name.to_string(),
+                partition,
+                isr: replicas.clone(),
+                replicas,
+                leader,
+            });
         }
         self.event(ClusterEvent::PartitionsCreated { topic: name.to_string(), from: current, to: count });
         for partition in current..count {
             if let Some(p) = self.image.partition(name, partition).cloned() {
                 let tp = TopicPartition { topic: name.into(), partition };
-                self.event(ClusterEvent::LeaderElected { tp, leader: p.leader, leader_epoch: p.leader_epoch, unclean: false });
+                self.event(ClusterEvent::LeaderElected {
+                    tp,
+                    leader: p.leader,
+                    leader_epoch: p.leader_epoch,
+                    unclean: false,
+                });
             }
         }
         Ok(())
@@ -212,8 +226,10 @@ impl ControllerNode {
             match self.image.topics.get(&name) {
                 Some(t) => {
                     for (i, p) in t.partitions.iter().enumerate() {
-                        partitions
-                            .push((TopicPartition { topic: name.as_str().into(), partition: i as u32 }, p.clone()));
+                        partitions.push((
+                            TopicPartition { topic: name.as_str().into(), partition: i as u32 },
+                            p.clone(),
+                        ));
                     }
                 }
                 None => unknown_topics.push(name),
@@ -238,11 +254,17 @@ fn check_manual_assignment(
 ) -> Result<(), Refusal> {
     let bad = |text: String| Err((ErrorCode::InvalidReplicaAssignment, text));
     if manual.len() != partitions as usize {
-        return bad(format!("The replica assignment lists {} partitions, the topic has {partitions}.", manual.len()));
+        return bad(format!(
+            "The replica assignment lists {} partitions, the topic has {partitions}.",
+            manual.len()
+        ));
     }
     for (p, replicas) in manual.iter().enumerate() {
         if replicas.len() != replication_factor as usize {
-            return bad(format!("Partition {p}: {} replicas, the replication factor is {replication_factor}.", replicas.len()));
+            return bad(format!(
+                "Partition {p}: {} replicas, the replication factor is {replication_factor}.",
+                replicas.len()
+            ));
         }
         let distinct: std::collections::BTreeSet<_> = replicas.iter().collect();
         if distinct.len() != replicas.len() {

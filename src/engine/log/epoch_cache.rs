@@ -136,7 +136,10 @@ mod tests {
         c.assign(1, 7);
         c.assign(0, 9);
         c.assign(2, 3);
-        assert_eq!(c.entries(), &[EpochEntry { epoch: 0, start_offset: 0 }, EpochEntry { epoch: 2, start_offset: 3 }]);
+        assert_eq!(
+            c.entries(),
+            &[EpochEntry { epoch: 0, start_offset: 0 }, EpochEntry { epoch: 2, start_offset: 3 }]
+        );
     }
 
     #[test]

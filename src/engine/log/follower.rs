@@ -18,7 +18,11 @@ impl PartitionLog {
     /// Appends fetched batches as they are. Returns `None` for an empty fetch. Refuses
     /// (changing nothing) a batch with a bad CRC, or offsets that start below the log end
     /// offset or do not grow.
-    pub fn append_as_follower(&mut self, now_ms: i64, batches: &MemoryRecords) -> Result<Option<LogAppendInfo>> {
+    pub fn append_as_follower(
+        &mut self,
+        now_ms: i64,
+        batches: &MemoryRecords,
+    ) -> Result<Option<LogAppendInfo>> {
         let mut next = self.log_end_offset();
         let first_offset = next;
         // Every batch is checked before any is appended (a refusal changes nothing).
@@ -45,7 +49,8 @@ impl PartitionLog {
         // Read again (all well-formed now): one batch at a time, appended.
         for view in split_batches(batches).flatten() {
             let h = view.header;
-            let (base, last, ts, count) = (h.base_offset, h.last_offset(), h.max_timestamp, h.records_count.max(0) as u64);
+            let (base, last, ts, count) =
+                (h.base_offset, h.last_offset(), h.max_timestamp, h.records_count.max(0) as u64);
             let at = view.position as usize;
             let bytes = batches.slice(at, at + view.bytes.len());
             rolled |= self.follower_maybe_roll(now_ms, bytes.len() as u32, ts, last, base);
@@ -71,7 +76,14 @@ impl PartitionLog {
 
     /// Rolls before a fetched batch when the active segment is full, or when the batch
     /// does not follow on from it (a gap left by the leader's compaction or truncation).
-    fn follower_maybe_roll(&mut self, now_ms: i64, size_bytes: u32, max_ts: i64, last: i64, base: i64) -> bool {
+    fn follower_maybe_roll(
+        &mut self,
+        now_ms: i64,
+        size_bytes: u32,
+        max_ts: i64,
+        last: i64,
+        base: i64,
+    ) -> bool {
         let params = RollParams {
             max_segment_ms: self.config.segment_ms,
             max_segment_bytes: self.config.segment_bytes,
@@ -107,7 +119,8 @@ impl PartitionLog {
             return self.truncate_fully_and_start_at(now_ms, target_offset);
         }
         let mut removed = 0u64;
-        while self.segments.len() > 1 && self.segments.last().is_some_and(|s| s.base_offset >= target_offset) {
+        while self.segments.len() > 1 && self.segments.last().is_some_and(|s| s.base_offset >= target_offset)
+        {
             if let Some(seg) = self.segments.pop() {
                 removed += seg.records_count;
                 self.pending.push(StoreOp::Delete { segment: self.segment_id(seg.base_offset) });
@@ -135,7 +148,12 @@ impl PartitionLog {
             self.pending.push(StoreOp::Delete { segment: self.segment_id(seg.base_offset) });
         }
         let start = start_offset.max(0);
-        self.segments.push(LogSegment::new(start, self.config.index_interval_bytes, self.config.segment_index_bytes, now_ms));
+        self.segments.push(LogSegment::new(
+            start,
+            self.config.index_interval_bytes,
+            self.config.segment_index_bytes,
+            now_ms,
+        ));
         self.log_start_offset = start;
         removed
     }
@@ -143,8 +161,13 @@ impl PartitionLog {
 
 /// A copy of `seg` holding only the batches that end before `target_offset`, with its
 /// indexes rebuilt; and how many records were left out.
-fn rebuild_before(seg: &LogSegment, target_offset: i64, (index_interval_bytes, segment_index_bytes): (u32, u32)) -> (LogSegment, u64) {
-    let mut kept = LogSegment::new(seg.base_offset, index_interval_bytes, segment_index_bytes, seg.created_ms);
+fn rebuild_before(
+    seg: &LogSegment,
+    target_offset: i64,
+    (index_interval_bytes, segment_index_bytes): (u32, u32),
+) -> (LogSegment, u64) {
+    let mut kept =
+        LogSegment::new(seg.base_offset, index_interval_bytes, segment_index_bytes, seg.created_ms);
     let mut removed = 0u64;
     let mut cutting = false;
     for view in seg.batches_from(0).flatten() {
@@ -188,11 +211,14 @@ mod tests {
         let mut follower = PartitionLog::new(2, "t", 0, leader.config.clone(), 0);
         let mut data = Vec::new();
         while follower.log_end_offset() < leader.log_end_offset() {
-            let chunk = leader.read(follower.log_end_offset(), u32::MAX, leader.log_end_offset()).unwrap().records;
+            let chunk =
+                leader.read(follower.log_end_offset(), u32::MAX, leader.log_end_offset()).unwrap().records;
             follower.append_as_follower(0, &chunk).unwrap().unwrap();
             data.extend_from_slice(&chunk);
         }
-        let segments = |log: &PartitionLog| log.segments().iter().flat_map(|s| s.log_bytes().to_vec()).collect::<Vec<u8>>();
+        let segments = |log: &PartitionLog| {
+            log.segments().iter().flat_map(|s| s.log_bytes().to_vec()).collect::<Vec<u8>>()
+        };
         assert_eq!(segments(&follower), data, "byte for byte, offsets and epochs kept");
         assert_eq!(segments(&follower), segments(&leader));
         let data = MemoryRecords::from(data);

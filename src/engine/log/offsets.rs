@@ -59,10 +59,8 @@ impl PartitionLog {
     }
 
     fn offset_by_timestamp(&self, target: i64) -> TimestampAndOffset {
-        let Some(segment) = self
-            .segments
-            .iter()
-            .find(|s| s.max_timestamp_so_far_ms >= target && !s.is_empty())
+        let Some(segment) =
+            self.segments.iter().find(|s| s.max_timestamp_so_far_ms >= target && !s.is_empty())
         else {
             return UNKNOWN;
         };
@@ -74,10 +72,8 @@ impl PartitionLog {
                 continue;
             }
             let Ok(batch) = decode_batch(view.bytes) else { return UNKNOWN };
-            if let Some(r) = batch
-                .records
-                .iter()
-                .find(|r| r.timestamp_ms >= target && r.offset >= self.log_start_offset)
+            if let Some(r) =
+                batch.records.iter().find(|r| r.timestamp_ms >= target && r.offset >= self.log_start_offset)
             {
                 return TimestampAndOffset { timestamp_ms: r.timestamp_ms, offset: r.offset };
             }

@@ -100,7 +100,12 @@ impl PartitionLog {
 
     /// Validates produced batches (one or more, concatenated), assigns offsets from the log
     /// end offset, stamps `partition_leader_epoch`, rolls if needed and appends.
-    pub fn append_as_leader(&mut self, now_ms: i64, batches: &[u8], leader_epoch: i32) -> Result<LogAppendInfo> {
+    pub fn append_as_leader(
+        &mut self,
+        now_ms: i64,
+        batches: &[u8],
+        leader_epoch: i32,
+    ) -> Result<LogAppendInfo> {
         let mut out = Vec::with_capacity(batches.len());
         let mut next = self.log_end_offset();
         let first_offset = next;
@@ -180,9 +185,8 @@ impl PartitionLog {
             messages_size_bytes: size_bytes,
             now_ms,
         };
-        let should = self
-            .active_segment()
-            .is_some_and(|s| s.should_roll(&params, self.config.segment_jitter_ms));
+        let should =
+            self.active_segment().is_some_and(|s| s.should_roll(&params, self.config.segment_jitter_ms));
         if should {
             self.roll(now_ms);
         }
@@ -244,7 +248,12 @@ impl PartitionLog {
             records = segment.log_slice(position, end);
             break;
         }
-        Ok(FetchData { fetch_offset: offset, records, log_start_offset: self.log_start_offset, log_end_offset: leo })
+        Ok(FetchData {
+            fetch_offset: offset,
+            records,
+            log_start_offset: self.log_start_offset,
+            log_end_offset: leo,
+        })
     }
 
     /// The files of the segment whose base offset is `base_offset`.

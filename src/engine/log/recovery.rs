@@ -33,7 +33,8 @@ fn recover_segment(
     now_ms: i64,
     report: &mut RecoveryReport,
 ) -> (LogSegment, Option<KafkaError>) {
-    let mut seg = LogSegment::new(base_offset, config.index_interval_bytes, config.segment_index_bytes, now_ms);
+    let mut seg =
+        LogSegment::new(base_offset, config.index_interval_bytes, config.segment_index_bytes, now_ms);
     let mut valid_bytes = 0usize;
     let mut last_index_entry = 0usize;
     let mut next_offset = expected_next.max(base_offset);
@@ -41,7 +42,9 @@ fn recover_segment(
     for view in split_batches(bytes) {
         let checked = view.and_then(|v| {
             verify_crc(v.bytes)?;
-            if v.header.base_offset < next_offset || !seg.can_convert_to_relative_offset(v.header.last_offset()) {
+            if v.header.base_offset < next_offset
+                || !seg.can_convert_to_relative_offset(v.header.last_offset())
+            {
                 return Err(KafkaError::corrupt(Corruption::InvalidRecord {
                     detail: format!(
                         "batch at offset {} where offset {next_offset} or later was expected",
@@ -102,7 +105,8 @@ impl PartitionLog {
         let mut expected_next = 0i64;
         let mut stored = stored.into_iter();
         for (base_offset, bytes) in stored.by_ref() {
-            let (seg, failure) = recover_segment(base_offset, &bytes, expected_next, &config, now_ms, &mut report);
+            let (seg, failure) =
+                recover_segment(base_offset, &bytes, expected_next, &config, now_ms, &mut report);
             report.segments_loaded += 1;
             expected_next = seg.next_offset;
             let cut = bytes.len() as u64 - u64::from(seg.size_bytes());
@@ -134,7 +138,12 @@ impl PartitionLog {
         match log.segments.first() {
             Some(first) => log.log_start_offset = checkpoint.max(first.base_offset),
             None => {
-                log.segments.push(LogSegment::new(checkpoint, config.index_interval_bytes, config.segment_index_bytes, now_ms));
+                log.segments.push(LogSegment::new(
+                    checkpoint,
+                    config.index_interval_bytes,
+                    config.segment_index_bytes,
+                    now_ms,
+                ));
                 log.log_start_offset = checkpoint;
             }
         }

@@ -55,7 +55,13 @@ impl PartitionLog {
     }
 
     /// `deletableSegments` + `deleteSegments`.
-    fn delete_while<F>(&mut self, high_watermark: i64, now_ms: i64, reason: RetentionReason, mut predicate: F) -> Vec<DeletedSegment>
+    fn delete_while<F>(
+        &mut self,
+        high_watermark: i64,
+        now_ms: i64,
+        reason: RetentionReason,
+        mut predicate: F,
+    ) -> Vec<DeletedSegment>
     where
         F: FnMut(&LogSegment, Option<&LogSegment>) -> bool,
     {
@@ -86,7 +92,12 @@ impl PartitionLog {
             .into_iter()
             .map(|s| {
                 self.pending.push(StoreOp::Delete { segment: self.segment_id(s.base_offset) });
-                DeletedSegment { base_offset: s.base_offset, next_offset: s.next_offset, size_bytes: s.size_bytes(), reason }
+                DeletedSegment {
+                    base_offset: s.base_offset,
+                    next_offset: s.next_offset,
+                    size_bytes: s.size_bytes(),
+                    reason,
+                }
             })
             .collect()
     }

@@ -7,8 +7,8 @@ use super::index::{OffsetIndex, TimeIndex};
 use super::segment_log::{SegmentBatches, SegmentLog};
 use crate::engine::record::batch::NO_TIMESTAMP;
 use crate::engine::record::{split_batches, MemoryRecords};
-use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 
 /// The 20-digit zero-padded file-name prefix Kafka derives from a base offset.
 pub fn filename_prefix_from_offset(offset: i64) -> String {

@@ -85,10 +85,7 @@ mod tests {
             state = Some(next);
         }
         // 30, 60, 90, 120 bytes: the 4th record reaches 100 and moves the sticky partition.
-        assert_eq!(
-            seen,
-            vec![(first, true), (first, false), (first, false), (first, false), (second, true)]
-        );
+        assert_eq!(seen, vec![(first, true), (first, false), (first, false), (first, false), (second, true)]);
     }
 
     #[test]

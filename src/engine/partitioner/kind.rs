@@ -90,11 +90,7 @@ impl PartitionerKind {
     /// Whether a record with this key goes to the topic's sticky partition instead of the
     /// partitioner function. Java: every null key. librdkafka (unless `random_partitioner`):
     /// every NULL key, and an empty key under `consistent_random`.
-    pub fn uses_sticky_partition(
-        self,
-        key: Option<&[u8]>,
-        sticky_partitioning_linger_ms: u64,
-    ) -> bool {
+    pub fn uses_sticky_partition(self, key: Option<&[u8]>, sticky_partitioning_linger_ms: u64) -> bool {
         if self.is_java() {
             return key.is_none();
         }

@@ -92,8 +92,7 @@ impl Partitioner {
         record_size_bytes: u32,
         partition_count: u32,
     ) -> Result<u32> {
-        self.choose(now_ms, topic, key, record_size_bytes, partition_count)
-            .map(|choice| choice.partition)
+        self.choose(now_ms, topic, key, record_size_bytes, partition_count).map(|choice| choice.partition)
     }
 
     /// Like [`Partitioner::partition`], also saying why.
@@ -187,10 +186,7 @@ mod tests {
         let next = p.choose(0, "a", None, 1, n).unwrap();
         assert_eq!(
             next,
-            PartitionChoice {
-                partition: a2,
-                reason: PartitionReason::Sticky { newly_chosen: true }
-            }
+            PartitionChoice { partition: a2, reason: PartitionReason::Sticky { newly_chosen: true } }
         );
         assert_eq!(p.sticky_partition("b").map(|s| s.produced_bytes), Some(10));
     }
@@ -198,8 +194,7 @@ mod tests {
     #[test]
     fn librdkafka_random_picks_per_message_for_keys_and_sticks_for_null() {
         let mut p = Partitioner::new(PartitionerKind::Random, config(16_384, 10), 6);
-        let keyed: Vec<u32> =
-            (0..50).map(|_| p.partition(0, "t", Some(b"k"), 1, 17).unwrap()).collect();
+        let keyed: Vec<u32> = (0..50).map(|_| p.partition(0, "t", Some(b"k"), 1, 17).unwrap()).collect();
         assert!(keyed.iter().any(|&x| x != keyed[0]), "random must vary per keyed message");
         let null: Vec<u32> = (0..50).map(|_| p.partition(5, "t", None, 1, 17).unwrap()).collect();
         assert!(null.iter().all(|&x| x == null[0]), "NULL keys stick within the linger window");

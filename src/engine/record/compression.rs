@@ -48,10 +48,9 @@ pub fn compress(codec: Compression, raw: &[u8]) -> Result<Vec<u8>> {
             enc.write_all(raw).map_err(|e| failed(codec, e))?;
             enc.finish().map_err(|e| failed(codec, e))
         }
-        Compression::Zstd => Ok(ruzstd::encoding::compress_to_vec(
-            raw,
-            ruzstd::encoding::CompressionLevel::Fastest,
-        )),
+        Compression::Zstd => {
+            Ok(ruzstd::encoding::compress_to_vec(raw, ruzstd::encoding::CompressionLevel::Fastest))
+        }
     }
 }
 
@@ -61,19 +60,14 @@ pub fn decompress(codec: Compression, data: &[u8]) -> Result<Vec<u8>> {
     match codec {
         Compression::None => out.extend_from_slice(data),
         Compression::Gzip => {
-            flate2::read::MultiGzDecoder::new(data)
-                .read_to_end(&mut out)
-                .map_err(|e| failed(codec, e))?;
+            flate2::read::MultiGzDecoder::new(data).read_to_end(&mut out).map_err(|e| failed(codec, e))?;
         }
         Compression::Snappy => return snappy_decompress(data),
         Compression::Lz4 => {
-            lz4_flex::frame::FrameDecoder::new(data)
-                .read_to_end(&mut out)
-                .map_err(|e| failed(codec, e))?;
+            lz4_flex::frame::FrameDecoder::new(data).read_to_end(&mut out).map_err(|e| failed(codec, e))?;
         }
         Compression::Zstd => {
-            let mut dec =
-                ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| failed(codec, e))?;
+            let mut dec = ruzstd::decoding::StreamingDecoder::new(data).map_err(|e| failed(codec, e))?;
             dec.read_to_end(&mut out).map_err(|e| failed(codec, e))?;
         }
     }
@@ -92,9 +86,7 @@ fn snappy_decompress(data: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(data.len() * 3);
     let mut pos = XERIAL_HEADER_LEN;
     while pos < data.len() {
-        let len_bytes = data
-            .get(pos..pos + 4)
-            .ok_or_else(|| failed(codec, "block length is truncated"))?;
+        let len_bytes = data.get(pos..pos + 4).ok_or_else(|| failed(codec, "block length is truncated"))?;
         let len = i32::from_be_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]);
         pos += 4;
         let block = usize::try_from(len)

@@ -76,11 +76,8 @@ pub fn decode_batch(batch: &[u8]) -> Result<DecodedBatch> {
     let mut records = Vec::with_capacity(header.records_count.clamp(0, 10_000) as usize);
     let log_append = header.timestamp_type() == super::batch::TimestampType::LogAppendTime;
     walk_records(batch, &header, |r| {
-        let timestamp_ms = if log_append {
-            header.max_timestamp
-        } else {
-            header.base_timestamp + r.timestamp_delta_ms
-        };
+        let timestamp_ms =
+            if log_append { header.max_timestamp } else { header.base_timestamp + r.timestamp_delta_ms };
         records.push(Record {
             offset: header.base_offset + i64::from(r.offset_delta),
             timestamp_ms,

@@ -65,8 +65,17 @@ fn length_size(len: Option<usize>) -> u32 {
 }
 
 /// [`body_size`] of a record without headers, from the key and value lengths alone.
-pub fn body_size_of_lengths(offset_delta: i32, timestamp_delta_ms: i64, key_len: Option<usize>, value_len: Option<usize>) -> u32 {
-    1 + varlong_size(timestamp_delta_ms) + varint_size(offset_delta) + length_size(key_len) + length_size(value_len) + 1
+pub fn body_size_of_lengths(
+    offset_delta: i32,
+    timestamp_delta_ms: i64,
+    key_len: Option<usize>,
+    value_len: Option<usize>,
+) -> u32 {
+    1 + varlong_size(timestamp_delta_ms)
+        + varint_size(offset_delta)
+        + length_size(key_len)
+        + length_size(value_len)
+        + 1
 }
 
 /// [`write_record`] of a record without headers whose `value_len` value bytes
@@ -92,7 +101,13 @@ pub fn write_record_with(
 
 /// A record's length (`body` bytes follow it), attributes, timestamp and offset deltas
 /// and key; returns where the record began in `buf`.
-fn write_head(buf: &mut Vec<u8>, body: u32, offset_delta: i32, timestamp_delta_ms: i64, key: Option<&[u8]>) -> usize {
+fn write_head(
+    buf: &mut Vec<u8>,
+    body: u32,
+    offset_delta: i32,
+    timestamp_delta_ms: i64,
+    key: Option<&[u8]>,
+) -> usize {
     let before = buf.len();
     buf.reserve(body as usize + 5);
     write_varint(buf, body as i32);
@@ -249,9 +264,7 @@ fn read_record_detailed<'a>(bytes: &'a [u8], pos: &mut usize) -> Result<RecordRe
     }
     let end = *pos + length as usize;
     if end > bytes.len() {
-        return Err(invalid(format!(
-            "record length {length} runs past the end of the batch"
-        )));
+        return Err(invalid(format!("record length {length} runs past the end of the batch")));
     }
     let body = &bytes[..end];
     let attributes = *body.get(*pos).ok_or_else(|| invalid("empty record".to_string()))? as i8;

@@ -10,9 +10,7 @@ pub mod default_record;
 pub mod memory_records;
 pub mod varint;
 
-pub use batch::{
-    read_header, split_batches, verify_crc, BatchHeader, BatchView, Compression, TimestampType,
-};
+pub use batch::{read_header, split_batches, verify_crc, BatchHeader, BatchView, Compression, TimestampType};
 pub use builder::{BatchBuilder, BatchOptions};
 pub use decode::{decode_batch, validate_batch, DecodedBatch, ValidatedBatch};
 pub use default_record::{Header, Record};

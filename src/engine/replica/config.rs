@@ -59,7 +59,8 @@ impl BrokerConfig {
             "replica.lag.time.max.ms" => self.replica_lag_time_max_ms = number,
             "replica.fetch.wait.max.ms" => self.replica_fetch_wait_max_ms = number,
             "replica.fetch.max.bytes" => {
-                self.replica_fetch_max_bytes = u32::try_from(number).map_err(|_| format!("{name}: {number} is too large"))?
+                self.replica_fetch_max_bytes =
+                    u32::try_from(number).map_err(|_| format!("{name}: {number} is too large"))?
             }
             "replica.fetch.backoff.ms" => self.replica_fetch_backoff_ms = number,
             "replica.socket.timeout.ms" => self.replica_socket_timeout_ms = number,

@@ -95,9 +95,15 @@ impl BrokerNode {
     }
 
     pub(crate) fn answer_produce(&mut self, d: &DelayedProduce, error: Option<ErrorCode>) {
-        let (base_offset, log_append_time_ms) = if error.is_some() { (-1, -1) } else { (d.base_offset, d.log_append_time_ms) };
-        let message =
-            Message::ProduceResponse { correlation_id: d.correlation_id, tp: d.tp.clone(), error, base_offset, log_append_time_ms };
+        let (base_offset, log_append_time_ms) =
+            if error.is_some() { (-1, -1) } else { (d.base_offset, d.log_append_time_ms) };
+        let message = Message::ProduceResponse {
+            correlation_id: d.correlation_id,
+            tp: d.tp.clone(),
+            error,
+            base_offset,
+            log_append_time_ms,
+        };
         self.send(d.from, message);
     }
 
@@ -118,7 +124,9 @@ impl BrokerNode {
     fn fetch_can_complete(&self, params: &FetchParams) -> bool {
         params.partitions.iter().any(|fp| {
             let Some(p) = self.partitions.get(&fp.tp) else { return true };
-            if !p.is_leader() || (fp.current_leader_epoch >= 0 && fp.current_leader_epoch != p.state.leader_epoch) {
+            if !p.is_leader()
+                || (fp.current_leader_epoch >= 0 && fp.current_leader_epoch != p.state.leader_epoch)
+            {
                 return true;
             }
             let end = if params.replica_id.is_some() { p.log_end_offset() } else { p.high_watermark };
@@ -128,8 +136,12 @@ impl BrokerNode {
 
     /// After every input: answers the held requests that can be answered now.
     pub(crate) fn complete_delayed(&mut self, now_ms: i64) {
-        let ready: Vec<u64> =
-            self.delayed_fetches.iter().filter(|(_, d)| self.fetch_can_complete(&d.params)).map(|(id, _)| *id).collect();
+        let ready: Vec<u64> = self
+            .delayed_fetches
+            .iter()
+            .filter(|(_, d)| self.fetch_can_complete(&d.params))
+            .map(|(id, _)| *id)
+            .collect();
         for id in ready {
             if let Some(d) = self.delayed_fetches.remove(&id) {
                 self.cancel_timer(TIMER_DELAYED_FETCH, id);

@@ -10,7 +10,9 @@
 
 use super::partition::Role;
 use super::{BrokerNode, TIMER_FETCHER};
-use crate::engine::cluster::messages::{EpochEndOffset, FetchPartition, FetchedPartition, Message, TopicPartition};
+use crate::engine::cluster::messages::{
+    EpochEndOffset, FetchPartition, FetchedPartition, Message, TopicPartition,
+};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
 use crate::engine::log::{UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
@@ -48,7 +50,8 @@ impl BrokerNode {
                 continue;
             }
             if p.fetch_backoff_until_ms > now_ms {
-                next_retry_ms = Some(next_retry_ms.map_or(p.fetch_backoff_until_ms, |t| t.min(p.fetch_backoff_until_ms)));
+                next_retry_ms =
+                    Some(next_retry_ms.map_or(p.fetch_backoff_until_ms, |t| t.min(p.fetch_backoff_until_ms)));
                 continue;
             }
             let fetch_offset = p.log_end_offset();
@@ -72,7 +75,8 @@ impl BrokerNode {
         }
         let correlation_id = self.next_id();
         let deadline_ms = now_ms + self.config.replica_socket_timeout_ms;
-        self.fetchers.insert(leader, Fetcher { in_flight: Some(InFlight { correlation_id, deadline_ms, sent }) });
+        self.fetchers
+            .insert(leader, Fetcher { in_flight: Some(InFlight { correlation_id, deadline_ms, sent }) });
         let message = Message::FetchRequest {
             correlation_id,
             replica_id: Some(self.broker_id),
@@ -92,7 +96,11 @@ impl BrokerNode {
             Some(f) if now_ms < f.deadline_ms => {}
             Some(_) => {
                 fetcher.in_flight = None;
-                self.set_timer(TIMER_FETCHER, u64::from(leader), now_ms + self.config.replica_fetch_backoff_ms);
+                self.set_timer(
+                    TIMER_FETCHER,
+                    u64::from(leader),
+                    now_ms + self.config.replica_fetch_backoff_ms,
+                );
             }
             None => self.send_fetch(now_ms, leader),
         }
@@ -108,7 +116,13 @@ impl BrokerNode {
         }
     }
 
-    pub(crate) fn handle_fetch_response(&mut self, now_ms: i64, from: NodeId, correlation_id: u64, answers: &[FetchedPartition]) {
+    pub(crate) fn handle_fetch_response(
+        &mut self,
+        now_ms: i64,
+        from: NodeId,
+        correlation_id: u64,
+        answers: &[FetchedPartition],
+    ) {
         let Some(fetcher) = self.fetchers.get_mut(&from) else { return };
         if fetcher.in_flight.as_ref().is_none_or(|f| f.correlation_id != correlation_id) {
             return;
@@ -172,7 +186,10 @@ impl BrokerNode {
             }
             Err(e) => {
                 p.fetch_backoff_until_ms = backoff_until;
-                let reason = format!("broker {} refused fetched data for {}-{}: {e}", self.broker_id, tp.topic, tp.partition);
+                let reason = format!(
+                    "broker {} refused fetched data for {}-{}: {e}",
+                    self.broker_id, tp.topic, tp.partition
+                );
                 self.refuse(reason);
                 return;
             }
@@ -182,7 +199,11 @@ impl BrokerNode {
             let advanced = new_hw > p.high_watermark;
             p.high_watermark = new_hw;
             if advanced {
-                let event = ClusterEvent::HighWatermarkAdvanced { broker_id: self.broker_id, tp, high_watermark: new_hw };
+                let event = ClusterEvent::HighWatermarkAdvanced {
+                    broker_id: self.broker_id,
+                    tp,
+                    high_watermark: new_hw,
+                };
                 self.event(event);
             }
         }

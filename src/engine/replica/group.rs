@@ -22,7 +22,13 @@ pub const TIMER_GROUP_COORDINATOR: u32 = 5;
 pub const OFFSETS_TOPIC_RETRY_MS: i64 = 1_000;
 
 impl BrokerNode {
-    pub(crate) fn handle_find_coordinator(&mut self, now_ms: i64, from: NodeId, correlation_id: u64, key: String) {
+    pub(crate) fn handle_find_coordinator(
+        &mut self,
+        now_ms: i64,
+        from: NodeId,
+        correlation_id: u64,
+        key: String,
+    ) {
         let answer = |error: Option<ErrorCode>, node_id: Option<NodeId>| Message::FindCoordinatorResponse {
             correlation_id,
             key: key.clone(),
@@ -67,7 +73,12 @@ impl BrokerNode {
         self.send(self.config.controller_id, message);
     }
 
-    pub(crate) fn handle_create_topics_response(&mut self, name: &str, error: Option<ErrorCode>, message: Option<String>) {
+    pub(crate) fn handle_create_topics_response(
+        &mut self,
+        name: &str,
+        error: Option<ErrorCode>,
+        message: Option<String>,
+    ) {
         if name != OFFSETS_TOPIC {
             return;
         }
@@ -122,7 +133,13 @@ impl BrokerNode {
                         let bytes: Vec<u8> = self
                             .partitions
                             .get(&tp)
-                            .map(|p| p.log.segments().iter().flat_map(|s| s.log_chunks().flatten().copied()).collect())
+                            .map(|p| {
+                                p.log
+                                    .segments()
+                                    .iter()
+                                    .flat_map(|s| s.log_chunks().flatten().copied())
+                                    .collect()
+                            })
                             .unwrap_or_default();
                         self.coordinator.load(now_ms, partition, &bytes);
                     }
@@ -169,7 +186,12 @@ impl BrokerNode {
 
     /// Appends the coordinator's records as one batch, as leader (`appendForGroup`, acks -1):
     /// `(offset the HW must reach, leader epoch)`.
-    fn append_group_records(&mut self, now_ms: i64, partition: u32, records: &[(Vec<u8>, Option<Vec<u8>>)]) -> Result<(i64, i32), ErrorCode> {
+    fn append_group_records(
+        &mut self,
+        now_ms: i64,
+        partition: u32,
+        records: &[(Vec<u8>, Option<Vec<u8>>)],
+    ) -> Result<(i64, i32), ErrorCode> {
         let tp = TopicPartition { topic: OFFSETS_TOPIC.into(), partition };
         let Some(p) = self.partitions.get_mut(&tp) else { return Err(ErrorCode::UnknownTopicOrPartition) };
         if !p.is_leader() {

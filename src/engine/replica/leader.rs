@@ -7,7 +7,9 @@
 
 use super::delayed::{DelayedProduce, FetchRef};
 use super::BrokerNode;
-use crate::engine::cluster::messages::{Acks, EpochEndOffset, FetchPartition, FetchedPartition, Message, TopicPartition};
+use crate::engine::cluster::messages::{
+    Acks, EpochEndOffset, FetchPartition, FetchedPartition, Message, TopicPartition,
+};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
 use crate::engine::record::MemoryRecords;
@@ -43,12 +45,19 @@ impl BrokerNode {
     ) {
         let refuse = |node: &mut BrokerNode, error: ErrorCode| {
             if acks != Acks::None {
-                let message =
-                    Message::ProduceResponse { correlation_id, tp: tp.clone(), error: Some(error), base_offset: -1, log_append_time_ms: -1 };
+                let message = Message::ProduceResponse {
+                    correlation_id,
+                    tp: tp.clone(),
+                    error: Some(error),
+                    base_offset: -1,
+                    log_append_time_ms: -1,
+                };
                 node.send(from, message);
             }
         };
-        let Some(p) = self.partitions.get_mut(&tp) else { return refuse(self, ErrorCode::UnknownTopicOrPartition) };
+        let Some(p) = self.partitions.get_mut(&tp) else {
+            return refuse(self, ErrorCode::UnknownTopicOrPartition);
+        };
         if !p.is_leader() {
             return refuse(self, ErrorCode::NotLeaderOrFollower);
         }
@@ -128,13 +137,25 @@ impl BrokerNode {
             self.hold_fetch(params.to_params(), now_ms);
             return;
         }
-        self.send(params.from, Message::FetchResponse { correlation_id: params.correlation_id, partitions: answers });
+        self.send(
+            params.from,
+            Message::FetchResponse { correlation_id: params.correlation_id, partitions: answers },
+        );
     }
 
     /// `Partition.fetchRecords` for one partition.
-    fn read_partition(&mut self, now_ms: i64, replica_id: Option<NodeId>, fp: &FetchPartition, limit: u32, first: bool) -> PartitionRead {
+    fn read_partition(
+        &mut self,
+        now_ms: i64,
+        replica_id: Option<NodeId>,
+        fp: &FetchPartition,
+        limit: u32,
+        first: bool,
+    ) -> PartitionRead {
         let refused = |error| PartitionRead { answer: failed(&fp.tp, error), follower_progress: false };
-        let Some(p) = self.partitions.get_mut(&fp.tp) else { return refused(ErrorCode::UnknownTopicOrPartition) };
+        let Some(p) = self.partitions.get_mut(&fp.tp) else {
+            return refused(ErrorCode::UnknownTopicOrPartition);
+        };
         if !p.is_leader() {
             return refused(ErrorCode::NotLeaderOrFollower);
         }

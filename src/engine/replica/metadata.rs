@@ -19,7 +19,12 @@ use crate::storage::StoreOp;
 pub const TOPIC_META_PREFIX: &str = "topics/";
 
 impl BrokerNode {
-    pub(crate) fn handle_metadata_update(&mut self, now_ms: i64, first_offset: i64, records: &[MetadataRecord]) {
+    pub(crate) fn handle_metadata_update(
+        &mut self,
+        now_ms: i64,
+        first_offset: i64,
+        records: &[MetadataRecord],
+    ) {
         let mut touched: Vec<TopicPartition> = Vec::new();
         for (i, record) in records.iter().enumerate() {
             let offset = first_offset + i as i64;
@@ -41,7 +46,8 @@ impl BrokerNode {
                 {
                     self.broker_epoch = *broker_epoch;
                 }
-                MetadataRecord::Partition { topic, partition, .. } | MetadataRecord::PartitionChange { topic, partition, .. } => {
+                MetadataRecord::Partition { topic, partition, .. }
+                | MetadataRecord::PartitionChange { topic, partition, .. } => {
                     let tp = TopicPartition { topic: topic.into(), partition: *partition };
                     if !touched.contains(&tp) {
                         touched.push(tp);
@@ -141,7 +147,11 @@ impl BrokerNode {
 
     fn persist_topic(&mut self, topic: &str, config: &TopicConfig) {
         let value = serde_json::to_string(&config.overrides()).unwrap_or_default();
-        let op = StoreOp::PutMeta { broker_id: self.broker_id, name: format!("{TOPIC_META_PREFIX}{topic}"), value };
+        let op = StoreOp::PutMeta {
+            broker_id: self.broker_id,
+            name: format!("{TOPIC_META_PREFIX}{topic}"),
+            value,
+        };
         self.outputs.push_back(crate::engine::cluster::Output::Persist(op));
     }
 
@@ -155,7 +165,9 @@ impl BrokerNode {
         let Some(p) = self.partitions.get_mut(&tp) else { return };
         match (error, state) {
             (None, Some(state)) => {
-                if state.leader_epoch == p.state.leader_epoch && state.partition_epoch > p.state.partition_epoch {
+                if state.leader_epoch == p.state.leader_epoch
+                    && state.partition_epoch > p.state.partition_epoch
+                {
                     self.apply_partition_state(now_ms, &tp, state);
                 } else {
                     p.pending_alter = None;
@@ -166,7 +178,8 @@ impl BrokerNode {
                 // state that won; the next ISR check may ask again.
                 p.pending_alter = None;
                 if let Some(e) = error {
-                    let reason = format!("AlterPartition for {}-{} refused: {}", tp.topic, tp.partition, e.name());
+                    let reason =
+                        format!("AlterPartition for {}-{} refused: {}", tp.topic, tp.partition, e.name());
                     self.refuse(reason);
                 }
             }
@@ -176,7 +189,8 @@ impl BrokerNode {
     /// Sends AlterPartition for a leader's partition, unless one is in flight.
     pub(crate) fn send_alter_partition(&mut self, now_ms: i64, tp: &TopicPartition, new_isr: Vec<NodeId>) {
         let Some(p) = self.partitions.get_mut(tp) else { return };
-        p.pending_alter = Some(super::partition::PendingAlter { new_isr: new_isr.clone(), sent_at_ms: now_ms });
+        p.pending_alter =
+            Some(super::partition::PendingAlter { new_isr: new_isr.clone(), sent_at_ms: now_ms });
         let message = Message::AlterPartition {
             broker_id: self.broker_id,
             broker_epoch: self.broker_epoch,
@@ -189,7 +203,8 @@ impl BrokerNode {
     }
 
     pub(crate) fn handle_metadata_request(&mut self, from: NodeId, correlation_id: u64, topics: Vec<String>) {
-        let names: Vec<String> = if topics.is_empty() { self.image.topics.keys().cloned().collect() } else { topics };
+        let names: Vec<String> =
+            if topics.is_empty() { self.image.topics.keys().cloned().collect() } else { topics };
         let mut partitions = Vec::new();
         let mut unknown_topics = Vec::new();
         for name in names {
@@ -205,7 +220,13 @@ impl BrokerNode {
     }
 
     /// ListOffsets on the leader; `latest` is the high watermark (read_uncommitted).
-    pub(crate) fn handle_list_offsets(&mut self, from: NodeId, correlation_id: u64, tp: TopicPartition, timestamp_ms: i64) {
+    pub(crate) fn handle_list_offsets(
+        &mut self,
+        from: NodeId,
+        correlation_id: u64,
+        tp: TopicPartition,
+        timestamp_ms: i64,
+    ) {
         let answer = match self.partitions.get(&tp) {
             None => Err(ErrorCode::UnknownTopicOrPartition),
             Some(p) if !p.is_leader() => Err(ErrorCode::NotLeaderOrFollower),
@@ -214,7 +235,11 @@ impl BrokerNode {
                 OffsetSpec::Earliest => (-1, p.log.log_start_offset()),
                 spec => {
                     let found = p.log.list_offset(spec);
-                    if found.offset >= p.high_watermark { (-1, -1) } else { (found.timestamp_ms, found.offset) }
+                    if found.offset >= p.high_watermark {
+                        (-1, -1)
+                    } else {
+                        (found.timestamp_ms, found.offset)
+                    }
                 }
             }),
         };

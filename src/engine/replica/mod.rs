@@ -34,9 +34,9 @@ pub mod view;
 use crate::engine::cluster::messages::{Message, TopicPartition};
 use crate::engine::cluster::metadata::ClusterImage;
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Node, NodeId, Output, TimerKey};
+use crate::engine::group::coordinator::GroupCoordinator;
 pub use config::BrokerConfig;
 use delayed::{DelayedFetch, DelayedProduce};
-use crate::engine::group::coordinator::GroupCoordinator;
 use fetcher::Fetcher;
 pub use partition::{Partition, Role};
 use std::collections::{BTreeMap, VecDeque};
@@ -129,7 +129,8 @@ impl BrokerNode {
     }
 
     fn send_registration(&mut self) {
-        let message = Message::BrokerRegistration { broker_id: self.broker_id, incarnation: self.incarnation };
+        let message =
+            Message::BrokerRegistration { broker_id: self.broker_id, incarnation: self.incarnation };
         self.send(self.config.controller_id, message);
     }
 
@@ -210,7 +211,11 @@ impl BrokerNode {
             TIMER_FETCHER => self.on_fetcher_timer(now_ms, key.instance as NodeId),
             TIMER_ISR_EXPIRATION => {
                 self.maybe_shrink_isr(now_ms);
-                self.set_timer(TIMER_ISR_EXPIRATION, 0, now_ms + (self.config.replica_lag_time_max_ms / 2).max(1));
+                self.set_timer(
+                    TIMER_ISR_EXPIRATION,
+                    0,
+                    now_ms + (self.config.replica_lag_time_max_ms / 2).max(1),
+                );
             }
             TIMER_DELAYED_PRODUCE => self.expire_delayed_produce(now_ms, key.instance),
             TIMER_DELAYED_FETCH => self.expire_delayed_fetch(now_ms, key.instance),
@@ -260,8 +265,14 @@ impl BrokerNode {
         let lag = self.config.replica_lag_time_max_ms;
         let image = &self.image;
         let Some(p) = self.partitions.get_mut(tp) else { return };
-        if let Some(high_watermark) = p.maybe_increment_high_watermark(now_ms, lag, |b| Self::is_eligible(image, b)) {
-            let event = ClusterEvent::HighWatermarkAdvanced { broker_id: self.broker_id, tp: tp.clone(), high_watermark };
+        if let Some(high_watermark) =
+            p.maybe_increment_high_watermark(now_ms, lag, |b| Self::is_eligible(image, b))
+        {
+            let event = ClusterEvent::HighWatermarkAdvanced {
+                broker_id: self.broker_id,
+                tp: tp.clone(),
+                high_watermark,
+            };
             self.event(event);
         }
     }
@@ -291,7 +302,8 @@ impl BrokerNode {
             }
         }
         if !same_keys {
-            self.checkpointed_hw = self.partitions.iter().map(|(tp, p)| (tp.clone(), p.high_watermark)).collect();
+            self.checkpointed_hw =
+                self.partitions.iter().map(|(tp, p)| (tp.clone(), p.high_watermark)).collect();
             changed = true;
         }
         if changed {

@@ -68,8 +68,14 @@ impl FollowerState {
     }
 
     /// `isCaughtUp`.
-    pub fn is_caught_up(&self, leader_log_end_offset: i64, now_ms: i64, replica_lag_time_max_ms: i64) -> bool {
-        self.log_end_offset == leader_log_end_offset || now_ms - self.last_caught_up_time_ms <= replica_lag_time_max_ms
+    pub fn is_caught_up(
+        &self,
+        leader_log_end_offset: i64,
+        now_ms: i64,
+        replica_lag_time_max_ms: i64,
+    ) -> bool {
+        self.log_end_offset == leader_log_end_offset
+            || now_ms - self.last_caught_up_time_ms <= replica_lag_time_max_ms
     }
 }
 
@@ -103,7 +109,13 @@ impl Partition {
             epoch_cache,
             high_watermark,
             role: Role::Offline,
-            state: PartitionState { replicas: Vec::new(), isr: Vec::new(), leader: None, leader_epoch: -1, partition_epoch: -1 },
+            state: PartitionState {
+                replicas: Vec::new(),
+                isr: Vec::new(),
+                leader: None,
+                leader_epoch: -1,
+                partition_epoch: -1,
+            },
             leader_epoch_start_offset: UNKNOWN_OFFSET,
             followers: BTreeMap::new(),
             pending_alter: None,
@@ -145,7 +157,9 @@ impl Partition {
     pub fn maximal_isr_len(&self) -> usize {
         let added = self.pending_alter.as_ref().map_or(0, |p| {
             let new = &p.new_isr;
-            (0..new.len()).filter(|&k| !self.state.isr.contains(&new[k]) && !new[..k].contains(&new[k])).count()
+            (0..new.len())
+                .filter(|&k| !self.state.isr.contains(&new[k]) && !new[..k].contains(&new[k]))
+                .count()
         });
         self.state.isr.len() + added
     }
@@ -175,14 +189,20 @@ impl Partition {
     /// `maybeIncrementLeaderHW`: the smallest LEO among the maximal ISR and the replicas
     /// caught up enough to join it; never while the ISR is under `min.insync.replicas`
     /// (Kafka 3.7+, KAFKA-15583). Returns the new HW if it moved forward.
-    pub fn maybe_increment_high_watermark(&mut self, now_ms: i64, lag_max_ms: i64, eligible: impl Fn(NodeId) -> bool) -> Option<i64> {
+    pub fn maybe_increment_high_watermark(
+        &mut self,
+        now_ms: i64,
+        lag_max_ms: i64,
+        eligible: impl Fn(NodeId) -> bool,
+    ) -> Option<i64> {
         if !self.is_leader() || self.is_under_min_isr() {
             return None;
         }
         let leo = self.log_end_offset();
         let mut new_hw = leo;
         for (id, f) in &self.followers {
-            let waits = self.in_maximal_isr(*id) || (f.is_caught_up(leo, now_ms, lag_max_ms) && eligible(*id));
+            let waits =
+                self.in_maximal_isr(*id) || (f.is_caught_up(leo, now_ms, lag_max_ms) && eligible(*id));
             if waits && f.log_end_offset < new_hw {
                 new_hw = f.log_end_offset;
             }
@@ -239,15 +259,29 @@ mod tests {
     fn the_high_watermark_waits_for_the_maximal_isr_and_min_isr() {
         let config = TopicConfig { min_insync_replicas: 2, ..TopicConfig::default() };
         let mut p = Partition::new(PartitionLog::new(1, "t", 0, config, 0), LeaderEpochCache::new(), 0);
-        p.state = PartitionState { replicas: vec![1, 2, 3], isr: vec![1, 2], leader: Some(1), leader_epoch: 0, partition_epoch: 0 };
+        p.state = PartitionState {
+            replicas: vec![1, 2, 3],
+            isr: vec![1, 2],
+            leader: Some(1),
+            leader_epoch: 0,
+            partition_epoch: 0,
+        };
         let t = 100_000;
         p.make_leader(1, t);
         p.log.segments[0].next_offset = 10;
         p.followers.get_mut(&2).unwrap().record_fetch(6, t + 10, 10);
-        assert_eq!(p.maybe_increment_high_watermark(t + 10, 30_000, |_| true), Some(6), "3 is out of the ISR");
+        assert_eq!(
+            p.maybe_increment_high_watermark(t + 10, 30_000, |_| true),
+            Some(6),
+            "3 is out of the ISR"
+        );
         p.pending_alter = Some(PendingAlter { new_isr: vec![1, 2, 3], sent_at_ms: t });
         p.followers.get_mut(&2).unwrap().record_fetch(10, t + 20, 10);
-        assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), None, "3 is joining: wait for it");
+        assert_eq!(
+            p.maybe_increment_high_watermark(t + 20, 30_000, |_| true),
+            None,
+            "3 is joining: wait for it"
+        );
         p.pending_alter = None;
         p.state.isr = vec![1];
         assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), None, "under min ISR");
@@ -257,8 +291,17 @@ mod tests {
 
     #[test]
     fn maximal_isr_shortcuts_agree_with_the_list() {
-        let mut p = Partition::new(PartitionLog::new(1, "t", 0, TopicConfig::default(), 0), LeaderEpochCache::new(), 0);
-        for (isr, pending) in [(vec![1, 2], None), (vec![1], Some(vec![1, 3, 3, 2])), (vec![], Some(vec![2, 2])), (vec![3, 1], Some(vec![]))] {
+        let mut p = Partition::new(
+            PartitionLog::new(1, "t", 0, TopicConfig::default(), 0),
+            LeaderEpochCache::new(),
+            0,
+        );
+        for (isr, pending) in [
+            (vec![1, 2], None),
+            (vec![1], Some(vec![1, 3, 3, 2])),
+            (vec![], Some(vec![2, 2])),
+            (vec![3, 1], Some(vec![])),
+        ] {
             p.state.isr = isr;
             p.pending_alter = pending.map(|new_isr| PendingAlter { new_isr, sent_at_ms: 0 });
             let maximal = p.maximal_isr();

@@ -43,13 +43,17 @@ impl BrokerNode {
         for (name, value) in &meta {
             let Some(topic) = name.strip_prefix(TOPIC_META_PREFIX) else { continue };
             let pairs: Vec<(String, String)> = serde_json::from_str(value).unwrap_or_default();
-            let config = TopicConfig::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).unwrap_or_default();
+            let config = TopicConfig::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .unwrap_or_default();
             topic_configs.insert(topic.to_string(), config);
         }
         let mut by_partition: BTreeMap<(String, u32), StoredSegments> = BTreeMap::new();
         for (id, bytes) in segments {
             if id.broker_id == broker_id {
-                by_partition.entry((id.topic.to_string(), id.partition)).or_default().push((id.base_offset as i64, bytes));
+                by_partition
+                    .entry((id.topic.to_string(), id.partition))
+                    .or_default()
+                    .push((id.base_offset as i64, bytes));
             }
         }
         for ((topic, partition), mut stored) in by_partition {
@@ -61,9 +65,11 @@ impl BrokerNode {
                     TopicConfig::default()
                 }
             };
-            let (mut log, _report) = PartitionLog::recover(broker_id, &topic, partition, config, stored, None, now_ms);
+            let (mut log, _report) =
+                PartitionLog::recover(broker_id, &topic, partition, config, stored, None, now_ms);
             node.outputs.extend(log.take_store_ops().into_iter().map(Output::Persist));
-            let cache = LeaderEpochCache::from_log_bytes(log.segments().iter().flat_map(LogSegment::log_chunks));
+            let cache =
+                LeaderEpochCache::from_log_bytes(log.segments().iter().flat_map(LogSegment::log_chunks));
             let high_watermark = checkpoint.get(&(topic.clone(), partition)).copied().unwrap_or(0);
             let p = Partition::new(log, cache, high_watermark);
             let tp = TopicPartition { topic: topic.into(), partition };

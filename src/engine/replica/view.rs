@@ -90,7 +90,12 @@ fn text(bytes: Option<&Vec<u8>>) -> Value {
 /// The batches of `p` whose last offset is ≥ `from_offset` (and < `until_offset` if
 /// given), found through the offset index, appended to `out`. A log's offsets only grow:
 /// the walk stops at the first batch ending at or past `until_offset`.
-fn summarize_batches_from(p: &super::partition::Partition, from_offset: i64, until_offset: Option<i64>, out: &mut Vec<BatchSummary>) {
+fn summarize_batches_from(
+    p: &super::partition::Partition,
+    from_offset: i64,
+    until_offset: Option<i64>,
+    out: &mut Vec<BatchSummary>,
+) {
     let segments = p.log.segments();
     let first = if from_offset >= p.log_end_offset() {
         segments.len() // nothing at or after `from_offset`: no scan at all
@@ -161,7 +166,12 @@ impl BrokerNode {
     /// Only the committed batches of [`Self::replica_state_of`] (ending below the high
     /// watermark), into `out` (cleared first), for a checker that reuses one buffer.
     /// False if this broker has no such replica.
-    pub fn replica_committed_batches_from(&self, tp: &TopicPartition, from_offset: i64, out: &mut Vec<BatchSummary>) -> bool {
+    pub fn replica_committed_batches_from(
+        &self,
+        tp: &TopicPartition,
+        from_offset: i64,
+        out: &mut Vec<BatchSummary>,
+    ) -> bool {
         out.clear();
         let Some(p) = self.partitions.get(tp) else { return false };
         summarize_batches_from(p, from_offset, Some(p.high_watermark), out);

@@ -57,7 +57,8 @@ impl AckedWritesSurvive {
         // Acknowledgements come in runs of one partition (a batch): one lookup per run.
         let mut rest = records;
         while let Some(head) = rest.first() {
-            let run = rest.iter().take_while(|r| r.partition == head.partition && r.topic == head.topic).count();
+            let run =
+                rest.iter().take_while(|r| r.partition == head.partition && r.topic == head.topic).count();
             let (same, after) = rest.split_at(run);
             rest = after;
             if !protected.contains(head.topic.as_str()) {
@@ -68,7 +69,10 @@ impl AckedWritesSurvive {
                 Ok(at) => at,
                 Err(at) => {
                     let tp = TopicPartition { topic: head.topic.clone(), partition: head.partition };
-                    acked.insert(at, Acked { tp, offset: -1, value: head.value.clone(), named: None, passed: false });
+                    acked.insert(
+                        at,
+                        Acked { tp, offset: -1, value: head.value.clone(), named: None, passed: false },
+                    );
                     at
                 }
             };
@@ -105,7 +109,8 @@ impl Invariant for AckedWritesSurvive {
             if p.incarnation == Some(slot.incarnation) && !touched.contains(&p.id) {
                 continue;
             }
-            let Some(node) = slot.node.as_deref().and_then(|n| n.as_any().downcast_ref::<ProducerNode>()) else {
+            let Some(node) = slot.node.as_deref().and_then(|n| n.as_any().downcast_ref::<ProducerNode>())
+            else {
                 continue;
             };
             let records = node.acknowledged();
@@ -116,7 +121,8 @@ impl Invariant for AckedWritesSurvive {
         if self.acked.is_empty() {
             return Ok(());
         }
-        let Some(controller) = sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>())
+        let Some(controller) =
+            sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>())
         else {
             return Ok(());
         };

@@ -42,8 +42,10 @@ pub(super) struct ReplicaRules {
 
 impl ReplicaRules {
     pub(super) fn new(brokers: u32, topics: Vec<Tp>, clean: Vec<bool>) -> Self {
-        let keys: Vec<TopicPartition> =
-            topics.iter().map(|(topic, partition)| TopicPartition { topic: topic.into(), partition: *partition }).collect();
+        let keys: Vec<TopicPartition> = topics
+            .iter()
+            .map(|(topic, partition)| TopicPartition { topic: topic.into(), partition: *partition })
+            .collect();
         let replicas = (brokers as usize + 1) * topics.len();
         ReplicaRules {
             brokers,
@@ -66,15 +68,27 @@ impl ReplicaRules {
 
     /// The rules for one replica at `v`; `batches` are its committed batches with last
     /// offset ≥ the `checked` offset (needed only when new committed ones may be among them).
-    fn check_replica(&mut self, b: NodeId, i: TpIndex, v: &ReplicaOffsets, batches: &[BatchSummary]) -> Result<(), String> {
+    fn check_replica(
+        &mut self,
+        b: NodeId,
+        i: TpIndex,
+        v: &ReplicaOffsets,
+        batches: &[BatchSummary],
+    ) -> Result<(), String> {
         let (topic, partition) = &self.topics[i];
         if v.high_watermark > v.log_end_offset {
-            return Err(format!("broker {b} {topic}-{partition}: HW {} > LEO {}", v.high_watermark, v.log_end_offset));
+            return Err(format!(
+                "broker {b} {topic}-{partition}: HW {} > LEO {}",
+                v.high_watermark, v.log_end_offset
+            ));
         }
         let key = self.slot(b, i);
         let last_start = self.log_start[key].replace(v.log_start_offset).unwrap_or(i64::MIN);
         if v.log_start_offset < last_start {
-            return Err(format!("broker {b} {topic}-{partition}: log start offset went back to {}", v.log_start_offset));
+            return Err(format!(
+                "broker {b} {topic}-{partition}: log start offset went back to {}",
+                v.log_start_offset
+            ));
         }
         if v.is_leader {
             if let Some((epoch, hw)) = &self.leader_hw[key] {
@@ -142,7 +156,11 @@ impl Invariant for ReplicaRules {
 }
 
 impl ReplicaRules {
-    fn check_touched<'a, I>(&mut self, touched: impl Fn() -> I, batches: &mut Vec<BatchSummary>) -> Result<(), String>
+    fn check_touched<'a, I>(
+        &mut self,
+        touched: impl Fn() -> I,
+        batches: &mut Vec<BatchSummary>,
+    ) -> Result<(), String>
     where
         I: Iterator<Item = (NodeId, Option<&'a BrokerNode>)>,
     {

@@ -11,14 +11,23 @@ impl Scenario {
     /// Checks what JSON cannot: ids, counts and configs that fit together.
     pub fn validate(&self) -> Result<(), ScenarioError> {
         if self.version != SCENARIO_VERSION {
-            return Err(err("version", format!("version {} is not supported (this build reads {SCENARIO_VERSION})", self.version)));
+            return Err(err(
+                "version",
+                format!("version {} is not supported (this build reads {SCENARIO_VERSION})", self.version),
+            ));
         }
         if !(1..=9).contains(&self.cluster.brokers) {
-            return Err(err("cluster.brokers", format!("{} brokers: a scenario has 1 to 9", self.cluster.brokers)));
+            return Err(err(
+                "cluster.brokers",
+                format!("{} brokers: a scenario has 1 to 9", self.cluster.brokers),
+            ));
         }
         let n = &self.cluster.network;
         if n.latency_ms < 0 || n.jitter_ms < 0 || n.jitter_ms > n.latency_ms {
-            return Err(err("cluster.network", "latency_ms and jitter_ms must be ≥ 0 and jitter_ms ≤ latency_ms"));
+            return Err(err(
+                "cluster.network",
+                "latency_ms and jitter_ms must be ≥ 0 and jitter_ms ≤ latency_ms",
+            ));
         }
         if !(0.0..=1.0).contains(&n.loss) {
             return Err(err("cluster.network.loss", format!("{} is not a probability in [0, 1]", n.loss)));
@@ -29,15 +38,20 @@ impl Scenario {
         for (i, t) in self.topics.iter().enumerate() {
             let at = |f: &str| format!("topics[{i}].{f}");
             crate::engine::topic::validate_topic_name(&t.name).map_err(|e| err(at("name"), e.to_string()))?;
-            crate::engine::topic::validate_partition_count(t.partitions).map_err(|e| err(at("partitions"), e.to_string()))?;
+            crate::engine::topic::validate_partition_count(t.partitions)
+                .map_err(|e| err(at("partitions"), e.to_string()))?;
             if t.replication_factor < 1 || t.replication_factor > i64::from(self.cluster.brokers) {
                 return Err(err(
                     at("replication_factor"),
-                    format!("Replication factor: {} larger than available brokers: {}.", t.replication_factor, self.cluster.brokers),
+                    format!(
+                        "Replication factor: {} larger than available brokers: {}.",
+                        t.replication_factor, self.cluster.brokers
+                    ),
                 ));
             }
             if let Some(m) = t.configs.get("min.insync.replicas") {
-                let m: i64 = m.parse().map_err(|_| err(at("configs.min.insync.replicas"), "not a whole number"))?;
+                let m: i64 =
+                    m.parse().map_err(|_| err(at("configs.min.insync.replicas"), "not a whole number"))?;
                 if m > t.replication_factor {
                     return Err(err(
                         at("configs.min.insync.replicas"),
@@ -49,7 +63,10 @@ impl Scenario {
         let mut names = std::collections::BTreeSet::new();
         for (i, c) in self.clients.iter().enumerate() {
             if c.id.is_empty() || c.id == "controller" || !names.insert(c.id.as_str()) {
-                return Err(err(format!("clients[{i}].id"), format!("\"{}\" is empty, reserved or used twice", c.id)));
+                return Err(err(
+                    format!("clients[{i}].id"),
+                    format!("\"{}\" is empty, reserved or used twice", c.id),
+                ));
             }
             self.validate_client(i, c)?;
         }
@@ -57,14 +74,19 @@ impl Scenario {
         for (i, s) in self.steps.iter().enumerate() {
             let at = |f: &str| format!("steps[{i}].{f}");
             if s.at_ms < 0 || s.at_ms > self.until_ms {
-                return Err(err(at("at_ms"), format!("{} is outside the run (0 to until_ms = {})", s.at_ms, self.until_ms)));
+                return Err(err(
+                    at("at_ms"),
+                    format!("{} is outside the run (0 to until_ms = {})", s.at_ms, self.until_ms),
+                ));
             }
             if let Some((kind, client)) = s.action.consumer_client() {
-                self.expect_client(client, ClientKind::Consumer).map_err(|p| err(at(&format!("{kind}.client")), p))?;
+                self.expect_client(client, ClientKind::Consumer)
+                    .map_err(|p| err(at(&format!("{kind}.client")), p))?;
             }
             match &s.action {
                 StepAction::Produce(p) => {
-                    self.expect_client(&p.client, ClientKind::Producer).map_err(|e| err(at("produce.client"), e))?;
+                    self.expect_client(&p.client, ClientKind::Producer)
+                        .map_err(|e| err(at("produce.client"), e))?;
                     if p.count == 0 {
                         return Err(err(at("produce.count"), "must be at least 1"));
                     }
@@ -76,10 +98,14 @@ impl Scenario {
                         + usize::from(b.leader_of.is_some())
                         + usize::from(b.all_crashed)
                         + usize::from(b.client.is_some());
-                    let allowed = if crash { "broker, leader_of or client" } else { "broker, all_crashed or client" };
+                    let allowed =
+                        if crash { "broker, leader_of or client" } else { "broker, all_crashed or client" };
                     if let Some(name) = &b.client {
                         if !self.clients.iter().any(|c| &c.id == name) {
-                            return Err(err(at(&format!("{kind}.client")), format!("no client named \"{name}\"")));
+                            return Err(err(
+                                at(&format!("{kind}.client")),
+                                format!("no client named \"{name}\""),
+                            ));
                         }
                     }
                     if chosen != 1 || (crash && b.all_crashed) || (!crash && b.leader_of.is_some()) {
@@ -100,13 +126,21 @@ impl Scenario {
                             .get("offsets.topic.num.partitions")
                             .and_then(|v| v.trim().parse::<u32>().ok())
                             .unwrap_or(50);
-                        let internal = tp.topic == crate::engine::group::coordinator::placement::OFFSETS_TOPIC
+                        let internal = tp.topic
+                            == crate::engine::group::coordinator::placement::OFFSETS_TOPIC
                             && tp.partition < offsets_partitions;
-                        let known = internal || self.topics.iter().any(|t| t.name == tp.topic && i64::from(tp.partition) < t.partitions);
+                        let known = internal
+                            || self
+                                .topics
+                                .iter()
+                                .any(|t| t.name == tp.topic && i64::from(tp.partition) < t.partitions);
                         if !known {
                             return Err(err(
                                 at("crash.leader_of"),
-                                format!("{}-{} is not a partition of the scenario's topics", tp.topic, tp.partition),
+                                format!(
+                                    "{}-{} is not a partition of the scenario's topics",
+                                    tp.topic, tp.partition
+                                ),
                             ));
                         }
                     }
@@ -118,7 +152,10 @@ impl Scenario {
                 StepAction::Partition(p) => {
                     for (g, group) in p.groups.iter().enumerate() {
                         if group.is_empty() {
-                            return Err(err(at(&format!("partition.groups[{g}]")), "a group needs at least one node"));
+                            return Err(err(
+                                at(&format!("partition.groups[{g}]")),
+                                "a group needs at least one node",
+                            ));
                         }
                         for r in group {
                             self.node_id(r).map_err(|e| err(at(&format!("partition.groups[{g}]")), e))?;
@@ -126,7 +163,9 @@ impl Scenario {
                     }
                 }
                 StepAction::Heal {} => {}
-                StepAction::Subscribe(sub) if sub.topics.is_empty() || sub.topics.iter().any(String::is_empty) => {
+                StepAction::Subscribe(sub)
+                    if sub.topics.is_empty() || sub.topics.iter().any(String::is_empty) =>
+                {
                     return Err(err(at("subscribe.topics"), "give at least one topic name"));
                 }
                 StepAction::Seek(seek) => {
@@ -136,7 +175,10 @@ impl Scenario {
                         _ => false,
                     };
                     if !ok {
-                        return Err(err(at("seek"), "give either offset (≥ 0) or to: \"beginning\" | \"end\""));
+                        return Err(err(
+                            at("seek"),
+                            "give either offset (≥ 0) or to: \"beginning\" | \"end\"",
+                        ));
                     }
                 }
                 StepAction::SetProcessingTime(p) if p.per_record_ms < 0 => {
@@ -187,7 +229,10 @@ impl Scenario {
         }
         let name = "offsets.topic.replication.factor";
         let rf = match self.cluster.configs.get(name) {
-            Some(v) => v.trim().parse::<u32>().map_err(|_| err(format!("cluster.configs.{name}"), format!("'{v}' is not a number")))?,
+            Some(v) => v
+                .trim()
+                .parse::<u32>()
+                .map_err(|_| err(format!("cluster.configs.{name}"), format!("'{v}' is not a number")))?,
             None => 3,
         };
         if rf > self.cluster.brokers {
@@ -206,7 +251,9 @@ impl Scenario {
     fn expect_client(&self, name: &str, kind: ClientKind) -> Result<(), String> {
         match self.clients.iter().find(|c| c.id == name) {
             None => Err(format!("no client named \"{name}\"")),
-            Some(c) if c.kind != kind => Err(format!("\"{name}\" is a {}, not a {}", c.kind.name(), kind.name())),
+            Some(c) if c.kind != kind => {
+                Err(format!("\"{name}\" is a {}, not a {}", c.kind.name(), kind.name()))
+            }
             Some(_) => Ok(()),
         }
     }
@@ -215,7 +262,9 @@ impl Scenario {
     pub fn node_id(&self, r: &NodeRef) -> Result<NodeId, String> {
         match r {
             NodeRef::Broker(b) if (1..=self.cluster.brokers).contains(b) => Ok(*b),
-            NodeRef::Broker(b) => Err(format!("unknown broker id {b} (brokers are 1 to {})", self.cluster.brokers)),
+            NodeRef::Broker(b) => {
+                Err(format!("unknown broker id {b} (brokers are 1 to {})", self.cluster.brokers))
+            }
             NodeRef::Named(n) if n == "controller" => Ok(crate::engine::cluster::CONTROLLER_ID),
             NodeRef::Named(n) => self
                 .clients

@@ -65,10 +65,7 @@ impl IdbStore {
         }
         let sizes = batch.sizes;
         // Tells the browser no request follows, so it can commit without another turn.
-        #[allow(
-            deprecated,
-            reason = "web-sys marks commit() deprecated; every current browser has it"
-        )]
+        #[allow(deprecated, reason = "web-sys marks commit() deprecated; every current browser has it")]
         let committing = tx.commit();
         if let Err(e) = committing {
             let _ = tx.abort();
@@ -99,14 +96,12 @@ impl Batch<'_> {
     /// Places the requests of one op.
     async fn stage(&mut self, op: &StoreOp) -> Result<(), StoreError> {
         match op {
-            StoreOp::Append { segment, position, bytes } => {
-                self.append(segment, *position, bytes).await
-            }
+            StoreOp::Append { segment, position, bytes } => self.append(segment, *position, bytes).await,
             StoreOp::Truncate { segment, size_bytes } => self.truncate(segment, *size_bytes).await,
             StoreOp::Delete { segment } => {
-                self.chunks.delete(Query::from(keys::segment_range(segment)?)).map_err(
-                    self.fail(format!("delete {}/{}", segment.dir_name(), segment.base_offset)),
-                )?;
+                self.chunks
+                    .delete(Query::from(keys::segment_range(segment)?))
+                    .map_err(self.fail(format!("delete {}/{}", segment.dir_name(), segment.base_offset)))?;
                 self.sizes.insert(segment.clone(), None);
                 Ok(())
             }
@@ -125,12 +120,7 @@ impl Batch<'_> {
         }
     }
 
-    async fn append(
-        &mut self,
-        segment: &SegmentId,
-        position: u32,
-        bytes: &[u8],
-    ) -> Result<(), StoreError> {
+    async fn append(&mut self, segment: &SegmentId, position: u32, bytes: &[u8]) -> Result<(), StoreError> {
         let size = self.size(segment).await?;
         let held = size.unwrap_or(0);
         if held != position {
@@ -141,10 +131,8 @@ impl Batch<'_> {
                 segment.base_offset
             )));
         }
-        let end = u32::try_from(bytes.len())
-            .ok()
-            .and_then(|len| position.checked_add(len))
-            .ok_or_else(|| {
+        let end =
+            u32::try_from(bytes.len()).ok().and_then(|len| position.checked_add(len)).ok_or_else(|| {
                 StoreError::new(format!(
                     "append to {}/{} would grow it beyond 4 GiB",
                     segment.dir_name(),
@@ -155,15 +143,8 @@ impl Batch<'_> {
         // a real chunk at 0 replaces that marker.
         if size.is_none() || !bytes.is_empty() {
             self.chunks
-                .put(
-                    &Uint8Array::new_from_slice(bytes).into(),
-                    Some(&keys::chunk_key(segment, position)?),
-                )
-                .map_err(self.fail(format!(
-                    "append to {}/{}",
-                    segment.dir_name(),
-                    segment.base_offset
-                )))?;
+                .put(&Uint8Array::new_from_slice(bytes).into(), Some(&keys::chunk_key(segment, position)?))
+                .map_err(self.fail(format!("append to {}/{}", segment.dir_name(), segment.base_offset)))?;
         }
         self.sizes.insert(segment.clone(), Some(end));
         Ok(())
@@ -178,9 +159,7 @@ impl Batch<'_> {
             return Ok(());
         }
         if size_bytes == 0 {
-            self.chunks
-                .delete(Query::from(keys::segment_range(segment)?))
-                .map_err(self.fail(what()))?;
+            self.chunks.delete(Query::from(keys::segment_range(segment)?)).map_err(self.fail(what()))?;
             self.chunks
                 .put(&Uint8Array::new_with_length(0).into(), Some(&keys::chunk_key(segment, 0)?))
                 .map_err(self.fail(what()))?;
@@ -221,25 +200,22 @@ impl Batch<'_> {
         let what = || format!("size of {}/{}", segment.dir_name(), segment.base_offset);
         let last = self
             .chunks
-            .open_cursor(
-                Some(Query::from(keys::segment_range(segment)?)),
-                Some(CursorDirection::Prev),
-            )
+            .open_cursor(Some(Query::from(keys::segment_range(segment)?)), Some(CursorDirection::Prev))
             .map_err(self.fail(what()))?
             .await
             .map_err(self.fail(what()))?;
-        let size =
-            match last {
-                None => None,
-                Some(cursor) => {
-                    let (_, position) =
-                        keys::parse_chunk_key(&cursor.key().map_err(self.fail(what()))?)?;
-                    let length = chunk_bytes(cursor.value().map_err(self.fail(what()))?)?.length();
-                    Some(position.checked_add(length).ok_or_else(|| {
-                        StoreError::new(format!("{}: it ends beyond 4 GiB", what()))
-                    })?)
-                }
-            };
+        let size = match last {
+            None => None,
+            Some(cursor) => {
+                let (_, position) = keys::parse_chunk_key(&cursor.key().map_err(self.fail(what()))?)?;
+                let length = chunk_bytes(cursor.value().map_err(self.fail(what()))?)?.length();
+                Some(
+                    position
+                        .checked_add(length)
+                        .ok_or_else(|| StoreError::new(format!("{}: it ends beyond 4 GiB", what())))?,
+                )
+            }
+        };
         self.sizes.insert(segment.clone(), size);
         Ok(size)
     }

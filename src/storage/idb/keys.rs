@@ -94,10 +94,8 @@ pub(super) fn meta_key(broker_id: u32, name: &str) -> JsValue {
 }
 
 fn key_parts(key: &JsValue, len: u32) -> Result<Array, StoreError> {
-    let parts: Array = key
-        .clone()
-        .dyn_into()
-        .map_err(|k| StoreError::new(format!("expected an array key, found {k:?}")))?;
+    let parts: Array =
+        key.clone().dyn_into().map_err(|k| StoreError::new(format!("expected an array key, found {k:?}")))?;
     if parts.length() != len {
         return Err(StoreError::new(format!("expected a key of {len} parts, found {key:?}")));
     }
@@ -107,9 +105,7 @@ fn key_parts(key: &JsValue, len: u32) -> Result<Array, StoreError> {
 fn integer(value: &JsValue, max: u64, what: &str) -> Result<u64, StoreError> {
     match value.as_f64() {
         Some(v) if v >= 0.0 && v.fract() == 0.0 && v <= max as f64 => Ok(v as u64),
-        _ => Err(StoreError::new(format!(
-            "{what} in a key is not an integer in 0..={max}: {value:?}"
-        ))),
+        _ => Err(StoreError::new(format!("{what} in a key is not an integer in 0..={max}: {value:?}"))),
     }
 }
 

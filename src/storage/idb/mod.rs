@@ -34,8 +34,8 @@ mod keys;
 use super::{LogStore, SegmentId, StoreError, StoreOp};
 use ::idb::event::VersionChangeEvent;
 use ::idb::{
-    CursorDirection, Database, DatabaseEvent, Event as _, Factory, ObjectStoreParams, Query,
-    Request as _, TransactionMode,
+    CursorDirection, Database, DatabaseEvent, Event as _, Factory, ObjectStoreParams, Query, Request as _,
+    TransactionMode,
 };
 use js_sys::Uint8Array;
 use std::cell::RefCell;
@@ -182,11 +182,8 @@ impl LogStore for IdbStore {
             let (segment, _) = keys::parse_chunk_key(&step.key().map_err(idb_error(context()))?)?;
             let next = keys::after_segment(&segment)?;
             segments.push(segment);
-            cursor = step
-                .next(Some(&next))
-                .map_err(idb_error(context()))?
-                .await
-                .map_err(idb_error(context()))?;
+            cursor =
+                step.next(Some(&next)).map_err(idb_error(context()))?.await.map_err(idb_error(context()))?;
         }
         // IndexedDB orders strings by UTF-16 code units, Rust by bytes: sort to match.
         segments.sort();
@@ -194,8 +191,7 @@ impl LogStore for IdbStore {
     }
 
     async fn read(&self, segment: &SegmentId, from: u32, to: u32) -> Result<Vec<u8>, StoreError> {
-        let context =
-            || format!("read {}/{} in {}", segment.dir_name(), segment.base_offset, self.name);
+        let context = || format!("read {}/{} in {}", segment.dir_name(), segment.base_offset, self.name);
         let missing = || StoreError::new(format!("no segment {segment:?}"));
         let chunks = self.chunks_for_read()?;
         let Some(range) = keys::chunk_range(segment, from, Some(to))? else {
@@ -221,27 +217,20 @@ impl LogStore for IdbStore {
             .get_all_keys(Some(Query::from(range.clone())), None)
             .map_err(idb_error(context()))?
             .into_future();
-        let inside_values = chunks
-            .get_all(Some(Query::from(range)), None)
-            .map_err(idb_error(context()))?
-            .into_future();
+        let inside_values =
+            chunks.get_all(Some(Query::from(range)), None).map_err(idb_error(context()))?.into_future();
 
         let mut pieces: Vec<(u32, Uint8Array)> = Vec::new();
         if let Some(straddling) = straddling {
             if let Some(cursor) = straddling.await.map_err(idb_error(context()))? {
-                let (_, position) =
-                    keys::parse_chunk_key(&cursor.key().map_err(idb_error(context()))?)?;
-                pieces
-                    .push((position, chunk_bytes(cursor.value().map_err(idb_error(context()))?)?));
+                let (_, position) = keys::parse_chunk_key(&cursor.key().map_err(idb_error(context()))?)?;
+                pieces.push((position, chunk_bytes(cursor.value().map_err(idb_error(context()))?)?));
             }
         }
         let inside_keys = inside_keys.await.map_err(idb_error(context()))?;
         let inside_values = inside_values.await.map_err(idb_error(context()))?;
         if inside_keys.len() != inside_values.len() {
-            return Err(StoreError::new(format!(
-                "{}: keys and values differ in number",
-                context()
-            )));
+            return Err(StoreError::new(format!("{}: keys and values differ in number", context())));
         }
         for (key, value) in inside_keys.iter().zip(inside_values) {
             let (_, position) = keys::parse_chunk_key(key)?;
@@ -260,9 +249,9 @@ impl LogStore for IdbStore {
                     context()
                 )));
             }
-            let end = position.checked_add(chunk.length()).ok_or_else(|| {
-                StoreError::new(format!("{}: a chunk ends beyond 4 GiB", context()))
-            })?;
+            let end = position
+                .checked_add(chunk.length())
+                .ok_or_else(|| StoreError::new(format!("{}: a chunk ends beyond 4 GiB", context())))?;
             let (start_in, end_in) = (from.max(position), to.min(end));
             if start_in < end_in {
                 let piece = chunk.subarray(start_in - position, end_in - position);
@@ -289,17 +278,12 @@ impl LogStore for IdbStore {
             .get_all_keys(Some(Query::from(range.clone())), None)
             .map_err(idb_error(context()))?
             .into_future();
-        let values = meta
-            .get_all(Some(Query::from(range)), None)
-            .map_err(idb_error(context()))?
-            .into_future();
+        let values =
+            meta.get_all(Some(Query::from(range)), None).map_err(idb_error(context()))?.into_future();
         let names = names.await.map_err(idb_error(context()))?;
         let values = values.await.map_err(idb_error(context()))?;
         if names.len() != values.len() {
-            return Err(StoreError::new(format!(
-                "{}: keys and values differ in number",
-                context()
-            )));
+            return Err(StoreError::new(format!("{}: keys and values differ in number", context())));
         }
         let mut documents = names
             .iter()

@@ -11,7 +11,6 @@
 mod persist;
 mod views;
 
-use persist::open;
 use super::cluster_commands::schedule;
 use super::cluster_picture::Picture;
 use super::cluster_view::{ClusterCommand, ClusterView};
@@ -26,6 +25,7 @@ use crate::storage::idb::IdbStore;
 use crate::storage::StoreOp;
 use gloo_timers::callback::Timeout;
 use gloo_worker::{Spawnable, WorkerBridge};
+use persist::open;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::{Rc, Weak};
@@ -58,10 +58,19 @@ enum Waiting {
     Nothing,
     /// Workers are opening their stores.
     Open(BTreeSet<NodeId>),
-    Window { plan: Plan, left: BTreeSet<NodeId> },
+    Window {
+        plan: Plan,
+        left: BTreeSet<NodeId>,
+    },
     /// Brokers about to crash are committing their last writes.
-    Flush { plan: Plan, left: BTreeSet<NodeId> },
-    Leader { left: BTreeSet<NodeId>, leaders: BTreeSet<NodeId> },
+    Flush {
+        plan: Plan,
+        left: BTreeSet<NodeId>,
+    },
+    Leader {
+        left: BTreeSet<NodeId>,
+        leaders: BTreeSet<NodeId>,
+    },
 }
 
 struct Inner {
@@ -114,7 +123,12 @@ impl ClusterDriver {
     /// Starts a run of `scenario` with `seed`, one worker per broker persisting to the
     /// IndexedDB workspace `workspace`. If the workspace holds a run of the same scenario
     /// and seed, the cluster restarts from it (a reload: every node recovers).
-    pub fn start(scenario: Scenario, seed: u64, workspace: &str, on_view: Callback<ClusterView>) -> Result<Self, String> {
+    pub fn start(
+        scenario: Scenario,
+        seed: u64,
+        workspace: &str,
+        on_view: Callback<ClusterView>,
+    ) -> Result<Self, String> {
         let scenario_text = serde_json::to_string(&scenario).map_err(|e| e.to_string())?;
         let sim = build_sim(&scenario, seed).map_err(|e| e.to_string())?;
         let inner = Rc::new_cyclic(|me| {
@@ -319,7 +333,9 @@ impl Inner {
         if !left.is_empty() {
             return;
         }
-        if let Waiting::Window { plan, .. } | Waiting::Flush { plan, .. } = std::mem::replace(&mut self.waiting, Waiting::Nothing) {
+        if let Waiting::Window { plan, .. } | Waiting::Flush { plan, .. } =
+            std::mem::replace(&mut self.waiting, Waiting::Nothing)
+        {
             self.finish(&plan);
         }
         self.turn();
@@ -419,7 +435,8 @@ impl Inner {
                 }
                 Window::Run(plan) => {
                     self.step = false;
-                    let crashing: BTreeSet<NodeId> = plan.crashes.iter().copied().filter(|id| self.workers.contains_key(id)).collect();
+                    let crashing: BTreeSet<NodeId> =
+                        plan.crashes.iter().copied().filter(|id| self.workers.contains_key(id)).collect();
                     if !crashing.is_empty() {
                         for id in &crashing {
                             self.send(*id, NodeRequest::Flush);
@@ -442,7 +459,8 @@ impl Inner {
                         if !self.workers.contains_key(id) {
                             self.spawn(*id);
                         }
-                        let want_picture = now - self.picture_at.get(id).copied().unwrap_or(0.0) > PICTURE_EVERY_MS;
+                        let want_picture =
+                            now - self.picture_at.get(id).copied().unwrap_or(0.0) > PICTURE_EVERY_MS;
                         self.send(*id, NodeRequest::Window { window: window.clone(), want_picture });
                         left.insert(*id);
                     }
@@ -483,5 +501,4 @@ impl Inner {
             }
         }));
     }
-
 }

@@ -74,7 +74,11 @@ impl Inner {
         if now || wall - self.run_saved_at > 1000.0 {
             self.run_saved_at = wall;
             let value = serde_json::json!({ "scenario": self.scenario.name, "seed": self.sim.seed, "now_ms": self.sim.now_ms });
-            self.writes.push(StoreOp::PutMeta { broker_id: RUN_META_NODE, name: RUN_META_NAME.into(), value: value.to_string() });
+            self.writes.push(StoreOp::PutMeta {
+                broker_id: RUN_META_NODE,
+                name: RUN_META_NAME.into(),
+                value: value.to_string(),
+            });
         }
         self.flush_writes();
     }

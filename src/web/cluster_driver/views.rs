@@ -9,12 +9,12 @@
 //! every few seconds of the run.
 
 use super::{wall_ms, Inner, MIN_SPEED, PICTURE_EVERY_MS, TICK_MS, VIEW_EVERY_MS};
-use std::cell::RefCell;
-use std::rc::Weak;
 use crate::engine::cluster::NodeId;
 use crate::web::cluster_picture::RunInfo;
 use crate::web::node_protocol::NodeRequest;
 use gloo_timers::callback::Timeout;
+use std::cell::RefCell;
+use std::rc::Weak;
 
 impl Inner {
     pub(super) fn measure(&mut self) {
@@ -69,7 +69,8 @@ impl Inner {
         let drawing_ms = 2.0 * self.view_render_ms;
         let rate = if self.achieved.2 > 0.0 { self.achieved.2 } else { self.speed };
         let floor = f64::from(VIEW_EVERY_MS);
-        let ceiling = (MAX_VIEW_APART_VIRTUAL_MS / rate.max(MIN_SPEED)).clamp(floor, f64::from(MAX_VIEW_EVERY_MS));
+        let ceiling =
+            (MAX_VIEW_APART_VIRTUAL_MS / rate.max(MIN_SPEED)).clamp(floor, f64::from(MAX_VIEW_EVERY_MS));
         (3.0 * drawing_ms).clamp(floor, ceiling) as u32
     }
 

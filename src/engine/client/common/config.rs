@@ -27,7 +27,10 @@ pub const INT_MAX: i64 = i32::MAX as i64;
 
 /// `Invalid value {value} for configuration {name}: {why}`.
 pub fn invalid(name: &str, value: &str, why: &str) -> ConfigError {
-    ConfigError { name: name.to_string(), message: format!("Invalid value {value} for configuration {name}: {why}") }
+    ConfigError {
+        name: name.to_string(),
+        message: format!("Invalid value {value} for configuration {name}: {why}"),
+    }
 }
 
 /// A whole number from `min` to `max`.
@@ -78,7 +81,10 @@ mod tests {
         );
         assert_eq!(parse_range("a.ms", "x", 0, 10).unwrap_err().name, "a.ms");
         assert_eq!(parse_bool("b", "false"), Ok(false));
-        assert!(parse_bool("b", "yes").unwrap_err().message.ends_with("Expected value to be either true or false"));
+        assert!(parse_bool("b", "yes")
+            .unwrap_err()
+            .message
+            .ends_with("Expected value to be either true or false"));
         assert_eq!(parse_bootstrap("bootstrap.servers", "1, 2,"), Ok(vec![1, 2]));
         assert!(parse_bootstrap("bootstrap.servers", ",").is_err());
         assert!(parse_bootstrap("bootstrap.servers", "one").is_err());

@@ -34,9 +34,12 @@ impl ConsumerNode {
             return;
         }
         if let Some(spec) = command.get("subscribe") {
-            let topics: Option<Vec<String>> = spec.get("topics").and_then(|t| serde_json::from_value(t.clone()).ok());
+            let topics: Option<Vec<String>> =
+                spec.get("topics").and_then(|t| serde_json::from_value(t.clone()).ok());
             match topics {
-                Some(t) if !t.is_empty() && t.iter().all(|s| !s.is_empty()) => self.apply_subscription(Subscription::Topics(t)),
+                Some(t) if !t.is_empty() && t.iter().all(|s| !s.is_empty()) => {
+                    self.apply_subscription(Subscription::Topics(t))
+                }
                 _ => self.refuse("subscribe needs \"topics\": a non-empty list of topic names".into()),
             }
         } else if let Some(spec) = command.get("assign") {
@@ -71,17 +74,19 @@ impl ConsumerNode {
     fn seek(&mut self, spec: &serde_json::Value) {
         let topic = spec.get("topic").and_then(|v| v.as_str()).unwrap_or_default().to_string();
         let partition = spec.get("partition").and_then(|v| v.as_u64()).unwrap_or(u64::MAX);
-        let tp = TopicPartition { topic: topic.into(), partition: u32::try_from(partition).unwrap_or(u32::MAX) };
+        let tp =
+            TopicPartition { topic: topic.into(), partition: u32::try_from(partition).unwrap_or(u32::MAX) };
         if !self.assigned.contains_key(&tp) {
             self.refuse(format!("No current assignment for partition {}-{}", tp.topic, tp.partition));
             return;
         }
-        let target = match (spec.get("offset").and_then(|v| v.as_i64()), spec.get("to").and_then(|v| v.as_str())) {
-            (Some(o), _) if o >= 0 => Some(o),
-            (_, Some("beginning")) => Some(-2),
-            (_, Some("end")) => Some(-1),
-            _ => None,
-        };
+        let target =
+            match (spec.get("offset").and_then(|v| v.as_i64()), spec.get("to").and_then(|v| v.as_str())) {
+                (Some(o), _) if o >= 0 => Some(o),
+                (_, Some("beginning")) => Some(-2),
+                (_, Some("end")) => Some(-1),
+                _ => None,
+            };
         let Some(target) = target else {
             self.refuse("seek needs \"offset\" ≥ 0 or \"to\": \"beginning\" | \"end\"".into());
             return;
@@ -96,7 +101,10 @@ impl ConsumerNode {
             }
         }
         if target < 0 {
-            self.reset_offset(&tp, if target == -2 { AutoOffsetReset::Earliest } else { AutoOffsetReset::Latest });
+            self.reset_offset(
+                &tp,
+                if target == -2 { AutoOffsetReset::Earliest } else { AutoOffsetReset::Latest },
+            );
         }
     }
 }

@@ -3,7 +3,9 @@
 //! commit made before a rejoin or a close lets that go on when it ends.
 
 use super::{CommitPurpose, ConsumerNode, Generation, JoinPhase, Lifecycle, Pending, Subscription};
-use crate::engine::cluster::messages::{Message, OffsetCommitPartition, OffsetPartitionResult, TopicPartition};
+use crate::engine::cluster::messages::{
+    Message, OffsetCommitPartition, OffsetPartitionResult, TopicPartition,
+};
 use crate::engine::cluster::ClusterEvent;
 use crate::engine::error::ErrorCode;
 
@@ -20,7 +22,11 @@ impl ConsumerNode {
         let offsets: Vec<(TopicPartition, i64)> = self
             .assigned
             .iter()
-            .filter_map(|(tp, p)| p.processed.filter(|o| Some(*o) != p.committed || purpose == CommitPurpose::Manual).map(|o| (tp.clone(), o)))
+            .filter_map(|(tp, p)| {
+                p.processed
+                    .filter(|o| Some(*o) != p.committed || purpose == CommitPurpose::Manual)
+                    .map(|o| (tp.clone(), o))
+            })
             .collect();
         if offsets.is_empty() {
             return false;
@@ -31,7 +37,12 @@ impl ConsumerNode {
         let group_id = self.group_id_or_empty();
         let partitions: Vec<OffsetCommitPartition> = offsets
             .iter()
-            .map(|(tp, o)| OffsetCommitPartition { tp: tp.clone(), committed_offset: *o, committed_leader_epoch: -1, committed_metadata: String::new() })
+            .map(|(tp, o)| OffsetCommitPartition {
+                tp: tp.clone(),
+                committed_offset: *o,
+                committed_leader_epoch: -1,
+                committed_metadata: String::new(),
+            })
             .collect();
         let timeout = self.config.request_timeout_ms;
         self.request(
@@ -50,7 +61,11 @@ impl ConsumerNode {
         true
     }
 
-    pub(crate) fn handle_commit_response(&mut self, correlation_id: u64, partitions: Vec<OffsetPartitionResult>) {
+    pub(crate) fn handle_commit_response(
+        &mut self,
+        correlation_id: u64,
+        partitions: Vec<OffsetPartitionResult>,
+    ) {
         let Some(Pending::OffsetCommit { offsets, purpose }) = self.answered(correlation_id) else { return };
         let error = partitions.iter().find_map(|p| p.error);
         if error.is_none() {
@@ -60,14 +75,25 @@ impl ConsumerNode {
                 }
             }
         }
-        self.event(ClusterEvent::CommitCompleted { client_id: self.client_id, group_id: self.group_id_or_empty(), offsets, error });
+        self.event(ClusterEvent::CommitCompleted {
+            client_id: self.client_id,
+            group_id: self.group_id_or_empty(),
+            offsets,
+            error,
+        });
         match error {
             Some(ErrorCode::CoordinatorNotAvailable | ErrorCode::NotCoordinator) => {
                 self.mark_coordinator_unknown("OffsetCommit answered with a coordinator error")
             }
-            Some(ErrorCode::UnknownMemberId) => self.reset_generation("encountered UNKNOWN_MEMBER_ID from OFFSET_COMMIT response", true),
-            Some(ErrorCode::IllegalGeneration) => self.reset_generation("encountered ILLEGAL_GENERATION from OFFSET_COMMIT response", false),
-            Some(ErrorCode::RebalanceInProgress) => self.request_rejoin("OffsetCommit answered REBALANCE_IN_PROGRESS"),
+            Some(ErrorCode::UnknownMemberId) => {
+                self.reset_generation("encountered UNKNOWN_MEMBER_ID from OFFSET_COMMIT response", true)
+            }
+            Some(ErrorCode::IllegalGeneration) => {
+                self.reset_generation("encountered ILLEGAL_GENERATION from OFFSET_COMMIT response", false)
+            }
+            Some(ErrorCode::RebalanceInProgress) => {
+                self.request_rejoin("OffsetCommit answered REBALANCE_IN_PROGRESS")
+            }
             Some(ErrorCode::FencedInstanceId) => self.fail(ErrorCode::FencedInstanceId, "OffsetCommit"),
             _ => {}
         }

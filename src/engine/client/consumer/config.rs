@@ -9,7 +9,9 @@
 //! Invariant: a built config passed the checks the Java consumer makes, with its wording
 //! where it has one.
 
-use crate::engine::client::common::config::{invalid, parse_bool, parse_bootstrap, parse_range, ConfigError, INT_MAX};
+use crate::engine::client::common::config::{
+    invalid, parse_bool, parse_bootstrap, parse_range, ConfigError, INT_MAX,
+};
 use crate::engine::cluster::NodeId;
 use crate::engine::group::assignor::{AssignorKind, RebalanceProtocol};
 use serde::{Deserialize, Serialize};
@@ -93,13 +95,18 @@ impl ConsumerConfig {
     /// Kafka names and string values over the defaults, then the consumer's cross-checks
     /// (`heartbeat.interval.ms` below `session.timeout.ms`, a non-empty `group.id` and
     /// `group.instance.id`).
-    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ConsumerConfigError> {
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ConsumerConfigError> {
         ConsumerConfig::default().with_pairs(pairs)
     }
 
     /// This config with `pairs` set over it, checked as [`ConsumerConfig::from_pairs`]
     /// checks (a consumer started or restarted with changed settings).
-    pub fn with_pairs<'a>(&self, pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ConsumerConfigError> {
+    pub fn with_pairs<'a>(
+        &self,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ConsumerConfigError> {
         let mut c = self.clone();
         for (name, value) in pairs {
             match name {
@@ -128,11 +135,15 @@ impl ConsumerConfig {
                         "earliest" => AutoOffsetReset::Earliest,
                         "latest" => AutoOffsetReset::Latest,
                         "none" => AutoOffsetReset::None,
-                        _ => return Err(invalid(name, value, "String must be one of: latest, earliest, none")),
+                        _ => {
+                            return Err(invalid(name, value, "String must be one of: latest, earliest, none"))
+                        }
                     }
                 }
                 "enable.auto.commit" => c.enable_auto_commit = parse_bool(name, value)?,
-                "auto.commit.interval.ms" => c.auto_commit_interval_ms = parse_range(name, value, 0, INT_MAX)?,
+                "auto.commit.interval.ms" => {
+                    c.auto_commit_interval_ms = parse_range(name, value, 0, INT_MAX)?
+                }
                 "partition.assignment.strategy" => {
                     let mut kinds = Vec::new();
                     for part in value.split(',').filter(|s| !s.trim().is_empty()) {
@@ -154,9 +165,14 @@ impl ConsumerConfig {
                 "retry.backoff.ms" => c.retry_backoff_ms = parse_range(name, value, 0, i64::MAX)?,
                 "metadata.max.age.ms" => c.metadata_max_age_ms = parse_range(name, value, 0, i64::MAX)?,
                 "bootstrap.servers" => c.bootstrap = parse_bootstrap(name, value)?,
-                PROCESSING_TIME_CONFIG => c.processing_time_per_record_ms = parse_range(name, value, 0, INT_MAX)?,
+                PROCESSING_TIME_CONFIG => {
+                    c.processing_time_per_record_ms = parse_range(name, value, 0, INT_MAX)?
+                }
                 _ => {
-                    return Err(ConsumerConfigError { name: name.to_string(), message: format!("Unknown consumer config {name}") })
+                    return Err(ConsumerConfigError {
+                        name: name.to_string(),
+                        message: format!("Unknown consumer config {name}"),
+                    })
                 }
             }
         }
@@ -175,8 +191,10 @@ impl ConsumerConfig {
     /// `ConsumerCoordinator`'s protocol: the highest one every configured assignor
     /// supports (COOPERATIVE only if all of them do).
     pub fn rebalance_protocol(&self) -> RebalanceProtocol {
-        let all_cooperative =
-            self.partition_assignment_strategy.iter().all(|a| a.supported_protocols().contains(&RebalanceProtocol::Cooperative));
+        let all_cooperative = self
+            .partition_assignment_strategy
+            .iter()
+            .all(|a| a.supported_protocols().contains(&RebalanceProtocol::Cooperative));
         if all_cooperative {
             RebalanceProtocol::Cooperative
         } else {
@@ -197,10 +215,17 @@ mod tests {
     #[test]
     fn defaults_are_kafkas_and_the_default_strategy_is_eager() {
         let c = ConsumerConfig::from_pairs([("group.id", "g")]).unwrap();
-        assert_eq!((c.session_timeout_ms, c.heartbeat_interval_ms, c.max_poll_interval_ms), (45_000, 3_000, 300_000));
-        assert_eq!(c.partition_assignment_strategy, vec![AssignorKind::Range, AssignorKind::CooperativeSticky]);
+        assert_eq!(
+            (c.session_timeout_ms, c.heartbeat_interval_ms, c.max_poll_interval_ms),
+            (45_000, 3_000, 300_000)
+        );
+        assert_eq!(
+            c.partition_assignment_strategy,
+            vec![AssignorKind::Range, AssignorKind::CooperativeSticky]
+        );
         assert_eq!(c.rebalance_protocol(), RebalanceProtocol::Eager, "range supports only EAGER");
-        let coop = ConsumerConfig::from_pairs([("partition.assignment.strategy", "cooperative-sticky")]).unwrap();
+        let coop =
+            ConsumerConfig::from_pairs([("partition.assignment.strategy", "cooperative-sticky")]).unwrap();
         assert_eq!(coop.rebalance_protocol(), RebalanceProtocol::Cooperative);
     }
 
@@ -215,7 +240,10 @@ mod tests {
         assert_eq!(e.name, "heartbeat.interval.ms");
         let e = ConsumerConfig::from_pairs([("auto.offset.reset", "smallest")]).unwrap_err();
         assert!(e.message.contains("latest, earliest, none"));
-        assert_eq!(ConsumerConfig::from_pairs([("session.timeout.ms", "-1")]).unwrap_err().name, "session.timeout.ms");
+        assert_eq!(
+            ConsumerConfig::from_pairs([("session.timeout.ms", "-1")]).unwrap_err().name,
+            "session.timeout.ms"
+        );
         assert!(ConsumerConfig::from_pairs([("no.such", "1")]).is_err());
     }
 }

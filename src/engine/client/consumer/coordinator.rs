@@ -4,7 +4,9 @@
 //! [`super::heartbeat`], join and sync in [`super::rebalance`], commits in
 //! [`super::commit`].
 
-use super::{CommitPurpose, ConsumerNode, Generation, JoinPhase, Lifecycle, MemberState, Pending, Subscription};
+use super::{
+    CommitPurpose, ConsumerNode, Generation, JoinPhase, Lifecycle, MemberState, Pending, Subscription,
+};
 use crate::engine::cluster::messages::{LeavingMember, Message};
 use crate::engine::cluster::NodeId;
 use crate::engine::error::ErrorCode;
@@ -16,7 +18,9 @@ impl ConsumerNode {
 
     pub(crate) fn mark_coordinator_unknown(&mut self, reason: &str) {
         if let Some(c) = self.coordinator.take() {
-            self.note(format!("Group coordinator {c} is unavailable or invalid: {reason}; will attempt rediscovery"));
+            self.note(format!(
+                "Group coordinator {c} is unavailable or invalid: {reason}; will attempt rediscovery"
+            ));
             self.coordinator_retry_ms = self.now_ms + self.config.retry_backoff_ms;
         }
     }
@@ -36,7 +40,6 @@ impl ConsumerNode {
         self.join_phase = JoinPhase::Idle;
         self.request_rejoin(reason);
     }
-
 
     pub(super) fn wants_coordinator(&self) -> bool {
         self.config.group_id.is_some() && !matches!(self.subscription, Subscription::None)
@@ -59,16 +62,28 @@ impl ConsumerNode {
     }
 
     pub(super) fn lookup_coordinator(&mut self) {
-        if self.now_ms < self.coordinator_retry_ms || self.has_in_flight(|p| matches!(p, Pending::FindCoordinator)) {
+        if self.now_ms < self.coordinator_retry_ms
+            || self.has_in_flight(|p| matches!(p, Pending::FindCoordinator))
+        {
             return;
         }
         let Some(broker) = self.any_broker() else { return };
         let key = self.group_id_or_empty();
         let timeout = self.config.request_timeout_ms;
-        self.request(broker, Pending::FindCoordinator, |correlation_id| Message::FindCoordinatorRequest { correlation_id, key }, timeout);
+        self.request(
+            broker,
+            Pending::FindCoordinator,
+            |correlation_id| Message::FindCoordinatorRequest { correlation_id, key },
+            timeout,
+        );
     }
 
-    pub(crate) fn handle_find_coordinator_response(&mut self, correlation_id: u64, error: Option<ErrorCode>, node_id: Option<NodeId>) {
+    pub(crate) fn handle_find_coordinator_response(
+        &mut self,
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        node_id: Option<NodeId>,
+    ) {
         if self.answered(correlation_id).is_none() {
             return;
         }
@@ -97,7 +112,9 @@ impl ConsumerNode {
             self.request_rejoin("subscription changed");
         }
         if let Some(snapshot) = &self.assignment_snapshot {
-            if self.member_state == MemberState::Stable && snapshot != &self.partition_counts(&self.joined_subscription) {
+            if self.member_state == MemberState::Stable
+                && snapshot != &self.partition_counts(&self.joined_subscription)
+            {
                 self.request_rejoin("cached metadata has changed");
             }
         }
@@ -116,16 +133,22 @@ impl ConsumerNode {
         }
         let mut progress = false;
         if self.join_phase == JoinPhase::Idle && self.needs_rejoin() && self.now_ms >= self.join_retry_ms {
-            let unknown: Vec<&String> = self.subscribed_topics_ref().iter().filter(|t| !self.topics.contains_key(*t)).collect();
+            let unknown: Vec<&String> =
+                self.subscribed_topics_ref().iter().filter(|t| !self.topics.contains_key(*t)).collect();
             if !unknown.is_empty() && self.topics.is_empty() && self.metadata_refreshed_ms == i64::MIN {
                 return false; // wait for the first metadata answer
             }
             self.start_join();
             progress = true;
         }
-        if self.config.enable_auto_commit && self.now_ms >= self.next_auto_commit_ms && self.join_phase == JoinPhase::Idle {
+        if self.config.enable_auto_commit
+            && self.now_ms >= self.next_auto_commit_ms
+            && self.join_phase == JoinPhase::Idle
+        {
             self.next_auto_commit_ms = self.now_ms + self.config.auto_commit_interval_ms;
-            if self.member_state == MemberState::Stable || matches!(self.subscription, Subscription::Assigned(_)) {
+            if self.member_state == MemberState::Stable
+                || matches!(self.subscription, Subscription::Assigned(_))
+            {
                 self.commit_processed(CommitPurpose::Auto);
             }
         }
@@ -158,6 +181,11 @@ impl ConsumerNode {
             error: None,
         };
         let timeout = self.config.request_timeout_ms;
-        self.request(coordinator, Pending::LeaveGroup, |correlation_id| Message::LeaveGroupRequest { correlation_id, group_id, members: vec![member] }, timeout);
+        self.request(
+            coordinator,
+            Pending::LeaveGroup,
+            |correlation_id| Message::LeaveGroupRequest { correlation_id, group_id, members: vec![member] },
+            timeout,
+        );
     }
 }

@@ -8,7 +8,9 @@
 //! and the application processes them one after another.
 
 use super::{AutoOffsetReset, ConsumerNode, JoinPhase, Pending, Subscription};
-use crate::engine::cluster::messages::{FetchPartition, FetchedPartition, Message, OffsetPartitionResult, TopicPartition};
+use crate::engine::cluster::messages::{
+    FetchPartition, FetchedPartition, Message, OffsetPartitionResult, TopicPartition,
+};
 use crate::engine::cluster::metadata::PartitionState;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
@@ -28,10 +30,14 @@ impl ConsumerNode {
 
     pub(crate) fn maybe_request_metadata(&mut self) {
         let topics = self.metadata_topics();
-        if topics.is_empty() || self.has_in_flight(|p| matches!(p, Pending::Metadata)) || self.now_ms < self.metadata_next_ms {
+        if topics.is_empty()
+            || self.has_in_flight(|p| matches!(p, Pending::Metadata))
+            || self.now_ms < self.metadata_next_ms
+        {
             return;
         }
-        let stale = self.metadata_refreshed_ms == i64::MIN || self.now_ms >= self.metadata_refreshed_ms + self.config.metadata_max_age_ms;
+        let stale = self.metadata_refreshed_ms == i64::MIN
+            || self.now_ms >= self.metadata_refreshed_ms + self.config.metadata_max_age_ms;
         let missing = topics.iter().any(|t| !self.topics.contains_key(t));
         if !(self.metadata_refresh_needed || stale || missing) {
             return;
@@ -40,7 +46,12 @@ impl ConsumerNode {
         self.metadata_refresh_needed = false;
         self.metadata_next_ms = self.now_ms + self.config.retry_backoff_ms;
         let timeout = self.config.request_timeout_ms;
-        self.request(broker, Pending::Metadata, |correlation_id| Message::MetadataRequest { correlation_id, topics }, timeout);
+        self.request(
+            broker,
+            Pending::Metadata,
+            |correlation_id| Message::MetadataRequest { correlation_id, topics },
+            timeout,
+        );
     }
 
     pub(crate) fn handle_metadata_response(
@@ -99,7 +110,9 @@ impl ConsumerNode {
         }
         let use_group = self.config.group_id.is_some() && self.join_phase == JoinPhase::Idle;
         if use_group {
-            if self.now_ms < self.offset_fetch_retry_ms || self.has_in_flight(|p| matches!(p, Pending::OffsetFetch { .. })) {
+            if self.now_ms < self.offset_fetch_retry_ms
+                || self.has_in_flight(|p| matches!(p, Pending::OffsetFetch { .. }))
+            {
                 return;
             }
             let Some(coordinator) = self.coordinator else { return };
@@ -109,7 +122,11 @@ impl ConsumerNode {
             self.request(
                 coordinator,
                 Pending::OffsetFetch { partitions: without },
-                |correlation_id| Message::OffsetFetchRequest { correlation_id, group_id, partitions: Some(partitions) },
+                |correlation_id| Message::OffsetFetchRequest {
+                    correlation_id,
+                    group_id,
+                    partitions: Some(partitions),
+                },
                 timeout,
             );
         } else if self.config.group_id.is_none() {
@@ -120,7 +137,12 @@ impl ConsumerNode {
         }
     }
 
-    pub(crate) fn handle_offset_fetch_response(&mut self, correlation_id: u64, error: Option<ErrorCode>, partitions: Vec<OffsetPartitionResult>) {
+    pub(crate) fn handle_offset_fetch_response(
+        &mut self,
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        partitions: Vec<OffsetPartitionResult>,
+    ) {
         let Some(Pending::OffsetFetch { .. }) = self.answered(correlation_id) else { return };
         match error {
             None => {}
@@ -144,7 +166,10 @@ impl ConsumerNode {
                 p.position = Some(r.committed_offset);
                 p.processed = Some(r.committed_offset);
                 p.committed = Some(r.committed_offset);
-                let note = format!("Setting offset for partition {}-{} to the committed offset {}", r.tp.topic, r.tp.partition, r.committed_offset);
+                let note = format!(
+                    "Setting offset for partition {}-{} to the committed offset {}",
+                    r.tp.topic, r.tp.partition, r.committed_offset
+                );
                 self.note(note);
             } else {
                 self.reset_offset(&r.tp, policy);
@@ -159,11 +184,16 @@ impl ConsumerNode {
             AutoOffsetReset::Earliest => -2,
             AutoOffsetReset::Latest => -1,
             AutoOffsetReset::None => {
-                self.refuse(format!("Undefined offset with no reset policy for partition: {}-{} (auto.offset.reset = none)", tp.topic, tp.partition));
+                self.refuse(format!(
+                    "Undefined offset with no reset policy for partition: {}-{} (auto.offset.reset = none)",
+                    tp.topic, tp.partition
+                ));
                 return;
             }
         };
-        if self.now_ms < self.list_offsets_retry_ms || self.has_in_flight(|p| matches!(p, Pending::ListOffsets { tp: t } if t == tp)) {
+        if self.now_ms < self.list_offsets_retry_ms
+            || self.has_in_flight(|p| matches!(p, Pending::ListOffsets { tp: t } if t == tp))
+        {
             return;
         }
         let Some((leader, _)) = self.leader_of(tp) else {
@@ -180,7 +210,13 @@ impl ConsumerNode {
         );
     }
 
-    pub(crate) fn handle_list_offsets_response(&mut self, correlation_id: u64, tp: TopicPartition, error: Option<ErrorCode>, offset: i64) {
+    pub(crate) fn handle_list_offsets_response(
+        &mut self,
+        correlation_id: u64,
+        tp: TopicPartition,
+        error: Option<ErrorCode>,
+        offset: i64,
+    ) {
         if self.answered(correlation_id).is_none() {
             return;
         }
@@ -194,7 +230,10 @@ impl ConsumerNode {
         if p.position.is_none() {
             p.position = Some(offset);
             p.processed = Some(offset);
-            self.note(format!("Resetting offset for partition {}-{} to position {offset} ({policy:?})", tp.topic, tp.partition));
+            self.note(format!(
+                "Resetting offset for partition {}-{} to position {offset} ({policy:?})",
+                tp.topic, tp.partition
+            ));
         }
     }
 
@@ -228,13 +267,24 @@ impl ConsumerNode {
             self.request(
                 leader,
                 Pending::Fetch { broker: leader },
-                |correlation_id| Message::FetchRequest { correlation_id, replica_id: None, max_wait_ms, max_bytes, partitions },
+                |correlation_id| Message::FetchRequest {
+                    correlation_id,
+                    replica_id: None,
+                    max_wait_ms,
+                    max_bytes,
+                    partitions,
+                },
                 timeout,
             );
         }
     }
 
-    pub(crate) fn handle_fetch_response(&mut self, from: NodeId, correlation_id: u64, partitions: Vec<FetchedPartition>) {
+    pub(crate) fn handle_fetch_response(
+        &mut self,
+        from: NodeId,
+        correlation_id: u64,
+        partitions: Vec<FetchedPartition>,
+    ) {
         let Some(Pending::Fetch { broker }) = self.answered(correlation_id) else { return };
         if broker != from {
             return;
@@ -253,7 +303,10 @@ impl ConsumerNode {
                 if let Some(p) = self.assigned.get_mut(&tp) {
                     p.position = None;
                 }
-                self.note(format!("Fetch position {position} is out of range for partition {}-{}, resetting offset", tp.topic, tp.partition));
+                self.note(format!(
+                    "Fetch position {position} is out of range for partition {}-{}, resetting offset",
+                    tp.topic, tp.partition
+                ));
                 let policy = self.config.auto_offset_reset;
                 self.reset_offset(&tp, policy);
                 return;
@@ -276,7 +329,13 @@ impl ConsumerNode {
         let sample = (position, p.high_watermark);
         let lag_event = (p.last_lag_sample != Some(sample)).then(|| {
             p.last_lag_sample = Some(sample);
-            ClusterEvent::ConsumerLag { client_id, tp: tp.clone(), position, high_watermark: sample.1, lag: (sample.1 - position).max(0) }
+            ClusterEvent::ConsumerLag {
+                client_id,
+                tp: tp.clone(),
+                position,
+                high_watermark: sample.1,
+                lag: (sample.1 - position).max(0),
+            }
         });
         if let Some(e) = lag_event {
             self.event(e);
@@ -357,7 +416,12 @@ impl ConsumerNode {
             if let Some(p) = self.assigned.get_mut(&tp) {
                 p.processed = Some(p.processed.map_or(last + 1, |x| x.max(last + 1)));
             }
-            self.event(ClusterEvent::RecordsConsumed { client_id: self.client_id, tp, first_offset: first, last_offset: last });
+            self.event(ClusterEvent::RecordsConsumed {
+                client_id: self.client_id,
+                tp,
+                first_offset: first,
+                last_offset: last,
+            });
             i = j;
         }
         if self.processing.is_empty() {

@@ -16,7 +16,10 @@ impl ConsumerNode {
     pub(crate) fn heartbeat_deadlines(&self) -> Vec<i64> {
         let mut out = Vec::new();
         if self.heartbeat_enabled() {
-            out.push((self.last_heartbeat_send_ms + self.config.heartbeat_interval_ms).max(self.heartbeat_retry_ms));
+            out.push(
+                (self.last_heartbeat_send_ms + self.config.heartbeat_interval_ms)
+                    .max(self.heartbeat_retry_ms),
+            );
             out.push(self.last_heartbeat_receive_ms + self.config.session_timeout_ms);
             out.push(self.last_poll_ms + self.config.max_poll_interval_ms);
         }
@@ -27,7 +30,8 @@ impl ConsumerNode {
     }
 
     fn heartbeat_enabled(&self) -> bool {
-        matches!(self.member_state, MemberState::CompletingRebalance | MemberState::Stable) && !self.heartbeats_paused
+        matches!(self.member_state, MemberState::CompletingRebalance | MemberState::Stable)
+            && !self.heartbeats_paused
     }
 
     /// Java's `HeartbeatThread.run` loop, one pass.
@@ -54,7 +58,9 @@ impl ConsumerNode {
         if self.has_in_flight(|p| matches!(p, Pending::Heartbeat)) {
             return;
         }
-        if now < self.last_heartbeat_send_ms + self.config.heartbeat_interval_ms || now < self.heartbeat_retry_ms {
+        if now < self.last_heartbeat_send_ms + self.config.heartbeat_interval_ms
+            || now < self.heartbeat_retry_ms
+        {
             return;
         }
         let Some(coordinator) = self.coordinator else { return };
@@ -99,8 +105,12 @@ impl ConsumerNode {
             Some(ErrorCode::CoordinatorNotAvailable | ErrorCode::NotCoordinator) => {
                 self.mark_coordinator_unknown("heartbeat answered with a coordinator error")
             }
-            Some(ErrorCode::IllegalGeneration) => self.reset_generation("encountered ILLEGAL_GENERATION from HEARTBEAT response", false),
-            Some(ErrorCode::UnknownMemberId) => self.reset_generation("encountered UNKNOWN_MEMBER_ID from HEARTBEAT response", true),
+            Some(ErrorCode::IllegalGeneration) => {
+                self.reset_generation("encountered ILLEGAL_GENERATION from HEARTBEAT response", false)
+            }
+            Some(ErrorCode::UnknownMemberId) => {
+                self.reset_generation("encountered UNKNOWN_MEMBER_ID from HEARTBEAT response", true)
+            }
             Some(ErrorCode::FencedInstanceId) => self.fail(ErrorCode::FencedInstanceId, "heartbeat"),
             Some(_) => self.heartbeat_retry_ms = self.now_ms + self.config.retry_backoff_ms,
         }

@@ -22,14 +22,20 @@ impl ConsumerNode {
         let Some(map) = spec.get("configs").and_then(|c| c.as_object()) else {
             return Err("\"configs\" must be an object of config names and values".into());
         };
-        let pairs: Vec<(String, String)> =
-            map.iter().map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string))).collect();
+        let pairs: Vec<(String, String)> = map
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+            .collect();
         self.config.with_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| e.message)
     }
 
     pub(super) fn persist_config(&mut self, config: &ConsumerConfig) {
         if let Ok(value) = serde_json::to_string(config) {
-            let op = crate::storage::StoreOp::PutMeta { broker_id: self.client_id, name: CONFIG_META.into(), value };
+            let op = crate::storage::StoreOp::PutMeta {
+                broker_id: self.client_id,
+                name: CONFIG_META.into(),
+                value,
+            };
             self.outputs.push_back(Output::Persist(op));
         }
     }
@@ -84,10 +90,16 @@ impl ConsumerNode {
         self.lifecycle = Lifecycle::Closing;
         self.processing.clear();
         self.processing_done_ms = None;
-        if self.config.enable_auto_commit && self.generation.is_valid() && self.commit_processed(CommitPurpose::BeforeClose) {
+        if self.config.enable_auto_commit
+            && self.generation.is_valid()
+            && self.commit_processed(CommitPurpose::BeforeClose)
+        {
             return;
         }
-        if self.config.enable_auto_commit && matches!(self.subscription, Subscription::Assigned(_)) && self.commit_processed(CommitPurpose::BeforeClose) {
+        if self.config.enable_auto_commit
+            && matches!(self.subscription, Subscription::Assigned(_))
+            && self.commit_processed(CommitPurpose::BeforeClose)
+        {
             return;
         }
         self.finish_close();

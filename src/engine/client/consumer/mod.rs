@@ -51,8 +51,8 @@ mod state;
 mod subscription;
 
 pub use config::{AutoOffsetReset, ConsumerConfig, ConsumerConfigError};
-pub(crate) use state::{JoinPhase, Pending};
 pub use state::{CommitPurpose, Generation, Lifecycle, MemberState, PartitionPosition, Subscription};
+pub(crate) use state::{JoinPhase, Pending};
 
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::metadata::PartitionState;

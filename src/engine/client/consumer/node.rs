@@ -17,10 +17,17 @@ impl ConsumerNode {
         if matches!(self.lifecycle, Lifecycle::Running) {
             candidates.extend(self.heartbeat_deadlines());
             candidates.push(self.metadata_next_ms);
-            for t in [self.coordinator_retry_ms, self.join_retry_ms, self.offset_fetch_retry_ms, self.list_offsets_retry_ms, self.fetch_retry_ms] {
+            for t in [
+                self.coordinator_retry_ms,
+                self.join_retry_ms,
+                self.offset_fetch_retry_ms,
+                self.list_offsets_retry_ms,
+                self.fetch_retry_ms,
+            ] {
                 candidates.push(t);
             }
-            if self.processing.is_empty() && self.config.enable_auto_commit && self.config.group_id.is_some() {
+            if self.processing.is_empty() && self.config.enable_auto_commit && self.config.group_id.is_some()
+            {
                 candidates.push(self.next_auto_commit_ms);
             }
             if self.metadata_refreshed_ms > i64::MIN / 2 {
@@ -82,7 +89,9 @@ impl Node for ConsumerNode {
         match input {
             Input::Deliver(envelope) => self.handle_message(envelope),
             Input::Timer(TimerKey { kind: TIMER_TICK, .. }) => self.tick_at_ms = None,
-            Input::Timer(TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance }) => self.handle_request_timeout(instance),
+            Input::Timer(TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance }) => {
+                self.handle_request_timeout(instance)
+            }
             Input::Timer(key) => self.refuse(format!("unknown consumer timer {key:?}")),
             Input::Command(command) => self.handle_command(command),
         }

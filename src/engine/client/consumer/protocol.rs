@@ -86,7 +86,12 @@ impl<'a> Reader<'a> {
 }
 
 /// `ConsumerProtocol.serializeSubscription` (v3, no user data).
-pub fn encode_subscription(topics: &[String], owned: &[TopicPartition], generation: i32, rack: Option<&str>) -> Vec<u8> {
+pub fn encode_subscription(
+    topics: &[String],
+    owned: &[TopicPartition],
+    generation: i32,
+    rack: Option<&str>,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
     out.extend_from_slice(&CONSUMER_PROTOCOL_VERSION.to_be_bytes());
     out.extend_from_slice(&(topics.len() as i32).to_be_bytes());
@@ -105,7 +110,11 @@ pub fn encode_subscription(topics: &[String], owned: &[TopicPartition], generati
 
 /// A member's subscription as the leader's assignor sees it; `None` for bytes that are
 /// not a subscription.
-pub fn decode_subscription(member_id: &str, group_instance_id: Option<String>, bytes: &[u8]) -> Option<MemberSubscription> {
+pub fn decode_subscription(
+    member_id: &str,
+    group_instance_id: Option<String>,
+    bytes: &[u8],
+) -> Option<MemberSubscription> {
     let mut r = Reader { bytes, at: 0 };
     let version = r.i16()?;
     if version < 0 {
@@ -119,7 +128,14 @@ pub fn decode_subscription(member_id: &str, group_instance_id: Option<String>, b
     let owned_partitions = if version >= 1 { r.partitions()? } else { Vec::new() };
     let generation = if version >= 2 { r.i32()? } else { -1 };
     let rack = if version >= 3 { r.string()? } else { None };
-    Some(MemberSubscription { member_id: member_id.to_string(), group_instance_id, topics, owned_partitions, generation, rack })
+    Some(MemberSubscription {
+        member_id: member_id.to_string(),
+        group_instance_id,
+        topics,
+        owned_partitions,
+        generation,
+        rack,
+    })
 }
 
 /// `ConsumerProtocol.serializeAssignment` (v3, no user data).
@@ -160,7 +176,10 @@ mod tests {
         assert_eq!(s.generation, 4);
         let a = encode_assignment(&[tp("x", 2), tp("x", 0)]);
         // version 3, one topic "x" with partitions [2, 0], null user data.
-        assert_eq!(a, vec![0, 3, 0, 0, 0, 1, 0, 1, b'x', 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 255, 255, 255, 255]);
+        assert_eq!(
+            a,
+            vec![0, 3, 0, 0, 0, 1, 0, 1, b'x', 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 0, 255, 255, 255, 255]
+        );
         assert_eq!(decode_assignment(&a).unwrap(), vec![tp("x", 2), tp("x", 0)]);
         assert_eq!(decode_assignment(&[]).unwrap(), vec![]);
         for cut in 1..a.len() - 4 {

@@ -5,9 +5,13 @@
 //! assignment with the configured assignor, SyncGroup and `onJoinComplete`. Partitions
 //! are *lost* (no commit) when the generation was already gone.
 
-use super::protocol::{decode_assignment, decode_subscription, encode_assignment, encode_subscription, PROTOCOL_TYPE};
+use super::protocol::{
+    decode_assignment, decode_subscription, encode_assignment, encode_subscription, PROTOCOL_TYPE,
+};
 use super::{CommitPurpose, ConsumerNode, Generation, JoinPhase, MemberState, Pending};
-use crate::engine::cluster::messages::{JoinGroupMember, JoinGroupProtocol, Message, SyncGroupAssignment, TopicPartition};
+use crate::engine::cluster::messages::{
+    JoinGroupMember, JoinGroupProtocol, Message, SyncGroupAssignment, TopicPartition,
+};
 use crate::engine::cluster::ClusterEvent;
 use crate::engine::error::ErrorCode;
 use crate::engine::group::assignor::{AssignorKind, RebalanceProtocol};
@@ -18,7 +22,10 @@ impl ConsumerNode {
     pub(super) fn start_join(&mut self) {
         if self.needs_join_prepare {
             self.needs_join_prepare = false;
-            if self.generation.is_valid() && self.config.enable_auto_commit && self.commit_processed(CommitPurpose::BeforeJoin) {
+            if self.generation.is_valid()
+                && self.config.enable_auto_commit
+                && self.commit_processed(CommitPurpose::BeforeJoin)
+            {
                 self.join_phase = JoinPhase::Committing;
                 return;
             }
@@ -43,7 +50,8 @@ impl ConsumerNode {
             }
             RebalanceProtocol::Cooperative => {
                 let topics: BTreeSet<String> = self.subscribed_topics().into_iter().collect();
-                let gone: Vec<TopicPartition> = self.assigned.keys().filter(|tp| !topics.contains(tp.topic.as_str())).cloned().collect();
+                let gone: Vec<TopicPartition> =
+                    self.assigned.keys().filter(|tp| !topics.contains(tp.topic.as_str())).cloned().collect();
                 if !gone.is_empty() {
                     self.revoke(&gone, false);
                 }
@@ -144,11 +152,19 @@ impl ConsumerNode {
         };
         match error {
             None => {
-                self.generation = Generation { generation_id, member_id: member_id.clone(), protocol_name: protocol_name.clone() };
+                self.generation = Generation {
+                    generation_id,
+                    member_id: member_id.clone(),
+                    protocol_name: protocol_name.clone(),
+                };
                 self.member_state = MemberState::CompletingRebalance;
                 self.last_heartbeat_receive_ms = self.now_ms;
                 self.last_heartbeat_send_ms = self.now_ms;
-                let assignments = if leader == member_id { self.perform_assignment(protocol_name.as_deref(), &members) } else { Vec::new() };
+                let assignments = if leader == member_id {
+                    self.perform_assignment(protocol_name.as_deref(), &members)
+                } else {
+                    Vec::new()
+                };
                 self.send_sync_group(assignments);
             }
             Some(ErrorCode::MemberIdRequired) => {
@@ -177,7 +193,11 @@ impl ConsumerNode {
 
     /// The leader's `onLeaderElected`: the assignor over every member's subscription
     /// and the partition counts this leader knows.
-    fn perform_assignment(&mut self, protocol: Option<&str>, members: &[JoinGroupMember]) -> Vec<SyncGroupAssignment> {
+    fn perform_assignment(
+        &mut self,
+        protocol: Option<&str>,
+        members: &[JoinGroupMember],
+    ) -> Vec<SyncGroupAssignment> {
         let Some(kind) = protocol.and_then(|p| p.parse::<AssignorKind>().ok()) else {
             self.refuse(format!("the group chose protocol {protocol:?}, which this consumer does not know"));
             return Vec::new();
@@ -186,7 +206,8 @@ impl ConsumerNode {
             .iter()
             .filter_map(|m| decode_subscription(&m.member_id, m.group_instance_id.clone(), &m.metadata))
             .collect();
-        let mut all_topics: Vec<String> = subscriptions.iter().flat_map(|s| s.topics.iter().cloned()).collect();
+        let mut all_topics: Vec<String> =
+            subscriptions.iter().flat_map(|s| s.topics.iter().cloned()).collect();
         all_topics.sort();
         all_topics.dedup();
         let counts = self.partition_counts(&all_topics);
@@ -245,7 +266,12 @@ impl ConsumerNode {
         );
     }
 
-    pub(crate) fn handle_sync_response(&mut self, correlation_id: u64, error: Option<ErrorCode>, assignment: &[u8]) {
+    pub(crate) fn handle_sync_response(
+        &mut self,
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        assignment: &[u8],
+    ) {
         if self.answered(correlation_id).is_none() || self.join_phase != JoinPhase::Syncing {
             return;
         }
@@ -263,8 +289,12 @@ impl ConsumerNode {
                 self.request_rejoin("rebalance in progress during SyncGroup");
                 self.rejoin_needed = true;
             }
-            Some(ErrorCode::UnknownMemberId) => self.reset_generation("encountered UNKNOWN_MEMBER_ID from SYNC_GROUP response", true),
-            Some(ErrorCode::IllegalGeneration) => self.reset_generation("encountered ILLEGAL_GENERATION from SYNC_GROUP response", false),
+            Some(ErrorCode::UnknownMemberId) => {
+                self.reset_generation("encountered UNKNOWN_MEMBER_ID from SYNC_GROUP response", true)
+            }
+            Some(ErrorCode::IllegalGeneration) => {
+                self.reset_generation("encountered ILLEGAL_GENERATION from SYNC_GROUP response", false)
+            }
             Some(ErrorCode::CoordinatorNotAvailable | ErrorCode::NotCoordinator) => {
                 self.join_phase = JoinPhase::Idle;
                 self.member_state = MemberState::Unjoined;

@@ -12,7 +12,13 @@ impl ConsumerNode {
     }
 
     /// Sends a request and arms its timeout.
-    pub(crate) fn request(&mut self, to: NodeId, pending: Pending, build: impl FnOnce(u64) -> Message, timeout_ms: i64) -> u64 {
+    pub(crate) fn request(
+        &mut self,
+        to: NodeId,
+        pending: Pending,
+        build: impl FnOnce(u64) -> Message,
+        timeout_ms: i64,
+    ) -> u64 {
         let correlation_id = self.next_correlation_id;
         self.next_correlation_id += 1;
         self.in_flight.insert(correlation_id, (to, pending));
@@ -66,21 +72,42 @@ impl ConsumerNode {
             Message::FindCoordinatorResponse { correlation_id, error, node_id, .. } => {
                 self.handle_find_coordinator_response(correlation_id, error, node_id)
             }
-            Message::JoinGroupResponse { correlation_id, error, generation_id, protocol_name, leader, member_id, members, .. } => {
-                self.handle_join_response(correlation_id, error, generation_id, protocol_name, leader, member_id, members)
-            }
+            Message::JoinGroupResponse {
+                correlation_id,
+                error,
+                generation_id,
+                protocol_name,
+                leader,
+                member_id,
+                members,
+                ..
+            } => self.handle_join_response(
+                correlation_id,
+                error,
+                generation_id,
+                protocol_name,
+                leader,
+                member_id,
+                members,
+            ),
             Message::SyncGroupResponse { correlation_id, error, assignment, .. } => {
                 self.handle_sync_response(correlation_id, error, &assignment)
             }
-            Message::HeartbeatResponse { correlation_id, error } => self.handle_heartbeat_response(correlation_id, error),
-            Message::OffsetCommitResponse { correlation_id, partitions } => self.handle_commit_response(correlation_id, partitions),
+            Message::HeartbeatResponse { correlation_id, error } => {
+                self.handle_heartbeat_response(correlation_id, error)
+            }
+            Message::OffsetCommitResponse { correlation_id, partitions } => {
+                self.handle_commit_response(correlation_id, partitions)
+            }
             Message::OffsetFetchResponse { correlation_id, error, partitions } => {
                 self.handle_offset_fetch_response(correlation_id, error, partitions)
             }
             Message::ListOffsetsResponse { correlation_id, tp, error, offset, .. } => {
                 self.handle_list_offsets_response(correlation_id, tp, error, offset)
             }
-            Message::FetchResponse { correlation_id, partitions } => self.handle_fetch_response(from, correlation_id, partitions),
+            Message::FetchResponse { correlation_id, partitions } => {
+                self.handle_fetch_response(from, correlation_id, partitions)
+            }
             Message::LeaveGroupResponse { correlation_id, .. } => {
                 self.answered(correlation_id);
             }
@@ -98,7 +125,8 @@ impl ConsumerNode {
     /// once (a coordinator's makes the coordinator unknown), and metadata is refreshed.
     pub(super) fn handle_disconnect(&mut self, node: NodeId) {
         self.metadata_refresh_needed = true;
-        let failed: Vec<u64> = self.in_flight.iter().filter(|(_, (to, _))| *to == node).map(|(id, _)| *id).collect();
+        let failed: Vec<u64> =
+            self.in_flight.iter().filter(|(_, (to, _))| *to == node).map(|(id, _)| *id).collect();
         for correlation_id in failed {
             let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
             self.outputs.push_back(Output::CancelTimer { key });
@@ -110,15 +138,27 @@ impl ConsumerNode {
     fn fail_request(&mut self, correlation_id: u64, disconnected: bool) {
         let Some((_, pending)) = self.in_flight.remove(&correlation_id) else { return };
         match pending {
-            Pending::FindCoordinator | Pending::JoinGroup | Pending::SyncGroup | Pending::Heartbeat | Pending::OffsetFetch { .. } => {
-                self.mark_coordinator_unknown(if disconnected { "disconnected" } else { "request timed out" });
+            Pending::FindCoordinator
+            | Pending::JoinGroup
+            | Pending::SyncGroup
+            | Pending::Heartbeat
+            | Pending::OffsetFetch { .. } => {
+                self.mark_coordinator_unknown(if disconnected {
+                    "disconnected"
+                } else {
+                    "request timed out"
+                });
                 if matches!(pending, Pending::JoinGroup | Pending::SyncGroup) {
                     self.join_phase = JoinPhase::Idle;
                     self.member_state = MemberState::Unjoined;
                 }
             }
             Pending::OffsetCommit { purpose, .. } => {
-                self.mark_coordinator_unknown(if disconnected { "offset commit disconnected" } else { "offset commit timed out" });
+                self.mark_coordinator_unknown(if disconnected {
+                    "offset commit disconnected"
+                } else {
+                    "offset commit timed out"
+                });
                 self.commit_finished(purpose);
             }
             Pending::Metadata | Pending::ListOffsets { .. } | Pending::Fetch { .. } => {

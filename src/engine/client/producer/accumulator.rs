@@ -97,8 +97,9 @@ impl Accumulator {
             Some(queue) => queue,
             None => self.queues.entry(tp.clone()).or_default(),
         };
-        let needs_new =
-            queue.back().is_none_or(|b| b.builder.is_none() || b.is_full_for(key, value_len, batch_size_bytes));
+        let needs_new = queue
+            .back()
+            .is_none_or(|b| b.builder.is_none() || b.is_full_for(key, value_len, batch_size_bytes));
         if needs_new {
             queue.push_back(Batch::new(tp.clone(), now_ms));
         }

@@ -4,10 +4,12 @@
 //! `enable.idempotence=true`, `partitioner` = the built-in one). Invariant: a built config
 //! passed the checks `KafkaProducer`'s constructor makes, with its wording.
 
+use crate::engine::client::common::config::{
+    invalid, parse_bool, parse_bootstrap, parse_range, ConfigError, INT_MAX,
+};
 use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::NodeId;
 use crate::engine::partitioner::PartitionerKind;
-use crate::engine::client::common::config::{invalid, parse_bool, parse_bootstrap, parse_range, ConfigError, INT_MAX};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

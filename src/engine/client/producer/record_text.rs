@@ -154,7 +154,16 @@ mod tests {
 
     #[test]
     fn reads_as_the_replaced_text() {
-        for (text, n) in [("k-{i}", 0u64), ("{i}-{i}", 42), ("plain", 7), ("v{i}", u64::MAX), ("", 3), ("{i}", 9), ("{i}", 10), ("a{i}", 99_999)] {
+        for (text, n) in [
+            ("k-{i}", 0u64),
+            ("{i}-{i}", 42),
+            ("plain", 7),
+            ("v{i}", u64::MAX),
+            ("", 3),
+            ("{i}", 9),
+            ("{i}", 10),
+            ("a{i}", 99_999),
+        ] {
             let r = RecordText::new(Rc::new(Template::new(text)), n);
             let expected = text.replace("{i}", &n.to_string());
             assert_eq!(r.to_string(), expected);

@@ -251,7 +251,11 @@ impl ClassicGroup {
 
     /// `validateMember`: FENCED_INSTANCE_ID for an old id of a static member,
     /// UNKNOWN_MEMBER_ID for an unknown one.
-    pub fn validate_member(&self, member_id: &str, group_instance_id: Option<&str>) -> Result<(), crate::engine::error::ErrorCode> {
+    pub fn validate_member(
+        &self,
+        member_id: &str,
+        group_instance_id: Option<&str>,
+    ) -> Result<(), crate::engine::error::ErrorCode> {
         use crate::engine::error::ErrorCode;
         if let Some(instance) = group_instance_id {
             match self.static_members.get(instance) {

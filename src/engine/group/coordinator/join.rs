@@ -84,7 +84,9 @@ impl GroupCoordinator {
             Err(e) => return reply_error(self, &req.member_id, e),
         };
         let session = i64::from(req.session_timeout_ms);
-        if session < self.config.group_min_session_timeout_ms || session > self.config.group_max_session_timeout_ms {
+        if session < self.config.group_min_session_timeout_ms
+            || session > self.config.group_max_session_timeout_ms
+        {
             return reply_error(self, &req.member_id, ErrorCode::InvalidSessionTimeout);
         }
         let unknown_member = req.member_id.is_empty();
@@ -111,19 +113,28 @@ impl GroupCoordinator {
         match g.state {
             GroupState::Empty | GroupState::Dead => true,
             GroupState::PreparingRebalance => {
-                g.members.get(member_id).is_some_and(|m| m.awaiting_join.is_some()) || g.awaiting_join_count() < max
+                g.members.get(member_id).is_some_and(|m| m.awaiting_join.is_some())
+                    || g.awaiting_join_count() < max
             }
-            GroupState::CompletingRebalance | GroupState::Stable => g.members.contains_key(member_id) || g.members.len() < max,
+            GroupState::CompletingRebalance | GroupState::Stable => {
+                g.members.contains_key(member_id) || g.members.len() < max
+            }
         }
     }
 
     fn join_new_member(&mut self, now_ms: i64, req: JoinRequest) {
         let Some(g) = self.groups.get(&req.group_id) else { return };
         if g.is(GroupState::Dead) {
-            return self.send(req.waiter, join_error(req.waiter.correlation_id, "", ErrorCode::CoordinatorNotAvailable));
+            return self.send(
+                req.waiter,
+                join_error(req.waiter.correlation_id, "", ErrorCode::CoordinatorNotAvailable),
+            );
         }
         if !g.supports_protocols(&req.protocol_type, &req.protocols) {
-            return self.send(req.waiter, join_error(req.waiter.correlation_id, "", ErrorCode::InconsistentGroupProtocol));
+            return self.send(
+                req.waiter,
+                join_error(req.waiter.correlation_id, "", ErrorCode::InconsistentGroupProtocol),
+            );
         }
         let existing_static = req.group_instance_id.as_ref().and_then(|i| g.static_members.get(i)).cloned();
         let prefix = req.group_instance_id.clone().unwrap_or_else(|| req.client_id.clone());
@@ -139,7 +150,10 @@ impl GroupCoordinator {
                 g.pending_members.insert(new_member_id.clone());
                 let key = TimerKey::Heartbeat { group: req.group_id.clone(), member: new_member_id.clone() };
                 self.timers.schedule(key, now_ms + i64::from(req.session_timeout_ms));
-                self.send(req.waiter, join_error(req.waiter.correlation_id, &new_member_id, ErrorCode::MemberIdRequired));
+                self.send(
+                    req.waiter,
+                    join_error(req.waiter.correlation_id, &new_member_id, ErrorCode::MemberIdRequired),
+                );
             }
         }
     }
@@ -164,24 +178,39 @@ impl GroupCoordinator {
         let matches = member.matches(&req.protocols);
         match g.state {
             GroupState::PreparingRebalance => {
-                let reason = format!("Member {} is joining group during PreparingRebalance; client reason: {}", req.member_id, req.reason);
+                let reason = format!(
+                    "Member {} is joining group during PreparingRebalance; client reason: {}",
+                    req.member_id, req.reason
+                );
                 self.update_member_then_rebalance(now_ms, req, &reason)
             }
             GroupState::CompletingRebalance if matches => {
-                let response = current_generation_response(g, &req.member_id, req.waiter.correlation_id, g.is_leader(&req.member_id));
+                let response = current_generation_response(
+                    g,
+                    &req.member_id,
+                    req.waiter.correlation_id,
+                    g.is_leader(&req.member_id),
+                );
                 self.send(req.waiter, response)
             }
             GroupState::CompletingRebalance => {
-                let reason = format!("Updating metadata for member {} during CompletingRebalance; client reason: {}", req.member_id, req.reason);
+                let reason = format!(
+                    "Updating metadata for member {} during CompletingRebalance; client reason: {}",
+                    req.member_id, req.reason
+                );
                 self.update_member_then_rebalance(now_ms, req, &reason)
             }
             GroupState::Stable if g.is_leader(&req.member_id) || !matches => {
                 let who = if g.is_leader(&req.member_id) { "Leader" } else { "Updating metadata for member" };
-                let reason = format!("{who} {} re-joining group during Stable; client reason: {}", req.member_id, req.reason);
+                let reason = format!(
+                    "{who} {} re-joining group during Stable; client reason: {}",
+                    req.member_id, req.reason
+                );
                 self.update_member_then_rebalance(now_ms, req, &reason)
             }
             GroupState::Stable => {
-                let response = current_generation_response(g, &req.member_id, req.waiter.correlation_id, false);
+                let response =
+                    current_generation_response(g, &req.member_id, req.waiter.correlation_id, false);
                 self.send(req.waiter, response)
             }
             GroupState::Empty | GroupState::Dead => self.send(req.waiter, error(ErrorCode::UnknownMemberId)),
@@ -236,11 +265,15 @@ impl GroupCoordinator {
         m.awaiting_join = Some(req.waiter);
         self.maybe_prepare_rebalance_or_complete_join(now_ms, &req.group_id, reason);
     }
-
 }
 
 /// The current generation's JoinGroup answer (for a member rejoining without change).
-pub(super) fn current_generation_response(g: &ClassicGroup, member_id: &str, correlation_id: u64, with_members: bool) -> Message {
+pub(super) fn current_generation_response(
+    g: &ClassicGroup,
+    member_id: &str,
+    correlation_id: u64,
+    with_members: bool,
+) -> Message {
     Message::JoinGroupResponse {
         correlation_id,
         error: None,

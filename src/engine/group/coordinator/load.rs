@@ -53,22 +53,30 @@ impl GroupCoordinator {
                     }
                 };
                 match (key, &r.value) {
-                    (RecordKey::OffsetCommit { group, topic, partition }, Some(v)) => match decode_offset_commit_value(v) {
-                        Ok(v) => {
-                            let tp = TopicPartition { topic: topic.into(), partition: partition.max(0) as u32 };
-                            let c = CommittedOffset {
-                                offset: v.offset,
-                                leader_epoch: v.leader_epoch,
-                                metadata: v.metadata,
-                                commit_timestamp_ms: v.commit_timestamp_ms,
-                            };
-                            offsets.entry(group).or_default().insert(tp, c);
+                    (RecordKey::OffsetCommit { group, topic, partition }, Some(v)) => {
+                        match decode_offset_commit_value(v) {
+                            Ok(v) => {
+                                let tp = TopicPartition {
+                                    topic: topic.into(),
+                                    partition: partition.max(0) as u32,
+                                };
+                                let c = CommittedOffset {
+                                    offset: v.offset,
+                                    leader_epoch: v.leader_epoch,
+                                    metadata: v.metadata,
+                                    commit_timestamp_ms: v.commit_timestamp_ms,
+                                };
+                                offsets.entry(group).or_default().insert(tp, c);
+                            }
+                            Err(e) => problems.push(e.to_string()),
                         }
-                        Err(e) => problems.push(e.to_string()),
-                    },
+                    }
                     (RecordKey::OffsetCommit { group, topic, partition }, None) => {
                         if let Some(o) = offsets.get_mut(&group) {
-                            o.remove(&TopicPartition { topic: topic.into(), partition: partition.max(0) as u32 });
+                            o.remove(&TopicPartition {
+                                topic: topic.into(),
+                                partition: partition.max(0) as u32,
+                            });
                         }
                     }
                     (RecordKey::GroupMetadata { group }, Some(v)) => match decode_group_metadata_value(v) {
@@ -99,7 +107,10 @@ impl GroupCoordinator {
             self.offsets.insert(group, o);
         }
         for p in problems.into_iter().take(3) {
-            self.event(ClusterEvent::Refused { node_id: self.broker_id, reason: format!("__consumer_offsets-{partition}: {p}") });
+            self.event(ClusterEvent::Refused {
+                node_id: self.broker_id,
+                reason: format!("__consumer_offsets-{partition}: {p}"),
+            });
         }
         self.event(ClusterEvent::CoordinatorLoaded {
             broker_id: self.broker_id,
@@ -116,9 +127,15 @@ impl GroupCoordinator {
             return;
         }
         self.timers.cancel(&TimerKey::Load { partition });
-        let ids: Vec<String> = self.groups.iter().filter(|(_, g)| g.partition == partition).map(|(id, _)| id.clone()).collect();
+        let ids: Vec<String> =
+            self.groups.iter().filter(|(_, g)| g.partition == partition).map(|(id, _)| id.clone()).collect();
         for id in &ids {
-            self.transition(now_ms, id, GroupState::Dead, "the coordinator moved (partition leadership lost)");
+            self.transition(
+                now_ms,
+                id,
+                GroupState::Dead,
+                "the coordinator moved (partition leadership lost)",
+            );
             let Some(g) = self.groups.remove(id) else { continue };
             for m in g.members.values() {
                 self.answer_not_coordinator(m);
@@ -126,15 +143,22 @@ impl GroupCoordinator {
             self.offsets.remove(id);
             let group = id.clone();
             self.timers.retain(|k| match k {
-                TimerKey::Heartbeat { group: g, .. } | TimerKey::Join { group: g } | TimerKey::Sync { group: g } => g != &group,
+                TimerKey::Heartbeat { group: g, .. }
+                | TimerKey::Join { group: g }
+                | TimerKey::Sync { group: g } => g != &group,
                 _ => true,
             });
         }
-        let failed: Vec<u64> = self.appends.iter().filter(|(_, a)| a.partition == partition).map(|(id, _)| *id).collect();
+        let failed: Vec<u64> =
+            self.appends.iter().filter(|(_, a)| a.partition == partition).map(|(id, _)| *id).collect();
         for id in failed {
             self.append_completed(now_ms, id, Some(ErrorCode::NotCoordinator));
         }
-        self.event(ClusterEvent::CoordinatorUnloaded { broker_id: self.broker_id, partition, groups: ids.len() as u32 });
+        self.event(ClusterEvent::CoordinatorUnloaded {
+            broker_id: self.broker_id,
+            partition,
+            groups: ids.len() as u32,
+        });
     }
 
     fn answer_not_coordinator(&mut self, m: &Member) {
@@ -166,7 +190,12 @@ impl GroupCoordinator {
 }
 
 /// A group as its latest `GroupMetadata` record describes it.
-fn group_from_record(group_id: &str, partition: u32, now_ms: i64, v: super::records::GroupMetadataValue) -> ClassicGroup {
+fn group_from_record(
+    group_id: &str,
+    partition: u32,
+    now_ms: i64,
+    v: super::records::GroupMetadataValue,
+) -> ClassicGroup {
     let mut g = ClassicGroup::new(group_id, partition, now_ms);
     g.generation_id = v.generation;
     g.protocol_type = (!v.protocol_type.is_empty()).then_some(v.protocol_type.clone());

@@ -46,11 +46,18 @@ use std::collections::{BTreeMap, VecDeque};
 /// What the coordinator asks of its broker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
-    Send { to: NodeId, message: Message },
+    Send {
+        to: NodeId,
+        message: Message,
+    },
     Event(ClusterEvent),
     /// Append these `(key, value)` records to `__consumer_offsets-{partition}` as leader,
     /// then report with `append_started(id, …)`.
-    Append { id: u64, partition: u32, records: Vec<(Vec<u8>, Option<Vec<u8>>)> },
+    Append {
+        id: u64,
+        partition: u32,
+        records: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    },
 }
 
 /// A committed offset as the coordinator caches it (`OffsetAndMetadata`).
@@ -258,7 +265,13 @@ impl GroupCoordinator {
     }
 
     /// Starts a write to a group's partition; `callback` runs once it is durable or fails.
-    pub(crate) fn append(&mut self, now_ms: i64, partition: u32, records: Vec<(Vec<u8>, Option<Vec<u8>>)>, callback: AppendCallback) {
+    pub(crate) fn append(
+        &mut self,
+        now_ms: i64,
+        partition: u32,
+        records: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+        callback: AppendCallback,
+    ) {
         let id = self.next_append_id;
         self.next_append_id += 1;
         self.appends.insert(id, PendingAppend { partition, started: None, callback });
@@ -296,7 +309,9 @@ impl GroupCoordinator {
                 self.on_assignment_stored(now_ms, &group, generation, assignment, error)
             }
             AppendCallback::EmptyGroup => {}
-            AppendCallback::StaticReplace { group, member_id } => self.on_static_member_stored(now_ms, &group, &member_id, error),
+            AppendCallback::StaticReplace { group, member_id } => {
+                self.on_static_member_stored(now_ms, &group, &member_id, error)
+            }
             AppendCallback::OffsetCommit { group, to, member_id, generation_id, offsets } => {
                 self.on_offsets_stored(&group, to, &member_id, generation_id, offsets, error)
             }
@@ -345,7 +360,9 @@ impl GroupCoordinator {
         let offsets: BTreeMap<&String, BTreeMap<String, i64>> = self
             .offsets
             .iter()
-            .map(|(g, o)| (g, o.iter().map(|(tp, c)| (format!("{}-{}", tp.topic, tp.partition), c.offset)).collect()))
+            .map(|(g, o)| {
+                (g, o.iter().map(|(tp, c)| (format!("{}-{}", tp.topic, tp.partition), c.offset)).collect())
+            })
             .collect();
         serde_json::json!({
             "offsets_topic_partitions": self.offsets_partitions,
@@ -364,14 +381,20 @@ pub(crate) fn append_error_to_response(error: ErrorCode) -> ErrorCode {
         | ErrorCode::NotEnoughReplicas
         | ErrorCode::NotEnoughReplicasAfterAppend
         | ErrorCode::RequestTimedOut => ErrorCode::CoordinatorNotAvailable,
-        ErrorCode::NotLeaderOrFollower | ErrorCode::KafkaStorageError | ErrorCode::NotCoordinator => ErrorCode::NotCoordinator,
+        ErrorCode::NotLeaderOrFollower | ErrorCode::KafkaStorageError | ErrorCode::NotCoordinator => {
+            ErrorCode::NotCoordinator
+        }
         ErrorCode::MessageTooLarge | ErrorCode::RecordListTooLarge => ErrorCode::InvalidCommitOffsetSize,
         other => other,
     }
 }
 
 /// An OffsetCommit/OffsetFetch answer for one partition.
-pub(crate) fn partition_result(tp: &TopicPartition, committed: Option<&CommittedOffset>, error: Option<ErrorCode>) -> OffsetPartitionResult {
+pub(crate) fn partition_result(
+    tp: &TopicPartition,
+    committed: Option<&CommittedOffset>,
+    error: Option<ErrorCode>,
+) -> OffsetPartitionResult {
     OffsetPartitionResult {
         tp: tp.clone(),
         committed_offset: committed.map_or(-1, |c| c.offset),

@@ -17,7 +17,14 @@ pub const OFFSET_METADATA_MAX_BYTES: usize = 4096;
 
 impl GroupCoordinator {
     pub(crate) fn handle_offset_commit(&mut self, now_ms: i64, from: NodeId, message: &Message) {
-        let Message::OffsetCommitRequest { correlation_id, group_id, generation_id, member_id, group_instance_id, offsets } = message
+        let Message::OffsetCommitRequest {
+            correlation_id,
+            group_id,
+            generation_id,
+            member_id,
+            group_instance_id,
+            offsets,
+        } = message
         else {
             return;
         };
@@ -49,7 +56,11 @@ impl GroupCoordinator {
                 metadata: o.committed_metadata.clone(),
                 commit_timestamp_ms: now_ms,
             };
-            let key = RecordKey::OffsetCommit { group: group_id.clone(), topic: o.tp.topic.to_string(), partition: o.tp.partition as i32 };
+            let key = RecordKey::OffsetCommit {
+                group: group_id.clone(),
+                topic: o.tp.topic.to_string(),
+                partition: o.tp.partition as i32,
+            };
             let bytes = encode_offset_commit_value(&OffsetCommitValue {
                 offset: value.offset,
                 leader_epoch: value.leader_epoch,
@@ -63,7 +74,10 @@ impl GroupCoordinator {
             return fail_all(self, ErrorCode::InvalidCommitOffsetSize);
         }
         if records.is_empty() {
-            return self.send(waiter, Message::OffsetCommitResponse { correlation_id: *correlation_id, partitions: Vec::new() });
+            return self.send(
+                waiter,
+                Message::OffsetCommitResponse { correlation_id: *correlation_id, partitions: Vec::new() },
+            );
         }
         let callback = AppendCallback::OffsetCommit {
             group: group_id.clone(),
@@ -108,20 +122,40 @@ impl GroupCoordinator {
         let Message::OffsetFetchRequest { correlation_id, group_id, partitions } = message else { return };
         let waiter = Waiter { node: from, correlation_id: *correlation_id };
         if let Err(e) = self.route(group_id) {
-            let message = Message::OffsetFetchResponse { correlation_id: *correlation_id, error: Some(e), partitions: Vec::new() };
+            let message = Message::OffsetFetchResponse {
+                correlation_id: *correlation_id,
+                error: Some(e),
+                partitions: Vec::new(),
+            };
             return self.send(waiter, message);
         }
         let cache = self.offsets.get(group_id);
         let results = match partitions {
-            Some(tps) => tps.iter().map(|tp| partition_result(tp, cache.and_then(|c| c.get(tp)), None)).collect(),
-            None => cache.map(|c| c.iter().map(|(tp, o)| partition_result(tp, Some(o), None)).collect()).unwrap_or_default(),
+            Some(tps) => {
+                tps.iter().map(|tp| partition_result(tp, cache.and_then(|c| c.get(tp)), None)).collect()
+            }
+            None => cache
+                .map(|c| c.iter().map(|(tp, o)| partition_result(tp, Some(o), None)).collect())
+                .unwrap_or_default(),
         };
-        self.send(waiter, Message::OffsetFetchResponse { correlation_id: *correlation_id, error: None, partitions: results });
+        self.send(
+            waiter,
+            Message::OffsetFetchResponse {
+                correlation_id: *correlation_id,
+                error: None,
+                partitions: results,
+            },
+        );
     }
 }
 
 /// `ClassicGroup.validateOffsetCommit` (non-transactional).
-fn validate_offset_commit(g: &ClassicGroup, member_id: &str, group_instance_id: Option<&str>, generation_id: i32) -> Result<(), ErrorCode> {
+fn validate_offset_commit(
+    g: &ClassicGroup,
+    member_id: &str,
+    group_instance_id: Option<&str>,
+    generation_id: i32,
+) -> Result<(), ErrorCode> {
     if g.is(GroupState::Dead) {
         return Err(ErrorCode::CoordinatorNotAvailable);
     }

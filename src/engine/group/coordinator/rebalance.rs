@@ -8,7 +8,9 @@
 
 use super::group::{ClassicGroup, GroupState};
 use super::join::current_generation_response;
-use super::records::{encode_group_metadata_value, encode_key, GroupMetadataValue, MemberMetadata, RecordKey};
+use super::records::{
+    encode_group_metadata_value, encode_key, GroupMetadataValue, MemberMetadata, RecordKey,
+};
 use super::timers::TimerKey;
 use super::{AppendCallback, GroupCoordinator};
 use crate::engine::cluster::messages::{JoinGroupMember, Message};
@@ -17,7 +19,12 @@ use crate::engine::error::ErrorCode;
 use std::collections::BTreeMap;
 
 impl GroupCoordinator {
-    pub(crate) fn maybe_prepare_rebalance_or_complete_join(&mut self, now_ms: i64, group_id: &str, reason: &str) {
+    pub(crate) fn maybe_prepare_rebalance_or_complete_join(
+        &mut self,
+        now_ms: i64,
+        group_id: &str,
+        reason: &str,
+    ) {
         let Some(g) = self.groups.get(group_id) else { return };
         if g.can_rebalance() {
             self.prepare_rebalance(now_ms, group_id, reason);
@@ -60,7 +67,10 @@ impl GroupCoordinator {
     /// `maybeCompleteJoinPhase`: never during the initial rebalance's delay.
     pub(crate) fn maybe_complete_join_phase(&mut self, now_ms: i64, group_id: &str) {
         let Some(g) = self.groups.get(group_id) else { return };
-        if g.is(GroupState::PreparingRebalance) && g.previous_state != GroupState::Empty && g.has_all_members_joined() {
+        if g.is(GroupState::PreparingRebalance)
+            && g.previous_state != GroupState::Empty
+            && g.has_all_members_joined()
+        {
             self.complete_join(now_ms, group_id);
         }
     }
@@ -101,14 +111,18 @@ impl GroupCoordinator {
             }
         }
         for m in removed {
-            self.timers.cancel(&TimerKey::Heartbeat { group: group_id.to_string(), member: m.member_id.clone() });
+            self.timers
+                .cancel(&TimerKey::Heartbeat { group: group_id.to_string(), member: m.member_id.clone() });
             self.event(ClusterEvent::MemberRemoved {
                 broker_id,
                 group_id: group_id.to_string(),
                 member_id: m.member_id.clone(),
                 group_instance_id: m.group_instance_id.clone(),
                 cause: crate::engine::cluster::events::RemovalCause::RebalanceTimeout,
-                reason: format!("member {} did not rejoin before the rebalance timeout ({} ms)", m.member_id, m.rebalance_timeout_ms),
+                reason: format!(
+                    "member {} did not rejoin before the rebalance timeout ({} ms)",
+                    m.member_id, m.rebalance_timeout_ms
+                ),
             });
         }
         let Some(g) = self.groups.get_mut(group_id) else { return };
@@ -132,7 +146,11 @@ impl GroupCoordinator {
             return;
         }
         g.protocol_name = g.select_protocol();
-        let reason = format!("stabilized group {group_id} generation {} with {} members", g.generation_id, g.members.len());
+        let reason = format!(
+            "stabilized group {group_id} generation {} with {} members",
+            g.generation_id,
+            g.members.len()
+        );
         self.transition(now_ms, group_id, GroupState::CompletingRebalance, &reason);
         let Some(g) = self.groups.get_mut(group_id) else { return };
         let mut answers = Vec::new();
@@ -158,7 +176,12 @@ impl GroupCoordinator {
     }
 
     /// `resetAndPropagateAssignmentWithError`.
-    pub(crate) fn reset_and_propagate_assignment_with_error(&mut self, now_ms: i64, group_id: &str, error: ErrorCode) {
+    pub(crate) fn reset_and_propagate_assignment_with_error(
+        &mut self,
+        now_ms: i64,
+        group_id: &str,
+        error: ErrorCode,
+    ) {
         if let Some(g) = self.groups.get_mut(group_id) {
             for m in g.members.values_mut() {
                 m.assignment.clear();
@@ -186,7 +209,8 @@ impl GroupCoordinator {
             }
         }
         for (w, message, member, session_ms) in answers {
-            self.timers.schedule(TimerKey::Heartbeat { group: group_id.to_string(), member }, now_ms + session_ms);
+            self.timers
+                .schedule(TimerKey::Heartbeat { group: group_id.to_string(), member }, now_ms + session_ms);
             self.send(w, message);
         }
     }
@@ -206,7 +230,11 @@ pub(super) fn leader_member_list(g: &ClassicGroup) -> Vec<JoinGroupMember> {
 }
 
 /// The group's `GroupMetadata` record with `assignment` (`newGroupMetadataRecord`).
-pub(crate) fn group_metadata_record(g: &ClassicGroup, assignment: &BTreeMap<String, Vec<u8>>, _now_ms: i64) -> (Vec<u8>, Option<Vec<u8>>) {
+pub(crate) fn group_metadata_record(
+    g: &ClassicGroup,
+    assignment: &BTreeMap<String, Vec<u8>>,
+    _now_ms: i64,
+) -> (Vec<u8>, Option<Vec<u8>>) {
     let protocol = g.protocol_name.clone();
     let members = g
         .members
@@ -218,7 +246,11 @@ pub(crate) fn group_metadata_record(g: &ClassicGroup, assignment: &BTreeMap<Stri
             client_host: m.client_host.clone(),
             rebalance_timeout_ms: m.rebalance_timeout_ms,
             session_timeout_ms: m.session_timeout_ms,
-            subscription: protocol.as_deref().and_then(|p| m.metadata(p)).map(<[u8]>::to_vec).unwrap_or_default(),
+            subscription: protocol
+                .as_deref()
+                .and_then(|p| m.metadata(p))
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default(),
             assignment: assignment.get(&m.member_id).cloned().unwrap_or_default(),
         })
         .collect();
@@ -230,5 +262,8 @@ pub(crate) fn group_metadata_record(g: &ClassicGroup, assignment: &BTreeMap<Stri
         current_state_timestamp_ms: g.state_timestamp_ms,
         members,
     };
-    (encode_key(&RecordKey::GroupMetadata { group: g.group_id.clone() }), Some(encode_group_metadata_value(&value)))
+    (
+        encode_key(&RecordKey::GroupMetadata { group: g.group_id.clone() }),
+        Some(encode_group_metadata_value(&value)),
+    )
 }

@@ -113,7 +113,11 @@ impl<'a> Reader<'a> {
     fn take(&mut self, n: usize, what: &str) -> Result<&'a [u8], RecordFormatError> {
         let end = self.at.checked_add(n).filter(|e| *e <= self.bytes.len());
         let Some(end) = end else {
-            return Err(RecordFormatError(format!("{what}: needs {n} bytes at {}, has {}", self.at, self.bytes.len())));
+            return Err(RecordFormatError(format!(
+                "{what}: needs {n} bytes at {}, has {}",
+                self.at,
+                self.bytes.len()
+            )));
         };
         let out = &self.bytes[self.at..end];
         self.at = end;
@@ -142,7 +146,8 @@ impl<'a> Reader<'a> {
         String::from_utf8(b.to_vec()).map(Some).map_err(|_| RecordFormatError(format!("{what}: not UTF-8")))
     }
     fn string(&mut self, what: &str) -> Result<String, RecordFormatError> {
-        self.nullable_string(what)?.ok_or_else(|| RecordFormatError(format!("{what}: null where a string is required")))
+        self.nullable_string(what)?
+            .ok_or_else(|| RecordFormatError(format!("{what}: null where a string is required")))
     }
     fn bytes(&mut self, what: &str) -> Result<Vec<u8>, RecordFormatError> {
         let len = self.i32(what)?;
@@ -269,7 +274,14 @@ pub fn decode_group_metadata_value(bytes: &[u8]) -> Result<GroupMetadataValue, R
             assignment,
         });
     }
-    Ok(GroupMetadataValue { protocol_type, generation, protocol, leader, current_state_timestamp_ms, members })
+    Ok(GroupMetadataValue {
+        protocol_type,
+        generation,
+        protocol,
+        leader,
+        current_state_timestamp_ms,
+        members,
+    })
 }
 
 /// A `__consumer_offsets` record as JSON for the picture: `(key, value)`, decoded when
@@ -277,11 +289,15 @@ pub fn decode_group_metadata_value(bytes: &[u8]) -> Result<GroupMetadataValue, R
 pub fn describe_record(key: Option<&[u8]>, value: Option<&[u8]>) -> (serde_json::Value, serde_json::Value) {
     use serde_json::json;
     let Some(Ok(k)) = key.map(decode_key) else {
-        return (json!({ "bytes": key.map_or(0, <[u8]>::len) }), json!({ "bytes": value.map_or(0, <[u8]>::len) }));
+        return (
+            json!({ "bytes": key.map_or(0, <[u8]>::len) }),
+            json!({ "bytes": value.map_or(0, <[u8]>::len) }),
+        );
     };
     match k {
         RecordKey::OffsetCommit { group, topic, partition } => {
-            let key = json!({ "type": "OffsetCommitKey", "group": group, "topic": topic, "partition": partition });
+            let key =
+                json!({ "type": "OffsetCommitKey", "group": group, "topic": topic, "partition": partition });
             let value = match value.map(decode_offset_commit_value) {
                 None => serde_json::Value::Null,
                 Some(Ok(v)) => json!({
@@ -329,7 +345,12 @@ mod tests {
 
     #[test]
     fn offset_commit_value_v3_bytes() {
-        let v = OffsetCommitValue { offset: 42, leader_epoch: 7, metadata: String::new(), commit_timestamp_ms: 1000 };
+        let v = OffsetCommitValue {
+            offset: 42,
+            leader_epoch: 7,
+            metadata: String::new(),
+            commit_timestamp_ms: 1000,
+        };
         let bytes = encode_offset_commit_value(&v);
         let mut want = vec![0, 3];
         want.extend_from_slice(&42i64.to_be_bytes());

@@ -16,11 +16,18 @@ use crate::engine::error::ErrorCode;
 impl GroupCoordinator {
     /// `updateStaticMemberThenRebalanceOrCompleteJoin`: the new id takes the old one's
     /// place (and assignment); the old id is fenced.
-    pub(super) fn update_static_member(&mut self, now_ms: i64, req: JoinRequest, old_member_id: &str, new_member_id: &str) {
+    pub(super) fn update_static_member(
+        &mut self,
+        now_ms: i64,
+        req: JoinRequest,
+        old_member_id: &str,
+        new_member_id: &str,
+    ) {
         let broker_id = self.broker_id;
         let Some(g) = self.groups.get_mut(&req.group_id) else { return };
         let Some(mut member) = g.members.remove(old_member_id) else { return };
-        let fenced: Vec<Waiter> = member.awaiting_join.take().into_iter().chain(member.awaiting_sync.take()).collect();
+        let fenced: Vec<Waiter> =
+            member.awaiting_join.take().into_iter().chain(member.awaiting_sync.take()).collect();
         member.member_id = new_member_id.to_string();
         member.client_node = req.waiter.node;
         member.client_id = req.client_id.clone();
@@ -43,7 +50,8 @@ impl GroupCoordinator {
         for w in fenced {
             self.send(w, join_error(w.correlation_id, old_member_id, ErrorCode::FencedInstanceId));
         }
-        self.timers.cancel(&TimerKey::Heartbeat { group: req.group_id.clone(), member: old_member_id.to_string() });
+        self.timers
+            .cancel(&TimerKey::Heartbeat { group: req.group_id.clone(), member: old_member_id.to_string() });
         let key = TimerKey::Heartbeat { group: req.group_id.clone(), member: new_member_id.to_string() };
         self.timers.schedule(key, now_ms + i64::from(req.session_timeout_ms));
         self.event(ClusterEvent::MemberJoined {
@@ -61,7 +69,10 @@ impl GroupCoordinator {
                 let assignment = g.members.iter().map(|(id, m)| (id.clone(), m.assignment.clone())).collect();
                 let partition = g.partition;
                 let record = group_metadata_record(g, &assignment, now_ms);
-                let callback = AppendCallback::StaticReplace { group: req.group_id.clone(), member_id: new_member_id.to_string() };
+                let callback = AppendCallback::StaticReplace {
+                    group: req.group_id.clone(),
+                    member_id: new_member_id.to_string(),
+                };
                 self.append(now_ms, partition, vec![record], callback);
             }
             GroupState::Stable => {
@@ -69,14 +80,23 @@ impl GroupCoordinator {
                 self.maybe_prepare_rebalance_or_complete_join(now_ms, &req.group_id, &reason)
             }
             GroupState::CompletingRebalance => {
-                let reason = format!("Updating metadata for static member {new_member_id}; client reason: {}", req.reason);
+                let reason = format!(
+                    "Updating metadata for static member {new_member_id}; client reason: {}",
+                    req.reason
+                );
                 self.prepare_rebalance(now_ms, &req.group_id, &reason)
             }
             _ => self.maybe_complete_join_phase(now_ms, &req.group_id),
         }
     }
 
-    pub(crate) fn on_static_member_stored(&mut self, _now_ms: i64, group_id: &str, member_id: &str, error: Option<ErrorCode>) {
+    pub(crate) fn on_static_member_stored(
+        &mut self,
+        _now_ms: i64,
+        group_id: &str,
+        member_id: &str,
+        error: Option<ErrorCode>,
+    ) {
         let Some(g) = self.groups.get_mut(group_id) else { return };
         let Some(m) = g.members.get_mut(member_id) else { return };
         let Some(w) = m.awaiting_join.take() else { return };

@@ -16,7 +16,13 @@ use crate::engine::error::ErrorCode;
 use std::collections::BTreeMap;
 
 fn sync_error(correlation_id: u64, error: ErrorCode) -> Message {
-    Message::SyncGroupResponse { correlation_id, error: Some(error), protocol_type: None, protocol_name: None, assignment: Vec::new() }
+    Message::SyncGroupResponse {
+        correlation_id,
+        error: Some(error),
+        protocol_type: None,
+        protocol_name: None,
+        assignment: Vec::new(),
+    }
 }
 
 impl GroupCoordinator {
@@ -49,7 +55,9 @@ impl GroupCoordinator {
             Some(e)
         } else if *generation_id != g.generation_id {
             Some(ErrorCode::IllegalGeneration)
-        } else if inconsistent(protocol_type, &g.protocol_type) || inconsistent(protocol_name, &g.protocol_name) {
+        } else if inconsistent(protocol_type, &g.protocol_type)
+            || inconsistent(protocol_name, &g.protocol_name)
+        {
             Some(ErrorCode::InconsistentGroupProtocol)
         } else if g.is(GroupState::PreparingRebalance) {
             Some(ErrorCode::RebalanceInProgress)
@@ -78,7 +86,11 @@ impl GroupCoordinator {
                     assignment.retain(|id, _| g.members.contains_key(id));
                     let record = group_metadata_record(g, &assignment, now_ms);
                     let partition = g.partition;
-                    let callback = AppendCallback::SyncAssignment { group: group_id.clone(), generation: *generation_id, assignment };
+                    let callback = AppendCallback::SyncAssignment {
+                        group: group_id.clone(),
+                        generation: *generation_id,
+                        assignment,
+                    };
                     self.append(now_ms, partition, vec![record], callback);
                 }
             }
@@ -129,7 +141,14 @@ impl GroupCoordinator {
     }
 
     pub(crate) fn handle_heartbeat(&mut self, now_ms: i64, from: NodeId, message: &Message) {
-        let Message::HeartbeatRequest { correlation_id, group_id, generation_id, member_id, group_instance_id } = message else {
+        let Message::HeartbeatRequest {
+            correlation_id,
+            group_id,
+            generation_id,
+            member_id,
+            group_instance_id,
+        } = message
+        else {
             return;
         };
         let waiter = Waiter { node: from, correlation_id: *correlation_id };
@@ -159,7 +178,8 @@ impl GroupCoordinator {
     pub(crate) fn reschedule_heartbeat(&mut self, now_ms: i64, group_id: &str, member_id: &str) {
         let Some(m) = self.groups.get(group_id).and_then(|g| g.members.get(member_id)) else { return };
         let at = now_ms + i64::from(m.session_timeout_ms);
-        self.timers.schedule(TimerKey::Heartbeat { group: group_id.to_string(), member: member_id.to_string() }, at);
+        self.timers
+            .schedule(TimerKey::Heartbeat { group: group_id.to_string(), member: member_id.to_string() }, at);
     }
 
     pub(crate) fn handle_leave(&mut self, now_ms: i64, from: NodeId, message: &Message) {
@@ -174,7 +194,11 @@ impl GroupCoordinator {
             },
         };
         if let Some(e) = top {
-            let message = Message::LeaveGroupResponse { correlation_id: *correlation_id, error: Some(e), members: Vec::new() };
+            let message = Message::LeaveGroupResponse {
+                correlation_id: *correlation_id,
+                error: Some(e),
+                members: Vec::new(),
+            };
             return self.send(waiter, message);
         }
         let mut answers = Vec::new();
@@ -191,7 +215,8 @@ impl GroupCoordinator {
                     None => Some(ErrorCode::UnknownMemberId),
                 }
             } else if g.pending_members.remove(&m.member_id) {
-                self.timers.cancel(&TimerKey::Heartbeat { group: group_id.clone(), member: m.member_id.clone() });
+                self.timers
+                    .cancel(&TimerKey::Heartbeat { group: group_id.clone(), member: m.member_id.clone() });
                 None
             } else {
                 match g.validate_member(&m.member_id, m.group_instance_id.as_deref()) {
@@ -218,13 +243,23 @@ impl GroupCoordinator {
                 _ => {}
             }
         }
-        self.send(waiter, Message::LeaveGroupResponse { correlation_id: *correlation_id, error: None, members: answers });
+        self.send(
+            waiter,
+            Message::LeaveGroupResponse { correlation_id: *correlation_id, error: None, members: answers },
+        );
     }
 
     /// Removes a member, answering its parked JoinGroup with UNKNOWN_MEMBER_ID.
-    pub(crate) fn remove_member(&mut self, group_id: &str, member_id: &str, cause: RemovalCause, reason: &str) {
+    pub(crate) fn remove_member(
+        &mut self,
+        group_id: &str,
+        member_id: &str,
+        cause: RemovalCause,
+        reason: &str,
+    ) {
         let broker_id = self.broker_id;
-        self.timers.cancel(&TimerKey::Heartbeat { group: group_id.to_string(), member: member_id.to_string() });
+        self.timers
+            .cancel(&TimerKey::Heartbeat { group: group_id.to_string(), member: member_id.to_string() });
         let Some(g) = self.groups.get_mut(group_id) else { return };
         let Some(m) = g.remove(member_id) else { return };
         if let Some(w) = m.awaiting_join {
@@ -277,7 +312,10 @@ impl GroupCoordinator {
         if m.has_satisfied_heartbeat() {
             return;
         }
-        let reason = format!("removing member {member_id} on heartbeat expiration (session.timeout.ms = {} ms).", m.session_timeout_ms);
+        let reason = format!(
+            "removing member {member_id} on heartbeat expiration (session.timeout.ms = {} ms).",
+            m.session_timeout_ms
+        );
         self.remove_member(group_id, member_id, RemovalCause::SessionTimeout, &reason);
         match self.groups.get(group_id).map(|g| (g.state, g.has_all_members_joined())) {
             Some((GroupState::Stable | GroupState::CompletingRebalance, _)) => {
@@ -291,7 +329,9 @@ impl GroupCoordinator {
     /// `expirePendingSync`: members that never sent SyncGroup are removed.
     pub(crate) fn expire_pending_sync(&mut self, now_ms: i64, group_id: &str) {
         let Some(g) = self.groups.get(group_id) else { return };
-        if !matches!(g.state, GroupState::CompletingRebalance | GroupState::Stable) || g.pending_sync.is_empty() {
+        if !matches!(g.state, GroupState::CompletingRebalance | GroupState::Stable)
+            || g.pending_sync.is_empty()
+        {
             return;
         }
         let pending: Vec<String> = g.pending_sync.iter().cloned().collect();

@@ -4,7 +4,9 @@
 
 use super::group::GroupState;
 use super::*;
-use crate::engine::cluster::messages::{JoinGroupProtocol, Message, OffsetCommitPartition, SyncGroupAssignment};
+use crate::engine::cluster::messages::{
+    JoinGroupProtocol, Message, OffsetCommitPartition, SyncGroupAssignment,
+};
 
 const C1: NodeId = 10_001;
 const C2: NodeId = 10_002;
@@ -38,7 +40,13 @@ fn drain(c: &mut GroupCoordinator) -> Vec<(NodeId, Message)> {
     out
 }
 
-fn join(c: &mut GroupCoordinator, from: NodeId, member_id: &str, instance: Option<&str>, session_ms: i32) -> Vec<(NodeId, Message)> {
+fn join(
+    c: &mut GroupCoordinator,
+    from: NodeId,
+    member_id: &str,
+    instance: Option<&str>,
+    session_ms: i32,
+) -> Vec<(NodeId, Message)> {
     let m = Message::JoinGroupRequest {
         correlation_id: 1,
         client_id: format!("client-{from}"),
@@ -70,7 +78,10 @@ fn requests_get_kafkas_errors() {
     let mut other = GroupCoordinator::new(2, GroupCoordinatorConfig::default(), 1);
     assert_eq!(join_error(&join(&mut other, C1, "", None, 45_000)).0, Some(ErrorCode::NotCoordinator));
     other.on_elected(0, placement::partition_for("g", 50), 3);
-    assert_eq!(join_error(&join(&mut other, C1, "", None, 45_000)).0, Some(ErrorCode::CoordinatorLoadInProgress));
+    assert_eq!(
+        join_error(&join(&mut other, C1, "", None, 45_000)).0,
+        Some(ErrorCode::CoordinatorLoadInProgress)
+    );
     assert_eq!(c.route(""), Err(ErrorCode::InvalidGroupId));
 }
 
@@ -89,7 +100,10 @@ fn stable_group() -> (GroupCoordinator, String, String) {
     let answers = drain(&mut c);
     assert_eq!(answers.len(), 2, "both members answered: {answers:?}");
     let g = c.group("g").unwrap();
-    assert_eq!((g.state, g.generation_id, g.protocol_name.as_deref()), (GroupState::CompletingRebalance, 1, Some("range")));
+    assert_eq!(
+        (g.state, g.generation_id, g.protocol_name.as_deref()),
+        (GroupState::CompletingRebalance, 1, Some("range"))
+    );
     let sync = |member: &str, assignments: Vec<SyncGroupAssignment>| Message::SyncGroupRequest {
         correlation_id: 2,
         group_id: "g".into(),
@@ -112,7 +126,13 @@ fn stable_group() -> (GroupCoordinator, String, String) {
 }
 
 fn heartbeat(c: &mut GroupCoordinator, from: NodeId, member: &str, generation: i32) -> Option<ErrorCode> {
-    let m = Message::HeartbeatRequest { correlation_id: 3, group_id: "g".into(), generation_id: generation, member_id: member.into(), group_instance_id: None };
+    let m = Message::HeartbeatRequest {
+        correlation_id: 3,
+        group_id: "g".into(),
+        generation_id: generation,
+        member_id: member.into(),
+        group_instance_id: None,
+    };
     c.handle_request(4_000, from, &m);
     match drain(c).pop() {
         Some((_, Message::HeartbeatResponse { error, .. })) => error,
@@ -140,10 +160,14 @@ fn heartbeats_commits_and_session_expiry() {
         }],
     };
     c.handle_request(4_000, C1, &commit(&m1, 1));
-    assert!(matches!(drain(&mut c).pop(), Some((_, Message::OffsetCommitResponse { partitions, .. })) if partitions[0].error.is_none()));
+    assert!(
+        matches!(drain(&mut c).pop(), Some((_, Message::OffsetCommitResponse { partitions, .. })) if partitions[0].error.is_none())
+    );
     assert_eq!(c.committed("g").unwrap()[&TopicPartition { topic: "t".into(), partition: 0 }].offset, 42);
     c.handle_request(4_000, C1, &commit(&m1, 7));
-    assert!(matches!(drain(&mut c).pop(), Some((_, Message::OffsetCommitResponse { partitions, .. })) if partitions[0].error == Some(ErrorCode::IllegalGeneration)));
+    assert!(
+        matches!(drain(&mut c).pop(), Some((_, Message::OffsetCommitResponse { partitions, .. })) if partitions[0].error == Some(ErrorCode::IllegalGeneration))
+    );
     // m2 stops heartbeating: its session ends, the group rebalances, m1 hears of it.
     c.on_timer(60_000, TimerKey::Heartbeat { group: "g".into(), member: m2.clone() });
     drain(&mut c);
@@ -156,7 +180,10 @@ fn heartbeats_commits_and_session_expiry() {
 #[test]
 fn a_static_member_rejoining_fences_its_old_id_without_rebalancing() {
     let mut c = coordinator_for("g");
-    assert!(join(&mut c, C1, "", Some("host-1"), 45_000).is_empty(), "no MEMBER_ID_REQUIRED round for static members");
+    assert!(
+        join(&mut c, C1, "", Some("host-1"), 45_000).is_empty(),
+        "no MEMBER_ID_REQUIRED round for static members"
+    );
     c.on_timer(3_000, TimerKey::Join { group: "g".into() });
     assert_eq!(join_error(&drain(&mut c)).0, None, "answered when the join phase completes");
     let old = c.group("g").unwrap().static_members["host-1"].clone();
@@ -179,9 +206,18 @@ fn a_static_member_rejoining_fences_its_old_id_without_rebalancing() {
     let g = c.group("g").unwrap();
     assert_eq!((g.state, g.generation_id), (GroupState::Stable, 1), "no rebalance");
     assert_eq!(g.members[&new].assignment, vec![5], "the old assignment");
-    let m = Message::HeartbeatRequest { correlation_id: 3, group_id: "g".into(), generation_id: 1, member_id: old, group_instance_id: Some("host-1".into()) };
+    let m = Message::HeartbeatRequest {
+        correlation_id: 3,
+        group_id: "g".into(),
+        generation_id: 1,
+        member_id: old,
+        group_instance_id: Some("host-1".into()),
+    };
     c.handle_request(4_000, C1, &m);
-    assert!(matches!(drain(&mut c).pop(), Some((_, Message::HeartbeatResponse { error: Some(ErrorCode::FencedInstanceId), .. }))));
+    assert!(matches!(
+        drain(&mut c).pop(),
+        Some((_, Message::HeartbeatResponse { error: Some(ErrorCode::FencedInstanceId), .. }))
+    ));
 }
 
 #[test]
@@ -202,7 +238,8 @@ fn loading_the_written_records_restores_groups_and_offsets() {
     };
     c.handle_request(5_000, C1, &commit);
     // Capture what is written this time, as a log.
-    let mut builder = crate::engine::record::BatchBuilder::new(crate::engine::record::BatchOptions::default());
+    let mut builder =
+        crate::engine::record::BatchBuilder::new(crate::engine::record::BatchOptions::default());
     while let Some(e) = c.take_effect() {
         if let Effect::Append { id, records, .. } = e {
             for (k, v) in &records {
@@ -213,7 +250,11 @@ fn loading_the_written_records_restores_groups_and_offsets() {
         }
     }
     let group = c.group("g").unwrap().clone();
-    let (key, value) = rebalance::group_metadata_record(&group, &group.members.iter().map(|(id, m)| (id.clone(), m.assignment.clone())).collect(), 0);
+    let (key, value) = rebalance::group_metadata_record(
+        &group,
+        &group.members.iter().map(|(id, m)| (id.clone(), m.assignment.clone())).collect(),
+        0,
+    );
     builder.append(5_000, Some(&key), value.as_deref(), &[]);
     let log = builder.build().unwrap();
     let mut fresh = GroupCoordinator::new(2, GroupCoordinatorConfig::default(), 1);

@@ -381,7 +381,9 @@ impl<'a> Builder<'a> {
             .sorted_subscriptions
             .iter()
             .map(|(_, JavaString(consumer))| consumer)
-            .find(|consumer| self.consumer_topics.get(*consumer).is_some_and(|t| t.iter().any(|t| tp.topic == *t)))
+            .find(|consumer| {
+                self.consumer_topics.get(*consumer).is_some_and(|t| t.iter().any(|t| tp.topic == *t))
+            })
             .cloned()
             .ok_or_else(|| format!("no member can take {}-{}", tp.topic, tp.partition))?;
         self.reassign_partition_to(tp, &new_consumer)
