@@ -17,6 +17,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
+# The native suite checks the tree's formatting (rustfmt.toml); the default profile has
+# rustfmt, a minimal one does not.
+if ! cargo fmt --version >/dev/null 2>&1; then
+  say "adding the rustfmt component"
+  rustup component add rustfmt
+fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"

@@ -3,7 +3,8 @@
 # a summary line `N passed, N failed` (suites). Exits non-zero if any suite fails.
 #
 #   setup        scripts/setup.sh (toolchain, chromium, npm packages, .venv)
-#   native       cargo test: lib, bins, integration tests, doc tests (benches are not built)
+#   native       cargo fmt --check, then cargo test: lib, bins, integration tests, doc tests
+#                (benches are not built)
 #   sim          every scenario under scenarios/ with its invariants, `fuzz --seeds 200` and `fuzz --groups --seeds 200`
 #   wasm         cargo test --target wasm32-unknown-unknown --tests, in headless chromium
 #                through chromedriver (wasm-bindgen-test-runner; the runner adds
@@ -67,6 +68,7 @@ suite_setup() {
 }
 
 suite_native() {
+  cargo fmt --check >/dev/null || { echo "the tree is not formatted as rustfmt.toml says: run cargo fmt"; return 1; }
   cargo test --quiet
 }
 
