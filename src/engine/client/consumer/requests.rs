@@ -152,6 +152,12 @@ impl ConsumerNode {
                     self.join_phase = JoinPhase::Idle;
                     self.member_state = MemberState::Unjoined;
                 }
+                // A refused FindCoordinator (no coordinator to forget) still waits
+                // retry.backoff.ms before the next lookup, as Java's does.
+                if disconnected {
+                    let retry_ms = self.now_ms + self.config.retry_backoff_ms;
+                    self.coordinator_retry_ms = self.coordinator_retry_ms.max(retry_ms);
+                }
             }
             Pending::OffsetCommit { purpose, .. } => {
                 self.mark_coordinator_unknown(if disconnected {

@@ -215,6 +215,11 @@ impl ProducerNode {
             Some(InFlight::Metadata { .. }) => {
                 self.metadata_in_flight = false;
                 self.metadata_needed = true;
+                // A refused one waits retry.backoff.ms (Java's `Metadata.failedUpdate`), or
+                // a producer whose brokers are all down would ask again every round trip.
+                if error == ErrorCode::NetworkException {
+                    self.metadata_backoff_until_ms = self.now_ms + self.config.retry_backoff_ms;
+                }
             }
             None => {}
         }
