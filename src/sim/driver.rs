@@ -340,7 +340,8 @@ impl Sim {
         self.invariants = invariants;
     }
 
-    /// Hands one input to a node (held if paused, dropped if crashed) and carries out
+    /// Hands one input to a node (held if paused; dropped if crashed, a message refused
+    /// with a reset back to its sender) and carries out
     /// what it outputs.
     pub(super) fn deliver(&mut self, id: NodeId, input: Input) {
         let now = self.now_ms;

@@ -188,7 +188,12 @@ const SCENARIOS = {
     assert.equal(await acknowledged(page), 20);
     const leader = await leaderOf(page, 'orders-0');
     assert.equal((await replicaValues(page, leader, 'orders-0')).length, 20, 'every acknowledged record on the final leader');
-    assert.ok((await events(page)).filter((e) => e.kind === 'leader-elected').length >= 2);
+    const feed = await events(page);
+    assert.ok(feed.filter((e) => e.kind === 'leader-elected').length >= 2);
+    // The crashed broker's host refused the second send: retried at once, not timed out.
+    const retries = feed.filter((e) => e.kind === 'send-retried');
+    assert.ok(retries.some((e) => /NETWORK_EXCEPTION/.test(e.text)), JSON.stringify(retries));
+    assert.ok(!retries.some((e) => /REQUEST_TIMED_OUT/.test(e.text)), JSON.stringify(retries));
   },
   'acks-1-loses-acknowledged-record': async (page) => {
     assert.equal(await attr(page, 'producer-p1', 'data-acks'), '1');
