@@ -400,11 +400,14 @@ impl Sim {
         if matches!(env.message, Message::ConnectionClosed) {
             return;
         }
-        let (from, to) = (env.to, env.from);
-        match self.network.fate(&mut self.rng, now, from, to) {
-            Fate::ArriveAt(at) => {
-                self.push(at, Pending::Deliver(Envelope { from, to, message: Message::ConnectionClosed }))
-            }
+        self.transmit(now, Envelope { from: env.to, to: env.from, message: Message::ConnectionClosed });
+    }
+
+    /// Puts a message on the wire at `now`: the network decides when it arrives, or
+    /// that it is lost or cut off.
+    fn transmit(&mut self, now: i64, env: Envelope) {
+        match self.network.fate(&mut self.rng, now, env.from, env.to) {
+            Fate::ArriveAt(at) => self.push(at, Pending::Deliver(env)),
             Fate::Lost => self.stats.lost += 1,
             Fate::Cut => self.stats.cut += 1,
         }
@@ -422,11 +425,7 @@ impl Sim {
     /// Carries out one output of node `id` at `now`.
     fn carry_out(&mut self, id: NodeId, now: i64, incarnation: u64, out: Output) {
         match out {
-            Output::Send(env) => match self.network.fate(&mut self.rng, now, env.from, env.to) {
-                Fate::ArriveAt(at) => self.push(at, Pending::Deliver(env)),
-                Fate::Lost => self.stats.lost += 1,
-                Fate::Cut => self.stats.cut += 1,
-            },
+            Output::Send(env) => self.transmit(now, env),
             Output::SetTimer { key, at_ms } => {
                 let at = at_ms.max(now);
                 if let Some(s) = self.slots.get_mut(&id) {
