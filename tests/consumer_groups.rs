@@ -2,8 +2,9 @@
 //! deterministic simulation: every consumer-group scenario shows what it claims, keeps
 //! every invariant, replays byte for byte; eviction waits session.timeout.ms; eager
 //! revokes everything while cooperative revokes only what moves; a restarted consumer
-//! resumes at its committed offset (duplicates, never losses); committed offsets survive
-//! the coordinator's broker crashing; bad consumer settings are refused with the field.
+//! resumes at its committed offset (duplicates, never losses); bad consumer settings are
+//! refused with the field. Faults (the coordinator's broker crashing, fuzzed schedules)
+//! are in `group_faults.rs`.
 #![cfg(not(target_arch = "wasm32"))]
 
 use kafka_playground::engine::cluster::events::RemovalCause;
@@ -29,81 +30,13 @@ const SCENARIOS: [&str; 9] = [
 #[path = "common/scenario_run.rs"]
 mod scenario_run;
 use scenario_run::{run, scenario};
-
-fn events(sim: &Sim) -> Vec<(i64, NodeId, ClusterEvent)> {
-    sim.timeline().to_vec()
-}
+#[path = "common/group_records.rs"]
+#[allow(dead_code)]
+mod group_records;
+use group_records::{assert_no_gaps, assert_nothing_lost, events, processed, produced};
 
 fn client(s: &Scenario, name: &str) -> NodeId {
     s.node_id(&kafka_playground::sim::scenario::NodeRef::Named(name.into())).unwrap()
-}
-
-fn tp(topic: &str, partition: u32) -> TopicPartition {
-    TopicPartition { topic: topic.into(), partition }
-}
-
-/// Every (partition, offset) processed, with how often, by the given clients (all when empty).
-fn processed(sim: &Sim, clients: &[NodeId]) -> BTreeMap<(TopicPartition, i64), u32> {
-    let mut out = BTreeMap::new();
-    for (_, _, e) in sim.timeline() {
-        if let ClusterEvent::RecordsConsumed { client_id, tp, first_offset, last_offset } = e {
-            if clients.is_empty() || clients.contains(client_id) {
-                for o in *first_offset..=*last_offset {
-                    *out.entry((tp.clone(), o)).or_default() += 1;
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Acknowledged records per partition: offsets 0..n.
-fn produced(sim: &Sim) -> BTreeMap<TopicPartition, i64> {
-    let mut out: BTreeMap<TopicPartition, i64> = BTreeMap::new();
-    for (_, _, e) in sim.timeline() {
-        if let ClusterEvent::SendAcknowledged { tp, base_offset, records, .. } = e {
-            let end = base_offset + i64::from(*records);
-            let v = out.entry(tp.clone()).or_default();
-            *v = (*v).max(end);
-        }
-    }
-    out
-}
-
-/// No acknowledged record is missing from what the clients processed.
-fn assert_nothing_lost(sim: &Sim, clients: &[NodeId], what: &str) {
-    let seen = processed(sim, clients);
-    for (tp, end) in produced(sim) {
-        for o in 0..end {
-            assert!(
-                seen.contains_key(&(tp.clone(), o)),
-                "{what}: {}-{} offset {o} was never processed",
-                tp.topic,
-                tp.partition
-            );
-        }
-    }
-}
-
-/// Consumers still catching up: per partition, everything below the furthest processed
-/// offset was processed (no gaps).
-fn assert_no_gaps(sim: &Sim, what: &str) {
-    let seen = processed(sim, &[]);
-    let mut furthest: BTreeMap<TopicPartition, i64> = BTreeMap::new();
-    for (tp, o) in seen.keys() {
-        let f = furthest.entry(tp.clone()).or_insert(*o);
-        *f = (*f).max(*o);
-    }
-    for (tp, last) in furthest {
-        for o in 0..=last {
-            assert!(
-                seen.contains_key(&(tp.clone(), o)),
-                "{what}: {}-{} offset {o} skipped",
-                tp.topic,
-                tp.partition
-            );
-        }
-    }
 }
 
 fn group_states(sim: &Sim, group: &str) -> Vec<(i64, String, String, i32, usize)> {
@@ -432,85 +365,6 @@ fn a_slow_consumer_leaves_the_group_after_max_poll_interval() {
 }
 
 #[test]
-fn committed_offsets_survive_the_coordinators_broker_crashing() {
-    for seed in 1..=2 {
-        let s = scenario("coordinator-failover");
-        let mut sim = build_sim(&s, seed).unwrap();
-        sim.run_until(15_999, 20_000_000);
-        let old = (1..=3)
-            .find(|b| {
-                sim.node(*b)
-                    .and_then(|n| n.as_any().downcast_ref::<kafka_playground::engine::replica::BrokerNode>())
-                    .is_some_and(|n| n.group_coordinator().group("orders-app").is_some())
-            })
-            .expect("a coordinator");
-        let before: BTreeMap<TopicPartition, i64> = sim
-            .node(old)
-            .and_then(|n| n.as_any().downcast_ref::<kafka_playground::engine::replica::BrokerNode>())
-            .and_then(|n| n.group_coordinator().committed("orders-app").cloned())
-            .map(|c| c.into_iter().map(|(tp, o)| (tp, o.offset)).collect())
-            .unwrap_or_default();
-        assert!(!before.is_empty());
-        sim.run_until(s.until_ms, 20_000_000);
-        assert!(sim.violations().is_empty(), "{:?}", sim.violations());
-        let loaded = events(&sim).into_iter().find_map(|(t, n, e)| match e {
-            ClusterEvent::CoordinatorLoaded { broker_id, partition: 5, offsets, .. }
-                if t > 16_000 && broker_id != old =>
-            {
-                Some((n, offsets))
-            }
-            _ => None,
-        });
-        let (new, offsets) = loaded.expect("another broker loads __consumer_offsets-5");
-        assert!(offsets as usize >= before.len(), "it read the committed offsets back");
-        let after = sim
-            .node(new)
-            .and_then(|n| n.as_any().downcast_ref::<kafka_playground::engine::replica::BrokerNode>())
-            .and_then(|n| n.group_coordinator().committed("orders-app").cloned())
-            .expect("the new coordinator has the group's offsets");
-        for (p, o) in &before {
-            assert!(after.get(p).is_some_and(|c| c.offset >= *o), "{p:?}: {o} kept");
-        }
-        let resets = events(&sim).into_iter().filter(|(t, _, e)| {
-            *t > 16_000
-                && matches!(e, ClusterEvent::ConsumerNote { note, .. } if note.contains("Resetting offset"))
-        });
-        assert_eq!(resets.count(), 0, "no consumer falls back to auto.offset.reset");
-        // The dead coordinator's host refuses the members' next heartbeat: they look for
-        // the coordinator again at once (not after request.timeout.ms) and find the new
-        // one within a heartbeat interval (3 s) of its loading the offsets.
-        let loaded_at = events(&sim)
-            .into_iter()
-            .find_map(|(t, _, e)| {
-                matches!(e, ClusterEvent::CoordinatorLoaded { partition: 5, .. } if t > 16_000).then_some(t)
-            })
-            .unwrap();
-        let notes: Vec<(i64, String)> = events(&sim)
-            .into_iter()
-            .filter_map(|(t, _, e)| match e {
-                ClusterEvent::ConsumerNote { note, .. } if t > 16_000 => Some((t, note)),
-                _ => None,
-            })
-            .collect();
-        let first_disconnect =
-            notes.iter().find(|(_, n)| n.contains("unavailable or invalid: disconnected")).map(|(t, _)| *t);
-        assert!(
-            first_disconnect.is_some_and(|t| t <= 16_000 + 3_100),
-            "members notice the crash at their next heartbeat: {notes:?}"
-        );
-        let found = notes
-            .iter()
-            .find(|(t, n)| *t >= loaded_at && n == &format!("Discovered group coordinator {new}"));
-        assert!(
-            found.is_some_and(|(t, _)| *t <= loaded_at + 3_100),
-            "new coordinator found soon after {loaded_at}: {notes:?}"
-        );
-        assert_nothing_lost(&sim, &[], "failover");
-        let _ = tp("orders", 0);
-    }
-}
-
-#[test]
 fn consumer_group_scenarios_replay_byte_for_byte() {
     for name in SCENARIOS.iter().chain(["coordinator-failover"].iter()) {
         let (s, sim) = run(name, 7);
@@ -525,27 +379,6 @@ fn consumer_group_scenarios_replay_byte_for_byte() {
         assert_eq!(replayed_events, sim.timeline().to_vec(), "{name}: same events on replay");
         let (_, again) = run(name, 7);
         assert_eq!(again.journal(), journal, "{name}: same seed, same journal");
-    }
-}
-
-/// Clients whose brokers are down retry with backoff, not at every round trip: these
-/// fuzz seeds crash brokers for tens of seconds (151: one coordinator's broker, with a
-/// consumer asking it for the coordinator; 372: all three). Before the backoffs on a
-/// refused connection, 151 took 600,269 steps, almost all resets; now ~12,600.
-#[test]
-fn clients_of_crashed_brokers_back_off_instead_of_spinning() {
-    for (seed, most) in [(151, 30_000), (372, 40_000)] {
-        let result = kafka_playground::sim::fuzz::fuzz_group_seed(seed);
-        assert!(result.violations.is_empty(), "seed {seed}: {:?}", result.violations);
-        assert!(result.steps < most, "seed {seed}: {} steps", result.steps);
-    }
-}
-
-#[test]
-fn fuzzed_consumer_groups_keep_every_invariant() {
-    for seed in 0..12 {
-        let result = kafka_playground::sim::fuzz::fuzz_group_seed(seed);
-        assert!(result.violations.is_empty(), "seed {seed}: {:?}", result.violations);
     }
 }
 
