@@ -117,7 +117,9 @@ impl ConsumerNode {
     }
 
     pub(super) fn handle_request_timeout(&mut self, correlation_id: u64) {
-        self.fail_request(correlation_id, false);
+        if let Some((_, pending)) = self.in_flight.remove(&correlation_id) {
+            self.fail_request(pending, false);
+        }
     }
 
     /// The connection to `node` was closed (its broker is gone): as Java's
@@ -128,15 +130,14 @@ impl ConsumerNode {
         let failed: Vec<u64> =
             self.in_flight.iter().filter(|(_, (to, _))| *to == node).map(|(id, _)| *id).collect();
         for correlation_id in failed {
-            let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
-            self.outputs.push_back(Output::CancelTimer { key });
-            self.fail_request(correlation_id, true);
+            if let Some(pending) = self.answered(correlation_id) {
+                self.fail_request(pending, true);
+            }
         }
     }
 
     /// A request ends without an answer: timed out, or its connection closed.
-    fn fail_request(&mut self, correlation_id: u64, disconnected: bool) {
-        let Some((_, pending)) = self.in_flight.remove(&correlation_id) else { return };
+    fn fail_request(&mut self, pending: Pending, disconnected: bool) {
         match pending {
             Pending::FindCoordinator
             | Pending::JoinGroup
