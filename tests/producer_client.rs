@@ -4,7 +4,9 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use kafka_playground::engine::client::producer::{ProducerConfig, ProducerNode, TIMER_SENDER};
-use kafka_playground::engine::cluster::messages::{Acks, TopicPartition};
+use kafka_playground::engine::cluster::messages::{
+    Acks, ProducePartition, ProducedPartition, TopicPartition,
+};
 use kafka_playground::engine::cluster::metadata::PartitionState;
 use kafka_playground::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, Output, TimerKey};
 use kafka_playground::engine::error::ErrorCode;
@@ -133,26 +135,32 @@ impl FakeCluster {
             Message::MetadataRequest { correlation_id, .. } => {
                 Some(metadata(*correlation_id, "t", &self.leaders))
             }
-            Message::ProduceRequest { correlation_id, tp, acks, timeout_ms, records } => {
-                self.produce_requests.push((to, tp.clone(), *acks, *timeout_ms, values(records)));
-                if self.leaders[tp.partition as usize].0 != to {
-                    return Some(Message::ProduceResponse {
-                        correlation_id: *correlation_id,
+            Message::ProduceRequest { correlation_id, acks, timeout_ms, partitions } => {
+                let mut answers = Vec::new();
+                for ProducePartition { tp, records } in partitions {
+                    self.produce_requests.push((to, tp.clone(), *acks, *timeout_ms, values(records)));
+                    if self.leaders[tp.partition as usize].0 != to {
+                        answers.push(ProducedPartition {
+                            tp: tp.clone(),
+                            error: Some(ErrorCode::NotLeaderOrFollower),
+                            base_offset: -1,
+                            log_append_time_ms: -1,
+                        });
+                        continue;
+                    }
+                    let log = self.logs.entry(tp.partition).or_default();
+                    let base_offset = log.len() as i64;
+                    log.extend(values(records));
+                    answers.push(ProducedPartition {
                         tp: tp.clone(),
-                        error: Some(ErrorCode::NotLeaderOrFollower),
-                        base_offset: -1,
+                        error: None,
+                        base_offset,
                         log_append_time_ms: -1,
                     });
                 }
-                let log = self.logs.entry(tp.partition).or_default();
-                let base_offset = log.len() as i64;
-                log.extend(values(records));
-                (*acks != Acks::None).then(|| Message::ProduceResponse {
+                (*acks != Acks::None).then_some(Message::ProduceResponse {
                     correlation_id: *correlation_id,
-                    tp: tp.clone(),
-                    error: None,
-                    base_offset,
-                    log_append_time_ms: -1,
+                    partitions: answers,
                 })
             }
             _ => None,
@@ -207,6 +215,69 @@ fn request_shapes_follow_acks() {
             .iter()
             .any(|e| matches!(e, ClusterEvent::SendAcknowledged { acks, .. } if *acks == wire.wire())));
     }
+}
+
+#[test]
+fn one_request_per_leader_carries_every_ready_partition() {
+    let mut sim = Sim::new(&[("linger.ms", "5")]);
+    let mut cluster = FakeCluster::new(&[(1, 0), (1, 0), (2, 0)]);
+    let mut requests: Vec<(u32, Vec<u32>)> = Vec::new();
+    let mut broker = |_: i64, to: u32, m: &Message| {
+        if let Message::ProduceRequest { partitions, .. } = m {
+            requests.push((to, partitions.iter().map(|p| p.tp.partition).collect()));
+        }
+        cluster.answer(to, m)
+    };
+    let mut out = Vec::new();
+    for partition in [2, 0, 1] {
+        out.extend(sim.produce(serde_json::json!({"topic": "t", "count": 2, "partition": partition})));
+    }
+    sim.run_until(5, out, &mut broker);
+    // Java's Sender drains per node: broker 1 leads partitions 0 and 1, so one request.
+    assert_eq!(requests, vec![(1, vec![0, 1]), (2, vec![2])]);
+    assert_eq!(sim.p.counts().acked, 6);
+    assert_eq!(sim.acked().len(), 3, "one acknowledgement per batch");
+}
+
+#[test]
+fn each_partition_of_a_request_completes_by_its_own_answer() {
+    let mut sim = Sim::new(&[("linger.ms", "0"), ("retry.backoff.ms", "10")]);
+    let mut cluster = FakeCluster::new(&[(1, 0), (1, 0)]);
+    let mut refused_once = false;
+    let mut broker = |_: i64, to: u32, m: &Message| {
+        let answer = cluster.answer(to, m);
+        match (m, answer) {
+            (
+                Message::ProduceRequest { .. },
+                Some(Message::ProduceResponse { correlation_id, mut partitions }),
+            ) if !refused_once && partitions.len() == 2 => {
+                refused_once = true;
+                // Partition 1 was refused; partition 0 was appended.
+                partitions[1].error = Some(ErrorCode::NotEnoughReplicas);
+                partitions[1].base_offset = -1;
+                Some(Message::ProduceResponse { correlation_id, partitions })
+            }
+            (_, answer) => answer,
+        }
+    };
+    let mut out = sim.produce(serde_json::json!({"topic": "t", "count": 1, "partition": 0, "value": "a"}));
+    out.extend(sim.produce(serde_json::json!({"topic": "t", "count": 1, "partition": 1, "value": "b"})));
+    sim.run_until(100, out, &mut broker);
+    assert!(refused_once, "both partitions went in one request");
+    let retried: Vec<u32> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            ClusterEvent::SendRetried { tp, error: ErrorCode::NotEnoughReplicas, .. } => Some(tp.partition),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retried, vec![1], "only the refused partition is retried");
+    assert_eq!(sim.p.counts().acked, 2);
+    // The fake appended partition 1's batch before the refusal was written in: the retry
+    // appends it again, as an acks=all retry after a lost answer would.
+    assert_eq!(cluster.logs[&0], vec!["a"]);
+    assert_eq!(cluster.logs[&1], vec!["b", "b"]);
 }
 
 #[test]
@@ -305,16 +376,19 @@ fn order_is_kept_per_partition_through_retries() {
     let mut cluster = FakeCluster::new(&[(1, 0), (2, 0)]);
     let mut n = 0;
     let mut flaky = |_: i64, to: u32, m: &Message| {
-        if let Message::ProduceRequest { correlation_id, tp, .. } = m {
+        if let Message::ProduceRequest { correlation_id, partitions, .. } = m {
             n += 1;
             if n % 3 == 0 {
-                return Some(Message::ProduceResponse {
-                    correlation_id: *correlation_id,
-                    tp: tp.clone(),
-                    error: Some(ErrorCode::NotEnoughReplicas),
-                    base_offset: -1,
-                    log_append_time_ms: -1,
-                });
+                let partitions = partitions
+                    .iter()
+                    .map(|p| ProducedPartition {
+                        tp: p.tp.clone(),
+                        error: Some(ErrorCode::NotEnoughReplicas),
+                        base_offset: -1,
+                        log_append_time_ms: -1,
+                    })
+                    .collect();
+                return Some(Message::ProduceResponse { correlation_id: *correlation_id, partitions });
             }
         }
         cluster.answer(to, m)

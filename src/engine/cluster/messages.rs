@@ -53,6 +53,24 @@ impl TopicPartition {
     }
 }
 
+/// One partition of a Produce request (`ProduceRequest.PartitionProduceData`): its batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducePartition {
+    pub tp: TopicPartition,
+    pub records: MemoryRecords,
+}
+
+/// One partition of a Produce response (`ProduceResponse.PartitionProduceResponse`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducedPartition {
+    pub tp: TopicPartition,
+    pub error: Option<ErrorCode>,
+    /// -1 on an error.
+    pub base_offset: i64,
+    /// -1 unless the topic uses LogAppendTime.
+    pub log_append_time_ms: i64,
+}
+
 /// One partition of a Fetch request (`FetchRequest.FetchPartition`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchPartition {
@@ -137,19 +155,17 @@ pub struct OffsetPartitionResult {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
+    /// One request per broker, with one batch for each partition it leads that has one
+    /// ready (the producer's `Sender` drains per node, as Kafka's does).
     ProduceRequest {
         correlation_id: u64,
-        tp: TopicPartition,
         acks: Acks,
         timeout_ms: i64,
-        records: MemoryRecords,
+        partitions: Vec<ProducePartition>,
     },
     ProduceResponse {
         correlation_id: u64,
-        tp: TopicPartition,
-        error: Option<ErrorCode>,
-        base_offset: i64,
-        log_append_time_ms: i64,
+        partitions: Vec<ProducedPartition>,
     },
     FetchRequest {
         correlation_id: u64,

@@ -6,7 +6,7 @@
 //! answered early.
 
 use super::{BrokerNode, TIMER_DELAYED_FETCH, TIMER_DELAYED_PRODUCE};
-use crate::engine::cluster::messages::{FetchPartition, Message, TopicPartition};
+use crate::engine::cluster::messages::{FetchPartition, Message, ProducedPartition, TopicPartition};
 use crate::engine::cluster::NodeId;
 use crate::engine::error::ErrorCode;
 
@@ -64,11 +64,20 @@ pub struct DelayedFetch {
     pub params: FetchParams,
 }
 
+/// A produce request held until every partition's ISR has its batch (`DelayedProduce`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DelayedProduce {
     pub from: NodeId,
     pub correlation_id: u64,
+    pub partitions: Vec<ProducePartitionStatus>,
+}
+
+/// One partition of a produce request (`ProducePartitionStatus`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProducePartitionStatus {
     pub tp: TopicPartition,
+    /// `None` while acks=all waits for the ISR; then the answer's error, if any.
+    pub outcome: Option<Option<ErrorCode>>,
     pub base_offset: i64,
     /// The HW that acknowledges it: last offset + 1.
     pub required_offset: i64,
@@ -76,14 +85,28 @@ pub struct DelayedProduce {
     pub log_append_time_ms: i64,
 }
 
+impl ProducePartitionStatus {
+    pub fn refused(tp: &TopicPartition, error: ErrorCode) -> Self {
+        ProducePartitionStatus {
+            tp: tp.clone(),
+            outcome: Some(Some(error)),
+            base_offset: -1,
+            required_offset: -1,
+            leader_epoch: -1,
+            log_append_time_ms: -1,
+        }
+    }
+}
+
 impl BrokerNode {
-    /// `checkEnoughReplicasReachOffset`: `None` while waiting, else the answer's error.
-    pub(crate) fn produce_outcome(&self, d: &DelayedProduce) -> Option<Option<ErrorCode>> {
-        let Some(p) = self.partitions.get(&d.tp) else { return Some(Some(ErrorCode::NotLeaderOrFollower)) };
-        if !p.is_leader() || p.state.leader_epoch != d.leader_epoch {
+    /// `checkEnoughReplicasReachOffset` for one waiting partition: `None` while waiting,
+    /// else the answer's error.
+    fn partition_outcome(&self, s: &ProducePartitionStatus) -> Option<Option<ErrorCode>> {
+        let Some(p) = self.partitions.get(&s.tp) else { return Some(Some(ErrorCode::NotLeaderOrFollower)) };
+        if !p.is_leader() || p.state.leader_epoch != s.leader_epoch {
             return Some(Some(ErrorCode::NotLeaderOrFollower));
         }
-        if p.high_watermark < d.required_offset {
+        if p.high_watermark < s.required_offset {
             return None;
         }
         // The ISR may have shrunk after the append (Kafka counts the maximal ISR here).
@@ -94,17 +117,30 @@ impl BrokerNode {
         }
     }
 
-    pub(crate) fn answer_produce(&mut self, d: &DelayedProduce, error: Option<ErrorCode>) {
-        let (base_offset, log_append_time_ms) =
-            if error.is_some() { (-1, -1) } else { (d.base_offset, d.log_append_time_ms) };
-        let message = Message::ProduceResponse {
-            correlation_id: d.correlation_id,
-            tp: d.tp.clone(),
-            error,
-            base_offset,
-            log_append_time_ms,
-        };
-        self.send(d.from, message);
+    /// `DelayedProduce.tryComplete`: settles every partition that can be settled now;
+    /// true once none waits.
+    pub(crate) fn try_complete_produce(&self, d: &mut DelayedProduce) -> bool {
+        let mut done = true;
+        for s in d.partitions.iter_mut().filter(|s| s.outcome.is_none()) {
+            s.outcome = self.partition_outcome(s);
+            done &= s.outcome.is_some();
+        }
+        done
+    }
+
+    /// Answers every partition; one still waiting has timed out.
+    pub(crate) fn answer_produce(&mut self, d: &DelayedProduce) {
+        let partitions = d
+            .partitions
+            .iter()
+            .map(|s| {
+                let error = s.outcome.unwrap_or(Some(ErrorCode::RequestTimedOut));
+                let (base_offset, log_append_time_ms) =
+                    if error.is_some() { (-1, -1) } else { (s.base_offset, s.log_append_time_ms) };
+                ProducedPartition { tp: s.tp.clone(), error, base_offset, log_append_time_ms }
+            })
+            .collect();
+        self.send(d.from, Message::ProduceResponse { correlation_id: d.correlation_id, partitions });
     }
 
     pub(crate) fn hold_produce(&mut self, d: DelayedProduce, timeout_ms: i64, now_ms: i64) {
@@ -148,26 +184,27 @@ impl BrokerNode {
                 self.serve_fetch(now_ms, d.params.as_ref(), false);
             }
         }
-        let done: Vec<(u64, Option<ErrorCode>)> = self
-            .delayed_produces
-            .iter()
-            .filter_map(|(id, d)| self.produce_outcome(d).map(|e| (*id, e)))
-            .collect();
-        for (id, error) in done {
+        // Taken out while settling (settling reads the partitions, not the held requests).
+        let mut held = std::mem::take(&mut self.delayed_produces);
+        let mut done = Vec::new();
+        for (id, d) in held.iter_mut() {
+            if self.try_complete_produce(d) {
+                done.push(*id);
+            }
+        }
+        self.delayed_produces = held;
+        for id in done {
             if let Some(d) = self.delayed_produces.remove(&id) {
                 self.cancel_timer(TIMER_DELAYED_PRODUCE, id);
-                self.answer_produce(&d, error);
+                self.answer_produce(&d);
             }
         }
     }
 
     pub(crate) fn expire_delayed_produce(&mut self, _now_ms: i64, id: u64) {
-        if let Some(d) = self.delayed_produces.remove(&id) {
-            let error = match self.produce_outcome(&d) {
-                Some(error) => error,
-                None => Some(ErrorCode::RequestTimedOut),
-            };
-            self.answer_produce(&d, error);
+        if let Some(mut d) = self.delayed_produces.remove(&id) {
+            self.try_complete_produce(&mut d);
+            self.answer_produce(&d);
         }
     }
 

@@ -5,10 +5,10 @@
 //! refused produce; a diverging fetch returns no records and does not count as progress;
 //! consumers never read past the high watermark.
 
-use super::delayed::{DelayedProduce, FetchRef};
+use super::delayed::{DelayedProduce, FetchRef, ProducePartitionStatus};
 use super::BrokerNode;
 use crate::engine::cluster::messages::{
-    Acks, EpochEndOffset, FetchPartition, FetchedPartition, Message, TopicPartition,
+    Acks, EpochEndOffset, FetchPartition, FetchedPartition, Message, ProducePartition, TopicPartition,
 };
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
@@ -32,42 +32,58 @@ fn failed(tp: &TopicPartition, error: ErrorCode) -> FetchedPartition {
 }
 
 impl BrokerNode {
-    #[allow(clippy::too_many_arguments)]
+    /// `ReplicaManager.appendRecords` for a whole request: each partition is appended or
+    /// refused on its own; the answer goes out at once for acks=1, when every partition's
+    /// ISR has it for acks=all (one held request for them all), and never for acks=0.
     pub(crate) fn handle_produce(
         &mut self,
         now_ms: i64,
         from: NodeId,
         correlation_id: u64,
-        tp: TopicPartition,
         acks: Acks,
         timeout_ms: i64,
-        records: &[u8],
+        partitions: &[ProducePartition],
     ) {
-        let refuse = |node: &mut BrokerNode, error: ErrorCode| {
-            if acks != Acks::None {
-                let message = Message::ProduceResponse {
-                    correlation_id,
-                    tp: tp.clone(),
-                    error: Some(error),
-                    base_offset: -1,
-                    log_append_time_ms: -1,
-                };
-                node.send(from, message);
+        let mut statuses = Vec::with_capacity(partitions.len());
+        for part in partitions {
+            statuses.push(self.append_produced(now_ms, acks, &part.tp, &part.records));
+        }
+        let mut held = DelayedProduce { from, correlation_id, partitions: statuses };
+        match acks {
+            Acks::None => {}
+            Acks::Leader => self.answer_produce(&held),
+            Acks::All => {
+                if self.try_complete_produce(&mut held) {
+                    self.answer_produce(&held)
+                } else {
+                    self.hold_produce(held, timeout_ms, now_ms)
+                }
             }
-        };
-        let Some(p) = self.partitions.get_mut(&tp) else {
-            return refuse(self, ErrorCode::UnknownTopicOrPartition);
+        }
+    }
+
+    /// One partition of a produce request: appended as leader, or refused with its error.
+    fn append_produced(
+        &mut self,
+        now_ms: i64,
+        acks: Acks,
+        tp: &TopicPartition,
+        records: &[u8],
+    ) -> ProducePartitionStatus {
+        let refused = |error: ErrorCode| ProducePartitionStatus::refused(tp, error);
+        let Some(p) = self.partitions.get_mut(tp) else {
+            return refused(ErrorCode::UnknownTopicOrPartition);
         };
         if !p.is_leader() {
-            return refuse(self, ErrorCode::NotLeaderOrFollower);
+            return refused(ErrorCode::NotLeaderOrFollower);
         }
         if acks == Acks::All && p.is_under_min_isr() {
-            return refuse(self, ErrorCode::NotEnoughReplicas);
+            return refused(ErrorCode::NotEnoughReplicas);
         }
         let leader_epoch = p.state.leader_epoch;
         let info = match p.log.append_as_leader(now_ms, records, leader_epoch) {
             Ok(info) => info,
-            Err(e) => return refuse(self, e.code),
+            Err(e) => return refused(e.code),
         };
         p.epoch_cache.assign(leader_epoch, info.first_offset);
         self.event(ClusterEvent::Appended {
@@ -77,23 +93,15 @@ impl BrokerNode {
             last_offset: info.last_offset,
             leader_epoch,
         });
-        self.maybe_increment_high_watermark(now_ms, &tp);
-        let held = DelayedProduce {
-            from,
-            correlation_id,
+        self.maybe_increment_high_watermark(now_ms, tp);
+        ProducePartitionStatus {
             tp: tp.clone(),
+            // acks=all waits for the ISR; otherwise the append is the answer.
+            outcome: if acks == Acks::All { None } else { Some(None) },
             base_offset: info.first_offset,
             required_offset: info.last_offset + 1,
             leader_epoch,
             log_append_time_ms: info.log_append_time_ms,
-        };
-        match acks {
-            Acks::None => {}
-            Acks::Leader => self.answer_produce(&held, None),
-            Acks::All => match self.produce_outcome(&held) {
-                Some(error) => self.answer_produce(&held, error),
-                None => self.hold_produce(held, timeout_ms, now_ms),
-            },
         }
     }
 

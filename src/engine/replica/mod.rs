@@ -152,8 +152,8 @@ impl BrokerNode {
     fn on_message(&mut self, now_ms: i64, envelope: &Envelope) {
         let from = envelope.from;
         match &envelope.message {
-            Message::ProduceRequest { correlation_id, tp, acks, timeout_ms, records } => {
-                self.handle_produce(now_ms, from, *correlation_id, tp.clone(), *acks, *timeout_ms, records)
+            Message::ProduceRequest { correlation_id, acks, timeout_ms, partitions } => {
+                self.handle_produce(now_ms, from, *correlation_id, *acks, *timeout_ms, partitions)
             }
             Message::FetchRequest { correlation_id, replica_id, max_wait_ms, max_bytes, partitions } => {
                 let request = delayed::FetchRef {

@@ -57,8 +57,14 @@ pub struct SendCounts {
 /// A request waiting for its answer, with the broker it went to (a closed connection
 /// fails every request in flight to that broker).
 pub(crate) enum InFlight {
-    Produce { batch: Batch, node: NodeId },
-    Metadata { node: NodeId },
+    /// The batches of one request, one per partition.
+    Produce {
+        batches: Vec<Batch>,
+        node: NodeId,
+    },
+    Metadata {
+        node: NodeId,
+    },
 }
 
 /// A record waiting for its topic's metadata (Java's `send()` blocks on it).
@@ -271,8 +277,8 @@ impl ProducerNode {
 
     fn handle_message(&mut self, envelope: Envelope) {
         match envelope.message {
-            Message::ProduceResponse { correlation_id, tp, error, base_offset, .. } => {
-                self.handle_produce_response(correlation_id, tp, error, base_offset)
+            Message::ProduceResponse { correlation_id, partitions } => {
+                self.handle_produce_response(correlation_id, &partitions)
             }
             Message::MetadataResponse { correlation_id, brokers, partitions, unknown_topics } => {
                 self.handle_metadata_response(correlation_id, brokers, partitions, unknown_topics)

@@ -1,14 +1,16 @@
 //! The producer's sender loop (Java's `Sender.runOnce`): expire batches past
 //! `delivery.timeout.ms`, send each partition's ready head batch to its leader when no
-//! request for that partition is in flight, complete or retry on responses and request
-//! timeouts, and arm one timer at the next deadline. Invariant: a batch is either queued
-//! in the accumulator or in `in_flight`, never both, until it completes.
+//! request for that partition is in flight (one request per leader carries all of its
+//! partitions' batches), complete or retry on responses and request timeouts, and arm one
+//! timer at the next deadline. Invariant: a batch is either queued in the accumulator or
+//! in `in_flight`, never both, until it completes.
 
 use super::accumulator::Batch;
 use super::{AcknowledgedRecord, InFlight, ProducerNode, TIMER_REQUEST_TIMEOUT, TIMER_SENDER};
-use crate::engine::cluster::messages::{Acks, TopicPartition};
+use crate::engine::cluster::messages::{Acks, ProducePartition, ProducedPartition, TopicPartition};
 use crate::engine::cluster::{ClusterEvent, Message, NodeId, Output, TimerKey};
 use crate::engine::error::ErrorCode;
+use std::collections::BTreeMap;
 
 /// Errors after which the cached leader may be wrong (Java's `InvalidMetadataException`
 /// family, plus timeouts and storage errors, after which Java drops the connection).
@@ -57,6 +59,8 @@ impl ProducerNode {
         }
     }
 
+    /// Java's `RecordAccumulator.drain` and `Sender.sendProduceRequests`: the head batch
+    /// of every ready partition, one request per leader carrying its partitions' batches.
     fn send_ready_batches(&mut self) {
         // Sending one partition's batch changes neither whether another partition has a
         // request in flight nor when its head batch is ready, so those are read up front.
@@ -69,6 +73,7 @@ impl ProducerNode {
             .filter(|tp| self.accumulator.ready_at_ms(tp, linger_ms).is_some_and(|at| at <= now_ms))
             .cloned()
             .collect();
+        let mut by_leader: BTreeMap<NodeId, Vec<Batch>> = BTreeMap::new();
         for tp in tps {
             let awaiting_metadata = self.accumulator.head(&tp).is_some_and(|b| b.awaiting_metadata);
             if awaiting_metadata && (self.metadata_in_flight || self.metadata_needed) {
@@ -86,26 +91,37 @@ impl ProducerNode {
                 continue;
             }
             batch.retry_at_ms = None;
-            let correlation_id = self.take_correlation_id();
-            let message = Message::ProduceRequest {
-                correlation_id,
-                tp: tp.clone(),
-                acks: self.config.acks,
-                timeout_ms: self.config.request_timeout_ms,
-                records: batch.bytes.clone(),
-            };
-            self.send(leader, message);
-            if self.config.acks == Acks::None {
-                // acks=0: done once sent, without an offset (Java completes with -1).
-                self.complete(batch, -1);
-                continue;
-            }
-            self.partitions_in_flight.insert(tp);
-            self.in_flight.insert(correlation_id, InFlight::Produce { batch, node: leader });
-            let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
-            self.outputs
-                .push_back(Output::SetTimer { key, at_ms: self.now_ms + self.config.request_timeout_ms });
+            by_leader.entry(leader).or_default().push(batch);
         }
+        for (leader, batches) in by_leader {
+            self.send_produce_request(leader, batches);
+        }
+    }
+
+    fn send_produce_request(&mut self, leader: NodeId, batches: Vec<Batch>) {
+        let correlation_id = self.take_correlation_id();
+        let partitions =
+            batches.iter().map(|b| ProducePartition { tp: b.tp.clone(), records: b.bytes.clone() }).collect();
+        let message = Message::ProduceRequest {
+            correlation_id,
+            acks: self.config.acks,
+            timeout_ms: self.config.request_timeout_ms,
+            partitions,
+        };
+        self.send(leader, message);
+        if self.config.acks == Acks::None {
+            // acks=0: done once sent, without an offset (Java completes with -1).
+            for batch in batches {
+                self.complete(batch, -1);
+            }
+            return;
+        }
+        for batch in &batches {
+            self.partitions_in_flight.insert(batch.tp.clone());
+        }
+        self.in_flight.insert(correlation_id, InFlight::Produce { batches, node: leader });
+        let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+        self.outputs.push_back(Output::SetTimer { key, at_ms: self.now_ms + self.config.request_timeout_ms });
     }
 
     fn complete(&mut self, batch: Batch, base_offset: i64) {
@@ -156,29 +172,32 @@ impl ProducerNode {
         self.fail_records(Some(batch.tp), error, records);
     }
 
-    pub(crate) fn handle_produce_response(
-        &mut self,
-        correlation_id: u64,
-        tp: TopicPartition,
-        error: Option<ErrorCode>,
-        base_offset: i64,
-    ) {
-        let Some(InFlight::Produce { batch, .. }) = self.in_flight.remove(&correlation_id) else {
+    /// Each batch of the request completes, or is retried or failed, by its partition's
+    /// answer (Java's `Sender.handleProduceResponse` → `completeBatch`).
+    pub(crate) fn handle_produce_response(&mut self, correlation_id: u64, answers: &[ProducedPartition]) {
+        let Some(InFlight::Produce { batches, .. }) = self.in_flight.remove(&correlation_id) else {
             // Late (after its timeout) or acks=0: nothing waits for it.
             return;
         };
-        if batch.tp != tp {
-            self.refuse(format!(
-                "ProduceResponse {correlation_id} names {tp:?}, the request was for {:?}",
-                batch.tp
-            ));
-        }
         let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
         self.outputs.push_back(Output::CancelTimer { key });
-        self.partitions_in_flight.remove(&batch.tp);
-        match error {
-            None => self.complete(batch, base_offset),
-            Some(error) => self.complete_exceptionally(batch, error),
+        for batch in batches {
+            self.partitions_in_flight.remove(&batch.tp);
+            match answers.iter().find(|a| a.tp == batch.tp) {
+                Some(ProducedPartition { error: None, base_offset, .. }) => {
+                    self.complete(batch, *base_offset)
+                }
+                Some(ProducedPartition { error: Some(error), .. }) => {
+                    self.complete_exceptionally(batch, *error)
+                }
+                None => {
+                    self.refuse(format!(
+                        "ProduceResponse {correlation_id} has no answer for {}-{}",
+                        batch.tp.topic, batch.tp.partition
+                    ));
+                    self.complete_exceptionally(batch, ErrorCode::NetworkException);
+                }
+            }
         }
     }
 
@@ -208,9 +227,11 @@ impl ProducerNode {
     /// request is asked of the next broker.
     fn fail_request(&mut self, correlation_id: u64, error: ErrorCode) {
         match self.in_flight.remove(&correlation_id) {
-            Some(InFlight::Produce { batch, .. }) => {
-                self.partitions_in_flight.remove(&batch.tp);
-                self.complete_exceptionally(batch, error);
+            Some(InFlight::Produce { batches, .. }) => {
+                for batch in batches {
+                    self.partitions_in_flight.remove(&batch.tp);
+                    self.complete_exceptionally(batch, error);
+                }
             }
             Some(InFlight::Metadata { .. }) => {
                 self.metadata_in_flight = false;
