@@ -8,10 +8,10 @@
 //! virtual time. Brokers persist to IndexedDB in their workers, the controller from here;
 //! a reload restarts every node from what was stored.
 
+mod clock;
 mod persist;
 mod views;
 
-use super::cluster_commands::schedule;
 use super::cluster_picture::Picture;
 use super::cluster_view::{ClusterCommand, ClusterView};
 use super::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
@@ -339,45 +339,6 @@ impl Inner {
             self.finish(&plan);
         }
         self.turn();
-    }
-
-    /// Where the virtual clock should be now.
-    fn target_ms(&mut self) -> i64 {
-        let now = wall_ms();
-        let target = self.anchor.1 as f64 + (now - self.anchor.0) * self.speed;
-        let cap = self.sim.now_ms as f64 + MAX_DEBT_WALL_MS * self.speed;
-        if target > cap {
-            self.anchor = (now, self.sim.now_ms);
-            return cap as i64;
-        }
-        target as i64
-    }
-
-    fn reanchor(&mut self) {
-        self.anchor = (wall_ms(), self.sim.now_ms);
-    }
-
-    fn apply_command(&mut self, c: ClusterCommand) {
-        match c {
-            ClusterCommand::SetSpeed(s) => {
-                self.speed = if s.is_finite() { s.clamp(MIN_SPEED, MAX_SCRIPTED_SPEED) } else { 1.0 };
-                self.reanchor();
-            }
-            ClusterCommand::Pause => {
-                self.paused = true;
-                self.save_run(true);
-            }
-            ClusterCommand::Play => {
-                self.paused = false;
-                self.reanchor();
-            }
-            ClusterCommand::Step => {
-                self.paused = true;
-                self.step = true;
-            }
-            other => schedule(&mut self.sim, other),
-        }
-        self.schedule_view_in(true);
     }
 
     /// Runs windows until the clock is reached, a worker must answer, or the turn's

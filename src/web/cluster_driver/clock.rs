@@ -1,0 +1,49 @@
+//! The virtual clock against wall time and the speed control: where the run should be
+//! now (wall time since the anchor × speed, never more than MAX_DEBT_WALL_MS of work
+//! behind), and the user's commands, applied between windows (speed, pause, play and
+//! step here; crash, cut, produce … scheduled into the simulation at the current time).
+
+use super::{wall_ms, Inner, MAX_DEBT_WALL_MS, MAX_SCRIPTED_SPEED, MIN_SPEED};
+use crate::web::cluster_commands::schedule;
+use crate::web::cluster_view::ClusterCommand;
+
+impl Inner {
+    /// Where the virtual clock should be now.
+    pub(super) fn target_ms(&mut self) -> i64 {
+        let now = wall_ms();
+        let target = self.anchor.1 as f64 + (now - self.anchor.0) * self.speed;
+        let cap = self.sim.now_ms as f64 + MAX_DEBT_WALL_MS * self.speed;
+        if target > cap {
+            self.anchor = (now, self.sim.now_ms);
+            return cap as i64;
+        }
+        target as i64
+    }
+
+    pub(super) fn reanchor(&mut self) {
+        self.anchor = (wall_ms(), self.sim.now_ms);
+    }
+
+    pub(super) fn apply_command(&mut self, c: ClusterCommand) {
+        match c {
+            ClusterCommand::SetSpeed(s) => {
+                self.speed = if s.is_finite() { s.clamp(MIN_SPEED, MAX_SCRIPTED_SPEED) } else { 1.0 };
+                self.reanchor();
+            }
+            ClusterCommand::Pause => {
+                self.paused = true;
+                self.save_run(true);
+            }
+            ClusterCommand::Play => {
+                self.paused = false;
+                self.reanchor();
+            }
+            ClusterCommand::Step => {
+                self.paused = true;
+                self.step = true;
+            }
+            other => schedule(&mut self.sim, other),
+        }
+        self.schedule_view_in(true);
+    }
+}
