@@ -83,13 +83,13 @@ pub struct Accumulator {
 
 impl Accumulator {
     /// Adds `record`, whose key reads as `key`, to the open batch of `tp` (its value is
-    /// written straight into the batch).
-    /// `value_len` is what the value's text takes ([`RecordText::len`]).
+    /// written straight into the batch). `value_len` is what the value's text takes
+    /// ([`RecordText::len`]) and `digits` its record number written out.
     pub fn append(
         &mut self,
         tp: &TopicPartition,
         record: SentRecord,
-        (key, value_len): (Option<&[u8]>, usize),
+        (key, value_len, digits): (Option<&[u8]>, usize, &[u8]),
         now_ms: i64,
         batch_size_bytes: u32,
     ) {
@@ -105,7 +105,7 @@ impl Accumulator {
         }
         if let Some(batch) = queue.back_mut() {
             if let Some(b) = batch.builder.as_mut() {
-                b.append_with(now_ms, key, value_len, |buf| record.value.write(buf));
+                b.append_with(now_ms, key, value_len, |buf| record.value.write_digits(digits, buf));
             }
             batch.records.push(record);
         }

@@ -235,12 +235,17 @@ impl ProducerNode {
                 self.waiting.push(w);
                 continue;
             };
+            // Key and value share the record's number: written out once.
+            let mut digits_buf = [0u8; 20];
+            let digits = crate::engine::text::decimal_digits(w.record.value.number(), &mut digits_buf);
             key_text.clear();
-            if let Some(k) = &w.record.key {
-                k.write(&mut key_text);
+            match &w.record.key {
+                Some(k) if k.number() == w.record.value.number() => k.write_digits(digits, &mut key_text),
+                Some(k) => k.write(&mut key_text),
+                None => {}
             }
             let key = w.record.key.as_ref().map(|_| key_text.as_slice());
-            let value_len = w.record.value.len();
+            let value_len = w.record.value.len_digits(digits);
             let size = (key.map_or(0, <[u8]>::len) + value_len) as u32;
             let partition = match w.partition {
                 Some(p) if p < partition_count => Ok(p),
@@ -259,7 +264,13 @@ impl ProducerNode {
                     }
                     tp.partition = partition;
                     let (now_ms, batch_size_bytes) = (self.now_ms, self.config.batch_size_bytes);
-                    self.accumulator.append(&tp, w.record, (key, value_len), now_ms, batch_size_bytes);
+                    self.accumulator.append(
+                        &tp,
+                        w.record,
+                        (key, value_len, digits),
+                        now_ms,
+                        batch_size_bytes,
+                    );
                 }
                 Err(reason) => {
                     self.refuse(reason);

@@ -30,17 +30,23 @@ impl Template {
 
     /// Appends the text of record `number` to `out`, as UTF-8 bytes.
     pub fn write(&self, number: u64, out: &mut Vec<u8>) {
+        let mut digits = [0u8; 20];
+        self.write_digits(crate::engine::text::decimal_digits(number, &mut digits), out);
+    }
+
+    /// [`Template::write`] with the record number already written out as `digits`.
+    pub fn write_digits(&self, digits: &[u8], out: &mut Vec<u8>) {
         let Some((first, rest)) = self.pieces.split_first() else { return };
         out.extend_from_slice(first.as_bytes());
-        if rest.is_empty() {
-            return;
-        }
-        let mut digits = [0u8; 20];
-        let i = crate::engine::text::decimal_digits(number, &mut digits);
         for piece in rest {
-            out.extend_from_slice(i);
+            out.extend_from_slice(digits);
             out.extend_from_slice(piece.as_bytes());
         }
+    }
+
+    /// [`Template::len`] for a number of `digits_len` digits.
+    fn len_digits(&self, digits_len: usize) -> usize {
+        self.fixed_len + self.pieces.len().saturating_sub(1) * digits_len
     }
 }
 
@@ -69,6 +75,23 @@ impl RecordText {
     /// Bytes [`RecordText::write`] appends.
     pub fn len(&self) -> usize {
         self.template.len(self.number)
+    }
+
+    /// The record's number (`{i}`).
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+
+    /// [`RecordText::write`] given [`RecordText::number`] written out as `digits` (a key
+    /// and a value of one record share it: written out once).
+    pub fn write_digits(&self, digits: &[u8], out: &mut Vec<u8>) {
+        debug_assert_eq!(crate::engine::text::decimal_digits(self.number, &mut [0; 20]), digits);
+        self.template.write_digits(digits, out);
+    }
+
+    /// [`RecordText::len`] given its number's `digits`.
+    pub fn len_digits(&self, digits: &[u8]) -> usize {
+        self.template.len_digits(digits.len())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -171,6 +194,13 @@ mod tests {
             assert_eq!(format!("{r:?}"), format!("{expected:?}"));
             assert_eq!(serde_json::to_string(&r).unwrap(), serde_json::to_string(&expected).unwrap());
             assert!(r == expected);
+            let digits = n.to_string();
+            let mut out = Vec::new();
+            r.write_digits(digits.as_bytes(), &mut out);
+            assert_eq!(
+                (out, r.len_digits(digits.as_bytes())),
+                (expected.clone().into_bytes(), expected.len())
+            );
         }
     }
 }
