@@ -3,10 +3,9 @@
 //! handed to nodes. Each builds or changes a node's slot; what the node then outputs
 //! goes through the driver like any other step.
 
-use super::driver::{Action, Sim, Slot, Status};
+use super::driver::{Action, Sim, Slot, Status, Timers};
 use super::journal::JournalEntry;
 use crate::engine::cluster::{Input, Node, NodeId};
-use std::collections::BTreeMap;
 
 impl Sim {
     pub(super) fn act(&mut self, action: Action) {
@@ -98,7 +97,7 @@ impl Sim {
         let incarnation = self.slots.get(&id).map_or(0, |s| s.incarnation + 1);
         self.slots.insert(
             id,
-            Slot { node, status: Status::Up, incarnation, timers: BTreeMap::new(), held: Vec::new() },
+            Slot { node, status: Status::Up, incarnation, timers: Timers::default(), held: Vec::new() },
         );
         self.journal.push(JournalEntry::Start { at_ms: now, node: id });
         self.deliver(id, Input::Command(start));

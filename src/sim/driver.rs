@@ -69,8 +69,37 @@ pub(super) struct Slot {
     pub(super) status: Status,
     pub(super) incarnation: u64,
     /// The node's armed timers (for a remote node, a mirror kept from its traces).
-    pub(super) timers: BTreeMap<TimerKey, i64>,
+    pub(super) timers: Timers,
     pub(super) held: Vec<Input>,
+}
+
+/// A node's armed timers and when each is due: a few keys, kept sorted in one vector
+/// (arming, cancelling and firing one are a binary search and a short shift).
+#[derive(Default)]
+pub(super) struct Timers(Vec<(TimerKey, i64)>);
+
+impl Timers {
+    pub(super) fn get(&self, key: &TimerKey) -> Option<&i64> {
+        let at = self.0.binary_search_by(|(k, _)| k.cmp(key)).ok()?;
+        self.0.get(at).map(|(_, due)| due)
+    }
+
+    pub(super) fn insert(&mut self, key: TimerKey, due: i64) {
+        match self.0.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(at) => self.0[at].1 = due,
+            Err(at) => self.0.insert(at, (key, due)),
+        }
+    }
+
+    pub(super) fn remove(&mut self, key: &TimerKey) {
+        if let Ok(at) = self.0.binary_search_by(|(k, _)| k.cmp(key)) {
+            self.0.remove(at);
+        }
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.0.clear();
+    }
 }
 
 /// What a remote node output for one input, computed where it runs (a web worker) and
@@ -191,7 +220,7 @@ impl Sim {
                     node: None,
                     status: Status::Crashed,
                     incarnation: 0,
-                    timers: BTreeMap::new(),
+                    timers: Timers::default(),
                     held: Vec::new(),
                 },
             );
