@@ -12,6 +12,7 @@ use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeI
 use crate::engine::rng::Rng;
 use crate::storage::memory::MemoryStore;
 use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// A node's process state.
@@ -140,7 +141,8 @@ pub struct Sim {
     persisted: Vec<(NodeId, crate::storage::StoreOp)>,
     pub(super) journal: JournalEntries,
     timeline: Vec<(i64, NodeId, ClusterEvent)>,
-    invariants: Vec<Box<dyn Invariant>>,
+    /// Each in a cell: a checker reads the whole driver while it updates itself.
+    invariants: Vec<RefCell<Box<dyn Invariant>>>,
     violations: Vec<Violation>,
     scenario: serde_json::Value,
     /// The nodes whose state the current step changed (only they need checking).
@@ -174,7 +176,7 @@ impl Sim {
     }
 
     pub fn add_invariant(&mut self, invariant: Box<dyn Invariant>) {
-        self.invariants.push(invariant);
+        self.invariants.push(RefCell::new(invariant));
     }
 
     /// Schedules an action at `at_ms` (never in the past).
@@ -356,17 +358,13 @@ impl Sim {
     }
 
     fn check_invariants(&mut self) {
-        let mut invariants = std::mem::take(&mut self.invariants);
-        for inv in &mut invariants {
-            if let Err(detail) = inv.check(self) {
-                self.violations.push(Violation {
-                    at_ms: self.now_ms,
-                    invariant: inv.name().to_string(),
-                    detail,
-                });
+        for k in 0..self.invariants.len() {
+            let verdict = self.invariants[k].borrow_mut().check(self);
+            if let Err(detail) = verdict {
+                let invariant = self.invariants[k].borrow().name().to_string();
+                self.violations.push(Violation { at_ms: self.now_ms, invariant, detail });
             }
         }
-        self.invariants = invariants;
     }
 
     /// Hands one input to a node (held if paused; dropped if crashed, a message refused

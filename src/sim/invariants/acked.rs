@@ -13,6 +13,7 @@ use crate::engine::client::producer::{AcknowledgedRecord, ProducerNode};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{NodeId, CONTROLLER_ID};
 use crate::engine::controller::ControllerNode;
+use crate::engine::replica::BrokerNode;
 use std::collections::BTreeSet;
 
 pub(super) struct AckedWritesSurvive {
@@ -127,6 +128,8 @@ impl Invariant for AckedWritesSurvive {
             return Ok(());
         };
         let controller_touched = touched.contains(&CONTROLLER_ID);
+        // The last leader looked up (the touched broker leads several partitions).
+        let mut looked_up: Option<(NodeId, Option<&BrokerNode>)> = None;
         let mut verdict = Ok(());
         for acked in &mut self.acked {
             if controller_touched || acked.named.is_none() {
@@ -142,7 +145,7 @@ impl Invariant for AckedWritesSurvive {
                 continue;
             }
             acked.passed = false;
-            if let Err(e) = leader_holds(sim, acked, leader) {
+            if let Err(e) = leader_holds(sim, acked, leader, &mut looked_up) {
                 verdict = Err(e);
                 break;
             }
@@ -160,9 +163,23 @@ impl Invariant for AckedWritesSurvive {
 /// acknowledged record. The named broker counts once it has caught up to the epoch (a
 /// restarting broker replaying old metadata may briefly believe an old assignment; it
 /// leads nothing until it catches up).
-fn leader_holds(sim: &Sim, acked: &Acked, named: Option<(NodeId, i32)>) -> Result<(), String> {
+/// `looked_up` keeps the last broker looked up.
+fn leader_holds<'a>(
+    sim: &'a Sim,
+    acked: &Acked,
+    named: Option<(NodeId, i32)>,
+    looked_up: &mut Option<(NodeId, Option<&'a BrokerNode>)>,
+) -> Result<(), String> {
     let Some((id, epoch)) = named else { return Ok(()) };
-    let Some(leader) = broker(sim, id).and_then(|n| n.replica_offsets(&acked.tp)) else { return Ok(()) };
+    let node = match *looked_up {
+        Some((last, node)) if last == id => node,
+        _ => {
+            let node = broker(sim, id);
+            *looked_up = Some((id, node));
+            node
+        }
+    };
+    let Some(leader) = node.and_then(|n| n.replica_offsets(&acked.tp)) else { return Ok(()) };
     if !leader.is_leader || leader.leader_epoch != epoch {
         return Ok(());
     }

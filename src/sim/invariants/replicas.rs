@@ -12,7 +12,6 @@ use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::NodeId;
 use crate::engine::replica::view::{BatchSummary, ReplicaOffsets};
 use crate::engine::replica::BrokerNode;
-use std::collections::BTreeMap;
 
 type Tp = (String, u32);
 /// A partition by its index in the scenario's partition list (cheap map keys).
@@ -34,8 +33,9 @@ pub(super) struct ReplicaRules {
     /// again finds nothing new (every rule reads only them, and no batch lies between
     /// `checked` = HW and HW), so such a replica is skipped.
     passed: Vec<Option<ReplicaOffsets>>,
-    /// Per partition, every committed batch seen so far, by base offset.
-    history: Vec<BTreeMap<i64, BatchSummary>>,
+    /// Per partition, every committed batch seen so far, sorted by base offset (they
+    /// mostly come in order: one vector, appended to).
+    history: Vec<Vec<BatchSummary>>,
     /// The batches of the replica being checked (one buffer, reused).
     batches: Vec<BatchSummary>,
 }
@@ -55,7 +55,7 @@ impl ReplicaRules {
             log_start: vec![None; replicas],
             checked: vec![None; replicas],
             passed: vec![None; replicas],
-            history: vec![BTreeMap::new(); topics.len()],
+            history: vec![Vec::new(); topics.len()],
             batches: Vec::new(),
             topics,
         }
@@ -108,16 +108,20 @@ impl ReplicaRules {
         }
         let history = &mut self.history[i];
         for batch in batches.iter().filter(|x| x.last_offset < v.high_watermark) {
-            match history.get(&batch.base_offset) {
-                Some(seen) if seen != batch => {
+            // Mostly past every batch seen (a new one) or among the last ones.
+            let found = match history.last() {
+                Some(last) if last.base_offset < batch.base_offset => Err(history.len()),
+                _ => history.binary_search_by_key(&batch.base_offset, |seen| seen.base_offset),
+            };
+            match found {
+                Ok(at) if history[at] != *batch => {
+                    let seen = &history[at];
                     return Err(format!(
                         "{topic}-{partition}: broker {b} has committed batch {batch:?} where {seen:?} was committed before"
-                    ))
+                    ));
                 }
-                Some(_) => {}
-                None => {
-                    history.insert(batch.base_offset, *batch);
-                }
+                Ok(_) => {}
+                Err(at) => history.insert(at, *batch),
             }
         }
         self.checked[key] = Some(v.high_watermark);
