@@ -199,8 +199,8 @@ fn build(
     let topics_at = world.topics_at_ms();
     let n = &s.cluster.network;
     let network = Network::new(LinkConfig { latency_ms: n.latency_ms, jitter_ms: n.jitter_ms, loss: n.loss });
-    let scenario_json = serde_json::to_value(s).unwrap_or_default();
-    let mut sim = Sim::new(seed, network, Box::new(world), scenario_json);
+    let mut sim = Sim::new(seed, network, Box::new(world), serde_json::Value::Null);
+    sim.set_scenario(s);
     let from_ms = match resumed {
         Some((now_ms, stores)) => {
             // Clients declared not to start stay unstarted after a reload, whatever the

@@ -7,6 +7,7 @@
 use super::journal::{final_state, Journal, JournalEntries, JournalEntry};
 use super::network::{Fate, Network};
 use super::queue::EventQueue;
+use super::scenario::Scenario;
 use super::world::World;
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey};
 use crate::engine::rng::Rng;
@@ -112,6 +113,13 @@ pub struct TraceEntry {
     pub outputs: Vec<Output>,
 }
 
+/// What a run was made from, for its journal.
+enum Source {
+    Json(serde_json::Value),
+    /// A scenario, turned into JSON when a journal is asked for.
+    Scenario(Box<Scenario>),
+}
+
 /// Counters of one run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimStats {
@@ -144,7 +152,7 @@ pub struct Sim {
     /// Each in a cell: a checker reads the whole driver while it updates itself.
     invariants: Vec<RefCell<Box<dyn Invariant>>>,
     violations: Vec<Violation>,
-    scenario: serde_json::Value,
+    scenario: Source,
     /// The nodes whose state the current step changed (only they need checking).
     touched: Vec<NodeId>,
 }
@@ -170,9 +178,15 @@ impl Sim {
             timeline: Vec::new(),
             invariants: Vec::new(),
             violations: Vec::new(),
-            scenario,
+            scenario: Source::Json(scenario),
             touched: Vec::new(),
         }
+    }
+
+    /// Makes `s` what the journal says the run was made from (as JSON, made only when a
+    /// journal is asked for: most runs never are).
+    pub(super) fn set_scenario(&mut self, s: &Scenario) {
+        self.scenario = Source::Scenario(Box::new(s.clone()));
     }
 
     pub fn add_invariant(&mut self, invariant: Box<dyn Invariant>) {
@@ -295,7 +309,11 @@ impl Sim {
     }
 
     pub fn journal(&self) -> Journal {
-        Journal { seed: self.seed, scenario: self.scenario.clone(), entries: self.journal.to_vec() }
+        let scenario = match &self.scenario {
+            Source::Json(json) => json.clone(),
+            Source::Scenario(s) => serde_json::to_value(s).unwrap_or_default(),
+        };
+        Journal { seed: self.seed, scenario, entries: self.journal.to_vec() }
     }
 
     /// Every node's state and store, as replay would rebuild it.
