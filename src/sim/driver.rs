@@ -4,6 +4,7 @@
 //! every collection iterates in a fixed order, so (scenario, seed, commands) fix the run.
 //! Invariant checkers run after every step.
 
+use super::chunked::Chunked;
 use super::journal::{final_state, Journal, JournalEntries, JournalEntry};
 use super::network::{Fate, Network};
 use super::queue::EventQueue;
@@ -148,7 +149,7 @@ pub struct Sim {
     keep_persisted: bool,
     persisted: Vec<(NodeId, crate::storage::StoreOp)>,
     pub(super) journal: JournalEntries,
-    timeline: Vec<(i64, NodeId, ClusterEvent)>,
+    timeline: Chunked<(i64, NodeId, ClusterEvent)>,
     /// Each in a cell: a checker reads the whole driver while it updates itself.
     invariants: Vec<RefCell<Box<dyn Invariant>>>,
     violations: Vec<Violation>,
@@ -175,7 +176,7 @@ impl Sim {
             keep_persisted: false,
             persisted: Vec::new(),
             journal: JournalEntries::default(),
-            timeline: Vec::new(),
+            timeline: Chunked::default(),
             invariants: Vec::new(),
             violations: Vec::new(),
             scenario: Source::Json(scenario),
@@ -280,7 +281,7 @@ impl Sim {
         self.stores.get(&id)
     }
 
-    pub fn timeline(&self) -> &[(i64, NodeId, ClusterEvent)] {
+    pub fn timeline(&self) -> &Chunked<(i64, NodeId, ClusterEvent)> {
         &self.timeline
     }
 

@@ -70,7 +70,7 @@ struct GroupOwnership {
 
 impl GroupOwnership {
     fn check_coordinators(&mut self, sim: &Sim) -> Result<(), String> {
-        for (_, _, e) in sim.timeline().iter().skip(self.timeline_read) {
+        for (_, _, e) in sim.timeline().iter_from(self.timeline_read) {
             if let ClusterEvent::PartitionsCreated { topic, .. } = e {
                 self.grown.insert(topic.clone());
             }

@@ -33,44 +33,8 @@ pub enum JournalEntry {
     },
 }
 
-/// The entries of a run as the driver keeps them: in chunks of a fixed size, so the
-/// journal grows without copying what it holds (a run keeps tens of thousands).
-#[derive(Default)]
-pub struct JournalEntries {
-    chunks: Vec<Vec<JournalEntry>>,
-    len: usize,
-}
-
-/// Entries per chunk.
-const CHUNK_ENTRIES: usize = 1024;
-
-impl JournalEntries {
-    pub fn push(&mut self, entry: JournalEntry) {
-        match self.chunks.last_mut() {
-            Some(chunk) if chunk.len() < CHUNK_ENTRIES => chunk.push(entry),
-            _ => {
-                let mut chunk = Vec::with_capacity(CHUNK_ENTRIES);
-                chunk.push(entry);
-                self.chunks.push(chunk);
-            }
-        }
-        self.len += 1;
-    }
-
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    pub fn to_vec(&self) -> Vec<JournalEntry> {
-        let mut all = Vec::with_capacity(self.len);
-        self.chunks.iter().for_each(|c| all.extend_from_slice(c));
-        all
-    }
-}
+/// The entries of a run as the driver keeps them (appended to, never copied).
+pub type JournalEntries = super::chunked::Chunked<JournalEntry>;
 
 /// A whole run: what it was made from and what was delivered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -66,7 +66,7 @@ impl Picture {
     /// Reads the timeline's new events into the feed and the producers' outcomes.
     fn absorb(&mut self, sim: &Sim) {
         let timeline = sim.timeline();
-        for (at, node, event) in timeline.iter().skip(self.timeline_read) {
+        for (at, node, event) in timeline.iter_from(self.timeline_read) {
             match event {
                 ClusterEvent::SendAcknowledged { client_id, tp, base_offset, records, .. } => {
                     let o = SendOutcome {

@@ -117,7 +117,7 @@ fn assignors(c: &ConsumerConfig) -> String {
 impl GroupPicture {
     fn absorb(&mut self, sim: &Sim, s: &Scenario) {
         let timeline = sim.timeline();
-        for (at, _, event) in timeline.iter().skip(self.timeline_read) {
+        for (at, _, event) in timeline.iter_from(self.timeline_read) {
             let at = *at;
             match event {
                 ClusterEvent::HighWatermarkAdvanced { tp, high_watermark, .. }
