@@ -14,6 +14,7 @@ pub mod network;
 mod queue;
 pub mod runner;
 pub mod scenario;
+mod slot;
 pub mod world;
 
 pub use driver::{Action, Invariant, Sim, SimStats, Status, TraceEntry, Violation};
