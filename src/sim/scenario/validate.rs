@@ -22,6 +22,17 @@ impl Scenario {
                 format!("{} brokers: a scenario has 1 to 9", self.cluster.brokers),
             ));
         }
+        if let Some(max) = self.cluster.max_brokers {
+            if max < self.cluster.brokers || max > 9 {
+                return Err(err(
+                    "cluster.max_brokers",
+                    format!(
+                        "{max}: the cluster grows from its {} brokers to at most 9",
+                        self.cluster.brokers
+                    ),
+                ));
+            }
+        }
         let n = &self.cluster.network;
         if n.latency_ms < 0 || n.jitter_ms < 0 || n.jitter_ms > n.latency_ms {
             return Err(err(
@@ -89,6 +100,14 @@ impl Scenario {
                         .map_err(|e| err(at("produce.client"), e))?;
                     if p.count == 0 {
                         return Err(err(at("produce.count"), "must be at least 1"));
+                    }
+                    if let Some(name) = &p.partitioner {
+                        crate::engine::partitioner::PartitionerKind::from_name(name).map_err(|_| {
+                            err(
+                                at("produce.partitioner"),
+                                format!("Invalid value {name} for configuration partitioner"),
+                            )
+                        })?;
                     }
                 }
                 StepAction::Crash(b) | StepAction::Restart(b) => {
@@ -261,9 +280,9 @@ impl Scenario {
     /// The node id a reference names: brokers by number, `"controller"`, or a client.
     pub fn node_id(&self, r: &NodeRef) -> Result<NodeId, String> {
         match r {
-            NodeRef::Broker(b) if (1..=self.cluster.brokers).contains(b) => Ok(*b),
+            NodeRef::Broker(b) if (1..=self.cluster.broker_slots()).contains(b) => Ok(*b),
             NodeRef::Broker(b) => {
-                Err(format!("unknown broker id {b} (brokers are 1 to {})", self.cluster.brokers))
+                Err(format!("unknown broker id {b} (brokers are 1 to {})", self.cluster.broker_slots()))
             }
             NodeRef::Named(n) if n == "controller" => Ok(crate::engine::cluster::CONTROLLER_ID),
             NodeRef::Named(n) => self
