@@ -14,8 +14,10 @@ use super::cluster_topbar::ClusterTopBar;
 use super::i18n::{Lang, T};
 use super::scenarios;
 use super::tabs::{Band, BandTabs};
+use crate::engine::cluster::NodeId;
 use crate::web::cluster_driver::ClusterDriver;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
+use crate::web::node_protocol::{LogAnswer, LogAsk};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -32,6 +34,8 @@ pub struct ClusterCtx {
     pub command: Callback<ClusterCommand>,
     /// Checks a command against the cluster and sends it; `Some(refusal)` if it does not pass.
     pub try_command: Callback<ClusterCommand, Option<String>>,
+    /// Asks a broker's worker about one of its replicas' logs (the log panel).
+    pub inspect: Callback<(NodeId, String, u32, LogAsk, Callback<LogAnswer>)>,
     /// Saves the run's journal as a JSON file.
     pub download_journal: Callback<()>,
 }
@@ -111,6 +115,17 @@ pub fn cluster_page(props: &Props) -> Html {
             None => Some("no cluster is running".to_string()),
         })
     };
+    let inspect = {
+        let driver = driver.clone();
+        Callback::from(
+            move |(b, topic, p, ask, on_answer): (NodeId, String, u32, LogAsk, Callback<LogAnswer>)| {
+                match driver.borrow().as_ref() {
+                    Some(d) => d.inspect(b, topic, p, ask, on_answer),
+                    None => on_answer.emit(LogAnswer::Refused("no cluster is running".into())),
+                }
+            },
+        )
+    };
     let reset = {
         let (driver, lang) = (driver.clone(), *lang);
         Callback::from(move |()| {
@@ -178,13 +193,14 @@ pub fn cluster_page(props: &Props) -> Html {
                 <div class="loading" data-testid="loading">{T::Starting.get(l)}</div>
             }
             if let Some(v) = (*view).clone() {
-                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), try_command, download_journal }}>
+                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), try_command, inspect, download_journal }}>
                     <main class="bands cluster-bands">
                         <section class={producers.0} id={producers.1} aria-label={T::Producers.get(l)} data-testid="band-producer">
                             <ProducersBand />
                         </section>
                         <section class={cluster.0} id={cluster.1} aria-label={T::Cluster.get(l)} data-testid="band-cluster">
                             <BrokersBand />
+                            <super::cluster_log::LogPanel />
                         </section>
                         if has_groups {
                             <section class={groups.0} id={groups.1} aria-label={T::Consumers.get(l)} data-testid="band-groups">

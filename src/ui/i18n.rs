@@ -124,6 +124,11 @@ texts! {
     RetentionCheck => "Run retention check now", "Проверить retention сейчас";
     RetentionHint => "Kafka runs this check every log.retention.check.interval.ms (300000); here it also runs every 10 s.", "Kafka делает эту проверку каждые log.retention.check.interval.ms (300000); здесь — ещё и каждые 10 с.";
     Read => "Read", "Прочитать";
+    LogOfReplica => "Log of a replica", "Лог реплики";
+    NoReplicas => "No broker is running a replica.", "Ни один работающий брокер не хранит реплик.";
+    Replica => "Replica", "Реплика";
+    ByTimestamp => "from a timestamp (ms) instead of an offset", "с timestamp (мс) вместо offset'а";
+    Offset => "offset", "offset";
     FromOffset => "From offset", "С offset'а";
     MaxBytes => "max.bytes", "max.bytes";
     NothingToRead => "No records at this offset yet.", "По этому offset'у записей пока нет.";

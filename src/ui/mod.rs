@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod cluster_admin;
 pub mod cluster_brokers;
 pub mod cluster_events;
+pub mod cluster_log;
 pub mod cluster_mode;
 pub mod cluster_page;
 pub mod cluster_producers;

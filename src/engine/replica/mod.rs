@@ -25,6 +25,7 @@ pub mod config;
 pub mod delayed;
 pub mod fetcher;
 pub mod group;
+pub mod inspect;
 pub mod leader;
 pub mod metadata;
 pub mod partition;

@@ -9,15 +9,16 @@
 //! a reload restarts every node from what was stored.
 
 mod clock;
+mod inspect;
 mod persist;
 mod views;
 
 use super::cluster_picture::Picture;
 use super::cluster_view::{ClusterCommand, ClusterView};
-use super::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
+use super::node_protocol::{LogAnswer, NodeInput, NodeOutput, NodeReply, NodeRequest};
 use super::node_worker::NodeWorker;
 use crate::engine::cluster::NodeId;
-use crate::sim::cluster_world::build_sim;
+use crate::sim::cluster_world::{build_sim, declared_idle};
 use crate::sim::lockstep::{Plan, Window};
 use crate::sim::scenario::Scenario;
 use crate::sim::Sim;
@@ -112,6 +113,8 @@ struct Inner {
     /// Windows handed to workers so far: each costs one round trip (the benchmark's
     /// ceiling is virtual time / (round trips × a bare round trip)).
     worker_windows: u64,
+    /// The log panel's questions to workers, by request id: (broker, who gets the answer).
+    inspections: BTreeMap<u64, (NodeId, Callback<LogAnswer>)>,
 }
 
 /// A running cluster in the page; dropping it terminates its workers.
@@ -163,6 +166,7 @@ impl ClusterDriver {
                 view_render_ms: 0.0,
                 standby: None,
                 worker_windows: 0,
+                inspections: BTreeMap::new(),
             })
         });
         let weak = Rc::downgrade(&inner);
@@ -245,8 +249,9 @@ impl Inner {
         self.picture_at.clear();
         self.drawn_stopped_at = usize::MAX;
         // Brokers that run: the scenario's and those the page added before a reload.
-        let ids: BTreeSet<NodeId> =
-            (1..=self.scenario.cluster.broker_slots()).filter(|id| self.sim.status(*id).is_some()).collect();
+        let ids: BTreeSet<NodeId> = (1..=self.scenario.cluster.broker_slots())
+            .filter(|id| !declared_idle(&self.scenario, *id) || self.sim.status(*id).is_some())
+            .collect();
         for id in &ids {
             self.spawn(*id);
         }
@@ -261,12 +266,13 @@ impl Inner {
         self.schedule_view();
     }
 
-    fn send(&mut self, node: NodeId, request: NodeRequest) {
+    fn send(&mut self, node: NodeId, request: NodeRequest) -> u64 {
         let id = self.next_request;
         self.next_request += 1;
         if let Some(w) = self.workers.get(&node) {
             w.send(NodeInput { id, request });
         }
+        id
     }
 
     /// Starts broker `id`'s worker and opens its store.
@@ -298,6 +304,7 @@ impl Inner {
     fn on_reply(&mut self, out: NodeOutput) {
         let node = out.node_id;
         match out.reply {
+            NodeReply::Inspected(answer) => self.answer_inspection(out.id, answer),
             NodeReply::Failed { detail } => self.fail(format!("broker {node}: {detail}")),
             NodeReply::Picture(p) => {
                 self.picture.replicas.insert(node, p);
@@ -455,6 +462,7 @@ impl Inner {
         self.sim.run_window(plan);
         for id in &plan.crashes {
             self.workers.remove(id);
+            self.drop_inspections(*id);
             self.picture.replicas.remove(id);
         }
         if !plan.crashes.is_empty() && self.standby.is_none() {
