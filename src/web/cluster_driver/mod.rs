@@ -12,6 +12,7 @@ mod clock;
 mod inspect;
 mod persist;
 mod views;
+mod watchdog;
 
 use super::cluster_picture::Picture;
 use super::cluster_view::{ClusterCommand, ClusterView};
@@ -115,6 +116,10 @@ struct Inner {
     worker_windows: u64,
     /// The log panel's questions to workers, by request id: (broker, who gets the answer).
     inspections: BTreeMap<u64, (NodeId, Callback<LogAnswer>)>,
+    /// When a worker was last sent or answered something (wall ms), and the timer that
+    /// notices a worker that stopped answering.
+    last_worker_traffic_ms: f64,
+    watchdog: Option<gloo_timers::callback::Interval>,
 }
 
 /// A running cluster in the page; dropping it terminates its workers.
@@ -167,10 +172,13 @@ impl ClusterDriver {
                 standby: None,
                 worker_windows: 0,
                 inspections: BTreeMap::new(),
+                last_worker_traffic_ms: wall_ms(),
+                watchdog: None,
             })
         });
         let weak = Rc::downgrade(&inner);
         wasm_bindgen_futures::spawn_local(async move { open(weak, false).await });
+        watchdog::arm(&inner);
         Ok(ClusterDriver { inner })
     }
 
@@ -231,6 +239,7 @@ impl Drop for ClusterDriver {
             i.standby = None;
             i.tick = None;
             i.view_timer = None;
+            i.watchdog = None;
         }
     }
 }
@@ -269,6 +278,7 @@ impl Inner {
     fn send(&mut self, node: NodeId, request: NodeRequest) -> u64 {
         let id = self.next_request;
         self.next_request += 1;
+        self.last_worker_traffic_ms = wall_ms();
         if let Some(w) = self.workers.get(&node) {
             w.send(NodeInput { id, request });
         }
@@ -303,6 +313,7 @@ impl Inner {
 
     fn on_reply(&mut self, out: NodeOutput) {
         let node = out.node_id;
+        self.last_worker_traffic_ms = wall_ms();
         match out.reply {
             NodeReply::Inspected(answer) => self.answer_inspection(out.id, answer),
             NodeReply::Failed { detail } => self.fail(format!("broker {node}: {detail}")),
