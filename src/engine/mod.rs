@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod controller;
 pub mod error;
 pub mod group;
+pub mod limits;
 pub mod log;
 pub mod partitioner;
 pub mod producer;

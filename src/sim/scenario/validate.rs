@@ -1,8 +1,9 @@
-//! The checks of meaning a scenario gets after parsing ([`Scenario::validate`]): broker
-//! ids that exist, replication factor ≤ brokers, `min.insync.replicas` ≤ replication
-//! factor, known clients, consumer configs the Java client would accept, consumer steps
-//! aimed at consumers, and an `offsets.topic.replication.factor` the cluster can host when
-//! there are consumers. Each error names the field it concerns.
+//! The checks of meaning a scenario gets after parsing ([`Scenario::validate`]), after
+//! the playground's bounds (`bounds`): broker ids that exist, replication factor ≤
+//! brokers, `min.insync.replicas` ≤ replication factor, known clients, consumer configs
+//! the Java client would accept, consumer steps aimed at consumers, and an
+//! `offsets.topic.replication.factor` the cluster can host when there are consumers.
+//! Each error names the field it concerns.
 
 use super::{err, ClientKind, ClientSpec, NodeRef, Scenario, ScenarioError, StepAction, SCENARIO_VERSION};
 use crate::engine::cluster::NodeId;
@@ -16,30 +17,10 @@ impl Scenario {
                 format!("version {} is not supported (this build reads {SCENARIO_VERSION})", self.version),
             ));
         }
-        if !(1..=9).contains(&self.cluster.brokers) {
-            return Err(err(
-                "cluster.brokers",
-                format!("{} brokers: a scenario has 1 to 9", self.cluster.brokers),
-            ));
-        }
-        let n = &self.cluster.network;
-        if n.latency_ms < 0 || n.jitter_ms < 0 || n.jitter_ms > n.latency_ms {
-            return Err(err(
-                "cluster.network",
-                "latency_ms and jitter_ms must be ≥ 0 and jitter_ms ≤ latency_ms",
-            ));
-        }
-        if !(0.0..=1.0).contains(&n.loss) {
-            return Err(err("cluster.network.loss", format!("{} is not a probability in [0, 1]", n.loss)));
-        }
-        if self.until_ms <= 0 {
-            return Err(err("until_ms", "must be positive"));
-        }
+        self.check_bounds()?;
         for (i, t) in self.topics.iter().enumerate() {
             let at = |f: &str| format!("topics[{i}].{f}");
             crate::engine::topic::validate_topic_name(&t.name).map_err(|e| err(at("name"), e.to_string()))?;
-            crate::engine::topic::validate_partition_count(t.partitions)
-                .map_err(|e| err(at("partitions"), e.to_string()))?;
             if t.replication_factor < 1 || t.replication_factor > i64::from(self.cluster.brokers) {
                 return Err(err(
                     at("replication_factor"),
@@ -60,6 +41,7 @@ impl Scenario {
                 }
             }
         }
+        self.check_replica_total()?;
         let mut names = std::collections::BTreeSet::new();
         for (i, c) in self.clients.iter().enumerate() {
             if c.id.is_empty() || c.id == "controller" || !names.insert(c.id.as_str()) {
@@ -87,9 +69,6 @@ impl Scenario {
                 StepAction::Produce(p) => {
                     self.expect_client(&p.client, ClientKind::Producer)
                         .map_err(|e| err(at("produce.client"), e))?;
-                    if p.count == 0 {
-                        return Err(err(at("produce.count"), "must be at least 1"));
-                    }
                 }
                 StepAction::Crash(b) | StepAction::Restart(b) => {
                     let crash = matches!(s.action, StepAction::Crash(_));
