@@ -169,7 +169,7 @@ impl Scenario {
         Ok(())
     }
 
-    /// A client's configs as its type reads them; consumer config errors name the config.
+    /// A client's configs as its type reads them; config errors name the config.
     fn validate_client(&self, i: usize, c: &ClientSpec) -> Result<(), ScenarioError> {
         let at = |f: &str| format!("clients[{i}].{f}");
         match c.kind {
@@ -177,6 +177,9 @@ impl Scenario {
                 if c.subscribe.is_some() || c.assign.is_some() {
                     return Err(err(at("subscribe"), "only consumers subscribe or assign"));
                 }
+                let pairs = c.configs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                crate::engine::client::producer::ProducerConfig::from_pairs(pairs)
+                    .map_err(|e| err(at(&format!("configs.{}", e.name)), e.message))?;
             }
             ClientKind::Consumer => {
                 let pairs = c.configs.iter().map(|(k, v)| (k.as_str(), v.as_str()));

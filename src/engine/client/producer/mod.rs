@@ -15,7 +15,7 @@ mod metadata;
 pub mod record_text;
 mod sender;
 
-pub use config::{ProducerConfig, ProducerConfigError};
+pub use config::{ProducerConfig, ProducerConfigError, IDEMPOTENCE_UNAVAILABLE};
 
 use crate::engine::cluster::messages::{TopicName, TopicPartition};
 use crate::engine::cluster::metadata::PartitionState;
