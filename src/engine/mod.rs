@@ -16,5 +16,6 @@ pub mod producer;
 pub mod record;
 pub mod replica;
 pub mod rng;
+pub mod store;
 pub mod text;
 pub mod topic;
