@@ -18,6 +18,14 @@ impl Scenario {
             ));
         }
         self.check_bounds()?;
+        if self.cluster.configs.contains_key("seed") {
+            // The controller's placement seed is the run's own (`run --seed`, `?seed=`):
+            // a scenario's would be silently overridden, so it is refused.
+            return Err(err(
+                "cluster.configs.seed",
+                "Unknown broker config seed: the run's seed is given to `run --seed` or the page's `?seed=`",
+            ));
+        }
         for (i, t) in self.topics.iter().enumerate() {
             let at = |f: &str| format!("topics[{i}].{f}");
             crate::engine::topic::validate_topic_name(&t.name).map_err(|e| err(at("name"), e.to_string()))?;
