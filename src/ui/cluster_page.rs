@@ -30,6 +30,8 @@ pub struct ClusterCtx {
     pub view: Rc<ClusterView>,
     pub lang: Lang,
     pub command: Callback<ClusterCommand>,
+    /// Checks a command against the cluster and sends it; `Some(refusal)` if it does not pass.
+    pub try_command: Callback<ClusterCommand, Option<String>>,
     /// Saves the run's journal as a JSON file.
     pub download_journal: Callback<()>,
 }
@@ -45,9 +47,15 @@ pub struct Props {
     pub params: ClusterParams,
 }
 
-/// The IndexedDB workspace of a scenario's runs.
+/// The IndexedDB workspace of a scenario's runs: `cluster-NAME`, or `W/cluster-NAME`
+/// with `?workspace=W` (letters, digits, `-` and `_`; anything else is ignored).
 fn workspace(name: &str) -> String {
-    format!("cluster-{name}")
+    match super::query_param("workspace").filter(|w| {
+        !w.is_empty() && w.len() <= 64 && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }) {
+        Some(w) => format!("{w}/cluster-{name}"),
+        None => format!("cluster-{name}"),
+    }
 }
 
 #[function_component(ClusterPage)]
@@ -94,6 +102,13 @@ pub fn cluster_page(props: &Props) -> Html {
             if let Some(d) = driver.borrow().as_ref() {
                 d.command(c);
             }
+        })
+    };
+    let try_command = {
+        let driver = driver.clone();
+        Callback::from(move |c: ClusterCommand| match driver.borrow().as_ref() {
+            Some(d) => d.try_command(c).err(),
+            None => Some("no cluster is running".to_string()),
         })
     };
     let reset = {
@@ -163,7 +178,7 @@ pub fn cluster_page(props: &Props) -> Html {
                 <div class="loading" data-testid="loading">{T::Starting.get(l)}</div>
             }
             if let Some(v) = (*view).clone() {
-                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), download_journal }}>
+                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), try_command, download_journal }}>
                     <main class="bands cluster-bands">
                         <section class={producers.0} id={producers.1} aria-label={T::Producers.get(l)} data-testid="band-producer">
                             <ProducersBand />

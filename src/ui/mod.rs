@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod cluster;
+pub mod cluster_admin;
 pub mod cluster_brokers;
 pub mod cluster_events;
 pub mod cluster_mode;

@@ -62,7 +62,29 @@ pub fn assign_replicas(
     out
 }
 
+/// A topic that passed every check of CreateTopics, ready to be written.
+pub(crate) struct CheckedTopic {
+    partitions: u32,
+    replication_factor: u32,
+    topic_config: TopicConfig,
+    unclean: Option<bool>,
+    live: Vec<NodeId>,
+}
+
 impl ControllerNode {
+    /// Whether CreateTopics would accept this topic now, with the refusal Kafka would
+    /// answer if not (the page checks a form with it before it sends the command).
+    pub fn check_create_topic(
+        &self,
+        name: &str,
+        partitions: i64,
+        replication_factor: i64,
+        configs: &[(String, String)],
+        replica_assignment: Option<&[Vec<NodeId>]>,
+    ) -> Result<(), Refusal> {
+        self.checked_topic(name, partitions, replication_factor, configs, replica_assignment).map(|_| ())
+    }
+
     /// Validates and writes a new topic; `-1` partitions or replication factor mean
     /// `num.partitions` / `default.replication.factor`.
     pub(crate) fn create_topic(
@@ -73,6 +95,53 @@ impl ControllerNode {
         configs: &[(String, String)],
         replica_assignment: Option<&[Vec<NodeId>]>,
     ) -> Result<(), Refusal> {
+        let CheckedTopic { partitions, replication_factor, topic_config, unclean, live } =
+            self.checked_topic(name, partitions, replication_factor, configs, replica_assignment)?;
+        let mut rng =
+            Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let assignment = match replica_assignment {
+            None => assign_replicas(&live, partitions, replication_factor, &mut rng),
+            Some(manual) => manual.to_vec(),
+        };
+        let mut stored = topic_config.overrides();
+        if let Some(unclean) = unclean {
+            stored.push((UNCLEAN_LEADER_ELECTION_ENABLE.to_string(), unclean.to_string()));
+        }
+        self.append(MetadataRecord::Topic { name: name.to_string(), configs: stored });
+        for (partition, replicas) in assignment.into_iter().enumerate() {
+            let leader = replicas.first().copied();
+            self.append(MetadataRecord::Partition {
+                topic: name.to_string(),
+                partition: partition as u32,
+                isr: replicas.clone(),
+                replicas,
+                leader,
+            });
+        }
+        self.event(ClusterEvent::TopicCreated { topic: name.to_string(), partitions, replication_factor });
+        for partition in 0..partitions {
+            if let Some(p) = self.image.partition(name, partition).cloned() {
+                let tp = TopicPartition { topic: name.into(), partition };
+                self.event(ClusterEvent::LeaderElected {
+                    tp,
+                    leader: p.leader,
+                    leader_epoch: p.leader_epoch,
+                    unclean: false,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every check of `ReplicationControlManager.createTopic`, in its order.
+    fn checked_topic(
+        &self,
+        name: &str,
+        partitions: i64,
+        replication_factor: i64,
+        configs: &[(String, String)],
+        replica_assignment: Option<&[Vec<NodeId>]>,
+    ) -> Result<CheckedTopic, Refusal> {
         let refuse = |e: KafkaError| (e.code, message_of(&e));
         validate_topic_name(name).map_err(refuse)?;
         if self.image.topics.contains_key(name) {
@@ -126,43 +195,10 @@ impl ControllerNode {
         }
         let new_replicas = u64::from(partitions) * u64::from(replication_factor);
         check_cluster_replicas(self.partition_replicas(), new_replicas).map_err(limit_refusal)?;
-        let mut rng =
-            Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let assignment = match replica_assignment {
-            None => assign_replicas(&live, partitions, replication_factor, &mut rng),
-            Some(manual) => {
-                check_manual_assignment(manual, partitions, replication_factor, &live)?;
-                manual.to_vec()
-            }
-        };
-        let mut stored = topic_config.overrides();
-        if let Some(unclean) = unclean {
-            stored.push((UNCLEAN_LEADER_ELECTION_ENABLE.to_string(), unclean.to_string()));
+        if let Some(manual) = replica_assignment {
+            check_manual_assignment(manual, partitions, replication_factor, &live)?;
         }
-        self.append(MetadataRecord::Topic { name: name.to_string(), configs: stored });
-        for (partition, replicas) in assignment.into_iter().enumerate() {
-            let leader = replicas.first().copied();
-            self.append(MetadataRecord::Partition {
-                topic: name.to_string(),
-                partition: partition as u32,
-                isr: replicas.clone(),
-                replicas,
-                leader,
-            });
-        }
-        self.event(ClusterEvent::TopicCreated { topic: name.to_string(), partitions, replication_factor });
-        for partition in 0..partitions {
-            if let Some(p) = self.image.partition(name, partition).cloned() {
-                let tp = TopicPartition { topic: name.into(), partition };
-                self.event(ClusterEvent::LeaderElected {
-                    tp,
-                    leader: p.leader,
-                    leader_epoch: p.leader_epoch,
-                    unclean: false,
-                });
-            }
-        }
-        Ok(())
+        Ok(CheckedTopic { partitions, replication_factor, topic_config, unclean, live })
     }
 
     /// Kafka's CreatePartitions (`kafka-topics --alter --partitions N`): grows a topic to

@@ -7,6 +7,7 @@
 
 use super::{err, ClientKind, ClientSpec, NodeRef, Scenario, ScenarioError, StepAction, SCENARIO_VERSION};
 use crate::engine::cluster::NodeId;
+use crate::engine::limits::MAX_BROKERS;
 
 impl Scenario {
     /// Checks what JSON cannot: ids, counts and configs that fit together.
@@ -25,6 +26,17 @@ impl Scenario {
                 "cluster.configs.seed",
                 "Unknown broker config seed: the run's seed is given to `run --seed` or the page's `?seed=`",
             ));
+        }
+        if let Some(max) = self.cluster.max_brokers {
+            if max < self.cluster.brokers || max > MAX_BROKERS {
+                return Err(err(
+                    "cluster.max_brokers",
+                    format!(
+                        "{max}: the cluster grows from its {} brokers to at most {MAX_BROKERS}",
+                        self.cluster.brokers
+                    ),
+                ));
+            }
         }
         for (i, t) in self.topics.iter().enumerate() {
             let at = |f: &str| format!("topics[{i}].{f}");
@@ -77,6 +89,14 @@ impl Scenario {
                 StepAction::Produce(p) => {
                     self.expect_client(&p.client, ClientKind::Producer)
                         .map_err(|e| err(at("produce.client"), e))?;
+                    if let Some(name) = &p.partitioner {
+                        crate::engine::partitioner::PartitionerKind::from_name(name).map_err(|_| {
+                            err(
+                                at("produce.partitioner"),
+                                format!("Invalid value {name} for configuration partitioner"),
+                            )
+                        })?;
+                    }
                 }
                 StepAction::Crash(b) | StepAction::Restart(b) => {
                     let crash = matches!(s.action, StepAction::Crash(_));
@@ -251,9 +271,9 @@ impl Scenario {
     /// The node id a reference names: brokers by number, `"controller"`, or a client.
     pub fn node_id(&self, r: &NodeRef) -> Result<NodeId, String> {
         match r {
-            NodeRef::Broker(b) if (1..=self.cluster.brokers).contains(b) => Ok(*b),
+            NodeRef::Broker(b) if (1..=self.cluster.broker_slots()).contains(b) => Ok(*b),
             NodeRef::Broker(b) => {
-                Err(format!("unknown broker id {b} (brokers are 1 to {})", self.cluster.brokers))
+                Err(format!("unknown broker id {b} (brokers are 1 to {})", self.cluster.broker_slots()))
             }
             NodeRef::Named(n) if n == "controller" => Ok(crate::engine::cluster::CONTROLLER_ID),
             NodeRef::Named(n) => self

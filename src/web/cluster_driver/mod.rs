@@ -170,6 +170,17 @@ impl ClusterDriver {
         Ok(ClusterDriver { inner })
     }
 
+    /// Checks `c` against the cluster now ([`crate::web::cluster_commands::check`]) and
+    /// sends it if it passes; the refusal otherwise.
+    pub fn try_command(&self, c: ClusterCommand) -> Result<(), String> {
+        {
+            let i = self.inner.borrow();
+            crate::web::cluster_commands::check(&i.sim, &i.scenario, &c)?;
+        }
+        self.command(c);
+        Ok(())
+    }
+
     pub fn command(&self, c: ClusterCommand) {
         let mut i = self.inner.borrow_mut();
         i.commands.push(c);
@@ -222,7 +233,7 @@ impl Drop for ClusterDriver {
 
 impl Inner {
     fn begin(&mut self, mut sim: Sim, store: IdbStore) {
-        sim.set_remote(1..=self.scenario.cluster.brokers);
+        sim.set_remote(1..=self.scenario.cluster.broker_slots());
         sim.keep_persisted(true);
         self.anchor = (wall_ms(), sim.now_ms);
         self.achieved = (wall_ms(), sim.now_ms, 0.0);
@@ -233,7 +244,9 @@ impl Inner {
         self.picture = Picture::default();
         self.picture_at.clear();
         self.drawn_stopped_at = usize::MAX;
-        let ids: BTreeSet<NodeId> = (1..=self.scenario.cluster.brokers).collect();
+        // Brokers that run: the scenario's and those the page added before a reload.
+        let ids: BTreeSet<NodeId> =
+            (1..=self.scenario.cluster.broker_slots()).filter(|id| self.sim.status(*id).is_some()).collect();
         for id in &ids {
             self.spawn(*id);
         }
