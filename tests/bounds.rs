@@ -68,6 +68,33 @@ fn the_cli_run_of_such_a_file_exits_non_zero_with_the_message() {
 }
 
 #[test]
+fn a_run_that_takes_too_many_events_stops_with_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flood.json");
+    // Valid Kafka rates, but 9 brokers heartbeating every millisecond flood the journal.
+    let flood = BASE
+        .replace(r#""brokers": 3,"#, r#""brokers": 9, "configs": {"broker.heartbeat.interval.ms": "1"},"#);
+    std::fs::write(&path, flood).unwrap();
+    let cli = |extra: &[&str]| {
+        let mut args = vec!["run", path.to_str().unwrap(), "--seed", "1"];
+        args.extend(extra);
+        std::process::Command::new(BIN).args(&args).output().expect("run the CLI")
+    };
+    let out = cli(&["--max-events", "20000"]);
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the playground's bound is 20000 events per run"), "{stderr}");
+    let out = cli(&["--max-events", "5000001"]);
+    assert_ne!(out.status.code(), Some(0), "above MAX_EVENTS_PER_RUN");
+    let out = cli(&["--until", "3600001"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--until"),
+        "until_ms is bounded on the command line too"
+    );
+    assert_eq!(MAX_EVENTS_PER_RUN, 5_000_000);
+}
+
+#[test]
 fn every_count_and_size_of_a_scenario_is_bounded_with_the_field_named() {
     let produce = r#""count": 10, "key": "k-{i}", "value": "v-{i}""#;
     let long_value = format!(r#""count": 10, "key": "k-{{i}}", "value": "{}""#, "v".repeat(4097));

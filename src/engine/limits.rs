@@ -34,6 +34,11 @@
 //!   jitter is at most the latency and loss a probability in [0, 1].
 //! * [`MAX_PROCESSING_TIME_PER_RECORD_MS`] one hour: keeps `now + time × records` far
 //!   from overflowing.
+//! * [`MAX_EVENTS_PER_RUN`] 5 000 000: every event a run takes is kept in its journal
+//!   (~360 bytes each), and rates are Kafka's to choose (`broker.heartbeat.interval.ms=1`
+//!   is valid): 60 s of 9 brokers heartbeating and fetching every millisecond take 5
+//!   million events and 1.8 GB, so a run stops there, with an error, rather than grow
+//!   until it is killed. The standard benchmark scenario (600 s) takes 18 457.
 //!
 //! Configs whose values bound buffers (`segment.bytes`, `batch.size`, `fetch.max.bytes`,
 //! `replica.fetch.max.bytes`, `max.poll.records`, `segment.index.bytes`, …) keep Kafka's
@@ -75,6 +80,9 @@ pub const MAX_SCENARIO_BYTES: u32 = 1024 * 1024;
 pub const MAX_LATENCY_MS: i64 = 10_000;
 /// `playground.processing.time.per.record.ms` and `set_processing_time` steps.
 pub const MAX_PROCESSING_TIME_PER_RECORD_MS: i64 = 3_600_000;
+
+/// Events (deliveries, timers, steps) one run may take before it stops with an error.
+pub const MAX_EVENTS_PER_RUN: u64 = 5_000_000;
 
 /// A request refused by one of these bounds: Kafka's code and the message a client would
 /// print after it (`INVALID_PARTITIONS: Number of partitions must be at most 64 …`).
