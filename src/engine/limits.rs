@@ -172,6 +172,19 @@ pub fn check_produce(count: u64, key: Option<&str>, value: &str) -> Result<(), S
     Ok(())
 }
 
+/// The most bytes a key or value template writes for one record: its text, with each
+/// `{i}` as up to 20 digits and each `{i:bytes}` as up to
+/// [`MAX_ZERO_BYTES`](crate::engine::client::producer::record_text::MAX_ZERO_BYTES) zero
+/// bytes (what [`MAX_PRODUCED_BYTES_PER_SCENARIO`] counts).
+pub fn record_bytes_at_most(template: &str) -> u64 {
+    use crate::engine::client::producer::record_text::{
+        MAX_ZERO_BYTES, NUMBER_PLACEHOLDER, ZERO_BYTES_PLACEHOLDER,
+    };
+    let zero_bytes = template.matches(ZERO_BYTES_PLACEHOLDER).count() as u64;
+    let numbers = template.matches(NUMBER_PLACEHOLDER).count() as u64;
+    template.len() as u64 + zero_bytes * MAX_ZERO_BYTES + numbers * 20
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +221,12 @@ mod tests {
         assert!(check_produce(0, None, "v").is_err());
         assert!(check_produce(1, Some(&"k".repeat(1025)), "v").unwrap_err().contains("key"));
         assert!(check_produce(1, None, &"v".repeat(4097)).unwrap_err().contains("value"));
+    }
+
+    #[test]
+    fn a_zero_bytes_placeholder_counts_as_its_largest_expansion() {
+        assert_eq!(record_bytes_at_most("v-1"), 3);
+        assert_eq!(record_bytes_at_most("v-{i}"), 5 + 20);
+        assert_eq!(record_bytes_at_most("{i:bytes}"), 9 + 4096);
     }
 }

@@ -9,9 +9,9 @@
 
 use super::{err, ClientKind, Scenario, ScenarioError, StepAction};
 use crate::engine::limits::{
-    check_cluster_replicas, check_partition_count, check_produce, MAX_BROKERS, MAX_CLIENTS, MAX_LATENCY_MS,
-    MAX_PROCESSING_TIME_PER_RECORD_MS, MAX_PRODUCED_BYTES_PER_SCENARIO, MAX_RECORDS_PER_SCENARIO,
-    MAX_SCENARIO_BYTES, MAX_STEPS, MAX_TOPICS_PER_CLUSTER, MAX_UNTIL_MS,
+    check_cluster_replicas, check_partition_count, check_produce, record_bytes_at_most, MAX_BROKERS,
+    MAX_CLIENTS, MAX_LATENCY_MS, MAX_PROCESSING_TIME_PER_RECORD_MS, MAX_PRODUCED_BYTES_PER_SCENARIO,
+    MAX_RECORDS_PER_SCENARIO, MAX_SCENARIO_BYTES, MAX_STEPS, MAX_TOPICS_PER_CLUSTER, MAX_UNTIL_MS,
 };
 
 /// `offsets.topic.num.partitions` and `offsets.topic.replication.factor` defaults.
@@ -106,9 +106,10 @@ impl Scenario {
                 StepAction::Produce(p) => {
                     check_produce(u64::from(p.count), p.key.as_deref(), &p.value)
                         .map_err(|e| err(format!("steps[{i}].produce"), e))?;
-                    let per_record = p.key.as_ref().map_or(0, String::len) + p.value.len();
+                    let key = p.key.as_deref().map_or(0, record_bytes_at_most);
+                    let per_record = key + record_bytes_at_most(&p.value);
                     records += u64::from(p.count);
-                    bytes += u64::from(p.count) * per_record as u64;
+                    bytes += u64::from(p.count) * per_record;
                     if records > MAX_RECORDS_PER_SCENARIO {
                         return Err(err(
                             format!("steps[{i}].produce.count"),
