@@ -14,7 +14,7 @@ use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription
 use crate::engine::client::producer::{ProducerConfig, ProducerNode};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{Node, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
-use crate::engine::controller::config::ControllerConfig;
+use crate::engine::controller::config::{ControllerConfig, CONTROLLER_CONFIG_NAMES};
 use crate::engine::controller::ControllerNode;
 use crate::engine::replica::config::BrokerConfig;
 use crate::engine::replica::BrokerNode;
@@ -45,11 +45,13 @@ impl ClusterWorld {
     pub fn new(s: &Scenario, seed: u64) -> Result<ClusterWorld, ScenarioError> {
         let mut broker_config = BrokerConfig::default();
         let mut controller_pairs: Vec<(&str, &str)> = Vec::new();
+        // By name: a controller config's value need not parse as a broker's (a boolean is
+        // not a number), and an unknown name is refused as an unknown broker config.
         for (name, value) in &s.cluster.configs {
-            match broker_config.set(name, value) {
-                Ok(()) => {}
-                Err(e) if e.starts_with("unknown broker config") => controller_pairs.push((name, value)),
-                Err(e) => return Err(problem(format!("cluster.configs.{name}"), e)),
+            if CONTROLLER_CONFIG_NAMES.contains(&name.as_str()) {
+                controller_pairs.push((name, value));
+            } else {
+                broker_config.set(name, value).map_err(|e| problem(format!("cluster.configs.{name}"), e))?;
             }
         }
         let seed_text = seed.to_string();

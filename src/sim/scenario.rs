@@ -8,9 +8,13 @@
 //! so older scenarios read and serialise exactly as before. The format is described for
 //! authors in `scenarios/README.md`.
 //!
+//! Every count and size is bounded ([`bounds`], with the engine's
+//! [`crate::engine::limits`]) before anything is built from it.
+//!
 //! This file holds the scenario and its cluster, topic and client specs, the error and
 //! parsing; the timed steps are in [`steps`], the checks of meaning in [`validate`].
 
+mod bounds;
 mod steps;
 mod validate;
 
@@ -174,6 +178,7 @@ impl ClusterSpec {
 impl Scenario {
     /// Parses and validates a scenario file's text.
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        bounds::check_file_size(text)?;
         let de = &mut serde_json::Deserializer::from_str(text);
         let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();

@@ -18,7 +18,7 @@ use crate::sim::runner::NodeRunner;
 use crate::sim::scenario::Scenario;
 use crate::storage::idb::IdbStore;
 use crate::storage::memory::MemoryStore;
-use crate::storage::{LogStore, StoreOp};
+use crate::{engine::store::StoreOp, storage::LogStore};
 use gloo_timers::callback::Timeout;
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use std::cell::RefCell;

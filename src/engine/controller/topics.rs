@@ -4,7 +4,10 @@
 //! replica is broker `(p + start) % n` and the others follow at a shift that grows every
 //! `n` partitions, so leaders and followers spread evenly. `start` and the shift are drawn
 //! from `Rng(seed ^ offset of the Topic record)`: deterministic, also after recovery.
-//! Invariant: a topic is written (Topic, then Partition × n) only once fully validated.
+//! Invariant: a topic is written (Topic, then Partition × n) only once fully validated,
+//! and only within the playground's bounds ([`crate::engine::limits`]: partitions per
+//! topic, topics and partition replicas per cluster), checked before anything is
+//! allocated for its partitions.
 
 use super::config::{parse_bool, UNCLEAN_LEADER_ELECTION_ENABLE};
 use super::ControllerNode;
@@ -12,11 +15,16 @@ use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::metadata::MetadataRecord;
 use crate::engine::cluster::{ClusterEvent, Message, NodeId};
 use crate::engine::error::{ErrorCode, KafkaError};
+use crate::engine::limits::{check_cluster_replicas, check_partition_count, check_topic_count, LimitError};
 use crate::engine::rng::Rng;
-use crate::engine::topic::{validate_partition_count, validate_topic_name, TopicConfig};
+use crate::engine::topic::{validate_topic_name, TopicConfig};
 
 /// A refusal: Kafka's code and the message a client would print.
 pub type Refusal = (ErrorCode, String);
+
+fn limit_refusal(e: LimitError) -> Refusal {
+    (e.code, e.message)
+}
 
 /// The message of an engine error without its leading code name.
 pub(crate) fn message_of(e: &KafkaError) -> String {
@@ -140,7 +148,8 @@ impl ControllerNode {
             return Err((ErrorCode::TopicAlreadyExists, format!("Topic '{name}' already exists.")));
         }
         let partitions = if partitions == -1 { i64::from(self.config.num_partitions) } else { partitions };
-        let partitions = validate_partition_count(partitions).map_err(refuse)?;
+        let partitions = check_partition_count(partitions).map_err(limit_refusal)?;
+        check_topic_count(self.image.topics.len() as u64).map_err(limit_refusal)?;
         let replication_factor = match replication_factor {
             -1 => self.config.default_replication_factor,
             rf if rf >= 1 && rf <= i64::from(i16::MAX) => rf as u32,
@@ -184,6 +193,8 @@ impl ControllerNode {
                 ),
             ));
         }
+        let new_replicas = u64::from(partitions) * u64::from(replication_factor);
+        check_cluster_replicas(self.partition_replicas(), new_replicas).map_err(limit_refusal)?;
         if let Some(manual) = replica_assignment {
             check_manual_assignment(manual, partitions, replication_factor, &live)?;
         }
@@ -211,7 +222,9 @@ impl ControllerNode {
                 ),
             ));
         }
-        let count = validate_partition_count(count).map_err(|e| (e.code, message_of(&e)))?;
+        let count = check_partition_count(count).map_err(limit_refusal)?;
+        let new_replicas = u64::from(count - current) * u64::from(replication_factor);
+        check_cluster_replicas(self.partition_replicas(), new_replicas).map_err(limit_refusal)?;
         let live = self.image.live_brokers();
         if replication_factor as usize > live.len() {
             return Err((
@@ -249,6 +262,13 @@ impl ControllerNode {
             }
         }
         Ok(())
+    }
+
+    /// Partition replicas over every topic, the quantity
+    /// [`crate::engine::limits::MAX_PARTITION_REPLICAS_PER_CLUSTER`] bounds.
+    fn partition_replicas(&self) -> u64 {
+        let per_topic = self.image.topics.values();
+        per_topic.flat_map(|t| t.partitions.iter()).map(|p| p.replicas.len() as u64).sum()
     }
 
     /// Metadata for `topics` (all topics when empty): unfenced brokers, every partition's

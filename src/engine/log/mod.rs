@@ -1,6 +1,6 @@
 //! Partition logs as Kafka keeps them: segments with sparse offset and time indexes,
 //! roll by size and time, reads by offset, ListOffsets, retention by time and size, and
-//! recovery from stored bytes. Every change is also a [`crate::storage::StoreOp`].
+//! recovery from stored bytes. Every change is also a [`crate::engine::store::StoreOp`].
 
 pub mod detail;
 pub mod epoch_cache;

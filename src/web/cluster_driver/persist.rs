@@ -7,7 +7,7 @@ use crate::engine::cluster::CONTROLLER_ID;
 use crate::sim::cluster_world::{build_sim, build_sim_resumed, declared_idle};
 use crate::storage::idb::IdbStore;
 use crate::storage::memory::MemoryStore;
-use crate::storage::{LogStore, StoreOp};
+use crate::{engine::store::StoreOp, storage::LogStore};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Weak;

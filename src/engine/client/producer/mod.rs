@@ -15,7 +15,7 @@ mod metadata;
 pub mod record_text;
 mod sender;
 
-pub use config::{ProducerConfig, ProducerConfigError};
+pub use config::{ProducerConfig, ProducerConfigError, IDEMPOTENCE_UNAVAILABLE};
 
 use crate::engine::cluster::messages::{TopicName, TopicPartition};
 use crate::engine::cluster::metadata::PartitionState;
@@ -32,8 +32,9 @@ use std::rc::Rc;
 pub const TIMER_SENDER: u32 = 1;
 /// Timer kind: `request.timeout.ms` of one request (`instance` = correlation id).
 pub const TIMER_REQUEST_TIMEOUT: u32 = 2;
-/// The most records one `produce` command may add.
-pub const MAX_RECORDS_PER_COMMAND: u64 = 1_000_000;
+/// The most records one `produce` command may add (the playground's bound, see
+/// [`crate::engine::limits`]).
+pub const MAX_RECORDS_PER_COMMAND: u64 = crate::engine::limits::MAX_RECORDS_PER_PRODUCE;
 
 /// One acknowledged record: where the cluster said it is. `offset` is -1 with `acks=0`.
 /// The topic is shared by the records of a batch, key and value by their command.
