@@ -37,6 +37,7 @@ pub enum ErrorCode {
     InvalidReplicaAssignment = 39,
     InvalidConfig = 40,
     NotController = 41,
+    PolicyViolation = 44,
     KafkaStorageError = 56,
     GroupIdNotFound = 69,
     FencedLeaderEpoch = 74,
@@ -122,6 +123,7 @@ impl ErrorCode {
             ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
             ErrorCode::GroupMaxSizeReached => "GROUP_MAX_SIZE_REACHED",
             ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
+            ErrorCode::PolicyViolation => "POLICY_VIOLATION",
         }
     }
 }

@@ -100,6 +100,23 @@ pub struct FetchedPartition {
     pub records: MemoryRecords,
 }
 
+/// One partition of a DeleteRecords request (`DeleteRecordsPartition`): the offset the
+/// log should start at (-1: the high watermark).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteRecordsPartition {
+    pub tp: TopicPartition,
+    pub offset: i64,
+}
+
+/// One partition of a DeleteRecords response: the leader's low watermark, or an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedRecordsPartition {
+    pub tp: TopicPartition,
+    /// -1 on an error.
+    pub low_watermark: i64,
+    pub error: Option<ErrorCode>,
+}
+
 /// One protocol a member offers in JoinGroup (`JoinGroupRequestProtocol`): an assignor's
 /// name and the member's subscription bytes for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,6 +208,16 @@ pub enum Message {
         error: Option<ErrorCode>,
         offset: i64,
         timestamp_ms: i64,
+    },
+    /// The admin's `deleteRecords`, sent to each partition's leader.
+    DeleteRecordsRequest {
+        correlation_id: u64,
+        timeout_ms: i64,
+        partitions: Vec<DeleteRecordsPartition>,
+    },
+    DeleteRecordsResponse {
+        correlation_id: u64,
+        partitions: Vec<DeletedRecordsPartition>,
     },
     MetadataRequest {
         correlation_id: u64,
@@ -371,6 +398,8 @@ impl Message {
             Message::FetchResponse { .. } => "FetchResponse",
             Message::ListOffsetsRequest { .. } => "ListOffsets",
             Message::ListOffsetsResponse { .. } => "ListOffsetsResponse",
+            Message::DeleteRecordsRequest { .. } => "DeleteRecords",
+            Message::DeleteRecordsResponse { .. } => "DeleteRecordsResponse",
             Message::MetadataRequest { .. } => "Metadata",
             Message::MetadataResponse { .. } => "MetadataResponse",
             Message::CreateTopicsRequest { .. } => "CreateTopics",

@@ -16,5 +16,5 @@ pub use epoch_cache::{EpochEntry, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_E
 pub use offsets::{OffsetSpec, TimestampAndOffset};
 pub use partition_log::{FetchData, LogAppendInfo, PartitionLog};
 pub use recovery::RecoveryReport;
-pub use retention::{DeletedSegment, RetentionReason};
+pub use retention::{DeletedSegment, RetentionReason, SegmentDeletion, SegmentDeletionReason};
 pub use segment::{filename_prefix_from_offset, LogSegment, SegmentFiles};

@@ -16,7 +16,8 @@
 //! Timers ([`TimerKey`] kinds): 0 heartbeat; 1 the fetcher toward leader `instance`;
 //! 2 ISR expiration (every `replica.lag.time.max.ms / 2`); 3 a delayed produce, 4 a
 //! delayed fetch (`instance` = the node's own request number); 5 the group
-//! coordinator's next deadline ([`group`]).
+//! coordinator's next deadline ([`group`]); 6 the log retention task, every
+//! `log.retention.check.interval.ms` ([`retention`]).
 //!
 //! The broker is also group coordinator for the `__consumer_offsets` partitions it leads
 //! ([`GroupCoordinator`], glued in by [`group`]).
@@ -29,6 +30,7 @@ pub mod leader;
 pub mod metadata;
 pub mod partition;
 pub mod recover;
+pub mod retention;
 pub mod view;
 
 use crate::engine::cluster::messages::{Message, TopicPartition};
@@ -47,6 +49,7 @@ pub const TIMER_FETCHER: u32 = 1;
 pub const TIMER_ISR_EXPIRATION: u32 = 2;
 pub const TIMER_DELAYED_PRODUCE: u32 = 3;
 pub const TIMER_DELAYED_FETCH: u32 = 4;
+pub const TIMER_LOG_RETENTION: u32 = 6;
 
 /// A broker of a replicated cluster.
 #[derive(Debug, Clone)]
@@ -65,6 +68,8 @@ pub struct BrokerNode {
     next_request_id: u64,
     /// High watermarks last written to `replication-offset-checkpoint`.
     checkpointed_hw: Vec<(TopicPartition, i64)>,
+    /// A log start offset moved during this input: write `log-start-offset-checkpoint`.
+    log_start_changed: bool,
     outputs: VecDeque<Output>,
     /// Coordinator of the groups of the `__consumer_offsets` partitions it leads.
     coordinator: GroupCoordinator,
@@ -96,6 +101,7 @@ impl BrokerNode {
             delayed_fetches: BTreeMap::new(),
             next_request_id: 0,
             checkpointed_hw: Vec::new(),
+            log_start_changed: false,
             outputs: VecDeque::new(),
         }
     }
@@ -126,6 +132,7 @@ impl BrokerNode {
         self.send_registration();
         self.set_timer(TIMER_HEARTBEAT, 0, now_ms + self.config.broker_heartbeat_interval_ms);
         self.set_timer(TIMER_ISR_EXPIRATION, 0, now_ms + (self.config.replica_lag_time_max_ms / 2).max(1));
+        self.arm_retention_timer(now_ms);
     }
 
     fn send_registration(&mut self) {
@@ -193,6 +200,9 @@ impl BrokerNode {
             Message::MetadataRequest { correlation_id, topics } => {
                 self.handle_metadata_request(from, *correlation_id, topics.clone())
             }
+            Message::DeleteRecordsRequest { correlation_id, partitions, .. } => {
+                self.handle_delete_records(from, *correlation_id, partitions)
+            }
             // A client or broker this one answered is gone; only a fetch of its own waits
             // on the connection (the controller is reached through its heartbeats, which
             // go on by themselves).
@@ -220,6 +230,7 @@ impl BrokerNode {
             TIMER_DELAYED_PRODUCE => self.expire_delayed_produce(now_ms, key.instance),
             TIMER_DELAYED_FETCH => self.expire_delayed_fetch(now_ms, key.instance),
             group::TIMER_GROUP_COORDINATOR => self.coordinator_timer_at_ms = None,
+            TIMER_LOG_RETENTION => self.cleanup_logs(now_ms),
             _ => self.refuse(format!("broker {} has no timer of kind {}", self.broker_id, key.kind)),
         }
     }
@@ -285,6 +296,7 @@ impl BrokerNode {
                 self.outputs.extend(p.log.pending.drain(..).map(Output::Persist));
             }
         }
+        self.flush_log_start_checkpoint();
         // Partitions and checkpointed entries share the (topic, partition) order: update in place, rebuild only when
         // the partitions changed; write the checkpoint when a value did.
         let mut changed = false;
