@@ -125,7 +125,6 @@ pub enum ClusterEvent {
     /// `POLICY_VIOLATION` on a log without `delete` in its `cleanup.policy`, …).
     RecordsDeleted {
         tp: TopicPartition,
-        offset: i64,
         low_watermark: i64,
         error: Option<ErrorCode>,
     },
