@@ -112,6 +112,20 @@ pub enum ClusterEvent {
         reason: SegmentDeletionReason,
         log_start_offset: i64,
     },
+    /// A broker's log cleaner compacted one replica (`cleanup.policy=compact`): the records
+    /// at `removed_offsets` are gone (older values of their keys, expired tombstones,
+    /// records without a key); every offset that stays keeps its number. Segments were
+    /// merged from `segments_before` into `segments_after` (base offsets); the next
+    /// cleaning starts at `first_dirty_offset`.
+    LogCleaned {
+        broker_id: NodeId,
+        tp: TopicPartition,
+        removed_offsets: Vec<i64>,
+        dirty_ratio_percent: u32,
+        first_dirty_offset: i64,
+        segments_before: Vec<i64>,
+        segments_after: Vec<i64>,
+    },
     /// A replica's log start offset moved inside its log (records below it can no longer
     /// be read; the segments wholly below it go at the next retention check).
     LogStartOffsetIncremented {

@@ -12,6 +12,10 @@ use serde::{Deserialize, Serialize};
 /// The playground's `log.retention.check.interval.ms` (Kafka's default is 300000).
 pub const LOG_RETENTION_CHECK_INTERVAL_MS_DEFAULT: i64 = 10_000;
 
+fn log_cleaner_backoff_ms_default() -> i64 {
+    15_000
+}
+
 fn log_retention_check_interval_ms_default() -> i64 {
     LOG_RETENTION_CHECK_INTERVAL_MS_DEFAULT
 }
@@ -38,6 +42,10 @@ pub struct BrokerConfig {
     /// task (`LogManager.cleanupLogs`) runs. Playground default 10000 (Kafka: 300000).
     #[serde(default = "log_retention_check_interval_ms_default")]
     pub log_retention_check_interval_ms: i64,
+    /// `log.cleaner.backoff.ms`: how long the log cleaner sleeps when no log needs
+    /// cleaning (Kafka's default, 15000).
+    #[serde(default = "log_cleaner_backoff_ms_default")]
+    pub log_cleaner_backoff_ms: i64,
     /// The group coordinator's configs (`offsets.topic.*`, `group.*`).
     pub group: GroupCoordinatorConfig,
 }
@@ -53,6 +61,7 @@ impl Default for BrokerConfig {
             broker_heartbeat_interval_ms: 2_000,
             controller_socket_timeout_ms: 30_000,
             log_retention_check_interval_ms: LOG_RETENTION_CHECK_INTERVAL_MS_DEFAULT,
+            log_cleaner_backoff_ms: log_cleaner_backoff_ms_default(),
             controller_id: CONTROLLER_ID,
             group: GroupCoordinatorConfig::default(),
         }
@@ -81,6 +90,7 @@ impl BrokerConfig {
             "broker.heartbeat.interval.ms" => self.broker_heartbeat_interval_ms = number,
             "controller.socket.timeout.ms" => self.controller_socket_timeout_ms = number,
             "log.retention.check.interval.ms" => self.log_retention_check_interval_ms = number,
+            "log.cleaner.backoff.ms" => self.log_cleaner_backoff_ms = number,
             _ => return Err(format!("unknown broker config {name}")),
         }
         Ok(())

@@ -17,11 +17,13 @@
 //! 2 ISR expiration (every `replica.lag.time.max.ms / 2`); 3 a delayed produce, 4 a
 //! delayed fetch (`instance` = the node's own request number); 5 the group
 //! coordinator's next deadline ([`group`]); 6 the log retention task, every
-//! `log.retention.check.interval.ms` ([`retention`]).
+//! `log.retention.check.interval.ms` ([`retention`]); 7 the log cleaner, every
+//! `log.cleaner.backoff.ms` ([`cleaner`]).
 //!
 //! The broker is also group coordinator for the `__consumer_offsets` partitions it leads
 //! ([`GroupCoordinator`], glued in by [`group`]).
 
+pub mod cleaner;
 pub mod config;
 pub mod delayed;
 pub mod fetcher;
@@ -50,6 +52,7 @@ pub const TIMER_ISR_EXPIRATION: u32 = 2;
 pub const TIMER_DELAYED_PRODUCE: u32 = 3;
 pub const TIMER_DELAYED_FETCH: u32 = 4;
 pub const TIMER_LOG_RETENTION: u32 = 6;
+pub const TIMER_LOG_CLEANER: u32 = 7;
 
 /// A broker of a replicated cluster.
 #[derive(Debug, Clone)]
@@ -133,6 +136,7 @@ impl BrokerNode {
         self.set_timer(TIMER_HEARTBEAT, 0, now_ms + self.config.broker_heartbeat_interval_ms);
         self.set_timer(TIMER_ISR_EXPIRATION, 0, now_ms + (self.config.replica_lag_time_max_ms / 2).max(1));
         self.arm_retention_timer(now_ms);
+        self.arm_cleaner_timer(now_ms);
     }
 
     fn send_registration(&mut self) {
@@ -231,6 +235,7 @@ impl BrokerNode {
             TIMER_DELAYED_FETCH => self.expire_delayed_fetch(now_ms, key.instance),
             group::TIMER_GROUP_COORDINATOR => self.coordinator_timer_at_ms = None,
             TIMER_LOG_RETENTION => self.cleanup_logs(now_ms),
+            TIMER_LOG_CLEANER => self.clean_logs(now_ms),
             _ => self.refuse(format!("broker {} has no timer of kind {}", self.broker_id, key.kind)),
         }
     }

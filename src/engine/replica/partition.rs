@@ -99,6 +99,10 @@ pub struct Partition {
     pub pending_alter: Option<PendingAlter>,
     /// Follower only: no fetching before this time (after an error).
     pub fetch_backoff_until_ms: i64,
+    /// Where the log cleaner's last cleaning ended (`cleaner-offset-checkpoint`; kept in
+    /// memory only: after a restart the whole log counts as dirty again).
+    #[serde(default)]
+    pub last_clean_offset: Option<i64>,
 }
 
 impl Partition {
@@ -120,6 +124,7 @@ impl Partition {
             followers: BTreeMap::new(),
             pending_alter: None,
             fetch_backoff_until_ms: 0,
+            last_clean_offset: None,
         }
     }
 

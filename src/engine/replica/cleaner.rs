@@ -1,0 +1,52 @@
+//! The log cleaner on every broker (`LogCleaner`'s cleaner thread): every
+//! `log.cleaner.backoff.ms` it compacts each replica it hosts, leader or follower, whose
+//! `cleanup.policy` includes `compact` and whose dirty ratio reaches
+//! `min.cleanable.dirty.ratio` ([`PartitionLog::clean`] has Kafka's rules), never past
+//! that replica's own high watermark; `__consumer_offsets` is one such log. Kafka's thread
+//! cleans the filthiest log and loops until none is due, then sleeps the backoff; one
+//! pass over every due log per backoff ends in the same state.
+//!
+//! Invariants: a cleaning changes no offset, log start or log end offset; every rewrite
+//! is persisted in the same input's outputs; each cleaning is reported with the offsets
+//! it removed.
+//!
+//! [`PartitionLog::clean`]: crate::engine::log::PartitionLog::clean
+
+use super::{BrokerNode, TIMER_LOG_CLEANER};
+use crate::engine::cluster::ClusterEvent;
+
+impl BrokerNode {
+    pub(crate) fn arm_cleaner_timer(&mut self, now_ms: i64) {
+        let at_ms = now_ms + self.config.log_cleaner_backoff_ms;
+        self.set_timer(TIMER_LOG_CLEANER, 0, at_ms);
+    }
+
+    /// One pass of the cleaner thread over this broker's compacted logs.
+    pub(crate) fn clean_logs(&mut self, now_ms: i64) {
+        let mut events = Vec::new();
+        for (tp, p) in self.partitions.iter_mut() {
+            if !p.log.config.compacts() {
+                continue;
+            }
+            let Some(result) = p.log.clean(p.last_clean_offset, p.high_watermark, now_ms) else { continue };
+            p.last_clean_offset = Some(result.first_dirty_offset);
+            // A cleaning that found nothing to remove or merge changes nothing to show.
+            if result.removed_offsets.is_empty() && result.segments_before == result.segments_after {
+                continue;
+            }
+            events.push(ClusterEvent::LogCleaned {
+                broker_id: self.broker_id,
+                tp: tp.clone(),
+                removed_offsets: result.removed_offsets,
+                dirty_ratio_percent: (result.dirty_ratio * 100.0).round() as u32,
+                first_dirty_offset: result.first_dirty_offset,
+                segments_before: result.segments_before,
+                segments_after: result.segments_after,
+            });
+        }
+        for e in events {
+            self.event(e);
+        }
+        self.arm_cleaner_timer(now_ms);
+    }
+}
