@@ -189,3 +189,24 @@ fn the_active_segment_and_records_past_the_high_watermark_are_never_cleaned() {
     assert!(cleaned_on(&c, 1).is_empty());
     assert_eq!(records(&c.nodes[&1]).len(), 3);
 }
+
+#[test]
+fn a_compacted_topic_refuses_a_record_without_a_key() {
+    let mut c = Cluster::new(COMPACTED);
+    let mut b = BatchBuilder::new(BatchOptions::default());
+    b.append(c.now, None, Some(b"v"), &[]);
+    let message = Message::ProduceRequest {
+        correlation_id: 99,
+        acks: Acks::Leader,
+        timeout_ms: 30_000,
+        partitions: vec![ProducePartition { tp: tp(), records: b.build().unwrap().into() }],
+    };
+    c.queue.push_back(Envelope { from: CLIENT, to: 1, message });
+    c.run();
+    // Kafka's LogValidator.validateKey: INVALID_RECORD (87), nothing appended.
+    assert_eq!(
+        c.produce_answer(99),
+        Some((Some(kafka_playground::engine::error::ErrorCode::InvalidRecord), -1))
+    );
+    assert_eq!(c.view(1).log_end_offset, 0);
+}
