@@ -49,7 +49,8 @@ fn delete_records(c: &mut Cluster, to: NodeId, offset: i64) -> DeletedRecordsPar
         partitions: vec![DeleteRecordsPartition { tp: tp(), offset }],
     };
     c.queue.push_back(Envelope { from: CLIENT, to, message });
-    c.run();
+    // The answer waits for the followers' next fetches (at most replica.fetch.wait.max.ms).
+    c.advance(1_000);
     c.client_inbox
         .iter()
         .find_map(|e| match &e.message {
@@ -145,10 +146,9 @@ fn delete_records_moves_the_leaders_log_start_and_followers_follow_it() {
     produce_batches(&mut c, 5);
     c.advance(1_000);
     let answer = delete_records(&mut c, 1, 3);
+    // Answered once the low watermark — every live replica's log start — reached 3: the
+    // followers took it from their fetch responses.
     assert_eq!((answer.error, answer.low_watermark), (None, 3));
-    assert_eq!(c.view(1).log_start_offset, 3);
-    // The followers learn it from their next fetch response, not before.
-    c.advance(1_000);
     for id in [2, 3] {
         assert_eq!(c.view(id).log_start_offset, 3, "broker {id}");
         assert!(c.events.iter().any(|e| matches!(e,
@@ -173,6 +173,38 @@ fn delete_records_moves_the_leaders_log_start_and_followers_follow_it() {
     assert_eq!(delete_records(&mut c, 1, -1).low_watermark, 5);
     assert_eq!(delete_records(&mut c, 1, 2).low_watermark, 5);
     assert_eq!(c.view(1).log_start_offset, 5);
+}
+
+#[test]
+fn delete_records_waits_for_the_followers_and_times_out_without_one() {
+    let mut c = Cluster::new(&[("segment.bytes", "100")]);
+    produce_batches(&mut c, 3);
+    c.advance(1_000);
+    c.isolated.insert(3);
+    c.next_correlation_id += 1;
+    let correlation = c.next_correlation_id;
+    let message = Message::DeleteRecordsRequest {
+        correlation_id: correlation,
+        timeout_ms: 5_000,
+        partitions: vec![DeleteRecordsPartition { tp: tp(), offset: 2 }],
+    };
+    c.queue.push_back(Envelope { from: CLIENT, to: 1, message });
+    let answered = |c: &Cluster| {
+        c.client_inbox.iter().find_map(|e| match &e.message {
+            Message::DeleteRecordsResponse { correlation_id, partitions }
+                if *correlation_id == correlation =>
+            {
+                partitions.first().cloned()
+            }
+            _ => None,
+        })
+    };
+    c.advance(4_000);
+    assert_eq!(answered(&c), None, "broker 3 (alive, cut off) still starts at 0");
+    assert_eq!((c.view(1).log_start_offset, c.view(2).log_start_offset), (2, 2));
+    c.advance(2_000);
+    let answer = answered(&c).expect("answered at the timeout");
+    assert_eq!((answer.error, answer.low_watermark), (Some(ErrorCode::RequestTimedOut), -1));
 }
 
 #[test]

@@ -80,6 +80,9 @@ pub struct FetchPartition {
     pub last_fetched_epoch: i32,
     /// The leader epoch the fetcher believes current (KIP-320 fencing), -1 if unknown.
     pub current_leader_epoch: i32,
+    /// A follower's own log start offset (the leader's low watermark for DeleteRecords);
+    /// -1 from a consumer.
+    pub log_start_offset: i64,
 }
 
 /// The leader's answer that the follower's log diverged (KIP-595 `DivergingEpoch`).

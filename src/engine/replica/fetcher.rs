@@ -60,6 +60,7 @@ impl BrokerNode {
                 fetch_offset,
                 last_fetched_epoch: p.epoch_cache.latest_epoch(),
                 current_leader_epoch: p.state.leader_epoch,
+                log_start_offset: p.log.log_start_offset(),
             });
             sent.insert(tp.clone(), (fetch_offset, p.state.leader_epoch));
         }

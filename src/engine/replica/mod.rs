@@ -18,7 +18,8 @@
 //! delayed fetch (`instance` = the node's own request number); 5 the group
 //! coordinator's next deadline ([`group`]); 6 the log retention task, every
 //! `log.retention.check.interval.ms` ([`retention`]); 7 the log cleaner, every
-//! `log.cleaner.backoff.ms` ([`cleaner`]).
+//! `log.cleaner.backoff.ms` ([`cleaner`]); 8 a held DeleteRecords (`instance` = the
+//! node's own request number, [`delete_records`]).
 //!
 //! The broker is also group coordinator for the `__consumer_offsets` partitions it leads
 //! ([`GroupCoordinator`], glued in by [`group`]).
@@ -26,6 +27,7 @@
 pub mod cleaner;
 pub mod config;
 pub mod delayed;
+pub mod delete_records;
 pub mod fetcher;
 pub mod group;
 pub mod leader;
@@ -53,6 +55,7 @@ pub const TIMER_DELAYED_PRODUCE: u32 = 3;
 pub const TIMER_DELAYED_FETCH: u32 = 4;
 pub const TIMER_LOG_RETENTION: u32 = 6;
 pub const TIMER_LOG_CLEANER: u32 = 7;
+pub const TIMER_DELAYED_DELETE_RECORDS: u32 = 8;
 
 /// A broker of a replicated cluster.
 #[derive(Debug, Clone)]
@@ -68,6 +71,7 @@ pub struct BrokerNode {
     fetchers: BTreeMap<NodeId, Fetcher>,
     delayed_produces: BTreeMap<u64, DelayedProduce>,
     delayed_fetches: BTreeMap<u64, DelayedFetch>,
+    delayed_delete_records: BTreeMap<u64, delete_records::DelayedDeleteRecords>,
     next_request_id: u64,
     /// High watermarks last written to `replication-offset-checkpoint`.
     checkpointed_hw: Vec<(TopicPartition, i64)>,
@@ -102,6 +106,7 @@ impl BrokerNode {
             fetchers: BTreeMap::new(),
             delayed_produces: BTreeMap::new(),
             delayed_fetches: BTreeMap::new(),
+            delayed_delete_records: BTreeMap::new(),
             next_request_id: 0,
             checkpointed_hw: Vec::new(),
             log_start_changed: false,
@@ -204,8 +209,8 @@ impl BrokerNode {
             Message::MetadataRequest { correlation_id, topics } => {
                 self.handle_metadata_request(from, *correlation_id, topics.clone())
             }
-            Message::DeleteRecordsRequest { correlation_id, partitions, .. } => {
-                self.handle_delete_records(from, *correlation_id, partitions)
+            Message::DeleteRecordsRequest { correlation_id, timeout_ms, partitions } => {
+                self.handle_delete_records(now_ms, from, *correlation_id, *timeout_ms, partitions)
             }
             // A client or broker this one answered is gone; only a fetch of its own waits
             // on the connection (the controller is reached through its heartbeats, which
@@ -236,6 +241,7 @@ impl BrokerNode {
             group::TIMER_GROUP_COORDINATOR => self.coordinator_timer_at_ms = None,
             TIMER_LOG_RETENTION => self.cleanup_logs(now_ms),
             TIMER_LOG_CLEANER => self.clean_logs(now_ms),
+            TIMER_DELAYED_DELETE_RECORDS => self.expire_delayed_delete_records(key.instance),
             _ => self.refuse(format!("broker {} has no timer of kind {}", self.broker_id, key.kind)),
         }
     }
@@ -364,6 +370,7 @@ impl Node for BrokerNode {
         }
         self.run_group_coordinator(now_ms);
         self.complete_delayed(now_ms);
+        self.complete_delayed_delete_records();
         self.flush_store_ops();
     }
 

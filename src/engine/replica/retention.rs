@@ -4,30 +4,24 @@
 //! first run one interval after start, where Kafka waits `InitialTaskDelayMs`, 30 s),
 //! a follower taking the leader's log start offset from each fetch response
 //! (`ReplicaFetcherThread.processPartitionData` → `UnifiedLog.maybeIncrementLogStartOffset`
-//! with `LeaderOffsetIncremented`), DeleteRecords on the leader
-//! (`Partition.deleteRecordsOnLeader`), and the `log-start-offset-checkpoint` that lets a
+//! with `LeaderOffsetIncremented`), and the `log-start-offset-checkpoint` that lets a
 //! restarted broker come back with the same log start offsets (`LogManager.checkpointLogStartOffsets`).
 //!
 //! Invariants: a replica's log start offset only moves forward and never past its own
 //! high watermark (leaders and followers alike delete by their own segments and HW);
 //! every change to a log start offset is followed, in the same input's outputs, by the
 //! checkpoint that records it. Logs whose `cleanup.policy` is `compact` alone are left to
-//! the cleaner (`pauseCleaningForNonCompactedPartitions` hands the retention task only
-//! the others); the playground has no cleaner yet, so they are not trimmed.
+//! the log cleaner ([`super::cleaner`]); `compact,delete` logs are trimmed here on the
+//! retention schedule (Kafka's cleaner thread does it after cleaning them: the same rules,
+//! another clock).
 
 use super::{BrokerNode, TIMER_LOG_RETENTION};
 use crate::engine::broker::checkpoint::{write_checkpoint_of, LOG_START_OFFSET_CHECKPOINT};
 use crate::engine::cluster::events::LogStartOffsetIncrementReason;
-use crate::engine::cluster::messages::{
-    DeleteRecordsPartition, DeletedRecordsPartition, Message, TopicPartition,
-};
-use crate::engine::cluster::{ClusterEvent, NodeId, Output};
-use crate::engine::error::ErrorCode;
+use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::cluster::{ClusterEvent, Output};
 use crate::engine::log::SegmentDeletion;
 use crate::storage::StoreOp;
-
-/// `DeleteRecordsRequest.HIGH_WATERMARK`: delete up to the high watermark.
-pub const DELETE_RECORDS_HIGH_WATERMARK: i64 = -1;
 
 impl BrokerNode {
     pub(crate) fn arm_retention_timer(&mut self, now_ms: i64) {
@@ -87,61 +81,6 @@ impl BrokerNode {
             };
             self.event(event);
         }
-    }
-
-    /// `ReplicaManager.deleteRecords`: each partition on its own. The answer goes at once
-    /// with the leader's log start offset as the low watermark (Kafka holds it in a
-    /// `DelayedDeleteRecords` until every live replica's log start reaches the offset; the
-    /// followers here catch up on their next fetch).
-    pub(crate) fn handle_delete_records(
-        &mut self,
-        from: NodeId,
-        correlation_id: u64,
-        partitions: &[DeleteRecordsPartition],
-    ) {
-        let answers = partitions
-            .iter()
-            .map(|d| {
-                let (low_watermark, error) = match self.delete_records_on_leader(&d.tp, d.offset) {
-                    Ok(low_watermark) => (low_watermark, None),
-                    Err(e) => (-1, Some(e)),
-                };
-                DeletedRecordsPartition { tp: d.tp.clone(), low_watermark, error }
-            })
-            .collect();
-        self.send(from, Message::DeleteRecordsResponse { correlation_id, partitions: answers });
-    }
-
-    /// `Partition.deleteRecordsOnLeader`: the new log start offset, with Kafka's errors.
-    fn delete_records_on_leader(&mut self, tp: &TopicPartition, offset: i64) -> Result<i64, ErrorCode> {
-        let p = self.partitions.get_mut(tp).ok_or(ErrorCode::UnknownTopicOrPartition)?;
-        if !p.is_leader() {
-            return Err(ErrorCode::NotLeaderOrFollower);
-        }
-        if !p.log.config.deletes_old_segments() {
-            return Err(ErrorCode::PolicyViolation);
-        }
-        let offset = if offset == DELETE_RECORDS_HIGH_WATERMARK { p.high_watermark } else { offset };
-        if offset < 0 {
-            return Err(ErrorCode::OffsetOutOfRange);
-        }
-        let moved = p
-            .log
-            .maybe_increment_log_start_offset(offset, p.high_watermark)
-            .map_err(|_| ErrorCode::OffsetOutOfRange)?;
-        let log_start_offset = p.log.log_start_offset();
-        if moved {
-            p.epoch_cache.truncate_from_start(log_start_offset);
-            self.log_start_changed = true;
-            let event = ClusterEvent::LogStartOffsetIncremented {
-                broker_id: self.broker_id,
-                tp: tp.clone(),
-                log_start_offset,
-                reason: LogStartOffsetIncrementReason::ClientRecordDeletion,
-            };
-            self.event(event);
-        }
-        Ok(log_start_offset)
     }
 
     /// `log-start-offset-checkpoint` after an input that moved a log start offset: every

@@ -273,6 +273,7 @@ impl ConsumerNode {
                     fetch_offset: position,
                     last_fetched_epoch: -1,
                     current_leader_epoch: epoch,
+                    log_start_offset: -1,
                 }),
                 None => self.metadata_refresh_needed = true,
             }
