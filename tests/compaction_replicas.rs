@@ -123,6 +123,12 @@ fn a_compacted_topic_keeps_the_newest_value_per_key_on_every_replica() {
         .collect();
     let recovered = BrokerNode::recover(2, BrokerConfig::default(), segments, store.meta_of(2), c.now);
     assert_eq!(records(&recovered), records(&c.nodes[&1]));
+    let checkpoint = recovered.partition("t", 0).unwrap().last_clean_offset;
+    assert_eq!(
+        checkpoint,
+        Some(6),
+        "cleaner-offset-checkpoint: the last cleaning ended at the active segment"
+    );
     c.nodes.insert(2, recovered);
     c.drain(2);
     c.input(2, Input::Command(serde_json::json!({"start": true})));

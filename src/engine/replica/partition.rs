@@ -103,8 +103,7 @@ pub struct Partition {
     pub pending_alter: Option<PendingAlter>,
     /// Follower only: no fetching before this time (after an error).
     pub fetch_backoff_until_ms: i64,
-    /// Where the log cleaner's last cleaning ended (`cleaner-offset-checkpoint`; kept in
-    /// memory only: after a restart the whole log counts as dirty again).
+    /// Where the log cleaner's last cleaning ended (`cleaner-offset-checkpoint`).
     #[serde(default)]
     pub last_clean_offset: Option<i64>,
 }

@@ -3,7 +3,8 @@
 //! from the batches' `partitionLeaderEpoch`, and its high watermark read back from
 //! `replication-offset-checkpoint` (bounded by the recovered log), its log start offset
 //! from `log-start-offset-checkpoint` (a partition whose segments retention deleted to
-//! the last comes back empty at that offset, not at 0). The metadata image is
+//! the last comes back empty at that offset, not at 0), and where its cleaner stopped from
+//! `cleaner-offset-checkpoint`. The metadata image is
 //! not stored: the broker registers again and the controller sends it the log from the
 //! offset its heartbeat reports. Invariant: repairs made by recovery are the first
 //! `Persist` outputs the recovered node hands back.
@@ -41,6 +42,7 @@ impl BrokerNode {
         };
         let checkpoint = read(REPLICATION_OFFSET_CHECKPOINT);
         let log_starts = read(LOG_START_OFFSET_CHECKPOINT);
+        let cleaned_to = read(super::cleaner::CLEANER_OFFSET_CHECKPOINT);
         let mut topic_configs: BTreeMap<String, TopicConfig> = BTreeMap::new();
         for (name, value) in &meta {
             let Some(topic) = name.strip_prefix(TOPIC_META_PREFIX) else { continue };
@@ -83,7 +85,8 @@ impl BrokerNode {
                 cache.truncate_from_start(log.log_start_offset());
             }
             let high_watermark = checkpoint.get(&(topic.clone(), partition)).copied().unwrap_or(0);
-            let p = Partition::new(log, cache, high_watermark);
+            let mut p = Partition::new(log, cache, high_watermark);
+            p.last_clean_offset = cleaned_to.get(&(topic.clone(), partition)).copied();
             let tp = TopicPartition { topic: topic.into(), partition };
             // In (topic, partition) order, as the partitions map.
             node.checkpointed_hw.push((tp.clone(), p.high_watermark));
