@@ -1,6 +1,6 @@
 //! The cluster's invariants, checked after every step of a simulation (outside the
 //! replicas, as TigerBeetle's state checker), incrementally so a long run stays linear:
-//! * every replica: HW ≤ LEO, and the log start offset never goes back;
+//! * every replica: log start ≤ HW ≤ LEO, and the log start offset never goes back;
 //! * a leader's HW never goes back within its epoch;
 //! * replicas agree on the committed prefix: each committed batch of a topic with clean
 //!   election (and not compacted) is the same on every replica that ever commits it
