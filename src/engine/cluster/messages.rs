@@ -81,8 +81,13 @@ pub struct FetchPartition {
     /// The leader epoch the fetcher believes current (KIP-320 fencing), -1 if unknown.
     pub current_leader_epoch: i32,
     /// A follower's own log start offset (the leader's low watermark for DeleteRecords);
-    /// -1 from a consumer.
+    /// -1 from a consumer (and in journals written before the field existed).
+    #[serde(default = "unknown_offset")]
     pub log_start_offset: i64,
+}
+
+fn unknown_offset() -> i64 {
+    -1
 }
 
 /// The leader's answer that the follower's log diverged (KIP-595 `DivergingEpoch`).

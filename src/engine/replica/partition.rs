@@ -32,6 +32,10 @@ impl Role {
     }
 }
 
+fn unknown_offset() -> i64 {
+    UNKNOWN_OFFSET
+}
+
 /// What a leader knows of one follower (`ReplicaState`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowerState {
@@ -40,7 +44,7 @@ pub struct FollowerState {
     pub last_fetch_time_ms: i64,
     pub last_caught_up_time_ms: i64,
     /// The follower's log start offset from its last fetch (`UNKNOWN_OFFSET` before).
-    #[serde(default)]
+    #[serde(default = "unknown_offset")]
     pub log_start_offset: i64,
 }
 
