@@ -343,6 +343,12 @@ fn build(
                 Action::Partition(a, b)
             }
             StepAction::Heal {} => Action::Heal,
+            // The controller stands in for the admin client: it sends DeleteRecords to the
+            // partition's leader of the moment.
+            StepAction::DeleteRecords(d) => Action::Command(
+                CONTROLLER_ID,
+                json!({ "delete_records": { "topic": d.topic, "partition": d.partition, "offset": d.offset } }),
+            ),
         };
         sim.schedule(step.at_ms, action);
     }

@@ -124,6 +124,16 @@ pub struct HeartbeatsStep {
     pub paused: bool,
 }
 
+/// `delete_records`: the admin's `deleteRecords` for one partition — its log is to
+/// start at `offset` (-1: the high watermark).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteRecordsStep {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: i64,
+}
+
 /// One timed step; exactly one action besides `at_ms`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
@@ -149,6 +159,7 @@ pub enum StepAction {
     Close(ClientStepRef),
     SetProcessingTime(ProcessingTimeStep),
     PauseHeartbeats(HeartbeatsStep),
+    DeleteRecords(DeleteRecordsStep),
 }
 impl StepAction {
     /// For consumer-only steps: the step's name and its client.

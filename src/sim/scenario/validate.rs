@@ -188,6 +188,24 @@ impl Scenario {
                         ));
                     }
                 }
+                StepAction::DeleteRecords(d) => {
+                    if !self.topics.iter().any(|t| t.name == d.topic && i64::from(d.partition) < t.partitions)
+                    {
+                        return Err(err(
+                            at("delete_records"),
+                            format!(
+                                "{}-{} is not a partition of the scenario's topics",
+                                d.topic, d.partition
+                            ),
+                        ));
+                    }
+                    if d.offset < -1 {
+                        return Err(err(
+                            at("delete_records.offset"),
+                            "must be ≥ 0, or -1 for the high watermark",
+                        ));
+                    }
+                }
                 StepAction::SetProcessingTime(p) if p.per_record_ms < 0 => {
                     return Err(err(at("set_processing_time.per_record_ms"), "must be ≥ 0"));
                 }
