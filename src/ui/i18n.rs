@@ -122,7 +122,7 @@ texts! {
     NextOffset => "next offset", "следующий offset";
     Export => "Download .log/.index/.timeindex", "Скачать .log/.index/.timeindex";
     RetentionCheck => "Run retention check now", "Проверить retention сейчас";
-    RetentionHint => "Kafka runs this check every log.retention.check.interval.ms (300000); here it also runs every 10 s.", "Kafka делает эту проверку каждые log.retention.check.interval.ms (300000); здесь — ещё и каждые 10 с.";
+    RetentionHint => "Every broker runs this check every log.retention.check.interval.ms (Kafka: 300000 ms; the playground: 10000 ms): segments past retention.ms or retention.bytes are deleted, never past the high watermark.", "Каждый брокер делает эту проверку раз в log.retention.check.interval.ms (в Kafka — 300000 мс, здесь — 10000 мс): удаляются сегменты старше retention.ms или сверх retention.bytes, но никогда не дальше high watermark.";
     Read => "Read", "Прочитать";
     LogOfReplica => "Log of a replica", "Лог реплики";
     NoReplicas => "No broker is running a replica.", "Ни один работающий брокер не хранит реплик.";

@@ -90,6 +90,13 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
             });
             sim.schedule(now, Action::Command(CONTROLLER_ID, serde_json::json!({ "create_topic": spec })));
         }
+        ClusterCommand::RunRetention => {
+            for id in 1..=scenario.cluster.broker_slots() {
+                if sim.status(id) == Some(crate::sim::Status::Up) {
+                    sim.schedule(now, Action::Command(id, serde_json::json!({ "retention_check": true })));
+                }
+            }
+        }
         ClusterCommand::AddBroker => {
             if let Some(id) = next_idle_broker(scenario, |id| sim.status(id).is_some()) {
                 // StartWith: a second click before this start ran cannot start it twice.

@@ -290,6 +290,9 @@ pub enum ClusterCommand {
         replication_factor: i64,
         configs: BTreeMap<String, String>,
     },
+    /// Every running broker runs its log retention task now (`LogManager.cleanupLogs`),
+    /// as it does every `log.retention.check.interval.ms`.
+    RunRetention,
     /// Start the next declared broker: it registers with the controller and can host
     /// replicas of topics created or reassigned from then on.
     AddBroker,

@@ -247,8 +247,15 @@ impl BrokerNode {
         }
     }
 
-    fn on_command(&mut self, command: &serde_json::Value) {
+    /// `{"start": true}` (the driver's start signal) or `{"retention_check": true}`: the
+    /// page's "run the retention check now", which runs the `kafka-log-retention` task at
+    /// once (and counts the next interval from now).
+    fn on_command(&mut self, now_ms: i64, command: &serde_json::Value) {
         if command.get("start").and_then(serde_json::Value::as_bool) == Some(true) {
+            return;
+        }
+        if command.get("retention_check").and_then(serde_json::Value::as_bool) == Some(true) {
+            self.cleanup_logs(now_ms);
             return;
         }
         self.refuse(format!("broker {} does not understand the command {command}", self.broker_id));
@@ -367,7 +374,7 @@ impl Node for BrokerNode {
         match input {
             Input::Deliver(envelope) => self.on_message(now_ms, envelope),
             Input::Timer(key) => self.on_timer(now_ms, *key),
-            Input::Command(command) => self.on_command(command),
+            Input::Command(command) => self.on_command(now_ms, command),
         }
         self.run_group_coordinator(now_ms);
         self.complete_delayed(now_ms);
