@@ -247,6 +247,9 @@ fn producer(props: &ProducerProps) -> Html {
             <h2>{format!("{} {}", ctx.t(T::Producers), p.name)}</h2>
             <p class="producer-facts">
                 <code class="acks">{format!("acks={}", p.acks)}</code>
+                {" · "}
+                <code class="idempotence" title={ctx.t(T::IdempotenceWhy)} tabindex="0"
+                    data-testid="producer-idempotence">{"enable.idempotence=false"}</code>
                 {format!(" · {}", status_text(ctx.lang, p.status))}
             </p>
             <p class="producer-counts" data-testid="producer-counts">
