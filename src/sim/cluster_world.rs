@@ -270,6 +270,9 @@ fn build(
                 if let Some(partitioner) = &p.partitioner {
                     produce["partitioner"] = json!(partitioner);
                 }
+                if !p.headers.is_empty() {
+                    produce["headers"] = json!(p.headers);
+                }
                 Action::Command(client, json!({ "produce": produce }))
             }
             StepAction::Crash(b) => match (&b.leader_of, b.broker, &b.client) {

@@ -5,6 +5,7 @@
 
 use crate::engine::cluster::{ClusterEvent, NodeId};
 pub use crate::engine::replica::view::{RecordPicture, ReplicaPicture, RECORDS_PER_REPLICA};
+use crate::sim::scenario::HeaderSpec;
 use crate::sim::Status;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -256,6 +257,9 @@ pub enum ClusterCommand {
         /// The topic's partitioner from now on (librdkafka's topic-level `partitioner`).
         #[serde(default)]
         partitioner: Option<String>,
+        /// Record headers, in order: (key, value or null).
+        #[serde(default)]
+        headers: Vec<HeaderSpec>,
     },
     /// Start a consumer the scenario declared with `"start": false`, with settings over
     /// its declared ones (`group.id`, `session.timeout.ms`, …; empty: as declared).

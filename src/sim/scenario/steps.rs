@@ -28,6 +28,18 @@ pub struct ProduceStep {
     /// `murmur2_random`, `consistent_random`, … or Java's `built_in`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitioner: Option<String>,
+    /// Record headers, in order (keys may repeat, a value may be null).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<HeaderSpec>,
+}
+
+/// One record header of a `produce` step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderSpec {
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
 }
 
 fn default_value() -> String {
