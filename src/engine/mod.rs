@@ -3,7 +3,6 @@
 //! arguments, persistence is an output. It builds and is tested natively.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod broker;
 pub mod client;
 pub mod cluster;
 pub mod controller;
@@ -12,7 +11,6 @@ pub mod group;
 pub mod limits;
 pub mod log;
 pub mod partitioner;
-pub mod producer;
 pub mod record;
 pub mod replica;
 pub mod rng;

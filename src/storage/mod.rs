@@ -13,15 +13,10 @@ pub mod memory;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
 
-#[cfg(not(target_arch = "wasm32"))]
 use crate::engine::store::SegmentId;
 use crate::engine::store::StoreOp;
 use serde::{Deserialize, Serialize};
 
-/// Only for `src/web/worker.rs` (the single-broker worker, to be deleted with it): the
-/// engine owns this type; everything else imports it from [`crate::engine::store`].
-#[cfg(target_arch = "wasm32")]
-pub use crate::engine::store::SegmentId;
 use std::fmt;
 
 /// A storage failure, with the backend's own words.

@@ -1,11 +1,9 @@
-//! Which page opens: the cluster picture of the lecture's notebook (the default
-//! workspace), or of a scenario when the address says `?scenario=NAME` (optionally
-//! `&seed=N`, default 1, `&workspace=W` and `&embed=1`); `?page=single-broker` still opens
-//! the older single-broker page until its last views move to the cluster. Owns the address's parsing, the root component that picks the mode, and
+//! Which run the page opens: the lecture's notebook (the default workspace), or a
+//! scenario when the address says `?scenario=NAME` (optionally `&seed=N`, default 1,
+//! `&workspace=W` and `&embed=1`). Owns the address's parsing, the root component that picks the mode, and
 //! the top bar's scenario selector that navigates between them. A bad name or seed is
 //! kept as a problem the cluster page shows inline (never a panic or a blank page).
 
-use super::app::App;
 use super::cluster_page::ClusterPage;
 use super::i18n::{Lang, T};
 use super::scenarios;
@@ -46,12 +44,6 @@ pub struct ClusterParams {
     pub problems: Vec<AddressProblem>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    SingleBroker,
-    Cluster(ClusterParams),
-}
-
 /// `%XX` decoding of one query value (invalid escapes are kept as written).
 fn decoded(value: &str) -> String {
     js_sys::decode_uri_component(&value.replace('+', " "))
@@ -69,16 +61,8 @@ pub fn param(search: &str, name: &str) -> Option<String> {
         .map(decoded)
 }
 
-/// `?page=single-broker`: the single-broker page, kept until its segment detail, reader
-/// and downloads work on the cluster engine.
-pub const SINGLE_BROKER_PAGE: &str = "single-broker";
-
-/// The mode a query string asks for: the cluster page on `?scenario=NAME`, or on the
-/// lecture's notebook without one.
-pub fn mode_of(search: &str) -> Mode {
-    if param(search, "page").is_some_and(|p| p == SINGLE_BROKER_PAGE) {
-        return Mode::SingleBroker;
-    }
+/// The run a query string asks for: `?scenario=NAME`, or the lecture's notebook.
+pub fn params_of(search: &str) -> ClusterParams {
     let scenario = param(search, "scenario").unwrap_or_else(|| scenarios::DEFAULT_SCENARIO.to_string());
     let mut problems = Vec::new();
     if scenarios::json(&scenario).is_none() {
@@ -92,16 +76,15 @@ pub fn mode_of(search: &str) -> Mode {
         }),
     };
     let embed = param(search, "embed").is_some_and(|v| v == "1" || v == "true");
-    Mode::Cluster(ClusterParams { scenario, seed, embed, problems })
+    ClusterParams { scenario, seed, embed, problems }
 }
 
 fn location_search() -> String {
     web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }
 
-/// The address of a scenario's page (`None`: the single-broker page), keeping `embed`
-/// and `workspace`.
-pub fn href_for(scenario: Option<&str>, seed: u64) -> String {
+/// The address of a scenario's page, keeping `embed` and `workspace`.
+pub fn href_for(scenario: &str, seed: u64) -> String {
     let search = location_search();
     let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into());
     let keep: String = ["embed", "workspace"]
@@ -110,33 +93,26 @@ pub fn href_for(scenario: Option<&str>, seed: u64) -> String {
             param(&search, k).map(|v| format!("&{k}={}", String::from(js_sys::encode_uri_component(&v))))
         })
         .collect();
-    match scenario {
-        None => format!("{path}?page={SINGLE_BROKER_PAGE}{keep}"),
-        Some(name) => format!("{path}?scenario={name}&seed={seed}{keep}"),
-    }
+    format!("{path}?scenario={scenario}&seed={seed}{keep}")
 }
 
-/// The root: picks the page from the address once.
+/// The root: reads the address once.
 #[function_component(Root)]
 pub fn root() -> Html {
-    let mode = use_memo((), |_| mode_of(&location_search()));
-    match &*mode {
-        Mode::SingleBroker => html! { <App /> },
-        Mode::Cluster(params) => html! { <ClusterPage params={params.clone()} /> },
-    }
+    let params = use_memo((), |_| params_of(&location_search()));
+    html! { <ClusterPage params={(*params).clone()} /> }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct SelectProps {
     pub lang: Lang,
-    /// The scenario shown (`None` on the single-broker page).
-    pub current: Option<String>,
+    /// The scenario shown.
+    pub current: String,
     #[prop_or(DEFAULT_SEED)]
     pub seed: u64,
 }
 
-/// The scenario selector: every built-in scenario (the notebook first) and the older
-/// single-broker page; choosing navigates.
+/// The scenario selector: every built-in scenario, the notebook first; choosing navigates.
 #[function_component(ScenarioSelect)]
 pub fn scenario_select(props: &SelectProps) -> Html {
     let seed = props.seed;
@@ -145,15 +121,14 @@ pub fn scenario_select(props: &SelectProps) -> Html {
         let Some(select) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok()) else {
             return;
         };
-        let value = select.value();
-        let href = href_for((!value.is_empty()).then_some(value.as_str()), seed);
+        let href = href_for(&select.value(), seed);
         if let Some(w) = web_sys::window() {
             let _ = w.location().set_href(&href);
         }
     });
-    let current = props.current.clone().unwrap_or_default();
+    let current = props.current.clone();
     // An unlisted scenario (the benchmark's load) is shown as itself, an unknown one with a "?".
-    let listed = current.is_empty() || scenarios::names().any(|n| n == current);
+    let listed = scenarios::names().any(|n| n == current);
     let known = scenarios::json(&current).is_some();
     html! {
         <label class="scenario-select inline">
@@ -167,7 +142,6 @@ pub fn scenario_select(props: &SelectProps) -> Html {
                 { for scenarios::names().map(|name| html! {
                     <option value={name} selected={name == current}>{name}</option>
                 }) }
-                <option value="" selected={current.is_empty()}>{T::SingleBroker.get(props.lang)}</option>
             </select>
         </label>
     }

@@ -7,7 +7,6 @@
 
 use super::cluster_record::RecordCell;
 use super::i18n::{Lang, T};
-use super::partition_strip::{clear, help_of};
 use crate::engine::cluster::NodeId;
 use crate::web::cluster_view::{PartitionView, ReplicaPicture};
 use yew::prelude::*;
@@ -114,4 +113,23 @@ pub fn replica_strip(props: &Props) -> Html {
             }
         </div>
     }
+}
+
+/// Shows the `data-help` text of the element an event came from (hover or focus).
+pub fn help_of<E: AsRef<web_sys::Event> + 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
+    Callback::from(move |e: E| {
+        let help = e
+            .as_ref()
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+            .and_then(|el| el.closest("[data-help]").ok().flatten())
+            .and_then(|el| el.get_attribute("data-help"));
+        if *slot != help {
+            slot.set(help);
+        }
+    })
+}
+
+pub fn clear<E: 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
+    Callback::from(move |_: E| slot.set(None))
 }

@@ -39,7 +39,7 @@ pub fn cluster_top_bar(props: &Props) -> Html {
         html! { <SpeedControl lang={lang} view={props.view.clone()} command={props.command.clone()} /> };
     let runnable = props.params.problems.is_empty();
     if props.params.embed {
-        let full = href_for(Some(&props.params.scenario), props.params.seed)
+        let full = href_for(&props.params.scenario, props.params.seed)
             .replace("&embed=1", "")
             .replace("&embed=true", "");
         return html! {
@@ -57,7 +57,7 @@ pub fn cluster_top_bar(props: &Props) -> Html {
     html! {
         <header class="topbar cluster-topbar">
             <h1 data-testid="title">{t(T::Title)}</h1>
-            <ScenarioSelect lang={lang} current={Some(props.params.scenario.clone())} seed={props.params.seed} />
+            <ScenarioSelect lang={lang} current={props.params.scenario.clone()} seed={props.params.seed} />
             <span class="seed" data-testid="seed">{format!("{} {}", t(T::Seed), props.params.seed)}</span>
             if runnable { {speed} }
             <span class="spacer" />

@@ -53,20 +53,3 @@ pub fn key_colour(key: Option<&[u8]>) -> &'static str {
         Some(k) => PALETTE[(murmur2(k) as u32 % PALETTE.len() as u32) as usize],
     }
 }
-
-/// `HH:MM:SS.mmm` UTC of a millisecond timestamp.
-pub fn clock_text(ms: i64) -> String {
-    let day_ms = ms.rem_euclid(86_400_000);
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        day_ms / 3_600_000,
-        day_ms / 60_000 % 60,
-        day_ms / 1000 % 60,
-        day_ms % 1000
-    )
-}
-
-/// Replaces `{i}` with the record's number in a bulk produce.
-pub fn with_index(template: &str, i: u32) -> String {
-    template.replace("{i}", &i.to_string())
-}

@@ -159,7 +159,6 @@ texts! {
     OpenFull => "Open the full page", "Открыть всю страницу";
     // The cluster picture (`?scenario=…`, lecture section 5).
     ScenarioLabel => "Scenario", "Сценарий";
-    SingleBroker => "single broker", "один брокер";
     UnknownScenario => "Unknown scenario", "Неизвестный сценарий";
     ChooseOneOf => "choose one of", "выберите один из";
     BadSeed => "seed must be a whole number from 0 to 18446744073709551615, not", "seed должен быть целым числом от 0 до 18446744073709551615, а не";

@@ -1,9 +1,7 @@
-//! The Yew page (wasm only). Two modes (`cluster_mode`): the single-broker page (one
-//! reducible state fed by the broker worker; top bar, producer, cluster, reader, events)
-//! and the cluster picture of a section-5 scenario (`cluster_*`); one translation table.
+//! The Yew page (wasm only): one page, the cluster picture of a workspace (the lecture's
+//! notebook, or a scenario: `cluster_mode`), in bands (producers and admin, cluster and
+//! the log panel, consumer groups, events); one translation table.
 
-pub mod app;
-pub mod cluster;
 pub mod cluster_admin;
 pub mod cluster_brokers;
 pub mod cluster_events;
@@ -16,8 +14,6 @@ pub mod cluster_replica;
 pub mod cluster_speed;
 pub mod cluster_topbar;
 pub mod download;
-pub mod error_text;
-pub mod feed;
 pub mod format;
 pub mod groups_band;
 pub mod groups_forms;
@@ -27,15 +23,8 @@ pub mod groups_spans;
 pub mod i18n;
 pub mod i18n_groups;
 pub mod panic;
-pub mod partition_detail;
-pub mod partition_strip;
-pub mod produce_form;
-pub mod reader;
 pub mod scenarios;
-pub mod state;
 pub mod tabs;
-pub mod topbar;
-pub mod topic_form;
 
 /// The value of `name` in the page's query string (`%XX` decoded).
 pub fn query_param(name: &str) -> Option<String> {
@@ -43,8 +32,8 @@ pub fn query_param(name: &str) -> Option<String> {
     cluster_mode::param(&search, name)
 }
 
-/// Mounts the page on `#app`: the cluster picture with `?scenario=NAME[&seed=N]`, else
-/// the single-broker page ([`cluster_mode::Root`] decides).
+/// Mounts the page on `#app`: the cluster picture of `?scenario=NAME[&seed=N]`, else of
+/// the lecture's notebook ([`cluster_mode::Root`] reads the address).
 pub fn start() {
     panic::install();
     let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app"));

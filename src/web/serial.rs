@@ -1,6 +1,6 @@
 //! Strict order for a worker's requests: each is handled (possibly awaiting IndexedDB)
-//! and answered before the next begins, whatever arrives meanwhile. Both workers (the
-//! single-broker page's and the cluster's node workers) queue through this.
+//! and answered before the next begins, whatever arrives meanwhile. The node worker
+//! queues its requests through this.
 
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use std::cell::RefCell;

@@ -289,9 +289,10 @@ test('a bad scenario name or seed is explained inline, and the selector still wo
     await page.waitForURL(/scenario=not-enough-replicas&seed=1/);
     await clock(page).waitFor();
     assert.equal(await page.getByTestId('address-error').count(), 0);
-    await page.getByTestId('scenario-select').selectOption('');
-    await page.getByTestId('topic').first().waitFor();
-    assert.equal(await page.getByTestId('scenario-select').inputValue(), '', 'the single-broker page, with the selector');
+    await page.getByTestId('scenario-select').selectOption('lecture-notebook');
+    await page.waitForURL(/scenario=lecture-notebook&seed=1/);
+    await clock(page).waitFor();
+    assert.equal(await page.getByTestId('scenario-select').inputValue(), 'lecture-notebook', 'the notebook, with the selector');
     await page.getByTestId('lang-en').click();
   }, { contextOptions: WIDE });
 });

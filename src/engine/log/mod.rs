@@ -3,6 +3,7 @@
 //! recovery from stored bytes, compaction (the cleaner). Every change is also a
 //! [`crate::engine::store::StoreOp`].
 
+pub mod checkpoint;
 pub mod cleaner;
 pub mod detail;
 pub mod epoch_cache;

@@ -16,8 +16,8 @@
 //! [`PartitionLog::clean`]: crate::engine::log::PartitionLog::clean
 
 use super::{BrokerNode, TIMER_LOG_CLEANER};
-use crate::engine::broker::checkpoint::write_checkpoint_of;
 use crate::engine::cluster::{ClusterEvent, Output};
+use crate::engine::log::checkpoint::write_checkpoint_of;
 use crate::engine::store::StoreOp;
 
 /// Kafka's file of where each compacted log's last cleaning ended.

@@ -341,7 +341,7 @@ impl BrokerNode {
             self.outputs.push_back(Output::Persist(crate::engine::store::StoreOp::PutMeta {
                 broker_id: self.broker_id,
                 name: recover::REPLICATION_OFFSET_CHECKPOINT.to_string(),
-                value: crate::engine::broker::checkpoint::write_checkpoint_of(
+                value: crate::engine::log::checkpoint::write_checkpoint_of(
                     self.checkpointed_hw.len(),
                     self.checkpointed_hw.iter().map(|(tp, hw)| (tp.topic.as_str(), tp.partition, *hw)),
                 ),

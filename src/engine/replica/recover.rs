@@ -12,9 +12,9 @@
 use super::metadata::TOPIC_META_PREFIX;
 use super::partition::Partition;
 use super::{BrokerConfig, BrokerNode};
-use crate::engine::broker::checkpoint::{read_checkpoint, LOG_START_OFFSET_CHECKPOINT};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{NodeId, Output};
+use crate::engine::log::checkpoint::{read_checkpoint, LOG_START_OFFSET_CHECKPOINT};
 use crate::engine::log::{LeaderEpochCache, LogSegment, PartitionLog};
 use crate::engine::store::SegmentId;
 use crate::engine::topic::TopicConfig;

@@ -16,10 +16,10 @@
 //! another clock).
 
 use super::{BrokerNode, TIMER_LOG_RETENTION};
-use crate::engine::broker::checkpoint::{write_checkpoint_of, LOG_START_OFFSET_CHECKPOINT};
 use crate::engine::cluster::events::LogStartOffsetIncrementReason;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{ClusterEvent, Output};
+use crate::engine::log::checkpoint::{write_checkpoint_of, LOG_START_OFFSET_CHECKPOINT};
 use crate::engine::log::SegmentDeletion;
 use crate::engine::store::StoreOp;
 

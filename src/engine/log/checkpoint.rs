@@ -1,5 +1,5 @@
-//! Kafka's offset checkpoint file format (`CheckpointFile`), used for the broker's
-//! `log-start-offset-checkpoint`: a version line (0), an entry count, then one
+//! Kafka's offset checkpoint file format (`CheckpointFile`), used for a broker's
+//! `log-start-offset-checkpoint` and `cleaner-offset-checkpoint`: a version line (0), an entry count, then one
 //! `topic partition offset` line per partition.
 
 use crate::engine::text::{push_decimal_bytes, push_unsigned_bytes};
