@@ -7,8 +7,8 @@
 
 mod common;
 
-use kafka_playground::cli::accumulate::record_size;
 use kafka_playground::cli::input::parse_input;
+use kafka_playground::engine::partitioner::sticky_size_hint;
 use kafka_playground::engine::partitioner::{Partitioner, PartitionerConfig, PartitionerKind};
 use serde_json::{json, Value};
 use std::path::Path;
@@ -127,7 +127,8 @@ fn every_partitioner_places_records_as_the_engine_decides() {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                replay.partition((CLOCK + i as i64) as u64, "all", r.key.as_deref(), record_size(0, 0, r), 3)
+                let size = sticky_size_hint(r.key.as_deref(), r.value.as_ref().map(Vec::len), &r.headers);
+                replay.partition((CLOCK + i as i64) as u64, "all", r.key.as_deref(), size, 3)
             })
             .collect::<Result<_, _>>()
             .unwrap();

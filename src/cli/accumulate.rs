@@ -13,9 +13,7 @@
 use super::input::InputRecord;
 use super::CliError;
 use crate::engine::log::PartitionLog;
-use crate::engine::partitioner::Partitioner;
-use crate::engine::record::default_record::body_size;
-use crate::engine::record::varint::varint_size;
+use crate::engine::partitioner::{sticky_size_hint, Partitioner};
 use crate::engine::record::{BatchBuilder, BatchOptions};
 use serde::Serialize;
 
@@ -36,17 +34,10 @@ pub struct PartitionStats {
 /// A batch being filled for one partition.
 struct OpenBatch {
     builder: BatchBuilder,
-    base_timestamp_ms: i64,
     /// Broker time used for its append: the clock of its last record.
     now_ms: i64,
     first_line: usize,
     last_line: usize,
-}
-
-/// Size of a record in a batch (`DefaultRecord.sizeInBytes`), length varint included.
-pub fn record_size(offset_delta: i32, timestamp_delta_ms: i64, r: &InputRecord) -> u32 {
-    let body = body_size(offset_delta, timestamp_delta_ms, r.key.as_deref(), r.value.as_deref(), &r.headers);
-    varint_size(body as i32) + body
 }
 
 /// Partitions records into batches and appends them to the partition logs.
@@ -84,27 +75,27 @@ impl<'a> Accumulator<'a> {
         record: &InputRecord,
     ) -> Result<u32, CliError> {
         let count = self.logs.len() as u32;
-        let size_hint = record_size(0, 0, record);
+        let size_hint =
+            sticky_size_hint(record.key.as_deref(), record.value.as_ref().map(Vec::len), &record.headers);
         let partition = partitioner
             .partition(now_ms.max(0) as u64, &self.topic, record.key.as_deref(), size_hint, count)
             .map_err(|e| CliError::failure(format!("input line {}: {e}", record.line)))?;
         let p = partition as usize;
         let fits = match &self.open[p] {
             None => true,
-            Some(open) => {
-                let n = open.builder.records_count();
-                n == 0
-                    || open.builder.estimated_size_bytes()
-                        + record_size(n, timestamp_ms - open.base_timestamp_ms, record)
-                        <= self.limit_bytes
-            }
+            Some(open) => open.builder.has_room_for(
+                timestamp_ms,
+                record.key.as_ref().map(Vec::len),
+                record.value.as_ref().map(Vec::len),
+                &record.headers,
+                self.limit_bytes,
+            ),
         };
         if !fits {
             self.flush(p)?;
         }
         let open = self.open[p].get_or_insert_with(|| OpenBatch {
             builder: BatchBuilder::new(self.options),
-            base_timestamp_ms: timestamp_ms,
             now_ms,
             first_line: record.line,
             last_line: record.line,

@@ -22,4 +22,4 @@ pub use fnv1a::rd_fnv1a;
 pub use java::java_partition_for_key;
 pub use kind::{partition_of_hash, PartitionerConfig, PartitionerKind};
 pub use murmur2::{murmur2, rd_murmur2, to_positive};
-pub use selector::{PartitionChoice, PartitionReason, Partitioner, StickyPartition};
+pub use selector::{sticky_size_hint, PartitionChoice, PartitionReason, Partitioner, StickyPartition};

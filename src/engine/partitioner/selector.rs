@@ -149,6 +149,25 @@ impl Partitioner {
     }
 }
 
+/// What one record counts toward `batch.size` for Java's sticky partition (its
+/// `appendedBytes`): `DefaultRecord.sizeInBytes` at offset and timestamp delta 0. Java
+/// counts the batch's exact growth after the append (a few bytes more for later deltas,
+/// plus the 61-byte header for a record that opens a batch); the producer client and the
+/// CLI's `produce` both use this one rule, so they switch partitions at the same records.
+pub fn sticky_size_hint(
+    key: Option<&[u8]>,
+    value_len: Option<usize>,
+    headers: &[crate::engine::record::Header],
+) -> u32 {
+    crate::engine::record::default_record::record_size_in_bytes(
+        0,
+        0,
+        key.map(<[u8]>::len),
+        value_len,
+        headers,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

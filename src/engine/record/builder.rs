@@ -15,7 +15,7 @@ use super::batch::{
     RECORD_BATCH_OVERHEAD,
 };
 use super::compression::compress;
-use super::default_record::{write_record, write_record_with, Header};
+use super::default_record::{record_size_in_bytes, write_record, write_record_with, Header};
 use crate::engine::error::Result;
 use serde::{Deserialize, Serialize};
 
@@ -163,6 +163,29 @@ impl BatchBuilder {
     /// Size so far, uncompressed, header included.
     pub fn estimated_size_bytes(&self) -> u32 {
         self.buf.len() as u32
+    }
+
+    /// Java's `MemoryRecordsBuilder.hasRoomFor` (uncompressed estimate): the first record
+    /// always fits; another fits if the batch's bytes plus the record's size at its own
+    /// offset and timestamp deltas (`DefaultRecord.sizeInBytes`) stay within
+    /// `write_limit_bytes`. The one batch-fullness rule of the producer client and the
+    /// CLI's `produce`.
+    pub fn has_room_for(
+        &self,
+        timestamp_ms: i64,
+        key_len: Option<usize>,
+        value_len: Option<usize>,
+        headers: &[Header],
+        write_limit_bytes: u32,
+    ) -> bool {
+        if self.records_count == 0 {
+            return true;
+        }
+        let timestamp_delta_ms = timestamp_ms - self.base_timestamp_ms;
+        let size =
+            record_size_in_bytes(self.next_offset_delta, timestamp_delta_ms, key_len, value_len, headers);
+        self.estimated_size_bytes() < write_limit_bytes
+            && u64::from(self.estimated_size_bytes()) + u64::from(size) <= u64::from(write_limit_bytes)
     }
 
     /// Finishes the batch: header, optional compression, CRC.

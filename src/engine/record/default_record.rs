@@ -78,6 +78,25 @@ pub fn body_size_of_lengths(
         + 1
 }
 
+/// `DefaultRecord.sizeInBytes`: the whole record (its length varint included) at these
+/// deltas, from the key and value lengths and the headers.
+pub fn record_size_in_bytes(
+    offset_delta: i32,
+    timestamp_delta_ms: i64,
+    key_len: Option<usize>,
+    value_len: Option<usize>,
+    headers: &[Header],
+) -> u32 {
+    let mut body = body_size_of_lengths(offset_delta, timestamp_delta_ms, key_len, value_len);
+    if !headers.is_empty() {
+        body = body - 1 + varint_size(headers.len() as i32);
+        for h in headers {
+            body += length_size(Some(h.key.len())) + length_size(h.value.as_ref().map(Vec::len));
+        }
+    }
+    varint_size(body as i32) + body
+}
+
 /// [`write_record`] of a record without headers whose `value_len` value bytes
 /// `write_value` appends to `buf` itself (no copy of the value through another buffer).
 /// The same bytes as `write_record(buf, offset_delta, timestamp_delta_ms, key, Some(value), &[])`.

@@ -8,8 +8,6 @@
 use super::record_text::RecordText;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::error::Result;
-use crate::engine::record::default_record::{body_size, body_size_of_lengths};
-use crate::engine::record::varint::varint_size;
 use crate::engine::record::Header;
 use crate::engine::record::{BatchBuilder, BatchOptions, MemoryRecords};
 use std::collections::{BTreeMap, VecDeque};
@@ -22,11 +20,6 @@ pub struct SentRecord {
     pub value: RecordText,
     /// The record's headers, shared by the records of one command (`None`: no headers).
     pub headers: Option<Rc<[Header]>>,
-}
-
-/// Bytes `headers` add to a record body beyond an empty header list.
-fn headers_size(headers: &[Header]) -> u32 {
-    body_size(0, 0, None, None, headers) - body_size(0, 0, None, None, &[])
 }
 
 pub struct Batch {
@@ -64,23 +57,18 @@ impl Batch {
         self.records.len() as u32
     }
 
-    /// Whether `key` and a value of `value_len` bytes would push the open batch past
-    /// `batch_size_bytes` (`MemoryRecordsBuilder.hasRoomFor`, uncompressed; a lone record
-    /// always fits).
+    /// Whether a record at `now_ms` of these sizes would not fit the open batch
+    /// (`MemoryRecordsBuilder.hasRoomFor`, uncompressed; a lone record always fits).
     fn is_full_for(
         &self,
+        now_ms: i64,
         key: Option<&[u8]>,
         value_len: usize,
         headers: &[Header],
         batch_size_bytes: u32,
     ) -> bool {
         let Some(b) = &self.builder else { return true };
-        if b.records_count() == 0 {
-            return false;
-        }
-        let body = body_size_of_lengths(b.records_count(), 0, key.map(<[u8]>::len), Some(value_len))
-            + if headers.is_empty() { 0 } else { headers_size(headers) };
-        b.estimated_size_bytes() + body + varint_size(body as i32) + 10 > batch_size_bytes
+        !b.has_room_for(now_ms, key.map(<[u8]>::len), Some(value_len), headers, batch_size_bytes)
     }
 
     /// Closes the batch for appends and encodes it.
@@ -114,9 +102,9 @@ impl Accumulator {
             None => self.queues.entry(tp.clone()).or_default(),
         };
         let headers: &[Header] = record.headers.as_deref().unwrap_or(&[]);
-        let needs_new = queue
-            .back()
-            .is_none_or(|b| b.builder.is_none() || b.is_full_for(key, value_len, headers, batch_size_bytes));
+        let needs_new = queue.back().is_none_or(|b| {
+            b.builder.is_none() || b.is_full_for(now_ms, key, value_len, headers, batch_size_bytes)
+        });
         if needs_new {
             queue.push_back(Batch::new(tp.clone(), now_ms));
         }

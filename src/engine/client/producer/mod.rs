@@ -21,7 +21,7 @@ use crate::engine::cluster::messages::{TopicName, TopicPartition};
 use crate::engine::cluster::metadata::PartitionState;
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey};
 use crate::engine::error::ErrorCode;
-use crate::engine::partitioner::{Partitioner, PartitionerConfig, PartitionerKind};
+use crate::engine::partitioner::{sticky_size_hint, Partitioner, PartitionerConfig, PartitionerKind};
 use crate::engine::record::Header;
 use accumulator::{Accumulator, Batch, SentRecord};
 use record_text::{RecordText, Template};
@@ -329,7 +329,7 @@ impl ProducerNode {
             }
             let key = w.record.key.as_ref().map(|_| key_text.as_slice());
             let value_len = w.record.value.len_digits(digits);
-            let size = (key.map_or(0, <[u8]>::len) + value_len) as u32;
+            let size = sticky_size_hint(key, Some(value_len), w.record.headers.as_deref().unwrap_or(&[]));
             let partition = match w.partition {
                 Some(p) if p < partition_count => Ok(p),
                 Some(p) => Err(format!(
