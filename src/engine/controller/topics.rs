@@ -119,7 +119,13 @@ impl ControllerNode {
             });
         }
         self.event(ClusterEvent::TopicCreated { topic: name.to_string(), partitions, replication_factor });
-        for partition in 0..partitions {
+        self.announce_leaders(name, 0..partitions);
+        Ok(())
+    }
+
+    /// A LeaderElected event for each new partition of `name` (its first leader).
+    fn announce_leaders(&mut self, name: &str, partitions: std::ops::Range<u32>) {
+        for partition in partitions {
             if let Some(p) = self.image.partition(name, partition).cloned() {
                 let tp = TopicPartition { topic: name.into(), partition };
                 self.event(ClusterEvent::LeaderElected {
@@ -130,7 +136,6 @@ impl ControllerNode {
                 });
             }
         }
-        Ok(())
     }
 
     /// Every check of `ReplicationControlManager.createTopic`, in its order.
@@ -250,17 +255,7 @@ impl ControllerNode {
             });
         }
         self.event(ClusterEvent::PartitionsCreated { topic: name.to_string(), from: current, to: count });
-        for partition in current..count {
-            if let Some(p) = self.image.partition(name, partition).cloned() {
-                let tp = TopicPartition { topic: name.into(), partition };
-                self.event(ClusterEvent::LeaderElected {
-                    tp,
-                    leader: p.leader,
-                    leader_epoch: p.leader_epoch,
-                    unclean: false,
-                });
-            }
-        }
+        self.announce_leaders(name, current..count);
         Ok(())
     }
 
