@@ -85,7 +85,7 @@ pub fn partition_strip(props: &Props) -> Html {
         let help = format!("{text} — {}", ctx.t(help));
         (text, help)
     };
-    let lso = marker(format!("LSO {}", p.log_start_offset), T::LogStartHelp);
+    let lso = marker(format!("{} {}", ctx.t(T::LogStartShort), p.log_start_offset), T::LogStartHelp);
     let hw = marker(format!("HW {}", p.high_watermark), T::HighWatermarkHelp);
     let leo = marker(format!("LEO {}", p.log_end_offset), T::LogEndHelp);
     let shown_help = (*hovered).clone().or_else(|| (*focused).clone());

@@ -17,6 +17,10 @@ pub struct BrokerView {
     pub replicas: Vec<ReplicaPicture>,
 }
 
+fn built_in() -> String {
+    "built_in".to_string()
+}
+
 /// A topic as the controller knows it, with the settings the picture shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TopicView {
@@ -54,6 +58,9 @@ pub struct ProducerView {
     pub name: String,
     pub status: Status,
     pub acks: String,
+    /// Its `partitioner` setting (`built_in`, Java's, unless set to one of librdkafka's).
+    #[serde(default = "built_in")]
+    pub partitioner: String,
     pub acknowledged_records: u64,
     pub failed_records: u64,
     pub records_in_flight: u64,
