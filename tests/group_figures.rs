@@ -254,6 +254,50 @@ fn a_crashed_member_keeps_its_assignment_unconsumed_until_the_session_times_out(
     assert!(g.unserved.is_empty(), "served again at the end");
 }
 
+#[test]
+fn a_running_rebalance_has_no_generation_yet_and_counts_its_stops_to_now() {
+    let s = scenario("rebalance-eager-stop-the-world");
+    let mut sim = build_sim(&s, 1).unwrap();
+    let mut picture = GroupPicture::default();
+    sim.run_until(21_300, 20_000_000);
+    let g = the_group(&sim, &s, &mut picture);
+    let t = truth(&sim, None);
+    let started = sim
+        .timeline()
+        .iter()
+        .filter(
+            |(_, _, e)| matches!(e, ClusterEvent::GroupStateChanged { to, .. } if to == "PreparingRebalance"),
+        )
+        .map(|(at, _, _)| *at)
+        .last()
+        .expect("c4's join began a rebalance");
+    let round = g.rebalances.last().unwrap();
+    assert_eq!((round.started_ms, round.completed_ms, round.generation), (started, None, None), "never -1");
+    // Members that revoked everything and have no new assignment yet: stopped until now.
+    let mut expected: Vec<(String, i64)> = Vec::new();
+    for name in ["c1", "c2", "c3"] {
+        let revoked_all = sim.timeline().iter().find_map(|(at, _, e)| match e {
+            ClusterEvent::PartitionsRevoked { client_id, .. }
+                if *client_id == client(&s, name) && *at >= started =>
+            {
+                Some(*at)
+            }
+            _ => None,
+        });
+        if let Some(at) = revoked_all {
+            expected.push((name.to_string(), 21_300 - at));
+        }
+    }
+    assert!(!expected.is_empty(), "someone has revoked by 21.3 s");
+    assert!(
+        t.stops.values().flatten().all(|(from, _)| *from < started),
+        "nobody was given partitions back yet"
+    );
+    let mut got = round.stopped.clone();
+    got.sort();
+    assert_eq!(got, expected);
+}
+
 /// Kafka runs `onPartitionsRevoked` inside `poll()` (`ConsumerCoordinator.onJoinPrepare`
 /// from `joinGroupIfNeeded`), which the application calls only after processing what the
 /// previous `poll()` returned: under EAGER a member processes nothing from its revoke-all

@@ -109,7 +109,10 @@ fn producer(props: &ProducerProps) -> Html {
     let count_error = use_state(|| false);
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
     let p = &props.producer;
-    let topics: Vec<String> = ctx.view.topics.iter().map(|t| t.name.clone()).collect();
+    // Internal topics are the coordinators' (Kafka refuses a client's produce to them:
+    // `ReplicaManager.appendToLocalLog`, INVALID_TOPIC_EXCEPTION); never offered.
+    let topics: Vec<String> =
+        ctx.view.topics.iter().filter(|t| !t.name.starts_with("__")).map(|t| t.name.clone()).collect();
     let topic = if topics.contains(&fields.topic) {
         fields.topic.clone()
     } else {
