@@ -116,7 +116,7 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 who(*client_id),
                 tp_text(tp),
                 t(T::EvSendAcked),
-                t(T::Records),
+                super::i18n::records_word(lang, u64::from(*records)),
                 t(T::AtOffset)
             ),
         ),
@@ -128,7 +128,7 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 tp.as_ref().map(tp_text).unwrap_or_default(),
                 t(T::EvSendFailed),
                 error_text(error),
-                t(T::Records)
+                super::i18n::records_word(lang, u64::from(*records))
             ),
         ),
         ClusterEvent::SendRetried { client_id, tp, error, attempt } => (

@@ -138,9 +138,6 @@ pub fn replica_strip(props: &Props) -> Html {
                 <span class="badge-epoch" tabindex="0" data-help={epoch_help.clone()} aria-label={epoch_help}>
                     {format!("e{}", r.leader_epoch)}
                 </span>
-                <span class="offsets-line" aria-hidden="true">
-                    {format!("HW {} · LEO {}", r.high_watermark, r.log_end_offset)}
-                </span>
                 if stale {
                     <span class="badge-stale" data-testid="stale-leader">{format!("⚠ {}", t(T::StaleLeader))}</span>
                 }

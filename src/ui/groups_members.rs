@@ -47,6 +47,11 @@ pub fn member_row(p: &Props) -> Html {
     };
     let alive = m.status == "up";
     let assigned = m.assigned.iter().map(|(t, n)| format!("{t}-{n}")).collect::<Vec<_>>();
+    let held: Vec<String> = if m.status == "crashed" {
+        m.coordinator_assigned.iter().map(|(t, n)| format!("{t}-{n}")).collect()
+    } else {
+        Vec::new()
+    };
     let left = m.last_heartbeat_ms.map(|hb| hb + m.session_timeout_ms - p.now_ms);
     let countdown = match left {
         _ if m.status == "closed" => String::new(),
@@ -70,7 +75,15 @@ pub fn member_row(p: &Props) -> Html {
                 <span class="member-state">{ &m.member_state }</span>
             </div>
             <div class="member-partitions">
-                if assigned.is_empty() { <span class="none">{ t(G::OwnsNothing) }</span> }
+                if assigned.is_empty() && held.is_empty() { <span class="none">{ t(G::OwnsNothing) }</span> }
+                // A dead process owns nothing, but the coordinator's generation still
+                // gives it these until session.timeout.ms: nobody consumes them.
+                { for held.iter().map(|a| html! {
+                    <span class="partition-chip held" data-testid="held-partition"
+                        title={format!("{} {} — {}", t(G::OwnedByCrashed), m.name, t(G::NotConsumed))}>
+                        { format!("✕ {a} · {} — {}", m.name, t(G::NotConsumedShort)) }
+                    </span>
+                }) }
                 { for assigned.iter().map(|a| html! {
                     <span class="partition-chip" data-testid="owned-partition" aria-label={format!("{} {} {a}", m.name, t(G::Owns))}>
                         { format!("{a} · {}", m.name) }

@@ -249,6 +249,21 @@ texts! {
     EvPartitionsCreated => "partitions added", "партиции добавлены";
 }
 
+/// "record"/"records" for `n`, with Russian's three plural forms ("1 запись",
+/// "3 записи", "5 записей").
+pub fn records_word(lang: Lang, n: u64) -> &'static str {
+    match lang {
+        Lang::En if n == 1 => "record",
+        Lang::En => "records",
+        Lang::Ru => match (n % 10, n % 100) {
+            (_, 11..=14) => "записей",
+            (1, _) => "запись",
+            (2..=4, _) => "записи",
+            _ => "записей",
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
