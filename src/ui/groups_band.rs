@@ -177,14 +177,14 @@ fn group_card(p: &CardProps) -> Html {
                 <SpanTimeline spans={g.spans.clone()} now_ms={p.now_ms} lang={l} />
             </details>
             if !g.notes.is_empty() {
-                <div class="group-notes" data-testid="group-notes">
-                    <h4>{ G::Notes.get(l) }</h4>
+                <details class="group-notes" data-testid="group-notes">
+                    <summary>{ format!("{} ({})", G::Notes.get(l), g.notes.len()) }</summary>
                     <ul>{ for g.notes.iter().map(|n| html! {
                         <li data-testid="consumer-note" title={n.note.clone()}>
                             { format!("{} · {}: {}", s_text(l, n.at_ms), n.client, super::groups_words::note_text(l, &n.note)) }
                         </li>
                     }) }</ul>
-                </div>
+                </details>
             }
             <details class="group-controls-fold">
             <summary>{ G::ChangeTheGroup.get(l) }</summary>

@@ -81,8 +81,9 @@ pub fn lag_table(p: &Props) -> Html {
                                         <span class="owner-chip" style={format!("--member-colour: {}", o.colour)}>{ &o.member }</span>
                                     } else if let Some(o) = owner {
                                         <span class="owner-chip crashed" style={format!("--member-colour: {}", o.colour)}
-                                            data-testid="owned-by-crashed">
-                                            { format!("✕ {} {} — {}", G::OwnedByCrashed.get(l), o.member, G::NotConsumedShort.get(l)) }
+                                            data-testid="owned-by-crashed"
+                                            title={format!("{} {}, {}", G::OwnedByCrashed.get(l), o.member, G::NotConsumed.get(l))}>
+                                            { format!("✕ {} ({}) — {}", o.member, G::CrashedShort.get(l), G::NotConsumedShort.get(l)) }
                                         </span>
                                     } else {
                                         <span class="none">{ G::Nobody.get(l) }</span>

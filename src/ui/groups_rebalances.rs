@@ -40,7 +40,9 @@ fn unserved_text(l: Lang, r: &RebalanceView) -> String {
 
 fn headline(l: Lang, r: &RebalanceView) -> String {
     let stw = r.stop_the_world_ms();
-    let stopped = if stw == 0 {
+    let stopped = if stw == 0 && r.generation.is_some_and(|g| g <= 1) {
+        G::NobodyHadPartitions.get(l).to_string()
+    } else if stw == 0 {
         G::NobodyStopped.get(l).to_string()
     } else {
         let mut members = r.stopped.clone();

@@ -93,6 +93,8 @@ group_texts! {
     RevokedBy => "revoked by", "отозвана у";
     OwnedByNobody => "owned by nobody", "ничья";
     NotConsumedShort => "not consumed", "не читается";
+    CrashedShort => "crashed", "упал";
+    NobodyHadPartitions => "nobody had partitions to stop", "ни у кого ещё не было партиций — останавливать нечего";
     PartitionCol => "partition", "партиция";
     LagCol => "lag", "lag";
     Sec => "s", "с";
