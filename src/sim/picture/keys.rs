@@ -65,6 +65,16 @@ pub fn key_label(key: Option<&str>) -> String {
         return "\"\"".to_string();
     }
     let chars: Vec<char> = key.chars().collect();
+    // Bytes that are no text (Python's `bytes(3)` is three zero bytes): hex, a run as
+    // `00×3`, else the last two bytes (where `bytes(i)` keys differ).
+    if chars.iter().any(|c| c.is_control()) {
+        let bytes = key.as_bytes();
+        if bytes.iter().all(|b| *b == bytes[0]) {
+            return format!("{:02x}×{}", bytes[0], bytes.len());
+        }
+        let tail = &bytes[bytes.len().saturating_sub(2)..];
+        return format!("…{}", tail.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    }
     if chars.len() <= 5 {
         return key.to_string();
     }
@@ -147,6 +157,8 @@ mod tests {
         assert_eq!(key_label(Some("alice")), "alice");
         assert_eq!(key_label(None), "null");
         assert_eq!(key_label(Some("abcdefghij")), "abcd…");
+        assert_eq!(key_label(Some("\0\0\0")), "00×3", "Python's bytes(3)");
+        assert_eq!(key_label(Some("\0\u{1}\u{2}")), "…0102");
     }
 
     #[test]
