@@ -124,6 +124,10 @@ test('3 brokers × 12 partitions fit one 1280 × 800 screen; internal topics beh
 
 test('record cells: no two keys on screen share a colour; labels and details are readable', async (t) => {
   await open('consumer-group-playground', 'en', WIDE, false, t, async (page) => {
+    await command(page, 'Play');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=replica-record]').length > 20, null, { timeout: 60_000 });
+    await command(page, 'Pause');
+    await page.waitForFunction(() => document.querySelector('[data-testid=cluster-clock]').dataset.paused === 'true');
     const cells = await page.locator('[data-testid=replica-record]').evaluateAll((els) => els.map((e) => ({
       key: e.dataset.key, colour: getComputedStyle(e).getPropertyValue('--key-colour').trim(),
       label: e.querySelector('.key-label').textContent,
