@@ -1,7 +1,7 @@
 //! One replica of one partition on one broker: a cell of the partition × broker matrix.
 //! A line of marks (role: leader starred and bold; ISR membership: ✓ or ⚠ with words;
 //! leader epoch), then the records as a strip that scrolls inside the cell (oldest to
-//! newest, opening on the newest): the log start offset, cells coloured and labelled by key, the
+//! newest left to right, opening on the newest; newest first in the document): the log start offset, cells coloured and labelled by key, the
 //! high watermark as a line between the committed and the not-yet-committed records, and
 //! the log end offset at the edge. Shapes and words, never colour alone; every mark and
 //! cell explains itself on hover or focus, in a line that overlays the row below (so the
@@ -78,7 +78,7 @@ pub fn replica_strip(props: &Props) -> Html {
     let log_start_text = format!("{} {}", t(T::LogStartShort), r.log_start_offset);
     let log_start_help = format!("{log_start_text} — {}", t(T::LogStartHelp));
     let leo_help = format!("LEO {} — {}", r.log_end_offset, t(T::LogEndHelp));
-    // In reading order; the strip (CSS: rtl + row-reverse) opens scrolled to the newest.
+    // Built oldest first, then reversed (below).
     let mut cells = Vec::with_capacity(r.records.len() + 4);
     cells.push(html! {
         <span key="log-start" class="marker log-start" tabindex="0" role="img" aria-label={log_start_help.clone()}
@@ -108,6 +108,9 @@ pub fn replica_strip(props: &Props) -> Html {
         <span key="leo" class="marker leo" tabindex="0" role="img" aria-label={leo_help.clone()} data-help={leo_help}
             data-testid="replica-leo">{format!("LEO {}", r.log_end_offset)}</span>
     });
+    // Newest first in the document: the strip (row-reverse) lays them out oldest to
+    // newest and its scroll starts at the newest end; keyboard focus meets the newest first.
+    cells.reverse();
     let role_help =
         format!("{} — {}", if is_leader { t(T::Leader) } else { t(T::Follower) }, t(T::LeaderHelp));
     let isr_help = format!("ISR {} — {}", ids_text(isr), t(T::IsrHelp));
