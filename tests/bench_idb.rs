@@ -17,8 +17,9 @@
 //! The figures are MB/s (10^6 bytes) and the median of `RUNS` runs, after one warm-up.
 #![cfg(target_arch = "wasm32")]
 
+use kafka_playground::engine::store::{SegmentId, StoreOp};
 use kafka_playground::storage::idb::{database_name, IdbStore};
-use kafka_playground::storage::{LogStore, SegmentId, StoreOp};
+use kafka_playground::storage::LogStore;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 

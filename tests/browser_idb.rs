@@ -6,9 +6,10 @@
 mod common_idb;
 
 use common_idb::{append, check_reads, delete, open, pattern, round_trip_and_reopen, seg, unique_workspace};
+use kafka_playground::engine::store::{SegmentId, StoreOp};
 use kafka_playground::storage::idb::IdbStore;
 use kafka_playground::storage::memory::MemoryStore;
-use kafka_playground::storage::{LogStore, SegmentId, StoreOp};
+use kafka_playground::storage::LogStore;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_browser);

@@ -6,8 +6,9 @@
 use kafka_playground::engine::broker::api::{Request, Response};
 use kafka_playground::engine::broker::{Broker, BrokerEvent};
 use kafka_playground::engine::record::{BatchBuilder, BatchOptions};
+use kafka_playground::engine::store::StoreOp;
 use kafka_playground::storage::idb::IdbStore;
-use kafka_playground::storage::{LogStore, StoreOp};
+use kafka_playground::storage::LogStore;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);

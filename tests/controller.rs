@@ -10,7 +10,7 @@ use kafka_playground::engine::cluster::{
 };
 use kafka_playground::engine::controller::{ControllerConfig, ControllerNode, TIMER_BROKER_SESSION};
 use kafka_playground::engine::error::ErrorCode;
-use kafka_playground::storage::StoreOp;
+use kafka_playground::engine::store::StoreOp;
 
 const T0: i64 = 1_000_000;
 

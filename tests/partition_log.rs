@@ -7,9 +7,9 @@
 use kafka_playground::engine::error::{Corruption, ErrorCode, ErrorKind};
 use kafka_playground::engine::log::*;
 use kafka_playground::engine::record::*;
+use kafka_playground::engine::store::StoreOp;
 use kafka_playground::engine::topic::TopicConfig;
 use kafka_playground::storage::memory::MemoryStore;
-use kafka_playground::storage::StoreOp;
 
 const T0: i64 = 1_700_000_000_000;
 

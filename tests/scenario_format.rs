@@ -66,6 +66,9 @@ fn errors_name_the_field() {
     let e =
         problem(&GOOD.replace(r#"{"broker": 1}}"#, r#"{"leader_of": {"topic": "orders", "partition": 3}}}"#));
     assert_eq!(e.field, "steps[1].crash.leader_of", "{e}");
+    let e = problem(&GOOD.replace(r#"{"acks": "all"}"#, r#"{"acks": "all", "enable.idempotence": "true"}"#));
+    assert_eq!(e.field, "clients[0].configs.enable.idempotence", "{e}");
+    assert!(e.problem.contains("not implemented in the playground"), "{e}");
     let e = problem("{ not json");
     assert!(!e.problem.is_empty());
 }

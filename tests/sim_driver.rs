@@ -7,9 +7,9 @@
 use kafka_playground::engine::cluster::{
     ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey,
 };
+use kafka_playground::engine::store::StoreOp;
 use kafka_playground::sim::*;
 use kafka_playground::storage::memory::MemoryStore;
-use kafka_playground::storage::StoreOp;
 
 /// Every 100 ms pings every peer; counts pongs it gets; persists the count.
 struct Pinger {

@@ -3,11 +3,12 @@
 //! simulation: for every shipped scenario, for zero lookahead, and for fuzzed fault
 //! schedules. Here the "elsewhere" is in-thread runners; the page uses web workers.
 
+use kafka_playground::engine::cluster::{ClusterEvent, CONTROLLER_ID};
 use kafka_playground::sim::cluster_world::{build_sim, ClusterWorld};
 use kafka_playground::sim::fuzz::fuzz_scenario;
 use kafka_playground::sim::runner::{run_lockstep_in_thread, NodeRunner};
 use kafka_playground::sim::scenario::Scenario;
-use kafka_playground::sim::Sim;
+use kafka_playground::sim::{Action, Sim};
 use std::collections::BTreeMap;
 
 fn scenarios() -> Vec<(String, Scenario)> {
@@ -22,10 +23,16 @@ fn scenarios() -> Vec<(String, Scenario)> {
     out
 }
 
+/// The page's acts on top of a scenario (none for the shipped ones).
+type Acts = fn(&mut Sim);
+
+fn no_acts(_: &mut Sim) {}
+
 /// (journal JSON, final state with the remote nodes' states and stores filled in).
-fn lockstep(s: &Scenario, seed: u64) -> (String, Sim, BTreeMap<u32, NodeRunner>) {
+fn lockstep(s: &Scenario, seed: u64, acts: Acts) -> (String, Sim, BTreeMap<u32, NodeRunner>) {
     let mut sim = build_sim(s, seed).unwrap();
-    sim.set_remote(1..=s.cluster.brokers);
+    acts(&mut sim);
+    sim.set_remote(1..=s.cluster.broker_slots());
     let world = ClusterWorld::new(s, seed).unwrap();
     let mut runners = BTreeMap::new();
     run_lockstep_in_thread(&mut sim, &world, &mut runners, s.until_ms);
@@ -33,15 +40,20 @@ fn lockstep(s: &Scenario, seed: u64) -> (String, Sim, BTreeMap<u32, NodeRunner>)
     (serde_json::to_string(&sim.journal()).unwrap(), sim, runners)
 }
 
-fn plain(s: &Scenario, seed: u64) -> (String, Sim) {
+fn plain(s: &Scenario, seed: u64, acts: Acts) -> (String, Sim) {
     let mut sim = build_sim(s, seed).unwrap();
+    acts(&mut sim);
     sim.run_until(s.until_ms, 10_000_000);
     (serde_json::to_string(&sim.journal()).unwrap(), sim)
 }
 
-fn assert_same(s: &Scenario, seed: u64, what: &str) {
-    let (a, p) = plain(s, seed);
-    let (b, l, runners) = lockstep(s, seed);
+fn assert_same(s: &Scenario, seed: u64, what: &str) -> Sim {
+    assert_same_with(s, seed, what, no_acts)
+}
+
+fn assert_same_with(s: &Scenario, seed: u64, what: &str, acts: Acts) -> Sim {
+    let (a, p) = plain(s, seed, acts);
+    let (b, l, runners) = lockstep(s, seed, acts);
     assert!(a == b, "{what} seed {seed}: the lockstep journal differs ({} vs {} bytes)", a.len(), b.len());
     assert_eq!(p.timeline(), l.timeline(), "{what}: timelines differ");
     for (id, r) in &runners {
@@ -53,6 +65,40 @@ fn assert_same(s: &Scenario, seed: u64, what: &str) {
             assert_eq!(sa.segment_bytes(&seg), sb.segment_bytes(&seg));
         }
         assert_eq!(sa.meta_of(*id), sb.meta_of(*id));
+    }
+    p
+}
+
+/// The page's "add broker" twice on the notebook (its brokers 2 and 3 are declared with
+/// `max_brokers`), then CreateTopics with RF 3: the added brokers start in their own
+/// runners exactly as in the plain run, register with the controller, and host the
+/// topic's replicas (Kafka refuses RF 3 while fewer than three brokers are live).
+#[test]
+fn added_brokers_run_the_same_in_lockstep_and_host_replicas() {
+    let (_, mut s) = scenarios().into_iter().find(|(n, _)| n.ends_with("lecture-notebook.json")).unwrap();
+    s.until_ms = 20_000;
+    fn acts(sim: &mut Sim) {
+        sim.schedule(5_000, Action::StartWith(2, serde_json::json!(true)));
+        sim.schedule(5_000, Action::StartWith(2, serde_json::json!(true))); // a second click: ignored
+        sim.schedule(5_001, Action::StartWith(3, serde_json::json!(true)));
+        let spec = serde_json::json!({ "create_topic": {
+            "name": "orders", "partitions": 6, "replication_factor": 3, "configs": { "min.insync.replicas": "2" } } });
+        sim.schedule(12_000, Action::Command(CONTROLLER_ID, spec));
+    }
+    let sim = assert_same_with(&s, 1, "notebook + 2 brokers", acts);
+    let created = sim.timeline().iter().any(|(_, _, e)| {
+        matches!(e, ClusterEvent::TopicCreated { topic, partitions: 6, replication_factor: 3 } if topic == "orders")
+    });
+    assert!(created, "orders is created with RF 3 once three brokers are live");
+    let state = sim.final_state();
+    for b in ["1", "2", "3"] {
+        let hosted = state["nodes"][b]["partitions"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| k.starts_with("orders-"))
+            .count();
+        assert_eq!(hosted, 6, "broker {b} hosts a replica of every orders partition");
     }
 }
 

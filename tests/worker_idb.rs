@@ -6,7 +6,8 @@
 mod common_idb;
 
 use common_idb::{append, delete, open, round_trip_and_reopen, seg, unique_workspace};
-use kafka_playground::storage::{LogStore, StoreOp};
+use kafka_playground::engine::store::StoreOp;
+use kafka_playground::storage::LogStore;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 

@@ -7,8 +7,8 @@
 
 use super::CliError;
 use crate::engine::log::{filename_prefix_from_offset, PartitionLog};
+use crate::engine::store::StoreOp;
 use crate::engine::topic::TopicConfig;
-use crate::storage::StoreOp;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};

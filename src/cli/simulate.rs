@@ -12,12 +12,13 @@ use crate::sim::{replay, Journal};
 use serde_json::json;
 use std::io::Write;
 
-/// The most events one run may take, whatever the scenario says (a bound, not a target).
-pub const MAX_STEPS: u64 = 50_000_000;
+use crate::engine::limits::{MAX_EVENTS_PER_RUN, MAX_UNTIL_MS};
 
 pub const USAGE: &str = "\
-kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE]
+kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE] [--max-events N]
   Runs a scenario in virtual time and prints {seed, final_state, timeline, violations}.
+  A run taking more than --max-events events (at most and by default 5000000) before
+  its end stops there with an error.
 kafka-playground replay JOURNAL.json
   Rebuilds a run from its journal and prints its final state (identical to the run's).
 kafka-playground fuzz --seeds N [--first S] [--groups]
@@ -52,8 +53,23 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let seed: u64 = number(args, "--seed")?.ok_or_else(|| CliError::usage("run: --seed N is required"))?;
     let scenario = Scenario::parse(&read(path)?).map_err(|e| CliError::failure(format!("{path}: {e}")))?;
     let until_ms: i64 = number(args, "--until")?.unwrap_or(scenario.until_ms);
+    if !(0..=MAX_UNTIL_MS).contains(&until_ms) {
+        return Err(CliError::usage(format!("--until: {until_ms} is outside 0 to {MAX_UNTIL_MS}")));
+    }
+    let max_events: u64 = number(args, "--max-events")?.unwrap_or(MAX_EVENTS_PER_RUN);
+    if !(1..=MAX_EVENTS_PER_RUN).contains(&max_events) {
+        return Err(CliError::usage(format!(
+            "--max-events: {max_events} is outside 1 to {MAX_EVENTS_PER_RUN}"
+        )));
+    }
     let mut sim = build_sim(&scenario, seed).map_err(|e| CliError::failure(format!("{path}: {e}")))?;
-    sim.run_until(until_ms, MAX_STEPS);
+    let events = sim.run_until(until_ms, max_events);
+    if events == max_events && sim.next_event_ms().is_some_and(|at| at <= until_ms) {
+        return Err(CliError::failure(format!(
+            "{path}: the run took {events} events before {} ms of until_ms = {until_ms} and stopped: the playground's bound is {max_events} events per run (lower the rates, e.g. heartbeat or fetch intervals, or until_ms)",
+            sim.next_event_ms().unwrap_or(until_ms)
+        )));
+    }
     if let Some(journal_path) = flag(args, "--journal") {
         let text = serde_json::to_string(&sim.journal()).map_err(|e| CliError::failure(e.to_string()))?;
         std::fs::write(journal_path, text)

@@ -37,6 +37,7 @@ pub enum ErrorCode {
     InvalidReplicaAssignment = 39,
     InvalidConfig = 40,
     NotController = 41,
+    PolicyViolation = 44,
     KafkaStorageError = 56,
     GroupIdNotFound = 69,
     FencedLeaderEpoch = 74,
@@ -105,6 +106,7 @@ impl ErrorCode {
             ErrorCode::InvalidReplicationFactor => "INVALID_REPLICATION_FACTOR",
             ErrorCode::InvalidReplicaAssignment => "INVALID_REPLICA_ASSIGNMENT",
             ErrorCode::InvalidConfig => "INVALID_CONFIG",
+            ErrorCode::PolicyViolation => "POLICY_VIOLATION",
             ErrorCode::KafkaStorageError => "KAFKA_STORAGE_ERROR",
             ErrorCode::UnsupportedCompressionType => "UNSUPPORTED_COMPRESSION_TYPE",
             ErrorCode::InvalidRecord => "INVALID_RECORD",
@@ -351,6 +353,7 @@ mod tests {
     fn codes_match_kafka_numbers() {
         assert_eq!(ErrorCode::UnknownTopicOrPartition.code(), 3);
         assert_eq!(ErrorCode::InvalidPartitions.code(), 37);
+        assert_eq!(ErrorCode::PolicyViolation.code(), 44);
         assert_eq!(ErrorCode::NotEnoughReplicas.code(), 19);
         assert_eq!(ErrorCode::InvalidRecord.code(), 87);
         assert_eq!(ErrorCode::CoordinatorLoadInProgress.code(), 14);

@@ -14,7 +14,7 @@ use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription
 use crate::engine::client::producer::{ProducerConfig, ProducerNode};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{Node, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
-use crate::engine::controller::config::ControllerConfig;
+use crate::engine::controller::config::{ControllerConfig, CONTROLLER_CONFIG_NAMES};
 use crate::engine::controller::ControllerNode;
 use crate::engine::replica::config::BrokerConfig;
 use crate::engine::replica::BrokerNode;
@@ -45,11 +45,13 @@ impl ClusterWorld {
     pub fn new(s: &Scenario, seed: u64) -> Result<ClusterWorld, ScenarioError> {
         let mut broker_config = BrokerConfig::default();
         let mut controller_pairs: Vec<(&str, &str)> = Vec::new();
+        // By name: a controller config's value need not parse as a broker's (a boolean is
+        // not a number), and an unknown name is refused as an unknown broker config.
         for (name, value) in &s.cluster.configs {
-            match broker_config.set(name, value) {
-                Ok(()) => {}
-                Err(e) if e.starts_with("unknown broker config") => controller_pairs.push((name, value)),
-                Err(e) => return Err(problem(format!("cluster.configs.{name}"), e)),
+            if CONTROLLER_CONFIG_NAMES.contains(&name.as_str()) {
+                controller_pairs.push((name, value));
+            } else {
+                broker_config.set(name, value).map_err(|e| problem(format!("cluster.configs.{name}"), e))?;
             }
         }
         let seed_text = seed.to_string();
@@ -99,7 +101,13 @@ impl ClusterWorld {
                 }
             }
         }
-        Ok(ClusterWorld { brokers: s.cluster.brokers, broker_config, controller_config, clients, seed })
+        Ok(ClusterWorld {
+            brokers: s.cluster.broker_slots(),
+            broker_config,
+            controller_config,
+            clients,
+            seed,
+        })
     }
 
     /// When the scenario's topics are created: once every broker has registered and
@@ -173,27 +181,36 @@ pub fn build_sim_resumed(
     seed: u64,
     now_ms: i64,
     stores: std::collections::BTreeMap<NodeId, MemoryStore>,
+    started_later: &[NodeId],
 ) -> Result<Sim, ScenarioError> {
-    build(s, seed, Some((now_ms, stores)))
+    build(s, seed, Some((now_ms, stores, started_later)))
 }
 
 /// Every node of the scenario: the controller, the brokers, the clients.
 pub fn node_ids(s: &Scenario) -> Vec<NodeId> {
     let mut ids = vec![CONTROLLER_ID];
-    ids.extend(1..=s.cluster.brokers);
+    ids.extend(1..=s.cluster.broker_slots());
     ids.extend((0..s.clients.len()).map(|i| FIRST_CLIENT_ID + i as u32));
     ids
 }
 
-/// A client declared with `"start": false`: it waits for the page to add it.
+/// A client declared with `"start": false`, or a broker beyond `cluster.brokers` (up to
+/// `cluster.max_brokers`): it waits for the page to add it.
 pub fn declared_idle(s: &Scenario, id: NodeId) -> bool {
-    id >= FIRST_CLIENT_ID && s.clients.get((id - FIRST_CLIENT_ID) as usize).is_some_and(|c| !c.start)
+    (id > s.cluster.brokers && id <= s.cluster.broker_slots())
+        || (id >= FIRST_CLIENT_ID && s.clients.get((id - FIRST_CLIENT_ID) as usize).is_some_and(|c| !c.start))
+}
+
+/// The next broker the page's "add broker" starts: the lowest declared idle broker id
+/// that has not started yet (`started` says which nodes have).
+pub fn next_idle_broker(s: &Scenario, started: impl Fn(NodeId) -> bool) -> Option<NodeId> {
+    (s.cluster.brokers + 1..=s.cluster.broker_slots()).find(|id| !started(*id))
 }
 
 fn build(
     s: &Scenario,
     seed: u64,
-    resumed: Option<(i64, std::collections::BTreeMap<NodeId, MemoryStore>)>,
+    resumed: Option<(i64, std::collections::BTreeMap<NodeId, MemoryStore>, &[NodeId])>,
 ) -> Result<Sim, ScenarioError> {
     let world = ClusterWorld::new(s, seed)?;
     let topics_at = world.topics_at_ms();
@@ -202,10 +219,13 @@ fn build(
     let mut sim = Sim::new(seed, network, Box::new(world), serde_json::Value::Null);
     sim.set_scenario(s);
     let from_ms = match resumed {
-        Some((now_ms, stores)) => {
-            // Clients declared not to start stay unstarted after a reload, whatever the
-            // page did before it (the run's record does not say).
-            let ids: Vec<NodeId> = node_ids(s).into_iter().filter(|id| !declared_idle(s, *id)).collect();
+        Some((now_ms, stores, started_later)) => {
+            // Nodes declared not to start stay unstarted after a reload unless the run's
+            // record says the page started them (an added broker or consumer).
+            let ids: Vec<NodeId> = node_ids(s)
+                .into_iter()
+                .filter(|id| !declared_idle(s, *id) || started_later.contains(id))
+                .collect();
             sim.resume_from(now_ms, stores, &ids);
             sim.schedule(now_ms, Action::RestartCrashed);
             now_ms + 1
@@ -246,6 +266,9 @@ fn build(
                     json!({ "topic": p.topic, "count": p.count, "key": p.key, "value": p.value });
                 if let Some(partition) = p.partition {
                     produce["partition"] = json!(partition);
+                }
+                if let Some(partitioner) = &p.partitioner {
+                    produce["partitioner"] = json!(partitioner);
                 }
                 Action::Command(client, json!({ "produce": produce }))
             }

@@ -109,7 +109,7 @@ pub struct Sim {
     pub(super) traces: BTreeMap<NodeId, VecDeque<TraceEntry>>,
     /// Stores writes of this thread's nodes for a driver that mirrors them (IndexedDB).
     keep_persisted: bool,
-    persisted: Vec<(NodeId, crate::storage::StoreOp)>,
+    persisted: Vec<(NodeId, crate::engine::store::StoreOp)>,
     pub(super) journal: JournalEntries,
     timeline: Chunked<(i64, NodeId, ClusterEvent)>,
     /// Each in a cell: a checker reads the whole driver while it updates itself.
@@ -183,7 +183,7 @@ impl Sim {
     }
 
     /// The writes of this thread's nodes since the last call, in order.
-    pub fn take_persisted(&mut self) -> Vec<(NodeId, crate::storage::StoreOp)> {
+    pub fn take_persisted(&mut self) -> Vec<(NodeId, crate::engine::store::StoreOp)> {
         std::mem::take(&mut self.persisted)
     }
 

@@ -45,6 +45,7 @@ fn produce_every_second(rng: &mut Rng, until_ms: i64, max_count: u32) -> Vec<Ste
                 key: Some("k-{i}".into()),
                 value: "v-{i}".into(),
                 partition: None,
+                partitioner: None,
             }),
         });
         t += 1_000;
@@ -155,6 +156,7 @@ pub fn fuzz_scenario(seed: u64) -> Scenario {
         name: format!("fuzz-{seed}"),
         description: BTreeMap::new(),
         cluster: ClusterSpec {
+            max_brokers: None,
             brokers: 3,
             network: NetworkSpec { latency_ms: 3, jitter_ms: 2, loss: f64::from(rng.below(3)) / 100.0 },
             configs: BTreeMap::new(),
@@ -268,6 +270,7 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
         name: format!("fuzz-group-{seed}"),
         description: BTreeMap::new(),
         cluster: ClusterSpec {
+            max_brokers: None,
             brokers: 3,
             network: NetworkSpec { latency_ms: 3, jitter_ms: 2, loss: f64::from(rng.below(2)) / 100.0 },
             configs: cluster_configs,

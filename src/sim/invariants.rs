@@ -176,7 +176,7 @@ pub fn group_ownership(s: &Scenario) -> Box<dyn Invariant> {
         .map(|(i, _)| FIRST_CLIENT_ID + i as u32)
         .collect();
     Box::new(GroupOwnership {
-        brokers: s.cluster.brokers,
+        brokers: s.cluster.broker_slots(),
         consumers,
         grown: BTreeSet::new(),
         timeline_read: 0,
@@ -197,7 +197,11 @@ pub fn install(sim: &mut Sim, s: &Scenario) {
     };
     let clean: BTreeSet<String> = s.topics.iter().filter(|t| !unclean(t)).map(|t| t.name.clone()).collect();
     let clean_partitions = topics.iter().map(|(topic, _)| clean.contains(topic)).collect();
-    sim.add_invariant(Box::new(replicas::ReplicaRules::new(s.cluster.brokers, topics, clean_partitions)));
+    sim.add_invariant(Box::new(replicas::ReplicaRules::new(
+        s.cluster.broker_slots(),
+        topics,
+        clean_partitions,
+    )));
     let protected = s
         .topics
         .iter()

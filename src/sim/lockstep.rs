@@ -106,6 +106,13 @@ impl Sim {
                     return Window::NeedLeader { topic: topic.clone(), partition: *partition };
                 }
                 Action::Start(id) if self.remote.contains(id) => add(&mut nodes, *id, start(false)),
+                // The page's "add broker": a declared broker starts (once: a started one
+                // ignores it, as `act` does).
+                Action::StartWith(id, _)
+                    if self.remote.contains(id) && self.status(*id).is_none_or(|s| s == Status::Crashed) =>
+                {
+                    add(&mut nodes, *id, start(false))
+                }
                 Action::Restart(id)
                     if self.remote.contains(id) && self.status(*id) == Some(Status::Crashed) =>
                 {

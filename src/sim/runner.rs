@@ -9,8 +9,8 @@ use super::driver::TraceEntry;
 use super::lockstep::{ItemKind, NodeWindow};
 use super::world::World;
 use crate::engine::cluster::{ClusterEvent, Input, Node, NodeId, Output, TimerKey};
+use crate::engine::store::StoreOp;
 use crate::storage::memory::MemoryStore;
-use crate::storage::StoreOp;
 use std::collections::BTreeMap;
 
 pub struct NodeRunner {

@@ -8,9 +8,13 @@
 //! so older scenarios read and serialise exactly as before. The format is described for
 //! authors in `scenarios/README.md`.
 //!
+//! Every count and size is bounded ([`bounds`], with the engine's
+//! [`crate::engine::limits`]) before anything is built from it.
+//!
 //! This file holds the scenario and its cluster, topic and client specs, the error and
 //! parsing; the timed steps are in [`steps`], the checks of meaning in [`validate`].
 
+mod bounds;
 mod steps;
 mod validate;
 
@@ -48,7 +52,13 @@ pub struct Scenario {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClusterSpec {
+    /// Brokers started at time 0 (ids 1 … brokers).
     pub brokers: u32,
+    /// Broker ids the cluster may grow to (`brokers` … 9): the page's "add broker" starts
+    /// the next one, which registers with the controller as a new Kafka broker does.
+    /// Absent: no room to grow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_brokers: Option<u32>,
     #[serde(default)]
     pub network: NetworkSpec,
     /// Broker and controller configs by Kafka name (e.g. `replica.lag.time.max.ms`).
@@ -158,9 +168,17 @@ impl std::error::Error for ScenarioError {}
 fn err(field: impl Into<String>, problem: impl Into<String>) -> ScenarioError {
     ScenarioError { field: field.into(), problem: problem.into() }
 }
+impl ClusterSpec {
+    /// Broker ids that exist (started or not): 1 … `max_brokers` (or `brokers`).
+    pub fn broker_slots(&self) -> u32 {
+        self.max_brokers.unwrap_or(self.brokers).max(self.brokers)
+    }
+}
+
 impl Scenario {
     /// Parses and validates a scenario file's text.
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        bounds::check_file_size(text)?;
         let de = &mut serde_json::Deserializer::from_str(text);
         let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();

@@ -4,8 +4,9 @@
 //! wrote it (one piece per append, sharing the appended bytes with the log that wrote
 //! them: nothing is copied).
 
-use super::{LogStore, SegmentId, StoreError, StoreOp};
+use super::{LogStore, StoreError};
 use crate::engine::record::MemoryRecords;
+use crate::engine::store::{SegmentId, StoreOp};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 

@@ -1,6 +1,7 @@
 //! Where partition logs live between runs. [`LogStore`] is the one storage abstraction:
 //! append bytes at the end of a segment, read a segment, list segments, truncate or delete
-//! a segment, keep small metadata documents; every batch of [`StoreOp`]s handed to
+//! a segment, keep small metadata documents; every batch of [`StoreOp`]s (the engine's
+//! type, [`crate::engine::store`]: the engine hands them out as outputs) handed to
 //! [`LogStore::apply`] is one unit (one IndexedDB transaction in the browser), so a broker
 //! collects the writes of one step and syncs them together.
 //!
@@ -12,44 +13,16 @@ pub mod memory;
 #[cfg(target_arch = "wasm32")]
 pub mod idb;
 
-use crate::engine::cluster::messages::TopicName;
-use crate::engine::record::MemoryRecords;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::engine::store::SegmentId;
+use crate::engine::store::StoreOp;
 use serde::{Deserialize, Serialize};
+
+/// Only for `src/web/worker.rs` (the single-broker worker, to be deleted with it): the
+/// engine owns this type; everything else imports it from [`crate::engine::store`].
+#[cfg(target_arch = "wasm32")]
+pub use crate::engine::store::SegmentId;
 use std::fmt;
-
-/// One segment file of one partition on one broker, e.g. broker 1's
-/// `orders-0/00000000000000000000.log`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct SegmentId {
-    pub broker_id: u32,
-    pub topic: TopicName,
-    pub partition: u32,
-    pub base_offset: u64,
-}
-
-impl SegmentId {
-    /// Kafka's directory name for the partition, `<topic>-<partition>`.
-    pub fn dir_name(&self) -> String {
-        format!("{}-{}", self.topic, self.partition)
-    }
-}
-
-/// A write to the store. Applied in order, all of one `apply` call together.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum StoreOp {
-    /// Write `bytes` at byte `position` of the segment, which must equal its current size
-    /// (appends only; a gap or overlap is an error). The bytes are shared with the log
-    /// that wrote them, not copied.
-    Append { segment: SegmentId, position: u32, bytes: MemoryRecords },
-    /// Cut the segment to `size_bytes` (recovery of a torn tail, follower truncation).
-    Truncate { segment: SegmentId, size_bytes: u32 },
-    /// Remove the segment (retention).
-    Delete { segment: SegmentId },
-    /// Store a small document for a broker (topic configs, checkpoints), replacing any old one.
-    PutMeta { broker_id: u32, name: String, value: String },
-    /// Remove a metadata document.
-    DeleteMeta { broker_id: u32, name: String },
-}
 
 /// A storage failure, with the backend's own words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
-//! Which page opens: today's single-broker page, or the cluster picture of a section-5
-//! scenario when the address says `?scenario=NAME` (optionally `&seed=N`, default 1, and
-//! `&embed=1`). Owns the address's parsing, the root component that picks the mode, and
+//! Which page opens: the cluster picture of the lecture's notebook (the default
+//! workspace), or of a scenario when the address says `?scenario=NAME` (optionally
+//! `&seed=N`, default 1, `&workspace=W` and `&embed=1`); `?page=single-broker` still opens
+//! the older single-broker page until its last views move to the cluster. Owns the address's parsing, the root component that picks the mode, and
 //! the top bar's scenario selector that navigates between them. A bad name or seed is
 //! kept as a problem the cluster page shows inline (never a panic or a blank page).
 
@@ -68,9 +69,17 @@ pub fn param(search: &str, name: &str) -> Option<String> {
         .map(decoded)
 }
 
-/// The mode a query string asks for.
+/// `?page=single-broker`: the single-broker page, kept until its segment detail, reader
+/// and downloads work on the cluster engine.
+pub const SINGLE_BROKER_PAGE: &str = "single-broker";
+
+/// The mode a query string asks for: the cluster page on `?scenario=NAME`, or on the
+/// lecture's notebook without one.
 pub fn mode_of(search: &str) -> Mode {
-    let Some(scenario) = param(search, "scenario") else { return Mode::SingleBroker };
+    if param(search, "page").is_some_and(|p| p == SINGLE_BROKER_PAGE) {
+        return Mode::SingleBroker;
+    }
+    let scenario = param(search, "scenario").unwrap_or_else(|| scenarios::DEFAULT_SCENARIO.to_string());
     let mut problems = Vec::new();
     if scenarios::json(&scenario).is_none() {
         problems.push(AddressProblem::UnknownScenario(scenario.clone()));
@@ -90,14 +99,20 @@ fn location_search() -> String {
     web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }
 
-/// The address of a scenario's page (`None`: the single-broker page), keeping `embed`.
+/// The address of a scenario's page (`None`: the single-broker page), keeping `embed`
+/// and `workspace`.
 pub fn href_for(scenario: Option<&str>, seed: u64) -> String {
     let search = location_search();
     let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into());
-    let embed = param(&search, "embed").filter(|v| v == "1" || v == "true").map(|v| format!("&embed={v}"));
+    let keep: String = ["embed", "workspace"]
+        .iter()
+        .filter_map(|k| {
+            param(&search, k).map(|v| format!("&{k}={}", String::from(js_sys::encode_uri_component(&v))))
+        })
+        .collect();
     match scenario {
-        None => path,
-        Some(name) => format!("{path}?scenario={name}&seed={seed}{}", embed.unwrap_or_default()),
+        None => format!("{path}?page={SINGLE_BROKER_PAGE}{keep}"),
+        Some(name) => format!("{path}?scenario={name}&seed={seed}{keep}"),
     }
 }
 
@@ -120,7 +135,8 @@ pub struct SelectProps {
     pub seed: u64,
 }
 
-/// The scenario selector: "single broker" and every built-in scenario; choosing navigates.
+/// The scenario selector: every built-in scenario (the notebook first) and the older
+/// single-broker page; choosing navigates.
 #[function_component(ScenarioSelect)]
 pub fn scenario_select(props: &SelectProps) -> Html {
     let seed = props.seed;
@@ -143,7 +159,6 @@ pub fn scenario_select(props: &SelectProps) -> Html {
         <label class="scenario-select inline">
             <span class="label-text">{T::ScenarioLabel.get(props.lang)}</span>
             <select onchange={onchange} data-testid="scenario-select" title={scenarios::description(&current, props.lang)}>
-                <option value="" selected={current.is_empty()}>{T::SingleBroker.get(props.lang)}</option>
                 if !listed {
                     <option value={current.clone()} selected=true disabled=true>
                         { if known { current.clone() } else { format!("? {current}") } }
@@ -152,6 +167,7 @@ pub fn scenario_select(props: &SelectProps) -> Html {
                 { for scenarios::names().map(|name| html! {
                     <option value={name} selected={name == current}>{name}</option>
                 }) }
+                <option value="" selected={current.is_empty()}>{T::SingleBroker.get(props.lang)}</option>
             </select>
         </label>
     }

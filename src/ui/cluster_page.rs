@@ -14,8 +14,10 @@ use super::cluster_topbar::ClusterTopBar;
 use super::i18n::{Lang, T};
 use super::scenarios;
 use super::tabs::{Band, BandTabs};
+use crate::engine::cluster::NodeId;
 use crate::web::cluster_driver::ClusterDriver;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
+use crate::web::node_protocol::{LogAnswer, LogAsk};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -31,6 +33,10 @@ pub struct ClusterCtx {
     pub view: Rc<ClusterView>,
     pub lang: Lang,
     pub command: Callback<ClusterCommand>,
+    /// Checks a command against the cluster and sends it; `Some(refusal)` if it does not pass.
+    pub try_command: Callback<ClusterCommand, Option<String>>,
+    /// Asks a broker's worker about one of its replicas' logs (the log panel).
+    pub inspect: Callback<(NodeId, String, u32, LogAsk, Callback<LogAnswer>)>,
     /// Saves the run's journal as a JSON file.
     pub download_journal: Callback<()>,
 }
@@ -46,9 +52,15 @@ pub struct Props {
     pub params: ClusterParams,
 }
 
-/// The IndexedDB workspace of a scenario's runs.
+/// The IndexedDB workspace of a scenario's runs: `cluster-NAME`, or `W/cluster-NAME`
+/// with `?workspace=W` (letters, digits, `-` and `_`; anything else is ignored).
 fn workspace(name: &str) -> String {
-    format!("cluster-{name}")
+    match super::query_param("workspace").filter(|w| {
+        !w.is_empty() && w.len() <= 64 && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    }) {
+        Some(w) => format!("{w}/cluster-{name}"),
+        None => format!("cluster-{name}"),
+    }
 }
 
 #[function_component(ClusterPage)]
@@ -96,6 +108,24 @@ pub fn cluster_page(props: &Props) -> Html {
                 d.command(c);
             }
         })
+    };
+    let try_command = {
+        let driver = driver.clone();
+        Callback::from(move |c: ClusterCommand| match driver.borrow().as_ref() {
+            Some(d) => d.try_command(c).err(),
+            None => Some("no cluster is running".to_string()),
+        })
+    };
+    let inspect = {
+        let driver = driver.clone();
+        Callback::from(
+            move |(b, topic, p, ask, on_answer): (NodeId, String, u32, LogAsk, Callback<LogAnswer>)| {
+                match driver.borrow().as_ref() {
+                    Some(d) => d.inspect(b, topic, p, ask, on_answer),
+                    None => on_answer.emit(LogAnswer::Refused("no cluster is running".into())),
+                }
+            },
+        )
     };
     let reset = {
         let (driver, lang) = (driver.clone(), *lang);
@@ -164,13 +194,14 @@ pub fn cluster_page(props: &Props) -> Html {
                 <div class="loading" data-testid="loading">{T::Starting.get(l)}</div>
             }
             if let Some(v) = (*view).clone() {
-                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), download_journal }}>
+                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), try_command, inspect, download_journal }}>
                     <main class={classes!("bands", "cluster-bands", has_groups.then_some("with-groups"))}>
                         <section class={producers.0} id={producers.1} aria-label={T::Producers.get(l)} data-testid="band-producer">
                             <ProducersBand />
                         </section>
                         <section class={cluster.0} id={cluster.1} aria-label={T::Cluster.get(l)} data-testid="band-cluster">
                             <BrokersBand />
+                            <super::cluster_log::LogPanel />
                         </section>
                         if has_groups {
                             <section class={groups.0} id={groups.1} aria-label={T::Consumers.get(l)} data-testid="band-groups">

@@ -10,6 +10,7 @@ use super::cluster_brokers::status_text;
 use super::cluster_page::ClusterCtx;
 use super::i18n::{records_word, T};
 use crate::engine::cluster::{ClusterEvent, NodeId};
+use crate::engine::partitioner::PartitionerKind;
 use crate::web::cluster_view::{ClusterCommand, ClusterView, ProducerView, SendOutcome};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -22,6 +23,7 @@ pub fn producers_band() -> Html {
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
     html! {
         <div class="cluster-producers">
+            <super::cluster_admin::AdminCard />
             <div class="card topics-card">
                 <h2>{ctx.t(T::TopicConfigs)}</h2>
                 { for ctx.view.topics.iter().map(|t| html! {
@@ -58,6 +60,16 @@ struct Fields {
     key: String,
     null_key: bool,
     value: String,
+    /// librdkafka's topic-level `partitioner` for this send ("": the producer's own).
+    partitioner: String,
+    /// An explicit partition ("": the partitioner chooses).
+    partition: String,
+}
+
+/// Kafka's internal topics (`__consumer_offsets`, `__transaction_state`): never a
+/// producer's default, as Kafka's UIs keep them apart.
+pub fn is_internal_topic(name: &str) -> bool {
+    name.starts_with("__")
 }
 
 fn input_value(e: &Event) -> String {
@@ -105,14 +117,17 @@ fn producer(props: &ProducerProps) -> Html {
         key: "key-{i}".into(),
         null_key: false,
         value: "value-{i}".into(),
+        partitioner: String::new(),
+        partition: String::new(),
     });
     let count_error = use_state(|| false);
+    let partition_error = use_state(|| None::<String>);
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
     let p = &props.producer;
-    // Internal topics are the coordinators' (Kafka refuses a client's produce to them:
-    // `ReplicaManager.appendToLocalLog`, INVALID_TOPIC_EXCEPTION); never offered.
     let topics: Vec<String> =
-        ctx.view.topics.iter().filter(|t| !t.name.starts_with("__")).map(|t| t.name.clone()).collect();
+        ctx.view.topics.iter().map(|t| t.name.clone()).filter(|t| !is_internal_topic(t)).collect();
+    let partition_count =
+        |name: &str| ctx.view.topics.iter().find(|t| t.name == name).map_or(0, |t| t.partitions.len());
     let topic = if topics.contains(&fields.topic) {
         fields.topic.clone()
     } else {
@@ -135,14 +150,32 @@ fn producer(props: &ProducerProps) -> Html {
         })
     };
     let onsubmit = {
-        let (fields, count_error, command, client, topic) =
-            (fields.clone(), count_error.clone(), ctx.command.clone(), p.id, topic.clone());
+        let (fields, count_error, partition_error, command, client, topic) = (
+            fields.clone(),
+            count_error.clone(),
+            partition_error.clone(),
+            ctx.command.clone(),
+            p.id,
+            topic.clone(),
+        );
+        let partitions = partition_count(&topic);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let count =
                 fields.count.trim().parse::<u32>().ok().filter(|c| (1..=MAX_RECORDS_PER_CLICK).contains(c));
             count_error.set(count.is_none());
-            let Some(count) = count else { return };
+            // Kafka's check of an explicit partition (KafkaProducer.partition).
+            let partition = match fields.partition.trim() {
+                "" => Ok(None),
+                text => match text.parse::<u32>() {
+                    Ok(p) if (p as usize) < partitions => Ok(Some(p)),
+                    _ => Err(format!(
+                        "Invalid partition given with record: {text} is not in the range [0...{partitions})."
+                    )),
+                },
+            };
+            partition_error.set(partition.as_ref().err().cloned());
+            let (Some(count), Ok(partition)) = (count, partition) else { return };
             if topic.is_empty() {
                 return;
             }
@@ -152,6 +185,8 @@ fn producer(props: &ProducerProps) -> Html {
                 count,
                 key: (!fields.null_key).then(|| fields.key.clone()),
                 value: fields.value.clone(),
+                partition,
+                partitioner: (!fields.partitioner.is_empty()).then(|| fields.partitioner.clone()),
             });
         })
     };
@@ -257,6 +292,23 @@ fn producer(props: &ProducerProps) -> Html {
                     <input value={fields.value.clone()} oninput={typed(|f, v| f.value = v)} data-testid="produce-value" />
                 </label>
                 <p class="hint">{ctx.t(T::KeyPatternHint)}</p>
+                <div class="row">
+                    <label title={ctx.t(T::PartitionerHint)}>{ctx.t(T::Partitioner)}
+                        <select onchange={edit(|f, v| f.partitioner = v)} data-testid="produce-partitioner">
+                            <option value="" selected={fields.partitioner.is_empty()}>{ctx.t(T::ProducersOwn)}</option>
+                            { for PartitionerKind::ALL.iter().map(|k| html! {
+                                <option value={k.name()} selected={fields.partitioner == k.name()}>{k.name()}</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label>{ctx.t(T::ExplicitPartition)}
+                        <input value={fields.partition.clone()} inputmode="numeric" oninput={typed(|f, v| f.partition = v)}
+                            aria-invalid={partition_error.is_some().to_string()} data-testid="produce-partition" />
+                    </label>
+                </div>
+                if let Some(e) = &*partition_error {
+                    <p class="field-error" role="alert" data-testid="produce-partition-error">{e.clone()}</p>
+                }
                 <button type="submit" disabled={topic.is_empty()} data-testid="produce-submit">{ctx.t(T::Produce)}</button>
             </form>
             <h3>{ctx.t(T::Sends)}</h3>

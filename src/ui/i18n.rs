@@ -80,6 +80,11 @@ texts! {
     Timeline => "Events", "События";
     Broker => "Broker", "Брокер";
     CreateTopic => "Create topic", "Создать топик";
+    Admin => "Admin", "Администрирование";
+    BrokersCount => "Brokers", "Брокеров";
+    AddBroker => "Add broker", "Добавить брокер";
+    AddBrokerHelp => "Start one more broker: it registers with the controller and hosts replicas of topics created from now on.", "Запустить ещё один брокер: он регистрируется у контроллера и получает реплики топиков, созданных после этого.";
+    TopicConfigsLines => "Topic configs (one name=value per line)", "Настройки топика (по одной name=value в строке)";
     TopicName => "Topic name", "Имя топика";
     Partitions => "Partitions", "Партиции";
     Partition => "Partition", "Партиция";
@@ -93,6 +98,7 @@ texts! {
     CountHint => "{i} in key or value becomes the record's number", "{i} в ключе или значении заменяется номером записи";
     Partitioner => "Partitioner", "Партиционер";
     PartitionerHint => "built_in is the Java client's; the others are librdkafka's (consistent_random is its default)", "built_in — как в Java-клиенте; остальные — как в librdkafka (по умолчанию consistent_random)";
+    ProducersOwn => "the producer's own", "как настроен продюсер";
     ExplicitPartition => "Partition (empty: let the partitioner choose)", "Партиция (пусто — выбирает партиционер)";
     Produce => "Produce", "Отправить";
     Acknowledged => "acknowledged", "подтверждено";
@@ -120,6 +126,11 @@ texts! {
     RetentionCheck => "Run retention check now", "Проверить retention сейчас";
     RetentionHint => "Kafka runs this check every log.retention.check.interval.ms (300000); here it also runs every 10 s.", "Kafka делает эту проверку каждые log.retention.check.interval.ms (300000); здесь — ещё и каждые 10 с.";
     Read => "Read", "Прочитать";
+    LogOfReplica => "Log of a replica", "Лог реплики";
+    NoReplicas => "No broker is running a replica.", "Ни один работающий брокер не хранит реплик.";
+    Replica => "Replica", "Реплика";
+    ByTimestamp => "from a timestamp (ms) instead of an offset", "с timestamp (мс) вместо offset'а";
+    Offset => "offset", "offset";
     FromOffset => "From offset", "С offset'а";
     MaxBytes => "max.bytes", "max.bytes";
     NothingToRead => "No records at this offset yet.", "По этому offset'у записей пока нет.";
@@ -207,7 +218,7 @@ texts! {
     ReplicationFactor => "replication factor", "фактор репликации";
     Sends => "Sends", "Отправки";
     NoSends => "No sends yet.", "Отправок пока не было.";
-    KeyPatternHint => "{i} becomes the record's number; tick null key to send records without a key.", "{i} заменяется номером записи; отметьте «ключ null», чтобы отправить записи без ключа.";
+    KeyPatternHint => "{i} becomes the record's number and {i:bytes} Python's bytes(i) (i zero bytes, the lecture's key); tick null key to send records without a key.", "{i} заменяется номером записи, а {i:bytes} — значением Python bytes(i) (i нулевых байтов, ключ из лекции); отметьте «ключ null», чтобы отправить записи без ключа.";
     JournalEntries => "journal entries", "записей журнала";
     DownloadJournal => "Download the journal (JSON)", "Скачать журнал (JSON)";
     Violations => "Invariant violations", "Нарушения инвариантов";

@@ -4,8 +4,10 @@
 
 pub mod app;
 pub mod cluster;
+pub mod cluster_admin;
 pub mod cluster_brokers;
 pub mod cluster_events;
+pub mod cluster_log;
 pub mod cluster_matrix;
 pub mod cluster_mode;
 pub mod cluster_page;

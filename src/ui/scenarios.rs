@@ -1,5 +1,5 @@
-//! The lecture's scenarios built into the page (section 5, replication; sections 9–10,
-//! consumer groups): each `scenarios/NAME.json` embedded with `include_str!`, looked up
+//! The lecture's scenarios built into the page (the notebook, the default workspace;
+//! section 5, replication; sections 9–10, consumer groups): each `scenarios/NAME.json` embedded with `include_str!`, looked up
 //! by NAME (what `?scenario=NAME` names), with its description in the learner's language.
 //! The selector lists them in the lecture's order; the simulation-speed benchmark's load
 //! opens by its name only (`?scenario=bench-standard`).
@@ -7,8 +7,13 @@
 use super::i18n::Lang;
 use crate::sim::scenario::Scenario;
 
+/// What the page opens without `?scenario=`: the lecture's notebook.
+pub const DEFAULT_SCENARIO: &str = "lecture-notebook";
+
 /// (name, JSON text), in the lecture's order.
 pub const SCENARIOS: &[(&str, &str)] = &[
+    // The default workspace: the lecture's notebook (sections 2–4, 7) on one broker.
+    (DEFAULT_SCENARIO, include_str!("../../scenarios/lecture-notebook.json")),
     ("acks-all-survives-leader-crash", include_str!("../../scenarios/acks-all-survives-leader-crash.json")),
     (
         "acks-1-loses-acknowledged-record",

@@ -4,10 +4,37 @@
 
 use super::cluster_view::ClusterCommand;
 use crate::engine::cluster::CONTROLLER_ID;
+use crate::engine::controller::ControllerNode;
+use crate::sim::cluster_world::next_idle_broker;
+use crate::sim::scenario::Scenario;
 use crate::sim::{Action, Sim};
 
+/// Whether `c` can be carried out now, with the refusal Kafka would answer (code name
+/// and message) if not: the page checks a form with it before it sends the command, so
+/// the error shows at the form at once, also while the run is paused.
+pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), String> {
+    match c {
+        ClusterCommand::CreateTopic { name, partitions, replication_factor, configs } => {
+            let controller = sim
+                .live_node(CONTROLLER_ID)
+                .and_then(|n| n.as_any().downcast_ref::<ControllerNode>())
+                .ok_or("TIMEOUT: the controller is not running, so CreateTopics cannot be answered")?;
+            let configs: Vec<(String, String)> =
+                configs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            controller
+                .check_create_topic(name, *partitions, *replication_factor, &configs, None)
+                .map_err(|(code, text)| format!("{}: {text}", code.name()))
+        }
+        ClusterCommand::AddBroker => match next_idle_broker(scenario, |id| sim.status(id).is_some()) {
+            Some(_) => Ok(()),
+            None => Err(format!("the cluster has its most brokers ({})", scenario.cluster.broker_slots())),
+        },
+        _ => Ok(()),
+    }
+}
+
 /// Schedules `c` at the simulation's current time; run controls are ignored here.
-pub fn schedule(sim: &mut Sim, c: ClusterCommand) {
+pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
     let now = sim.now_ms;
     match c {
         ClusterCommand::Crash(id) => sim.schedule(now, Action::Crash(id)),
@@ -18,8 +45,15 @@ pub fn schedule(sim: &mut Sim, c: ClusterCommand) {
             sim.schedule(now, Action::Partition(a.into_iter().collect(), b.into_iter().collect()))
         }
         ClusterCommand::Heal => sim.schedule(now, Action::Heal),
-        ClusterCommand::Produce { client, topic, count, key, value } => {
-            let produce = serde_json::json!({ "topic": topic, "count": count, "key": key, "value": value });
+        ClusterCommand::Produce { client, topic, count, key, value, partition, partitioner } => {
+            let mut produce =
+                serde_json::json!({ "topic": topic, "count": count, "key": key, "value": value });
+            if let Some(p) = partition {
+                produce["partition"] = serde_json::json!(p);
+            }
+            if let Some(p) = partitioner {
+                produce["partitioner"] = serde_json::json!(p);
+            }
             sim.schedule(now, Action::Command(client, serde_json::json!({ "produce": produce })));
         }
         ClusterCommand::AddConsumer { client, configs } => {
@@ -48,6 +82,18 @@ pub fn schedule(sim: &mut Sim, c: ClusterCommand) {
                     now.saturating_add(every.saturating_mul(k as i64)),
                     Action::Command(client, command),
                 );
+            }
+        }
+        ClusterCommand::CreateTopic { name, partitions, replication_factor, configs } => {
+            let spec = serde_json::json!({
+                "name": name, "partitions": partitions, "replication_factor": replication_factor, "configs": configs,
+            });
+            sim.schedule(now, Action::Command(CONTROLLER_ID, serde_json::json!({ "create_topic": spec })));
+        }
+        ClusterCommand::AddBroker => {
+            if let Some(id) = next_idle_broker(scenario, |id| sim.status(id).is_some()) {
+                // StartWith: a second click before this start ran cannot start it twice.
+                sim.schedule(now, Action::StartWith(id, serde_json::json!(true)));
             }
         }
         ClusterCommand::CreatePartitions { topic, count } => {

@@ -113,7 +113,10 @@ impl Picture {
     /// The view of `sim` now.
     pub fn view(&mut self, sim: &Sim, scenario: &Scenario, run: RunInfo) -> ClusterView {
         self.absorb(sim);
-        let brokers = (1..=scenario.cluster.brokers)
+        // Brokers of the scenario and those the page added (a declared broker not yet
+        // started is not drawn: the "add broker" button offers it).
+        let brokers = (1..=scenario.cluster.broker_slots())
+            .filter(|id| *id <= scenario.cluster.brokers || sim.status(*id).is_some())
             .map(|id| {
                 let status = sim.status(id).unwrap_or(Status::Crashed);
                 let replicas = if status == Status::Crashed {
@@ -182,6 +185,7 @@ impl Picture {
             achieved_speed: run.achieved_speed,
             paused: run.paused,
             brokers,
+            next_broker: crate::sim::cluster_world::next_idle_broker(scenario, |id| sim.status(id).is_some()),
             controller: sim.status(CONTROLLER_ID).unwrap_or(Status::Crashed),
             topics,
             in_flight,

@@ -34,6 +34,12 @@ pub enum ClusterCommand {
         count: u32,
         key: Option<String>,
         value: String,
+        /// An explicit partition (no partitioner).
+        #[serde(default)]
+        partition: Option<u32>,
+        /// The topic's partitioner from now on (librdkafka's topic-level `partitioner`).
+        #[serde(default)]
+        partitioner: Option<String>,
     },
     /// Start a consumer the scenario declared with `"start": false`, with settings over
     /// its declared ones (`group.id`, `session.timeout.ms`, …; empty: as declared).
@@ -60,6 +66,17 @@ pub enum ClusterCommand {
         configs: BTreeMap<String, String>,
         every_ms: i64,
     },
+    /// Kafka's CreateTopics through the controller (`kafka-topics --create`): Kafka's
+    /// checks, replicas placed over the live brokers; `configs` are topic configs by name.
+    CreateTopic {
+        name: String,
+        partitions: i64,
+        replication_factor: i64,
+        configs: BTreeMap<String, String>,
+    },
+    /// Start the next declared broker: it registers with the controller and can host
+    /// replicas of topics created or reassigned from then on.
+    AddBroker,
     /// Kafka's CreatePartitions: grow a topic to `count` partitions.
     CreatePartitions {
         topic: String,

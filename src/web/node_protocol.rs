@@ -1,7 +1,9 @@
 //! Messages between the cluster driver (main thread) and a node worker: open the node's
-//! store, run a lockstep window, say whether it leads a partition, draw its replicas.
+//! store, run a lockstep window, say whether it leads a partition, draw its replicas,
+//! and read one replica's log for the log panel (segments, files, records).
 //! Every request carries an id the reply echoes.
 
+use crate::engine::log::{LogDetail, ReadFrom, RecordView, SegmentFiles};
 use crate::engine::replica::view::ReplicaPicture;
 use crate::sim::lockstep::NodeWindow;
 use crate::sim::TraceEntry;
@@ -32,6 +34,33 @@ pub enum NodeRequest {
         partition: u32,
     },
     Picture,
+    /// Read one of its replicas' logs for the log panel.
+    Inspect {
+        topic: String,
+        partition: u32,
+        ask: LogAsk,
+    },
+}
+
+/// What the log panel asks of a replica.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum LogAsk {
+    /// Segments and the newest records.
+    Detail { max_records: u32 },
+    /// One segment's `.log`, `.index` and `.timeindex`.
+    Files { base_offset: i64 },
+    /// Records from an offset or a timestamp, as a consumer's Fetch returns them.
+    Read { from: ReadFrom, max_bytes: u32 },
+}
+
+/// A replica's answer to a [`LogAsk`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum LogAnswer {
+    Detail(LogDetail),
+    Files(SegmentFiles),
+    Records(Vec<RecordView>),
+    /// The replica is not hosted there, the segment is gone, or Kafka's error for the read.
+    Refused(String),
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -52,6 +81,7 @@ pub enum NodeReply {
     Leads(bool),
     Flushed,
     Picture(Vec<ReplicaPicture>),
+    Inspected(LogAnswer),
     /// Storage failed or the request came before `Open`; the words say which.
     Failed {
         detail: String,

@@ -9,7 +9,7 @@
 //! last unflushed writes, as a power cut loses a broker's page cache: the log recovers
 //! to a clean prefix.
 
-use super::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
+use super::node_protocol::{LogAnswer, LogAsk, NodeInput, NodeOutput, NodeReply, NodeRequest};
 use super::serial::Serial;
 use crate::engine::replica::view::RECORDS_PER_REPLICA;
 use crate::engine::replica::BrokerNode;
@@ -18,7 +18,7 @@ use crate::sim::runner::NodeRunner;
 use crate::sim::scenario::Scenario;
 use crate::storage::idb::IdbStore;
 use crate::storage::memory::MemoryStore;
-use crate::storage::{LogStore, StoreOp};
+use crate::{engine::store::StoreOp, storage::LogStore};
 use gloo_timers::callback::Timeout;
 use gloo_worker::{HandlerId, Worker, WorkerScope};
 use std::cell::RefCell;
@@ -137,6 +137,31 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
                 .and_then(|b| b.replica_state(&topic, partition))
                 .is_some_and(|v| v.is_leader);
             NodeReply::Leads(leads)
+        }
+        NodeRequest::Inspect { topic, partition, ask } => {
+            let i = inner.borrow();
+            let Some(b) = i.runner.as_ref().and_then(broker) else {
+                return NodeReply::Inspected(LogAnswer::Refused("the broker is not running".into()));
+            };
+            let missing = || LogAnswer::Refused(format!("no replica of {topic}-{partition} on this broker"));
+            NodeReply::Inspected(match ask {
+                LogAsk::Detail { max_records } => b
+                    .log_detail(&topic, partition, max_records as usize)
+                    .map_or_else(missing, LogAnswer::Detail),
+                LogAsk::Files { base_offset } => match b.segment_files(&topic, partition, base_offset) {
+                    Some(files) => LogAnswer::Files(files),
+                    None => {
+                        LogAnswer::Refused(format!("segment {base_offset} of {topic}-{partition} is gone"))
+                    }
+                },
+                LogAsk::Read { from, max_bytes } => {
+                    match b.read_records(&topic, partition, from, max_bytes) {
+                        Some(Ok(records)) => LogAnswer::Records(records),
+                        Some(Err(e)) => LogAnswer::Refused(e.to_string()),
+                        None => missing(),
+                    }
+                }
+            })
         }
         NodeRequest::Picture => {
             // The run stopped (or idles): what it wrote goes to IndexedDB now.

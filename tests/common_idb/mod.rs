@@ -4,8 +4,9 @@
 
 #![allow(dead_code, reason = "each test file uses a different subset")]
 
+use kafka_playground::engine::store::{SegmentId, StoreOp};
 use kafka_playground::storage::idb::IdbStore;
-use kafka_playground::storage::{LogStore, SegmentId, StoreOp};
+use kafka_playground::storage::LogStore;
 
 /// A workspace name no other test (or earlier run) uses.
 pub fn unique_workspace(label: &str) -> String {

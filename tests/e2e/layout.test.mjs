@@ -38,7 +38,7 @@ async function noHorizontalScroll(page, what) {
 
 test('800 × 580: the bands are tabs, Cluster first; nothing is lost switching', { timeout: 120_000 }, async (t) => {
   await h.withPage(t, async (page) => {
-    await page.goto(h.url);
+    await page.goto(`${h.url}?page=single-broker`);
     await ready(page);
     const tabs = page.getByTestId('band-tabs');
     assert.ok(await tabs.isVisible(), 'the tab bar is shown');
@@ -82,7 +82,7 @@ test('800 × 580: the bands are tabs, Cluster first; nothing is lost switching',
 
 test('wide screens keep the grid: no tabs, all four bands', { timeout: 120_000 }, async (t) => {
   await h.withPage(t, async (page) => {
-    await page.goto(h.url);
+    await page.goto(`${h.url}?page=single-broker`);
     await ready(page);
     assert.ok(await page.getByTestId('band-tabs').isHidden());
     for (const band of ['cluster', 'producer', 'reader', 'events']) {
@@ -94,7 +94,7 @@ test('wide screens keep the grid: no tabs, all four bands', { timeout: 120_000 }
 
 test('?embed=1 hides the title and reset, keeps EN|RU; it fits an 800 × 580 iframe', { timeout: 120_000 }, async (t) => {
   await h.withPage(t, async (page) => {
-    await page.goto(`${h.url}?embed=1&workspace=embedded`);
+    await page.goto(`${h.url}?page=single-broker&embed=1&workspace=embedded`);
     await ready(page);
     assert.equal(await page.getByTestId('title').count(), 0);
     assert.equal(await page.getByTestId('reset').count(), 0);
@@ -118,7 +118,7 @@ test('?embed=1 hides the title and reset, keeps EN|RU; it fits an 800 × 580 ifr
 
 test('keyboard: Tab reaches a record cell and its details show; strips select with Enter/Space', { timeout: 120_000 }, async (t) => {
   await h.withPage(t, async (page) => {
-    await page.goto(h.url);
+    await page.goto(`${h.url}?page=single-broker`);
     await ready(page);
     let focused = null;
     for (let i = 0; i < 40 && focused !== 'record'; i++) {
@@ -167,7 +167,7 @@ test('keyboard: Tab reaches a record cell and its details show; strips select wi
 
 test('800 px: no horizontal page scrollbar on any tab, in English and Russian', { timeout: 120_000 }, async (t) => {
   await h.withPage(t, async (page) => {
-    await page.goto(h.url);
+    await page.goto(`${h.url}?page=single-broker`);
     await ready(page);
     for (const lang of ['en', 'ru']) {
       await page.getByTestId(`lang-${lang}`).click();

@@ -61,7 +61,7 @@ async function waitForRecord(page, topic, value) {
 
 test('first visit: the lecture example lands where librdkafka puts it', { timeout: 120_000 }, async (t) => {
   await h.withPage(t, async (page) => {
-    await page.goto(h.url);
+    await page.goto(`${h.url}?page=single-broker`);
     await ready(page);
     await page.waitForFunction(() => document.querySelectorAll('[data-topic="some_topic"] [data-testid=record]').length === 25);
     const got = await cells(page, 'some_topic');
@@ -81,7 +81,7 @@ test('first visit: the lecture example lands where librdkafka puts it', { timeou
 
 test('keyed records land where each partitioner dictates, and survive a reload', { timeout: 300_000 }, async (t) => {
   await h.withPage(t, async (page) => {
-    await page.goto(h.url);
+    await page.goto(`${h.url}?page=single-broker`);
     await ready(page);
     await createTopic(page, 'orders', 3);
     await page.locator('[data-testid=topic][data-topic=orders]').waitFor();
@@ -121,7 +121,7 @@ test('keyed records land where each partitioner dictates, and survive a reload',
 
 test('retention deletes whole old segments and moves the log start offset', { timeout: 120_000 }, async (t) => {
   await h.withPage(t, async (page) => {
-    await page.goto(h.url);
+    await page.goto(`${h.url}?page=single-broker`);
     await ready(page);
     await createTopic(page, 'short-lived', 1, { 'segment.bytes': '200', 'retention.bytes': '300' });
     await page.locator('[data-testid=topic][data-topic=short-lived]').waitFor();
@@ -155,7 +155,7 @@ test('retention deletes whole old segments and moves the log start offset', { ti
 
 test('bad input gets a clear message at its field and nothing typed is lost', { timeout: 120_000 }, async (t) => {
   await h.withPage(t, async (page) => {
-    await page.goto(h.url);
+    await page.goto(`${h.url}?page=single-broker`);
     await ready(page);
     await createTopic(page, '', 3);
     await page.getByTestId('error-name').filter({ hasText: "can't be empty" }).waitFor();
@@ -184,7 +184,7 @@ test('bad input gets a clear message at its field and nothing typed is lost', { 
 
 test('a segment downloads as a Kafka .log file', { timeout: 120_000 }, async (t) => {
   await h.withPage(t, async (page) => {
-    await page.goto(h.url);
+    await page.goto(`${h.url}?page=single-broker`);
     await ready(page);
     await page.waitForFunction(() => document.querySelectorAll('[data-topic="some_topic"] [data-testid=record]').length === 25);
     await page.locator('[data-testid=partition][data-topic=some_topic][data-partition="1"] .partition-label').click();
@@ -207,7 +207,7 @@ test('a segment downloads as a Kafka .log file', { timeout: 120_000 }, async (t)
 
 test('Russian is one click away and remembered', { timeout: 120_000 }, async (t) => {
   await h.withPage(t, async (page) => {
-    await page.goto(h.url);
+    await page.goto(`${h.url}?page=single-broker`);
     await ready(page);
     await page.getByTestId('lang-ru').click();
     await page.getByText('Создать топик').first().waitFor();

@@ -12,8 +12,8 @@ pub mod snapshot;
 
 use crate::engine::error::{ErrorKind, KafkaError, Result};
 use crate::engine::log::{DeletedSegment, PartitionLog, RecoveryReport};
+use crate::engine::store::{SegmentId, StoreOp};
 use crate::engine::topic::{validate_partition_count, validate_topic_name, TopicConfig};
-use crate::storage::{SegmentId, StoreOp};
 use api::{Request, Response};
 use checkpoint::{read_checkpoint, write_checkpoint, LOG_START_OFFSET_CHECKPOINT};
 use serde::{Deserialize, Serialize};

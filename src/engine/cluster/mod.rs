@@ -10,7 +10,7 @@ pub mod messages;
 pub mod metadata;
 pub mod topic_name;
 
-use crate::storage::StoreOp;
+use crate::engine::store::StoreOp;
 pub use events::ClusterEvent;
 pub use messages::Message;
 use serde::{Deserialize, Serialize};

@@ -9,6 +9,15 @@ use serde::{Deserialize, Serialize};
 /// The topic config (and cluster default) that allows an out-of-sync replica to lead.
 pub const UNCLEAN_LEADER_ELECTION_ENABLE: &str = "unclean.leader.election.enable";
 
+/// The configs a cluster's settings may give the controller (`seed` is the driver's own).
+pub const CONTROLLER_CONFIG_NAMES: [&str; 5] = [
+    "broker.session.timeout.ms",
+    "default.replication.factor",
+    "num.partitions",
+    "min.insync.replicas",
+    UNCLEAN_LEADER_ELECTION_ENABLE,
+];
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControllerConfig {
     /// `broker.session.timeout.ms` (9000): a broker silent this long is fenced.

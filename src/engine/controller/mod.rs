@@ -28,7 +28,7 @@ pub use config::{ControllerConfig, UNCLEAN_LEADER_ELECTION_ENABLE};
 
 use crate::engine::cluster::metadata::{ClusterImage, MetadataRecord};
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, CONTROLLER_ID};
-use crate::storage::StoreOp;
+use crate::engine::store::StoreOp;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 

@@ -4,7 +4,10 @@
 //! replica is broker `(p + start) % n` and the others follow at a shift that grows every
 //! `n` partitions, so leaders and followers spread evenly. `start` and the shift are drawn
 //! from `Rng(seed ^ offset of the Topic record)`: deterministic, also after recovery.
-//! Invariant: a topic is written (Topic, then Partition × n) only once fully validated.
+//! Invariant: a topic is written (Topic, then Partition × n) only once fully validated,
+//! and only within the playground's bounds ([`crate::engine::limits`]: partitions per
+//! topic, topics and partition replicas per cluster), checked before anything is
+//! allocated for its partitions.
 
 use super::config::{parse_bool, UNCLEAN_LEADER_ELECTION_ENABLE};
 use super::ControllerNode;
@@ -12,11 +15,16 @@ use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::metadata::MetadataRecord;
 use crate::engine::cluster::{ClusterEvent, Message, NodeId};
 use crate::engine::error::{ErrorCode, KafkaError};
+use crate::engine::limits::{check_cluster_replicas, check_partition_count, check_topic_count, LimitError};
 use crate::engine::rng::Rng;
-use crate::engine::topic::{validate_partition_count, validate_topic_name, TopicConfig};
+use crate::engine::topic::{validate_topic_name, TopicConfig};
 
 /// A refusal: Kafka's code and the message a client would print.
 pub type Refusal = (ErrorCode, String);
+
+fn limit_refusal(e: LimitError) -> Refusal {
+    (e.code, e.message)
+}
 
 /// The message of an engine error without its leading code name.
 pub(crate) fn message_of(e: &KafkaError) -> String {
@@ -54,7 +62,29 @@ pub fn assign_replicas(
     out
 }
 
+/// A topic that passed every check of CreateTopics, ready to be written.
+pub(crate) struct CheckedTopic {
+    partitions: u32,
+    replication_factor: u32,
+    topic_config: TopicConfig,
+    unclean: Option<bool>,
+    live: Vec<NodeId>,
+}
+
 impl ControllerNode {
+    /// Whether CreateTopics would accept this topic now, with the refusal Kafka would
+    /// answer if not (the page checks a form with it before it sends the command).
+    pub fn check_create_topic(
+        &self,
+        name: &str,
+        partitions: i64,
+        replication_factor: i64,
+        configs: &[(String, String)],
+        replica_assignment: Option<&[Vec<NodeId>]>,
+    ) -> Result<(), Refusal> {
+        self.checked_topic(name, partitions, replication_factor, configs, replica_assignment).map(|_| ())
+    }
+
     /// Validates and writes a new topic; `-1` partitions or replication factor mean
     /// `num.partitions` / `default.replication.factor`.
     pub(crate) fn create_topic(
@@ -65,13 +95,61 @@ impl ControllerNode {
         configs: &[(String, String)],
         replica_assignment: Option<&[Vec<NodeId>]>,
     ) -> Result<(), Refusal> {
+        let CheckedTopic { partitions, replication_factor, topic_config, unclean, live } =
+            self.checked_topic(name, partitions, replication_factor, configs, replica_assignment)?;
+        let mut rng =
+            Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let assignment = match replica_assignment {
+            None => assign_replicas(&live, partitions, replication_factor, &mut rng),
+            Some(manual) => manual.to_vec(),
+        };
+        let mut stored = topic_config.overrides();
+        if let Some(unclean) = unclean {
+            stored.push((UNCLEAN_LEADER_ELECTION_ENABLE.to_string(), unclean.to_string()));
+        }
+        self.append(MetadataRecord::Topic { name: name.to_string(), configs: stored });
+        for (partition, replicas) in assignment.into_iter().enumerate() {
+            let leader = replicas.first().copied();
+            self.append(MetadataRecord::Partition {
+                topic: name.to_string(),
+                partition: partition as u32,
+                isr: replicas.clone(),
+                replicas,
+                leader,
+            });
+        }
+        self.event(ClusterEvent::TopicCreated { topic: name.to_string(), partitions, replication_factor });
+        for partition in 0..partitions {
+            if let Some(p) = self.image.partition(name, partition).cloned() {
+                let tp = TopicPartition { topic: name.into(), partition };
+                self.event(ClusterEvent::LeaderElected {
+                    tp,
+                    leader: p.leader,
+                    leader_epoch: p.leader_epoch,
+                    unclean: false,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every check of `ReplicationControlManager.createTopic`, in its order.
+    fn checked_topic(
+        &self,
+        name: &str,
+        partitions: i64,
+        replication_factor: i64,
+        configs: &[(String, String)],
+        replica_assignment: Option<&[Vec<NodeId>]>,
+    ) -> Result<CheckedTopic, Refusal> {
         let refuse = |e: KafkaError| (e.code, message_of(&e));
         validate_topic_name(name).map_err(refuse)?;
         if self.image.topics.contains_key(name) {
             return Err((ErrorCode::TopicAlreadyExists, format!("Topic '{name}' already exists.")));
         }
         let partitions = if partitions == -1 { i64::from(self.config.num_partitions) } else { partitions };
-        let partitions = validate_partition_count(partitions).map_err(refuse)?;
+        let partitions = check_partition_count(partitions).map_err(limit_refusal)?;
+        check_topic_count(self.image.topics.len() as u64).map_err(limit_refusal)?;
         let replication_factor = match replication_factor {
             -1 => self.config.default_replication_factor,
             rf if rf >= 1 && rf <= i64::from(i16::MAX) => rf as u32,
@@ -115,43 +193,12 @@ impl ControllerNode {
                 ),
             ));
         }
-        let mut rng =
-            Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        let assignment = match replica_assignment {
-            None => assign_replicas(&live, partitions, replication_factor, &mut rng),
-            Some(manual) => {
-                check_manual_assignment(manual, partitions, replication_factor, &live)?;
-                manual.to_vec()
-            }
-        };
-        let mut stored = topic_config.overrides();
-        if let Some(unclean) = unclean {
-            stored.push((UNCLEAN_LEADER_ELECTION_ENABLE.to_string(), unclean.to_string()));
+        let new_replicas = u64::from(partitions) * u64::from(replication_factor);
+        check_cluster_replicas(self.partition_replicas(), new_replicas).map_err(limit_refusal)?;
+        if let Some(manual) = replica_assignment {
+            check_manual_assignment(manual, partitions, replication_factor, &live)?;
         }
-        self.append(MetadataRecord::Topic { name: name.to_string(), configs: stored });
-        for (partition, replicas) in assignment.into_iter().enumerate() {
-            let leader = replicas.first().copied();
-            self.append(MetadataRecord::Partition {
-                topic: name.to_string(),
-                partition: partition as u32,
-                isr: replicas.clone(),
-                replicas,
-                leader,
-            });
-        }
-        self.event(ClusterEvent::TopicCreated { topic: name.to_string(), partitions, replication_factor });
-        for partition in 0..partitions {
-            if let Some(p) = self.image.partition(name, partition).cloned() {
-                let tp = TopicPartition { topic: name.into(), partition };
-                self.event(ClusterEvent::LeaderElected {
-                    tp,
-                    leader: p.leader,
-                    leader_epoch: p.leader_epoch,
-                    unclean: false,
-                });
-            }
-        }
-        Ok(())
+        Ok(CheckedTopic { partitions, replication_factor, topic_config, unclean, live })
     }
 
     /// Kafka's CreatePartitions (`kafka-topics --alter --partitions N`): grows a topic to
@@ -175,7 +222,9 @@ impl ControllerNode {
                 ),
             ));
         }
-        let count = validate_partition_count(count).map_err(|e| (e.code, message_of(&e)))?;
+        let count = check_partition_count(count).map_err(limit_refusal)?;
+        let new_replicas = u64::from(count - current) * u64::from(replication_factor);
+        check_cluster_replicas(self.partition_replicas(), new_replicas).map_err(limit_refusal)?;
         let live = self.image.live_brokers();
         if replication_factor as usize > live.len() {
             return Err((
@@ -213,6 +262,13 @@ impl ControllerNode {
             }
         }
         Ok(())
+    }
+
+    /// Partition replicas over every topic, the quantity
+    /// [`crate::engine::limits::MAX_PARTITION_REPLICAS_PER_CLUSTER`] bounds.
+    fn partition_replicas(&self) -> u64 {
+        let per_topic = self.image.topics.values();
+        per_topic.flat_map(|t| t.partitions.iter()).map(|p| p.replicas.len() as u64).sum()
     }
 
     /// Metadata for `topics` (all topics when empty): unfenced brokers, every partition's

@@ -8,7 +8,7 @@ use super::partition_log::{LogAppendInfo, PartitionLog};
 use super::segment::{LogSegment, RollParams};
 use crate::engine::error::{Corruption, KafkaError, Result};
 use crate::engine::record::{split_batches, verify_crc, MemoryRecords};
-use crate::storage::StoreOp;
+use crate::engine::store::StoreOp;
 
 fn invalid(detail: String) -> KafkaError {
     KafkaError::corrupt(Corruption::InvalidRecord { detail })

@@ -1,7 +1,8 @@
 //! Partition logs as Kafka keeps them: segments with sparse offset and time indexes,
 //! roll by size and time, reads by offset, ListOffsets, retention by time and size, and
-//! recovery from stored bytes. Every change is also a [`crate::storage::StoreOp`].
+//! recovery from stored bytes. Every change is also a [`crate::engine::store::StoreOp`].
 
+pub mod detail;
 pub mod epoch_cache;
 pub mod follower;
 pub mod index;
@@ -12,6 +13,7 @@ pub mod retention;
 pub mod segment;
 pub mod segment_log;
 
+pub use detail::{LogDetail, ReadFrom, RecordView, SegmentView};
 pub use epoch_cache::{EpochEntry, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 pub use offsets::{OffsetSpec, TimestampAndOffset};
 pub use partition_log::{FetchData, LogAppendInfo, PartitionLog};

@@ -10,8 +10,8 @@ use crate::engine::cluster::messages::TopicName;
 use crate::engine::error::{ErrorKind, KafkaError, Result};
 use crate::engine::record::batch::{set_base_offset, set_log_append_time, set_partition_leader_epoch};
 use crate::engine::record::{split_batches, validate_batch, MemoryRecords, TimestampType};
+use crate::engine::store::{SegmentId, StoreOp};
 use crate::engine::topic::TopicConfig;
-use crate::storage::{SegmentId, StoreOp};
 use serde::{Deserialize, Serialize};
 
 /// What an append did (`LogAppendInfo`).

@@ -7,8 +7,8 @@ use super::partition_log::PartitionLog;
 use super::segment::LogSegment;
 use crate::engine::error::{Corruption, KafkaError};
 use crate::engine::record::{split_batches, verify_crc};
+use crate::engine::store::StoreOp;
 use crate::engine::topic::TopicConfig;
-use crate::storage::StoreOp;
 use serde::{Deserialize, Serialize};
 
 /// What recovery found and did.

@@ -6,7 +6,7 @@
 
 use super::partition_log::PartitionLog;
 use super::segment::LogSegment;
-use crate::storage::StoreOp;
+use crate::engine::store::StoreOp;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -13,8 +13,8 @@ use crate::engine::cluster::metadata::{MetadataRecord, PartitionState};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
 use crate::engine::log::{LeaderEpochCache, OffsetSpec, PartitionLog};
+use crate::engine::store::StoreOp;
 use crate::engine::topic::TopicConfig;
-use crate::storage::StoreOp;
 
 pub const TOPIC_META_PREFIX: &str = "topics/";
 

@@ -25,6 +25,7 @@ pub mod config;
 pub mod delayed;
 pub mod fetcher;
 pub mod group;
+pub mod inspect;
 pub mod leader;
 pub mod metadata;
 pub mod partition;
@@ -307,7 +308,7 @@ impl BrokerNode {
             changed = true;
         }
         if changed {
-            self.outputs.push_back(Output::Persist(crate::storage::StoreOp::PutMeta {
+            self.outputs.push_back(Output::Persist(crate::engine::store::StoreOp::PutMeta {
                 broker_id: self.broker_id,
                 name: recover::REPLICATION_OFFSET_CHECKPOINT.to_string(),
                 value: crate::engine::broker::checkpoint::write_checkpoint_of(

@@ -13,8 +13,8 @@ use crate::engine::broker::checkpoint::read_checkpoint;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{NodeId, Output};
 use crate::engine::log::{LeaderEpochCache, LogSegment, PartitionLog};
+use crate::engine::store::SegmentId;
 use crate::engine::topic::TopicConfig;
-use crate::storage::SegmentId;
 use std::collections::BTreeMap;
 
 /// A partition's stored segments as `(base_offset, bytes)`.

@@ -281,6 +281,9 @@ pub struct ClusterView {
     pub achieved_speed: f64,
     pub paused: bool,
     pub brokers: Vec<BrokerView>,
+    /// The broker id "add broker" would start, when the cluster has room to grow.
+    #[serde(default)]
+    pub next_broker: Option<NodeId>,
     pub controller: Status,
     pub topics: Vec<TopicView>,
     pub in_flight: Vec<FlightView>,

@@ -24,6 +24,10 @@ pub struct ProduceStep {
     pub value: String,
     #[serde(default)]
     pub partition: Option<u32>,
+    /// The topic's partitioner from this send on (librdkafka's topic-level `partitioner`:
+    /// `murmur2_random`, `consistent_random`, … or Java's `built_in`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partitioner: Option<String>,
 }
 
 fn default_value() -> String {

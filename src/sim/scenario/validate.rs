@@ -1,11 +1,13 @@
-//! The checks of meaning a scenario gets after parsing ([`Scenario::validate`]): broker
-//! ids that exist, replication factor ≤ brokers, `min.insync.replicas` ≤ replication
-//! factor, known clients, consumer configs the Java client would accept, consumer steps
-//! aimed at consumers, and an `offsets.topic.replication.factor` the cluster can host when
-//! there are consumers. Each error names the field it concerns.
+//! The checks of meaning a scenario gets after parsing ([`Scenario::validate`]), after
+//! the playground's bounds (`bounds`): broker ids that exist, replication factor ≤
+//! brokers, `min.insync.replicas` ≤ replication factor, known clients, consumer configs
+//! the Java client would accept, consumer steps aimed at consumers, and an
+//! `offsets.topic.replication.factor` the cluster can host when there are consumers.
+//! Each error names the field it concerns.
 
 use super::{err, ClientKind, ClientSpec, NodeRef, Scenario, ScenarioError, StepAction, SCENARIO_VERSION};
 use crate::engine::cluster::NodeId;
+use crate::engine::limits::MAX_BROKERS;
 
 impl Scenario {
     /// Checks what JSON cannot: ids, counts and configs that fit together.
@@ -16,30 +18,29 @@ impl Scenario {
                 format!("version {} is not supported (this build reads {SCENARIO_VERSION})", self.version),
             ));
         }
-        if !(1..=9).contains(&self.cluster.brokers) {
+        self.check_bounds()?;
+        if self.cluster.configs.contains_key("seed") {
+            // The controller's placement seed is the run's own (`run --seed`, `?seed=`):
+            // a scenario's would be silently overridden, so it is refused.
             return Err(err(
-                "cluster.brokers",
-                format!("{} brokers: a scenario has 1 to 9", self.cluster.brokers),
+                "cluster.configs.seed",
+                "Unknown broker config seed: the run's seed is given to `run --seed` or the page's `?seed=`",
             ));
         }
-        let n = &self.cluster.network;
-        if n.latency_ms < 0 || n.jitter_ms < 0 || n.jitter_ms > n.latency_ms {
-            return Err(err(
-                "cluster.network",
-                "latency_ms and jitter_ms must be ≥ 0 and jitter_ms ≤ latency_ms",
-            ));
-        }
-        if !(0.0..=1.0).contains(&n.loss) {
-            return Err(err("cluster.network.loss", format!("{} is not a probability in [0, 1]", n.loss)));
-        }
-        if self.until_ms <= 0 {
-            return Err(err("until_ms", "must be positive"));
+        if let Some(max) = self.cluster.max_brokers {
+            if max < self.cluster.brokers || max > MAX_BROKERS {
+                return Err(err(
+                    "cluster.max_brokers",
+                    format!(
+                        "{max}: the cluster grows from its {} brokers to at most {MAX_BROKERS}",
+                        self.cluster.brokers
+                    ),
+                ));
+            }
         }
         for (i, t) in self.topics.iter().enumerate() {
             let at = |f: &str| format!("topics[{i}].{f}");
             crate::engine::topic::validate_topic_name(&t.name).map_err(|e| err(at("name"), e.to_string()))?;
-            crate::engine::topic::validate_partition_count(t.partitions)
-                .map_err(|e| err(at("partitions"), e.to_string()))?;
             if t.replication_factor < 1 || t.replication_factor > i64::from(self.cluster.brokers) {
                 return Err(err(
                     at("replication_factor"),
@@ -60,6 +61,7 @@ impl Scenario {
                 }
             }
         }
+        self.check_replica_total()?;
         let mut names = std::collections::BTreeSet::new();
         for (i, c) in self.clients.iter().enumerate() {
             if c.id.is_empty() || c.id == "controller" || !names.insert(c.id.as_str()) {
@@ -87,8 +89,13 @@ impl Scenario {
                 StepAction::Produce(p) => {
                     self.expect_client(&p.client, ClientKind::Producer)
                         .map_err(|e| err(at("produce.client"), e))?;
-                    if p.count == 0 {
-                        return Err(err(at("produce.count"), "must be at least 1"));
+                    if let Some(name) = &p.partitioner {
+                        crate::engine::partitioner::PartitionerKind::from_name(name).map_err(|_| {
+                            err(
+                                at("produce.partitioner"),
+                                format!("Invalid value {name} for configuration partitioner"),
+                            )
+                        })?;
                     }
                 }
                 StepAction::Crash(b) | StepAction::Restart(b) => {
@@ -190,7 +197,7 @@ impl Scenario {
         Ok(())
     }
 
-    /// A client's configs as its type reads them; consumer config errors name the config.
+    /// A client's configs as its type reads them; config errors name the config.
     fn validate_client(&self, i: usize, c: &ClientSpec) -> Result<(), ScenarioError> {
         let at = |f: &str| format!("clients[{i}].{f}");
         match c.kind {
@@ -198,6 +205,9 @@ impl Scenario {
                 if c.subscribe.is_some() || c.assign.is_some() {
                     return Err(err(at("subscribe"), "only consumers subscribe or assign"));
                 }
+                let pairs = c.configs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+                crate::engine::client::producer::ProducerConfig::from_pairs(pairs)
+                    .map_err(|e| err(at(&format!("configs.{}", e.name)), e.message))?;
             }
             ClientKind::Consumer => {
                 let pairs = c.configs.iter().map(|(k, v)| (k.as_str(), v.as_str()));
@@ -261,9 +271,9 @@ impl Scenario {
     /// The node id a reference names: brokers by number, `"controller"`, or a client.
     pub fn node_id(&self, r: &NodeRef) -> Result<NodeId, String> {
         match r {
-            NodeRef::Broker(b) if (1..=self.cluster.brokers).contains(b) => Ok(*b),
+            NodeRef::Broker(b) if (1..=self.cluster.broker_slots()).contains(b) => Ok(*b),
             NodeRef::Broker(b) => {
-                Err(format!("unknown broker id {b} (brokers are 1 to {})", self.cluster.brokers))
+                Err(format!("unknown broker id {b} (brokers are 1 to {})", self.cluster.broker_slots()))
             }
             NodeRef::Named(n) if n == "controller" => Ok(crate::engine::cluster::CONTROLLER_ID),
             NodeRef::Named(n) => self

@@ -8,7 +8,8 @@
 //! the chunk a truncation cuts through.
 
 use super::{chunk_bytes, idb_error, keys, IdbStore, META, SEGMENT_CHUNKS};
-use crate::storage::{SegmentId, StoreError, StoreOp};
+use crate::engine::store::{SegmentId, StoreOp};
+use crate::storage::StoreError;
 use ::idb::{CursorDirection, ObjectStore, Query, TransactionMode};
 use js_sys::{Promise, Uint8Array};
 use std::collections::HashMap;

@@ -6,7 +6,8 @@
 //! after every number and string). Numbers are stored as JS numbers (f64): exact for every
 //! `u32`, and for `u64` offsets below 2^53, which is enforced here rather than rounded.
 
-use super::super::{SegmentId, StoreError};
+use super::super::StoreError;
+use crate::engine::store::SegmentId;
 use ::idb::KeyRange;
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};

@@ -31,7 +31,8 @@
 mod apply;
 mod keys;
 
-use super::{LogStore, SegmentId, StoreError, StoreOp};
+use super::{LogStore, StoreError};
+use crate::engine::store::{SegmentId, StoreOp};
 use ::idb::event::VersionChangeEvent;
 use ::idb::{
     CursorDirection, Database, DatabaseEvent, Event as _, Factory, ObjectStoreParams, Query, Request as _,

@@ -42,7 +42,7 @@ impl Inner {
                 self.paused = true;
                 self.step = true;
             }
-            other => schedule(&mut self.sim, other),
+            other => schedule(&mut self.sim, &self.scenario, other),
         }
         self.schedule_view_in(true);
     }

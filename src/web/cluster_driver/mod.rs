@@ -9,20 +9,22 @@
 //! a reload restarts every node from what was stored.
 
 mod clock;
+mod inspect;
 mod persist;
 mod views;
+mod watchdog;
 
 use super::cluster_picture::Picture;
 use super::cluster_view::{ClusterCommand, ClusterView};
-use super::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
+use super::node_protocol::{LogAnswer, NodeInput, NodeOutput, NodeReply, NodeRequest};
 use super::node_worker::NodeWorker;
 use crate::engine::cluster::NodeId;
-use crate::sim::cluster_world::build_sim;
+use crate::engine::store::StoreOp;
+use crate::sim::cluster_world::{build_sim, declared_idle};
 use crate::sim::lockstep::{Plan, Window};
 use crate::sim::scenario::Scenario;
 use crate::sim::Sim;
 use crate::storage::idb::IdbStore;
-use crate::storage::StoreOp;
 use gloo_timers::callback::Timeout;
 use gloo_worker::{Spawnable, WorkerBridge};
 use persist::open;
@@ -112,6 +114,12 @@ struct Inner {
     /// Windows handed to workers so far: each costs one round trip (the benchmark's
     /// ceiling is virtual time / (round trips × a bare round trip)).
     worker_windows: u64,
+    /// The log panel's questions to workers, by request id: (broker, who gets the answer).
+    inspections: BTreeMap<u64, (NodeId, Callback<LogAnswer>)>,
+    /// When a worker was last sent or answered something (wall ms), and the timer that
+    /// notices a worker that stopped answering.
+    last_worker_traffic_ms: f64,
+    watchdog: Option<gloo_timers::callback::Interval>,
 }
 
 /// A running cluster in the page; dropping it terminates its workers.
@@ -163,11 +171,26 @@ impl ClusterDriver {
                 view_render_ms: 0.0,
                 standby: None,
                 worker_windows: 0,
+                inspections: BTreeMap::new(),
+                last_worker_traffic_ms: wall_ms(),
+                watchdog: None,
             })
         });
         let weak = Rc::downgrade(&inner);
         wasm_bindgen_futures::spawn_local(async move { open(weak, false).await });
+        watchdog::arm(&inner);
         Ok(ClusterDriver { inner })
+    }
+
+    /// Checks `c` against the cluster now ([`crate::web::cluster_commands::check`]) and
+    /// sends it if it passes; the refusal otherwise.
+    pub fn try_command(&self, c: ClusterCommand) -> Result<(), String> {
+        {
+            let i = self.inner.borrow();
+            crate::web::cluster_commands::check(&i.sim, &i.scenario, &c)?;
+        }
+        self.command(c);
+        Ok(())
     }
 
     pub fn command(&self, c: ClusterCommand) {
@@ -216,13 +239,14 @@ impl Drop for ClusterDriver {
             i.standby = None;
             i.tick = None;
             i.view_timer = None;
+            i.watchdog = None;
         }
     }
 }
 
 impl Inner {
     fn begin(&mut self, mut sim: Sim, store: IdbStore) {
-        sim.set_remote(1..=self.scenario.cluster.brokers);
+        sim.set_remote(1..=self.scenario.cluster.broker_slots());
         sim.keep_persisted(true);
         self.anchor = (wall_ms(), sim.now_ms);
         self.achieved = (wall_ms(), sim.now_ms, 0.0);
@@ -233,7 +257,10 @@ impl Inner {
         self.picture = Picture::default();
         self.picture_at.clear();
         self.drawn_stopped_at = usize::MAX;
-        let ids: BTreeSet<NodeId> = (1..=self.scenario.cluster.brokers).collect();
+        // Brokers that run: the scenario's and those the page added before a reload.
+        let ids: BTreeSet<NodeId> = (1..=self.scenario.cluster.broker_slots())
+            .filter(|id| !declared_idle(&self.scenario, *id) || self.sim.status(*id).is_some())
+            .collect();
         for id in &ids {
             self.spawn(*id);
         }
@@ -248,12 +275,14 @@ impl Inner {
         self.schedule_view();
     }
 
-    fn send(&mut self, node: NodeId, request: NodeRequest) {
+    fn send(&mut self, node: NodeId, request: NodeRequest) -> u64 {
         let id = self.next_request;
         self.next_request += 1;
+        self.last_worker_traffic_ms = wall_ms();
         if let Some(w) = self.workers.get(&node) {
             w.send(NodeInput { id, request });
         }
+        id
     }
 
     /// Starts broker `id`'s worker and opens its store.
@@ -284,7 +313,9 @@ impl Inner {
 
     fn on_reply(&mut self, out: NodeOutput) {
         let node = out.node_id;
+        self.last_worker_traffic_ms = wall_ms();
         match out.reply {
+            NodeReply::Inspected(answer) => self.answer_inspection(out.id, answer),
             NodeReply::Failed { detail } => self.fail(format!("broker {node}: {detail}")),
             NodeReply::Picture(p) => {
                 self.picture.replicas.insert(node, p);
@@ -442,6 +473,7 @@ impl Inner {
         self.sim.run_window(plan);
         for id in &plan.crashes {
             self.workers.remove(id);
+            self.drop_inspections(*id);
             self.picture.replicas.remove(id);
         }
         if !plan.crashes.is_empty() && self.standby.is_none() {

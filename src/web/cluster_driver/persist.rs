@@ -4,10 +4,10 @@
 
 use super::{wall_ms, Inner, RUN_META_NAME, RUN_META_NODE};
 use crate::engine::cluster::CONTROLLER_ID;
-use crate::sim::cluster_world::{build_sim, build_sim_resumed};
+use crate::sim::cluster_world::{build_sim, build_sim_resumed, declared_idle};
 use crate::storage::idb::IdbStore;
 use crate::storage::memory::MemoryStore;
-use crate::storage::{LogStore, StoreOp};
+use crate::{engine::store::StoreOp, storage::LogStore};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Weak;
@@ -29,16 +29,27 @@ pub(super) async fn open(weak: Weak<RefCell<Inner>>, wipe: bool) {
             .find(|(k, _)| k == RUN_META_NAME)
             .and_then(|(_, v)| serde_json::from_str::<serde_json::Value>(v).ok())
             .filter(|v| v["scenario"] == name.as_str() && v["seed"] == seed)
-            .and_then(|v| v["now_ms"].as_i64());
+            .and_then(|v| {
+                let started: Vec<u32> = v["started"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter().filter_map(|n| n.as_u64().and_then(|n| u32::try_from(n).ok())).collect()
+                    })
+                    .unwrap_or_default();
+                Some((v["now_ms"].as_i64()?, started))
+            });
         match saved.filter(|_| !wipe) {
-            Some(now_ms) => {
+            Some((now_ms, started)) => {
                 let mut ops = Vec::new();
                 for (name, value) in store.list_meta(CONTROLLER_ID).await.map_err(|e| e.to_string())? {
                     ops.push(StoreOp::PutMeta { broker_id: CONTROLLER_ID, name, value });
                 }
                 let mut controller = MemoryStore::default();
                 controller.apply_now(&ops).map_err(|e| e.to_string())?;
-                Ok::<_, String>((store, Some((now_ms, BTreeMap::from([(CONTROLLER_ID, controller)])))))
+                Ok::<_, String>((
+                    store,
+                    Some((now_ms, BTreeMap::from([(CONTROLLER_ID, controller)]), started)),
+                ))
             }
             None => {
                 drop(store);
@@ -54,7 +65,9 @@ pub(super) async fn open(weak: Weak<RefCell<Inner>>, wipe: bool) {
     match result {
         Ok((store, resumed)) => {
             let sim = match resumed {
-                Some((now_ms, stores)) => build_sim_resumed(&i.scenario, seed, now_ms, stores),
+                Some((now_ms, stores, started)) => {
+                    build_sim_resumed(&i.scenario, seed, now_ms, stores, &started)
+                }
                 None => build_sim(&i.scenario, seed),
             };
             match sim {
@@ -73,7 +86,12 @@ impl Inner {
         let wall = wall_ms();
         if now || wall - self.run_saved_at > 1000.0 {
             self.run_saved_at = wall;
-            let value = serde_json::json!({ "scenario": self.scenario.name, "seed": self.sim.seed, "now_ms": self.sim.now_ms });
+            // Nodes the page started (added brokers and consumers) start again on a reload.
+            let started: Vec<u32> =
+                self.sim.node_ids().into_iter().filter(|id| declared_idle(&self.scenario, *id)).collect();
+            let value = serde_json::json!({
+                "scenario": self.scenario.name, "seed": self.sim.seed, "now_ms": self.sim.now_ms, "started": started,
+            });
             self.writes.push(StoreOp::PutMeta {
                 broker_id: RUN_META_NODE,
                 name: RUN_META_NAME.into(),

@@ -31,7 +31,7 @@ impl ConsumerNode {
 
     pub(super) fn persist_config(&mut self, config: &ConsumerConfig) {
         if let Ok(value) = serde_json::to_string(config) {
-            let op = crate::storage::StoreOp::PutMeta {
+            let op = crate::engine::store::StoreOp::PutMeta {
                 broker_id: self.client_id,
                 name: CONFIG_META.into(),
                 value,

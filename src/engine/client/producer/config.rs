@@ -1,8 +1,14 @@
 //! The producer's settings under the Java client's names, with Kafka 4.0's defaults
 //! (`acks=all`, `linger.ms=5`, `batch.size=16384`, `retries=2147483647`,
 //! `retry.backoff.ms=100`, `delivery.timeout.ms=120000`, `request.timeout.ms=30000`,
-//! `enable.idempotence=true`, `partitioner` = the built-in one). Invariant: a built config
-//! passed the checks `KafkaProducer`'s constructor makes, with its wording.
+//! `partitioner` = the built-in one) but one: `enable.idempotence` defaults to `false`.
+//! Kafka 3.0+ defaults it to `true`, but the playground's producer does not implement
+//! idempotence yet (no producer id or sequence numbers in its batches, no deduplication
+//! on the broker, so a retried batch can be written twice); a default of `true` would
+//! teach a guarantee the run does not keep, so `true` is refused ([`IDEMPOTENCE_UNAVAILABLE`])
+//! until it is real, and Kafka's idempotence cross-checks (`acks=all`, `retries` > 0) come
+//! back with it. Invariant: a built config passed the checks `KafkaProducer`'s
+//! constructor makes, with its wording.
 
 use crate::engine::client::common::config::{
     invalid, parse_bool, parse_bootstrap, parse_range, ConfigError, INT_MAX,
@@ -11,6 +17,10 @@ use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::NodeId;
 use crate::engine::partitioner::PartitionerKind;
 use serde::{Deserialize, Serialize};
+
+/// Why `enable.idempotence` is `false` and `true` is refused (English; the page shows it
+/// next to the setting).
+pub const IDEMPOTENCE_UNAVAILABLE: &str = "The idempotent producer is not implemented in the playground yet: batches carry no producer id or sequence numbers and brokers do not deduplicate them, so a retried batch can be written twice. enable.idempotence therefore defaults to false (Kafka 3.0 and later default to true) and true is refused.";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProducerConfig {
@@ -23,8 +33,7 @@ pub struct ProducerConfig {
     pub retry_backoff_max_ms: i64,
     pub delivery_timeout_ms: i64,
     pub request_timeout_ms: i64,
-    /// Accepted and checked as Kafka does (it needs `acks=all`); sequence numbers and
-    /// the producer id are not implemented yet, so retries may duplicate records.
+    /// Always `false` for now: see [`IDEMPOTENCE_UNAVAILABLE`].
     pub enable_idempotence: bool,
     pub partitioner: PartitionerKind,
     /// `bootstrap.servers`: broker ids to ask for metadata first (`"1,2,3"`).
@@ -42,7 +51,7 @@ impl Default for ProducerConfig {
             retry_backoff_max_ms: 1000,
             delivery_timeout_ms: 120_000,
             request_timeout_ms: 30_000,
-            enable_idempotence: true,
+            enable_idempotence: false,
             partitioner: PartitionerKind::BuiltIn,
             bootstrap: vec![1],
         }
@@ -55,19 +64,18 @@ pub type ProducerConfigError = ConfigError;
 impl ProducerConfig {
     /// Kafka names and string values over the defaults, then `KafkaProducer`'s
     /// cross-checks. As in Kafka, `delivery.timeout.ms` below `linger.ms` +
-    /// `request.timeout.ms` is refused when set explicitly and raised silently otherwise,
-    /// and an idempotent producer needs `acks=all` only when idempotence was asked for.
+    /// `request.timeout.ms` is refused when set explicitly and raised silently otherwise.
+    /// `enable.idempotence=true` is refused ([`IDEMPOTENCE_UNAVAILABLE`]).
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ProducerConfigError> {
         let mut c = ProducerConfig::default();
-        let (mut delivery_set, mut idempotence_set, mut acks_set) = (false, false, false);
+        let mut delivery_set = false;
         for (name, value) in pairs {
             match name {
                 "acks" => {
                     c.acks = Acks::from_config(value)
                         .ok_or_else(|| invalid(name, value, "String must be one of: all, -1, 0, 1"))?;
-                    acks_set = true;
                 }
                 "linger.ms" => c.linger_ms = parse_range(name, value, 0, INT_MAX)?,
                 "batch.size" => c.batch_size_bytes = parse_range(name, value, 0, INT_MAX)? as u32,
@@ -80,8 +88,10 @@ impl ProducerConfig {
                 }
                 "request.timeout.ms" => c.request_timeout_ms = parse_range(name, value, 0, INT_MAX)?,
                 "enable.idempotence" => {
-                    c.enable_idempotence = parse_bool(name, value)?;
-                    idempotence_set = true;
+                    if parse_bool(name, value)? {
+                        return Err(invalid(name, value, IDEMPOTENCE_UNAVAILABLE));
+                    }
+                    c.enable_idempotence = false;
                 }
                 "partitioner" => {
                     c.partitioner = PartitionerKind::from_name(value.trim())
@@ -110,21 +120,23 @@ impl ProducerConfig {
             }
             c.delivery_timeout_ms = linger_and_request_ms;
         }
-        if c.enable_idempotence && c.acks != Acks::All {
-            if idempotence_set && acks_set {
-                return Err(ProducerConfigError {
-                    name: "acks".into(),
-                    message: "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.".into(),
-                });
-            }
-            c.enable_idempotence = false;
-        }
-        if c.enable_idempotence && idempotence_set && c.retries == 0 {
-            return Err(ProducerConfigError {
-                name: "retries".into(),
-                message: "Must set retries to non-zero when using the idempotent producer.".into(),
-            });
-        }
         Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idempotence_defaults_to_false_and_true_is_refused_until_it_is_real() {
+        assert!(!ProducerConfig::default().enable_idempotence);
+        assert!(!ProducerConfig::from_pairs([("enable.idempotence", "false")]).unwrap().enable_idempotence);
+        let e = ProducerConfig::from_pairs([("enable.idempotence", "true")]).unwrap_err();
+        assert_eq!(e.name, "enable.idempotence");
+        assert!(e.message.starts_with("Invalid value true for configuration enable.idempotence: "), "{e}");
+        assert!(e.message.contains("not implemented in the playground"), "{e}");
+        // Without idempotence Kafka lets acks=1 and retries=0 through.
+        assert!(ProducerConfig::from_pairs([("acks", "1"), ("retries", "0")]).is_ok());
     }
 }

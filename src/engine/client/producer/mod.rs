@@ -15,13 +15,13 @@ mod metadata;
 pub mod record_text;
 mod sender;
 
-pub use config::{ProducerConfig, ProducerConfigError};
+pub use config::{ProducerConfig, ProducerConfigError, IDEMPOTENCE_UNAVAILABLE};
 
 use crate::engine::cluster::messages::{TopicName, TopicPartition};
 use crate::engine::cluster::metadata::PartitionState;
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey};
 use crate::engine::error::ErrorCode;
-use crate::engine::partitioner::{Partitioner, PartitionerConfig};
+use crate::engine::partitioner::{Partitioner, PartitionerConfig, PartitionerKind};
 use accumulator::{Accumulator, Batch, SentRecord};
 use record_text::{RecordText, Template};
 use serde::Serialize;
@@ -32,8 +32,9 @@ use std::rc::Rc;
 pub const TIMER_SENDER: u32 = 1;
 /// Timer kind: `request.timeout.ms` of one request (`instance` = correlation id).
 pub const TIMER_REQUEST_TIMEOUT: u32 = 2;
-/// The most records one `produce` command may add.
-pub const MAX_RECORDS_PER_COMMAND: u64 = 1_000_000;
+/// The most records one `produce` command may add (the playground's bound, see
+/// [`crate::engine::limits`]).
+pub const MAX_RECORDS_PER_COMMAND: u64 = crate::engine::limits::MAX_RECORDS_PER_PRODUCE;
 
 /// One acknowledged record: where the cluster said it is. `offset` is -1 with `acks=0`.
 /// The topic is shared by the records of a batch, key and value by their command.
@@ -80,6 +81,10 @@ pub struct ProducerNode {
     client_id: NodeId,
     config: ProducerConfig,
     partitioner: Partitioner,
+    /// librdkafka's topic-level `partitioner` property, set by a produce command that
+    /// names one: the topic's records go through it instead of the producer's.
+    topic_partitioners: BTreeMap<String, Partitioner>,
+    seed: u64,
     accumulator: Accumulator,
     in_flight: BTreeMap<u64, InFlight>,
     partitions_in_flight: BTreeSet<TopicPartition>,
@@ -108,6 +113,8 @@ impl ProducerNode {
         ProducerNode {
             client_id,
             partitioner: Partitioner::new(config.partitioner, partitioner_config, seed),
+            topic_partitioners: BTreeMap::new(),
+            seed,
             config,
             accumulator: Accumulator::default(),
             in_flight: BTreeMap::new(),
@@ -162,7 +169,9 @@ impl ProducerNode {
     }
 
     /// `{"produce": {"topic", "count", "key": "k-{i}" | null, "value": "v-{i}",
-    /// "partition": n}}`; `{i}` is the producer's running record number from 0.
+    /// "partition": n, "partitioner": "murmur2"}}` (the partitioner, optional, becomes the
+    /// topic's, as librdkafka's topic-level `partitioner` property); `{i}` is the producer's running record number from 0 and
+    /// `{i:bytes}` Python's `bytes(i)` (at most [`record_text::MAX_ZERO_BYTES`]).
     fn handle_command(&mut self, command: serde_json::Value) {
         if command.get("start").is_some() {
             return; // the driver's start signal: metadata is fetched on the first send
@@ -182,6 +191,23 @@ impl ProducerNode {
         }
         let key = spec.get("key").and_then(|v| v.as_str()).map(|k| Rc::new(Template::new(k)));
         let value = Rc::new(Template::new(spec.get("value").and_then(|v| v.as_str()).unwrap_or("v-{i}")));
+        let last_number = self.next_record_index.saturating_add(count - 1);
+        if (key.as_ref().is_some_and(|k| k.has_zero_bytes()) || value.has_zero_bytes())
+            && last_number > record_text::MAX_ZERO_BYTES
+        {
+            self.refuse(format!(
+                "produce: {{i:bytes}} stands for at most {} zero bytes, and this command's last record is number {last_number}",
+                record_text::MAX_ZERO_BYTES
+            ));
+            return;
+        }
+        if let Some(name) = spec.get("partitioner").and_then(|v| v.as_str()) {
+            let Ok(kind) = PartitionerKind::from_name(name) else {
+                self.refuse(format!("produce: Invalid value {name} for configuration partitioner"));
+                return;
+            };
+            self.set_topic_partitioner(&topic, kind);
+        }
         let partition = match spec.get("partition") {
             None | Some(serde_json::Value::Null) => None,
             Some(v) => match v.as_u64().and_then(|p| u32::try_from(p).ok()) {
@@ -209,6 +235,20 @@ impl ProducerNode {
             });
         }
         self.place_waiting_records();
+    }
+
+    /// Sets `topic`'s partitioner (librdkafka's topic-level `partitioner`); an unchanged
+    /// kind keeps its state (the sticky partition of null keys).
+    fn set_topic_partitioner(&mut self, topic: &str, kind: PartitionerKind) {
+        if self.topic_partitioners.get(topic).is_some_and(|p| p.kind() == kind) {
+            return;
+        }
+        let config = PartitionerConfig {
+            batch_size_bytes: self.config.batch_size_bytes,
+            ..PartitionerConfig::default()
+        };
+        let seed = self.seed ^ crate::engine::record::crc::crc32c(topic.as_bytes()) as u64;
+        self.topic_partitioners.insert(topic.to_string(), Partitioner::new(kind, config, seed));
     }
 
     /// Moves records whose topic metadata is known into the accumulator.
@@ -252,10 +292,17 @@ impl ProducerNode {
                 Some(p) => Err(format!(
                     "Invalid partition given with record: {p} is not in the range [0...{partition_count})."
                 )),
-                None => self
-                    .partitioner
-                    .partition(self.now_ms.max(0) as u64, &w.topic, key, size, partition_count)
-                    .map_err(|e| e.to_string()),
+                None => match self.topic_partitioners.get_mut(&*w.topic) {
+                    Some(p) => p.partition(self.now_ms.max(0) as u64, &w.topic, key, size, partition_count),
+                    None => self.partitioner.partition(
+                        self.now_ms.max(0) as u64,
+                        &w.topic,
+                        key,
+                        size,
+                        partition_count,
+                    ),
+                }
+                .map_err(|e| e.to_string()),
             };
             match partition {
                 Ok(partition) => {

@@ -1,52 +1,113 @@
 //! A `produce` command's key or value text without a `String` per record: the command's
-//! [`Template`] (its text split at the `{i}` placeholders, shared by the command's
-//! records) and the record's running number. [`RecordText`] writes itself out on demand
-//! (to encode the record, to report it) and reads, prints and serializes as the text
-//! `str::replace("{i}", number)` gives.
+//! [`Template`] (its text split at the `{i}` and `{i:bytes}` placeholders, shared by the
+//! command's records) and the record's running number. [`RecordText`] writes itself out
+//! on demand (to encode the record, to report it) and reads, prints and serializes as the
+//! text `str::replace("{i}", number)` gives, with `{i:bytes}` standing for Python's
+//! `bytes(i)`: `i` zero bytes (the lecture notebook's key, `key=bytes(idx)`).
 
 use serde::{Serialize, Serializer};
 use std::fmt;
 use std::rc::Rc;
 
-/// A key or value text split at its `{i}` placeholders once per command.
+/// The placeholder for the record's number in decimal.
+pub const NUMBER_PLACEHOLDER: &str = "{i}";
+/// The placeholder for Python's `bytes(i)`: the record's number of zero bytes.
+pub const ZERO_BYTES_PLACEHOLDER: &str = "{i:bytes}";
+/// The most zero bytes `{i:bytes}` may stand for: a record numbered above it is refused
+/// (the producer checks before it accepts a command), so one key never grows past 4 KiB.
+pub const MAX_ZERO_BYTES: u64 = 4096;
+
+/// What stands between two literal pieces of a template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Placeholder {
+    Number,
+    ZeroBytes,
+}
+
+/// A key or value text split at its placeholders once per command.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Template {
-    pieces: Vec<String>,
+    /// The first literal piece, then each placeholder with the literal piece after it.
+    first: String,
+    rest: Vec<(Placeholder, String)>,
     /// Bytes of the text without its placeholders.
     fixed_len: usize,
 }
 
 impl Template {
     pub fn new(text: &str) -> Self {
-        let pieces: Vec<String> = text.split("{i}").map(str::to_string).collect();
-        let fixed_len = pieces.iter().map(String::len).sum();
-        Template { pieces, fixed_len }
+        let mut rest = Vec::new();
+        let mut first = None;
+        let mut tail = text;
+        let mut pending: Option<Placeholder> = None;
+        loop {
+            let next =
+                [(NUMBER_PLACEHOLDER, Placeholder::Number), (ZERO_BYTES_PLACEHOLDER, Placeholder::ZeroBytes)]
+                    .into_iter()
+                    .filter_map(|(p, kind)| tail.find(p).map(|at| (at, p.len(), kind)))
+                    .min_by_key(|(at, _, _)| *at);
+            let (piece, after) = match next {
+                Some((at, len, kind)) => {
+                    let piece = &tail[..at];
+                    tail = &tail[at + len..];
+                    (piece, Some(kind))
+                }
+                None => (tail, None),
+            };
+            match pending {
+                None => first = Some(piece.to_string()),
+                Some(kind) => rest.push((kind, piece.to_string())),
+            }
+            match after {
+                Some(kind) => pending = Some(kind),
+                None => break,
+            }
+        }
+        let first = first.unwrap_or_default();
+        let fixed_len = first.len() + rest.iter().map(|(_, p)| p.len()).sum::<usize>();
+        Template { first, rest, fixed_len }
+    }
+
+    /// Whether the text holds `{i:bytes}` (its records' numbers are bounded by
+    /// [`MAX_ZERO_BYTES`]).
+    pub fn has_zero_bytes(&self) -> bool {
+        self.rest.iter().any(|(kind, _)| *kind == Placeholder::ZeroBytes)
     }
 
     /// Bytes of the text of record `number`.
     pub fn len(&self, number: u64) -> usize {
-        self.fixed_len + self.pieces.len().saturating_sub(1) * decimal_len(number)
+        self.len_digits(decimal_len(number), number)
     }
 
-    /// Appends the text of record `number` to `out`, as UTF-8 bytes.
+    /// Appends the text of record `number` to `out`.
     pub fn write(&self, number: u64, out: &mut Vec<u8>) {
         let mut digits = [0u8; 20];
-        self.write_digits(crate::engine::text::decimal_digits(number, &mut digits), out);
+        self.write_digits(crate::engine::text::decimal_digits(number, &mut digits), number, out);
     }
 
     /// [`Template::write`] with the record number already written out as `digits`.
-    pub fn write_digits(&self, digits: &[u8], out: &mut Vec<u8>) {
-        let Some((first, rest)) = self.pieces.split_first() else { return };
-        out.extend_from_slice(first.as_bytes());
-        for piece in rest {
-            out.extend_from_slice(digits);
+    pub fn write_digits(&self, digits: &[u8], number: u64, out: &mut Vec<u8>) {
+        out.extend_from_slice(self.first.as_bytes());
+        for (kind, piece) in &self.rest {
+            match kind {
+                Placeholder::Number => out.extend_from_slice(digits),
+                Placeholder::ZeroBytes => out.resize(out.len() + number.min(MAX_ZERO_BYTES) as usize, 0),
+            }
             out.extend_from_slice(piece.as_bytes());
         }
     }
 
     /// [`Template::len`] for a number of `digits_len` digits.
-    fn len_digits(&self, digits_len: usize) -> usize {
-        self.fixed_len + self.pieces.len().saturating_sub(1) * digits_len
+    fn len_digits(&self, digits_len: usize, number: u64) -> usize {
+        self.fixed_len
+            + self
+                .rest
+                .iter()
+                .map(|(kind, _)| match kind {
+                    Placeholder::Number => digits_len,
+                    Placeholder::ZeroBytes => number.min(MAX_ZERO_BYTES) as usize,
+                })
+                .sum::<usize>()
     }
 }
 
@@ -86,12 +147,12 @@ impl RecordText {
     /// and a value of one record share it: written out once).
     pub fn write_digits(&self, digits: &[u8], out: &mut Vec<u8>) {
         debug_assert_eq!(crate::engine::text::decimal_digits(self.number, &mut [0; 20]), digits);
-        self.template.write_digits(digits, out);
+        self.template.write_digits(digits, self.number, out);
     }
 
     /// [`RecordText::len`] given its number's `digits`.
     pub fn len_digits(&self, digits: &[u8]) -> usize {
-        self.template.len_digits(digits.len())
+        self.template.len_digits(digits.len(), self.number)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -103,7 +164,7 @@ impl fmt::Display for RecordText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut text = Vec::new();
         self.write(&mut text);
-        // Pieces of a `str` joined by ASCII digits: always UTF-8.
+        // Pieces of a `str` joined by ASCII digits or zero bytes: always UTF-8.
         f.write_str(&String::from_utf8_lossy(&text))
     }
 }
@@ -202,5 +263,27 @@ mod tests {
                 (expected.clone().into_bytes(), expected.len())
             );
         }
+    }
+
+    /// `{i:bytes}` is Python's `bytes(i)`: i zero bytes (`bytes(0) == b""`).
+    #[test]
+    fn zero_bytes_placeholder_is_pythons_bytes_of_i() {
+        for (text, n, expected) in [
+            ("{i:bytes}", 0u64, Vec::new()),
+            ("{i:bytes}", 3, vec![0u8; 3]),
+            ("k{i:bytes}-{i}", 2, b"k\0\0-2".to_vec()),
+            ("{i}{i:bytes}", 10, [b"10".to_vec(), vec![0u8; 10]].concat()),
+        ] {
+            let t = Rc::new(Template::new(text));
+            assert!(t.has_zero_bytes());
+            let r = RecordText::new(t, n);
+            let mut out = Vec::new();
+            r.write(&mut out);
+            assert_eq!(out, expected, "{text} {n}");
+            assert_eq!(r.len(), expected.len());
+            let digits = n.to_string();
+            assert_eq!(r.len_digits(digits.as_bytes()), expected.len());
+        }
+        assert!(!Template::new("k-{i}").has_zero_bytes());
     }
 }

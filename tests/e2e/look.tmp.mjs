@@ -1,0 +1,20 @@
+// Temporary: screenshots for looking (not committed).
+import { startHarness } from './harness.mjs';
+const [scenario, lang, w, hgt, embed, waitMs, tab] = process.argv.slice(2);
+const h = await startHarness();
+const { page, close } = await h.newPage({ contextOptions: { viewport: { width: Number(w), height: Number(hgt) } } });
+await page.addInitScript((l) => localStorage.setItem('kafka-playground.lang', l), lang);
+await page.goto(`${h.url}?scenario=${scenario}&seed=1${embed === '1' ? '&embed=1' : ''}`);
+await page.waitForFunction(() => typeof window.kafkaPlaygroundCommand === 'function' && document.querySelector('[data-testid=cluster-clock]'), null, { timeout: 60000 });
+await page.evaluate(() => window.kafkaPlaygroundCommand(JSON.stringify({ SetSpeed: 20 })));
+await page.waitForFunction((ms) => Number(document.querySelector('[data-testid=cluster-clock]')?.dataset.nowMs) > ms, Number(waitMs), { timeout: 120000 });
+await page.evaluate(() => window.kafkaPlaygroundCommand('"Pause"'));
+await page.waitForTimeout(300);
+if (tab) await page.getByTestId(tab).click();
+const height = await page.evaluate(() => document.scrollingElement.scrollHeight);
+console.log('height', height);
+await page.screenshot({ path: `/tmp/look/${scenario}-${lang}-${w}${embed === '1' ? '-embed' : ''}${tab ? '-' + tab : ''}.png` });
+await page.screenshot({ path: `/tmp/look/${scenario}-${lang}-${w}-full.png`, fullPage: true });
+await close?.();
+await h.close();
+process.exit(0);
