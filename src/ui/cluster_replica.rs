@@ -5,8 +5,8 @@
 //! high watermark as a line between the committed and the not-yet-committed records, and
 //! the log end offset at the edge. Shapes and words, never colour alone; every mark and
 //! cell explains itself on hover or focus, in a line that overlays the row below (so the
-//! matrix keeps its height). The log start offset is written in words: "LSO" is Kafka's
-//! last stable offset, another thing.
+//! matrix keeps its height). The log start offset is written in words (the abbreviation
+//! "LSO" is Kafka's last stable offset, another thing).
 
 use super::cluster_record::RecordCell;
 use super::i18n::{Lang, T};
