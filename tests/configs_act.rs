@@ -6,6 +6,8 @@
 //! table holds exactly the names each parser accepts, and that every named test exists.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "configs_act/cleaning.rs"]
+mod cleaning;
 #[path = "configs_act/cluster.rs"]
 mod cluster;
 #[path = "configs_act/consumer.rs"]
@@ -45,14 +47,10 @@ enum Evidence {
     /// config today; kept so one can be listed honestly).
     #[allow(dead_code)]
     DisplayOnly(&'static str),
-    /// Accepted, acting once the named branch lands.
-    Pending(&'static str),
 }
 
 use Evidence::*;
 use Owner::*;
-
-const RETENTION_BRANCH: &str = "implemented by the retention branch (the replicated broker runs retention and compaction there); the log's own behaviour is tested in tests/partition_log.rs";
 
 const TABLE: &[(Owner, &str, Evidence)] = &[
     (Producer, "acks", Here("producer", "acks")),
@@ -91,9 +89,24 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
     (Topic, "segment.bytes", Here("cluster", "segment_bytes")),
     (Topic, "segment.ms", Elsewhere("partition_log", "segments_roll_by_time")),
     (Topic, "segment.jitter.ms", Here("cluster", "segment_jitter_ms")),
-    (Topic, "retention.ms", Pending(RETENTION_BRANCH)),
-    (Topic, "retention.bytes", Pending(RETENTION_BRANCH)),
-    (Topic, "cleanup.policy", Pending(RETENTION_BRANCH)),
+    (Topic, "retention.ms", Here("cleaning", "retention_ms")),
+    (Topic, "retention.bytes", Here("cleaning", "retention_bytes")),
+    (Topic, "cleanup.policy", Here("cleaning", "cleanup_policy")),
+    (
+        Topic,
+        "min.cleanable.dirty.ratio",
+        Elsewhere("compaction_replicas", "min_compaction_lag_and_the_dirty_ratio_hold_cleaning_back"),
+    ),
+    (
+        Topic,
+        "min.compaction.lag.ms",
+        Elsewhere("compaction_replicas", "min_compaction_lag_and_the_dirty_ratio_hold_cleaning_back"),
+    ),
+    (
+        Topic,
+        "delete.retention.ms",
+        Elsewhere("compaction_replicas", "a_tombstone_goes_once_delete_retention_ms_has_passed"),
+    ),
     (
         Topic,
         "index.interval.bytes",
@@ -119,6 +132,8 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
     (Broker, "replica.socket.timeout.ms", Here("cluster", "replica_socket_timeout_ms")),
     (Broker, "broker.heartbeat.interval.ms", Here("cluster", "broker_heartbeat_interval_ms")),
     (Broker, "controller.socket.timeout.ms", Here("cluster", "controller_socket_timeout_ms")),
+    (Broker, "log.retention.check.interval.ms", Here("cleaning", "log_retention_check_interval_ms")),
+    (Broker, "log.cleaner.backoff.ms", Here("cleaning", "log_cleaner_backoff_ms")),
     (Broker, "offsets.topic.num.partitions", Here("cluster", "offsets_topic_num_partitions")),
     (Broker, "offsets.topic.replication.factor", Here("cluster", "offsets_topic_replication_factor")),
     (Broker, "offsets.topic.segment.bytes", Here("cluster", "offsets_topic_segment_bytes")),
@@ -139,7 +154,7 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
 ];
 
 /// The replicated broker's own config names (`BrokerConfig::set`'s arms).
-const BROKER_NAMES: [&str; 7] = [
+const BROKER_NAMES: [&str; 9] = [
     "replica.lag.time.max.ms",
     "replica.fetch.wait.max.ms",
     "replica.fetch.max.bytes",
@@ -147,6 +162,8 @@ const BROKER_NAMES: [&str; 7] = [
     "replica.socket.timeout.ms",
     "broker.heartbeat.interval.ms",
     "controller.socket.timeout.ms",
+    "log.retention.check.interval.ms",
+    "log.cleaner.backoff.ms",
 ];
 
 /// Names of Kafka configs the playground does not implement, which every parser must
@@ -162,7 +179,7 @@ const NOT_IMPLEMENTED: [&str; 12] = [
     "log.retention.ms",
     "num.network.threads",
     "replica.fetch.min.bytes",
-    "min.compaction.lag.ms",
+    "max.compaction.lag.ms",
     "seed",
 ];
 
@@ -217,7 +234,7 @@ fn every_named_test_exists_and_every_entry_says_why() {
         let (path, test) = match evidence {
             Here(file, test) => (format!("{dir}/tests/configs_act/{file}.rs"), *test),
             Elsewhere(file, test) => (format!("{dir}/tests/{file}.rs"), *test),
-            DisplayOnly(why) | Pending(why) => {
+            DisplayOnly(why) => {
                 assert!(why.len() > 20, "{owner:?} {name}: say why");
                 continue;
             }

@@ -196,6 +196,7 @@ fn consumers_never_read_past_the_high_watermark() {
             fetch_offset: offset,
             last_fetched_epoch: -1,
             current_leader_epoch: 0,
+            log_start_offset: -1,
         }],
     };
     c.queue.push_back(Envelope { from: CLIENT, to: 1, message: fetch(0) });
@@ -245,6 +246,7 @@ fn fetches_with_a_stale_or_future_leader_epoch_are_fenced() {
                 fetch_offset: 0,
                 last_fetched_epoch: -1,
                 current_leader_epoch: epoch,
+                log_start_offset: -1,
             }],
         };
         c.queue.push_back(Envelope { from: CLIENT, to: 1, message });

@@ -3,7 +3,9 @@
 //!
 //! One deliberate difference: `segment.bytes` accepts values down to 14 bytes, Kafka 3.x's
 //! minimum. Kafka 4.0 raised it to 1 MiB; a playground needs segments small enough to
-//! watch them roll and be deleted by retention.
+//! watch them roll and be deleted by retention. The compaction configs
+//! (`min.cleanable.dirty.ratio`, `min.compaction.lag.ms`, `delete.retention.ms`) act in
+//! the log cleaner (`engine::log::cleaner`).
 
 use crate::engine::error::{ConfigProblem, ErrorKind, KafkaError, Result};
 use crate::engine::record::TimestampType;
@@ -55,11 +57,57 @@ pub struct TopicConfig {
     /// Read by the controller: may a replica outside the ISR become leader?
     pub unclean_leader_election_enable: bool,
     /// `cleanup.policy`: `delete` (retention removes old segments) and/or `compact`
-    /// (Kafka keeps the latest record per key; the playground stores the setting — as on
-    /// `__consumer_offsets` — but does not compact, and retention skips such logs unless
-    /// `delete` is also listed).
+    /// (each broker's log cleaner keeps the latest record per key; retention skips a log
+    /// that is only `compact`).
     #[serde(default = "default_cleanup_policy")]
     pub cleanup_policy: String,
+    /// `min.cleanable.dirty.ratio`: the cleaner cleans a log once its dirty part is at
+    /// least this share of its cleanable bytes.
+    #[serde(default)]
+    pub min_cleanable_dirty_ratio: DirtyRatio,
+    /// `min.compaction.lag.ms`: a record stays uncompacted at least this long.
+    #[serde(default)]
+    pub min_compaction_lag_ms: i64,
+    /// `delete.retention.ms`: how long a tombstone is kept after a cleaning first sees it.
+    #[serde(default = "default_delete_retention_ms")]
+    pub delete_retention_ms: i64,
+}
+
+/// A ratio in [0, 1] (`min.cleanable.dirty.ratio`), compared by value.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct DirtyRatio(pub f64);
+
+impl Default for DirtyRatio {
+    fn default() -> Self {
+        DirtyRatio(0.5)
+    }
+}
+
+impl PartialEq for DirtyRatio {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for DirtyRatio {}
+
+fn default_delete_retention_ms() -> i64 {
+    86_400_000
+}
+
+/// Kafka's `ConfigDef.Type.DOUBLE` with `Range.between(0, 1)`.
+fn parse_ratio(name: &str, value: &str) -> Result<DirtyRatio> {
+    let v: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| KafkaError::invalid_config(name, value, ConfigProblem::NotANumber))?;
+    if v.is_nan() || v < 0.0 {
+        return Err(KafkaError::invalid_config(name, value, ConfigProblem::BelowMinimum { min: 0 }));
+    }
+    if v > 1.0 {
+        return Err(KafkaError::invalid_config(name, value, ConfigProblem::AboveMaximum { max: 1 }));
+    }
+    Ok(DirtyRatio(v))
 }
 
 fn default_cleanup_policy() -> String {
@@ -67,6 +115,11 @@ fn default_cleanup_policy() -> String {
 }
 
 impl TopicConfig {
+    /// Whether `cleanup.policy` includes `compact`.
+    pub fn compacts(&self) -> bool {
+        self.cleanup_policy.split(',').any(|p| p.trim() == "compact")
+    }
+
     /// Whether `cleanup.policy` includes `delete`.
     pub fn deletes_old_segments(&self) -> bool {
         self.cleanup_policy.split(',').any(|p| p.trim() == "delete")
@@ -88,12 +141,15 @@ impl Default for TopicConfig {
             min_insync_replicas: 1,
             unclean_leader_election_enable: false,
             cleanup_policy: default_cleanup_policy(),
+            min_cleanable_dirty_ratio: DirtyRatio::default(),
+            min_compaction_lag_ms: 0,
+            delete_retention_ms: default_delete_retention_ms(),
         }
     }
 }
 
 /// Names of the supported topic configs, in the order the page lists them.
-pub const TOPIC_CONFIG_NAMES: [&str; 12] = [
+pub const TOPIC_CONFIG_NAMES: [&str; 15] = [
     "segment.bytes",
     "segment.ms",
     "segment.jitter.ms",
@@ -106,6 +162,9 @@ pub const TOPIC_CONFIG_NAMES: [&str; 12] = [
     "min.insync.replicas",
     "unclean.leader.election.enable",
     "cleanup.policy",
+    "min.cleanable.dirty.ratio",
+    "min.compaction.lag.ms",
+    "delete.retention.ms",
 ];
 
 fn parse_long(name: &str, value: &str, min: i64, max: i64) -> Result<i64> {
@@ -139,6 +198,9 @@ impl TopicConfig {
             "segment.index.bytes" => self.segment_index_bytes = parse_int(name, value, 4)?,
             "max.message.bytes" => self.max_message_bytes = parse_int(name, value, 0)?,
             "min.insync.replicas" => self.min_insync_replicas = parse_int(name, value, 1)?,
+            "min.cleanable.dirty.ratio" => self.min_cleanable_dirty_ratio = parse_ratio(name, value)?,
+            "min.compaction.lag.ms" => self.min_compaction_lag_ms = parse_long(name, value, 0, i64::MAX)?,
+            "delete.retention.ms" => self.delete_retention_ms = parse_long(name, value, 0, i64::MAX)?,
             "unclean.leader.election.enable" => {
                 self.unclean_leader_election_enable = match value.trim() {
                     "true" => true,
@@ -207,6 +269,9 @@ impl TopicConfig {
             "min.insync.replicas" => self.min_insync_replicas.to_string(),
             "unclean.leader.election.enable" => self.unclean_leader_election_enable.to_string(),
             "cleanup.policy" => self.cleanup_policy.clone(),
+            "min.cleanable.dirty.ratio" => self.min_cleanable_dirty_ratio.0.to_string(),
+            "min.compaction.lag.ms" => self.min_compaction_lag_ms.to_string(),
+            "delete.retention.ms" => self.delete_retention_ms.to_string(),
             _ => return None,
         })
     }
@@ -228,6 +293,21 @@ impl TopicConfig {
 mod tests {
     use super::*;
     use crate::engine::error::ErrorCode;
+
+    #[test]
+    fn compaction_configs_follow_kafka_ranges() {
+        let mut c = TopicConfig::default();
+        assert_eq!(c.get("min.cleanable.dirty.ratio").unwrap(), "0.5");
+        assert_eq!(c.get("delete.retention.ms").unwrap(), "86400000");
+        assert_eq!(c.get("min.compaction.lag.ms").unwrap(), "0");
+        c.set("min.cleanable.dirty.ratio", "0.25").unwrap();
+        assert_eq!(c.overrides(), vec![("min.cleanable.dirty.ratio".to_string(), "0.25".to_string())]);
+        for bad in ["1.5", "-0.1", "half"] {
+            assert!(c.set("min.cleanable.dirty.ratio", bad).is_err(), "{bad}");
+        }
+        assert!(c.set("min.compaction.lag.ms", "-1").is_err());
+        assert!(c.set("delete.retention.ms", "-1").is_err());
+    }
 
     #[test]
     fn topic_names_follow_kafka_rules() {

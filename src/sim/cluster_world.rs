@@ -270,6 +270,9 @@ fn build(
                 if let Some(partitioner) = &p.partitioner {
                     produce["partitioner"] = json!(partitioner);
                 }
+                if !p.headers.is_empty() {
+                    produce["headers"] = json!(p.headers);
+                }
                 Action::Command(client, json!({ "produce": produce }))
             }
             StepAction::Crash(b) => match (&b.leader_of, b.broker, &b.client) {
@@ -343,6 +346,12 @@ fn build(
                 Action::Partition(a, b)
             }
             StepAction::Heal {} => Action::Heal,
+            // The controller stands in for the admin client: it sends DeleteRecords to the
+            // partition's leader of the moment.
+            StepAction::DeleteRecords(d) => Action::Command(
+                CONTROLLER_ID,
+                json!({ "delete_records": { "topic": d.topic, "partition": d.partition, "offset": d.offset } }),
+            ),
         };
         sim.schedule(step.at_ms, action);
     }

@@ -46,6 +46,7 @@ fn produce_every_second(rng: &mut Rng, until_ms: i64, max_count: u32) -> Vec<Ste
                 value: "v-{i}".into(),
                 partition: None,
                 partitioner: None,
+                headers: Vec::new(),
             }),
         });
         t += 1_000;

@@ -19,8 +19,9 @@ mod steps;
 mod validate;
 
 pub use steps::{
-    AssignStep, BrokerRef, ClientStepRef, HeartbeatsStep, NodeRef, NodeStepRef, PartitionStepSpec,
-    ProcessingTimeStep, ProduceStep, SeekStep, Step, StepAction, SubscribeStep, TopicPartitionRef,
+    AssignStep, BrokerRef, ClientStepRef, DeleteRecordsStep, HeaderSpec, HeartbeatsStep, NodeRef,
+    NodeStepRef, PartitionStepSpec, ProcessingTimeStep, ProduceStep, SeekStep, Step, StepAction,
+    SubscribeStep, TopicPartitionRef,
 };
 
 use serde::{Deserialize, Serialize};

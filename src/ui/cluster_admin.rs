@@ -1,5 +1,6 @@
 //! The admin card (what the lecture's `AdminClient` does): add a broker to the cluster
-//! (the next declared one starts and registers with the controller) and create a topic
+//! (the next declared one starts and registers with the controller), run every broker's
+//! log retention task now, and create a topic
 //! through the controller's CreateTopics (name, partitions, replication factor, topic
 //! configs by Kafka name). A form is checked against the cluster before it is sent, so
 //! a refusal shows at the form with Kafka's error name and words, and nothing typed is
@@ -93,6 +94,10 @@ pub fn admin_card() -> Html {
         let (broker_error, try_command) = (broker_error.clone(), ctx.try_command.clone());
         Callback::from(move |_: MouseEvent| broker_error.set(try_command.emit(ClusterCommand::AddBroker)))
     };
+    let retention = {
+        let command = ctx.command.clone();
+        Callback::from(move |_: MouseEvent| command.emit(ClusterCommand::RunRetention))
+    };
     let brokers = ctx.view.brokers.len();
     let can_add = ctx.view.next_broker.is_some();
     html! {
@@ -103,6 +108,8 @@ pub fn admin_card() -> Html {
                 <button type="button" onclick={add_broker} disabled={!can_add} data-testid="add-broker"
                     title={ctx.t(T::AddBrokerHelp)}>{ctx.t(T::AddBroker)}</button>
             </div>
+            <button type="button" class="quiet" onclick={retention} title={ctx.t(T::RetentionHint)}
+                data-testid="retention-check">{ctx.t(T::RetentionCheck)}</button>
             if let Some(e) = &*broker_error {
                 <p class="field-error" role="alert" data-testid="add-broker-error">{e.clone()}</p>
             }

@@ -11,6 +11,7 @@ use super::cluster_page::ClusterCtx;
 use super::i18n::{records_word, T};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::partitioner::PartitionerKind;
+use crate::sim::scenario::HeaderSpec;
 use crate::web::cluster_view::{ClusterCommand, ClusterView, ProducerView, SendOutcome};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -64,6 +65,20 @@ struct Fields {
     partitioner: String,
     /// An explicit partition ("": the partitioner chooses).
     partition: String,
+    /// Record headers, one `key=value` per line (a line without `=`: a null value).
+    headers: String,
+}
+
+/// The headers text as Kafka record headers, in order (keys may repeat).
+fn parse_headers(text: &str) -> Vec<HeaderSpec> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| match l.split_once('=') {
+            Some((k, v)) => HeaderSpec { key: k.trim().to_string(), value: Some(v.to_string()) },
+            None => HeaderSpec { key: l.to_string(), value: None },
+        })
+        .collect()
 }
 
 /// Kafka's internal topics (`__consumer_offsets`, `__transaction_state`): never a
@@ -119,6 +134,7 @@ fn producer(props: &ProducerProps) -> Html {
         value: "value-{i}".into(),
         partitioner: String::new(),
         partition: String::new(),
+        headers: String::new(),
     });
     let count_error = use_state(|| false);
     let partition_error = use_state(|| None::<String>);
@@ -187,6 +203,7 @@ fn producer(props: &ProducerProps) -> Html {
                 value: fields.value.clone(),
                 partition,
                 partitioner: (!fields.partitioner.is_empty()).then(|| fields.partitioner.clone()),
+                headers: parse_headers(&fields.headers),
             });
         })
     };
@@ -257,6 +274,9 @@ fn producer(props: &ProducerProps) -> Html {
             <h2>{format!("{} {}", ctx.t(T::Producers), p.name)}</h2>
             <p class="producer-facts">
                 <code class="acks">{format!("acks={}", p.acks)}</code>
+                {" · "}
+                <code class="idempotence" title={ctx.t(T::IdempotenceWhy)} tabindex="0"
+                    data-testid="producer-idempotence">{"enable.idempotence=false"}</code>
                 {format!(" · {}", status_text(ctx.lang, p.status))}
             </p>
             <p class="producer-counts" data-testid="producer-counts">
@@ -306,6 +326,15 @@ fn producer(props: &ProducerProps) -> Html {
                             aria-invalid={partition_error.is_some().to_string()} data-testid="produce-partition" />
                     </label>
                 </div>
+                <label>{ctx.t(T::Headers)}
+                    <textarea rows="2" value={fields.headers.clone()} data-testid="produce-headers"
+                        oninput={let fields = fields.clone(); Callback::from(move |e: InputEvent| {
+                            let mut f = (*fields).clone();
+                            f.headers = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+                                .map(|t| t.value()).unwrap_or_default();
+                            fields.set(f);
+                        })} />
+                </label>
                 if let Some(e) = &*partition_error {
                     <p class="field-error" role="alert" data-testid="produce-partition-error">{e.clone()}</p>
                 }

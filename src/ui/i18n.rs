@@ -98,6 +98,7 @@ texts! {
     CountHint => "{i} in key or value becomes the record's number", "{i} в ключе или значении заменяется номером записи";
     Partitioner => "Partitioner", "Партиционер";
     PartitionerHint => "built_in is the Java client's; the others are librdkafka's (consistent_random is its default)", "built_in — как в Java-клиенте; остальные — как в librdkafka (по умолчанию consistent_random)";
+    IdempotenceWhy => "The idempotent producer is not implemented in the playground yet: batches carry no producer id or sequence numbers and brokers do not deduplicate them, so a retried batch can be written twice. enable.idempotence therefore defaults to false (Kafka 3.0 and later default to true) and true is refused.", "Идемпотентный продюсер в песочнице пока не реализован: у батчей нет producer id и номеров последовательности, брокеры их не дедуплицируют, поэтому повторно отправленный батч может записаться дважды. Поэтому enable.idempotence по умолчанию false (в Kafka 3.0 и новее — true), а значение true отклоняется.";
     ProducersOwn => "the producer's own", "как настроен продюсер";
     ExplicitPartition => "Partition (empty: let the partitioner choose)", "Партиция (пусто — выбирает партиционер)";
     Produce => "Produce", "Отправить";
@@ -124,7 +125,7 @@ texts! {
     NextOffset => "next offset", "следующий offset";
     Export => "Download .log/.index/.timeindex", "Скачать .log/.index/.timeindex";
     RetentionCheck => "Run retention check now", "Проверить retention сейчас";
-    RetentionHint => "Kafka runs this check every log.retention.check.interval.ms (300000); here it also runs every 10 s.", "Kafka делает эту проверку каждые log.retention.check.interval.ms (300000); здесь — ещё и каждые 10 с.";
+    RetentionHint => "Every broker runs this check every log.retention.check.interval.ms (Kafka: 300000 ms; the playground: 10000 ms): segments past retention.ms or retention.bytes are deleted, never past the high watermark.", "Каждый брокер делает эту проверку раз в log.retention.check.interval.ms (в Kafka — 300000 мс, здесь — 10000 мс): удаляются сегменты старше retention.ms или сверх retention.bytes, но никогда не дальше high watermark.";
     Read => "Read", "Прочитать";
     LogOfReplica => "Log of a replica", "Лог реплики";
     NoReplicas => "No broker is running a replica.", "Ни один работающий брокер не хранит реплик.";

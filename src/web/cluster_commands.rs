@@ -45,7 +45,7 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
             sim.schedule(now, Action::Partition(a.into_iter().collect(), b.into_iter().collect()))
         }
         ClusterCommand::Heal => sim.schedule(now, Action::Heal),
-        ClusterCommand::Produce { client, topic, count, key, value, partition, partitioner } => {
+        ClusterCommand::Produce { client, topic, count, key, value, partition, partitioner, headers } => {
             let mut produce =
                 serde_json::json!({ "topic": topic, "count": count, "key": key, "value": value });
             if let Some(p) = partition {
@@ -53,6 +53,9 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
             }
             if let Some(p) = partitioner {
                 produce["partitioner"] = serde_json::json!(p);
+            }
+            if !headers.is_empty() {
+                produce["headers"] = serde_json::json!(headers);
             }
             sim.schedule(now, Action::Command(client, serde_json::json!({ "produce": produce })));
         }
@@ -89,6 +92,13 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
                 "name": name, "partitions": partitions, "replication_factor": replication_factor, "configs": configs,
             });
             sim.schedule(now, Action::Command(CONTROLLER_ID, serde_json::json!({ "create_topic": spec })));
+        }
+        ClusterCommand::RunRetention => {
+            for id in 1..=scenario.cluster.broker_slots() {
+                if sim.status(id) == Some(crate::sim::Status::Up) {
+                    sim.schedule(now, Action::Command(id, serde_json::json!({ "retention_check": true })));
+                }
+            }
         }
         ClusterCommand::AddBroker => {
             if let Some(id) = next_idle_broker(scenario, |id| sim.status(id).is_some()) {

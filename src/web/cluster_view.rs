@@ -7,6 +7,7 @@
 
 use crate::engine::cluster::NodeId;
 pub use crate::sim::picture::view::*;
+use crate::sim::scenario::HeaderSpec;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -40,6 +41,9 @@ pub enum ClusterCommand {
         /// The topic's partitioner from now on (librdkafka's topic-level `partitioner`).
         #[serde(default)]
         partitioner: Option<String>,
+        /// Record headers, in order: (key, value or null).
+        #[serde(default)]
+        headers: Vec<HeaderSpec>,
     },
     /// Start a consumer the scenario declared with `"start": false`, with settings over
     /// its declared ones (`group.id`, `session.timeout.ms`, …; empty: as declared).
@@ -74,6 +78,9 @@ pub enum ClusterCommand {
         replication_factor: i64,
         configs: BTreeMap<String, String>,
     },
+    /// Every running broker runs its log retention task now (`LogManager.cleanupLogs`),
+    /// as it does every `log.retention.check.interval.ms`.
+    RunRetention,
     /// Start the next declared broker: it registers with the controller and can host
     /// replicas of topics created or reassigned from then on.
     AddBroker,

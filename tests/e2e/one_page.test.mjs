@@ -5,11 +5,17 @@
 // printed order per partition. From there a learner adds two brokers, creates a topic
 // with RF 3 and min.insync.replicas 2 through the controller (a refused form shows
 // Kafka's error at the form), produces through each partitioner, and a reload brings
-// back every broker the page added.
+// back every broker the page added. Retention deletes segments on every replica (the
+// followers' log start offsets move), a compacted topic keeps the newest value per key
+// after cleaning, and a follower's segment downloads as Kafka's three files whose .log
+// kafka-python 3.0.12 (tests/kafka_python/validate_segment.py) reads with valid CRCs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { startHarness } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startHarness, ROOT } from './harness.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
@@ -128,5 +134,117 @@ test('add two brokers, create a topic with RF 3, produce with each partitioner, 
     await page.reload();
     const back = await until(page, (v) => v.brokers.length === 3 && v.topics.some((t) => t.name === 'orders'), 'three brokers after reload');
     assert.deepEqual(back.brokers.map((b) => b.id), [1, 2, 3]);
+  });
+});
+
+/** Creates a topic through the admin card, retrying while brokers are registering. */
+async function createTopic(page, name, partitions, rf, configs) {
+  await page.getByTestId('new-topic-name').fill(name);
+  await page.getByTestId('new-topic-partitions').fill(String(partitions));
+  await page.getByTestId('new-topic-rf').fill(String(rf));
+  await page.getByTestId('new-topic-configs').fill(configs);
+  for (let tries = 0; tries < 100; tries++) {
+    await page.getByTestId('create-topic').click();
+    if ((await page.getByTestId('create-topic-error').count()) === 0) break;
+    await page.waitForTimeout(200);
+  }
+  assert.equal(await page.getByTestId('create-topic-error').count(), 0, `${name} created`);
+  await until(page, (v) => v.topics.some((t) => t.name === name), `${name} in the metadata`);
+}
+
+function replicasOf(v, topic, partition) {
+  return v.brokers.flatMap((b) => b.replicas.filter((r) => r.topic === topic && r.partition === partition).map((r) => ({ ...r, broker: b.id })));
+}
+
+test('retention on every replica, compaction, and a follower\'s segment read by kafka-python', { timeout: 240_000 }, async (t) => {
+  await h.withPage(t, async (page) => {
+    await page.goto(`${h.url}?workspace=logs`);
+    await until(page, (v) => v.topics.some((t) => t.name === 'some_topic'), 'the notebook');
+    await command(page, { SetSpeed: 20 });
+    await command(page, 'AddBroker');
+    await until(page, (v) => v.brokers.length === 2, 'broker 2');
+    await command(page, 'AddBroker');
+    await until(page, (v) => v.brokers.length === 3 && v.brokers.every((b) => b.status === 'Up'), 'three brokers');
+
+    // Small segments and a short retention.ms: retention deletes on every replica.
+    await createTopic(page, 'events', 1, 3, 'segment.bytes=200\nretention.ms=2000\nmin.insync.replicas=2');
+    await page.getByTestId('produce-topic').first().selectOption('events');
+    await page.getByTestId('produce-partitioner').first().selectOption('');
+    for (let i = 0; i < 6; i++) {
+      await page.getByTestId('produce-count').first().fill('2');
+      await page.getByTestId('produce-submit').first().click();
+      await page.waitForTimeout(150);
+    }
+    await until(page, (v) => replicasOf(v, 'events', 0).length === 3 && replicasOf(v, 'events', 0).every((r) => r.log_end_offset === 12 && r.high_watermark === 12), 'events replicated');
+
+    // A follower's segment downloads as Kafka's files, and kafka-python reads its .log.
+    const v = await view(page);
+    const leader = v.topics.find((x) => x.name === 'events').partitions[0].leader;
+    const follower = replicasOf(v, 'events', 0).map((r) => r.broker).find((b) => b !== leader);
+    // Paused, so the periodic retention task (every 10 s of virtual time) does not
+    // delete the segment between choosing it and downloading it.
+    await command(page, 'Pause');
+    await page.getByTestId('log-replica').selectOption({ label: `events-0 · Broker ${follower}` });
+    await page.getByTestId('log-segment').first().waitFor();
+    const rows = page.getByTestId('log-segment');
+    let row = -1;
+    for (let i = 0; i < (await rows.count()) && row < 0; i++) {
+      if (Number(await rows.nth(i).locator('td').nth(3).textContent()) > 0) row = i;
+    }
+    assert.ok(row >= 0, 'a segment with records');
+    const downloads = [];
+    page.on('download', (d) => downloads.push(d));
+    await rows.nth(row).getByTestId('log-download').click();
+    for (let i = 0; i < 50 && downloads.length < 3; i++) await page.waitForTimeout(100);
+    const names = downloads.map((d) => d.suggestedFilename()).sort();
+    assert.equal(names.length, 3, `three files: ${names}`);
+    assert.match(names[0], /^\d{20}\.index$/);
+    assert.match(names[1], /^\d{20}\.log$/);
+    assert.match(names[2], /^\d{20}\.timeindex$/);
+    const dir = path.join(ROOT, 'test-results', 'follower-segment');
+    fs.mkdirSync(dir, { recursive: true });
+    const logPath = path.join(dir, names[1]);
+    await downloads.find((d) => d.suggestedFilename() === names[1]).saveAs(logPath);
+    const checked = JSON.parse(execFileSync(path.join(ROOT, '.venv/bin/python'),
+      [path.join(ROOT, 'tests/kafka_python/validate_segment.py'), logPath]).toString());
+    assert.ok(checked.batches >= 1 && checked.records >= 1, JSON.stringify(checked));
+    assert.equal(checked.first_offset, Number(names[1].split('.')[0]));
+
+    // Retention now: every replica deletes its old segments, and the log start offsets move.
+    await command(page, 'Play');
+    await page.waitForTimeout(500); // > retention.ms of virtual time at 20x
+    await page.getByTestId('retention-check').click();
+    const after = await until(page, (v) => replicasOf(v, 'events', 0).every((r) => r.log_start_offset > 0), 'log start offsets moved on all three replicas');
+    for (const r of replicasOf(after, 'events', 0)) {
+      assert.ok(r.log_start_offset <= r.high_watermark, `broker ${r.broker}: log start ${r.log_start_offset} ≤ HW ${r.high_watermark}`);
+    }
+
+    // A compacted topic keeps the newest value per key after cleaning.
+    await createTopic(page, 'prices', 1, 3, 'cleanup.policy=compact\nsegment.bytes=100\nmin.cleanable.dirty.ratio=0.01');
+    await page.getByTestId('produce-topic').first().selectOption('prices');
+    await page.getByTestId('produce-key').first().fill('item-{i}');
+    for (const round of [1, 2, 3]) {
+      await page.getByTestId('produce-count').first().fill('1');
+      await page.getByTestId('produce-key').first().fill('apple');
+      await page.getByTestId('produce-value').first().fill(`price-${round}`);
+      await page.getByTestId('produce-submit').first().click();
+      await page.waitForTimeout(200);
+    }
+    await page.getByTestId('produce-key').first().fill('pear');
+    await page.getByTestId('produce-value').first().fill('price-9');
+    await page.getByTestId('produce-submit').first().click();
+    // Every replica's cleaner runs on its own schedule (log.cleaner.backoff.ms): wait
+    // until each has cleaned, then the newest value per key is what is left.
+    const keptOn = (v) => replicasOf(v, 'prices', 0).map((r) => r.records.map((x) => `${x.key}=${x.value}`));
+    const cleaned = await until(page, (v) => {
+      const all = keptOn(v);
+      return all.length === 3 && all.every((k) => !k.includes('apple=price-1') && !k.includes('apple=price-2'));
+    }, 'the older apple values gone on every replica', 90_000);
+    for (const kept of keptOn(cleaned)) {
+      assert.ok(kept.includes('apple=price-3'), `the newest apple stays: ${kept}`);
+      assert.ok(kept.includes('pear=price-9'), `pear stays: ${kept}`);
+    }
+    assert.ok(cleaned.events.some(([, , e]) => e.LogCleaned && e.LogCleaned.tp.topic === 'prices'), 'the cleaning is in the events');
+    await h.screenshot(page, 'one-page-retention-compaction');
   });
 });

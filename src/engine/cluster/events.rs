@@ -8,7 +8,19 @@
 use super::messages::TopicPartition;
 use super::NodeId;
 use crate::engine::error::ErrorCode;
+pub use crate::engine::log::SegmentDeletionReason;
 use serde::{Deserialize, Serialize};
+
+/// Why a replica's log start offset moved without a segment deletion (Kafka's
+/// `LogStartOffsetIncrementReason`; segment deletions are [`ClusterEvent::SegmentsDeleted`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogStartOffsetIncrementReason {
+    /// A follower took the leader's log start offset from a fetch response.
+    LeaderOffsetIncremented,
+    /// The leader applied a DeleteRecords request.
+    ClientRecordDeletion,
+}
 
 /// Why a coordinator removed a member from a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +98,49 @@ pub enum ClusterEvent {
         tp: TopicPartition,
         to_offset: i64,
         removed_records: i64,
+    },
+    /// A broker's retention task (`LogManager.cleanupLogs`, every
+    /// `log.retention.check.interval.ms`) deleted whole segments of one replica: offsets
+    /// `base_offsets[0]..end_offset` are gone from this broker; the log now starts at
+    /// `log_start_offset`. Leaders and followers each delete by their own segments and
+    /// never past their own high watermark.
+    SegmentsDeleted {
+        broker_id: NodeId,
+        tp: TopicPartition,
+        base_offsets: Vec<i64>,
+        end_offset: i64,
+        reason: SegmentDeletionReason,
+        log_start_offset: i64,
+    },
+    /// A broker's log cleaner compacted one replica (`cleanup.policy=compact`): the records
+    /// at `removed_offsets` are gone (older values of their keys, expired tombstones,
+    /// records without a key); every offset that stays keeps its number. Segments were
+    /// merged from `segments_before` into `segments_after` (base offsets); the next
+    /// cleaning starts at `first_dirty_offset`.
+    LogCleaned {
+        broker_id: NodeId,
+        tp: TopicPartition,
+        removed_offsets: Vec<i64>,
+        dirty_ratio_percent: u32,
+        first_dirty_offset: i64,
+        segments_before: Vec<i64>,
+        segments_after: Vec<i64>,
+    },
+    /// A replica's log start offset moved inside its log (records below it can no longer
+    /// be read; the segments wholly below it go at the next retention check).
+    LogStartOffsetIncremented {
+        broker_id: NodeId,
+        tp: TopicPartition,
+        log_start_offset: i64,
+        reason: LogStartOffsetIncrementReason,
+    },
+    /// The answer to a DeleteRecords request for one partition: the leader's low
+    /// watermark, or Kafka's error (`OFFSET_OUT_OF_RANGE` past the high watermark,
+    /// `POLICY_VIOLATION` on a log without `delete` in its `cleanup.policy`, …).
+    RecordsDeleted {
+        tp: TopicPartition,
+        low_watermark: i64,
+        error: Option<ErrorCode>,
     },
     /// A producer's send completed: acknowledged at `offset`, or failed with `error`.
     SendAcknowledged {
@@ -219,6 +274,18 @@ pub enum ClusterEvent {
         position: i64,
         high_watermark: i64,
         lag: i64,
+    },
+    /// A consumer's fetch position is outside the partition's log (`OFFSET_OUT_OF_RANGE`:
+    /// retention or DeleteRecords moved the log start offset past it, or it is beyond
+    /// the end); it resets per `auto.offset.reset` (`earliest`, `latest`), or with
+    /// `none` stops fetching the partition and reports `OffsetOutOfRangeException`.
+    OffsetOutOfRange {
+        client_id: NodeId,
+        tp: TopicPartition,
+        fetch_offset: i64,
+        log_start_offset: i64,
+        high_watermark: i64,
+        auto_offset_reset: String,
     },
     /// Something a consumer does or waits for, in plain words (a missing topic, an offset
     /// reset, its poll interval expired).

@@ -80,6 +80,14 @@ pub struct FetchPartition {
     pub last_fetched_epoch: i32,
     /// The leader epoch the fetcher believes current (KIP-320 fencing), -1 if unknown.
     pub current_leader_epoch: i32,
+    /// A follower's own log start offset (the leader's low watermark for DeleteRecords);
+    /// -1 from a consumer (and in journals written before the field existed).
+    #[serde(default = "unknown_offset")]
+    pub log_start_offset: i64,
+}
+
+fn unknown_offset() -> i64 {
+    -1
 }
 
 /// The leader's answer that the follower's log diverged (KIP-595 `DivergingEpoch`).
@@ -98,6 +106,23 @@ pub struct FetchedPartition {
     pub log_start_offset: i64,
     pub diverging_epoch: Option<EpochEndOffset>,
     pub records: MemoryRecords,
+}
+
+/// One partition of a DeleteRecords request (`DeleteRecordsPartition`): the offset the
+/// log should start at (-1: the high watermark).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteRecordsPartition {
+    pub tp: TopicPartition,
+    pub offset: i64,
+}
+
+/// One partition of a DeleteRecords response: the leader's low watermark, or an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedRecordsPartition {
+    pub tp: TopicPartition,
+    /// -1 on an error.
+    pub low_watermark: i64,
+    pub error: Option<ErrorCode>,
 }
 
 /// One protocol a member offers in JoinGroup (`JoinGroupRequestProtocol`): an assignor's
@@ -191,6 +216,16 @@ pub enum Message {
         error: Option<ErrorCode>,
         offset: i64,
         timestamp_ms: i64,
+    },
+    /// The admin's `deleteRecords`, sent to each partition's leader.
+    DeleteRecordsRequest {
+        correlation_id: u64,
+        timeout_ms: i64,
+        partitions: Vec<DeleteRecordsPartition>,
+    },
+    DeleteRecordsResponse {
+        correlation_id: u64,
+        partitions: Vec<DeletedRecordsPartition>,
     },
     MetadataRequest {
         correlation_id: u64,
@@ -371,6 +406,8 @@ impl Message {
             Message::FetchResponse { .. } => "FetchResponse",
             Message::ListOffsetsRequest { .. } => "ListOffsets",
             Message::ListOffsetsResponse { .. } => "ListOffsetsResponse",
+            Message::DeleteRecordsRequest { .. } => "DeleteRecords",
+            Message::DeleteRecordsResponse { .. } => "DeleteRecordsResponse",
             Message::MetadataRequest { .. } => "Metadata",
             Message::MetadataResponse { .. } => "MetadataResponse",
             Message::CreateTopicsRequest { .. } => "CreateTopics",

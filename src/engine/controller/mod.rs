@@ -19,6 +19,7 @@
 
 pub mod config;
 
+mod admin;
 mod alter;
 mod brokers;
 mod election;
@@ -233,6 +234,9 @@ impl ControllerNode {
                 let response = self.metadata_response(correlation_id, &topics);
                 self.send(from, response);
             }
+            Message::DeleteRecordsResponse { partitions, .. } => {
+                self.handle_delete_records_response(partitions)
+            }
             // A broker it pushed records to is gone: its session expires by itself when
             // its heartbeats stop (KRaft fences by heartbeat, not by connection).
             Message::ConnectionClosed => {}
@@ -243,6 +247,10 @@ impl ControllerNode {
     fn handle_command(&mut self, command: serde_json::Value) {
         if command.get("start").is_some() {
             return; // the driver's start signal: the controller needs no start-up work
+        }
+        if let Some(spec) = command.get("delete_records") {
+            self.delete_records_command(spec);
+            return;
         }
         if let Some(spec) = command.get("create_partitions") {
             let name = spec.get("topic").and_then(|v| v.as_str()).unwrap_or_default().to_string();

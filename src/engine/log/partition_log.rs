@@ -123,6 +123,9 @@ impl PartitionLog {
                 }));
             }
             let validated = validate_batch(view.bytes)?;
+            if self.config.compacts() {
+                self.validate_keys(view.bytes)?;
+            }
             let start = out.len();
             out.extend_from_slice(view.bytes);
             let batch = &mut out[start..];
@@ -170,6 +173,26 @@ impl PartitionLog {
             max_timestamp_ms: max_ts,
             rolled,
         })
+    }
+
+    /// `LogValidator.validateKey`: a compacted log refuses a record without a key (the
+    /// cleaner could never keep it).
+    fn validate_keys(&self, batch: &[u8]) -> Result<()> {
+        let decoded = crate::engine::record::decode_batch(batch)?;
+        if decoded.records.iter().any(|r| r.key.is_none()) {
+            return Err(KafkaError {
+                code: crate::engine::error::ErrorCode::InvalidRecord,
+                kind: ErrorKind::Corrupt {
+                    corruption: crate::engine::error::Corruption::InvalidRecord {
+                        detail: format!(
+                            "Compacted topic cannot accept message without key in topic partition {}-{}.",
+                            self.topic, self.partition
+                        ),
+                    },
+                },
+            });
+        }
+        Ok(())
     }
 
     fn active_base_offset(&self) -> i64 {

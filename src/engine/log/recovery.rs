@@ -25,7 +25,7 @@ pub struct RecoveryReport {
 }
 
 /// Rebuilds one segment from its bytes; returns it and the error that stopped it, if any.
-fn recover_segment(
+pub(crate) fn recover_segment(
     base_offset: i64,
     bytes: &[u8],
     expected_next: i64,

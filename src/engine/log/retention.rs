@@ -3,6 +3,12 @@
 //! segment goes, a new empty active segment is rolled first; the log start offset moves
 //! to the first remaining segment's base offset. Only logs whose `cleanup.policy`
 //! includes `delete` are trimmed (a `compact` log such as `__consumer_offsets` is not).
+//!
+//! [`PartitionLog::delete_old_segments_breached`] is Kafka's own order for the
+//! replicated broker (`deleteLogStartOffsetBreachedSegments`, then
+//! `deleteRetentionSizeBreachedSegments`, then `deleteRetentionMsBreachedSegments`), with
+//! Kafka's `SegmentDeletionReason`s; [`PartitionLog::maybe_increment_log_start_offset`]
+//! is `UnifiedLog.maybeIncrementLogStartOffset` (never past the high watermark).
 
 use super::partition_log::PartitionLog;
 use super::segment::LogSegment;
@@ -17,6 +23,28 @@ pub enum RetentionReason {
     Size,
 }
 
+/// Why a segment was deleted (Kafka's `SegmentDeletionReason` subclasses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SegmentDeletionReason {
+    /// Every offset of the segment is below the log start offset (`StartOffsetBreach`:
+    /// the leader's log start moved by DeleteRecords or a follower's from the leader's).
+    StartOffsetBreach,
+    /// `retention.bytes` breached (`RetentionSizeBreach`).
+    RetentionSizeBreach,
+    /// `retention.ms` breached (`RetentionMsBreach`).
+    RetentionMsBreach,
+}
+
+/// A segment removed by [`PartitionLog::delete_old_segments_breached`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SegmentDeletion {
+    pub base_offset: i64,
+    pub next_offset: i64,
+    pub size_bytes: u32,
+    pub reason: SegmentDeletionReason,
+}
+
 /// A segment removed by retention.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletedSegment {
@@ -24,6 +52,17 @@ pub struct DeletedSegment {
     pub next_offset: i64,
     pub size_bytes: u32,
     pub reason: RetentionReason,
+}
+
+impl SegmentDeletion {
+    fn as_deleted(&self, reason: RetentionReason) -> DeletedSegment {
+        DeletedSegment {
+            base_offset: self.base_offset,
+            next_offset: self.next_offset,
+            size_bytes: self.size_bytes,
+            reason,
+        }
+    }
 }
 
 impl PartitionLog {
@@ -36,32 +75,85 @@ impl PartitionLog {
         }
         if self.config.retention_ms >= 0 {
             let retention_ms = self.config.retention_ms;
-            deleted.extend(self.delete_while(high_watermark, now_ms, RetentionReason::Time, |s, _| {
+            let gone = self.delete_while(high_watermark, now_ms, |s, _| {
                 now_ms - s.largest_timestamp_ms() > retention_ms
-            }));
+            });
+            deleted.extend(gone.iter().map(|d| d.as_deleted(RetentionReason::Time)));
         }
         if self.config.retention_bytes >= 0 {
             let mut diff = self.size_bytes() as i64 - self.config.retention_bytes;
-            deleted.extend(self.delete_while(high_watermark, now_ms, RetentionReason::Size, |s, _| {
+            let gone = self.delete_while(high_watermark, now_ms, |s, _| {
                 if diff - i64::from(s.size_bytes()) >= 0 {
                     diff -= i64::from(s.size_bytes());
                     true
                 } else {
                     false
                 }
-            }));
+            });
+            deleted.extend(gone.iter().map(|d| d.as_deleted(RetentionReason::Size)));
         }
         deleted
     }
 
-    /// `deletableSegments` + `deleteSegments`.
-    fn delete_while<F>(
+    /// `UnifiedLog.deleteOldSegments` as the replicated broker's `kafka-log-retention`
+    /// task runs it: segments wholly below the log start offset first (for every log,
+    /// whatever its `cleanup.policy`), then, if the policy includes `delete`, by
+    /// `retention.bytes`, then by `retention.ms`; never a segment reaching past
+    /// `high_watermark`, never the last one if empty.
+    pub fn delete_old_segments_breached(&mut self, now_ms: i64, high_watermark: i64) -> Vec<SegmentDeletion> {
+        let start = self.log_start_offset;
+        // `delete_while` tags its deletions StartOffsetBreach; the later rules retag theirs.
+        let mut deleted =
+            self.delete_while(high_watermark, now_ms, |_, next| next.is_some_and(|n| n.base_offset <= start));
+        if !self.config.deletes_old_segments() {
+            return deleted;
+        }
+        let size = self.size_bytes() as i64;
+        if self.config.retention_bytes >= 0 && size >= self.config.retention_bytes {
+            let mut diff = size - self.config.retention_bytes;
+            let from = deleted.len();
+            deleted.extend(self.delete_while(high_watermark, now_ms, |s, _| {
+                let fits = diff - i64::from(s.size_bytes()) >= 0;
+                if fits {
+                    diff -= i64::from(s.size_bytes());
+                }
+                fits
+            }));
+            deleted[from..].iter_mut().for_each(|d| d.reason = SegmentDeletionReason::RetentionSizeBreach);
+        }
+        if self.config.retention_ms >= 0 {
+            let retention_ms = self.config.retention_ms;
+            let from = deleted.len();
+            deleted.extend(self.delete_while(high_watermark, now_ms, |s, _| {
+                now_ms - s.largest_timestamp_ms() > retention_ms
+            }));
+            deleted[from..].iter_mut().for_each(|d| d.reason = SegmentDeletionReason::RetentionMsBreach);
+        }
+        deleted
+    }
+
+    /// `UnifiedLog.maybeIncrementLogStartOffset`: moves the log start offset forward to
+    /// `new_log_start_offset` (which may fall inside a segment: reads below it are
+    /// refused, and the segments wholly below it go at the next retention check).
+    /// `Err` with the high watermark if asked past it (Kafka's `OffsetOutOfRangeException`);
+    /// `Ok(true)` if it moved.
+    pub fn maybe_increment_log_start_offset(
         &mut self,
+        new_log_start_offset: i64,
         high_watermark: i64,
-        now_ms: i64,
-        reason: RetentionReason,
-        mut predicate: F,
-    ) -> Vec<DeletedSegment>
+    ) -> Result<bool, i64> {
+        if new_log_start_offset > high_watermark {
+            return Err(high_watermark);
+        }
+        if new_log_start_offset > self.log_start_offset {
+            self.log_start_offset = new_log_start_offset;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// `deletableSegments` + `deleteSegments`; the reasons are filled in by the caller.
+    fn delete_while<F>(&mut self, high_watermark: i64, now_ms: i64, mut predicate: F) -> Vec<SegmentDeletion>
     where
         F: FnMut(&LogSegment, Option<&LogSegment>) -> bool,
     {
@@ -92,11 +184,11 @@ impl PartitionLog {
             .into_iter()
             .map(|s| {
                 self.pending.push(StoreOp::Delete { segment: self.segment_id(s.base_offset) });
-                DeletedSegment {
+                SegmentDeletion {
                     base_offset: s.base_offset,
                     next_offset: s.next_offset,
                     size_bytes: s.size_bytes(),
-                    reason,
+                    reason: SegmentDeletionReason::StartOffsetBreach,
                 }
             })
             .collect()

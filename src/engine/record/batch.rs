@@ -36,7 +36,7 @@ const COMPRESSION_CODEC_MASK: i16 = 0x07;
 const TIMESTAMP_TYPE_MASK: i16 = 0x08;
 const TRANSACTIONAL_FLAG_MASK: i16 = 0x10;
 const CONTROL_FLAG_MASK: i16 = 0x20;
-const DELETE_HORIZON_FLAG_MASK: i16 = 0x40;
+pub(crate) const DELETE_HORIZON_FLAG_MASK: i16 = 0x40;
 
 /// `attributes` bits 0–2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -1,14 +1,18 @@
 //! Building a RecordBatch v2 as a producer does (`MemoryRecordsBuilder`): records are
 //! encoded straight into the output buffer behind a reserved 61-byte header; `build`
 //! fills the header (base timestamp = first record's, max timestamp, last offset delta),
-//! compresses the records section if asked, and signs the batch with CRC-32C.
+//! compresses the records section if asked, and signs the batch with CRC-32C. The log
+//! cleaner rebuilds batches with it too (`MemoryRecords.filterTo`): records at their own
+//! offset deltas, the original last offset kept, and a KIP-534 delete horizon in the base
+//! timestamp field.
 
 use super::batch::{
     attributes_of, write_crc, Compression, TimestampType, ATTRIBUTES_OFFSET, BASE_OFFSET_OFFSET,
-    BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD,
-    MAGIC_OFFSET, MAGIC_V2, MAX_TIMESTAMP_OFFSET, NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH,
-    NO_PRODUCER_ID, NO_SEQUENCE, NO_TIMESTAMP, PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET,
-    PRODUCER_ID_OFFSET, RECORDS_COUNT_OFFSET, RECORD_BATCH_OVERHEAD,
+    BASE_SEQUENCE_OFFSET, BASE_TIMESTAMP_OFFSET, BATCH_LENGTH_OFFSET, DELETE_HORIZON_FLAG_MASK,
+    LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET, MAGIC_V2, MAX_TIMESTAMP_OFFSET,
+    NO_PARTITION_LEADER_EPOCH, NO_PRODUCER_EPOCH, NO_PRODUCER_ID, NO_SEQUENCE, NO_TIMESTAMP,
+    PARTITION_LEADER_EPOCH_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, RECORDS_COUNT_OFFSET,
+    RECORD_BATCH_OVERHEAD,
 };
 use super::compression::compress;
 use super::default_record::{write_record, write_record_with, Header};
@@ -54,6 +58,12 @@ pub struct BatchBuilder {
     base_timestamp_ms: i64,
     max_timestamp_ms: i64,
     records_count: i32,
+    /// The next record's offset delta.
+    next_offset_delta: i32,
+    /// `overrideLastOffset`: the last offset delta a cleaned batch keeps.
+    last_offset_delta: Option<i32>,
+    /// KIP-534: the time after which the cleaner may drop this batch's tombstones.
+    delete_horizon_ms: Option<i64>,
 }
 
 impl BatchBuilder {
@@ -70,7 +80,39 @@ impl BatchBuilder {
             base_timestamp_ms: NO_TIMESTAMP,
             max_timestamp_ms: NO_TIMESTAMP,
             records_count: 0,
+            next_offset_delta: 0,
+            last_offset_delta: None,
+            delete_horizon_ms: None,
         }
+    }
+
+    /// A batch that records `delete_horizon_ms` (the base timestamp field holds it, and
+    /// record timestamps are deltas from it). Call before appending.
+    pub fn with_delete_horizon_ms(mut self, delete_horizon_ms: i64) -> Self {
+        self.delete_horizon_ms = Some(delete_horizon_ms);
+        self
+    }
+
+    /// Keeps `last_offset_delta` whatever records remain (`overrideLastOffset`).
+    pub fn override_last_offset_delta(&mut self, last_offset_delta: i32) {
+        self.last_offset_delta = Some(last_offset_delta);
+    }
+
+    /// Appends a record at its own offset delta (≥ the previous one's + 1), as the
+    /// cleaner's `appendWithOffset` does.
+    pub fn append_at(
+        &mut self,
+        offset_delta: i32,
+        timestamp_ms: i64,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+        headers: &[Header],
+    ) {
+        let delta = self.timestamp_delta_ms(timestamp_ms);
+        let offset_delta = offset_delta.max(self.next_offset_delta);
+        write_record(&mut self.buf, offset_delta, delta, key, value, headers);
+        self.records_count += 1;
+        self.next_offset_delta = offset_delta + 1;
     }
 
     /// Appends the next record (offset delta = records so far).
@@ -82,15 +124,16 @@ impl BatchBuilder {
         headers: &[Header],
     ) {
         let delta = self.timestamp_delta_ms(timestamp_ms);
-        write_record(&mut self.buf, self.records_count, delta, key, value, headers);
+        write_record(&mut self.buf, self.next_offset_delta, delta, key, value, headers);
         self.records_count += 1;
+        self.next_offset_delta += 1;
     }
 
     /// The batch's base and max timestamps after a record at `timestamp_ms`; returns
     /// the record's delta from the base.
     fn timestamp_delta_ms(&mut self, timestamp_ms: i64) -> i64 {
         if self.records_count == 0 {
-            self.base_timestamp_ms = timestamp_ms;
+            self.base_timestamp_ms = self.delete_horizon_ms.unwrap_or(timestamp_ms);
         }
         if timestamp_ms > self.max_timestamp_ms {
             self.max_timestamp_ms = timestamp_ms;
@@ -108,8 +151,9 @@ impl BatchBuilder {
         write_value: impl FnOnce(&mut Vec<u8>),
     ) {
         let delta = self.timestamp_delta_ms(timestamp_ms);
-        write_record_with(&mut self.buf, self.records_count, delta, key, value_len, write_value);
+        write_record_with(&mut self.buf, self.next_offset_delta, delta, key, value_len, write_value);
         self.records_count += 1;
+        self.next_offset_delta += 1;
     }
 
     pub fn records_count(&self) -> i32 {
@@ -131,14 +175,18 @@ impl BatchBuilder {
         }
         let b = &mut self.buf;
         let batch_length = (b.len() - LOG_OVERHEAD) as i32;
-        let attributes =
+        let mut attributes =
             attributes_of(o.compression, o.timestamp_type, o.is_transactional, o.is_control_batch);
+        if self.delete_horizon_ms.is_some() {
+            attributes |= DELETE_HORIZON_FLAG_MASK;
+        }
+        let last_offset_delta = self.last_offset_delta.unwrap_or((self.next_offset_delta - 1).max(0));
         put(b, BASE_OFFSET_OFFSET, &o.base_offset.to_be_bytes());
         put(b, BATCH_LENGTH_OFFSET, &batch_length.to_be_bytes());
         put(b, PARTITION_LEADER_EPOCH_OFFSET, &o.partition_leader_epoch.to_be_bytes());
         b[MAGIC_OFFSET] = MAGIC_V2 as u8;
         put(b, ATTRIBUTES_OFFSET, &attributes.to_be_bytes());
-        put(b, LAST_OFFSET_DELTA_OFFSET, &(self.records_count - 1).max(0).to_be_bytes());
+        put(b, LAST_OFFSET_DELTA_OFFSET, &last_offset_delta.to_be_bytes());
         put(b, BASE_TIMESTAMP_OFFSET, &self.base_timestamp_ms.to_be_bytes());
         put(b, MAX_TIMESTAMP_OFFSET, &self.max_timestamp_ms.to_be_bytes());
         put(b, PRODUCER_ID_OFFSET, &o.producer_id.to_be_bytes());

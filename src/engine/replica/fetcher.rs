@@ -60,6 +60,7 @@ impl BrokerNode {
                 fetch_offset,
                 last_fetched_epoch: p.epoch_cache.latest_epoch(),
                 current_leader_epoch: p.state.leader_epoch,
+                log_start_offset: p.log.log_start_offset(),
             });
             sent.insert(tp.clone(), (fetch_offset, p.state.leader_epoch));
         }
@@ -159,6 +160,7 @@ impl BrokerNode {
                         p.epoch_cache.clear();
                         p.high_watermark = start;
                     }
+                    self.log_start_changed = true;
                 } else {
                     let target = answer.high_watermark.min(p.high_watermark).max(0);
                     self.truncate_follower(now_ms, &tp, target);
@@ -201,12 +203,14 @@ impl BrokerNode {
             if advanced {
                 let event = ClusterEvent::HighWatermarkAdvanced {
                     broker_id: self.broker_id,
-                    tp,
+                    tp: tp.clone(),
                     high_watermark: new_hw,
                 };
                 self.event(event);
             }
         }
+        // After the HW, as Kafka: the leader's log start never passes this replica's HW.
+        self.follow_leader_log_start(&tp, answer.log_start_offset);
     }
 
     /// `getOffsetTruncationState` (KIP-279) for the leader's `DivergingEpoch`.
@@ -235,7 +239,9 @@ impl BrokerNode {
     fn truncate_follower(&mut self, now_ms: i64, tp: &TopicPartition, target: i64) {
         let Some(p) = self.partitions.get_mut(tp) else { return };
         let before = p.log_end_offset();
+        let start_before = p.log.log_start_offset();
         let removed_records = p.log.truncate_to(now_ms, target);
+        self.log_start_changed |= p.log.log_start_offset() != start_before;
         p.epoch_cache.truncate_from_end(p.log_end_offset());
         if p.log.log_start_offset() > 0 {
             p.epoch_cache.truncate_from_start(p.log.log_start_offset());

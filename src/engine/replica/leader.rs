@@ -211,6 +211,7 @@ impl BrokerNode {
         if let Some(r) = replica_id {
             if let Some(f) = p.followers.get_mut(&r) {
                 f.record_fetch(fp.fetch_offset, now_ms, leo);
+                f.log_start_offset = fp.log_start_offset;
                 follower_progress = true;
             }
         }

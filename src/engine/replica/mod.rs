@@ -16,13 +16,18 @@
 //! Timers ([`TimerKey`] kinds): 0 heartbeat; 1 the fetcher toward leader `instance`;
 //! 2 ISR expiration (every `replica.lag.time.max.ms / 2`); 3 a delayed produce, 4 a
 //! delayed fetch (`instance` = the node's own request number); 5 the group
-//! coordinator's next deadline ([`group`]).
+//! coordinator's next deadline ([`group`]); 6 the log retention task, every
+//! `log.retention.check.interval.ms` ([`retention`]); 7 the log cleaner, every
+//! `log.cleaner.backoff.ms` ([`cleaner`]); 8 a held DeleteRecords (`instance` = the
+//! node's own request number, [`delete_records`]).
 //!
 //! The broker is also group coordinator for the `__consumer_offsets` partitions it leads
 //! ([`GroupCoordinator`], glued in by [`group`]).
 
+pub mod cleaner;
 pub mod config;
 pub mod delayed;
+pub mod delete_records;
 pub mod fetcher;
 pub mod group;
 pub mod inspect;
@@ -30,6 +35,7 @@ pub mod leader;
 pub mod metadata;
 pub mod partition;
 pub mod recover;
+pub mod retention;
 pub mod view;
 
 use crate::engine::cluster::messages::{Message, TopicPartition};
@@ -48,6 +54,9 @@ pub const TIMER_FETCHER: u32 = 1;
 pub const TIMER_ISR_EXPIRATION: u32 = 2;
 pub const TIMER_DELAYED_PRODUCE: u32 = 3;
 pub const TIMER_DELAYED_FETCH: u32 = 4;
+pub const TIMER_LOG_RETENTION: u32 = 6;
+pub const TIMER_LOG_CLEANER: u32 = 7;
+pub const TIMER_DELAYED_DELETE_RECORDS: u32 = 8;
 
 /// A broker of a replicated cluster.
 #[derive(Debug, Clone)]
@@ -63,9 +72,12 @@ pub struct BrokerNode {
     fetchers: BTreeMap<NodeId, Fetcher>,
     delayed_produces: BTreeMap<u64, DelayedProduce>,
     delayed_fetches: BTreeMap<u64, DelayedFetch>,
+    delayed_delete_records: BTreeMap<u64, delete_records::DelayedDeleteRecords>,
     next_request_id: u64,
     /// High watermarks last written to `replication-offset-checkpoint`.
     checkpointed_hw: Vec<(TopicPartition, i64)>,
+    /// A log start offset moved during this input: write `log-start-offset-checkpoint`.
+    log_start_changed: bool,
     outputs: VecDeque<Output>,
     /// Coordinator of the groups of the `__consumer_offsets` partitions it leads.
     coordinator: GroupCoordinator,
@@ -95,8 +107,10 @@ impl BrokerNode {
             fetchers: BTreeMap::new(),
             delayed_produces: BTreeMap::new(),
             delayed_fetches: BTreeMap::new(),
+            delayed_delete_records: BTreeMap::new(),
             next_request_id: 0,
             checkpointed_hw: Vec::new(),
+            log_start_changed: false,
             outputs: VecDeque::new(),
         }
     }
@@ -127,6 +141,8 @@ impl BrokerNode {
         self.send_registration();
         self.set_timer(TIMER_HEARTBEAT, 0, now_ms + self.config.broker_heartbeat_interval_ms);
         self.set_timer(TIMER_ISR_EXPIRATION, 0, now_ms + (self.config.replica_lag_time_max_ms / 2).max(1));
+        self.arm_retention_timer(now_ms);
+        self.arm_cleaner_timer(now_ms);
     }
 
     fn send_registration(&mut self) {
@@ -194,6 +210,9 @@ impl BrokerNode {
             Message::MetadataRequest { correlation_id, topics } => {
                 self.handle_metadata_request(from, *correlation_id, topics.clone())
             }
+            Message::DeleteRecordsRequest { correlation_id, timeout_ms, partitions } => {
+                self.handle_delete_records(now_ms, from, *correlation_id, *timeout_ms, partitions)
+            }
             // A client or broker this one answered is gone; only a fetch of its own waits
             // on the connection (the controller is reached through its heartbeats, which
             // go on by themselves).
@@ -221,12 +240,22 @@ impl BrokerNode {
             TIMER_DELAYED_PRODUCE => self.expire_delayed_produce(now_ms, key.instance),
             TIMER_DELAYED_FETCH => self.expire_delayed_fetch(now_ms, key.instance),
             group::TIMER_GROUP_COORDINATOR => self.coordinator_timer_at_ms = None,
+            TIMER_LOG_RETENTION => self.cleanup_logs(now_ms),
+            TIMER_LOG_CLEANER => self.clean_logs(now_ms),
+            TIMER_DELAYED_DELETE_RECORDS => self.expire_delayed_delete_records(key.instance),
             _ => self.refuse(format!("broker {} has no timer of kind {}", self.broker_id, key.kind)),
         }
     }
 
-    fn on_command(&mut self, command: &serde_json::Value) {
+    /// `{"start": true}` (the driver's start signal) or `{"retention_check": true}`: the
+    /// page's "run the retention check now", which runs the `kafka-log-retention` task at
+    /// once (and counts the next interval from now).
+    fn on_command(&mut self, now_ms: i64, command: &serde_json::Value) {
         if command.get("start").and_then(serde_json::Value::as_bool) == Some(true) {
+            return;
+        }
+        if command.get("retention_check").and_then(serde_json::Value::as_bool) == Some(true) {
+            self.cleanup_logs(now_ms);
             return;
         }
         self.refuse(format!("broker {} does not understand the command {command}", self.broker_id));
@@ -286,6 +315,7 @@ impl BrokerNode {
                 self.outputs.extend(p.log.pending.drain(..).map(Output::Persist));
             }
         }
+        self.flush_log_start_checkpoint();
         // Partitions and checkpointed entries share the (topic, partition) order: update in place, rebuild only when
         // the partitions changed; write the checkpoint when a value did.
         let mut changed = false;
@@ -344,10 +374,11 @@ impl Node for BrokerNode {
         match input {
             Input::Deliver(envelope) => self.on_message(now_ms, envelope),
             Input::Timer(key) => self.on_timer(now_ms, *key),
-            Input::Command(command) => self.on_command(command),
+            Input::Command(command) => self.on_command(now_ms, command),
         }
         self.run_group_coordinator(now_ms);
         self.complete_delayed(now_ms);
+        self.complete_delayed_delete_records();
         self.flush_store_ops();
     }
 

@@ -32,6 +32,10 @@ impl Role {
     }
 }
 
+fn unknown_offset() -> i64 {
+    UNKNOWN_OFFSET
+}
+
 /// What a leader knows of one follower (`ReplicaState`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowerState {
@@ -39,6 +43,9 @@ pub struct FollowerState {
     pub last_fetch_leader_log_end_offset: i64,
     pub last_fetch_time_ms: i64,
     pub last_caught_up_time_ms: i64,
+    /// The follower's log start offset from its last fetch (`UNKNOWN_OFFSET` before).
+    #[serde(default = "unknown_offset")]
+    pub log_start_offset: i64,
 }
 
 impl FollowerState {
@@ -50,6 +57,7 @@ impl FollowerState {
             last_fetch_leader_log_end_offset: UNKNOWN_OFFSET,
             last_fetch_time_ms: 0,
             last_caught_up_time_ms: if in_sync { now_ms } else { 0 },
+            log_start_offset: UNKNOWN_OFFSET,
         }
     }
 
@@ -99,6 +107,9 @@ pub struct Partition {
     pub pending_alter: Option<PendingAlter>,
     /// Follower only: no fetching before this time (after an error).
     pub fetch_backoff_until_ms: i64,
+    /// Where the log cleaner's last cleaning ended (`cleaner-offset-checkpoint`).
+    #[serde(default)]
+    pub last_clean_offset: Option<i64>,
 }
 
 impl Partition {
@@ -120,6 +131,7 @@ impl Partition {
             followers: BTreeMap::new(),
             pending_alter: None,
             fetch_backoff_until_ms: 0,
+            last_clean_offset: None,
         }
     }
 
@@ -211,6 +223,16 @@ impl Partition {
             self.high_watermark = new_hw;
             new_hw
         })
+    }
+
+    /// `lowWatermarkIfLeader`: the smallest log start offset among this leader and the
+    /// followers on live brokers (a follower not heard from yet counts as unknown, -1).
+    pub fn low_watermark(&self, alive: impl Fn(NodeId) -> bool) -> i64 {
+        self.followers
+            .iter()
+            .filter(|(id, _)| alive(**id))
+            .map(|(_, f)| f.log_start_offset)
+            .fold(self.log.log_start_offset(), i64::min)
     }
 
     /// `isFollowerInSync` for expansion: the follower has everything up to the HW and

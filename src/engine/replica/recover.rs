@@ -1,7 +1,10 @@
 //! A broker's restart after a crash (`LogManager.loadLogs` for a replicated broker): every
 //! partition log is recovered from its stored segments, its leader epoch cache rebuilt
 //! from the batches' `partitionLeaderEpoch`, and its high watermark read back from
-//! `replication-offset-checkpoint` (bounded by the recovered log). The metadata image is
+//! `replication-offset-checkpoint` (bounded by the recovered log), its log start offset
+//! from `log-start-offset-checkpoint` (a partition whose segments retention deleted to
+//! the last comes back empty at that offset, not at 0), and where its cleaner stopped from
+//! `cleaner-offset-checkpoint`. The metadata image is
 //! not stored: the broker registers again and the controller sends it the log from the
 //! offset its heartbeat reports. Invariant: repairs made by recovery are the first
 //! `Persist` outputs the recovered node hands back.
@@ -9,7 +12,7 @@
 use super::metadata::TOPIC_META_PREFIX;
 use super::partition::Partition;
 use super::{BrokerConfig, BrokerNode};
-use crate::engine::broker::checkpoint::read_checkpoint;
+use crate::engine::broker::checkpoint::{read_checkpoint, LOG_START_OFFSET_CHECKPOINT};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{NodeId, Output};
 use crate::engine::log::{LeaderEpochCache, LogSegment, PartitionLog};
@@ -34,11 +37,12 @@ impl BrokerNode {
         now_ms: i64,
     ) -> BrokerNode {
         let mut node = BrokerNode::new(broker_id, config, now_ms);
-        let checkpoint = meta
-            .iter()
-            .find(|(n, _)| n == REPLICATION_OFFSET_CHECKPOINT)
-            .map(|(_, v)| read_checkpoint(v))
-            .unwrap_or_default();
+        let read = |name: &str| {
+            meta.iter().find(|(n, _)| n == name).map(|(_, v)| read_checkpoint(v)).unwrap_or_default()
+        };
+        let checkpoint = read(REPLICATION_OFFSET_CHECKPOINT);
+        let log_starts = read(LOG_START_OFFSET_CHECKPOINT);
+        let cleaned_to = read(super::cleaner::CLEANER_OFFSET_CHECKPOINT);
         let mut topic_configs: BTreeMap<String, TopicConfig> = BTreeMap::new();
         for (name, value) in &meta {
             let Some(topic) = name.strip_prefix(TOPIC_META_PREFIX) else { continue };
@@ -56,6 +60,12 @@ impl BrokerNode {
                     .push((id.base_offset as i64, bytes));
             }
         }
+        // A log start recorded for a partition with no segment left: its log is empty there.
+        for key in log_starts.keys() {
+            if topic_configs.contains_key(&key.0) {
+                by_partition.entry(key.clone()).or_default();
+            }
+        }
         for ((topic, partition), mut stored) in by_partition {
             stored.sort_by_key(|(base, _)| *base);
             let config = match topic_configs.get(&topic) {
@@ -65,13 +75,18 @@ impl BrokerNode {
                     TopicConfig::default()
                 }
             };
+            let log_start = log_starts.get(&(topic.clone(), partition)).copied();
             let (mut log, _report) =
-                PartitionLog::recover(broker_id, &topic, partition, config, stored, None, now_ms);
+                PartitionLog::recover(broker_id, &topic, partition, config, stored, log_start, now_ms);
             node.outputs.extend(log.take_store_ops().into_iter().map(Output::Persist));
-            let cache =
+            let mut cache =
                 LeaderEpochCache::from_log_bytes(log.segments().iter().flat_map(LogSegment::log_chunks));
+            if log.log_start_offset() > 0 {
+                cache.truncate_from_start(log.log_start_offset());
+            }
             let high_watermark = checkpoint.get(&(topic.clone(), partition)).copied().unwrap_or(0);
-            let p = Partition::new(log, cache, high_watermark);
+            let mut p = Partition::new(log, cache, high_watermark);
+            p.last_clean_offset = cleaned_to.get(&(topic.clone(), partition)).copied();
             let tp = TopicPartition { topic: topic.into(), partition };
             // In (topic, partition) order, as the partitions map.
             node.checkpointed_hw.push((tp.clone(), p.high_watermark));

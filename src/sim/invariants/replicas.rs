@@ -1,6 +1,7 @@
 //! The replica invariants, checked after every step for the brokers the step handed an
-//! input to (no other broker's state can have changed): every replica has HW ≤ LEO and a
-//! log start offset that never goes back; a leader's HW never goes back within its epoch;
+//! input to (no other broker's state can have changed): every replica has log start ≤
+//! HW ≤ LEO (retention and DeleteRecords never pass a replica's own HW) and a log start
+//! offset that never goes back; a leader's HW never goes back within its epoch;
 //! each committed batch of a topic with clean election is the same on every replica that
 //! ever commits it (kept in a history). Incremental, so a long run stays linear: a
 //! replica whose positions did not change since it last passed is skipped, and committed
@@ -80,6 +81,12 @@ impl ReplicaRules {
             return Err(format!(
                 "broker {b} {topic}-{partition}: HW {} > LEO {}",
                 v.high_watermark, v.log_end_offset
+            ));
+        }
+        if v.log_start_offset > v.high_watermark {
+            return Err(format!(
+                "broker {b} {topic}-{partition}: log start offset {} > HW {}",
+                v.log_start_offset, v.high_watermark
             ));
         }
         let key = self.slot(b, i);

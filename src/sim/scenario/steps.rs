@@ -28,6 +28,18 @@ pub struct ProduceStep {
     /// `murmur2_random`, `consistent_random`, … or Java's `built_in`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partitioner: Option<String>,
+    /// Record headers, in order (keys may repeat, a value may be null).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<HeaderSpec>,
+}
+
+/// One record header of a `produce` step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderSpec {
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
 }
 
 fn default_value() -> String {
@@ -124,6 +136,16 @@ pub struct HeartbeatsStep {
     pub paused: bool,
 }
 
+/// `delete_records`: the admin's `deleteRecords` for one partition — its log is to
+/// start at `offset` (-1: the high watermark).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteRecordsStep {
+    pub topic: String,
+    pub partition: u32,
+    pub offset: i64,
+}
+
 /// One timed step; exactly one action besides `at_ms`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
@@ -149,6 +171,7 @@ pub enum StepAction {
     Close(ClientStepRef),
     SetProcessingTime(ProcessingTimeStep),
     PauseHeartbeats(HeartbeatsStep),
+    DeleteRecords(DeleteRecordsStep),
 }
 impl StepAction {
     /// For consumer-only steps: the step's name and its client.

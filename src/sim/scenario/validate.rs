@@ -97,6 +97,26 @@ impl Scenario {
                             )
                         })?;
                     }
+                    use crate::engine::client::producer::{MAX_HEADERS_PER_RECORD, MAX_HEADER_BYTES};
+                    if p.headers.len() > MAX_HEADERS_PER_RECORD {
+                        return Err(err(
+                            at("produce.headers"),
+                            format!(
+                                "{} headers: a record carries at most {MAX_HEADERS_PER_RECORD} here",
+                                p.headers.len()
+                            ),
+                        ));
+                    }
+                    for (j, h) in p.headers.iter().enumerate() {
+                        if h.key.len() > MAX_HEADER_BYTES
+                            || h.value.as_ref().is_some_and(|v| v.len() > MAX_HEADER_BYTES)
+                        {
+                            return Err(err(
+                                at(&format!("produce.headers[{j}]")),
+                                format!("a header's key or value is longer than {MAX_HEADER_BYTES} bytes"),
+                            ));
+                        }
+                    }
                 }
                 StepAction::Crash(b) | StepAction::Restart(b) => {
                     let crash = matches!(s.action, StepAction::Crash(_));
@@ -185,6 +205,24 @@ impl Scenario {
                         return Err(err(
                             at("seek"),
                             "give either offset (≥ 0) or to: \"beginning\" | \"end\"",
+                        ));
+                    }
+                }
+                StepAction::DeleteRecords(d) => {
+                    if !self.topics.iter().any(|t| t.name == d.topic && i64::from(d.partition) < t.partitions)
+                    {
+                        return Err(err(
+                            at("delete_records"),
+                            format!(
+                                "{}-{} is not a partition of the scenario's topics",
+                                d.topic, d.partition
+                            ),
+                        ));
+                    }
+                    if d.offset < -1 {
+                        return Err(err(
+                            at("delete_records.offset"),
+                            "must be ≥ 0, or -1 for the high watermark",
                         ));
                     }
                 }

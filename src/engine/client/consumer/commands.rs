@@ -92,7 +92,15 @@ impl ConsumerNode {
             return;
         };
         self.buffer.retain(|(t, _)| t != &tp);
+        let reset = match target {
+            -2 => Some(AutoOffsetReset::Earliest),
+            -1 => Some(AutoOffsetReset::Latest),
+            _ => None,
+        };
         if let Some(p) = self.assigned.get_mut(&tp) {
+            // seekToBeginning / seekToEnd are `requestOffsetReset`: the committed offset
+            // must not be used meanwhile.
+            p.awaiting_reset = reset;
             if target >= 0 {
                 p.position = Some(target);
                 p.processed = Some(target);
@@ -100,11 +108,8 @@ impl ConsumerNode {
                 p.position = None;
             }
         }
-        if target < 0 {
-            self.reset_offset(
-                &tp,
-                if target == -2 { AutoOffsetReset::Earliest } else { AutoOffsetReset::Latest },
-            );
+        if let Some(policy) = reset {
+            self.reset_offset(&tp, policy);
         }
     }
 }

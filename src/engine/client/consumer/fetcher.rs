@@ -5,7 +5,12 @@
 //! starting positions from the group's committed offsets, else `auto.offset.reset`
 //! through ListOffsets; one Fetch in flight per leader for the partitions with a position
 //! and nothing buffered; `poll()` hands out at most `max.poll.records` buffered records
-//! and the application processes them one after another.
+//! and the application processes them one after another. A fetch answered
+//! OFFSET_OUT_OF_RANGE (retention or DeleteRecords passed the position) resets per
+//! `auto.offset.reset` as `FetchCollector.handleInitializeErrors` does: `earliest` /
+//! `latest` through ListOffsets (never the committed offset), `none` raises
+//! `OffsetOutOfRangeException` to the application (a note) and the partition waits for a
+//! `seek`.
 
 use super::{AutoOffsetReset, ConsumerNode, JoinPhase, Pending, Subscription};
 use crate::engine::cluster::messages::{
@@ -103,8 +108,21 @@ impl ConsumerNode {
 
     /// `updateFetchPositions`: committed offsets first, then the reset policy.
     fn update_fetch_positions(&mut self) {
-        let without: Vec<TopicPartition> =
-            self.assigned.iter().filter(|(_, p)| p.position.is_none()).map(|(tp, _)| tp.clone()).collect();
+        let resetting: Vec<(TopicPartition, AutoOffsetReset)> = self
+            .assigned
+            .iter()
+            .filter(|(_, p)| p.position.is_none())
+            .filter_map(|(tp, p)| p.awaiting_reset.map(|policy| (tp.clone(), policy)))
+            .collect();
+        for (tp, policy) in resetting {
+            self.reset_offset(&tp, policy);
+        }
+        let without: Vec<TopicPartition> = self
+            .assigned
+            .iter()
+            .filter(|(_, p)| p.position.is_none() && p.awaiting_reset.is_none())
+            .map(|(tp, _)| tp.clone())
+            .collect();
         if without.is_empty() {
             return;
         }
@@ -159,7 +177,7 @@ impl ConsumerNode {
         let policy = self.config.auto_offset_reset;
         for r in partitions {
             let Some(p) = self.assigned.get_mut(&r.tp) else { continue };
-            if p.position.is_some() {
+            if p.position.is_some() || p.awaiting_reset.is_some() {
                 continue;
             }
             if r.committed_offset >= 0 {
@@ -230,6 +248,7 @@ impl ConsumerNode {
         if p.position.is_none() {
             p.position = Some(offset);
             p.processed = Some(offset);
+            let policy = p.awaiting_reset.take().unwrap_or(policy);
             self.note(format!(
                 "Resetting offset for partition {}-{} to position {offset} ({policy:?})",
                 tp.topic, tp.partition
@@ -245,7 +264,7 @@ impl ConsumerNode {
         let mut by_leader: BTreeMap<NodeId, Vec<FetchPartition>> = BTreeMap::new();
         for (tp, p) in &self.assigned {
             let Some(position) = p.position else { continue };
-            if self.buffer.iter().any(|(t, _)| t == tp) {
+            if p.awaiting_reset.is_some() || self.buffer.iter().any(|(t, _)| t == tp) {
                 continue;
             }
             match self.leader_of(tp) {
@@ -254,6 +273,7 @@ impl ConsumerNode {
                     fetch_offset: position,
                     last_fetched_epoch: -1,
                     current_leader_epoch: epoch,
+                    log_start_offset: -1,
                 }),
                 None => self.metadata_refresh_needed = true,
             }
@@ -300,15 +320,7 @@ impl ConsumerNode {
         match answer.error {
             None => {}
             Some(ErrorCode::OffsetOutOfRange) => {
-                if let Some(p) = self.assigned.get_mut(&tp) {
-                    p.position = None;
-                }
-                self.note(format!(
-                    "Fetch position {position} is out of range for partition {}-{}, resetting offset",
-                    tp.topic, tp.partition
-                ));
-                let policy = self.config.auto_offset_reset;
-                self.reset_offset(&tp, policy);
+                self.offset_out_of_range(&tp, position, &answer);
                 return;
             }
             Some(_) => {
@@ -343,6 +355,36 @@ impl ConsumerNode {
         if !offsets.is_empty() {
             self.buffer.push_back((tp, offsets));
         }
+    }
+
+    /// `handleInitializeErrors` for OFFSET_OUT_OF_RANGE at `position`.
+    fn offset_out_of_range(&mut self, tp: &TopicPartition, position: i64, answer: &FetchedPartition) {
+        let policy = self.config.auto_offset_reset;
+        let event = ClusterEvent::OffsetOutOfRange {
+            client_id: self.client_id,
+            tp: tp.clone(),
+            fetch_offset: position,
+            log_start_offset: answer.log_start_offset,
+            high_watermark: answer.high_watermark,
+            auto_offset_reset: format!("{policy:?}").to_lowercase(),
+        };
+        self.event(event);
+        self.buffer.retain(|(t, _)| t != tp);
+        let Some(p) = self.assigned.get_mut(tp) else { return };
+        p.awaiting_reset = Some(policy);
+        let message = format!(
+            "Fetch position {position} is out of range for partition {}-{} (log start offset {}, high watermark {})",
+            tp.topic, tp.partition, answer.log_start_offset, answer.high_watermark
+        );
+        if policy == AutoOffsetReset::None {
+            self.note(format!(
+                "{message}, raising error to the application since no reset policy is configured: OffsetOutOfRangeException (the partition is not fetched until a seek)"
+            ));
+            return;
+        }
+        p.position = None;
+        self.note(format!("{message}, resetting offset"));
+        self.reset_offset(tp, policy);
     }
 
     /// The application calls `poll()`: the group's part, positions, then records.

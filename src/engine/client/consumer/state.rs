@@ -3,6 +3,7 @@
 //! requests it has in flight ([`Pending`]), and each owned partition's position
 //! ([`PartitionPosition`]).
 
+use super::AutoOffsetReset;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::NodeId;
 use serde::Serialize;
@@ -78,6 +79,12 @@ pub struct PartitionPosition {
     pub committed: Option<i64>,
     pub high_watermark: i64,
     pub last_lag_sample: Option<(i64, i64)>,
+    /// After OFFSET_OUT_OF_RANGE (`SubscriptionState.requestOffsetReset`): `earliest` or
+    /// `latest` while the reset's ListOffsets is pending (the committed offset is not
+    /// used); `none` when the error went to the application (`OffsetOutOfRangeException`)
+    /// and the partition is not fetched until a `seek`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub awaiting_reset: Option<AutoOffsetReset>,
 }
 
 /// Where the consumer's life is.

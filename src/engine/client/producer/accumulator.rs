@@ -8,16 +8,25 @@
 use super::record_text::RecordText;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::error::Result;
-use crate::engine::record::default_record::body_size_of_lengths;
+use crate::engine::record::default_record::{body_size, body_size_of_lengths};
 use crate::engine::record::varint::varint_size;
+use crate::engine::record::Header;
 use crate::engine::record::{BatchBuilder, BatchOptions, MemoryRecords};
 use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
 
 /// A record as the user sent it, kept to report what was acknowledged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentRecord {
     pub key: Option<RecordText>,
     pub value: RecordText,
+    /// The record's headers, shared by the records of one command (`None`: no headers).
+    pub headers: Option<Rc<[Header]>>,
+}
+
+/// Bytes `headers` add to a record body beyond an empty header list.
+fn headers_size(headers: &[Header]) -> u32 {
+    body_size(0, 0, None, None, headers) - body_size(0, 0, None, None, &[])
 }
 
 pub struct Batch {
@@ -58,12 +67,19 @@ impl Batch {
     /// Whether `key` and a value of `value_len` bytes would push the open batch past
     /// `batch_size_bytes` (`MemoryRecordsBuilder.hasRoomFor`, uncompressed; a lone record
     /// always fits).
-    fn is_full_for(&self, key: Option<&[u8]>, value_len: usize, batch_size_bytes: u32) -> bool {
+    fn is_full_for(
+        &self,
+        key: Option<&[u8]>,
+        value_len: usize,
+        headers: &[Header],
+        batch_size_bytes: u32,
+    ) -> bool {
         let Some(b) = &self.builder else { return true };
         if b.records_count() == 0 {
             return false;
         }
-        let body = body_size_of_lengths(b.records_count(), 0, key.map(<[u8]>::len), Some(value_len));
+        let body = body_size_of_lengths(b.records_count(), 0, key.map(<[u8]>::len), Some(value_len))
+            + if headers.is_empty() { 0 } else { headers_size(headers) };
         b.estimated_size_bytes() + body + varint_size(body as i32) + 10 > batch_size_bytes
     }
 
@@ -97,15 +113,22 @@ impl Accumulator {
             Some(queue) => queue,
             None => self.queues.entry(tp.clone()).or_default(),
         };
+        let headers: &[Header] = record.headers.as_deref().unwrap_or(&[]);
         let needs_new = queue
             .back()
-            .is_none_or(|b| b.builder.is_none() || b.is_full_for(key, value_len, batch_size_bytes));
+            .is_none_or(|b| b.builder.is_none() || b.is_full_for(key, value_len, headers, batch_size_bytes));
         if needs_new {
             queue.push_back(Batch::new(tp.clone(), now_ms));
         }
         if let Some(batch) = queue.back_mut() {
             if let Some(b) = batch.builder.as_mut() {
-                b.append_with(now_ms, key, value_len, |buf| record.value.write_digits(digits, buf));
+                if headers.is_empty() {
+                    b.append_with(now_ms, key, value_len, |buf| record.value.write_digits(digits, buf));
+                } else {
+                    let mut value = Vec::with_capacity(value_len);
+                    record.value.write_digits(digits, &mut value);
+                    b.append(now_ms, key, Some(&value), headers);
+                }
             }
             batch.records.push(record);
         }

@@ -22,11 +22,45 @@ use crate::engine::cluster::metadata::PartitionState;
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey};
 use crate::engine::error::ErrorCode;
 use crate::engine::partitioner::{Partitioner, PartitionerConfig, PartitionerKind};
+use crate::engine::record::Header;
 use accumulator::{Accumulator, Batch, SentRecord};
 use record_text::{RecordText, Template};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
+
+/// Headers one record may carry at most, and the most bytes of one header's key or value.
+pub const MAX_HEADERS_PER_RECORD: usize = 16;
+pub const MAX_HEADER_BYTES: usize = 1024;
+
+/// A produce command's `"headers": [{"key": "k", "value": "v" | null}, …]` (Kafka's
+/// record headers: ordered, keys may repeat, a value may be null), bounded.
+fn parse_headers(spec: Option<&serde_json::Value>) -> Result<Option<Rc<[Header]>>, String> {
+    let list = match spec {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(serde_json::Value::Array(list)) => list,
+        Some(other) => return Err(format!("must be a list of {{\"key\", \"value\"}}, got {other}")),
+    };
+    if list.len() > MAX_HEADERS_PER_RECORD {
+        return Err(format!(
+            "{} headers: a record carries at most {MAX_HEADERS_PER_RECORD} here",
+            list.len()
+        ));
+    }
+    let mut headers = Vec::with_capacity(list.len());
+    for h in list {
+        let key = h.get("key").and_then(|k| k.as_str()).ok_or("each header needs a \"key\" text")?;
+        let value = match h.get("value") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(v.as_str().ok_or("a header \"value\" is a text or null")?.as_bytes().to_vec()),
+        };
+        if key.len() > MAX_HEADER_BYTES || value.as_ref().is_some_and(|v| v.len() > MAX_HEADER_BYTES) {
+            return Err(format!("a header's key or value is longer than {MAX_HEADER_BYTES} bytes"));
+        }
+        headers.push(Header { key: key.to_string(), value });
+    }
+    Ok((!headers.is_empty()).then(|| headers.into()))
+}
 
 /// Timer kind: the sender's next deadline (linger, retry backoff, delivery timeout).
 pub const TIMER_SENDER: u32 = 1;
@@ -169,7 +203,8 @@ impl ProducerNode {
     }
 
     /// `{"produce": {"topic", "count", "key": "k-{i}" | null, "value": "v-{i}",
-    /// "partition": n, "partitioner": "murmur2"}}` (the partitioner, optional, becomes the
+    /// "partition": n, "partitioner": "murmur2", "headers": [{"key", "value"}]}}` (the
+    /// partitioner, optional, becomes the
     /// topic's, as librdkafka's topic-level `partitioner` property); `{i}` is the producer's running record number from 0 and
     /// `{i:bytes}` Python's `bytes(i)` (at most [`record_text::MAX_ZERO_BYTES`]).
     fn handle_command(&mut self, command: serde_json::Value) {
@@ -208,6 +243,13 @@ impl ProducerNode {
             };
             self.set_topic_partitioner(&topic, kind);
         }
+        let headers = match parse_headers(spec.get("headers")) {
+            Ok(h) => h,
+            Err(problem) => {
+                self.refuse(format!("produce \"headers\": {problem}"));
+                return;
+            }
+        };
         let partition = match spec.get("partition") {
             None | Some(serde_json::Value::Null) => None,
             Some(v) => match v.as_u64().and_then(|p| u32::try_from(p).ok()) {
@@ -223,6 +265,7 @@ impl ProducerNode {
             let i = self.next_record_index;
             self.next_record_index += 1;
             let record = SentRecord {
+                headers: headers.clone(),
                 key: key.as_ref().map(|k| RecordText::new(Rc::clone(k), i)),
                 value: RecordText::new(Rc::clone(&value), i),
             };
