@@ -11,6 +11,7 @@ pub mod invariants;
 pub mod journal;
 pub mod lockstep;
 pub mod network;
+pub mod picture;
 mod queue;
 pub mod runner;
 pub mod scenario;

@@ -1,15 +1,15 @@
-//! The cluster band: the controller drawn apart (its status and, per partition, the
-//! metadata elections are made from: leader, leader epoch, ISR, replicas), the network
+//! The cluster band: the controller drawn apart (its status and buttons; its metadata,
+//! per partition, heads the matrix's rows), the partition × broker matrix
+//! (`super::cluster_matrix`) with the toggle that shows internal topics, and the network
 //! (messages on the wire between nodes, the cut links and the control to cut or heal
-//! them), and one column per broker with its status, its crash / restart / pause /
-//! resume buttons and its replica strips.
+//! them).
 
+use super::cluster_matrix::{is_internal, ReplicaMatrix};
 use super::cluster_page::ClusterCtx;
-use super::cluster_replica::{ids_text, ReplicaStrip};
 use super::i18n::{Lang, T};
 use crate::engine::cluster::{NodeId, CONTROLLER_ID};
 use crate::sim::Status;
-use crate::web::cluster_view::{BrokerView, ClusterCommand, ClusterView};
+use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use std::collections::{BTreeMap, BTreeSet};
 use yew::prelude::*;
 
@@ -44,27 +44,39 @@ pub fn node_name(lang: Lang, view: &ClusterView, id: NodeId) -> String {
     }
 }
 
-fn is_cut_off(view: &ClusterView, id: NodeId) -> bool {
+pub fn is_cut_off(view: &ClusterView, id: NodeId) -> bool {
     view.cuts.iter().any(|(a, b)| a.contains(&id) || b.contains(&id))
 }
 
 #[function_component(BrokersBand)]
 pub fn brokers_band() -> Html {
+    let show_internal = use_state(|| false);
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
-    let n = ctx.view.brokers.len();
+    let internal: usize =
+        ctx.view.topics.iter().filter(|t| is_internal(&t.name)).map(|t| t.partitions.len()).sum();
+    let names: Vec<&str> =
+        ctx.view.topics.iter().filter(|t| is_internal(&t.name)).map(|t| t.name.as_str()).collect();
+    let toggle = {
+        let show_internal = show_internal.clone();
+        Callback::from(move |_: Event| show_internal.set(!*show_internal))
+    };
     html! {
         <div class="cluster-picture">
             <Controller />
+            <ReplicaMatrix show_internal={*show_internal} />
+            if internal > 0 {
+                <label class="inline internal-toggle hint">
+                    <input type="checkbox" checked={*show_internal} onchange={toggle} data-testid="show-internal" />
+                    {format!("{} ({}: {internal} {})", ctx.t(T::ShowInternalTopics), names.join(", "), ctx.t(T::PartitionsWord))}
+                </label>
+            }
             <Network />
-            <div class="broker-columns" style={format!("--brokers: {}", n.max(1))}>
-                { for ctx.view.brokers.iter().map(|b| html! { <BrokerColumn broker={b.clone()} /> }) }
-            </div>
         </div>
     }
 }
 
 /// Buttons to crash / restart / pause / resume a node, each enabled when it applies.
-fn node_buttons(ctx: &ClusterCtx, id: NodeId, status: Status, prefix: &str, crashable: bool) -> Html {
+pub fn node_buttons(ctx: &ClusterCtx, id: NodeId, status: Status, prefix: &str, crashable: bool) -> Html {
     let button = |what: &str, label: T, enabled: bool, c: ClusterCommand| {
         let onclick = ctx.command.reform(move |_: MouseEvent| c.clone());
         html! {
@@ -84,33 +96,12 @@ fn node_buttons(ctx: &ClusterCtx, id: NodeId, status: Status, prefix: &str, cras
     }
 }
 
+/// The controller: its status and buttons (its metadata heads the matrix's rows).
 #[function_component(Controller)]
 fn controller() -> Html {
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
     let v = &ctx.view;
     let status = v.controller;
-    let c = &ctx;
-    let rows = v.topics.iter().flat_map(|topic| {
-        topic.partitions.iter().map(move |p| {
-            let leader = match p.leader {
-                Some(l) => format!("★ {l}"),
-                None => c.t(T::NoLeader).to_string(),
-            };
-            let isr = p.isr.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
-            html! {
-                <tr data-testid={format!("partition-{}-{}", topic.name, p.partition)}
-                    data-leader={p.leader.map(|l| l.to_string()).unwrap_or_default()} data-isr={isr}
-                    data-leader-epoch={p.leader_epoch.to_string()}
-                    class={classes!(p.leader.is_none().then_some("offline"))}>
-                    <th scope="row">{format!("{}-{}", topic.name, p.partition)}</th>
-                    <td title={c.t(T::LeaderHelp)}>{leader}</td>
-                    <td title={c.t(T::LeaderEpochHelp)}>{p.leader_epoch}</td>
-                    <td title={c.t(T::IsrHelp)}>{ids_text(&p.isr)}</td>
-                    <td>{ids_text(&p.replicas)}</td>
-                </tr>
-            }
-        })
-    });
     html! {
         <section class={classes!("controller", status_code(status))} data-testid="controller"
             data-status={status_code(status)} aria-label={ctx.t(T::Controller)}>
@@ -119,18 +110,7 @@ fn controller() -> Html {
                 <span class="status" data-testid="controller-status">{status_text(ctx.lang, status)}</span>
                 if is_cut_off(v, CONTROLLER_ID) { <span class="cut-label">{format!("✂ {}", ctx.t(T::CutOff))}</span> }
                 {node_buttons(&ctx, CONTROLLER_ID, status, "controller", false)}
-            </div>
-            <div class="table-scroll">
-                <table class="metadata">
-                    <thead><tr>
-                        <th scope="col">{ctx.t(T::Partition)}</th>
-                        <th scope="col">{ctx.t(T::Leader)}</th>
-                        <th scope="col">{ctx.t(T::LeaderEpoch)}</th>
-                        <th scope="col">{"ISR"}</th>
-                        <th scope="col">{ctx.t(T::ReplicasColumn)}</th>
-                    </tr></thead>
-                    <tbody>{ for rows }</tbody>
-                </table>
+                <span class="hint controller-help">{ctx.t(T::ControllerHelp)}</span>
             </div>
         </section>
     }
@@ -230,42 +210,6 @@ fn network() -> Html {
                     </button>
                 </fieldset>
             </div>
-        </section>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct ColumnProps {
-    broker: BrokerView,
-}
-
-#[function_component(BrokerColumn)]
-fn broker_column(props: &ColumnProps) -> Html {
-    let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
-    let b = &props.broker;
-    let cut = is_cut_off(&ctx.view, b.id);
-    let strips = ctx.view.topics.iter().flat_map(|topic| {
-        topic.partitions.iter().filter_map(|p| {
-            let replica = b.replicas.iter().find(|r| r.topic == topic.name && r.partition == p.partition)?;
-            Some(html! {
-                <ReplicaStrip lang={ctx.lang} broker={b.id} replica={replica.clone()} meta={Some(p.clone())} />
-            })
-        })
-    });
-    html! {
-        <section class={classes!("broker-col", status_code(b.status), cut.then_some("cut-off"))}
-            data-testid={format!("broker-{}", b.id)} data-status={status_code(b.status)} data-cut={cut.to_string()}
-            aria-label={format!("{} {}", ctx.t(T::Broker), b.id)}>
-            <div class="node-head">
-                <h3>{format!("{} {}", ctx.t(T::Broker), b.id)}</h3>
-                <span class="status" data-testid={format!("broker-{}-status", b.id)}>{status_text(ctx.lang, b.status)}</span>
-                if cut { <span class="cut-label">{format!("✂ {}", ctx.t(T::CutOff))}</span> }
-            </div>
-            {node_buttons(&ctx, b.id, b.status, &format!("broker-{}", b.id), true)}
-            if b.status == Status::Crashed {
-                <p class="hint crashed-note">{ctx.t(T::NoReplicaHere)}</p>
-            }
-            { for strips }
         </section>
     }
 }

@@ -36,13 +36,14 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
     let t = |x: T| x.get(lang);
     let broker = |id: NodeId| format!("{} {id}", t(T::Broker));
     let who = |id: NodeId| node_name(lang, view, id);
+    let words = |line: &str| super::groups_words::reason_text(lang, line);
     match e {
         ClusterEvent::BrokerRegistered { broker_id, broker_epoch } => (
             "registered",
             format!("{}: {} (broker epoch {broker_epoch})", broker(*broker_id), t(T::EvRegistered)),
         ),
         ClusterEvent::BrokerFenced { broker_id, reason } => {
-            ("fenced", format!("{}: {} — {reason}", broker(*broker_id), t(T::EvFenced)))
+            ("fenced", format!("{}: {} — {}", broker(*broker_id), t(T::EvFenced), words(reason)))
         }
         ClusterEvent::BrokerUnfenced { broker_id } => {
             ("unfenced", format!("{}: {}", broker(*broker_id), t(T::EvUnfenced)))
@@ -115,7 +116,7 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 who(*client_id),
                 tp_text(tp),
                 t(T::EvSendAcked),
-                t(T::Records),
+                super::i18n::records_word(lang, u64::from(*records)),
                 t(T::AtOffset)
             ),
         ),
@@ -127,7 +128,7 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 tp.as_ref().map(tp_text).unwrap_or_default(),
                 t(T::EvSendFailed),
                 error_text(error),
-                t(T::Records)
+                super::i18n::records_word(lang, u64::from(*records))
             ),
         ),
         ClusterEvent::SendRetried { client_id, tp, error, attempt } => (
@@ -148,9 +149,10 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
         ClusterEvent::GroupStateChanged { group_id, from, to, generation_id, reason, .. } => (
             "group-state",
             format!(
-                "{} {group_id}: {from} → {to} ({} {generation_id}) — {reason}",
+                "{} {group_id}: {from} → {to} ({} {generation_id}) — {}",
                 t(T::EvGroupState),
-                t(T::EvGeneration)
+                t(T::EvGeneration),
+                words(reason)
             ),
         ),
         ClusterEvent::MemberJoined { group_id, client, .. } => (
@@ -198,11 +200,12 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 t(T::EvGeneration)
             ),
         ),
-        ClusterEvent::ConsumerJoining { client_id, group_id, reason, .. } => {
-            ("consumer-joining", format!("{}: {} {group_id} — {reason}", who(*client_id), t(T::EvRejoining)))
-        }
+        ClusterEvent::ConsumerJoining { client_id, group_id, reason, .. } => (
+            "consumer-joining",
+            format!("{}: {} {group_id} — {}", who(*client_id), t(T::EvRejoining), words(reason)),
+        ),
         ClusterEvent::ConsumerNote { client_id, note } => {
-            ("consumer-note", format!("{}: {note}", who(*client_id)))
+            ("consumer-note", format!("{}: {}", who(*client_id), words(note)))
         }
         ClusterEvent::CoordinatorLoaded { broker_id, partition, groups, .. } => (
             "coordinator-loaded",

@@ -23,8 +23,9 @@ use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 /// The bands of the cluster picture, in the tab bar's order (the consumer groups band,
-/// `Band::Reader`, only when the scenario has consumers).
-const BANDS: [Band; 4] = [Band::Cluster, Band::Producer, Band::Reader, Band::Events];
+/// `Band::Reader`, only when the scenario has consumers: then it stands beside the
+/// brokers, and is the second tab).
+const BANDS: [Band; 4] = [Band::Cluster, Band::Reader, Band::Producer, Band::Events];
 
 /// What every component of the picture gets.
 #[derive(Clone, PartialEq)]
@@ -194,7 +195,7 @@ pub fn cluster_page(props: &Props) -> Html {
             }
             if let Some(v) = (*view).clone() {
                 <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), try_command, inspect, download_journal }}>
-                    <main class="bands cluster-bands">
+                    <main class={classes!("bands", "cluster-bands", has_groups.then_some("with-groups"))}>
                         <section class={producers.0} id={producers.1} aria-label={T::Producers.get(l)} data-testid="band-producer">
                             <ProducersBand />
                         </section>

@@ -8,7 +8,7 @@
 
 use super::cluster_brokers::status_text;
 use super::cluster_page::ClusterCtx;
-use super::i18n::T;
+use super::i18n::{records_word, T};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::partitioner::PartitionerKind;
 use crate::sim::scenario::HeaderSpec;
@@ -227,14 +227,24 @@ fn producer(props: &ProducerProps) -> Html {
                 format!(
                     "✗ {tp} · {} {}: {name} ({code}){}",
                     o.records,
-                    ctx.t(T::Records),
+                    records_word(ctx.lang, u64::from(o.records)),
                     retried_text(&retried)
                 )
             }
             (None, Some(offset)) => {
-                format!("✓ {tp} · {} {} {} {offset}", o.records, ctx.t(T::Records), ctx.t(T::AtOffset))
+                format!(
+                    "✓ {tp} · {} {} {} {offset}",
+                    o.records,
+                    records_word(ctx.lang, u64::from(o.records)),
+                    ctx.t(T::AtOffset)
+                )
             }
-            (None, None) => format!("… {tp} · {} {} · {}", o.records, ctx.t(T::Records), ctx.t(T::Pending)),
+            (None, None) => format!(
+                "… {tp} · {} {} · {}",
+                o.records,
+                records_word(ctx.lang, u64::from(o.records)),
+                ctx.t(T::Pending)
+            ),
         };
         html! {
             <li key={p.outcomes_before + i as u64} class={kind} data-testid="send-outcome" data-outcome={kind}
@@ -339,7 +349,7 @@ fn producer(props: &ProducerProps) -> Html {
                     <li class="pending" data-testid="send-outcome" data-outcome="pending" data-error=""
                         data-records={p.records_in_flight.to_string()}
                         data-retried-on={pending_retry.as_ref().map(|(n, _)| n.clone()).unwrap_or_default()}>
-                        {format!("… {} {} · {}{}", p.records_in_flight, ctx.t(T::Records), ctx.t(T::Pending), retried_text(&pending_retry))}
+                        {format!("… {} {} · {}{}", p.records_in_flight, records_word(ctx.lang, p.records_in_flight), ctx.t(T::Pending), retried_text(&pending_retry))}
                     </li>
                 }
                 { for outcomes }

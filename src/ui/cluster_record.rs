@@ -1,11 +1,14 @@
-//! One record cell of a replica strip: coloured and labelled by key, its offset on top,
-//! greyed while above the high watermark, its details on hover or focus. A component of
-//! its own with comparable props, keyed by offset in the strip, so a new view redraws
-//! only the cells that changed (the strip's tail moves on at every view; most cells
-//! stay what they were), which keeps drawing from starving the run at high speed.
+//! One record cell of a replica strip: coloured by its key (the colour the matrix gave
+//! that key, see `crate::sim::picture::keys`) and labelled with the part of the key that
+//! tells keys apart, its offset on top, hatched while above the high watermark; on hover
+//! or focus its offset, whole key and value, leader epoch and how the partitioner placed
+//! it (`murmur2("alice") % 3 = 0`). A component of its own with comparable props, keyed
+//! by offset in the strip, so a new view redraws only the cells that changed.
 
-use super::format::{key_colour, short_label};
 use super::i18n::{Lang, T};
+use super::i18n_groups::G;
+use crate::engine::partitioner::PartitionerKind;
+use crate::sim::picture::keys::{key_label, placement, Placement};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -17,6 +20,31 @@ pub struct Props {
     pub value_text: Option<String>,
     /// Below the high watermark.
     pub committed: bool,
+    pub colour: String,
+    pub partition: u32,
+    pub partitioner: PartitionerKind,
+    pub partition_count: u32,
+    /// A record of an internal topic (written by a coordinator, not by a partitioner).
+    #[prop_or_default]
+    pub internal: bool,
+}
+
+/// Where the record went and why, in the page's language.
+fn placement_text(p: &Props) -> String {
+    let l = p.lang;
+    if p.internal {
+        return G::PlacedByCoordinator.get(l).to_string();
+    }
+    match placement(p.partitioner, p.key_text.as_deref(), p.partition, p.partition_count) {
+        Placement::Hashed { partitioner, formula } => {
+            format!("{} {partitioner}: {formula}", G::PlacedBy.get(l))
+        }
+        Placement::Sticky { partitioner } => {
+            format!("{} {partitioner}: {}", G::PlacedBy.get(l), G::PlacedSticky.get(l))
+        }
+        Placement::NotByKey { formula } => format!("{formula} — {}", G::PlacedNotByKey.get(l)),
+        Placement::Unknown => String::new(),
+    }
 }
 
 #[function_component(RecordCell)]
@@ -25,28 +53,28 @@ pub fn record_cell(props: &Props) -> Html {
     let key = props.key_text.clone().unwrap_or_else(|| "null".into());
     let value = props.value_text.clone().unwrap_or_else(|| "null".into());
     let mut help = format!(
-        "offset {} · {}: {key} · {}: {value} · {} {}",
+        "offset {} · {}: {key} · {}: {value} · {} {} · {}",
         props.offset,
         t(T::Key),
         t(T::Value),
         t(T::LeaderEpoch),
-        props.leader_epoch
+        props.leader_epoch,
+        placement_text(props)
     );
     if !props.committed {
         help.push_str(&format!(" — {}", t(T::UncommittedHelp)));
     }
-    let key_bytes = props.key_text.as_deref().map(str::as_bytes);
     let class = classes!(
         "record",
         (!props.committed).then_some("uncommitted"),
         props.key_text.is_none().then_some("null-key")
     );
     html! {
-        <span class={class} style={format!("--key-colour: {}", key_colour(key_bytes))}
+        <span class={class} style={format!("--key-colour: {}", props.colour)}
             tabindex="0" role="img" aria-label={help.clone()} data-help={help}
             data-testid="replica-record" data-offset={props.offset.to_string()} data-key={key} data-value={value}>
             <span class="offset">{props.offset}</span>
-            <span class="key-label">{short_label(key_bytes)}</span>
+            <span class="key-label">{key_label(props.key_text.as_deref())}</span>
         </span>
     }
 }

@@ -1,14 +1,19 @@
-//! One replica of one partition on one broker, drawn like the single-broker strips:
-//! records as cells coloured and labelled by key with their offsets, the log start
-//! offset, the high watermark as a line between the committed and the not-yet-committed
-//! records, and the log end offset at the edge. Its role (leader bold and marked), ISR
-//! membership (outlined; out of sync greyed with a label) and leader epoch are shapes and
-//! words, not colour alone; every marker explains itself on hover or focus.
+//! One replica of one partition on one broker: a cell of the partition × broker matrix.
+//! A line of marks (role: leader starred and bold; ISR membership: ✓ or ⚠ with words;
+//! leader epoch), then the records as a strip that scrolls inside the cell (oldest to
+//! newest left to right, opening on the newest; newest first in the document): the log start offset, cells coloured and labelled by key, the
+//! high watermark as a line between the committed and the not-yet-committed records, and
+//! the log end offset at the edge. Shapes and words, never colour alone; every mark and
+//! cell explains itself on hover or focus, in a line that overlays the row below (so the
+//! matrix keeps its height). The log start offset is written in words (the abbreviation
+//! "LSO" is Kafka's last stable offset, another thing).
 
 use super::cluster_record::RecordCell;
 use super::i18n::{Lang, T};
 use crate::engine::cluster::NodeId;
+use crate::engine::partitioner::PartitionerKind;
 use crate::web::cluster_view::{PartitionView, ReplicaPicture};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -18,11 +23,36 @@ pub struct Props {
     pub replica: ReplicaPicture,
     /// The controller's metadata for this partition (the truth ISR and leader come from).
     pub meta: Option<PartitionView>,
+    /// Each record's key colour, in the order of `replica.records`.
+    pub colours: Vec<String>,
+    /// The partitioner the topic's producers use, and the topic's partition count, to
+    /// explain where each record went.
+    pub partitioner: PartitionerKind,
+    pub partition_count: u32,
 }
 
 /// `[1, 2, 3]`.
 pub fn ids_text(ids: &[NodeId]) -> String {
     format!("[{}]", ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+}
+
+/// Shows the `data-help` of the element under the pointer (or focused) in `slot`.
+pub fn help_of<E: AsRef<web_sys::Event> + 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
+    Callback::from(move |e: E| {
+        let help = e
+            .as_ref()
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest("[data-help]").ok().flatten())
+            .and_then(|el| el.get_attribute("data-help"));
+        if *slot != help {
+            slot.set(help);
+        }
+    })
+}
+
+pub fn clear<E: 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
+    Callback::from(move |_: E| slot.set(None))
 }
 
 #[function_component(ReplicaStrip)]
@@ -37,9 +67,7 @@ pub fn replica_strip(props: &Props) -> Html {
     let in_isr = isr.contains(&b);
     let stale = is_leader
         && props.meta.as_ref().is_some_and(|m| m.leader != Some(b) || m.leader_epoch > r.leader_epoch);
-    let tp = format!("{}-{}", r.topic, r.partition);
 
-    let mut cells = Vec::with_capacity(r.records.len() + 2);
     let first_shown = r.records.first().map_or(r.log_end_offset, |x| x.offset);
     let hidden = first_shown - r.log_start_offset;
     let hw_help = format!("HW {} — {}", r.high_watermark, t(T::HighWatermarkHelp));
@@ -47,22 +75,42 @@ pub fn replica_strip(props: &Props) -> Html {
         <span key="hw" class="marker hw" tabindex="0" role="img" aria-label={hw_help.clone()} data-help={hw_help.clone()}
             data-testid="replica-hw">{format!("HW {}", r.high_watermark)}</span>
     };
+    let log_start_text = format!("{} {}", t(T::LogStartShort), r.log_start_offset);
+    let log_start_help = format!("{log_start_text} — {}", t(T::LogStartHelp));
+    let leo_help = format!("LEO {} — {}", r.log_end_offset, t(T::LogEndHelp));
+    // Built oldest first, then reversed (below).
+    let mut cells = Vec::with_capacity(r.records.len() + 4);
+    cells.push(html! {
+        <span key="log-start" class="marker log-start" tabindex="0" role="img" aria-label={log_start_help.clone()}
+            data-help={log_start_help} data-testid="replica-log-start">{log_start_text}</span>
+    });
+    if hidden > 0 {
+        cells.push(html! { <span key="elided" class="elided">{format!("+{hidden}")}</span> });
+    }
     let mut hw_drawn = false;
-    for rec in &r.records {
+    for (i, rec) in r.records.iter().enumerate() {
         if !hw_drawn && rec.offset >= r.high_watermark {
             cells.push(hw_marker.clone());
             hw_drawn = true;
         }
         cells.push(html! {
             <RecordCell key={rec.offset} lang={props.lang} offset={rec.offset} leader_epoch={rec.leader_epoch}
-                key_text={rec.key.clone()} value_text={rec.value.clone()} committed={rec.offset < r.high_watermark} />
+                key_text={rec.key.clone()} value_text={rec.value.clone()} committed={rec.offset < r.high_watermark}
+                colour={props.colours.get(i).cloned().unwrap_or_default()} partition={r.partition}
+                partitioner={props.partitioner} partition_count={props.partition_count}
+                internal={r.topic.starts_with("__")} />
         });
     }
     if !hw_drawn {
         cells.push(hw_marker);
     }
-    let lso_help = format!("LSO {} — {}", r.log_start_offset, t(T::LogStartHelp));
-    let leo_help = format!("LEO {} — {}", r.log_end_offset, t(T::LogEndHelp));
+    cells.push(html! {
+        <span key="leo" class="marker leo" tabindex="0" role="img" aria-label={leo_help.clone()} data-help={leo_help}
+            data-testid="replica-leo">{format!("LEO {}", r.log_end_offset)}</span>
+    });
+    // Newest first in the document: the strip (row-reverse) lays them out oldest to
+    // newest and its scroll starts at the newest end; keyboard focus meets the newest first.
+    cells.reverse();
     let role_help =
         format!("{} — {}", if is_leader { t(T::Leader) } else { t(T::Follower) }, t(T::LeaderHelp));
     let isr_help = format!("ISR {} — {}", ids_text(isr), t(T::IsrHelp));
@@ -83,53 +131,23 @@ pub fn replica_strip(props: &Props) -> Html {
             onmouseover={help_of(hovered.clone())} onmouseleave={clear(hovered)}
             onfocusin={help_of(focused.clone())} onfocusout={clear(focused)}>
             <div class="replica-head">
-                <span class="tp">{tp}</span>
                 <span class="badge-role" tabindex="0" data-help={role_help.clone()} aria-label={role_help}>
                     { if is_leader { format!("★ {}", t(T::Leader)) } else { t(T::Follower).to_string() } }
                 </span>
                 <span class="badge-isr" tabindex="0" data-help={isr_help.clone()} aria-label={isr_help}>
-                    { if in_isr { format!("✓ {}", t(T::InIsr)) } else { format!("⚠ {}", t(T::OutOfSync)) } }
+                    { if in_isr { "✓ ISR".to_string() } else { format!("⚠ {}", t(T::OutOfSync)) } }
                 </span>
                 <span class="badge-epoch" tabindex="0" data-help={epoch_help.clone()} aria-label={epoch_help}>
-                    {format!("epoch {}", r.leader_epoch)}
+                    {format!("e{}", r.leader_epoch)}
                 </span>
                 if stale {
                     <span class="badge-stale" data-testid="stale-leader">{format!("⚠ {}", t(T::StaleLeader))}</span>
                 }
             </div>
-            <div class="strip wrap">
-                <span class="marker log-start" tabindex="0" role="img" aria-label={lso_help.clone()} data-help={lso_help}>
-                    {format!("LSO {}", r.log_start_offset)}
-                </span>
-                if hidden > 0 {
-                    <span class="elided">{format!("… {hidden}")}</span>
-                }
-                { for cells }
-                <span class="marker leo" tabindex="0" role="img" aria-label={leo_help.clone()} data-help={leo_help}
-                    data-testid="replica-leo">{format!("LEO {}", r.log_end_offset)}</span>
-            </div>
+            <div class="strip cell-strip">{ for cells }</div>
             if let Some(help) = shown_help {
                 <p class="cell-details" aria-hidden="true" data-testid="cell-details">{help}</p>
             }
         </div>
     }
-}
-
-/// Shows the `data-help` text of the element an event came from (hover or focus).
-pub fn help_of<E: AsRef<web_sys::Event> + 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
-    Callback::from(move |e: E| {
-        let help = e
-            .as_ref()
-            .target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
-            .and_then(|el| el.closest("[data-help]").ok().flatten())
-            .and_then(|el| el.get_attribute("data-help"));
-        if *slot != help {
-            slot.set(help);
-        }
-    })
-}
-
-pub fn clear<E: 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
-    Callback::from(move |_: E| slot.set(None))
 }

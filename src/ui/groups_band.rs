@@ -1,15 +1,20 @@
 //! The consumer-groups band of the cluster page: one card per group with its state
-//! (explained in a tooltip), generation, leader, coordinator and assignor, then its
-//! members, rebalance timeline, lag and controls. It only reads the view and emits
+//! (explained in a tooltip), generation, leader, assignor and coordinator (with the
+//! `__consumer_offsets` partition it lives on, which the brokers' matrix hides with the
+//! other internal topics), then its members, its rebalances in figures, the rebalance
+//! timeline, lag and controls (folded). It only reads the view and emits
 //! [`ClusterCommand`]s; sub-components take small props so unchanged parts skip work.
 
 use super::groups_forms::{AddConsumerForm, AddPartitionsForm, SwitchAssignorForm};
 use super::groups_lag::LagTable;
+use super::groups_lag::Owner;
 use super::groups_members::MemberRow;
+use super::groups_rebalances::RebalanceSummary;
 use super::groups_spans::SpanTimeline;
 use super::i18n::Lang;
-use super::i18n_groups::G;
-use crate::web::cluster_view::{ClusterCommand, ClusterView, GroupView, TopicView};
+use super::i18n_groups::{s_text, G};
+use crate::engine::group::coordinator::placement::{partition_for, OFFSETS_TOPIC};
+use crate::web::cluster_view::{ClusterCommand, ClusterView, GroupView, PartitionView, TopicView};
 use yew::prelude::*;
 
 /// Member colours (each member also shows its name beside its colour).
@@ -57,10 +62,48 @@ pub fn groups_band(props: &Props) -> Html {
                     .collect();
                 html! {
                     <GroupCard key={g.group_id.clone()} group={g.clone()} now_ms={v.now_ms} topics={topics}
+                        offsets_partition={offsets_partition(v, &g.group_id)}
                         lang={lang} on_command={props.on_command.clone()} />
                 }
             }) }
         </section>
+    }
+}
+
+/// The `__consumer_offsets` partition a group lives on, as the card shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoordinatorPartition {
+    pub meta: PartitionView,
+    /// The leader replica's high watermark and log end offset, when it reported them.
+    pub offsets: Option<(i64, i64)>,
+}
+
+/// Kafka's `GroupCoordinatorService.partitionFor` (`abs(groupId.hashCode) % partitions`),
+/// with the controller's metadata for it, once the topic exists.
+fn offsets_partition(v: &ClusterView, group_id: &str) -> Option<CoordinatorPartition> {
+    let topic = v.topics.iter().find(|t| t.name == OFFSETS_TOPIC)?;
+    let n = partition_for(group_id, topic.partitions.len() as u32);
+    let meta = topic.partitions.iter().find(|x| x.partition == n)?.clone();
+    let offsets = meta
+        .leader
+        .and_then(|b| v.brokers.iter().find(|x| x.id == b))
+        .and_then(|b| b.replicas.iter().find(|r| r.topic == OFFSETS_TOPIC && r.partition == n))
+        .map(|r| (r.high_watermark, r.log_end_offset));
+    Some(CoordinatorPartition { meta, offsets })
+}
+
+/// The coordinator's partition: leader, epoch, ISR and the leader's offsets.
+fn coordinator_line(c: &CoordinatorPartition, l: Lang) -> Html {
+    let p = &c.meta;
+    let isr = p.isr.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+    let offsets = c.offsets.map_or_else(String::new, |(hw, leo)| format!(" · HW {hw} · LEO {leo}"));
+    html! {
+        <p class="coordinator-partition hint" data-testid="coordinator-partition" data-partition={p.partition.to_string()}
+            data-leader={p.leader.map(|b| b.to_string()).unwrap_or_default()} title={G::CoordinatorPartitionHelp.get(l)}>
+            <code>{ format!("{OFFSETS_TOPIC}-{}", p.partition) }</code>
+            { format!(" ★{} · e{} · ISR [{isr}]{offsets} — {}",
+                p.leader.map_or_else(|| "—".to_string(), |b| b.to_string()), p.leader_epoch, G::CoordinatorPartitionHelp.get(l)) }
+        </p>
     }
 }
 
@@ -69,6 +112,7 @@ pub struct CardProps {
     pub group: GroupView,
     pub now_ms: i64,
     pub topics: Vec<TopicView>,
+    pub offsets_partition: Option<CoordinatorPartition>,
     pub lang: Lang,
     pub on_command: Callback<ClusterCommand>,
 }
@@ -77,12 +121,21 @@ pub struct CardProps {
 fn group_card(p: &CardProps) -> Html {
     let (g, l) = (&p.group, p.lang);
     let help = state_help(&g.state).get(l);
-    let owners: Vec<(String, String, &'static str)> = g
+    // A live member consumes what it owns; a crashed one still holds, in the coordinator's
+    // generation, what it owned, unconsumed.
+    let owners: Vec<Owner> = g
         .members
         .iter()
         .enumerate()
         .flat_map(|(i, m)| {
-            m.assigned.iter().map(move |(t, n)| (format!("{t}-{n}"), m.name.clone(), member_colour(i)))
+            let consuming = m.status != "crashed";
+            let held = if consuming { &m.assigned } else { &m.coordinator_assigned };
+            held.iter().map(move |(t, n)| Owner {
+                partition: format!("{t}-{n}"),
+                member: m.name.clone(),
+                colour: member_colour(i),
+                consuming,
+            })
         })
         .collect();
     html! {
@@ -102,8 +155,13 @@ fn group_card(p: &CardProps) -> Html {
                 <span class="group-fact">{ format!("{} {}", G::Coordinator.get(l),
                     g.coordinator.map_or_else(|| G::NoCoordinatorYet.get(l).to_string(), |c| c.to_string())) }</span>
             </header>
+            if let Some(c) = &p.offsets_partition { { coordinator_line(c, l) } }
             <p class="state-help">{ help }</p>
-            if !g.reason.is_empty() { <p class="group-reason">{ &g.reason }</p> }
+            if !g.reason.is_empty() {
+                <p class="group-reason" title={g.reason.clone()} data-testid="group-reason">
+                    { format!("{}: {}", G::Why.get(l), super::groups_words::reason_text(l, &g.reason)) }
+                </p>
+            }
             <h4>{ G::Members.get(l) }</h4>
             <ul class="group-members">
                 { for g.members.iter().enumerate().map(|(i, m)| html! {
@@ -111,16 +169,25 @@ fn group_card(p: &CardProps) -> Html {
                         lang={l} on_command={p.on_command.clone()} />
                 }) }
             </ul>
-            <SpanTimeline spans={g.spans.clone()} now_ms={p.now_ms} lang={l} />
+            <h4>{ G::Rebalances.get(l) }</h4>
+            <RebalanceSummary rebalances={g.rebalances.clone()} unserved={g.unserved.clone()} now_ms={p.now_ms} lang={l} />
             <LagTable lag={g.lag.clone()} owners={owners} lang={l} />
+            <details class="group-more">
+                <summary>{ G::RebalanceBars.get(l) }</summary>
+                <SpanTimeline spans={g.spans.clone()} now_ms={p.now_ms} lang={l} />
+            </details>
             if !g.notes.is_empty() {
-                <div class="group-notes" data-testid="group-notes">
-                    <h4>{ G::Notes.get(l) }</h4>
+                <details class="group-notes" data-testid="group-notes">
+                    <summary>{ format!("{} ({})", G::Notes.get(l), g.notes.len()) }</summary>
                     <ul>{ for g.notes.iter().map(|n| html! {
-                        <li data-testid="consumer-note">{ format!("{:.1} s · {}: {}", n.at_ms as f64 / 1000.0, n.client, n.note) }</li>
+                        <li data-testid="consumer-note" title={n.note.clone()}>
+                            { format!("{} · {}: {}", s_text(l, n.at_ms), n.client, super::groups_words::note_text(l, &n.note)) }
+                        </li>
                     }) }</ul>
-                </div>
+                </details>
             }
+            <details class="group-controls-fold">
+            <summary>{ G::ChangeTheGroup.get(l) }</summary>
             <div class="group-controls">
                 <AddConsumerForm startable={g.startable.clone()} group_id={g.group_id.clone()} lang={l} on_command={p.on_command.clone()} />
                 <SwitchAssignorForm members={g.members.iter().filter(|m| m.status == "up").map(|m| m.id).collect::<Vec<_>>()}
@@ -131,6 +198,7 @@ fn group_card(p: &CardProps) -> Html {
                         lang={l} on_command={p.on_command.clone()} />
                 }) }
             </div>
+            </details>
         </article>
     }
 }

@@ -1,16 +1,27 @@
 //! Lag per partition as `kafka-consumer-groups --describe` shows it (log end, committed,
-//! lag) with its owner (colour and name) and a small sparkline of the lag's trend.
+//! lag) with its owner (colour and name; a crashed member the coordinator still assigns
+//! it to is shown as such: "crashed c2 — not consumed") and a sparkline of the lag.
 
 use super::i18n::Lang;
 use super::i18n_groups::G;
 use crate::web::cluster_view::LagView;
 use yew::prelude::*;
 
+/// Who holds a partition in the group's current generation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Owner {
+    /// `topic-p`.
+    pub partition: String,
+    pub member: String,
+    pub colour: &'static str,
+    /// False for a crashed member: assigned, but nobody consumes it.
+    pub consuming: bool,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub lag: Vec<LagView>,
-    /// ("topic-p", member name, colour) for each owned partition.
-    pub owners: Vec<(String, String, &'static str)>,
+    pub owners: Vec<Owner>,
     pub lang: Lang,
 }
 
@@ -53,20 +64,27 @@ pub fn lag_table(p: &Props) -> Html {
             <p class="hint">{ G::LagHelp.get(l) }</p>
             <table>
                 <thead><tr>
-                    <th>{ "partition" }</th><th>{ G::Owner.get(l) }</th><th>{ G::LogEnd.get(l) }</th>
-                    <th>{ G::Committed.get(l) }</th><th>{ "lag" }</th><th></th>
+                    <th>{ G::PartitionCol.get(l) }</th><th>{ G::Owner.get(l) }</th><th>{ G::LogEnd.get(l) }</th>
+                    <th>{ G::Committed.get(l) }</th><th>{ G::LagCol.get(l) }</th><th></th>
                 </tr></thead>
                 <tbody>
                     { for p.lag.iter().map(|x| {
                         let name = format!("{}-{}", x.topic, x.partition);
-                        let owner = p.owners.iter().find(|(n, _, _)| *n == name);
+                        let owner = p.owners.iter().find(|o| o.partition == name);
                         html! {
                             <tr data-testid={format!("lag-{}-{}", x.topic, x.partition)} data-lag={x.lag.to_string()}
-                                data-owner={owner.map(|o| o.1.clone()).unwrap_or_default()}>
+                                data-owner={owner.filter(|o| o.consuming).map(|o| o.member.clone()).unwrap_or_default()}
+                                data-assigned-to={owner.map(|o| o.member.clone()).unwrap_or_default()}>
                                 <td>{ &name }</td>
                                 <td>
-                                    if let Some((_, member, colour)) = owner {
-                                        <span class="owner-chip" style={format!("--member-colour: {colour}")}>{ member }</span>
+                                    if let Some(o) = owner.filter(|o| o.consuming) {
+                                        <span class="owner-chip" style={format!("--member-colour: {}", o.colour)}>{ &o.member }</span>
+                                    } else if let Some(o) = owner {
+                                        <span class="owner-chip crashed" style={format!("--member-colour: {}", o.colour)}
+                                            data-testid="owned-by-crashed"
+                                            title={format!("{} {}, {}", G::OwnedByCrashed.get(l), o.member, G::NotConsumed.get(l))}>
+                                            { format!("✕ {} ({}) — {}", o.member, G::CrashedShort.get(l), G::NotConsumedShort.get(l)) }
+                                        </span>
                                     } else {
                                         <span class="none">{ G::Nobody.get(l) }</span>
                                     }

@@ -4,7 +4,7 @@
 //! (crash, restart, close, pause heartbeats, slow down).
 
 use super::i18n::Lang;
-use super::i18n_groups::G;
+use super::i18n_groups::{s_text, G};
 use crate::web::cluster_view::{ClusterCommand, MemberView};
 use yew::prelude::*;
 
@@ -47,15 +47,17 @@ pub fn member_row(p: &Props) -> Html {
     };
     let alive = m.status == "up";
     let assigned = m.assigned.iter().map(|(t, n)| format!("{t}-{n}")).collect::<Vec<_>>();
+    let held: Vec<String> = if m.status == "crashed" {
+        m.coordinator_assigned.iter().map(|(t, n)| format!("{t}-{n}")).collect()
+    } else {
+        Vec::new()
+    };
     let left = m.last_heartbeat_ms.map(|hb| hb + m.session_timeout_ms - p.now_ms);
     let countdown = match left {
         _ if m.status == "closed" => String::new(),
-        Some(ms) if ms > 0 => format!(
-            "{}: {:.1} s / {:.0} s",
-            G::SessionLeft.get(l),
-            ms as f64 / 1000.0,
-            m.session_timeout_ms as f64 / 1000.0
-        ),
+        Some(ms) if ms > 0 => {
+            format!("{}: {} / {}", G::SessionLeft.get(l), s_text(l, ms), s_text(l, m.session_timeout_ms))
+        }
         Some(_) => G::SessionExpired.get(l).to_string(),
         None => String::new(),
     };
@@ -73,7 +75,15 @@ pub fn member_row(p: &Props) -> Html {
                 <span class="member-state">{ &m.member_state }</span>
             </div>
             <div class="member-partitions">
-                if assigned.is_empty() { <span class="none">{ t(G::OwnsNothing) }</span> }
+                if assigned.is_empty() && held.is_empty() { <span class="none">{ t(G::OwnsNothing) }</span> }
+                // A dead process owns nothing, but the coordinator's generation still
+                // gives it these until session.timeout.ms: nobody consumes them.
+                { for held.iter().map(|a| html! {
+                    <span class="partition-chip held" data-testid="held-partition"
+                        title={format!("{} {} — {}", t(G::OwnedByCrashed), m.name, t(G::NotConsumed))}>
+                        { format!("✕ {a} · {} — {}", m.name, t(G::NotConsumedShort)) }
+                    </span>
+                }) }
                 { for assigned.iter().map(|a| html! {
                     <span class="partition-chip" data-testid="owned-partition" aria-label={format!("{} {} {a}", m.name, t(G::Owns))}>
                         { format!("{a} · {}", m.name) }
@@ -85,7 +95,7 @@ pub fn member_row(p: &Props) -> Html {
                 if let Some(hb) = m.last_heartbeat_ms {
                     <span key={hb.to_string()} class={classes!("pulse", m.heartbeats_paused.then_some("paused"))}
                         data-testid="heartbeat" data-at-ms={hb.to_string()} aria-hidden="true"></span>
-                    <span>{ format!("{} {:.1} s", t(G::Heartbeat), hb as f64 / 1000.0) }</span>
+                    <span>{ format!("{} {}", t(G::Heartbeat), s_text(l, hb)) }</span>
                 }
                 if m.heartbeats_paused { <span class="warn">{ t(G::HeartbeatsPaused) }</span> }
                 if !countdown.is_empty() {

@@ -1,10 +1,11 @@
 //! The rebalance timeline: for each member and rebalance, a bar from the JoinGroup it
-//! sent to the assignment it got, its dark part the time it processed nothing (eager's
-//! stop the world; cooperative members keep processing what they keep), with the
-//! numbers in virtual ms, and the latest rebalance's stop-the-world span stated.
+//! sent to the assignment it got, its dark part the time it processed nothing because
+//! it had partitions and owned none (eager's stop the world; cooperative members keep
+//! processing what they keep; a newcomer's empty first assignment stops nothing), with
+//! the numbers in virtual ms. The figures per rebalance are `super::groups_rebalances`.
 
 use super::i18n::Lang;
-use super::i18n_groups::G;
+use super::i18n_groups::{ms_text, G};
 use crate::web::cluster_view::RebalanceSpan;
 use yew::prelude::*;
 
@@ -28,43 +29,29 @@ pub fn span_timeline(p: &Props) -> Html {
     let from = shown.iter().map(|s| s.joined_ms).min().unwrap_or(0);
     let to = shown.iter().map(|s| s.assigned_ms.unwrap_or(p.now_ms)).max().unwrap_or(p.now_ms).max(from + 1);
     let pct = |t: i64| (t - from) as f64 * 100.0 / (to - from) as f64;
-    // The latest rebalance of members that had partitions before it.
-    let latest = shown.iter().filter(|s| !s.first).map(|s| s.generation).max();
-    let stop_the_world = latest.map(|g| {
-        shown
-            .iter()
-            .filter(|s| !s.first && s.generation == g)
-            .map(|s| s.stopped_for_ms(p.now_ms))
-            .max()
-            .unwrap_or(0)
-    });
     html! {
         <div class="group-spans">
             <h4>{ G::Rebalances.get(l) }</h4>
             <p class="hint">{ G::SpanHelp.get(l) }</p>
-            if let (Some(ms), Some(g)) = (stop_the_world, latest) {
-                <p class="stop-the-world" data-testid="stop-the-world" data-ms={ms.to_string()} data-generation={g.to_string()}>
-                    { format!("{} {} {g}: {ms} {}", G::StopTheWorld.get(l), G::Generation.get(l), G::Ms.get(l)) }
-                </p>
-            }
             <ul class="spans">
                 { for shown.iter().map(|s| {
                     let end = s.assigned_ms.unwrap_or(p.now_ms);
                     let stopped = s.stopped_for_ms(p.now_ms);
                     let total = end - s.joined_ms;
-                    let what = if s.first {
+                    let what = if s.stopped_ms.is_some() {
+                        format!("{} {}", G::StoppedFor.get(l), ms_text(l, stopped))
+                    } else if s.first || !s.had_partitions {
                         G::FirstJoin.get(l).to_string()
-                    } else if s.stopped_ms.is_some() {
-                        format!("{} {stopped} {}", G::StoppedFor.get(l), G::Ms.get(l))
                     } else {
                         G::KeptWorking.get(l).to_string()
                     };
                     let revoked = if s.revoked.is_empty() { String::new() } else {
                         format!(" · {}: {}", G::Revoked.get(l), s.revoked.iter().map(|(t, n)| format!("{t}-{n}")).collect::<Vec<_>>().join(","))
                     };
-                    let label = format!("{} · {} {} · {total} {}{} · {what}{revoked}",
-                        s.client, G::Generation.get(l), if s.generation >= 0 { s.generation.to_string() } else { "…".into() },
-                        G::Ms.get(l), if s.assigned_ms.is_none() { format!(" ({})", G::InProgress.get(l)) } else { String::new() });
+                    let label = format!("{} · {} · {}{} · {what}{revoked}",
+                        s.client,
+                        if s.generation >= 0 { format!("{} {}", G::Generation.get(l), s.generation) } else { G::RebalanceRunning.get(l).to_string() },
+                        ms_text(l, total), if s.assigned_ms.is_none() { format!(" ({})", G::InProgress.get(l)) } else { String::new() });
                     html! {
                         <li class="span-row" data-testid="rebalance-span" data-member={s.client.clone()} data-ms={stopped.to_string()}
                             data-rebalance-ms={total.to_string()} data-generation={s.generation.to_string()} data-first={s.first.to_string()}

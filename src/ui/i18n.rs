@@ -76,6 +76,7 @@ texts! {
     Producers => "Producer", "Продюсер";
     Cluster => "Cluster", "Кластер";
     Consumers => "Reader", "Чтение";
+    ConsumerGroups => "Consumer groups", "Группы потребителей";
     Timeline => "Events", "События";
     Broker => "Broker", "Брокер";
     CreateTopic => "Create topic", "Создать топик";
@@ -104,12 +105,13 @@ texts! {
     Acknowledged => "acknowledged", "подтверждено";
     Offsets => "offsets", "offset'ы";
     Seed => "seed", "seed";
-    LogStartOffset => "log start offset", "log start offset";
+    LogStartOffset => "log start offset", "начало лога (log start offset)";
+    LogStartShort => "log start", "начало лога";
     LogEndOffset => "log end offset", "log end offset";
     HighWatermark => "high watermark", "high watermark";
-    LogStartHelp => "Log start offset: the first offset still kept; retention moves it forward.", "Log start offset — первый ещё хранимый offset; retention сдвигает его вперёд.";
+    LogStartHelp => "Log start offset: the first offset still kept; retention moves it forward.", "Начало лога (log start offset) — первый ещё хранимый offset; retention сдвигает его вперёд.";
     LogEndHelp => "Log end offset (LEO): the offset the next record will get.", "Log end offset (LEO) — offset, который получит следующая запись.";
-    HighWatermarkHelp => "High watermark: the last offset every in-sync replica has; consumers read up to here.", "High watermark — до этого offset'а запись есть у всех in-sync реплик; консумеры читают только до него.";
+    HighWatermarkHelp => "High watermark: the offset of the first record not yet copied to every in-sync replica; consumers read the records below it.", "High watermark — offset первой записи, которой ещё нет у всех in-sync реплик; консумеры читают записи ниже него.";
     SegmentHelp => "A segment: one .log file with its .index and .timeindex; the last one is active and receives appends.", "Сегмент — один файл .log со своими .index и .timeindex; последний активен, в него идёт запись.";
     OffsetHelp => "Offset: the record's position in its partition, assigned by the broker.", "Offset — номер записи в партиции, его назначает брокер.";
     Active => "active", "активный";
@@ -174,6 +176,8 @@ texts! {
     RunEnd => "end", "конец";
     RestartScenario => "Start over", "Сначала";
     ReplicasColumn => "replicas", "реплики";
+    ShowInternalTopics => "Show internal topics", "Показать внутренние топики";
+    PartitionsWord => "partitions", "партиций";
     RestartScenarioConfirm => "Forget this run (and its IndexedDB data) and start the scenario from the beginning?", "Забыть этот прогон (и его данные в IndexedDB) и начать сценарий сначала?";
     Controller => "Controller", "Контроллер";
     ControllerHelp => "The KRaft controller: keeps the cluster metadata (leader, ISR, leader epoch of every partition) and elects leaders.", "Контроллер KRaft хранит метаданные кластера (лидер, ISR, leader epoch каждой партиции) и выбирает лидеров.";
@@ -254,6 +258,21 @@ texts! {
     EvCoordinatorLoaded => "became group coordinator for __consumer_offsets partition", "стал координатором групп для партиции __consumer_offsets";
     EvCoordinatorUnloaded => "is no longer coordinator for __consumer_offsets partition", "больше не координатор для партиции __consumer_offsets";
     EvPartitionsCreated => "partitions added", "партиции добавлены";
+}
+
+/// "record"/"records" for `n`, with Russian's three plural forms ("1 запись",
+/// "3 записи", "5 записей").
+pub fn records_word(lang: Lang, n: u64) -> &'static str {
+    match lang {
+        Lang::En if n == 1 => "record",
+        Lang::En => "records",
+        Lang::Ru => match (n % 10, n % 100) {
+            (_, 11..=14) => "записей",
+            (1, _) => "запись",
+            (2..=4, _) => "записи",
+            _ => "записей",
+        },
+    }
 }
 
 #[cfg(test)]

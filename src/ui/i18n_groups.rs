@@ -23,7 +23,11 @@ macro_rules! group_texts {
 }
 
 group_texts! {
-    Band => "Consumer groups", "Группы консумеров";
+    Band => "Consumer groups", "Группы потребителей";
+    PlacedBy => "partitioner", "партиционер";
+    PlacedSticky => "no key — the sticky partition (KIP-480) takes whole batches in turn", "ключа нет — «липкая» партиция (KIP-480): пачки записей по очереди";
+    PlacedNotByKey => "the key hashes elsewhere: the partition was given explicitly (or the topic had fewer partitions then)", "хеш ключа указывает на другую партицию: партиция задана явно (или в топике тогда было меньше партиций)";
+    PlacedByCoordinator => "written by the group coordinator (offset commits, group metadata), not by a partitioner", "записано координатором группы (коммиты offset'ов, метаданные группы), а не партиционером";
     NoGroups => "No consumer group in this scenario.", "В этом сценарии нет групп консумеров.";
     Group => "Group", "Группа";
     State => "state", "состояние";
@@ -68,10 +72,36 @@ group_texts! {
     SpanHelp => "Each bar: one member from its JoinGroup to its new assignment. Dark: it processed nothing (stop the world).", "Каждая полоса — участник от JoinGroup до нового распределения. Тёмная часть — он ничего не обрабатывал (stop the world).";
     StoppedFor => "processed nothing for", "ничего не обрабатывал";
     KeptWorking => "kept processing its partitions", "продолжал обрабатывать свои партиции";
-    FirstJoin => "first join", "первое вступление";
+    FirstJoin => "had no partitions: nothing to stop", "партиций не было — нечего останавливать";
     InProgress => "in progress", "идёт";
     Revoked => "revoked", "отозваны";
-    StopTheWorld => "stop the world: longest pause of a member that had partitions", "stop the world: самая долгая пауза участника, у которого были партиции";
+    StopTheWorld => "stop the world", "stop the world (остановка мира)";
+    StopShort => "stop the world", "остановка мира";
+    NobodyStopped => "nobody stopped (members kept processing what they kept)", "никто не останавливался (участники продолжали обрабатывать то, что у них осталось)";
+    PartitionsUnserved => "partitions unserved", "партиции без обработки";
+    Longest => "longest", "дольше всего";
+    NoneWord => "none", "нет";
+    RebalanceRunning => "rebalance in progress", "идёт ребалансировка";
+    Began => "began", "начало";
+    Took => "took", "длилась";
+    For => "for", "уже";
+    OwnedByCrashed => "owned by crashed", "принадлежит упавшему";
+    NotConsumed => "not consumed (the coordinator waits for session.timeout.ms)", "не читается (координатор ждёт session.timeout.ms)";
+    AssignedTo => "assigned to", "назначена";
+    NotConsumedYet => "not consumed yet", "пока не читается";
+    CrashedOwner => "its owner crashed:", "её владелец упал:";
+    RevokedBy => "revoked by", "отозвана у";
+    OwnedByNobody => "owned by nobody", "ничья";
+    NotConsumedShort => "not consumed", "не читается";
+    CrashedShort => "crashed", "упал";
+    NobodyHadPartitions => "nobody had partitions to stop", "ни у кого ещё не было партиций — останавливать нечего";
+    PartitionCol => "partition", "партиция";
+    LagCol => "lag", "lag";
+    Sec => "s", "с";
+    Why => "why", "причина";
+    RebalanceBars => "Each member's rebalances (bars)", "Ребалансировки каждого участника (полосы)";
+    ChangeTheGroup => "Change the group: add a consumer, switch the assignor, add partitions", "Изменить группу: добавить консумера, сменить assignor, добавить партиции";
+    CoordinatorPartitionHelp => "the group coordinator is the leader of this __consumer_offsets partition (abs(group.id hashCode) % 50); commits and the group's metadata are written here", "координатор группы — лидер этой партиции __consumer_offsets (abs(hashCode group.id) % 50); сюда пишутся коммиты и метаданные группы";
     Lag => "Lag", "Отставание (lag)";
     LagHelp => "LAG = LOG-END-OFFSET (high watermark) − CURRENT-OFFSET (committed), as kafka-consumer-groups --describe shows it.", "LAG = LOG-END-OFFSET (high watermark) − CURRENT-OFFSET (зафиксированный), как в kafka-consumer-groups --describe.";
     LogEnd => "log end", "log end";
@@ -93,9 +123,60 @@ group_texts! {
     Ms => "ms", "мс";
 }
 
+/// Virtual milliseconds with thousands grouped as each language writes them: "4,997 ms",
+/// "4 997 мс".
+pub fn ms_text(l: Lang, ms: i64) -> String {
+    format!("{} {}", grouped(l, ms), G::Ms.get(l))
+}
+
+/// Seconds with one decimal: "20.0 s", "20,0 с".
+pub fn s_text(l: Lang, ms: i64) -> String {
+    let text = format!("{:.1}", ms as f64 / 1000.0);
+    let text = if l == Lang::Ru { text.replace('.', ",") } else { text };
+    format!("{text} {}", G::Sec.get(l))
+}
+
+fn grouped(l: Lang, n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let sep = if l == Lang::Ru { "\u{a0}" } else { "," };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(sep);
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// The Russian plural form for `n`: `one` (1, 21, …), `few` (2–4, 22–24, …) or `many`
+/// (0, 5–20, 25–30, … and 11–14): "1 запись", "3 записи", "5 записей".
+pub fn ru_plural(n: u64, one: &'static str, few: &'static str, many: &'static str) -> &'static str {
+    match (n % 10, n % 100) {
+        (_, 11..=14) => many,
+        (1, _) => one,
+        (2..=4, _) => few,
+        _ => many,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_read_as_each_language_writes_them() {
+        assert_eq!(ms_text(Lang::En, 4_997), "4,997 ms");
+        assert_eq!(ms_text(Lang::Ru, 4_997), "4\u{a0}997 мс");
+        assert_eq!(s_text(Lang::Ru, 20_012), "20,0 с");
+        assert_eq!(ru_plural(3, "запись", "записи", "записей"), "записи");
+        assert_eq!(ru_plural(11, "запись", "записи", "записей"), "записей");
+        assert_eq!(ru_plural(21, "запись", "записи", "записей"), "запись");
+    }
 
     #[test]
     fn every_group_text_has_both_languages() {

@@ -34,7 +34,7 @@ impl Band {
         match self {
             Band::Cluster => T::Cluster,
             Band::Producer => T::Producers,
-            Band::Reader => T::Consumers,
+            Band::Reader => T::ConsumerGroups,
             Band::Events => T::Timeline,
         }
     }

@@ -151,6 +151,7 @@ impl Picture {
                     name: c.id.clone(),
                     status: sim.status(id).unwrap_or(Status::Crashed),
                     acks: c.configs.get("acks").cloned().unwrap_or_else(|| "all".into()),
+                    partitioner: c.configs.get("partitioner").cloned().unwrap_or_else(|| "built_in".into()),
                     acknowledged_records: counts.acked,
                     failed_records: counts.failed,
                     records_in_flight: counts.in_flight,

@@ -80,10 +80,11 @@ async function leaderOf(page, tp) {
   return attr(page, `partition-${tp}`, 'data-leader');
 }
 
-/** The values on the replica of `tp` on `broker`, in offset order. */
+/** The values on the replica of `tp` on `broker`, in offset order (the strip lists the
+ *  newest first in the document). */
 async function replicaValues(page, broker, tp) {
   return page.locator(`[data-testid="replica-${broker}-${tp}"] [data-testid=replica-record]`).evaluateAll((els) =>
-    els.map((e) => e.dataset.value));
+    els.map((e) => [Number(e.dataset.offset), e.dataset.value]).sort((a, b) => a[0] - b[0]).map(([, v]) => v));
 }
 
 async function acknowledged(page, producer = 'p1') {

@@ -3,8 +3,10 @@
 // the group unchanged until session.timeout.ms (45 s virtual), then the page shows the
 // rebalance (PreparingRebalance, back to Stable with a higher generation), the two
 // survivors owning all six partitions once, and the lag of the crashed member's
-// partitions rising and then draining to 0 after the producer stops. Eager rebalancing
-// stops the members that keep partitions; cooperative does not. Bad form input gives an
+// partitions rising and then draining to 0 after the producer stops; while c2 is dead
+// but not yet evicted, its partitions show as owned by crashed c2, not consumed. Eager
+// rebalancing stops the members that keep partitions; cooperative does not, and the
+// stop-the-world headline says so. Bad form input gives an
 // inline error, and the declared fourth consumer can be added.
 
 import { test, before, after } from 'node:test';
@@ -33,12 +35,18 @@ async function snapshot(page, group = GROUP) {
       assigned: m.dataset.assigned ? m.dataset.assigned.split(',') : [],
       left: Number(m.querySelector('[data-testid=session-countdown]')?.dataset.leftMs ?? NaN),
     }));
-    const lag = Object.fromEntries([...g.querySelectorAll('[data-testid^="lag-"]')].map((r) => [r.dataset.testid.slice(4), Number(r.dataset.lag)]));
+    const lagRows = [...g.querySelectorAll('[data-testid^="lag-"]')];
+    const lag = Object.fromEntries(lagRows.map((r) => [r.dataset.testid.slice(4), Number(r.dataset.lag)]));
+    const consumedBy = Object.fromEntries(lagRows.map((r) => [r.dataset.testid.slice(4), r.dataset.owner]));
+    const assignedTo = Object.fromEntries(lagRows.map((r) => [r.dataset.testid.slice(4), r.dataset.assignedTo]));
+    const stop = g.querySelector('[data-testid=stop-the-world]');
+    const headline = stop && { ms: Number(stop.dataset.ms), running: stop.dataset.running === 'true',
+      generation: stop.dataset.generation, text: stop.textContent };
     const spans = [...g.querySelectorAll('[data-testid=rebalance-span]')].map((s) => ({
       member: s.dataset.member, ms: Number(s.dataset.ms), generation: Number(s.dataset.generation),
       first: s.dataset.first === 'true', done: s.dataset.done === 'true',
     }));
-    return { now, state: g.dataset.state, generation: Number(g.dataset.generation), members, lag, spans };
+    return { now, state: g.dataset.state, generation: Number(g.dataset.generation), members, lag, spans, consumedBy, assignedTo, headline };
   }, group);
 }
 
@@ -86,6 +94,15 @@ test('crashing a member: eviction after session.timeout.ms, rebalance, new assig
     const crashed = await until(page, 'c2 shown crashed', (s) => s.members.find((m) => m.name === 'c2')?.status === 'crashed', 10_000);
     const crashAt = crashed.now;
     assert.deepEqual(crashed.members.find((m) => m.name === 'c2').assigned, [], 'a dead process owns nothing');
+    // ... while the coordinator still assigns its partitions to it: nobody consumes them.
+    const c2Partitions = formed.members.find((m) => m.name === 'c2').assigned;
+    for (const tp of c2Partitions) {
+      assert.equal(crashed.assignedTo[tp], 'c2', `${tp} still assigned to c2`);
+      assert.equal(crashed.consumedBy[tp], '', `${tp} not consumed`);
+    }
+    const held = await page.locator(`[data-testid="${GROUP}"] [data-testid=owned-by-crashed]`).first().textContent();
+    assert.match(held, /c2 \(crashed\) — not consumed/);
+    assert.equal(await page.locator(`[data-testid="${GROUP}"] [data-testid^="unserved-orders-"]`).count(), c2Partitions.length);
     assert.equal(crashed.generation, formed.generation, 'no rebalance at the crash: no LeaveGroup was sent');
     // 20×, not 100×: the tab keeps up with 100×, where a screenshot or a poll of the
     // page takes seconds of virtual time and the 45 s between crash and eviction would
@@ -145,17 +162,21 @@ async function stopOfOldMembers(page, scenario) {
   })();
   const spans = s.spans.filter((x) => ['c1', 'c2', 'c3'].includes(x.member) && !x.first && x.done);
   assert.ok(spans.length >= 3, `${scenario}: spans of the old members ${JSON.stringify(s.spans)}`);
+  assert.ok(s.headline && !s.headline.running && s.headline.generation !== '' && s.headline.generation !== '-1', JSON.stringify(s.headline));
   await shot(page, `groups-spans-${scenario}`);
-  return Math.max(...spans.map((x) => x.ms));
+  return { spans: Math.max(...spans.map((x) => x.ms)), headline: s.headline.ms };
 }
 
 test('eager stops the members that keep partitions; cooperative lets them go on', async (t) => {
   await h.withPage(t, async (page) => {
     const eager = await stopOfOldMembers(page, 'rebalance-eager-stop-the-world');
     const cooperative = await stopOfOldMembers(page, 'rebalance-cooperative-incremental');
-    assert.ok(eager > 0, `eager members processed nothing for ${eager} ms`);
-    assert.equal(cooperative, 0, 'cooperative members kept processing what they kept');
-    assert.ok(eager > cooperative);
+    assert.ok(eager.spans > 0, `eager members processed nothing for ${eager.spans} ms`);
+    assert.equal(cooperative.spans, 0, 'cooperative members kept processing what they kept');
+    // The headline tells the same: eager stops the world, cooperative does not (a
+    // newcomer's empty first assignment is no stop).
+    assert.equal(eager.headline, eager.spans);
+    assert.equal(cooperative.headline, 0);
     const text = await page.getByTestId('stop-the-world').textContent();
     assert.match(text, /\d+ ms/);
   });
@@ -168,6 +189,8 @@ test('bad form input shows an inline error; the declared fourth consumer can be 
     await command(page, { SetSpeed: 20 });
     await until(page, 'a stable group', (s) => s.state === 'Stable' && JSON.stringify(owned(s)) === JSON.stringify(SIX));
     await command(page, 'Pause');
+    // The controls are folded under the group's figures.
+    await page.locator(`[data-testid="${GROUP}"] .group-controls-fold summary`).click();
 
     await page.getByTestId('switch-assignor-input').fill('fastest');
     await page.getByTestId('switch-assignor').click();
