@@ -2,7 +2,8 @@
 # Runs every benchmark (not part of the test command): native criterion (append/fetch
 # against the commitlog crate), the same append loop in wasm in headless Chromium, and
 # IndexedDB persistence through IdbStore against a plain-JS batched-put loop, and the
-# simulation speed in the tab (tests/e2e/bench/cluster_speed.mjs).
+# simulation speed in the tab (tests/e2e/bench/cluster_speed.mjs), and the page's weight
+# and first paint (tests/e2e/bench/page_weight.mjs).
 # Figures are printed; BENCHMARKS.md records them with the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,3 +23,5 @@ cargo test --release --target wasm32-unknown-unknown --test bench_idb -- --inclu
 echo "== simulation speed in the tab (release build, one worker per broker)"
 trunk build --release >/dev/null
 node tests/e2e/bench/cluster_speed.mjs
+echo "== page weight and first paint (release build, localhost)"
+node tests/e2e/bench/page_weight.mjs

@@ -58,7 +58,22 @@ pub fn admin_card() -> Html {
     let fields = use_state(TopicFields::default);
     let error = use_state(|| None::<String>);
     let broker_error = use_state(|| None::<String>);
-    let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
+    let ctx = use_context::<ClusterCtx>();
+    // Open where the cluster can grow (a workspace to build in, like the notebook);
+    // folded in fixed demos, whose subject should fill the first screen.
+    let open = use_state(|| ctx.as_ref().is_some_and(|c| c.view.next_broker.is_some()));
+    let Some(ctx) = ctx else { return html! {} };
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    let title = html! {
+        <h2><button type="button" class="fold" aria-expanded={open.to_string()} onclick={toggle}
+            data-testid="admin-toggle">{format!("{} {}", if *open { "▾" } else { "▸" }, ctx.t(T::Admin))}</button></h2>
+    };
+    if !*open {
+        return html! { <div class="card admin-card folded" data-testid="admin">{title}</div> };
+    }
     let set = |f: fn(&mut TopicFields, String)| {
         let fields = fields.clone();
         Callback::from(move |e: InputEvent| {
@@ -102,7 +117,7 @@ pub fn admin_card() -> Html {
     let can_add = ctx.view.next_broker.is_some();
     html! {
         <div class="card admin-card" data-testid="admin">
-            <h2>{ctx.t(T::Admin)}</h2>
+            {title}
             <div class="admin-brokers">
                 <span data-testid="broker-count">{format!("{}: {brokers}", ctx.t(T::BrokersCount))}</span>
                 <button type="button" onclick={add_broker} disabled={!can_add} data-testid="add-broker"

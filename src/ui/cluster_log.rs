@@ -45,7 +45,17 @@ pub fn log_panel() -> Html {
     let problem = use_state(|| None::<String>);
     let from_text = use_state(|| "0".to_string());
     let by_time = use_state(|| false);
+    // Folded until the learner opens it: only then does it ask a broker anything.
+    let open = use_state(|| false);
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(!*open))
+    };
+    let title = html! {
+        <h2><button type="button" class="fold" aria-expanded={open.to_string()} onclick={toggle}
+            data-testid="log-panel-toggle">{format!("{} {}", if *open { "▾" } else { "▸" }, ctx.t(T::LogOfReplica))}</button></h2>
+    };
     // Replicas on running brokers, internal topics last.
     let mut choices: Vec<Pick> = ctx
         .view
@@ -89,8 +99,10 @@ pub fn log_panel() -> Html {
                 .find(|r| &r.topic == t && r.partition == *p)
                 .map(|r| (r.log_start_offset, r.high_watermark, r.log_end_offset))
         });
-        use_effect_with((current.clone(), end), move |_| {
-            ask(LogAsk::Detail { max_records: DETAIL_RECORDS });
+        use_effect_with((current.clone(), end, *open), move |(_, _, open)| {
+            if *open {
+                ask(LogAsk::Detail { max_records: DETAIL_RECORDS });
+            }
         });
     }
     let onpick = {
@@ -120,9 +132,12 @@ pub fn log_panel() -> Html {
     };
     let t = |x: T| ctx.t(x);
     let selected = current.as_ref().and_then(|c| choices.iter().position(|x| x == c)).unwrap_or(0);
+    if !*open {
+        return html! { <div class="card log-panel folded" data-testid="log-panel">{title}</div> };
+    }
     html! {
         <div class="card log-panel" data-testid="log-panel">
-            <h2>{t(T::LogOfReplica)}</h2>
+            {title}
             if choices.is_empty() {
                 <p class="hint">{t(T::NoReplicas)}</p>
             } else {

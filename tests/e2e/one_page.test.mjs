@@ -184,6 +184,7 @@ test('retention on every replica, compaction, and a follower\'s segment read by 
     // Paused, so the periodic retention task (every 10 s of virtual time) does not
     // delete the segment between choosing it and downloading it.
     await command(page, 'Pause');
+    await page.getByTestId('log-panel-toggle').click();
     await page.getByTestId('log-replica').selectOption({ label: `events-0 · Broker ${follower}` });
     await page.getByTestId('log-segment').first().waitFor();
     const rows = page.getByTestId('log-segment');
