@@ -312,29 +312,32 @@ fn producer(props: &ProducerProps) -> Html {
                     <input value={fields.value.clone()} oninput={typed(|f, v| f.value = v)} data-testid="produce-value" />
                 </label>
                 <p class="hint">{ctx.t(T::KeyPatternHint)}</p>
-                <div class="row">
-                    <label title={ctx.t(T::PartitionerHint)}>{ctx.t(T::Partitioner)}
-                        <select onchange={edit(|f, v| f.partitioner = v)} data-testid="produce-partitioner">
-                            <option value="" selected={fields.partitioner.is_empty()}>{ctx.t(T::ProducersOwn)}</option>
-                            { for PartitionerKind::ALL.iter().map(|k| html! {
-                                <option value={k.name()} selected={fields.partitioner == k.name()}>{k.name()}</option>
-                            }) }
-                        </select>
+                <details class="produce-more" open={!fields.partitioner.is_empty() || !fields.partition.is_empty() || !fields.headers.is_empty()}>
+                    <summary data-testid="produce-more">{ctx.t(T::ProduceMore)}</summary>
+                    <div class="row">
+                        <label title={ctx.t(T::PartitionerHint)}>{ctx.t(T::Partitioner)}
+                            <select onchange={edit(|f, v| f.partitioner = v)} data-testid="produce-partitioner">
+                                <option value="" selected={fields.partitioner.is_empty()}>{ctx.t(T::ProducersOwn)}</option>
+                                { for PartitionerKind::ALL.iter().map(|k| html! {
+                                    <option value={k.name()} selected={fields.partitioner == k.name()}>{k.name()}</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label>{ctx.t(T::ExplicitPartition)}
+                            <input value={fields.partition.clone()} inputmode="numeric" oninput={typed(|f, v| f.partition = v)}
+                                aria-invalid={partition_error.is_some().to_string()} data-testid="produce-partition" />
+                        </label>
+                    </div>
+                    <label>{ctx.t(T::Headers)}
+                        <textarea rows="2" value={fields.headers.clone()} data-testid="produce-headers"
+                            oninput={let fields = fields.clone(); Callback::from(move |e: InputEvent| {
+                                let mut f = (*fields).clone();
+                                f.headers = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
+                                    .map(|t| t.value()).unwrap_or_default();
+                                fields.set(f);
+                            })} />
                     </label>
-                    <label>{ctx.t(T::ExplicitPartition)}
-                        <input value={fields.partition.clone()} inputmode="numeric" oninput={typed(|f, v| f.partition = v)}
-                            aria-invalid={partition_error.is_some().to_string()} data-testid="produce-partition" />
-                    </label>
-                </div>
-                <label>{ctx.t(T::Headers)}
-                    <textarea rows="2" value={fields.headers.clone()} data-testid="produce-headers"
-                        oninput={let fields = fields.clone(); Callback::from(move |e: InputEvent| {
-                            let mut f = (*fields).clone();
-                            f.headers = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
-                                .map(|t| t.value()).unwrap_or_default();
-                            fields.set(f);
-                        })} />
-                </label>
+                </details>
                 if let Some(e) = &*partition_error {
                     <p class="field-error" role="alert" data-testid="produce-partition-error">{e.clone()}</p>
                 }

@@ -99,6 +99,7 @@ texts! {
     Partitioner => "Partitioner", "Партиционер";
     PartitionerHint => "built_in is the Java client's; the others are librdkafka's (consistent_random is its default)", "built_in — как в Java-клиенте; остальные — как в librdkafka (по умолчанию consistent_random)";
     IdempotenceWhy => "The idempotent producer is not implemented in the playground yet: batches carry no producer id or sequence numbers and brokers do not deduplicate them, so a retried batch can be written twice. enable.idempotence therefore defaults to false (Kafka 3.0 and later default to true) and true is refused.", "Идемпотентный продюсер в песочнице пока не реализован: у батчей нет producer id и номеров последовательности, брокеры их не дедуплицируют, поэтому повторно отправленный батч может записаться дважды. Поэтому enable.idempotence по умолчанию false (в Kafka 3.0 и новее — true), а значение true отклоняется.";
+    ProduceMore => "Partitioner, partition, headers", "Партиционер, партиция, заголовки";
     ProducersOwn => "the producer's own", "как настроен продюсер";
     ExplicitPartition => "Partition (empty: let the partitioner choose)", "Партиция (пусто — выбирает партиционер)";
     Produce => "Produce", "Отправить";

@@ -119,6 +119,7 @@ test('add two brokers, create a topic with RF 3, produce with each partitioner, 
     // Each partitioner, keyed records: murmur2 and the built-in one agree with Java's
     // hash; every record is acknowledged.
     await page.getByTestId('produce-topic').first().selectOption('orders');
+    await page.getByTestId('produce-more').first().click();
     for (const partitioner of ['built_in', 'murmur2', 'murmur2_random', 'consistent', 'consistent_random', 'fnv1a', 'fnv1a_random', 'random']) {
       await page.getByTestId('produce-partitioner').first().selectOption(partitioner);
       await page.getByTestId('produce-count').first().fill('3');
@@ -167,9 +168,10 @@ test('retention on every replica, compaction, and a follower\'s segment read by 
     await until(page, (v) => v.brokers.length === 3 && v.brokers.every((b) => b.status === 'Up'), 'three brokers');
 
     // Small segments and a short retention.ms: retention deletes on every replica.
-    await createTopic(page, 'events', 1, 3, 'segment.bytes=200\nretention.ms=2000\nmin.insync.replicas=2');
+    // retention.ms 60 s of virtual time (3 s of wall time at 20×): nothing is deleted
+    // before the download below.
+    await createTopic(page, 'events', 1, 3, 'segment.bytes=200\nretention.ms=60000\nmin.insync.replicas=2');
     await page.getByTestId('produce-topic').first().selectOption('events');
-    await page.getByTestId('produce-partitioner').first().selectOption('');
     for (let i = 0; i < 6; i++) {
       await page.getByTestId('produce-count').first().fill('2');
       await page.getByTestId('produce-submit').first().click();
@@ -213,7 +215,7 @@ test('retention on every replica, compaction, and a follower\'s segment read by 
 
     // Retention now: every replica deletes its old segments, and the log start offsets move.
     await command(page, 'Play');
-    await page.waitForTimeout(500); // > retention.ms of virtual time at 20x
+    await page.waitForTimeout(3500); // > retention.ms of virtual time at 20x
     await page.getByTestId('retention-check').click();
     const after = await until(page, (v) => replicasOf(v, 'events', 0).every((r) => r.log_start_offset > 0), 'log start offsets moved on all three replicas');
     for (const r of replicasOf(after, 'events', 0)) {
