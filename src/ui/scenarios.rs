@@ -27,6 +27,9 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ("unclean-election-loses-data", include_str!("../../scenarios/unclean-election-loses-data.json")),
     ("clean-election-waits", include_str!("../../scenarios/clean-election-waits.json")),
     ("controller-paused-no-election", include_str!("../../scenarios/controller-paused-no-election.json")),
+    // Section 6: retention and compaction.
+    ("retention-on-every-replica", include_str!("../../scenarios/retention-on-every-replica.json")),
+    ("compaction-keeps-latest-per-key", include_str!("../../scenarios/compaction-keeps-latest-per-key.json")),
     // Sections 9–10: consumer groups.
     ("consumer-group-playground", include_str!("../../scenarios/consumer-group-playground.json")),
     ("consumer-group-three-members", include_str!("../../scenarios/consumer-group-three-members.json")),
