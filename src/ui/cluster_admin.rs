@@ -8,10 +8,10 @@
 //! `kafka-topics` sends them).
 
 use super::cluster_page::ClusterCtx;
+use super::form::setter;
 use super::i18n::T;
 use crate::web::cluster_view::ClusterCommand;
 use std::collections::BTreeMap;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 #[derive(Clone, PartialEq, Default)]
@@ -42,17 +42,6 @@ fn parse_configs(text: &str) -> Result<BTreeMap<String, String>, String> {
     Ok(configs)
 }
 
-fn text_of(e: &InputEvent) -> String {
-    let Some(target) = e.target() else { return String::new() };
-    if let Some(i) = target.dyn_ref::<web_sys::HtmlInputElement>() {
-        return i.value();
-    }
-    target
-        .dyn_ref::<web_sys::HtmlTextAreaElement>()
-        .map(web_sys::HtmlTextAreaElement::value)
-        .unwrap_or_default()
-}
-
 #[function_component(AdminCard)]
 pub fn admin_card() -> Html {
     let fields = use_state(TopicFields::default);
@@ -74,14 +63,7 @@ pub fn admin_card() -> Html {
     if !*open {
         return html! { <div class="card admin-card folded" data-testid="admin">{title}</div> };
     }
-    let set = |f: fn(&mut TopicFields, String)| {
-        let fields = fields.clone();
-        Callback::from(move |e: InputEvent| {
-            let mut next = (*fields).clone();
-            f(&mut next, text_of(&e));
-            fields.set(next);
-        })
-    };
+    let set = |f: fn(&mut TopicFields, String)| setter::<TopicFields, InputEvent>(&fields, f);
     let create = {
         let (fields, error, try_command) = (fields.clone(), error.clone(), ctx.try_command.clone());
         Callback::from(move |e: SubmitEvent| {

@@ -7,12 +7,12 @@
 //! Answers come from the broker's worker; a crashed broker says so.
 
 use super::cluster_page::ClusterCtx;
+use super::form::value_of;
 use super::format::bytes_text;
 use super::i18n::T;
 use crate::engine::cluster::NodeId;
 use crate::engine::log::{LogDetail, ReadFrom, RecordView};
 use crate::web::node_protocol::{LogAnswer, LogAsk};
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Records the detail shows at most.
@@ -22,20 +22,6 @@ const READ_MAX_BYTES: u32 = 1_048_576;
 
 /// Which replica the panel shows: (broker, topic, partition).
 type Pick = (NodeId, String, u32);
-
-fn select_value(e: &Event) -> String {
-    e.target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
-        .map(|s| s.value())
-        .unwrap_or_default()
-}
-
-fn input_value(e: &InputEvent) -> String {
-    e.target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        .map(|i| i.value())
-        .unwrap_or_default()
-}
 
 #[function_component(LogPanel)]
 pub fn log_panel() -> Html {
@@ -109,7 +95,7 @@ pub fn log_panel() -> Html {
         let (pick, records) = (pick.clone(), records.clone());
         let choices = choices.clone();
         Callback::from(move |e: Event| {
-            let i: usize = select_value(&e).parse().unwrap_or(0);
+            let i: usize = value_of(&e).parse().unwrap_or(0);
             records.set(None);
             pick.set(choices.get(i).cloned());
         })
@@ -193,7 +179,7 @@ pub fn log_panel() -> Html {
                 </label>
                 <input value={(*from_text).clone()} inputmode="numeric" data-testid="log-read-from"
                     aria-label={if *by_time { t(T::Timestamp) } else { t(T::FromOffset) }}
-                    oninput={{ let from_text = from_text.clone(); Callback::from(move |e: InputEvent| from_text.set(input_value(&e))) }} />
+                    oninput={{ let from_text = from_text.clone(); Callback::from(move |e: InputEvent| from_text.set(value_of(&e))) }} />
                 <button type="submit" data-testid="log-read">{t(T::Read)}</button>
             </form>
             if let Some(rs) = &*records {

@@ -8,12 +8,12 @@
 
 use super::cluster_brokers::status_text;
 use super::cluster_page::ClusterCtx;
+use super::form::setter;
 use super::i18n::{records_word, T};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::partitioner::PartitionerKind;
 use crate::sim::scenario::HeaderSpec;
 use crate::web::cluster_view::{ClusterCommand, ClusterView, ProducerView, SendOutcome};
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Most records one click may produce.
@@ -87,14 +87,6 @@ pub fn is_internal_topic(name: &str) -> bool {
     name.starts_with("__")
 }
 
-fn input_value(e: &Event) -> String {
-    let Some(target) = e.target() else { return String::new() };
-    if let Some(i) = target.dyn_ref::<web_sys::HtmlInputElement>() {
-        return if i.type_() == "checkbox" { i.checked().to_string() } else { i.value() };
-    }
-    target.dyn_ref::<web_sys::HtmlSelectElement>().map(web_sys::HtmlSelectElement::value).unwrap_or_default()
-}
-
 fn outcome_kind(o: &SendOutcome) -> &'static str {
     if o.error.is_some() {
         "failed"
@@ -149,22 +141,8 @@ fn producer(props: &ProducerProps) -> Html {
     } else {
         topics.first().cloned().unwrap_or_default()
     };
-    let edit = |apply: fn(&mut Fields, String)| {
-        let fields = fields.clone();
-        Callback::from(move |e: Event| {
-            let mut f = (*fields).clone();
-            apply(&mut f, input_value(&e));
-            fields.set(f);
-        })
-    };
-    let typed = |apply: fn(&mut Fields, String)| {
-        let fields = fields.clone();
-        Callback::from(move |e: InputEvent| {
-            let mut f = (*fields).clone();
-            apply(&mut f, input_value(&e));
-            fields.set(f);
-        })
-    };
+    let edit = |apply: fn(&mut Fields, String)| setter::<Fields, Event>(&fields, apply);
+    let typed = |apply: fn(&mut Fields, String)| setter::<Fields, InputEvent>(&fields, apply);
     let onsubmit = {
         let (fields, count_error, partition_error, command, client, topic) = (
             fields.clone(),
@@ -330,12 +308,7 @@ fn producer(props: &ProducerProps) -> Html {
                     </div>
                     <label>{ctx.t(T::Headers)}
                         <textarea rows="2" value={fields.headers.clone()} data-testid="produce-headers"
-                            oninput={let fields = fields.clone(); Callback::from(move |e: InputEvent| {
-                                let mut f = (*fields).clone();
-                                f.headers = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
-                                    .map(|t| t.value()).unwrap_or_default();
-                                fields.set(f);
-                            })} />
+                            oninput={typed(|f, v| f.headers = v)} />
                     </label>
                 </details>
                 if let Some(e) = &*partition_error {

@@ -9,19 +9,14 @@ use crate::engine::client::consumer::ConsumerConfig;
 use crate::engine::cluster::NodeId;
 use crate::web::cluster_view::{ClusterCommand, StartableConsumer};
 use std::collections::BTreeMap;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 /// How far apart the rolling restart restarts members (virtual ms).
 const ROLLING_EVERY_MS: i64 = 10_000;
 
-fn input_value(e: &InputEvent) -> String {
-    e.target_unchecked_into::<HtmlInputElement>().value()
-}
-
 fn setter(state: &UseStateHandle<Option<String>>) -> Callback<InputEvent> {
     let state = state.clone();
-    Callback::from(move |e: InputEvent| state.set(Some(input_value(&e))))
+    Callback::from(move |e: InputEvent| state.set(Some(super::form::value_of(&e))))
 }
 
 #[derive(Properties, PartialEq)]

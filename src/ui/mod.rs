@@ -15,6 +15,7 @@ pub mod cluster_replica;
 pub mod cluster_speed;
 pub mod cluster_topbar;
 pub mod download;
+pub mod form;
 pub mod format;
 pub mod groups_band;
 pub mod groups_forms;
