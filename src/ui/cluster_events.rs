@@ -9,7 +9,7 @@ use super::cluster_page::ClusterCtx;
 use super::cluster_replica::ids_text;
 use super::cluster_speed::clock_text;
 use super::i18n::{Lang, T};
-use crate::engine::cluster::events::RemovalCause;
+use crate::engine::cluster::events::{LogStartOffsetIncrementReason, RemovalCause, SegmentDeletionReason};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
@@ -25,6 +25,16 @@ fn tps_text(tps: &[TopicPartition]) -> String {
         return "∅".into();
     }
     tps.iter().map(tp_text).collect::<Vec<_>>().join(", ")
+}
+
+/// Offsets as short as they read: the first few, then how many more.
+fn offsets_text(offsets: &[i64]) -> String {
+    const SHOWN: usize = 8;
+    let mut text = offsets.iter().take(SHOWN).map(i64::to_string).collect::<Vec<_>>().join(", ");
+    if offsets.len() > SHOWN {
+        text.push_str(&format!(" … +{}", offsets.len() - SHOWN));
+    }
+    text
 }
 
 fn error_text(e: &ErrorCode) -> String {
@@ -218,6 +228,63 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
         ClusterEvent::PartitionsCreated { topic, from, to } => {
             ("partitions-created", format!("{topic}: {} {from} → {to}", t(T::EvPartitionsCreated)))
         }
+        ClusterEvent::SegmentsDeleted { broker_id, tp, base_offsets, end_offset, reason, log_start_offset } => {
+            let why = match reason {
+                SegmentDeletionReason::RetentionMsBreach => "retention.ms",
+                SegmentDeletionReason::RetentionSizeBreach => "retention.bytes",
+                SegmentDeletionReason::StartOffsetBreach => t(T::EvBelowLogStart),
+            };
+            (
+                "segments-deleted",
+                format!(
+                    "{}: {} {} ({} {}…{}, {why}); {} {log_start_offset}",
+                    broker(*broker_id),
+                    tp_text(tp),
+                    t(T::EvSegmentsDeleted),
+                    base_offsets.len(),
+                    base_offsets.first().copied().unwrap_or(*end_offset),
+                    end_offset - 1,
+                    t(T::LogStartOffset)
+                ),
+            )
+        }
+        ClusterEvent::LogStartOffsetIncremented { broker_id, tp, log_start_offset, reason } => {
+            let why = match reason {
+                LogStartOffsetIncrementReason::LeaderOffsetIncremented => t(T::EvFromLeader),
+                LogStartOffsetIncrementReason::ClientRecordDeletion => "DeleteRecords",
+            };
+            (
+                "log-start-moved",
+                format!("{}: {} {} → {log_start_offset} ({why})", broker(*broker_id), tp_text(tp), t(T::LogStartOffset)),
+            )
+        }
+        ClusterEvent::RecordsDeleted { tp, low_watermark, error: None } => (
+            "records-deleted",
+            format!("DeleteRecords {}: {} {low_watermark}", tp_text(tp), t(T::EvLowWatermark)),
+        ),
+        ClusterEvent::RecordsDeleted { tp, error: Some(e), .. } => {
+            ("records-deleted", format!("DeleteRecords {}: {}", tp_text(tp), error_text(e)))
+        }
+        ClusterEvent::LogCleaned { broker_id, tp, removed_offsets, dirty_ratio_percent, .. } => (
+            "log-cleaned",
+            format!(
+                "{}: {} {} {} ({}: {}); dirty ratio {dirty_ratio_percent} %",
+                broker(*broker_id),
+                tp_text(tp),
+                t(T::EvLogCleaned),
+                removed_offsets.len(),
+                t(T::Offsets),
+                offsets_text(removed_offsets)
+            ),
+        ),
+        ClusterEvent::OffsetOutOfRange { client_id, tp, fetch_offset, log_start_offset, high_watermark, auto_offset_reset } => (
+            "offset-out-of-range",
+            format!(
+                "{}: OFFSET_OUT_OF_RANGE {} {fetch_offset} [{log_start_offset}, {high_watermark}) → auto.offset.reset={auto_offset_reset}",
+                who(*client_id),
+                tp_text(tp)
+            ),
+        ),
         // The rest (heartbeats, fetched records, lag samples, commits) are drawn by the
         // groups band; the feed keeps them out (see web::cluster_picture).
         other => ("other", format!("{other:?}")),

@@ -259,6 +259,11 @@ texts! {
     EvCoordinatorLoaded => "became group coordinator for __consumer_offsets partition", "стал координатором групп для партиции __consumer_offsets";
     EvCoordinatorUnloaded => "is no longer coordinator for __consumer_offsets partition", "больше не координатор для партиции __consumer_offsets";
     EvPartitionsCreated => "partitions added", "партиции добавлены";
+    EvSegmentsDeleted => "segments deleted", "сегменты удалены";
+    EvBelowLogStart => "below the log start offset", "ниже log start offset";
+    EvFromLeader => "from the leader", "по лидеру";
+    EvLowWatermark => "low watermark", "low watermark";
+    EvLogCleaned => "cleaned: records removed", "очищена: удалено записей";
 }
 
 /// "record"/"records" for `n`, with Russian's three plural forms ("1 запись",
