@@ -14,7 +14,7 @@ use crate::engine::cluster::events::LogStartOffsetIncrementReason;
 use crate::engine::cluster::messages::{
     DeleteRecordsPartition, DeletedRecordsPartition, Message, TopicPartition,
 };
-use crate::engine::cluster::{ClusterEvent, NodeId};
+use crate::engine::cluster::NodeId;
 use crate::engine::error::ErrorCode;
 
 /// `DeleteRecordsRequest.HIGH_WATERMARK`: delete up to the high watermark.
@@ -83,15 +83,7 @@ impl BrokerNode {
             .maybe_increment_log_start_offset(offset, p.high_watermark)
             .map_err(|_| ErrorCode::OffsetOutOfRange)?;
         if moved {
-            p.epoch_cache.truncate_from_start(offset);
-            self.log_start_changed = true;
-            let event = ClusterEvent::LogStartOffsetIncremented {
-                broker_id: self.broker_id,
-                tp: tp.clone(),
-                log_start_offset: offset,
-                reason: LogStartOffsetIncrementReason::ClientRecordDeletion,
-            };
-            self.event(event);
+            self.log_start_moved(tp, offset, LogStartOffsetIncrementReason::ClientRecordDeletion);
         }
         Ok(offset)
     }

@@ -71,16 +71,34 @@ impl BrokerNode {
     pub(crate) fn follow_leader_log_start(&mut self, tp: &TopicPartition, leader_log_start_offset: i64) {
         let Some(p) = self.partitions.get_mut(tp) else { return };
         if let Ok(true) = p.log.maybe_increment_log_start_offset(leader_log_start_offset, p.high_watermark) {
-            p.epoch_cache.truncate_from_start(leader_log_start_offset);
-            self.log_start_changed = true;
-            let event = ClusterEvent::LogStartOffsetIncremented {
-                broker_id: self.broker_id,
-                tp: tp.clone(),
-                log_start_offset: leader_log_start_offset,
-                reason: LogStartOffsetIncrementReason::LeaderOffsetIncremented,
-            };
-            self.event(event);
+            self.log_start_moved(
+                tp,
+                leader_log_start_offset,
+                LogStartOffsetIncrementReason::LeaderOffsetIncremented,
+            );
         }
+    }
+
+    /// A replica's log start offset moved inside its log (DeleteRecords on the leader, or
+    /// a follower taking the leader's): the leader epoch cache forgets what lies below it,
+    /// the checkpoint is rewritten after this input, and the picture is told.
+    pub(crate) fn log_start_moved(
+        &mut self,
+        tp: &TopicPartition,
+        log_start_offset: i64,
+        reason: LogStartOffsetIncrementReason,
+    ) {
+        if let Some(p) = self.partitions.get_mut(tp) {
+            p.epoch_cache.truncate_from_start(log_start_offset);
+        }
+        self.log_start_changed = true;
+        let event = ClusterEvent::LogStartOffsetIncremented {
+            broker_id: self.broker_id,
+            tp: tp.clone(),
+            log_start_offset,
+            reason,
+        };
+        self.event(event);
     }
 
     /// `log-start-offset-checkpoint` after an input that moved a log start offset: every
