@@ -22,7 +22,7 @@ use kafka_playground::engine::client::producer::ProducerConfig;
 use kafka_playground::engine::controller::config::CONTROLLER_CONFIG_NAMES;
 use kafka_playground::engine::controller::ControllerConfig;
 use kafka_playground::engine::group::coordinator::config::GROUP_COORDINATOR_CONFIG_NAMES;
-use kafka_playground::engine::replica::config::BrokerConfig;
+use kafka_playground::engine::replica::config::{BrokerConfig, BROKER_CONFIG_NAMES};
 use kafka_playground::engine::topic::{TopicConfig, TOPIC_CONFIG_NAMES};
 use std::collections::BTreeSet;
 
@@ -153,19 +153,6 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
     (Controller, "unclean.leader.election.enable", Here("cluster", "cluster_unclean_leader_election_enable")),
 ];
 
-/// The replicated broker's own config names (`BrokerConfig::set`'s arms).
-const BROKER_NAMES: [&str; 9] = [
-    "replica.lag.time.max.ms",
-    "replica.fetch.wait.max.ms",
-    "replica.fetch.max.bytes",
-    "replica.fetch.backoff.ms",
-    "replica.socket.timeout.ms",
-    "broker.heartbeat.interval.ms",
-    "controller.socket.timeout.ms",
-    "log.retention.check.interval.ms",
-    "log.cleaner.backoff.ms",
-];
-
 /// Names of Kafka configs the playground does not implement, which every parser must
 /// refuse rather than accept and ignore.
 const NOT_IMPLEMENTED: [&str; 12] = [
@@ -209,7 +196,8 @@ fn accepts(owner: Owner, name: &str) -> bool {
 #[test]
 fn the_table_lists_exactly_the_accepted_names() {
     assert_eq!(names(Topic), TOPIC_CONFIG_NAMES.into_iter().collect());
-    let broker: BTreeSet<&str> = BROKER_NAMES.into_iter().chain(GROUP_COORDINATOR_CONFIG_NAMES).collect();
+    let broker: BTreeSet<&str> =
+        BROKER_CONFIG_NAMES.into_iter().chain(GROUP_COORDINATOR_CONFIG_NAMES).collect();
     assert_eq!(names(Broker), broker);
     for (owner, name, _) in TABLE {
         assert!(accepts(*owner, name), "{owner:?} does not accept {name}");

@@ -68,6 +68,20 @@ impl Default for BrokerConfig {
     }
 }
 
+/// The replicated broker's own config names (the arms of [`BrokerConfig::set`]; the
+/// group coordinator's are [`crate::engine::group::coordinator::config::GROUP_COORDINATOR_CONFIG_NAMES`]).
+pub const BROKER_CONFIG_NAMES: [&str; 9] = [
+    "replica.lag.time.max.ms",
+    "replica.fetch.wait.max.ms",
+    "replica.fetch.max.bytes",
+    "replica.fetch.backoff.ms",
+    "replica.socket.timeout.ms",
+    "broker.heartbeat.interval.ms",
+    "controller.socket.timeout.ms",
+    "log.retention.check.interval.ms",
+    "log.cleaner.backoff.ms",
+];
+
 impl BrokerConfig {
     /// Sets one config from its Kafka name; `Err` says why it was refused.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
@@ -103,5 +117,19 @@ impl BrokerConfig {
             config.set(name, value)?;
         }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_name_is_set_and_others_are_unknown() {
+        for name in BROKER_CONFIG_NAMES {
+            assert!(BrokerConfig::default().set(name, "1000").is_ok(), "{name}");
+        }
+        let refused = BrokerConfig::default().set("log.retention.ms", "1000").unwrap_err();
+        assert!(refused.starts_with("unknown broker config"), "{refused}");
     }
 }
