@@ -242,7 +242,13 @@ fn create_partitions_past_the_bound_is_refused() {
     let mut c = controller(3);
     assert_eq!(create(&mut c, "orders", 4, 3).0, None);
     let grow = |c: &mut ControllerNode, count: i64| -> Vec<ClusterEvent> {
-        c.handle(0, Input::Command(json!({ "create_partitions": { "topic": "orders", "count": count } })));
+        c.handle(
+            0,
+            Input::Command(
+                serde_json::from_value(json!({ "create_partitions": { "topic": "orders", "count": count } }))
+                    .unwrap(),
+            ),
+        );
         let mut events = Vec::new();
         while let Some(o) = c.poll_output() {
             if let Output::Event(e) = o {

@@ -131,7 +131,7 @@ fn a_compacted_topic_keeps_the_newest_value_per_key_on_every_replica() {
     );
     c.nodes.insert(2, recovered);
     c.drain(2);
-    c.input(2, Input::Command(serde_json::json!({"start": true})));
+    c.input(2, Input::Command(kafka_playground::engine::cluster::Command::start()));
     c.advance(1_000);
     c.assert_committed_prefixes_agree();
 }

@@ -6,9 +6,9 @@
 use kafka_playground::engine::cluster::messages::TopicPartition;
 use kafka_playground::engine::cluster::metadata::PartitionState;
 use kafka_playground::engine::cluster::{
-    ClusterEvent, Envelope, Input, Message, Node, Output, CONTROLLER_ID,
+    ClusterEvent, Command, Envelope, Input, Message, Node, Output, CONTROLLER_ID,
 };
-use kafka_playground::engine::controller::{ControllerConfig, ControllerNode, TIMER_BROKER_SESSION};
+use kafka_playground::engine::controller::{ControllerConfig, ControllerNode};
 use kafka_playground::engine::error::ErrorCode;
 use kafka_playground::engine::store::StoreOp;
 
@@ -63,7 +63,7 @@ impl Harness {
 
     fn session_timer(&mut self, b: u32) -> Vec<Output> {
         self.input(Input::Timer(kafka_playground::engine::cluster::TimerKey {
-            kind: TIMER_BROKER_SESSION,
+            kind: kafka_playground::engine::cluster::TimerKind::BrokerSession,
             instance: u64::from(b),
         }))
     }
@@ -328,14 +328,22 @@ fn create_topics_errors_carry_kafkas_codes_and_messages() {
     );
     assert_eq!(h.create("t", 1, 1, &[]).0, Some(ErrorCode::TopicAlreadyExists));
     // The scenario command shortcut answers with a Refused event.
-    let out = h.input(Input::Command(
-        serde_json::json!({"create_topic": {"name": "u", "partitions": 1, "replication_factor": 5}}),
-    ));
+    let command = |text: &str| Input::Command(Command::from_json(text).unwrap());
+    let out =
+        h.input(command(r#"{"create_topic": {"name": "u", "partitions": 1, "replication_factor": 5}}"#));
     assert!(events(&out).iter().any(|e| matches!(e, ClusterEvent::Refused { reason, .. } if reason.contains("larger than available brokers: 3."))));
-    let out = h.input(Input::Command(serde_json::json!({"create_topic": {"name": "u", "partitions": 2, "replication_factor": 3, "configs": {"min.insync.replicas": 2}}})));
+    let out = h.input(command(r#"{"create_topic": {"name": "u", "partitions": 2, "replication_factor": 3, "configs": {"min.insync.replicas": "2"}}}"#));
     assert!(events(&out)
         .iter()
         .any(|e| matches!(e, ClusterEvent::TopicCreated { partitions: 2, replication_factor: 3, .. })));
+    // A command for another node kind is refused, and a config value must be a text.
+    let out = h.input(command(r#"{"produce": {"topic": "u"}}"#));
+    assert!(events(&out)
+        .iter()
+        .any(|e| matches!(e, ClusterEvent::Refused { reason, .. } if reason.contains("\"produce\""))));
+    let e = Command::from_json(r#"{"create_topic": {"name": "v", "configs": {"min.insync.replicas": 2}}}"#)
+        .unwrap_err();
+    assert!(e.contains("expected a string"), "{e}");
 }
 
 #[test]

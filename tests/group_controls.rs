@@ -19,6 +19,11 @@ use kafka_playground::sim::{replay, Action, Sim, Status};
 use serde_json::json;
 use std::collections::BTreeSet;
 
+/// A command as the journal writes it.
+fn command(v: serde_json::Value) -> kafka_playground::engine::cluster::Command {
+    serde_json::from_value(v).unwrap()
+}
+
 fn scenario(partitions: u32, extra_consumer_start: bool, strategy: &str) -> Scenario {
     let consumer = |id: &str, start: bool| {
         json!({ "id": id, "type": "consumer", "start": start, "subscribe": ["orders"], "configs": {
@@ -89,7 +94,7 @@ fn a_declared_consumer_waits_until_added_and_keeps_its_own_settings_across_a_res
     assert_eq!(sim.status(c3), None, "not started: not even a process yet");
     assert_eq!(owned(&sim, &[c1, c2]), orders(6), "two members share all six partitions");
     let start = json!({ "configs": { "session.timeout.ms": "10000", "heartbeat.interval.ms": "1000" } });
-    sim.schedule(15_000, Action::StartWith(c3, start));
+    sim.schedule(15_000, Action::StartWith(c3, serde_json::from_value(start).unwrap()));
     sim.run_until(25_000, 20_000_000);
     assert_eq!(sim.status(c3), Some(Status::Up));
     assert_eq!(consumer(&sim, c3).config().session_timeout_ms, 10_000);
@@ -129,9 +134,15 @@ fn bad_settings_are_refused_with_kafkas_words_and_change_nothing() {
         json!({ "heartbeat.interval.ms": "45000" }),
     ];
     for configs in &bad {
-        sim.schedule(15_000, Action::Command(c1, json!({ "restart_with": { "configs": configs } })));
+        sim.schedule(15_000, Action::Command(c1, command(json!({ "restart_with": { "configs": configs } }))));
     }
-    sim.schedule(15_000, Action::StartWith(c3, json!({ "configs": { "session.timeout.ms": "2000" } })));
+    sim.schedule(
+        15_000,
+        Action::StartWith(
+            c3,
+            serde_json::from_value(json!({ "configs": { "session.timeout.ms": "2000" } })).unwrap(),
+        ),
+    );
     sim.run_until(20_000, 20_000_000);
     let refusals: Vec<&String> = sim
         .timeline()
@@ -159,7 +170,7 @@ fn rolling_restart(sim: &mut Sim, ids: &[NodeId], from_ms: i64, strategy: &str) 
     for (k, c) in ids.iter().enumerate() {
         let at = from_ms + 8_000 * k as i64;
         let configs = json!({ "partition.assignment.strategy": strategy });
-        sim.schedule(at, Action::Command(*c, json!({ "restart_with": { "configs": configs } })));
+        sim.schedule(at, Action::Command(*c, command(json!({ "restart_with": { "configs": configs } }))));
     }
 }
 
@@ -215,11 +226,14 @@ fn create_partitions_grows_the_topic_and_the_group_rebalances_onto_the_new_ones(
     sim.run_until(20_000, 20_000_000);
     assert_eq!(owned(&sim, &ids), orders(2), "three members, two partitions: one idles");
     for bad in [json!({ "topic": "orders", "count": 1 }), json!({ "topic": "nope", "count": 4 })] {
-        sim.schedule(20_000, Action::Command(CONTROLLER_ID, json!({ "create_partitions": bad })));
+        sim.schedule(20_000, Action::Command(CONTROLLER_ID, command(json!({ "create_partitions": bad }))));
     }
     sim.schedule(
         20_000,
-        Action::Command(CONTROLLER_ID, json!({ "create_partitions": { "topic": "orders", "count": 4 } })),
+        Action::Command(
+            CONTROLLER_ID,
+            command(json!({ "create_partitions": { "topic": "orders", "count": 4 } })),
+        ),
     );
     sim.run_until(21_000, 20_000_000);
     let refused: Vec<String> = sim

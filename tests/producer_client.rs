@@ -3,12 +3,15 @@
 //! metadata refresh, failure at delivery.timeout.ms, per-partition order, config checks.
 #![cfg(not(target_arch = "wasm32"))]
 
-use kafka_playground::engine::client::producer::{ProducerConfig, ProducerNode, TIMER_SENDER};
+use kafka_playground::engine::client::producer::{ProducerConfig, ProducerNode};
+use kafka_playground::engine::cluster::command::Command;
 use kafka_playground::engine::cluster::messages::{
     Acks, ProducePartition, ProducedPartition, TopicPartition,
 };
 use kafka_playground::engine::cluster::metadata::PartitionState;
-use kafka_playground::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, Output, TimerKey};
+use kafka_playground::engine::cluster::{
+    ClusterEvent, Envelope, Input, Message, Node, Output, TimerKey, TimerKind,
+};
 use kafka_playground::engine::error::ErrorCode;
 use kafka_playground::engine::record::decode_batch;
 use std::collections::{BTreeMap, VecDeque};
@@ -50,7 +53,8 @@ impl Sim {
     }
 
     fn produce(&mut self, spec: serde_json::Value) -> Vec<(u32, Message)> {
-        self.input(Input::Command(serde_json::json!({ "produce": spec })))
+        let command = Command::from_json(&serde_json::json!({ "produce": spec }).to_string()).unwrap();
+        self.input(Input::Command(command))
     }
 
     /// Delivers every request to `broker` (answers arrive at once) and fires timers in
@@ -175,7 +179,7 @@ fn records_wait_linger_ms_then_go_as_one_batch() {
     let out = sim.produce(serde_json::json!({"topic": "t", "count": 3, "key": null, "value": "v-{i}"}));
     sim.run_until(4, out, &mut |_, to, m| cluster.answer(to, m));
     assert!(cluster.produce_requests.is_empty(), "sent before linger.ms");
-    assert_eq!(sim.timers.get(&TimerKey { kind: TIMER_SENDER, instance: 0 }), Some(&5));
+    assert_eq!(sim.timers.get(&TimerKey::single(TimerKind::Sender)), Some(&5));
     sim.run_until(5, vec![], &mut |_, to, m| cluster.answer(to, m));
     assert_eq!(cluster.produce_requests.len(), 1);
     assert_eq!(cluster.produce_requests[0].4, vec!["v-0", "v-1", "v-2"]);
@@ -451,8 +455,20 @@ fn unknown_topics_and_bad_commands_fail_cleanly() {
         .events
         .iter()
         .any(|e| matches!(e, ClusterEvent::SendFailed { error: ErrorCode::UnknownTopicOrPartition, .. })));
-    sim.input(Input::Command(serde_json::json!({"produce": {"count": 1}})));
-    sim.input(Input::Command(serde_json::json!({"explode": true})));
-    let refused = sim.events.iter().filter(|e| matches!(e, ClusterEvent::Refused { .. })).count();
-    assert!(refused >= 2);
+    // What the producer cannot do is refused: a count out of range, an unknown
+    // partitioner, a consumer's command.
+    let refused = |sim: &Sim| sim.events.iter().filter(|e| matches!(e, ClusterEvent::Refused { .. })).count();
+    let before = refused(&sim);
+    sim.produce(serde_json::json!({"topic": "t", "count": 0}));
+    sim.produce(serde_json::json!({"topic": "t", "partitioner": "nope"}));
+    sim.input(Input::Command(Command::Close {}));
+    assert_eq!(refused(&sim), before + 3);
+    assert_eq!(sim.p.counts().in_flight, 0, "a refused command adds no record");
+    // Malformed commands never reach a node: reading them names what is wrong.
+    let e = Command::from_json(r#"{"produce": {"count": 1}}"#).unwrap_err();
+    assert!(e.contains("missing field `topic`"), "{e}");
+    let e = Command::from_json(r#"{"explode": true}"#).unwrap_err();
+    assert!(e.contains("unknown variant `explode`"), "{e}");
+    let e = Command::from_json(r#"{"produce": {"topic": "t", "partition": -1}}"#).unwrap_err();
+    assert!(e.contains("invalid value: integer `-1`"), "{e}");
 }

@@ -7,9 +7,10 @@
 #[path = "common/replication_cluster.rs"]
 mod replication_cluster;
 
+use kafka_playground::engine::cluster::command::{Command, SubscribeCommand};
 use kafka_playground::engine::cluster::messages::{Acks, FetchPartition, Message, ProducePartition};
 use kafka_playground::engine::cluster::metadata::MetadataRecord;
-use kafka_playground::engine::cluster::{ClusterEvent, Envelope, Input, Node, TimerKey};
+use kafka_playground::engine::cluster::{ClusterEvent, Envelope, Input, Node, TimerKey, TimerKind};
 use kafka_playground::engine::error::ErrorCode;
 use kafka_playground::engine::record::decode_batch;
 use kafka_playground::engine::replica::{BrokerConfig, BrokerNode};
@@ -279,7 +280,7 @@ fn a_restarted_broker_recovers_its_log_and_catches_up() {
     assert_eq!(recovered.replica_state("t", 0).unwrap().high_watermark, 3, "and its checkpointed HW");
     c.nodes.insert(3, recovered);
     c.drain(3);
-    c.input(3, Input::Command(serde_json::json!({"start": true})));
+    c.input(3, Input::Command(Command::start()));
     c.advance(5_000);
     assert_eq!(c.values(3), c.values(1));
     assert_eq!(c.view(3).high_watermark, 5);
@@ -290,8 +291,9 @@ fn a_restarted_broker_recovers_its_log_and_catches_up() {
 #[test]
 fn bad_input_is_refused_not_panicked_on() {
     let mut c = Cluster::new(&[]);
-    c.input(1, Input::Command(serde_json::json!({"dance": true})));
-    c.input(1, Input::Timer(TimerKey { kind: 99, instance: 0 }));
+    // A consumer's command and a producer's timer: not a broker's to carry out.
+    c.input(1, Input::Command(Command::Subscribe(SubscribeCommand { topics: vec!["t".into()] })));
+    c.input(1, Input::Timer(TimerKey::single(TimerKind::Sender)));
     let corr = c.produce(2, Acks::Leader, &["x"]);
     c.run();
     assert_eq!(c.produce_answer(corr), Some((Some(ErrorCode::NotLeaderOrFollower), -1)));

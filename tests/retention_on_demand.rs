@@ -44,7 +44,10 @@ fn retention_check_now_deletes_what_the_periodic_task_would_later() {
     assert!(deletions(&untouched).is_empty(), "the first periodic check is at 60 s");
 
     let mut now = sim();
-    now.schedule(20_000, Action::Command(1, json!({ "retention_check": true })));
+    now.schedule(
+        20_000,
+        Action::Command(1, serde_json::from_value(json!({ "retention_check": true })).unwrap()),
+    );
     now.run_until(30_000, 1_000_000);
     let d = deletions(&now);
     assert_eq!(d.len(), 1, "one check, one deletion: {d:?}");

@@ -238,7 +238,7 @@ fn a_restarted_broker_keeps_its_log_start_offset() {
     assert_eq!((v.log_start_offset, v.log_end_offset), (3, 6));
     c.nodes.insert(2, recovered);
     c.drain(2);
-    c.input(2, Input::Command(serde_json::json!({"start": true})));
+    c.input(2, Input::Command(kafka_playground::engine::cluster::Command::start()));
     c.advance(2_000);
     assert_eq!(c.view(2).log_start_offset, 3);
 }
@@ -257,7 +257,7 @@ fn a_replica_whose_segments_were_all_deleted_restarts_empty_at_its_log_start() {
     assert_eq!((v.log_start_offset, v.log_end_offset), (3, 3));
     c.nodes.insert(3, recovered);
     c.drain(3);
-    c.input(3, Input::Command(serde_json::json!({"start": true})));
+    c.input(3, Input::Command(kafka_playground::engine::cluster::Command::start()));
     produce_batches(&mut c, 1);
     c.advance(2_000);
     assert_eq!(c.values(3), vec![(3, "v0".to_string())]);

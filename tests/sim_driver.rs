@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use kafka_playground::engine::cluster::{
-    ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey,
+    ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey, TimerKind,
 };
 use kafka_playground::engine::store::StoreOp;
 use kafka_playground::sim::*;
@@ -20,7 +20,7 @@ struct Pinger {
     out: Vec<Output>,
 }
 
-const TICK: TimerKey = TimerKey { kind: 0, instance: 0 };
+const TICK: TimerKey = TimerKey::single(TimerKind::Tick);
 
 impl Node for Pinger {
     fn as_any(&self) -> &dyn std::any::Any {

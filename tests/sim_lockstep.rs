@@ -78,12 +78,12 @@ fn added_brokers_run_the_same_in_lockstep_and_host_replicas() {
     let (_, mut s) = scenarios().into_iter().find(|(n, _)| n.ends_with("lecture-notebook.json")).unwrap();
     s.until_ms = 20_000;
     fn acts(sim: &mut Sim) {
-        sim.schedule(5_000, Action::StartWith(2, serde_json::json!(true)));
-        sim.schedule(5_000, Action::StartWith(2, serde_json::json!(true))); // a second click: ignored
-        sim.schedule(5_001, Action::StartWith(3, serde_json::json!(true)));
+        sim.schedule(5_000, Action::StartWith(2, Default::default()));
+        sim.schedule(5_000, Action::StartWith(2, Default::default())); // a second click: ignored
+        sim.schedule(5_001, Action::StartWith(3, Default::default()));
         let spec = serde_json::json!({ "create_topic": {
             "name": "orders", "partitions": 6, "replication_factor": 3, "configs": { "min.insync.replicas": "2" } } });
-        sim.schedule(12_000, Action::Command(CONTROLLER_ID, spec));
+        sim.schedule(12_000, Action::Command(CONTROLLER_ID, serde_json::from_value(spec).unwrap()));
     }
     let sim = assert_same_with(&s, 1, "notebook + 2 brokers", acts);
     let created = sim.timeline().iter().any(|(_, _, e)| {

@@ -5,7 +5,7 @@
 
 use super::driver::{Action, Sim, Slot, Status, Timers};
 use super::journal::JournalEntry;
-use crate::engine::cluster::{Input, Node, NodeId};
+use crate::engine::cluster::{Command, Input, Node, NodeId};
 
 impl Sim {
     pub(super) fn act(&mut self, action: Action) {
@@ -15,9 +15,9 @@ impl Sim {
                 if self.slots.get(&id).is_some_and(|s| s.status != Status::Crashed) {
                     return;
                 }
-                self.start(id, serde_json::json!({ "start": spec }));
+                self.start(id, Command::Start(spec));
             }
-            Action::Start(id) => self.start(id, serde_json::json!({ "start": true })),
+            Action::Start(id) => self.start(id, Command::start()),
             Action::Crash(id) => {
                 if let Some(s) = self.slots.get_mut(&id) {
                     if s.status != Status::Crashed {
@@ -61,7 +61,7 @@ impl Sim {
                         s.incarnation += 1;
                     }
                     self.journal.push(JournalEntry::Restart { at_ms: now, node: id });
-                    self.deliver(id, Input::Command(serde_json::json!({ "start": true })));
+                    self.deliver(id, Input::Command(Command::start()));
                 }
             }
             Action::Pause(id) => {
@@ -90,7 +90,7 @@ impl Sim {
     }
 
     /// Creates node `id` fresh and hands it `start` (its start command).
-    pub(super) fn start(&mut self, id: NodeId, start: serde_json::Value) {
+    pub(super) fn start(&mut self, id: NodeId, start: Command) {
         let now = self.now_ms;
         self.stores.entry(id).or_default();
         let node = self.build(id, now, false);

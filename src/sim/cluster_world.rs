@@ -12,6 +12,10 @@ use super::scenario::{ClientKind, Scenario, ScenarioError, StepAction};
 use super::world::World;
 use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription, CONFIG_META};
 use crate::engine::client::producer::{ProducerConfig, ProducerNode};
+use crate::engine::cluster::command::{
+    AssignCommand, Command, CreateTopicCommand, DeleteRecordsCommand, ProcessingTimeCommand, SeekCommand,
+    SeekTo, SubscribeCommand,
+};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{Node, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::config::{ControllerConfig, CONTROLLER_CONFIG_NAMES};
@@ -19,7 +23,6 @@ use crate::engine::controller::ControllerNode;
 use crate::engine::replica::config::BrokerConfig;
 use crate::engine::replica::BrokerNode;
 use crate::storage::memory::MemoryStore;
-use serde_json::json;
 use std::collections::BTreeSet;
 
 /// How to build one scenario client.
@@ -240,13 +243,13 @@ fn build(
         }
     };
     for t in s.topics.iter().filter(|_| topics_at >= from_ms) {
-        let mut spec = json!({
-            "name": t.name, "partitions": t.partitions, "replication_factor": t.replication_factor, "configs": t.configs,
+        let command = Command::CreateTopic(CreateTopicCommand {
+            configs: t.configs.clone(),
+            name: t.name.clone(),
+            partitions: t.partitions,
+            replica_assignment: t.replica_assignment.clone(),
+            replication_factor: t.replication_factor,
         });
-        if let Some(a) = &t.replica_assignment {
-            spec["replica_assignment"] = json!(a);
-        }
-        let command = json!({ "create_topic": spec });
         sim.schedule(topics_at, Action::Command(CONTROLLER_ID, command));
     }
     for (i, step) in s.steps.iter().enumerate() {
@@ -262,18 +265,7 @@ fn build(
                 let client = s
                     .node_id(&super::scenario::NodeRef::Named(p.client.clone()))
                     .map_err(|e| problem(field("produce.client"), e))?;
-                let mut produce =
-                    json!({ "topic": p.topic, "count": p.count, "key": p.key, "value": p.value });
-                if let Some(partition) = p.partition {
-                    produce["partition"] = json!(partition);
-                }
-                if let Some(partitioner) = &p.partitioner {
-                    produce["partitioner"] = json!(partitioner);
-                }
-                if !p.headers.is_empty() {
-                    produce["headers"] = json!(p.headers);
-                }
-                Action::Command(client, json!({ "produce": produce }))
+                Action::Command(client, Command::Produce(p.command()))
             }
             StepAction::Crash(b) => match (&b.leader_of, b.broker, &b.client) {
                 (Some(tp), _, _) => Action::CrashLeaderOf(tp.topic.clone(), tp.partition),
@@ -290,42 +282,43 @@ fn build(
             },
             StepAction::Subscribe(sub) => Action::Command(
                 client_id(&sub.client, "subscribe.client")?,
-                json!({ "subscribe": { "topics": sub.topics } }),
+                Command::Subscribe(SubscribeCommand { topics: sub.topics.clone() }),
             ),
             StepAction::Assign(a) => {
-                let partitions: Vec<_> = a
-                    .partitions
-                    .iter()
-                    .map(|p| json!({ "topic": p.topic, "partition": p.partition }))
-                    .collect();
+                let partitions: Vec<_> =
+                    a.partitions.iter().map(|p| TopicPartition::new(p.topic.as_str(), p.partition)).collect();
                 Action::Command(
                     client_id(&a.client, "assign.client")?,
-                    json!({ "assign": { "partitions": partitions } }),
+                    Command::Assign(AssignCommand { partitions }),
                 )
             }
             StepAction::Commit(c) => {
-                Action::Command(client_id(&c.client, "commit.client")?, json!({ "commit": {} }))
+                Action::Command(client_id(&c.client, "commit.client")?, Command::Commit {})
             }
-            StepAction::Close(c) => {
-                Action::Command(client_id(&c.client, "close.client")?, json!({ "close": {} }))
-            }
+            StepAction::Close(c) => Action::Command(client_id(&c.client, "close.client")?, Command::Close {}),
             StepAction::Seek(k) => {
-                let mut seek = json!({ "topic": k.topic, "partition": k.partition });
-                if let Some(o) = k.offset {
-                    seek["offset"] = json!(o);
-                }
-                if let Some(to) = &k.to {
-                    seek["to"] = json!(to);
-                }
-                Action::Command(client_id(&k.client, "seek.client")?, json!({ "seek": seek }))
+                let to = match k.to.as_deref() {
+                    None => None,
+                    Some("beginning") => Some(SeekTo::Beginning),
+                    Some("end") => Some(SeekTo::End),
+                    Some(other) => {
+                        return Err(problem(
+                            field("seek.to"),
+                            format!("\"{other}\": give \"beginning\" or \"end\""),
+                        ))
+                    }
+                };
+                let seek =
+                    SeekCommand { offset: k.offset, partition: k.partition, to, topic: k.topic.clone() };
+                Action::Command(client_id(&k.client, "seek.client")?, Command::Seek(seek))
             }
             StepAction::SetProcessingTime(p) => Action::Command(
                 client_id(&p.client, "set_processing_time.client")?,
-                json!({ "set_processing_time": { "per_record_ms": p.per_record_ms } }),
+                Command::SetProcessingTime(ProcessingTimeCommand { per_record_ms: p.per_record_ms }),
             ),
             StepAction::PauseHeartbeats(h) => Action::Command(
                 client_id(&h.client, "pause_heartbeats.client")?,
-                json!({ "pause_heartbeats": h.paused }),
+                Command::PauseHeartbeats(h.paused),
             ),
             StepAction::Pause(r) => {
                 Action::Pause(s.node_id(&r.node).map_err(|e| problem(field("pause.node"), e))?)
@@ -350,7 +343,11 @@ fn build(
             // partition's leader of the moment.
             StepAction::DeleteRecords(d) => Action::Command(
                 CONTROLLER_ID,
-                json!({ "delete_records": { "topic": d.topic, "partition": d.partition, "offset": d.offset } }),
+                Command::DeleteRecords(DeleteRecordsCommand {
+                    offset: d.offset,
+                    partition: d.partition,
+                    topic: d.topic.clone(),
+                }),
             ),
         };
         sim.schedule(step.at_ms, action);

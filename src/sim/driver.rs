@@ -11,6 +11,7 @@ use super::queue::EventQueue;
 use super::scenario::Scenario;
 pub(super) use super::slot::{Slot, Timers};
 use super::world::World;
+use crate::engine::cluster::command::{Command, StartSpec};
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey};
 use crate::engine::rng::Rng;
 use crate::storage::memory::MemoryStore;
@@ -31,9 +32,9 @@ pub enum Status {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Action {
     Start(NodeId),
-    /// Start a node with a start signal that carries settings (`{"start": spec}`); a
+    /// Start a node with a start signal that may carry settings (`{"start": spec}`); a
     /// node already running ignores it.
-    StartWith(NodeId, serde_json::Value),
+    StartWith(NodeId, StartSpec),
     Crash(NodeId),
     /// Crash whichever broker leads the partition at that moment (nothing if none does).
     CrashLeaderOf(String, u32),
@@ -44,7 +45,7 @@ pub enum Action {
     Resume(NodeId),
     Partition(BTreeSet<NodeId>, BTreeSet<NodeId>),
     Heal,
-    Command(NodeId, serde_json::Value),
+    Command(NodeId, Command),
 }
 
 #[derive(Debug, Clone, PartialEq)]

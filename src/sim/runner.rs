@@ -8,7 +8,7 @@
 use super::driver::TraceEntry;
 use super::lockstep::{ItemKind, NodeWindow};
 use super::world::World;
-use crate::engine::cluster::{ClusterEvent, Input, Node, NodeId, Output, TimerKey};
+use crate::engine::cluster::{ClusterEvent, Command, Input, Node, NodeId, Output, TimerKey};
 use crate::engine::store::StoreOp;
 use crate::storage::memory::MemoryStore;
 use std::collections::BTreeMap;
@@ -65,7 +65,7 @@ impl NodeRunner {
                 Local::Given(ItemKind::Start { restart }) => {
                     self.node = Some(world.build(self.id, &self.store, at_ms, restart));
                     self.timers.clear();
-                    Input::Command(serde_json::json!({ "start": true }))
+                    Input::Command(Command::start())
                 }
                 Local::Given(ItemKind::Input(input)) => input,
                 Local::Given(ItemKind::Held(input)) => {

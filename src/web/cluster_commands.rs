@@ -3,6 +3,10 @@
 //! run's own controls (speed, pause, step) stay with the driver.
 
 use super::cluster_view::ClusterCommand;
+use crate::engine::cluster::command::{
+    Command, ConfigsSpec, CreatePartitionsCommand, CreateTopicCommand, ProcessingTimeCommand, ProduceCommand,
+    StartSpec, Yes,
+};
 use crate::engine::cluster::CONTROLLER_ID;
 use crate::engine::controller::ControllerNode;
 use crate::sim::cluster_world::next_idle_broker;
@@ -46,41 +50,28 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
         }
         ClusterCommand::Heal => sim.schedule(now, Action::Heal),
         ClusterCommand::Produce { client, topic, count, key, value, partition, partitioner, headers } => {
-            let mut produce =
-                serde_json::json!({ "topic": topic, "count": count, "key": key, "value": value });
-            if let Some(p) = partition {
-                produce["partition"] = serde_json::json!(p);
-            }
-            if let Some(p) = partitioner {
-                produce["partitioner"] = serde_json::json!(p);
-            }
-            if !headers.is_empty() {
-                produce["headers"] = serde_json::json!(headers);
-            }
-            sim.schedule(now, Action::Command(client, serde_json::json!({ "produce": produce })));
+            let count = u64::from(count);
+            let produce = ProduceCommand { count, headers, key, partition, partitioner, topic, value };
+            sim.schedule(now, Action::Command(client, Command::Produce(produce)));
         }
         ClusterCommand::AddConsumer { client, configs } => {
-            let spec = if configs.is_empty() {
-                serde_json::json!(true)
-            } else {
-                serde_json::json!({ "configs": configs })
-            };
+            let spec = StartSpec { configs: (!configs.is_empty()).then_some(configs) };
             sim.schedule(now, Action::StartWith(client, spec));
         }
         ClusterCommand::PauseHeartbeats { client, paused } => {
-            sim.schedule(now, Action::Command(client, serde_json::json!({ "pause_heartbeats": paused })));
+            sim.schedule(now, Action::Command(client, Command::PauseHeartbeats(paused)));
         }
         ClusterCommand::SetProcessingTime { client, per_record_ms } => {
-            let spec = serde_json::json!({ "per_record_ms": per_record_ms });
-            sim.schedule(now, Action::Command(client, serde_json::json!({ "set_processing_time": spec })));
+            let spec = ProcessingTimeCommand { per_record_ms };
+            sim.schedule(now, Action::Command(client, Command::SetProcessingTime(spec)));
         }
         ClusterCommand::CloseConsumer(client) => {
-            sim.schedule(now, Action::Command(client, serde_json::json!({ "close": {} })))
+            sim.schedule(now, Action::Command(client, Command::Close {}))
         }
         ClusterCommand::RestartWith { clients, configs, every_ms } => {
             let every = every_ms.clamp(0, 3_600_000);
             for (k, client) in clients.into_iter().enumerate() {
-                let command = serde_json::json!({ "restart_with": { "configs": configs } });
+                let command = Command::RestartWith(ConfigsSpec { configs: configs.clone() });
                 sim.schedule(
                     now.saturating_add(every.saturating_mul(k as i64)),
                     Action::Command(client, command),
@@ -88,30 +79,31 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
             }
         }
         ClusterCommand::CreateTopic { name, partitions, replication_factor, configs } => {
-            let spec = serde_json::json!({
-                "name": name, "partitions": partitions, "replication_factor": replication_factor, "configs": configs,
-            });
-            sim.schedule(now, Action::Command(CONTROLLER_ID, serde_json::json!({ "create_topic": spec })));
+            let spec = CreateTopicCommand {
+                configs,
+                name,
+                partitions,
+                replica_assignment: None,
+                replication_factor,
+            };
+            sim.schedule(now, Action::Command(CONTROLLER_ID, Command::CreateTopic(spec)));
         }
         ClusterCommand::RunRetention => {
             for id in 1..=scenario.cluster.broker_slots() {
                 if sim.status(id) == Some(crate::sim::Status::Up) {
-                    sim.schedule(now, Action::Command(id, serde_json::json!({ "retention_check": true })));
+                    sim.schedule(now, Action::Command(id, Command::RetentionCheck(Yes)));
                 }
             }
         }
         ClusterCommand::AddBroker => {
             if let Some(id) = next_idle_broker(scenario, |id| sim.status(id).is_some()) {
                 // StartWith: a second click before this start ran cannot start it twice.
-                sim.schedule(now, Action::StartWith(id, serde_json::json!(true)));
+                sim.schedule(now, Action::StartWith(id, StartSpec::default()));
             }
         }
         ClusterCommand::CreatePartitions { topic, count } => {
-            let spec = serde_json::json!({ "topic": topic, "count": count });
-            sim.schedule(
-                now,
-                Action::Command(CONTROLLER_ID, serde_json::json!({ "create_partitions": spec })),
-            );
+            let spec = CreatePartitionsCommand { count: i64::from(count), topic };
+            sim.schedule(now, Action::Command(CONTROLLER_ID, Command::CreatePartitions(spec)));
         }
         ClusterCommand::SetSpeed(_) | ClusterCommand::Pause | ClusterCommand::Play | ClusterCommand::Step => {
         }

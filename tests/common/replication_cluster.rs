@@ -42,7 +42,7 @@ impl Cluster {
         for id in 1..=3 {
             c.nodes.insert(id, BrokerNode::new(id, BrokerConfig::default(), T0));
             c.stores.insert(id, MemoryStore::new());
-            c.input(id, Input::Command(serde_json::json!({"start": true})));
+            c.input(id, Input::Command(kafka_playground::engine::cluster::Command::start()));
         }
         c.run();
         let configs = configs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();

@@ -5,12 +5,14 @@
 //! decide when and whether messages arrive; nodes never read a clock or draw randomness
 //! of their own (a node that needs randomness is given a seed).
 
+pub mod command;
 pub mod events;
 pub mod messages;
 pub mod metadata;
 pub mod topic_name;
 
 use crate::engine::store::StoreOp;
+pub use command::Command;
 pub use events::ClusterEvent;
 pub use messages::Message;
 use serde::{Deserialize, Serialize};
@@ -35,10 +37,51 @@ pub struct Envelope {
 /// A timer a node asked for; it comes back as [`Input::Timer`] with the same key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TimerKey {
-    /// What the timer is for, in the node's own numbering (e.g. 0 = heartbeat).
-    pub kind: u32,
+    /// What the timer is for.
+    pub kind: TimerKind,
     /// Which instance (e.g. a partition index or a request id); 0 if only one.
     pub instance: u64,
+}
+
+impl TimerKey {
+    /// The only timer of its kind on its node (`instance` 0).
+    pub const fn single(kind: TimerKind) -> Self {
+        TimerKey { kind, instance: 0 }
+    }
+}
+
+/// What a timer is for, by name (the journal shows the name). Each node kind uses its
+/// own kinds and refuses the others. Within one node the kinds keep the order of the
+/// numbers they once were (timers due at the same time are ordered by key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum TimerKind {
+    /// Broker: the next heartbeat to the controller (`broker.heartbeat.interval.ms`).
+    Heartbeat,
+    /// Broker: the fetcher toward leader `instance` (next fetch or backoff).
+    Fetcher,
+    /// Broker: the ISR shrink check (`replica.lag.time.max.ms` / 2).
+    IsrExpiration,
+    /// Broker: an acks=all produce's `timeout.ms` (`instance` = its id).
+    DelayedProduce,
+    /// Broker: a fetch's `max.wait.ms` (`instance` = its id).
+    DelayedFetch,
+    /// Broker: the group coordinator's next deadline.
+    GroupCoordinator,
+    /// Broker: the log retention pass (`log.retention.check.interval.ms`).
+    LogRetention,
+    /// Broker: the log cleaner's next pass.
+    LogCleaner,
+    /// Broker: a DeleteRecords' `timeout_ms` (`instance` = its id).
+    DelayedDeleteRecords,
+    /// Controller: broker `instance`'s session (`broker.session.timeout.ms`).
+    BrokerSession,
+    /// Producer: the sender's next deadline (linger, retry backoff, delivery timeout).
+    Sender,
+    /// Consumer: the next deadline of the poll loop.
+    Tick,
+    /// Producer and consumer: `request.timeout.ms` of one request (`instance` = its
+    /// correlation id).
+    RequestTimeout,
 }
 
 /// What a node is handed.
@@ -48,31 +91,33 @@ pub enum Input {
     Deliver(Envelope),
     /// A timer the node armed is due.
     Timer(TimerKey),
-    /// Something a user or a scenario asks of this node (produce N records, …), as JSON
-    /// the node understands; unknown commands are answered with an event, never a panic.
-    Command(#[serde(with = "command_text")] serde_json::Value),
+    /// Something a user or a scenario asks of this node (produce N records, …); a
+    /// command the node cannot carry out is answered with an event, never a panic.
+    Command(#[serde(with = "command_text")] Command),
 }
 
 /// A command is JSON in the journal, and JSON text in binary encodings (the workers'
-/// bincode), which cannot carry a self-describing value.
+/// bincode): one shape everywhere, and the start signal's `true` or settings need a
+/// self-describing format.
 mod command_text {
+    use super::Command;
     use serde::{de::Error, Deserialize, Deserializer, Serialize, Serializer};
-    use serde_json::Value;
 
-    pub fn serialize<S: Serializer>(v: &Value, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(c: &Command, s: S) -> Result<S::Ok, S::Error> {
         if s.is_human_readable() {
-            v.serialize(s)
+            c.serialize(s)
         } else {
-            s.serialize_str(&v.to_string())
+            let text = serde_json::to_string(c).map_err(serde::ser::Error::custom)?;
+            s.serialize_str(&text)
         }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Command, D::Error> {
         if d.is_human_readable() {
-            Value::deserialize(d)
+            Command::deserialize(d)
         } else {
             let text = String::deserialize(d)?;
-            serde_json::from_str(&text).map_err(D::Error::custom)
+            Command::from_json(&text).map_err(D::Error::custom)
         }
     }
 }

@@ -5,6 +5,7 @@
 //! partition without a leader; that is said at once, with Kafka's error.
 
 use super::ControllerNode;
+use crate::engine::cluster::command::DeleteRecordsCommand;
 use crate::engine::cluster::messages::{DeleteRecordsPartition, DeletedRecordsPartition, TopicPartition};
 use crate::engine::cluster::{ClusterEvent, Message};
 use crate::engine::error::ErrorCode;
@@ -14,14 +15,8 @@ const DELETE_RECORDS_TIMEOUT_MS: i64 = 30_000;
 
 impl ControllerNode {
     /// `{"delete_records": {"topic", "partition", "offset"}}` (offset -1: the high watermark).
-    pub(crate) fn delete_records_command(&mut self, spec: &serde_json::Value) {
-        let topic = spec.get("topic").and_then(|v| v.as_str()).unwrap_or_default();
-        let partition = spec.get("partition").and_then(|v| v.as_u64()).and_then(|p| u32::try_from(p).ok());
-        let offset = spec.get("offset").and_then(|v| v.as_i64());
-        let (Some(partition), Some(offset)) = (partition, offset) else {
-            self.refuse(format!("delete_records needs topic, partition and offset: {spec}"));
-            return;
-        };
+    pub(crate) fn delete_records_command(&mut self, spec: &DeleteRecordsCommand) {
+        let (topic, partition, offset) = (spec.topic.as_str(), spec.partition, spec.offset);
         let tp = TopicPartition::new(topic, partition);
         let leader = self.image.partition(topic, partition).map(|p| p.leader);
         let error = match leader {

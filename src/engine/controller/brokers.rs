@@ -5,15 +5,15 @@
 //! `broker.session.timeout.ms` is fenced. Invariant: only a heartbeat with the broker's
 //! current epoch refreshes its session or unfences it.
 
-use super::{BrokerSession, ControllerNode, TIMER_BROKER_SESSION};
+use super::{BrokerSession, ControllerNode};
 use crate::engine::cluster::metadata::MetadataRecord;
-use crate::engine::cluster::{ClusterEvent, Message, NodeId, Output, TimerKey};
+use crate::engine::cluster::{ClusterEvent, Message, NodeId, Output, TimerKey, TimerKind};
 
 impl ControllerNode {
     pub(crate) fn arm_session_timer(&mut self, broker_id: NodeId) {
         if let Some(session) = self.sessions.get(&broker_id) {
             let at_ms = session.last_contact_ms.saturating_add(self.config.broker_session_timeout_ms);
-            let key = TimerKey { kind: TIMER_BROKER_SESSION, instance: u64::from(broker_id) };
+            let key = TimerKey { kind: TimerKind::BrokerSession, instance: u64::from(broker_id) };
             self.outputs.push_back(Output::SetTimer { key, at_ms });
         }
     }

@@ -27,14 +27,15 @@ mod topics;
 
 pub use config::{ControllerConfig, UNCLEAN_LEADER_ELECTION_ENABLE};
 
+use crate::engine::cluster::command::{Command, CreateTopicCommand};
 use crate::engine::cluster::metadata::{ClusterImage, MetadataRecord};
-use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, CONTROLLER_ID};
+use crate::engine::cluster::{
+    ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey, TimerKind, CONTROLLER_ID,
+};
 use crate::engine::store::StoreOp;
 use serde::Serialize;
 use std::collections::{BTreeMap, VecDeque};
 
-/// Timer kind: a broker's session deadline (`instance` = broker id).
-pub const TIMER_BROKER_SESSION: u32 = 1;
 /// Name prefix of the persisted metadata records.
 pub const METADATA_LOG_PREFIX: &str = "__cluster_metadata-";
 
@@ -244,44 +245,31 @@ impl ControllerNode {
         }
     }
 
-    fn handle_command(&mut self, command: serde_json::Value) {
-        if command.get("start").is_some() {
-            return; // the driver's start signal: the controller needs no start-up work
-        }
-        if let Some(spec) = command.get("delete_records") {
-            self.delete_records_command(spec);
-            return;
-        }
-        if let Some(spec) = command.get("create_partitions") {
-            let name = spec.get("topic").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-            let count = spec.get("count").and_then(|v| v.as_i64()).unwrap_or(0);
-            if let Err((code, text)) = self.create_partitions(&name, count) {
-                self.refuse(format!("{}: {text}", code.name()));
+    fn handle_command(&mut self, command: Command) {
+        match command {
+            // The driver's start signal: the controller needs no start-up work.
+            Command::Start(_) => {}
+            Command::DeleteRecords(spec) => self.delete_records_command(&spec),
+            Command::CreatePartitions(spec) => {
+                if let Err((code, text)) = self.create_partitions(&spec.topic, spec.count) {
+                    self.refuse(format!("{}: {text}", code.name()));
+                }
             }
-            return;
-        }
-        let Some(spec) = command.get("create_topic") else {
-            self.refuse(format!("unknown controller command: {command}"));
-            return;
-        };
-        let name = spec.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let partitions = spec.get("partitions").and_then(|v| v.as_i64()).unwrap_or(-1);
-        let replication_factor = spec.get("replication_factor").and_then(|v| v.as_i64()).unwrap_or(-1);
-        let configs: Vec<(String, String)> = spec
-            .get("configs")
-            .and_then(|v| v.as_object())
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let assignment: Option<Vec<Vec<NodeId>>> =
-            spec.get("replica_assignment").and_then(|v| serde_json::from_value(v.clone()).ok());
-        if let Err((code, text)) =
-            self.create_topic(&name, partitions, replication_factor, &configs, assignment.as_deref())
-        {
-            self.refuse(format!("{}: {text}", code.name()));
+            Command::CreateTopic(spec) => {
+                let CreateTopicCommand { configs, name, partitions, replica_assignment, replication_factor } =
+                    spec;
+                let configs: Vec<(String, String)> = configs.into_iter().collect();
+                if let Err((code, text)) = self.create_topic(
+                    &name,
+                    partitions,
+                    replication_factor,
+                    &configs,
+                    replica_assignment.as_deref(),
+                ) {
+                    self.refuse(format!("{}: {text}", code.name()));
+                }
+            }
+            other => self.refuse(format!("the controller does not take the command \"{}\"", other.name())),
         }
     }
 }
@@ -306,8 +294,8 @@ impl Node for ControllerNode {
         }
         match input {
             Input::Deliver(envelope) => self.handle_message(envelope),
-            Input::Timer(key) if key.kind == TIMER_BROKER_SESSION => {
-                self.handle_session_timer(key.instance as NodeId)
+            Input::Timer(TimerKey { kind: TimerKind::BrokerSession, instance }) => {
+                self.handle_session_timer(instance as NodeId)
             }
             Input::Timer(key) => self.refuse(format!("unknown controller timer {key:?}")),
             Input::Command(command) => self.handle_command(command),

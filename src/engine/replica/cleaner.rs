@@ -15,7 +15,8 @@
 //!
 //! [`PartitionLog::clean`]: crate::engine::log::PartitionLog::clean
 
-use super::{BrokerNode, TIMER_LOG_CLEANER};
+use super::BrokerNode;
+use crate::engine::cluster::TimerKind;
 use crate::engine::cluster::{ClusterEvent, Output};
 use crate::engine::log::checkpoint::write_checkpoint_of;
 use crate::engine::store::StoreOp;
@@ -26,7 +27,7 @@ pub const CLEANER_OFFSET_CHECKPOINT: &str = "cleaner-offset-checkpoint";
 impl BrokerNode {
     pub(crate) fn arm_cleaner_timer(&mut self, now_ms: i64) {
         let at_ms = now_ms + self.config.log_cleaner_backoff_ms;
-        self.set_timer(TIMER_LOG_CLEANER, 0, at_ms);
+        self.set_timer(TimerKind::LogCleaner, 0, at_ms);
     }
 
     /// One pass of the cleaner thread over this broker's compacted logs.

@@ -5,9 +5,10 @@
 //! exactly once — completed, failed, or expired — and its timer is cancelled when it is
 //! answered early.
 
-use super::{BrokerNode, TIMER_DELAYED_FETCH, TIMER_DELAYED_PRODUCE};
+use super::BrokerNode;
 use crate::engine::cluster::messages::{FetchPartition, Message, ProducedPartition, TopicPartition};
 use crate::engine::cluster::NodeId;
+use crate::engine::cluster::TimerKind;
 use crate::engine::error::ErrorCode;
 
 /// A Fetch request as received, kept to be served again when it completes.
@@ -145,13 +146,13 @@ impl BrokerNode {
 
     pub(crate) fn hold_produce(&mut self, d: DelayedProduce, timeout_ms: i64, now_ms: i64) {
         let id = self.next_id();
-        self.set_timer(TIMER_DELAYED_PRODUCE, id, now_ms + timeout_ms.max(0));
+        self.set_timer(TimerKind::DelayedProduce, id, now_ms + timeout_ms.max(0));
         self.delayed_produces.insert(id, d);
     }
 
     pub(crate) fn hold_fetch(&mut self, params: FetchParams, now_ms: i64) {
         let id = self.next_id();
-        self.set_timer(TIMER_DELAYED_FETCH, id, now_ms + params.max_wait_ms);
+        self.set_timer(TimerKind::DelayedFetch, id, now_ms + params.max_wait_ms);
         self.delayed_fetches.insert(id, DelayedFetch { params });
     }
 
@@ -180,7 +181,7 @@ impl BrokerNode {
             .collect();
         for id in ready {
             if let Some(d) = self.delayed_fetches.remove(&id) {
-                self.cancel_timer(TIMER_DELAYED_FETCH, id);
+                self.cancel_timer(TimerKind::DelayedFetch, id);
                 self.serve_fetch(now_ms, d.params.as_ref(), false);
             }
         }
@@ -195,7 +196,7 @@ impl BrokerNode {
         self.delayed_produces = held;
         for id in done {
             if let Some(d) = self.delayed_produces.remove(&id) {
-                self.cancel_timer(TIMER_DELAYED_PRODUCE, id);
+                self.cancel_timer(TimerKind::DelayedProduce, id);
                 self.answer_produce(&d);
             }
         }

@@ -9,12 +9,13 @@
 //! request's `timeout_ms` passes (`REQUEST_TIMED_OUT`). Invariant: every request is
 //! answered exactly once, and its timer is cancelled when it is answered early.
 
-use super::{BrokerNode, TIMER_DELAYED_DELETE_RECORDS};
+use super::BrokerNode;
 use crate::engine::cluster::events::LogStartOffsetIncrementReason;
 use crate::engine::cluster::messages::{
     DeleteRecordsPartition, DeletedRecordsPartition, Message, TopicPartition,
 };
 use crate::engine::cluster::NodeId;
+use crate::engine::cluster::TimerKind;
 use crate::engine::error::ErrorCode;
 
 /// `DeleteRecordsRequest.HIGH_WATERMARK`: delete up to the high watermark.
@@ -60,7 +61,7 @@ impl BrokerNode {
             self.answer_delete_records(held);
         } else {
             let id = self.next_id();
-            self.set_timer(TIMER_DELAYED_DELETE_RECORDS, id, now_ms + timeout_ms.max(0));
+            self.set_timer(TimerKind::DelayedDeleteRecords, id, now_ms + timeout_ms.max(0));
             self.delayed_delete_records.insert(id, held);
         }
     }
@@ -130,7 +131,7 @@ impl BrokerNode {
             .collect();
         for id in ready {
             if let Some(d) = held.remove(&id) {
-                self.cancel_timer(TIMER_DELAYED_DELETE_RECORDS, id);
+                self.cancel_timer(TimerKind::DelayedDeleteRecords, id);
                 self.answer_delete_records(d);
             }
         }

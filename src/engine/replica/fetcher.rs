@@ -9,10 +9,11 @@
 //! a refused one (closed connection) at once, and retried after `replica.fetch.backoff.ms`.
 
 use super::partition::Role;
-use super::{BrokerNode, TIMER_FETCHER};
+use super::BrokerNode;
 use crate::engine::cluster::messages::{
     EpochEndOffset, FetchPartition, FetchedPartition, Message, TopicPartition,
 };
+use crate::engine::cluster::TimerKind;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
 use crate::engine::log::{UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
@@ -66,10 +67,10 @@ impl BrokerNode {
         }
         if partitions.is_empty() {
             match next_retry_ms {
-                Some(at_ms) => self.set_timer(TIMER_FETCHER, u64::from(leader), at_ms),
+                Some(at_ms) => self.set_timer(TimerKind::Fetcher, u64::from(leader), at_ms),
                 None => {
                     self.fetchers.remove(&leader);
-                    self.cancel_timer(TIMER_FETCHER, u64::from(leader));
+                    self.cancel_timer(TimerKind::Fetcher, u64::from(leader));
                 }
             }
             return;
@@ -86,7 +87,7 @@ impl BrokerNode {
             partitions,
         };
         self.send(leader, message);
-        self.set_timer(TIMER_FETCHER, u64::from(leader), deadline_ms);
+        self.set_timer(TimerKind::Fetcher, u64::from(leader), deadline_ms);
     }
 
     /// The fetcher's timer: a fetch unanswered by its deadline is given up (then retried
@@ -98,7 +99,7 @@ impl BrokerNode {
             Some(_) => {
                 fetcher.in_flight = None;
                 self.set_timer(
-                    TIMER_FETCHER,
+                    TimerKind::Fetcher,
                     u64::from(leader),
                     now_ms + self.config.replica_fetch_backoff_ms,
                 );
@@ -113,7 +114,11 @@ impl BrokerNode {
     pub(crate) fn on_fetcher_disconnect(&mut self, now_ms: i64, leader: NodeId) {
         let Some(fetcher) = self.fetchers.get_mut(&leader) else { return };
         if fetcher.in_flight.take().is_some() {
-            self.set_timer(TIMER_FETCHER, u64::from(leader), now_ms + self.config.replica_fetch_backoff_ms);
+            self.set_timer(
+                TimerKind::Fetcher,
+                u64::from(leader),
+                now_ms + self.config.replica_fetch_backoff_ms,
+            );
         }
     }
 

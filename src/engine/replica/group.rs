@@ -8,6 +8,7 @@
 
 use super::BrokerNode;
 use crate::engine::cluster::messages::{Message, TopicPartition};
+use crate::engine::cluster::TimerKind;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
 use crate::engine::group::coordinator::placement::{partition_for, OFFSETS_TOPIC};
@@ -15,8 +16,6 @@ use crate::engine::group::coordinator::timers::TimerKey;
 use crate::engine::group::coordinator::Effect;
 use crate::engine::record::{BatchBuilder, BatchOptions};
 
-/// Timer kind of the group coordinator's next deadline.
-pub const TIMER_GROUP_COORDINATOR: u32 = 5;
 /// The least time between two requests to create `__consumer_offsets` (the playground's
 /// pacing: Kafka asks again on every FindCoordinator).
 pub const OFFSETS_TOPIC_RETRY_MS: i64 = 1_000;
@@ -177,8 +176,8 @@ impl BrokerNode {
         let next = self.coordinator.next_deadline_ms();
         if next != self.coordinator_timer_at_ms {
             match next {
-                Some(at) => self.set_timer(TIMER_GROUP_COORDINATOR, 0, at),
-                None => self.cancel_timer(TIMER_GROUP_COORDINATOR, 0),
+                Some(at) => self.set_timer(TimerKind::GroupCoordinator, 0, at),
+                None => self.cancel_timer(TimerKind::GroupCoordinator, 0),
             }
             self.coordinator_timer_at_ms = next;
         }

@@ -10,16 +10,16 @@
 //! input (Kafka error codes, or a `Refused` event).
 //!
 //! Start: the node starts on its first input of any kind (the driver sends
-//! `Command({"start": true})` at the node's start time); starting sends
+//! `Command::Start`, `{"start": true}`, at the node's start time); starting sends
 //! `BrokerRegistration` and arms the heartbeat and ISR-expiration timers.
 //!
-//! Timers ([`TimerKey`] kinds): 0 heartbeat; 1 the fetcher toward leader `instance`;
-//! 2 ISR expiration (every `replica.lag.time.max.ms / 2`); 3 a delayed produce, 4 a
-//! delayed fetch (`instance` = the node's own request number); 5 the group
-//! coordinator's next deadline ([`group`]); 6 the log retention task, every
-//! `log.retention.check.interval.ms` ([`retention`]); 7 the log cleaner, every
-//! `log.cleaner.backoff.ms` ([`cleaner`]); 8 a held DeleteRecords (`instance` = the
-//! node's own request number, [`delete_records`]).
+//! Timers ([`TimerKind`]): `Heartbeat`; `Fetcher` toward leader `instance`;
+//! `IsrExpiration` (every `replica.lag.time.max.ms / 2`); `DelayedProduce`,
+//! `DelayedFetch` (`instance` = the node's own request number); `GroupCoordinator`, the
+//! group coordinator's next deadline ([`group`]); `LogRetention`, the log retention
+//! task, every `log.retention.check.interval.ms` ([`retention`]); `LogCleaner`, every
+//! `log.cleaner.backoff.ms` ([`cleaner`]); `DelayedDeleteRecords`, a held DeleteRecords
+//! (`instance` = the node's own request number, [`delete_records`]).
 //!
 //! The broker is also group coordinator for the `__consumer_offsets` partitions it leads
 //! ([`GroupCoordinator`], glued in by [`group`]).
@@ -40,7 +40,9 @@ pub mod view;
 
 use crate::engine::cluster::messages::{Message, TopicPartition};
 use crate::engine::cluster::metadata::ClusterImage;
-use crate::engine::cluster::{ClusterEvent, Envelope, Input, Node, NodeId, Output, TimerKey};
+use crate::engine::cluster::{
+    ClusterEvent, Command, Envelope, Input, Node, NodeId, Output, TimerKey, TimerKind,
+};
 use crate::engine::group::coordinator::GroupCoordinator;
 pub use config::BrokerConfig;
 use delayed::{DelayedFetch, DelayedProduce};
@@ -48,15 +50,6 @@ use fetcher::Fetcher;
 pub use partition::{Partition, Role};
 use std::collections::{BTreeMap, VecDeque};
 pub use view::{BatchSummary, ReplicaView};
-
-pub const TIMER_HEARTBEAT: u32 = 0;
-pub const TIMER_FETCHER: u32 = 1;
-pub const TIMER_ISR_EXPIRATION: u32 = 2;
-pub const TIMER_DELAYED_PRODUCE: u32 = 3;
-pub const TIMER_DELAYED_FETCH: u32 = 4;
-pub const TIMER_LOG_RETENTION: u32 = 6;
-pub const TIMER_LOG_CLEANER: u32 = 7;
-pub const TIMER_DELAYED_DELETE_RECORDS: u32 = 8;
 
 /// A broker of a replicated cluster.
 #[derive(Debug, Clone)]
@@ -139,8 +132,12 @@ impl BrokerNode {
     fn start(&mut self, now_ms: i64) {
         self.started = true;
         self.send_registration();
-        self.set_timer(TIMER_HEARTBEAT, 0, now_ms + self.config.broker_heartbeat_interval_ms);
-        self.set_timer(TIMER_ISR_EXPIRATION, 0, now_ms + (self.config.replica_lag_time_max_ms / 2).max(1));
+        self.set_timer(TimerKind::Heartbeat, 0, now_ms + self.config.broker_heartbeat_interval_ms);
+        self.set_timer(
+            TimerKind::IsrExpiration,
+            0,
+            now_ms + (self.config.replica_lag_time_max_ms / 2).max(1),
+        );
         self.arm_retention_timer(now_ms);
         self.arm_cleaner_timer(now_ms);
     }
@@ -162,7 +159,7 @@ impl BrokerNode {
             };
             self.send(self.config.controller_id, message);
         }
-        self.set_timer(TIMER_HEARTBEAT, 0, now_ms + self.config.broker_heartbeat_interval_ms);
+        self.set_timer(TimerKind::Heartbeat, 0, now_ms + self.config.broker_heartbeat_interval_ms);
     }
 
     /// Reads the message in place (record bytes are never copied for the driver's sake).
@@ -227,49 +224,52 @@ impl BrokerNode {
 
     fn on_timer(&mut self, now_ms: i64, key: TimerKey) {
         match key.kind {
-            TIMER_HEARTBEAT => self.on_heartbeat_timer(now_ms),
-            TIMER_FETCHER => self.on_fetcher_timer(now_ms, key.instance as NodeId),
-            TIMER_ISR_EXPIRATION => {
+            TimerKind::Heartbeat => self.on_heartbeat_timer(now_ms),
+            TimerKind::Fetcher => self.on_fetcher_timer(now_ms, key.instance as NodeId),
+            TimerKind::IsrExpiration => {
                 self.maybe_shrink_isr(now_ms);
                 self.set_timer(
-                    TIMER_ISR_EXPIRATION,
+                    TimerKind::IsrExpiration,
                     0,
                     now_ms + (self.config.replica_lag_time_max_ms / 2).max(1),
                 );
             }
-            TIMER_DELAYED_PRODUCE => self.expire_delayed_produce(now_ms, key.instance),
-            TIMER_DELAYED_FETCH => self.expire_delayed_fetch(now_ms, key.instance),
-            group::TIMER_GROUP_COORDINATOR => self.coordinator_timer_at_ms = None,
-            TIMER_LOG_RETENTION => self.cleanup_logs(now_ms),
-            TIMER_LOG_CLEANER => self.clean_logs(now_ms),
-            TIMER_DELAYED_DELETE_RECORDS => self.expire_delayed_delete_records(key.instance),
-            _ => self.refuse(format!("broker {} has no timer of kind {}", self.broker_id, key.kind)),
+            TimerKind::DelayedProduce => self.expire_delayed_produce(now_ms, key.instance),
+            TimerKind::DelayedFetch => self.expire_delayed_fetch(now_ms, key.instance),
+            TimerKind::GroupCoordinator => self.coordinator_timer_at_ms = None,
+            TimerKind::LogRetention => self.cleanup_logs(now_ms),
+            TimerKind::LogCleaner => self.clean_logs(now_ms),
+            TimerKind::DelayedDeleteRecords => self.expire_delayed_delete_records(key.instance),
+            TimerKind::BrokerSession | TimerKind::Sender | TimerKind::Tick | TimerKind::RequestTimeout => {
+                self.refuse(format!("broker {} has no timer of kind {:?}", self.broker_id, key.kind))
+            }
         }
     }
 
-    /// `{"start": true}` (the driver's start signal) or `{"retention_check": true}`: the
-    /// page's "run the retention check now", which runs the `kafka-log-retention` task at
-    /// once (and counts the next interval from now).
-    fn on_command(&mut self, now_ms: i64, command: &serde_json::Value) {
-        if command.get("start").and_then(serde_json::Value::as_bool) == Some(true) {
-            return;
+    /// The driver's start signal (the broker starts on its first input of any kind), or
+    /// `{"retention_check": true}`: the page's "run the retention check now", which runs
+    /// the `kafka-log-retention` task at once (and counts the next interval from now).
+    fn on_command(&mut self, now_ms: i64, command: &Command) {
+        match command {
+            Command::Start(_) => {}
+            Command::RetentionCheck(_) => self.cleanup_logs(now_ms),
+            other => self.refuse(format!(
+                "broker {} does not take the command \"{}\"",
+                self.broker_id,
+                other.name()
+            )),
         }
-        if command.get("retention_check").and_then(serde_json::Value::as_bool) == Some(true) {
-            self.cleanup_logs(now_ms);
-            return;
-        }
-        self.refuse(format!("broker {} does not understand the command {command}", self.broker_id));
     }
 
     pub(crate) fn send(&mut self, to: NodeId, message: Message) {
         self.outputs.push_back(Output::Send(Envelope { from: self.broker_id, to, message }));
     }
 
-    pub(crate) fn set_timer(&mut self, kind: u32, instance: u64, at_ms: i64) {
+    pub(crate) fn set_timer(&mut self, kind: TimerKind, instance: u64, at_ms: i64) {
         self.outputs.push_back(Output::SetTimer { key: TimerKey { kind, instance }, at_ms });
     }
 
-    pub(crate) fn cancel_timer(&mut self, kind: u32, instance: u64) {
+    pub(crate) fn cancel_timer(&mut self, kind: TimerKind, instance: u64) {
         self.outputs.push_back(Output::CancelTimer { key: TimerKey { kind, instance } });
     }
 

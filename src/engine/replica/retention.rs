@@ -15,9 +15,10 @@
 //! retention schedule (Kafka's cleaner thread does it after cleaning them: the same rules,
 //! another clock).
 
-use super::{BrokerNode, TIMER_LOG_RETENTION};
+use super::BrokerNode;
 use crate::engine::cluster::events::LogStartOffsetIncrementReason;
 use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::cluster::TimerKind;
 use crate::engine::cluster::{ClusterEvent, Output};
 use crate::engine::log::checkpoint::{write_checkpoint_of, LOG_START_OFFSET_CHECKPOINT};
 use crate::engine::log::SegmentDeletion;
@@ -26,7 +27,7 @@ use crate::engine::store::StoreOp;
 impl BrokerNode {
     pub(crate) fn arm_retention_timer(&mut self, now_ms: i64) {
         let at_ms = now_ms + self.config.log_retention_check_interval_ms;
-        self.set_timer(TIMER_LOG_RETENTION, 0, at_ms);
+        self.set_timer(TimerKind::LogRetention, 0, at_ms);
     }
 
     /// `LogManager.cleanupLogs`: every replica this broker hosts, leader or follower,

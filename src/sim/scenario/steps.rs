@@ -2,6 +2,9 @@
 //! crash, restart, pause, resume, partition, heal, and the consumer steps), with the
 //! references they use: nodes, brokers, partitions and clients.
 
+/// One record header of a `produce` step: the producer command's own.
+pub use crate::engine::cluster::command::HeaderSpec;
+use crate::engine::cluster::command::{default_value, ProduceCommand};
 use serde::{Deserialize, Serialize};
 
 /// A node named in a step: a broker id, `"controller"`, or a client's name.
@@ -33,17 +36,19 @@ pub struct ProduceStep {
     pub headers: Vec<HeaderSpec>,
 }
 
-/// One record header of a `produce` step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HeaderSpec {
-    pub key: String,
-    #[serde(default)]
-    pub value: Option<String>,
-}
-
-fn default_value() -> String {
-    "v-{i}".to_string()
+impl ProduceStep {
+    /// The producer's command for this step.
+    pub fn command(&self) -> ProduceCommand {
+        ProduceCommand {
+            count: u64::from(self.count),
+            headers: self.headers.clone(),
+            key: self.key.clone(),
+            partition: self.partition,
+            partitioner: self.partitioner.clone(),
+            topic: self.topic.clone(),
+            value: self.value.clone(),
+        }
+    }
 }
 
 /// Which node a `crash` or `restart` step means: a broker id, or (crash) whichever

@@ -4,6 +4,7 @@
 
 use super::{CommitPurpose, ConsumerConfig, ConsumerNode, Lifecycle, MemberState, Subscription, CONFIG_META};
 use crate::engine::cluster::Output;
+use std::collections::BTreeMap;
 
 impl ConsumerNode {
     pub(super) fn is_active(&self) -> bool {
@@ -17,16 +18,12 @@ impl ConsumerNode {
         self.apply_subscription(initial);
     }
 
-    /// This consumer's config with `spec.configs` (`{name: value}`) over it, or why not.
-    pub(super) fn changed_config(&self, spec: &serde_json::Value) -> Result<ConsumerConfig, String> {
-        let Some(map) = spec.get("configs").and_then(|c| c.as_object()) else {
-            return Err("\"configs\" must be an object of config names and values".into());
-        };
-        let pairs: Vec<(String, String)> = map
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-            .collect();
-        self.config.with_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| e.message)
+    /// This consumer's config with `configs` (`{name: value}`) over it, or why not.
+    pub(super) fn changed_config(
+        &self,
+        configs: &BTreeMap<String, String>,
+    ) -> Result<ConsumerConfig, String> {
+        self.config.with_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).map_err(|e| e.message)
     }
 
     pub(super) fn persist_config(&mut self, config: &ConsumerConfig) {
@@ -41,8 +38,8 @@ impl ConsumerNode {
     }
 
     /// A rolling restart of this process with changed settings: close, then start anew.
-    pub(super) fn restart_with(&mut self, spec: &serde_json::Value) {
-        let config = match self.changed_config(spec) {
+    pub(super) fn restart_with(&mut self, configs: &BTreeMap<String, String>) {
+        let config = match self.changed_config(configs) {
             Ok(c) => c,
             Err(reason) => {
                 self.refuse(format!("restart_with refused: {reason}"));

@@ -13,7 +13,7 @@
 //! the heartbeat thread leaves the group, as Kafka's does. Every processed record is
 //! counted per (topic, partition, offset) and reported, so duplicates and losses show.
 //!
-//! Commands (JSON): `{"subscribe": {"topics": [..]}}`, `{"assign": {"partitions":
+//! Commands ([`crate::engine::cluster::Command`], as JSON): `{"subscribe": {"topics": [..]}}`, `{"assign": {"partitions":
 //! [{"topic", "partition"}]}}`, `{"unsubscribe": {}}`, `{"commit": {}}` (commitSync of
 //! what was processed), `{"seek": {"topic", "partition", "offset"}}` (or `"to":
 //! "beginning" | "end"`), `{"close": {}}`, `{"pause_heartbeats": true | false}`,
@@ -25,8 +25,8 @@
 //! page adds with its own `group.id`, timeouts or assignors). Changed settings are kept in
 //! the client's store under [`CONFIG_META`], so a later restart of the process uses them.
 //!
-//! Timers: kind 1 the next deadline of the loop; kind 2 `request.timeout.ms` of one
-//! request (`instance` = its correlation id). Invariants: at most one request of each
+//! Timers: `Tick` the next deadline of the loop; `RequestTimeout` `request.timeout.ms`
+//! of one request (`instance` = its correlation id). Invariants: at most one request of each
 //! group kind in flight and one fetch per broker; a response is used only if its
 //! correlation id is the one awaited; nothing panics on any input.
 //!
@@ -64,10 +64,6 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 /// restarted with settings other than its scenario's.
 pub const CONFIG_META: &str = "consumer.config";
 
-/// Timer kind: the loop's next deadline.
-pub const TIMER_TICK: u32 = 1;
-/// Timer kind: `request.timeout.ms` of one request (`instance` = correlation id).
-pub const TIMER_REQUEST_TIMEOUT: u32 = 2;
 pub struct ConsumerNode {
     pub(crate) client_id: NodeId,
     pub(crate) config: ConsumerConfig,

@@ -2,8 +2,8 @@
 //! the loop that runs everything due (the heartbeat thread, metadata, `poll()`, fetches)
 //! until nothing changes, the tick timer for the next deadline, and `state_json`.
 
-use super::{ConsumerNode, Lifecycle, TIMER_REQUEST_TIMEOUT, TIMER_TICK};
-use crate::engine::cluster::{Input, Node, NodeId, Output, TimerKey};
+use super::{ConsumerNode, Lifecycle};
+use crate::engine::cluster::{Input, Node, NodeId, Output, TimerKey, TimerKind};
 use std::collections::BTreeMap;
 
 impl ConsumerNode {
@@ -48,7 +48,7 @@ impl ConsumerNode {
         }
         let next = self.next_deadline_ms();
         if next != self.tick_at_ms {
-            let key = TimerKey { kind: TIMER_TICK, instance: 0 };
+            let key = TimerKey::single(TimerKind::Tick);
             match next {
                 Some(at_ms) => self.outputs.push_back(Output::SetTimer { key, at_ms }),
                 None => self.outputs.push_back(Output::CancelTimer { key }),
@@ -88,8 +88,8 @@ impl Node for ConsumerNode {
         self.now_ms = now_ms;
         match input {
             Input::Deliver(envelope) => self.handle_message(envelope),
-            Input::Timer(TimerKey { kind: TIMER_TICK, .. }) => self.tick_at_ms = None,
-            Input::Timer(TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance }) => {
+            Input::Timer(TimerKey { kind: TimerKind::Tick, .. }) => self.tick_at_ms = None,
+            Input::Timer(TimerKey { kind: TimerKind::RequestTimeout, instance }) => {
                 self.handle_request_timeout(instance)
             }
             Input::Timer(key) => self.refuse(format!("unknown consumer timer {key:?}")),

@@ -3,8 +3,8 @@
 //! of each answer (or timeout, or closed connection) to the part of the client that waits
 //! for it.
 
-use super::{ConsumerNode, JoinPhase, MemberState, Pending, TIMER_REQUEST_TIMEOUT};
-use crate::engine::cluster::{ClusterEvent, Envelope, Message, NodeId, Output, TimerKey};
+use super::{ConsumerNode, JoinPhase, MemberState, Pending};
+use crate::engine::cluster::{ClusterEvent, Envelope, Message, NodeId, Output, TimerKey, TimerKind};
 
 impl ConsumerNode {
     pub(crate) fn send(&mut self, to: NodeId, message: Message) {
@@ -23,7 +23,7 @@ impl ConsumerNode {
         self.next_correlation_id += 1;
         self.in_flight.insert(correlation_id, (to, pending));
         self.send(to, build(correlation_id));
-        let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+        let key = TimerKey { kind: TimerKind::RequestTimeout, instance: correlation_id };
         self.outputs.push_back(Output::SetTimer { key, at_ms: self.now_ms + timeout_ms });
         correlation_id
     }
@@ -31,7 +31,7 @@ impl ConsumerNode {
     /// Takes the pending request a response answers, cancelling its timeout.
     pub(crate) fn answered(&mut self, correlation_id: u64) -> Option<Pending> {
         let (_, pending) = self.in_flight.remove(&correlation_id)?;
-        let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+        let key = TimerKey { kind: TimerKind::RequestTimeout, instance: correlation_id };
         self.outputs.push_back(Output::CancelTimer { key });
         Some(pending)
     }

@@ -5,10 +5,10 @@
 //! Invariant (KIP-320): a partition's cached leader epoch never goes backwards, so an
 //! answer from a broker with an older image does not undo a newer one.
 
-use super::{InFlight, ProducerNode, TIMER_REQUEST_TIMEOUT};
+use super::{InFlight, ProducerNode};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::metadata::PartitionState;
-use crate::engine::cluster::{Message, NodeId, Output, TimerKey};
+use crate::engine::cluster::{Message, NodeId, Output, TimerKey, TimerKind};
 use std::collections::BTreeMap;
 
 impl ProducerNode {
@@ -38,7 +38,7 @@ impl ProducerNode {
         self.in_flight.insert(correlation_id, InFlight::Metadata { node });
         self.metadata_in_flight = true;
         self.metadata_needed = false;
-        let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+        let key = TimerKey { kind: TimerKind::RequestTimeout, instance: correlation_id };
         self.outputs.push_back(Output::SetTimer { key, at_ms: self.now_ms + self.config.request_timeout_ms });
     }
 
@@ -53,7 +53,7 @@ impl ProducerNode {
             return;
         }
         self.in_flight.remove(&correlation_id);
-        let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+        let key = TimerKey { kind: TimerKind::RequestTimeout, instance: correlation_id };
         self.outputs.push_back(Output::CancelTimer { key });
         self.metadata_in_flight = false;
         self.metadata_backoff_until_ms = self.now_ms + self.config.retry_backoff_ms;

@@ -10,6 +10,7 @@
 //! send order; every record ends exactly once as acknowledged or failed.
 
 pub mod accumulator;
+mod commands;
 pub mod config;
 mod metadata;
 pub mod record_text;
@@ -19,53 +20,20 @@ pub use config::{ProducerConfig, ProducerConfigError, IDEMPOTENCE_UNAVAILABLE};
 
 use crate::engine::cluster::messages::{TopicName, TopicPartition};
 use crate::engine::cluster::metadata::PartitionState;
-use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey};
+use crate::engine::cluster::{
+    ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey, TimerKind,
+};
 use crate::engine::error::ErrorCode;
 use crate::engine::partitioner::{sticky_size_hint, Partitioner, PartitionerConfig, PartitionerKind};
-use crate::engine::record::Header;
 use accumulator::{Accumulator, Batch, SentRecord};
-use record_text::{RecordText, Template};
+use record_text::RecordText;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
-use std::rc::Rc;
 
 /// Headers one record may carry at most, and the most bytes of one header's key or value.
 pub const MAX_HEADERS_PER_RECORD: usize = 16;
 pub const MAX_HEADER_BYTES: usize = 1024;
 
-/// A produce command's `"headers": [{"key": "k", "value": "v" | null}, …]` (Kafka's
-/// record headers: ordered, keys may repeat, a value may be null), bounded.
-fn parse_headers(spec: Option<&serde_json::Value>) -> Result<Option<Rc<[Header]>>, String> {
-    let list = match spec {
-        None | Some(serde_json::Value::Null) => return Ok(None),
-        Some(serde_json::Value::Array(list)) => list,
-        Some(other) => return Err(format!("must be a list of {{\"key\", \"value\"}}, got {other}")),
-    };
-    if list.len() > MAX_HEADERS_PER_RECORD {
-        return Err(format!(
-            "{} headers: a record carries at most {MAX_HEADERS_PER_RECORD} here",
-            list.len()
-        ));
-    }
-    let mut headers = Vec::with_capacity(list.len());
-    for h in list {
-        let key = h.get("key").and_then(|k| k.as_str()).ok_or("each header needs a \"key\" text")?;
-        let value = match h.get("value") {
-            None | Some(serde_json::Value::Null) => None,
-            Some(v) => Some(v.as_str().ok_or("a header \"value\" is a text or null")?.as_bytes().to_vec()),
-        };
-        if key.len() > MAX_HEADER_BYTES || value.as_ref().is_some_and(|v| v.len() > MAX_HEADER_BYTES) {
-            return Err(format!("a header's key or value is longer than {MAX_HEADER_BYTES} bytes"));
-        }
-        headers.push(Header { key: key.to_string(), value });
-    }
-    Ok((!headers.is_empty()).then(|| headers.into()))
-}
-
-/// Timer kind: the sender's next deadline (linger, retry backoff, delivery timeout).
-pub const TIMER_SENDER: u32 = 1;
-/// Timer kind: `request.timeout.ms` of one request (`instance` = correlation id).
-pub const TIMER_REQUEST_TIMEOUT: u32 = 2;
 /// The most records one `produce` command may add (the playground's bound, see
 /// [`crate::engine::limits`]).
 pub const MAX_RECORDS_PER_COMMAND: u64 = crate::engine::limits::MAX_RECORDS_PER_PRODUCE;
@@ -202,84 +170,6 @@ impl ProducerNode {
         id
     }
 
-    /// `{"produce": {"topic", "count", "key": "k-{i}" | null, "value": "v-{i}",
-    /// "partition": n, "partitioner": "murmur2", "headers": [{"key", "value"}]}}` (the
-    /// partitioner, optional, becomes the
-    /// topic's, as librdkafka's topic-level `partitioner` property); `{i}` is the producer's running record number from 0 and
-    /// `{i:bytes}` Python's `bytes(i)` (at most [`record_text::MAX_ZERO_BYTES`]).
-    fn handle_command(&mut self, command: serde_json::Value) {
-        if command.get("start").is_some() {
-            return; // the driver's start signal: metadata is fetched on the first send
-        }
-        let Some(spec) = command.get("produce") else {
-            self.refuse(format!("unknown producer command: {command}"));
-            return;
-        };
-        let Some(topic) = spec.get("topic").and_then(|v| v.as_str()).map(TopicName::new) else {
-            self.refuse("produce needs a \"topic\"".into());
-            return;
-        };
-        let count = spec.get("count").and_then(|v| v.as_u64()).unwrap_or(1);
-        if count == 0 || count > MAX_RECORDS_PER_COMMAND {
-            self.refuse(format!("produce \"count\" must be 1..={MAX_RECORDS_PER_COMMAND}, got {count}"));
-            return;
-        }
-        let key = spec.get("key").and_then(|v| v.as_str()).map(|k| Rc::new(Template::new(k)));
-        let value = Rc::new(Template::new(spec.get("value").and_then(|v| v.as_str()).unwrap_or("v-{i}")));
-        let last_number = self.next_record_index.saturating_add(count - 1);
-        if (key.as_ref().is_some_and(|k| k.has_zero_bytes()) || value.has_zero_bytes())
-            && last_number > record_text::MAX_ZERO_BYTES
-        {
-            self.refuse(format!(
-                "produce: {{i:bytes}} stands for at most {} zero bytes, and this command's last record is number {last_number}",
-                record_text::MAX_ZERO_BYTES
-            ));
-            return;
-        }
-        if let Some(name) = spec.get("partitioner").and_then(|v| v.as_str()) {
-            let Ok(kind) = PartitionerKind::from_name(name) else {
-                self.refuse(format!("produce: Invalid value {name} for configuration partitioner"));
-                return;
-            };
-            self.set_topic_partitioner(&topic, kind);
-        }
-        let headers = match parse_headers(spec.get("headers")) {
-            Ok(h) => h,
-            Err(problem) => {
-                self.refuse(format!("produce \"headers\": {problem}"));
-                return;
-            }
-        };
-        let partition = match spec.get("partition") {
-            None | Some(serde_json::Value::Null) => None,
-            Some(v) => match v.as_u64().and_then(|p| u32::try_from(p).ok()) {
-                Some(p) => Some(p),
-                None => {
-                    self.refuse(format!("produce \"partition\" must be a partition number, got {v}"));
-                    return;
-                }
-            },
-        };
-        self.waiting.reserve(count.min(MAX_RECORDS_PER_COMMAND) as usize);
-        for _ in 0..count {
-            let i = self.next_record_index;
-            self.next_record_index += 1;
-            let record = SentRecord {
-                headers: headers.clone(),
-                key: key.as_ref().map(|k| RecordText::new(Rc::clone(k), i)),
-                value: RecordText::new(Rc::clone(&value), i),
-            };
-            self.counts.in_flight += 1;
-            self.waiting.push(WaitingRecord {
-                topic: topic.clone(),
-                partition,
-                record,
-                created_ms: self.now_ms,
-            });
-        }
-        self.place_waiting_records();
-    }
-
     /// Sets `topic`'s partitioner (librdkafka's topic-level `partitioner`); an unchanged
     /// kind keeps its state (the sticky partition of null keys).
     fn set_topic_partitioner(&mut self, topic: &str, kind: PartitionerKind) {
@@ -402,8 +292,8 @@ impl Node for ProducerNode {
         self.now_ms = now_ms;
         match input {
             Input::Deliver(envelope) => self.handle_message(envelope),
-            Input::Timer(TimerKey { kind: TIMER_SENDER, .. }) => self.sender_timer_at_ms = None,
-            Input::Timer(TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance }) => {
+            Input::Timer(TimerKey { kind: TimerKind::Sender, .. }) => self.sender_timer_at_ms = None,
+            Input::Timer(TimerKey { kind: TimerKind::RequestTimeout, instance }) => {
                 self.handle_request_timeout(instance)
             }
             Input::Timer(key) => self.refuse(format!("unknown producer timer {key:?}")),

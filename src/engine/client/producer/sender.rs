@@ -6,9 +6,9 @@
 //! in `in_flight`, never both, until it completes.
 
 use super::accumulator::Batch;
-use super::{AcknowledgedRecord, InFlight, ProducerNode, TIMER_REQUEST_TIMEOUT, TIMER_SENDER};
+use super::{AcknowledgedRecord, InFlight, ProducerNode};
 use crate::engine::cluster::messages::{Acks, ProducePartition, ProducedPartition, TopicPartition};
-use crate::engine::cluster::{ClusterEvent, Message, NodeId, Output, TimerKey};
+use crate::engine::cluster::{ClusterEvent, Message, NodeId, Output, TimerKey, TimerKind};
 use crate::engine::error::ErrorCode;
 use std::collections::BTreeMap;
 
@@ -120,7 +120,7 @@ impl ProducerNode {
             self.partitions_in_flight.insert(batch.tp.clone());
         }
         self.in_flight.insert(correlation_id, InFlight::Produce { batches, node: leader });
-        let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+        let key = TimerKey { kind: TimerKind::RequestTimeout, instance: correlation_id };
         self.outputs.push_back(Output::SetTimer { key, at_ms: self.now_ms + self.config.request_timeout_ms });
     }
 
@@ -179,7 +179,7 @@ impl ProducerNode {
             // Late (after its timeout) or acks=0: nothing waits for it.
             return;
         };
-        let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+        let key = TimerKey { kind: TimerKind::RequestTimeout, instance: correlation_id };
         self.outputs.push_back(Output::CancelTimer { key });
         for batch in batches {
             self.partitions_in_flight.remove(&batch.tp);
@@ -217,7 +217,7 @@ impl ProducerNode {
             .map(|(id, _)| *id)
             .collect();
         for correlation_id in failed {
-            let key = TimerKey { kind: TIMER_REQUEST_TIMEOUT, instance: correlation_id };
+            let key = TimerKey { kind: TimerKind::RequestTimeout, instance: correlation_id };
             self.outputs.push_back(Output::CancelTimer { key });
             self.fail_request(correlation_id, ErrorCode::NetworkException);
         }
@@ -269,7 +269,7 @@ impl ProducerNode {
         if self.metadata_needed && !self.metadata_in_flight {
             consider(self.metadata_backoff_until_ms);
         }
-        let key = TimerKey { kind: TIMER_SENDER, instance: 0 };
+        let key = TimerKey::single(TimerKind::Sender);
         match next {
             Some(at_ms) if self.sender_timer_at_ms != Some(at_ms) => {
                 self.sender_timer_at_ms = Some(at_ms);
