@@ -11,7 +11,6 @@ mod scenario_run;
 
 use kafka_playground::engine::cluster::messages::TopicPartition;
 use kafka_playground::engine::cluster::ClusterEvent;
-use kafka_playground::engine::replica::BrokerNode;
 use kafka_playground::sim::cluster_world::build_sim;
 use kafka_playground::sim::Sim;
 use scenario_run::scenario;
@@ -19,7 +18,7 @@ use std::collections::BTreeMap;
 
 fn committed(sim: &Sim, broker: u32) -> Option<BTreeMap<TopicPartition, i64>> {
     sim.node(broker)
-        .and_then(|n| n.as_any().downcast_ref::<BrokerNode>())
+        .and_then(|n| n.view().broker())
         .and_then(|n| n.group_coordinator().committed("orders-app").cloned())
         .map(|c| c.into_iter().map(|(tp, o)| (tp, o.offset)).collect())
 }

@@ -12,7 +12,6 @@ use kafka_playground::engine::cluster::events::RemovalCause;
 use kafka_playground::engine::cluster::messages::TopicPartition;
 use kafka_playground::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID};
 use kafka_playground::engine::group::assignor::RebalanceProtocol;
-use kafka_playground::engine::replica::BrokerNode;
 use kafka_playground::sim::cluster_world::{build_sim, ClusterWorld};
 use kafka_playground::sim::scenario::{NodeRef, Scenario};
 use kafka_playground::sim::{replay, Action, Sim, Status};
@@ -54,7 +53,7 @@ fn id(s: &Scenario, name: &str) -> NodeId {
 }
 
 fn consumer(sim: &Sim, id: NodeId) -> &ConsumerNode {
-    sim.node(id).and_then(|n| n.as_any().downcast_ref::<ConsumerNode>()).expect("a running consumer")
+    sim.node(id).and_then(|n| n.view().consumer()).expect("a running consumer")
 }
 
 fn owned(sim: &Sim, ids: &[NodeId]) -> Vec<TopicPartition> {
@@ -257,7 +256,7 @@ fn create_partitions_grows_the_topic_and_the_group_rebalances_onto_the_new_ones(
         .iter()
         .any(|(_, _, e)| matches!(e, ClusterEvent::PartitionsCreated { from: 2, to: 4, .. })));
     for b in 1..=3 {
-        let broker = sim.node(b).and_then(|n| n.as_any().downcast_ref::<BrokerNode>()).unwrap();
+        let broker = sim.node(b).and_then(|n| n.view().broker()).unwrap();
         for p in 2..4 {
             assert!(broker.replica_state("orders", p).is_some(), "broker {b} hosts orders-{p} (RF 3)");
         }

@@ -27,13 +27,13 @@ fn committed_offsets_survive_the_coordinators_broker_crashing() {
         let old = (1..=3)
             .find(|b| {
                 sim.node(*b)
-                    .and_then(|n| n.as_any().downcast_ref::<kafka_playground::engine::replica::BrokerNode>())
+                    .and_then(|n| n.view().broker())
                     .is_some_and(|n| n.group_coordinator().group("orders-app").is_some())
             })
             .expect("a coordinator");
         let before: BTreeMap<TopicPartition, i64> = sim
             .node(old)
-            .and_then(|n| n.as_any().downcast_ref::<kafka_playground::engine::replica::BrokerNode>())
+            .and_then(|n| n.view().broker())
             .and_then(|n| n.group_coordinator().committed("orders-app").cloned())
             .map(|c| c.into_iter().map(|(tp, o)| (tp, o.offset)).collect())
             .unwrap_or_default();
@@ -52,7 +52,7 @@ fn committed_offsets_survive_the_coordinators_broker_crashing() {
         assert!(offsets as usize >= before.len(), "it read the committed offsets back");
         let after = sim
             .node(new)
-            .and_then(|n| n.as_any().downcast_ref::<kafka_playground::engine::replica::BrokerNode>())
+            .and_then(|n| n.view().broker())
             .and_then(|n| n.group_coordinator().committed("orders-app").cloned())
             .expect("the new coordinator has the group's offsets");
         for (p, o) in &before {

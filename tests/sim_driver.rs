@@ -23,9 +23,6 @@ struct Pinger {
 const TICK: TimerKey = TimerKey::single(TimerKind::Tick);
 
 impl Node for Pinger {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
     fn node_id(&self) -> NodeId {
         self.id
     }

@@ -32,8 +32,7 @@ impl Sim {
             }
             Action::CrashLeaderOf(topic, partition) => {
                 let leader = self.slots.iter().find_map(|(id, s)| {
-                    let broker =
-                        s.node.as_ref()?.as_any().downcast_ref::<crate::engine::replica::BrokerNode>()?;
+                    let broker = s.node.as_ref()?.view().broker()?;
                     broker.replica_state(&topic, partition).filter(|v| v.is_leader).map(|_| *id)
                 });
                 if let Some(id) = leader {

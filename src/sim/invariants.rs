@@ -20,10 +20,9 @@
 use super::driver::{Invariant, Sim, Status};
 use super::scenario::Scenario;
 use crate::engine::client::consumer::protocol::decode_assignment;
-use crate::engine::client::consumer::{ConsumerNode, MemberState};
+use crate::engine::client::consumer::MemberState;
 use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
-use crate::engine::controller::ControllerNode;
 use crate::engine::group::coordinator::group::GroupState;
 use crate::engine::replica::BrokerNode;
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,7 +34,7 @@ type Tp = (String, u32);
 
 /// Broker `id` if it is up or paused.
 fn broker(sim: &Sim, id: NodeId) -> Option<&BrokerNode> {
-    sim.live_node(id)?.as_any().downcast_ref::<BrokerNode>()
+    sim.live_node(id)?.view().broker()
 }
 
 fn acked_invariant(s: &Scenario, protected: BTreeSet<String>, all_clients: bool) -> Box<dyn Invariant> {
@@ -77,7 +76,7 @@ impl GroupOwnership {
             }
         }
         self.timeline_read = sim.timeline().len();
-        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>());
+        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.view().controller());
         for b in 1..=self.brokers {
             let Some(node) = broker(sim, b) else { continue };
             for (group_id, g) in &node.group_coordinator().groups {
@@ -126,7 +125,7 @@ impl GroupOwnership {
             if !matches!(sim.status(*c), Some(Status::Up | Status::Paused)) {
                 continue;
             }
-            let Some(consumer) = sim.node(*c).and_then(|n| n.as_any().downcast_ref::<ConsumerNode>()) else {
+            let Some(consumer) = sim.node(*c).and_then(|n| n.view().consumer()) else {
                 continue;
             };
             let (Some(group), MemberState::Stable) = (consumer.group_id(), consumer.member_state()) else {

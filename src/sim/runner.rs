@@ -131,7 +131,7 @@ pub fn run_lockstep_in_thread(
             Window::Idle => break,
             Window::NeedLeader { topic, partition } => {
                 let leader = runners.values().find_map(|r| {
-                    let broker = r.node()?.as_any().downcast_ref::<crate::engine::replica::BrokerNode>()?;
+                    let broker = r.node()?.view().broker()?;
                     broker.replica_state(&topic, partition).filter(|v| v.is_leader).map(|_| r.id)
                 });
                 sim.resolve_leader_crash(leader);

@@ -8,7 +8,6 @@ use crate::engine::cluster::command::{
     StartSpec, Yes,
 };
 use crate::engine::cluster::CONTROLLER_ID;
-use crate::engine::controller::ControllerNode;
 use crate::sim::cluster_world::next_idle_broker;
 use crate::sim::scenario::Scenario;
 use crate::sim::{Action, Sim};
@@ -21,7 +20,7 @@ pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), S
         ClusterCommand::CreateTopic { name, partitions, replication_factor, configs } => {
             let controller = sim
                 .live_node(CONTROLLER_ID)
-                .and_then(|n| n.as_any().downcast_ref::<ControllerNode>())
+                .and_then(|n| n.view().controller())
                 .ok_or("TIMEOUT: the controller is not running, so CreateTopics cannot be answered")?;
             let configs: Vec<(String, String)> =
                 configs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();

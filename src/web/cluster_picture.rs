@@ -7,7 +7,6 @@ use super::cluster_view::{
     BrokerView, ClusterView, FlightView, PartitionView, ProducerView, SendOutcome, TopicView,
 };
 use super::group_picture::GroupPicture;
-use crate::engine::client::producer::ProducerNode;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::ControllerNode;
 use crate::engine::replica::view::ReplicaPicture;
@@ -127,7 +126,7 @@ impl Picture {
                 BrokerView { id, status, replicas }
             })
             .collect();
-        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>());
+        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.view().controller());
         let topics = controller.map(topics).unwrap_or_default();
         let clients = scenario
             .clients
@@ -143,7 +142,7 @@ impl Picture {
             .filter(|(_, c)| matches!(c.kind, ClientKind::Producer))
             .map(|(i, c)| {
                 let id = FIRST_CLIENT_ID + i as u32;
-                let node = sim.node(id).and_then(|n| n.as_any().downcast_ref::<ProducerNode>());
+                let node = sim.node(id).and_then(|n| n.view().producer());
                 let counts = node.map(|p| p.counts()).unwrap_or_default();
                 let ring = self.outcomes.get(&id);
                 ProducerView {

@@ -74,7 +74,7 @@ impl Worker for NodeWorker {
 }
 
 fn broker(runner: &NodeRunner) -> Option<&BrokerNode> {
-    runner.node()?.as_any().downcast_ref::<BrokerNode>()
+    runner.node()?.view().broker()
 }
 
 async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {

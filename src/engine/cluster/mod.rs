@@ -152,6 +152,51 @@ pub trait Node {
     /// A stable JSON picture of the node's state, for the final-state report, replay
     /// comparison and the page.
     fn state_json(&self) -> serde_json::Value;
-    /// The concrete node, for invariant checkers that read a broker's replicas directly.
-    fn as_any(&self) -> &dyn std::any::Any;
+    /// The concrete node, for readers that need more than [`Node::state_json`]: the
+    /// invariant checkers (a broker's replicas, a producer's acknowledgements), the
+    /// page's picture and forms (the controller's own CreateTopics checks), crashing the
+    /// leader of a partition. A closed enum of the engine's node kinds instead of an
+    /// `Any` downcast: the kinds are known here, so a reader matches on them and no
+    /// `as_any` is kept. Nodes outside the engine (test doubles) are [`NodeView::Other`].
+    fn view(&self) -> NodeView<'_> {
+        NodeView::Other
+    }
+}
+
+/// A node seen as its concrete kind (see [`Node::view`]).
+#[derive(Clone, Copy)]
+pub enum NodeView<'a> {
+    Broker(&'a crate::engine::replica::BrokerNode),
+    Controller(&'a crate::engine::controller::ControllerNode),
+    Producer(&'a crate::engine::client::producer::ProducerNode),
+    Consumer(&'a crate::engine::client::consumer::ConsumerNode),
+    /// A node of a kind the engine does not define.
+    Other,
+}
+
+impl<'a> NodeView<'a> {
+    pub fn broker(self) -> Option<&'a crate::engine::replica::BrokerNode> {
+        match self {
+            NodeView::Broker(b) => Some(b),
+            _ => None,
+        }
+    }
+    pub fn controller(self) -> Option<&'a crate::engine::controller::ControllerNode> {
+        match self {
+            NodeView::Controller(c) => Some(c),
+            _ => None,
+        }
+    }
+    pub fn producer(self) -> Option<&'a crate::engine::client::producer::ProducerNode> {
+        match self {
+            NodeView::Producer(p) => Some(p),
+            _ => None,
+        }
+    }
+    pub fn consumer(self) -> Option<&'a crate::engine::client::consumer::ConsumerNode> {
+        match self {
+            NodeView::Consumer(c) => Some(c),
+            _ => None,
+        }
+    }
 }

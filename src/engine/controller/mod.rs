@@ -280,8 +280,8 @@ fn message_name(message: &Message) -> String {
 }
 
 impl Node for ControllerNode {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
+    fn view(&self) -> crate::engine::cluster::NodeView<'_> {
+        crate::engine::cluster::NodeView::Controller(self)
     }
     fn node_id(&self) -> NodeId {
         CONTROLLER_ID

@@ -356,8 +356,8 @@ fn message_name(message: &Message) -> String {
 }
 
 impl Node for BrokerNode {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
+    fn view(&self) -> crate::engine::cluster::NodeView<'_> {
+        crate::engine::cluster::NodeView::Broker(self)
     }
     fn node_id(&self) -> NodeId {
         self.broker_id

@@ -9,10 +9,9 @@
 use super::super::driver::{Invariant, Sim};
 use super::broker;
 use crate::engine::client::producer::record_text::RecordText;
-use crate::engine::client::producer::{AcknowledgedRecord, ProducerNode};
+use crate::engine::client::producer::AcknowledgedRecord;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{NodeId, CONTROLLER_ID};
-use crate::engine::controller::ControllerNode;
 use crate::engine::replica::BrokerNode;
 use std::collections::BTreeSet;
 
@@ -110,8 +109,7 @@ impl Invariant for AckedWritesSurvive {
             if p.incarnation == Some(slot.incarnation) && !touched.contains(&p.id) {
                 continue;
             }
-            let Some(node) = slot.node.as_deref().and_then(|n| n.as_any().downcast_ref::<ProducerNode>())
-            else {
+            let Some(node) = slot.node.as_deref().and_then(|n| n.view().producer()) else {
                 continue;
             };
             let records = node.acknowledged();
@@ -122,9 +120,7 @@ impl Invariant for AckedWritesSurvive {
         if self.acked.is_empty() {
             return Ok(());
         }
-        let Some(controller) =
-            sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>())
-        else {
+        let Some(controller) = sim.node(CONTROLLER_ID).and_then(|n| n.view().controller()) else {
             return Ok(());
         };
         let controller_touched = touched.contains(&CONTROLLER_ID);

@@ -318,7 +318,7 @@ impl GroupPicture {
                 self.on_crash(s, sim.now_ms, id);
             }
         }
-        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.as_any().downcast_ref::<ControllerNode>());
+        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.view().controller());
         let mut names: BTreeSet<String> = self.groups.keys().cloned().collect();
         names.extend(self.clients.values().filter_map(|c| c.group.clone()));
         names.into_iter().map(|name| self.group_view(sim, s, controller, &name)).collect()

@@ -43,7 +43,7 @@ pub(super) fn push_bounded<T>(q: &mut VecDeque<T>, item: T, cap: usize) {
 }
 
 pub(super) fn consumer(sim: &Sim, id: NodeId) -> Option<&ConsumerNode> {
-    sim.node(id).and_then(|n| n.as_any().downcast_ref::<ConsumerNode>())
+    sim.node(id).and_then(|n| n.view().consumer())
 }
 
 pub(super) fn client_name(s: &Scenario, id: NodeId) -> String {

@@ -77,8 +77,8 @@ impl ConsumerNode {
 }
 
 impl Node for ConsumerNode {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
+    fn view(&self) -> crate::engine::cluster::NodeView<'_> {
+        crate::engine::cluster::NodeView::Consumer(self)
     }
     fn node_id(&self) -> NodeId {
         self.client_id

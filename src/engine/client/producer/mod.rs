@@ -281,8 +281,8 @@ impl ProducerNode {
 }
 
 impl Node for ProducerNode {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
+    fn view(&self) -> crate::engine::cluster::NodeView<'_> {
+        crate::engine::cluster::NodeView::Producer(self)
     }
     fn node_id(&self) -> NodeId {
         self.client_id
