@@ -136,3 +136,30 @@ fn timers_show_their_kind_by_name() {
     let e = serde_json::from_str::<Input>(r#"{"Timer":{"kind":"Nap","instance":0}}"#).unwrap_err();
     assert!(e.to_string().contains("unknown variant `Nap`"), "{e}");
 }
+
+#[test]
+fn a_consumer_refuses_what_is_not_a_consumers_to_do() {
+    use kafka_playground::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription};
+    use kafka_playground::engine::cluster::{ClusterEvent, Node, Output};
+    let config = ConsumerConfig::from_pairs([("group.id", "g")]).unwrap();
+    let mut c = ConsumerNode::new(10_000, config, Subscription::None);
+    let refusals = |c: &mut ConsumerNode, command: Command| {
+        c.handle(0, Input::Command(command));
+        std::iter::from_fn(|| c.poll_output())
+            .filter_map(|o| match o {
+                Output::Event(ClusterEvent::Refused { reason, .. }) => Some(reason),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(refusals(&mut c, Command::start()), Vec::<String>::new());
+    for (text, name) in
+        [(r#"{"retention_check":true}"#, "\"retention_check\""), (EARLIER_JSON[2], "\"produce\"")]
+    {
+        let got = refusals(&mut c, Command::from_json(text).unwrap());
+        assert!(got.len() == 1 && got[0].contains(name), "{text}: {got:?}");
+    }
+    let got =
+        refusals(&mut c, Command::from_json(r#"{"set_processing_time":{"per_record_ms":-1}}"#).unwrap());
+    assert!(got.len() == 1 && got[0].contains("per_record_ms"), "{got:?}");
+}
