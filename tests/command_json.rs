@@ -135,6 +135,8 @@ fn timers_show_their_kind_by_name() {
     assert_eq!(serde_json::from_str::<Input>(&text).unwrap(), Input::Timer(key));
     let e = serde_json::from_str::<Input>(r#"{"Timer":{"kind":"Nap","instance":0}}"#).unwrap_err();
     assert!(e.to_string().contains("unknown variant `Nap`"), "{e}");
+    let e = serde_json::from_str::<Input>(r#"{"Timer":{"kind":3,"instance":0}}"#).unwrap_err();
+    assert!(e.to_string().contains("timer kind 3: a journal written when timer kinds were numbers"), "{e}");
 }
 
 #[test]

@@ -38,6 +38,7 @@ pub struct Envelope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TimerKey {
     /// What the timer is for.
+    #[serde(deserialize_with = "timer_kind_named")]
     pub kind: TimerKind,
     /// Which instance (e.g. a partition index or a request id); 0 if only one.
     pub instance: u64,
@@ -47,6 +48,21 @@ impl TimerKey {
     /// The only timer of its kind on its node (`instance` 0).
     pub const fn single(kind: TimerKind) -> Self {
         TimerKey { kind, instance: 0 }
+    }
+}
+
+/// A timer kind by its name; a number (how journals written before the kinds had names
+/// showed them) is refused with the reason: the number alone does not say which kind.
+fn timer_kind_named<'de, D: serde::Deserializer<'de>>(d: D) -> Result<TimerKind, D::Error> {
+    use serde::de::Error;
+    if !d.is_human_readable() {
+        return TimerKind::deserialize(d);
+    }
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Number(n) => Err(D::Error::custom(format!(
+            "timer kind {n}: a journal written when timer kinds were numbers cannot be read; run the scenario again"
+        ))),
+        other => TimerKind::deserialize(other).map_err(D::Error::custom),
     }
 }
 
