@@ -352,6 +352,9 @@ fn build(
                 CONTROLLER_ID,
                 json!({ "delete_records": { "topic": d.topic, "partition": d.partition, "offset": d.offset } }),
             ),
+            StepAction::DeleteTopic(d) => {
+                Action::Command(CONTROLLER_ID, json!({ "delete_topic": { "name": d.name } }))
+            }
         };
         sim.schedule(step.at_ms, action);
     }

@@ -25,6 +25,16 @@ pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), S
                 .check_create_topic(name, *partitions, *replication_factor, &configs, None)
                 .map_err(|(code, text)| format!("{}: {text}", code.name()))
         }
+        ClusterCommand::DeleteTopic { name } => {
+            let controller = sim
+                .live_node(CONTROLLER_ID)
+                .and_then(|n| n.as_any().downcast_ref::<ControllerNode>())
+                .ok_or("TIMEOUT: the controller is not running, so DeleteTopics cannot be answered")?;
+            controller
+                .check_delete_topic(name)
+                .map(|_| ())
+                .map_err(|(code, text)| format!("{}: {text}", code.name()))
+        }
         ClusterCommand::AddBroker => match next_idle_broker(scenario, |id| sim.status(id).is_some()) {
             Some(_) => Ok(()),
             None => Err(format!("the cluster has its most brokers ({})", scenario.cluster.broker_slots())),
@@ -92,6 +102,10 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
                 "name": name, "partitions": partitions, "replication_factor": replication_factor, "configs": configs,
             });
             sim.schedule(now, Action::Command(CONTROLLER_ID, serde_json::json!({ "create_topic": spec })));
+        }
+        ClusterCommand::DeleteTopic { name } => {
+            let spec = serde_json::json!({ "name": name });
+            sim.schedule(now, Action::Command(CONTROLLER_ID, serde_json::json!({ "delete_topic": spec })));
         }
         ClusterCommand::RunRetention => {
             for id in 1..=scenario.cluster.broker_slots() {

@@ -1,6 +1,6 @@
 //! The KRaft-style controller ([`ControllerNode`], node [`CONTROLLER_ID`]): the cluster's
 //! metadata is a log of [`MetadataRecord`]s and every decision (a broker registers, is
-//! fenced or unfenced, a topic is created, a leader is elected, an ISR changes) is a
+//! fenced or unfenced, a topic is created or deleted, a leader is elected, an ISR changes) is a
 //! record appended and then applied to the [`ClusterImage`]. Invariants: `image` is
 //! exactly the replay of `log`; every record is persisted as it is appended; every
 //! registered broker is eventually pushed every record it lacks.
@@ -22,10 +22,12 @@ pub mod config;
 mod admin;
 mod alter;
 mod brokers;
+mod delete_topic;
 mod election;
 mod topics;
 
 pub use config::{ControllerConfig, UNCLEAN_LEADER_ELECTION_ENABLE};
+pub use delete_topic::is_internal_topic;
 
 use crate::engine::cluster::metadata::{ClusterImage, MetadataRecord};
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, CONTROLLER_ID};
@@ -247,6 +249,10 @@ impl ControllerNode {
     fn handle_command(&mut self, command: serde_json::Value) {
         if command.get("start").is_some() {
             return; // the driver's start signal: the controller needs no start-up work
+        }
+        if let Some(spec) = command.get("delete_topic") {
+            self.delete_topic_command(spec);
+            return;
         }
         if let Some(spec) = command.get("delete_records") {
             self.delete_records_command(spec);
