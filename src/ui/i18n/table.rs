@@ -185,6 +185,16 @@ texts! {
     EvCoordinatorLoaded => "became group coordinator for __consumer_offsets partition", "стал координатором групп для партиции __consumer_offsets";
     EvCoordinatorUnloaded => "is no longer coordinator for __consumer_offsets partition", "больше не координатор для партиции __consumer_offsets";
     EvPartitionsCreated => "partitions added", "партиции добавлены";
+    EvTopicDeleted => "topic deleted (RemoveTopicRecord)", "топик удалён (RemoveTopicRecord)";
+    EvReplicaDeleted => "replica and its log deleted", "реплика и её лог удалены";
+    TopicToDelete => "Topic to delete", "Удаляемый топик";
+    DeleteTopic => "Delete topic…", "Удалить топик…";
+    DeleteTopicHint => "Kafka's DeleteTopics: the controller writes a RemoveTopicRecord; every broker stops its replicas of the topic and deletes their log segments. Refused with TOPIC_DELETION_DISABLED when delete.topic.enable=false.", "DeleteTopics в Kafka: контроллер записывает RemoveTopicRecord; каждый брокер останавливает свои реплики топика и удаляет их сегменты лога. При delete.topic.enable=false — отказ TOPIC_DELETION_DISABLED.";
+    DeleteTopicQuestion => "Delete topic", "Удалить топик";
+    DeleteTopicConsequence => "Every broker deletes its replicas and all their records; producers and consumers get UNKNOWN_TOPIC_OR_PARTITION. This cannot be undone.", "Каждый брокер удалит свои реплики и все их записи; продюсеры и потребители получат UNKNOWN_TOPIC_OR_PARTITION. Отменить нельзя.";
+    DeleteTopicYes => "Delete", "Удалить";
+    Cancel => "Cancel", "Отмена";
+    SegmentsWord => "segments", "сегментов";
     EvSegmentsDeleted => "segments deleted", "сегменты удалены";
     EvBelowLogStart => "below the log start offset", "ниже log start offset";
     EvFromLeader => "from the leader", "по лидеру";

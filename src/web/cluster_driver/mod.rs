@@ -193,6 +193,13 @@ impl ClusterDriver {
         Ok(())
     }
 
+    /// Checks `c` against the cluster now without sending it (a control that asks for a
+    /// confirmation shows Kafka's refusal before it asks).
+    pub fn check_command(&self, c: &ClusterCommand) -> Result<(), String> {
+        let i = self.inner.borrow();
+        crate::web::cluster_commands::check(&i.sim, &i.scenario, c)
+    }
+
     pub fn command(&self, c: ClusterCommand) {
         let mut i = self.inner.borrow_mut();
         i.commands.push(c);
