@@ -21,6 +21,15 @@ const BROKERS: [NodeId; 3] = [1, 2, 3];
 /// Three brokers; `t` (2 partitions × 3 replicas, small segments) and `keep`, both
 /// written to; `extra_steps` after the writes.
 fn sim(cluster_configs: Value, extra_steps: Vec<Value>) -> Sim {
+    let text = scenario_text_with(cluster_configs, extra_steps);
+    build_sim(&Scenario::parse(&text).unwrap(), 7).unwrap()
+}
+
+fn scenario_text(extra_steps: Vec<Value>) -> String {
+    scenario_text_with(json!({}), extra_steps)
+}
+
+fn scenario_text_with(cluster_configs: Value, extra_steps: Vec<Value>) -> String {
     let mut steps = Vec::new();
     for i in 0..6 {
         for topic in ["t", "keep"] {
@@ -38,7 +47,7 @@ fn sim(cluster_configs: Value, extra_steps: Vec<Value>) -> Sim {
         "clients": [ { "id": "p1", "type": "producer" } ],
         "steps": steps, "until_ms": 20000
     });
-    build_sim(&Scenario::parse(&s.to_string()).unwrap(), 7).unwrap()
+    s.to_string()
 }
 
 fn controller(sim: &Sim) -> &ControllerNode {
@@ -167,4 +176,33 @@ fn a_topic_created_again_under_the_same_name_starts_empty() {
         );
         assert!(broker(&s, id).partition("t", 1).is_none());
     }
+}
+
+fn committed(sim: &Sim, id: NodeId) -> Option<Vec<String>> {
+    let offsets = broker(sim, id).group_coordinator().committed("g")?;
+    Some(offsets.keys().map(|tp| format!("{}-{}", tp.topic, tp.partition)).collect())
+}
+
+#[test]
+fn the_groups_committed_offsets_of_the_topic_go_with_tombstones_others_stay() {
+    let consumer = json!({ "id": "c1", "type": "consumer", "subscribe": ["t", "keep"],
+        "configs": { "group.id": "g", "auto.commit.interval.ms": "500", "auto.offset.reset": "earliest" } });
+    let close = json!({ "at_ms": 9000, "close": { "client": "c1" } });
+    let mut text: Value =
+        serde_json::from_str(&scenario_text(vec![close, delete_step(10_000, "t")])).unwrap();
+    text["clients"].as_array_mut().unwrap().push(consumer);
+    let s = Scenario::parse(&text.to_string()).unwrap();
+    let mut sim = build_sim(&s, 7).unwrap();
+    sim.run_until(9900, 1_000_000);
+    let coordinator = BROKERS.into_iter().find(|b| committed(&sim, *b).is_some()).expect("a coordinator");
+    let before = committed(&sim, coordinator).unwrap();
+    assert!(before.contains(&"t-0".to_string()) && before.contains(&"keep-0".to_string()), "{before:?}");
+    sim.run_until(13_000, 1_000_000);
+    assert_eq!(committed(&sim, coordinator).unwrap(), vec!["keep-0".to_string()]);
+    // Another coordinator loading the partition replays the tombstones.
+    sim.schedule(13_000, Action::Crash(coordinator));
+    sim.run_until(40_000, 1_000_000);
+    let next = BROKERS.into_iter().find(|b| *b != coordinator && committed(&sim, *b).is_some());
+    let next = next.expect("another broker coordinates g");
+    assert_eq!(committed(&sim, next).unwrap(), vec!["keep-0".to_string()]);
 }

@@ -52,6 +52,7 @@ impl BrokerNode {
                     // starts from empty logs.
                     touched.retain(|tp| tp.topic.as_str() != name.as_str());
                     self.delete_topic_replicas(name);
+                    self.coordinator.on_topic_deleted(now_ms, name);
                 }
                 MetadataRecord::Partition { topic, partition, .. }
                 | MetadataRecord::PartitionChange { topic, partition, .. } => {
