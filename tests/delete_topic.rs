@@ -206,3 +206,27 @@ fn the_groups_committed_offsets_of_the_topic_go_with_tombstones_others_stay() {
     let next = next.expect("another broker coordinates g");
     assert_eq!(committed(&sim, next).unwrap(), vec!["keep-0".to_string()]);
 }
+
+#[test]
+fn the_cli_runs_a_delete_topic_step_and_refuses_an_empty_name_with_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("delete.json");
+    std::fs::write(&path, scenario_text(vec![delete_step(5000, "t")])).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kafka-playground"))
+        .args(["run", path.to_str().unwrap(), "--seed", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("TopicDeleted") && stdout.contains("ReplicaDeleted"), "the timeline says it");
+    assert!(stdout.contains("RemoveTopic"), "the controller's log holds the record");
+
+    std::fs::write(&path, scenario_text(vec![delete_step(5000, " ")])).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kafka-playground"))
+        .args(["run", path.to_str().unwrap(), "--seed", "1"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("steps[12].delete_topic.name: give the name of the topic to delete"), "{stderr}");
+}
