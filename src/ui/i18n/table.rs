@@ -194,6 +194,13 @@ texts! {
     DeleteTopicConsequence => "Every broker deletes its replicas and all their records; producers and consumers get UNKNOWN_TOPIC_OR_PARTITION. This cannot be undone.", "Каждый брокер удалит свои реплики и все их записи; продюсеры и потребители получат UNKNOWN_TOPIC_OR_PARTITION. Отменить нельзя.";
     DeleteTopicYes => "Delete", "Удалить";
     Cancel => "Cancel", "Отмена";
+    GhostRetention => "deleted by retention", "удалены по retention";
+    GhostBelowLogStart => "segments wholly below the log start offset deleted", "удалены сегменты целиком ниже начала лога (log start offset)";
+    GhostDeleteRecords => "deleted by DeleteRecords (the log start offset moved)", "удалены запросом DeleteRecords (начало лога сдвинуто)";
+    GhostFromLeader => "below the leader's log start offset, which this follower took from a fetch", "ниже начала лога лидера: фолловер взял его из ответа на fetch";
+    GhostFromLeaderShort => "← leader", "← лидер";
+    GhostCleaning => "removed by cleaning (compaction keeps the newest value per key; offsets stay as gaps)", "удалены очисткой (compaction оставляет последнее значение ключа; offset'ы остаются пропусками)";
+    GhostCleaningShort => "cleaned", "очистка";
     SegmentsWord => "segments", "сегментов";
     EvSegmentsDeleted => "segments deleted", "сегменты удалены";
     EvBelowLogStart => "below the log start offset", "ниже log start offset";
