@@ -230,3 +230,36 @@ fn the_cli_runs_a_delete_topic_step_and_refuses_an_empty_name_with_the_field() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("steps[12].delete_topic.name: give the name of the topic to delete"), "{stderr}");
 }
+
+#[test]
+fn a_producer_on_the_deleted_topic_is_answered_unknown_topic_and_its_batch_expires() {
+    let late = json!({ "at_ms": 8000, "produce": { "client": "p1", "topic": "t", "count": 2, "key": "k", "value": "v" } });
+    let mut text: Value = serde_json::from_str(&scenario_text(vec![delete_step(5000, "t"), late])).unwrap();
+    text["clients"][0]["configs"] =
+        json!({ "request.timeout.ms": "1000", "linger.ms": "0", "delivery.timeout.ms": "3000" });
+    let mut s = build_sim(&Scenario::parse(&text.to_string()).unwrap(), 7).unwrap();
+    s.run_until(20_000, 1_000_000);
+    let after = |pred: &dyn Fn(&ClusterEvent) -> bool| {
+        s.timeline().iter().filter(|(at, _, e)| *at > 5000 && pred(e)).count()
+    };
+    let acked =
+        after(&|e| matches!(e, ClusterEvent::SendAcknowledged { tp, .. } if tp.topic.as_str() == "t"));
+    assert_eq!(acked, 0, "nothing is acknowledged on a deleted topic");
+    // Java's Sender: the leader answers UNKNOWN_TOPIC_OR_PARTITION (retriable), metadata
+    // no longer names the topic, and the batch expires after delivery.timeout.ms with a
+    // TimeoutException ("Expiring 2 record(s) for t-0").
+    let retried =
+        after(&|e| matches!(e, ClusterEvent::SendRetried { error: ErrorCode::UnknownTopicOrPartition, .. }));
+    assert!(retried >= 1, "the broker answered UNKNOWN_TOPIC_OR_PARTITION");
+    let failed: Vec<(i64, u32)> = s
+        .timeline()
+        .iter()
+        .filter_map(|(at, _, e)| match e {
+            ClusterEvent::SendFailed { error: ErrorCode::RequestTimedOut, records, .. } if *at > 5000 => {
+                Some((*at, *records))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed, vec![(11_000, 2)], "the batch expires delivery.timeout.ms after it was made");
+}
