@@ -191,7 +191,7 @@ texts! {
     DeleteTopic => "Delete topic…", "Удалить топик…";
     DeleteTopicHint => "Kafka's DeleteTopics: the controller writes a RemoveTopicRecord; every broker stops its replicas of the topic and deletes their log segments. Refused with TOPIC_DELETION_DISABLED when delete.topic.enable=false.", "DeleteTopics в Kafka: контроллер записывает RemoveTopicRecord; каждый брокер останавливает свои реплики топика и удаляет их сегменты лога. При delete.topic.enable=false — отказ TOPIC_DELETION_DISABLED.";
     DeleteTopicQuestion => "Delete topic", "Удалить топик";
-    DeleteTopicConsequence => "Every broker deletes its replicas and all their records; producers and consumers get UNKNOWN_TOPIC_OR_PARTITION. This cannot be undone.", "Каждый брокер удалит свои реплики и все их записи; продюсеры и потребители получат UNKNOWN_TOPIC_OR_PARTITION. Отменить нельзя.";
+    DeleteTopicConsequence => "Every broker deletes its replicas and all their records; produce and fetch requests for it are answered UNKNOWN_TOPIC_OR_PARTITION, and consumer groups forget their committed offsets of it. This cannot be undone.", "Каждый брокер удалит свои реплики и все их записи; на produce и fetch к нему ответ — UNKNOWN_TOPIC_OR_PARTITION, группы потребителей забудут свои закоммиченные offset'ы по нему. Отменить нельзя.";
     DeleteTopicYes => "Delete", "Удалить";
     Cancel => "Cancel", "Отмена";
     GhostRetention => "deleted by retention", "удалены по retention";
