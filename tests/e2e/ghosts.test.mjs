@@ -25,6 +25,7 @@ function replicas(page) {
   return page.evaluate(() => [...document.querySelectorAll('[data-testid^="replica-"][data-testid$="-events-0"]')].map((r) => ({
     id: r.dataset.testid,
     logStart: Number(r.dataset.logStart),
+    badge: r.querySelector('[data-testid=replica-ghost-badge]')?.textContent ?? null,
     ghosts: [...r.querySelectorAll('[data-testid=replica-ghost]')].map((g) => ({
       reason: g.dataset.reason, to: Number(g.dataset.to), text: g.textContent, help: g.dataset.help })),
   })));
@@ -51,6 +52,8 @@ for (const [lang, viewport, embed] of [['en', WIDE, false], ['ru', WIDE, false],
         // Newest first in the document: the first ghost is the one next to the log start.
         assert.equal(r.ghosts[0]?.to, r.logStart, `${r.id}: a ghost up to its log start: ${JSON.stringify(r)}`);
         assert.match(r.ghosts[0].text, new RegExp(`✕ (\\d+–)?${r.logStart - 1}`), `${r.id}: the offsets written`);
+        // The strip opens on the newest records: the head sums the ghosts up in sight.
+        assert.match(r.badge ?? '', new RegExp(`^✕ (\\d+–)?${r.logStart - 1}$`), `${r.id}: the head's mark`);
       }
       const reasons = seen.flatMap((r) => r.ghosts.map((g) => g.reason));
       assert.ok(reasons.includes('retention-ms'), `retention.ms named: ${reasons}`);
@@ -59,6 +62,9 @@ for (const [lang, viewport, embed] of [['en', WIDE, false], ['ru', WIDE, false],
       await command(page, 'Pause');
       fs.mkdirSync(RESULTS, { recursive: true });
       await page.screenshot({ path: path.join(RESULTS, `ghosts-${lang}-${viewport.width}x${viewport.height}.png`) });
+      // The old end of every strip, where the ghosts are drawn (row-reverse: scroll left).
+      await page.evaluate(() => document.querySelectorAll('.cell-strip').forEach((s) => { s.scrollLeft = -s.scrollWidth; }));
+      await page.locator('[data-testid=replica-matrix]').screenshot({ path: path.join(RESULTS, `ghosts-${lang}-${viewport.width}x${viewport.height}-old-end.png`) });
     }, { contextOptions: { viewport } });
   });
 }

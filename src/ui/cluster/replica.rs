@@ -11,7 +11,7 @@
 
 use crate::engine::cluster::NodeId;
 use crate::engine::partitioner::PartitionerKind;
-use crate::ui::cluster::ghost::GhostCell;
+use crate::ui::cluster::ghost::{GhostBadge, GhostCell};
 use crate::ui::cluster::record::RecordCell;
 use crate::ui::i18n::{Lang, T};
 use crate::web::cluster_view::{PartitionView, RemovedRegion, ReplicaPicture};
@@ -149,6 +149,9 @@ pub fn replica_strip(props: &Props) -> Html {
                 <span class="badge-epoch" tabindex="0" data-help={epoch_help.clone()} aria-label={epoch_help}>
                     {format!("e{}", r.leader_epoch)}
                 </span>
+                if !props.removed.is_empty() {
+                    <GhostBadge lang={props.lang} regions={props.removed.clone()} />
+                }
                 if stale {
                     <span class="badge-stale" data-testid="stale-leader">{format!("⚠ {}", t(T::StaleLeader))}</span>
                 }
