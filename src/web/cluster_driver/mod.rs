@@ -8,6 +8,7 @@
 //! virtual time. Brokers persist to IndexedDB in their workers, the controller from here;
 //! a reload restarts every node from what was stored.
 
+mod check;
 mod clock;
 mod inspect;
 mod persist;
@@ -191,13 +192,6 @@ impl ClusterDriver {
         }
         self.command(c);
         Ok(())
-    }
-
-    /// Checks `c` against the cluster now without sending it (a control that asks for a
-    /// confirmation shows Kafka's refusal before it asks).
-    pub fn check_command(&self, c: &ClusterCommand) -> Result<(), String> {
-        let i = self.inner.borrow();
-        crate::web::cluster_commands::check(&i.sim, &i.scenario, c)
     }
 
     pub fn command(&self, c: ClusterCommand) {
