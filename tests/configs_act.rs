@@ -151,6 +151,11 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
     (Controller, "num.partitions", Here("cluster", "default_replication_factor_and_num_partitions")),
     (Controller, "min.insync.replicas", Here("cluster", "cluster_min_insync_replicas")),
     (Controller, "unclean.leader.election.enable", Here("cluster", "cluster_unclean_leader_election_enable")),
+    (
+        Controller,
+        "delete.topic.enable",
+        Elsewhere("delete_topic", "kafkas_errors_unknown_topic_disabled_deletion_internal_topic"),
+    ),
 ];
 
 /// Names of Kafka configs the playground does not implement, which every parser must

@@ -30,6 +30,7 @@ pub enum ErrorCode {
     InvalidSessionTimeout = 26,
     RebalanceInProgress = 27,
     InvalidCommitOffsetSize = 28,
+    TopicAuthorizationFailed = 29,
     InvalidTimestamp = 32,
     TopicAlreadyExists = 36,
     InvalidPartitions = 37,
@@ -37,9 +38,11 @@ pub enum ErrorCode {
     InvalidReplicaAssignment = 39,
     InvalidConfig = 40,
     NotController = 41,
+    InvalidRequest = 42,
     PolicyViolation = 44,
     KafkaStorageError = 56,
     GroupIdNotFound = 69,
+    TopicDeletionDisabled = 73,
     FencedLeaderEpoch = 74,
     UnknownLeaderEpoch = 75,
     StaleBrokerEpoch = 77,
@@ -90,6 +93,9 @@ impl ErrorCode {
             ErrorCode::RequestTimedOut => "REQUEST_TIMED_OUT",
             ErrorCode::NetworkException => "NETWORK_EXCEPTION",
             ErrorCode::NotController => "NOT_CONTROLLER",
+            ErrorCode::InvalidRequest => "INVALID_REQUEST",
+            ErrorCode::TopicAuthorizationFailed => "TOPIC_AUTHORIZATION_FAILED",
+            ErrorCode::TopicDeletionDisabled => "TOPIC_DELETION_DISABLED",
             ErrorCode::FencedLeaderEpoch => "FENCED_LEADER_EPOCH",
             ErrorCode::UnknownLeaderEpoch => "UNKNOWN_LEADER_EPOCH",
             ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
@@ -351,6 +357,10 @@ mod tests {
 
     #[test]
     fn codes_match_kafka_numbers() {
+        // Errors.java: TOPIC_AUTHORIZATION_FAILED 29, INVALID_REQUEST 42, TOPIC_DELETION_DISABLED 73.
+        assert_eq!(ErrorCode::TopicAuthorizationFailed.code(), 29);
+        assert_eq!(ErrorCode::InvalidRequest.code(), 42);
+        assert_eq!(ErrorCode::TopicDeletionDisabled.code(), 73);
         assert_eq!(ErrorCode::UnknownTopicOrPartition.code(), 3);
         assert_eq!(ErrorCode::InvalidPartitions.code(), 37);
         assert_eq!(ErrorCode::PolicyViolation.code(), 44);

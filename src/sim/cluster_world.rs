@@ -13,8 +13,8 @@ use super::world::World;
 use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription, CONFIG_META};
 use crate::engine::client::producer::{ProducerConfig, ProducerNode};
 use crate::engine::cluster::command::{
-    AssignCommand, Command, CreateTopicCommand, DeleteRecordsCommand, ProcessingTimeCommand, SeekCommand,
-    SeekTo, SubscribeCommand,
+    AssignCommand, Command, CreateTopicCommand, DeleteRecordsCommand, DeleteTopicCommand,
+    ProcessingTimeCommand, SeekCommand, SeekTo, SubscribeCommand,
 };
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{Node, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
@@ -348,6 +348,10 @@ fn build(
                     partition: d.partition,
                     topic: d.topic.clone(),
                 }),
+            ),
+            StepAction::DeleteTopic(d) => Action::Command(
+                CONTROLLER_ID,
+                Command::DeleteTopic(DeleteTopicCommand { name: d.name.clone() }),
             ),
         };
         sim.schedule(step.at_ms, action);

@@ -19,8 +19,8 @@ mod steps;
 mod validate;
 
 pub use steps::{
-    AssignStep, BrokerRef, ClientStepRef, DeleteRecordsStep, HeaderSpec, HeartbeatsStep, NodeRef,
-    NodeStepRef, PartitionStepSpec, ProcessingTimeStep, ProduceStep, SeekStep, Step, StepAction,
+    AssignStep, BrokerRef, ClientStepRef, DeleteRecordsStep, DeleteTopicStep, HeaderSpec, HeartbeatsStep,
+    NodeRef, NodeStepRef, PartitionStepSpec, ProcessingTimeStep, ProduceStep, SeekStep, Step, StepAction,
     SubscribeStep, TopicPartitionRef,
 };
 

@@ -4,8 +4,8 @@
 
 use super::cluster_view::ClusterCommand;
 use crate::engine::cluster::command::{
-    Command, ConfigsSpec, CreatePartitionsCommand, CreateTopicCommand, ProcessingTimeCommand, ProduceCommand,
-    StartSpec, Yes,
+    Command, ConfigsSpec, CreatePartitionsCommand, CreateTopicCommand, DeleteTopicCommand,
+    ProcessingTimeCommand, ProduceCommand, StartSpec, Yes,
 };
 use crate::engine::cluster::CONTROLLER_ID;
 use crate::sim::cluster_world::next_idle_broker;
@@ -26,6 +26,16 @@ pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), S
                 configs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             controller
                 .check_create_topic(name, *partitions, *replication_factor, &configs, None)
+                .map_err(|(code, text)| format!("{}: {text}", code.name()))
+        }
+        ClusterCommand::DeleteTopic { name } => {
+            let controller = sim
+                .live_node(CONTROLLER_ID)
+                .and_then(|n| n.view().controller())
+                .ok_or("TIMEOUT: the controller is not running, so DeleteTopics cannot be answered")?;
+            controller
+                .check_delete_topic(name)
+                .map(|_| ())
                 .map_err(|(code, text)| format!("{}: {text}", code.name()))
         }
         ClusterCommand::AddBroker => match next_idle_broker(scenario, |id| sim.status(id).is_some()) {
@@ -86,6 +96,12 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
                 replication_factor,
             };
             sim.schedule(now, Action::Command(CONTROLLER_ID, Command::CreateTopic(spec)));
+        }
+        ClusterCommand::DeleteTopic { name } => {
+            sim.schedule(
+                now,
+                Action::Command(CONTROLLER_ID, Command::DeleteTopic(DeleteTopicCommand { name })),
+            );
         }
         ClusterCommand::RunRetention => {
             for id in 1..=scenario.cluster.broker_slots() {

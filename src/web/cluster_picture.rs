@@ -4,12 +4,13 @@
 //! kept in bounded rings so a long run costs the same per frame as a short one.
 
 use super::cluster_view::{
-    BrokerView, ClusterView, FlightView, PartitionView, ProducerView, SendOutcome, TopicView,
+    BrokerView, ClusterView, FlightView, PartitionView, ProducerView, ReplicaRemovals, SendOutcome, TopicView,
 };
 use super::group_picture::GroupPicture;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::ControllerNode;
 use crate::engine::replica::view::ReplicaPicture;
+use crate::sim::picture::removed::RemovedRegions;
 use crate::sim::scenario::{ClientKind, Scenario};
 use crate::sim::{Sim, Status};
 use std::collections::{BTreeMap, VecDeque};
@@ -28,6 +29,8 @@ pub struct Picture {
     /// Each broker's replicas as its worker last drew them.
     pub replicas: BTreeMap<NodeId, Vec<ReplicaPicture>>,
     groups: GroupPicture,
+    /// What each replica's log lost, for the ghosts.
+    removed: RemovedRegions,
 }
 
 /// The latest `CAP` items, and how many came before the first of them (the page keys
@@ -66,6 +69,7 @@ impl Picture {
     fn absorb(&mut self, sim: &Sim) {
         let timeline = sim.timeline();
         for (at, node, event) in timeline.iter_from(self.timeline_read) {
+            self.removed.absorb(event);
             match event {
                 ClusterEvent::SendAcknowledged { client_id, tp, base_offset, records, .. } => {
                     let o = SendOutcome {
@@ -123,7 +127,17 @@ impl Picture {
                 } else {
                     self.replicas.get(&id).cloned().unwrap_or_default()
                 };
-                BrokerView { id, status, replicas }
+                let removed = self
+                    .removed
+                    .all()
+                    .filter(|(b, _, _)| *b == id)
+                    .map(|(_, tp, regions)| ReplicaRemovals {
+                        topic: tp.topic.to_string(),
+                        partition: tp.partition,
+                        regions: regions.iter().cloned().collect(),
+                    })
+                    .collect();
+                BrokerView { id, status, replicas, removed }
             })
             .collect();
         let controller = sim.node(CONTROLLER_ID).and_then(|n| n.view().controller());

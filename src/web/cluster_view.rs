@@ -78,6 +78,11 @@ pub enum ClusterCommand {
         replication_factor: i64,
         configs: BTreeMap<String, String>,
     },
+    /// Kafka's DeleteTopics through the controller (`kafka-topics --delete`): a
+    /// `RemoveTopicRecord`, then every broker deletes its replicas and their segments.
+    DeleteTopic {
+        name: String,
+    },
     /// Every running broker runs its log retention task now (`LogManager.cleanupLogs`),
     /// as it does every `log.retention.check.interval.ms`.
     RunRetention,

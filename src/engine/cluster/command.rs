@@ -21,7 +21,7 @@ use std::fmt;
 
 /// A command for one node. Which node kind takes which: every node `start`; brokers
 /// `retention_check`; the controller (standing in for the admin client) `create_topic`,
-/// `create_partitions`, `delete_records`; producers `produce`; consumers the rest.
+/// `create_partitions`, `delete_records`, `delete_topic`; producers `produce`; consumers the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Command {
@@ -36,6 +36,8 @@ pub enum Command {
     CreatePartitions(CreatePartitionsCommand),
     /// The admin's `deleteRecords` for one partition.
     DeleteRecords(DeleteRecordsCommand),
+    /// Kafka's DeleteTopics (`kafka-topics --delete`) for one topic.
+    DeleteTopic(DeleteTopicCommand),
     /// `count` records through a producer.
     Produce(ProduceCommand),
     Subscribe(SubscribeCommand),
@@ -62,6 +64,7 @@ impl Command {
             Command::CreateTopic(_) => "create_topic",
             Command::CreatePartitions(_) => "create_partitions",
             Command::DeleteRecords(_) => "delete_records",
+            Command::DeleteTopic(_) => "delete_topic",
             Command::Produce(_) => "produce",
             Command::Subscribe(_) => "subscribe",
             Command::Assign(_) => "assign",
@@ -179,6 +182,13 @@ fn broker_default() -> i64 {
 pub struct CreatePartitionsCommand {
     pub count: i64,
     pub topic: String,
+}
+
+/// The topic to delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteTopicCommand {
+    pub name: String,
 }
 
 /// The log of `topic`-`partition` is to start at `offset` (-1: the high watermark).

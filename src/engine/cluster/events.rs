@@ -63,6 +63,20 @@ pub enum ClusterEvent {
         from: u32,
         to: u32,
     },
+    /// DeleteTopics: the controller wrote the topic's `RemoveTopicRecord`; brokers drop
+    /// their replicas as the record reaches them ([`ClusterEvent::ReplicaDeleted`]).
+    TopicDeleted {
+        topic: String,
+        partitions: u32,
+    },
+    /// A broker applied a `RemoveTopicRecord`: this replica stopped and its log is gone
+    /// (`LogManager.asyncDelete`), `segments` files removed from its store.
+    ReplicaDeleted {
+        broker_id: NodeId,
+        tp: TopicPartition,
+        log_end_offset: i64,
+        segments: u32,
+    },
     LeaderElected {
         tp: TopicPartition,
         leader: Option<NodeId>,

@@ -34,6 +34,11 @@ pub enum MetadataRecord {
         isr: Vec<NodeId>,
         leader: Option<NodeId>,
     },
+    /// Kafka's `RemoveTopicRecord` (keyed by topic id in Kafka; the playground has no
+    /// topic ids, so by name): the topic and all its partitions leave the image.
+    RemoveTopic {
+        name: String,
+    },
     /// A change to one partition: a new ISR and/or a new leader (`None` inside `Some`
     /// means "no leader", as Kafka's -1). A leader change bumps the leader epoch.
     PartitionChange {
@@ -98,6 +103,9 @@ impl ClusterImage {
                 self.topics
                     .entry(name.clone())
                     .or_insert_with(|| TopicImage { configs: configs.clone(), partitions: Vec::new() });
+            }
+            MetadataRecord::RemoveTopic { name } => {
+                self.topics.remove(name);
             }
             MetadataRecord::Partition { topic, partition, replicas, isr, leader } => {
                 if let Some(t) = self.topics.get_mut(topic) {

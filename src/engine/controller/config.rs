@@ -1,6 +1,6 @@
 //! The controller's settings, under Kafka's names (`broker.session.timeout.ms`,
 //! `default.replication.factor`, `num.partitions`, `min.insync.replicas`,
-//! `unclean.leader.election.enable`), with Kafka's defaults. Invariant: a constructed
+//! `unclean.leader.election.enable`, `delete.topic.enable`), with Kafka's defaults. Invariant: a constructed
 //! config holds only values Kafka would accept.
 
 use crate::engine::error::{ConfigProblem, KafkaError, Result};
@@ -9,13 +9,18 @@ use serde::{Deserialize, Serialize};
 /// The topic config (and cluster default) that allows an out-of-sync replica to lead.
 pub const UNCLEAN_LEADER_ELECTION_ENABLE: &str = "unclean.leader.election.enable";
 
+/// `delete.topic.enable` (true): whether DeleteTopics may delete topics (Kafka's
+/// `ServerConfigs.DELETE_TOPIC_ENABLE_CONFIG`, read by `ControllerApis.deleteTopics`).
+pub const DELETE_TOPIC_ENABLE: &str = "delete.topic.enable";
+
 /// The configs a cluster's settings may give the controller (`seed` is the driver's own).
-pub const CONTROLLER_CONFIG_NAMES: [&str; 5] = [
+pub const CONTROLLER_CONFIG_NAMES: [&str; 6] = [
     "broker.session.timeout.ms",
     "default.replication.factor",
     "num.partitions",
     "min.insync.replicas",
     UNCLEAN_LEADER_ELECTION_ENABLE,
+    DELETE_TOPIC_ENABLE,
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +35,9 @@ pub struct ControllerConfig {
     pub min_insync_replicas: u32,
     /// `unclean.leader.election.enable` (false): the cluster default a topic may override.
     pub unclean_leader_election_enable: bool,
+    /// `delete.topic.enable` (true): false makes DeleteTopics answer TOPIC_DELETION_DISABLED.
+    #[serde(default = "delete_topic_enable_default")]
+    pub delete_topic_enable: bool,
     /// Seeds replica placement (Kafka draws its start index at random).
     pub seed: u64,
 }
@@ -42,9 +50,14 @@ impl Default for ControllerConfig {
             num_partitions: 1,
             min_insync_replicas: 1,
             unclean_leader_election_enable: false,
+            delete_topic_enable: true,
             seed: 0,
         }
     }
+}
+
+fn delete_topic_enable_default() -> bool {
+    true
 }
 
 fn parse_positive(name: &str, value: &str) -> Result<i64> {
@@ -92,6 +105,7 @@ impl ControllerConfig {
                 "num.partitions" => c.num_partitions = parse_positive(name, value)? as u32,
                 "min.insync.replicas" => c.min_insync_replicas = parse_positive(name, value)? as u32,
                 UNCLEAN_LEADER_ELECTION_ENABLE => c.unclean_leader_election_enable = parse_bool(name, value)?,
+                DELETE_TOPIC_ENABLE => c.delete_topic_enable = parse_bool(name, value)?,
                 "seed" => {
                     c.seed = value
                         .trim()

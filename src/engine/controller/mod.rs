@@ -1,6 +1,6 @@
 //! The KRaft-style controller ([`ControllerNode`], node [`CONTROLLER_ID`]): the cluster's
 //! metadata is a log of [`MetadataRecord`]s and every decision (a broker registers, is
-//! fenced or unfenced, a topic is created, a leader is elected, an ISR changes) is a
+//! fenced or unfenced, a topic is created or deleted, a leader is elected, an ISR changes) is a
 //! record appended and then applied to the [`ClusterImage`]. Invariants: `image` is
 //! exactly the replay of `log`; every record is persisted as it is appended; every
 //! registered broker is eventually pushed every record it lacks.
@@ -22,10 +22,12 @@ pub mod config;
 mod admin;
 mod alter;
 mod brokers;
+mod delete_topic;
 mod election;
 mod topics;
 
 pub use config::{ControllerConfig, UNCLEAN_LEADER_ELECTION_ENABLE};
+pub use delete_topic::is_internal_topic;
 
 use crate::engine::cluster::command::{Command, CreateTopicCommand};
 use crate::engine::cluster::metadata::{ClusterImage, MetadataRecord};
@@ -250,6 +252,7 @@ impl ControllerNode {
             // The driver's start signal: the controller needs no start-up work.
             Command::Start(_) => {}
             Command::DeleteRecords(spec) => self.delete_records_command(&spec),
+            Command::DeleteTopic(spec) => self.delete_topic_command(&spec.name),
             Command::CreatePartitions(spec) => {
                 if let Err((code, text)) = self.create_partitions(&spec.topic, spec.count) {
                     self.refuse(format!("{}: {text}", code.name()));

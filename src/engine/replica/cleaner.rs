@@ -59,19 +59,20 @@ impl BrokerNode {
             self.event(e);
         }
         if cleaned {
-            let entries = || {
-                self.partitions
-                    .iter()
-                    .filter_map(|(tp, p)| p.last_clean_offset.map(|o| (tp.topic.as_str(), tp.partition, o)))
-            };
-            let value = write_checkpoint_of(entries().count(), entries());
-            let name = CLEANER_OFFSET_CHECKPOINT.to_string();
-            self.outputs.push_back(Output::Persist(StoreOp::PutMeta {
-                broker_id: self.broker_id,
-                name,
-                value,
-            }));
+            self.persist_cleaner_checkpoint();
         }
         self.arm_cleaner_timer(now_ms);
+    }
+
+    /// `cleaner-offset-checkpoint` with every hosted log the cleaner has cleaned.
+    pub(crate) fn persist_cleaner_checkpoint(&mut self) {
+        let entries = || {
+            self.partitions
+                .iter()
+                .filter_map(|(tp, p)| p.last_clean_offset.map(|o| (tp.topic.as_str(), tp.partition, o)))
+        };
+        let value = write_checkpoint_of(entries().count(), entries());
+        let name = CLEANER_OFFSET_CHECKPOINT.to_string();
+        self.outputs.push_back(Output::Persist(StoreOp::PutMeta { broker_id: self.broker_id, name, value }));
     }
 }

@@ -1,7 +1,8 @@
 //! How a broker follows the metadata log (KRaft's `BrokerMetadataPublisher` and
 //! `ReplicaManager.applyDelta`): records are replayed in offset order into the image,
 //! each once; every partition that names this broker gets a log on first sight and the
-//! role the image gives it (leader, follower of the leader, offline). The ISR a leader
+//! role the image gives it (leader, follower of the leader, offline); a removed topic's
+//! replicas are deleted ([`super::delete_topic`]). The ISR a leader
 //! asked for in an AlterPartition is applied only when the controller's answer or
 //! metadata carries it. Invariant: a partition's state is only replaced by a newer
 //! `partition_epoch` (or a newer leader epoch).
@@ -45,6 +46,13 @@ impl BrokerNode {
                     if *broker_id == self.broker_id && *incarnation == self.incarnation =>
                 {
                     self.broker_epoch = *broker_epoch;
+                }
+                MetadataRecord::RemoveTopic { name } => {
+                    // At once, in log order: a topic re-created later in this update
+                    // starts from empty logs.
+                    touched.retain(|tp| tp.topic.as_str() != name.as_str());
+                    self.delete_topic_replicas(name);
+                    self.coordinator.on_topic_deleted(now_ms, name);
                 }
                 MetadataRecord::Partition { topic, partition, .. }
                 | MetadataRecord::PartitionChange { topic, partition, .. } => {

@@ -28,6 +28,7 @@ pub mod cleaner;
 pub mod config;
 pub mod delayed;
 pub mod delete_records;
+pub mod delete_topic;
 pub mod fetcher;
 pub mod group;
 pub mod inspect;

@@ -1,11 +1,12 @@
 //! The picture the page draws, built from a running simulation with no browser API (so
 //! native tests check its figures against the timeline): the view types ([`view`]) and
 //! the consumer groups' part ([`group`], its rebalance figures in `rebalances`), and how
-//! records are told apart and placed ([`keys`]). The
+//! records are told apart and placed ([`keys`]), and what logs lost ([`removed`]). The
 //! page's driver (`crate::web`) fills the rest from its workers and serializes it.
 
 pub mod group;
 mod group_util;
 pub mod keys;
 mod rebalances;
+pub mod removed;
 pub mod view;

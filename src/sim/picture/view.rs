@@ -6,6 +6,7 @@
 
 use crate::engine::cluster::{ClusterEvent, NodeId};
 pub use crate::engine::replica::view::{RecordPicture, ReplicaPicture, RECORDS_PER_REPLICA};
+pub use crate::sim::picture::removed::{RemovalReason, RemovedRegion};
 use crate::sim::Status;
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,17 @@ pub struct BrokerView {
     pub status: Status,
     /// Its replicas, by (topic, partition); empty while crashed.
     pub replicas: Vec<ReplicaPicture>,
+    /// What its replicas' logs lost and why (drawn as ghosts where the records were).
+    #[serde(default)]
+    pub removed: Vec<ReplicaRemovals>,
+}
+
+/// The ghosts of one replica, oldest first ([`super::removed`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicaRemovals {
+    pub topic: String,
+    pub partition: u32,
+    pub regions: Vec<RemovedRegion>,
 }
 
 fn built_in() -> String {

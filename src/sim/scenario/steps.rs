@@ -151,6 +151,14 @@ pub struct DeleteRecordsStep {
     pub offset: i64,
 }
 
+/// `delete_topic`: the admin's `deleteTopics` for one topic (Kafka's DeleteTopics,
+/// through the controller).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteTopicStep {
+    pub name: String,
+}
+
 /// One timed step; exactly one action besides `at_ms`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
@@ -177,6 +185,7 @@ pub enum StepAction {
     SetProcessingTime(ProcessingTimeStep),
     PauseHeartbeats(HeartbeatsStep),
     DeleteRecords(DeleteRecordsStep),
+    DeleteTopic(DeleteTopicStep),
 }
 impl StepAction {
     /// For consumer-only steps: the step's name and its client.

@@ -226,6 +226,11 @@ impl Scenario {
                         ));
                     }
                 }
+                // A topic the page or an earlier step created may be named too; an
+                // unknown one gets Kafka's UNKNOWN_TOPIC_OR_PARTITION when the step runs.
+                StepAction::DeleteTopic(d) if d.name.trim().is_empty() => {
+                    return Err(err(at("delete_topic.name"), "give the name of the topic to delete"));
+                }
                 StepAction::SetProcessingTime(p) if p.per_record_ms < 0 => {
                     return Err(err(at("set_processing_time.per_record_ms"), "must be ≥ 0"));
                 }

@@ -14,8 +14,14 @@ use crate::ui::cluster::brokers::{is_cut_off, node_buttons, status_code, status_
 use crate::ui::cluster::replica::{ids_text, ReplicaStrip};
 use crate::ui::i18n::T;
 use crate::ui::shell::page::ClusterCtx;
-use crate::web::cluster_view::{BrokerView, PartitionView, TopicView};
+use crate::web::cluster_view::{BrokerView, PartitionView, RemovedRegion, TopicView};
 use yew::prelude::*;
+
+/// The ghosts of broker `b`'s replica of `topic`-`partition`.
+fn removed_of(b: &BrokerView, topic: &str, partition: u32) -> Vec<RemovedRegion> {
+    let found = b.removed.iter().find(|x| x.topic == topic && x.partition == partition);
+    found.map(|x| x.regions.clone()).unwrap_or_default()
+}
 
 /// Kafka's internal topics start with two underscores (`Topic.isInternal`).
 pub fn is_internal(topic: &str) -> bool {
@@ -57,7 +63,8 @@ pub fn replica_matrix(props: &Props) -> Html {
                                 <div class="matrix-cell" role="cell">
                                     <ReplicaStrip lang={ctx.lang} broker={b.id} replica={r.clone()} meta={Some(p.clone())}
                                         colours={keys} partitioner={partitioner}
-                                        partition_count={topic.partitions.len() as u32} />
+                                        partition_count={topic.partitions.len() as u32}
+                                        removed={removed_of(b, &r.topic, r.partition)} />
                                 </div>
                             }
                         }

@@ -1,6 +1,7 @@
-//! The cluster band: brokers, the partition × broker matrix, replicas, records, the log panel.
+//! The cluster band: brokers, the partition × broker matrix, replicas, records, ghosts of removed records, the log panel.
 
 pub mod brokers;
+pub mod ghost;
 pub mod log;
 pub mod matrix;
 pub mod record;

@@ -1,7 +1,8 @@
 //! One replica of one partition on one broker: a cell of the partition × broker matrix.
 //! A line of marks (role: leader starred and bold; ISR membership: ✓ or ⚠ with words;
 //! leader epoch), then the records as a strip that scrolls inside the cell (oldest to
-//! newest left to right, opening on the newest; newest first in the document): the log start offset, cells coloured and labelled by key, the
+//! newest left to right, opening on the newest; newest first in the document): ghosts of
+//! removed records ([`super::ghost`]), the log start offset, cells coloured and labelled by key, the
 //! high watermark as a line between the committed and the not-yet-committed records, and
 //! the log end offset at the edge. Shapes and words, never colour alone; every mark and
 //! cell explains itself on hover or focus, in a line that overlays the row below (so the
@@ -10,9 +11,10 @@
 
 use crate::engine::cluster::NodeId;
 use crate::engine::partitioner::PartitionerKind;
+use crate::ui::cluster::ghost::{GhostBadge, GhostCell};
 use crate::ui::cluster::record::RecordCell;
 use crate::ui::i18n::{Lang, T};
-use crate::web::cluster_view::{PartitionView, ReplicaPicture};
+use crate::web::cluster_view::{PartitionView, RemovedRegion, ReplicaPicture};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -29,6 +31,9 @@ pub struct Props {
     /// explain where each record went.
     pub partitioner: PartitionerKind,
     pub partition_count: u32,
+    /// What this replica's log lost and why, oldest first (drawn before the log start).
+    #[prop_or_default]
+    pub removed: Vec<RemovedRegion>,
 }
 
 /// `[1, 2, 3]`.
@@ -79,7 +84,11 @@ pub fn replica_strip(props: &Props) -> Html {
     let log_start_help = format!("{log_start_text} — {}", t(T::LogStartHelp));
     let leo_help = format!("LEO {} — {}", r.log_end_offset, t(T::LogEndHelp));
     // Built oldest first, then reversed (below).
-    let mut cells = Vec::with_capacity(r.records.len() + 4);
+    let mut cells = Vec::with_capacity(r.records.len() + 4 + props.removed.len());
+    for g in &props.removed {
+        let key = format!("ghost-{}", g.to_offset);
+        cells.push(html! { <GhostCell {key} lang={props.lang} region={g.clone()} /> });
+    }
     cells.push(html! {
         <span key="log-start" class="marker log-start" tabindex="0" role="img" aria-label={log_start_help.clone()}
             data-help={log_start_help} data-testid="replica-log-start">{log_start_text}</span>
@@ -140,6 +149,9 @@ pub fn replica_strip(props: &Props) -> Html {
                 <span class="badge-epoch" tabindex="0" data-help={epoch_help.clone()} aria-label={epoch_help}>
                     {format!("e{}", r.leader_epoch)}
                 </span>
+                if !props.removed.is_empty() {
+                    <GhostBadge lang={props.lang} regions={props.removed.clone()} />
+                }
                 if stale {
                     <span class="badge-stale" data-testid="stale-leader">{format!("⚠ {}", t(T::StaleLeader))}</span>
                 }

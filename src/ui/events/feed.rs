@@ -228,6 +228,21 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
         ClusterEvent::PartitionsCreated { topic, from, to } => {
             ("partitions-created", format!("{topic}: {} {from} → {to}", t(T::EvPartitionsCreated)))
         }
+        ClusterEvent::TopicDeleted { topic, partitions } => (
+            "topic-deleted",
+            format!("{topic}: {} ({} {partitions})", t(T::EvTopicDeleted), t(T::Partitions)),
+        ),
+        ClusterEvent::ReplicaDeleted { broker_id, tp, log_end_offset, segments } => (
+            "replica-deleted",
+            format!(
+                "{}: {} {} ({}: {segments}, {}: {log_end_offset})",
+                broker(*broker_id),
+                tp_text(tp),
+                t(T::EvReplicaDeleted),
+                t(T::SegmentsWord),
+                t(T::LogEndOffset)
+            ),
+        ),
         ClusterEvent::SegmentsDeleted { broker_id, tp, base_offsets, end_offset, reason, log_start_offset } => {
             let why = match reason {
                 SegmentDeletionReason::RetentionMsBreach => "retention.ms",

@@ -1,6 +1,6 @@
 //! The admin card (what the lecture's `AdminClient` does): add a broker to the cluster
 //! (the next declared one starts and registers with the controller), run every broker's
-//! log retention task now, and create a topic
+//! log retention task now, delete a topic ([`super::delete_topic`]), and create a topic
 //! through the controller's CreateTopics (name, partitions, replication factor, topic
 //! configs by Kafka name). A form is checked against the cluster before it is sent, so
 //! a refusal shows at the form with Kafka's error name and words, and nothing typed is
@@ -9,6 +9,7 @@
 
 use crate::ui::common::form::setter;
 use crate::ui::i18n::T;
+use crate::ui::produce::delete_topic::DeleteTopicForm;
 use crate::ui::shell::page::ClusterCtx;
 use crate::web::cluster_view::ClusterCommand;
 use std::collections::BTreeMap;
@@ -133,6 +134,7 @@ pub fn admin_card() -> Html {
                     <p class="field-error" role="alert" data-testid="create-topic-error">{e.clone()}</p>
                 }
             </form>
+            <DeleteTopicForm />
         </div>
     }
 }

@@ -35,6 +35,8 @@ pub struct ClusterCtx {
     pub command: Callback<ClusterCommand>,
     /// Checks a command against the cluster and sends it; `Some(refusal)` if it does not pass.
     pub try_command: Callback<ClusterCommand, Option<String>>,
+    /// Checks a command against the cluster without sending it; `Some(refusal)` if it would not pass.
+    pub check_command: Callback<ClusterCommand, Option<String>>,
     /// Asks a broker's worker about one of its replicas' logs (the log panel).
     pub inspect: Callback<(NodeId, String, u32, LogAsk, Callback<LogAnswer>)>,
     /// Saves the run's journal as a JSON file.
@@ -113,6 +115,13 @@ pub fn cluster_page(props: &Props) -> Html {
         let driver = driver.clone();
         Callback::from(move |c: ClusterCommand| match driver.borrow().as_ref() {
             Some(d) => d.try_command(c).err(),
+            None => Some("no cluster is running".to_string()),
+        })
+    };
+    let check_command = {
+        let driver = driver.clone();
+        Callback::from(move |c: ClusterCommand| match driver.borrow().as_ref() {
+            Some(d) => d.check_command(&c).err(),
             None => Some("no cluster is running".to_string()),
         })
     };
@@ -197,7 +206,7 @@ pub fn cluster_page(props: &Props) -> Html {
                 <div class="loading" data-testid="loading">{T::Starting.get(l)}</div>
             }
             if let Some(v) = (*view).clone() {
-                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), try_command, inspect, download_journal }}>
+                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), try_command, check_command, inspect, download_journal }}>
                     <main class={classes!("bands", "cluster-bands", has_groups.then_some("with-groups"))}>
                         <section class={producers.0} id={producers.1} aria-label={T::Producers.get(l)} data-testid="band-producer">
                             <ProducersBand />

@@ -8,6 +8,7 @@
 //! virtual time. Brokers persist to IndexedDB in their workers, the controller from here;
 //! a reload restarts every node from what was stored.
 
+mod check;
 mod clock;
 mod inspect;
 mod persist;

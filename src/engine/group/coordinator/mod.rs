@@ -18,6 +18,7 @@
 //! reports it; nothing panics on any input.
 
 pub mod config;
+mod deleted;
 pub mod group;
 mod join;
 mod load;
