@@ -14,10 +14,12 @@ use super::cluster_topbar::ClusterTopBar;
 use super::i18n::{Lang, T};
 use super::scenarios;
 use super::tabs::{Band, BandTabs};
+use super::workspace_busy::WorkspaceBusy;
 use crate::engine::cluster::NodeId;
 use crate::web::cluster_driver::ClusterDriver;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use crate::web::node_protocol::{LogAnswer, LogAsk};
+use crate::web::workspace_lock::{self, WorkspaceLock};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -63,21 +65,50 @@ fn workspace(name: &str) -> String {
     }
 }
 
+/// Takes the workspace's lock, waiting (and showing `busy`) while another tab holds it.
+/// `Ok(None)`: the browser has no Web Locks API (an insecure origin): the run goes on
+/// unguarded, as before, with a warning in the console.
+async fn claim(workspace: &str, busy: &UseStateSetter<bool>) -> Result<Option<WorkspaceLock>, String> {
+    if !workspace_lock::supported() {
+        web_sys::console::warn_1(&"no Web Locks API here: two tabs could run one workspace".into());
+        return Ok(None);
+    }
+    match workspace_lock::acquire(workspace, false).await {
+        Ok(Some(held)) => Ok(Some(held)),
+        Ok(None) => {
+            busy.set(true);
+            workspace_lock::acquire(workspace, true).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 #[function_component(ClusterPage)]
 pub fn cluster_page(props: &Props) -> Html {
     let lang = use_state(Lang::load);
     let view = use_state(|| None::<Rc<ClusterView>>);
     let start_error = use_state(|| None::<String>);
     let driver = use_mut_ref(|| None::<Rc<ClusterDriver>>);
+    // The workspace's Web Lock, held while this tab runs it (dropped after the driver).
+    let lock = use_mut_ref(|| None::<WorkspaceLock>);
+    // Another tab holds the workspace: this one waits and starts nothing.
+    let busy = use_state(|| false);
     // The latest view for scripts (`kafkaPlaygroundView()`), serialized only when asked.
     let latest = use_mut_ref(|| None::<Rc<ClusterView>>);
     let band = use_state(Band::default);
     let params = &props.params;
     {
-        let (view, start_error, driver, latest) =
-            (view.setter(), start_error.setter(), driver.clone(), latest.clone());
+        let (view, start_error, driver, latest, lock, busy) = (
+            view.setter(),
+            start_error.setter(),
+            driver.clone(),
+            latest.clone(),
+            lock.clone(),
+            busy.setter(),
+        );
         let runnable = params.problems.is_empty();
         use_effect_with((params.scenario.clone(), params.seed, runnable), move |(name, seed, runnable)| {
+            let alive = Rc::new(std::cell::Cell::new(true));
             if *runnable {
                 expose_view(latest.clone());
                 let on_view = Callback::from(move |v: ClusterView| {
@@ -85,19 +116,35 @@ pub fn cluster_page(props: &Props) -> Html {
                     *latest.borrow_mut() = Some(v.clone());
                     view.set(Some(v));
                 });
-                match scenarios::load(name)
-                    .and_then(|s| ClusterDriver::start(s, *seed, &workspace(name), on_view))
-                {
-                    Ok(d) => {
-                        let d = Rc::new(d);
-                        expose_journal(&d);
-                        *driver.borrow_mut() = Some(d);
+                let (name, seed, alive, driver, lock) =
+                    (name.clone(), *seed, alive.clone(), driver.clone(), lock.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let workspace = workspace(&name);
+                    let held = match claim(&workspace, &busy).await {
+                        Ok(held) => held,
+                        Err(e) => return start_error.set(Some(e)),
+                    };
+                    if !alive.get() {
+                        return;
                     }
-                    Err(e) => start_error.set(Some(e)),
-                }
+                    busy.set(false);
+                    match scenarios::load(&name)
+                        .and_then(|s| ClusterDriver::start(s, seed, &workspace, on_view))
+                    {
+                        Ok(d) => {
+                            let d = Rc::new(d);
+                            expose_journal(&d);
+                            *driver.borrow_mut() = Some(d);
+                            *lock.borrow_mut() = held;
+                        }
+                        Err(e) => start_error.set(Some(e)),
+                    }
+                });
             }
             move || {
+                alive.set(false);
                 driver.borrow_mut().take();
+                lock.borrow_mut().take();
             }
         });
     }
@@ -190,7 +237,10 @@ pub fn cluster_page(props: &Props) -> Html {
             if !description.is_empty() && !params.embed {
                 <p class="scenario-description" data-testid="scenario-description">{description}</p>
             }
-            if view.is_none() && params.problems.is_empty() {
+            if *busy {
+                <WorkspaceBusy lang={l} scenario={params.scenario.clone()} seed={params.seed} />
+            }
+            if view.is_none() && params.problems.is_empty() && !*busy {
                 <div class="loading" data-testid="loading">{T::Starting.get(l)}</div>
             }
             if let Some(v) = (*view).clone() {

@@ -29,6 +29,7 @@ pub mod i18n_groups;
 pub mod panic;
 pub mod scenarios;
 pub mod tabs;
+pub mod workspace_busy;
 
 /// The value of `name` in the page's query string (`%XX` decoded).
 pub fn query_param(name: &str) -> Option<String> {
