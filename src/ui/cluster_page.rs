@@ -20,6 +20,7 @@ use crate::web::cluster_driver::ClusterDriver;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use crate::web::node_protocol::{LogAnswer, LogAsk};
 use crate::web::workspace_lock::{self, WorkspaceLock};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -111,6 +112,8 @@ pub fn cluster_page(props: &Props) -> Html {
             let alive = Rc::new(std::cell::Cell::new(true));
             if *runnable {
                 expose_view(latest.clone());
+                let pending = Rc::new(RefCell::new(Vec::new()));
+                expose_journal(driver.clone(), pending.clone());
                 let on_view = Callback::from(move |v: ClusterView| {
                     let v = Rc::new(v);
                     *latest.borrow_mut() = Some(v.clone());
@@ -133,7 +136,9 @@ pub fn cluster_page(props: &Props) -> Html {
                     {
                         Ok(d) => {
                             let d = Rc::new(d);
-                            expose_journal(&d);
+                            for c in pending.take() {
+                                d.command(c);
+                            }
                             *driver.borrow_mut() = Some(d);
                             *lock.borrow_mut() = held;
                         }
@@ -268,6 +273,18 @@ pub fn cluster_page(props: &Props) -> Html {
     }
 }
 
+/// Where the page keeps its running driver (none before the workspace's lock is held).
+type DriverSlot = Rc<RefCell<Option<Rc<ClusterDriver>>>>;
+
+/// The driver in the slot, if one runs now.
+struct SlotRef(DriverSlot);
+
+impl SlotRef {
+    fn upgrade(&self) -> Option<Rc<ClusterDriver>> {
+        self.0.borrow().clone()
+    }
+}
+
 /// `window.kafkaPlaygroundView()` returns the latest view as JSON text ("null" before the
 /// first). Built on demand: serializing every view would cost the run its speed.
 fn expose_view(latest: Rc<std::cell::RefCell<Option<Rc<ClusterView>>>>) {
@@ -285,15 +302,19 @@ fn expose_view(latest: Rc<std::cell::RefCell<Option<Rc<ClusterView>>>>) {
 /// `{"SetSpeed":100}`, `"Pause"`, `{"Crash":2}`) and returns an error text or "";
 /// `window.kafkaPlaygroundWorkerWindows()` counts the lockstep windows run with the
 /// broker workers (one round trip each; the speed benchmark reads it).
-fn expose_journal(driver: &Rc<ClusterDriver>) {
+///
+/// They are there from the first render on: before the run starts (the workspace's lock
+/// is being taken, or another tab holds it) commands wait in `pending` and the journal
+/// is empty.
+fn expose_journal(slot: DriverSlot, pending: Rc<RefCell<Vec<ClusterCommand>>>) {
     let Some(w) = web_sys::window() else { return };
-    let weak = Rc::downgrade(driver);
+    let weak = SlotRef(slot.clone());
     let journal = Closure::<dyn Fn() -> String>::new(move || {
         weak.upgrade().map(|d| d.journal_json()).unwrap_or_default()
     });
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundJournal"), journal.as_ref());
     journal.forget();
-    let weak = Rc::downgrade(driver);
+    let weak = SlotRef(slot.clone());
     let digest = Closure::<dyn Fn() -> String>::new(move || {
         weak.upgrade()
             .map(|d| {
@@ -304,12 +325,12 @@ fn expose_journal(driver: &Rc<ClusterDriver>) {
     });
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundJournalDigest"), digest.as_ref());
     digest.forget();
-    let weak = Rc::downgrade(driver);
+    let weak = SlotRef(slot.clone());
     let windows =
         Closure::<dyn Fn() -> f64>::new(move || weak.upgrade().map_or(0.0, |d| d.worker_windows() as f64));
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundWorkerWindows"), windows.as_ref());
     windows.forget();
-    let weak = Rc::downgrade(driver);
+    let weak = SlotRef(slot);
     let command = Closure::<dyn Fn(String) -> String>::new(move |text: String| {
         match (serde_json::from_str::<ClusterCommand>(&text), weak.upgrade()) {
             (Ok(c), Some(d)) => {
@@ -317,7 +338,10 @@ fn expose_journal(driver: &Rc<ClusterDriver>) {
                 String::new()
             }
             (Err(e), _) => format!("not a cluster command: {e}"),
-            (_, None) => "no cluster is running".to_string(),
+            (Ok(c), None) => {
+                pending.borrow_mut().push(c);
+                String::new()
+            }
         }
     });
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundCommand"), command.as_ref());
