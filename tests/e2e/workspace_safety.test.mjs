@@ -137,33 +137,35 @@ async function createTopic(page, name) {
   await until(page, (v) => v.topics.some((t) => t.name === name), `${name} in the metadata`);
 }
 
-/** Sends 2,000 records (the form's most, twice) and waits until 200 are acknowledged:
- *  the rest are in flight or queued when the caller goes on. */
-async function produceMany(page) {
-  await command(page, { SetSpeed: 1 });
-  for (let i = 0; i < 2; i++) {
-    await page.getByTestId('produce-count').first().fill('1000');
-    await page.getByTestId('produce-submit').first().click();
-  }
-  await until(page, (v) => v.producers[0].acknowledged_records >= 225, 'records flowing');
-  const v = await view(page);
-  assert.ok(v.producers[0].acknowledged_records < 2025, `records still flowing: ${v.producers[0].acknowledged_records} acknowledged`);
+/** Keeps records flowing: the page itself sends 50 records every 20 ms (wall) until
+ *  stopPump; returns once 500 more than the notebook's are acknowledged. */
+async function startPump(page) {
+  const client = (await view(page)).producers[0].id;
+  await command(page, { SetSpeed: 20 });
+  await page.evaluate((client) => {
+    const c = JSON.stringify({ Produce: { client, topic: 'some_topic', count: 50, key: 'k-{i}', value: 'v-{i}' } });
+    window.__pumpCommand = c;
+    window.__pump = setInterval(() => window.kafkaPlaygroundCommand(c), 20);
+  }, client);
+  await until(page, (v) => v.producers[0].acknowledged_records >= 525, 'records flowing');
 }
 
 /** Runs a fresh workspace's notebook until its 25 records are in and it is paused. */
 async function settled(page, ws) {
-  const v = await until(page, (v) => v.producers[0]?.acknowledged_records === 25 && v.now_ms > 20_000, `${ws}: 25 records and 20 s`);
+  await until(page, (v) => v.producers[0]?.acknowledged_records >= 25 && v.now_ms > 20_000, `${ws}: 25 records and 20 s`);
   await command(page, 'Pause');
   await page.waitForTimeout(1500);
-  return v;
+  return view(page);
 }
 
 test('start over while records flow: the new run\'s database is a fresh run\'s', { timeout: 300_000 }, async (t) => {
   let fresh;
+  let freshCounts;
+  const counts = (v) => v.producers.map((p) => [p.acknowledged_records, p.failed_records, p.records_in_flight]);
   await h.withPage(`${t.name} (fresh)`, async (page) => {
     await page.goto(`${h.url}?workspace=fresh`);
     await command(page, { SetSpeed: 100 });
-    await settled(page, 'fresh');
+    freshCounts = counts(await settled(page, 'fresh'));
     fresh = await dumpDb(page, DB('fresh'));
   });
   await h.withPage(t, async (page) => {
@@ -171,14 +173,22 @@ test('start over while records flow: the new run\'s database is a fresh run\'s',
     await command(page, { SetSpeed: 20 });
     await until(page, (v) => v.producers[0]?.acknowledged_records === 25, 'the notebook');
     await createTopic(page, 'old-run-topic');
-    await page.getByTestId('produce-topic').first().selectOption('some_topic');
-    await produceMany(page);
+    await startPump(page);
     page.on('dialog', (d) => d.accept());
-    await page.getByTestId('reset').click();
+    // In one go, as a learner's last click lands while a window runs: the pump stops,
+    // the run goes flat out (so a window is in progress and the next command waits for
+    // it), 50 more records are asked of the old run, and "Start over" is clicked.
+    // Nothing of that request may reach the new run.
+    await page.evaluate(() => {
+      clearInterval(window.__pump);
+      window.kafkaPlaygroundCommand(JSON.stringify({ SetSpeed: 1e6 }));
+      window.kafkaPlaygroundCommand(window.__pumpCommand);
+      document.querySelector('[data-testid=reset]').click();
+    });
     const v = await until(page, (v) => v.now_ms < 10_000 && !v.topics.some((x) => x.name === 'old-run-topic'), 'the new run');
     assert.equal(v.error, null);
     await command(page, { SetSpeed: 100 });
-    await settled(page, 'restart');
+    assert.deepEqual(counts(await settled(page, 'restart')), freshCounts, 'the producer sent what a fresh run sends');
     assert.equal(await page.getByTestId('cluster-error').count(), 0);
     const got = await dumpDb(page, DB('restart'));
     assert.deepEqual(bytesPerPartition(got), bytesPerPartition(fresh), 'segments as a fresh run\'s');
@@ -200,7 +210,7 @@ test('a reload while records flow resumes a consistent run whose journal replays
     await page.goto(`${h.url}?workspace=reload`);
     await command(page, { SetSpeed: 20 });
     await until(page, (v) => v.producers[0]?.acknowledged_records === 25, 'the notebook');
-    await produceMany(page);
+    await startPump(page);
     await page.reload();
     await until(page, (v) => v.brokers.length === 1 && v.brokers[0].status === 'Up', 'the broker back');
     await command(page, { SetSpeed: 100 });
