@@ -100,6 +100,10 @@ test('a second tab on the workspace waits and writes nothing; it takes over when
     assert.match(await second.getByTestId('workspace-busy-new').getAttribute('href'),
       /\?scenario=lecture-notebook&seed=1&workspace=tab-[0-9a-z]+$/);
     assert.equal(await second.getByTestId('loading').count(), 0);
+    await second.getByTestId('lang-ru').click();
+    assert.match(await busy.textContent(), /открыто в другой вкладке.*ничего не пишет/);
+    assert.match(await second.getByTestId('workspace-busy-new').textContent(), /в новом рабочем пространстве/);
+    await second.getByTestId('lang-en').click();
     await second.waitForTimeout(3000);
     assert.equal(await view(second), null, 'no run in the second tab');
     assert.deepEqual(await dumpDb(page, DB('twotabs')), stored, 'the second tab wrote nothing');
