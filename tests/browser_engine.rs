@@ -5,7 +5,7 @@
 
 use kafka_playground::engine::partitioner::{java_partition_for_key, murmur2};
 use kafka_playground::engine::record::{decode_batch, BatchBuilder, BatchOptions};
-use kafka_playground::ui::format::{bytes_text, short_label};
+use kafka_playground::ui::common::format::{bytes_text, short_label};
 use kafka_playground::ui::i18n::{Lang, T};
 use serde_json::Value;
 use wasm_bindgen_test::*;

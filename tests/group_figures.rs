@@ -302,9 +302,9 @@ fn a_running_rebalance_has_no_generation_yet_and_counts_its_stops_to_now() {
 /// from `joinGroupIfNeeded`), which the application calls only after processing what the
 /// previous `poll()` returned: under EAGER a member processes nothing from its revoke-all
 /// to its new assignment. The simulated consumer revokes when its commit-before-join is
-/// answered, while it is still processing a batch, and goes on processing it.
+/// answered; poll() is blocked in that commit (commitOffsetsSync), so it hands out nothing
+/// meanwhile and the revocation happens inside poll(), never during a batch.
 #[test]
-#[ignore = "engine: the consumer revokes (onJoinPrepare) outside poll(), while processing a batch"]
 fn eager_members_process_nothing_between_revoke_and_assignment() {
     let (s, sim) = run("rebalance-eager-stop-the-world", 1);
     let t = truth(&sim, None);

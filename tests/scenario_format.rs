@@ -137,12 +137,12 @@ fn consumer_settings_and_steps_are_checked_with_the_field() {
     Scenario::parse(&CONSUMERS.replace(r#""subscribe": ["orders"]"#, r#""subscribe": ["not-yet"]"#)).unwrap();
 }
 
-/// Every scenario file is offered in the page (src/ui/scenarios.rs embeds it), so a new
+/// Every scenario file is offered in the page (src/ui/shell/scenarios.rs embeds it), so a new
 /// scenario cannot run in the CLI but be unknown to the page's picker.
 #[test]
 fn every_scenario_file_is_in_the_pages_picker() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let page = std::fs::read_to_string(format!("{root}/src/ui/scenarios.rs")).unwrap();
+    let page = std::fs::read_to_string(format!("{root}/src/ui/shell/scenarios.rs")).unwrap();
     for entry in std::fs::read_dir(format!("{root}/scenarios")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|x| x == "json") {

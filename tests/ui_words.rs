@@ -62,7 +62,7 @@ fn the_check_catches_a_log_start_marker_called_lso() {
 /// The English and Russian texts of one key of the translation table.
 fn texts(key: &str) -> (String, String) {
     let table =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui/i18n.rs")).unwrap();
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui/i18n/table.rs")).unwrap();
     let line = table
         .lines()
         .find(|l| l.trim_start().starts_with(&format!("{key} =>")))

@@ -1,53 +1,39 @@
 //! The Yew page (wasm only): one page, the cluster picture of a workspace (the lecture's
-//! notebook, or a scenario: `cluster_mode`), in bands (producers and admin, cluster and
-//! the log panel, consumer groups, events); one translation table.
+//! notebook, or a scenario), in bands, one folder each:
+//! * `shell` — the frame: what the address asks for (`mode`), the page, top bar, speed
+//!   and step, tabs for narrow and embedded layouts, the scenario picker, the panic note;
+//! * `produce` — the producer form and the admin card (brokers, topics, retention);
+//! * `cluster` — brokers, the partition × broker matrix, replicas, records, the log panel;
+//! * `groups` — consumer groups: members, assignment, rebalances, lag, their forms;
+//! * `events` — the events feed in words;
+//! * `common` — form fields, number formats, downloads;
+//! * `i18n` — the one translation table (English, Russian).
 
-pub mod cluster_admin;
-pub mod cluster_brokers;
-pub mod cluster_events;
-pub mod cluster_log;
-pub mod cluster_matrix;
-pub mod cluster_mode;
-pub mod cluster_page;
-pub mod cluster_producers;
-pub mod cluster_record;
-pub mod cluster_replica;
-pub mod cluster_speed;
-pub mod cluster_topbar;
-pub mod download;
-pub mod form;
-pub mod format;
-pub mod groups_band;
-pub mod groups_forms;
-pub mod groups_lag;
-pub mod groups_members;
-pub mod groups_rebalances;
-pub mod groups_spans;
-pub mod groups_words;
+pub mod cluster;
+pub mod common;
+pub mod events;
+pub mod groups;
 pub mod i18n;
-pub mod i18n_groups;
-pub mod panic;
-pub mod scenarios;
-pub mod tabs;
-pub mod workspace_busy;
+pub mod produce;
+pub mod shell;
 
 /// The value of `name` in the page's query string (`%XX` decoded).
 pub fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    cluster_mode::param(&search, name)
+    shell::mode::param(&search, name)
 }
 
 /// Mounts the page on `#app`: the cluster picture of `?scenario=NAME[&seed=N]`, else of
-/// the lecture's notebook ([`cluster_mode::Root`] reads the address).
+/// the lecture's notebook ([`shell::mode::Root`] reads the address).
 pub fn start() {
-    panic::install();
+    shell::panic::install();
     let root = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("app"));
     match root {
         Some(root) => {
-            yew::Renderer::<cluster_mode::Root>::with_root(root).render();
+            yew::Renderer::<shell::mode::Root>::with_root(root).render();
         }
         None => {
-            yew::Renderer::<cluster_mode::Root>::new().render();
+            yew::Renderer::<shell::mode::Root>::new().render();
         }
     }
 }

@@ -54,12 +54,23 @@ fn segment_bytes() {
     assert_eq!(segments(&run(&three_batches(led_by_1(topic("segment.bytes", "200")))), "t-0"), 3);
 }
 
-/// segment.jitter.ms: a segment rolls once it is older than segment.ms minus the jitter.
+/// segment.jitter.ms: a segment rolls once it is older than segment.ms minus a jitter
+/// drawn per segment in [0, min(segment.jitter.ms, segment.ms)) (`randomSegmentJitter`):
+/// with a jitter as large as segment.ms, segments roll earlier, at ages that differ.
 #[test]
 fn segment_jitter_ms() {
-    let s = led_by_1(three_batches(topic("segment.ms", "10000")));
-    assert_eq!(segments(&run(&s), "t-0"), 1, "6 s < 10 s");
-    assert!(segments(&run(&set(s, &["topics", "0"], "segment.jitter.ms", "5000")), "t-0") > 1);
+    let mut s = led_by_1(topic("segment.ms", "10000"));
+    s["until_ms"] = json!(50_000);
+    for i in 0..40 {
+        step(
+            &mut s,
+            json!({ "at_ms": 3000 + 1000 * i, "produce": { "client": "p1", "topic": "t", "count": 1 } }),
+        );
+    }
+    let plain = segments(&run(&s), "t-0");
+    assert!((3..=5).contains(&plain), "40 s of records in 10 s segments: {plain}");
+    let jittered = segments(&run(&set(s, &["topics", "0"], "segment.jitter.ms", "10000")), "t-0");
+    assert!(jittered > plain, "{jittered} segments with jitter, {plain} without");
 }
 
 /// segment.index.bytes: a segment whose index is full rolls (here one entry per batch).

@@ -216,8 +216,8 @@ fn fetch_max_bytes() {
     assert_eq!(batches(consumer("fetch.max.bytes", "1")), 5);
 }
 
-/// request.timeout.ms: a request unanswered by then (every broker paused) fails, and the
-/// consumer looks for its coordinator again.
+/// request.timeout.ms: a request (a heartbeat, an auto-commit) unanswered by then (every
+/// broker paused) fails, and the consumer looks for its coordinator again.
 #[test]
 fn request_timeout_ms() {
     let paused = |s: Value| {
@@ -229,7 +229,9 @@ fn request_timeout_ms() {
         s
     };
     let timed_out = |r: &Run| {
-        r.count(|e| matches!(e, ClusterEvent::ConsumerNote { client_id: C1, note } if note.contains("request timed out")))
+        r.count(
+            |e| matches!(e, ClusterEvent::ConsumerNote { client_id: C1, note } if note.contains("timed out")),
+        )
     };
     assert_eq!(timed_out(&run(&paused(with_consumer()))), 0);
     assert!(timed_out(&run(&paused(consumer("request.timeout.ms", "2000")))) > 0);

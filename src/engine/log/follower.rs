@@ -92,8 +92,9 @@ impl PartitionLog {
             messages_size_bytes: size_bytes,
             now_ms,
         };
+        let jitter_ms = self.roll_jitter_ms();
         let Some(active) = self.active_segment() else { return false };
-        let should = active.should_roll(&params, self.config.segment_jitter_ms);
+        let should = active.should_roll(&params, jitter_ms);
         if should {
             self.roll(now_ms);
         }

@@ -84,6 +84,26 @@ impl PartitionLog {
         self.segments.last()
     }
 
+    /// The active segment's roll jitter: Kafka draws `LogConfig.randomSegmentJitter` (a
+    /// random value in `[0, min(segment.jitter.ms, segment.ms))`) when it opens a segment,
+    /// so replicas roll at different moments. The engine has no randomness of its own: the
+    /// draw is seeded by the broker, the partition and the segment's base offset, the same
+    /// value every time it is asked for the same segment (deterministic on replay).
+    pub(crate) fn roll_jitter_ms(&self) -> i64 {
+        let (jitter_ms, segment_ms) = (self.config.segment_jitter_ms, self.config.segment_ms);
+        let Some(active) = self.active_segment() else { return 0 };
+        let bound = jitter_ms.min(segment_ms);
+        if bound <= 0 {
+            return 0;
+        }
+        let mut seed = u64::from(self.broker_id) << 32 | u64::from(self.partition);
+        for b in self.topic.as_str().bytes() {
+            seed = seed.rotate_left(5) ^ u64::from(b);
+        }
+        let mut rng = crate::engine::rng::Rng::new(seed ^ active.base_offset as u64);
+        (rng.next_u64() % bound as u64) as i64
+    }
+
     pub fn segment_id(&self, base_offset: i64) -> SegmentId {
         SegmentId {
             broker_id: self.broker_id,
@@ -208,8 +228,8 @@ impl PartitionLog {
             messages_size_bytes: size_bytes,
             now_ms,
         };
-        let should =
-            self.active_segment().is_some_and(|s| s.should_roll(&params, self.config.segment_jitter_ms));
+        let jitter_ms = self.roll_jitter_ms();
+        let should = self.active_segment().is_some_and(|s| s.should_roll(&params, jitter_ms));
         if should {
             self.roll(now_ms);
         }
@@ -282,5 +302,31 @@ impl PartitionLog {
     /// The files of the segment whose base offset is `base_offset`.
     pub fn segment_files(&self, base_offset: i64) -> Option<SegmentFiles> {
         self.segments.iter().find(|s| s.base_offset == base_offset).map(LogSegment::files)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `randomSegmentJitter`: below min(segment.jitter.ms, segment.ms), drawn anew for each
+    /// segment and each broker, the same when asked again.
+    #[test]
+    fn roll_jitter_is_drawn_per_segment_below_its_bound() {
+        let config = TopicConfig { segment_ms: 3_000, segment_jitter_ms: 5_000, ..TopicConfig::default() };
+        let mut draws = std::collections::BTreeSet::new();
+        for broker in 1..=3 {
+            let mut log = PartitionLog::new(broker, "t", 0, config.clone(), 0);
+            for segment in 0..10 {
+                let jitter_ms = log.roll_jitter_ms();
+                assert!((0..3_000).contains(&jitter_ms), "{jitter_ms}");
+                assert_eq!(log.roll_jitter_ms(), jitter_ms);
+                draws.insert(jitter_ms);
+                log.segments.push(LogSegment::new(segment + 1, 4096, 10 * 1024 * 1024, 0));
+            }
+        }
+        assert!(draws.len() > 20, "{draws:?}");
+        let none = TopicConfig { segment_jitter_ms: 0, ..config };
+        assert_eq!(PartitionLog::new(1, "t", 0, none, 0).roll_jitter_ms(), 0);
     }
 }

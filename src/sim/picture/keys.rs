@@ -1,4 +1,4 @@
-//! How the cluster picture (`crate::ui::cluster_replica`) tells keys apart and says where a record went: a colour per
+//! How the cluster picture (`crate::ui::cluster::replica`) tells keys apart and says where a record went: a colour per
 //! distinct key, handed out in order of first appearance (so no two keys on screen share
 //! one while fewer than [`SAFE_COLOURS`] are shown, and neighbours in that order never
 //! do), a short label that keeps the part of the key that differs (`order-17` → `-17`),
@@ -51,7 +51,7 @@ pub fn colour_of(index: usize) -> String {
         None => {
             let i = index - SAFE_COLOURS.len();
             let hue = (i as f64 * 137.508) % 360.0;
-            let lightness = if i % 2 == 0 { 38 } else { 52 };
+            let lightness = if i.is_multiple_of(2) { 38 } else { 52 };
             format!("hsl({hue:.0}, 55%, {lightness}%)")
         }
     }

@@ -10,8 +10,10 @@ use crate::engine::cluster::ClusterEvent;
 use crate::engine::error::ErrorCode;
 
 impl ConsumerNode {
-    /// Commits what the application finished processing; false if there was nothing to
-    /// commit or no way to (no coordinator).
+    /// Commits what the application finished processing, changed or not, as Java's
+    /// `ConsumerCoordinator` commits `subscriptions.allConsumed()` for every purpose
+    /// (`maybeAutoCommitOffsetsAsync`, `onJoinPrepare`, `close`, `commitSync()`); false
+    /// if there was nothing to commit or no way to (no coordinator).
     pub(crate) fn commit_processed(&mut self, purpose: CommitPurpose) -> bool {
         let Some(coordinator) = self.coordinator else {
             if purpose == CommitPurpose::Manual {
@@ -19,15 +21,8 @@ impl ConsumerNode {
             }
             return false;
         };
-        let offsets: Vec<(TopicPartition, i64)> = self
-            .assigned
-            .iter()
-            .filter_map(|(tp, p)| {
-                p.processed
-                    .filter(|o| Some(*o) != p.committed || purpose == CommitPurpose::Manual)
-                    .map(|o| (tp.clone(), o))
-            })
-            .collect();
+        let offsets: Vec<(TopicPartition, i64)> =
+            self.assigned.iter().filter_map(|(tp, p)| p.processed.map(|o| (tp.clone(), o))).collect();
         if offsets.is_empty() {
             return false;
         }

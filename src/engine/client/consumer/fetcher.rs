@@ -392,6 +392,12 @@ impl ConsumerNode {
     pub(crate) fn poll(&mut self) -> bool {
         self.last_poll_ms = self.now_ms;
         let mut progress = self.coordinator_poll();
+        if self.join_phase == JoinPhase::Committing {
+            // `onJoinPrepare`'s commitOffsetsSync blocks this poll() until it is answered
+            // (or times out): no records reach the application, and the revocation that
+            // follows the answer runs inside poll(), never while a batch is processed.
+            return progress;
+        }
         if !matches!(self.subscription, Subscription::None) {
             self.update_fetch_positions();
         }

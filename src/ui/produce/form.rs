@@ -6,13 +6,13 @@
 //! also names the error it was last retried on (e.g. a send that timed out after being
 //! refused with NOT_ENOUGH_REPLICAS says so).
 
-use super::cluster_brokers::status_text;
-use super::cluster_page::ClusterCtx;
-use super::form::setter;
-use super::i18n::{records_word, T};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::partitioner::PartitionerKind;
 use crate::sim::scenario::HeaderSpec;
+use crate::ui::cluster::brokers::status_text;
+use crate::ui::common::form::setter;
+use crate::ui::i18n::{records_word, T};
+use crate::ui::shell::page::ClusterCtx;
 use crate::web::cluster_view::{ClusterCommand, ClusterView, ProducerView, SendOutcome};
 use yew::prelude::*;
 
@@ -24,7 +24,7 @@ pub fn producers_band() -> Html {
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
     html! {
         <div class="cluster-producers">
-            <super::cluster_admin::AdminCard />
+            <crate::ui::produce::admin::AdminCard />
             <div class="card topics-card">
                 <h2>{ctx.t(T::TopicConfigs)}</h2>
                 { for ctx.view.topics.iter().map(|t| html! {
@@ -199,7 +199,7 @@ fn producer(props: &ProducerProps) -> Html {
             Some(part) => format!("{}-{part}", o.topic),
             None => o.topic.clone(),
         };
-        let at = super::cluster_speed::clock_text(o.at_ms);
+        let at = crate::ui::shell::speed::clock_text(o.at_ms);
         let text = match (&o.error, o.base_offset) {
             (Some((name, code)), _) => {
                 format!(

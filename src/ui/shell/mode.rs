@@ -4,9 +4,9 @@
 //! the top bar's scenario selector that navigates between them. A bad name or seed is
 //! kept as a problem the cluster page shows inline (never a panic or a blank page).
 
-use super::cluster_page::ClusterPage;
-use super::i18n::{Lang, T};
-use super::scenarios;
+use crate::ui::i18n::{Lang, T};
+use crate::ui::shell::page::ClusterPage;
+use crate::ui::shell::scenarios;
 use yew::prelude::*;
 
 /// The seed when the address has none.

@@ -2,8 +2,8 @@
 //! lag) with its owner (colour and name; a crashed member the coordinator still assigns
 //! it to is shown as such: "crashed c2 — not consumed") and a sparkline of the lag.
 
-use super::i18n::Lang;
-use super::i18n_groups::G;
+use crate::ui::i18n::Lang;
+use crate::ui::i18n::T;
 use crate::web::cluster_view::LagView;
 use yew::prelude::*;
 
@@ -60,12 +60,12 @@ pub fn lag_table(p: &Props) -> Html {
     let total: i64 = p.lag.iter().map(|x| x.lag).sum();
     html! {
         <div class="group-lag">
-            <h4>{ format!("{} · {total}", G::Lag.get(l)) }</h4>
-            <p class="hint">{ G::LagHelp.get(l) }</p>
+            <h4>{ format!("{} · {total}", T::Lag.get(l)) }</h4>
+            <p class="hint">{ T::LagHelp.get(l) }</p>
             <table>
                 <thead><tr>
-                    <th>{ G::PartitionCol.get(l) }</th><th>{ G::Owner.get(l) }</th><th>{ G::LogEnd.get(l) }</th>
-                    <th>{ G::Committed.get(l) }</th><th>{ G::LagCol.get(l) }</th><th></th>
+                    <th>{ T::PartitionCol.get(l) }</th><th>{ T::Owner.get(l) }</th><th>{ T::LogEnd.get(l) }</th>
+                    <th>{ T::Committed.get(l) }</th><th>{ T::LagCol.get(l) }</th><th></th>
                 </tr></thead>
                 <tbody>
                     { for p.lag.iter().map(|x| {
@@ -82,11 +82,11 @@ pub fn lag_table(p: &Props) -> Html {
                                     } else if let Some(o) = owner {
                                         <span class="owner-chip crashed" style={format!("--member-colour: {}", o.colour)}
                                             data-testid="owned-by-crashed"
-                                            title={format!("{} {}, {}", G::OwnedByCrashed.get(l), o.member, G::NotConsumed.get(l))}>
-                                            { format!("✕ {} ({}) — {}", o.member, G::CrashedShort.get(l), G::NotConsumedShort.get(l)) }
+                                            title={format!("{} {}, {}", T::OwnedByCrashed.get(l), o.member, T::NotConsumed.get(l))}>
+                                            { format!("✕ {} ({}) — {}", o.member, T::CrashedShort.get(l), T::NotConsumedShort.get(l)) }
                                         </span>
                                     } else {
-                                        <span class="none">{ G::Nobody.get(l) }</span>
+                                        <span class="none">{ T::Nobody.get(l) }</span>
                                     }
                                 </td>
                                 <td>{ x.log_end }</td>

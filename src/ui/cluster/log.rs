@@ -6,12 +6,12 @@
 //! Fetch returns them (whole batches, from one segment, below the high watermark).
 //! Answers come from the broker's worker; a crashed broker says so.
 
-use super::cluster_page::ClusterCtx;
-use super::form::value_of;
-use super::format::bytes_text;
-use super::i18n::T;
 use crate::engine::cluster::NodeId;
 use crate::engine::log::{LogDetail, ReadFrom, RecordView};
+use crate::ui::common::form::value_of;
+use crate::ui::common::format::bytes_text;
+use crate::ui::i18n::T;
+use crate::ui::shell::page::ClusterCtx;
 use crate::web::node_protocol::{LogAnswer, LogAsk};
 use yew::prelude::*;
 
@@ -62,7 +62,7 @@ pub fn log_panel() -> Html {
                 problem.set(None);
                 records.set(Some(r));
             }
-            LogAnswer::Files(files) => super::download::segment_files(&files),
+            LogAnswer::Files(files) => crate::ui::common::download::segment_files(&files),
             LogAnswer::Refused(why) => problem.set(Some(why)),
         })
     };

@@ -5,10 +5,9 @@
 //! it (`murmur2("alice") % 3 = 0`). A component of its own with comparable props, keyed
 //! by offset in the strip, so a new view redraws only the cells that changed.
 
-use super::i18n::{Lang, T};
-use super::i18n_groups::G;
 use crate::engine::partitioner::PartitionerKind;
 use crate::sim::picture::keys::{key_label, placement, Placement};
+use crate::ui::i18n::{Lang, T};
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -33,16 +32,16 @@ pub struct Props {
 fn placement_text(p: &Props) -> String {
     let l = p.lang;
     if p.internal {
-        return G::PlacedByCoordinator.get(l).to_string();
+        return T::PlacedByCoordinator.get(l).to_string();
     }
     match placement(p.partitioner, p.key_text.as_deref(), p.partition, p.partition_count) {
         Placement::Hashed { partitioner, formula } => {
-            format!("{} {partitioner}: {formula}", G::PlacedBy.get(l))
+            format!("{} {partitioner}: {formula}", T::PlacedBy.get(l))
         }
         Placement::Sticky { partitioner } => {
-            format!("{} {partitioner}: {}", G::PlacedBy.get(l), G::PlacedSticky.get(l))
+            format!("{} {partitioner}: {}", T::PlacedBy.get(l), T::PlacedSticky.get(l))
         }
-        Placement::NotByKey { formula } => format!("{formula} — {}", G::PlacedNotByKey.get(l)),
+        Placement::NotByKey { formula } => format!("{formula} — {}", T::PlacedNotByKey.get(l)),
         Placement::Unknown => String::new(),
     }
 }

@@ -7,9 +7,9 @@
 //! lost; empty partitions or replication factor mean the broker defaults (`-1`, as
 //! `kafka-topics` sends them).
 
-use super::cluster_page::ClusterCtx;
-use super::form::setter;
-use super::i18n::T;
+use crate::ui::common::form::setter;
+use crate::ui::i18n::T;
+use crate::ui::shell::page::ClusterCtx;
 use crate::web::cluster_view::ClusterCommand;
 use std::collections::BTreeMap;
 use yew::prelude::*;

@@ -3,7 +3,7 @@
 //! band stays mounted (CSS hides the others), so nothing typed is lost when switching;
 //! wide screens hide the tab bar and show all bands in their grid.
 
-use super::i18n::{Lang, T};
+use crate::ui::i18n::{Lang, T};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 

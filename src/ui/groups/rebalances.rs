@@ -6,8 +6,8 @@
 //! The figures come from `crate::sim::picture::rebalances` (tests/group_figures.rs checks
 //! them against the timeline); this only words them.
 
-use super::i18n::Lang;
-use super::i18n_groups::{ms_text, G};
+use crate::ui::i18n::Lang;
+use crate::ui::i18n::{ms_text, T};
 use crate::web::cluster_view::{RebalanceView, UnservedView};
 use yew::prelude::*;
 
@@ -24,37 +24,37 @@ pub struct Props {
 
 fn generation_text(l: Lang, r: &RebalanceView) -> String {
     match (r.generation, r.completed_ms) {
-        (Some(g), Some(_)) => format!("{} {g}", G::Generation.get(l)),
-        (Some(g), None) => format!("{} {g} ({})", G::Generation.get(l), G::InProgress.get(l)),
-        (None, _) => G::RebalanceRunning.get(l).to_string(),
+        (Some(g), Some(_)) => format!("{} {g}", T::Generation.get(l)),
+        (Some(g), None) => format!("{} {g} ({})", T::Generation.get(l), T::InProgress.get(l)),
+        (None, _) => T::RebalanceRunning.get(l).to_string(),
     }
 }
 
 /// "6, longest 521 ms" / "none".
 fn unserved_text(l: Lang, r: &RebalanceView) -> String {
     if r.unserved.is_empty() {
-        return G::NoneWord.get(l).to_string();
+        return T::NoneWord.get(l).to_string();
     }
-    format!("{}, {} {}", r.unserved.len(), G::Longest.get(l), ms_text(l, r.longest_unserved_ms()))
+    format!("{}, {} {}", r.unserved.len(), T::Longest.get(l), ms_text(l, r.longest_unserved_ms()))
 }
 
 fn headline(l: Lang, r: &RebalanceView) -> String {
     let stw = r.stop_the_world_ms();
     let stopped = if stw == 0 && r.generation.is_some_and(|g| g <= 1) {
-        G::NobodyHadPartitions.get(l).to_string()
+        T::NobodyHadPartitions.get(l).to_string()
     } else if stw == 0 {
-        G::NobodyStopped.get(l).to_string()
+        T::NobodyStopped.get(l).to_string()
     } else {
         let mut members = r.stopped.clone();
         members.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         let who =
             members.iter().map(|(c, ms)| format!("{c} {}", ms_text(l, *ms))).collect::<Vec<_>>().join(", ");
-        format!("{} {} ({who})", G::StopTheWorld.get(l), ms_text(l, stw))
+        format!("{} {} ({who})", T::StopTheWorld.get(l), ms_text(l, stw))
     };
     format!(
         "{}: {stopped} · {}: {}",
         generation_text(l, r),
-        G::PartitionsUnserved.get(l),
+        T::PartitionsUnserved.get(l),
         unserved_text(l, r)
     )
 }
@@ -63,11 +63,11 @@ fn headline(l: Lang, r: &RebalanceView) -> String {
 pub fn unserved_reason(l: Lang, u: &UnservedView) -> String {
     match (&u.assigned_to, u.owner_crashed) {
         (Some(to), true) if *to == u.last_owner => {
-            format!("{} {to}, {}", G::OwnedByCrashed.get(l), G::NotConsumed.get(l))
+            format!("{} {to}, {}", T::OwnedByCrashed.get(l), T::NotConsumed.get(l))
         }
-        (Some(to), _) => format!("{} {to}, {}", G::AssignedTo.get(l), G::NotConsumedYet.get(l)),
-        (None, true) => format!("{} {} · {}", G::CrashedOwner.get(l), u.last_owner, G::OwnedByNobody.get(l)),
-        (None, false) => format!("{} {} · {}", G::RevokedBy.get(l), u.last_owner, G::OwnedByNobody.get(l)),
+        (Some(to), _) => format!("{} {to}, {}", T::AssignedTo.get(l), T::NotConsumedYet.get(l)),
+        (None, true) => format!("{} {} · {}", T::CrashedOwner.get(l), u.last_owner, T::OwnedByNobody.get(l)),
+        (None, false) => format!("{} {} · {}", T::RevokedBy.get(l), u.last_owner, T::OwnedByNobody.get(l)),
     }
 }
 
@@ -87,7 +87,7 @@ pub fn rebalance_summary(p: &Props) -> Html {
                     { headline(l, r) }
                 </p>
             } else {
-                <p class="hint">{ G::NoRebalances.get(l) }</p>
+                <p class="hint">{ T::NoRebalances.get(l) }</p>
             }
             if !p.unserved.is_empty() {
                 <ul class="unserved" data-testid="unserved-now">
@@ -96,7 +96,7 @@ pub fn rebalance_summary(p: &Props) -> Html {
                             data-testid={format!("unserved-{}-{}", u.topic, u.partition)} data-ms={u.ms().to_string()}
                             data-assigned-to={u.assigned_to.clone().unwrap_or_default()}>
                             <strong>{ format!("{}-{}", u.topic, u.partition) }</strong>
-                            { format!(" — {} · {} {}", unserved_reason(l, u), G::For.get(l), ms_text(l, u.ms())) }
+                            { format!(" — {} · {} {}", unserved_reason(l, u), T::For.get(l), ms_text(l, u.ms())) }
                         </li>
                     }) }
                 </ul>
@@ -104,8 +104,8 @@ pub fn rebalance_summary(p: &Props) -> Html {
             if shown.len() > 1 {
                 <table class="rounds">
                     <thead><tr>
-                        <th>{ G::Generation.get(l) }</th><th>{ G::Began.get(l) }</th><th>{ G::Took.get(l) }</th>
-                        <th>{ G::StopShort.get(l) }</th><th>{ G::PartitionsUnserved.get(l) }</th>
+                        <th>{ T::Generation.get(l) }</th><th>{ T::Began.get(l) }</th><th>{ T::Took.get(l) }</th>
+                        <th>{ T::StopShort.get(l) }</th><th>{ T::PartitionsUnserved.get(l) }</th>
                     </tr></thead>
                     <tbody>{ for shown.iter().rev().map(|r| html! {
                         <tr data-testid="rebalance-round" data-generation={r.generation.map(|g| g.to_string()).unwrap_or_default()}

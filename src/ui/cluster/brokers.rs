@@ -1,14 +1,14 @@
 //! The cluster band: the controller drawn apart (its status and buttons; its metadata,
 //! per partition, heads the matrix's rows), the partition × broker matrix
-//! (`super::cluster_matrix`) with the toggle that shows internal topics, and the network
+//! (`crate::ui::cluster::matrix`) with the toggle that shows internal topics, and the network
 //! (messages on the wire between nodes, the cut links and the control to cut or heal
 //! them).
 
-use super::cluster_matrix::{is_internal, ReplicaMatrix};
-use super::cluster_page::ClusterCtx;
-use super::i18n::{Lang, T};
 use crate::engine::cluster::{NodeId, CONTROLLER_ID};
 use crate::sim::Status;
+use crate::ui::cluster::matrix::{is_internal, ReplicaMatrix};
+use crate::ui::i18n::{Lang, T};
+use crate::ui::shell::page::ClusterCtx;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use std::collections::{BTreeMap, BTreeSet};
 use yew::prelude::*;

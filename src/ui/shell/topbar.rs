@@ -2,9 +2,9 @@
 //! controls, restarting the scenario, and the EN|RU switch. With `embed=1` the title,
 //! selector and restart give way to a link to the full page; the run controls stay.
 
-use super::cluster_mode::{href_for, ClusterParams, ScenarioSelect};
-use super::cluster_speed::SpeedControl;
-use super::i18n::{Lang, T};
+use crate::ui::i18n::{Lang, T};
+use crate::ui::shell::mode::{href_for, ClusterParams, ScenarioSelect};
+use crate::ui::shell::speed::SpeedControl;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use std::rc::Rc;
 use yew::prelude::*;

@@ -7,13 +7,13 @@
 //! Invariant: 3 brokers × 12 partitions fit a 1280 × 800 screen (rows keep one height;
 //! long logs scroll inside their cell).
 
-use super::cluster_brokers::{is_cut_off, node_buttons, status_code, status_text};
-use super::cluster_page::ClusterCtx;
-use super::cluster_replica::{ids_text, ReplicaStrip};
-use super::i18n::T;
 use crate::engine::partitioner::PartitionerKind;
 use crate::sim::picture::keys::KeyColours;
 use crate::sim::Status;
+use crate::ui::cluster::brokers::{is_cut_off, node_buttons, status_code, status_text};
+use crate::ui::cluster::replica::{ids_text, ReplicaStrip};
+use crate::ui::i18n::T;
+use crate::ui::shell::page::ClusterCtx;
 use crate::web::cluster_view::{BrokerView, PartitionView, TopicView};
 use yew::prelude::*;
 

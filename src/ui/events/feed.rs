@@ -4,15 +4,15 @@
 //! first with their virtual time; invariant violations shown loudly; the journal's size
 //! and its download.
 
-use super::cluster_brokers::node_name;
-use super::cluster_page::ClusterCtx;
-use super::cluster_replica::ids_text;
-use super::cluster_speed::clock_text;
-use super::i18n::{Lang, T};
 use crate::engine::cluster::events::{LogStartOffsetIncrementReason, RemovalCause, SegmentDeletionReason};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
+use crate::ui::cluster::brokers::node_name;
+use crate::ui::cluster::replica::ids_text;
+use crate::ui::i18n::{Lang, T};
+use crate::ui::shell::page::ClusterCtx;
+use crate::ui::shell::speed::clock_text;
 use crate::web::cluster_view::ClusterView;
 use yew::prelude::*;
 
@@ -46,7 +46,7 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
     let t = |x: T| x.get(lang);
     let broker = |id: NodeId| format!("{} {id}", t(T::Broker));
     let who = |id: NodeId| node_name(lang, view, id);
-    let words = |line: &str| super::groups_words::reason_text(lang, line);
+    let words = |line: &str| crate::ui::groups::words::reason_text(lang, line);
     match e {
         ClusterEvent::BrokerRegistered { broker_id, broker_epoch } => (
             "registered",
@@ -126,7 +126,7 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 who(*client_id),
                 tp_text(tp),
                 t(T::EvSendAcked),
-                super::i18n::records_word(lang, u64::from(*records)),
+                crate::ui::i18n::records_word(lang, u64::from(*records)),
                 t(T::AtOffset)
             ),
         ),
@@ -138,7 +138,7 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 tp.as_ref().map(tp_text).unwrap_or_default(),
                 t(T::EvSendFailed),
                 error_text(error),
-                super::i18n::records_word(lang, u64::from(*records))
+                crate::ui::i18n::records_word(lang, u64::from(*records))
             ),
         ),
         ClusterEvent::SendRetried { client_id, tp, error, attempt } => (

@@ -3,7 +3,7 @@
 //! speed; and the page's keyboard shortcuts for them (space pause/play, → step, [ and ]
 //! slower/faster), which stay out of the way while typing in a field.
 
-use super::i18n::{Lang, T};
+use crate::ui::i18n::{Lang, T};
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use std::cell::RefCell;
 use std::rc::Rc;

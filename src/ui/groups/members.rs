@@ -3,8 +3,8 @@
 //! pulse and the countdown to its session timeout, what it processed, and its buttons
 //! (crash, restart, close, pause heartbeats, slow down).
 
-use super::i18n::Lang;
-use super::i18n_groups::{s_text, G};
+use crate::ui::i18n::Lang;
+use crate::ui::i18n::{s_text, T};
 use crate::web::cluster_view::{ClusterCommand, MemberView};
 use yew::prelude::*;
 
@@ -17,14 +17,14 @@ pub struct Props {
     pub on_command: Callback<ClusterCommand>,
 }
 
-fn status_text(status: &str) -> G {
+fn status_text(status: &str) -> T {
     match status {
-        "up" => G::StatusUp,
-        "paused" => G::StatusPaused,
-        "crashed" => G::StatusCrashed,
-        "closed" => G::StatusClosed,
-        "failed" => G::StatusFailed,
-        _ => G::StatusNotStarted,
+        "up" => T::MemberUp,
+        "paused" => T::MemberPaused,
+        "crashed" => T::MemberCrashed,
+        "closed" => T::StatusClosed,
+        "failed" => T::StatusFailed,
+        _ => T::StatusNotStarted,
     }
 }
 
@@ -56,13 +56,13 @@ pub fn member_row(p: &Props) -> Html {
     let countdown = match left {
         _ if m.status == "closed" => String::new(),
         Some(ms) if ms > 0 => {
-            format!("{}: {} / {}", G::SessionLeft.get(l), s_text(l, ms), s_text(l, m.session_timeout_ms))
+            format!("{}: {} / {}", T::SessionLeft.get(l), s_text(l, ms), s_text(l, m.session_timeout_ms))
         }
-        Some(_) => G::SessionExpired.get(l).to_string(),
+        Some(_) => T::SessionExpired.get(l).to_string(),
         None => String::new(),
     };
     let fraction = left.map_or(0.0, |ms| (ms as f64 / m.session_timeout_ms.max(1) as f64).clamp(0.0, 1.0));
-    let t = |g: G| g.get(l);
+    let t = |g: T| g.get(l);
     html! {
         <li class={classes!("member", format!("member-{}", m.status.replace(' ', "-")))} data-testid={format!("member-{}", m.name)}
             data-status={m.status.clone()} data-assigned={assigned.join(",")} style={format!("--member-colour: {}", p.colour)}>
@@ -75,17 +75,17 @@ pub fn member_row(p: &Props) -> Html {
                 <span class="member-state">{ &m.member_state }</span>
             </div>
             <div class="member-partitions">
-                if assigned.is_empty() && held.is_empty() { <span class="none">{ t(G::OwnsNothing) }</span> }
+                if assigned.is_empty() && held.is_empty() { <span class="none">{ t(T::OwnsNothing) }</span> }
                 // A dead process owns nothing, but the coordinator's generation still
                 // gives it these until session.timeout.ms: nobody consumes them.
                 { for held.iter().map(|a| html! {
                     <span class="partition-chip held" data-testid="held-partition"
-                        title={format!("{} {} — {}", t(G::OwnedByCrashed), m.name, t(G::NotConsumed))}>
-                        { format!("✕ {a} · {} — {}", m.name, t(G::NotConsumedShort)) }
+                        title={format!("{} {} — {}", t(T::OwnedByCrashed), m.name, t(T::NotConsumed))}>
+                        { format!("✕ {a} · {} — {}", m.name, t(T::NotConsumedShort)) }
                     </span>
                 }) }
                 { for assigned.iter().map(|a| html! {
-                    <span class="partition-chip" data-testid="owned-partition" aria-label={format!("{} {} {a}", m.name, t(G::Owns))}>
+                    <span class="partition-chip" data-testid="owned-partition" aria-label={format!("{} {} {a}", m.name, t(T::Owns))}>
                         { format!("{a} · {}", m.name) }
                     </span>
                 }) }
@@ -95,9 +95,9 @@ pub fn member_row(p: &Props) -> Html {
                 if let Some(hb) = m.last_heartbeat_ms {
                     <span key={hb.to_string()} class={classes!("pulse", m.heartbeats_paused.then_some("paused"))}
                         data-testid="heartbeat" data-at-ms={hb.to_string()} aria-hidden="true"></span>
-                    <span>{ format!("{} {}", t(G::Heartbeat), s_text(l, hb)) }</span>
+                    <span>{ format!("{} {}", t(T::Heartbeat), s_text(l, hb)) }</span>
                 }
-                if m.heartbeats_paused { <span class="warn">{ t(G::HeartbeatsPaused) }</span> }
+                if m.heartbeats_paused { <span class="warn">{ t(T::HeartbeatsPaused) }</span> }
                 if !countdown.is_empty() {
                     <span class="countdown" data-testid="session-countdown" data-left-ms={left.unwrap_or(0).to_string()}>
                         <span class="countdown-bar" style={format!("width: {:.0}%", fraction * 100.0)}></span>
@@ -107,28 +107,28 @@ pub fn member_row(p: &Props) -> Html {
             </div>
             <div class="member-stats">
                 { format!("{} {} · {} {} · {} {} · max.poll.interval.ms {} · {}",
-                    m.records_consumed, t(G::Consumed), m.duplicates, t(G::Duplicates),
-                    m.processing_ms_per_record, t(G::Processing), m.max_poll_interval_ms, m.assignors) }
+                    m.records_consumed, t(T::Consumed), m.duplicates, t(T::Duplicates),
+                    m.processing_ms_per_record, t(T::Processing), m.max_poll_interval_ms, m.assignors) }
             </div>
             if !m.waiting_for_topics.is_empty() {
                 <p class="member-waiting" role="status" data-testid="waiting-for-topic">
-                    { format!("{} {}", t(G::WaitingForTopic), m.waiting_for_topics.join(", ")) }
+                    { format!("{} {}", t(T::WaitingForTopic), m.waiting_for_topics.join(", ")) }
                 </p>
             }
             <div class="member-actions">
                 <button data-testid={format!("member-{}-crash", m.name)} disabled={!matches!(m.status.as_str(), "up" | "paused" | "closed" | "failed")}
-                    onclick={cmd(ClusterCommand::Crash(id))}>{ t(G::Crash) }</button>
+                    onclick={cmd(ClusterCommand::Crash(id))}>{ t(T::Crash) }</button>
                 <button data-testid={format!("member-{}-restart", m.name)} disabled={m.status != "crashed"}
-                    onclick={cmd(ClusterCommand::Restart(id))}>{ t(G::Restart) }</button>
+                    onclick={cmd(ClusterCommand::Restart(id))}>{ t(T::Restart) }</button>
                 <button data-testid={format!("member-{}-close", m.name)} disabled={!alive}
-                    onclick={cmd(ClusterCommand::CloseConsumer(id))}>{ t(G::Close) }</button>
+                    onclick={cmd(ClusterCommand::CloseConsumer(id))}>{ t(T::Close) }</button>
                 <button data-testid={format!("member-{}-pause-heartbeats", m.name)} disabled={!alive} aria-pressed={m.heartbeats_paused.to_string()}
                     onclick={cmd(ClusterCommand::PauseHeartbeats { client: id, paused: !m.heartbeats_paused })}>
-                    { if m.heartbeats_paused { t(G::ResumeHeartbeats) } else { t(G::PauseHeartbeats) } }
+                    { if m.heartbeats_paused { t(T::ResumeHeartbeats) } else { t(T::PauseHeartbeats) } }
                 </button>
-                <button data-testid={format!("member-{}-slow", m.name)} disabled={!alive} title={t(G::SlowHint)}
+                <button data-testid={format!("member-{}-slow", m.name)} disabled={!alive} title={t(T::SlowHint)}
                     onclick={cmd(ClusterCommand::SetProcessingTime { client: id, per_record_ms: slower(m.processing_ms_per_record) })}>
-                    { format!("{} → {} {}", t(G::SlowDown), slower(m.processing_ms_per_record), t(G::Processing)) }
+                    { format!("{} → {} {}", t(T::SlowDown), slower(m.processing_ms_per_record), t(T::Processing)) }
                 </button>
             </div>
         </li>

@@ -3,10 +3,10 @@
 //! checks its input as Kafka would (the consumer's own config checks) and shows a clear
 //! error inline instead of sending anything.
 
-use super::i18n::Lang;
-use super::i18n_groups::G;
 use crate::engine::client::consumer::ConsumerConfig;
 use crate::engine::cluster::NodeId;
+use crate::ui::i18n::Lang;
+use crate::ui::i18n::T;
 use crate::web::cluster_view::{ClusterCommand, StartableConsumer};
 use std::collections::BTreeMap;
 use yew::prelude::*;
@@ -16,7 +16,7 @@ const ROLLING_EVERY_MS: i64 = 10_000;
 
 fn setter(state: &UseStateHandle<Option<String>>) -> Callback<InputEvent> {
     let state = state.clone();
-    Callback::from(move |e: InputEvent| state.set(Some(super::form::value_of(&e))))
+    Callback::from(move |e: InputEvent| state.set(Some(crate::ui::common::form::value_of(&e))))
 }
 
 #[derive(Properties, PartialEq)]
@@ -38,9 +38,9 @@ pub fn add_consumer_form(p: &AddProps) -> Html {
     let Some(next) = p.startable.first().cloned() else {
         return html! {
             <form class="group-form" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
-                <h4>{ G::AddConsumer.get(l) }</h4>
-                <p class="hint">{ G::NoMoreConsumers.get(l) }</p>
-                <button type="submit" data-testid="add-consumer" disabled=true>{ G::AddConsumer.get(l) }</button>
+                <h4>{ T::AddConsumer.get(l) }</h4>
+                <p class="hint">{ T::NoMoreConsumers.get(l) }</p>
+                <button type="submit" data-testid="add-consumer" disabled=true>{ T::AddConsumer.get(l) }</button>
             </form>
         };
     };
@@ -90,14 +90,14 @@ pub fn add_consumer_form(p: &AddProps) -> Html {
         };
     html! {
         <form class="group-form" onsubmit={onsubmit} data-testid="add-consumer-form">
-            <h4>{ format!("{} {}", G::AddConsumer.get(l), next.name) }</h4>
-            <p class="hint">{ G::AddConsumerHint.get(l) }</p>
+            <h4>{ format!("{} {}", T::AddConsumer.get(l), next.name) }</h4>
+            <p class="hint">{ T::AddConsumerHint.get(l) }</p>
             { field("group.id", &group, &values[0].1, "add-consumer-group-id") }
             { field("partition.assignment.strategy", &strategy, &values[1].1, "add-consumer-strategy") }
             { field("session.timeout.ms", &session, &values[2].1, "add-consumer-session") }
             { field("heartbeat.interval.ms", &heartbeat, &values[3].1, "add-consumer-heartbeat") }
             if let Some(e) = (*error).clone() { <p class="form-error" role="alert" data-testid="add-consumer-error">{ e }</p> }
-            <button type="submit" data-testid="add-consumer">{ format!("{} {}", G::AddConsumer.get(l), next.name) }</button>
+            <button type="submit" data-testid="add-consumer">{ format!("{} {}", T::AddConsumer.get(l), next.name) }</button>
         </form>
     }
 }
@@ -142,8 +142,8 @@ pub fn switch_assignor_form(p: &SwitchProps) -> Html {
     };
     html! {
         <form class="group-form" onsubmit={onsubmit} data-testid="switch-assignor-form">
-            <h4>{ G::SwitchAssignor.get(l) }</h4>
-            <p class="hint">{ G::SwitchHint.get(l) }</p>
+            <h4>{ T::SwitchAssignor.get(l) }</h4>
+            <p class="hint">{ T::SwitchHint.get(l) }</p>
             <label>{ "partition.assignment.strategy" }
                 <input list="assignors" value={shown} oninput={setter(&value)} data-testid="switch-assignor-input" />
             </label>
@@ -151,7 +151,7 @@ pub fn switch_assignor_form(p: &SwitchProps) -> Html {
                 { for ["range", "roundrobin", "sticky", "cooperative-sticky,range", "cooperative-sticky"].iter().map(|a| html! { <option value={*a} /> }) }
             </datalist>
             if let Some(e) = (*error).clone() { <p class="form-error" role="alert" data-testid="switch-assignor-error">{ e }</p> }
-            <button type="submit" data-testid="switch-assignor" disabled={p.members.is_empty()}>{ G::Apply.get(l) }</button>
+            <button type="submit" data-testid="switch-assignor" disabled={p.members.is_empty()}>{ T::Apply.get(l) }</button>
         </form>
     }
 }
@@ -176,9 +176,9 @@ pub fn add_partitions_form(p: &PartitionsProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             match shown.trim().parse::<u32>() {
-                Err(_) => error.set(Some(format!("{}: {}", G::NewCount.get(l), G::ErrNotNumber.get(l)))),
+                Err(_) => error.set(Some(format!("{}: {}", T::NewCount.get(l), T::ErrNotNumber.get(l)))),
                 Ok(n) if n <= current => {
-                    error.set(Some(format!("{}: {} ({current})", G::NewCount.get(l), G::ErrNotMore.get(l))))
+                    error.set(Some(format!("{}: {} ({current})", T::NewCount.get(l), T::ErrNotMore.get(l))))
                 }
                 Ok(n) => match crate::engine::topic::validate_partition_count(i64::from(n)) {
                     Err(e) => error.set(Some(e.to_string())),
@@ -193,13 +193,13 @@ pub fn add_partitions_form(p: &PartitionsProps) -> Html {
     };
     html! {
         <form class="group-form" onsubmit={onsubmit} data-testid={format!("add-partitions-{}", p.topic)}>
-            <h4>{ format!("{} · {}", G::AddPartitions.get(l), p.topic) }</h4>
-            <p class="hint">{ G::AddPartitionsHint.get(l) }</p>
-            <label>{ G::NewCount.get(l) }
+            <h4>{ format!("{} · {}", T::AddPartitions.get(l), p.topic) }</h4>
+            <p class="hint">{ T::AddPartitionsHint.get(l) }</p>
+            <label>{ T::NewCount.get(l) }
                 <input inputmode="numeric" value={shown} oninput={setter(&value)} data-testid="add-partitions-input" />
             </label>
             if let Some(e) = (*error).clone() { <p class="form-error" role="alert" data-testid="add-partitions-error">{ e }</p> }
-            <button type="submit" data-testid="add-partitions">{ G::AddPartitions.get(l) }</button>
+            <button type="submit" data-testid="add-partitions">{ T::AddPartitions.get(l) }</button>
         </form>
     }
 }

@@ -1,7 +1,7 @@
 //! A Rust panic must never leave a blank page: the hook logs it and writes a visible,
 //! translated message into `#fatal`, an element outside the Yew tree.
 
-use super::i18n::{Lang, T};
+use crate::ui::i18n::{Lang, T};
 
 pub fn install() {
     std::panic::set_hook(Box::new(|info| {

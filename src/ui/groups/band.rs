@@ -5,15 +5,15 @@
 //! timeline, lag and controls (folded). It only reads the view and emits
 //! [`ClusterCommand`]s; sub-components take small props so unchanged parts skip work.
 
-use super::groups_forms::{AddConsumerForm, AddPartitionsForm, SwitchAssignorForm};
-use super::groups_lag::LagTable;
-use super::groups_lag::Owner;
-use super::groups_members::MemberRow;
-use super::groups_rebalances::RebalanceSummary;
-use super::groups_spans::SpanTimeline;
-use super::i18n::Lang;
-use super::i18n_groups::{s_text, G};
 use crate::engine::group::coordinator::placement::{partition_for, OFFSETS_TOPIC};
+use crate::ui::groups::forms::{AddConsumerForm, AddPartitionsForm, SwitchAssignorForm};
+use crate::ui::groups::lag::LagTable;
+use crate::ui::groups::lag::Owner;
+use crate::ui::groups::members::MemberRow;
+use crate::ui::groups::rebalances::RebalanceSummary;
+use crate::ui::groups::spans::SpanTimeline;
+use crate::ui::i18n::Lang;
+use crate::ui::i18n::{s_text, T};
 use crate::web::cluster_view::{ClusterCommand, ClusterView, GroupView, PartitionView, TopicView};
 use yew::prelude::*;
 
@@ -27,14 +27,14 @@ pub fn member_colour(index: usize) -> &'static str {
 }
 
 /// The plain-words explanation of a group state.
-pub fn state_help(state: &str) -> G {
+pub fn state_help(state: &str) -> T {
     match state {
-        "Empty" => G::StateEmpty,
-        "PreparingRebalance" => G::StatePreparing,
-        "CompletingRebalance" => G::StateCompleting,
-        "Stable" => G::StateStable,
-        "Dead" => G::StateDead,
-        _ => G::StateUnknown,
+        "Empty" => T::StateEmpty,
+        "PreparingRebalance" => T::StatePreparing,
+        "CompletingRebalance" => T::StateCompleting,
+        "Stable" => T::StateStable,
+        "Dead" => T::StateDead,
+        _ => T::StateUnknown,
     }
 }
 
@@ -52,9 +52,9 @@ pub fn groups_band(props: &Props) -> Html {
     let lang = props.lang.unwrap_or_else(Lang::load);
     let v = &props.view;
     html! {
-        <section class="groups-band" data-testid="groups-band" aria-label={G::Band.get(lang)} lang={lang.code()}>
-            <h2>{ G::Band.get(lang) }</h2>
-            if v.groups.is_empty() { <p class="groups-empty">{ G::NoGroups.get(lang) }</p> }
+        <section class="groups-band" data-testid="groups-band" aria-label={T::Band.get(lang)} lang={lang.code()}>
+            <h2>{ T::Band.get(lang) }</h2>
+            if v.groups.is_empty() { <p class="groups-empty">{ T::NoGroups.get(lang) }</p> }
             { for v.groups.iter().map(|g| {
                 let topics: Vec<TopicView> = v.topics.iter()
                     .filter(|t| g.lag.iter().any(|l| l.topic == t.name))
@@ -99,10 +99,10 @@ fn coordinator_line(c: &CoordinatorPartition, l: Lang) -> Html {
     let offsets = c.offsets.map_or_else(String::new, |(hw, leo)| format!(" · HW {hw} · LEO {leo}"));
     html! {
         <p class="coordinator-partition hint" data-testid="coordinator-partition" data-partition={p.partition.to_string()}
-            data-leader={p.leader.map(|b| b.to_string()).unwrap_or_default()} title={G::CoordinatorPartitionHelp.get(l)}>
+            data-leader={p.leader.map(|b| b.to_string()).unwrap_or_default()} title={T::CoordinatorPartitionHelp.get(l)}>
             <code>{ format!("{OFFSETS_TOPIC}-{}", p.partition) }</code>
             { format!(" ★{} · e{} · ISR [{isr}]{offsets} — {}",
-                p.leader.map_or_else(|| "—".to_string(), |b| b.to_string()), p.leader_epoch, G::CoordinatorPartitionHelp.get(l)) }
+                p.leader.map_or_else(|| "—".to_string(), |b| b.to_string()), p.leader_epoch, T::CoordinatorPartitionHelp.get(l)) }
         </p>
     }
 }
@@ -142,52 +142,52 @@ fn group_card(p: &CardProps) -> Html {
         <article class="group-card" data-testid={format!("group-{}", g.group_id)} data-state={g.state.clone()}
             data-generation={g.generation.to_string()} data-members={g.members.iter().filter(|m| m.status == "up").count().to_string()}>
             <header class="group-head">
-                <h3>{ format!("{} {}", G::Group.get(l), g.group_id) }</h3>
+                <h3>{ format!("{} {}", T::Group.get(l), g.group_id) }</h3>
                 <span class={classes!("group-state", format!("state-{}", g.state.to_lowercase()))} tabindex="0"
-                    title={help} aria-label={format!("{}: {} — {help}", G::State.get(l), g.state)} data-testid="group-state">
+                    title={help} aria-label={format!("{}: {} — {help}", T::State.get(l), g.state)} data-testid="group-state">
                     { &g.state }
                 </span>
-                <span class="group-fact">{ format!("{} {}", G::Generation.get(l), g.generation) }</span>
-                <span class="group-fact">{ format!("{}: {}", G::Leader.get(l),
+                <span class="group-fact">{ format!("{} {}", T::Generation.get(l), g.generation) }</span>
+                <span class="group-fact">{ format!("{}: {}", T::Leader.get(l),
                     g.leader_client.clone().or_else(|| g.leader.clone()).unwrap_or_else(|| "—".into())) }</span>
-                <span class="group-fact">{ format!("{}: {} ({})", G::Assignor.get(l),
+                <span class="group-fact">{ format!("{}: {} ({})", T::Assignor.get(l),
                     g.protocol.clone().unwrap_or_else(|| "—".into()), g.rebalance_protocol) }</span>
-                <span class="group-fact">{ format!("{} {}", G::Coordinator.get(l),
-                    g.coordinator.map_or_else(|| G::NoCoordinatorYet.get(l).to_string(), |c| c.to_string())) }</span>
+                <span class="group-fact">{ format!("{} {}", T::Coordinator.get(l),
+                    g.coordinator.map_or_else(|| T::NoCoordinatorYet.get(l).to_string(), |c| c.to_string())) }</span>
             </header>
             if let Some(c) = &p.offsets_partition { { coordinator_line(c, l) } }
             <p class="state-help">{ help }</p>
             if !g.reason.is_empty() {
                 <p class="group-reason" title={g.reason.clone()} data-testid="group-reason">
-                    { format!("{}: {}", G::Why.get(l), super::groups_words::reason_text(l, &g.reason)) }
+                    { format!("{}: {}", T::Why.get(l), crate::ui::groups::words::reason_text(l, &g.reason)) }
                 </p>
             }
-            <h4>{ G::Members.get(l) }</h4>
+            <h4>{ T::Members.get(l) }</h4>
             <ul class="group-members">
                 { for g.members.iter().enumerate().map(|(i, m)| html! {
                     <MemberRow key={m.name.clone()} member={m.clone()} colour={member_colour(i)} now_ms={p.now_ms}
                         lang={l} on_command={p.on_command.clone()} />
                 }) }
             </ul>
-            <h4>{ G::Rebalances.get(l) }</h4>
+            <h4>{ T::Rebalances.get(l) }</h4>
             <RebalanceSummary rebalances={g.rebalances.clone()} unserved={g.unserved.clone()} now_ms={p.now_ms} lang={l} />
             <LagTable lag={g.lag.clone()} owners={owners} lang={l} />
             <details class="group-more">
-                <summary>{ G::RebalanceBars.get(l) }</summary>
+                <summary>{ T::RebalanceBars.get(l) }</summary>
                 <SpanTimeline spans={g.spans.clone()} now_ms={p.now_ms} lang={l} />
             </details>
             if !g.notes.is_empty() {
                 <details class="group-notes" data-testid="group-notes">
-                    <summary>{ format!("{} ({})", G::Notes.get(l), g.notes.len()) }</summary>
+                    <summary>{ format!("{} ({})", T::Notes.get(l), g.notes.len()) }</summary>
                     <ul>{ for g.notes.iter().map(|n| html! {
                         <li data-testid="consumer-note" title={n.note.clone()}>
-                            { format!("{} · {}: {}", s_text(l, n.at_ms), n.client, super::groups_words::note_text(l, &n.note)) }
+                            { format!("{} · {}: {}", s_text(l, n.at_ms), n.client, crate::ui::groups::words::note_text(l, &n.note)) }
                         </li>
                     }) }</ul>
                 </details>
             }
             <details class="group-controls-fold">
-            <summary>{ G::ChangeTheGroup.get(l) }</summary>
+            <summary>{ T::ChangeTheGroup.get(l) }</summary>
             <div class="group-controls">
                 <AddConsumerForm startable={g.startable.clone()} group_id={g.group_id.clone()} lang={l} on_command={p.on_command.clone()} />
                 <SwitchAssignorForm members={g.members.iter().filter(|m| m.status == "up").map(|m| m.id).collect::<Vec<_>>()}

@@ -2,10 +2,10 @@
 //! sent to the assignment it got, its dark part the time it processed nothing because
 //! it had partitions and owned none (eager's stop the world; cooperative members keep
 //! processing what they keep; a newcomer's empty first assignment stops nothing), with
-//! the numbers in virtual ms. The figures per rebalance are `super::groups_rebalances`.
+//! the numbers in virtual ms. The figures per rebalance are `crate::ui::groups::rebalances`.
 
-use super::i18n::Lang;
-use super::i18n_groups::{ms_text, G};
+use crate::ui::i18n::Lang;
+use crate::ui::i18n::{ms_text, T};
 use crate::web::cluster_view::RebalanceSpan;
 use yew::prelude::*;
 
@@ -24,34 +24,34 @@ pub fn span_timeline(p: &Props) -> Html {
     let l = p.lang;
     let shown = &p.spans[p.spans.len().saturating_sub(SPANS_SHOWN)..];
     if shown.is_empty() {
-        return html! { <div class="group-spans"><h4>{ G::Rebalances.get(l) }</h4><p>{ G::NoRebalances.get(l) }</p></div> };
+        return html! { <div class="group-spans"><h4>{ T::Rebalances.get(l) }</h4><p>{ T::NoRebalances.get(l) }</p></div> };
     }
     let from = shown.iter().map(|s| s.joined_ms).min().unwrap_or(0);
     let to = shown.iter().map(|s| s.assigned_ms.unwrap_or(p.now_ms)).max().unwrap_or(p.now_ms).max(from + 1);
     let pct = |t: i64| (t - from) as f64 * 100.0 / (to - from) as f64;
     html! {
         <div class="group-spans">
-            <h4>{ G::Rebalances.get(l) }</h4>
-            <p class="hint">{ G::SpanHelp.get(l) }</p>
+            <h4>{ T::Rebalances.get(l) }</h4>
+            <p class="hint">{ T::SpanHelp.get(l) }</p>
             <ul class="spans">
                 { for shown.iter().map(|s| {
                     let end = s.assigned_ms.unwrap_or(p.now_ms);
                     let stopped = s.stopped_for_ms(p.now_ms);
                     let total = end - s.joined_ms;
                     let what = if s.stopped_ms.is_some() {
-                        format!("{} {}", G::StoppedFor.get(l), ms_text(l, stopped))
+                        format!("{} {}", T::StoppedFor.get(l), ms_text(l, stopped))
                     } else if s.first || !s.had_partitions {
-                        G::FirstJoin.get(l).to_string()
+                        T::FirstJoin.get(l).to_string()
                     } else {
-                        G::KeptWorking.get(l).to_string()
+                        T::KeptWorking.get(l).to_string()
                     };
                     let revoked = if s.revoked.is_empty() { String::new() } else {
-                        format!(" · {}: {}", G::Revoked.get(l), s.revoked.iter().map(|(t, n)| format!("{t}-{n}")).collect::<Vec<_>>().join(","))
+                        format!(" · {}: {}", T::Revoked.get(l), s.revoked.iter().map(|(t, n)| format!("{t}-{n}")).collect::<Vec<_>>().join(","))
                     };
                     let label = format!("{} · {} · {}{} · {what}{revoked}",
                         s.client,
-                        if s.generation >= 0 { format!("{} {}", G::Generation.get(l), s.generation) } else { G::RebalanceRunning.get(l).to_string() },
-                        ms_text(l, total), if s.assigned_ms.is_none() { format!(" ({})", G::InProgress.get(l)) } else { String::new() });
+                        if s.generation >= 0 { format!("{} {}", T::Generation.get(l), s.generation) } else { T::RebalanceRunning.get(l).to_string() },
+                        ms_text(l, total), if s.assigned_ms.is_none() { format!(" ({})", T::InProgress.get(l)) } else { String::new() });
                     html! {
                         <li class="span-row" data-testid="rebalance-span" data-member={s.client.clone()} data-ms={stopped.to_string()}
                             data-rebalance-ms={total.to_string()} data-generation={s.generation.to_string()} data-first={s.first.to_string()}

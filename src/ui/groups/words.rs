@@ -5,7 +5,7 @@
 //! parts (`{}` marks what varies), fills the Russian line with what varied, and keeps
 //! Kafka's original in the element's title. An unknown line is shown as it is.
 
-use super::i18n::Lang;
+use crate::ui::i18n::Lang;
 
 /// (Kafka's line, its Russian): `{}` stands for what varies, in the same order.
 const LINES: &[(&str, &str)] = &[

@@ -5,17 +5,17 @@
 //! exposes the run to scripts: `window.kafkaPlaygroundJournal()`, `…JournalDigest()`,
 //! `…Command(json)` and `…View()` (the latest view as JSON, built only when asked).
 
-use super::cluster_brokers::BrokersBand;
-use super::cluster_events::EventsBand;
-use super::cluster_mode::ClusterParams;
-use super::cluster_producers::ProducersBand;
-use super::cluster_speed::use_speed_keys;
-use super::cluster_topbar::ClusterTopBar;
-use super::i18n::{Lang, T};
-use super::scenarios;
-use super::tabs::{Band, BandTabs};
-use super::workspace_busy::WorkspaceBusy;
 use crate::engine::cluster::NodeId;
+use crate::ui::cluster::brokers::BrokersBand;
+use crate::ui::events::feed::EventsBand;
+use crate::ui::i18n::{Lang, T};
+use crate::ui::produce::form::ProducersBand;
+use crate::ui::shell::mode::ClusterParams;
+use crate::ui::shell::scenarios;
+use crate::ui::shell::speed::use_speed_keys;
+use crate::ui::shell::tabs::{Band, BandTabs};
+use crate::ui::shell::topbar::ClusterTopBar;
+use crate::ui::shell::workspace_busy::WorkspaceBusy;
 use crate::web::cluster_driver::ClusterDriver;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use crate::web::node_protocol::{LogAnswer, LogAsk};
@@ -58,7 +58,7 @@ pub struct Props {
 /// The IndexedDB workspace of a scenario's runs: `cluster-NAME`, or `W/cluster-NAME`
 /// with `?workspace=W` (letters, digits, `-` and `_`; anything else is ignored).
 fn workspace(name: &str) -> String {
-    match super::query_param("workspace").filter(|w| {
+    match crate::ui::query_param("workspace").filter(|w| {
         !w.is_empty() && w.len() <= 64 && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     }) {
         Some(w) => format!("{w}/cluster-{name}"),
@@ -194,7 +194,10 @@ pub fn cluster_page(props: &Props) -> Html {
         let (driver, name, seed) = (driver.clone(), params.scenario.clone(), params.seed);
         Callback::from(move |()| {
             if let Some(d) = driver.borrow().as_ref() {
-                super::download::text_file(&format!("{name}-seed-{seed}-journal.json"), &d.journal_json());
+                crate::ui::common::download::text_file(
+                    &format!("{name}-seed-{seed}-journal.json"),
+                    &d.journal_json(),
+                );
             }
         })
     };
@@ -256,11 +259,11 @@ pub fn cluster_page(props: &Props) -> Html {
                         </section>
                         <section class={cluster.0} id={cluster.1} aria-label={T::Cluster.get(l)} data-testid="band-cluster">
                             <BrokersBand />
-                            <super::cluster_log::LogPanel />
+                            <crate::ui::cluster::log::LogPanel />
                         </section>
                         if has_groups {
                             <section class={groups.0} id={groups.1} aria-label={T::Consumers.get(l)} data-testid="band-groups">
-                                <crate::ui::groups_band::GroupsBand view={v} on_command={command.clone()} lang={Some(l)} />
+                                <crate::ui::groups::band::GroupsBand view={v} on_command={command.clone()} lang={Some(l)} />
                             </section>
                         }
                         <section class={timeline.0} id={timeline.1} aria-label={T::Timeline.get(l)} data-testid="band-events">

@@ -8,10 +8,10 @@
 //! matrix keeps its height). The log start offset is written in words (the abbreviation
 //! "LSO" is Kafka's last stable offset, another thing).
 
-use super::cluster_record::RecordCell;
-use super::i18n::{Lang, T};
 use crate::engine::cluster::NodeId;
 use crate::engine::partitioner::PartitionerKind;
+use crate::ui::cluster::record::RecordCell;
+use crate::ui::i18n::{Lang, T};
 use crate::web::cluster_view::{PartitionView, ReplicaPicture};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;

@@ -1,52 +1,8 @@
-//! The one translation table: every string the page shows, in English and Russian.
-//! Kafka's own terms (offset, ISR, acks, config names) stay as Kafka writes them.
-//! The chosen language is remembered in `localStorage` under `kafka-playground.lang`.
+//! The one translation table: every string the page shows, in English and Russian, one
+//! enum `T` (a missing language is a compile error). Kafka's own terms (offset, ISR, acks,
+//! generation, config names) stay as Kafka writes them.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Lang {
-    En,
-    Ru,
-}
-
-const LANG_STORAGE_KEY: &str = "kafka-playground.lang";
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Ru => "ru",
-        }
-    }
-
-    /// The remembered choice, else the browser's language, else English.
-    pub fn load() -> Lang {
-        let window = web_sys::window();
-        let stored = window
-            .as_ref()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item(LANG_STORAGE_KEY).ok().flatten());
-        match stored.as_deref() {
-            Some("ru") => Lang::Ru,
-            Some("en") => Lang::En,
-            _ => {
-                let nav = window.map(|w| w.navigator().language().unwrap_or_default()).unwrap_or_default();
-                if nav.starts_with("ru") {
-                    Lang::Ru
-                } else {
-                    Lang::En
-                }
-            }
-        }
-    }
-
-    pub fn store(self) {
-        if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-            let _ = s.set_item(LANG_STORAGE_KEY, self.code());
-        }
-    }
-}
+use super::Lang;
 
 macro_rules! texts {
     ($($name:ident => $en:expr, $ru:expr;)*) => {
@@ -68,10 +24,6 @@ macro_rules! texts {
 
 texts! {
     Title => "Kafka Playground", "Kafka Playground";
-    Tagline => "A Kafka broker running in this tab", "Брокер Kafka, работающий в этой вкладке";
-    Loading => "Starting the broker and recovering its logs from IndexedDB…", "Запускаем брокер и восстанавливаем логи из IndexedDB…";
-    Recovered => "Recovered from IndexedDB", "Восстановлено из IndexedDB";
-    Segments => "segments", "сегментов";
     Language => "Language", "Язык";
     Producers => "Producer", "Продюсер";
     Cluster => "Cluster", "Кластер";
@@ -88,14 +40,12 @@ texts! {
     TopicName => "Topic name", "Имя топика";
     Partitions => "Partitions", "Партиции";
     Partition => "Partition", "Партиция";
-    Create => "Create", "Создать";
     Topic => "Topic", "Топик";
     Key => "Key", "Ключ";
     NullKey => "null key", "ключ null";
     Value => "Value", "Значение";
     Headers => "Headers (one key=value per line)", "Заголовки (по одному key=value в строке)";
     Count => "Records", "Записей";
-    CountHint => "{i} in key or value becomes the record's number", "{i} в ключе или значении заменяется номером записи";
     Partitioner => "Partitioner", "Партиционер";
     PartitionerHint => "built_in is the Java client's; the others are librdkafka's (consistent_random is its default)", "built_in — как в Java-клиенте; остальные — как в librdkafka (по умолчанию consistent_random)";
     IdempotenceWhy => "The idempotent producer is not implemented in the playground yet: batches carry no producer id or sequence numbers and brokers do not deduplicate them, so a retried batch can be written twice. enable.idempotence therefore defaults to false (Kafka 3.0 and later default to true) and true is refused.", "Идемпотентный продюсер в песочнице пока не реализован: у батчей нет producer id и номеров последовательности, брокеры их не дедуплицируют, поэтому повторно отправленный батч может записаться дважды. Поэтому enable.idempotence по умолчанию false (в Kafka 3.0 и новее — true), а значение true отклоняется.";
@@ -113,15 +63,12 @@ texts! {
     LogStartHelp => "Log start offset: the first offset still kept; retention moves it forward.", "Начало лога (log start offset) — первый ещё хранимый offset; retention сдвигает его вперёд.";
     LogEndHelp => "Log end offset (LEO): the offset the next record will get.", "Log end offset (LEO) — offset, который получит следующая запись.";
     HighWatermarkHelp => "High watermark: the offset of the first record not yet copied to every in-sync replica; consumers read the records below it.", "High watermark — offset первой записи, которой ещё нет у всех in-sync реплик; консумеры читают записи ниже него.";
-    SegmentHelp => "A segment: one .log file with its .index and .timeindex; the last one is active and receives appends.", "Сегмент — один файл .log со своими .index и .timeindex; последний активен, в него идёт запись.";
-    OffsetHelp => "Offset: the record's position in its partition, assigned by the broker.", "Offset — номер записи в партиции, его назначает брокер.";
     Active => "active", "активный";
     Size => "size", "размер";
     Bytes => "bytes", "байт";
     Records => "records", "записей";
     IndexEntries => "index entries", "записей индекса";
     TimeIndexEntries => "time index entries", "записей time index";
-    LargestTimestamp => "largest timestamp", "наибольший timestamp";
     BaseOffset => "base offset", "base offset";
     NextOffset => "next offset", "следующий offset";
     Export => "Download .log/.index/.timeindex", "Скачать .log/.index/.timeindex";
@@ -134,29 +81,12 @@ texts! {
     ByTimestamp => "from a timestamp (ms) instead of an offset", "с timestamp (мс) вместо offset'а";
     Offset => "offset", "offset";
     FromOffset => "From offset", "С offset'а";
-    MaxBytes => "max.bytes", "max.bytes";
     NothingToRead => "No records at this offset yet.", "По этому offset'у записей пока нет.";
     Timestamp => "timestamp", "timestamp";
-    Details => "Segments of", "Сегменты";
-    ClickPartition => "Click a partition to see its segments.", "Нажмите на партицию, чтобы увидеть её сегменты.";
     TopicConfigs => "Topic configs", "Настройки топика";
-    ConfigsHint => "Kafka's names and defaults; empty means the default.", "Имена и значения по умолчанию — как в Kafka; пусто — значение по умолчанию.";
-    Reset => "Reset workspace", "Сбросить рабочее пространство";
-    ResetConfirm => "Delete every topic and record in this workspace and start again from the example?", "Удалить все топики и записи и начать заново с примера?";
     NoEvents => "Nothing has happened yet.", "Пока ничего не произошло.";
     EvTopicCreated => "topic created", "топик создан";
-    EvAppended => "appended", "дописано";
-    EvRolled => "new segment rolled", "начат новый сегмент";
-    EvDeleted => "segment deleted by retention", "сегмент удалён по retention";
-    EvRecovered => "recovered", "восстановлено";
-    EvTruncated => "torn tail truncated", "обрезан повреждённый хвост";
-    ByTime => "retention.ms", "retention.ms";
-    BySize => "retention.bytes", "retention.bytes";
-    StorageFailed => "Storage failed", "Ошибка хранилища";
     Fatal => "The page hit an internal error. Your data is safe in IndexedDB; reload the page.", "Внутренняя ошибка страницы. Данные сохранены в IndexedDB; перезагрузите страницу.";
-    NoTopics => "No topics yet: create one with the Create topic form.", "Топиков пока нет — создайте в форме «Создать топик».";
-    Example => "Example from the lecture: 25 records, key = bytes(i), consistent_random", "Пример из лекции: 25 записей, key = bytes(i), consistent_random";
-    ErrorPrefix => "Error", "Ошибка";
     MustBeNumber => "must be a whole number", "должно быть целым числом";
     Bands => "Parts of the page", "Части страницы";
     OpenFull => "Open the full page", "Открыть всю страницу";
@@ -194,7 +124,6 @@ texts! {
     Leader => "leader", "лидер";
     Follower => "follower", "фолловер";
     LeaderHelp => "Leader: the replica that takes the partition's writes; followers copy its log with Fetch requests.", "Лидер — реплика, которая принимает запись в партицию; фолловеры копируют её лог запросами Fetch.";
-    InIsr => "in ISR", "в ISR";
     OutOfSync => "out of sync", "отстаёт, не в ISR";
     IsrHelp => "ISR (in-sync replicas): replicas caught up with the leader within replica.lag.time.max.ms; acks=all waits for all of them, and only they are elected cleanly.", "ISR (in-sync replicas) — реплики, догнавшие лидера в пределах replica.lag.time.max.ms; acks=all ждёт их все, и только из них лидер выбирается «чисто».";
     LeaderEpoch => "leader epoch", "leader epoch";
@@ -212,8 +141,6 @@ texts! {
     NetworkWhole => "the network is whole", "сеть цела";
     CutOff => "cut off", "отрезан";
     Network => "Network", "Сеть";
-    Clients => "clients", "клиенты";
-    ProducerAcks => "acks", "acks";
     Failed => "failed", "ошибка";
     Pending => "pending", "ждёт ответа";
     RecordsInFlight => "in flight", "в пути";
@@ -226,7 +153,6 @@ texts! {
     DownloadJournal => "Download the journal (JSON)", "Скачать журнал (JSON)";
     Violations => "Invariant violations", "Нарушения инвариантов";
     NoViolations => "no invariant violations", "нарушений инвариантов нет";
-    ShowEveryEvent => "also show appends and high watermark moves", "показывать также дописывания и сдвиги high watermark";
     EvRegistered => "registered with the controller", "зарегистрировался у контроллера";
     EvFenced => "fenced by the controller", "отстранён контроллером (fenced)";
     EvUnfenced => "unfenced: back in the cluster", "снова в кластере (unfenced)";
@@ -266,32 +192,101 @@ texts! {
     EvFromLeader => "from the leader", "по лидеру";
     EvLowWatermark => "low watermark", "low watermark";
     EvLogCleaned => "cleaned: records removed", "очищена: удалено записей";
-}
-
-/// "record"/"records" for `n`, with Russian's three plural forms ("1 запись",
-/// "3 записи", "5 записей").
-pub fn records_word(lang: Lang, n: u64) -> &'static str {
-    match lang {
-        Lang::En if n == 1 => "record",
-        Lang::En => "records",
-        Lang::Ru => match (n % 10, n % 100) {
-            (_, 11..=14) => "записей",
-            (1, _) => "запись",
-            (2..=4, _) => "записи",
-            _ => "записей",
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_text_has_both_languages() {
-        for t in T::ALL {
-            assert!(!t.get(Lang::En).is_empty(), "{t:?} en");
-            assert!(!t.get(Lang::Ru).is_empty(), "{t:?} ru");
-        }
-    }
+    // The consumer-groups band: group states in plain words, members, rebalances, lag, controls.
+    Band => "Consumer groups", "Группы потребителей";
+    PlacedBy => "partitioner", "партиционер";
+    PlacedSticky => "no key — the sticky partition (KIP-480) takes whole batches in turn", "ключа нет — «липкая» партиция (KIP-480): пачки записей по очереди";
+    PlacedNotByKey => "the key hashes elsewhere: the partition was given explicitly (or the topic had fewer partitions then)", "хеш ключа указывает на другую партицию: партиция задана явно (или в топике тогда было меньше партиций)";
+    PlacedByCoordinator => "written by the group coordinator (offset commits, group metadata), not by a partitioner", "записано координатором группы (коммиты offset'ов, метаданные группы), а не партиционером";
+    NoGroups => "No consumer group in this scenario.", "В этом сценарии нет групп консумеров.";
+    Group => "Group", "Группа";
+    State => "state", "состояние";
+    Generation => "generation", "поколение (generation)";
+    Coordinator => "coordinator: broker", "координатор: брокер";
+    Assignor => "assignor", "assignor";
+    NoCoordinatorYet => "not yet known", "пока неизвестно";
+    StateEmpty => "Empty: the group has no members (its committed offsets are kept).", "Empty — в группе нет участников (зафиксированные offset'ы сохраняются).";
+    StatePreparing => "PreparingRebalance: a rebalance began; the coordinator waits for every member to send JoinGroup again.", "PreparingRebalance — началась ребалансировка; координатор ждёт, пока каждый участник снова пришлёт JoinGroup.";
+    StateCompleting => "CompletingRebalance: everyone joined; the leader computes the assignment and the members wait for it (SyncGroup).", "CompletingRebalance — все вступили; лидер вычисляет распределение, участники ждут его (SyncGroup).";
+    StateStable => "Stable: every member has its partitions and heartbeats; nothing moves.", "Stable — у каждого участника свои партиции, heartbeat'ы идут, ничего не переезжает.";
+    StateDead => "Dead: the group is gone from this coordinator (removed, or its coordinator moved).", "Dead — группы больше нет на этом координаторе (удалена или координатор сменился).";
+    StateUnknown => "No coordinator has reported this group yet (FindCoordinator, JoinGroup still to come).", "Координатор ещё не сообщал об этой группе (FindCoordinator и JoinGroup впереди).";
+    Members => "Members", "Участники";
+    MemberUp => "running", "работает";
+    MemberPaused => "paused (SIGSTOP)", "приостановлен (SIGSTOP)";
+    MemberCrashed => "crashed (no LeaveGroup)", "упал (без LeaveGroup)";
+    StatusClosed => "closed", "закрыт";
+    StatusFailed => "stopped by an error", "остановлен ошибкой";
+    StatusNotStarted => "not started", "не запущен";
+    Owns => "owns", "владеет";
+    OwnsNothing => "owns no partition", "нет партиций";
+    Heartbeat => "last heartbeat", "последний heartbeat";
+    SessionLeft => "session.timeout.ms left", "осталось до session.timeout.ms";
+    SessionExpired => "session expired: the coordinator evicts it", "сессия истекла: координатор исключает участника";
+    HeartbeatsPaused => "heartbeats paused", "heartbeat'ы остановлены";
+    Processing => "ms per record", "мс на запись";
+    Consumed => "processed", "обработано";
+    Duplicates => "again (duplicates)", "повторно (дубликаты)";
+    WaitingForTopic => "waits for a topic that does not exist:", "ждёт несуществующий топик:";
+    Crash => "Crash", "Уронить";
+    Restart => "Restart", "Перезапустить";
+    Close => "Close (LeaveGroup)", "Закрыть (LeaveGroup)";
+    PauseHeartbeats => "Pause heartbeats", "Остановить heartbeat'ы";
+    ResumeHeartbeats => "Resume heartbeats", "Возобновить heartbeat'ы";
+    SlowDown => "Slow down", "Замедлить";
+    SlowHint => "Processing time per record (playground.processing.time.per.record.ms); past max.poll.interval.ms the member leaves the group.", "Время обработки одной записи (playground.processing.time.per.record.ms); дольше max.poll.interval.ms — и участник покидает группу.";
+    Rebalances => "Rebalances", "Ребалансировки";
+    NoRebalances => "No rebalance yet.", "Ребалансировок пока не было.";
+    SpanHelp => "Each bar: one member from its JoinGroup to its new assignment. Dark: it processed nothing (stop the world).", "Каждая полоса — участник от JoinGroup до нового распределения. Тёмная часть — он ничего не обрабатывал (stop the world).";
+    StoppedFor => "processed nothing for", "ничего не обрабатывал";
+    KeptWorking => "kept processing its partitions", "продолжал обрабатывать свои партиции";
+    FirstJoin => "had no partitions: nothing to stop", "партиций не было — нечего останавливать";
+    InProgress => "in progress", "идёт";
+    Revoked => "revoked", "отозваны";
+    StopTheWorld => "stop the world", "stop the world (остановка мира)";
+    StopShort => "stop the world", "остановка мира";
+    NobodyStopped => "nobody stopped (members kept processing what they kept)", "никто не останавливался (участники продолжали обрабатывать то, что у них осталось)";
+    PartitionsUnserved => "partitions unserved", "партиции без обработки";
+    Longest => "longest", "дольше всего";
+    NoneWord => "none", "нет";
+    RebalanceRunning => "rebalance in progress", "идёт ребалансировка";
+    Began => "began", "начало";
+    Took => "took", "длилась";
+    For => "for", "уже";
+    OwnedByCrashed => "owned by crashed", "принадлежит упавшему";
+    NotConsumed => "not consumed (the coordinator waits for session.timeout.ms)", "не читается (координатор ждёт session.timeout.ms)";
+    AssignedTo => "assigned to", "назначена";
+    NotConsumedYet => "not consumed yet", "пока не читается";
+    CrashedOwner => "its owner crashed:", "её владелец упал:";
+    RevokedBy => "revoked by", "отозвана у";
+    OwnedByNobody => "owned by nobody", "ничья";
+    NotConsumedShort => "not consumed", "не читается";
+    CrashedShort => "crashed", "упал";
+    NobodyHadPartitions => "nobody had partitions to stop", "ни у кого ещё не было партиций — останавливать нечего";
+    PartitionCol => "partition", "партиция";
+    LagCol => "lag", "lag";
+    Sec => "s", "с";
+    Why => "why", "причина";
+    RebalanceBars => "Each member's rebalances (bars)", "Ребалансировки каждого участника (полосы)";
+    ChangeTheGroup => "Change the group: add a consumer, switch the assignor, add partitions", "Изменить группу: добавить консумера, сменить assignor, добавить партиции";
+    CoordinatorPartitionHelp => "the group coordinator is the leader of this __consumer_offsets partition (abs(group.id hashCode) % 50); commits and the group's metadata are written here", "координатор группы — лидер этой партиции __consumer_offsets (abs(hashCode group.id) % 50); сюда пишутся коммиты и метаданные группы";
+    Lag => "Lag", "Отставание (lag)";
+    LagHelp => "LAG = LOG-END-OFFSET (high watermark) − CURRENT-OFFSET (committed), as kafka-consumer-groups --describe shows it.", "LAG = LOG-END-OFFSET (high watermark) − CURRENT-OFFSET (зафиксированный), как в kafka-consumer-groups --describe.";
+    LogEnd => "log end", "log end";
+    Committed => "committed", "committed";
+    Owner => "owner", "владелец";
+    Nobody => "nobody", "никто";
+    Notes => "Consumers say", "Консумеры сообщают";
+    AddConsumer => "Add consumer", "Добавить консумера";
+    AddConsumerHint => "Starts a consumer the scenario declared for later, with these settings.", "Запускает консумера, объявленного в сценарии на потом, с этими настройками.";
+    NoMoreConsumers => "Every declared consumer runs (a scenario declares extra ones with \"start\": false).", "Все объявленные консумеры запущены (лишние объявляются в сценарии с \"start\": false).";
+    SwitchAssignor => "Switch assignor (rolling restart)", "Сменить assignor (rolling restart)";
+    SwitchHint => "Each member in turn closes and starts again with the new partition.assignment.strategy, 10 s apart, as a rolling bounce does. From range to cooperative-sticky Kafka needs two bounces: first \"cooperative-sticky,range\", then \"cooperative-sticky\"; jumping straight there fails with INCONSISTENT_GROUP_PROTOCOL.", "Участники по очереди, с шагом 10 с, закрываются и запускаются с новым partition.assignment.strategy — как при rolling bounce. Переход с range на cooperative-sticky в Kafka — в два прохода: сначала \"cooperative-sticky,range\", потом \"cooperative-sticky\"; сразу — ошибка INCONSISTENT_GROUP_PROTOCOL.";
+    Apply => "Apply", "Применить";
+    AddPartitions => "Add partitions", "Добавить партиции";
+    AddPartitionsHint => "CreatePartitions: the group's leader notices the new count at its next metadata refresh (metadata.max.age.ms) and asks for a rebalance.", "CreatePartitions: лидер группы увидит новое число партиций при следующем обновлении метаданных (metadata.max.age.ms) и запросит ребалансировку.";
+    NewCount => "new partition count", "новое число партиций";
+    ErrNotNumber => "must be a whole number", "должно быть целым числом";
+    ErrNotMore => "must be more than the current count", "должно быть больше текущего";
+    Ms => "ms", "мс";
 }

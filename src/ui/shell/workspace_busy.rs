@@ -2,8 +2,8 @@
 //! that this tab waits and writes nothing, and a link that opens the same scenario and
 //! seed in a workspace of its own (`?workspace=tab-…`, a name no tab has used yet).
 
-use super::cluster_mode::param;
-use super::i18n::{Lang, T};
+use crate::ui::i18n::{Lang, T};
+use crate::ui::shell::mode::param;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]

@@ -1,0 +1,3 @@
+//! The events band: what happened, in words.
+
+pub mod feed;
