@@ -3,7 +3,8 @@
 # against the commitlog crate), the same append loop in wasm in headless Chromium, and
 # IndexedDB persistence through IdbStore against a plain-JS batched-put loop, and the
 # simulation speed in the tab (tests/e2e/bench/cluster_speed.mjs), and the page's weight
-# and first paint (tests/e2e/bench/page_weight.mjs).
+# and first paint (tests/e2e/bench/page_weight.mjs), and the tab's memory under the standard
+# load (tests/e2e/bench/tab_memory.mjs).
 # Figures are printed; BENCHMARKS.md records them with the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,3 +26,5 @@ trunk build --release >/dev/null
 node tests/e2e/bench/cluster_speed.mjs
 echo "== page weight and first paint (release build, localhost)"
 node tests/e2e/bench/page_weight.mjs
+echo "== the tab's memory under the standard load (release build)"
+node tests/e2e/bench/tab_memory.mjs

@@ -10,3 +10,4 @@ pub mod group_picture;
 pub mod node_protocol;
 pub mod node_worker;
 pub mod serial;
+pub mod workspace_lock;

@@ -1,6 +1,7 @@
 //! Messages between the cluster driver (main thread) and a node worker: open the node's
 //! store, run a lockstep window, say whether it leads a partition, draw its replicas,
-//! and read one replica's log for the log panel (segments, files, records).
+//! read one replica's log for the log panel (segments, files, records), and close for
+//! good when the run is started over.
 //! Every request carries an id the reply echoes.
 
 use crate::engine::log::{LogDetail, ReadFrom, RecordView, SegmentFiles};
@@ -40,6 +41,9 @@ pub enum NodeRequest {
         partition: u32,
         ask: LogAsk,
     },
+    /// The run is started over: drop the writes not yet made, let the transaction in
+    /// flight end, close the database and answer `Closed`; the node writes nothing after.
+    Close,
 }
 
 /// What the log panel asks of a replica.
@@ -86,6 +90,8 @@ pub enum NodeReply {
     Failed {
         detail: String,
     },
+    /// The node closed its store for good (the answer to `Close`).
+    Closed,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

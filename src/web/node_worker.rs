@@ -7,7 +7,8 @@
 //! crash), so a restarted worker recovers exactly the store the simulation keeps, and
 //! for a picture when the run stops, which commits at once. A page reload may lose the
 //! last unflushed writes, as a power cut loses a broker's page cache: the log recovers
-//! to a clean prefix.
+//! to a clean prefix. A reset closes the worker's store for good (`Close`) before the
+//! page deletes the workspace, so no write of the old run lands in the new one.
 
 use super::node_protocol::{LogAnswer, LogAsk, NodeInput, NodeOutput, NodeReply, NodeRequest};
 use super::serial::Serial;
@@ -42,6 +43,8 @@ struct Inner {
     write_timer: Option<Timeout>,
     /// A flush or a stopped run: write everything now, back to back.
     urgent: bool,
+    /// The run was started over (`Close`): nothing is written any more.
+    closed: bool,
 }
 
 pub struct NodeWorker {
@@ -163,6 +166,22 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
                 }
             })
         }
+        NodeRequest::Close => {
+            {
+                let mut i = inner.borrow_mut();
+                i.closed = true;
+                i.unwritten.clear();
+                i.write_timer = None;
+                i.runner = None;
+            }
+            // The transaction in flight ends (committed or not) before the store is
+            // closed, so the page's delete of the workspace comes after it.
+            while inner.borrow().writing {
+                gloo_timers::future::TimeoutFuture::new(1).await;
+            }
+            inner.borrow_mut().store = None;
+            NodeReply::Closed
+        }
         NodeRequest::Picture => {
             // The run stopped (or idles): what it wrote goes to IndexedDB now.
             start_writer(inner, true);
@@ -185,7 +204,7 @@ fn start_writer(inner: &Rc<RefCell<Inner>>, now: bool) {
     let (ops, mut store) = {
         let mut i = inner.borrow_mut();
         i.urgent |= now;
-        if i.writing || i.write_error.is_some() {
+        if i.writing || i.write_error.is_some() || i.closed {
             return;
         }
         if i.unwritten.is_empty() {

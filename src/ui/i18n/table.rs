@@ -97,6 +97,8 @@ texts! {
     BadSeed => "seed must be a whole number from 0 to 18446744073709551615, not", "seed должен быть целым числом от 0 до 18446744073709551615, а не";
     Starting => "Starting the brokers (one web worker each) and recovering their logs from IndexedDB…", "Запускаем брокеры (каждый в своём web worker) и восстанавливаем их логи из IndexedDB…";
     DriverFailed => "The simulation stopped", "Симуляция остановилась";
+    WorkspaceBusy => "This workspace is open in another tab, which runs it. This tab starts nothing and writes nothing to its IndexedDB, so the two never mix their runs; it takes over by itself when the other tab closes.", "Это рабочее пространство открыто в другой вкладке, и прогон идёт там. Эта вкладка ничего не запускает и ничего не пишет в его IndexedDB, чтобы два прогона не смешались; она сама продолжит, когда другую вкладку закроют.";
+    WorkspaceBusyNew => "Open this scenario in a new workspace", "Открыть сценарий в новом рабочем пространстве";
     PauseRun => "Pause", "Пауза";
     PlayRun => "Play", "Пуск";
     StepRun => "Step", "Шаг";

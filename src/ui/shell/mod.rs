@@ -1,5 +1,6 @@
 //! The frame of the page: what the address asks for, the page, the top bar, speed and step,
-//! tabs for narrow and embedded layouts, the scenario picker, the panic note.
+//! tabs for narrow and embedded layouts, the scenario picker, the panic note, and the
+//! notice of a tab whose workspace another tab runs.
 
 pub mod mode;
 pub mod page;
@@ -8,3 +9,4 @@ pub mod scenarios;
 pub mod speed;
 pub mod tabs;
 pub mod topbar;
+pub mod workspace_busy;

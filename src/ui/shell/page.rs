@@ -15,9 +15,12 @@ use crate::ui::shell::scenarios;
 use crate::ui::shell::speed::use_speed_keys;
 use crate::ui::shell::tabs::{Band, BandTabs};
 use crate::ui::shell::topbar::ClusterTopBar;
+use crate::ui::shell::workspace_busy::WorkspaceBusy;
 use crate::web::cluster_driver::ClusterDriver;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use crate::web::node_protocol::{LogAnswer, LogAsk};
+use crate::web::workspace_lock::{self, WorkspaceLock};
+use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -65,41 +68,90 @@ fn workspace(name: &str) -> String {
     }
 }
 
+/// Takes the workspace's lock, waiting (and showing `busy`) while another tab holds it.
+/// `Ok(None)`: the browser has no Web Locks API (an insecure origin): the run goes on
+/// unguarded, as before, with a warning in the console.
+async fn claim(workspace: &str, busy: &UseStateSetter<bool>) -> Result<Option<WorkspaceLock>, String> {
+    if !workspace_lock::supported() {
+        web_sys::console::warn_1(&"no Web Locks API here: two tabs could run one workspace".into());
+        return Ok(None);
+    }
+    match workspace_lock::acquire(workspace, false).await {
+        Ok(Some(held)) => Ok(Some(held)),
+        Ok(None) => {
+            busy.set(true);
+            workspace_lock::acquire(workspace, true).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 #[function_component(ClusterPage)]
 pub fn cluster_page(props: &Props) -> Html {
     let lang = use_state(Lang::load);
     let view = use_state(|| None::<Rc<ClusterView>>);
     let start_error = use_state(|| None::<String>);
     let driver = use_mut_ref(|| None::<Rc<ClusterDriver>>);
+    // The workspace's Web Lock, held while this tab runs it (dropped after the driver).
+    let lock = use_mut_ref(|| None::<WorkspaceLock>);
+    // Another tab holds the workspace: this one waits and starts nothing.
+    let busy = use_state(|| false);
     // The latest view for scripts (`kafkaPlaygroundView()`), serialized only when asked.
     let latest = use_mut_ref(|| None::<Rc<ClusterView>>);
     let band = use_state(Band::default);
     let params = &props.params;
     {
-        let (view, start_error, driver, latest) =
-            (view.setter(), start_error.setter(), driver.clone(), latest.clone());
+        let (view, start_error, driver, latest, lock, busy) = (
+            view.setter(),
+            start_error.setter(),
+            driver.clone(),
+            latest.clone(),
+            lock.clone(),
+            busy.setter(),
+        );
         let runnable = params.problems.is_empty();
         use_effect_with((params.scenario.clone(), params.seed, runnable), move |(name, seed, runnable)| {
+            let alive = Rc::new(std::cell::Cell::new(true));
             if *runnable {
                 expose_view(latest.clone());
+                let pending = Rc::new(RefCell::new(Vec::new()));
+                expose_journal(driver.clone(), pending.clone());
                 let on_view = Callback::from(move |v: ClusterView| {
                     let v = Rc::new(v);
                     *latest.borrow_mut() = Some(v.clone());
                     view.set(Some(v));
                 });
-                match scenarios::load(name)
-                    .and_then(|s| ClusterDriver::start(s, *seed, &workspace(name), on_view))
-                {
-                    Ok(d) => {
-                        let d = Rc::new(d);
-                        expose_journal(&d);
-                        *driver.borrow_mut() = Some(d);
+                let (name, seed, alive, driver, lock) =
+                    (name.clone(), *seed, alive.clone(), driver.clone(), lock.clone());
+                wasm_bindgen_futures::spawn_local(async move {
+                    let workspace = workspace(&name);
+                    let held = match claim(&workspace, &busy).await {
+                        Ok(held) => held,
+                        Err(e) => return start_error.set(Some(e)),
+                    };
+                    if !alive.get() {
+                        return;
                     }
-                    Err(e) => start_error.set(Some(e)),
-                }
+                    busy.set(false);
+                    match scenarios::load(&name)
+                        .and_then(|s| ClusterDriver::start(s, seed, &workspace, on_view))
+                    {
+                        Ok(d) => {
+                            let d = Rc::new(d);
+                            for c in pending.take() {
+                                d.command(c);
+                            }
+                            *driver.borrow_mut() = Some(d);
+                            *lock.borrow_mut() = held;
+                        }
+                        Err(e) => start_error.set(Some(e)),
+                    }
+                });
             }
             move || {
+                alive.set(false);
                 driver.borrow_mut().take();
+                lock.borrow_mut().take();
             }
         });
     }
@@ -202,7 +254,10 @@ pub fn cluster_page(props: &Props) -> Html {
             if !description.is_empty() && !params.embed {
                 <p class="scenario-description" data-testid="scenario-description">{description}</p>
             }
-            if view.is_none() && params.problems.is_empty() {
+            if *busy {
+                <WorkspaceBusy lang={l} scenario={params.scenario.clone()} seed={params.seed} />
+            }
+            if view.is_none() && params.problems.is_empty() && !*busy {
                 <div class="loading" data-testid="loading">{T::Starting.get(l)}</div>
             }
             if let Some(v) = (*view).clone() {
@@ -230,6 +285,18 @@ pub fn cluster_page(props: &Props) -> Html {
     }
 }
 
+/// Where the page keeps its running driver (none before the workspace's lock is held).
+type DriverSlot = Rc<RefCell<Option<Rc<ClusterDriver>>>>;
+
+/// The driver in the slot, if one runs now.
+struct SlotRef(DriverSlot);
+
+impl SlotRef {
+    fn upgrade(&self) -> Option<Rc<ClusterDriver>> {
+        self.0.borrow().clone()
+    }
+}
+
 /// `window.kafkaPlaygroundView()` returns the latest view as JSON text ("null" before the
 /// first). Built on demand: serializing every view would cost the run its speed.
 fn expose_view(latest: Rc<std::cell::RefCell<Option<Rc<ClusterView>>>>) {
@@ -247,15 +314,19 @@ fn expose_view(latest: Rc<std::cell::RefCell<Option<Rc<ClusterView>>>>) {
 /// `{"SetSpeed":100}`, `"Pause"`, `{"Crash":2}`) and returns an error text or "";
 /// `window.kafkaPlaygroundWorkerWindows()` counts the lockstep windows run with the
 /// broker workers (one round trip each; the speed benchmark reads it).
-fn expose_journal(driver: &Rc<ClusterDriver>) {
+///
+/// They are there from the first render on: before the run starts (the workspace's lock
+/// is being taken, or another tab holds it) commands wait in `pending` and the journal
+/// is empty.
+fn expose_journal(slot: DriverSlot, pending: Rc<RefCell<Vec<ClusterCommand>>>) {
     let Some(w) = web_sys::window() else { return };
-    let weak = Rc::downgrade(driver);
+    let weak = SlotRef(slot.clone());
     let journal = Closure::<dyn Fn() -> String>::new(move || {
         weak.upgrade().map(|d| d.journal_json()).unwrap_or_default()
     });
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundJournal"), journal.as_ref());
     journal.forget();
-    let weak = Rc::downgrade(driver);
+    let weak = SlotRef(slot.clone());
     let digest = Closure::<dyn Fn() -> String>::new(move || {
         weak.upgrade()
             .map(|d| {
@@ -266,12 +337,12 @@ fn expose_journal(driver: &Rc<ClusterDriver>) {
     });
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundJournalDigest"), digest.as_ref());
     digest.forget();
-    let weak = Rc::downgrade(driver);
+    let weak = SlotRef(slot.clone());
     let windows =
         Closure::<dyn Fn() -> f64>::new(move || weak.upgrade().map_or(0.0, |d| d.worker_windows() as f64));
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundWorkerWindows"), windows.as_ref());
     windows.forget();
-    let weak = Rc::downgrade(driver);
+    let weak = SlotRef(slot);
     let command = Closure::<dyn Fn(String) -> String>::new(move |text: String| {
         match (serde_json::from_str::<ClusterCommand>(&text), weak.upgrade()) {
             (Ok(c), Some(d)) => {
@@ -279,7 +350,10 @@ fn expose_journal(driver: &Rc<ClusterDriver>) {
                 String::new()
             }
             (Err(e), _) => format!("not a cluster command: {e}"),
-            (_, None) => "no cluster is running".to_string(),
+            (Ok(c), None) => {
+                pending.borrow_mut().push(c);
+                String::new()
+            }
         }
     });
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundCommand"), command.as_ref());

@@ -12,6 +12,7 @@ mod check;
 mod clock;
 mod inspect;
 mod persist;
+mod reset;
 mod views;
 mod watchdog;
 
@@ -121,6 +122,8 @@ struct Inner {
     /// notices a worker that stopped answering.
     last_worker_traffic_ms: f64,
     watchdog: Option<gloo_timers::callback::Interval>,
+    /// The run's generation and the old run's workers a reset is closing.
+    retire: reset::Retire,
 }
 
 /// A running cluster in the page; dropping it terminates its workers.
@@ -175,10 +178,11 @@ impl ClusterDriver {
                 inspections: BTreeMap::new(),
                 last_worker_traffic_ms: wall_ms(),
                 watchdog: None,
+                retire: reset::Retire::default(),
             })
         });
         let weak = Rc::downgrade(&inner);
-        wasm_bindgen_futures::spawn_local(async move { open(weak, false).await });
+        wasm_bindgen_futures::spawn_local(async move { open(weak, false, 0).await });
         watchdog::arm(&inner);
         Ok(ClusterDriver { inner })
     }
@@ -220,16 +224,9 @@ impl ClusterDriver {
         self.inner.borrow().worker_windows
     }
 
-    /// Forgets the stored run and starts the scenario afresh.
+    /// Forgets the stored run and starts the scenario afresh (see `reset.rs`).
     pub fn reset(&self) {
-        let weak = Rc::downgrade(&self.inner);
-        {
-            let mut i = self.inner.borrow_mut();
-            i.workers.clear();
-            i.waiting = Waiting::Open(BTreeSet::new());
-            i.tick = None;
-        }
-        wasm_bindgen_futures::spawn_local(async move { open(weak, true).await });
+        self.inner.borrow_mut().reset();
     }
 }
 
@@ -302,11 +299,11 @@ impl Inner {
     /// A node worker whose replies come to this driver; it loads at once and runs no
     /// broker until it is sent `Open`.
     fn new_worker(&self) -> WorkerBridge<NodeWorker> {
-        let me = self.me.clone();
+        let (me, generation) = (self.me.clone(), self.retire.generation);
         NodeWorker::spawner()
             .callback(move |out: NodeOutput| {
                 if let Some(inner) = me.upgrade() {
-                    inner.borrow_mut().on_reply(out);
+                    inner.borrow_mut().on_worker_output(generation, out);
                 }
             })
             .spawn(NODE_WORKER_PATH)
@@ -340,6 +337,7 @@ impl Inner {
                 self.answered(node);
             }
             NodeReply::Flushed => self.answered(node),
+            NodeReply::Closed => {}
             NodeReply::Leads(leads) => {
                 if let Waiting::Leader { left, leaders } = &mut self.waiting {
                     left.remove(&node);

@@ -14,7 +14,9 @@ use std::rc::Weak;
 
 /// Opens the workspace: resumes the stored run of this scenario and seed, or wipes it
 /// and starts fresh; then starts the brokers' workers.
-pub(super) async fn open(weak: Weak<RefCell<Inner>>, wipe: bool) {
+/// `generation` is the run's (a reset bumps it): an open that a newer reset overtook
+/// drops what it opened.
+pub(super) async fn open(weak: Weak<RefCell<Inner>>, wipe: bool, generation: u64) {
     let Some(inner) = weak.upgrade() else { return };
     let (workspace, name, seed) = {
         let i = inner.borrow();
@@ -62,6 +64,9 @@ pub(super) async fn open(weak: Weak<RefCell<Inner>>, wipe: bool) {
     .await;
     let Some(inner) = weak.upgrade() else { return };
     let mut i = inner.borrow_mut();
+    if i.retire.generation != generation {
+        return;
+    }
     match result {
         Ok((store, resumed)) => {
             let sim = match resumed {
@@ -110,11 +115,16 @@ impl Inner {
         let Some(mut store) = self.store.take() else { return };
         let ops = std::mem::take(&mut self.writes);
         self.writing = true;
-        let me = self.me.clone();
+        let (me, generation) = (self.me.clone(), self.retire.generation);
         wasm_bindgen_futures::spawn_local(async move {
             let result = store.apply(&ops).await;
             let Some(inner) = me.upgrade() else { return };
             let mut i = inner.borrow_mut();
+            // A reset came meanwhile: this connection belongs to the old run; dropping
+            // it here closes it (the new run has its own).
+            if i.retire.generation != generation {
+                return;
+            }
             i.store = Some(store);
             i.writing = false;
             match result {
