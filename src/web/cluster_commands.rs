@@ -3,6 +3,7 @@
 //! run's own controls (speed, pause, step) stay with the driver.
 
 use super::cluster_view::ClusterCommand;
+use crate::engine::client::producer::ProducerNode;
 use crate::engine::cluster::CONTROLLER_ID;
 use crate::engine::controller::ControllerNode;
 use crate::sim::cluster_world::next_idle_broker;
@@ -24,6 +25,17 @@ pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), S
             controller
                 .check_create_topic(name, *partitions, *replication_factor, &configs, None)
                 .map_err(|(code, text)| format!("{}: {text}", code.name()))
+        }
+        ClusterCommand::RestartProducer { client, configs } => {
+            let producer = sim
+                .live_node(*client)
+                .and_then(|n| n.as_any().downcast_ref::<ProducerNode>())
+                .ok_or("the producer is not running")?;
+            producer
+                .config()
+                .with_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .map(|_| ())
+                .map_err(|e| e.message)
         }
         ClusterCommand::AddBroker => match next_idle_broker(scenario, |id| sim.status(id).is_some()) {
             Some(_) => Ok(()),
@@ -66,6 +78,10 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
                 serde_json::json!({ "configs": configs })
             };
             sim.schedule(now, Action::StartWith(client, spec));
+        }
+        ClusterCommand::RestartProducer { client, configs } => {
+            let command = serde_json::json!({ "restart_with": { "configs": configs } });
+            sim.schedule(now, Action::Command(client, command));
         }
         ClusterCommand::PauseHeartbeats { client, paused } => {
             sim.schedule(now, Action::Command(client, serde_json::json!({ "pause_heartbeats": paused })));

@@ -8,6 +8,7 @@ use super::cluster_view::{
 };
 use super::group_picture::GroupPicture;
 use crate::engine::client::producer::ProducerNode;
+use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::ControllerNode;
 use crate::engine::replica::view::ReplicaPicture;
@@ -145,13 +146,21 @@ impl Picture {
                 let id = FIRST_CLIENT_ID + i as u32;
                 let node = sim.node(id).and_then(|n| n.as_any().downcast_ref::<ProducerNode>());
                 let counts = node.map(|p| p.counts()).unwrap_or_default();
+                let config = node.map(ProducerNode::config);
                 let ring = self.outcomes.get(&id);
                 ProducerView {
                     id,
                     name: c.id.clone(),
                     status: sim.status(id).unwrap_or(Status::Crashed),
-                    acks: c.configs.get("acks").cloned().unwrap_or_else(|| "all".into()),
+                    acks: config.map_or_else(
+                        || c.configs.get("acks").cloned().unwrap_or_else(|| "all".into()),
+                        |c| acks_text(c.acks).into(),
+                    ),
                     partitioner: c.configs.get("partitioner").cloned().unwrap_or_else(|| "built_in".into()),
+                    linger_ms: config.map_or(5, |c| c.linger_ms),
+                    batch_size: config.map_or(16_384, |c| c.batch_size_bytes),
+                    compression_type: config.map_or("none", |c| c.compression_type.name()).to_string(),
+                    closing: node.is_some_and(ProducerNode::is_closing),
                     acknowledged_records: counts.acked,
                     failed_records: counts.failed,
                     records_in_flight: counts.in_flight,
@@ -212,6 +221,15 @@ pub struct RunInfo {
     pub achieved_speed: f64,
     pub paused: bool,
     pub error: Option<String>,
+}
+
+/// `acks` as the page writes it (`-1` and `all` are one setting; Kafka documents `all`).
+fn acks_text(acks: Acks) -> &'static str {
+    match acks {
+        Acks::None => "0",
+        Acks::Leader => "1",
+        Acks::All => "all",
+    }
 }
 
 fn topics(c: &ControllerNode) -> Vec<TopicView> {

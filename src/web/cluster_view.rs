@@ -51,6 +51,13 @@ pub enum ClusterCommand {
         client: NodeId,
         configs: BTreeMap<String, String>,
     },
+    /// Close a producer and build it again under the same client id with these
+    /// settings over its current ones (`acks`, `linger.ms`, `batch.size`,
+    /// `compression.type`): Kafka fixes a producer's configs when it is built.
+    RestartProducer {
+        client: NodeId,
+        configs: BTreeMap<String, String>,
+    },
     /// Stop (or resume) a consumer's heartbeat thread.
     PauseHeartbeats {
         client: NodeId,

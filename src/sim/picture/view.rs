@@ -61,6 +61,16 @@ pub struct ProducerView {
     /// Its `partitioner` setting (`built_in`, Java's, unless set to one of librdkafka's).
     #[serde(default = "built_in")]
     pub partitioner: String,
+    /// The running producer's `linger.ms`, `batch.size` and `compression.type`.
+    #[serde(default)]
+    pub linger_ms: i64,
+    #[serde(default)]
+    pub batch_size: u32,
+    #[serde(default)]
+    pub compression_type: String,
+    /// Closing (its sends finishing) before it is built again with changed settings.
+    #[serde(default)]
+    pub closing: bool,
     pub acknowledged_records: u64,
     pub failed_records: u64,
     pub records_in_flight: u64,

@@ -11,6 +11,7 @@
 
 pub mod accumulator;
 pub mod config;
+pub mod lifecycle;
 mod metadata;
 pub mod record_text;
 mod sender;
@@ -138,6 +139,11 @@ pub struct ProducerNode {
     outputs: VecDeque<Output>,
     now_ms: i64,
     sender_timer_at_ms: Option<i64>,
+    /// Set by `restart_with`: the settings of the producer that replaces this one once
+    /// this one's sends are done (see [`lifecycle`]).
+    rebuild_with: Option<ProducerConfig>,
+    /// Produce commands that wait for that producer.
+    held: Vec<serde_json::Value>,
 }
 
 impl ProducerNode {
@@ -168,11 +174,18 @@ impl ProducerNode {
             outputs: VecDeque::new(),
             now_ms: 0,
             sender_timer_at_ms: None,
+            rebuild_with: None,
+            held: Vec::new(),
         }
     }
 
     pub fn config(&self) -> &ProducerConfig {
         &self.config
+    }
+
+    /// Closing before it is built again with changed settings ([`lifecycle`]).
+    pub fn is_closing(&self) -> bool {
+        self.rebuild_with.is_some()
     }
 
     pub fn counts(&self) -> SendCounts {
@@ -210,6 +223,14 @@ impl ProducerNode {
     fn handle_command(&mut self, command: serde_json::Value) {
         if command.get("start").is_some() {
             return; // the driver's start signal: metadata is fetched on the first send
+        }
+        if let Some(spec) = command.get("restart_with") {
+            self.restart_with(spec);
+            return;
+        }
+        if self.rebuild_with.is_some() {
+            self.hold(command);
+            return;
         }
         let Some(spec) = command.get("produce") else {
             self.refuse(format!("unknown producer command: {command}"));
@@ -353,14 +374,8 @@ impl ProducerNode {
                         tp.topic = w.topic.clone();
                     }
                     tp.partition = partition;
-                    let (now_ms, batch_size_bytes) = (self.now_ms, self.config.batch_size_bytes);
-                    self.accumulator.append(
-                        &tp,
-                        w.record,
-                        (key, value_len, digits),
-                        now_ms,
-                        batch_size_bytes,
-                    );
+                    let sizing = (self.config.batch_size_bytes, self.config.compression_type);
+                    self.accumulator.append(&tp, w.record, (key, value_len, digits), self.now_ms, sizing);
                 }
                 Err(reason) => {
                     self.refuse(reason);
@@ -410,6 +425,10 @@ impl Node for ProducerNode {
             Input::Command(command) => self.handle_command(command),
         }
         self.run_sender();
+        if self.rebuild_with.is_some() {
+            self.maybe_rebuild();
+            self.run_sender();
+        }
     }
 
     fn poll_output(&mut self) -> Option<Output> {
@@ -426,6 +445,7 @@ impl Node for ProducerNode {
             "batches_queued": self.accumulator.queued_batches(),
             "records_queued": self.accumulator.queued_records(),
             "records_waiting_for_metadata": self.waiting.len(),
+            "closing": self.rebuild_with.is_some(),
             "requests_in_flight": self.in_flight.len(),
             "brokers": self.brokers,
             "leaders": leaders,
