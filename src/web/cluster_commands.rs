@@ -5,6 +5,7 @@
 use super::cluster_view::ClusterCommand;
 use crate::engine::client::producer::ProducerNode;
 use crate::engine::cluster::CONTROLLER_ID;
+use crate::engine::controller::broker_configs::check_broker_configs;
 use crate::engine::controller::ControllerNode;
 use crate::sim::cluster_world::next_idle_broker;
 use crate::sim::scenario::Scenario;
@@ -36,6 +37,13 @@ pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), S
                 .with_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
                 .map(|_| ())
                 .map_err(|e| e.message)
+        }
+        ClusterCommand::AlterBrokerConfigs { configs } => {
+            sim.live_node(CONTROLLER_ID).ok_or(
+                "TIMEOUT: the controller is not running, so IncrementalAlterConfigs cannot be answered",
+            )?;
+            let pairs: Vec<(String, String)> = configs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            check_broker_configs(&pairs).map_err(|(code, text)| format!("{}: {text}", code.name()))
         }
         ClusterCommand::AddBroker => match next_idle_broker(scenario, |id| sim.status(id).is_some()) {
             Some(_) => Ok(()),
@@ -108,6 +116,10 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
                 "name": name, "partitions": partitions, "replication_factor": replication_factor, "configs": configs,
             });
             sim.schedule(now, Action::Command(CONTROLLER_ID, serde_json::json!({ "create_topic": spec })));
+        }
+        ClusterCommand::AlterBrokerConfigs { configs } => {
+            let command = serde_json::json!({ "alter_broker_configs": { "configs": configs } });
+            sim.schedule(now, Action::Command(CONTROLLER_ID, command));
         }
         ClusterCommand::RunRetention => {
             for id in 1..=scenario.cluster.broker_slots() {

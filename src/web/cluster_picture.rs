@@ -4,13 +4,16 @@
 //! kept in bounded rings so a long run costs the same per frame as a short one.
 
 use super::cluster_view::{
-    BrokerView, ClusterView, FlightView, PartitionView, ProducerView, SendOutcome, TopicView,
+    BrokerConfigView, BrokerView, ClusterView, FlightView, PartitionView, ProducerView, SendOutcome,
+    TopicView,
 };
 use super::group_picture::GroupPicture;
 use crate::engine::client::producer::ProducerNode;
 use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
+use crate::engine::controller::broker_configs::DYNAMIC_BROKER_CONFIG_NAMES;
 use crate::engine::controller::ControllerNode;
+use crate::engine::replica::config::BrokerConfig;
 use crate::engine::replica::view::ReplicaPicture;
 use crate::sim::scenario::{ClientKind, Scenario};
 use crate::sim::{Sim, Status};
@@ -200,6 +203,7 @@ impl Picture {
             in_flight,
             cuts,
             producers,
+            broker_pacing: broker_pacing(controller, scenario),
             clients,
             groups: self.groups.view(sim, scenario),
             events: self.events.to_vec(),
@@ -221,6 +225,24 @@ pub struct RunInfo {
     pub achieved_speed: f64,
     pub paused: bool,
     pub error: Option<String>,
+}
+
+/// `log.retention.check.interval.ms` and `log.cleaner.backoff.ms` as the brokers run them.
+fn broker_pacing(controller: Option<&ControllerNode>, scenario: &Scenario) -> Vec<BrokerConfigView> {
+    let defaults = BrokerConfig::default();
+    [
+        ("log.retention.check.interval.ms", defaults.log_retention_check_interval_ms),
+        ("log.cleaner.backoff.ms", defaults.log_cleaner_backoff_ms),
+    ]
+    .into_iter()
+    .map(|(name, default)| {
+        let value = controller
+            .and_then(|c| c.image().broker_configs.get(name).cloned())
+            .or_else(|| scenario.cluster.configs.get(name).cloned())
+            .unwrap_or_else(|| default.to_string());
+        BrokerConfigView { name: name.into(), value, dynamic: DYNAMIC_BROKER_CONFIG_NAMES.contains(&name) }
+    })
+    .collect()
 }
 
 /// `acks` as the page writes it (`-1` and `all` are one setting; Kafka documents `all`).

@@ -85,6 +85,12 @@ pub enum ClusterCommand {
         replication_factor: i64,
         configs: BTreeMap<String, String>,
     },
+    /// Kafka's IncrementalAlterConfigs on the brokers' cluster-wide default
+    /// (`kafka-configs --entity-type brokers --entity-default --alter`), through the
+    /// controller's metadata log: only dynamic configs (`log.cleaner.backoff.ms`) pass.
+    AlterBrokerConfigs {
+        configs: BTreeMap<String, String>,
+    },
     /// Every running broker runs its log retention task now (`LogManager.cleanupLogs`),
     /// as it does every `log.retention.check.interval.ms`.
     RunRetention,

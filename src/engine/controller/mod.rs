@@ -21,6 +21,7 @@ pub mod config;
 
 mod admin;
 mod alter;
+pub mod broker_configs;
 mod brokers;
 mod election;
 mod topics;
@@ -250,6 +251,12 @@ impl ControllerNode {
         }
         if let Some(spec) = command.get("delete_records") {
             self.delete_records_command(spec);
+            return;
+        }
+        if let Some(spec) = command.get("alter_broker_configs") {
+            if let Err((code, text)) = self.alter_broker_configs(spec) {
+                self.refuse(format!("{}: {text}", code.name()));
+            }
             return;
         }
         if let Some(spec) = command.get("create_partitions") {

@@ -46,6 +46,7 @@ impl BrokerNode {
                 {
                     self.broker_epoch = *broker_epoch;
                 }
+                MetadataRecord::BrokerConfig { name, value } => self.reconfigure(now_ms, name, value),
                 MetadataRecord::Partition { topic, partition, .. }
                 | MetadataRecord::PartitionChange { topic, partition, .. } => {
                     let tp = TopicPartition { topic: topic.into(), partition: *partition };

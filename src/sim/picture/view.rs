@@ -82,6 +82,16 @@ pub struct ProducerView {
     pub outcomes_before: u64,
 }
 
+/// One broker config: its value (the metadata log's cluster default, else the
+/// scenario's `cluster.configs`, else the default) and whether a running broker takes
+/// a change (Kafka's dynamic configs) or reads it only when it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerConfigView {
+    pub name: String,
+    pub value: String,
+    pub dynamic: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendOutcome {
     pub at_ms: i64,
@@ -301,6 +311,9 @@ pub struct ClusterView {
     pub cuts: Vec<(Vec<NodeId>, Vec<NodeId>)>,
     /// Producer clients (the producer panel).
     pub producers: Vec<ProducerView>,
+    /// The broker configs that pace retention and cleaning, as the brokers run them.
+    #[serde(default)]
+    pub broker_pacing: Vec<BrokerConfigView>,
     /// Every client, producer or consumer: its node id and name.
     #[serde(default)]
     pub clients: Vec<(NodeId, String)>,
