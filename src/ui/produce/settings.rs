@@ -57,6 +57,9 @@ pub fn producer_settings(props: &Props) -> Html {
     let p = &props.producer;
     let fields = use_state(|| Fields::of(p));
     let error = use_state(|| None::<String>);
+    // Folded unless opened: the page redraws often, so the open state is kept here
+    // rather than left to the <details> element.
+    let open = use_state(|| false);
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
     let typed = |apply: fn(&mut Fields, String)| setter::<Fields, InputEvent>(&fields, apply);
     let picked = |apply: fn(&mut Fields, String)| setter::<Fields, Event>(&fields, apply);
@@ -76,11 +79,18 @@ pub fn producer_settings(props: &Props) -> Html {
         running.acks, running.linger_ms, running.batch_size, running.compression_type
     );
     let id = |name: &str| format!("producer-{}-{name}", p.id);
+    let toggle = {
+        let open = open.clone();
+        Callback::from(move |e: MouseEvent| {
+            e.prevent_default();
+            open.set(!*open);
+        })
+    };
     html! {
-        <details class="producer-settings" data-testid="producer-settings" open={changed || error.is_some()}
+        <details class="producer-settings" data-testid="producer-settings" open={*open || changed || error.is_some()}
             data-linger-ms={p.linger_ms.to_string()} data-batch-size={p.batch_size.to_string()}
             data-compression-type={p.compression_type.clone()} data-closing={p.closing.to_string()}>
-            <summary data-testid="producer-settings-toggle">
+            <summary onclick={toggle} data-testid="producer-settings-toggle">
                 {format!("{}: ", ctx.t(T::ProducerSettings))}<code>{summary}</code>
             </summary>
             <form onsubmit={onsubmit} data-testid="producer-settings-form">
