@@ -115,7 +115,7 @@ test('producer settings: refused in Kafka\'s words, applied by rebuilding, seen 
     await row.waitFor();
     assert.equal(await row.getAttribute('data-batches'), '4');
     assert.equal(await row.getAttribute('data-codecs'), 'none,gzip');
-    assert.equal(await row.locator('td.batches').textContent(), '4 (none, gzip)');
+    assert.equal(await row.locator('td.batches').textContent(), '4 · none, gzip');
     await h.screenshot(page, 'producer-settings-segment');
     const downloads = [];
     page.on('download', (d) => downloads.push(d));

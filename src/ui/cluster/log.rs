@@ -149,7 +149,7 @@ pub fn log_panel() -> Html {
                 <table class="segments" data-testid="log-segments">
                     <thead><tr>
                         <th>{t(T::BaseOffset)}</th><th>{t(T::NextOffset)}</th><th>{t(T::Size)}</th>
-                        <th>{t(T::Records)}</th><th>{t(T::BatchesCodec)}</th><th>{t(T::IndexEntries)}</th><th>{t(T::TimeIndexEntries)}</th><th></th>
+                        <th>{t(T::Records)}</th><th title={t(T::BatchesCodecHint)}>{t(T::BatchesCodec)}</th><th>{t(T::IndexEntries)}</th><th>{t(T::TimeIndexEntries)}</th><th></th>
                     </tr></thead>
                     <tbody>
                     { for d.segments.iter().map(|s| {
@@ -162,7 +162,7 @@ pub fn log_panel() -> Html {
                                 <td>{s.next_offset}</td>
                                 <td>{format!("{} {}", s.size_bytes, t(T::Bytes))}</td>
                                 <td>{s.records_count}</td>
-                                <td class="batches">{format!("{} ({})", s.batches_count, s.codecs.join(", "))}</td>
+                                <td class="batches">{format!("{} · {}", s.batches_count, s.codecs.join(", "))}</td>
                                 <td>{s.offset_index_entries}</td>
                                 <td>{s.time_index_entries}</td>
                                 <td><button type="button" class="quiet" onclick={download} title={t(T::Export)}

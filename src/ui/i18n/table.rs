@@ -64,7 +64,8 @@ texts! {
     AlterConfig => "Alter", "Изменить";
     ProducerRebuild => "Close and build again", "Закрыть и создать заново";
     EvProducerRebuilt => "closed and built again with", "закрыт и создан заново с";
-    BatchesCodec => "Batches (compression.type)", "Батчи (compression.type)";
+    BatchesCodec => "Batches", "Батчи";
+    BatchesCodecHint => "Record batches in the segment and their compression.type", "Батчи записей в сегменте и их compression.type";
     ProduceMore => "Partitioner, partition, headers", "Партиционер, партиция, заголовки";
     ProducersOwn => "the producer's own", "как настроен продюсер";
     ExplicitPartition => "Partition (empty: let the partitioner choose)", "Партиция (пусто — выбирает партиционер)";
