@@ -57,6 +57,10 @@ test('producer settings: refused in Kafka\'s words, applied by rebuilding, seen 
     assert.equal(await settings.getAttribute('data-linger-ms'), '0');
     assert.equal(await settings.getAttribute('data-batch-size'), '16384');
     assert.equal(await settings.getAttribute('data-compression-type'), 'none');
+    await page.getByTestId('producer-settings-toggle').click();
+    assert.equal(await page.getByTestId('producer-linger').inputValue(), '0', 'the form shows the running settings');
+    assert.equal(await page.getByTestId('producer-settings-apply').isDisabled(), true, 'nothing to apply yet');
+    await page.getByTestId('producer-settings-toggle').click();
     assert.match(await page.getByTestId('producer-settings-toggle').textContent(),
       /acks=all · linger\.ms=0 · batch\.size=16384 · compression\.type=none/);
 

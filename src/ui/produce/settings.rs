@@ -6,7 +6,7 @@
 //! `restart_with`). The form is checked with the producer's own checks first, so a
 //! refused value shows at the form in Kafka's words and nothing typed is lost.
 
-use crate::ui::common::form::setter;
+use crate::ui::common::form::value_of;
 use crate::ui::i18n::T;
 use crate::ui::shell::page::ClusterCtx;
 use crate::web::cluster_view::{ClusterCommand, ProducerView};
@@ -47,6 +47,21 @@ impl Fields {
     }
 }
 
+/// A callback that writes the field's value into the form, starting from the running
+/// settings on the first edit.
+fn edit<E: AsRef<web_sys::Event> + 'static>(
+    fields: &UseStateHandle<Option<Fields>>,
+    running: &Fields,
+    apply: fn(&mut Fields, String),
+) -> Callback<E> {
+    let (fields, running) = (fields.clone(), running.clone());
+    Callback::from(move |e: E| {
+        let mut next = (*fields).clone().unwrap_or_else(|| running.clone());
+        apply(&mut next, value_of(e.as_ref()));
+        fields.set(Some(next));
+    })
+}
+
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub producer: ProducerView,
@@ -55,25 +70,28 @@ pub struct Props {
 #[function_component(ProducerSettings)]
 pub fn producer_settings(props: &Props) -> Html {
     let p = &props.producer;
-    let fields = use_state(|| Fields::of(p));
+    // `None` until the learner edits: the form shows the running producer's settings
+    // (the first view may come before the producer is built).
+    let fields = use_state(|| None::<Fields>);
     let error = use_state(|| None::<String>);
     // Folded unless opened: the page redraws often, so the open state is kept here
     // rather than left to the <details> element.
     let open = use_state(|| false);
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
-    let typed = |apply: fn(&mut Fields, String)| setter::<Fields, InputEvent>(&fields, apply);
-    let picked = |apply: fn(&mut Fields, String)| setter::<Fields, Event>(&fields, apply);
+    let running = Fields::of(p);
+    let typed = |apply: fn(&mut Fields, String)| edit::<InputEvent>(&fields, &running, apply);
+    let picked = |apply: fn(&mut Fields, String)| edit::<Event>(&fields, &running, apply);
     let onsubmit = {
-        let (fields, error, try_command, client) =
-            (fields.clone(), error.clone(), ctx.try_command.clone(), p.id);
+        let (fields, error, try_command, client, running) =
+            (fields.clone(), error.clone(), ctx.try_command.clone(), p.id, running.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            error
-                .set(try_command.emit(ClusterCommand::RestartProducer { client, configs: fields.configs() }));
+            let configs = fields.as_ref().unwrap_or(&running).configs();
+            error.set(try_command.emit(ClusterCommand::RestartProducer { client, configs }));
         })
     };
-    let running = Fields::of(p);
-    let changed = *fields != running;
+    let fields = (*fields).clone().unwrap_or_else(|| running.clone());
+    let changed = fields != running;
     let summary = format!(
         "acks={} · linger.ms={} · batch.size={} · compression.type={}",
         running.acks, running.linger_ms, running.batch_size, running.compression_type
