@@ -38,6 +38,8 @@ pub enum ErrorCode {
     InvalidReplicaAssignment = 39,
     InvalidConfig = 40,
     NotController = 41,
+    /// Kafka's `InvalidRequestException` (e.g. a read-only broker config in an
+    /// IncrementalAlterConfigs).
     InvalidRequest = 42,
     PolicyViolation = 44,
     KafkaStorageError = 56,

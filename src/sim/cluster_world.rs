@@ -11,6 +11,7 @@ use super::network::{LinkConfig, Network};
 use super::scenario::{ClientKind, Scenario, ScenarioError, StepAction};
 use super::world::World;
 use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription, CONFIG_META};
+use crate::engine::client::producer::lifecycle::stored_config;
 use crate::engine::client::producer::{ProducerConfig, ProducerNode};
 use crate::engine::cluster::command::{
     AssignCommand, Command, CreateTopicCommand, DeleteRecordsCommand, DeleteTopicCommand,
@@ -164,7 +165,13 @@ impl World for ClusterWorld {
                 Box::new(ConsumerNode::new(id, stored.unwrap_or_else(|| config.clone()), initial.clone()))
             }
             Some(ClientBuild::Producer(config)) => {
-                Box::new(ProducerNode::new(id, config.clone(), self.seed ^ u64::from(id)))
+                // A producer rebuilt with other settings (the page's) keeps them.
+                let stored = restart.then(|| stored_config(&store.meta_of(id))).flatten();
+                Box::new(ProducerNode::new(
+                    id,
+                    stored.unwrap_or_else(|| config.clone()),
+                    self.seed ^ u64::from(id),
+                ))
             }
             None => Box::new(ProducerNode::new(id, ProducerConfig::default(), self.seed ^ u64::from(id))),
         }

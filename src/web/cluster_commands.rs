@@ -8,6 +8,7 @@ use crate::engine::cluster::command::{
     ProcessingTimeCommand, ProduceCommand, StartSpec, Yes,
 };
 use crate::engine::cluster::CONTROLLER_ID;
+use crate::engine::controller::broker_configs::check_broker_configs;
 use crate::sim::cluster_world::next_idle_broker;
 use crate::sim::scenario::Scenario;
 use crate::sim::{Action, Sim};
@@ -38,6 +39,24 @@ pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), S
                 .map(|_| ())
                 .map_err(|(code, text)| format!("{}: {text}", code.name()))
         }
+        ClusterCommand::RestartProducer { client, configs } => {
+            let producer = sim
+                .live_node(*client)
+                .and_then(|n| n.view().producer())
+                .ok_or("the producer is not running")?;
+            producer
+                .config()
+                .with_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .map(|_| ())
+                .map_err(|e| e.message)
+        }
+        ClusterCommand::AlterBrokerConfigs { configs } => {
+            sim.live_node(CONTROLLER_ID).ok_or(
+                "TIMEOUT: the controller is not running, so IncrementalAlterConfigs cannot be answered",
+            )?;
+            let pairs: Vec<(String, String)> = configs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            check_broker_configs(&pairs).map_err(|(code, text)| format!("{}: {text}", code.name()))
+        }
         ClusterCommand::AddBroker => match next_idle_broker(scenario, |id| sim.status(id).is_some()) {
             Some(_) => Ok(()),
             None => Err(format!("the cluster has its most brokers ({})", scenario.cluster.broker_slots())),
@@ -66,6 +85,9 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
         ClusterCommand::AddConsumer { client, configs } => {
             let spec = StartSpec { configs: (!configs.is_empty()).then_some(configs) };
             sim.schedule(now, Action::StartWith(client, spec));
+        }
+        ClusterCommand::RestartProducer { client, configs } => {
+            sim.schedule(now, Action::Command(client, Command::RestartWith(ConfigsSpec { configs })));
         }
         ClusterCommand::PauseHeartbeats { client, paused } => {
             sim.schedule(now, Action::Command(client, Command::PauseHeartbeats(paused)));
@@ -101,6 +123,12 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
             sim.schedule(
                 now,
                 Action::Command(CONTROLLER_ID, Command::DeleteTopic(DeleteTopicCommand { name })),
+            );
+        }
+        ClusterCommand::AlterBrokerConfigs { configs } => {
+            sim.schedule(
+                now,
+                Action::Command(CONTROLLER_ID, Command::AlterBrokerConfigs(ConfigsSpec { configs })),
             );
         }
         ClusterCommand::RunRetention => {

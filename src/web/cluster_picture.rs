@@ -4,11 +4,16 @@
 //! kept in bounded rings so a long run costs the same per frame as a short one.
 
 use super::cluster_view::{
-    BrokerView, ClusterView, FlightView, PartitionView, ProducerView, ReplicaRemovals, SendOutcome, TopicView,
+    BrokerConfigView, BrokerView, ClusterView, FlightView, PartitionView, ProducerView, ReplicaRemovals,
+    SendOutcome, TopicView,
 };
 use super::group_picture::GroupPicture;
+use crate::engine::client::producer::ProducerNode;
+use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
+use crate::engine::controller::broker_configs::DYNAMIC_BROKER_CONFIG_NAMES;
 use crate::engine::controller::ControllerNode;
+use crate::engine::replica::config::BrokerConfig;
 use crate::engine::replica::view::ReplicaPicture;
 use crate::sim::picture::removed::RemovedRegions;
 use crate::sim::scenario::{ClientKind, Scenario};
@@ -158,13 +163,21 @@ impl Picture {
                 let id = FIRST_CLIENT_ID + i as u32;
                 let node = sim.node(id).and_then(|n| n.view().producer());
                 let counts = node.map(|p| p.counts()).unwrap_or_default();
+                let config = node.map(ProducerNode::config);
                 let ring = self.outcomes.get(&id);
                 ProducerView {
                     id,
                     name: c.id.clone(),
                     status: sim.status(id).unwrap_or(Status::Crashed),
-                    acks: c.configs.get("acks").cloned().unwrap_or_else(|| "all".into()),
+                    acks: config.map_or_else(
+                        || c.configs.get("acks").cloned().unwrap_or_else(|| "all".into()),
+                        |c| acks_text(c.acks).into(),
+                    ),
                     partitioner: c.configs.get("partitioner").cloned().unwrap_or_else(|| "built_in".into()),
+                    linger_ms: config.map_or(5, |c| c.linger_ms),
+                    batch_size: config.map_or(16_384, |c| c.batch_size_bytes),
+                    compression_type: config.map_or("none", |c| c.compression_type.name()).to_string(),
+                    closing: node.is_some_and(ProducerNode::is_closing),
                     acknowledged_records: counts.acked,
                     failed_records: counts.failed,
                     records_in_flight: counts.in_flight,
@@ -204,6 +217,7 @@ impl Picture {
             in_flight,
             cuts,
             producers,
+            broker_pacing: broker_pacing(controller, scenario),
             clients,
             groups: self.groups.view(sim, scenario),
             events: self.events.to_vec(),
@@ -225,6 +239,33 @@ pub struct RunInfo {
     pub achieved_speed: f64,
     pub paused: bool,
     pub error: Option<String>,
+}
+
+/// `log.retention.check.interval.ms` and `log.cleaner.backoff.ms` as the brokers run them.
+fn broker_pacing(controller: Option<&ControllerNode>, scenario: &Scenario) -> Vec<BrokerConfigView> {
+    let defaults = BrokerConfig::default();
+    [
+        ("log.retention.check.interval.ms", defaults.log_retention_check_interval_ms),
+        ("log.cleaner.backoff.ms", defaults.log_cleaner_backoff_ms),
+    ]
+    .into_iter()
+    .map(|(name, default)| {
+        let value = controller
+            .and_then(|c| c.image().broker_configs.get(name).cloned())
+            .or_else(|| scenario.cluster.configs.get(name).cloned())
+            .unwrap_or_else(|| default.to_string());
+        BrokerConfigView { name: name.into(), value, dynamic: DYNAMIC_BROKER_CONFIG_NAMES.contains(&name) }
+    })
+    .collect()
+}
+
+/// `acks` as the page writes it (`-1` and `all` are one setting; Kafka documents `all`).
+fn acks_text(acks: Acks) -> &'static str {
+    match acks {
+        Acks::None => "0",
+        Acks::Leader => "1",
+        Acks::All => "all",
+    }
 }
 
 fn topics(c: &ControllerNode) -> Vec<TopicView> {

@@ -51,6 +51,13 @@ pub enum ClusterCommand {
         client: NodeId,
         configs: BTreeMap<String, String>,
     },
+    /// Close a producer and build it again under the same client id with these
+    /// settings over its current ones (`acks`, `linger.ms`, `batch.size`,
+    /// `compression.type`): Kafka fixes a producer's configs when it is built.
+    RestartProducer {
+        client: NodeId,
+        configs: BTreeMap<String, String>,
+    },
     /// Stop (or resume) a consumer's heartbeat thread.
     PauseHeartbeats {
         client: NodeId,
@@ -82,6 +89,12 @@ pub enum ClusterCommand {
     /// `RemoveTopicRecord`, then every broker deletes its replicas and their segments.
     DeleteTopic {
         name: String,
+    },
+    /// Kafka's IncrementalAlterConfigs on the brokers' cluster-wide default
+    /// (`kafka-configs --entity-type brokers --entity-default --alter`), through the
+    /// controller's metadata log: only dynamic configs (`log.cleaner.backoff.ms`) pass.
+    AlterBrokerConfigs {
+        configs: BTreeMap<String, String>,
     },
     /// Every running broker runs its log retention task now (`LogManager.cleanupLogs`),
     /// as it does every `log.retention.check.interval.ms`.

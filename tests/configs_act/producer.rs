@@ -2,8 +2,9 @@
 
 use super::harness::*;
 use kafka_playground::engine::client::producer::ProducerConfig;
-use kafka_playground::engine::cluster::ClusterEvent;
+use kafka_playground::engine::cluster::{ClusterEvent, Message};
 use kafka_playground::engine::error::ErrorCode;
+use kafka_playground::engine::record::decode_batch;
 use serde_json::{json, Value};
 
 fn producer(name: &str, value: &str) -> Value {
@@ -64,6 +65,30 @@ fn batch_size() {
     let small = run(&producer("batch.size", "100"));
     assert!(batches(&small) > 1);
     assert_eq!(acked(&small), 10);
+}
+
+/// compression.type: the batch written to the log carries the codec in its attributes
+/// (bits 0–2: gzip = 1, zstd = 4) and its records still read back.
+#[test]
+fn compression_type() {
+    let codec = |r: &Run| -> Vec<i16> {
+        r.messages()
+            .iter()
+            .filter_map(|(_, from, _, m)| match m {
+                Message::ProduceRequest { partitions, .. } if *from == P1 => Some(partitions.clone()),
+                _ => None,
+            })
+            .flatten()
+            .map(|p| {
+                let batch = decode_batch(p.records.as_slice()).unwrap();
+                assert_eq!(batch.records.len(), 10);
+                batch.header.attributes & 7
+            })
+            .collect()
+    };
+    assert_eq!(codec(&run(&base())), vec![0]);
+    assert_eq!(codec(&run(&producer("compression.type", "gzip"))), vec![1]);
+    assert_eq!(codec(&run(&producer("compression.type", "zstd"))), vec![4]);
 }
 
 /// retries=0: a failed send is not retried; the default retries until delivery.timeout.ms.

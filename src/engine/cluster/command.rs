@@ -21,7 +21,7 @@ use std::fmt;
 
 /// A command for one node. Which node kind takes which: every node `start`; brokers
 /// `retention_check`; the controller (standing in for the admin client) `create_topic`,
-/// `create_partitions`, `delete_records`, `delete_topic`; producers `produce`; consumers the rest.
+/// `create_partitions`, `delete_records`, `delete_topic`, `alter_broker_configs`; producers `produce`; consumers the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Command {
@@ -38,6 +38,9 @@ pub enum Command {
     DeleteRecords(DeleteRecordsCommand),
     /// Kafka's DeleteTopics (`kafka-topics --delete`) for one topic.
     DeleteTopic(DeleteTopicCommand),
+    /// Kafka's IncrementalAlterConfigs on the brokers' cluster-wide default (dynamic
+    /// broker configs only).
+    AlterBrokerConfigs(ConfigsSpec),
     /// `count` records through a producer.
     Produce(ProduceCommand),
     Subscribe(SubscribeCommand),
@@ -65,6 +68,7 @@ impl Command {
             Command::CreatePartitions(_) => "create_partitions",
             Command::DeleteRecords(_) => "delete_records",
             Command::DeleteTopic(_) => "delete_topic",
+            Command::AlterBrokerConfigs(_) => "alter_broker_configs",
             Command::Produce(_) => "produce",
             Command::Subscribe(_) => "subscribe",
             Command::Assign(_) => "assign",

@@ -307,4 +307,11 @@ pub enum ClusterEvent {
         client_id: NodeId,
         note: String,
     },
+    /// A producer was closed (after its sends completed, as `KafkaProducer.close()`
+    /// waits) and built again under the same client id with these configs, Kafka's
+    /// names and values (`acks=1 linger.ms=100 batch.size=16384 compression.type=gzip`).
+    ProducerRebuilt {
+        client_id: NodeId,
+        configs: String,
+    },
 }

@@ -39,6 +39,13 @@ pub enum MetadataRecord {
     RemoveTopic {
         name: String,
     },
+    /// A dynamic broker config set at the cluster-wide default (Kafka's `ConfigRecord`
+    /// with resource type BROKER and the empty resource name, as
+    /// `kafka-configs --entity-type brokers --entity-default --alter` writes it).
+    BrokerConfig {
+        name: String,
+        value: String,
+    },
     /// A change to one partition: a new ISR and/or a new leader (`None` inside `Some`
     /// means "no leader", as Kafka's -1). A leader change bumps the leader epoch.
     PartitionChange {
@@ -77,6 +84,9 @@ pub struct ClusterImage {
     pub next_offset: i64,
     pub brokers: BTreeMap<NodeId, BrokerState>,
     pub topics: BTreeMap<String, TopicImage>,
+    /// Dynamic broker configs of the cluster-wide default, by Kafka name.
+    #[serde(default)]
+    pub broker_configs: BTreeMap<String, String>,
 }
 
 impl ClusterImage {
@@ -123,6 +133,9 @@ impl ClusterImage {
                         t.partitions.push(state);
                     }
                 }
+            }
+            MetadataRecord::BrokerConfig { name, value } => {
+                self.broker_configs.insert(name.clone(), value.clone());
             }
             MetadataRecord::PartitionChange { topic, partition, isr, leader } => {
                 if let Some(p) = self.partition_mut(topic, *partition) {

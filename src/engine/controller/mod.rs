@@ -21,6 +21,7 @@ pub mod config;
 
 mod admin;
 mod alter;
+pub mod broker_configs;
 mod brokers;
 mod delete_topic;
 mod election;
@@ -253,6 +254,11 @@ impl ControllerNode {
             Command::Start(_) => {}
             Command::DeleteRecords(spec) => self.delete_records_command(&spec),
             Command::DeleteTopic(spec) => self.delete_topic_command(&spec.name),
+            Command::AlterBrokerConfigs(spec) => {
+                if let Err((code, text)) = self.alter_broker_configs(spec.configs) {
+                    self.refuse(format!("{}: {text}", code.name()));
+                }
+            }
             Command::CreatePartitions(spec) => {
                 if let Err((code, text)) = self.create_partitions(&spec.topic, spec.count) {
                     self.refuse(format!("{}: {text}", code.name()));

@@ -37,6 +37,14 @@ pub struct SegmentView {
     pub offset_index_entries: u32,
     pub time_index_entries: u32,
     pub is_active: bool,
+    /// Record batches in the segment (a producer's `linger.ms` and `batch.size` decide
+    /// how many records each holds).
+    #[serde(default)]
+    pub batches_count: u32,
+    /// The `compression.type` of its batches (the attributes' codec bits), each once,
+    /// in the order met (`["none"]`, `["gzip"]`, `["none", "gzip"]`).
+    #[serde(default)]
+    pub codecs: Vec<String>,
 }
 
 /// One replica's log as the detail panel shows it.
@@ -77,6 +85,20 @@ fn records_of(view: &BatchView<'_>, segment_base_offset: i64) -> Vec<RecordView>
         .collect()
 }
 
+/// How many batches a segment holds and their codecs, each once in the order met.
+fn batches_and_codecs(s: &super::segment::LogSegment) -> (u32, Vec<String>) {
+    let mut count = 0u32;
+    let mut codecs: Vec<String> = Vec::new();
+    for view in s.batches_from(0).flatten() {
+        count = count.saturating_add(1);
+        let name = view.header.compression().map_or("unknown", |c| c.name());
+        if !codecs.iter().any(|c| c == name) {
+            codecs.push(name.to_string());
+        }
+    }
+    (count, codecs)
+}
+
 impl PartitionLog {
     /// The segments and the newest `max_records` records (capped at
     /// [`MAX_RECORDS_PER_ANSWER`]), with `high_watermark` as its replica knows it.
@@ -86,15 +108,20 @@ impl PartitionLog {
             .segments()
             .iter()
             .enumerate()
-            .map(|(i, s)| SegmentView {
-                base_offset: s.base_offset,
-                next_offset: s.next_offset,
-                size_bytes: s.size_bytes(),
-                records_count: s.records_count,
-                largest_timestamp_ms: s.largest_timestamp_ms(),
-                offset_index_entries: s.offset_index.entries.len() as u32,
-                time_index_entries: s.time_index.entries.len() as u32,
-                is_active: i + 1 == count,
+            .map(|(i, s)| {
+                let (batches_count, codecs) = batches_and_codecs(s);
+                SegmentView {
+                    base_offset: s.base_offset,
+                    next_offset: s.next_offset,
+                    size_bytes: s.size_bytes(),
+                    records_count: s.records_count,
+                    largest_timestamp_ms: s.largest_timestamp_ms(),
+                    offset_index_entries: s.offset_index.entries.len() as u32,
+                    time_index_entries: s.time_index.entries.len() as u32,
+                    is_active: i + 1 == count,
+                    batches_count,
+                    codecs,
+                }
             })
             .collect();
         let cap = max_records.min(MAX_RECORDS_PER_ANSWER);

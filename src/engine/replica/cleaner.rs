@@ -6,6 +6,9 @@
 //! cleans the filthiest log and loops until none is due, then sleeps the backoff; one
 //! pass over every due log per backoff ends in the same state.
 //!
+//! `log.cleaner.backoff.ms` is dynamic (`LogCleaner.ReconfigurableConfigs`): a value
+//! set at the cluster default through the metadata log takes effect at once.
+//!
 //! Where each log's last cleaning ended is written to Kafka's `cleaner-offset-checkpoint`
 //! after every pass that cleaned, and read back on restart ([`super::recover`]).
 //!
@@ -28,6 +31,20 @@ impl BrokerNode {
     pub(crate) fn arm_cleaner_timer(&mut self, now_ms: i64) {
         let at_ms = now_ms + self.config.log_cleaner_backoff_ms;
         self.set_timer(TimerKind::LogCleaner, 0, at_ms);
+    }
+
+    /// A dynamic broker config from the metadata log (the controller checked it). A new
+    /// `log.cleaner.backoff.ms` restarts the cleaner as `LogCleaner.reconfigure` restarts
+    /// its threads: a pass now, then one every new backoff.
+    pub(crate) fn reconfigure(&mut self, now_ms: i64, name: &str, value: &str) {
+        let before = self.config.log_cleaner_backoff_ms;
+        if let Err(why) = self.config.set(name, value) {
+            self.refuse(format!("broker {} cannot apply {name}={value}: {why}", self.broker_id));
+            return;
+        }
+        if name == "log.cleaner.backoff.ms" && self.config.log_cleaner_backoff_ms != before {
+            self.set_timer(TimerKind::LogCleaner, 0, now_ms);
+        }
     }
 
     /// One pass of the cleaner thread over this broker's compacted logs.

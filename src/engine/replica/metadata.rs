@@ -54,6 +54,7 @@ impl BrokerNode {
                     self.delete_topic_replicas(name);
                     self.coordinator.on_topic_deleted(now_ms, name);
                 }
+                MetadataRecord::BrokerConfig { name, value } => self.reconfigure(now_ms, name, value),
                 MetadataRecord::Partition { topic, partition, .. }
                 | MetadataRecord::PartitionChange { topic, partition, .. } => {
                     let tp = TopicPartition { topic: topic.into(), partition: *partition };

@@ -73,6 +73,16 @@ pub struct ProducerView {
     /// Its `partitioner` setting (`built_in`, Java's, unless set to one of librdkafka's).
     #[serde(default = "built_in")]
     pub partitioner: String,
+    /// The running producer's `linger.ms`, `batch.size` and `compression.type`.
+    #[serde(default)]
+    pub linger_ms: i64,
+    #[serde(default)]
+    pub batch_size: u32,
+    #[serde(default)]
+    pub compression_type: String,
+    /// Closing (its sends finishing) before it is built again with changed settings.
+    #[serde(default)]
+    pub closing: bool,
     pub acknowledged_records: u64,
     pub failed_records: u64,
     pub records_in_flight: u64,
@@ -82,6 +92,16 @@ pub struct ProducerView {
     /// page keys its rows by it and redraws only new ones).
     #[serde(default)]
     pub outcomes_before: u64,
+}
+
+/// One broker config: its value (the metadata log's cluster default, else the
+/// scenario's `cluster.configs`, else the default) and whether a running broker takes
+/// a change (Kafka's dynamic configs) or reads it only when it starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerConfigView {
+    pub name: String,
+    pub value: String,
+    pub dynamic: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,6 +323,9 @@ pub struct ClusterView {
     pub cuts: Vec<(Vec<NodeId>, Vec<NodeId>)>,
     /// Producer clients (the producer panel).
     pub producers: Vec<ProducerView>,
+    /// The broker configs that pace retention and cleaning, as the brokers run them.
+    #[serde(default)]
+    pub broker_pacing: Vec<BrokerConfigView>,
     /// Every client, producer or consumer: its node id and name.
     #[serde(default)]
     pub clients: Vec<(NodeId, String)>,

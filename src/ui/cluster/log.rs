@@ -1,10 +1,10 @@
 //! The log panel: one replica's log on any broker, as Kafka keeps it on disk. Pick a
 //! broker and one of its replicas to see the segments (base offset, next offset, size,
-//! records, offset and time index entries, the active one), each downloadable as Kafka's
-//! `.log`, `.index` and `.timeindex` files; the log start offset, high watermark and log
-//! end offset in words; and read records from an offset or a timestamp as a consumer's
-//! Fetch returns them (whole batches, from one segment, below the high watermark).
-//! Answers come from the broker's worker; a crashed broker says so.
+//! records, batches and their codecs, offset and time index entries, the active one),
+//! each downloadable as Kafka's `.log`, `.index` and `.timeindex` files; the log start
+//! offset, high watermark and log end offset in words; and read records from an offset
+//! or a timestamp as a consumer's Fetch returns them (whole batches, from one segment,
+//! below the high watermark). Answers come from the broker's worker; a crashed broker says so.
 
 use crate::engine::cluster::NodeId;
 use crate::engine::log::{LogDetail, ReadFrom, RecordView};
@@ -149,18 +149,20 @@ pub fn log_panel() -> Html {
                 <table class="segments" data-testid="log-segments">
                     <thead><tr>
                         <th>{t(T::BaseOffset)}</th><th>{t(T::NextOffset)}</th><th>{t(T::Size)}</th>
-                        <th>{t(T::Records)}</th><th>{t(T::IndexEntries)}</th><th>{t(T::TimeIndexEntries)}</th><th></th>
+                        <th>{t(T::Records)}</th><th title={t(T::BatchesCodecHint)}>{t(T::BatchesCodec)}</th><th>{t(T::IndexEntries)}</th><th>{t(T::TimeIndexEntries)}</th><th></th>
                     </tr></thead>
                     <tbody>
                     { for d.segments.iter().map(|s| {
                         let download = { let ask = ask.clone(); let base = s.base_offset;
                             Callback::from(move |_: MouseEvent| ask(LogAsk::Files { base_offset: base })) };
                         html! {
-                            <tr data-testid="log-segment" data-base-offset={s.base_offset.to_string()}>
+                            <tr data-testid="log-segment" data-base-offset={s.base_offset.to_string()}
+                                data-batches={s.batches_count.to_string()} data-codecs={s.codecs.join(",")}>
                                 <td>{s.base_offset}{ if s.is_active { format!(" ({})", t(T::Active)) } else { String::new() } }</td>
                                 <td>{s.next_offset}</td>
                                 <td>{format!("{} {}", s.size_bytes, t(T::Bytes))}</td>
                                 <td>{s.records_count}</td>
+                                <td class="batches">{format!("{} · {}", s.batches_count, s.codecs.join(", "))}</td>
                                 <td>{s.offset_index_entries}</td>
                                 <td>{s.time_index_entries}</td>
                                 <td><button type="button" class="quiet" onclick={download} title={t(T::Export)}

@@ -214,6 +214,9 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
             "consumer-joining",
             format!("{}: {} {group_id} — {}", who(*client_id), t(T::EvRejoining), words(reason)),
         ),
+        ClusterEvent::ProducerRebuilt { client_id, configs } => {
+            ("producer-rebuilt", format!("{}: {} {configs}", who(*client_id), t(T::EvProducerRebuilt)))
+        }
         ClusterEvent::ConsumerNote { client_id, note } => {
             ("consumer-note", format!("{}: {}", who(*client_id), words(note)))
         }

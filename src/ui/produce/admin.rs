@@ -1,6 +1,7 @@
 //! The admin card (what the lecture's `AdminClient` does): add a broker to the cluster
 //! (the next declared one starts and registers with the controller), run every broker's
-//! log retention task now, delete a topic ([`super::delete_topic`]), and create a topic
+//! log retention task now, see and change the broker configs that pace it
+//! ([`super::broker_configs`]), delete a topic ([`super::delete_topic`]), and create a topic
 //! through the controller's CreateTopics (name, partitions, replication factor, topic
 //! configs by Kafka name). A form is checked against the cluster before it is sent, so
 //! a refusal shows at the form with Kafka's error name and words, and nothing typed is
@@ -108,6 +109,7 @@ pub fn admin_card() -> Html {
             </div>
             <button type="button" class="quiet" onclick={retention} title={ctx.t(T::RetentionHint)}
                 data-testid="retention-check">{ctx.t(T::RetentionCheck)}</button>
+            <crate::ui::produce::broker_configs::BrokerPacing />
             if let Some(e) = &*broker_error {
                 <p class="field-error" role="alert" data-testid="add-broker-error">{e.clone()}</p>
             }

@@ -209,6 +209,12 @@ fn producer(props: &ProducerProps) -> Html {
                     retried_text(&retried)
                 )
             }
+            (None, Some(offset)) if offset < 0 => format!(
+                "✓ {tp} · {} {} · {}",
+                o.records,
+                records_word(ctx.lang, u64::from(o.records)),
+                ctx.t(T::SentWithoutAnswer)
+            ),
             (None, Some(offset)) => {
                 format!(
                     "✓ {tp} · {} {} {} {offset}",
@@ -247,6 +253,7 @@ fn producer(props: &ProducerProps) -> Html {
     let count_id = format!("produce-count-{}", p.id);
     html! {
         <section class="card producer" data-testid={format!("producer-{}", p.name)} data-acks={p.acks.clone()}
+            data-compression-type={p.compression_type.clone()} data-linger-ms={p.linger_ms.to_string()}
             data-acknowledged={p.acknowledged_records.to_string()} data-failed={p.failed_records.to_string()}
             data-in-flight={p.records_in_flight.to_string()}>
             <h2>{format!("{} {}", ctx.t(T::Producers), p.name)}</h2>
@@ -257,6 +264,7 @@ fn producer(props: &ProducerProps) -> Html {
                     data-testid="producer-idempotence">{"enable.idempotence=false"}</code>
                 {format!(" · {}", status_text(ctx.lang, p.status))}
             </p>
+            <crate::ui::produce::settings::ProducerSettings producer={p.clone()} />
             <p class="producer-counts" data-testid="producer-counts">
                 <span class="ok">{format!("✓ {} {}", ctx.t(T::Acknowledged), p.acknowledged_records)}</span>
                 <span class="err">{format!(" · ✗ {} {}", ctx.t(T::Failed), p.failed_records)}</span>

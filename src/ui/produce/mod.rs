@@ -1,5 +1,8 @@
-//! The producing side of the page: the producer form and the admin card (with its delete-topic control).
+//! The producing side of the page: the producer form, its settings, the admin card with
+//! its broker configs and its delete-topic control.
 
 pub mod admin;
+pub mod broker_configs;
 pub mod delete_topic;
 pub mod form;
+pub mod settings;

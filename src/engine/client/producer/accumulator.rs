@@ -3,13 +3,16 @@
 //! is ready once it is full (a newer batch follows it) or has waited `linger.ms`, or,
 //! for a retried batch, once `retry.backoff.ms` passed. Invariant: batches of a partition
 //! leave in queue order and a retried batch goes back to the front, so with one request
-//! in flight per partition records are appended in send order.
+//! in flight per partition records are appended in send order. A batch is built with the
+//! producer's `compression.type` and compressed when it closes
+//! (`MemoryRecordsBuilder.close`); whether a record fits is judged on uncompressed bytes,
+//! as Kafka's estimate starts (ratio 1.0), so a compressed batch never exceeds `batch.size`.
 
 use super::record_text::RecordText;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::error::Result;
 use crate::engine::record::Header;
-use crate::engine::record::{BatchBuilder, BatchOptions, MemoryRecords};
+use crate::engine::record::{BatchBuilder, BatchOptions, Compression, MemoryRecords};
 use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 
@@ -39,12 +42,12 @@ pub struct Batch {
 }
 
 impl Batch {
-    fn new(tp: TopicPartition, now_ms: i64) -> Self {
+    fn new(tp: TopicPartition, now_ms: i64, compression: Compression) -> Self {
         Batch {
             tp,
             // Room for a typical batch's records at once (no growing one at a time).
             records: Vec::with_capacity(32),
-            builder: Some(BatchBuilder::new(BatchOptions::default())),
+            builder: Some(BatchBuilder::new(BatchOptions { compression, ..BatchOptions::default() })),
             bytes: MemoryRecords::new(),
             created_ms: now_ms,
             attempts: 0,
@@ -83,19 +86,22 @@ impl Batch {
 #[derive(Default)]
 pub struct Accumulator {
     pub queues: BTreeMap<TopicPartition, VecDeque<Batch>>,
+    /// `beginFlush`: every batch is ready at once, whatever `linger.ms` says.
+    pub flushing: bool,
 }
 
 impl Accumulator {
     /// Adds `record`, whose key reads as `key`, to the open batch of `tp` (its value is
     /// written straight into the batch). `value_len` is what the value's text takes
-    /// ([`RecordText::len`]) and `digits` its record number written out.
+    /// ([`RecordText::len`]) and `digits` its record number written out; a new batch
+    /// gets `compression`.
     pub fn append(
         &mut self,
         tp: &TopicPartition,
         record: SentRecord,
         (key, value_len, digits): (Option<&[u8]>, usize, &[u8]),
         now_ms: i64,
-        batch_size_bytes: u32,
+        (batch_size_bytes, compression): (u32, Compression),
     ) {
         let queue = match self.queues.get_mut(tp) {
             Some(queue) => queue,
@@ -106,7 +112,7 @@ impl Accumulator {
             b.builder.is_none() || b.is_full_for(now_ms, key, value_len, headers, batch_size_bytes)
         });
         if needs_new {
-            queue.push_back(Batch::new(tp.clone(), now_ms));
+            queue.push_back(Batch::new(tp.clone(), now_ms, compression));
         }
         if let Some(batch) = queue.back_mut() {
             if let Some(b) = batch.builder.as_mut() {
@@ -129,7 +135,7 @@ impl Accumulator {
         if let Some(at) = head.retry_at_ms {
             return Some(at);
         }
-        if queue.len() > 1 || head.builder.is_none() {
+        if queue.len() > 1 || head.builder.is_none() || self.flushing {
             return Some(head.created_ms);
         }
         Some(head.created_ms.saturating_add(linger_ms))

@@ -1,7 +1,7 @@
 //! The producer's settings under the Java client's names, with Kafka 4.0's defaults
-//! (`acks=all`, `linger.ms=5`, `batch.size=16384`, `retries=2147483647`,
-//! `retry.backoff.ms=100`, `delivery.timeout.ms=120000`, `request.timeout.ms=30000`,
-//! `partitioner` = the built-in one) but one: `enable.idempotence` defaults to `false`.
+//! (`acks=all`, `linger.ms=5`, `batch.size=16384`, `compression.type=none`,
+//! `retries=2147483647`, `retry.backoff.ms=100`, `delivery.timeout.ms=120000`,
+//! `request.timeout.ms=30000`, `partitioner` = the built-in one) but one: `enable.idempotence` defaults to `false`.
 //! Kafka 3.0+ defaults it to `true`, but the playground's producer does not implement
 //! idempotence yet (no producer id or sequence numbers in its batches, no deduplication
 //! on the broker, so a retried batch can be written twice); a default of `true` would
@@ -16,6 +16,7 @@ use crate::engine::client::common::config::{
 use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::NodeId;
 use crate::engine::partitioner::PartitionerKind;
+use crate::engine::record::Compression;
 use serde::{Deserialize, Serialize};
 
 /// Why `enable.idempotence` is `false` and `true` is refused (English; the page shows it
@@ -27,6 +28,10 @@ pub struct ProducerConfig {
     pub acks: Acks,
     pub linger_ms: i64,
     pub batch_size_bytes: u32,
+    /// `compression.type`: the codec of every batch this producer builds (the broker's
+    /// default `compression.type=producer` keeps it as written).
+    #[serde(default = "no_compression")]
+    pub compression_type: Compression,
     pub retries: u32,
     pub retry_backoff_ms: i64,
     /// `retry.backoff.max.ms` (KIP-580): the cap of the exponential retry backoff.
@@ -46,6 +51,7 @@ impl Default for ProducerConfig {
             acks: Acks::All,
             linger_ms: 5,
             batch_size_bytes: 16_384,
+            compression_type: Compression::None,
             retries: i32::MAX as u32,
             retry_backoff_ms: 100,
             retry_backoff_max_ms: 1000,
@@ -58,6 +64,13 @@ impl Default for ProducerConfig {
     }
 }
 
+fn no_compression() -> Compression {
+    Compression::None
+}
+
+/// `ProducerConfig`'s validator of `compression.type`: `in(Utils.enumOptions(CompressionType.class))`.
+const COMPRESSION_TYPES: &str = "String must be one of: none, gzip, snappy, lz4, zstd";
+
 /// A refused producer config, in `ConfigException`'s words (the clients share the type).
 pub type ProducerConfigError = ConfigError;
 
@@ -69,7 +82,15 @@ impl ProducerConfig {
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ProducerConfigError> {
-        let mut c = ProducerConfig::default();
+        ProducerConfig::default().with_pairs(pairs)
+    }
+
+    /// These settings with `pairs` over them, checked as [`Self::from_pairs`] checks.
+    pub fn with_pairs<'a>(
+        &self,
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ProducerConfigError> {
+        let mut c = self.clone();
         let mut delivery_set = false;
         for (name, value) in pairs {
             match name {
@@ -79,6 +100,10 @@ impl ProducerConfig {
                 }
                 "linger.ms" => c.linger_ms = parse_range(name, value, 0, INT_MAX)?,
                 "batch.size" => c.batch_size_bytes = parse_range(name, value, 0, INT_MAX)? as u32,
+                "compression.type" => {
+                    c.compression_type = Compression::from_name(value.trim())
+                        .ok_or_else(|| invalid(name, value, COMPRESSION_TYPES))?;
+                }
                 "retries" => c.retries = parse_range(name, value, 0, INT_MAX)? as u32,
                 "retry.backoff.ms" => c.retry_backoff_ms = parse_range(name, value, 0, i64::MAX)?,
                 "retry.backoff.max.ms" => c.retry_backoff_max_ms = parse_range(name, value, 0, i64::MAX)?,
@@ -122,6 +147,21 @@ impl ProducerConfig {
         }
         Ok(c)
     }
+
+    /// The settings the page offers, as Kafka writes them (`acks=all linger.ms=5 …`).
+    pub fn page_settings(&self) -> String {
+        let acks = match self.acks {
+            Acks::None => "0",
+            Acks::Leader => "1",
+            Acks::All => "all",
+        };
+        format!(
+            "acks={acks} linger.ms={} batch.size={} compression.type={}",
+            self.linger_ms,
+            self.batch_size_bytes,
+            self.compression_type.name()
+        )
+    }
 }
 
 #[cfg(test)]
@@ -138,5 +178,26 @@ mod tests {
         assert!(e.message.contains("not implemented in the playground"), "{e}");
         // Without idempotence Kafka lets acks=1 and retries=0 through.
         assert!(ProducerConfig::from_pairs([("acks", "1"), ("retries", "0")]).is_ok());
+    }
+
+    /// Kafka's `ConfigDef.ValidString` words for the enumerated configs and `atLeast(0)`
+    /// for `batch.size` (ProducerConfig's CONFIG definitions).
+    #[test]
+    fn enumerated_values_are_checked_with_kafkas_words() {
+        let e = ProducerConfig::from_pairs([("compression.type", "brotli")]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Invalid value brotli for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd"
+        );
+        // ValidString is case-sensitive.
+        assert!(ProducerConfig::from_pairs([("compression.type", "GZIP")]).is_err());
+        for (codec, id) in [("none", 0), ("gzip", 1), ("snappy", 2), ("lz4", 3), ("zstd", 4)] {
+            let c = ProducerConfig::from_pairs([("compression.type", codec)]).unwrap();
+            assert_eq!(c.compression_type as i16, id, "{codec}");
+        }
+        let e = ProducerConfig::from_pairs([("acks", "2")]).unwrap_err();
+        assert_eq!(e.message, "Invalid value 2 for configuration acks: String must be one of: all, -1, 0, 1");
+        let e = ProducerConfig::from_pairs([("batch.size", "-1")]).unwrap_err();
+        assert_eq!(e.message, "Invalid value -1 for configuration batch.size: Value must be at least 0");
     }
 }

@@ -12,6 +12,7 @@
 pub mod accumulator;
 mod commands;
 pub mod config;
+pub mod lifecycle;
 mod metadata;
 pub mod record_text;
 mod sender;
@@ -106,6 +107,11 @@ pub struct ProducerNode {
     outputs: VecDeque<Output>,
     now_ms: i64,
     sender_timer_at_ms: Option<i64>,
+    /// Set by `restart_with`: the settings of the producer that replaces this one once
+    /// this one's sends are done (see [`lifecycle`]).
+    rebuild_with: Option<ProducerConfig>,
+    /// Produce commands that wait for that producer.
+    held: Vec<crate::engine::cluster::command::Command>,
 }
 
 impl ProducerNode {
@@ -136,11 +142,18 @@ impl ProducerNode {
             outputs: VecDeque::new(),
             now_ms: 0,
             sender_timer_at_ms: None,
+            rebuild_with: None,
+            held: Vec::new(),
         }
     }
 
     pub fn config(&self) -> &ProducerConfig {
         &self.config
+    }
+
+    /// Closing before it is built again with changed settings ([`lifecycle`]).
+    pub fn is_closing(&self) -> bool {
+        self.rebuild_with.is_some()
     }
 
     pub fn counts(&self) -> SendCounts {
@@ -243,14 +256,8 @@ impl ProducerNode {
                         tp.topic = w.topic.clone();
                     }
                     tp.partition = partition;
-                    let (now_ms, batch_size_bytes) = (self.now_ms, self.config.batch_size_bytes);
-                    self.accumulator.append(
-                        &tp,
-                        w.record,
-                        (key, value_len, digits),
-                        now_ms,
-                        batch_size_bytes,
-                    );
+                    let sizing = (self.config.batch_size_bytes, self.config.compression_type);
+                    self.accumulator.append(&tp, w.record, (key, value_len, digits), self.now_ms, sizing);
                 }
                 Err(reason) => {
                     self.refuse(reason);
@@ -300,6 +307,10 @@ impl Node for ProducerNode {
             Input::Command(command) => self.handle_command(command),
         }
         self.run_sender();
+        if self.rebuild_with.is_some() {
+            self.maybe_rebuild();
+            self.run_sender();
+        }
     }
 
     fn poll_output(&mut self) -> Option<Output> {
@@ -316,6 +327,7 @@ impl Node for ProducerNode {
             "batches_queued": self.accumulator.queued_batches(),
             "records_queued": self.accumulator.queued_records(),
             "records_waiting_for_metadata": self.waiting.len(),
+            "closing": self.rebuild_with.is_some(),
             "requests_in_flight": self.in_flight.len(),
             "brokers": self.brokers,
             "leaders": leaders,
