@@ -8,16 +8,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startHarness, ROOT } from './harness.mjs';
+import { view } from './page_api.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
 after(async () => { await h?.close(); });
 
 const digest = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/vectors/sim_journal_digest.json'), 'utf8'));
-
-async function view(page) {
-  return JSON.parse(await page.evaluate(() => window.kafkaPlaygroundView()));
-}
 
 async function runToEnd(page) {
   await page.getByTestId('cluster-clock').waitFor();

@@ -8,28 +8,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness } from './harness.mjs';
+import { view, until, command } from './page_api.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
 after(async () => { await h?.close(); });
-
-async function view(page) {
-  return JSON.parse(await page.evaluate(() => window.kafkaPlaygroundView?.() ?? 'null'));
-}
-
-async function until(page, pred, what, timeoutMs = 60_000) {
-  const start = Date.now();
-  for (;;) {
-    const v = await view(page);
-    if (v && pred(v)) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(100);
-  }
-}
-
-async function command(page, c) {
-  assert.equal(await page.evaluate((t) => window.kafkaPlaygroundCommand(t), JSON.stringify(c)), '');
-}
 
 /** Segment chunks and meta documents of `topic`, per broker, in the workspace's database. */
 async function stored(page, workspace, topic) {

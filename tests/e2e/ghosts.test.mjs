@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startHarness, RESULTS } from './harness.mjs';
+import { command } from './page_api.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
@@ -15,10 +16,6 @@ after(async () => { await h?.close(); });
 
 const WIDE = { width: 1280, height: 800 };
 const EMBED = { width: 800, height: 580 };
-
-async function command(page, c) {
-  assert.equal(await page.evaluate((t) => window.kafkaPlaygroundCommand(t), JSON.stringify(c)), '');
-}
 
 /** For each replica of events-0: its log start and its ghosts' (reason, to, text). */
 function replicas(page) {

@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startHarness, RESULTS } from './harness.mjs';
+import { command } from './page_api.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
@@ -29,10 +30,6 @@ const SCENARIOS = fs.readdirSync(path.join(import.meta.dirname, '..', '..', 'sce
 
 const WIDE = { width: 1280, height: 800 };
 const EMBED = { width: 800, height: 580 };
-
-async function command(page, c) {
-  assert.equal(await page.evaluate((t) => window.kafkaPlaygroundCommand(t), JSON.stringify(c)), '');
-}
 
 /** The first screen only (what a newcomer sees before scrolling). */
 async function firstScreen(page, name) {

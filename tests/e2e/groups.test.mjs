@@ -12,16 +12,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness } from './harness.mjs';
+import { command } from './page_api.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
 after(async () => { await h?.close(); });
 
 const GROUP = 'group-orders-app';
-
-async function command(page, c) {
-  assert.equal(await page.evaluate((t) => window.kafkaPlaygroundCommand(t), JSON.stringify(c)), '');
-}
 
 /** What the band shows now: the group's state, members, lag and the clock. */
 async function snapshot(page, group = GROUP) {

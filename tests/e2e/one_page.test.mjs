@@ -16,25 +16,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startHarness, ROOT } from './harness.mjs';
+import { view, until, command } from './page_api.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
 after(async () => { await h?.close(); });
-
-async function view(page) {
-  return JSON.parse(await page.evaluate(() => window.kafkaPlaygroundView?.() ?? 'null'));
-}
-
-/** Waits until `pred(view)` holds (the run goes on in virtual time meanwhile). */
-async function until(page, pred, what, timeoutMs = 60_000) {
-  const start = Date.now();
-  for (;;) {
-    const v = await view(page);
-    if (v && pred(v)) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(100);
-  }
-}
 
 /** (value, partition) of every record some_topic's leaders hold. */
 function notebookRecords(v) {
@@ -75,10 +61,6 @@ test('first visit: the lecture notebook on the cluster engine, placed as librdka
     await h.screenshot(page, 'one-page-first-visit');
   });
 });
-
-async function command(page, c) {
-  assert.equal(await page.evaluate((t) => window.kafkaPlaygroundCommand(t), JSON.stringify(c)), '');
-}
 
 test('add two brokers, create a topic with RF 3, produce with each partitioner, reload', { timeout: 180_000 }, async (t) => {
   await h.withPage(t, async (page) => {

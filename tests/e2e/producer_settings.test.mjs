@@ -13,28 +13,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startHarness, ROOT } from './harness.mjs';
+import { view, until, command } from './page_api.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
 after(async () => { await h?.close(); });
-
-async function view(page) {
-  return JSON.parse(await page.evaluate(() => window.kafkaPlaygroundView?.() ?? 'null'));
-}
-
-async function until(page, pred, what, timeoutMs = 60_000) {
-  const start = Date.now();
-  for (;;) {
-    const v = await view(page);
-    if (v && pred(v)) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await page.waitForTimeout(100);
-  }
-}
-
-async function command(page, c) {
-  assert.equal(await page.evaluate((t) => window.kafkaPlaygroundCommand(t), JSON.stringify(c)), '');
-}
 
 const producerOf = (v) => v.producers.find((p) => p.name === 'notebook-producer');
 const acked = (v) => producerOf(v).acknowledged_records;

@@ -12,34 +12,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startHarness, collectErrors, assertNoErrors, ROOT } from './harness.mjs';
+import { view, until, command } from './page_api.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
 after(async () => { await h?.close(); });
 
 const DB = (ws) => `kafka-playground/${ws}/cluster-lecture-notebook`;
-
-async function view(page) {
-  return JSON.parse(await page.evaluate(() => window.kafkaPlaygroundView?.() ?? 'null'));
-}
-
-async function until(page, pred, what, timeoutMs = 90_000) {
-  const start = Date.now();
-  for (;;) {
-    const v = await view(page);
-    if (v && pred(v)) return v;
-    if (Date.now() - start > timeoutMs) {
-      const seen = v && { now_ms: v.now_ms, speed: v.speed, paused: v.paused, error: v.error, topics: v.topics.map((x) => x.name) };
-      throw new Error(`timed out waiting for ${what}; the page shows ${JSON.stringify(seen)}`);
-    }
-    await page.waitForTimeout(100);
-  }
-}
-
-async function command(page, c) {
-  await page.waitForFunction(() => typeof window.kafkaPlaygroundCommand === 'function');
-  assert.equal(await page.evaluate((t) => window.kafkaPlaygroundCommand(t), JSON.stringify(c)), '');
-}
 
 /** Everything in the workspace's database, read with IndexedDB directly from `page`:
  *  chunks as "key → byte length", meta as "key → value". */
