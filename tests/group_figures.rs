@@ -269,7 +269,7 @@ fn a_running_rebalance_has_no_generation_yet_and_counts_its_stops_to_now() {
             |(_, _, e)| matches!(e, ClusterEvent::GroupStateChanged { to, .. } if to == "PreparingRebalance"),
         )
         .map(|(at, _, _)| *at)
-        .last()
+        .next_back()
         .expect("c4's join began a rebalance");
     let round = g.rebalances.last().unwrap();
     assert_eq!((round.started_ms, round.completed_ms, round.generation), (started, None, None), "never -1");

@@ -91,7 +91,7 @@ pub async fn acquire(workspace: &str, wait: bool) -> Result<Option<WorkspaceLock
     // A refused request (a SecurityError, say) rejects `done` without calling back: that
     // refusal ends the wait. (`done` resolves when the lock is released: nothing to do.)
     let then: Function = Reflect::get(&done, &JsValue::from_str("then"))
-        .and_then(|f| f.dyn_into().map_err(JsValue::from))
+        .and_then(|f| f.dyn_into())
         .map_err(|e| format!("Promise.then: {e:?}"))?;
     let _ = then.call2(&done, &JsValue::UNDEFINED, &refuse);
     let answer = JsFuture::from(granted).await.map_err(|e| {

@@ -11,10 +11,13 @@ use super::records::{encode_key, RecordKey};
 use super::{AppendCallback, GroupCoordinator};
 use crate::engine::cluster::messages::TopicPartition;
 
+/// Tombstones (a record key, no value) to append, per `__consumer_offsets` partition.
+type Tombstones = Vec<(u32, Vec<(Vec<u8>, Option<Vec<u8>>)>)>;
+
 impl GroupCoordinator {
     /// Drops every committed offset of `topic`'s partitions, with their tombstones.
     pub fn on_topic_deleted(&mut self, now_ms: i64, topic: &str) {
-        let mut writes: Vec<(u32, Vec<(Vec<u8>, Option<Vec<u8>>)>)> = Vec::new();
+        let mut writes: Tombstones = Vec::new();
         let owned = &self.partitions;
         let offsets_partitions = self.offsets_partitions;
         for (group, offsets) in self.offsets.iter_mut() {
