@@ -23,6 +23,11 @@ if ! cargo fmt --version >/dev/null 2>&1; then
   say "adding the rustfmt component"
   rustup component add rustfmt
 fi
+# ... and lints the tree with clippy (also in the default profile, not in a minimal one).
+if ! cargo clippy --version >/dev/null 2>&1; then
+  say "adding the clippy component"
+  rustup component add clippy
+fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"

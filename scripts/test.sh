@@ -3,8 +3,10 @@
 # a summary line `N passed, N failed` (suites). Exits non-zero if any suite fails.
 #
 #   setup        scripts/setup.sh (toolchain, chromium, npm packages, .venv)
-#   native       cargo fmt --check, then cargo test: lib, bins, integration tests, doc tests
-#                (benches are not built)
+#   native       cargo fmt --check; cargo clippy -D warnings natively (every target) and for
+#                wasm32 (lib, bins, tests), with unwrap/expect denied in src/engine outside
+#                tests; then cargo test: lib, bins, integration tests, doc tests (benches are
+#                not built)
 #   sim          every scenario under scenarios/ with its invariants, `fuzz --seeds 200` and `fuzz --groups --seeds 200`
 #   wasm         cargo test --target wasm32-unknown-unknown --tests, in headless chromium
 #                through chromedriver (wasm-bindgen-test-runner; the runner adds
@@ -69,6 +71,9 @@ suite_setup() {
 
 suite_native() {
   cargo fmt --check >/dev/null || { echo "the tree is not formatted as rustfmt.toml says: run cargo fmt"; return 1; }
+  cargo clippy --quiet --all-targets -- -D warnings || { echo "clippy (native) found the warnings above"; return 1; }
+  cargo clippy --quiet --target wasm32-unknown-unknown --lib --bins --tests -- -D warnings \
+    || { echo "clippy (wasm32) found the warnings above"; return 1; }
   cargo test --quiet
 }
 
