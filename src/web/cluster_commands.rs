@@ -9,6 +9,7 @@ use crate::engine::cluster::command::{
 };
 use crate::engine::cluster::CONTROLLER_ID;
 use crate::engine::controller::broker_configs::check_broker_configs;
+use crate::engine::controller::refusal_text;
 use crate::sim::cluster_world::next_idle_broker;
 use crate::sim::scenario::Scenario;
 use crate::sim::{Action, Sim};
@@ -27,17 +28,14 @@ pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), S
                 configs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             controller
                 .check_create_topic(name, *partitions, *replication_factor, &configs, None)
-                .map_err(|(code, text)| format!("{}: {text}", code.name()))
+                .map_err(refusal_text)
         }
         ClusterCommand::DeleteTopic { name } => {
             let controller = sim
                 .live_node(CONTROLLER_ID)
                 .and_then(|n| n.view().controller())
                 .ok_or("TIMEOUT: the controller is not running, so DeleteTopics cannot be answered")?;
-            controller
-                .check_delete_topic(name)
-                .map(|_| ())
-                .map_err(|(code, text)| format!("{}: {text}", code.name()))
+            controller.check_delete_topic(name).map(|_| ()).map_err(refusal_text)
         }
         ClusterCommand::RestartProducer { client, configs } => {
             let producer = sim
@@ -55,7 +53,7 @@ pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), S
                 "TIMEOUT: the controller is not running, so IncrementalAlterConfigs cannot be answered",
             )?;
             let pairs: Vec<(String, String)> = configs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-            check_broker_configs(&pairs).map_err(|(code, text)| format!("{}: {text}", code.name()))
+            check_broker_configs(&pairs).map_err(refusal_text)
         }
         ClusterCommand::AddBroker => match next_idle_broker(scenario, |id| sim.status(id).is_some()) {
             Some(_) => Ok(()),

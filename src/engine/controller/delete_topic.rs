@@ -56,11 +56,4 @@ impl ControllerNode {
         self.event(ClusterEvent::TopicDeleted { topic: name.to_string(), partitions });
         Ok(())
     }
-
-    /// `{"delete_topic": {"name": "orders"}}` (the page's control, a scenario's step).
-    pub(crate) fn delete_topic_command(&mut self, name: &str) {
-        if let Err((code, text)) = self.delete_topic(name) {
-            self.refuse(format!("{}: {text}", code.name()));
-        }
-    }
 }

@@ -29,6 +29,7 @@ mod topics;
 
 pub use config::{ControllerConfig, UNCLEAN_LEADER_ELECTION_ENABLE};
 pub use delete_topic::is_internal_topic;
+pub use topics::{refusal_text, Refusal};
 
 use crate::engine::cluster::command::{Command, CreateTopicCommand};
 use crate::engine::cluster::metadata::{ClusterImage, MetadataRecord};
@@ -248,35 +249,43 @@ impl ControllerNode {
         }
     }
 
+    /// A command the controller could not carry out is answered in the events feed with
+    /// Kafka's refusal.
+    fn refuse_if_refused(&mut self, done: Result<(), Refusal>) {
+        if let Err(refusal) = done {
+            self.refuse(refusal_text(refusal));
+        }
+    }
+
     fn handle_command(&mut self, command: Command) {
         match command {
             // The driver's start signal: the controller needs no start-up work.
             Command::Start(_) => {}
             Command::DeleteRecords(spec) => self.delete_records_command(&spec),
-            Command::DeleteTopic(spec) => self.delete_topic_command(&spec.name),
+            Command::DeleteTopic(spec) => {
+                let done = self.delete_topic(&spec.name);
+                self.refuse_if_refused(done);
+            }
             Command::AlterBrokerConfigs(spec) => {
-                if let Err((code, text)) = self.alter_broker_configs(spec.configs) {
-                    self.refuse(format!("{}: {text}", code.name()));
-                }
+                let done = self.alter_broker_configs(spec.configs);
+                self.refuse_if_refused(done);
             }
             Command::CreatePartitions(spec) => {
-                if let Err((code, text)) = self.create_partitions(&spec.topic, spec.count) {
-                    self.refuse(format!("{}: {text}", code.name()));
-                }
+                let done = self.create_partitions(&spec.topic, spec.count);
+                self.refuse_if_refused(done);
             }
             Command::CreateTopic(spec) => {
                 let CreateTopicCommand { configs, name, partitions, replica_assignment, replication_factor } =
                     spec;
                 let configs: Vec<(String, String)> = configs.into_iter().collect();
-                if let Err((code, text)) = self.create_topic(
+                let done = self.create_topic(
                     &name,
                     partitions,
                     replication_factor,
                     &configs,
                     replica_assignment.as_deref(),
-                ) {
-                    self.refuse(format!("{}: {text}", code.name()));
-                }
+                );
+                self.refuse_if_refused(done);
             }
             other => self.refuse(format!("the controller does not take the command \"{}\"", other.name())),
         }

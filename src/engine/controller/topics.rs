@@ -22,6 +22,11 @@ use crate::engine::topic::{validate_topic_name, TopicConfig};
 /// A refusal: Kafka's code and the message a client would print.
 pub type Refusal = (ErrorCode, String);
 
+/// A refusal as the page and the events feed say it: `CODE_NAME: message`.
+pub fn refusal_text((code, text): Refusal) -> String {
+    format!("{}: {text}", code.name())
+}
+
 fn limit_refusal(e: LimitError) -> Refusal {
     (e.code, e.message)
 }

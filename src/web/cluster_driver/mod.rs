@@ -191,10 +191,7 @@ impl ClusterDriver {
     /// Checks `c` against the cluster now ([`crate::web::cluster_commands::check`]) and
     /// sends it if it passes; the refusal otherwise.
     pub fn try_command(&self, c: ClusterCommand) -> Result<(), String> {
-        {
-            let i = self.inner.borrow();
-            crate::web::cluster_commands::check(&i.sim, &i.scenario, &c)?;
-        }
+        self.check_command(&c)?;
         self.command(c);
         Ok(())
     }

@@ -38,7 +38,7 @@ impl ProducerNode {
         match command {
             // The driver's start signal: metadata is fetched on the first send.
             Command::Start(_) => {}
-            Command::RestartWith(spec) => self.restart_with(spec.configs),
+            Command::RestartWith(spec) => self.restart_with(&spec.configs),
             // Sends asked for while this producer closes wait for the next one.
             command @ Command::Produce(_) if self.rebuild_with.is_some() => self.hold(command),
             Command::Produce(spec) => self.produce(spec),

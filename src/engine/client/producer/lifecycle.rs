@@ -26,10 +26,9 @@ pub const MAX_HELD_COMMANDS: usize = 64;
 impl ProducerNode {
     /// `{"restart_with": {"configs": {name: value}}}`: these settings over the current
     /// ones, checked as `KafkaProducer`'s constructor checks them.
-    pub(super) fn restart_with(&mut self, configs: BTreeMap<String, String>) {
-        let pairs: Vec<(String, String)> = configs.into_iter().collect();
+    pub(super) fn restart_with(&mut self, configs: &BTreeMap<String, String>) {
         let base = self.rebuild_with.as_ref().unwrap_or(&self.config);
-        let config = match base.with_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+        let config = match base.with_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
             Ok(c) => c,
             Err(e) => {
                 self.refuse(format!("restart_with refused: {}", e.message));
