@@ -13,6 +13,7 @@ use super::view::{GroupView, LagView, MemberView, NoteView, RebalanceSpan, Start
 use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Lifecycle};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
+use crate::engine::controller::is_internal_topic;
 use crate::engine::controller::ControllerNode;
 use crate::engine::group::assignor::RebalanceProtocol;
 use crate::sim::scenario::{ClientKind, Scenario};
@@ -116,7 +117,7 @@ impl GroupPicture {
             }
             match event {
                 ClusterEvent::HighWatermarkAdvanced { tp, high_watermark, .. }
-                    if !tp.topic.starts_with("__") =>
+                    if !is_internal_topic(tp.topic.as_str()) =>
                 {
                     let hw = self.high_watermarks.entry(tp.clone()).or_default();
                     *hw = (*hw).max(*high_watermark);

@@ -5,8 +5,9 @@
 //! them).
 
 use crate::engine::cluster::{NodeId, CONTROLLER_ID};
+use crate::engine::controller::is_internal_topic;
 use crate::sim::Status;
-use crate::ui::cluster::matrix::{is_internal, ReplicaMatrix};
+use crate::ui::cluster::matrix::ReplicaMatrix;
 use crate::ui::i18n::{Lang, T};
 use crate::ui::shell::page::ClusterCtx;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
@@ -53,9 +54,9 @@ pub fn brokers_band() -> Html {
     let show_internal = use_state(|| false);
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
     let internal: usize =
-        ctx.view.topics.iter().filter(|t| is_internal(&t.name)).map(|t| t.partitions.len()).sum();
+        ctx.view.topics.iter().filter(|t| is_internal_topic(&t.name)).map(|t| t.partitions.len()).sum();
     let names: Vec<&str> =
-        ctx.view.topics.iter().filter(|t| is_internal(&t.name)).map(|t| t.name.as_str()).collect();
+        ctx.view.topics.iter().filter(|t| is_internal_topic(&t.name)).map(|t| t.name.as_str()).collect();
     let toggle = {
         let show_internal = show_internal.clone();
         Callback::from(move |_: Event| show_internal.set(!*show_internal))

@@ -7,6 +7,7 @@
 //! below the high watermark). Answers come from the broker's worker; a crashed broker says so.
 
 use crate::engine::cluster::NodeId;
+use crate::engine::controller::is_internal_topic;
 use crate::engine::log::{LogDetail, ReadFrom, RecordView};
 use crate::ui::common::form::value_of;
 use crate::ui::common::format::bytes_text;
@@ -49,7 +50,7 @@ pub fn log_panel() -> Html {
         .iter()
         .flat_map(|b| b.replicas.iter().map(move |r| (b.id, r.topic.clone(), r.partition)))
         .collect();
-    choices.sort_by_key(|(b, t, p)| (t.starts_with("__"), t.clone(), *p, *b));
+    choices.sort_by_key(|(b, t, p)| (is_internal_topic(t), t.clone(), *p, *b));
     let current = (*pick).clone().filter(|p| choices.contains(p)).or_else(|| choices.first().cloned());
     let answer = {
         let (detail, records, problem) = (detail.clone(), records.clone(), problem.clone());

@@ -7,6 +7,7 @@
 //! Invariant: 3 brokers × 12 partitions fit a 1280 × 800 screen (rows keep one height;
 //! long logs scroll inside their cell).
 
+use crate::engine::controller::is_internal_topic;
 use crate::engine::partitioner::PartitionerKind;
 use crate::sim::picture::keys::KeyColours;
 use crate::sim::Status;
@@ -21,11 +22,6 @@ use yew::prelude::*;
 fn removed_of(b: &BrokerView, topic: &str, partition: u32) -> Vec<RemovedRegion> {
     let found = b.removed.iter().find(|x| x.topic == topic && x.partition == partition);
     found.map(|x| x.regions.clone()).unwrap_or_default()
-}
-
-/// Kafka's internal topics start with two underscores (`Topic.isInternal`).
-pub fn is_internal(topic: &str) -> bool {
-    topic.starts_with("__")
 }
 
 #[derive(Properties, PartialEq)]
@@ -44,7 +40,7 @@ pub fn replica_matrix(props: &Props) -> Html {
         .find_map(|p| PartitionerKind::from_name(&p.partitioner).ok())
         .unwrap_or(PartitionerKind::BuiltIn);
     let topics: Vec<&TopicView> =
-        v.topics.iter().filter(|t| props.show_internal || !is_internal(&t.name)).collect();
+        v.topics.iter().filter(|t| props.show_internal || !is_internal_topic(&t.name)).collect();
     let mut colours = colours.borrow_mut();
     let rows = topics
         .iter()

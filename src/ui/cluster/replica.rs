@@ -10,6 +10,7 @@
 //! "LSO" is Kafka's last stable offset, another thing).
 
 use crate::engine::cluster::NodeId;
+use crate::engine::controller::is_internal_topic;
 use crate::engine::partitioner::PartitionerKind;
 use crate::ui::cluster::ghost::{GhostBadge, GhostCell};
 use crate::ui::cluster::record::RecordCell;
@@ -107,7 +108,7 @@ pub fn replica_strip(props: &Props) -> Html {
                 key_text={rec.key.clone()} value_text={rec.value.clone()} committed={rec.offset < r.high_watermark}
                 colour={props.colours.get(i).cloned().unwrap_or_default()} partition={r.partition}
                 partitioner={props.partitioner} partition_count={props.partition_count}
-                internal={r.topic.starts_with("__")} />
+                internal={is_internal_topic(&r.topic)} />
         });
     }
     if !hw_drawn {

@@ -7,6 +7,7 @@
 //! refused with NOT_ENOUGH_REPLICAS says so).
 
 use crate::engine::cluster::{ClusterEvent, NodeId};
+use crate::engine::controller::is_internal_topic;
 use crate::engine::partitioner::PartitionerKind;
 use crate::sim::scenario::HeaderSpec;
 use crate::ui::cluster::brokers::status_text;
@@ -79,12 +80,6 @@ fn parse_headers(text: &str) -> Vec<HeaderSpec> {
             None => HeaderSpec { key: l.to_string(), value: None },
         })
         .collect()
-}
-
-/// Kafka's internal topics (`__consumer_offsets`, `__transaction_state`): never a
-/// producer's default, as Kafka's UIs keep them apart.
-pub fn is_internal_topic(name: &str) -> bool {
-    name.starts_with("__")
 }
 
 fn outcome_kind(o: &SendOutcome) -> &'static str {
