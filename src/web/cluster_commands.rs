@@ -9,10 +9,18 @@ use crate::engine::cluster::command::{
 };
 use crate::engine::cluster::CONTROLLER_ID;
 use crate::engine::controller::broker_configs::check_broker_configs;
-use crate::engine::controller::refusal_text;
+use crate::engine::controller::{refusal_text, ControllerNode};
 use crate::sim::cluster_world::next_idle_broker;
 use crate::sim::scenario::Scenario;
 use crate::sim::{Action, Sim};
+
+/// The controller, for a check of `api`; a stopped one answers nothing, as Kafka's
+/// admin client then times out.
+fn live_controller<'a>(sim: &'a Sim, api: &str) -> Result<&'a ControllerNode, String> {
+    sim.live_node(CONTROLLER_ID)
+        .and_then(|n| n.view().controller())
+        .ok_or_else(|| format!("TIMEOUT: the controller is not running, so {api} cannot be answered"))
+}
 
 /// Whether `c` can be carried out now, with the refusal Kafka would answer (code name
 /// and message) if not: the page checks a form with it before it sends the command, so
@@ -20,10 +28,7 @@ use crate::sim::{Action, Sim};
 pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), String> {
     match c {
         ClusterCommand::CreateTopic { name, partitions, replication_factor, configs } => {
-            let controller = sim
-                .live_node(CONTROLLER_ID)
-                .and_then(|n| n.view().controller())
-                .ok_or("TIMEOUT: the controller is not running, so CreateTopics cannot be answered")?;
+            let controller = live_controller(sim, "CreateTopics")?;
             let configs: Vec<(String, String)> =
                 configs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             controller
@@ -31,10 +36,7 @@ pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), S
                 .map_err(refusal_text)
         }
         ClusterCommand::DeleteTopic { name } => {
-            let controller = sim
-                .live_node(CONTROLLER_ID)
-                .and_then(|n| n.view().controller())
-                .ok_or("TIMEOUT: the controller is not running, so DeleteTopics cannot be answered")?;
+            let controller = live_controller(sim, "DeleteTopics")?;
             controller.check_delete_topic(name).map(|_| ()).map_err(refusal_text)
         }
         ClusterCommand::RestartProducer { client, configs } => {
@@ -49,9 +51,7 @@ pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), S
                 .map_err(|e| e.message)
         }
         ClusterCommand::AlterBrokerConfigs { configs } => {
-            sim.live_node(CONTROLLER_ID).ok_or(
-                "TIMEOUT: the controller is not running, so IncrementalAlterConfigs cannot be answered",
-            )?;
+            live_controller(sim, "IncrementalAlterConfigs")?;
             let pairs: Vec<(String, String)> = configs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             check_broker_configs(&pairs).map_err(refusal_text)
         }
