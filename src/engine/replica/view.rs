@@ -69,6 +69,9 @@ pub struct ReplicaPicture {
     pub log_end_offset: i64,
     /// The last records (at most [`RECORDS_PER_REPLICA`]), oldest first.
     pub records: Vec<RecordPicture>,
+    /// Bytes of the replica's segments (`.log` files).
+    #[serde(default)]
+    pub size_bytes: u64,
 }
 
 /// Records per replica the picture carries (offsets and counts stay exact): the tail a
@@ -299,6 +302,7 @@ impl BrokerNode {
                 high_watermark: p.high_watermark,
                 log_end_offset: p.log_end_offset(),
                 records: records.into(),
+                size_bytes: p.log.segments().iter().map(|seg| u64::from(seg.size_bytes())).sum(),
             });
         }
         out
