@@ -71,6 +71,8 @@ impl ProducerNode {
         fresh.acknowledged = std::mem::take(&mut self.acknowledged);
         fresh.outputs = std::mem::take(&mut self.outputs);
         fresh.sender_timer_at_ms = self.sender_timer_at_ms;
+        // Java keeps the compression estimates per JVM, and the process goes on.
+        fresh.accumulator.estimator = std::mem::take(&mut self.accumulator.estimator);
         let held = std::mem::take(&mut self.held);
         *self = fresh;
         let configs = self.config.page_settings();
