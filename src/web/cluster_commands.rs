@@ -52,7 +52,7 @@ pub fn check(sim: &Sim, scenario: &Scenario, picture: &Picture, c: &ClusterComma
                 .and_then(|n| n.view().producer())
                 .ok_or("the producer is not running")?;
             producer
-                .config()
+                .next_config()
                 .with_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
                 .map(|_| ())
                 .map_err(|e| e.message)

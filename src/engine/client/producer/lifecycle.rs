@@ -27,14 +27,14 @@ impl ProducerNode {
     /// `{"restart_with": {"configs": {name: value}}}`: these settings over the current
     /// ones, checked as `KafkaProducer`'s constructor checks them.
     pub(super) fn restart_with(&mut self, configs: &BTreeMap<String, String>) {
-        let base = self.rebuild_with.as_ref().unwrap_or(&self.config);
-        let config = match base.with_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
-            Ok(c) => c,
-            Err(e) => {
-                self.refuse(format!("restart_with refused: {}", e.message));
-                return;
-            }
-        };
+        let config =
+            match self.next_config().with_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.refuse(format!("restart_with refused: {}", e.message));
+                    return;
+                }
+            };
         if let Ok(value) = serde_json::to_string(&config) {
             let op = StoreOp::PutMeta { broker_id: self.client_id, name: CONFIG_META.into(), value };
             self.outputs.push_back(Output::Persist(op));
