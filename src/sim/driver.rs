@@ -273,11 +273,18 @@ impl Sim {
     }
 
     pub fn journal(&self) -> Journal {
+        let (scenario, entries) = self.journal_parts();
+        Journal { seed: self.seed, scenario, entries: entries.to_vec() }
+    }
+
+    /// The journal's scenario (as JSON) and its entries, borrowed: a writer streams them
+    /// without the copy of every entry [`Sim::journal`] makes.
+    pub fn journal_parts(&self) -> (serde_json::Value, &JournalEntries) {
         let scenario = match &self.scenario {
             Source::Json(json) => json.clone(),
             Source::Scenario(s) => serde_json::to_value(s).unwrap_or_default(),
         };
-        Journal { seed: self.seed, scenario, entries: self.journal.to_vec() }
+        (scenario, &self.journal)
     }
 
     /// Every node's state and store, as replay would rebuild it.
