@@ -14,7 +14,7 @@
 use super::CliError;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::sim::chunked::Chunked;
-use crate::sim::journal::JournalEntries;
+use crate::sim::journal::{final_state, JournalEntries};
 use crate::sim::Sim;
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -44,7 +44,7 @@ impl Serialize for Report<'_> {
         let stats = serde_json::to_value(sim.stats).map_err(S::Error::custom)?;
         let violations = serde_json::to_value(sim.violations()).map_err(S::Error::custom)?;
         let mut map = s.serialize_map(None)?;
-        map.serialize_entry("final_state", &sim.final_state())?;
+        map.serialize_entry("final_state", &FinalState(sim))?;
         map.serialize_entry("scenario", head.scenario)?;
         map.serialize_entry("seed", &head.seed)?;
         map.serialize_entry("stats", &stats)?;
@@ -53,6 +53,39 @@ impl Serialize for Report<'_> {
         }
         map.serialize_entry("until_ms", &head.until_ms)?;
         map.serialize_entry("violations", &violations)?;
+        map.end()
+    }
+}
+
+/// `Sim::final_state()` written one node at a time: a node's state (a broker's lists
+/// every record of every replica it holds) is a `Value` tree many times the size of its
+/// text, and the tree of every node at once was most of the CLI's memory.
+struct FinalState<'a>(&'a Sim);
+
+impl Serialize for FinalState<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // The stores' part is small (a CRC and a size per segment): the library's own.
+        let stores = final_state(std::iter::empty(), self.0.stores());
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("nodes", &Nodes(self.0))?;
+        map.serialize_entry("stores", &stores["stores"])?;
+        map.end()
+    }
+}
+
+/// Every node's state (`null` for a crashed one), keyed by its id as a string.
+struct Nodes<'a>(&'a Sim);
+
+impl Serialize for Nodes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // A `Value` object orders its keys as strings ("10000" before "2"): so do we.
+        let mut ids: Vec<(String, NodeId)> =
+            self.0.node_ids().into_iter().map(|id| (id.to_string(), id)).collect();
+        ids.sort();
+        let mut map = s.serialize_map(Some(ids.len()))?;
+        for (key, id) in &ids {
+            map.serialize_entry(key, &self.0.node(*id).map(|n| n.state_json()))?;
+        }
         map.end()
     }
 }
