@@ -86,18 +86,19 @@ fn summary_is_the_report_without_its_timeline() {
 #[test]
 fn journal_file_has_the_pinned_digest() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("journal.json");
-    let (path, _, sim) = simulate("acks-all-survives-leader-crash", journal_digest::SEED);
+    let (scenario_file, file) = (dir.path().join("scenario.json"), dir.path().join("journal.json"));
+    std::fs::write(&scenario_file, journal_digest::SCENARIO).unwrap();
     let seed = journal_digest::SEED.to_string();
-    let (code, _, stderr) =
-        cli(&["run", &path, "--seed", &seed, "--summary", "--journal", file.to_str().unwrap()]);
+    let args = ["run", scenario_file.to_str().unwrap(), "--seed", &seed, "--summary", "--journal"];
+    let (code, _, stderr) = cli(&[&args[..], &[file.to_str().unwrap()]].concat());
     assert_eq!(code, 0, "{stderr}");
     let bytes = std::fs::read(&file).unwrap();
+    let (_, _, sim) = simulate("acks-all-survives-leader-crash", journal_digest::SEED);
     assert!(bytes == serde_json::to_string(&sim.journal()).unwrap().into_bytes(), "Sim::journal() as text");
-    let (entries, len, crc) = journal_digest::expected();
-    assert_eq!(bytes.len() as u64, len, "journal bytes");
-    assert_eq!(kafka_playground::engine::record::crc::crc32c(&bytes), crc, "journal CRC-32C");
-    assert_eq!(sim.journal_len() as u64, entries);
+    let got =
+        (sim.journal_len() as u64, bytes.len() as u64, kafka_playground::engine::record::crc::crc32c(&bytes));
+    assert_eq!(got, journal_digest::expected(), "(entries, bytes, CRC-32C) of the vector");
+    assert_eq!(got, journal_digest::digest());
     // The file is what `replay` reads: it rebuilds the run's final state.
     let (code, replayed, stderr) = cli(&["replay", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
