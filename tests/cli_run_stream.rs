@@ -116,3 +116,37 @@ fn unwritable_journal_is_a_clear_failure() {
     assert!(stderr.contains("cannot write") && stderr.contains("no-such-dir"), "{stderr}");
     assert!(stdout.is_empty(), "no report after a failed journal: {stdout}");
 }
+
+/// Breaks once, at the first step at or after 1 s (a violation for the report to carry).
+struct BreaksOnce(bool);
+
+impl kafka_playground::sim::Invariant for BreaksOnce {
+    fn name(&self) -> &'static str {
+        "breaks-once"
+    }
+    fn check(&mut self, sim: &Sim) -> Result<(), String> {
+        if self.0 || sim.now_ms < 1000 {
+            return Ok(());
+        }
+        self.0 = true;
+        Err(format!("at step {}", sim.stats.steps))
+    }
+}
+
+#[test]
+fn violations_are_written_as_the_whole_tree_wrote_them() {
+    use kafka_playground::cli::report::{write_report, ReportHead};
+    let path = format!("{}/scenarios/not-enough-replicas.json", env!("CARGO_MANIFEST_DIR"));
+    let scenario = Scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut sim = build_sim(&scenario, 2).unwrap();
+    sim.add_invariant(Box::new(BreaksOnce(false)));
+    sim.run_until(scenario.until_ms, MAX_EVENTS_PER_RUN);
+    assert_eq!(sim.violations().len(), 1);
+    let head =
+        ReportHead { scenario: &scenario.name, seed: 2, until_ms: scenario.until_ms, with_timeline: true };
+    let mut out = Vec::new();
+    write_report(&mut out, &head, &sim).unwrap();
+    assert!(out == whole_tree_report(&scenario, &sim).into_bytes(), "report with a violation");
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(report["violations"][0]["invariant"], "breaks-once");
+}
