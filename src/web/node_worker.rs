@@ -10,7 +10,9 @@
 //! to a clean prefix. A reset closes the worker's store for good (`Close`) before the
 //! page deletes the workspace, so no write of the old run lands in the new one.
 
-use super::node_protocol::{LogAnswer, LogAsk, NodeInput, NodeOutput, NodeReply, NodeRequest};
+use super::node_protocol::{
+    wasm_memory_bytes, LogAnswer, LogAsk, NodeInput, NodeOutput, NodeReply, NodeRequest,
+};
 use super::serial::Serial;
 use crate::engine::replica::view::RECORDS_PER_REPLICA;
 use crate::engine::replica::BrokerNode;
@@ -114,7 +116,7 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
             i.unwritten.extend(run.persisted);
             drop(guard);
             start_writer(inner, false);
-            NodeReply::Ran { trace: run.trace, picture }
+            NodeReply::Ran { trace: run.trace, picture, wasm_bytes: wasm_memory_bytes() }
         }
         NodeRequest::Flush => {
             start_writer(inner, true);

@@ -4,10 +4,12 @@
 // seconds of wall time it samples the page's JS heap (CDP Runtime.getHeapUsage), the
 // resident memory of the browser's renderer processes (the page, its workers, and their
 // wasm memories: /proc/PID/status VmRSS of every chromium --type=renderer descendant of
-// this node process), and the run's virtual time and journal length. It prints the
+// this node process), the wasm memory of the page and of each broker worker (what
+// `window.kafkaPlaygroundMemory()` says: `WebAssembly.Memory` byte lengths, which never
+// shrink, so they are peaks), and the run's virtual time and journal length. It prints the
 // samples, then the growth per virtual second over the second half of the run and what
 // that growth gives for one virtual hour at 1,000 records/s (the bound of issue 12 is
-// 200 MB).
+// 200 MB), and the wasm memories at the end.
 
 import fs from 'node:fs';
 import { startHarness } from '../harness.mjs';
@@ -55,11 +57,15 @@ await h.withPage(t, async (page, handle) => {
     await page.waitForTimeout(SAMPLE_EVERY_MS);
     const v = JSON.parse(await page.evaluate(() => window.kafkaPlaygroundView()));
     const heap = await cdp.send('Runtime.getHeapUsage');
+    const mem = JSON.parse(await page.evaluate(() => window.kafkaPlaygroundMemory?.() || '{}'));
+    const workers = Object.values(mem.workers ?? {});
     const s = { wall_s: (Date.now() - start) / 1000, now_ms: v.now_ms, journal: v.journal_entries,
-      js_heap: heap.usedSize, rss: rendererRssBytes() };
+      js_heap: heap.usedSize, rss: rendererRssBytes(), wasm_main: mem.main ?? 0,
+      wasm_workers: workers.reduce((a, b) => a + b, 0), wasm_each: mem.workers ?? {} };
     samples.push(s);
     const mb = (b) => (b / 1e6).toFixed(1);
-    console.log(`wall ${s.wall_s.toFixed(0)} s  virtual ${(s.now_ms / 1000).toFixed(1)} s  journal ${s.journal}  page JS heap ${mb(s.js_heap)} MB  renderer RSS ${mb(s.rss)} MB`);
+    const each = Object.entries(s.wasm_each).map(([id, b]) => `${id}: ${mb(b)}`).join(', ');
+    console.log(`wall ${s.wall_s.toFixed(0)} s  virtual ${(s.now_ms / 1000).toFixed(1)} s  journal ${s.journal}  page JS heap ${mb(s.js_heap)} MB  renderer RSS ${mb(s.rss)} MB  wasm: page ${mb(s.wasm_main)} MB, workers ${mb(s.wasm_workers)} MB (${each})`);
     if (v.now_ms >= 60_000) break;
   }
 });
@@ -69,5 +75,6 @@ const mid = samples.find((s) => s.now_ms >= last.now_ms / 2) ?? samples[0];
 const dv = (last.now_ms - mid.now_ms) / 1000;
 const per = (k) => (last[k] - mid[k]) / dv;
 const hour = (k) => (last[k] + per(k) * (3600 - last.now_ms / 1000)) / 1e6;
-console.log(`growth per virtual second (second half): renderer RSS ${(per('rss') / 1e3).toFixed(0)} kB, page JS heap ${(per('js_heap') / 1e3).toFixed(0)} kB, journal ${per('journal').toFixed(0)} entries`);
+console.log(`growth per virtual second (second half): renderer RSS ${(per('rss') / 1e3).toFixed(0)} kB, page JS heap ${(per('js_heap') / 1e3).toFixed(0)} kB, page wasm ${(per('wasm_main') / 1e3).toFixed(0)} kB, workers' wasm ${(per('wasm_workers') / 1e3).toFixed(0)} kB, journal ${per('journal').toFixed(0)} entries`);
 console.log(`one virtual hour at this load, extrapolated: renderer RSS ${hour('rss').toFixed(0)} MB, page JS heap ${hour('js_heap').toFixed(0)} MB, journal ${(last.journal + per('journal') * (3600 - last.now_ms / 1000)).toFixed(0)} entries`);
+console.log(`wasm memory at virtual ${(last.now_ms / 1000).toFixed(1)} s (peaks: it never shrinks): page ${(last.wasm_main / 1e6).toFixed(1)} MB, workers ${(last.wasm_workers / 1e6).toFixed(1)} MB in all (${Object.entries(last.wasm_each).map(([id, b]) => `broker ${id}: ${(b / 1e6).toFixed(1)} MB`).join(', ')})`);
