@@ -80,8 +80,10 @@ fn segment_of(op: &StoreOp) -> Option<&SegmentId> {
     }
 }
 
-/// What the store holds but the bytes: each segment with its length, and the meta.
-fn shape(store: &MemoryStore, node: NodeId) -> (Vec<(SegmentId, Option<u64>)>, Vec<(String, String)>) {
+/// What a store holds but the bytes: each segment with its length, and the meta.
+type Shape = (Vec<(SegmentId, Option<u64>)>, Vec<(String, String)>);
+
+fn shape(store: &MemoryStore, node: NodeId) -> Shape {
     let segments = store.segment_ids(node).into_iter().map(|s| (s.clone(), store.segment_len(&s))).collect();
     (segments, store.meta_of(node))
 }
