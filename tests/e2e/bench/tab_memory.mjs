@@ -15,6 +15,10 @@ import fs from 'node:fs';
 import { startHarness } from '../harness.mjs';
 
 const SAMPLE_EVERY_MS = Number(process.env.BENCH_SAMPLE_MS || 3000);
+// With BENCH_RELOAD_AT_MS, the page is reloaded once the run passes that virtual time:
+// every broker then recovers its logs from IndexedDB in a new worker (the wasm memory a
+// recovery costs shows in the workers' figures at the end).
+const RELOAD_AT_MS = Number(process.env.BENCH_RELOAD_AT_MS || Infinity);
 
 /** Pids of every descendant of `root`. */
 function descendants(root) {
@@ -95,6 +99,7 @@ await h.withPage(t, async (page, handle) => {
   await page.getByTestId('cluster-clock').waitFor();
   await page.evaluate(() => window.kafkaPlaygroundCommand(JSON.stringify({ SetSpeed: 1e6 })));
   const start = Date.now();
+  let reloaded = false;
   for (;;) {
     await page.waitForTimeout(SAMPLE_EVERY_MS);
     const v = JSON.parse(await page.evaluate(() => window.kafkaPlaygroundView()));
@@ -110,6 +115,13 @@ await h.withPage(t, async (page, handle) => {
     const each = Object.entries(s.wasm_each).map(([id, b]) => `${id}: ${mb(b)}`).join(', ');
     console.log(`wall ${s.wall_s.toFixed(0)} s  virtual ${(s.now_ms / 1000).toFixed(1)} s  journal ${s.journal}  page JS heap ${mb(s.js_heap)} MB  renderer RSS ${mb(s.rss)} MB  wasm: page ${mb(s.wasm_main)} MB, workers ${mb(s.wasm_workers)} MB (${each})  workers' JS heaps ${mb(s.worker_js_heap)} MB`);
     if (v.now_ms >= 60_000) break;
+    if (!reloaded && v.now_ms >= RELOAD_AT_MS) {
+      reloaded = true;
+      await page.reload();
+      await page.getByTestId('cluster-clock').waitFor();
+      await page.evaluate(() => window.kafkaPlaygroundCommand(JSON.stringify({ SetSpeed: 1e6 })));
+      console.log('reloaded: every broker recovers from IndexedDB in a new worker');
+    }
   }
 });
 await h.close();
