@@ -125,6 +125,8 @@ struct Inner {
     watchdog: Option<gloo_timers::callback::Interval>,
     /// The run's generation and the old run's workers a reset is closing.
     retire: reset::Retire,
+    /// Each broker worker's wasm memory as its last window's reply gave it (bytes).
+    worker_wasm_bytes: BTreeMap<NodeId, u64>,
 }
 
 /// A running cluster in the page; dropping it terminates its workers.
@@ -180,6 +182,7 @@ impl ClusterDriver {
                 last_worker_traffic_ms: wall_ms(),
                 watchdog: None,
                 retire: reset::Retire::default(),
+                worker_wasm_bytes: BTreeMap::new(),
             })
         });
         let weak = Rc::downgrade(&inner);
