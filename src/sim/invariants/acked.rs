@@ -183,7 +183,7 @@ fn leader_holds<'a>(
     if leader.log_end_offset <= offset && leader.log_start_offset <= offset {
         let (topic, partition) = (&acked.tp.topic, acked.tp.partition);
         return Err(format!(
-            "record {topic}-{partition} offset {offset} (value {}) was acknowledged but the leader (epoch {}) no longer has it: its log ends at {}",
+            "record {topic}-{partition} offset {offset} (value {}) was acknowledged but the leader, broker {id} (epoch {}), no longer has it: its log ends at {}",
             acked.value, leader.leader_epoch, leader.log_end_offset
         ));
     }
