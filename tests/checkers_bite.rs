@@ -151,6 +151,47 @@ fn high_watermark_at_most_log_end_catches_a_follower_taking_the_leaders_hw() {
 }
 
 #[test]
+fn leader_high_watermark_never_goes_back_catches_a_high_watermark_following_a_lagging_replica() {
+    // Broker 3 crashes while records arrive; once fenced it leaves the ISR and the HW
+    // passes its LEO. It restarts cut off from leader 1 (so it cannot fetch): unfenced
+    // within replica.lag.time.max.ms (30 s) of its last catch-up, it counts for the HW
+    // again at its old LEO (Kafka's `isCaughtUp`): the HW may wait, never go back.
+    let mut steps = vec![json!({"at_ms": 5_000, "crash": {"broker": 3}})];
+    steps.extend((0..40).map(|i| produce(4_000 + 500 * i, "t", 2)));
+    steps.push(json!({"at_ms": 15_000, "partition": {"groups": [[3], [1]]}}));
+    steps.push(json!({"at_ms": 16_000, "restart": {"broker": 3}}));
+    let s = scenario(json!({}), json!({}), json!({"acks": "all"}), steps, 30_000);
+    let v = bites(
+        &s,
+        Fault::LeaderHwMovesBack,
+        REPLICAS,
+        &["broker 1 t-0: leader HW went back"],
+        (16_000, 20_000),
+    );
+    assert!(v.detail.contains("in epoch 0"), "{v:?}");
+}
+
+#[test]
+fn log_start_at_most_high_watermark_catches_delete_records_past_the_high_watermark() {
+    // acks=1: leader 1, cut off from its followers, holds 3 records above its HW (5);
+    // DeleteRecords to 8 must be refused (OFFSET_OUT_OF_RANGE), not move the log start.
+    let steps = vec![
+        produce(4_000, "t", 5),
+        json!({"at_ms": 6_000, "partition": {"groups": [[1], [2, 3]]}}),
+        produce(7_000, "t", 3),
+        json!({"at_ms": 9_000, "delete_records": {"topic": "t", "partition": 0, "offset": 8}}),
+    ];
+    let s = scenario(json!({}), json!({}), json!({"acks": "1"}), steps, 15_000);
+    bites(
+        &s,
+        Fault::DeleteRecordsPastHw,
+        REPLICAS,
+        &["broker 1 t-0: log start offset 8 > HW 5"],
+        (9_000, 9_100),
+    );
+}
+
+#[test]
 fn log_start_never_goes_back_catches_a_forgotten_checkpoint() {
     // DeleteRecords moves every replica's log start to the HW, inside the active segment;
     // broker 2 restarts and must keep it (its log-start-offset checkpoint).

@@ -19,6 +19,14 @@ pub enum Fault {
     /// The leader's HW goes to its own LEO, ignoring the (maximal) ISR's LEOs
     /// (`Partition::maybe_increment_high_watermark`; Kafka's `maybeIncrementLeaderHW`).
     LeaderHwIgnoresIsr,
+    /// The leader's HW follows the smallest LEO it waits for down as well as up, so it
+    /// goes back when a lagging replica counts again (`maybe_increment_high_watermark`;
+    /// Kafka's `maybeIncrementLeaderHW` only ever moves it forward).
+    LeaderHwMovesBack,
+    /// DeleteRecords moves the leader's log start past its HW, up to its LEO
+    /// (`delete_records_on_leader`; Kafka's `Partition.deleteRecordsOnLeader` answers
+    /// `OFFSET_OUT_OF_RANGE` beyond the HW).
+    DeleteRecordsPastHw,
     /// A follower takes the leader's HW without bounding it by its own LEO
     /// (`process_fetched`; Kafka's `UnifiedLog.updateHighWatermark` clamps it).
     FollowerHwPastLeo,

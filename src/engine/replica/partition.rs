@@ -222,7 +222,13 @@ impl Partition {
                 new_hw = f.log_end_offset;
             }
         }
-        (new_hw > self.high_watermark).then(|| {
+        // A test-only bug (break-engine): the HW follows the minimum down too (never below
+        // the log start, so only the "never goes back" rule breaks).
+        let moves = new_hw > self.high_watermark
+            || (faults::on(Fault::LeaderHwMovesBack)
+                && new_hw != self.high_watermark
+                && new_hw >= self.log.log_start_offset());
+        moves.then(|| {
             self.high_watermark = new_hw;
             new_hw
         })
