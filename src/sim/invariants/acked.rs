@@ -4,7 +4,8 @@
 //! has caught up to that epoch) holds it. Checked after every step, reading only what the
 //! step can have changed: a producer's acknowledgements grow only when it is handed an
 //! input, the named leaders change only when the controller is, and a verdict stands until
-//! its record, its named leader, or that leader's log changes.
+//! its record, its named leader, or that leader's log changes. Tests that break the
+//! engine on purpose see it reported: tests/checkers_bite.rs.
 
 use super::super::driver::{Invariant, Sim};
 use super::broker;
