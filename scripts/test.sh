@@ -6,7 +6,8 @@
 #   native       cargo fmt --check; cargo clippy -D warnings natively (every target) and for
 #                wasm32 (lib, bins, tests), with unwrap/expect denied in src/engine outside
 #                tests; then cargo test: lib, bins, integration tests, doc tests (benches are
-#                not built)
+#                not built); then the checkers-bite tests with --features break-engine
+#                (clippy for that feature too)
 #   sim          every scenario under scenarios/ with its invariants, `fuzz --seeds 200` and `fuzz --groups --seeds 200`
 #   wasm         cargo test --target wasm32-unknown-unknown --tests, in headless chromium
 #                through chromedriver (wasm-bindgen-test-runner; the runner adds
@@ -74,7 +75,11 @@ suite_native() {
   cargo clippy --quiet --all-targets -- -D warnings || { echo "clippy (native) found the warnings above"; return 1; }
   cargo clippy --quiet --target wasm32-unknown-unknown --lib --bins --tests -- -D warnings \
     || { echo "clippy (wasm32) found the warnings above"; return 1; }
-  cargo test --quiet
+  cargo test --quiet || return 1
+  # Checkers that bite (TESTING.md): the engine broken on purpose, each checker must report it.
+  cargo clippy --quiet --all-targets --features break-engine -- -D warnings \
+    || { echo "clippy (break-engine) found the warnings above"; return 1; }
+  cargo test --quiet --features break-engine --test checkers_bite
 }
 
 suite_wasm() {

@@ -15,7 +15,8 @@
 //!   hold the same partition.
 //!
 //! The replica rules live in [`replicas`], the acknowledged writes in [`acked`]; the
-//! consumer-group rules and the installation for a scenario here.
+//! consumer-group rules and the installation for a scenario here. Every rule has a test
+//! that breaks the engine on purpose and sees it reported (tests/checkers_bite.rs).
 
 use super::driver::{Invariant, Sim, Status};
 use super::scenario::Scenario;

@@ -10,9 +10,17 @@ use super::ControllerNode;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::metadata::{MetadataRecord, PartitionState};
 use crate::engine::cluster::{ClusterEvent, NodeId};
+use crate::engine::faults::{self, Fault};
 
 /// First replica (in replica order) in `isr` that `live` accepts.
 pub(crate) fn clean_leader(replicas: &[NodeId], isr: &[NodeId], live: &[NodeId]) -> Option<NodeId> {
+    if faults::on(Fault::ElectOutsideIsr) {
+        // A test-only bug (break-engine): an out-of-sync live replica first.
+        let outside = replicas.iter().copied().find(|r| !isr.contains(r) && live.contains(r));
+        if outside.is_some() {
+            return outside;
+        }
+    }
     replicas.iter().copied().find(|r| isr.contains(r) && live.contains(r))
 }
 

@@ -17,6 +17,7 @@ use crate::engine::cluster::messages::{
 use crate::engine::cluster::NodeId;
 use crate::engine::cluster::TimerKind;
 use crate::engine::error::ErrorCode;
+use crate::engine::faults::{self, Fault};
 
 /// `DeleteRecordsRequest.HIGH_WATERMARK`: delete up to the high watermark.
 pub const DELETE_RECORDS_HIGH_WATERMARK: i64 = -1;
@@ -79,10 +80,11 @@ impl BrokerNode {
         if offset < 0 {
             return Err(ErrorCode::OffsetOutOfRange);
         }
-        let moved = p
-            .log
-            .maybe_increment_log_start_offset(offset, p.high_watermark)
-            .map_err(|_| ErrorCode::OffsetOutOfRange)?;
+        // A test-only bug (break-engine): the log may start past the HW, up to the LEO.
+        let limit =
+            if faults::on(Fault::DeleteRecordsPastHw) { p.log_end_offset() } else { p.high_watermark };
+        let moved =
+            p.log.maybe_increment_log_start_offset(offset, limit).map_err(|_| ErrorCode::OffsetOutOfRange)?;
         if moved {
             self.log_start_moved(tp, offset, LogStartOffsetIncrementReason::ClientRecordDeletion);
         }

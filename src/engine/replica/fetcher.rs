@@ -16,6 +16,7 @@ use crate::engine::cluster::messages::{
 use crate::engine::cluster::TimerKind;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
+use crate::engine::faults::{self, Fault};
 use crate::engine::log::{UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET};
 use crate::engine::record::split_batches;
 use std::collections::BTreeMap;
@@ -179,7 +180,9 @@ impl BrokerNode {
                 return;
             }
         }
-        if let Some(diverging) = answer.diverging_epoch {
+        // A test-only bug (break-engine): the divergent tail stays.
+        if let Some(diverging) = answer.diverging_epoch.filter(|_| !faults::on(Fault::SkipFollowerTruncation))
+        {
             let target = self.truncation_offset(&tp, diverging);
             self.truncate_follower(now_ms, &tp, target);
             return;
@@ -201,7 +204,11 @@ impl BrokerNode {
                 return;
             }
         }
-        let new_hw = answer.high_watermark.min(p.log_end_offset()).max(p.log.log_start_offset());
+        let mut new_hw = answer.high_watermark.min(p.log_end_offset()).max(p.log.log_start_offset());
+        if faults::on(Fault::FollowerHwPastLeo) {
+            // A test-only bug (break-engine): the leader's HW taken unbounded.
+            new_hw = answer.high_watermark;
+        }
         if new_hw != p.high_watermark {
             let advanced = new_hw > p.high_watermark;
             p.high_watermark = new_hw;

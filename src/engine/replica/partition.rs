@@ -7,6 +7,7 @@
 
 use crate::engine::cluster::metadata::PartitionState;
 use crate::engine::cluster::NodeId;
+use crate::engine::faults::{self, Fault};
 use crate::engine::log::{LeaderEpochCache, PartitionLog};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -212,14 +213,22 @@ impl Partition {
         }
         let leo = self.log_end_offset();
         let mut new_hw = leo;
-        for (id, f) in &self.followers {
+        // A test-only bug (break-engine): the HW runs ahead of the ISR.
+        let ignore_isr = faults::on(Fault::LeaderHwIgnoresIsr);
+        for (id, f) in self.followers.iter().filter(|_| !ignore_isr) {
             let waits =
                 self.in_maximal_isr(*id) || (f.is_caught_up(leo, now_ms, lag_max_ms) && eligible(*id));
             if waits && f.log_end_offset < new_hw {
                 new_hw = f.log_end_offset;
             }
         }
-        (new_hw > self.high_watermark).then(|| {
+        // A test-only bug (break-engine): the HW follows the minimum down too (never below
+        // the log start, so only the "never goes back" rule breaks).
+        let moves = new_hw > self.high_watermark
+            || (faults::on(Fault::LeaderHwMovesBack)
+                && new_hw != self.high_watermark
+                && new_hw >= self.log.log_start_offset());
+        moves.then(|| {
             self.high_watermark = new_hw;
             new_hw
         })

@@ -14,6 +14,7 @@ use super::partition::Partition;
 use super::{BrokerConfig, BrokerNode};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{NodeId, Output};
+use crate::engine::faults::{self, Fault};
 use crate::engine::log::checkpoint::{read_checkpoint, LOG_START_OFFSET_CHECKPOINT};
 use crate::engine::log::{LeaderEpochCache, LogSegment, PartitionLog};
 use crate::engine::store::SegmentId;
@@ -75,7 +76,11 @@ impl BrokerNode {
                     TopicConfig::default()
                 }
             };
-            let log_start = log_starts.get(&(topic.clone(), partition)).copied();
+            // A test-only bug (break-engine) forgets the checkpoint.
+            let log_start = log_starts
+                .get(&(topic.clone(), partition))
+                .copied()
+                .filter(|_| !faults::on(Fault::ForgetLogStartCheckpoint));
             let (mut log, _report) =
                 PartitionLog::recover(broker_id, &topic, partition, config, stored, log_start, now_ms);
             node.outputs.extend(log.take_store_ops().into_iter().map(Output::Persist));

@@ -4,7 +4,8 @@
 //! has caught up to that epoch) holds it. Checked after every step, reading only what the
 //! step can have changed: a producer's acknowledgements grow only when it is handed an
 //! input, the named leaders change only when the controller is, and a verdict stands until
-//! its record, its named leader, or that leader's log changes.
+//! its record, its named leader, or that leader's log changes. Tests that break the
+//! engine on purpose see it reported: tests/checkers_bite.rs.
 
 use super::super::driver::{Invariant, Sim};
 use super::broker;
@@ -183,7 +184,7 @@ fn leader_holds<'a>(
     if leader.log_end_offset <= offset && leader.log_start_offset <= offset {
         let (topic, partition) = (&acked.tp.topic, acked.tp.partition);
         return Err(format!(
-            "record {topic}-{partition} offset {offset} (value {}) was acknowledged but the leader (epoch {}) no longer has it: its log ends at {}",
+            "record {topic}-{partition} offset {offset} (value {}) was acknowledged but the leader, broker {id} (epoch {}), no longer has it: its log ends at {}",
             acked.value, leader.leader_epoch, leader.log_end_offset
         ));
     }

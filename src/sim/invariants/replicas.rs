@@ -5,7 +5,8 @@
 //! each committed batch of a topic with clean election is the same on every replica that
 //! ever commits it (kept in a history). Incremental, so a long run stays linear: a
 //! replica whose positions did not change since it last passed is skipped, and committed
-//! batches are compared once, from where the last comparison stopped.
+//! batches are compared once, from where the last comparison stopped. Each rule has a
+//! test that breaks the engine on purpose and sees it reported (tests/checkers_bite.rs).
 
 use super::super::driver::{Invariant, Sim};
 use super::broker;

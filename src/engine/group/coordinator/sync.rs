@@ -13,6 +13,7 @@ use crate::engine::cluster::events::RemovalCause;
 use crate::engine::cluster::messages::{LeavingMember, Message};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
+use crate::engine::faults::{self, Fault};
 use std::collections::BTreeMap;
 
 fn sync_error(correlation_id: u64, error: ErrorCode) -> Message {
@@ -84,6 +85,11 @@ impl GroupCoordinator {
                         assignment.entry(id.clone()).or_default();
                     }
                     assignment.retain(|id, _| g.members.contains_key(id));
+                    if faults::on(Fault::SameAssignmentForAll) {
+                        // A test-only bug (break-engine): every member gets the first's.
+                        let first = assignment.values().next().cloned().unwrap_or_default();
+                        assignment.values_mut().for_each(|a| a.clone_from(&first));
+                    }
                     let record = group_metadata_record(g, &assignment, now_ms);
                     let partition = g.partition;
                     let callback = AppendCallback::SyncAssignment {
