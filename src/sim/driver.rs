@@ -272,12 +272,35 @@ impl Sim {
         self.journal.len()
     }
 
+    /// The run's journal: every entry natively; in a tab that spilled the front of it
+    /// ([`Sim::take_journal_chunk`]), only the kept ones.
     pub fn journal(&self) -> Journal {
-        let scenario = match &self.scenario {
+        Journal { seed: self.seed, scenario: self.journal_scenario(), entries: self.journal.to_vec() }
+    }
+
+    /// What the journal says the run was made from.
+    pub fn journal_scenario(&self) -> serde_json::Value {
+        match &self.scenario {
             Source::Json(json) => json.clone(),
             Source::Scenario(s) => serde_json::to_value(s).unwrap_or_default(),
-        };
-        Journal { seed: self.seed, scenario, entries: self.journal.to_vec() }
+        }
+    }
+
+    /// The journal's entries as kept (absolute indices; see [`Chunked`]).
+    pub fn journal_entries(&self) -> &JournalEntries {
+        &self.journal
+    }
+
+    /// Hands over the journal's first kept chunk once it is full, not the last, and every
+    /// reader has read it (it ends at or before `upto`): the tab writes it to IndexedDB.
+    /// (index of its first entry, its entries).
+    pub fn take_journal_chunk(&mut self, upto: usize) -> Option<(usize, Vec<JournalEntry>)> {
+        self.journal.take_front_chunk(upto)
+    }
+
+    /// Forgets the timeline's full chunks before `upto` (every reader has read them).
+    pub fn forget_timeline_before(&mut self, upto: usize) {
+        self.timeline.forget_before(upto);
     }
 
     /// Every node's state and store, as replay would rebuild it.
