@@ -63,7 +63,7 @@ async function storedChunks(page) {
     });
     db.close();
     return keys;
-  }, [name, JOURNAL_NODE]);
+  }, [DB, JOURNAL_NODE]);
 }
 
 test('a loaded run spills its journal and still gives the CLI journal byte for byte', { timeout: 900_000 }, async (t) => {
