@@ -291,6 +291,12 @@ impl Inner {
         for c in std::mem::take(&mut self.commands) {
             self.apply_command(c);
         }
+        if self.spill.backlogged() {
+            // IndexedDB is behind with the journal: run nothing until it catches up.
+            self.schedule_view();
+            self.schedule_tick(TICK_MS);
+            return;
+        }
         let started = wall_ms();
         loop {
             let stepping = self.step;

@@ -35,6 +35,10 @@ pub(super) const JOURNAL_NODE: u32 = u32::MAX;
 /// How long (wall ms) a read of the journal waits for its chunks to be committed.
 const COMMIT_WAIT_MS: u32 = 60_000;
 const COMMIT_POLL_MS: u32 = 20;
+/// Spilled chunks (≈ 6.7 MB of text each under the standard load) that may wait for
+/// IndexedDB at once: beyond it the run waits (`Inner::turn`), so a run faster than its
+/// writes does not pile them up in memory.
+const MAX_UNCOMMITTED_CHUNKS: u64 = 3;
 /// Blob parts gathered before they are folded into one Blob (the browser keeps a Blob's
 /// bytes out of the JS heap, so strings read back do not pile up).
 const PARTS_PER_FOLD: u32 = 32;
@@ -81,6 +85,11 @@ fn tail(spill: &Spill, sim: &Sim) -> Result<String, String> {
 }
 
 impl Spill {
+    /// Too many spilled chunks wait for IndexedDB: the run must wait for them.
+    pub(super) fn backlogged(&self) -> bool {
+        self.chunks.saturating_sub(self.committed) >= MAX_UNCOMMITTED_CHUNKS
+    }
+
     /// (entries, bytes, CRC-32C) of the whole compact journal, serializing only what is
     /// kept in memory.
     pub(super) fn digest(&self, sim: &Sim) -> Result<JournalDigest, String> {
