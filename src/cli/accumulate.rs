@@ -8,12 +8,14 @@
 //! The batch limit is `batch.size` (16384), capped at the topic's `segment.bytes` and
 //! `max.message.bytes`: the Java producer would split a too-large batch on
 //! MESSAGE_TOO_LARGE, and a tiny `segment.bytes` (useful to watch segments roll) would
-//! otherwise refuse every batch with RECORD_LIST_TOO_LARGE. Sizes are uncompressed.
+//! otherwise refuse every batch with RECORD_LIST_TOO_LARGE. A compressed batch's size is
+//! Java's estimate (`CompressionRatioEstimator`, learnt from the batches closed before).
 
 use super::input::InputRecord;
 use super::CliError;
 use crate::engine::log::PartitionLog;
 use crate::engine::partitioner::{sticky_size_hint, Partitioner};
+use crate::engine::record::compression_ratio::{observed_ratio, CompressionRatioEstimator};
 use crate::engine::record::{BatchBuilder, BatchOptions};
 use serde::Serialize;
 
@@ -47,6 +49,8 @@ pub struct Accumulator<'a> {
     open: Vec<Option<OpenBatch>>,
     options: BatchOptions,
     limit_bytes: u32,
+    /// How the topic's batches compress, for the fullness of the next ones.
+    estimator: CompressionRatioEstimator,
     pub stats: Vec<PartitionStats>,
 }
 
@@ -59,6 +63,7 @@ impl<'a> Accumulator<'a> {
             open: (0..count).map(|_| None).collect(),
             options,
             limit_bytes,
+            estimator: CompressionRatioEstimator::default(),
             stats: (0..count as u32)
                 .map(|partition| PartitionStats { partition, ..Default::default() })
                 .collect(),
@@ -94,8 +99,13 @@ impl<'a> Accumulator<'a> {
         if !fits {
             self.flush(p)?;
         }
+        let estimated_ratio = self.estimator.estimation(&self.topic, self.options.compression);
         let open = self.open[p].get_or_insert_with(|| OpenBatch {
-            builder: BatchBuilder::new(self.options),
+            builder: {
+                let mut b = BatchBuilder::new(self.options);
+                b.set_estimated_compression_ratio(estimated_ratio);
+                b
+            },
             now_ms,
             first_line: record.line,
             last_line: record.line,
@@ -116,7 +126,10 @@ impl<'a> Accumulator<'a> {
         };
         let fail =
             |e: crate::engine::error::KafkaError| CliError::failure(format!("{lines} (partition {p}): {e}"));
+        let uncompressed = open.builder.uncompressed_records_bytes();
         let bytes = open.builder.build().map_err(fail)?;
+        let observed = observed_ratio(bytes.len(), uncompressed);
+        self.estimator.update_estimation(&self.topic, self.options.compression, observed);
         let info = self.logs[p].append_as_leader(open.now_ms, &bytes, LEADER_EPOCH).map_err(fail)?;
         let stats = &mut self.stats[p];
         stats.records += info.records_count;

@@ -13,6 +13,7 @@ pub mod dump;
 pub mod input;
 pub mod logdir;
 pub mod produce;
+pub mod report;
 pub mod simulate;
 
 use std::io::Write;
@@ -52,7 +53,7 @@ USAGE:
                            --input FILE [--seed S] [--config k=v]... [--producer-config k=v]...
                            [--timestamp-ms MS | --now]
   kafka-playground dump-log FILE [--deep-iteration] [--print-data-log]
-  kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE]
+  kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE] [--summary]
   kafka-playground replay JOURNAL.json
   kafka-playground fuzz --seeds N [--first S] [--groups]
   kafka-playground help [COMMAND]

@@ -1,9 +1,11 @@
 //! `run`, `replay` and `fuzz`: scenarios through the deterministic simulation, natively.
 //! `run` prints the final state (per partition and replica: leader, epoch, ISR, log start
-//! offset, HW, LEO, records), the timeline and any invariant violation as JSON, and can
-//! write the journal; `replay` rebuilds a run from its journal alone; `fuzz` runs random
-//! fault schedules and reports every violation with its seed.
+//! offset, HW, LEO, records), the timeline (not with `--summary`) and any invariant
+//! violation as JSON, and can write the journal, both streamed ([`super::report`]);
+//! `replay` rebuilds a run from its journal alone; `fuzz` runs random fault schedules and
+//! reports every violation with its seed.
 
+use super::report::{write_journal, write_report, ReportHead};
 use super::{write_out, CliError};
 use crate::sim::cluster_world::{build_sim, ClusterWorld};
 use crate::sim::fuzz::{fuzz_group_seed, fuzz_seed, FUZZ_GROUP_UNTIL_MS, FUZZ_UNTIL_MS};
@@ -16,7 +18,10 @@ use crate::engine::limits::{MAX_EVENTS_PER_RUN, MAX_UNTIL_MS};
 
 pub const USAGE: &str = "\
 kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE] [--max-events N]
-  Runs a scenario in virtual time and prints {seed, final_state, timeline, violations}.
+                     [--summary]
+  Runs a scenario in virtual time and prints {final_state, scenario, seed, stats,
+  timeline, until_ms, violations}; --summary prints all of it but the timeline.
+  --journal FILE writes the run's journal (what `replay` reads).
   A run taking more than --max-events events (at most and by default 5000000) before
   its end stops there with an error.
 kafka-playground replay JOURNAL.json
@@ -71,22 +76,11 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
         )));
     }
     if let Some(journal_path) = flag(args, "--journal") {
-        let text = serde_json::to_string(&sim.journal()).map_err(|e| CliError::failure(e.to_string()))?;
-        std::fs::write(journal_path, text)
-            .map_err(|e| CliError::failure(format!("cannot write {journal_path}: {e}")))?;
+        write_journal(journal_path, &sim)?;
     }
-    let timeline: Vec<_> =
-        sim.timeline().iter().map(|(at, node, e)| json!({ "at_ms": at, "node": node, "event": e })).collect();
-    let report = json!({
-        "scenario": scenario.name,
-        "seed": seed,
-        "until_ms": until_ms,
-        "stats": sim.stats,
-        "violations": sim.violations(),
-        "final_state": sim.final_state(),
-        "timeline": timeline,
-    });
-    write_out(out, &to_text(&report)?)?;
+    let with_timeline = !args.iter().any(|a| a == "--summary");
+    let head = ReportHead { scenario: &scenario.name, seed, until_ms, with_timeline };
+    write_report(out, &head, &sim)?;
     if sim.violations().is_empty() {
         Ok(())
     } else {

@@ -172,6 +172,29 @@ pub fn check_produce(count: u64, key: Option<&str>, value: &str) -> Result<(), S
     Ok(())
 }
 
+/// Whether a cluster whose logs keep `kept_records` records in `kept_bytes` bytes (its
+/// largest replica of each partition, summed) may take `count` more of at most
+/// `record_bytes` each: the page's produce form stops at the bounds a scenario has
+/// ([`MAX_RECORDS_PER_SCENARIO`], [`MAX_PRODUCED_BYTES_PER_SCENARIO`]), counted on what the
+/// logs keep, so retention, DeleteRecords and deleting a topic make room again.
+pub fn check_records_kept(
+    kept_records: u64,
+    kept_bytes: u64,
+    count: u64,
+    record_bytes: u64,
+) -> Result<(), String> {
+    let records = kept_records.saturating_add(count);
+    let bytes = kept_bytes.saturating_add(count.saturating_mul(record_bytes));
+    if records > MAX_RECORDS_PER_SCENARIO || bytes > MAX_PRODUCED_BYTES_PER_SCENARIO {
+        return Err(format!(
+            "the cluster's logs keep {kept_records} records ({} KiB): the playground keeps at most {MAX_RECORDS_PER_SCENARIO} records and {} MiB, since every replica holds its log in memory; delete records or a topic, or let retention.ms remove old segments",
+            kept_bytes / 1024,
+            MAX_PRODUCED_BYTES_PER_SCENARIO / (1024 * 1024)
+        ));
+    }
+    Ok(())
+}
+
 /// The most bytes a key or value template writes for one record: its text, with each
 /// `{i}` as up to 20 digits and each `{i:bytes}` as up to
 /// [`MAX_ZERO_BYTES`](crate::engine::client::producer::record_text::MAX_ZERO_BYTES) zero
@@ -216,6 +239,11 @@ mod tests {
 
     #[test]
     fn produce_bounds_name_what_is_too_large() {
+        assert!(check_records_kept(199_000, 0, 1000, 10).is_ok());
+        let full = check_records_kept(199_001, 1024 * 1024, 1000, 10).unwrap_err();
+        assert!(full.contains("keep 199001 records (1024 KiB)") && full.contains("200000"), "{full}");
+        assert!(check_records_kept(0, 64 * 1024 * 1024 - 100, 10, 10).is_ok());
+        assert!(check_records_kept(0, 64 * 1024 * 1024 - 100, 11, 10).is_err());
         assert!(check_produce(10_000, Some("k-{i}"), "v-{i}").is_ok());
         assert!(check_produce(10_001, None, "v").unwrap_err().contains("count"));
         assert!(check_produce(0, None, "v").is_err());

@@ -112,7 +112,7 @@ pub struct Sim {
     keep_persisted: bool,
     persisted: Vec<(NodeId, crate::engine::store::StoreOp)>,
     pub(super) journal: JournalEntries,
-    timeline: Chunked<(i64, NodeId, ClusterEvent)>,
+    pub(super) timeline: Chunked<(i64, NodeId, ClusterEvent)>,
     /// Each in a cell: a checker reads the whole driver while it updates itself.
     invariants: Vec<RefCell<Box<dyn Invariant>>>,
     violations: Vec<Violation>,
@@ -273,9 +273,16 @@ impl Sim {
     }
 
     /// The run's journal: every entry natively; in a tab that spilled the front of it
-    /// ([`Sim::take_journal_chunk`]), only the kept ones.
+    /// (`Sim::take_journal_chunk`), only the kept ones.
     pub fn journal(&self) -> Journal {
-        Journal { seed: self.seed, scenario: self.journal_scenario(), entries: self.journal.to_vec() }
+        let (scenario, entries) = self.journal_parts();
+        Journal { seed: self.seed, scenario, entries: entries.to_vec() }
+    }
+
+    /// The journal's scenario (as JSON) and its entries, borrowed: a writer streams them
+    /// without the copy of every entry [`Sim::journal`] makes.
+    pub fn journal_parts(&self) -> (serde_json::Value, &JournalEntries) {
+        (self.journal_scenario(), &self.journal)
     }
 
     /// What the journal says the run was made from.
@@ -284,23 +291,6 @@ impl Sim {
             Source::Json(json) => json.clone(),
             Source::Scenario(s) => serde_json::to_value(s).unwrap_or_default(),
         }
-    }
-
-    /// The journal's entries as kept (absolute indices; see [`Chunked`]).
-    pub fn journal_entries(&self) -> &JournalEntries {
-        &self.journal
-    }
-
-    /// Hands over the journal's first kept chunk once it is full, not the last, and every
-    /// reader has read it (it ends at or before `upto`): the tab writes it to IndexedDB.
-    /// (index of its first entry, its entries).
-    pub fn take_journal_chunk(&mut self, upto: usize) -> Option<(usize, Vec<JournalEntry>)> {
-        self.journal.take_front_chunk(upto)
-    }
-
-    /// Forgets the timeline's full chunks before `upto` (every reader has read them).
-    pub fn forget_timeline_before(&mut self, upto: usize) {
-        self.timeline.forget_before(upto);
     }
 
     /// Every node's state and store, as replay would rebuild it.

@@ -77,6 +77,27 @@ pub fn compact_entries<'a>(
     Ok(text)
 }
 
+/// The tab's hooks to keep a long run's journal and timeline bounded (see
+/// [`super::chunked::Chunked`]).
+impl super::Sim {
+    /// The journal's entries as kept (absolute indices).
+    pub fn journal_entries(&self) -> &JournalEntries {
+        &self.journal
+    }
+
+    /// Hands over the journal's first kept chunk once it is full, not the last, and every
+    /// reader has read it (it ends at or before `upto`): the tab writes it to IndexedDB.
+    /// (index of its first entry, its entries).
+    pub fn take_journal_chunk(&mut self, upto: usize) -> Option<(usize, Vec<JournalEntry>)> {
+        self.journal.take_front_chunk(upto)
+    }
+
+    /// Forgets the timeline's full chunks before `upto` (every reader has read them).
+    pub fn forget_timeline_before(&mut self, upto: usize) {
+        self.timeline.forget_before(upto);
+    }
+}
+
 /// Every node's state (`None` for a crashed node) and every store's contents, as one
 /// stable JSON value.
 pub fn final_state(

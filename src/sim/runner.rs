@@ -4,6 +4,14 @@
 //! returns the trace of outputs and the writes to make durable. The page's broker
 //! workers run one each; natively, tests run them in-thread to prove the lockstep equal
 //! to the plain simulation.
+//!
+//! The store is what the node persisted, and a node restarted in the runner recovers
+//! from it. A worker's runner keeps segment lengths only once the node is built
+//! ([`NodeRunner::lengths_only_once_built`]: the engine holds the log, IndexedDB the
+//! durable copy, and a crash ends the worker, so its store is never read again); the
+//! writes it accepts and refuses stay exactly those of a full store. Such a runner never
+//! recovers a node from lengths: a restart in it is refused with an event, so the caller
+//! must give it a store with bytes first (the worker reloads IndexedDB).
 
 use super::driver::TraceEntry;
 use super::lockstep::{ItemKind, NodeWindow};
@@ -18,6 +26,8 @@ pub struct NodeRunner {
     node: Option<Box<dyn Node>>,
     timers: BTreeMap<TimerKey, i64>,
     pub store: MemoryStore,
+    /// Drop the store's segment bytes once the node is built (a worker's runner).
+    lengths_only_once_built: bool,
 }
 
 /// What a window produced.
@@ -36,7 +46,21 @@ enum Local {
 impl NodeRunner {
     /// A runner for node `id` with what its store already holds.
     pub fn new(id: NodeId, store: MemoryStore) -> Self {
-        NodeRunner { id, node: None, timers: BTreeMap::new(), store }
+        NodeRunner { id, node: None, timers: BTreeMap::new(), store, lengths_only_once_built: false }
+    }
+
+    /// This runner's store keeps segment lengths only once the node is built: the
+    /// bytes are read at that build and never again (see the module's doc).
+    pub fn lengths_only_once_built(mut self) -> Self {
+        self.lengths_only_once_built = true;
+        self
+    }
+
+    /// Whether running `window` would rebuild the node from its store's segment bytes,
+    /// which this store no longer has: the caller must hand it a store with bytes first.
+    pub fn needs_bytes_for(&self, window: &NodeWindow) -> bool {
+        !self.store.keeps_bytes()
+            && window.items.iter().any(|i| matches!(i.kind, ItemKind::Start { restart: true }))
     }
 
     pub fn node(&self) -> Option<&dyn Node> {
@@ -63,8 +87,19 @@ impl NodeRunner {
         while let Some(((at_ms, _, _), item)) = queue.pop_first() {
             let input = match item {
                 Local::Given(ItemKind::Start { restart }) => {
-                    self.node = Some(world.build(self.id, &self.store, at_ms, restart));
                     self.timers.clear();
+                    if restart && !self.store.keeps_bytes() {
+                        // Recovering from lengths would give the node empty logs.
+                        self.node = None;
+                        let reason = "the node's store keeps segment lengths only: it cannot recover from it";
+                        let refused = ClusterEvent::Refused { node_id: self.id, reason: reason.into() };
+                        run.trace.push(TraceEntry { at_ms, outputs: vec![Output::Event(refused)] });
+                        continue;
+                    }
+                    self.node = Some(world.build(self.id, &self.store, at_ms, restart));
+                    if self.lengths_only_once_built {
+                        self.store.forget_bytes();
+                    }
                     Input::Command(Command::start())
                 }
                 Local::Given(ItemKind::Input(input)) => input,

@@ -14,9 +14,11 @@ use std::collections::BTreeMap;
 pub struct MemoryStore {
     segments: BTreeMap<SegmentId, StoredSegment>,
     meta: BTreeMap<(u32, String), String>,
+    /// Segments keep their lengths only, no bytes (see [`MemoryStore::forget_bytes`]).
+    lengths_only: bool,
 }
 
-/// One segment's bytes: the appended pieces, in order.
+/// One segment's bytes: the appended pieces, in order (none in a lengths-only store).
 #[derive(Debug, Clone, Default)]
 struct StoredSegment {
     pieces: Vec<MemoryRecords>,
@@ -28,15 +30,22 @@ impl StoredSegment {
         self.len
     }
 
-    fn push(&mut self, bytes: MemoryRecords) {
+    fn push(&mut self, bytes: MemoryRecords, lengths_only: bool) {
         if bytes.is_empty() {
             return;
         }
         self.len += bytes.len() as u64;
-        self.pieces.push(bytes);
+        if !lengths_only {
+            self.pieces.push(bytes);
+        }
     }
 
     fn truncate(&mut self, size_bytes: u64) {
+        if self.pieces.is_empty() {
+            // Lengths only (a full segment with bytes always has pieces).
+            self.len = self.len.min(size_bytes);
+            return;
+        }
         while self.len > size_bytes {
             let Some(last) = self.pieces.last_mut() else { break };
             let start = self.len - last.len() as u64;
@@ -70,6 +79,27 @@ fn misplaced(segment: &SegmentId, position: u32, size: u64) -> StoreError {
 impl MemoryStore {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Drops every segment's bytes and keeps only lengths from now on: the store still
+    /// accepts and refuses writes exactly as before, but [`MemoryStore::segment_bytes`]
+    /// gives `None` and [`LogStore::read`] an error. For a mirror whose bytes are kept
+    /// elsewhere (a broker worker's: the engine holds the log, IndexedDB the durable copy).
+    pub fn forget_bytes(&mut self) {
+        self.lengths_only = true;
+        for data in self.segments.values_mut() {
+            data.pieces = Vec::new();
+        }
+    }
+
+    /// Whether segments keep their bytes (false after [`MemoryStore::forget_bytes`]).
+    pub fn keeps_bytes(&self) -> bool {
+        !self.lengths_only
+    }
+
+    /// A segment's length in bytes, if the store has it.
+    pub fn segment_len(&self, segment: &SegmentId) -> Option<u64> {
+        self.segments.get(segment).map(StoredSegment::len)
     }
 
     /// Checks every append position first, so a refused batch changes nothing (as one
@@ -130,10 +160,10 @@ impl MemoryStore {
 
     fn append(&mut self, segment: &SegmentId, bytes: MemoryRecords) {
         match self.segments.get_mut(segment) {
-            Some(data) => data.push(bytes),
+            Some(data) => data.push(bytes, self.lengths_only),
             None => {
                 let mut data = StoredSegment::default();
-                data.push(bytes);
+                data.push(bytes, self.lengths_only);
                 self.segments.insert(segment.clone(), data);
             }
         }
@@ -171,9 +201,10 @@ impl MemoryStore {
         self.segments.keys().filter(|s| s.broker_id == broker_id).cloned().collect()
     }
 
-    /// A segment's bytes, contiguous (a copy when it was written in several appends).
+    /// A segment's bytes, contiguous (a copy when it was written in several appends);
+    /// `None` when the store has no such segment or keeps lengths only.
     pub fn segment_bytes(&self, segment: &SegmentId) -> Option<Cow<'_, [u8]>> {
-        self.segments.get(segment).map(StoredSegment::bytes)
+        self.segments.get(segment).filter(|_| !self.lengths_only).map(StoredSegment::bytes)
     }
 
     pub fn meta_of(&self, broker_id: u32) -> Vec<(String, String)> {
@@ -204,6 +235,13 @@ impl LogStore for MemoryStore {
     async fn read(&self, segment: &SegmentId, from: u32, to: u32) -> Result<Vec<u8>, StoreError> {
         let data =
             self.segments.get(segment).ok_or_else(|| StoreError::new(format!("no segment {segment:?}")))?;
+        if self.lengths_only {
+            return Err(StoreError::new(format!(
+                "segment {}/{} is kept as its length only, not its bytes",
+                segment.dir_name(),
+                segment.base_offset
+            )));
+        }
         let data = data.bytes();
         let end = (to as usize).min(data.len());
         let start = (from as usize).min(end);
@@ -247,5 +285,49 @@ mod tests {
             .is_err());
         s.tear(&id(0), 3);
         assert_eq!(s.segment_bytes(&id(0)).as_deref(), Some(&[1u8, 7, 8][..]));
+    }
+
+    #[test]
+    fn a_lengths_only_store_refuses_what_a_full_one_refuses_and_reads_no_bytes() {
+        let mut full = MemoryStore::new();
+        full.apply_now(&[StoreOp::Append { segment: id(0), position: 0, bytes: vec![1, 2, 3].into() }])
+            .unwrap();
+        let mut lean = full.clone();
+        lean.forget_bytes();
+        assert!(!lean.keeps_bytes() && full.keeps_bytes());
+        let batches: [&[StoreOp]; 4] = [
+            &[StoreOp::Append { segment: id(0), position: 2, bytes: vec![9].into() }],
+            &[
+                StoreOp::Truncate { segment: id(0), size_bytes: 1 },
+                StoreOp::Append { segment: id(0), position: 1, bytes: vec![4, 5].into() },
+            ],
+            &[StoreOp::Append { segment: id(0), position: 4, bytes: vec![6].into() }],
+            &[
+                StoreOp::Delete { segment: id(0) },
+                StoreOp::Append { segment: id(0), position: 1, bytes: vec![7].into() },
+            ],
+        ];
+        for ops in batches {
+            let (a, b) = (full.apply_now(ops), lean.apply_now(ops));
+            assert_eq!(a.map_err(|e| e.to_string()), b.map_err(|e| e.to_string()));
+            assert_eq!(full.segment_len(&id(0)), lean.segment_len(&id(0)));
+        }
+        // The second batch truncated to 1 byte and appended 2; the first and the last
+        // were refused (position 2 of 3 bytes; position 1 of a deleted segment).
+        assert_eq!(lean.segment_len(&id(0)), Some(3));
+        assert_eq!(
+            lean.apply_now(&[StoreOp::Append { segment: id(0), position: 2, bytes: vec![1].into() }])
+                .unwrap_err()
+                .to_string(),
+            "storage error: append to t-0/0 at position 2, but it holds 3 bytes"
+        );
+        assert_eq!(full.segment_bytes(&id(0)).as_deref(), Some(&[1u8, 4, 5][..]));
+        assert!(lean.segment_bytes(&id(0)).is_none());
+        use std::future::Future;
+        let segment = id(0);
+        let read = lean.read(&segment, 0, 3);
+        let waker = std::task::Waker::noop();
+        let got = std::pin::pin!(read).as_mut().poll(&mut std::task::Context::from_waker(waker));
+        assert!(matches!(got, std::task::Poll::Ready(Err(_))), "a lengths-only store reads no bytes");
     }
 }

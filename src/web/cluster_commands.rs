@@ -10,9 +10,11 @@ use crate::engine::cluster::command::{
 use crate::engine::cluster::CONTROLLER_ID;
 use crate::engine::controller::broker_configs::check_broker_configs;
 use crate::engine::controller::{refusal_text, ControllerNode};
+use crate::engine::limits::{check_records_kept, record_bytes_at_most};
 use crate::sim::cluster_world::next_idle_broker;
 use crate::sim::scenario::Scenario;
 use crate::sim::{Action, Sim};
+use crate::web::cluster_picture::Picture;
 
 /// The controller, for a check of `api`; a stopped one answers nothing, as Kafka's
 /// admin client then times out.
@@ -25,8 +27,13 @@ fn live_controller<'a>(sim: &'a Sim, api: &str) -> Result<&'a ControllerNode, St
 /// Whether `c` can be carried out now, with the refusal Kafka would answer (code name
 /// and message) if not: the page checks a form with it before it sends the command, so
 /// the error shows at the form at once, also while the run is paused.
-pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), String> {
+pub fn check(sim: &Sim, scenario: &Scenario, picture: &Picture, c: &ClusterCommand) -> Result<(), String> {
     match c {
+        ClusterCommand::Produce { count, key, value, .. } => {
+            let (records, bytes) = picture.kept();
+            let record_bytes = key.as_deref().map_or(0, record_bytes_at_most) + record_bytes_at_most(value);
+            check_records_kept(records, bytes, u64::from(*count), record_bytes)
+        }
         ClusterCommand::CreateTopic { name, partitions, replication_factor, configs } => {
             let controller = live_controller(sim, "CreateTopics")?;
             let configs: Vec<(String, String)> =
@@ -45,7 +52,7 @@ pub fn check(sim: &Sim, scenario: &Scenario, c: &ClusterCommand) -> Result<(), S
                 .and_then(|n| n.view().producer())
                 .ok_or("the producer is not running")?;
             producer
-                .config()
+                .next_config()
                 .with_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
                 .map(|_| ())
                 .map_err(|e| e.message)

@@ -70,6 +70,18 @@ impl<T: Clone, const CAP: usize> Ring<T, CAP> {
 }
 
 impl Picture {
+    /// What the cluster's logs keep, as the brokers last drew them: records (log end
+    /// minus log start) and bytes of the largest replica of each partition, summed.
+    pub fn kept(&self) -> (u64, u64) {
+        let mut largest: BTreeMap<(&str, u32), (u64, u64)> = BTreeMap::new();
+        for r in self.replicas.values().flatten() {
+            let records = (r.log_end_offset - r.log_start_offset).max(0) as u64;
+            let e = largest.entry((r.topic.as_str(), r.partition)).or_default();
+            *e = (e.0.max(records), e.1.max(r.size_bytes));
+        }
+        largest.values().fold((0, 0), |(n, b), (rn, rb)| (n + rn, b + rb))
+    }
+
     /// Reads the timeline's new events into the feed and the producers' outcomes.
     fn absorb(&mut self, sim: &Sim) {
         let timeline = sim.timeline();

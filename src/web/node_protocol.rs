@@ -81,6 +81,9 @@ pub enum NodeReply {
     Ran {
         trace: Vec<TraceEntry>,
         picture: Option<Vec<ReplicaPicture>>,
+        /// The worker's wasm memory after the window (bytes; it never shrinks), for the
+        /// page's memory figures (`window.kafkaPlaygroundMemory()`).
+        wasm_bytes: u64,
     },
     Leads(bool),
     Flushed,
@@ -92,6 +95,17 @@ pub enum NodeReply {
     },
     /// The node closed its store for good (the answer to `Close`).
     Closed,
+}
+
+/// The size of this thread's wasm memory in bytes (`WebAssembly.Memory.buffer.byteLength`):
+/// a worker's or the page's; 0 if it cannot be read.
+pub fn wasm_memory_bytes() -> u64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .ok()
+        .and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+        .map_or(0, |b| b.byte_length() as u64)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

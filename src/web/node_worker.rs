@@ -9,8 +9,16 @@
 //! last unflushed writes, as a power cut loses a broker's page cache: the log recovers
 //! to a clean prefix. A reset closes the worker's store for good (`Close`) before the
 //! page deletes the workspace, so no write of the old run lands in the new one.
+//!
+//! The worker keeps the broker's log once: the engine holds its segments, IndexedDB the
+//! durable copy, and the runner's store, once the node is built from it, only segment
+//! lengths and meta, which is all that decides whether a write is accepted (issue 12's
+//! memory bound). A crash ends the worker (the restart opens a new one from IndexedDB);
+//! should a restart ever come to a live worker, it flushes and reloads IndexedDB first.
 
-use super::node_protocol::{LogAnswer, LogAsk, NodeInput, NodeOutput, NodeReply, NodeRequest};
+use super::node_protocol::{
+    wasm_memory_bytes, LogAnswer, LogAsk, NodeInput, NodeOutput, NodeReply, NodeRequest,
+};
 use super::serial::Serial;
 use crate::engine::replica::view::RECORDS_PER_REPLICA;
 use crate::engine::replica::BrokerNode;
@@ -93,13 +101,19 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
                     i.node_id = node_id;
                     i.world = Some(world);
                     i.store = Some(store);
-                    i.runner = Some(NodeRunner::new(node_id, memory));
+                    i.runner = Some(NodeRunner::new(node_id, memory).lengths_only_once_built());
                     NodeReply::Opened { segments_loaded }
                 }
                 Err(detail) => NodeReply::Failed { detail },
             }
         }
         NodeRequest::Window { window, want_picture } => {
+            let reload = inner.borrow().runner.as_ref().is_some_and(|r| r.needs_bytes_for(&window));
+            if reload {
+                if let Err(detail) = reload_store(inner).await {
+                    return NodeReply::Failed { detail };
+                }
+            }
             let mut guard = inner.borrow_mut();
             let i = &mut *guard;
             if let Some(e) = i.write_error.clone() {
@@ -114,23 +128,12 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
             i.unwritten.extend(run.persisted);
             drop(guard);
             start_writer(inner, false);
-            NodeReply::Ran { trace: run.trace, picture }
+            NodeReply::Ran { trace: run.trace, picture, wasm_bytes: wasm_memory_bytes() }
         }
-        NodeRequest::Flush => {
-            start_writer(inner, true);
-            loop {
-                {
-                    let i = inner.borrow();
-                    if let Some(e) = i.write_error.clone() {
-                        return NodeReply::Failed { detail: e };
-                    }
-                    if !i.writing && i.unwritten.is_empty() {
-                        return NodeReply::Flushed;
-                    }
-                }
-                gloo_timers::future::TimeoutFuture::new(1).await;
-            }
-        }
+        NodeRequest::Flush => match flush(inner).await {
+            Ok(()) => NodeReply::Flushed,
+            Err(detail) => NodeReply::Failed { detail },
+        },
         NodeRequest::Leads { topic, partition } => {
             let i = inner.borrow();
             let leads = i
@@ -197,6 +200,43 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
     }
 }
 
+/// Commits every write so far, back to back; answers once IndexedDB holds them all.
+async fn flush(inner: &Rc<RefCell<Inner>>) -> Result<(), String> {
+    start_writer(inner, true);
+    loop {
+        {
+            let i = inner.borrow();
+            if let Some(e) = i.write_error.clone() {
+                return Err(e);
+            }
+            if !i.writing && i.unwritten.is_empty() {
+                return Ok(());
+            }
+        }
+        gloo_timers::future::TimeoutFuture::new(1).await;
+    }
+}
+
+/// The runner's store again with its segment bytes, from IndexedDB once every write so
+/// far is committed there: what a new worker would open (a restart in a live worker).
+async fn reload_store(inner: &Rc<RefCell<Inner>>) -> Result<(), String> {
+    flush(inner).await?;
+    let (store, node_id) = {
+        let mut i = inner.borrow_mut();
+        (i.store.take().ok_or("the node's store is not open")?, i.node_id)
+    };
+    // Nothing is left to write (flushed) and requests run one at a time, so no writer
+    // needs the store while it is lent out here.
+    let loaded = load(&store, node_id).await;
+    let mut i = inner.borrow_mut();
+    i.store = Some(store);
+    let (memory, _) = loaded?;
+    if let Some(runner) = i.runner.as_mut() {
+        runner.store = memory;
+    }
+    Ok(())
+}
+
 /// Commits the piled-up writes in one transaction, then looks again: at once while
 /// `now` (a flush, a stopped run) asked for it and writes are left, else once
 /// WRITE_EVERY_MS has passed since the last transaction began.
@@ -249,6 +289,12 @@ fn start_writer(inner: &Rc<RefCell<Inner>>, now: bool) {
 /// Opens the workspace and copies everything node `node_id` stored into memory.
 async fn open(workspace: &str, node_id: u32) -> Result<(IdbStore, MemoryStore, u32), String> {
     let store = IdbStore::open(workspace).await.map_err(|e| e.to_string())?;
+    let (memory, count) = load(&store, node_id).await?;
+    Ok((store, memory, count))
+}
+
+/// Everything node `node_id` stored in `store`, in memory, and how many segments.
+async fn load(store: &IdbStore, node_id: u32) -> Result<(MemoryStore, u32), String> {
     let mut ops = Vec::new();
     let segments = store.list_segments(node_id).await.map_err(|e| e.to_string())?;
     let count = segments.len() as u32;
@@ -261,5 +307,5 @@ async fn open(workspace: &str, node_id: u32) -> Result<(IdbStore, MemoryStore, u
     }
     let mut memory = MemoryStore::default();
     memory.apply_now(&ops).map_err(|e| e.to_string())?;
-    Ok((store, memory, count))
+    Ok((memory, count))
 }

@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness } from './harness.mjs';
-import { view, until, command } from './page_api.mjs';
+import { view, until, command, replicasOf, addTwoBrokers } from './page_api.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
@@ -37,20 +37,13 @@ async function stored(page, workspace, topic) {
   }, { workspace, topic });
 }
 
-function replicasOf(v, topic) {
-  return v.brokers.flatMap((b) => b.replicas.filter((r) => r.topic === topic).map((r) => ({ ...r, broker: b.id })));
-}
-
 test('delete a topic: refused names at the field, a confirmation, gone everywhere and after a reload', { timeout: 240_000 }, async (t) => {
   await h.withPage(t, async (page) => {
     const workspace = 'deltopic';
     await page.goto(`${h.url}?workspace=${workspace}`);
     await until(page, (v) => v.topics.some((t) => t.name === 'some_topic'), 'the notebook');
     await command(page, { SetSpeed: 20 });
-    await command(page, 'AddBroker');
-    await until(page, (v) => v.brokers.length === 2, 'broker 2');
-    await command(page, 'AddBroker');
-    await until(page, (v) => v.brokers.length === 3 && v.brokers.every((b) => b.status === 'Up'), 'three brokers');
+    await addTwoBrokers(page);
 
     await page.getByTestId('new-topic-name').fill('doomed');
     await page.getByTestId('new-topic-partitions').fill('2');

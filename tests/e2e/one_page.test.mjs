@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startHarness, ROOT } from './harness.mjs';
-import { view, until, command } from './page_api.mjs';
+import { view, until, command, replicasOf, addTwoBrokers } from './page_api.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
@@ -135,19 +135,12 @@ async function createTopic(page, name, partitions, rf, configs) {
   await until(page, (v) => v.topics.some((t) => t.name === name), `${name} in the metadata`);
 }
 
-function replicasOf(v, topic, partition) {
-  return v.brokers.flatMap((b) => b.replicas.filter((r) => r.topic === topic && r.partition === partition).map((r) => ({ ...r, broker: b.id })));
-}
-
 test('retention on every replica, compaction, and a follower\'s segment read by kafka-python', { timeout: 240_000 }, async (t) => {
   await h.withPage(t, async (page) => {
     await page.goto(`${h.url}?workspace=logs`);
     await until(page, (v) => v.topics.some((t) => t.name === 'some_topic'), 'the notebook');
     await command(page, { SetSpeed: 20 });
-    await command(page, 'AddBroker');
-    await until(page, (v) => v.brokers.length === 2, 'broker 2');
-    await command(page, 'AddBroker');
-    await until(page, (v) => v.brokers.length === 3 && v.brokers.every((b) => b.status === 'Up'), 'three brokers');
+    await addTwoBrokers(page);
 
     // Small segments and a short retention.ms: retention deletes on every replica.
     // retention.ms 60 s of virtual time (3 s of wall time at 20×): nothing is deleted

@@ -29,3 +29,18 @@ export async function command(page, c) {
   await page.waitForFunction(() => typeof window.kafkaPlaygroundCommand === 'function');
   assert.equal(await page.evaluate((t) => window.kafkaPlaygroundCommand(t), JSON.stringify(c)), '');
 }
+
+/** Every replica of `topic` (of one partition, if given) on every broker, with its broker id. */
+export function replicasOf(v, topic, partition) {
+  return v.brokers.flatMap((b) => b.replicas
+    .filter((r) => r.topic === topic && (partition === undefined || r.partition === partition))
+    .map((r) => ({ ...r, broker: b.id })));
+}
+
+/** From the first visit's one broker, adds brokers 2 and 3 and waits until all three run. */
+export async function addTwoBrokers(page) {
+  await command(page, 'AddBroker');
+  await until(page, (v) => v.brokers.length === 2, 'broker 2');
+  await command(page, 'AddBroker');
+  await until(page, (v) => v.brokers.length === 3 && v.brokers.every((b) => b.status === 'Up'), 'three brokers');
+}

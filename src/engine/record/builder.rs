@@ -64,6 +64,8 @@ pub struct BatchBuilder {
     last_offset_delta: Option<i32>,
     /// KIP-534: the time after which the cleaner may drop this batch's tombstones.
     delete_horizon_ms: Option<i64>,
+    /// `estimatedCompressionRatio` (see [`super::compression_ratio`]).
+    estimated_compression_ratio: f32,
 }
 
 impl BatchBuilder {
@@ -83,7 +85,23 @@ impl BatchBuilder {
             next_offset_delta: 0,
             last_offset_delta: None,
             delete_horizon_ms: None,
+            estimated_compression_ratio: 1.0,
         }
+    }
+
+    /// `setEstimatedCompressionRatio`: how [`BatchBuilder::has_room_for`] estimates a
+    /// compressed batch's size.
+    pub fn set_estimated_compression_ratio(&mut self, ratio: f32) {
+        self.estimated_compression_ratio = ratio;
+    }
+
+    pub fn compression(&self) -> Compression {
+        self.options.compression
+    }
+
+    /// The records' bytes before compression (`uncompressedRecordsSizeInBytes`).
+    pub fn uncompressed_records_bytes(&self) -> u32 {
+        (self.buf.len() - RECORD_BATCH_OVERHEAD) as u32
     }
 
     /// A batch that records `delete_horizon_ms` (the base timestamp field holds it, and
@@ -160,12 +178,21 @@ impl BatchBuilder {
         self.records_count
     }
 
-    /// Size so far, uncompressed, header included.
+    /// `estimatedBytesWritten`: the header plus the records, uncompressed, or for a
+    /// compressed batch the records × the estimated ratio × 1.05 (Java's `float`
+    /// arithmetic, truncated to an int).
     pub fn estimated_size_bytes(&self) -> u32 {
-        self.buf.len() as u32
+        if self.options.compression == Compression::None {
+            return self.buf.len() as u32;
+        }
+        let records = self.uncompressed_records_bytes() as f32;
+        let estimate = (records
+            * self.estimated_compression_ratio
+            * super::compression_ratio::COMPRESSION_RATE_ESTIMATION_FACTOR) as u32;
+        RECORD_BATCH_OVERHEAD as u32 + estimate
     }
 
-    /// Java's `MemoryRecordsBuilder.hasRoomFor` (uncompressed estimate): the first record
+    /// Java's `MemoryRecordsBuilder.hasRoomFor` (on `estimatedBytesWritten`): the first record
     /// always fits; another fits if the batch's bytes plus the record's size at its own
     /// offset and timestamp deltas (`DefaultRecord.sizeInBytes`) stay within
     /// `write_limit_bytes`. The one batch-fullness rule of the producer client and the

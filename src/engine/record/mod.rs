@@ -4,6 +4,7 @@
 pub mod batch;
 pub mod builder;
 pub mod compression;
+pub mod compression_ratio;
 pub mod crc;
 pub mod decode;
 pub mod default_record;

@@ -69,6 +69,9 @@ pub struct ReplicaPicture {
     pub log_end_offset: i64,
     /// The last records (at most [`RECORDS_PER_REPLICA`]), oldest first.
     pub records: Vec<RecordPicture>,
+    /// Bytes of the replica's segments (`.log` files).
+    #[serde(default)]
+    pub size_bytes: u64,
 }
 
 /// Records per replica the picture carries (offsets and counts stay exact): the tail a
@@ -242,9 +245,25 @@ impl BrokerNode {
         for (tp, p) in &self.partitions {
             let mut records = std::collections::VecDeque::new();
             for seg in p.log.segments().iter().rev() {
-                let mut batches: Vec<_> = seg.batches_from(0).flatten().collect();
+                // Start at the index entry for the tail's first offset (a compacted
+                // segment may hold fewer records than offsets: then from its start).
+                let need = (records_per_replica - records.len()) as i64;
+                let from = seg.next_offset - need;
+                let mut batches: Vec<_> = seg
+                    .batches_from(if from > seg.base_offset { seg.index_position(from) } else { 0 })
+                    .flatten()
+                    .collect();
+                let short = batches.iter().map(|v| v.header.records_count.max(0) as i64).sum::<i64>() < need;
+                if short && from > seg.base_offset {
+                    batches = seg.batches_from(0).flatten().collect();
+                }
                 batches.reverse();
                 for view in batches {
+                    // Only the newest batches are decoded: the walk stops once the tail
+                    // is full, so a picture costs the same at any log size.
+                    if records.len() >= records_per_replica {
+                        break;
+                    }
                     let Ok(batch) = decode_batch(view.bytes) else { continue };
                     for r in batch.records.iter().rev() {
                         if records.len() >= records_per_replica {
@@ -283,6 +302,7 @@ impl BrokerNode {
                 high_watermark: p.high_watermark,
                 log_end_offset: p.log_end_offset(),
                 records: records.into(),
+                size_bytes: p.log.segments().iter().map(|seg| u64::from(seg.size_bytes())).sum(),
             });
         }
         out

@@ -125,6 +125,7 @@ fn producer(props: &ProducerProps) -> Html {
     });
     let count_error = use_state(|| false);
     let partition_error = use_state(|| None::<String>);
+    let refusal = use_state(|| None::<String>);
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
     let p = &props.producer;
     let topics: Vec<String> =
@@ -139,11 +140,12 @@ fn producer(props: &ProducerProps) -> Html {
     let edit = |apply: fn(&mut Fields, String)| setter::<Fields, Event>(&fields, apply);
     let typed = |apply: fn(&mut Fields, String)| setter::<Fields, InputEvent>(&fields, apply);
     let onsubmit = {
-        let (fields, count_error, partition_error, command, client, topic) = (
+        let (fields, count_error, partition_error, refusal, try_command, client, topic) = (
             fields.clone(),
             count_error.clone(),
             partition_error.clone(),
-            ctx.command.clone(),
+            refusal.clone(),
+            ctx.try_command.clone(),
             p.id,
             topic.clone(),
         );
@@ -168,7 +170,8 @@ fn producer(props: &ProducerProps) -> Html {
             if topic.is_empty() {
                 return;
             }
-            command.emit(ClusterCommand::Produce {
+            // The page's bound on what the logs keep answers here, at the form.
+            refusal.set(try_command.emit(ClusterCommand::Produce {
                 client,
                 topic: topic.clone(),
                 count,
@@ -177,7 +180,7 @@ fn producer(props: &ProducerProps) -> Html {
                 partition,
                 partitioner: (!fields.partitioner.is_empty()).then(|| fields.partitioner.clone()),
                 headers: parse_headers(&fields.headers),
-            });
+            }));
         })
     };
     let retried_text = |r: &Option<(String, i16)>| {
@@ -316,6 +319,9 @@ fn producer(props: &ProducerProps) -> Html {
                 </details>
                 if let Some(e) = &*partition_error {
                     <p class="field-error" role="alert" data-testid="produce-partition-error">{e.clone()}</p>
+                }
+                if let Some(e) = &*refusal {
+                    <p class="field-error" role="alert" data-testid="produce-refusal">{e.clone()}</p>
                 }
                 <button type="submit" disabled={topic.is_empty()} data-testid="produce-submit">{ctx.t(T::Produce)}</button>
             </form>

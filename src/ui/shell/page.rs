@@ -116,6 +116,7 @@ pub fn cluster_page(props: &Props) -> Html {
                 expose_view(latest.clone());
                 let pending = Rc::new(RefCell::new(Vec::new()));
                 expose_journal(driver.clone(), pending.clone());
+                expose_memory(driver.clone());
                 let on_view = Callback::from(move |v: ClusterView| {
                     let v = Rc::new(v);
                     *latest.borrow_mut() = Some(v.clone());
@@ -369,4 +370,16 @@ fn expose_journal(slot: DriverSlot, pending: Rc<RefCell<Vec<ClusterCommand>>>) {
     });
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundCommand"), command.as_ref());
     command.forget();
+}
+
+/// `window.kafkaPlaygroundMemory()`: the wasm memory of the page and of each broker's
+/// worker, as JSON (`ClusterDriver::memory_json`), for the memory benchmark.
+fn expose_memory(slot: DriverSlot) {
+    let Some(w) = web_sys::window() else { return };
+    let weak = SlotRef(slot);
+    let memory = Closure::<dyn Fn() -> String>::new(move || {
+        weak.upgrade().map(|d| d.memory_json()).unwrap_or_default()
+    });
+    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundMemory"), memory.as_ref());
+    memory.forget();
 }

@@ -9,6 +9,6 @@ impl ClusterDriver {
     /// Whether `c` would pass [`crate::web::cluster_commands::check`] now.
     pub fn check_command(&self, c: &ClusterCommand) -> Result<(), String> {
         let i = self.inner.borrow();
-        crate::web::cluster_commands::check(&i.sim, &i.scenario, c)
+        crate::web::cluster_commands::check(&i.sim, &i.scenario, &i.picture, c)
     }
 }

@@ -129,6 +129,8 @@ struct Inner {
     retire: reset::Retire,
     /// The journal's chunks written to IndexedDB and dropped (see `spill.rs`).
     spill: spill::Spill,
+    /// Each broker worker's wasm memory as its last window's reply gave it (bytes).
+    worker_wasm_bytes: BTreeMap<NodeId, u64>,
 }
 
 /// A running cluster in the page; dropping it terminates its workers.
@@ -185,6 +187,7 @@ impl ClusterDriver {
                 watchdog: None,
                 retire: reset::Retire::default(),
                 spill: spill::Spill::default(),
+                worker_wasm_bytes: BTreeMap::new(),
             })
         });
         let weak = Rc::downgrade(&inner);

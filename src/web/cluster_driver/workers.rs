@@ -3,9 +3,9 @@
 //! the answers a leader crash waits for); once every worker has answered a window, it
 //! runs here and the next turn starts.
 
-use super::{wall_ms, Inner, Waiting, NODE_WORKER_PATH};
+use super::{wall_ms, ClusterDriver, Inner, Waiting, NODE_WORKER_PATH};
 use crate::engine::cluster::NodeId;
-use crate::web::node_protocol::{NodeInput, NodeOutput, NodeReply, NodeRequest};
+use crate::web::node_protocol::{wasm_memory_bytes, NodeInput, NodeOutput, NodeReply, NodeRequest};
 use crate::web::node_worker::NodeWorker;
 use gloo_worker::{Spawnable, WorkerBridge};
 
@@ -65,7 +65,8 @@ impl Inner {
                     }
                 }
             }
-            NodeReply::Ran { trace, picture } => {
+            NodeReply::Ran { trace, picture, wasm_bytes } => {
+                self.worker_wasm_bytes.insert(node, wasm_bytes);
                 self.sim.install_trace(node, trace);
                 if let Some(p) = picture {
                     self.picture.replicas.insert(node, p);
@@ -106,5 +107,17 @@ impl Inner {
             self.finish(&plan);
         }
         self.turn();
+    }
+}
+
+impl ClusterDriver {
+    /// The wasm memory of the page (`main`) and of each broker's worker as it last said
+    /// (`workers`, by node id), in bytes, as JSON: what `window.kafkaPlaygroundMemory()`
+    /// gives the memory benchmark. A crashed broker's figure is its last worker's.
+    pub fn memory_json(&self) -> String {
+        let i = self.inner.borrow();
+        let workers: serde_json::Map<String, serde_json::Value> =
+            i.worker_wasm_bytes.iter().map(|(id, bytes)| (id.to_string(), (*bytes).into())).collect();
+        serde_json::json!({ "main": wasm_memory_bytes(), "workers": workers }).to_string()
     }
 }

@@ -5,12 +5,14 @@
 //! leave in queue order and a retried batch goes back to the front, so with one request
 //! in flight per partition records are appended in send order. A batch is built with the
 //! producer's `compression.type` and compressed when it closes
-//! (`MemoryRecordsBuilder.close`); whether a record fits is judged on uncompressed bytes,
-//! as Kafka's estimate starts (ratio 1.0), so a compressed batch never exceeds `batch.size`.
+//! (`MemoryRecordsBuilder.close`); whether a record fits a compressed batch is judged on
+//! Java's estimate of its compressed size (`CompressionRatioEstimator`: the topic's
+//! estimated ratio × 1.05, the ratio learnt from the batches closed before).
 
 use super::record_text::RecordText;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::error::Result;
+use crate::engine::record::compression_ratio::{observed_ratio, CompressionRatioEstimator};
 use crate::engine::record::Header;
 use crate::engine::record::{BatchBuilder, BatchOptions, Compression, MemoryRecords};
 use std::collections::{BTreeMap, VecDeque};
@@ -42,12 +44,14 @@ pub struct Batch {
 }
 
 impl Batch {
-    fn new(tp: TopicPartition, now_ms: i64, compression: Compression) -> Self {
+    fn new(tp: TopicPartition, now_ms: i64, compression: Compression, estimated_ratio: f32) -> Self {
+        let mut builder = BatchBuilder::new(BatchOptions { compression, ..BatchOptions::default() });
+        builder.set_estimated_compression_ratio(estimated_ratio);
         Batch {
             tp,
             // Room for a typical batch's records at once (no growing one at a time).
             records: Vec::with_capacity(32),
-            builder: Some(BatchBuilder::new(BatchOptions { compression, ..BatchOptions::default() })),
+            builder: Some(builder),
             bytes: MemoryRecords::new(),
             created_ms: now_ms,
             attempts: 0,
@@ -74,10 +78,17 @@ impl Batch {
         !b.has_room_for(now_ms, key.map(<[u8]>::len), Some(value_len), headers, batch_size_bytes)
     }
 
-    /// Closes the batch for appends and encodes it.
-    pub fn close(&mut self) -> Result<()> {
+    /// Closes the batch for appends and encodes it; the topic's compression estimate
+    /// learns from it (`ProducerBatch.close`).
+    pub fn close(&mut self, estimator: &mut CompressionRatioEstimator) -> Result<()> {
         if let Some(b) = self.builder.take() {
+            let (compression, uncompressed) = (b.compression(), b.uncompressed_records_bytes());
             self.bytes = MemoryRecords::from(b.build()?);
+            estimator.update_estimation(
+                &self.tp.topic,
+                compression,
+                observed_ratio(self.bytes.len(), uncompressed),
+            );
         }
         Ok(())
     }
@@ -88,6 +99,8 @@ pub struct Accumulator {
     pub queues: BTreeMap<TopicPartition, VecDeque<Batch>>,
     /// `beginFlush`: every batch is ready at once, whatever `linger.ms` says.
     pub flushing: bool,
+    /// How each topic's batches compress, for the fullness of the next ones.
+    pub estimator: CompressionRatioEstimator,
 }
 
 impl Accumulator {
@@ -112,7 +125,8 @@ impl Accumulator {
             b.builder.is_none() || b.is_full_for(now_ms, key, value_len, headers, batch_size_bytes)
         });
         if needs_new {
-            queue.push_back(Batch::new(tp.clone(), now_ms, compression));
+            let estimated_ratio = self.estimator.estimation(&tp.topic, compression);
+            queue.push_back(Batch::new(tp.clone(), now_ms, compression, estimated_ratio));
         }
         if let Some(batch) = queue.back_mut() {
             if let Some(b) = batch.builder.as_mut() {

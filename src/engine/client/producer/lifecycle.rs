@@ -27,14 +27,14 @@ impl ProducerNode {
     /// `{"restart_with": {"configs": {name: value}}}`: these settings over the current
     /// ones, checked as `KafkaProducer`'s constructor checks them.
     pub(super) fn restart_with(&mut self, configs: &BTreeMap<String, String>) {
-        let base = self.rebuild_with.as_ref().unwrap_or(&self.config);
-        let config = match base.with_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
-            Ok(c) => c,
-            Err(e) => {
-                self.refuse(format!("restart_with refused: {}", e.message));
-                return;
-            }
-        };
+        let config =
+            match self.next_config().with_pairs(configs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+                Ok(c) => c,
+                Err(e) => {
+                    self.refuse(format!("restart_with refused: {}", e.message));
+                    return;
+                }
+            };
         if let Ok(value) = serde_json::to_string(&config) {
             let op = StoreOp::PutMeta { broker_id: self.client_id, name: CONFIG_META.into(), value };
             self.outputs.push_back(Output::Persist(op));
@@ -71,6 +71,8 @@ impl ProducerNode {
         fresh.acknowledged = std::mem::take(&mut self.acknowledged);
         fresh.outputs = std::mem::take(&mut self.outputs);
         fresh.sender_timer_at_ms = self.sender_timer_at_ms;
+        // Java keeps the compression estimates per JVM, and the process goes on.
+        fresh.accumulator.estimator = std::mem::take(&mut self.accumulator.estimator);
         let held = std::mem::take(&mut self.held);
         *self = fresh;
         let configs = self.config.page_settings();

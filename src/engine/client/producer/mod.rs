@@ -151,6 +151,12 @@ impl ProducerNode {
         &self.config
     }
 
+    /// The settings a `restart_with` now builds on: those of the producer being built
+    /// (one is closing for it), else the running one's.
+    pub fn next_config(&self) -> &ProducerConfig {
+        self.rebuild_with.as_ref().unwrap_or(&self.config)
+    }
+
     /// Closing before it is built again with changed settings ([`lifecycle`]).
     pub fn is_closing(&self) -> bool {
         self.rebuild_with.is_some()

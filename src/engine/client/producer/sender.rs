@@ -84,7 +84,7 @@ impl ProducerNode {
                 continue;
             };
             let Some(mut batch) = self.accumulator.pop_head(&tp) else { continue };
-            if let Err(e) = batch.close() {
+            if let Err(e) = batch.close(&mut self.accumulator.estimator) {
                 self.refuse(format!("cannot encode a batch for {}-{}: {e}", tp.topic, tp.partition));
                 let records = batch.records_count();
                 self.fail_records(Some(tp), e.code, records);
