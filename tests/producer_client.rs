@@ -472,3 +472,26 @@ fn unknown_topics_and_bad_commands_fail_cleanly() {
     let e = Command::from_json(r#"{"produce": {"topic": "t", "partition": -1}}"#).unwrap_err();
     assert!(e.contains("invalid value: integer `-1`"), "{e}");
 }
+
+/// A producer that runs for long keeps its newest acknowledged records only (between
+/// `ACKNOWLEDGED_KEPT` and twice that), counts the older ones, and its counts and
+/// offsets stay exact: a page producing for an hour must not keep millions.
+#[test]
+fn a_long_running_producer_keeps_its_newest_acknowledgements() {
+    use kafka_playground::engine::client::producer::ACKNOWLEDGED_KEPT;
+    let mut sim = Sim::new(&[("linger.ms", "0")]);
+    let mut cluster = FakeCluster::new(&[(1, 0)]);
+    let total = 2 * ACKNOWLEDGED_KEPT + 30_000;
+    for _ in 0..total / 10_000 {
+        let out = sim.produce(serde_json::json!({"topic": "t", "count": 10_000, "key": null, "value": "v"}));
+        let now = sim.now + 1;
+        sim.run_until(now, out, &mut |_, to, m| cluster.answer(to, m));
+    }
+    assert_eq!(sim.p.counts().acked, total as u64);
+    let (kept, forgotten) = (sim.p.acknowledged(), sim.p.acknowledged_forgotten());
+    assert!(kept.len() >= ACKNOWLEDGED_KEPT && kept.len() < 2 * ACKNOWLEDGED_KEPT + 10_000, "{}", kept.len());
+    assert_eq!(forgotten + kept.len() as u64, total as u64);
+    // The kept ones are the newest, offsets in order up to the last.
+    assert_eq!(kept.last().unwrap().offset, total as i64 - 1);
+    assert_eq!(kept[0].offset, forgotten as i64);
+}

@@ -113,9 +113,12 @@ impl Invariant for AckedWritesSurvive {
             let Some(node) = slot.node.as_deref().and_then(|n| n.view().producer()) else {
                 continue;
             };
-            let records = node.acknowledged();
-            Self::fold_in(&mut self.acked, &self.protected, records.get(p.seen..).unwrap_or_default());
-            p.seen = records.len();
+            // `seen` counts from the producer's first acknowledgement; it reads after
+            // every step, long before the producer forgets any it has not read.
+            let (records, forgotten) = (node.acknowledged(), node.acknowledged_forgotten() as usize);
+            let unread = records.get(p.seen.saturating_sub(forgotten)..).unwrap_or_default();
+            Self::fold_in(&mut self.acked, &self.protected, unread);
+            p.seen = forgotten + records.len();
             p.incarnation = Some(slot.incarnation);
         }
         if self.acked.is_empty() {

@@ -69,6 +69,7 @@ impl ProducerNode {
         fresh.next_record_index = self.next_record_index;
         fresh.counts = self.counts;
         fresh.acknowledged = std::mem::take(&mut self.acknowledged);
+        fresh.acknowledged_forgotten = self.acknowledged_forgotten;
         fresh.outputs = std::mem::take(&mut self.outputs);
         fresh.sender_timer_at_ms = self.sender_timer_at_ms;
         // Java keeps the compression estimates per JVM, and the process goes on.

@@ -39,6 +39,13 @@ pub const MAX_HEADER_BYTES: usize = 1024;
 /// [`crate::engine::limits`]).
 pub const MAX_RECORDS_PER_COMMAND: u64 = crate::engine::limits::MAX_RECORDS_PER_PRODUCE;
 
+/// Acknowledged records a producer keeps for its report and the acked-writes checker:
+/// the newest, at least this many and at most twice as many (older ones are counted in
+/// `acknowledged_forgotten`). A scenario sends at most
+/// [`crate::engine::limits::MAX_RECORDS_PER_SCENARIO`] (twice this), so a scenario run
+/// forgets none; a page run producing for an hour would otherwise keep millions.
+pub const ACKNOWLEDGED_KEPT: usize = 100_000;
+
 /// One acknowledged record: where the cluster said it is. `offset` is -1 with `acks=0`.
 /// The topic is shared by the records of a batch, key and value by their command.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -104,6 +111,8 @@ pub struct ProducerNode {
     next_record_index: u64,
     counts: SendCounts,
     acknowledged: Vec<AcknowledgedRecord>,
+    /// Acknowledged records no longer kept (the oldest).
+    acknowledged_forgotten: u64,
     outputs: VecDeque<Output>,
     now_ms: i64,
     sender_timer_at_ms: Option<i64>,
@@ -139,6 +148,7 @@ impl ProducerNode {
             next_record_index: 0,
             counts: SendCounts::default(),
             acknowledged: Vec::new(),
+            acknowledged_forgotten: 0,
             outputs: VecDeque::new(),
             now_ms: 0,
             sender_timer_at_ms: None,
@@ -166,9 +176,14 @@ impl ProducerNode {
         self.counts
     }
 
-    /// Every acknowledged record, in acknowledgement order.
+    /// The acknowledged records kept ([`ACKNOWLEDGED_KEPT`]), in acknowledgement order.
     pub fn acknowledged(&self) -> &[AcknowledgedRecord] {
         &self.acknowledged
+    }
+
+    /// How many acknowledged records came before [`ProducerNode::acknowledged`]'s first.
+    pub fn acknowledged_forgotten(&self) -> u64 {
+        self.acknowledged_forgotten
     }
 
     fn send(&mut self, to: NodeId, message: Message) {
@@ -326,7 +341,7 @@ impl Node for ProducerNode {
     fn state_json(&self) -> serde_json::Value {
         let leaders: BTreeMap<String, Vec<Option<NodeId>>> =
             self.topics.iter().map(|(t, ps)| (t.clone(), ps.values().map(|p| p.leader).collect())).collect();
-        serde_json::json!({
+        let mut state = serde_json::json!({
             "client_id": self.client_id,
             "config": self.config,
             "sends": self.counts,
@@ -338,6 +353,10 @@ impl Node for ProducerNode {
             "brokers": self.brokers,
             "leaders": leaders,
             "acknowledged": self.acknowledged,
-        })
+        });
+        if self.acknowledged_forgotten > 0 {
+            state["acknowledged_forgotten"] = self.acknowledged_forgotten.into();
+        }
+        state
     }
 }

@@ -6,7 +6,7 @@
 //! in `in_flight`, never both, until it completes.
 
 use super::accumulator::Batch;
-use super::{AcknowledgedRecord, InFlight, ProducerNode};
+use super::{AcknowledgedRecord, InFlight, ProducerNode, ACKNOWLEDGED_KEPT};
 use crate::engine::cluster::messages::{Acks, ProducePartition, ProducedPartition, TopicPartition};
 use crate::engine::cluster::{ClusterEvent, Message, NodeId, Output, TimerKey, TimerKind};
 use crate::engine::error::ErrorCode;
@@ -138,6 +138,11 @@ impl ProducerNode {
                 key: r.key,
                 value: r.value,
             });
+        }
+        if self.acknowledged.len() >= 2 * ACKNOWLEDGED_KEPT {
+            let forget = self.acknowledged.len() - ACKNOWLEDGED_KEPT;
+            self.acknowledged.drain(..forget);
+            self.acknowledged_forgotten += forget as u64;
         }
         self.counts.acked += u64::from(records);
         self.counts.in_flight = self.counts.in_flight.saturating_sub(u64::from(records));
