@@ -87,7 +87,8 @@ test('a loaded run spills its journal and still gives the CLI journal byte for b
     assert.ok(digest.spilled_entries >= 3 * 1024 && digest.spilled_entries % 1024 === 0,
       `spilled ${digest.spilled_entries} of ${digest.entries}`);
     const chunks = await storedChunks(page);
-    assert.equal(chunks.length, digest.spilled_entries / 1024, `chunks stored: ${chunks}`);
+    // Each chunk is stored as one or more documents of about 2 MiB of text.
+    assert.ok(chunks.length >= digest.spilled_entries / 1024, `documents stored: ${chunks}`);
 
     // The text scripts get: hashed in the page (77 MB need not cross to the test).
     const text = await page.evaluate(async () => {

@@ -35,9 +35,12 @@ pub(super) const JOURNAL_NODE: u32 = u32::MAX;
 /// How long (wall ms) a read of the journal waits for its chunks to be committed.
 const COMMIT_WAIT_MS: u32 = 60_000;
 const COMMIT_POLL_MS: u32 = 20;
-/// Spilled chunks (≈ 6.7 MB of text each under the standard load) that may wait for
-/// IndexedDB at once: beyond it the run waits (`Inner::turn`), so a run faster than its
-/// writes does not pile them up in memory.
+/// Text of one stored journal document, about (a document ends after the entry that
+/// reaches it; a chunk of 1,024 entries is ≈ 6.7 MB of text under the standard load and
+/// ≈ 18 MB under the hour benchmark's bursts).
+const PIECE_BYTES: usize = 2 * 1024 * 1024;
+/// Spilled documents that may wait for IndexedDB at once: beyond it the run waits
+/// (`Inner::turn`), so a run faster than its writes does not pile them up in memory.
 const MAX_UNCOMMITTED_CHUNKS: u64 = 3;
 /// Blob parts gathered before they are folded into one Blob (the browser keeps a Blob's
 /// bytes out of the JS heap, so strings read back do not pile up).
@@ -128,8 +131,33 @@ impl Inner {
         }
     }
 
+    /// Writes a chunk's entries out as documents of about [`PIECE_BYTES`] of text each
+    /// (cut between entries: the reader joins documents as it joins entries), so a
+    /// chunk's whole text (≈ 18 MB under a bursty load) is never one string that grows by
+    /// doubling.
     fn spill_chunk(&mut self, entries: &[crate::sim::JournalEntry]) -> Result<(), String> {
-        let text = compact_entries(entries).map_err(|e| format!("journal: {e}"))?;
+        let mut piece = String::with_capacity(PIECE_BYTES + PIECE_BYTES / 4);
+        let mut in_piece = 0;
+        for entry in entries {
+            if in_piece > 0 {
+                piece.push_str(COMPACT_SEPARATOR);
+            }
+            let text = serde_json::to_string(entry).map_err(|e| format!("journal: {e}"))?;
+            piece.push_str(&text);
+            in_piece += 1;
+            if piece.len() >= PIECE_BYTES {
+                let full = std::mem::replace(&mut piece, String::with_capacity(PIECE_BYTES + PIECE_BYTES / 4));
+                self.spill_piece(full, std::mem::take(&mut in_piece))?;
+            }
+        }
+        if in_piece > 0 {
+            self.spill_piece(piece, in_piece)?;
+        }
+        Ok(())
+    }
+
+    /// Queues one document of `entries` entries' compact text (comma-joined).
+    fn spill_piece(&mut self, text: String, entries: usize) -> Result<(), String> {
         let s = &mut self.spill;
         if s.chunks == 0 {
             let header = header(&self.sim)?;
@@ -142,7 +170,7 @@ impl Inner {
         s.crc = crc32c_append(s.crc, text.as_bytes());
         let name = chunk_name(s.chunks);
         s.chunks += 1;
-        s.entries += entries.len();
+        s.entries += entries;
         self.writes.push(StoreOp::PutMeta { broker_id: JOURNAL_NODE, name, value: text });
         Ok(())
     }
