@@ -14,6 +14,8 @@
 //! `FUZZ_ITERATIONS=200000 cargo test --release --test fuzz_decoders -- --nocapture`
 //! (figures in TESTING.md, "Fuzzed decoders"). `cargo test --test fuzz_decoders --
 //! --ignored write_corpus` rewrites the corpus from the vectors and a scenario run.
+//! Native only: the fuzzer reads its corpus from disk and catches panics per input.
+#![cfg(not(target_arch = "wasm32"))]
 
 mod fuzz_support;
 
@@ -34,6 +36,7 @@ use kafka_playground::engine::record::{
 use kafka_playground::engine::replica::{BrokerConfig, BrokerNode};
 use kafka_playground::engine::store::SegmentId;
 use kafka_playground::engine::topic::TopicConfig;
+use kafka_playground::sim::cluster_world::ClusterWorld;
 use kafka_playground::sim::scenario::Scenario;
 use kafka_playground::sim::Journal;
 use std::path::PathBuf;
@@ -213,11 +216,30 @@ fn scenario_files_parse_or_name_the_field() {
 #[test]
 fn journals_parse_as_replay_reads_them() {
     run("journal", |input| {
-        // `kafka-playground replay`: the journal, then its scenario, then the scenario's checks.
+        // `kafka-playground replay`: the journal, its scenario and the scenario's checks, the world.
         let journal: Journal = serde_json::from_slice(input).map_err(words)?;
         let scenario: Scenario = serde_json::from_value(journal.scenario).map_err(words)?;
-        scenario.validate().map_err(words)
+        scenario.validate().map_err(words)?;
+        ClusterWorld::new(&scenario, journal.seed).map(drop).map_err(words)
     });
+}
+
+/// `replay` checks a journal's scenario as `run` checks a file before building anything
+/// from it: a million brokers (the playground hosts 9) is refused, naming the field.
+#[test]
+fn replay_refuses_a_journal_whose_scenario_is_out_of_bounds() {
+    let text = String::from_utf8(corpus("journal").remove(0)).unwrap();
+    let mut journal: serde_json::Value = serde_json::from_str(&text).unwrap();
+    journal["scenario"]["cluster"]["brokers"] = 1_000_000.into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("journal.json");
+    std::fs::write(&path, journal.to_string()).unwrap();
+    let args = ["replay".to_string(), path.display().to_string()];
+    let e = kafka_playground::cli::run(&args, &mut Vec::new()).unwrap_err();
+    assert!(e.message.contains("cluster.brokers") && e.message.contains("1000000 brokers"), "{}", e.message);
+    // The journal as written replays.
+    std::fs::write(&path, &text).unwrap();
+    kafka_playground::cli::run(&args, &mut Vec::new()).unwrap();
 }
 
 #[test]
