@@ -2,7 +2,7 @@
 //! the playground reads back — RecordBatch decode and validation in every codec, the
 //! codecs themselves, segment recovery from arbitrary bytes, a broker's and the
 //! controller's recovery from stored documents, checkpoints, `__consumer_offsets`
-//! records and the consumer protocol, the scenario, journal and command parsers — runs
+//! records, a coordinator's load of its `__consumer_offsets` log, the consumer protocol, the scenario, journal and command parsers — runs
 //! over its corpus (`tests/fuzz_corpus/<target>/`, valid inputs from real runs) and over
 //! seeded mutants of it. Each input must not panic, must not allocate more than 64 MiB,
 //! and a refusal must say what is wrong (`tests/fuzz_support`). Index files are not a
@@ -26,6 +26,7 @@ use kafka_playground::engine::controller::{ControllerConfig, ControllerNode};
 use kafka_playground::engine::group::coordinator::records::{
     decode_group_metadata_value, decode_key, decode_offset_commit_value, describe_record,
 };
+use kafka_playground::engine::group::coordinator::{GroupCoordinator, GroupCoordinatorConfig};
 use kafka_playground::engine::log::checkpoint::read_checkpoint;
 use kafka_playground::engine::log::{LeaderEpochCache, PartitionLog};
 use kafka_playground::engine::record::batch::{write_crc, BATCH_LENGTH_OFFSET, LOG_OVERHEAD};
@@ -44,8 +45,8 @@ use std::path::PathBuf;
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
-/// Mutants per target in the short run (the test command): about 20 s in all in debug.
-const SHORT_RUN_ITERATIONS: u64 = 400;
+/// Mutants per target in the short run (the test command): ~10–20 s in all in debug.
+const SHORT_RUN_ITERATIONS: u64 = 10_000;
 
 fn iterations() -> u64 {
     std::env::var("FUZZ_ITERATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(SHORT_RUN_ITERATIONS)
@@ -205,6 +206,24 @@ fn consumer_offsets_records_and_the_consumer_protocol_decode_or_are_refused() {
         let _ = decode_offset_commit_value(input).map_err(words);
         let _ = decode_group_metadata_value(input).map_err(words);
         decode_key(input).map(drop).map_err(words)
+    });
+}
+
+#[test]
+fn group_coordinators_load_any_offsets_log() {
+    // A broker elected leader of `__consumer_offsets-0` replays the partition's log.
+    // The log as stored, then with its batches re-signed so mutated records get decoded.
+    let load = |log: &[u8]| {
+        let mut coordinator = GroupCoordinator::new(1, GroupCoordinatorConfig::default(), 0);
+        coordinator.on_elected(0, 0, 0);
+        coordinator.load(0, 0, log);
+        while coordinator.take_effect().is_some() {}
+        let _ = coordinator.state_json();
+    };
+    run("offsets_log", |input| {
+        load(input);
+        load(&resign_segment(input));
+        Ok(())
     });
 }
 

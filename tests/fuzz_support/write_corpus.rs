@@ -2,7 +2,7 @@
 //! `cargo test --test fuzz_decoders -- --ignored write_corpus`): the golden batches of
 //! `tests/vectors/recordbatch_golden.json` (kafka-python's bytes), batches in every codec
 //! from the producer's builder, the segments, stored documents and `__consumer_offsets`
-//! records of two shipped scenarios run by the simulation, a short run's journal, the
+//! records (and their segments) of two shipped scenarios run by the simulation, a short run's journal, the
 //! shipped scenario files and the commands of `tests/command_json.rs`. Invariant: the
 //! corpus stays small (asserted under 1 MB) and every file is a valid input.
 
@@ -132,6 +132,9 @@ fn write_corpus() {
     for (node, store) in sim.stores() {
         for id in store.segment_ids(*node).into_iter().filter(|id| &*id.topic == "__consumer_offsets") {
             let bytes = store.segment_bytes(&id).unwrap();
+            if !bytes.is_empty() && corpus_len("offsets_log") < 3 {
+                put("offsets_log", &format!("node{node}_{}.bin", id.dir_name()), &bytes);
+            }
             for view in split_batches(&bytes).flatten() {
                 for r in decode_batch(view.bytes).unwrap().records {
                     let (key, value) = (r.key.unwrap_or_default(), r.value.unwrap_or_default());
@@ -175,6 +178,10 @@ fn write_corpus() {
 
     let total: u64 = walk(&corpus_dir("").join(".."));
     assert!(total < 1_000_000, "the corpus is {total} bytes");
+}
+
+fn corpus_len(target: &str) -> usize {
+    std::fs::read_dir(corpus_dir(target)).map_or(0, |d| d.count())
 }
 
 fn walk(dir: &std::path::Path) -> u64 {
