@@ -8,8 +8,9 @@
 //! out of the codec one at a time, so a small compressed batch that expands without end
 //! (a decompression bomb) never sits in memory whole there; here the records section is
 //! decompressed into one buffer, so [`decompress`] stops at
-//! [`MAX_DECOMPRESSED_RECORDS_BYTES`] and answers `CORRUPT_MESSAGE`, as Kafka answers a
-//! batch its codec cannot read (`DefaultRecordBatch.compressedIterator`). Raw snappy's
+//! [`MAX_DECOMPRESSED_RECORDS_BYTES`] and answers `CORRUPT_MESSAGE`, the engine's answer to
+//! any records section its codec cannot read (where Kafka's `DefaultRecordBatch`
+//! iterator throws `KafkaException: Failed to decompress record stream`). Raw snappy's
 //! declared length is checked before anything is allocated for it.
 
 use super::batch::Compression;
