@@ -94,6 +94,8 @@ pub fn replay_cmd(args: &[String], out: &mut dyn Write) -> Result<(), CliError> 
         serde_json::from_str(&read(path)?).map_err(|e| CliError::failure(format!("{path}: {e}")))?;
     let scenario: Scenario = serde_json::from_value(journal.scenario.clone())
         .map_err(|e| CliError::failure(format!("{path}: scenario: {e}")))?;
+    // The same checks as a scenario file's: a journal's scenario sizes the world built next.
+    scenario.validate().map_err(|e| CliError::failure(format!("{path}: scenario: {e}")))?;
     let world = ClusterWorld::new(&scenario, journal.seed).map_err(|e| CliError::failure(e.to_string()))?;
     let (state, _events) = replay(&journal, &world);
     write_out(out, &to_text(&json!({ "seed": journal.seed, "final_state": state }))?)

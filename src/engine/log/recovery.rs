@@ -42,8 +42,10 @@ pub(crate) fn recover_segment(
     for view in split_batches(bytes) {
         let checked = view.and_then(|v| {
             verify_crc(v.bytes)?;
+            // `i64::MAX` is refused too: the next offset, `lastOffset + 1`, must exist.
             if v.header.base_offset < next_offset
                 || !seg.can_convert_to_relative_offset(v.header.last_offset())
+                || v.header.last_offset() == i64::MAX
             {
                 return Err(KafkaError::corrupt(Corruption::InvalidRecord {
                     detail: format!(

@@ -93,8 +93,8 @@ impl LogSegment {
 
     /// Offsets stored relative to the base must fit in an int32.
     pub fn can_convert_to_relative_offset(&self, offset: i64) -> bool {
-        let delta = offset - self.base_offset;
-        (0..=i64::from(i32::MAX)).contains(&delta)
+        // Checked: a recovered batch's offset may be anything (`ensureOffsetInRange`).
+        offset.checked_sub(self.base_offset).is_some_and(|delta| (0..=i64::from(i32::MAX)).contains(&delta))
     }
 
     /// The time-based roll clock: first batch's max timestamp, else creation time.

@@ -139,9 +139,11 @@ impl BatchHeader {
         self.attributes & DELETE_HORIZON_FLAG_MASK != 0
     }
 
-    /// Offset of the last record: `baseOffset + lastOffsetDelta`.
+    /// Offset of the last record: `baseOffset + lastOffsetDelta`, wrapping as Java's
+    /// `long` does (`DefaultRecordBatch.lastOffset`): a stored batch's fields are anything
+    /// the bytes say, and the checks that use this refuse what wrapped.
     pub fn last_offset(&self) -> i64 {
-        self.base_offset + i64::from(self.last_offset_delta)
+        self.base_offset.wrapping_add(i64::from(self.last_offset_delta))
     }
 
     /// The whole batch in bytes: `batchLength + LOG_OVERHEAD`.

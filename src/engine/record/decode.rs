@@ -1,6 +1,8 @@
 //! Reading whole batches: full decoding to records (consumers, the page, `dump-log`) and
 //! the broker's validation walk (`LogValidator`): CRC, record count, contiguous offset
-//! deltas, exact lengths, without copying uncompressed records.
+//! deltas, exact lengths, without copying uncompressed records. A record's offset and
+//! timestamp are `base + delta` wrapping as Java's `long` arithmetic does
+//! (`DefaultRecord.readFrom`): bytes may say anything, and decoding never panics on them.
 
 use super::batch::{read_header, verify_crc, BatchHeader, Compression, RECORD_BATCH_OVERHEAD};
 use super::compression::decompress;
@@ -76,10 +78,13 @@ pub fn decode_batch(batch: &[u8]) -> Result<DecodedBatch> {
     let mut records = Vec::with_capacity(header.records_count.clamp(0, 10_000) as usize);
     let log_append = header.timestamp_type() == super::batch::TimestampType::LogAppendTime;
     walk_records(batch, &header, |r| {
-        let timestamp_ms =
-            if log_append { header.max_timestamp } else { header.base_timestamp + r.timestamp_delta_ms };
+        let timestamp_ms = if log_append {
+            header.max_timestamp
+        } else {
+            header.base_timestamp.wrapping_add(r.timestamp_delta_ms)
+        };
         records.push(Record {
-            offset: header.base_offset + i64::from(r.offset_delta),
+            offset: header.base_offset.wrapping_add(i64::from(r.offset_delta)),
             timestamp_ms,
             offset_delta: r.offset_delta,
             timestamp_delta_ms: r.timestamp_delta_ms,
@@ -118,7 +123,7 @@ pub fn validate_batch(batch: &[u8]) -> Result<ValidatedBatch> {
             )));
         }
         expected_delta += 1;
-        max_ts = max_ts.max(header.base_timestamp + r.timestamp_delta_ms);
+        max_ts = max_ts.max(header.base_timestamp.wrapping_add(r.timestamp_delta_ms));
         Ok(())
     })?;
     if header.last_offset_delta != header.records_count - 1 {
