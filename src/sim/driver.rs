@@ -112,7 +112,7 @@ pub struct Sim {
     keep_persisted: bool,
     persisted: Vec<(NodeId, crate::engine::store::StoreOp)>,
     pub(super) journal: JournalEntries,
-    timeline: Chunked<(i64, NodeId, ClusterEvent)>,
+    pub(super) timeline: Chunked<(i64, NodeId, ClusterEvent)>,
     /// Each in a cell: a checker reads the whole driver while it updates itself.
     invariants: Vec<RefCell<Box<dyn Invariant>>>,
     violations: Vec<Violation>,
@@ -272,6 +272,8 @@ impl Sim {
         self.journal.len()
     }
 
+    /// The run's journal: every entry natively; in a tab that spilled the front of it
+    /// (`Sim::take_journal_chunk`), only the kept ones.
     pub fn journal(&self) -> Journal {
         let (scenario, entries) = self.journal_parts();
         Journal { seed: self.seed, scenario, entries: entries.to_vec() }
@@ -280,11 +282,15 @@ impl Sim {
     /// The journal's scenario (as JSON) and its entries, borrowed: a writer streams them
     /// without the copy of every entry [`Sim::journal`] makes.
     pub fn journal_parts(&self) -> (serde_json::Value, &JournalEntries) {
-        let scenario = match &self.scenario {
+        (self.journal_scenario(), &self.journal)
+    }
+
+    /// What the journal says the run was made from.
+    pub fn journal_scenario(&self) -> serde_json::Value {
+        match &self.scenario {
             Source::Json(json) => json.clone(),
             Source::Scenario(s) => serde_json::to_value(s).unwrap_or_default(),
-        };
-        (scenario, &self.journal)
+        }
     }
 
     /// Every node's state and store, as replay would rebuild it.

@@ -2,6 +2,12 @@
 //! crashes and restarts. It is the run: replaying it into fresh nodes rebuilds the same
 //! state bit for bit, without the network, the clock or the seed. Event sourcing, the
 //! course's first idea, applied to the playground itself.
+//!
+//! Its compact text (what `serde_json::to_string(&Journal)` writes, the CLI's `run
+//! --journal`) is also made in pieces ([`compact_header`], [`compact_entries`] of any run
+//! of entries joined by [`COMPACT_SEPARATOR`], [`COMPACT_TRAILER`]) so that a tab can write
+//! a long run's journal out chunk by chunk: invariant, the pieces concatenate to exactly
+//! the bytes of the whole (tests/journal_pieces.rs).
 
 use super::world::World;
 use crate::engine::cluster::{ClusterEvent, Input, Node, NodeId, Output};
@@ -42,6 +48,54 @@ pub struct Journal {
     pub seed: u64,
     pub scenario: serde_json::Value,
     pub entries: Vec<JournalEntry>,
+}
+
+/// What the compact journal text begins with, up to the first entry:
+/// `{"seed":N,"scenario":{…},"entries":[` (the fields in `Journal`'s order).
+pub fn compact_header(seed: u64, scenario: &serde_json::Value) -> Result<String, serde_json::Error> {
+    Ok(format!("{{\"seed\":{seed},\"scenario\":{},\"entries\":[", serde_json::to_string(scenario)?))
+}
+
+/// What separates two entries, or two runs of entries, in the compact text.
+pub const COMPACT_SEPARATOR: &str = ",";
+
+/// What the compact journal text ends with, after the last entry.
+pub const COMPACT_TRAILER: &str = "]}";
+
+/// The entries' compact JSON joined by [`COMPACT_SEPARATOR`]: the bytes they are inside
+/// the whole journal's compact text.
+pub fn compact_entries<'a>(
+    entries: impl IntoIterator<Item = &'a JournalEntry>,
+) -> Result<String, serde_json::Error> {
+    let mut text = String::new();
+    for (i, entry) in entries.into_iter().enumerate() {
+        if i > 0 {
+            text.push_str(COMPACT_SEPARATOR);
+        }
+        text.push_str(&serde_json::to_string(entry)?);
+    }
+    Ok(text)
+}
+
+/// The tab's hooks to keep a long run's journal and timeline bounded (see
+/// [`super::chunked::Chunked`]).
+impl super::Sim {
+    /// The journal's entries as kept (absolute indices).
+    pub fn journal_entries(&self) -> &JournalEntries {
+        &self.journal
+    }
+
+    /// Hands over the journal's first kept chunk once it is full, not the last, and every
+    /// reader has read it (it ends at or before `upto`): the tab writes it to IndexedDB.
+    /// (index of its first entry, its entries).
+    pub fn take_journal_chunk(&mut self, upto: usize) -> Option<(usize, Vec<JournalEntry>)> {
+        self.journal.take_front_chunk(upto)
+    }
+
+    /// Forgets the timeline's full chunks before `upto` (every reader has read them).
+    pub fn forget_timeline_before(&mut self, upto: usize) {
+        self.timeline.forget_before(upto);
+    }
 }
 
 /// Every node's state (`None` for a crashed node) and every store's contents, as one

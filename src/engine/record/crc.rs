@@ -36,8 +36,13 @@ static TABLES: [[u32; 256]; 16] = tables();
 
 /// Table-driven CRC-32C, slicing by 16 bytes.
 pub fn crc32c_slicing16(bytes: &[u8]) -> u32 {
+    crc32c_slicing16_append(0, bytes)
+}
+
+/// [`crc32c_slicing16`] carried on: the CRC-32C of `a ++ bytes` given `crc` = that of `a`.
+fn crc32c_slicing16_append(crc: u32, bytes: &[u8]) -> u32 {
     let t = &TABLES;
-    let mut crc = !0u32;
+    let mut crc = !crc;
     let mut chunks = bytes.chunks_exact(16);
     for c in &mut chunks {
         // chunks_exact yields 16 bytes: as an array, every index below is in bounds.
@@ -79,6 +84,21 @@ pub fn crc32c(bytes: &[u8]) -> u32 {
     }
 }
 
+/// The CRC-32C of `a ++ bytes`, given `crc` = the CRC-32C of `a` (0 for nothing): a
+/// checksum kept running over text that is never whole in memory (the tab's journal,
+/// spilled chunk by chunk).
+#[inline]
+pub fn crc32c_append(crc: u32, bytes: &[u8]) -> u32 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        crc32c_slicing16_append(crc, bytes)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        crc32c::crc32c_append(crc, bytes)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,6 +115,25 @@ mod tests {
         let data: Vec<u8> = (0..5000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
         for len in (0..100).chain([255, 256, 1024, 4095, 4096, 4097, 5000]) {
             assert_eq!(crc32c_slicing16(&data[..len]), crc32c::crc32c(&data[..len]), "length {len}");
+        }
+    }
+
+    #[test]
+    fn appending_piece_by_piece_gives_the_one_shot_crc() {
+        let data: Vec<u8> = (0..3000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8).collect();
+        assert_eq!(crc32c_append(0, b""), 0);
+        assert_eq!(crc32c_append(crc32c(b"1234"), b"56789"), 0xe306_9283);
+        for cuts in [vec![0], vec![1], vec![15, 16, 17], vec![100, 1024, 1025, 2999], vec![3000]] {
+            let mut crc = 0;
+            let mut slow = 0;
+            let mut from = 0;
+            for to in cuts.into_iter().chain([data.len()]) {
+                crc = crc32c_append(crc, &data[from..to]);
+                slow = crc32c_slicing16_append(slow, &data[from..to]);
+                from = to;
+            }
+            assert_eq!(crc, crc32c(&data));
+            assert_eq!(slow, crc32c(&data));
         }
     }
 }

@@ -30,6 +30,7 @@
 
 mod apply;
 mod keys;
+mod meta;
 
 use super::{LogStore, StoreError};
 use crate::engine::store::{SegmentId, StoreOp};

@@ -1,5 +1,6 @@
 //! Saving bytes as files from the page (segment export): a Blob, an object URL and a
-//! clicked `<a download>`, one per file; and a text file (the cluster run's journal).
+//! clicked `<a download>`, one per file; and a Blob made elsewhere (the cluster run's
+//! journal, assembled from parts so it is never one string in wasm memory).
 
 use crate::engine::log::SegmentFiles;
 use wasm_bindgen::JsCast;
@@ -10,7 +11,11 @@ fn save(name: &str, bytes: &[u8]) -> Option<()> {
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/octet-stream");
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).ok()?;
+    save_blob(name, &blob)
+}
+
+fn save_blob(name: &str, blob: &web_sys::Blob) -> Option<()> {
+    let url = web_sys::Url::create_object_url_with_blob(blob).ok()?;
     let document = web_sys::window()?.document()?;
     let a = document.create_element("a").ok()?.dyn_into::<web_sys::HtmlAnchorElement>().ok()?;
     a.set_href(&url);
@@ -26,7 +31,7 @@ pub fn segment_files(files: &SegmentFiles) {
     let _ = save(&files.time_index_name, &files.time_index);
 }
 
-/// Downloads `text` as the file `name` (e.g. the cluster run's journal as JSON).
-pub fn text_file(name: &str, text: &str) {
-    let _ = save(name, text.as_bytes());
+/// Downloads `blob` as the file `name` (the cluster run's journal as JSON).
+pub fn blob_file(name: &str, blob: &web_sys::Blob) {
+    let _ = save_blob(name, blob);
 }

@@ -212,12 +212,16 @@ pub fn cluster_page(props: &Props) -> Html {
     let download_journal = {
         let (driver, name, seed) = (driver.clone(), params.scenario.clone(), params.seed);
         Callback::from(move |()| {
-            if let Some(d) = driver.borrow().as_ref() {
-                crate::ui::common::download::text_file(
-                    &format!("{name}-seed-{seed}-journal.json"),
-                    &d.journal_json(),
-                );
-            }
+            let Some(d) = driver.borrow().clone() else { return };
+            let file = format!("{name}-seed-{seed}-journal.json");
+            let blob = d.journal_blob();
+            wasm_bindgen_futures::spawn_local(async move {
+                match blob.await {
+                    Ok(blob) => crate::ui::common::download::blob_file(&file, &blob),
+                    // An IndexedDB failure already stopped the run with its words.
+                    Err(e) => web_sys::console::error_1(&format!("journal download: {e}").into()),
+                }
+            });
         })
     };
     use_speed_keys((*view).clone(), command.clone());
@@ -317,8 +321,10 @@ fn expose_view(latest: Rc<std::cell::RefCell<Option<Rc<ClusterView>>>>) {
     view.forget();
 }
 
-/// `window.kafkaPlaygroundJournal()` returns the run's journal as JSON text (and
-/// `kafkaPlaygroundJournalDigest()` its entries, bytes and CRC-32C as compact JSON);
+/// `window.kafkaPlaygroundJournal()` returns a Promise of the run's journal as the CLI's
+/// `run --journal` writes it (compact JSON text; it reads the chunks spilled to IndexedDB
+/// back), and `kafkaPlaygroundJournalDigest()` its entries, bytes, CRC-32C and spilled
+/// entries as compact JSON, at once;
 /// `window.kafkaPlaygroundCommand(json)` runs a [`ClusterCommand`] given as JSON (e.g.
 /// `{"SetSpeed":100}`, `"Pause"`, `{"Crash":2}`) and returns an error text or "";
 /// `window.kafkaPlaygroundWorkerWindows()` counts the lockstep windows run with the
@@ -330,17 +336,22 @@ fn expose_view(latest: Rc<std::cell::RefCell<Option<Rc<ClusterView>>>>) {
 fn expose_journal(slot: DriverSlot, pending: Rc<RefCell<Vec<ClusterCommand>>>) {
     let Some(w) = web_sys::window() else { return };
     let weak = SlotRef(slot.clone());
-    let journal = Closure::<dyn Fn() -> String>::new(move || {
-        weak.upgrade().map(|d| d.journal_json()).unwrap_or_default()
+    let journal = Closure::<dyn Fn() -> js_sys::Promise>::new(move || {
+        let blob = weak.upgrade().map(|d| d.journal_blob());
+        wasm_bindgen_futures::future_to_promise(async move {
+            let Some(blob) = blob else { return Ok(JsValue::from_str("")) };
+            let blob = blob.await.map_err(|e| JsValue::from_str(&e))?;
+            wasm_bindgen_futures::JsFuture::from(blob.text()).await
+        })
     });
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundJournal"), journal.as_ref());
     journal.forget();
     let weak = SlotRef(slot.clone());
     let digest = Closure::<dyn Fn() -> String>::new(move || {
         weak.upgrade()
-            .map(|d| {
-                let (entries, bytes, crc32c) = d.journal_digest();
-                serde_json::json!({ "entries": entries, "bytes": bytes, "crc32c": crc32c }).to_string()
+            .map(|d| match d.journal_digest() {
+                Ok(digest) => serde_json::to_string(&digest).unwrap_or_default(),
+                Err(e) => serde_json::json!({ "error": e }).to_string(),
             })
             .unwrap_or_default()
     });

@@ -13,6 +13,7 @@ mod clock;
 mod inspect;
 mod persist;
 mod reset;
+mod spill;
 mod views;
 mod watchdog;
 mod workers;
@@ -32,6 +33,7 @@ use crate::storage::idb::IdbStore;
 use gloo_timers::callback::Timeout;
 use gloo_worker::WorkerBridge;
 use persist::open;
+pub use spill::JournalDigest;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::{Rc, Weak};
@@ -127,6 +129,8 @@ struct Inner {
     watchdog: Option<gloo_timers::callback::Interval>,
     /// The run's generation and the old run's workers a reset is closing.
     retire: reset::Retire,
+    /// The journal's chunks written to IndexedDB and dropped (see `spill.rs`).
+    spill: spill::Spill,
     /// Each broker worker's wasm memory as its last window's reply gave it (bytes).
     worker_wasm_bytes: BTreeMap<NodeId, u64>,
 }
@@ -184,6 +188,7 @@ impl ClusterDriver {
                 last_worker_traffic_ms: wall_ms(),
                 watchdog: None,
                 retire: reset::Retire::default(),
+                spill: spill::Spill::default(),
                 worker_wasm_bytes: BTreeMap::new(),
             })
         });
@@ -209,17 +214,19 @@ impl ClusterDriver {
         }
     }
 
-    /// The run's journal as JSON.
-    pub fn journal_json(&self) -> String {
-        serde_json::to_string_pretty(&self.inner.borrow().sim.journal()).unwrap_or_default()
+    /// The run's journal as the CLI's `run --journal` writes it (compact JSON), as a Blob
+    /// assembled from the chunks spilled to IndexedDB and the ones kept (see `spill.rs`).
+    /// Holds the run only weakly while it reads.
+    pub fn journal_blob(&self) -> impl std::future::Future<Output = Result<web_sys::Blob, String>> {
+        spill::journal_blob(Rc::downgrade(&self.inner))
     }
 
     /// (entries, bytes, CRC-32C) of the journal as compact JSON: what the CLI's run of
-    /// the same scenario and seed gives (tests/vectors/sim_journal_digest.json).
-    pub fn journal_digest(&self) -> (usize, usize, u32) {
+    /// the same scenario and seed gives (tests/vectors/sim_journal_digest.json), and how
+    /// many entries of it were spilled to IndexedDB.
+    pub fn journal_digest(&self) -> Result<JournalDigest, String> {
         let i = self.inner.borrow();
-        let text = serde_json::to_string(&i.sim.journal()).unwrap_or_default();
-        (i.sim.journal_len(), text.len(), crate::engine::record::crc::crc32c(text.as_bytes()))
+        i.spill.digest(&i.sim)
     }
 
     /// Windows run with workers so far, each one round trip to them.
@@ -254,6 +261,9 @@ impl Inner {
         // A run resumed past its end does not stop there again.
         self.paused_at_end = sim.now_ms >= self.scenario.until_ms;
         self.sim = sim;
+        // A new life of the run: its journal starts empty (persist::open cleared the
+        // chunks of an earlier one).
+        self.spill = spill::Spill::default();
         self.store = Some(store);
         self.picture = Picture::default();
         self.picture_at.clear();
@@ -285,6 +295,12 @@ impl Inner {
         }
         for c in std::mem::take(&mut self.commands) {
             self.apply_command(c);
+        }
+        if self.spill.backlogged() {
+            // IndexedDB is behind with the journal: run nothing until it catches up.
+            self.schedule_view();
+            self.schedule_tick(TICK_MS);
+            return;
         }
         let started = wall_ms();
         loop {
@@ -385,6 +401,7 @@ impl Inner {
         }
         let writes = self.sim.take_persisted();
         self.writes.extend(writes.into_iter().map(|(_, op)| op));
+        self.spill();
         self.save_run(false);
         self.measure();
         self.schedule_view();

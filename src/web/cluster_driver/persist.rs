@@ -1,7 +1,9 @@
 //! The run's persistence from the main thread: opening the workspace (resume the stored
 //! run of this scenario and seed, or start afresh), the run's own record for a reload,
-//! and the controller's writes to IndexedDB, one transaction at a time, in order.
+//! and the controller's writes and the spilled journal chunks to IndexedDB, one
+//! transaction at a time, in order.
 
+use super::spill::{journal_chunks_in, JOURNAL_NODE};
 use super::{wall_ms, Inner, RUN_META_NAME, RUN_META_NODE};
 use crate::engine::cluster::CONTROLLER_ID;
 use crate::sim::cluster_world::{build_sim, build_sim_resumed, declared_idle};
@@ -42,6 +44,9 @@ pub(super) async fn open(weak: Weak<RefCell<Inner>>, wipe: bool, generation: u64
             });
         match saved.filter(|_| !wipe) {
             Some((now_ms, started)) => {
+                // The resumed run has a journal of its own: an earlier life's spilled
+                // chunks go before it writes any.
+                store.delete_meta_of(JOURNAL_NODE).await.map_err(|e| e.to_string())?;
                 let mut ops = Vec::new();
                 for (name, value) in store.list_meta(CONTROLLER_ID).await.map_err(|e| e.to_string())? {
                     ops.push(StoreOp::PutMeta { broker_id: CONTROLLER_ID, name, value });
@@ -114,6 +119,7 @@ impl Inner {
         }
         let Some(mut store) = self.store.take() else { return };
         let ops = std::mem::take(&mut self.writes);
+        let journal_chunks = journal_chunks_in(&ops);
         self.writing = true;
         let (me, generation) = (self.me.clone(), self.retire.generation);
         wasm_bindgen_futures::spawn_local(async move {
@@ -128,7 +134,10 @@ impl Inner {
             i.store = Some(store);
             i.writing = false;
             match result {
-                Ok(()) => i.flush_writes(),
+                Ok(()) => {
+                    i.spill.committed += journal_chunks;
+                    i.flush_writes()
+                }
                 Err(e) => i.fail(format!("IndexedDB: {e}")),
             }
         });

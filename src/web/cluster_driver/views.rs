@@ -95,7 +95,10 @@ impl Inner {
                     error: i.error.clone(),
                 };
                 let i = &mut *i;
-                (i.picture.view(&i.sim, &i.scenario, run), i.on_view.clone())
+                let view = i.picture.view(&i.sim, &i.scenario, run);
+                // The picture has read everything new: it may be spilled and dropped.
+                i.mark_read();
+                (view, i.on_view.clone())
             };
             on_view.emit(view);
             measure_render(me.clone(), started);
