@@ -137,20 +137,23 @@ fn consumer_settings_and_steps_are_checked_with_the_field() {
     Scenario::parse(&CONSUMERS.replace(r#""subscribe": ["orders"]"#, r#""subscribe": ["not-yet"]"#)).unwrap();
 }
 
-/// Every scenario file is offered in the page (src/ui/shell/scenarios.rs embeds it), so a new
-/// scenario cannot run in the CLI but be unknown to the page's picker.
+/// Every scenario file is offered in the page (src/ui/shell/scenarios.rs names it; index.html
+/// copies the directory, the page fetches the file), so a new scenario cannot run in the CLI
+/// but be unknown to the page's picker.
 #[test]
 fn every_scenario_file_is_in_the_pages_picker() {
     let root = env!("CARGO_MANIFEST_DIR");
     let page = std::fs::read_to_string(format!("{root}/src/ui/shell/scenarios.rs")).unwrap();
+    let index = std::fs::read_to_string(format!("{root}/index.html")).unwrap();
+    assert!(
+        index.contains(r#"rel="copy-dir" href="scenarios""#),
+        "index.html must copy scenarios/ for the page to fetch"
+    );
     for entry in std::fs::read_dir(format!("{root}/scenarios")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|x| x == "json") {
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            assert!(
-                page.contains(&format!("scenarios/{name}.json")),
-                "scenarios/{name}.json is not embedded"
-            );
+            assert!(page.contains(&format!("\"{name}\"")), "scenarios/{name}.json is not in the picker");
         }
     }
 }

@@ -180,7 +180,8 @@ fn a_lengths_only_store_accepts_and_refuses_a_real_runs_writes_as_a_full_one() {
 fn lockstep_like_the_page(s: &Scenario, reopen: bool) -> (Sim, BTreeMap<NodeId, NodeRunner>) {
     let mut sim = build_sim(s, 1).unwrap();
     sim.set_remote(1..=s.cluster.broker_slots());
-    let world = ClusterWorld::new(s, 1).unwrap();
+    // As the page's workers: brokers only, from the config `Open` carries.
+    let world = ClusterWorld::new(s, 1).unwrap().broker_world();
     let mut runners: BTreeMap<NodeId, NodeRunner> = BTreeMap::new();
     let mut durable: BTreeMap<NodeId, MemoryStore> = BTreeMap::new();
     loop {

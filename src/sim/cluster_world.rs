@@ -8,6 +8,7 @@
 use super::driver::{Action, Sim};
 use super::invariants;
 use super::network::{LinkConfig, Network};
+use super::runner::{build_broker, BrokerWorld};
 use super::scenario::{ClientKind, Scenario, ScenarioError, StepAction};
 use super::world::World;
 use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription, CONFIG_META};
@@ -22,7 +23,6 @@ use crate::engine::cluster::{Node, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::config::{ControllerConfig, CONTROLLER_CONFIG_NAMES};
 use crate::engine::controller::ControllerNode;
 use crate::engine::replica::config::BrokerConfig;
-use crate::engine::replica::BrokerNode;
 use crate::storage::memory::MemoryStore;
 use std::collections::BTreeSet;
 
@@ -114,6 +114,11 @@ impl ClusterWorld {
         })
     }
 
+    /// What a broker worker needs to build any of this scenario's brokers.
+    pub fn broker_world(&self) -> BrokerWorld {
+        BrokerWorld { config: self.broker_config.clone() }
+    }
+
     /// When the scenario's topics are created: once every broker has registered and
     /// sent its first heartbeat.
     pub fn topics_at_ms(&self) -> i64 {
@@ -124,24 +129,7 @@ impl ClusterWorld {
 impl World for ClusterWorld {
     fn build(&self, id: NodeId, store: &MemoryStore, now_ms: i64, restart: bool) -> Box<dyn Node> {
         if (1..=self.brokers).contains(&id) {
-            if restart {
-                let segments = store
-                    .segment_ids(id)
-                    .into_iter()
-                    .map(|seg| {
-                        let bytes = store.segment_bytes(&seg).unwrap_or_default().to_vec();
-                        (seg, bytes)
-                    })
-                    .collect();
-                return Box::new(BrokerNode::recover(
-                    id,
-                    self.broker_config.clone(),
-                    segments,
-                    store.meta_of(id),
-                    now_ms,
-                ));
-            }
-            return Box::new(BrokerNode::new(id, self.broker_config.clone(), now_ms));
+            return Box::new(build_broker(id, &self.broker_config, store, now_ms, restart));
         }
         if id == CONTROLLER_ID {
             if restart {

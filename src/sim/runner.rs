@@ -12,11 +12,19 @@
 //! writes it accepts and refuses stay exactly those of a full store. Such a runner never
 //! recovers a node from lengths: a restart in it is refused with an event, so the caller
 //! must give it a store with bytes first (the worker reloads IndexedDB).
+//!
+//! A broker worker builds its broker with a [`BrokerWorld`]: the broker's config and
+//! nothing of the scenario, so the worker's wasm carries neither the scenario parser nor
+//! the controller and clients it never runs. [`build_broker`] is the one way a broker is
+//! built or recovered, shared with the scenario's world, so both build the same broker
+//! (Kafka's `BrokerServer` startup: a fresh log, or `LogManager.loadLogs` after a crash).
 
 use super::driver::TraceEntry;
 use super::lockstep::{ItemKind, NodeWindow};
 use super::world::World;
 use crate::engine::cluster::{ClusterEvent, Command, Input, Node, NodeId, Output, TimerKey};
+use crate::engine::replica::config::BrokerConfig;
+use crate::engine::replica::BrokerNode;
 use crate::engine::store::StoreOp;
 use crate::storage::memory::MemoryStore;
 use std::collections::BTreeMap;
@@ -148,6 +156,42 @@ impl NodeRunner {
             run.trace.push(TraceEntry { at_ms, outputs });
         }
         run
+    }
+}
+
+/// Broker `id` at `now_ms` with `config`: fresh when `restart` is false, else recovered
+/// from the segments and meta `store` kept for it.
+pub fn build_broker(
+    id: NodeId,
+    config: &BrokerConfig,
+    store: &MemoryStore,
+    now_ms: i64,
+    restart: bool,
+) -> BrokerNode {
+    if !restart {
+        return BrokerNode::new(id, config.clone(), now_ms);
+    }
+    let segments = store
+        .segment_ids(id)
+        .into_iter()
+        .map(|seg| {
+            let bytes = store.segment_bytes(&seg).unwrap_or_default().to_vec();
+            (seg, bytes)
+        })
+        .collect();
+    BrokerNode::recover(id, config.clone(), segments, store.meta_of(id), now_ms)
+}
+
+/// The world of a broker worker: every node it builds is a broker with this config (the
+/// page sends it in `Open`, taken from the scenario's world on the main thread).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokerWorld {
+    pub config: BrokerConfig,
+}
+
+impl World for BrokerWorld {
+    fn build(&self, id: NodeId, store: &MemoryStore, now_ms: i64, restart: bool) -> Box<dyn Node> {
+        Box::new(build_broker(id, &self.config, store, now_ms, restart))
     }
 }
 

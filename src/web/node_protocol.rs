@@ -5,6 +5,7 @@
 //! Every request carries an id the reply echoes.
 
 use crate::engine::log::{LogDetail, ReadFrom, RecordView, SegmentFiles};
+use crate::engine::replica::config::BrokerConfig;
 use crate::engine::replica::view::ReplicaPicture;
 use crate::sim::lockstep::NodeWindow;
 use crate::sim::TraceEntry;
@@ -13,11 +14,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum NodeRequest {
     /// Open IndexedDB workspace `workspace` and load what node `node_id` stored there;
-    /// the node is built by the scenario's world (`scenario` is its JSON) and `seed`.
+    /// the node is broker `node_id` with `config` (the scenario's broker configs, which
+    /// the main thread resolved: the worker needs nothing else of the scenario).
     Open {
         workspace: String,
-        scenario: String,
-        seed: u64,
+        config: BrokerConfig,
         node_id: u32,
     },
     /// Run a window. Its writes go to IndexedDB behind the reply, in order, several

@@ -15,6 +15,9 @@
 //! lengths and meta, which is all that decides whether a write is accepted (issue 12's
 //! memory bound). A crash ends the worker (the restart opens a new one from IndexedDB);
 //! should a restart ever come to a live worker, it flushes and reloads IndexedDB first.
+//!
+//! The worker builds only brokers ([`BrokerWorld`], from the config `Open` carries): the
+//! scenario parser, the controller and the clients stay out of its wasm (page weight).
 
 use super::node_protocol::{
     wasm_memory_bytes, LogAnswer, LogAsk, NodeInput, NodeOutput, NodeReply, NodeRequest,
@@ -22,9 +25,7 @@ use super::node_protocol::{
 use super::serial::Serial;
 use crate::engine::replica::view::RECORDS_PER_REPLICA;
 use crate::engine::replica::BrokerNode;
-use crate::sim::cluster_world::ClusterWorld;
-use crate::sim::runner::NodeRunner;
-use crate::sim::scenario::Scenario;
+use crate::sim::runner::{BrokerWorld, NodeRunner};
 use crate::storage::idb::IdbStore;
 use crate::storage::memory::MemoryStore;
 use crate::{engine::store::StoreOp, storage::LogStore};
@@ -39,7 +40,7 @@ const WRITE_EVERY_MS: f64 = 100.0;
 #[derive(Default)]
 struct Inner {
     runner: Option<NodeRunner>,
-    world: Option<ClusterWorld>,
+    world: Option<BrokerWorld>,
     store: Option<IdbStore>,
     node_id: u32,
     /// Writes not yet handed to IndexedDB, and whether the writer is busy.
@@ -90,11 +91,8 @@ fn broker(runner: &NodeRunner) -> Option<&BrokerNode> {
 
 async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
     match request {
-        NodeRequest::Open { workspace, scenario, seed, node_id } => {
-            let world = match Scenario::parse(&scenario).and_then(|s| ClusterWorld::new(&s, seed)) {
-                Ok(w) => w,
-                Err(e) => return NodeReply::Failed { detail: e.to_string() },
-            };
+        NodeRequest::Open { workspace, config, node_id } => {
+            let world = BrokerWorld { config };
             match open(&workspace, node_id).await {
                 Ok((store, memory, segments_loaded)) => {
                     let mut i = inner.borrow_mut();

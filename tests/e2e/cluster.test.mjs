@@ -298,6 +298,19 @@ test('a bad scenario name or seed is explained inline, and the selector still wo
   }, { contextOptions: WIDE });
 });
 
+test('a scenario file that cannot be fetched is named in an error, and nothing runs', { timeout: 60_000 }, async (t) => {
+  await h.withPage(t, async (page) => {
+    // Only the notebook is built in; every other scenario is fetched from scenarios/NAME.json.
+    await page.route('**/scenarios/not-enough-replicas.json', (route) => route.abort('aborted'));
+    await page.goto(`${h.url}?scenario=not-enough-replicas&seed=1`);
+    const error = page.getByTestId('cluster-error');
+    await error.waitFor();
+    const text = await error.textContent();
+    assert.ok(text.includes('not-enough-replicas') && text.includes('scenarios/not-enough-replicas.json'), text);
+    assert.equal(await clock(page).count(), 0, 'no run starts without its scenario');
+  }, { contextOptions: WIDE });
+});
+
 test('an unlisted scenario (the benchmark load) is named in the selector, not shown as another one', { timeout: 60_000 }, async (t) => {
   await h.withPage(t, async (page) => {
     await page.goto(`${h.url}?scenario=bench-standard&seed=1`);

@@ -65,7 +65,7 @@ pub fn param(search: &str, name: &str) -> Option<String> {
 pub fn params_of(search: &str) -> ClusterParams {
     let scenario = param(search, "scenario").unwrap_or_else(|| scenarios::DEFAULT_SCENARIO.to_string());
     let mut problems = Vec::new();
-    if scenarios::json(&scenario).is_none() {
+    if !scenarios::known(&scenario) {
         problems.push(AddressProblem::UnknownScenario(scenario.clone()));
     }
     let seed = match param(search, "seed") {
@@ -110,6 +110,9 @@ pub struct SelectProps {
     pub current: String,
     #[prop_or(DEFAULT_SEED)]
     pub seed: u64,
+    /// The shown scenario's description (its file is fetched, so the page passes it).
+    #[prop_or_default]
+    pub description: String,
 }
 
 /// The scenario selector: every built-in scenario, the notebook first; choosing navigates.
@@ -129,11 +132,11 @@ pub fn scenario_select(props: &SelectProps) -> Html {
     let current = props.current.clone();
     // An unlisted scenario (the benchmark's load) is shown as itself, an unknown one with a "?".
     let listed = scenarios::names().any(|n| n == current);
-    let known = scenarios::json(&current).is_some();
+    let known = scenarios::known(&current);
     html! {
         <label class="scenario-select inline">
             <span class="label-text">{T::ScenarioLabel.get(props.lang)}</span>
-            <select onchange={onchange} data-testid="scenario-select" title={scenarios::description(&current, props.lang)}>
+            <select onchange={onchange} data-testid="scenario-select" title={props.description.clone()}>
                 if !listed {
                     <option value={current.clone()} selected=true disabled=true>
                         { if known { current.clone() } else { format!("? {current}") } }

@@ -96,18 +96,21 @@ pub fn cluster_page(props: &Props) -> Html {
     let lock = use_mut_ref(|| None::<WorkspaceLock>);
     // Another tab holds the workspace: this one waits and starts nothing.
     let busy = use_state(|| false);
+    // The scenario's `description` by language, once its file is loaded.
+    let described = use_state(std::collections::BTreeMap::<String, String>::new);
     // The latest view for scripts (`kafkaPlaygroundView()`), serialized only when asked.
     let latest = use_mut_ref(|| None::<Rc<ClusterView>>);
     let band = use_state(Band::default);
     let params = &props.params;
     {
-        let (view, start_error, driver, latest, lock, busy) = (
+        let (view, start_error, driver, latest, lock, busy, described) = (
             view.setter(),
             start_error.setter(),
             driver.clone(),
             latest.clone(),
             lock.clone(),
             busy.setter(),
+            described.setter(),
         );
         let runnable = params.problems.is_empty();
         use_effect_with((params.scenario.clone(), params.seed, runnable), move |(name, seed, runnable)| {
@@ -134,9 +137,15 @@ pub fn cluster_page(props: &Props) -> Html {
                         return;
                     }
                     busy.set(false);
-                    match scenarios::load(&name)
-                        .and_then(|s| ClusterDriver::start(s, seed, &workspace, on_view))
-                    {
+                    // The notebook is built in; another scenario's file is fetched now.
+                    let loaded = scenarios::load(&name).await;
+                    if !alive.get() {
+                        return;
+                    }
+                    if let Ok(s) = &loaded {
+                        described.set(s.description.clone());
+                    }
+                    match loaded.and_then(|s| ClusterDriver::start(s, seed, &workspace, on_view)) {
                         Ok(d) => {
                             let d = Rc::new(d);
                             for c in pending.take() {
@@ -238,15 +247,14 @@ pub fn cluster_page(props: &Props) -> Html {
     );
     let has_groups = view.as_ref().is_some_and(|v| !v.groups.is_empty());
     let bands: Vec<Band> = BANDS.into_iter().filter(|b| *b != Band::Reader || has_groups).collect();
-    // Parsed once per scenario and language, not at every view (the benchmark's
-    // scenario file is 200 kB).
-    let description = use_memo((params.scenario.clone(), l), |(name, l)| scenarios::description(name, *l));
+    let description = scenarios::description(&described, l);
     let description = description.as_str();
     let driver_error = view.as_ref().and_then(|v| v.error.clone()).or_else(|| (*start_error).clone());
     html! {
         <div class={classes!("page", "cluster-mode", params.embed.then_some("embed"))} lang={l.code()}>
             <div class="head">
                 <ClusterTopBar lang={l} on_lang={on_lang} params={params.clone()} view={(*view).clone()}
+                    description={description.to_string()}
                     command={command.clone()} on_reset={reset} />
                 <BandTabs lang={l} active={active} onselect={onselect} bands={bands} />
             </div>

@@ -1,98 +1,106 @@
-//! The lecture's scenarios built into the page (the notebook, the default workspace;
-//! section 5, replication; sections 9–10, consumer groups): each `scenarios/NAME.json` embedded with `include_str!`, looked up
-//! by NAME (what `?scenario=NAME` names), with its description in the learner's language.
-//! The selector lists them in the lecture's order; the simulation-speed benchmark's load
-//! opens by its name only (`?scenario=bench-standard`).
+//! The lecture's scenarios the page offers (the notebook, the default workspace; section
+//! 5, replication; sections 9–10, consumer groups), looked up by NAME (what
+//! `?scenario=NAME` names). Only the default, `lecture-notebook`, is built into the wasm,
+//! so the default page starts without a round trip; every other `scenarios/NAME.json`
+//! is a static file next to the page (index.html copies the directory) fetched when it
+//! is chosen, which keeps the files out of the wasm (page weight). Invariant: every name
+//! listed here has a file trunk copies; a fetch that fails is an error naming the
+//! scenario and its address. The selector lists them in the lecture's order; the
+//! simulation-speed benchmark's load opens by its name only (`?scenario=bench-standard`).
 
 use crate::sim::scenario::Scenario;
 use crate::ui::i18n::Lang;
+use std::collections::BTreeMap;
+use wasm_bindgen::JsCast;
 
 /// What the page opens without `?scenario=`: the lecture's notebook.
 pub const DEFAULT_SCENARIO: &str = "lecture-notebook";
 
-/// (name, JSON text), in the lecture's order.
-pub const SCENARIOS: &[(&str, &str)] = &[
+/// The default scenario's text, built in: the first paint of the default page waits for
+/// no fetch.
+const DEFAULT_JSON: &str = include_str!("../../../scenarios/lecture-notebook.json");
+
+/// The names, in the lecture's order (each is `scenarios/NAME.json`).
+pub const SCENARIOS: &[&str] = &[
     // The default workspace: the lecture's notebook (sections 2–4, 7) on one broker.
-    (DEFAULT_SCENARIO, include_str!("../../../scenarios/lecture-notebook.json")),
-    (
-        "acks-all-survives-leader-crash",
-        include_str!("../../../scenarios/acks-all-survives-leader-crash.json"),
-    ),
-    (
-        "acks-1-loses-acknowledged-record",
-        include_str!("../../../scenarios/acks-1-loses-acknowledged-record.json"),
-    ),
-    (
-        "follower-leaves-isr-during-partition",
-        include_str!("../../../scenarios/follower-leaves-isr-during-partition.json"),
-    ),
-    ("not-enough-replicas", include_str!("../../../scenarios/not-enough-replicas.json")),
-    ("unclean-election-loses-data", include_str!("../../../scenarios/unclean-election-loses-data.json")),
-    ("clean-election-waits", include_str!("../../../scenarios/clean-election-waits.json")),
-    ("controller-paused-no-election", include_str!("../../../scenarios/controller-paused-no-election.json")),
+    DEFAULT_SCENARIO,
+    "acks-all-survives-leader-crash",
+    "acks-1-loses-acknowledged-record",
+    "follower-leaves-isr-during-partition",
+    "not-enough-replicas",
+    "unclean-election-loses-data",
+    "clean-election-waits",
+    "controller-paused-no-election",
     // Section 6: retention and compaction.
-    ("retention-on-every-replica", include_str!("../../../scenarios/retention-on-every-replica.json")),
-    (
-        "compaction-keeps-latest-per-key",
-        include_str!("../../../scenarios/compaction-keeps-latest-per-key.json"),
-    ),
+    "retention-on-every-replica",
+    "compaction-keeps-latest-per-key",
     // Sections 9–10: consumer groups.
-    ("consumer-group-playground", include_str!("../../../scenarios/consumer-group-playground.json")),
-    ("consumer-group-three-members", include_str!("../../../scenarios/consumer-group-three-members.json")),
-    ("two-groups-one-topic", include_str!("../../../scenarios/two-groups-one-topic.json")),
-    (
-        "consumer-restart-resumes-from-committed",
-        include_str!("../../../scenarios/consumer-restart-resumes-from-committed.json"),
-    ),
-    (
-        "consumer-crash-session-timeout",
-        include_str!("../../../scenarios/consumer-crash-session-timeout.json"),
-    ),
-    ("consumer-graceful-leave", include_str!("../../../scenarios/consumer-graceful-leave.json")),
-    (
-        "slow-consumer-max-poll-interval",
-        include_str!("../../../scenarios/slow-consumer-max-poll-interval.json"),
-    ),
-    (
-        "rebalance-eager-stop-the-world",
-        include_str!("../../../scenarios/rebalance-eager-stop-the-world.json"),
-    ),
-    (
-        "rebalance-cooperative-incremental",
-        include_str!("../../../scenarios/rebalance-cooperative-incremental.json"),
-    ),
-    (
-        "static-member-restart-no-rebalance",
-        include_str!("../../../scenarios/static-member-restart-no-rebalance.json"),
-    ),
-    ("coordinator-failover", include_str!("../../../scenarios/coordinator-failover.json")),
+    "consumer-group-playground",
+    "consumer-group-three-members",
+    "two-groups-one-topic",
+    "consumer-restart-resumes-from-committed",
+    "consumer-crash-session-timeout",
+    "consumer-graceful-leave",
+    "slow-consumer-max-poll-interval",
+    "rebalance-eager-stop-the-world",
+    "rebalance-cooperative-incremental",
+    "static-member-restart-no-rebalance",
+    "coordinator-failover",
 ];
 
-/// Scenarios that open by name but are not offered in the selector.
-pub const UNLISTED: [(&str, &str); 1] =
-    // The simulation-speed benchmark's load (3 brokers, RF 3, 6 partitions, 1,000 records/s).
-    [("bench-standard", include_str!("../../../benches/standard-scenario.json"))];
+/// Scenarios that open by name but are not offered in the selector: (name, file under
+/// `scenarios/` in `dist/`). The simulation-speed benchmark's load (3 brokers, RF 3, 6
+/// partitions, 1,000 records/s), which index.html copies from `benches/`.
+pub const UNLISTED: [(&str, &str); 1] = [("bench-standard", "standard-scenario.json")];
 
 /// The lecture's scenarios' names, in order (what the selector offers).
 pub fn names() -> impl Iterator<Item = &'static str> {
-    SCENARIOS.iter().map(|(name, _)| *name)
+    SCENARIOS.iter().copied()
 }
 
-/// The JSON text of a built-in scenario.
-pub fn json(name: &str) -> Option<&'static str> {
-    SCENARIOS.iter().chain(UNLISTED.iter()).find(|(n, _)| *n == name).map(|(_, text)| *text)
+/// Whether `name` is a scenario the page can open.
+pub fn known(name: &str) -> bool {
+    address(name).is_some()
 }
 
-/// The parsed scenario, or why not (unknown name, or a file that does not parse).
-pub fn load(name: &str) -> Result<Scenario, String> {
-    let text = json(name).ok_or_else(|| format!("unknown scenario {name:?}"))?;
-    Scenario::parse(text).map_err(|e| format!("scenarios/{name}.json: {e}"))
+/// Where a scenario's file is, relative to the page (so a page served under a path
+/// finds the files next to it).
+pub fn address(name: &str) -> Option<String> {
+    if SCENARIOS.contains(&name) {
+        return Some(format!("scenarios/{name}.json"));
+    }
+    UNLISTED.iter().find(|(n, _)| *n == name).map(|(_, file)| format!("scenarios/{file}"))
 }
 
-/// `description.en` / `description.ru` of a built-in scenario (English if the language is missing).
-pub fn description(name: &str, lang: Lang) -> String {
-    let Some(text) = json(name) else { return String::new() };
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return String::new() };
-    let d = &value["description"];
-    d[lang.code()].as_str().or_else(|| d["en"].as_str()).unwrap_or_default().to_string()
+/// The parsed scenario, or why not (unknown name, a failed fetch, a file that does not
+/// parse), each naming the scenario.
+pub async fn load(name: &str) -> Result<Scenario, String> {
+    let address = address(name).ok_or_else(|| format!("unknown scenario {name:?}"))?;
+    let text = if name == DEFAULT_SCENARIO {
+        DEFAULT_JSON.to_string()
+    } else {
+        fetch_text(&address).await.map_err(|e| format!("scenario {name}: cannot load {address}: {e}"))?
+    };
+    Scenario::parse(&text).map_err(|e| format!("scenarios/{name}.json: {e}"))
+}
+
+/// The body of a GET of `address`, or the HTTP status or network error.
+async fn fetch_text(address: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let words = |e: wasm_bindgen::JsValue| {
+        e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
+    };
+    let response =
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(address)).await.map_err(words)?;
+    let response: web_sys::Response = response.dyn_into().map_err(|_| "not an HTTP response".to_string())?;
+    if !response.ok() {
+        return Err(format!("HTTP {} {}", response.status(), response.status_text()));
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(response.text().map_err(words)?).await.map_err(words)?;
+    text.as_string().ok_or_else(|| "the body is not text".to_string())
+}
+
+/// A scenario's `description` in the learner's language (English if it is missing).
+pub fn description(described: &BTreeMap<String, String>, lang: Lang) -> String {
+    described.get(lang.code()).or_else(|| described.get("en")).cloned().unwrap_or_default()
 }

@@ -17,6 +17,9 @@ pub struct Props {
     pub view: Option<Rc<ClusterView>>,
     pub command: Callback<ClusterCommand>,
     pub on_reset: Callback<()>,
+    /// The scenario's description in the learner's language (empty until it is loaded).
+    #[prop_or_default]
+    pub description: String,
 }
 
 #[function_component(ClusterTopBar)]
@@ -57,7 +60,8 @@ pub fn cluster_top_bar(props: &Props) -> Html {
     html! {
         <header class="topbar cluster-topbar">
             <h1 data-testid="title">{t(T::Title)}</h1>
-            <ScenarioSelect lang={lang} current={props.params.scenario.clone()} seed={props.params.seed} />
+            <ScenarioSelect lang={lang} current={props.params.scenario.clone()} seed={props.params.seed}
+                description={props.description.clone()} />
             <span class="seed" data-testid="seed">{format!("{} {}", t(T::Seed), props.params.seed)}</span>
             if runnable { {speed} }
             <span class="spacer" />

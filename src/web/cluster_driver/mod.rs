@@ -24,8 +24,9 @@ use super::node_protocol::{LogAnswer, NodeRequest};
 use super::node_worker::NodeWorker;
 use crate::engine::cluster::NodeId;
 use crate::engine::store::StoreOp;
-use crate::sim::cluster_world::{build_sim, declared_idle};
+use crate::sim::cluster_world::{build_sim, declared_idle, ClusterWorld};
 use crate::sim::lockstep::{Plan, Window};
+use crate::sim::runner::BrokerWorld;
 use crate::sim::scenario::Scenario;
 use crate::sim::Sim;
 use crate::storage::idb::IdbStore;
@@ -83,7 +84,8 @@ enum Waiting {
 struct Inner {
     me: Weak<RefCell<Inner>>,
     scenario: Scenario,
-    scenario_text: String,
+    /// What each broker worker builds its broker from (sent in `Open`).
+    broker_world: BrokerWorld,
     workspace: String,
     sim: Sim,
     workers: BTreeMap<NodeId, WorkerBridge<NodeWorker>>,
@@ -148,13 +150,13 @@ impl ClusterDriver {
         workspace: &str,
         on_view: Callback<ClusterView>,
     ) -> Result<Self, String> {
-        let scenario_text = serde_json::to_string(&scenario).map_err(|e| e.to_string())?;
+        let broker_world = ClusterWorld::new(&scenario, seed).map_err(|e| e.to_string())?.broker_world();
         let sim = build_sim(&scenario, seed).map_err(|e| e.to_string())?;
         let inner = Rc::new_cyclic(|me| {
             RefCell::new(Inner {
                 me: me.clone(),
                 scenario,
-                scenario_text,
+                broker_world,
                 workspace: workspace.to_string(),
                 sim,
                 workers: BTreeMap::new(),

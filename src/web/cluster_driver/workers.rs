@@ -26,8 +26,7 @@ impl Inner {
         self.workers.insert(id, bridge);
         let request = NodeRequest::Open {
             workspace: self.workspace.clone(),
-            scenario: self.scenario_text.clone(),
-            seed: self.sim.seed,
+            config: self.broker_world.config.clone(),
             node_id: id,
         };
         self.send(id, request);
