@@ -11,7 +11,7 @@ use kafka_playground::engine::cluster::{ClusterEvent, NodeId};
 use kafka_playground::engine::store::{SegmentId, StoreOp};
 use kafka_playground::sim::cluster_world::{build_sim, ClusterWorld};
 use kafka_playground::sim::lockstep::Window;
-use kafka_playground::sim::runner::NodeRunner;
+use kafka_playground::sim::runner::{leader_among, NodeRunner};
 use kafka_playground::sim::scenario::Scenario;
 use kafka_playground::sim::Sim;
 use kafka_playground::storage::memory::MemoryStore;
@@ -188,11 +188,7 @@ fn lockstep_like_the_page(s: &Scenario, reopen: bool) -> (Sim, BTreeMap<NodeId, 
         match sim.plan_window(s.until_ms.saturating_add(1)) {
             Window::Idle => break,
             Window::NeedLeader { topic, partition } => {
-                let leader = runners.values().find_map(|r| {
-                    let broker = r.node()?.view().broker()?;
-                    broker.replica_state(&topic, partition).filter(|v| v.is_leader).map(|_| r.id)
-                });
-                sim.resolve_leader_crash(leader);
+                sim.resolve_leader_crash(leader_among(&runners, &topic, partition));
             }
             Window::Run(plan) => {
                 for (id, window) in &plan.nodes {

@@ -195,6 +195,15 @@ impl World for BrokerWorld {
     }
 }
 
+/// Which of `runners` leads `topic`-`partition` as its broker believes (the answer a
+/// leader crash waits for, `Window::NeedLeader`).
+pub fn leader_among(runners: &BTreeMap<NodeId, NodeRunner>, topic: &str, partition: u32) -> Option<NodeId> {
+    runners.values().find_map(|r| {
+        let broker = r.node()?.view().broker()?;
+        broker.replica_state(topic, partition).filter(|v| v.is_leader).map(|_| r.id)
+    })
+}
+
 /// Runs `sim` to `until_ms` (inclusive) in lockstep with in-thread runners for its
 /// remote nodes: the page's protocol without the workers. Returns the events run.
 pub fn run_lockstep_in_thread(
@@ -209,11 +218,7 @@ pub fn run_lockstep_in_thread(
         match sim.plan_window(until_ms.saturating_add(1)) {
             Window::Idle => break,
             Window::NeedLeader { topic, partition } => {
-                let leader = runners.values().find_map(|r| {
-                    let broker = r.node()?.view().broker()?;
-                    broker.replica_state(&topic, partition).filter(|v| v.is_leader).map(|_| r.id)
-                });
-                sim.resolve_leader_crash(leader);
+                sim.resolve_leader_crash(leader_among(runners, &topic, partition));
             }
             Window::Run(plan) => {
                 for (id, window) in &plan.nodes {
