@@ -146,7 +146,8 @@ impl Inner {
             piece.push_str(&text);
             in_piece += 1;
             if piece.len() >= PIECE_BYTES {
-                let full = std::mem::replace(&mut piece, String::with_capacity(PIECE_BYTES + PIECE_BYTES / 4));
+                let full =
+                    std::mem::replace(&mut piece, String::with_capacity(PIECE_BYTES + PIECE_BYTES / 4));
                 self.spill_piece(full, std::mem::take(&mut in_piece))?;
             }
         }
