@@ -99,11 +99,11 @@ impl<'a> Accumulator<'a> {
         if !fits {
             self.flush(p)?;
         }
-        let estimated_ratio = self.estimator.estimation(&self.topic, self.options.compression);
+        let (estimator, topic, options) = (&self.estimator, &self.topic, self.options);
         let open = self.open[p].get_or_insert_with(|| OpenBatch {
             builder: {
-                let mut b = BatchBuilder::new(self.options);
-                b.set_estimated_compression_ratio(estimated_ratio);
+                let mut b = BatchBuilder::new(options);
+                b.set_estimated_compression_ratio(estimator.estimation(topic, options.compression));
                 b
             },
             now_ms,

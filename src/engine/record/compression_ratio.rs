@@ -18,21 +18,25 @@ pub const COMPRESSION_RATIO_DETERIORATE_STEP: f32 = 0.05;
 /// `MemoryRecordsBuilder.COMPRESSION_RATE_ESTIMATION_FACTOR`.
 pub const COMPRESSION_RATE_ESTIMATION_FACTOR: f32 = 1.05;
 
-/// Estimates per topic and codec.
+/// Estimates per topic, one per codec (indexed by its id), as Java's `float[]` per topic.
 #[derive(Debug, Clone, Default)]
 pub struct CompressionRatioEstimator {
-    ratios: BTreeMap<(String, u8), f32>,
+    ratios: BTreeMap<String, [f32; Compression::ALL.len()]>,
 }
 
 impl CompressionRatioEstimator {
     /// `estimation(topic, type)`: the codec's rate (1.0) until a batch was closed.
     pub fn estimation(&self, topic: &str, compression: Compression) -> f32 {
-        self.ratios.get(&(topic.to_string(), compression as u8)).copied().unwrap_or(1.0)
+        self.ratios.get(topic).map_or(1.0, |r| r[compression as usize])
     }
 
     /// `setEstimation(topic, type, ratio)`.
     pub fn set_estimation(&mut self, topic: &str, compression: Compression, ratio: f32) {
-        self.ratios.insert((topic.to_string(), compression as u8), ratio);
+        let ratios = match self.ratios.get_mut(topic) {
+            Some(ratios) => ratios,
+            None => self.ratios.entry(topic.to_string()).or_insert([1.0; Compression::ALL.len()]),
+        };
+        ratios[compression as usize] = ratio;
     }
 
     /// `updateEstimation(topic, type, observedRatio)`: the new estimate.
