@@ -9,7 +9,8 @@
 //! which read both) and the cluster invariants; the invariants read up to the end after
 //! every step, and a view reads everything new, so what the last view had read is read.
 //!
-//! Invariants: the spilled chunks of this life of the run are `0 .. chunks` in order,
+//! Invariants: the spilled documents of this life of the run (a chunk is stored as one or
+//! more, cut between entries) are `0 .. chunks` in order,
 //! each stored once; `bytes` and `crc` are the length and CRC-32C of the header and the
 //! spilled chunks' text with its separators, so the digest (entries, bytes, CRC-32C of the
 //! whole compact text) only serializes what is still in memory. The whole text (the
@@ -41,7 +42,7 @@ const COMMIT_POLL_MS: u32 = 20;
 const PIECE_BYTES: usize = 2 * 1024 * 1024;
 /// Spilled documents that may wait for IndexedDB at once: beyond it the run waits
 /// (`Inner::turn`), so a run faster than its writes does not pile them up in memory.
-const MAX_UNCOMMITTED_CHUNKS: u64 = 3;
+const MAX_UNCOMMITTED_DOCUMENTS: u64 = 3;
 /// Blob parts gathered before they are folded into one Blob (the browser keeps a Blob's
 /// bytes out of the JS heap, so strings read back do not pile up).
 const PARTS_PER_FOLD: u32 = 32;
@@ -54,7 +55,8 @@ pub(super) fn chunk_name(n: u64) -> String {
 /// What was spilled in this life of the run.
 #[derive(Default)]
 pub(super) struct Spill {
-    /// Chunks handed to the writer, and of them committed to IndexedDB.
+    /// Documents (a chunk is one or more) handed to the writer, and of them committed to
+    /// IndexedDB.
     pub(super) chunks: u64,
     pub(super) committed: u64,
     pub(super) entries: usize,
@@ -90,7 +92,7 @@ fn tail(spill: &Spill, sim: &Sim) -> Result<String, String> {
 impl Spill {
     /// Too many spilled chunks wait for IndexedDB: the run must wait for them.
     pub(super) fn backlogged(&self) -> bool {
-        self.chunks.saturating_sub(self.committed) >= MAX_UNCOMMITTED_CHUNKS
+        self.chunks.saturating_sub(self.committed) >= MAX_UNCOMMITTED_DOCUMENTS
     }
 
     /// (entries, bytes, CRC-32C) of the whole compact journal, serializing only what is
