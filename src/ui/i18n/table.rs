@@ -148,6 +148,11 @@ texts! {
     StaleLeader => "stale: the controller has a newer leader", "устарел: у контроллера уже новый лидер";
     NoLeader => "no leader (offline)", "нет лидера (offline)";
     NoReplicaHere => "crashed: its log waits in IndexedDB until it restarts", "упал: его лог ждёт в IndexedDB до перезапуска";
+    NoProducerId => "producer id -1: written by a producer without idempotence, so the broker cannot recognise a retried copy of this batch", "producer id -1: записано продюсером без идемпотентности, поэтому брокер не узнает повторно отправленную копию этого батча";
+    Sequence => "sequence", "sequence";
+    BatchWord => "batch", "батч";
+    TransactionalBatch => "transactional batch", "транзакционный батч";
+    ControlBatch => "control batch (a transaction marker)", "контрольный батч (маркер транзакции)";
     UncommittedHelp => "Above the high watermark: not yet on every in-sync replica, consumers cannot read it yet.", "Выше high watermark: ещё не на всех in-sync репликах, консумеры его пока не видят.";
     InFlight => "On the wire", "В сети";
     NothingInFlight => "nothing on the wire", "в сети ничего нет";
