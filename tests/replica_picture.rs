@@ -143,3 +143,24 @@ fn a_record_names_the_producer_and_sequence_its_batch_header_gives() {
     plain.append(0, None, Some(b"v"), &[]);
     assert_eq!(RecordProducer::of(&read_header(&plain.build().unwrap()).unwrap(), 0), None);
 }
+
+/// Pictures cross from a broker's worker to the page in gloo-worker's bincode codec, which
+/// has no field names: a record picture, with or without its producer, reads back as written.
+#[test]
+fn a_record_picture_crosses_to_the_page_in_bincode() {
+    use kafka_playground::engine::replica::view::{RecordPicture, RecordProducer};
+    let producer = RecordProducer {
+        producer_id: 7,
+        producer_epoch: 0,
+        sequence: 3,
+        batch_base_sequence: 2,
+        batch_last_sequence: 4,
+        transactional: false,
+        control: false,
+    };
+    for producer in [None, Some(producer)] {
+        let r = RecordPicture { offset: 5, leader_epoch: 1, key: Some("k".into()), value: None, producer };
+        let bytes = bincode::serialize(&r).unwrap();
+        assert_eq!(bincode::deserialize::<RecordPicture>(&bytes).unwrap(), r);
+    }
+}

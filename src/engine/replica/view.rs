@@ -86,8 +86,9 @@ pub struct RecordPicture {
     pub key: Option<String>,
     pub value: Option<String>,
     /// Who wrote the record's batch, when the batch names a producer (idempotent or
-    /// transactional producers; a plain producer's batch has producer id -1).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// transactional producers; a plain producer's batch has producer id -1). Always
+    /// written: pictures cross to the page in bincode, which cannot skip a field.
+    #[serde(default)]
     pub producer: Option<RecordProducer>,
 }
 

@@ -46,6 +46,15 @@ pub struct Lesson {
     pub steps: Vec<LessonStep>,
 }
 
+/// Where a learner is in a lesson, as the page's view carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonProgress {
+    /// The step shown (0-based).
+    pub step: usize,
+    /// Whether its task (if it has one) happened.
+    pub task_done: bool,
+}
+
 /// One text in both of the page's languages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

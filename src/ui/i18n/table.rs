@@ -148,6 +148,16 @@ texts! {
     StaleLeader => "stale: the controller has a newer leader", "устарел: у контроллера уже новый лидер";
     NoLeader => "no leader (offline)", "нет лидера (offline)";
     NoReplicaHere => "crashed: its log waits in IndexedDB until it restarts", "упал: его лог ждёт в IndexedDB до перезапуска";
+    Lesson => "Lesson", "Урок";
+    LessonStep => "Step", "Шаг";
+    LessonOf => "of", "из";
+    LessonBack => "Back", "Назад";
+    LessonAgain => "Again", "Заново";
+    LessonAgainHelp => "Show this step again: its actions run once more and its task starts over", "Показать этот шаг ещё раз: его действия выполнятся снова, а задание начнётся заново";
+    LessonNext => "Next", "Далее";
+    LessonTaskDone => "Done", "Готово";
+    LessonTaskWaiting => "Your turn", "Ваш ход";
+    UnknownLesson => "Unknown lesson", "Неизвестный урок";
     NoProducerId => "producer id -1: written by a producer without idempotence, so the broker cannot recognise a retried copy of this batch", "producer id -1: записано продюсером без идемпотентности, поэтому брокер не узнает повторно отправленную копию этого батча";
     Sequence => "sequence", "sequence";
     BatchWord => "batch", "батч";
