@@ -6,6 +6,7 @@
 //! ([`read_committed`]). Nothing here reads a clock or does I/O: timestamps are arguments.
 
 pub mod error;
+pub mod log_record;
 pub mod metadata;
 pub mod partition;
 pub mod state;
