@@ -24,6 +24,8 @@ pub enum TxnError {
     /// `UnsupportedVersionException` from a generated writer (tagged fields in a
     /// non-flexible version).
     UnsupportedVersion(String),
+    /// A record batch that does not frame or decode (`CorruptRecordException`).
+    CorruptBatch(String),
     /// `CorruptIndexException` / `KafkaException` from `TransactionIndex`.
     CorruptIndex(String),
 }
@@ -55,6 +57,7 @@ impl fmt::Display for TxnError {
             TxnError::InvalidRecord(m) => write!(f, "InvalidRecordException: {m}"),
             TxnError::Malformed { what, detail } => write!(f, "malformed {what}: {detail}"),
             TxnError::UnsupportedVersion(m) => write!(f, "UnsupportedVersionException: {m}"),
+            TxnError::CorruptBatch(m) => write!(f, "CorruptRecordException: {m}"),
             TxnError::CorruptIndex(m) => write!(f, "CorruptIndexException: {m}"),
         }
     }

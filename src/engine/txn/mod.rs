@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod log_record;
+pub mod marker;
 pub mod metadata;
 pub mod partition;
 pub mod state;
