@@ -12,6 +12,7 @@ pub mod metadata;
 pub mod partition;
 pub mod state;
 pub mod transit;
+pub mod txn_index;
 pub mod wire;
 
 pub use error::{TxnError, TxnResult};
