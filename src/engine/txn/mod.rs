@@ -10,6 +10,7 @@ pub mod log_record;
 pub mod marker;
 pub mod metadata;
 pub mod partition;
+pub mod read_committed;
 pub mod state;
 pub mod transit;
 pub mod txn_index;
