@@ -152,10 +152,12 @@ fn plain_batches_pass_and_commit_markers_do_not_unmark() {
     let fetched: Vec<FetchedBatch> = batches.iter().map(|b| FetchedBatch::from_bytes(b).unwrap()).collect();
     assert_eq!(
         filter_batches(ReadCommitted, &fetched, &aborted(&[(7, 0)])),
+        // The COMMIT marker is itself a transactional batch of a marked producer: Java's
+        // `isBatchAborted` skips it as aborted before the control check.
         [
             BatchVerdict::SkipAborted,
             BatchVerdict::Deliver,
-            BatchVerdict::SkipControl,
+            BatchVerdict::SkipAborted,
             BatchVerdict::SkipAborted
         ]
     );
