@@ -143,20 +143,30 @@ pub fn encode_value(version: i16, v: &TransactionLogValue) -> TxnResult<Vec<u8>>
     Ok(out)
 }
 
-/// The value's tagged fields not at their defaults plus the unknown ones, in tag order.
+/// The value's tagged fields not at their defaults plus the unknown ones (duplicates
+/// kept, as Kafka's `writeRawTags` keeps its list), in tag order.
 fn value_tagged_fields(v: &TransactionLogValue) -> Vec<RawTaggedField> {
-    let mut fields: BTreeMap<u32, Vec<u8>> =
-        v.unknown_tagged_fields.iter().map(|f| (f.tag, f.data.clone())).collect();
+    let mut fields = v.unknown_tagged_fields.clone();
     if v.previous_producer_id != -1 {
-        fields.insert(TAG_PREVIOUS_PRODUCER_ID, v.previous_producer_id.to_be_bytes().to_vec());
+        fields.push(RawTaggedField {
+            tag: TAG_PREVIOUS_PRODUCER_ID,
+            data: v.previous_producer_id.to_be_bytes().to_vec(),
+        });
     }
     if v.next_producer_id != -1 {
-        fields.insert(TAG_NEXT_PRODUCER_ID, v.next_producer_id.to_be_bytes().to_vec());
+        fields.push(RawTaggedField {
+            tag: TAG_NEXT_PRODUCER_ID,
+            data: v.next_producer_id.to_be_bytes().to_vec(),
+        });
     }
     if v.client_transaction_version != 0 {
-        fields.insert(TAG_CLIENT_TRANSACTION_VERSION, v.client_transaction_version.to_be_bytes().to_vec());
+        fields.push(RawTaggedField {
+            tag: TAG_CLIENT_TRANSACTION_VERSION,
+            data: v.client_transaction_version.to_be_bytes().to_vec(),
+        });
     }
-    fields.into_iter().map(|(tag, data)| RawTaggedField { tag, data }).collect()
+    fields.sort_by_key(|f| f.tag);
+    fields
 }
 
 /// The generated `TransactionLogValue` reader after the version prefix.
