@@ -7,8 +7,8 @@
 //! files, the scenario, journal and command parsers — runs
 //! over its corpus (`tests/fuzz_corpus/<target>/`, valid inputs from real runs) and over
 //! seeded mutants of it. Each input must not panic, must not allocate more than 64 MiB,
-//! and a refusal must say what is wrong (`tests/fuzz_support`). Index files are not a
-//! target: the playground writes `.index`/`.timeindex` (to download) but never reads one;
+//! and a refusal must say what is wrong (`tests/fuzz_support`). `.index`/`.timeindex` are
+//! not a target: the playground writes them (to download) but never reads one;
 //! recovery rebuilds them from the `.log`, as Kafka's `LogSegment.recover` does.
 //!
 //! `cargo test --test fuzz_decoders` runs the short run (a few hundred mutants per

@@ -2,7 +2,8 @@
 //! `cargo test --test fuzz_decoders -- --ignored write_corpus`): the golden batches of
 //! `tests/vectors/recordbatch_golden.json` (kafka-python's bytes), batches in every codec
 //! from the producer's builder, the segments, stored documents and `__consumer_offsets`
-//! records (and their segments) of two shipped scenarios run by the simulation, a short run's journal, the
+//! records (and their segments) of two shipped scenarios run by the simulation, the
+//! transaction formats built by `engine::txn` (`write_txn_corpus`), a short run's journal, the
 //! shipped scenario files and the commands of `tests/command_json.rs`. Invariant: the
 //! corpus stays small (asserted under 1 MB) and every file is a valid input.
 
