@@ -183,23 +183,42 @@ pub fn end_txn_marker_batch(
     producer_epoch: i16,
     marker: &EndTransactionMarker,
 ) -> TxnResult<Vec<u8>> {
-    if producer_id == NO_PRODUCER_ID {
+    let options = BatchOptions {
+        base_offset,
+        partition_leader_epoch,
+        compression: Compression::None,
+        timestamp_type: TimestampType::CreateTime,
+        is_transactional: true,
+        is_control_batch: true,
+        producer_id,
+        producer_epoch,
+        base_sequence: NO_SEQUENCE,
+    };
+    end_txn_marker_batch_with(options, timestamp_ms, marker)
+}
+
+/// A batch of `options` holding one end marker, with the checks of
+/// `MemoryRecordsBuilder.appendEndTxnMarker` (a producer id, the transactional flag) and
+/// `appendWithOffset` (control records only in control batches).
+pub fn end_txn_marker_batch_with(
+    options: BatchOptions,
+    timestamp_ms: i64,
+    marker: &EndTransactionMarker,
+) -> TxnResult<Vec<u8>> {
+    if options.producer_id == NO_PRODUCER_ID {
         return Err(TxnError::IllegalArgument("End transaction marker requires a valid producerId".into()));
     }
-    let mut builder = BatchBuilder::with_capacity(
-        BatchOptions {
-            base_offset,
-            partition_leader_epoch,
-            compression: Compression::None,
-            timestamp_type: TimestampType::CreateTime,
-            is_transactional: true,
-            is_control_batch: true,
-            producer_id,
-            producer_epoch,
-            base_sequence: NO_SEQUENCE,
-        },
-        end_txn_schema_record_size() as u32,
-    );
+    if !options.is_transactional {
+        return Err(TxnError::IllegalArgument(
+            "End transaction marker depends on batch transactional flag being enabled".into(),
+        ));
+    }
+    if !options.is_control_batch {
+        return Err(TxnError::IllegalArgument(
+            "Control records can only be appended to control batches".into(),
+        ));
+    }
+    let mut builder = BatchBuilder::with_capacity(options, end_txn_schema_record_size() as u32);
     let key = marker.control_type.record_key()?;
     builder.append(timestamp_ms, Some(&key), Some(&marker.serialize_value()), &[]);
     builder.build().map_err(|e| TxnError::CorruptBatch(e.to_string()))

@@ -117,12 +117,26 @@ fn test_serde_and_newer_version() {
     assert_eq!(newer.coordinator_epoch(), 79);
 }
 
-/// `testWriteEndTxnMarkerNonTransactionalBatch`' sibling: a marker needs a producer id.
+/// `testWriteEndTxnMarkerNonTransactionalBatch`, `testWriteEndTxnMarkerNonControlBatch`
+/// (pid 9809, epoch 15, no sequence), and a marker without a producer id.
 #[test]
-fn a_marker_needs_a_producer_id() {
+fn a_marker_needs_a_producer_id_and_a_transactional_control_batch() {
     let marker = EndTransactionMarker::new(ControlRecordType::Abort, 0).unwrap();
     let e = end_txn_marker_batch(0, 0, -1, -1, 15, &marker).unwrap_err();
     assert_eq!(e, TxnError::IllegalArgument("End transaction marker requires a valid producerId".into()));
+    let options = BatchOptions { producer_id: 9809, producer_epoch: 15, ..BatchOptions::default() };
+    let non_transactional = BatchOptions { is_control_batch: true, ..options };
+    let e = end_txn_marker_batch_with(non_transactional, -1, &marker).unwrap_err();
+    assert!(matches!(e, TxnError::IllegalArgument(ref s) if s.contains("transactional flag")), "{e}");
+    let non_control = BatchOptions { is_transactional: true, ..options };
+    let e = end_txn_marker_batch_with(non_control, -1, &marker).unwrap_err();
+    assert!(
+        matches!(e, TxnError::IllegalArgument(ref s) if s.contains("only be appended to control batches")),
+        "{e}"
+    );
+    let both = BatchOptions { is_transactional: true, is_control_batch: true, ..options };
+    let batch = end_txn_marker_batch_with(both, -1, &marker).unwrap();
+    assert_eq!(decode_control_batch(&batch).unwrap().marker, Some(marker));
 }
 
 #[test]
