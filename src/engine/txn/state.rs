@@ -117,14 +117,14 @@ impl TransactionVersion {
         }
     }
 
-    /// `TransactionVersion.fromFeatureLevel`.
+    /// `TransactionVersion.fromFeatureLevel` (`Features.fromFeatureLevel`'s error).
     pub fn from_feature_level(level: i16) -> TxnResult<Self> {
         match level {
             0 => Ok(TransactionVersion::Tv0),
             1 => Ok(TransactionVersion::Tv1),
             2 => Ok(TransactionVersion::Tv2),
-            _ => Err(TxnError::IllegalState(format!(
-                "transaction.version feature level {level} is not supported (known: 0 to 2)"
+            _ => Err(TxnError::IllegalArgument(format!(
+                "No feature:transaction.version with feature level {level}"
             ))),
         }
     }
@@ -202,6 +202,9 @@ mod tests {
         assert_eq!(TransactionVersion::Tv2.transaction_log_value_version(), 1);
         assert!(!TransactionVersion::Tv1.supports_epoch_bump());
         assert!(TransactionVersion::Tv2.supports_epoch_bump());
-        assert!(TransactionVersion::from_feature_level(3).is_err());
+        assert_eq!(
+            TransactionVersion::from_feature_level(3),
+            Err(TxnError::IllegalArgument("No feature:transaction.version with feature level 3".into()))
+        );
     }
 }
