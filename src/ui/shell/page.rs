@@ -266,11 +266,16 @@ pub fn cluster_page(props: &Props) -> Html {
     let bands: Vec<Band> = BANDS.into_iter().filter(|b| *b != Band::Reader || has_groups).collect();
     let description = scenarios::description(&described, l);
     let description = description.as_str();
+    // A lesson's run is its scenario's: the selector names that one.
+    let topbar_params = match lesson.as_ref() {
+        Some(shown) => ClusterParams { scenario: shown.lesson.scenario.clone(), ..params.clone() },
+        None => params.clone(),
+    };
     let driver_error = view.as_ref().and_then(|v| v.error.clone()).or_else(|| (*start_error).clone());
     html! {
         <div class={classes!("page", "cluster-mode", params.embed.then_some("embed"))} lang={l.code()}>
             <div class="head">
-                <ClusterTopBar lang={l} on_lang={on_lang} params={params.clone()} view={(*view).clone()}
+                <ClusterTopBar lang={l} on_lang={on_lang} params={topbar_params} view={(*view).clone()}
                     description={description.to_string()}
                     command={command.clone()} on_reset={reset} />
                 <BandTabs lang={l} active={active} onselect={onselect.clone()} bands={bands} />
