@@ -197,6 +197,12 @@ impl ProducerNode {
         self.rebuild_with.is_some()
     }
 
+    /// The idempotent producer's id and epoch, once `InitProducerId` answered.
+    pub fn producer_id_and_epoch(&self) -> Option<(i64, i16)> {
+        let id = self.idempotence.as_ref()?.producer_id_and_epoch?;
+        Some((id.producer_id, id.epoch))
+    }
+
     pub fn counts(&self) -> SendCounts {
         self.counts
     }
