@@ -150,13 +150,19 @@ impl BrokerNode {
         correlation_id: u64,
         transactional_id: Option<&str>,
     ) {
-        let (result, request) = if transactional_id.is_some() {
+        let (result, mut request) = if transactional_id.is_some() {
             // Transactions are not built yet: Kafka's answer to a transactional id on a
             // broker that does not coordinate it.
             (Err(ErrorCode::NotCoordinator), false)
         } else {
             self.producer_ids.generate_producer_id(now_ms)
         };
+        if request && self.broker_epoch < 0 {
+            // Not registered yet: the controller would answer STALE_BROKER_EPOCH; asked
+            // again by the next InitProducerId once the broker has an epoch.
+            self.producer_ids.request_in_flight = false;
+            request = false;
+        }
         if request {
             let message = Message::AllocateProducerIdsRequest {
                 broker_id: self.broker_id,

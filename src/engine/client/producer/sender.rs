@@ -42,14 +42,30 @@ impl ProducerNode {
         self.arm_sender_timer();
     }
 
+    /// `Sender.sendProducerData`'s expiry: queued batches (`RecordAccumulator.expiredBatches`)
+    /// and batches awaiting an answer (`getExpiredInflightBatches`: the request stays in
+    /// flight, its late answer finds the batch gone) past `delivery.timeout.ms` fail.
     fn expire(&mut self) {
         let delivery_timeout_ms = self.config.delivery_timeout_ms;
-        for batch in self.accumulator.expire(self.now_ms, delivery_timeout_ms) {
+        let now_ms = self.now_ms;
+        let mut expired = self.accumulator.expire(now_ms, delivery_timeout_ms);
+        for request in self.in_flight.values_mut() {
+            if let InFlight::Produce { batches, .. } = request {
+                let is_expired = |b: &Batch| now_ms >= b.created_ms.saturating_add(delivery_timeout_ms);
+                if batches.iter().any(is_expired) {
+                    let (gone, kept): (Vec<Batch>, Vec<Batch>) =
+                        std::mem::take(batches).into_iter().partition(is_expired);
+                    *batches = kept;
+                    expired.extend(gone);
+                }
+            }
+        }
+        for batch in expired {
+            self.partitions_in_flight.remove(&batch.tp);
             let records = batch.records_count();
             self.expired_batch_sequence(&batch);
             self.fail_records(Some(batch.tp), ErrorCode::RequestTimedOut, records);
         }
-        let now_ms = self.now_ms;
         let (expired, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
             .into_iter()
             .partition(|w| now_ms >= w.created_ms.saturating_add(delivery_timeout_ms));
@@ -314,6 +330,11 @@ impl ProducerNode {
                 }
             }
             queue.iter().for_each(|b| consider(b.created_ms.saturating_add(delivery_timeout_ms)));
+        }
+        for request in self.in_flight.values() {
+            if let InFlight::Produce { batches, .. } = request {
+                batches.iter().for_each(|b| consider(b.created_ms.saturating_add(delivery_timeout_ms)));
+            }
         }
         self.waiting.iter().for_each(|w| consider(w.created_ms.saturating_add(delivery_timeout_ms)));
         if self.metadata_needed && !self.metadata_in_flight {
