@@ -66,6 +66,8 @@ pub struct TransactionManager {
     pub producer_id_and_epoch: Option<ProducerIdAndEpoch>,
     /// An `InitProducerId` is in flight (`State.INITIALIZING`).
     pub initializing: bool,
+    /// `InitProducerId` requests sent so far.
+    pub init_attempts: u64,
     /// No `InitProducerId` before this (after a retriable error, `retry.backoff.ms`).
     pub init_backoff_until_ms: i64,
     pub epoch_bump_required: bool,

@@ -60,10 +60,19 @@ impl ProducerNode {
     }
 
     /// `NetworkClient.leastLoadedNode`: the known broker with the fewest requests in
-    /// flight (the bootstrap ones before any metadata).
+    /// flight (the bootstrap ones before any metadata). Java starts its search at a random
+    /// node; here each attempt starts one node further, so a dead broker is not asked
+    /// again and again.
     fn least_loaded_node(&self) -> Option<NodeId> {
         let nodes = if self.brokers.is_empty() { &self.config.bootstrap } else { &self.brokers };
-        nodes.iter().copied().min_by_key(|n| self.requests_in_flight_to(*n))
+        let start = self.idempotence.as_ref().map_or(0, |tm| tm.init_attempts as usize) % nodes.len().max(1);
+        nodes
+            .iter()
+            .cycle()
+            .skip(start)
+            .take(nodes.len())
+            .copied()
+            .min_by_key(|n| self.requests_in_flight_to(*n))
     }
 
     fn maybe_send_init_producer_id(&mut self) {
@@ -87,6 +96,7 @@ impl ProducerNode {
         self.outputs.push_back(Output::SetTimer { key, at_ms: now_ms + self.config.request_timeout_ms });
         if let Some(tm) = self.idempotence.as_mut() {
             tm.initializing = true;
+            tm.init_attempts += 1;
         }
     }
 
