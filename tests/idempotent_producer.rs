@@ -111,8 +111,11 @@ struct Fake {
     init_errors: VecDeque<ErrorCode>,
     /// Answers nothing to produce requests (a silent leader).
     silent: bool,
-    fail: Box<dyn FnMut(&Received) -> Option<(When, ErrorCode)>>,
+    fail: Box<FailRule>,
 }
+
+/// Which batch the fake answers with an error, and whether before or after appending it.
+type FailRule = dyn FnMut(&Received) -> Option<(When, ErrorCode)>;
 
 #[derive(Clone, Copy, PartialEq)]
 enum When {
