@@ -345,6 +345,14 @@ pub fn step_actions(s: &Scenario, prefix: &str, steps: &[Step]) -> Result<Vec<(i
                 Action::Partition(a, b)
             }
             StepAction::Heal {} => Action::Heal,
+            StepAction::LoseNext(l) => Action::LoseNext(crate::sim::network::LoseNext {
+                from: match &l.from {
+                    Some(r) => Some(s.node_id(r).map_err(|e| problem(field("lose_next.from"), e))?),
+                    None => None,
+                },
+                to: s.node_id(&l.to).map_err(|e| problem(field("lose_next.to"), e))?,
+                api: l.api.clone(),
+            }),
             // The controller stands in for the admin client: it sends DeleteRecords to the
             // partition's leader of the moment.
             StepAction::DeleteRecords(d) => Action::Command(

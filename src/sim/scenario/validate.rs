@@ -199,6 +199,18 @@ impl Scenario {
                     }
                 }
                 StepAction::Heal {} => {}
+                StepAction::LoseNext(l) => {
+                    self.node_id(&l.to).map_err(|e| err(at("lose_next.to"), e))?;
+                    if let Some(from) = &l.from {
+                        self.node_id(from).map_err(|e| err(at("lose_next.from"), e))?;
+                    }
+                    if !crate::sim::network::API_NAMES.contains(&l.api.as_str()) {
+                        return Err(err(
+                            at("lose_next.api"),
+                            format!("\"{}\" is not an API name (Produce, ProduceResponse, Fetch, FetchResponse, …)", l.api),
+                        ));
+                    }
+                }
                 StepAction::Subscribe(sub)
                     if sub.topics.is_empty() || sub.topics.iter().any(String::is_empty) =>
                 {

@@ -24,6 +24,9 @@ const DEFAULT_JSON: &str = include_str!("../../../scenarios/lecture-notebook.jso
 pub const SCENARIOS: &[&str] = &[
     // The default workspace: the lecture's notebook (sections 2–4, 7) on one broker.
     DEFAULT_SCENARIO,
+    // Section 3: delivery guarantees (retries, ordering, idempotence).
+    "retry-after-lost-response",
+    "max-in-flight-reorders-without-idempotence",
     "acks-all-survives-leader-crash",
     "acks-1-loses-acknowledged-record",
     "follower-leaves-isr-during-partition",
