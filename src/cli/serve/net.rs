@@ -7,7 +7,7 @@
 
 use super::ServeArgs;
 use crate::cli::CliError;
-use crate::engine::cluster::{Envelope, NodeId};
+use crate::engine::cluster::{Envelope, NodeId, NodeView};
 use crate::sim::scenario::Scenario;
 use crate::sim::serve_world::{build_serve_sim, Outbox, FIRST_CONNECTION_ID};
 use crate::sim::{Action, Sim};
@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// The longest the loop sleeps with nothing due (it wakes on any arrival anyway).
 const IDLE_WAKE_MS: i64 = 100;
+/// How long the brokers may take to register before `serve` gives up.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Events the simulation may run in one catch-up with the clock.
 const MAX_STEPS_PER_TURN: u64 = 1_000_000;
 
@@ -83,11 +85,17 @@ pub fn serve(
     let mut sim = build_serve_sim(s, 0, outbox.clone()).map_err(|e| CliError::failure(e.to_string()))?;
     let (tx, rx) = channel();
     let next = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(FIRST_CONNECTION_ID));
+    let mut listeners = Vec::new();
     for broker in 1..=args.brokers {
         let port = args.port + (broker - 1) as u16;
         let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
             CliError::failure(format!("broker {broker}: cannot listen on 127.0.0.1:{port}: {e}"))
         })?;
+        listeners.push((broker, port, listener));
+    }
+    let start = Instant::now();
+    wait_until_unfenced(&mut sim, args.brokers, start)?;
+    for (broker, port, listener) in listeners {
         let (tx, next) = (tx.clone(), next.clone());
         std::thread::spawn(move || listen(listener, broker, tx, next));
         let (host, advertised) = context.endpoints.get(&broker).cloned().unwrap_or_default();
@@ -97,7 +105,6 @@ pub fn serve(
         )?;
     }
     drop(tx);
-    let start = Instant::now();
     let mut open: BTreeMap<NodeId, Open> = BTreeMap::new();
     loop {
         let now_ms = start.elapsed().as_millis() as i64;
@@ -146,6 +153,30 @@ pub fn serve(
             }
         }
     }
+}
+
+/// Runs the cluster at the wall clock's pace until every broker sees every broker
+/// registered and unfenced: a Kafka broker serves clients only once it is unfenced
+/// (`BrokerServer.startup` waits for the controller's first unfencing), so a client's
+/// first Metadata already lists them all.
+fn wait_until_unfenced(sim: &mut Sim, brokers: u32, start: Instant) -> Result<(), CliError> {
+    let ready = |sim: &Sim| {
+        (1..=brokers).all(|b| match sim.live_node(b).map(|n| n.view()) {
+            Some(NodeView::Broker(broker)) => broker.image().live_brokers().len() == brokers as usize,
+            _ => false,
+        })
+    };
+    while !ready(sim) {
+        if start.elapsed() > STARTUP_TIMEOUT {
+            return Err(CliError::failure(format!(
+                "the brokers did not all register with the controller within {} s",
+                STARTUP_TIMEOUT.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        sim.run_until(start.elapsed().as_millis() as i64, MAX_STEPS_PER_TURN);
+    }
+    Ok(())
 }
 
 /// Puts a connection's engine requests on the simulated wire, now.
