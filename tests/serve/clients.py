@@ -2,7 +2,8 @@
 (librdkafka) and kafka-python 3.0.12 produce, then read back, and every offset, key,
 value and partition is checked against the clients' own rules (librdkafka's
 consistent_random: crc32(key) % partitions; kafka-python's murmur2 partitioner) and
-against what the other client wrote. Usage: clients.py KAFKA_PLAYGROUND_BINARY.
+against what the other client wrote; a fetch at the high watermark waits max_wait_ms; bad
+frames close their connection and the broker goes on. Usage: clients.py KAFKA_PLAYGROUND_BINARY.
 Prints `serve clients: N passed, M failed`; exits non-zero on a failure.
 """
 import socket, subprocess, sys, time, zlib
@@ -125,6 +126,72 @@ def run_kafka_python(port, kcat_records):
     consumer.close()
 
 
+def raw_fetch(port, topic, partition, offset, max_wait_ms):
+    """One Fetch v4 on a fresh connection, encoded and decoded by kafka-python's own
+    schema classes; returns (seconds until the answer, the partition's answer)."""
+    from kafka.protocol.consumer.fetch import FetchRequest, FetchResponse
+    F = FetchRequest.FetchTopic
+    req = FetchRequest(replica_id=-1, max_wait_ms=max_wait_ms, min_bytes=1, max_bytes=1 << 20, isolation_level=0,
+                       topics=[F(topic=topic, partitions=[F.FetchPartition(partition=partition, fetch_offset=offset,
+                                                                            partition_max_bytes=1 << 20)])])
+    req.API_VERSION = 4
+    req.with_header(correlation_id=7, client_id='raw')
+    frame = req.encode(header=True, framed=True)
+    with socket.create_connection(('127.0.0.1', port), timeout=10) as s:
+        began = time.time()
+        s.sendall(frame)
+        size = int.from_bytes(s.recv(4, socket.MSG_WAITALL), 'big')
+        body = b''
+        while len(body) < size:
+            body += s.recv(size - len(body))
+        took = time.time() - began
+    response = FetchResponse.decode(body, version=4, header=True)
+    return took, response.responses[0].partitions[0]
+
+
+def run_max_wait(port):
+    # At the high watermark nothing is there: the broker's delayed fetch holds the
+    # request for max_wait_ms (DelayedFetch), then answers with no records.
+    took, p = raw_fetch(port, 'py_topic', 0, 10 ** 6, 800)
+    check('Fetch at an offset past the log: answered with OFFSET_OUT_OF_RANGE (1)', p.error_code == 1, p)
+    consumer = KafkaConsumer(bootstrap_servers='127.0.0.1:%d' % port)
+    end = consumer.end_offsets([TopicPartition('py_topic', 0)])[TopicPartition('py_topic', 0)]
+    consumer.close()
+    took, p = raw_fetch(port, 'py_topic', 0, end, 800)
+    check('Fetch at the high watermark waits max_wait_ms (800 ms)', 0.7 <= took < 2.5 and p.error_code == 0,
+          (took, p))
+    took, p = raw_fetch(port, 'py_topic', 0, 0, 800)
+    check('Fetch with records answers at once, with the batches', took < 0.5 and p.high_watermark == end
+          and len(p.records or b'') > 0, (took, p.high_watermark, end))
+
+
+def run_bad_frames(port):
+    """Kafka's SocketServer closes a connection on a bad frame; the broker goes on."""
+    from kafka.protocol.metadata.api_versions import ApiVersionsRequest, ApiVersionsResponse
+    for name, data in [('a negative size', (-1).to_bytes(4, 'big', signed=True)),
+                       ('a size above socket.request.max.bytes', (104857601).to_bytes(4, 'big')),
+                       ('an unknown API key', bytes.fromhex('0000000a03e700000000000100ff'))]:
+        with socket.create_connection(('127.0.0.1', port), timeout=5) as s:
+            s.sendall(data)
+            try:
+                closed = s.recv(1) == b''
+            except ConnectionResetError:
+                closed = True
+        check('%s closes the connection' % name, closed)
+    req = ApiVersionsRequest(client_software_name='raw', client_software_version='1')
+    req.API_VERSION = 3
+    req.with_header(correlation_id=9, client_id='raw')
+    with socket.create_connection(('127.0.0.1', port), timeout=5) as s:
+        s.sendall(req.encode(header=True, framed=True))
+        size = int.from_bytes(s.recv(4, socket.MSG_WAITALL), 'big')
+        body = s.recv(size, socket.MSG_WAITALL)
+    # ApiVersions responses always carry header v0 (KIP-511), whatever the version.
+    r = ApiVersionsResponse.decode(body[4:], version=3)
+    versions = {k.api_key: (k.min_version, k.max_version) for k in r.api_keys}
+    check('and the broker still answers ApiVersions v3', r.error_code == 0 and versions.get(1) == (4, 12)
+          and versions.get(0) == (3, 9), versions)
+
+
 def run_three_brokers():
     proc, port = start(3)
     try:
@@ -155,6 +222,8 @@ def main():
     try:
         got = run_kcat(port)
         run_kafka_python(port, got)
+        run_max_wait(port)
+        run_bad_frames(port)
     finally:
         proc.kill()
         _, err = proc.communicate()
