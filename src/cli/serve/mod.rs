@@ -19,8 +19,9 @@ use std::io::Write;
 pub const USAGE: &str = "\
 kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config NAME=VALUE]...
   Runs a cluster of N brokers (default 1, at most 9) that real Kafka clients connect to:
-  broker i listens on 127.0.0.1, port P + i - 1 (default 9092), and Metadata advertises it
-  as H:port (default 127.0.0.1; give the address clients reach, e.g. from Docker).
+  broker i listens on 127.0.0.1 (and ::1 if present), port P + i - 1 (default 9092), and
+  Metadata advertises it as H:port (default 127.0.0.1; give the address clients reach,
+  e.g. from Docker).
   --config sets a broker or cluster config by Kafka's name, e.g.
   auto.create.topics.enable=false, num.partitions=1, default.replication.factor=3.
   Defaults as the lecture's setup: num.partitions=3. Stop with Ctrl-C.

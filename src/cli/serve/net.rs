@@ -1,4 +1,5 @@
-//! `serve`'s sockets and clock: a listener thread per broker accepts connections, a
+//! `serve`'s sockets and clock: listener threads per broker (127.0.0.1, and ::1 when the
+//! machine has it) accept connections, a
 //! reader thread per connection hands bytes to the one thread that owns the simulation
 //! (the engine is single-threaded), which runs it up to the wall clock, feeds each
 //! connection's decoded requests in, and writes the encoded answers back. A connection
@@ -91,17 +92,30 @@ pub fn serve(
         let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| {
             CliError::failure(format!("broker {broker}: cannot listen on 127.0.0.1:{port}: {e}"))
         })?;
-        listeners.push((broker, port, listener));
+        // Also on ::1 when the machine has IPv6: a client given "localhost" (the
+        // lecture's notebook) may try ::1 first. Optional: 127.0.0.1 is the listener.
+        let v6 = TcpListener::bind(("::1", port)).ok();
+        listeners.push((broker, port, listener, v6));
     }
     let start = Instant::now();
     wait_until_unfenced(&mut sim, args.brokers, start)?;
-    for (broker, port, listener) in listeners {
-        let (tx, next) = (tx.clone(), next.clone());
-        std::thread::spawn(move || listen(listener, broker, tx, next));
+    for (broker, port, listener, v6) in listeners {
+        let (tx4, next4) = (tx.clone(), next.clone());
+        std::thread::spawn(move || listen(listener, broker, tx4, next4));
+        let also = match v6 {
+            Some(v6) => {
+                let (tx6, next6) = (tx.clone(), next.clone());
+                std::thread::spawn(move || listen(v6, broker, tx6, next6));
+                format!(" and [::1]:{port}")
+            }
+            None => String::new(),
+        };
         let (host, advertised) = context.endpoints.get(&broker).cloned().unwrap_or_default();
         crate::cli::write_out(
             out,
-            &format!("broker {broker} listening on 127.0.0.1:{port} (advertised as {host}:{advertised})\n"),
+            &format!(
+                "broker {broker} listening on 127.0.0.1:{port}{also} (advertised as {host}:{advertised})\n"
+            ),
         )?;
     }
     drop(tx);
