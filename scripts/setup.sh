@@ -45,6 +45,13 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 fi
 
+# kcat (librdkafka's command-line client) talks to `kafka-playground serve` in the tests.
+if ! command -v kcat >/dev/null 2>&1; then
+  say "installing Debian's kcat"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kcat
+fi
+
 if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/binaryen ] \
    || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages (playwright-core, binaryen)"

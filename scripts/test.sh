@@ -15,6 +15,7 @@
 #   web-build    trunk build --release into dist/ (wasm-opt from node_modules/.bin)
 #   e2e          node --test tests/e2e/*.test.mjs against dist/ (the harness serves it itself)
 #   kafka-python tests/kafka_python/validate.sh, when it exists
+#   serve        tests/serve/validate.sh: kcat and kafka-python against `kafka-playground serve`
 #
 # Screenshots and other outputs go to test-results/ (git-ignored).
 # Set TEST_SUITES="native wasm" (say) to run only some suites (setup always runs).
@@ -29,7 +30,7 @@ export NO_COLOR=true
 export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 mkdir -p test-results
 
-SUITES_WANTED=" ${TEST_SUITES:-setup native sim wasm web-build e2e kafka-python} setup "
+SUITES_WANTED=" ${TEST_SUITES:-setup native sim wasm web-build e2e kafka-python serve} setup "
 PASSED=0
 FAILED=0
 REPORT=()
@@ -134,6 +135,10 @@ suite_kafka_python() {
   PATH="$ROOT/.venv/bin:$PATH" VIRTUAL_ENV="$ROOT/.venv" bash tests/kafka_python/validate.sh
 }
 
+suite_serve() {
+  PATH="$ROOT/.venv/bin:$PATH" VIRTUAL_ENV="$ROOT/.venv" bash tests/serve/validate.sh
+}
+
 TOTAL_START=$(date +%s)
 
 if ! run_suite setup suite_setup; then
@@ -154,6 +159,8 @@ else
     *" kafka-python "*) printf '\n(kafka-python: tests/kafka_python/validate.sh does not exist yet, skipped)\n' ;;
   esac
 fi
+
+run_suite serve suite_serve
 
 echo
 echo "total time: $(( $(date +%s) - TOTAL_START )) s"

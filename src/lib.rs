@@ -13,6 +13,9 @@ pub mod storage;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
+/// Kafka's wire protocol for `serve` (native only: the page's wasm does not carry it).
+#[cfg(not(target_arch = "wasm32"))]
+pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

@@ -325,3 +325,42 @@ fn commands_parse_or_name_what_is_wrong() {
 
 #[path = "fuzz_support/write_corpus.rs"]
 mod write_corpus;
+
+/// One connection of `serve` fed `bytes` in two reads: whatever it answers or sends the
+/// engine, it must not panic, and a reason to close must say something.
+fn wire_connection(bytes: &[u8]) -> Outcome {
+    let context = kafka_playground::wire::ServeContext {
+        cluster_id: "a2Fma2EtcGxheWdyb3VuZA".into(),
+        controller_id: 3000,
+        endpoints: [(1, ("127.0.0.1".to_string(), 9092))].into_iter().collect(),
+        auto_create_topics_enable: true,
+    };
+    let mut c = kafka_playground::wire::Connection::new(1);
+    let cut = bytes.len() / 3;
+    let _ = c.receive(&bytes[..cut], &context);
+    let _ = c.receive(&bytes[cut..], &context);
+    let _ = c.take_output();
+    match c.close_reason() {
+        Some(reason) => Err(reason.to_string()),
+        None => Ok(()),
+    }
+}
+
+#[test]
+fn wire_frames_are_answered_or_close_the_connection() {
+    let figures = run("wire_frame", |input| {
+        // As sent, then with its size made right again so the mutant reaches the header
+        // and body decoders (kafka-python's request frames are the corpus).
+        let raw = wire_connection(input);
+        let mut reframed = input.to_vec();
+        if reframed.len() >= 4 {
+            let size = (reframed.len() - 4) as i32;
+            reframed[..4].copy_from_slice(&size.to_be_bytes());
+            let _ = kafka_playground::wire::request::decode_request(bytes::Bytes::copy_from_slice(
+                &reframed[4..],
+            ));
+        }
+        wire_connection(&reframed).and(raw)
+    });
+    assert!(figures.refused > 0, "mutants are refused: the fuzzer reaches the decoders");
+}

@@ -14,6 +14,7 @@ pub mod input;
 pub mod logdir;
 pub mod produce;
 pub mod report;
+pub mod serve;
 pub mod simulate;
 
 use std::io::Write;
@@ -56,6 +57,7 @@ USAGE:
   kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE] [--summary]
   kafka-playground replay JOURNAL.json
   kafka-playground fuzz --seeds N [--first S] [--groups]
+  kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config k=v]...
   kafka-playground help [COMMAND]
 
 Run `kafka-playground help produce` or `kafka-playground help dump-log` for details.
@@ -68,6 +70,7 @@ fn help_for(command: Option<&str>) -> Result<&'static str, CliError> {
         Some("produce") => Ok(produce::USAGE),
         Some("dump-log") => Ok(dump::USAGE),
         Some("run" | "replay" | "fuzz") => Ok(simulate::USAGE),
+        Some("serve") => Ok(serve::USAGE),
         Some(other) => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
 }
@@ -80,7 +83,9 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let wants_help = rest.iter().any(|a| a == "--help" || a == "-h");
     let text = match command.as_str() {
         "help" | "--help" | "-h" => Some(help_for(rest.first().map(String::as_str))?),
-        "produce" | "dump-log" | "run" | "replay" | "fuzz" if wants_help => Some(help_for(Some(command))?),
+        "produce" | "dump-log" | "run" | "replay" | "fuzz" | "serve" if wants_help => {
+            Some(help_for(Some(command))?)
+        }
         _ => None,
     };
     if let Some(text) = text {
@@ -92,6 +97,7 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
         "run" => simulate::run(rest, out),
         "replay" => simulate::replay_cmd(rest, out),
         "fuzz" => simulate::fuzz(rest, out),
+        "serve" => serve::run(rest, out),
         other => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
 }

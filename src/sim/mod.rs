@@ -16,6 +16,8 @@ pub mod picture;
 mod queue;
 pub mod runner;
 pub mod scenario;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod serve_world;
 mod slot;
 pub mod world;
 

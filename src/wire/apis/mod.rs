@@ -1,0 +1,84 @@
+//! Each API this server handles, mapped onto the engine's own messages: a request
+//! becomes one or more engine requests to the connection's broker (CreateTopics: to the
+//! controller, as a Kafka broker forwards it), and the engine's answers are gathered into
+//! Kafka's response. One file per API; [`Gather`] is what a request waiting on the
+//! engine keeps.
+
+pub mod create_topics;
+pub mod fetch;
+pub mod list_offsets;
+pub mod metadata;
+pub mod produce;
+
+use super::request::Header;
+use crate::engine::cluster::{Message, NodeId};
+use std::collections::BTreeMap;
+
+/// What every connection of one `serve` shares: how brokers are reached from outside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServeContext {
+    /// The cluster's id as Metadata (v2+) reports it.
+    pub cluster_id: String,
+    /// The engine node CreateTopics goes to.
+    pub controller_id: NodeId,
+    /// Each broker's advertised host and port.
+    pub endpoints: BTreeMap<NodeId, (String, i32)>,
+    /// `auto.create.topics.enable` (Kafka's default true).
+    pub auto_create_topics_enable: bool,
+}
+
+/// An engine request to put on the wire from the connection's node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub to: NodeId,
+    pub message: Message,
+}
+
+/// What one request's handling may do: send engine requests (with fresh correlation
+/// ids) and read the shared context.
+pub struct Ctx<'a> {
+    pub broker: NodeId,
+    pub serve: &'a ServeContext,
+    pub next_id: &'a mut u64,
+    pub sends: &'a mut Vec<Outgoing>,
+}
+
+impl Ctx<'_> {
+    /// Sends the message `make` builds around a fresh correlation id; returns the id.
+    pub fn send(&mut self, to: NodeId, make: impl FnOnce(u64) -> Message) -> u64 {
+        *self.next_id += 1;
+        let id = *self.next_id;
+        self.sends.push(Outgoing { to, message: make(id) });
+        id
+    }
+}
+
+/// A request waiting for the engine's answers.
+pub trait Gather {
+    /// Whether the engine answer with this correlation id belongs to this request.
+    fn waits_on(&self, correlation_id: u64) -> bool;
+    /// One engine answer; true once every answer is in.
+    fn answer(&mut self, ctx: &mut Ctx, message: &Message) -> bool;
+    /// Kafka's response, as a frame.
+    fn encode(&self, header: &Header) -> Result<Vec<u8>, String>;
+}
+
+/// The correlation id of an engine answer this layer asks for.
+pub fn answer_id(message: &Message) -> Option<u64> {
+    match message {
+        Message::ProduceResponse { correlation_id, .. }
+        | Message::FetchResponse { correlation_id, .. }
+        | Message::ListOffsetsResponse { correlation_id, .. }
+        | Message::MetadataResponse { correlation_id, .. }
+        | Message::CreateTopicsResponse { correlation_id, .. } => Some(*correlation_id),
+        _ => None,
+    }
+}
+
+/// Kafka's error code for an engine error (0: none).
+pub fn code(error: Option<crate::engine::error::ErrorCode>) -> i16 {
+    error.map_or(0, |e| e.code())
+}
+
+/// Kafka's `UNKNOWN_TOPIC_OR_PARTITION`.
+pub const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;

@@ -1,0 +1,181 @@
+//! One client connection, sans-IO: bytes in ([`Connection::receive`]), engine requests
+//! out (to put on the simulated wire from the connection's node), engine answers in
+//! ([`Connection::on_engine`]), response bytes out ([`Connection::take_output`]).
+//! Invariant: responses leave in the order their requests arrived, whatever order the
+//! engine answers in (Kafka's `SocketServer` answers one request per connection at a
+//! time); a produce with `acks=0` has no place in that order (no response). After a
+//! reason to close (a bad frame or request, see [`super::request`]) the connection takes
+//! nothing more and the server closes it once the responses before it are written.
+
+use super::apis::{
+    answer_id, create_topics, fetch, list_offsets, metadata, produce, Ctx, Gather, Outgoing, ServeContext,
+};
+use super::frame::FrameReader;
+use super::request::{decode_request, encode_response, Header, Request};
+use super::versions::{api_versions_response, unsupported_api_versions_response};
+use crate::engine::cluster::{Message, NodeId};
+use std::collections::VecDeque;
+
+/// Requests one connection may have waiting on the engine at once; more close it.
+pub const MAX_IN_FLIGHT: usize = 1000;
+
+enum Slot {
+    Ready(Vec<u8>),
+    Waiting(Header, Box<dyn Gather>),
+}
+
+pub struct Connection {
+    broker: NodeId,
+    reader: FrameReader,
+    slots: VecDeque<Slot>,
+    next_id: u64,
+    close_reason: Option<String>,
+}
+
+impl Connection {
+    /// A connection to broker `broker`'s listener.
+    pub fn new(broker: NodeId) -> Self {
+        Connection {
+            broker,
+            reader: FrameReader::default(),
+            slots: VecDeque::new(),
+            next_id: 0,
+            close_reason: None,
+        }
+    }
+
+    /// Why the connection must close, once it must.
+    pub fn close_reason(&self) -> Option<&str> {
+        self.close_reason.as_deref()
+    }
+
+    /// Requests still waiting for the engine.
+    pub fn in_flight(&self) -> usize {
+        self.slots.iter().filter(|s| matches!(s, Slot::Waiting(..))).count()
+    }
+
+    fn close(&mut self, reason: String) {
+        if self.close_reason.is_none() {
+            self.close_reason = Some(reason);
+        }
+    }
+
+    /// Bytes read from the socket; returns the engine requests they make.
+    pub fn receive(&mut self, bytes: &[u8], serve: &ServeContext) -> Vec<Outgoing> {
+        let mut sends = Vec::new();
+        if self.close_reason.is_some() {
+            return sends;
+        }
+        self.reader.push(bytes);
+        loop {
+            if self.slots.len() >= MAX_IN_FLIGHT {
+                self.close(format!("more than {MAX_IN_FLIGHT} requests waiting on one connection"));
+                break;
+            }
+            let frame = match self.reader.next_frame() {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
+                Err(e) => {
+                    self.close(e.0);
+                    break;
+                }
+            };
+            match decode_request(frame) {
+                Ok((header, request)) => self.handle(header, request, serve, &mut sends),
+                Err(e) => {
+                    self.close(e.0);
+                    break;
+                }
+            }
+        }
+        sends
+    }
+
+    fn handle(&mut self, header: Header, request: Request, serve: &ServeContext, sends: &mut Vec<Outgoing>) {
+        let mut ctx = Ctx { broker: self.broker, serve, next_id: &mut self.next_id, sends };
+        let v = header.api_version;
+        let slot: Result<Option<Slot>, String> = match &request {
+            Request::ApiVersions { unsupported: true } => {
+                // Answered as v0 (`RequestContext.apiVersion`).
+                encode_response(&header, 0, &unsupported_api_versions_response())
+                    .map(|b| Some(Slot::Ready(b)))
+            }
+            Request::ApiVersions { unsupported: false } => {
+                encode_response(&header, v, &api_versions_response()).map(|b| Some(Slot::Ready(b)))
+            }
+            Request::Metadata(r) => waiting(header, metadata::start(r, v, &mut ctx), false).map(Some),
+            Request::Produce(r) => match produce::start(r, &mut ctx) {
+                Some(g) => {
+                    let done = g.is_done();
+                    waiting(header, g, done).map(Some)
+                }
+                None => Ok(None),
+            },
+            Request::Fetch(r) => {
+                let g = fetch::start(r, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
+            Request::ListOffsets(r) => {
+                let g = list_offsets::start(r, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
+            Request::CreateTopics(r) => {
+                let g = create_topics::start(r, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
+        };
+        match slot {
+            Ok(Some(slot)) => self.slots.push_back(slot),
+            Ok(None) => {}
+            Err(e) => self.close(format!("cannot encode the response: {e}")),
+        }
+    }
+
+    /// An engine message sent to this connection's node; returns further engine requests.
+    pub fn on_engine(&mut self, message: &Message, serve: &ServeContext) -> Vec<Outgoing> {
+        let mut sends = Vec::new();
+        let Some(id) = answer_id(message) else { return sends };
+        let mut ctx = Ctx { broker: self.broker, serve, next_id: &mut self.next_id, sends: &mut sends };
+        let mut failed = None;
+        for slot in self.slots.iter_mut() {
+            let Slot::Waiting(header, gather) = slot else { continue };
+            if !gather.waits_on(id) {
+                continue;
+            }
+            if gather.answer(&mut ctx, message) {
+                match gather.encode(header) {
+                    Ok(bytes) => *slot = Slot::Ready(bytes),
+                    Err(e) => failed = Some(e),
+                }
+            }
+            break;
+        }
+        if let Some(e) = failed {
+            self.close(format!("cannot encode the response: {e}"));
+        }
+        sends
+    }
+
+    /// The responses ready to write, in request order (stops at the first still waiting).
+    pub fn take_output(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        while let Some(Slot::Ready(_)) = self.slots.front() {
+            if let Some(Slot::Ready(bytes)) = self.slots.pop_front() {
+                out.extend_from_slice(&bytes);
+            }
+        }
+        out
+    }
+}
+
+/// A slot for a request; `done`: it needed nothing from the engine (answered at once).
+fn waiting(header: Header, gather: impl Gather + 'static, done: bool) -> Result<Slot, String> {
+    if done {
+        gather.encode(&header).map(Slot::Ready)
+    } else {
+        Ok(Slot::Waiting(header, Box::new(gather)))
+    }
+}
