@@ -81,6 +81,8 @@ pub struct BrokerNode {
     offsets_topic_failure: Option<String>,
     /// Where the coordinator's timer is armed.
     coordinator_timer_at_ms: Option<i64>,
+    /// When the next `PeriodicProducerExpirationCheck` is due (run by the retention timer).
+    next_producer_expiration_check_ms: i64,
 }
 
 impl BrokerNode {
@@ -91,6 +93,7 @@ impl BrokerNode {
             offsets_topic_requested_ms: None,
             offsets_topic_failure: None,
             coordinator_timer_at_ms: None,
+            next_producer_expiration_check_ms: now_ms + config.producer_id_expiration_check_interval_ms,
             broker_id,
             config,
             started: false,
