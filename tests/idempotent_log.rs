@@ -234,3 +234,66 @@ fn snapshot_bytes_match_the_documented_example() {
     assert_eq!((read[0].producer_epoch, read[0].last_seq(), read[0].first_seq()), (2, 9, 5));
     assert_eq!((read[0].first_data_offset(), read[0].last_data_offset()), (37, 41));
 }
+
+/// `DumpLogSegments.dumpProducerIdSnapshot`'s line for the documented example.
+
+#[test]
+fn dump_log_prints_a_snapshot_as_kafka_does() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fuzz_corpus/producer_snapshot/vector_example.snapshot"
+    ))
+    .unwrap();
+    let (text, problems) =
+        kafka_playground::cli::dump::dump_producer_snapshot("00000000000000000042.snapshot", &bytes);
+    assert!(problems.is_empty());
+    assert_eq!(
+        text.lines().nth(1).unwrap(),
+        "producerId: 1000 producerEpoch: 2 coordinatorEpoch: -1 currentTxnFirstOffset: OptionalLong.empty \
+         lastTimestamp: 1700000000000 firstSequence: 5 lastSequence: 9 lastOffset: 41 offsetDelta: 4 \
+         timestamp: 1700000000000"
+    );
+    let (_, problems) = kafka_playground::cli::dump::dump_producer_snapshot("x.snapshot", &bytes[..20]);
+    assert!(problems[0].starts_with("Snapshot failed schema validation"), "{problems:?}");
+}
+
+/// `producer.id.expiration.ms` and `producer.id.expiration.check.interval.ms` act: a
+/// producer idle past the first is forgotten at the next check (run by the retention
+/// task's timer, every 10 s here), not before the second has passed.
+#[test]
+fn producer_id_expiration_forgets_idle_producers_at_the_check() {
+    use kafka_playground::engine::cluster::messages::{Acks, Message, ProducePartition, TopicPartition};
+    use kafka_playground::engine::cluster::Envelope;
+    use kafka_playground::sim::cluster_world::build_sim;
+    use kafka_playground::sim::scenario::Scenario;
+    let producers_left = |configs: serde_json::Value| {
+        let text = serde_json::json!({
+            "version": 1,
+            "name": "expiration",
+            "cluster": {"brokers": 1, "configs": configs},
+            "topics": [{"name": "t", "partitions": 1, "replication_factor": 1}],
+            "clients": [],
+            "steps": [],
+            "until_ms": 30_000,
+        });
+        let s = Scenario::parse(&text.to_string()).unwrap();
+        let mut sim = build_sim(&s, 1).unwrap();
+        let message = Message::ProduceRequest {
+            correlation_id: 1,
+            acks: Acks::Leader,
+            timeout_ms: 30_000,
+            partitions: vec![ProducePartition {
+                tp: TopicPartition::new("t", 0),
+                records: batch(0, 0, 1).into(),
+            }],
+        };
+        sim.send_at(4_000, Envelope { from: 9_999, to: 1, message });
+        sim.run_until(s.until_ms, 10_000_000);
+        let broker = sim.node(1).and_then(|n| n.view().broker()).unwrap();
+        broker.partition("t", 0).unwrap().log.producer_state().active_producers().len()
+    };
+    assert_eq!(producers_left(serde_json::json!({})), 1, "a day by default");
+    let expire = |interval: &str| serde_json::json!({"producer.id.expiration.ms": "5000", "producer.id.expiration.check.interval.ms": interval});
+    assert_eq!(producers_left(expire("1000")), 0, "idle since 1 s (its batch's timestamp): gone at 10 s");
+    assert_eq!(producers_left(expire("100000")), 1, "no check due before 100 s");
+}
