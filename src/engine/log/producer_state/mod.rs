@@ -13,6 +13,20 @@
 //! producer's entry never holds more than five batches, all of its current epoch.
 //! Transactions (ongoing/unreplicated txns, verification state) come with that work: only
 //! the fields the snapshot keeps exist so far.
+//!
+//! Decisions, from Kafka's source (trunk, Oct 2024):
+//! * a duplicate (a batch equal, by epoch and sequence range, to one of its producer's
+//!   last five) is answered as a success with the original batch's offsets and its
+//!   timestamp as `logAppendTime` (`UnifiedLog.append`); `DUPLICATE_SEQUENCE_NUMBER` (46)
+//!   is what brokers before 0.11.0.1 sent and is never sent here;
+//! * a lower epoch is `INVALID_PRODUCER_EPOCH` (47, `InvalidProducerEpochException`,
+//!   since 2.7), not `PRODUCER_FENCED`; a gap, or a new epoch not starting at 0, is
+//!   `OUT_OF_ORDER_SEQUENCE_NUMBER` (45);
+//! * `UNKNOWN_PRODUCER_ID` (59) is never answered by the produce path (KIP-360): a
+//!   producer the partition does not know is accepted at any sequence;
+//! * a log start offset moving forward (retention, DeleteRecords) removes snapshots below
+//!   it with their segments but keeps the producers (`onLogStartOffsetIncremented`);
+//!   producers go only by `producer.id.expiration.ms`.
 
 pub mod append_info;
 pub mod entry;
