@@ -297,3 +297,57 @@ fn producer_id_expiration_forgets_idle_producers_at_the_check() {
     assert_eq!(producers_left(expire("1000")), 0, "idle since 1 s (its batch's timestamp): gone at 10 s");
     assert_eq!(producers_left(expire("100000")), 1, "no check due before 100 s");
 }
+
+/// End to end through the store: a broker writes a snapshot at each roll as a metadata
+/// document, crashes, recovers its producer state from the store, and still answers a
+/// retried batch as the duplicate it is (the duplicate checker sees no second copy).
+#[test]
+fn a_restarted_broker_still_knows_its_producers_last_batches() {
+    use kafka_playground::engine::cluster::messages::{Acks, Message, ProducePartition, TopicPartition};
+    use kafka_playground::engine::cluster::Envelope;
+    use kafka_playground::sim::cluster_world::build_sim;
+    use kafka_playground::sim::scenario::Scenario;
+    let text = serde_json::json!({
+        "version": 1,
+        "name": "restart",
+        "cluster": {"brokers": 1},
+        "topics": [{"name": "t", "partitions": 1, "replication_factor": 1, "configs": {"segment.bytes": "100"}}],
+        "clients": [],
+        "steps": [{"at_ms": 6_000, "crash": {"broker": 1}}, {"at_ms": 7_000, "restart": {"broker": 1}}],
+        "until_ms": 20_000,
+    });
+    let s = Scenario::parse(&text.to_string()).unwrap();
+    let mut sim = build_sim(&s, 1).unwrap();
+    let send = |sim: &mut kafka_playground::sim::Sim, at_ms: i64, seq: i32| {
+        let message = Message::ProduceRequest {
+            correlation_id: at_ms as u64,
+            acks: Acks::Leader,
+            timeout_ms: 30_000,
+            partitions: vec![ProducePartition {
+                tp: TopicPartition::new("t", 0),
+                records: batch(0, seq, 1).into(),
+            }],
+        };
+        sim.send_at(at_ms, Envelope { from: 9_999, to: 1, message });
+    };
+    for (i, seq) in [0, 1, 2].into_iter().enumerate() {
+        send(&mut sim, 4_000 + 300 * i as i64, seq);
+    }
+    send(&mut sim, 12_000, 2);
+    send(&mut sim, 12_500, 1);
+    send(&mut sim, 13_000, 3);
+    sim.run_until(s.until_ms, 10_000_000);
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+    let snapshots: Vec<String> = sim.store(1).unwrap().meta_of(1).into_iter().map(|(n, _)| n).collect();
+    assert!(snapshots.iter().any(|n| n.starts_with("t-0/") && n.ends_with(".snapshot")), "{snapshots:?}");
+    let broker = sim.node(1).and_then(|n| n.view().broker()).unwrap();
+    let log = &broker.partition("t", 0).unwrap().log;
+    assert_eq!(log.log_end_offset(), 4, "the retries appended nothing, the next batch is in");
+    assert_eq!(log.producer_state().last_entry(PID).unwrap().last_seq(), 3);
+    let sequences: Vec<i32> = log
+        .segments()
+        .iter()
+        .flat_map(|seg| seg.batches_from(0).flatten().map(|v| v.header.base_sequence).collect::<Vec<_>>())
+        .collect();
+    assert_eq!(sequences, vec![0, 1, 2, 3]);
+}
