@@ -241,6 +241,7 @@ impl Picture {
                 .map(|v| format!("{} ms · {}: {}", v.at_ms, v.invariant, v.detail))
                 .collect(),
             error: run.error,
+            lesson: None,
         }
     }
 }

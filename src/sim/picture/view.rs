@@ -342,4 +342,7 @@ pub struct ClusterView {
     pub violations: Vec<String>,
     /// Set when the driver could not go on (a worker failed, storage failed).
     pub error: Option<String>,
+    /// The lesson the run follows, if any: the step shown and whether its task happened.
+    #[serde(default)]
+    pub lesson: Option<crate::sim::lesson::LessonProgress>,
 }

@@ -85,7 +85,7 @@ pub async fn load(name: &str) -> Result<Scenario, String> {
 }
 
 /// The body of a GET of `address`, or the HTTP status or network error.
-async fn fetch_text(address: &str) -> Result<String, String> {
+pub(crate) async fn fetch_text(address: &str) -> Result<String, String> {
     let window = web_sys::window().ok_or("no window")?;
     let words = |e: wasm_bindgen::JsValue| {
         e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
