@@ -230,3 +230,52 @@ fn a_switch_is_off_again_once_its_guard_drops() {
     drop(inject(Fault::SameAssignmentForAll));
     assert!(violations(&s, None).is_empty());
 }
+
+#[test]
+fn no_duplicates_catches_a_leader_appending_a_retried_idempotent_batch() {
+    use kafka_playground::engine::cluster::messages::{Acks, Message, ProducePartition, TopicPartition};
+    use kafka_playground::engine::cluster::Envelope;
+    use kafka_playground::engine::record::{BatchBuilder, BatchOptions};
+    // No client of the playground sends producer ids yet: the test sends an idempotent
+    // producer's batch (pid 7, epoch 0, sequences 0..=2) to leader 1 by hand, twice, as
+    // a producer retrying after a lost answer does. Kafka's leader answers the second with
+    // the first's offsets; the broken one appends it again.
+    let s = scenario(json!({}), json!({}), json!({}), vec![], 8_000);
+    let options =
+        BatchOptions { producer_id: 7, producer_epoch: 0, base_sequence: 0, ..BatchOptions::default() };
+    let mut b = BatchBuilder::new(options);
+    (0..3).for_each(|i| b.append(4_000 + i, None, Some(b"v"), &[]));
+    let records = b.build().unwrap();
+    let run = |fault: Option<Fault>| {
+        let _switch = fault.map(inject);
+        let mut sim = build_sim(&s, 1).unwrap();
+        for (at_ms, correlation_id) in [(4_000, 1), (4_500, 2)] {
+            let message = Message::ProduceRequest {
+                correlation_id,
+                acks: Acks::Leader,
+                timeout_ms: 30_000,
+                partitions: vec![ProducePartition {
+                    tp: TopicPartition::new("t", 0),
+                    records: records.clone().into(),
+                }],
+            };
+            // From a node id no node has: the answers are dropped.
+            sim.send_at(at_ms, Envelope { from: 9_999, to: 1, message });
+        }
+        sim.run_until(s.until_ms, 10_000_000);
+        sim.violations().to_vec()
+    };
+    assert!(run(None).is_empty(), "{:?}", run(None));
+    let broken = run(Some(Fault::SkipDuplicateDetection));
+    let v = broken
+        .iter()
+        .find(|v| {
+            v.invariant == "idempotent producers: no batch of one producer session is in a partition twice"
+        })
+        .unwrap_or_else(|| panic!("no duplicate reported: {broken:?}"));
+    assert!(
+        v.detail.starts_with("broker 1: t-0: producer 7 epoch 0 wrote sequences 0..2 at offset 0"),
+        "{v:?}"
+    );
+    assert_eq!(v.at_ms, 4_500, "at the step that appended the retry: {v:?}");
+}

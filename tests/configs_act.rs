@@ -140,6 +140,16 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
     (Broker, "controller.socket.timeout.ms", Here("cluster", "controller_socket_timeout_ms")),
     (Broker, "log.retention.check.interval.ms", Here("cleaning", "log_retention_check_interval_ms")),
     (Broker, "log.cleaner.backoff.ms", Here("cleaning", "log_cleaner_backoff_ms")),
+    (
+        Broker,
+        "producer.id.expiration.ms",
+        Elsewhere("idempotent_log", "producer_id_expiration_forgets_idle_producers_at_the_check"),
+    ),
+    (
+        Broker,
+        "producer.id.expiration.check.interval.ms",
+        Elsewhere("idempotent_log", "producer_id_expiration_forgets_idle_producers_at_the_check"),
+    ),
     (Broker, "offsets.topic.num.partitions", Here("cluster", "offsets_topic_num_partitions")),
     (Broker, "offsets.topic.replication.factor", Here("cluster", "offsets_topic_replication_factor")),
     (Broker, "offsets.topic.segment.bytes", Here("cluster", "offsets_topic_segment_bytes")),

@@ -42,7 +42,6 @@ fn without_idempotence_a_retry_after_a_lost_response_writes_the_record_twice() {
 }
 
 #[test]
-#[ignore = "needs broker dedup (idem-broker)"]
 fn with_idempotence_a_retry_after_a_lost_response_writes_the_record_once() {
     let report = run("retry-after-lost-response");
     assert_eq!(leader_log(&report, "idempotent-0"), vec!["payment-0"]);
@@ -61,7 +60,6 @@ fn without_idempotence_five_in_flight_reorder_after_a_lost_request() {
 }
 
 #[test]
-#[ignore = "needs broker dedup (idem-broker)"]
 fn with_idempotence_five_in_flight_keep_the_order_after_a_lost_request() {
     let report = run("max-in-flight-reorders-without-idempotence");
     assert_eq!(numbers(&leader_log(&report, "idempotent-0")), (0..12).collect::<Vec<u32>>());

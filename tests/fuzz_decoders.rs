@@ -4,7 +4,7 @@
 //! controller's recovery from stored documents, checkpoints, `__consumer_offsets`
 //! records, a coordinator's load of its `__consumer_offsets` log, the consumer protocol,
 //! `__transaction_state` records, end transaction marker control batches, `.txnindex`
-//! files, the scenario, journal and command parsers — runs
+//! files, producer state snapshots, the scenario, journal and command parsers — runs
 //! over its corpus (`tests/fuzz_corpus/<target>/`, valid inputs from real runs) and over
 //! seeded mutants of it. Each input must not panic, must not allocate more than 64 MiB,
 //! and a refusal must say what is wrong (`tests/fuzz_support`). `.index`/`.timeindex` are
@@ -30,6 +30,8 @@ use kafka_playground::engine::group::coordinator::records::{
 };
 use kafka_playground::engine::group::coordinator::{GroupCoordinator, GroupCoordinatorConfig};
 use kafka_playground::engine::log::checkpoint::read_checkpoint;
+use kafka_playground::engine::log::producer_log::{snapshot_meta_name, to_hex};
+use kafka_playground::engine::log::producer_state::read_snapshot;
 use kafka_playground::engine::log::{LeaderEpochCache, PartitionLog};
 use kafka_playground::engine::record::batch::{write_crc, BATCH_LENGTH_OFFSET, LOG_OVERHEAD};
 use kafka_playground::engine::record::compression::decompress;
@@ -183,6 +185,25 @@ fn name_and_value(input: &[u8]) -> (String, String) {
         Some((name, value)) => (name.to_string(), value.to_string()),
         None => (String::new(), text.into_owned()),
     }
+}
+
+/// Producer state snapshots (`.snapshot`): read, or refused as corrupt with a reason;
+/// and a broker restarting with the mutant as its snapshot deletes it and rebuilds.
+#[test]
+fn producer_snapshots_read_or_are_refused() {
+    let segment = corpus("segment").into_iter().next().expect("a segment in the corpus");
+    let figures = run("producer_snapshot", |input| {
+        let read = read_snapshot(input).map(drop).map_err(words);
+        let topic = SegmentId { broker_id: 1, topic: "some_topic".into(), partition: 0, base_offset: 0 };
+        let config = ("topics/some_topic".to_string(), "[]".to_string());
+        let meta = vec![config, (snapshot_meta_name("some_topic", 0, 1), to_hex(input))];
+        let mut broker =
+            BrokerNode::recover(1, BrokerConfig::default(), vec![(topic, segment.clone())], meta, 0);
+        use kafka_playground::engine::cluster::Node;
+        while broker.poll_output().is_some() {}
+        read
+    });
+    assert!(figures.refused > 0, "mutants are refused: the fuzzer reaches the checks");
 }
 
 #[test]

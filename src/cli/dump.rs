@@ -299,6 +299,39 @@ pub fn dump_index(name: &str, bytes: &[u8], time: bool) -> Result<(String, Vec<S
     Ok((out, problems))
 }
 
+/// `DumpLogSegments.dumpProducerIdSnapshot`: one line per producer, in Kafka's words
+/// (Java prints the `OptionalLong` of the open transaction as it is); a corrupt file is
+/// the problem reported.
+pub fn dump_producer_snapshot(name: &str, bytes: &[u8]) -> (String, Vec<String>) {
+    let mut out = format!("Dumping {name}\n");
+    match crate::engine::log::producer_state::read_snapshot(bytes) {
+        Ok(entries) => {
+            for e in entries {
+                let txn = e
+                    .current_txn_first_offset
+                    .map_or("OptionalLong.empty".to_string(), |o| format!("OptionalLong[{o}]"));
+                out.push_str(&format!(
+                    "producerId: {} producerEpoch: {} coordinatorEpoch: {} currentTxnFirstOffset: {txn} lastTimestamp: {} ",
+                    e.producer_id, e.producer_epoch, e.coordinator_epoch, e.last_timestamp_ms
+                ));
+                if let Some(m) = e.batch_metadata.front() {
+                    out.push_str(&format!(
+                        "firstSequence: {} lastSequence: {} lastOffset: {} offsetDelta: {} timestamp: {}",
+                        m.first_seq(),
+                        m.last_seq,
+                        m.last_offset,
+                        m.offset_delta,
+                        m.timestamp_ms
+                    ));
+                }
+                out.push('\n');
+            }
+            (out, Vec::new())
+        }
+        Err(e) => (out, vec![e.to_string()]),
+    }
+}
+
 /// Runs `dump-log` with its arguments.
 pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let a = args::parse(argv, &FLAGS)?;
@@ -315,8 +348,12 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), CliError> {
         dump_index(&name, &read()?, true)?
     } else if name.ends_with(".index") {
         dump_index(&name, &read()?, false)?
+    } else if name.ends_with(".snapshot") {
+        dump_producer_snapshot(&name, &read()?)
     } else {
-        return Err(CliError::usage(format!("{path}: dump-log reads .log, .index and .timeindex files")));
+        return Err(CliError::usage(format!(
+            "{path}: dump-log reads .log, .index, .timeindex and .snapshot files"
+        )));
     };
     write_out(out, &text)?;
     match problems.first() {

@@ -1,11 +1,15 @@
 //! Kafka's on-disk log-dir layout for the CLI: `DIR/<topic>-<partition>/` holding
-//! `<20-digit base offset>.log`, `.index` and `.timeindex` per segment. Loading goes
+//! `<20-digit base offset>.log`, `.index` and `.timeindex` per segment, and the
+//! producer state snapshots `<20-digit offset>.snapshot` (Kafka's byte format). Loading goes
 //! through `PartitionLog::recover` (every batch re-validated, indexes rebuilt); saving
 //! appends the engine's `StoreOp::Append` bytes to the `.log` files and rewrites the
 //! indexes of the segments the run touched. A partition whose files are corrupt is
 //! refused rather than repaired: the CLI never cuts a user's data.
 
 use super::CliError;
+use crate::engine::log::producer_log::{from_hex, parse_snapshot_meta_name};
+use crate::engine::log::producer_state::snapshot::PRODUCER_SNAPSHOT_FILE_SUFFIX;
+use crate::engine::log::producer_state::snapshot_file_name;
 use crate::engine::log::{filename_prefix_from_offset, PartitionLog};
 use crate::engine::store::StoreOp;
 use crate::engine::topic::TopicConfig;
@@ -86,15 +90,20 @@ pub fn load_partition(
         return Ok(PartitionLog::new(0, topic, partition, config.clone(), now_ms));
     }
     let mut stored = Vec::new();
+    let mut snapshots = Vec::new();
     for entry in fs::read_dir(&dir).map_err(|e| io_error("list", &dir, e))? {
         let entry = entry.map_err(|e| io_error("list", &dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if let Some(base) = segment_base_offset(&name, ".log") {
             let path = entry.path();
             stored.push((base, fs::read(&path).map_err(|e| io_error("read", &path, e))?));
+        } else if let Some(offset) = segment_base_offset(&name, PRODUCER_SNAPSHOT_FILE_SUFFIX) {
+            let path = entry.path();
+            snapshots.push((offset, fs::read(&path).map_err(|e| io_error("read", &path, e))?));
         }
     }
     stored.sort_by_key(|(base, _)| *base);
+    snapshots.sort_by_key(|(offset, _)| *offset);
     let (mut log, report) = PartitionLog::recover(0, topic, partition, config.clone(), stored, None, now_ms);
     if let Some(corruption) = report.corruption {
         return Err(CliError::failure(format!(
@@ -106,6 +115,9 @@ pub fn load_partition(
         )));
     }
     log.take_store_ops();
+    // The producer state from the `.snapshot` files and the log after them; a corrupt
+    // snapshot is replaced, as a broker does, when the partition is saved.
+    log.load_producer_state(snapshots, now_ms);
     Ok(log)
 }
 
@@ -138,6 +150,22 @@ pub fn save_partition(root: &Path, log: &mut PartitionLog, first_touched_base: i
             StoreOp::Append { segment, position, bytes } => {
                 let base = i64::try_from(segment.base_offset).unwrap_or(i64::MAX);
                 append_at(&segment_path(&dir, base, ".log"), position, &bytes)?;
+            }
+            // Producer state snapshots, written where Kafka keeps them: `<offset>.snapshot`.
+            StoreOp::PutMeta { name, value, .. } if parse_snapshot_meta_name(&name).is_some() => {
+                let (_, _, offset) = parse_snapshot_meta_name(&name).unwrap_or_default();
+                let path = dir.join(snapshot_file_name(offset));
+                let bytes = from_hex(&value).ok_or_else(|| {
+                    CliError::failure(format!("internal error: snapshot {name} is not hex"))
+                })?;
+                fs::write(&path, bytes).map_err(|e| io_error("write", &path, e))?;
+            }
+            StoreOp::DeleteMeta { name, .. } if parse_snapshot_meta_name(&name).is_some() => {
+                let (_, _, offset) = parse_snapshot_meta_name(&name).unwrap_or_default();
+                let path = dir.join(snapshot_file_name(offset));
+                if path.exists() {
+                    fs::remove_file(&path).map_err(|e| io_error("delete", &path, e))?;
+                }
             }
             other => {
                 return Err(CliError::failure(format!(

@@ -43,10 +43,18 @@ pub enum ErrorCode {
     /// IncrementalAlterConfigs).
     InvalidRequest = 42,
     PolicyViolation = 44,
+    /// `OutOfOrderSequenceException`: a gap or a step back in an idempotent producer's
+    /// sequence numbers.
     OutOfOrderSequenceNumber = 45,
+    /// `DuplicateSequenceException`: what brokers before 0.11.0.1 sent for a duplicate; the
+    /// current broker answers a duplicate as success with the original offsets instead.
     DuplicateSequenceNumber = 46,
+    /// `InvalidProducerEpochException`: a batch from an older producer epoch.
     InvalidProducerEpoch = 47,
+    /// `InvalidTxnStateException`.
+    InvalidTxnState = 48,
     KafkaStorageError = 56,
+    /// `UnknownProducerIdException` (KIP-360: no longer sent by the produce path).
     UnknownProducerId = 59,
     GroupIdNotFound = 69,
     TopicDeletionDisabled = 73,
@@ -110,10 +118,6 @@ impl ErrorCode {
             ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
             ErrorCode::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
             ErrorCode::IneligibleReplica => "INELIGIBLE_REPLICA",
-            ErrorCode::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
-            ErrorCode::DuplicateSequenceNumber => "DUPLICATE_SEQUENCE_NUMBER",
-            ErrorCode::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
-            ErrorCode::UnknownProducerId => "UNKNOWN_PRODUCER_ID",
             ErrorCode::ProducerFenced => "PRODUCER_FENCED",
             ErrorCode::MessageTooLarge => "MESSAGE_TOO_LARGE",
             ErrorCode::InvalidTopicException => "INVALID_TOPIC_EXCEPTION",
@@ -144,6 +148,11 @@ impl ErrorCode {
             ErrorCode::MemberIdRequired => "MEMBER_ID_REQUIRED",
             ErrorCode::GroupMaxSizeReached => "GROUP_MAX_SIZE_REACHED",
             ErrorCode::FencedInstanceId => "FENCED_INSTANCE_ID",
+            ErrorCode::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            ErrorCode::DuplicateSequenceNumber => "DUPLICATE_SEQUENCE_NUMBER",
+            ErrorCode::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
+            ErrorCode::InvalidTxnState => "INVALID_TXN_STATE",
+            ErrorCode::UnknownProducerId => "UNKNOWN_PRODUCER_ID",
         }
     }
 }
@@ -257,6 +266,37 @@ pub enum ErrorKind {
     Storage {
         detail: String,
     },
+    /// `ProducerAppendInfo.checkSequence`: not the next sequence after the producer's last.
+    OutOfOrderSequence {
+        producer_id: i64,
+        offset: i64,
+        topic_partition: String,
+        incoming_seq: i32,
+        current_last_seq: i32,
+    },
+    /// `ProducerAppendInfo.checkSequence`: a new epoch must start at sequence 0.
+    NewEpochSequence {
+        producer_id: i64,
+        offset: i64,
+        topic_partition: String,
+        request_epoch: i16,
+        seq: i32,
+        current_epoch: i16,
+    },
+    /// `ProducerAppendInfo.checkProducerEpoch`: an epoch below the last one seen.
+    InvalidProducerEpoch {
+        producer_id: i64,
+        offset: i64,
+        topic_partition: String,
+        epoch: i16,
+        last_epoch: i16,
+    },
+    /// `ProducerAppendInfo.appendDataBatch`: a plain batch while a transaction is open.
+    ExpectedTransactionalWrite {
+        producer_id: i64,
+        offset: i64,
+        topic_partition: String,
+    },
 }
 
 /// An engine error: Kafka's code plus what exactly went wrong.
@@ -288,6 +328,11 @@ impl KafkaError {
             ErrorKind::OffsetOutOfRange { .. } => ErrorCode::OffsetOutOfRange,
             ErrorKind::UnsupportedCompression { .. } => ErrorCode::UnsupportedCompressionType,
             ErrorKind::Storage { .. } => ErrorCode::KafkaStorageError,
+            ErrorKind::OutOfOrderSequence { .. } | ErrorKind::NewEpochSequence { .. } => {
+                ErrorCode::OutOfOrderSequenceNumber
+            }
+            ErrorKind::InvalidProducerEpoch { .. } => ErrorCode::InvalidProducerEpoch,
+            ErrorKind::ExpectedTransactionalWrite { .. } => ErrorCode::InvalidTxnState,
         };
         KafkaError { code, kind }
     }
@@ -359,6 +404,23 @@ impl fmt::Display for KafkaError {
                 write!(f, "Unsupported compression codec {codec}")
             }
             ErrorKind::Storage { detail } => write!(f, "storage error: {detail}"),
+            ErrorKind::OutOfOrderSequence { producer_id, offset, topic_partition, incoming_seq, current_last_seq } => write!(
+                f,
+                "Out of order sequence number for producer {producer_id} at offset {offset} in partition {topic_partition}: {incoming_seq} (incoming seq. number), {current_last_seq} (current end sequence number)"
+            ),
+            // Kafka's message, its missing space before "at" included.
+            ErrorKind::NewEpochSequence { producer_id, offset, topic_partition, request_epoch, seq, current_epoch } => write!(
+                f,
+                "Invalid sequence number for new epoch of producer {producer_id}at offset {offset} in partition {topic_partition}: {request_epoch} (request epoch), {seq} (seq. number), {current_epoch} (current producer epoch)"
+            ),
+            ErrorKind::InvalidProducerEpoch { producer_id, offset, topic_partition, epoch, last_epoch } => write!(
+                f,
+                "Epoch of producer {producer_id} at offset {offset} in {topic_partition} is {epoch}, which is smaller than the last seen epoch {last_epoch}"
+            ),
+            ErrorKind::ExpectedTransactionalWrite { producer_id, offset, topic_partition } => write!(
+                f,
+                "Expected transactional write from producer {producer_id} at offset {offset} in partition {topic_partition}"
+            ),
         }
     }
 }
@@ -391,6 +453,15 @@ mod tests {
         assert_eq!(ErrorCode::GroupIdNotFound.code(), 69);
         assert_eq!(ErrorCode::MemberIdRequired.code(), 79);
         assert_eq!(ErrorCode::FencedInstanceId.code(), 82);
+        // Errors.java: OUT_OF_ORDER_SEQUENCE_NUMBER 45 … INVALID_TXN_STATE 48, UNKNOWN_PRODUCER_ID 59;
+        // none of their exceptions is a RetriableException.
+        assert_eq!(ErrorCode::OutOfOrderSequenceNumber.code(), 45);
+        assert_eq!(ErrorCode::DuplicateSequenceNumber.code(), 46);
+        assert_eq!(ErrorCode::InvalidProducerEpoch.code(), 47);
+        assert_eq!(ErrorCode::InvalidTxnState.code(), 48);
+        assert_eq!(ErrorCode::UnknownProducerId.code(), 59);
+        assert!(!ErrorCode::OutOfOrderSequenceNumber.is_retriable());
+        assert!(!ErrorCode::InvalidProducerEpoch.is_retriable());
     }
 
     #[test]

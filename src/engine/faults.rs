@@ -44,6 +44,10 @@ pub enum Fault {
     /// group, so each partition has as many owners as members (`SyncGroup`; Kafka's
     /// `classicGroupSync` stores each member's own).
     SameAssignmentForAll,
+    /// The leader appends a batch its idempotent producer already wrote, and checks no
+    /// sequence (`analyze_and_validate_producer_state`; Kafka's
+    /// `UnifiedLog.analyzeAndValidateProducerState` answers it with the original offsets).
+    SkipDuplicateDetection,
 }
 
 /// Whether `fault` is switched on (always `false` without the `break-engine` feature).

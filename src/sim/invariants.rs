@@ -12,7 +12,9 @@
 //!   generation's assignment belongs to at most one member, and — once every member has
 //!   its assignment, with an eager protocol — to exactly one (every partition of each
 //!   assigned topic); consumers that are Stable in the same group and generation never
-//!   hold the same partition.
+//!   hold the same partition;
+//! * idempotent producers: no replica's log holds two batches of one producer id and
+//!   epoch with overlapping sequences ([`idempotence`]).
 //!
 //! The replica rules live in [`replicas`], the acknowledged writes in [`acked`]; the
 //! consumer-group rules and the installation for a scenario here. Every rule has a test
@@ -29,6 +31,7 @@ use crate::engine::replica::BrokerNode;
 use std::collections::{BTreeMap, BTreeSet};
 
 mod acked;
+mod idempotence;
 mod replicas;
 
 type Tp = (String, u32);
@@ -205,6 +208,7 @@ pub fn install(sim: &mut Sim, s: &Scenario) {
     let clean: BTreeSet<String> =
         s.topics.iter().filter(|t| !unclean(t) && !compacted(t)).map(|t| t.name.clone()).collect();
     let clean_partitions = topics.iter().map(|(topic, _)| clean.contains(topic)).collect();
+    sim.add_invariant(Box::new(idempotence::NoDuplicates::new(s.cluster.broker_slots(), topics.clone())));
     sim.add_invariant(Box::new(replicas::ReplicaRules::new(
         s.cluster.broker_slots(),
         topics,

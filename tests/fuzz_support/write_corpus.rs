@@ -177,6 +177,14 @@ fn write_corpus() {
     }
     assert!(n > 10, "commands found in tests/command_json.rs");
 
+    // The hand-made producer snapshot of tests/vectors/snapshot_format.md.
+    let doc =
+        std::fs::read_to_string(format!("{}/tests/vectors/snapshot_format.md", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+    let block = doc.split("```hex").nth(1).and_then(|r| r.split("```").next()).unwrap();
+    let hex: String =
+        block.lines().map(|l| l.split('#').next().unwrap_or("")).flat_map(str::split_whitespace).collect();
+    put("producer_snapshot", "vector_example.snapshot", &unhex(&hex));
     write_txn_corpus();
 
     let total: u64 = walk(&corpus_dir("").join(".."));

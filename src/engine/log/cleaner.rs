@@ -165,6 +165,14 @@ impl PartitionLog {
             for old in &self.segments[from..to] {
                 self.pending.push(StoreOp::Delete { segment: self.segment_id(old.base_offset) });
             }
+            // `UnifiedLog.replaceSegments` → `deleteProducerSnapshots`: the snapshots of
+            // the segments merged away go (the group's first base offset stays).
+            let merged: Vec<i64> = self.segments[from..to]
+                .iter()
+                .map(|s| s.base_offset)
+                .filter(|b| *b != seg.base_offset)
+                .collect();
+            merged.into_iter().for_each(|b| self.producer_state.delete_snapshot_of_segment(b));
             let id = self.segment_id(seg.base_offset);
             let log = seg.log_bytes().to_vec();
             if !log.is_empty() {
@@ -172,6 +180,7 @@ impl PartitionLog {
             }
             self.segments.splice(from..to, [seg]);
         }
+        self.persist_snapshot_changes();
         removed_offsets.sort_unstable();
         Some(CleaningResult {
             removed_offsets,

@@ -64,6 +64,9 @@ impl PartitionLog {
             records_count += count;
             max_ts = max_ts.max(ts);
         }
+        // `UnifiedLog.append` with origin REPLICATION: the producers' state follows, unchecked.
+        self.load_producers_from_records(batches);
+        self.producer_state.update_map_end_offset(next);
         Ok(Some(LogAppendInfo {
             first_offset,
             last_offset: next - 1,
@@ -71,6 +74,7 @@ impl PartitionLog {
             log_append_time_ms: -1,
             max_timestamp_ms: max_ts,
             rolled,
+            duplicate: false,
         }))
     }
 
@@ -125,6 +129,7 @@ impl PartitionLog {
             if let Some(seg) = self.segments.pop() {
                 removed += seg.records_count;
                 self.pending.push(StoreOp::Delete { segment: self.segment_id(seg.base_offset) });
+                self.producer_state.delete_snapshot_of_segment(seg.base_offset);
             }
         }
         let Some(last) = self.segments.pop() else { return removed };
@@ -134,6 +139,8 @@ impl PartitionLog {
         let size_bytes = kept.size_bytes();
         self.pending.push(StoreOp::Truncate { segment: self.segment_id(kept.base_offset), size_bytes });
         self.segments.push(kept);
+        // `UnifiedLog.truncateTo`: the producer state is rebuilt up to the new end.
+        let _corrupt = self.rebuild_producer_state(target_offset, now_ms);
         removed
     }
 }
@@ -156,6 +163,8 @@ impl PartitionLog {
             now_ms,
         ));
         self.log_start_offset = start;
+        self.producer_state.truncate_fully_and_start_at(start);
+        self.persist_snapshot_changes();
         removed
     }
 }

@@ -11,6 +11,8 @@ pub mod follower;
 pub mod index;
 pub mod offsets;
 pub mod partition_log;
+pub mod producer_log;
+pub mod producer_state;
 pub mod recovery;
 pub mod retention;
 pub mod segment;

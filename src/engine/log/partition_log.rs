@@ -5,6 +5,8 @@
 //! driver to persist. Invariant: segments are contiguous and ordered by base offset,
 //! the last one is the active segment, and `log_start_offset ≤ log_end_offset`.
 
+use super::producer_log::ProducerCheck;
+use super::producer_state::{ProducerStateManager, PRODUCER_ID_EXPIRATION_MS_DEFAULT};
 use super::segment::{LogSegment, RollParams, SegmentFiles};
 use crate::engine::cluster::messages::TopicName;
 use crate::engine::error::{ErrorKind, KafkaError, Result};
@@ -25,6 +27,12 @@ pub struct LogAppendInfo {
     pub max_timestamp_ms: i64,
     /// Whether this append started a new segment first.
     pub rolled: bool,
+    /// The batch was a duplicate of one its idempotent producer already wrote: nothing
+    /// was appended, and the offsets (and `log_append_time_ms`, the original batch's
+    /// timestamp, as Kafka's `appendInfo.setLogAppendTime(duplicate.timestamp)`) are the
+    /// original's.
+    #[serde(default)]
+    pub duplicate: bool,
 }
 
 /// Bytes returned by a read, whole batches only (shared with the segment).
@@ -46,6 +54,16 @@ pub struct PartitionLog {
     pub(crate) log_start_offset: i64,
     #[serde(skip)]
     pub(crate) pending: Vec<StoreOp>,
+    /// The idempotent producers' state and its snapshots ([`super::producer_log`]).
+    #[serde(default)]
+    pub(crate) producer_state: ProducerStateManager,
+    /// The broker's `producer.id.expiration.ms`.
+    #[serde(default = "producer_id_expiration_ms_default")]
+    pub(crate) producer_id_expiration_ms: i64,
+}
+
+fn producer_id_expiration_ms_default() -> i64 {
+    PRODUCER_ID_EXPIRATION_MS_DEFAULT
 }
 
 impl PartitionLog {
@@ -60,7 +78,14 @@ impl PartitionLog {
             segments: vec![first],
             log_start_offset: 0,
             pending: Vec::new(),
+            producer_state: ProducerStateManager::new(0),
+            producer_id_expiration_ms: PRODUCER_ID_EXPIRATION_MS_DEFAULT,
         }
+    }
+
+    /// Sets the broker's `producer.id.expiration.ms` for this log.
+    pub fn set_producer_id_expiration_ms(&mut self, expiration_ms: i64) {
+        self.producer_id_expiration_ms = expiration_ms;
     }
 
     pub fn log_start_offset(&self) -> i64 {
@@ -143,6 +168,7 @@ impl PartitionLog {
                 }));
             }
             let validated = validate_batch(view.bytes)?;
+            self.validate_sequence(&validated.header)?;
             if self.config.compacts() {
                 self.validate_keys(view.bytes)?;
             }
@@ -177,6 +203,22 @@ impl PartitionLog {
             }));
         }
         let last_offset = next - 1;
+        // Kafka checks the producers after rolling; rolling first changes nothing a
+        // refusal or a duplicate would have to undo but an empty new segment, so it checks first.
+        let updated = match self.analyze_and_validate_producer_state(&out)? {
+            ProducerCheck::Append(updated) => updated,
+            ProducerCheck::Duplicate(d) => {
+                return Ok(LogAppendInfo {
+                    first_offset: d.first_offset(),
+                    last_offset: d.last_offset,
+                    records_count: 0,
+                    log_append_time_ms: d.timestamp_ms,
+                    max_timestamp_ms: d.timestamp_ms,
+                    rolled: false,
+                    duplicate: true,
+                })
+            }
+        };
         let rolled = self.maybe_roll(now_ms, out.len() as u32, max_ts, last_offset);
         let segment_id = self.segment_id(self.active_base_offset());
         if let Some(active) = self.segments.last_mut() {
@@ -185,6 +227,7 @@ impl PartitionLog {
             active.append(last_offset, max_ts, offset_of_max_ts, records_count, bytes.clone());
             self.pending.push(StoreOp::Append { segment: segment_id, position, bytes });
         }
+        self.apply_producer_appends(updated, last_offset);
         Ok(LogAppendInfo {
             first_offset,
             last_offset,
@@ -192,6 +235,7 @@ impl PartitionLog {
             log_append_time_ms: if log_append { now_ms } else { -1 },
             max_timestamp_ms: max_ts,
             rolled,
+            duplicate: false,
         })
     }
 
@@ -236,7 +280,10 @@ impl PartitionLog {
         should
     }
 
-    /// Starts a new active segment at the log end offset (no-op if the active one is empty).
+    /// Starts a new active segment at the log end offset (no-op if the active one is
+    /// empty), then snapshots the producer state at its base offset (`UnifiedLog.roll`:
+    /// `updateMapEndOffset(newSegment.baseOffset)`, `takeSnapshot`, written only if the
+    /// state moved past the last snapshot).
     pub fn roll(&mut self, now_ms: i64) {
         let next = self.log_end_offset();
         if let Some(active) = self.segments.last_mut() {
@@ -251,6 +298,9 @@ impl PartitionLog {
             self.config.segment_index_bytes,
             now_ms,
         ));
+        self.producer_state.update_map_end_offset(next);
+        self.producer_state.take_snapshot();
+        self.persist_snapshot_changes();
     }
 
     /// Reads whole batches from the one holding `offset`, up to `max_bytes` but always at

@@ -147,6 +147,7 @@ impl PartitionLog {
         }
         if new_log_start_offset > self.log_start_offset {
             self.log_start_offset = new_log_start_offset;
+            self.producer_state.on_log_start_offset_incremented(new_log_start_offset);
             return Ok(true);
         }
         Ok(false)
@@ -180,10 +181,13 @@ impl PartitionLog {
         if let Some(first) = self.segments.first() {
             self.log_start_offset = self.log_start_offset.max(first.base_offset);
         }
-        removed
+        self.producer_state.on_log_start_offset_incremented(self.log_start_offset);
+        let deleted = removed
             .into_iter()
             .map(|s| {
                 self.pending.push(StoreOp::Delete { segment: self.segment_id(s.base_offset) });
+                // `deleteProducerSnapshots`: the segment's snapshot goes with it.
+                self.producer_state.delete_snapshot_of_segment(s.base_offset);
                 SegmentDeletion {
                     base_offset: s.base_offset,
                     next_offset: s.next_offset,
@@ -191,6 +195,8 @@ impl PartitionLog {
                     reason: SegmentDeletionReason::StartOffsetBreach,
                 }
             })
-            .collect()
+            .collect();
+        self.persist_snapshot_changes();
+        deleted
     }
 }

@@ -46,8 +46,24 @@ pub struct BrokerConfig {
     /// cleaning (Kafka's default, 15000).
     #[serde(default = "log_cleaner_backoff_ms_default")]
     pub log_cleaner_backoff_ms: i64,
+    /// `producer.id.expiration.ms`: a producer idle this long is forgotten by every
+    /// partition (`ProducerStateManager.removeExpiredProducers`). Kafka's default, one day.
+    #[serde(default = "producer_id_expiration_ms_default")]
+    pub producer_id_expiration_ms: i64,
+    /// `producer.id.expiration.check.interval.ms`: how often that is checked (Kafka's
+    /// `PeriodicProducerExpirationCheck`, default ten minutes).
+    #[serde(default = "producer_id_expiration_check_interval_ms_default")]
+    pub producer_id_expiration_check_interval_ms: i64,
     /// The group coordinator's configs (`offsets.topic.*`, `group.*`).
     pub group: GroupCoordinatorConfig,
+}
+
+fn producer_id_expiration_ms_default() -> i64 {
+    crate::engine::log::producer_state::PRODUCER_ID_EXPIRATION_MS_DEFAULT
+}
+
+fn producer_id_expiration_check_interval_ms_default() -> i64 {
+    crate::engine::log::producer_state::PRODUCER_ID_EXPIRATION_CHECK_INTERVAL_MS_DEFAULT
 }
 
 impl Default for BrokerConfig {
@@ -63,6 +79,8 @@ impl Default for BrokerConfig {
             log_retention_check_interval_ms: LOG_RETENTION_CHECK_INTERVAL_MS_DEFAULT,
             log_cleaner_backoff_ms: log_cleaner_backoff_ms_default(),
             controller_id: CONTROLLER_ID,
+            producer_id_expiration_ms: producer_id_expiration_ms_default(),
+            producer_id_expiration_check_interval_ms: producer_id_expiration_check_interval_ms_default(),
             group: GroupCoordinatorConfig::default(),
         }
     }
@@ -70,7 +88,7 @@ impl Default for BrokerConfig {
 
 /// The replicated broker's own config names (the arms of [`BrokerConfig::set`]; the
 /// group coordinator's are [`crate::engine::group::coordinator::config::GROUP_COORDINATOR_CONFIG_NAMES`]).
-pub const BROKER_CONFIG_NAMES: [&str; 9] = [
+pub const BROKER_CONFIG_NAMES: [&str; 11] = [
     "replica.lag.time.max.ms",
     "replica.fetch.wait.max.ms",
     "replica.fetch.max.bytes",
@@ -80,6 +98,8 @@ pub const BROKER_CONFIG_NAMES: [&str; 9] = [
     "controller.socket.timeout.ms",
     "log.retention.check.interval.ms",
     "log.cleaner.backoff.ms",
+    "producer.id.expiration.ms",
+    "producer.id.expiration.check.interval.ms",
 ];
 
 impl BrokerConfig {
@@ -105,6 +125,10 @@ impl BrokerConfig {
             "controller.socket.timeout.ms" => self.controller_socket_timeout_ms = number,
             "log.retention.check.interval.ms" => self.log_retention_check_interval_ms = number,
             "log.cleaner.backoff.ms" => self.log_cleaner_backoff_ms = number,
+            "producer.id.expiration.ms" => self.producer_id_expiration_ms = number,
+            "producer.id.expiration.check.interval.ms" => {
+                self.producer_id_expiration_check_interval_ms = number
+            }
             _ => return Err(format!("unknown broker config {name}")),
         }
         Ok(())

@@ -16,6 +16,7 @@ use super::metadata::TOPIC_META_PREFIX;
 use super::BrokerNode;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{ClusterEvent, Output};
+use crate::engine::log::producer_log::snapshot_meta_name;
 use crate::engine::store::StoreOp;
 
 impl BrokerNode {
@@ -35,6 +36,11 @@ impl BrokerNode {
             let mut ops: Vec<StoreOp> = p.log.pending.drain(..).collect();
             let segments = p.log.segments();
             ops.extend(segments.iter().map(|s| StoreOp::Delete { segment: p.log.segment_id(s.base_offset) }));
+            // The partition's producer state snapshots go with its directory.
+            ops.extend(p.log.producer_state().snapshot_offsets().map(|offset| StoreOp::DeleteMeta {
+                broker_id: self.broker_id,
+                name: snapshot_meta_name(tp.topic.as_str(), tp.partition, offset),
+            }));
             let event = ClusterEvent::ReplicaDeleted {
                 broker_id: self.broker_id,
                 tp,

@@ -85,6 +85,20 @@ impl BrokerNode {
             Ok(info) => info,
             Err(e) => return refused(e.code),
         };
+        if info.duplicate {
+            // `analyzeAndValidateProducerState` found the batch among its producer's last
+            // five: nothing appended; the answer is the original batch's offsets, and for
+            // acks=all it waits until the high watermark passes them like any other.
+            // (DUPLICATE_SEQUENCE_NUMBER is what brokers before 0.11.0.1 answered.)
+            return ProducePartitionStatus {
+                tp: tp.clone(),
+                outcome: if acks == Acks::All { None } else { Some(None) },
+                base_offset: info.first_offset,
+                required_offset: info.last_offset + 1,
+                leader_epoch,
+                log_append_time_ms: info.log_append_time_ms,
+            };
+        }
         p.epoch_cache.assign(leader_epoch, info.first_offset);
         self.event(ClusterEvent::Appended {
             broker_id: self.broker_id,

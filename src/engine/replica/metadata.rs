@@ -79,7 +79,8 @@ impl BrokerNode {
         }
         if !self.partitions.contains_key(tp) {
             let Some(config) = self.topic_config(&tp.topic) else { return };
-            let log = PartitionLog::new(self.broker_id, &tp.topic, tp.partition, config.clone(), now_ms);
+            let mut log = PartitionLog::new(self.broker_id, &tp.topic, tp.partition, config.clone(), now_ms);
+            log.set_producer_id_expiration_ms(self.config.producer_id_expiration_ms);
             self.persist_topic(&tp.topic, &config);
             self.partitions.insert(tp.clone(), Partition::new(log, LeaderEpochCache::new(), 0));
         }

@@ -84,6 +84,8 @@ pub struct BrokerNode {
     coordinator_timer_at_ms: Option<i64>,
     /// Producer-id blocks from the controller, for `InitProducerId` ([`producer_ids`]).
     producer_ids: producer_ids::ProducerIdManager,
+    /// When the next `PeriodicProducerExpirationCheck` is due (run by the retention timer).
+    next_producer_expiration_check_ms: i64,
 }
 
 impl BrokerNode {
@@ -95,6 +97,7 @@ impl BrokerNode {
             offsets_topic_failure: None,
             coordinator_timer_at_ms: None,
             producer_ids: producer_ids::ProducerIdManager::default(),
+            next_producer_expiration_check_ms: now_ms + config.producer_id_expiration_check_interval_ms,
             broker_id,
             config,
             started: false,

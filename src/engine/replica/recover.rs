@@ -16,6 +16,7 @@ use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{NodeId, Output};
 use crate::engine::faults::{self, Fault};
 use crate::engine::log::checkpoint::{read_checkpoint, LOG_START_OFFSET_CHECKPOINT};
+use crate::engine::log::producer_log::{from_hex, parse_snapshot_meta_name};
 use crate::engine::log::{LeaderEpochCache, LogSegment, PartitionLog};
 use crate::engine::store::SegmentId;
 use crate::engine::topic::TopicConfig;
@@ -52,6 +53,16 @@ impl BrokerNode {
                 .unwrap_or_default();
             topic_configs.insert(topic.to_string(), config);
         }
+        // The producer state snapshots, by partition (`<topic>-<partition>/<offset>.snapshot`).
+        let mut snapshots: BTreeMap<(String, u32), StoredSegments> = BTreeMap::new();
+        for (name, value) in &meta {
+            let Some((topic, partition, offset)) = parse_snapshot_meta_name(name) else { continue };
+            match from_hex(value) {
+                Some(bytes) => snapshots.entry((topic, partition)).or_default().push((offset, bytes)),
+                // Kept as found: the log deletes it as a corrupt snapshot and rebuilds.
+                None => snapshots.entry((topic, partition)).or_default().push((offset, Vec::new())),
+            }
+        }
         let mut by_partition: BTreeMap<(String, u32), StoredSegments> = BTreeMap::new();
         for (id, bytes) in segments {
             if id.broker_id == broker_id {
@@ -83,6 +94,13 @@ impl BrokerNode {
                 .filter(|_| !faults::on(Fault::ForgetLogStartCheckpoint));
             let (mut log, _report) =
                 PartitionLog::recover(broker_id, &topic, partition, config, stored, log_start, now_ms);
+            log.set_producer_id_expiration_ms(node.config.producer_id_expiration_ms);
+            let stored_snapshots = snapshots.remove(&(topic.clone(), partition)).unwrap_or_default();
+            for corrupt in log.load_producer_state(stored_snapshots, now_ms) {
+                node.refuse(format!(
+                    "broker {broker_id} deleted a producer snapshot of {topic}-{partition}: {corrupt}"
+                ));
+            }
             node.outputs.extend(log.take_store_ops().into_iter().map(Output::Persist));
             let mut cache =
                 LeaderEpochCache::from_log_bytes(log.segments().iter().flat_map(LogSegment::log_chunks));

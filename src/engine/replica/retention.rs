@@ -33,6 +33,7 @@ impl BrokerNode {
     /// `LogManager.cleanupLogs`: every replica this broker hosts, leader or follower,
     /// deletes its old segments bounded by its own high watermark.
     pub(crate) fn cleanup_logs(&mut self, now_ms: i64) {
+        self.maybe_remove_expired_producers(now_ms);
         let mut events = Vec::new();
         for (tp, p) in self.partitions.iter_mut() {
             if p.log.config.cleanup_policy.split(',').all(|c| c.trim() == "compact") {
@@ -65,6 +66,24 @@ impl BrokerNode {
             self.event(e);
         }
         self.arm_retention_timer(now_ms);
+    }
+
+    /// Kafka's `PeriodicProducerExpirationCheck`, every
+    /// `producer.id.expiration.check.interval.ms`: each log forgets the producers idle for
+    /// `producer.id.expiration.ms`. The engine has no scheduler of its own: the check runs
+    /// on the retention task's timer once it is due (so up to
+    /// `log.retention.check.interval.ms` late), which adds no timer to a run's journal.
+    fn maybe_remove_expired_producers(&mut self, now_ms: i64) {
+        if now_ms < self.next_producer_expiration_check_ms {
+            return;
+        }
+        self.next_producer_expiration_check_ms =
+            now_ms + self.config.producer_id_expiration_check_interval_ms;
+        let expiration_ms = self.config.producer_id_expiration_ms;
+        for p in self.partitions.values_mut() {
+            p.log.set_producer_id_expiration_ms(expiration_ms);
+            p.log.remove_expired_producers(now_ms);
+        }
     }
 
     /// A follower's part of `processPartitionData`: the leader's log start offset,
