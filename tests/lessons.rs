@@ -200,6 +200,13 @@ fn a_broken_lesson_is_refused_naming_the_field() {
             Box::new(|v| v["steps"][1]["task"]["done_when"] = json!({ "consumed": { "client": "p1", "records": 1 } })),
             "steps[1].task.done_when.consumed.client: \"p1\" is a producer, not a consumer",
         ),
+        (
+            Box::new(|v| {
+                v["steps"][2]["task"]["done_when"] =
+                    json!({ "segments_deleted": { "topic": "orders", "partition": 3 } })
+            }),
+            "steps[2].task.done_when.segments_deleted: orders-3 is not a partition of the scenario's topics",
+        ),
         (Box::new(|v| v["scenario"] = json!("lecture-notebook")), "scenario: \"lecture-notebook\" was asked for"),
         (Box::new(|v| v["steps"] = json!([])), "steps: 0 steps: a lesson has 1 to 40"),
     ];
@@ -207,4 +214,46 @@ fn a_broken_lesson_is_refused_naming_the_field() {
         let got = broken(edit);
         assert!(got.starts_with(want), "got {got:?}, want {want:?}");
     }
+}
+
+/// `segments_deleted` completes when retention deletes a replica's segments, and not
+/// before: Kafka deletes a segment by `retention.ms` only once its newest record is older
+/// than that (the scenario's first records are sent at 3 s, `retention.ms` is 10 s), and a
+/// topic with Kafka's default retention (7 days) deletes nothing in a minute.
+#[test]
+fn segments_deleted_waits_for_retention_to_delete_a_segment() {
+    use kafka_playground::engine::cluster::ClusterEvent;
+    use kafka_playground::engine::log::SegmentDeletionReason;
+    use kafka_playground::sim::scenario::TopicPartitionRef;
+    let done_when =
+        |topic: &str| DoneWhen::SegmentsDeleted(TopicPartitionRef { topic: topic.into(), partition: 0 });
+    let run = |name: &str, topic: &str| {
+        let s = scenario(name);
+        let mut sim = build_sim(&s, 1).unwrap();
+        let mut watch = TaskWatch::new(&s, &done_when(topic), None).unwrap();
+        let done = run_until_done(&mut sim, &mut watch, 60_000, &mut (0, 0));
+        (done, sim.now_ms)
+    };
+    let (done, at_ms) = run("retention-on-every-replica", "events");
+    assert!(done, "retention deleted segments of events-0 within 60 s");
+    assert!(at_ms >= 13_000, "no segment is older than retention.ms before 13 s (done at {at_ms} ms)");
+    let (done, _) = run("acks-all-survives-leader-crash", "orders");
+    assert!(!done, "Kafka's default retention.ms (7 days) deletes nothing in a minute");
+
+    // Another partition's deletion, or one that deleted nothing, does not complete it.
+    let s = scenario("consumer-group-three-members");
+    let deleted = |partition: u32, base_offsets: Vec<i64>| ClusterEvent::SegmentsDeleted {
+        broker_id: 1,
+        tp: TopicPartition::new("orders", partition),
+        base_offsets,
+        end_offset: 10,
+        reason: SegmentDeletionReason::RetentionMsBreach,
+        log_start_offset: 10,
+    };
+    let mut watch = TaskWatch::new(&s, &done_when("orders"), None).unwrap();
+    watch.observe(Observed::Event(&deleted(1, vec![0])));
+    watch.observe(Observed::Event(&deleted(0, vec![])));
+    assert!(!watch.done());
+    watch.observe(Observed::Event(&deleted(0, vec![0, 5])));
+    assert!(watch.done());
 }

@@ -24,6 +24,8 @@ fn ui_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     files_under(&root.join("src/ui"), &mut files);
     files_under(&root.join("www"), &mut files);
+    // Lessons are the page's words too (shown in its lesson panel).
+    files_under(&root.join("lessons"), &mut files);
     files.push(root.join("index.html"));
     files.sort();
     files

@@ -1,7 +1,8 @@
 // Lessons in the page (`?lesson=NAME`), end to end in headless Chromium against the real
-// driver: each lesson of the page is walked from its first step to its last through the
-// panel's buttons, the learner's actions done with the page's own controls (a broker's or
-// a consumer's crash button, restart), each task completing from what the run shows; the
+// driver: every lesson of the page (LESSONS of src/ui/lesson/files.rs) is walked from its
+// first step to its last through the panel's buttons, the learner's actions done with the
+// page's own controls (a broker's or a consumer's crash and restart buttons, the admin
+// card's create topic), each task completing from what the run shows; the
 // step's words are the lesson file's, in both languages, and what the step looks at is
 // outlined. An unknown lesson is explained inline.
 import { test, before, after } from 'node:test';
@@ -16,18 +17,57 @@ after(async () => { await h?.close(); });
 
 const lessonFile = (name) => JSON.parse(readFileSync(new URL(`../../lessons/${name}.json`, import.meta.url), 'utf8'));
 
-/** What a learner does for a task, with the page's controls. */
+/** The lessons the page offers, in the lecture's order: `LESSONS` of src/ui/lesson/files.rs. */
+function pageLessons() {
+  const rust = readFileSync(new URL('../../src/ui/lesson/files.rs', import.meta.url), 'utf8');
+  const list = rust.match(/pub const LESSONS: &\[&str\] = &\[([^\]]*)\]/);
+  assert.ok(list, 'files.rs lists LESSONS');
+  return [...list[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+}
+
+/** Clicks a button once it is enabled (a node's restart waits for its crash to show). */
+async function press(page, testId) {
+  const button = page.getByTestId(testId);
+  await button.waitFor();
+  await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.disabled === false, testId,
+    { timeout: 60_000 });
+  await button.click();
+}
+
+/** What a learner does for a task, with the page's controls; a task that waits needs nothing. */
 async function learnerDoes(page, doneWhen) {
-  if (doneWhen.crashed?.leader_of) {
-    const { topic, partition } = doneWhen.crashed.leader_of;
+  const crashed = doneWhen.crashed;
+  const restarted = doneWhen.restarted;
+  if (crashed?.leader_of) {
+    const { topic, partition } = crashed.leader_of;
     const leader = await page.getByTestId(`partition-${topic}-${partition}`).getAttribute('data-leader');
     assert.ok(leader, 'the partition shows its leader');
-    await page.getByTestId(`broker-${leader}-crash`).click();
-  } else if (doneWhen.crashed?.client) {
-    await page.getByTestId(`member-${doneWhen.crashed.client}-crash`).click();
-  } else if (doneWhen.restarted) {
-    const crashed = await page.locator('[data-testid^="broker-"][data-status="crashed"]').first().getAttribute('data-testid');
-    await page.getByTestId(`${crashed}-restart`).click();
+    await press(page, `broker-${leader}-crash`);
+  } else if (crashed?.client) {
+    await press(page, `member-${crashed.client}-crash`);
+  } else if (crashed) {
+    await press(page, `broker-${crashed.broker ?? 1}-crash`);
+  } else if (restarted?.client) {
+    await press(page, `member-${restarted.client}-restart`);
+  } else if (restarted?.broker) {
+    await press(page, `broker-${restarted.broker}-restart`);
+  } else if (restarted) {
+    const crashedBroker = page.locator('[data-testid^="broker-"][data-status="crashed"]').first();
+    await crashedBroker.waitFor();
+    await press(page, `${await crashedBroker.getAttribute('data-testid')}-restart`);
+  } else if (doneWhen.topic_created) {
+    // As the task asks (s04: clicks, 2 partitions, RF 1, tiny segments), through the admin card.
+    if ((await page.getByTestId('new-topic-name').count()) === 0) await page.getByTestId('admin-toggle').click();
+    await page.getByTestId('new-topic-name').fill(doneWhen.topic_created.name ?? 'lesson-topic');
+    await page.getByTestId('new-topic-partitions').fill('2');
+    await page.getByTestId('new-topic-rf').fill('1');
+    await page.getByTestId('new-topic-configs').fill('segment.bytes=200');
+    for (let tries = 0; tries < 100; tries++) {
+      await page.getByTestId('create-topic').click();
+      if ((await page.getByTestId('create-topic-error').count()) === 0) break;
+      await page.waitForTimeout(200);
+    }
+    assert.equal(await page.getByTestId('create-topic-error').count(), 0, 'the topic is created');
   }
 }
 
@@ -54,6 +94,13 @@ async function walk(page, name, lang) {
   }
 }
 
+test('the page offers a lesson for every section but 8, in the lecture\'s order, each with its file', () => {
+  const names = pageLessons();
+  const sections = names.map((name) => lessonFile(name).section);
+  assert.deepEqual(sections, [1, 2, 3, 4, 5, 6, 7, 9, 10, 11]);
+  for (const name of names) assert.equal(lessonFile(name).name, name);
+});
+
 test('the replication lesson (section 5) walks to its end with the page\'s own controls, in English', { timeout: 300_000 }, async (t) => {
   await h.withPage(t, async (page) => {
     await page.goto(`${h.url}?lesson=s05-replication-and-acks&workspace=lesson-e2e-1`);
@@ -77,6 +124,25 @@ test('the heartbeat lesson (section 10) walks to its end, in Russian, embedded a
     await walk(page, 's10-heartbeats-and-rebalance', 'ru');
     await page.getByTestId('lang-en').click();
   }, { contextOptions: { viewport: { width: 800, height: 580 }, reducedMotion: 'reduce' } });
+});
+
+// Every other lesson of the page, alternately in English at 1280 × 800 and in Russian
+// embedded at 800 × 580, each walked to its last step with the page's own controls.
+const walked = new Set(['s05-replication-and-acks', 's10-heartbeats-and-rebalance']);
+pageLessons().filter((name) => !walked.has(name)).forEach((name, i) => {
+  const lang = i % 2 === 0 ? 'en' : 'ru';
+  const embed = lang === 'ru';
+  test(`lesson ${name} walks to its end, in ${lang === 'en' ? 'English' : 'Russian'}`, { timeout: 300_000 }, async (t) => {
+    await h.withPage(t, async (page) => {
+      await page.goto(`${h.url}?lesson=${name}&workspace=lesson-e2e-${name}${embed ? '&embed=1' : ''}`);
+      await page.getByTestId('lesson').waitFor();
+      await page.getByTestId(`lang-${lang}`).click();
+      await h.screenshot(page, `lesson-${name}-${lang}`);
+      await walk(page, name, lang);
+      await h.screenshot(page, `lesson-${name}-${lang}-end`);
+      if (lang === 'ru') await page.getByTestId('lang-en').click();
+    }, { contextOptions: { viewport: embed ? { width: 800, height: 580 } : { width: 1280, height: 800 }, reducedMotion: 'reduce' } });
+  });
 });
 
 test('an unknown lesson is named inline with the lessons there are', async (t) => {

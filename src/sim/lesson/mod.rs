@@ -136,6 +136,9 @@ pub enum DoneWhen {
     GroupStable(GroupRef),
     /// A topic was created (a given one, or any).
     TopicCreated(TopicRef),
+    /// A replica of the partition deleted whole segments of its log: retention
+    /// (`retention.ms`, `retention.bytes`) or a log start offset moved past them.
+    SegmentsDeleted(TopicPartitionRef),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -203,6 +203,7 @@ fn check_done_when(scenario: &Scenario, d: &DoneWhen) -> Result<(), (String, Str
         DoneWhen::Crashed(n) => check_node(scenario, "crashed", n, true),
         DoneWhen::Restarted(n) => check_node(scenario, "restarted", n, false),
         DoneWhen::LeaderElected(tp) => named("leader_elected", check_partition(scenario, tp)),
+        DoneWhen::SegmentsDeleted(tp) => named("segments_deleted", check_partition(scenario, tp)),
         DoneWhen::Acknowledged(c) | DoneWhen::Consumed(c) => {
             let (f, kind) = match d {
                 DoneWhen::Acknowledged(_) => ("acknowledged", ClientKind::Producer),

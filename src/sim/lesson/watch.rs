@@ -34,6 +34,7 @@ enum Goal {
     Consumed { client: NodeId, records: u64 },
     GroupStable(String),
     TopicCreated(Option<String>),
+    SegmentsDeleted(TopicPartition),
 }
 
 /// One task's progress.
@@ -80,6 +81,7 @@ impl TaskWatch {
             }
             DoneWhen::GroupStable(g) => Goal::GroupStable(g.group.clone()),
             DoneWhen::TopicCreated(t) => Goal::TopicCreated(t.name.clone()),
+            DoneWhen::SegmentsDeleted(r) => Goal::SegmentsDeleted(tp(r)),
         };
         Ok(TaskWatch {
             goal,
@@ -160,6 +162,9 @@ impl TaskWatch {
             }
             (Goal::TopicCreated(want), ClusterEvent::TopicCreated { topic, .. }) => {
                 want.as_ref().is_none_or(|w| w == topic)
+            }
+            (Goal::SegmentsDeleted(want), ClusterEvent::SegmentsDeleted { tp, base_offsets, .. }) => {
+                tp == want && !base_offsets.is_empty()
             }
             _ => false,
         }

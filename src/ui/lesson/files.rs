@@ -11,7 +11,18 @@ use crate::sim::scenario::Scenario;
 use crate::ui::shell::scenarios;
 
 /// The lessons, in the lecture's order.
-pub const LESSONS: &[&str] = &["s05-replication-and-acks", "s10-heartbeats-and-rebalance"];
+pub const LESSONS: &[&str] = &[
+    "s01-events-not-state",
+    "s02-commit-log",
+    "s03-producers-brokers-consumers",
+    "s04-topics-partitions-segments",
+    "s05-replication-and-acks",
+    "s06-retention",
+    "s07-keys-and-partitions",
+    "s09-groups-and-offsets",
+    "s10-heartbeats-and-rebalance",
+    "s11-performance-and-scaling",
+];
 
 pub fn known(name: &str) -> bool {
     LESSONS.contains(&name)
