@@ -7,54 +7,18 @@
 //! write nothing twice, the KIP-360 epoch bump, PRODUCER_FENCED as fatal.
 #![cfg(not(target_arch = "wasm32"))]
 
-use kafka_playground::engine::client::producer::{ProducerConfig, ProducerNode};
-use kafka_playground::engine::cluster::command::Command;
 use kafka_playground::engine::cluster::messages::{ProducePartition, ProducedPartition, TopicPartition};
 use kafka_playground::engine::cluster::metadata::PartitionState;
-use kafka_playground::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, Output, TimerKey};
+use kafka_playground::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node};
 use kafka_playground::engine::error::ErrorCode;
 use kafka_playground::engine::record::decode_batch;
 use std::collections::{BTreeMap, VecDeque};
 
-const CLIENT: u32 = 10_000;
-
-struct Sim {
-    p: ProducerNode,
-    now: i64,
-    timers: BTreeMap<TimerKey, i64>,
-    events: Vec<ClusterEvent>,
-}
+#[path = "common/producer_sim.rs"]
+mod producer_sim;
+use producer_sim::{Sim, CLIENT};
 
 impl Sim {
-    fn new(pairs: &[(&str, &str)]) -> Self {
-        let config = ProducerConfig::from_pairs(pairs.iter().copied()).unwrap();
-        Sim { p: ProducerNode::new(CLIENT, config, 7), now: 0, timers: BTreeMap::new(), events: Vec::new() }
-    }
-
-    fn input(&mut self, input: Input) -> Vec<(u32, Message)> {
-        self.p.handle(self.now, input);
-        let mut sends = Vec::new();
-        while let Some(o) = self.p.poll_output() {
-            match o {
-                Output::Send(e) => sends.push((e.to, e.message)),
-                Output::SetTimer { key, at_ms } => {
-                    self.timers.insert(key, at_ms);
-                }
-                Output::CancelTimer { key } => {
-                    self.timers.remove(&key);
-                }
-                Output::Event(e) => self.events.push(e),
-                Output::Persist(_) => {}
-            }
-        }
-        sends
-    }
-
-    fn produce(&mut self, spec: serde_json::Value) -> Vec<(u32, Message)> {
-        let command = Command::from_json(&serde_json::json!({ "produce": spec }).to_string()).unwrap();
-        self.input(Input::Command(command))
-    }
-
     /// Every request of one round goes to `broker` first, then the answers come back in
     /// order (so the requests a drain sends together are all in flight at once); timers
     /// fire in time order up to `until_ms`.

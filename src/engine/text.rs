@@ -1,6 +1,24 @@
-//! Small text helpers for hot paths: integers written in decimal exactly as `Display`
-//! writes them, without the formatting machinery (checkpoints are rewritten after most
-//! inputs; a producer numbers every record it generates).
+//! Small text helpers: integers written in decimal exactly as `Display` writes them,
+//! without the formatting machinery, for hot paths (checkpoints are rewritten after most
+//! inputs; a producer numbers every record it generates); and Java's `String.hashCode`
+//! with Kafka's `Utils.abs`, which place a group and a transactional id on a partition of
+//! their internal topic.
+
+/// Java's `String.hashCode`: `s[0]*31^(n-1) + … + s[n-1]` over UTF-16 code units, in
+/// wrapping 32-bit arithmetic.
+pub fn java_string_hash_code(s: &str) -> i32 {
+    s.encode_utf16().fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
+}
+
+/// Kafka's `Utils.abs`: the absolute value, with `Integer.MIN_VALUE` mapped to 0 (where
+/// `Math.abs` would stay negative).
+pub fn utils_abs(n: i32) -> i32 {
+    if n == i32::MIN {
+        0
+    } else {
+        n.abs()
+    }
+}
 
 /// Appends `n` in decimal, as `n.to_string()` would.
 pub fn push_decimal(out: &mut String, n: i64) {

@@ -5,22 +5,10 @@
 //! wrapping int arithmetic), and `Utils.abs` maps `Integer.MIN_VALUE` to 0 where
 //! `Math.abs` would keep it negative. Invariant: the result is in `0..partition_count`.
 
+pub use crate::engine::text::{java_string_hash_code, utils_abs};
+
 /// `transaction.state.log.num.partitions` default (`TransactionLogConfig`).
 pub const TRANSACTION_STATE_LOG_NUM_PARTITIONS_DEFAULT: i32 = 50;
-
-/// `java.lang.String.hashCode`.
-pub fn java_string_hash_code(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
-}
-
-/// `org.apache.kafka.common.utils.Utils.abs`: `Integer.MIN_VALUE` → 0, else `|n|`.
-pub fn utils_abs(n: i32) -> i32 {
-    if n == i32::MIN {
-        0
-    } else {
-        n.abs()
-    }
-}
 
 /// `partitionFor(transactionalId)` for a topic of `partition_count` partitions (> 0).
 pub fn partition_for(transactional_id: &str, partition_count: i32) -> i32 {

@@ -3,24 +3,10 @@
 //! (`GroupCoordinatorService.partitionFor`), with Java's `String.hashCode` over UTF-16
 //! code units and `Utils.abs` mapping `Integer.MIN_VALUE` to 0.
 
+pub use crate::engine::text::{java_string_hash_code, utils_abs};
+
 /// Kafka's internal topic of committed offsets and group metadata.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
-
-/// Java's `String.hashCode`: `s[0]*31^(n-1) + … + s[n-1]` over UTF-16 code units, in
-/// wrapping 32-bit arithmetic.
-pub fn java_string_hash_code(s: &str) -> i32 {
-    s.encode_utf16().fold(0i32, |h, unit| h.wrapping_mul(31).wrapping_add(i32::from(unit)))
-}
-
-/// Kafka's `Utils.abs`: the absolute value, with `Integer.MIN_VALUE` mapped to 0 (where
-/// `Math.abs` would stay negative).
-pub fn utils_abs(n: i32) -> i32 {
-    if n == i32::MIN {
-        0
-    } else {
-        n.abs()
-    }
-}
 
 /// The `__consumer_offsets` partition of `group_id` among `partitions` (≥ 1).
 pub fn partition_for(group_id: &str, partitions: u32) -> u32 {
