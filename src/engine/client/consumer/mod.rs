@@ -40,6 +40,7 @@ mod commands;
 mod commit;
 pub mod config;
 mod coordinator;
+pub mod delivery;
 mod fetcher;
 mod heartbeat;
 mod lifecycle;
@@ -53,6 +54,7 @@ mod state;
 mod subscription;
 
 pub use config::{AutoOffsetReset, ConsumerConfig, ConsumerConfigError};
+pub use delivery::{CommitSync, COMMIT_SYNC_CONFIG};
 pub use state::{CommitPurpose, Generation, Lifecycle, MemberState, PartitionPosition, Subscription};
 pub(crate) use state::{JoinPhase, Pending};
 
@@ -118,6 +120,8 @@ pub struct ConsumerNode {
     pub(crate) processing: VecDeque<(TopicPartition, i64)>,
     pub(crate) processing_done_ms: Option<i64>,
     pub(crate) last_poll_ms: i64,
+    /// The application is blocked in its own `commitSync()` ([`delivery`]).
+    pub(crate) app_commit_pending: bool,
     /// Processed records: how many times each offset was processed.
     pub(crate) consumed: BTreeMap<TopicPartition, BTreeMap<i64, u32>>,
     tick_at_ms: Option<i64>,
@@ -172,6 +176,7 @@ impl ConsumerNode {
             processing: VecDeque::new(),
             processing_done_ms: None,
             last_poll_ms: 0,
+            app_commit_pending: false,
             consumed: BTreeMap::new(),
             tick_at_ms: None,
             reborn: None,
