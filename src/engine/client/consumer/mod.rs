@@ -229,6 +229,11 @@ impl ConsumerNode {
         self.assigned.keys().cloned().collect()
     }
 
+    /// Each owned partition's offset after the last record the application processed.
+    pub fn processed(&self) -> Vec<(TopicPartition, i64)> {
+        self.assigned.iter().filter_map(|(tp, p)| p.processed.map(|o| (tp.clone(), o))).collect()
+    }
+
     /// How many times each processed offset was processed, per partition.
     pub fn consumed(&self) -> &BTreeMap<TopicPartition, BTreeMap<i64, u32>> {
         &self.consumed
