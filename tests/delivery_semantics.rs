@@ -11,10 +11,11 @@
 
 use kafka_playground::engine::cluster::messages::TopicPartition;
 use kafka_playground::engine::cluster::{ClusterEvent, NodeId, FIRST_CLIENT_ID};
+use kafka_playground::sim::cluster_world::ClusterWorld;
 use kafka_playground::sim::picture::group::GroupPicture;
 use kafka_playground::sim::picture::view::{MemberView, OffsetRange};
 use kafka_playground::sim::scenario::Scenario;
-use kafka_playground::sim::Sim;
+use kafka_playground::sim::{replay, Sim};
 use std::collections::BTreeMap;
 
 #[path = "common/scenario_run.rs"]
@@ -141,4 +142,16 @@ fn by_default_auto_commit_is_at_least_once_and_the_picture_reports_no_loss() {
     assert_eq!(m.lost, 0);
     let total: BTreeMap<_, _> = processed(&sim, &[]);
     assert!(total.values().all(|n| *n >= 1));
+}
+
+#[test]
+fn both_scenarios_replay_byte_for_byte() {
+    for name in ["at-most-once-loses-on-crash", "at-least-once-duplicates-on-crash"] {
+        let (s, sim) = run(name, 7);
+        let journal = sim.journal();
+        let world = ClusterWorld::new(&s, journal.seed).unwrap();
+        let (state, replayed_events) = replay(&journal, &world);
+        assert_eq!(serde_json::to_value(&state).unwrap(), serde_json::to_value(sim.final_state()).unwrap());
+        assert_eq!(replayed_events, sim.timeline().to_vec(), "{name}: same events on replay");
+    }
 }
