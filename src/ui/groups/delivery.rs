@@ -11,9 +11,10 @@ use crate::web::cluster_view::{ClusterCommand, MemberView};
 use std::collections::BTreeMap;
 use yew::prelude::*;
 
-/// The three moments the select offers: (value, enable.auto.commit, playground.commit.sync, label).
-const MOMENTS: [(&str, &str, &str, T); 3] = [
+/// The moments the select offers: (value, enable.auto.commit, playground.commit.sync, label).
+const MOMENTS: [(&str, &str, &str, T); 4] = [
     ("auto", "true", "off", T::CommitAuto),
+    ("none", "false", "off", T::CommitNone),
     ("before-processing", "false", "before-processing", T::CommitBefore),
     ("after-processing", "false", "after-processing", T::CommitAfter),
 ];
@@ -22,7 +23,8 @@ fn current(m: &MemberView) -> &'static str {
     match m.commit_sync.as_str() {
         "before-processing" => "before-processing",
         "after-processing" => "after-processing",
-        _ => "auto",
+        _ if m.enable_auto_commit => "auto",
+        _ => "none",
     }
 }
 
@@ -30,7 +32,7 @@ fn meaning(moment: &str, auto_commit: bool) -> T {
     match moment {
         "before-processing" => T::AtMostOnceMeans,
         "after-processing" => T::AtLeastOnceMeans,
-        _ if auto_commit => T::AutoCommitMeans,
+        "auto" if auto_commit => T::AutoCommitMeans,
         _ => T::NoCommitMeans,
     }
 }
@@ -42,10 +44,10 @@ pub struct Props {
     pub on_command: Callback<ClusterCommand>,
 }
 
-#[function_component(DeliveryRow)]
-pub fn delivery_row(p: &Props) -> Html {
+/// The commit moment's select, inline in the member's buttons row.
+#[function_component(CommitMomentSelect)]
+pub fn commit_moment_select(p: &Props) -> Html {
     let (m, l) = (&p.member, p.lang);
-    let t = |g: T| g.get(l);
     let moment = current(m);
     let onchange = {
         let (on, id) = (p.on_command.clone(), m.id);
@@ -59,20 +61,36 @@ pub fn delivery_row(p: &Props) -> Html {
             on.emit(ClusterCommand::RestartWith { clients: vec![id], configs, every_ms: 0 });
         })
     };
+    html! {
+        <label class="commit-moment" title={T::CommitMomentHint.get(l)}>{ T::CommitMoment.get(l) }
+            <select onchange={onchange} disabled={m.status != "up"} data-testid={format!("member-{}-commit-moment", m.name)}>
+                { for MOMENTS.iter().map(|(value, _, _, label)| html! {
+                    <option value={*value} selected={*value == moment}>{ label.get(l) }</option>
+                }) }
+            </select>
+        </label>
+    }
+}
+
+/// What the chosen moment guarantees (when it is the application's own commitSync()),
+/// and what it cost: offsets processed twice, offsets lost.
+#[function_component(DeliveryNotes)]
+pub fn delivery_notes(p: &Props) -> Html {
+    let (m, l) = (&p.member, p.lang);
+    let t = |g: T| g.get(l);
+    let moment = current(m);
     let ranges = |r: &[crate::sim::picture::view::OffsetRange]| {
         r.iter().map(|x| x.label()).collect::<Vec<_>>().join(", ")
     };
+    let says = moment != "auto";
+    if !says && m.duplicate_ranges.is_empty() && m.lost == 0 {
+        return Html::default();
+    }
     html! {
         <div class="member-delivery" data-testid={format!("member-{}-delivery", m.name)}>
-            <label class="commit-moment">{ t(T::CommitMoment) }
-                <select onchange={onchange} disabled={m.status != "up"} title={t(T::CommitMomentHint)}
-                    data-testid={format!("member-{}-commit-moment", m.name)}>
-                    { for MOMENTS.iter().map(|(value, _, _, label)| html! {
-                        <option value={*value} selected={*value == moment}>{ t(*label) }</option>
-                    }) }
-                </select>
-            </label>
-            <p class="hint" data-testid={format!("member-{}-guarantee", m.name)}>{ t(meaning(moment, m.enable_auto_commit)) }</p>
+            if says {
+                <p class="hint" data-testid={format!("member-{}-guarantee", m.name)}>{ t(meaning(moment, m.enable_auto_commit)) }</p>
+            }
             if !m.duplicate_ranges.is_empty() {
                 <p class="member-duplicates" data-testid={format!("member-{}-duplicates", m.name)}>
                     { format!("{} ({}): {}", t(T::ProcessedTwice), m.duplicates, ranges(&m.duplicate_ranges)) }

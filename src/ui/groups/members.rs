@@ -111,7 +111,7 @@ pub fn member_row(p: &Props) -> Html {
                     m.records_consumed, t(T::Consumed), m.duplicates, t(T::Duplicates),
                     m.processing_ms_per_record, t(T::Processing), m.max_poll_interval_ms, m.assignors) }
             </div>
-            <super::delivery::DeliveryRow member={m.clone()} lang={l} on_command={p.on_command.clone()} />
+            <super::delivery::DeliveryNotes member={m.clone()} lang={l} on_command={p.on_command.clone()} />
             if !m.waiting_for_topics.is_empty() {
                 <p class="member-waiting" role="status" data-testid="waiting-for-topic">
                     { format!("{} {}", t(T::WaitingForTopic), m.waiting_for_topics.join(", ")) }
@@ -132,6 +132,7 @@ pub fn member_row(p: &Props) -> Html {
                     onclick={cmd(ClusterCommand::SetProcessingTime { client: id, per_record_ms: slower(m.processing_ms_per_record) })}>
                     { format!("{} → {} {}", t(T::SlowDown), slower(m.processing_ms_per_record), t(T::Processing)) }
                 </button>
+                <super::delivery::CommitMomentSelect member={m.clone()} lang={l} on_command={p.on_command.clone()} />
             </div>
         </li>
     }

@@ -264,6 +264,7 @@ texts! {
     CommitMoment => "commits offsets", "фиксирует offsets";
     CommitMomentHint => "When the application commits: choosing restarts this consumer with the new settings (close, then a new process joins).", "Когда приложение фиксирует offsets: выбор перезапускает этого консумера с новыми настройками (close, затем вступает новый процесс).";
     CommitAuto => "auto-commit (enable.auto.commit=true)", "автокоммит (enable.auto.commit=true)";
+    CommitNone => "never (enable.auto.commit=false)", "никогда (enable.auto.commit=false)";
     CommitBefore => "commitSync() before processing: at most once", "commitSync() до обработки: at most once";
     CommitAfter => "commitSync() after processing: at least once", "commitSync() после обработки: at least once";
     AutoCommitMeans => "At least once: auto-commit commits, inside the next poll(), what was already processed. A crash after processing but before the commit makes the next owner process those records again.", "At least once: автокоммит фиксирует в следующем poll() то, что уже обработано. Падение после обработки, но до коммита — и следующий владелец обработает эти записи ещё раз.";
