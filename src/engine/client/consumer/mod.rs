@@ -3,7 +3,10 @@
 //! group coordinator, [`coordinator`]) or `assign`; positions from committed offsets or
 //! `auto.offset.reset`; fetches from partition leaders, which serve only up to the high
 //! watermark ([`fetcher`]); offsets committed automatically every
-//! `auto.commit.interval.ms` (and before a rebalance, and on close) or by command.
+//! `auto.commit.interval.ms` (and before a rebalance, and on close) or by command, or by
+//! the application's own `commitSync()` right after `poll()` returns (at most once) or
+//! after the poll's records are processed (at least once), as `playground.commit.sync`
+//! says ([`delivery`]; exactly once needs transactions and is refused).
 //!
 //! The application is modelled as Java's poll loop: it is either inside `poll()` (idle,
 //! waiting for records or a rebalance — which is when joins, syncs and auto-commits
@@ -11,7 +14,9 @@
 //! `playground.processing.time.per.record.ms`. The heartbeat thread runs regardless; if
 //! processing keeps the application out of `poll()` longer than `max.poll.interval.ms`,
 //! the heartbeat thread leaves the group, as Kafka's does. Every processed record is
-//! counted per (topic, partition, offset) and reported, so duplicates and losses show.
+//! counted per (topic, partition, offset) and reported, so duplicates and losses show
+//! (a crash drops the process without `close()`: no commit, no LeaveGroup; the group
+//! picture, `crate::sim::picture`, charges each lost or repeated offset to a member).
 //!
 //! Commands ([`crate::engine::cluster::Command`], as JSON): `{"subscribe": {"topics": [..]}}`, `{"assign": {"partitions":
 //! [{"topic", "partition"}]}}`, `{"unsubscribe": {}}`, `{"commit": {}}` (commitSync of
@@ -32,7 +37,8 @@
 //!
 //! Where the parts live: [`state`] the state types, [`requests`] outputs, requests and
 //! the dispatch of answers, [`commands`] the commands, [`subscription`] subscribe and
-//! assign, [`lifecycle`] start, restarts and close, [`node`] the loop and the `Node`
+//! assign, [`lifecycle`] start, restarts and close, [`delivery`] the application's own
+//! commit moment, [`node`] the loop and the `Node`
 //! impl, [`coordinator`] (with [`heartbeat`], [`rebalance`], [`commit`]) the group
 //! protocol, [`fetcher`] metadata, positions, fetches and the application.
 
