@@ -38,9 +38,9 @@
 //! Where the parts live: [`state`] the state types, [`requests`] outputs, requests and
 //! the dispatch of answers, [`commands`] the commands, [`subscription`] subscribe and
 //! assign, [`lifecycle`] start, restarts and close, [`delivery`] the application's own
-//! commit moment, [`node`] the loop and the `Node`
-//! impl, [`coordinator`] (with [`heartbeat`], [`rebalance`], [`commit`]) the group
-//! protocol, [`fetcher`] metadata, positions, fetches and the application.
+//! commit moment, [`node`] the loop and the `Node` impl, [`coordinator`] (with
+//! [`heartbeat`], [`rebalance`], [`commit`]) the group protocol, [`fetcher`] metadata,
+//! positions, fetches and the application.
 
 mod commands;
 mod commit;
