@@ -44,7 +44,8 @@ pub struct Props {
     pub on_command: Callback<ClusterCommand>,
 }
 
-/// The commit moment's select, inline in the member's buttons row.
+/// The commit moment's select, inline in the member's buttons row (its name and what it
+/// does in its label and title, so the row stays one line where it fits).
 #[function_component(CommitMomentSelect)]
 pub fn commit_moment_select(p: &Props) -> Html {
     let (m, l) = (&p.member, p.lang);
@@ -62,13 +63,13 @@ pub fn commit_moment_select(p: &Props) -> Html {
         })
     };
     html! {
-        <label class="commit-moment" title={T::CommitMomentHint.get(l)}>{ T::CommitMoment.get(l) }
-            <select onchange={onchange} disabled={m.status != "up"} data-testid={format!("member-{}-commit-moment", m.name)}>
-                { for MOMENTS.iter().map(|(value, _, _, label)| html! {
-                    <option value={*value} selected={*value == moment}>{ label.get(l) }</option>
-                }) }
-            </select>
-        </label>
+        <select class="commit-moment" onchange={onchange} disabled={m.status != "up"}
+            aria-label={T::CommitMoment.get(l)} title={T::CommitMomentHint.get(l)}
+            data-testid={format!("member-{}-commit-moment", m.name)}>
+            { for MOMENTS.iter().map(|(value, _, _, label)| html! {
+                <option value={*value} selected={*value == moment}>{ label.get(l) }</option>
+            }) }
+        </select>
     }
 }
 
