@@ -236,10 +236,12 @@ fn dump_log_prints_kafka_fields_headers_and_control_free_batches() {
     assert_eq!(code, 0);
     let b = &shallow["batches"][0];
     let size = std::fs::metadata(&log).unwrap().len();
+    // An idempotent producer's batch (enable.idempotence defaults to true): the first
+    // producer id of a fresh log dir, epoch 0, sequences from 0 (DumpLogSegments' fields).
     assert_fields(
         b,
-        json!({"baseOffset": 0, "lastOffset": 1, "count": 2, "baseSequence": -1, "lastSequence": -1,
-               "producerId": -1, "producerEpoch": -1, "partitionLeaderEpoch": 0, "isTransactional": false,
+        json!({"baseOffset": 0, "lastOffset": 1, "count": 2, "baseSequence": 0, "lastSequence": 1,
+               "producerId": 0, "producerEpoch": 0, "partitionLeaderEpoch": 0, "isTransactional": false,
                "isControl": false, "deleteHorizonMs": null, "position": 0, "CreateTime": CLOCK + 1,
                "size": size, "magic": 2, "compresscodec": "gzip", "isvalid": true}),
     );
@@ -249,7 +251,16 @@ fn dump_log_prints_kafka_fields_headers_and_control_free_batches() {
     assert_fields(
         r,
         json!({"offset": 0, "CreateTime": 1_600_000_000_000i64, "keySize": 3, "valueSize": 5,
-               "sequence": -1, "headerKeys": ["h1", "h2"]}),
+               "sequence": 0, "headerKeys": ["h1", "h2"]}),
+    );
+    assert_eq!(deep["batches"][0]["records"][1]["sequence"], 1);
+    // Without idempotence Kafka writes -1 for producer id, epoch and sequences.
+    let plain = ["--producer-config", "enable.idempotence=false"];
+    produce_ok(tmp.path(), ["plain", "1", "built_in"], &lines, &plain);
+    let (_, plain) = dump(&tmp.path().join("logs/plain-0/00000000000000000000.log"), &[]);
+    assert_fields(
+        &plain["batches"][0],
+        json!({"baseSequence": -1, "lastSequence": -1, "producerId": -1, "producerEpoch": -1}),
     );
     assert!(r.get("payload").is_none(), "payload only with --print-data-log");
     let (_, data) = dump(&log, &["--print-data-log"]);

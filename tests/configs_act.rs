@@ -63,6 +63,11 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
     (Producer, "delivery.timeout.ms", Here("producer", "delivery_timeout_ms")),
     (Producer, "request.timeout.ms", Here("producer", "request_timeout_ms")),
     (Producer, "enable.idempotence", Here("producer", "enable_idempotence")),
+    (
+        Producer,
+        "max.in.flight.requests.per.connection",
+        Here("producer", "max_in_flight_requests_per_connection"),
+    ),
     (Producer, "partitioner", Here("producer", "partitioner")),
     (Producer, "bootstrap.servers", Here("producer", "bootstrap_servers")),
     (Consumer, "group.id", Here("consumer", "group_id")),
@@ -166,9 +171,8 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
 
 /// Names of Kafka configs the playground does not implement, which every parser must
 /// refuse rather than accept and ignore.
-const NOT_IMPLEMENTED: [&str; 12] = [
+const NOT_IMPLEMENTED: [&str; 11] = [
     "compression.gzip.level",
-    "max.in.flight.requests.per.connection",
     "transactional.id",
     "buffer.memory",
     "fetch.min.bytes",
@@ -221,7 +225,7 @@ fn the_table_lists_exactly_the_accepted_names() {
             );
         }
     }
-    assert_eq!(names(Producer).len(), 12);
+    assert_eq!(names(Producer).len(), 13);
     assert_eq!(names(Consumer).len(), 19);
     assert_eq!(names(Controller), CONTROLLER_CONFIG_NAMES.into_iter().collect());
 }

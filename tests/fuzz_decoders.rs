@@ -2,11 +2,13 @@
 //! the playground reads back — RecordBatch decode and validation in every codec, the
 //! codecs themselves, segment recovery from arbitrary bytes, a broker's and the
 //! controller's recovery from stored documents, checkpoints, `__consumer_offsets`
-//! records, a coordinator's load of its `__consumer_offsets` log, the consumer protocol, the scenario, journal and command parsers — runs
+//! records, a coordinator's load of its `__consumer_offsets` log, the consumer protocol,
+//! `__transaction_state` records, end transaction marker control batches, `.txnindex`
+//! files, the scenario, journal and command parsers — runs
 //! over its corpus (`tests/fuzz_corpus/<target>/`, valid inputs from real runs) and over
 //! seeded mutants of it. Each input must not panic, must not allocate more than 64 MiB,
-//! and a refusal must say what is wrong (`tests/fuzz_support`). Index files are not a
-//! target: the playground writes `.index`/`.timeindex` (to download) but never reads one;
+//! and a refusal must say what is wrong (`tests/fuzz_support`). `.index`/`.timeindex` are
+//! not a target: the playground writes them (to download) but never reads one;
 //! recovery rebuilds them from the `.log`, as Kafka's `LogSegment.recover` does.
 //!
 //! `cargo test --test fuzz_decoders` runs the short run (a few hundred mutants per
@@ -37,6 +39,12 @@ use kafka_playground::engine::record::{
 use kafka_playground::engine::replica::{BrokerConfig, BrokerNode};
 use kafka_playground::engine::store::SegmentId;
 use kafka_playground::engine::topic::TopicConfig;
+use kafka_playground::engine::txn::log_record::{
+    decode_value, encode_value, format_record_key_and_value, read_txn_record_key, read_txn_record_value,
+};
+use kafka_playground::engine::txn::marker::{decode_control_batch, ControlRecordType, EndTransactionMarker};
+use kafka_playground::engine::txn::read_committed::FetchedBatch;
+use kafka_playground::engine::txn::txn_index::{AbortedTxn, TransactionIndex, ABORTED_TXN_TOTAL_SIZE};
 use kafka_playground::sim::cluster_world::ClusterWorld;
 use kafka_playground::sim::scenario::Scenario;
 use kafka_playground::sim::Journal;
@@ -223,6 +231,55 @@ fn group_coordinators_load_any_offsets_log() {
     run("offsets_log", |input| {
         load(input);
         load(&resign_segment(input));
+        Ok(())
+    });
+}
+
+#[test]
+fn transaction_log_records_decode_or_are_refused() {
+    run("txn_record", |input| {
+        let _ = format_record_key_and_value(input, Some(input));
+        let _ = read_txn_record_value("id", Some(input)).map_err(words);
+        // A value that decodes re-encodes, and that encoding is stable.
+        if let Ok((version, value)) = decode_value(input) {
+            let once = encode_value(version, &value).expect("a decoded value encodes");
+            let (_, again) = decode_value(&once).expect("an encoded value decodes");
+            assert_eq!(encode_value(version, &again).unwrap(), once, "encoding is stable");
+        }
+        read_txn_record_key(input).map(drop).map_err(words)
+    });
+}
+
+fn check_control_batch(batch: &[u8]) -> Outcome {
+    let _ = FetchedBatch::from_bytes(batch).map_err(words);
+    let _ = ControlRecordType::parse(batch).map_err(words);
+    let _ = EndTransactionMarker::deserialize_value(ControlRecordType::Commit, batch).map_err(words);
+    decode_control_batch(batch).map(drop).map_err(words)
+}
+
+#[test]
+fn control_batches_decode_or_are_refused() {
+    run("control_batch", |input| {
+        let raw = check_control_batch(input);
+        match resigned(input) {
+            Some(signed) => check_control_batch(&signed).and(raw),
+            None => raw,
+        }
+    });
+}
+
+#[test]
+fn txnindex_files_read_or_are_refused() {
+    run("txnindex", |input| {
+        let mut index = TransactionIndex::open(0, input.to_vec());
+        let _ = index.sanity_check().map_err(words);
+        let _ = index.collect_aborted_txns(5, 40).map_err(words);
+        let entries = index.all_aborted_txns().map_err(words)?;
+        // What is read is the file's bytes, entry by entry.
+        let written: Vec<u8> = entries.iter().flat_map(|e| e.to_bytes()).collect();
+        assert_eq!(written, input[..entries.len() * ABORTED_TXN_TOTAL_SIZE]);
+        index.truncate_to(20).map_err(words)?;
+        index.append(AbortedTxn::new(1, 60, i64::MAX, 0)).map_err(words)?;
         Ok(())
     });
 }

@@ -236,7 +236,9 @@ fn bad_settings_are_refused_and_change_nothing() {
     settings(&mut sim, 4000, json!({ "compression.type": "brotli" }));
     settings(&mut sim, 4000, json!({ "acks": "2" }));
     settings(&mut sim, 4000, json!({ "batch.size": "-1" }));
-    settings(&mut sim, 4000, json!({ "max.in.flight.requests.per.connection": "1" }));
+    settings(&mut sim, 4000, json!({ "max.in.flight.requests.per.connection": "0" }));
+    // acks=1 (the scenario's) with idempotence asked for (`postProcessAndValidateIdempotenceConfigs`).
+    settings(&mut sim, 4000, json!({ "enable.idempotence": "true" }));
     produce(&mut sim, 5000, 1);
     let sim = finish(&s, sim);
     let refusals: Vec<String> = sim
@@ -253,7 +255,8 @@ fn bad_settings_are_refused_and_change_nothing() {
             "restart_with refused: Invalid value brotli for configuration compression.type: String must be one of: none, gzip, snappy, lz4, zstd",
             "restart_with refused: Invalid value 2 for configuration acks: String must be one of: all, -1, 0, 1",
             "restart_with refused: Invalid value -1 for configuration batch.size: Value must be at least 0",
-            "restart_with refused: Unknown producer config max.in.flight.requests.per.connection",
+            "restart_with refused: Invalid value 0 for configuration max.in.flight.requests.per.connection: Value must be at least 1",
+            "restart_with refused: Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
         ]
     );
     assert!(!sim.timeline().iter().any(|(_, _, e)| matches!(e, ClusterEvent::ProducerRebuilt { .. })));

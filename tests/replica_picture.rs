@@ -110,3 +110,57 @@ fn picture_tail_equals_a_full_read_in_one_long_segment() {
         "one segment: no tail spans two"
     );
 }
+
+/// A record's producer fields come from its batch header as Kafka reads them: the
+/// record's sequence is `baseSequence + offsetDelta`, wrapping past `Integer.MAX_VALUE`
+/// (`DefaultRecord.sequence`, `DefaultRecordBatch.lastSequence`); a batch without a
+/// producer id has none; the transactional and control bits are the attributes'.
+#[test]
+fn a_record_names_the_producer_and_sequence_its_batch_header_gives() {
+    use kafka_playground::engine::record::{read_header, BatchBuilder, BatchOptions};
+    use kafka_playground::engine::replica::view::RecordProducer;
+    let options = BatchOptions {
+        producer_id: 4000,
+        producer_epoch: 3,
+        base_sequence: i32::MAX - 1,
+        is_transactional: true,
+        ..BatchOptions::default()
+    };
+    let mut b = BatchBuilder::new(options);
+    for i in 0..4u8 {
+        b.append(0, Some(&[i]), Some(b"v"), &[]);
+    }
+    let header = read_header(&b.build().unwrap()).unwrap();
+    let sequences: Vec<i32> = (0..4).map(|d| RecordProducer::of(&header, d).unwrap().sequence).collect();
+    assert_eq!(sequences, [i32::MAX - 1, i32::MAX, 0, 1]);
+    let p = RecordProducer::of(&header, 0).unwrap();
+    assert_eq!(
+        (p.producer_id, p.producer_epoch, p.batch_base_sequence, p.batch_last_sequence),
+        (4000, 3, i32::MAX - 1, 1)
+    );
+    assert!(p.transactional && !p.control);
+    let mut plain = BatchBuilder::new(BatchOptions::default());
+    plain.append(0, None, Some(b"v"), &[]);
+    assert_eq!(RecordProducer::of(&read_header(&plain.build().unwrap()).unwrap(), 0), None);
+}
+
+/// Pictures cross from a broker's worker to the page in gloo-worker's bincode codec, which
+/// has no field names: a record picture, with or without its producer, reads back as written.
+#[test]
+fn a_record_picture_crosses_to_the_page_in_bincode() {
+    use kafka_playground::engine::replica::view::{RecordPicture, RecordProducer};
+    let producer = RecordProducer {
+        producer_id: 7,
+        producer_epoch: 0,
+        sequence: 3,
+        batch_base_sequence: 2,
+        batch_last_sequence: 4,
+        transactional: false,
+        control: false,
+    };
+    for producer in [None, Some(producer)] {
+        let r = RecordPicture { offset: 5, leader_epoch: 1, key: Some("k".into()), value: None, producer };
+        let bytes = bincode::serialize(&r).unwrap();
+        assert_eq!(bincode::deserialize::<RecordPicture>(&bytes).unwrap(), r);
+    }
+}

@@ -66,9 +66,14 @@ fn errors_name_the_field() {
     let e =
         problem(&GOOD.replace(r#"{"broker": 1}}"#, r#"{"leader_of": {"topic": "orders", "partition": 3}}}"#));
     assert_eq!(e.field, "steps[1].crash.leader_of", "{e}");
-    let e = problem(&GOOD.replace(r#"{"acks": "all"}"#, r#"{"acks": "all", "enable.idempotence": "true"}"#));
-    assert_eq!(e.field, "clients[0].configs.enable.idempotence", "{e}");
-    assert!(e.problem.contains("not implemented in the playground"), "{e}");
+    // ProducerConfig.postProcessAndValidateIdempotenceConfigs' words, naming the conflict.
+    let e = problem(&GOOD.replace(r#"{"acks": "all"}"#, r#"{"acks": "1", "enable.idempotence": "true"}"#));
+    assert_eq!(e.field, "clients[0].configs.acks", "{e}");
+    assert!(e.problem.contains("Must set acks to all in order to use the idempotent producer"), "{e}");
+    let e = problem(&GOOD.replace(r#""heal": {}"#, r#""lose_next": {"to": "p1", "api": "Produce2"}"#));
+    assert_eq!(e.field, "steps[3].lose_next.api", "{e}");
+    let e = problem(&GOOD.replace(r#""heal": {}"#, r#""lose_next": {"to": "nobody", "api": "Produce"}"#));
+    assert_eq!(e.field, "steps[3].lose_next.to", "{e}");
     let e = problem("{ not json");
     assert!(!e.problem.is_empty());
 }

@@ -3,7 +3,8 @@
 //! a batch is closed and appended (`append_as_leader`, in memory) when the next record
 //! would not fit (`MemoryRecordsBuilder.hasRoomFor`: the first record always fits), and
 //! every open batch is closed at the end. Records keep their input order within a
-//! partition, so offsets follow the input.
+//! partition, so offsets follow the input. An idempotent producer's batches carry its
+//! producer id, epoch 0 and the partition's next sequence number (`TransactionManager`).
 //!
 //! The batch limit is `batch.size` (16384), capped at the topic's `segment.bytes` and
 //! `max.message.bytes`: the Java producer would split a too-large batch on
@@ -48,6 +49,9 @@ pub struct Accumulator<'a> {
     logs: &'a mut [PartitionLog],
     open: Vec<Option<OpenBatch>>,
     options: BatchOptions,
+    /// The idempotent producer's id, if it is one, and each partition's next sequence.
+    producer_id: Option<i64>,
+    next_sequence: Vec<i32>,
     limit_bytes: u32,
     /// How the topic's batches compress, for the fullness of the next ones.
     estimator: CompressionRatioEstimator,
@@ -62,12 +66,19 @@ impl<'a> Accumulator<'a> {
             logs,
             open: (0..count).map(|_| None).collect(),
             options,
+            producer_id: None,
+            next_sequence: vec![0; count],
             limit_bytes,
             estimator: CompressionRatioEstimator::default(),
             stats: (0..count as u32)
                 .map(|partition| PartitionStats { partition, ..Default::default() })
                 .collect(),
         }
+    }
+
+    /// Makes the batches an idempotent producer's with this id (`None`: not idempotent).
+    pub fn set_producer_id(&mut self, producer_id: Option<i64>) {
+        self.producer_id = producer_id;
     }
 
     /// Chooses the partition of `record` (clock `now_ms`, timestamp `timestamp_ms`) and
@@ -99,7 +110,13 @@ impl<'a> Accumulator<'a> {
         if !fits {
             self.flush(p)?;
         }
-        let (estimator, topic, options) = (&self.estimator, &self.topic, self.options);
+        let mut options = self.options;
+        if let Some(producer_id) = self.producer_id {
+            options.producer_id = producer_id;
+            options.producer_epoch = 0;
+            options.base_sequence = self.next_sequence[p];
+        }
+        let (estimator, topic) = (&self.estimator, &self.topic);
         let open = self.open[p].get_or_insert_with(|| OpenBatch {
             builder: {
                 let mut b = BatchBuilder::new(options);
@@ -131,6 +148,12 @@ impl<'a> Accumulator<'a> {
         let observed = observed_ratio(bytes.len(), uncompressed);
         self.estimator.update_estimation(&self.topic, self.options.compression, observed);
         let info = self.logs[p].append_as_leader(open.now_ms, &bytes, LEADER_EPOCH).map_err(fail)?;
+        if self.producer_id.is_some() {
+            self.next_sequence[p] = crate::engine::client::producer::idempotence::increment_sequence(
+                self.next_sequence[p],
+                info.records_count as i32,
+            );
+        }
         let stats = &mut self.stats[p];
         stats.records += info.records_count;
         stats.batches += 1;

@@ -43,7 +43,8 @@ USAGE:
   --seed S             seed of the partitioners' random choices (default 0)
   --config k=v         topic config, Kafka names (segment.bytes, index.interval.bytes,
                        message.timestamp.type, ...); applies to this run
-  --producer-config k=v  batch.size (16384), compression.type (none), sticky.partitioning.linger.ms (10)
+  --producer-config k=v  batch.size (16384), compression.type (none), enable.idempotence (true),
+                         sticky.partitioning.linger.ms (10)
   --timestamp-ms MS    clock of the first record; record i gets MS + i
                        (default: one past the newest timestamp in the topic, else 1700000000000)
   --now                start the clock at the wall clock instead
@@ -97,11 +98,17 @@ struct PartitionSummary {
 struct ProducerSettings {
     partitioner: PartitionerConfig,
     compression: Compression,
+    /// `enable.idempotence` (Kafka's default `true`): batches carry a producer id, epoch
+    /// 0 and each partition's sequence numbers from 0, as a new idempotent producer's do.
+    enable_idempotence: bool,
 }
 
 fn producer_settings(pairs: &[String]) -> Result<ProducerSettings, CliError> {
-    let mut s =
-        ProducerSettings { partitioner: PartitionerConfig::default(), compression: Compression::None };
+    let mut s = ProducerSettings {
+        partitioner: PartitionerConfig::default(),
+        compression: Compression::None,
+        enable_idempotence: true,
+    };
     for pair in pairs {
         let (name, value) = args::key_value("producer-config", pair)?;
         let bad = |what: &str| {
@@ -116,14 +123,37 @@ fn producer_settings(pairs: &[String]) -> Result<ProducerSettings, CliError> {
                 s.compression = Compression::from_name(value.trim())
                     .ok_or_else(|| bad("must be one of none, gzip, snappy, lz4, zstd"))?
             }
+            "enable.idempotence" => {
+                s.enable_idempotence = match value.trim() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(bad("Expected value to be either true or false")),
+                }
+            }
             _ => {
                 return Err(CliError::usage(format!(
-                    "unknown producer config {name:?} (supported: batch.size, compression.type, sticky.partitioning.linger.ms)"
+                    "unknown producer config {name:?} (supported: batch.size, compression.type, enable.idempotence, sticky.partitioning.linger.ms)"
                 )))
             }
         }
     }
     Ok(s)
+}
+
+/// One more than the largest producer id in `logs`' batches (0 when none has one).
+fn next_producer_id(logs: &[crate::engine::log::PartitionLog]) -> i64 {
+    let largest = logs
+        .iter()
+        .flat_map(|l| l.segments())
+        .flat_map(|s| {
+            let bytes = s.log_bytes();
+            crate::engine::record::batch::split_batches(&bytes)
+                .filter_map(|b| b.ok().map(|b| b.header.producer_id))
+                .collect::<Vec<i64>>()
+        })
+        .max()
+        .unwrap_or(-1);
+    largest.max(-1) + 1
 }
 
 fn read_input(path: &str) -> Result<String, CliError> {
@@ -193,8 +223,12 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let limit =
         producer.partitioner.batch_size_bytes.max(1).min(config.segment_bytes).min(config.max_message_bytes);
     let options = BatchOptions { compression: producer.compression, ..BatchOptions::default() };
+    // Each run is a new producer: its id is above every id in the topic's logs, as the
+    // controller never hands one out twice.
+    let producer_id = producer.enable_idempotence.then(|| next_producer_id(&logs));
     let mut partitioner = Partitioner::new(kind, producer.partitioner, seed);
     let mut acc = Accumulator::new(topic, &mut logs, options, limit);
+    acc.set_producer_id(producer_id);
     for (i, record) in records.iter().enumerate() {
         let clock = base.saturating_add(i as i64);
         acc.add(&mut partitioner, clock, record.timestamp_ms.unwrap_or(clock), record)?;

@@ -8,6 +8,7 @@ use std::fmt;
 /// Kafka protocol error codes, with the numbers Kafka sends on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ErrorCode {
+    UnknownServerError = -1,
     OffsetOutOfRange = 1,
     CorruptMessage = 2,
     UnknownTopicOrPartition = 3,
@@ -42,7 +43,11 @@ pub enum ErrorCode {
     /// IncrementalAlterConfigs).
     InvalidRequest = 42,
     PolicyViolation = 44,
+    OutOfOrderSequenceNumber = 45,
+    DuplicateSequenceNumber = 46,
+    InvalidProducerEpoch = 47,
     KafkaStorageError = 56,
+    UnknownProducerId = 59,
     GroupIdNotFound = 69,
     TopicDeletionDisabled = 73,
     FencedLeaderEpoch = 74,
@@ -53,6 +58,7 @@ pub enum ErrorCode {
     GroupMaxSizeReached = 81,
     FencedInstanceId = 82,
     InvalidRecord = 87,
+    ProducerFenced = 90,
     InvalidUpdateVersion = 96,
     IneligibleReplica = 107,
 }
@@ -87,6 +93,7 @@ impl ErrorCode {
     /// Kafka's upper-case name, e.g. `UNKNOWN_TOPIC_OR_PARTITION`.
     pub fn name(self) -> &'static str {
         match self {
+            ErrorCode::UnknownServerError => "UNKNOWN_SERVER_ERROR",
             ErrorCode::OffsetOutOfRange => "OFFSET_OUT_OF_RANGE",
             ErrorCode::CorruptMessage => "CORRUPT_MESSAGE",
             ErrorCode::UnknownTopicOrPartition => "UNKNOWN_TOPIC_OR_PARTITION",
@@ -103,6 +110,11 @@ impl ErrorCode {
             ErrorCode::StaleBrokerEpoch => "STALE_BROKER_EPOCH",
             ErrorCode::InvalidUpdateVersion => "INVALID_UPDATE_VERSION",
             ErrorCode::IneligibleReplica => "INELIGIBLE_REPLICA",
+            ErrorCode::OutOfOrderSequenceNumber => "OUT_OF_ORDER_SEQUENCE_NUMBER",
+            ErrorCode::DuplicateSequenceNumber => "DUPLICATE_SEQUENCE_NUMBER",
+            ErrorCode::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
+            ErrorCode::UnknownProducerId => "UNKNOWN_PRODUCER_ID",
+            ErrorCode::ProducerFenced => "PRODUCER_FENCED",
             ErrorCode::MessageTooLarge => "MESSAGE_TOO_LARGE",
             ErrorCode::InvalidTopicException => "INVALID_TOPIC_EXCEPTION",
             ErrorCode::RecordListTooLarge => "RECORD_LIST_TOO_LARGE",

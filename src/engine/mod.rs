@@ -18,3 +18,4 @@ pub mod rng;
 pub mod store;
 pub mod text;
 pub mod topic;
+pub mod txn;

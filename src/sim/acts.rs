@@ -84,6 +84,7 @@ impl Sim {
             }
             Action::Partition(a, b) => self.network.partition(a, b),
             Action::Heal => self.network.heal(),
+            Action::LoseNext(rule) => self.network.lose_next.push(rule),
             Action::Command(id, command) => self.deliver(id, Input::Command(command)),
         }
     }

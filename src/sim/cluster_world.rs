@@ -9,7 +9,7 @@ use super::driver::{Action, Sim};
 use super::invariants;
 use super::network::{LinkConfig, Network};
 use super::runner::{build_broker, BrokerWorld};
-use super::scenario::{ClientKind, Scenario, ScenarioError, StepAction};
+use super::scenario::{ClientKind, Scenario, ScenarioError, Step, StepAction};
 use super::world::World;
 use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription, CONFIG_META};
 use crate::engine::client::producer::lifecycle::stored_config;
@@ -247,11 +247,22 @@ fn build(
         });
         sim.schedule(topics_at, Action::Command(CONTROLLER_ID, command));
     }
-    for (i, step) in s.steps.iter().enumerate() {
-        if step.at_ms < from_ms {
-            continue;
+    for (at_ms, action) in step_actions(s, "steps", &s.steps)? {
+        if at_ms >= from_ms {
+            sim.schedule(at_ms, action);
         }
-        let field = |f: &str| format!("steps[{i}].{f}");
+    }
+    invariants::install(&mut sim, s);
+    Ok(sim)
+}
+
+/// The actions `steps` (the scenario's own, or a lesson's acts) carry out, each at its
+/// `at_ms`, with node names resolved against `s`; an error names the field under `prefix`
+/// (`steps[2].crash.client`).
+pub fn step_actions(s: &Scenario, prefix: &str, steps: &[Step]) -> Result<Vec<(i64, Action)>, ScenarioError> {
+    let mut out = Vec::with_capacity(steps.len());
+    for (i, step) in steps.iter().enumerate() {
+        let field = |f: &str| format!("{prefix}[{i}].{f}");
         let client_id = |name: &str, f: &str| {
             s.node_id(&super::scenario::NodeRef::Named(name.to_string())).map_err(|e| problem(field(f), e))
         };
@@ -334,6 +345,14 @@ fn build(
                 Action::Partition(a, b)
             }
             StepAction::Heal {} => Action::Heal,
+            StepAction::LoseNext(l) => Action::LoseNext(crate::sim::network::LoseNext {
+                from: match &l.from {
+                    Some(r) => Some(s.node_id(r).map_err(|e| problem(field("lose_next.from"), e))?),
+                    None => None,
+                },
+                to: s.node_id(&l.to).map_err(|e| problem(field("lose_next.to"), e))?,
+                api: l.api.clone(),
+            }),
             // The controller stands in for the admin client: it sends DeleteRecords to the
             // partition's leader of the moment.
             StepAction::DeleteRecords(d) => Action::Command(
@@ -349,8 +368,7 @@ fn build(
                 Command::DeleteTopic(DeleteTopicCommand { name: d.name.clone() }),
             ),
         };
-        sim.schedule(step.at_ms, action);
+        out.push((step.at_ms, action));
     }
-    invariants::install(&mut sim, s);
-    Ok(sim)
+    Ok(out)
 }

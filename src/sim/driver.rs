@@ -45,6 +45,8 @@ pub enum Action {
     Resume(NodeId),
     Partition(BTreeSet<NodeId>, BTreeSet<NodeId>),
     Heal,
+    /// The next message of one API to a node is lost ([`super::network::LoseNext`]).
+    LoseNext(super::network::LoseNext),
     Command(NodeId, Command),
 }
 
@@ -428,7 +430,15 @@ impl Sim {
     /// Puts a message on the wire at `now`: the network decides when it arrives, or
     /// that it is lost or cut off.
     fn transmit(&mut self, now: i64, env: Envelope) {
-        match self.network.fate(&mut self.rng, now, env.from, env.to) {
+        let fate = self.network.fate(&mut self.rng, now, env.from, env.to);
+        // A one-shot loss after the fate was drawn, so it shifts no later randomness.
+        if matches!(fate, Fate::ArriveAt(_))
+            && self.network.take_lose_next(env.from, env.to, env.message.api_name())
+        {
+            self.stats.lost += 1;
+            return;
+        }
+        match fate {
             Fate::ArriveAt(at) => self.push(at, Pending::Deliver(env)),
             Fate::Lost => self.stats.lost += 1,
             Fate::Cut => self.stats.cut += 1,

@@ -70,7 +70,9 @@ pub struct Plan {
 /// Whether an act changes a node's life (and so must run alone).
 fn ends_window(p: &Pending) -> bool {
     match p {
-        Pending::Act(a) => !matches!(a, Action::Command(..) | Action::Partition(..) | Action::Heal),
+        Pending::Act(a) => {
+            !matches!(a, Action::Command(..) | Action::Partition(..) | Action::Heal | Action::LoseNext(..))
+        }
         _ => false,
     }
 }

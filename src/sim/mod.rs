@@ -9,6 +9,7 @@ pub mod driver;
 pub mod fuzz;
 pub mod invariants;
 pub mod journal;
+pub mod lesson;
 pub mod lockstep;
 pub mod network;
 pub mod picture;

@@ -1,6 +1,7 @@
-//! The simulated network: per-link latency with jitter and loss, and partitions that cut
-//! any set of nodes off from another. Every random choice comes from the run's seeded
-//! [`Rng`], so a seed fixes which messages arrive when.
+//! The simulated network: per-link latency with jitter and loss, partitions that cut
+//! any set of nodes off from another, and one-shot losses ([`LoseNext`]: the next message
+//! of one API to a node is lost, as a dropped response or request). Every random choice
+//! comes from the run's seeded [`Rng`], so a seed fixes which messages arrive when.
 
 use crate::engine::cluster::NodeId;
 use crate::engine::rng::Rng;
@@ -31,12 +32,67 @@ pub enum Fate {
     Cut,
 }
 
+/// Every name [`crate::engine::cluster::Message::api_name`] gives (what a `lose_next`
+/// step may name).
+pub const API_NAMES: &[&str] = &[
+    "Produce",
+    "ProduceResponse",
+    "Fetch",
+    "FetchResponse",
+    "ListOffsets",
+    "ListOffsetsResponse",
+    "DeleteRecords",
+    "DeleteRecordsResponse",
+    "Metadata",
+    "MetadataResponse",
+    "CreateTopics",
+    "CreateTopicsResponse",
+    "BrokerRegistration",
+    "BrokerHeartbeat",
+    "BrokerHeartbeatResponse",
+    "AlterPartition",
+    "AlterPartitionResponse",
+    "MetadataUpdate",
+    "FindCoordinator",
+    "FindCoordinatorResponse",
+    "JoinGroup",
+    "JoinGroupResponse",
+    "SyncGroup",
+    "SyncGroupResponse",
+    "Heartbeat",
+    "HeartbeatResponse",
+    "LeaveGroup",
+    "LeaveGroupResponse",
+    "OffsetCommit",
+    "OffsetCommitResponse",
+    "OffsetFetch",
+    "OffsetFetchResponse",
+    "InitProducerId",
+    "InitProducerIdResponse",
+    "AllocateProducerIds",
+    "AllocateProducerIdsResponse",
+    "ConnectionClosed",
+];
+
+/// A one-shot loss: the next message named `api` (Kafka's API name as
+/// [`crate::engine::cluster::Message::api_name`] gives it: `Produce`, `ProduceResponse`, …)
+/// sent to `to` (from `from`, or from anyone) is lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoseNext {
+    pub from: Option<NodeId>,
+    pub to: NodeId,
+    pub api: String,
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Network {
     pub default_link: LinkConfig,
     pub links: BTreeMap<(NodeId, NodeId), LinkConfig>,
     /// Active partitions: each pair of groups cannot talk across.
     pub partitions: Vec<(BTreeSet<NodeId>, BTreeSet<NodeId>)>,
+    /// One-shot losses still waiting for their message.
+    #[serde(default)]
+    pub lose_next: Vec<LoseNext>,
     /// The latest arrival scheduled on each link: a link delivers in order, as a TCP
     /// connection does (jitter delays, never reorders).
     #[serde(skip)]
@@ -49,6 +105,7 @@ impl Network {
             default_link,
             links: BTreeMap::new(),
             partitions: Vec::new(),
+            lose_next: Vec::new(),
             last_arrival_ms: BTreeMap::new(),
         }
     }
@@ -71,6 +128,16 @@ impl Network {
 
     pub fn heal(&mut self) {
         self.partitions.clear();
+    }
+
+    /// Whether a message of `api` from `from` to `to` is taken by a one-shot loss (which
+    /// is then used up).
+    pub fn take_lose_next(&mut self, from: NodeId, to: NodeId, api: &str) -> bool {
+        let hit = self
+            .lose_next
+            .iter()
+            .position(|l| l.to == to && l.api == api && l.from.is_none_or(|f| f == from));
+        hit.map(|i| self.lose_next.remove(i)).is_some()
     }
 
     /// The smallest latency any message can have (the conservative lookahead window).
@@ -121,6 +188,16 @@ mod tests {
         assert_eq!(n.fate(&mut rng, 0, 1, 2), Fate::Cut);
         n.heal();
         assert!(matches!(n.fate(&mut rng, 0, 1, 2), Fate::ArriveAt(t) if (1..=3).contains(&t)));
+    }
+
+    #[test]
+    fn a_one_shot_loss_takes_one_matching_message() {
+        let mut n = Network::new(LinkConfig::default());
+        n.lose_next.push(LoseNext { from: None, to: 9, api: "ProduceResponse".into() });
+        assert!(!n.take_lose_next(1, 9, "FetchResponse"));
+        assert!(!n.take_lose_next(1, 8, "ProduceResponse"));
+        assert!(n.take_lose_next(1, 9, "ProduceResponse"));
+        assert!(!n.take_lose_next(1, 9, "ProduceResponse"), "used up");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! * `cluster` — brokers, the partition × broker matrix, replicas, records, the log panel;
 //! * `groups` — consumer groups: members, assignment, rebalances, lag, their forms;
 //! * `events` — the events feed in words;
+//! * `lesson` — the lesson a learner follows (`?lesson=NAME`): its files and its panel;
 //! * `common` — form fields, number formats, downloads;
 //! * `i18n` — the one translation table (English, Russian).
 
@@ -14,6 +15,7 @@ pub mod common;
 pub mod events;
 pub mod groups;
 pub mod i18n;
+pub mod lesson;
 pub mod produce;
 pub mod shell;
 

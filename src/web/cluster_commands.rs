@@ -153,7 +153,10 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
             let spec = CreatePartitionsCommand { count: i64::from(count), topic };
             sim.schedule(now, Action::Command(CONTROLLER_ID, Command::CreatePartitions(spec)));
         }
-        ClusterCommand::SetSpeed(_) | ClusterCommand::Pause | ClusterCommand::Play | ClusterCommand::Step => {
-        }
+        ClusterCommand::SetSpeed(_)
+        | ClusterCommand::Pause
+        | ClusterCommand::Play
+        | ClusterCommand::Step
+        | ClusterCommand::LessonStep(_) => {}
     }
 }

@@ -190,6 +190,8 @@ impl Picture {
                     batch_size: config.map_or(16_384, |c| c.batch_size_bytes),
                     compression_type: config.map_or("none", |c| c.compression_type.name()).to_string(),
                     closing: node.is_some_and(ProducerNode::is_closing),
+                    enable_idempotence: config.is_some_and(|c| c.enable_idempotence),
+                    producer_id_and_epoch: node.and_then(ProducerNode::producer_id_and_epoch),
                     acknowledged_records: counts.acked,
                     failed_records: counts.failed,
                     records_in_flight: counts.in_flight,
@@ -241,6 +243,7 @@ impl Picture {
                 .map(|v| format!("{} ms · {}: {}", v.at_ms, v.invariant, v.detail))
                 .collect(),
             error: run.error,
+            lesson: None,
         }
     }
 }

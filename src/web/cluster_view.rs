@@ -107,4 +107,7 @@ pub enum ClusterCommand {
         topic: String,
         count: u32,
     },
+    /// Show step `n` (0-based) of the lesson the run follows: run its acts now and watch
+    /// for its task (next, back, or the same step again).
+    LessonStep(usize),
 }

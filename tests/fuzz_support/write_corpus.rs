@@ -2,7 +2,8 @@
 //! `cargo test --test fuzz_decoders -- --ignored write_corpus`): the golden batches of
 //! `tests/vectors/recordbatch_golden.json` (kafka-python's bytes), batches in every codec
 //! from the producer's builder, the segments, stored documents and `__consumer_offsets`
-//! records (and their segments) of two shipped scenarios run by the simulation, a short run's journal, the
+//! records (and their segments) of two shipped scenarios run by the simulation, the
+//! transaction formats built by `engine::txn` (`write_txn_corpus`), a short run's journal, the
 //! shipped scenario files and the commands of `tests/command_json.rs`. Invariant: the
 //! corpus stays small (asserted under 1 MB) and every file is a valid input.
 
@@ -176,8 +177,88 @@ fn write_corpus() {
     }
     assert!(n > 10, "commands found in tests/command_json.rs");
 
+    write_txn_corpus();
+
     let total: u64 = walk(&corpus_dir("").join(".."));
     assert!(total < 1_000_000, "the corpus is {total} bytes");
+}
+
+/// The transaction targets' corpus alone (no simulation run): `cargo test --test
+/// fuzz_decoders -- --ignored write_txn_corpus_only`.
+#[test]
+#[ignore = "rewrites the transaction targets of tests/fuzz_corpus; run by hand"]
+fn write_txn_corpus_only() {
+    write_txn_corpus();
+}
+
+/// `__transaction_state` keys and values (v0 and v1, every state, unknown tags), end
+/// marker control batches, and `.txnindex` files.
+fn write_txn_corpus() {
+    use kafka_playground::engine::txn::log_record::{key_to_bytes, value_to_bytes};
+    use kafka_playground::engine::txn::marker::{
+        end_txn_marker_batch, ControlRecordType, EndTransactionMarker,
+    };
+    use kafka_playground::engine::txn::txn_index::{AbortedTxn, TransactionIndex};
+    use kafka_playground::engine::txn::{
+        TopicPartition, TransactionMetadata, TransactionState, TransactionVersion,
+    };
+    for (i, id) in ["my-txn", "é-日本", ""].into_iter().enumerate() {
+        put("txn_record", &format!("key_{i}.bin"), &key_to_bytes(id));
+    }
+    for state in TransactionState::ALL {
+        let mut m =
+            TransactionMetadata::new("t", 4000, -1, -1, 3, 2, 60000, state, 10, 20, TransactionVersion::Tv2);
+        if state != TransactionState::Empty {
+            m.add_partitions([
+                TopicPartition::new("orders", 0),
+                TopicPartition::new("orders", 2),
+                TopicPartition::new("audit", 1),
+            ]);
+        }
+        let mut t = m.prepare_no_transit();
+        for tv in [TransactionVersion::Tv0, TransactionVersion::Tv2] {
+            // v0 cannot carry the ClientTransactionVersion tag (Kafka's writer refuses it).
+            t.client_transaction_version = tv;
+            if let Ok(bytes) = value_to_bytes(&t, tv) {
+                put(
+                    "txn_record",
+                    &format!("value_{}_v{}.bin", state.name(), tv.transaction_log_value_version()),
+                    &bytes,
+                );
+            }
+        }
+    }
+    // `TransactionLogTest.testDeserializeFutureTransactionLogValue`'s bytes: unknown tags.
+    put(
+        "txn_record",
+        "value_future_tags.bin",
+        &unhex("000100000000000003e80064000003e8040206746f70696302000000010264050003666f6f650400000fa000000000000007d00000000000000bb80264050003666f6f650400000fa0"),
+    );
+    for (i, (t, pid, epoch)) in
+        [(ControlRecordType::Commit, 1, 0), (ControlRecordType::Abort, 4000, 7)].into_iter().enumerate()
+    {
+        let marker = EndTransactionMarker::new(t, 5).unwrap();
+        put(
+            "control_batch",
+            &format!("marker_{i}.bin"),
+            &end_txn_marker_batch(14, 1000, 2, pid, epoch, &marker).unwrap(),
+        );
+    }
+    let mut b = BatchBuilder::new(BatchOptions {
+        is_transactional: true,
+        producer_id: 4000,
+        producer_epoch: 7,
+        base_sequence: 0,
+        ..BatchOptions::default()
+    });
+    b.append(0, Some(b"k"), Some(b"v"), &[]);
+    put("control_batch", "transactional_data.bin", &b.build().unwrap());
+    let mut index = TransactionIndex::new(0);
+    for (pid, first, last, lso) in [(0, 0, 10, 11), (1, 5, 15, 13), (2, 18, 35, 25), (3, 32, 50, 40)] {
+        index.append(AbortedTxn::new(pid, first, last, lso)).unwrap();
+    }
+    put("txnindex", "four_entries.bin", index.bytes());
+    put("txnindex", "one_entry.bin", &index.bytes()[..34]);
 }
 
 fn corpus_len(target: &str) -> usize {

@@ -15,6 +15,10 @@ Then every file is checked against Kafka's formats (segment_format.md):
 * `.timeindex`: 12-byte entries, timestamps non-decreasing, each (T, O) naming the last
   offset of a batch whose maxTimestamp is T and T the largest timestamp up to it.
 * names: `<topic>-<p>` dirs, 20-digit base offsets, one .index/.timeindex per .log.
+* producer state: with `enable.idempotence` (the default, "orders") every batch carries
+  the run's producer id (run i → id i: each run is a new producer, its id above every id
+  in the logs), epoch 0, and base sequences that count the producer's records in the
+  partition from 0; without it ("events") producer id, epoch and base sequence are -1.
 * `dump-log` output agrees with kafka-python on every batch header.
 
 Usage: validate.py PATH/TO/kafka-playground WORKDIR
@@ -40,7 +44,8 @@ SCENARIOS = [
      "args": ["--config", "segment.bytes=4096", "--config", "index.interval.bytes=1024",
               "--producer-config", "batch.size=1024"]},
     {"topic": "events", "partitions": 2, "partitioner": "consistent_random", "runs": [200, 150],
-     "args": ["--config", "segment.bytes=4096", "--producer-config", "compression.type=gzip"]},
+     "args": ["--config", "segment.bytes=4096", "--producer-config", "compression.type=gzip",
+              "--producer-config", "enable.idempotence=false"]},
 ]
 
 
@@ -111,8 +116,9 @@ def read_batches(log_bytes, where):
     return batches
 
 
-def check_segment(where, base, log_bytes, index_bytes, time_bytes, next_offset, found):
-    """Validates one segment's three files; appends its records to `found`; returns next offset."""
+def check_segment(where, base, log_bytes, index_bytes, time_bytes, next_offset, found, producers=None):
+    """Validates one segment's three files; appends its records to `found` and each batch's
+    (producer id, epoch, base sequence, records) to `producers`; returns next offset."""
     batches = read_batches(log_bytes, where)
     if batches:
         check(batches[0][1].base_offset == base, "%s: first batch offset %d != file name" % (where, batches[0][1].base_offset))
@@ -128,6 +134,8 @@ def check_segment(where, base, log_bytes, index_bytes, time_bytes, next_offset, 
         check([r.offset for r in records] == list(range(b.base_offset, b.last_offset + 1)), at + ": offsets")
         check(b.max_timestamp == max(r.timestamp for r in records), at + ": maxTimestamp")
         found.extend(records)
+        if producers is not None:
+            producers.append((b.producer_id, b.producer_epoch, b.base_sequence, b.records_count))
         next_offset = b.last_offset + 1
         starts[pos] = b
         running_max = max(running_max, b.max_timestamp)
@@ -162,9 +170,31 @@ def check_dump(cli, path, where):
         batches = read_batches(f.read(), where)
     check(len(dumped) == len(batches), where + ": dump-log batch count")
     for d, (pos, b) in zip(dumped, batches):
-        mine = (d["baseOffset"], d["lastOffset"], d["count"], d["crc"], d["size"], d["position"], d["CreateTime"], d["isvalid"])
-        theirs = (b.base_offset, b.last_offset, b.records_count, b.crc, b.size_in_bytes, pos, b.max_timestamp, b.validate_crc())
+        mine = (d["baseOffset"], d["lastOffset"], d["count"], d["crc"], d["size"], d["position"], d["CreateTime"], d["isvalid"],
+                d["producerId"], d["producerEpoch"], d["baseSequence"])
+        theirs = (b.base_offset, b.last_offset, b.records_count, b.crc, b.size_in_bytes, pos, b.max_timestamp, b.validate_crc(),
+                  b.producer_id, b.producer_epoch, b.base_sequence)
         check(mine == theirs, "%s: dump-log %s != kafka-python %s" % (where, mine, theirs))
+
+
+def check_producers(pdir, scenario, producers):
+    """Each run is a new idempotent producer (id = run number, epoch 0) whose sequences in
+    the partition count its records from 0; a non-idempotent one writes -1 for all three."""
+    idempotent = "enable.idempotence=false" not in scenario["args"]
+    next_sequence, last_id = {}, -1
+    for i, (pid, epoch, seq, count) in enumerate(producers):
+        at = "%s batch %d" % (pdir, i)
+        if not idempotent:
+            check((pid, epoch, seq) == (-1, -1, -1), "%s: producer state %r" % (at, (pid, epoch, seq)))
+            continue
+        check(0 <= pid < len(scenario["runs"]), "%s: producer id %d is no run's" % (at, pid))
+        check(pid >= last_id, "%s: producer id %d after %d" % (at, pid, last_id))
+        check(epoch == 0, "%s: producer epoch %d" % (at, epoch))
+        check(seq == next_sequence.get(pid, 0), "%s: base sequence %d, expected %d" % (at, seq, next_sequence.get(pid, 0)))
+        next_sequence[pid] = seq + count
+        last_id = pid
+    if idempotent:
+        check(sorted(next_sequence) == list(range(len(scenario["runs"]))), "%s: producer ids %s" % (pdir, sorted(next_sequence)))
 
 
 def check_topic(cli, logs, scenario, produced, summaries):
@@ -183,12 +213,13 @@ def check_topic(cli, logs, scenario, produced, summaries):
             check(b + ".index" in names and b + ".timeindex" in names, "%s: %s.log lacks its indexes" % (pdir, b))
         segments = [int(b) for b in bases]
         check(segments == summaries[-1]["per_partition"][p]["segments"], "%s: segments differ from summary" % pdir)
-        found, next_offset = [], 0
+        found, next_offset, producers = [], 0, []
         for base in segments:
             stem = os.path.join(pdir, "%020d" % base)
             files = [open(stem + suffix, "rb").read() for suffix in (".log", ".index", ".timeindex")]
-            next_offset = check_segment(stem + ".log", base, *files, next_offset, found)
+            next_offset = check_segment(stem + ".log", base, *files, next_offset, found, producers)
             check_dump(cli, stem + ".log", stem + ".log")
+        check_producers(pdir, scenario, producers)
         check(next_offset == summaries[-1]["per_partition"][p]["log_end_offset"], pdir + ": log end offset")
         last_id = -1
         for rec in found:

@@ -1,7 +1,7 @@
 //! The messages nodes exchange, modelled on Kafka's APIs (Produce, Fetch, ListOffsets,
 //! Metadata, CreateTopics; the classic group protocol: FindCoordinator, JoinGroup,
-//! SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch; and KRaft's
-//! BrokerRegistration, BrokerHeartbeat, AlterPartition, with the controller pushing its
+//! SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch; InitProducerId; and KRaft's
+//! BrokerRegistration, BrokerHeartbeat, AlterPartition, AllocateProducerIds, with the controller pushing its
 //! metadata log to brokers, which in Kafka fetch it). Errors are Kafka's [`ErrorCode`]s.
 //! Every request carries a `correlation_id` its response echoes. Group protocol metadata
 //! and assignments travel as the bytes Kafka sends (`ConsumerProtocol`): the coordinator
@@ -385,6 +385,32 @@ pub enum Message {
         error: Option<ErrorCode>,
         partitions: Vec<OffsetPartitionResult>,
     },
+    /// `InitProducerId` (v4's fields): `transactional_id` is `None` for an idempotent
+    /// producer; `producer_id`/`producer_epoch` are -1, or the current ones when the
+    /// producer bumps its epoch (KIP-360).
+    InitProducerIdRequest {
+        correlation_id: u64,
+        transactional_id: Option<String>,
+        transaction_timeout_ms: i32,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
+    InitProducerIdResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
+    /// A broker asks the controller for a block of producer ids (`AllocateProducerIds`).
+    AllocateProducerIdsRequest {
+        broker_id: NodeId,
+        broker_epoch: i64,
+    },
+    AllocateProducerIdsResponse {
+        error: Option<ErrorCode>,
+        producer_id_start: i64,
+        producer_id_len: i32,
+    },
     /// Not one of Kafka's APIs: the network's word that a TCP connection was closed. A
     /// request that reaches a crashed broker's host is refused (the process is gone, so
     /// the kernel resets the connection), and the reset comes back to the sender as
@@ -432,6 +458,10 @@ impl Message {
             Message::OffsetCommitResponse { .. } => "OffsetCommitResponse",
             Message::OffsetFetchRequest { .. } => "OffsetFetch",
             Message::OffsetFetchResponse { .. } => "OffsetFetchResponse",
+            Message::InitProducerIdRequest { .. } => "InitProducerId",
+            Message::InitProducerIdResponse { .. } => "InitProducerIdResponse",
+            Message::AllocateProducerIdsRequest { .. } => "AllocateProducerIds",
+            Message::AllocateProducerIdsResponse { .. } => "AllocateProducerIdsResponse",
             Message::ConnectionClosed => "ConnectionClosed",
         }
     }

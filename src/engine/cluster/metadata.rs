@@ -54,6 +54,13 @@ pub enum MetadataRecord {
         isr: Option<Vec<NodeId>>,
         leader: Option<Option<NodeId>>,
     },
+    /// Kafka's `ProducerIdsRecord`: the controller gave broker `broker_id` the block of
+    /// producer ids that ends before `next_producer_id` (the first id of the next block).
+    ProducerIds {
+        broker_id: NodeId,
+        broker_epoch: i64,
+        next_producer_id: i64,
+    },
 }
 
 /// A partition as the metadata says it is.
@@ -87,6 +94,10 @@ pub struct ClusterImage {
     /// Dynamic broker configs of the cluster-wide default, by Kafka name.
     #[serde(default)]
     pub broker_configs: BTreeMap<String, String>,
+    /// The first producer id of the next block the controller hands out (Kafka's
+    /// `ProducerIdsImage.nextProducerId`; 0 before any block).
+    #[serde(default)]
+    pub next_producer_id: i64,
 }
 
 impl ClusterImage {
@@ -136,6 +147,10 @@ impl ClusterImage {
             }
             MetadataRecord::BrokerConfig { name, value } => {
                 self.broker_configs.insert(name.clone(), value.clone());
+            }
+            MetadataRecord::ProducerIds { next_producer_id, .. } => {
+                // `ProducerIdControlManager.replay`: ids only move forward.
+                self.next_producer_id = self.next_producer_id.max(*next_producer_id);
             }
             MetadataRecord::PartitionChange { topic, partition, isr, leader } => {
                 if let Some(p) = self.partition_mut(topic, *partition) {

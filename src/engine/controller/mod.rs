@@ -25,6 +25,7 @@ pub mod broker_configs;
 mod brokers;
 mod delete_topic;
 mod election;
+pub mod producer_ids;
 mod topics;
 
 pub use config::{ControllerConfig, UNCLEAN_LEADER_ELECTION_ENABLE};
@@ -238,6 +239,9 @@ impl ControllerNode {
             Message::MetadataRequest { correlation_id, topics } => {
                 let response = self.metadata_response(correlation_id, &topics);
                 self.send(from, response);
+            }
+            Message::AllocateProducerIdsRequest { broker_id, broker_epoch } => {
+                self.handle_allocate_producer_ids(from, broker_id, broker_epoch)
             }
             Message::DeleteRecordsResponse { partitions, .. } => {
                 self.handle_delete_records_response(partitions)

@@ -150,6 +150,26 @@ impl BatchHeader {
     pub fn size_in_bytes(&self) -> u32 {
         self.batch_length as u32 + LOG_OVERHEAD as u32
     }
+
+    /// The sequence number of the batch's last record (`DefaultRecordBatch.lastSequence`):
+    /// [`NO_SEQUENCE`] without one, else the base sequence plus `lastOffsetDelta`, wrapping
+    /// past `Integer.MAX_VALUE` to 0 as a producer's sequences do.
+    pub fn last_sequence(&self) -> i32 {
+        if self.base_sequence == NO_SEQUENCE {
+            return NO_SEQUENCE;
+        }
+        increment_sequence(self.base_sequence, self.last_offset_delta)
+    }
+}
+
+/// `DefaultRecordBatch.incrementSequence`: `sequence + increment`, wrapping to 0 after
+/// `Integer.MAX_VALUE` (a producer's sequence numbers do), in Java's `int` arithmetic (a
+/// stored batch's fields are whatever its bytes say).
+pub fn increment_sequence(sequence: i32, increment: i32) -> i32 {
+    if sequence > i32::MAX.wrapping_sub(increment) {
+        return increment.wrapping_sub(i32::MAX.wrapping_sub(sequence)).wrapping_sub(1);
+    }
+    sequence.wrapping_add(increment)
 }
 
 /// Builds the attributes field.
@@ -306,5 +326,18 @@ impl<'a> Iterator for BatchIter<'a> {
             Err(_) => self.failed = true,
         }
         Some(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `DefaultRecordBatchTest.testIncrementSequence`.
+    #[test]
+    fn sequences_wrap_as_kafkas_do() {
+        assert_eq!(increment_sequence(5, 5), 10);
+        assert_eq!(increment_sequence(i32::MAX, 1), 0);
+        assert_eq!(increment_sequence(i32::MAX - 5, 10), 4);
     }
 }

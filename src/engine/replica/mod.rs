@@ -35,6 +35,7 @@ pub mod inspect;
 pub mod leader;
 pub mod metadata;
 pub mod partition;
+pub mod producer_ids;
 pub mod recover;
 pub mod retention;
 pub mod view;
@@ -81,6 +82,8 @@ pub struct BrokerNode {
     offsets_topic_failure: Option<String>,
     /// Where the coordinator's timer is armed.
     coordinator_timer_at_ms: Option<i64>,
+    /// Producer-id blocks from the controller, for `InitProducerId` ([`producer_ids`]).
+    producer_ids: producer_ids::ProducerIdManager,
 }
 
 impl BrokerNode {
@@ -91,6 +94,7 @@ impl BrokerNode {
             offsets_topic_requested_ms: None,
             offsets_topic_failure: None,
             coordinator_timer_at_ms: None,
+            producer_ids: producer_ids::ProducerIdManager::default(),
             broker_id,
             config,
             started: false,
@@ -211,6 +215,11 @@ impl BrokerNode {
             Message::DeleteRecordsRequest { correlation_id, timeout_ms, partitions } => {
                 self.handle_delete_records(now_ms, from, *correlation_id, *timeout_ms, partitions)
             }
+            Message::InitProducerIdRequest { correlation_id, transactional_id, .. } => {
+                self.handle_init_producer_id(now_ms, from, *correlation_id, transactional_id.as_deref())
+            }
+            Message::AllocateProducerIdsResponse { error, producer_id_start, producer_id_len } => self
+                .handle_allocate_producer_ids_response(now_ms, *error, *producer_id_start, *producer_id_len),
             // A client or broker this one answered is gone; only a fetch of its own waits
             // on the connection (the controller is reached through its heartbeats, which
             // go on by themselves).

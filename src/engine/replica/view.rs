@@ -9,6 +9,7 @@ use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::NodeId;
 use crate::engine::group::coordinator::placement::OFFSETS_TOPIC;
 use crate::engine::group::coordinator::records::describe_record;
+use crate::engine::record::batch::{increment_sequence, BatchHeader, NO_PRODUCER_ID, NO_SEQUENCE};
 use crate::engine::record::decode_batch;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -84,6 +85,49 @@ pub struct RecordPicture {
     pub leader_epoch: i32,
     pub key: Option<String>,
     pub value: Option<String>,
+    /// Who wrote the record's batch, when the batch names a producer (idempotent or
+    /// transactional producers; a plain producer's batch has producer id -1). Always
+    /// written: pictures cross to the page in bincode, which cannot skip a field.
+    #[serde(default)]
+    pub producer: Option<RecordProducer>,
+}
+
+/// The producer fields of a record's batch header (RecordBatch v2: producer id, producer
+/// epoch, base sequence, the transactional and control attribute bits) and the record's
+/// own sequence number, `baseSequence + offsetDelta` (`DefaultRecord.sequence`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordProducer {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub sequence: i32,
+    pub batch_base_sequence: i32,
+    pub batch_last_sequence: i32,
+    pub transactional: bool,
+    pub control: bool,
+}
+
+impl RecordProducer {
+    /// The producer fields of a record at `offset_delta` in a batch with `header`; `None`
+    /// for a batch without a producer id.
+    pub fn of(header: &BatchHeader, offset_delta: i64) -> Option<RecordProducer> {
+        if header.producer_id == NO_PRODUCER_ID {
+            return None;
+        }
+        let sequence = if header.base_sequence == NO_SEQUENCE {
+            NO_SEQUENCE
+        } else {
+            increment_sequence(header.base_sequence, offset_delta as i32)
+        };
+        Some(RecordProducer {
+            producer_id: header.producer_id,
+            producer_epoch: header.producer_epoch,
+            sequence,
+            batch_base_sequence: header.base_sequence,
+            batch_last_sequence: header.last_sequence(),
+            transactional: header.is_transactional(),
+            control: header.is_control_batch(),
+        })
+    }
 }
 
 fn text(bytes: Option<&Vec<u8>>) -> Value {
@@ -284,6 +328,7 @@ impl BrokerNode {
                             leader_epoch: view.header.partition_leader_epoch,
                             key,
                             value,
+                            producer: RecordProducer::of(&view.header, r.offset - view.header.base_offset),
                         });
                     }
                 }

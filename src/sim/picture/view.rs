@@ -83,6 +83,12 @@ pub struct ProducerView {
     /// Closing (its sends finishing) before it is built again with changed settings.
     #[serde(default)]
     pub closing: bool,
+    /// Whether the running producer is idempotent, and its producer id and epoch once
+    /// `InitProducerId` answered.
+    #[serde(default)]
+    pub enable_idempotence: bool,
+    #[serde(default)]
+    pub producer_id_and_epoch: Option<(i64, i16)>,
     pub acknowledged_records: u64,
     pub failed_records: u64,
     pub records_in_flight: u64,
@@ -381,4 +387,7 @@ pub struct ClusterView {
     pub violations: Vec<String>,
     /// Set when the driver could not go on (a worker failed, storage failed).
     pub error: Option<String>,
+    /// The lesson the run follows, if any: the step shown and whether its task happened.
+    #[serde(default)]
+    pub lesson: Option<crate::sim::lesson::LessonProgress>,
 }

@@ -1,5 +1,5 @@
 //! A scenario's timed steps: one [`Step`] is a time and one [`StepAction`] (produce,
-//! crash, restart, pause, resume, partition, heal, and the consumer steps), with the
+//! crash, restart, pause, resume, partition, heal, lose_next, and the consumer steps), with the
 //! references they use: nodes, brokers, partitions and clients.
 
 /// One record header of a `produce` step: the producer command's own.
@@ -159,6 +159,18 @@ pub struct DeleteTopicStep {
     pub name: String,
 }
 
+/// `lose_next`: the next message of Kafka API `api` (`Produce`, `ProduceResponse`, …) sent
+/// to node `to` (from node `from`, or from any) is lost, once — a dropped request or
+/// response, after which the sender times out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoseNextStep {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<NodeRef>,
+    pub to: NodeRef,
+    pub api: String,
+}
+
 /// One timed step; exactly one action besides `at_ms`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
@@ -177,6 +189,7 @@ pub enum StepAction {
     Resume(NodeStepRef),
     Partition(PartitionStepSpec),
     Heal {},
+    LoseNext(LoseNextStep),
     Subscribe(SubscribeStep),
     Assign(AssignStep),
     Commit(ClientStepRef),

@@ -5,7 +5,9 @@
 //! `offsets.topic.replication.factor` the cluster can host when there are consumers.
 //! Each error names the field it concerns.
 
-use super::{err, ClientKind, ClientSpec, NodeRef, Scenario, ScenarioError, StepAction, SCENARIO_VERSION};
+use super::{
+    err, ClientKind, ClientSpec, NodeRef, Scenario, ScenarioError, Step, StepAction, SCENARIO_VERSION,
+};
 use crate::engine::cluster::NodeId;
 use crate::engine::limits::MAX_BROKERS;
 
@@ -73,12 +75,19 @@ impl Scenario {
             self.validate_client(i, c)?;
         }
         self.validate_offsets_topic()?;
-        for (i, s) in self.steps.iter().enumerate() {
-            let at = |f: &str| format!("steps[{i}].{f}");
-            if s.at_ms < 0 || s.at_ms > self.until_ms {
+        self.validate_steps("steps", &self.steps, self.until_ms)
+    }
+
+    /// Checks `steps` against this scenario (its brokers, topics and clients): each at a
+    /// time from 0 to `until_ms`; an error names the field under `prefix`. A scenario's own
+    /// steps and a lesson's acts are checked by this one function.
+    pub fn validate_steps(&self, prefix: &str, steps: &[Step], until_ms: i64) -> Result<(), ScenarioError> {
+        for (i, s) in steps.iter().enumerate() {
+            let at = |f: &str| format!("{prefix}[{i}].{f}");
+            if s.at_ms < 0 || s.at_ms > until_ms {
                 return Err(err(
                     at("at_ms"),
-                    format!("{} is outside the run (0 to until_ms = {})", s.at_ms, self.until_ms),
+                    format!("{} is outside the run (0 to until_ms = {until_ms})", s.at_ms),
                 ));
             }
             if let Some((kind, client)) = s.action.consumer_client() {
@@ -190,6 +199,18 @@ impl Scenario {
                     }
                 }
                 StepAction::Heal {} => {}
+                StepAction::LoseNext(l) => {
+                    self.node_id(&l.to).map_err(|e| err(at("lose_next.to"), e))?;
+                    if let Some(from) = &l.from {
+                        self.node_id(from).map_err(|e| err(at("lose_next.from"), e))?;
+                    }
+                    if !crate::sim::network::API_NAMES.contains(&l.api.as_str()) {
+                        return Err(err(
+                            at("lose_next.api"),
+                            format!("\"{}\" is not an API name (Produce, ProduceResponse, Fetch, FetchResponse, …)", l.api),
+                        ));
+                    }
+                }
                 StepAction::Subscribe(sub)
                     if sub.topics.is_empty() || sub.topics.iter().any(String::is_empty) =>
                 {

@@ -2,10 +2,12 @@
 //! that key, see `crate::sim::picture::keys`) and labelled with the part of the key that
 //! tells keys apart, its offset on top, hatched while above the high watermark; on hover
 //! or focus its offset, whole key and value, leader epoch and how the partitioner placed
-//! it (`murmur2("alice") % 3 = 0`). A component of its own with comparable props, keyed
+//! it (`murmur2("alice") % 3 = 0`), and, when its batch names a producer (idempotent or
+//! transactional), the producer id, epoch and sequence numbers. A component of its own with comparable props, keyed
 //! by offset in the strip, so a new view redraws only the cells that changed.
 
 use crate::engine::partitioner::PartitionerKind;
+use crate::engine::replica::view::RecordProducer;
 use crate::sim::picture::keys::{key_label, placement, Placement};
 use crate::ui::i18n::{Lang, T};
 use yew::prelude::*;
@@ -26,6 +28,31 @@ pub struct Props {
     /// A record of an internal topic (written by a coordinator, not by a partitioner).
     #[prop_or_default]
     pub internal: bool,
+    /// The producer fields of the record's batch, when it names a producer.
+    #[prop_or_default]
+    pub producer: Option<RecordProducer>,
+}
+
+/// `producer id 1000 · producer epoch 0 · sequence 7 (batch 5–9)`, and whether the batch
+/// is transactional or a control batch; a plain producer's batch says it has no producer id.
+fn producer_text(lang: Lang, producer: Option<&RecordProducer>) -> String {
+    let Some(p) = producer else { return T::NoProducerId.get(lang).to_string() };
+    let mut text = format!(
+        "producer id {} · producer epoch {} · {} {} ({} {}–{})",
+        p.producer_id,
+        p.producer_epoch,
+        T::Sequence.get(lang),
+        p.sequence,
+        T::BatchWord.get(lang),
+        p.batch_base_sequence,
+        p.batch_last_sequence
+    );
+    if p.control {
+        text.push_str(&format!(" · {}", T::ControlBatch.get(lang)));
+    } else if p.transactional {
+        text.push_str(&format!(" · {}", T::TransactionalBatch.get(lang)));
+    }
+    text
 }
 
 /// Where the record went and why, in the page's language.
@@ -60,18 +87,23 @@ pub fn record_cell(props: &Props) -> Html {
         props.leader_epoch,
         placement_text(props)
     );
+    help.push_str(&format!(" · {}", producer_text(props.lang, props.producer.as_ref())));
     if !props.committed {
         help.push_str(&format!(" — {}", t(T::UncommittedHelp)));
     }
     let class = classes!(
         "record",
         (!props.committed).then_some("uncommitted"),
-        props.key_text.is_none().then_some("null-key")
+        props.key_text.is_none().then_some("null-key"),
+        props.producer.is_some().then_some("has-producer")
     );
+    let producer_id = props.producer.map(|p| p.producer_id.to_string());
+    let sequence = props.producer.map(|p| p.sequence.to_string());
     html! {
         <span class={class} style={format!("--key-colour: {}", props.colour)}
             tabindex="0" role="img" aria-label={help.clone()} data-help={help}
-            data-testid="replica-record" data-offset={props.offset.to_string()} data-key={key} data-value={value}>
+            data-testid="replica-record" data-offset={props.offset.to_string()} data-key={key} data-value={value}
+            data-producer-id={producer_id} data-sequence={sequence}>
             <span class="offset">{props.offset}</span>
             <span class="key-label">{key_label(props.key_text.as_deref())}</span>
         </span>

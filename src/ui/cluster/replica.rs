@@ -108,7 +108,7 @@ pub fn replica_strip(props: &Props) -> Html {
                 key_text={rec.key.clone()} value_text={rec.value.clone()} committed={rec.offset < r.high_watermark}
                 colour={props.colours.get(i).cloned().unwrap_or_default()} partition={r.partition}
                 partitioner={props.partitioner} partition_count={props.partition_count}
-                internal={is_internal_topic(&r.topic)} />
+                internal={is_internal_topic(&r.topic)} producer={rec.producer} />
         });
     }
     if !hw_drawn {

@@ -259,7 +259,11 @@ fn producer(props: &ProducerProps) -> Html {
                 <code class="acks">{format!("acks={}", p.acks)}</code>
                 {" · "}
                 <code class="idempotence" title={ctx.t(T::IdempotenceWhy)} tabindex="0"
-                    data-testid="producer-idempotence">{"enable.idempotence=false"}</code>
+                    data-testid="producer-idempotence">{format!("enable.idempotence={}", p.enable_idempotence)}</code>
+                if let Some((producer_id, epoch)) = p.producer_id_and_epoch {
+                    {" · "}
+                    <code class="producer-id" data-testid="producer-id">{format!("producer id {producer_id}, epoch {epoch}")}</code>
+                }
                 {format!(" · {}", status_text(ctx.lang, p.status))}
             </p>
             <crate::ui::produce::settings::ProducerSettings producer={p.clone()} />

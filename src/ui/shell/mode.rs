@@ -1,5 +1,5 @@
-//! Which run the page opens: the lecture's notebook (the default workspace), or a
-//! scenario when the address says `?scenario=NAME` (optionally `&seed=N`, default 1,
+//! Which run the page opens: the lecture's notebook (the default workspace), a lesson
+//! (`?lesson=NAME`), or a scenario when the address says `?scenario=NAME` (optionally `&seed=N`, default 1,
 //! `&workspace=W` and `&embed=1`). Owns the address's parsing, the root component that picks the mode, and
 //! the top bar's scenario selector that navigates between them. A bad name or seed is
 //! kept as a problem the cluster page shows inline (never a panic or a blank page).
@@ -16,6 +16,7 @@ pub const DEFAULT_SEED: u64 = 1;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AddressProblem {
     UnknownScenario(String),
+    UnknownLesson(String),
     BadSeed(String),
 }
 
@@ -29,6 +30,12 @@ impl AddressProblem {
                 T::ChooseOneOf.get(lang),
                 scenarios::names().collect::<Vec<_>>().join(", ")
             ),
+            AddressProblem::UnknownLesson(name) => format!(
+                "{} \"{name}\": {} {}",
+                T::UnknownLesson.get(lang),
+                T::ChooseOneOf.get(lang),
+                crate::ui::lesson::files::LESSONS.join(", ")
+            ),
             AddressProblem::BadSeed(seed) => format!("{} \"{seed}\"", T::BadSeed.get(lang)),
         }
     }
@@ -40,7 +47,9 @@ pub struct ClusterParams {
     pub scenario: String,
     pub seed: u64,
     pub embed: bool,
-    /// Set when the scenario or the seed is not usable; nothing runs then.
+    /// `?lesson=NAME`: the run is the lesson's (its scenario, without the scenario's steps).
+    pub lesson: Option<String>,
+    /// Set when the scenario, the lesson or the seed is not usable; nothing runs then.
     pub problems: Vec<AddressProblem>,
 }
 
@@ -76,7 +85,11 @@ pub fn params_of(search: &str) -> ClusterParams {
         }),
     };
     let embed = param(search, "embed").is_some_and(|v| v == "1" || v == "true");
-    ClusterParams { scenario, seed, embed, problems }
+    let lesson = param(search, "lesson");
+    if let Some(name) = lesson.as_ref().filter(|n| !crate::ui::lesson::files::known(n)) {
+        problems.push(AddressProblem::UnknownLesson(name.clone()));
+    }
+    ClusterParams { scenario, seed, embed, lesson, problems }
 }
 
 fn location_search() -> String {

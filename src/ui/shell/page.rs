@@ -9,6 +9,8 @@ use crate::engine::cluster::NodeId;
 use crate::ui::cluster::brokers::BrokersBand;
 use crate::ui::events::feed::EventsBand;
 use crate::ui::i18n::{Lang, T};
+use crate::ui::lesson::files as lesson_files;
+use crate::ui::lesson::panel::{LessonPanel, LessonShown};
 use crate::ui::produce::form::ProducersBand;
 use crate::ui::shell::mode::ClusterParams;
 use crate::ui::shell::scenarios;
@@ -98,12 +100,14 @@ pub fn cluster_page(props: &Props) -> Html {
     let busy = use_state(|| false);
     // The scenario's `description` by language, once its file is loaded.
     let described = use_state(std::collections::BTreeMap::<String, String>::new);
+    // The lesson the run follows (`?lesson=NAME`), once its file is loaded.
+    let lesson = use_state(|| None::<Rc<LessonShown>>);
     // The latest view for scripts (`kafkaPlaygroundView()`), serialized only when asked.
     let latest = use_mut_ref(|| None::<Rc<ClusterView>>);
     let band = use_state(Band::default);
     let params = &props.params;
     {
-        let (view, start_error, driver, latest, lock, busy, described) = (
+        let (view, start_error, driver, latest, lock, busy, described, lesson) = (
             view.setter(),
             start_error.setter(),
             driver.clone(),
@@ -111,9 +115,11 @@ pub fn cluster_page(props: &Props) -> Html {
             lock.clone(),
             busy.setter(),
             described.setter(),
+            lesson.setter(),
         );
         let runnable = params.problems.is_empty();
-        use_effect_with((params.scenario.clone(), params.seed, runnable), move |(name, seed, runnable)| {
+        let deps = (params.scenario.clone(), params.seed, params.lesson.clone(), runnable);
+        use_effect_with(deps, move |(name, seed, lesson_name, runnable)| {
             let alive = Rc::new(std::cell::Cell::new(true));
             if *runnable {
                 expose_view(latest.clone());
@@ -125,10 +131,13 @@ pub fn cluster_page(props: &Props) -> Html {
                     *latest.borrow_mut() = Some(v.clone());
                     view.set(Some(v));
                 });
-                let (name, seed, alive, driver, lock) =
-                    (name.clone(), *seed, alive.clone(), driver.clone(), lock.clone());
+                let (name, seed, alive, driver, lock, lesson_name) =
+                    (name.clone(), *seed, alive.clone(), driver.clone(), lock.clone(), lesson_name.clone());
                 wasm_bindgen_futures::spawn_local(async move {
-                    let workspace = workspace(&name);
+                    let workspace = match &lesson_name {
+                        Some(l) => workspace(&format!("lesson-{l}")),
+                        None => workspace(&name),
+                    };
                     let held = match claim(&workspace, &busy).await {
                         Ok(held) => held,
                         Err(e) => return start_error.set(Some(e)),
@@ -137,15 +146,23 @@ pub fn cluster_page(props: &Props) -> Html {
                         return;
                     }
                     busy.set(false);
-                    // The notebook is built in; another scenario's file is fetched now.
-                    let loaded = scenarios::load(&name).await;
+                    // The notebook is built in; another scenario's file (and a lesson's) is
+                    // fetched now.
+                    let loaded = match &lesson_name {
+                        Some(l) => lesson_files::load(l).await.map(|(les, s)| (s, Some(les))),
+                        None => scenarios::load(&name).await.map(|s| (s, None)),
+                    };
                     if !alive.get() {
                         return;
                     }
-                    if let Ok(s) = &loaded {
-                        described.set(s.description.clone());
+                    if let Ok((s, les)) = &loaded {
+                        match les {
+                            Some(les) => lesson.set(Some(Rc::new(LessonShown::new(les.clone(), s)))),
+                            None => described.set(s.description.clone()),
+                        }
                     }
-                    match loaded.and_then(|s| ClusterDriver::start(s, seed, &workspace, on_view)) {
+                    match loaded.and_then(|(s, les)| ClusterDriver::start(s, seed, &workspace, on_view, les))
+                    {
                         Ok(d) => {
                             let d = Rc::new(d);
                             for c in pending.take() {
@@ -249,14 +266,19 @@ pub fn cluster_page(props: &Props) -> Html {
     let bands: Vec<Band> = BANDS.into_iter().filter(|b| *b != Band::Reader || has_groups).collect();
     let description = scenarios::description(&described, l);
     let description = description.as_str();
+    // A lesson's run is its scenario's: the selector names that one.
+    let topbar_params = match lesson.as_ref() {
+        Some(shown) => ClusterParams { scenario: shown.lesson.scenario.clone(), ..params.clone() },
+        None => params.clone(),
+    };
     let driver_error = view.as_ref().and_then(|v| v.error.clone()).or_else(|| (*start_error).clone());
     html! {
         <div class={classes!("page", "cluster-mode", params.embed.then_some("embed"))} lang={l.code()}>
             <div class="head">
-                <ClusterTopBar lang={l} on_lang={on_lang} params={params.clone()} view={(*view).clone()}
+                <ClusterTopBar lang={l} on_lang={on_lang} params={topbar_params} view={(*view).clone()}
                     description={description.to_string()}
                     command={command.clone()} on_reset={reset} />
-                <BandTabs lang={l} active={active} onselect={onselect} bands={bands} />
+                <BandTabs lang={l} active={active} onselect={onselect.clone()} bands={bands} />
             </div>
             { for params.problems.iter().map(|p| html! {
                 <div class="banner error" role="alert" data-testid="address-error">{p.text(l)}</div>
@@ -272,6 +294,9 @@ pub fn cluster_page(props: &Props) -> Html {
             }
             if view.is_none() && params.problems.is_empty() && !*busy {
                 <div class="loading" data-testid="loading">{T::Starting.get(l)}</div>
+            }
+            if let (Some(shown), Some(v)) = ((*lesson).clone(), (*view).clone()) {
+                <LessonPanel lang={l} shown={shown} progress={v.lesson} command={command.clone()} on_band={onselect.clone()} />
             }
             if let Some(v) = (*view).clone() {
                 <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), try_command, check_command, inspect, download_journal }}>

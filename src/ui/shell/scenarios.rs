@@ -24,6 +24,9 @@ const DEFAULT_JSON: &str = include_str!("../../../scenarios/lecture-notebook.jso
 pub const SCENARIOS: &[&str] = &[
     // The default workspace: the lecture's notebook (sections 2–4, 7) on one broker.
     DEFAULT_SCENARIO,
+    // Section 3: delivery guarantees (retries, ordering, idempotence).
+    "retry-after-lost-response",
+    "max-in-flight-reorders-without-idempotence",
     "acks-all-survives-leader-crash",
     "acks-1-loses-acknowledged-record",
     "follower-leaves-isr-during-partition",
@@ -88,7 +91,7 @@ pub async fn load(name: &str) -> Result<Scenario, String> {
 }
 
 /// The body of a GET of `address`, or the HTTP status or network error.
-async fn fetch_text(address: &str) -> Result<String, String> {
+pub(crate) async fn fetch_text(address: &str) -> Result<String, String> {
     let window = web_sys::window().ok_or("no window")?;
     let words = |e: wasm_bindgen::JsValue| {
         e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))

@@ -42,6 +42,7 @@ impl Inner {
                 self.paused = true;
                 self.step = true;
             }
+            ClusterCommand::LessonStep(step) => self.lesson_go(step),
             other => schedule(&mut self.sim, &self.scenario, other),
         }
         self.schedule_view_in(true);

@@ -11,6 +11,7 @@
 mod check;
 mod clock;
 mod inspect;
+mod lesson;
 mod persist;
 mod reset;
 mod spill;
@@ -133,6 +134,8 @@ struct Inner {
     spill: spill::Spill,
     /// Each broker worker's wasm memory as its last window's reply gave it (bytes).
     worker_wasm_bytes: BTreeMap<NodeId, u64>,
+    /// The lesson the run follows (`?lesson=NAME`), if any.
+    lesson: Option<lesson::LessonRun>,
 }
 
 /// A running cluster in the page; dropping it terminates its workers.
@@ -142,13 +145,15 @@ pub struct ClusterDriver {
 
 impl ClusterDriver {
     /// Starts a run of `scenario` with `seed`, one worker per broker persisting to the
-    /// IndexedDB workspace `workspace`. If the workspace holds a run of the same scenario
-    /// and seed, the cluster restarts from it (a reload: every node recovers).
+    /// IndexedDB workspace `workspace`, following `lesson` if given. If the workspace holds
+    /// a run of the same scenario and seed, the cluster restarts from it (a reload: every
+    /// node recovers).
     pub fn start(
         scenario: Scenario,
         seed: u64,
         workspace: &str,
         on_view: Callback<ClusterView>,
+        lesson: Option<crate::sim::lesson::Lesson>,
     ) -> Result<Self, String> {
         let broker_world = ClusterWorld::new(&scenario, seed).map_err(|e| e.to_string())?.broker_world();
         let sim = build_sim(&scenario, seed).map_err(|e| e.to_string())?;
@@ -190,6 +195,7 @@ impl ClusterDriver {
                 retire: reset::Retire::default(),
                 spill: spill::Spill::default(),
                 worker_wasm_bytes: BTreeMap::new(),
+                lesson: lesson.map(lesson::LessonRun::new),
             })
         });
         let weak = Rc::downgrade(&inner);

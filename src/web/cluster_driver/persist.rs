@@ -40,10 +40,11 @@ pub(super) async fn open(weak: Weak<RefCell<Inner>>, wipe: bool, generation: u64
                         a.iter().filter_map(|n| n.as_u64().and_then(|n| u32::try_from(n).ok())).collect()
                     })
                     .unwrap_or_default();
-                Some((v["now_ms"].as_i64()?, started))
+                let lesson_step = v["lesson_step"].as_u64().and_then(|n| usize::try_from(n).ok());
+                Some((v["now_ms"].as_i64()?, started, lesson_step))
             });
         match saved.filter(|_| !wipe) {
-            Some((now_ms, started)) => {
+            Some((now_ms, started, lesson_step)) => {
                 // The resumed run has a journal of its own: an earlier life's spilled
                 // chunks go before it writes any.
                 store.delete_meta_of(JOURNAL_NODE).await.map_err(|e| e.to_string())?;
@@ -55,7 +56,7 @@ pub(super) async fn open(weak: Weak<RefCell<Inner>>, wipe: bool, generation: u64
                 controller.apply_now(&ops).map_err(|e| e.to_string())?;
                 Ok::<_, String>((
                     store,
-                    Some((now_ms, BTreeMap::from([(CONTROLLER_ID, controller)]), started)),
+                    Some((now_ms, BTreeMap::from([(CONTROLLER_ID, controller)]), started, lesson_step)),
                 ))
             }
             None => {
@@ -74,14 +75,18 @@ pub(super) async fn open(weak: Weak<RefCell<Inner>>, wipe: bool, generation: u64
     }
     match result {
         Ok((store, resumed)) => {
+            let lesson_step = resumed.as_ref().and_then(|r| r.3);
             let sim = match resumed {
-                Some((now_ms, stores, started)) => {
+                Some((now_ms, stores, started, _)) => {
                     build_sim_resumed(&i.scenario, seed, now_ms, stores, &started)
                 }
                 None => build_sim(&i.scenario, seed),
             };
             match sim {
-                Ok(sim) => i.begin(sim, store),
+                Ok(sim) => {
+                    i.begin(sim, store);
+                    i.lesson_begin(lesson_step);
+                }
                 Err(e) => i.fail(e.to_string()),
             }
         }
@@ -99,9 +104,12 @@ impl Inner {
             // Nodes the page started (added brokers and consumers) start again on a reload.
             let started: Vec<u32> =
                 self.sim.node_ids().into_iter().filter(|id| declared_idle(&self.scenario, *id)).collect();
-            let value = serde_json::json!({
+            let mut value = serde_json::json!({
                 "scenario": self.scenario.name, "seed": self.sim.seed, "now_ms": self.sim.now_ms, "started": started,
             });
+            if let Some(run) = &self.lesson {
+                value["lesson_step"] = run.step.into();
+            }
             self.writes.push(StoreOp::PutMeta {
                 broker_id: RUN_META_NODE,
                 name: RUN_META_NAME.into(),

@@ -95,7 +95,9 @@ impl Inner {
                     error: i.error.clone(),
                 };
                 let i = &mut *i;
-                let view = i.picture.view(&i.sim, &i.scenario, run);
+                i.lesson_observe();
+                let mut view = i.picture.view(&i.sim, &i.scenario, run);
+                view.lesson = i.lesson.as_ref().map(|r| r.progress());
                 // The picture has read everything new: it may be spilled and dropped.
                 i.mark_read();
                 (view, i.on_view.clone())

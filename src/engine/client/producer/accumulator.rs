@@ -2,13 +2,15 @@
 //! of batches, the last one open for appends until it holds `batch.size` bytes. A batch
 //! is ready once it is full (a newer batch follows it) or has waited `linger.ms`, or,
 //! for a retried batch, once `retry.backoff.ms` passed. Invariant: batches of a partition
-//! leave in queue order and a retried batch goes back to the front, so with one request
-//! in flight per partition records are appended in send order. A batch is built with the
+//! leave in queue order and a retried batch goes back to the front (an idempotent
+//! producer's in sequence order, `insertInSequenceOrder`), so with one request in flight
+//! per partition records are appended in send order. A batch is built with the
 //! producer's `compression.type` and compressed when it closes
 //! (`MemoryRecordsBuilder.close`); whether a record fits a compressed batch is judged on
 //! Java's estimate of its compressed size (`CompressionRatioEstimator`: the topic's
 //! estimated ratio × 1.05, the ratio learnt from the batches closed before).
 
+use super::idempotence::{stamp_producer_state, ProducerIdAndEpoch};
 use super::record_text::RecordText;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::error::Result;
@@ -41,6 +43,13 @@ pub struct Batch {
     /// Failed with an error that means the cached leader is stale: wait for the
     /// metadata refresh before the retry.
     pub awaiting_metadata: bool,
+    /// An idempotent producer's id, epoch and base sequence, given when the batch is
+    /// first drained and kept on retries (`ProducerBatch.setProducerState`).
+    pub producer_state: Option<(ProducerIdAndEpoch, i32)>,
+    /// The producer state `bytes` carry.
+    stamped: Option<(ProducerIdAndEpoch, i32)>,
+    /// Its sequence was rewritten by an epoch bump (`sequenceHasBeenReset`).
+    pub sequence_has_been_reset: bool,
 }
 
 impl Batch {
@@ -57,6 +66,26 @@ impl Batch {
             attempts: 0,
             retry_at_ms: None,
             awaiting_metadata: false,
+            producer_state: None,
+            stamped: None,
+            sequence_has_been_reset: false,
+        }
+    }
+
+    /// The base sequence, if the batch has one.
+    pub fn base_sequence(&self) -> Option<i32> {
+        self.producer_state.map(|(_, s)| s)
+    }
+
+    /// Writes the producer state into the closed batch's header if it changed.
+    pub fn stamp(&mut self) {
+        if let Some((id, sequence)) = self.producer_state {
+            if self.stamped != self.producer_state && !self.bytes.is_empty() {
+                let mut bytes = self.bytes.to_vec();
+                stamp_producer_state(&mut bytes, id, sequence);
+                self.bytes = MemoryRecords::from(bytes);
+                self.stamped = self.producer_state;
+            }
         }
     }
 
@@ -175,9 +204,28 @@ impl Accumulator {
         batch
     }
 
-    /// Puts a batch that will be retried back at the front of its queue.
+    /// Puts a batch that will be retried back at the front of its queue; a batch with a
+    /// sequence goes after the queued batches of lower sequences
+    /// (`RecordAccumulator.insertInSequenceOrder`).
     pub fn reenqueue(&mut self, batch: Batch) {
-        self.queues.entry(batch.tp.clone()).or_default().push_front(batch);
+        let queue = self.queues.entry(batch.tp.clone()).or_default();
+        let at = match batch.base_sequence() {
+            Some(sequence) => {
+                queue.iter().take_while(|b| b.base_sequence().is_some_and(|s| s < sequence)).count()
+            }
+            None => 0,
+        };
+        queue.insert(at, batch);
+    }
+
+    /// Every queued batch of `tp`, mutable (an epoch bump rewrites their sequences).
+    pub fn batches_mut(&mut self, tp: &TopicPartition) -> impl Iterator<Item = &mut Batch> {
+        self.queues.get_mut(tp).into_iter().flatten()
+    }
+
+    /// Removes every queued batch (a fatal error fails them all).
+    pub fn drain_all(&mut self) -> Vec<Batch> {
+        std::mem::take(&mut self.queues).into_values().flatten().collect()
     }
 
     /// Removes every queued batch created at or before `now_ms - delivery_timeout_ms`.

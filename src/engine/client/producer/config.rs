@@ -1,14 +1,14 @@
 //! The producer's settings under the Java client's names, with Kafka 4.0's defaults
 //! (`acks=all`, `linger.ms=5`, `batch.size=16384`, `compression.type=none`,
 //! `retries=2147483647`, `retry.backoff.ms=100`, `delivery.timeout.ms=120000`,
-//! `request.timeout.ms=30000`, `partitioner` = the built-in one) but one: `enable.idempotence` defaults to `false`.
-//! Kafka 3.0+ defaults it to `true`, but the playground's producer does not implement
-//! idempotence yet (no producer id or sequence numbers in its batches, no deduplication
-//! on the broker, so a retried batch can be written twice); a default of `true` would
-//! teach a guarantee the run does not keep, so `true` is refused ([`IDEMPOTENCE_UNAVAILABLE`])
-//! until it is real, and Kafka's idempotence cross-checks (`acks=all`, `retries` > 0) come
-//! back with it. Invariant: a built config passed the checks `KafkaProducer`'s
-//! constructor makes, with its wording.
+//! `request.timeout.ms=30000`, `enable.idempotence=true`,
+//! `max.in.flight.requests.per.connection=5`, `partitioner` = the built-in one).
+//! Idempotence is checked as `ProducerConfig.postProcessAndValidateIdempotenceConfigs`
+//! does: set explicitly to `true` with `retries=0`, `acks`≠`all` or more than 5 requests
+//! in flight is refused with Kafka's `ConfigException` words; left at its default with
+//! one of those, it is silently turned off (KAFKA-13673). Invariant: a built config
+//! passed the checks `KafkaProducer`'s constructor makes, with its wording, and
+//! `enable_idempotence` is what the producer does.
 
 use crate::engine::client::common::config::{
     invalid, parse_bool, parse_bootstrap, parse_range, ConfigError, INT_MAX,
@@ -19,9 +19,8 @@ use crate::engine::partitioner::PartitionerKind;
 use crate::engine::record::Compression;
 use serde::{Deserialize, Serialize};
 
-/// Why `enable.idempotence` is `false` and `true` is refused (English; the page shows it
-/// next to the setting).
-pub const IDEMPOTENCE_UNAVAILABLE: &str = "The idempotent producer is not implemented in the playground yet: batches carry no producer id or sequence numbers and brokers do not deduplicate them, so a retried batch can be written twice. enable.idempotence therefore defaults to false (Kafka 3.0 and later default to true) and true is refused.";
+/// `ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE`.
+pub const MAX_IN_FLIGHT_FOR_IDEMPOTENCE: u32 = 5;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProducerConfig {
@@ -38,8 +37,16 @@ pub struct ProducerConfig {
     pub retry_backoff_max_ms: i64,
     pub delivery_timeout_ms: i64,
     pub request_timeout_ms: i64,
-    /// Always `false` for now: see [`IDEMPOTENCE_UNAVAILABLE`].
+    /// Whether this producer is idempotent (after the cross-checks: `false` when the
+    /// default was turned off by a conflicting setting).
     pub enable_idempotence: bool,
+    /// `enable.idempotence` as the user set it (`None`: left at its default), which
+    /// decides between a refusal and silently turning idempotence off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_idempotence_set: Option<bool>,
+    /// `max.in.flight.requests.per.connection`: unanswered requests per broker at most.
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight_requests_per_connection: u32,
     pub partitioner: PartitionerKind,
     /// `bootstrap.servers`: broker ids to ask for metadata first (`"1,2,3"`).
     pub bootstrap: Vec<NodeId>,
@@ -57,11 +64,17 @@ impl Default for ProducerConfig {
             retry_backoff_max_ms: 1000,
             delivery_timeout_ms: 120_000,
             request_timeout_ms: 30_000,
-            enable_idempotence: false,
+            enable_idempotence: true,
+            enable_idempotence_set: None,
+            max_in_flight_requests_per_connection: 5,
             partitioner: PartitionerKind::BuiltIn,
             bootstrap: vec![1],
         }
     }
+}
+
+fn default_max_in_flight() -> u32 {
+    5
 }
 
 fn no_compression() -> Compression {
@@ -78,7 +91,8 @@ impl ProducerConfig {
     /// Kafka names and string values over the defaults, then `KafkaProducer`'s
     /// cross-checks. As in Kafka, `delivery.timeout.ms` below `linger.ms` +
     /// `request.timeout.ms` is refused when set explicitly and raised silently otherwise.
-    /// `enable.idempotence=true` is refused ([`IDEMPOTENCE_UNAVAILABLE`]).
+    /// Then idempotence is checked against `acks`, `retries` and
+    /// `max.in.flight.requests.per.connection` ([`Self::check_idempotence`]).
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ProducerConfigError> {
@@ -112,11 +126,9 @@ impl ProducerConfig {
                     delivery_set = true;
                 }
                 "request.timeout.ms" => c.request_timeout_ms = parse_range(name, value, 0, INT_MAX)?,
-                "enable.idempotence" => {
-                    if parse_bool(name, value)? {
-                        return Err(invalid(name, value, IDEMPOTENCE_UNAVAILABLE));
-                    }
-                    c.enable_idempotence = false;
+                "enable.idempotence" => c.enable_idempotence_set = Some(parse_bool(name, value)?),
+                "max.in.flight.requests.per.connection" => {
+                    c.max_in_flight_requests_per_connection = parse_range(name, value, 1, INT_MAX)? as u32
                 }
                 "partitioner" => {
                     c.partitioner = PartitionerKind::from_name(value.trim())
@@ -145,7 +157,51 @@ impl ProducerConfig {
             }
             c.delivery_timeout_ms = linger_and_request_ms;
         }
+        c.check_idempotence()?;
         Ok(c)
+    }
+
+    /// `ProducerConfig.postProcessAndValidateIdempotenceConfigs`: an idempotent producer
+    /// needs `retries` > 0, `acks=all` and at most 5 requests in flight; if the user asked
+    /// for idempotence the conflict is refused, else idempotence is turned off.
+    fn check_idempotence(&mut self) -> Result<(), ProducerConfigError> {
+        let user_configured = self.enable_idempotence_set.is_some();
+        let mut enabled = self.enable_idempotence_set.unwrap_or(true);
+        if enabled {
+            let refuse = |name: &str, message: &str| ProducerConfigError {
+                name: name.into(),
+                message: message.into(),
+            };
+            if self.retries == 0 {
+                if user_configured {
+                    return Err(refuse(
+                        "retries",
+                        "Must set retries to non-zero when using the idempotent producer.",
+                    ));
+                }
+                enabled = false;
+            }
+            if self.acks != Acks::All {
+                if user_configured {
+                    return Err(refuse(
+                        "acks",
+                        "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.",
+                    ));
+                }
+                enabled = false;
+            }
+            if self.max_in_flight_requests_per_connection > MAX_IN_FLIGHT_FOR_IDEMPOTENCE {
+                if user_configured {
+                    return Err(refuse(
+                        "max.in.flight.requests.per.connection",
+                        "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
+                    ));
+                }
+                enabled = false;
+            }
+        }
+        self.enable_idempotence = enabled;
+        Ok(())
     }
 
     /// The settings the page offers, as Kafka writes them (`acks=all linger.ms=5 …`).
@@ -168,16 +224,37 @@ impl ProducerConfig {
 mod tests {
     use super::*;
 
+    /// Kafka 3.0+: idempotence is on by default; explicit `true` with a conflicting
+    /// setting is refused in `ConfigException`'s words; the default with one is turned
+    /// off silently (KAFKA-13673), and comes back when the conflict goes.
     #[test]
-    fn idempotence_defaults_to_false_and_true_is_refused_until_it_is_real() {
-        assert!(!ProducerConfig::default().enable_idempotence);
+    fn idempotence_is_checked_as_kafka_producer_config_does() {
+        let d = ProducerConfig::default();
+        assert!(d.enable_idempotence);
+        assert_eq!(d.max_in_flight_requests_per_connection, 5);
+        let refused = |pairs: &[(&str, &str)]| ProducerConfig::from_pairs(pairs.iter().copied()).unwrap_err();
+        let e = refused(&[("enable.idempotence", "true"), ("acks", "1")]);
+        assert_eq!(
+            (e.name.as_str(), e.message.as_str()),
+            ("acks", "Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.")
+        );
+        let e = refused(&[("enable.idempotence", "true"), ("retries", "0")]);
+        assert_eq!(e.message, "Must set retries to non-zero when using the idempotent producer.");
+        let e = refused(&[("enable.idempotence", "true"), ("max.in.flight.requests.per.connection", "6")]);
+        assert_eq!(
+            e.message,
+            "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer."
+        );
+        let e = refused(&[("max.in.flight.requests.per.connection", "0")]);
+        assert_eq!(e.message, "Invalid value 0 for configuration max.in.flight.requests.per.connection: Value must be at least 1");
+        for (name, bad, good) in
+            [("acks", "1", "all"), ("retries", "0", "3"), ("max.in.flight.requests.per.connection", "6", "5")]
+        {
+            let c = ProducerConfig::from_pairs([(name, bad)]).unwrap();
+            assert!(!c.enable_idempotence, "{name}={bad}");
+            assert!(c.with_pairs([(name, good)]).unwrap().enable_idempotence, "{name}={good}");
+        }
         assert!(!ProducerConfig::from_pairs([("enable.idempotence", "false")]).unwrap().enable_idempotence);
-        let e = ProducerConfig::from_pairs([("enable.idempotence", "true")]).unwrap_err();
-        assert_eq!(e.name, "enable.idempotence");
-        assert!(e.message.starts_with("Invalid value true for configuration enable.idempotence: "), "{e}");
-        assert!(e.message.contains("not implemented in the playground"), "{e}");
-        // Without idempotence Kafka lets acks=1 and retries=0 through.
-        assert!(ProducerConfig::from_pairs([("acks", "1"), ("retries", "0")]).is_ok());
     }
 
     /// Kafka's `ConfigDef.ValidString` words for the enumerated configs and `atLeast(0)`

@@ -5,19 +5,24 @@
 //! errors are retried after `retry.backoff.ms` (and a metadata refresh) while within
 //! `delivery.timeout.ms`; a request unanswered for `request.timeout.ms` counts as
 //! REQUEST_TIMED_OUT, and a closed connection (the broker's process is gone) fails the
-//! requests in flight to it at once as NETWORK_EXCEPTION. Invariants: at most one request in flight per partition (as with
-//! `max.in.flight.requests.per.connection=1`), so batches of a partition are appended in
-//! send order; every record ends exactly once as acknowledged or failed.
+//! requests in flight to it at once as NETWORK_EXCEPTION. Up to
+//! `max.in.flight.requests.per.connection` requests are in flight per broker; with
+//! idempotence (the default) batches carry a producer id, epoch and sequence
+//! ([`idempotence`]). Invariants: with `max.in.flight.requests.per.connection=1` at most
+//! one batch of a partition is in flight, so its batches are appended in send order; every
+//! record ends exactly once as acknowledged or failed.
 
 pub mod accumulator;
 mod commands;
 pub mod config;
+pub mod idempotence;
+mod idempotent_sender;
 pub mod lifecycle;
 mod metadata;
 pub mod record_text;
 mod sender;
 
-pub use config::{ProducerConfig, ProducerConfigError, IDEMPOTENCE_UNAVAILABLE};
+pub use config::{ProducerConfig, ProducerConfigError, MAX_IN_FLIGHT_FOR_IDEMPOTENCE};
 
 use crate::engine::cluster::messages::{TopicName, TopicPartition};
 use crate::engine::cluster::metadata::PartitionState;
@@ -76,6 +81,20 @@ pub(crate) enum InFlight {
     Metadata {
         node: NodeId,
     },
+    InitProducerId {
+        node: NodeId,
+    },
+}
+
+impl InFlight {
+    /// The broker the request went to.
+    pub(crate) fn node(&self) -> NodeId {
+        match self {
+            InFlight::Produce { node, .. }
+            | InFlight::Metadata { node }
+            | InFlight::InitProducerId { node } => *node,
+        }
+    }
 }
 
 /// A record waiting for its topic's metadata (Java's `send()` blocks on it).
@@ -97,7 +116,11 @@ pub struct ProducerNode {
     seed: u64,
     accumulator: Accumulator,
     in_flight: BTreeMap<u64, InFlight>,
+    /// Muted partitions (`guaranteeMessageOrder`, only with
+    /// `max.in.flight.requests.per.connection=1`): a batch of theirs is in flight.
     partitions_in_flight: BTreeSet<TopicPartition>,
+    /// The idempotent producer's state (`enable.idempotence=true`).
+    idempotence: Option<idempotence::TransactionManager>,
     /// Known partitions per topic, from Metadata responses.
     topics: BTreeMap<String, BTreeMap<u32, PartitionState>>,
     unknown_topics: BTreeSet<String>,
@@ -127,7 +150,9 @@ impl ProducerNode {
     pub fn new(client_id: NodeId, config: ProducerConfig, seed: u64) -> Self {
         let partitioner_config =
             PartitionerConfig { batch_size_bytes: config.batch_size_bytes, ..PartitionerConfig::default() };
+        let idempotence = config.enable_idempotence.then(idempotence::TransactionManager::default);
         ProducerNode {
+            idempotence,
             client_id,
             partitioner: Partitioner::new(config.partitioner, partitioner_config, seed),
             topic_partitioners: BTreeMap::new(),
@@ -170,6 +195,12 @@ impl ProducerNode {
     /// Closing before it is built again with changed settings ([`lifecycle`]).
     pub fn is_closing(&self) -> bool {
         self.rebuild_with.is_some()
+    }
+
+    /// The idempotent producer's id and epoch, once `InitProducerId` answered.
+    pub fn producer_id_and_epoch(&self) -> Option<(i64, i16)> {
+        let id = self.idempotence.as_ref()?.producer_id_and_epoch?;
+        Some((id.producer_id, id.epoch))
     }
 
     pub fn counts(&self) -> SendCounts {
@@ -302,6 +333,9 @@ impl ProducerNode {
             Message::MetadataResponse { correlation_id, brokers, partitions, unknown_topics } => {
                 self.handle_metadata_response(correlation_id, brokers, partitions, unknown_topics)
             }
+            Message::InitProducerIdResponse { correlation_id, error, producer_id, producer_epoch } => {
+                self.handle_init_producer_id_response(correlation_id, error, producer_id, producer_epoch)
+            }
             Message::ConnectionClosed => self.handle_disconnect(envelope.from),
             _ => {}
         }
@@ -354,6 +388,14 @@ impl Node for ProducerNode {
             "leaders": leaders,
             "acknowledged": self.acknowledged,
         });
+        if let Some(tm) = &self.idempotence {
+            let id = tm.current();
+            state["producer_id"] = id.producer_id.into();
+            state["producer_epoch"] = id.epoch.into();
+            if let Some(error) = tm.fatal_error {
+                state["fatal_error"] = error.name().into();
+            }
+        }
         if self.acknowledged_forgotten > 0 {
             state["acknowledged_forgotten"] = self.acknowledged_forgotten.into();
         }

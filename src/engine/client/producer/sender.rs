@@ -1,9 +1,13 @@
 //! The producer's sender loop (Java's `Sender.runOnce`): expire batches past
-//! `delivery.timeout.ms`, send each partition's ready head batch to its leader when no
-//! request for that partition is in flight (one request per leader carries all of its
-//! partitions' batches), complete or retry on responses and request timeouts, and arm one
-//! timer at the next deadline. Invariant: a batch is either queued in the accumulator or
-//! in `in_flight`, never both, until it completes.
+//! `delivery.timeout.ms`, drain ready head batches to their leaders (`RecordAccumulator.drain`:
+//! one request per leader carries one batch of each of its ready partitions, repeated while
+//! a leader has fewer than `max.in.flight.requests.per.connection` requests in flight, as
+//! `NetworkClient`'s `InFlightRequests.canSendMore` allows; with 1, a partition with a
+//! batch in flight is muted, `guaranteeMessageOrder`), complete or retry on responses and
+//! request timeouts (`Sender.completeBatch`, `canRetry`, `failBatch`), and arm one timer at
+//! the next deadline. An idempotent producer's parts are in [`super::idempotent_sender`].
+//! Invariant: a batch is either queued in the accumulator or in `in_flight`, never both,
+//! until it completes.
 
 use super::accumulator::Batch;
 use super::{AcknowledgedRecord, InFlight, ProducerNode, ACKNOWLEDGED_KEPT};
@@ -32,18 +36,36 @@ impl ProducerNode {
     pub(crate) fn run_sender(&mut self) {
         self.expire();
         self.maybe_request_metadata();
+        self.run_idempotence();
         self.send_ready_batches();
         self.maybe_request_metadata();
         self.arm_sender_timer();
     }
 
+    /// `Sender.sendProducerData`'s expiry: queued batches (`RecordAccumulator.expiredBatches`)
+    /// and batches awaiting an answer (`getExpiredInflightBatches`: the request stays in
+    /// flight, its late answer finds the batch gone) past `delivery.timeout.ms` fail.
     fn expire(&mut self) {
         let delivery_timeout_ms = self.config.delivery_timeout_ms;
-        for batch in self.accumulator.expire(self.now_ms, delivery_timeout_ms) {
+        let now_ms = self.now_ms;
+        let mut expired = self.accumulator.expire(now_ms, delivery_timeout_ms);
+        for request in self.in_flight.values_mut() {
+            if let InFlight::Produce { batches, .. } = request {
+                let is_expired = |b: &Batch| now_ms >= b.created_ms.saturating_add(delivery_timeout_ms);
+                if batches.iter().any(is_expired) {
+                    let (gone, kept): (Vec<Batch>, Vec<Batch>) =
+                        std::mem::take(batches).into_iter().partition(is_expired);
+                    *batches = kept;
+                    expired.extend(gone);
+                }
+            }
+        }
+        for batch in expired {
+            self.partitions_in_flight.remove(&batch.tp);
             let records = batch.records_count();
+            self.expired_batch_sequence(&batch);
             self.fail_records(Some(batch.tp), ErrorCode::RequestTimedOut, records);
         }
-        let now_ms = self.now_ms;
         let (expired, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
             .into_iter()
             .partition(|w| now_ms >= w.created_ms.saturating_add(delivery_timeout_ms));
@@ -59,20 +81,34 @@ impl ProducerNode {
         }
     }
 
-    /// Java's `RecordAccumulator.drain` and `Sender.sendProduceRequests`: the head batch
-    /// of every ready partition, one request per leader carrying its partitions' batches.
+    /// Java's `RecordAccumulator.drain` and `Sender.sendProduceRequests`, again and again
+    /// while something was sent (the sender thread loops at once when more is ready).
     fn send_ready_batches(&mut self) {
-        // Sending one partition's batch changes neither whether another partition has a
-        // request in flight nor when its head batch is ready, so those are read up front.
+        while self.drain_once() {}
+    }
+
+    /// Unanswered requests to `node` (Java's `InFlightRequests.count(node)`).
+    pub(crate) fn requests_in_flight_to(&self, node: NodeId) -> u32 {
+        self.in_flight.values().filter(|f| f.node() == node).count() as u32
+    }
+
+    /// One drain: the head batch of every ready partition whose leader may take one more
+    /// request, one request per leader. Whether any was sent.
+    fn drain_once(&mut self) -> bool {
+        if !self.may_drain() {
+            return false;
+        }
         let (now_ms, linger_ms) = (self.now_ms, self.config.linger_ms);
+        let guarantee_message_order = self.config.max_in_flight_requests_per_connection == 1;
         let tps: Vec<TopicPartition> = self
             .accumulator
             .queues
             .keys()
-            .filter(|tp| !self.partitions_in_flight.contains(*tp))
+            .filter(|tp| !guarantee_message_order || !self.partitions_in_flight.contains(*tp))
             .filter(|tp| self.accumulator.ready_at_ms(tp, linger_ms).is_some_and(|at| at <= now_ms))
             .cloned()
             .collect();
+        let max_in_flight = self.config.max_in_flight_requests_per_connection;
         let mut by_leader: BTreeMap<NodeId, Vec<Batch>> = BTreeMap::new();
         for tp in tps {
             let awaiting_metadata = self.accumulator.head(&tp).is_some_and(|b| b.awaiting_metadata);
@@ -83,6 +119,11 @@ impl ProducerNode {
                 self.metadata_needed = true;
                 continue;
             };
+            if self.requests_in_flight_to(leader) >= max_in_flight
+                || self.should_stop_drain_batches_for_partition(&tp)
+            {
+                continue;
+            }
             let Some(mut batch) = self.accumulator.pop_head(&tp) else { continue };
             if let Err(e) = batch.close(&mut self.accumulator.estimator) {
                 self.refuse(format!("cannot encode a batch for {}-{}: {e}", tp.topic, tp.partition));
@@ -90,12 +131,15 @@ impl ProducerNode {
                 self.fail_records(Some(tp), e.code, records);
                 continue;
             }
+            self.set_producer_state(&mut batch);
             batch.retry_at_ms = None;
             by_leader.entry(leader).or_default().push(batch);
         }
+        let sent = !by_leader.is_empty();
         for (leader, batches) in by_leader {
             self.send_produce_request(leader, batches);
         }
+        sent
     }
 
     fn send_produce_request(&mut self, leader: NodeId, batches: Vec<Batch>) {
@@ -116,8 +160,10 @@ impl ProducerNode {
             }
             return;
         }
-        for batch in &batches {
-            self.partitions_in_flight.insert(batch.tp.clone());
+        if self.config.max_in_flight_requests_per_connection == 1 {
+            for batch in &batches {
+                self.partitions_in_flight.insert(batch.tp.clone());
+            }
         }
         self.in_flight.insert(correlation_id, InFlight::Produce { batches, node: leader });
         let key = TimerKey { kind: TimerKind::RequestTimeout, instance: correlation_id };
@@ -126,6 +172,9 @@ impl ProducerNode {
 
     fn complete(&mut self, batch: Batch, base_offset: i64) {
         let records = batch.records_count();
+        if let (Some(tm), Some(sequence)) = (self.idempotence.as_mut(), batch.base_sequence()) {
+            tm.handle_completed_batch(&batch.tp, sequence, records as i32, base_offset);
+        }
         // Records of one topic share its name: the last acknowledged one's, mostly.
         let topic = batch.tp.topic.clone();
         self.acknowledged.reserve(batch.records.len());
@@ -163,7 +212,7 @@ impl ProducerNode {
             self.metadata_needed = true;
         }
         let expired = self.now_ms >= batch.created_ms.saturating_add(self.config.delivery_timeout_ms);
-        if error.is_retriable() && batch.attempts < self.config.retries && !expired {
+        if batch.attempts < self.config.retries && !expired && self.can_retry(&batch, error) {
             batch.attempts += 1;
             batch.awaiting_metadata = invalidates_metadata(error);
             batch.retry_at_ms = Some(self.now_ms + retry_backoff_ms(&self.config, batch.attempts));
@@ -171,6 +220,10 @@ impl ProducerNode {
             self.event(ClusterEvent::SendRetried { client_id: self.client_id, tp, error, attempt });
             self.accumulator.reenqueue(batch);
             return;
+        }
+        let adjust_sequence_numbers = batch.attempts < self.config.retries;
+        if let Some(tm) = self.idempotence.as_mut() {
+            tm.handle_failed_batch(&batch.tp, batch.base_sequence(), error, adjust_sequence_numbers);
         }
         let error = if expired && error.is_retriable() { ErrorCode::RequestTimedOut } else { error };
         let records = batch.records_count();
@@ -192,6 +245,12 @@ impl ProducerNode {
                 Some(ProducedPartition { error: None, base_offset, .. }) => {
                     self.complete(batch, *base_offset)
                 }
+                // Already written: not retriable, so Java's `Sender.completeBatch` completes it.
+                Some(ProducedPartition {
+                    error: Some(ErrorCode::DuplicateSequenceNumber),
+                    base_offset,
+                    ..
+                }) => self.complete(batch, *base_offset),
                 Some(ProducedPartition { error: Some(error), .. }) => {
                     self.complete_exceptionally(batch, *error)
                 }
@@ -215,12 +274,8 @@ impl ProducerNode {
     /// whether or not anything was in flight.
     pub(crate) fn handle_disconnect(&mut self, node: NodeId) {
         self.metadata_needed = true;
-        let failed: Vec<u64> = self
-            .in_flight
-            .iter()
-            .filter(|(_, f)| matches!(f, InFlight::Produce { node: n, .. } | InFlight::Metadata { node: n } if *n == node))
-            .map(|(id, _)| *id)
-            .collect();
+        let failed: Vec<u64> =
+            self.in_flight.iter().filter(|(_, f)| f.node() == node).map(|(id, _)| *id).collect();
         for correlation_id in failed {
             let key = TimerKey { kind: TimerKind::RequestTimeout, instance: correlation_id };
             self.outputs.push_back(Output::CancelTimer { key });
@@ -238,6 +293,7 @@ impl ProducerNode {
                     self.complete_exceptionally(batch, error);
                 }
             }
+            Some(InFlight::InitProducerId { .. }) => self.init_producer_id_failed(),
             Some(InFlight::Metadata { .. }) => {
                 self.metadata_in_flight = false;
                 self.metadata_needed = true;
@@ -262,6 +318,11 @@ impl ProducerNode {
                 next = Some(at);
             }
         };
+        if let Some(tm) = &self.idempotence {
+            if !tm.has_producer_id() && !tm.initializing {
+                consider(tm.init_backoff_until_ms);
+            }
+        }
         for (tp, queue) in &self.accumulator.queues {
             if !self.partitions_in_flight.contains(tp) && self.leader_of(tp).is_some() {
                 if let Some(at) = self.accumulator.ready_at_ms(tp, self.config.linger_ms) {
@@ -269,6 +330,11 @@ impl ProducerNode {
                 }
             }
             queue.iter().for_each(|b| consider(b.created_ms.saturating_add(delivery_timeout_ms)));
+        }
+        for request in self.in_flight.values() {
+            if let InFlight::Produce { batches, .. } = request {
+                batches.iter().for_each(|b| consider(b.created_ms.saturating_add(delivery_timeout_ms)));
+            }
         }
         self.waiting.iter().for_each(|w| consider(w.created_ms.saturating_add(delivery_timeout_ms)));
         if self.metadata_needed && !self.metadata_in_flight {

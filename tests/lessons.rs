@@ -1,0 +1,210 @@
+//! Every lesson of `lessons/` parses, fits its scenario, and can be walked to its end: in
+//! the simulation, each step's acts run when it begins, and each task is done as a learner
+//! would do it (crash the leader the task names, restart, wait) and must then complete by
+//! what the run shows — a task that could never complete fails here. Broken lessons are
+//! refused with the field named.
+#![cfg(not(target_arch = "wasm32"))]
+
+use kafka_playground::engine::cluster::command::{Command, CreateTopicCommand};
+use kafka_playground::engine::cluster::messages::TopicPartition;
+use kafka_playground::engine::cluster::{NodeId, CONTROLLER_ID};
+use kafka_playground::sim::cluster_world::{build_sim, step_actions};
+use kafka_playground::sim::lesson::watch::{Observed, TaskWatch};
+use kafka_playground::sim::lesson::{DoneWhen, Lesson, NodeWhen, LECTURE_SECTIONS};
+use kafka_playground::sim::scenario::{NodeRef, Scenario};
+use kafka_playground::sim::{Action, JournalEntry, Sim};
+use std::path::Path;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn lessons() -> Vec<(String, Lesson)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(root().join("lessons")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let lesson = Lesson::parse(&std::fs::read_to_string(&path).unwrap())
+                .unwrap_or_else(|e| panic!("lessons/{stem}.json: {e}"));
+            assert_eq!(lesson.name, stem, "a lesson's name is its file's");
+            out.push((stem, lesson));
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn scenario(name: &str) -> Scenario {
+    let text = std::fs::read_to_string(root().join("scenarios").join(format!("{name}.json"))).unwrap();
+    Scenario::parse(&text).unwrap()
+}
+
+fn leader_of(sim: &Sim, tp: &TopicPartition) -> Option<NodeId> {
+    sim.node_ids().into_iter().find(|id| {
+        sim.live_node(*id)
+            .and_then(|n| n.view().broker())
+            .and_then(|b| b.replica_state(&tp.topic, tp.partition))
+            .is_some_and(|v| v.is_leader)
+    })
+}
+
+/// What a learner does for a task that asks for an action (nothing for one that waits).
+fn learner_does(sim: &mut Sim, s: &Scenario, done_when: &DoneWhen) {
+    let now = sim.now_ms;
+    let node = |n: &NodeWhen| match (n.broker, &n.client) {
+        (Some(b), _) => Some(b),
+        (None, Some(c)) => Some(s.node_id(&NodeRef::Named(c.clone())).unwrap()),
+        _ => None,
+    };
+    match done_when {
+        DoneWhen::Crashed(n) => match (&n.leader_of, node(n)) {
+            (Some(tp), _) => sim.schedule(now, Action::CrashLeaderOf(tp.topic.clone(), tp.partition)),
+            (None, Some(id)) => sim.schedule(now, Action::Crash(id)),
+            (None, None) => sim.schedule(now, Action::Crash(1)),
+        },
+        DoneWhen::Restarted(n) => match node(n) {
+            Some(id) => sim.schedule(now, Action::Restart(id)),
+            None => sim.schedule(now, Action::RestartCrashed),
+        },
+        DoneWhen::TopicCreated(t) => {
+            let command = Command::CreateTopic(CreateTopicCommand {
+                configs: Default::default(),
+                name: t.name.clone().unwrap_or_else(|| "lesson-topic".into()),
+                partitions: 3,
+                replica_assignment: None,
+                replication_factor: 1,
+            });
+            sim.schedule(now, Action::Command(CONTROLLER_ID, command));
+        }
+        _ => {}
+    }
+}
+
+/// Runs the simulation until the watch is done, feeding it what the run shows, for at
+/// most `budget_ms` of virtual time; false if it never completed.
+fn run_until_done(sim: &mut Sim, watch: &mut TaskWatch, budget_ms: i64, seen: &mut (usize, usize)) -> bool {
+    let end = sim.now_ms + budget_ms;
+    loop {
+        let (events, entries) = *seen;
+        for (_, _, e) in sim.timeline().iter_from(events) {
+            watch.observe(Observed::Event(e));
+        }
+        for entry in sim.journal_parts().1.iter_from(entries) {
+            match entry {
+                JournalEntry::Crash { node, .. } => watch.observe(Observed::Crashed(*node)),
+                JournalEntry::Restart { node, .. } => watch.observe(Observed::Restarted(*node)),
+                _ => {}
+            }
+        }
+        *seen = (sim.timeline().len(), sim.journal_len());
+        if watch.done() {
+            return true;
+        }
+        match sim.next_event_ms() {
+            Some(at) if at <= end => {
+                sim.step();
+            }
+            _ => return false,
+        }
+    }
+}
+
+#[test]
+fn every_lesson_fits_its_scenario_and_walks_to_its_end() {
+    let all = lessons();
+    assert!(!all.is_empty());
+    for (name, lesson) in all {
+        assert!((1..=LECTURE_SECTIONS).contains(&lesson.section));
+        let mut s = scenario(&lesson.scenario);
+        lesson.validate_against(&s).unwrap_or_else(|e| panic!("lessons/{name}.json: {e}"));
+        // A lesson runs the scenario's cluster, topics and clients, not its timed steps.
+        s.steps.clear();
+        let mut sim = build_sim(&s, 1).unwrap();
+        for (i, step) in lesson.steps.iter().enumerate() {
+            // The task watches from before the step's acts and the learner's action.
+            let mut watch = step.task.as_ref().map(|t| {
+                let leader = TaskWatch::leader_needed(&t.done_when).and_then(|tp| leader_of(&sim, &tp));
+                TaskWatch::new(&s, &t.done_when, leader).unwrap()
+            });
+            let mut seen = (sim.timeline().len(), sim.journal_len());
+            let now = sim.now_ms;
+            for (at_ms, action) in step_actions(&s, &format!("steps[{i}].act"), &step.act).unwrap() {
+                sim.schedule(now + at_ms, action);
+            }
+            match (&step.task, &mut watch) {
+                (Some(task), Some(watch)) => {
+                    learner_does(&mut sim, &s, &task.done_when);
+                    assert!(
+                        run_until_done(&mut sim, watch, 180_000, &mut seen),
+                        "lessons/{name}.json steps[{i}]: the task \"{}\" never completed (virtual {} ms)",
+                        task.text.en,
+                        sim.now_ms
+                    );
+                }
+                _ => {
+                    let until = sim.now_ms + 3_000;
+                    sim.run_until(until, 10_000_000);
+                }
+            }
+        }
+        assert!(sim.violations().is_empty(), "lessons/{name}.json: {:?}", sim.violations());
+    }
+}
+
+fn broken(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let text = std::fs::read_to_string(root().join("lessons/s05-replication-and-acks.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edit(&mut v);
+    let lesson = match Lesson::parse(&v.to_string()) {
+        Ok(l) => l,
+        Err(e) => return e.to_string(),
+    };
+    match lesson.validate_against(&scenario("acks-all-survives-leader-crash")) {
+        Ok(()) => panic!("accepted: {v}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_broken_lesson_is_refused_naming_the_field() {
+    use serde_json::json;
+    type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+    let cases: Vec<(Edit, &str)> = vec![
+        (Box::new(|v| v["steps"][1]["text"]["ru"] = json!(" ")), "steps[1].text.ru: the text is empty"),
+        (Box::new(|v| v["section"] = json!(12)), "section: 12: the lecture's sections are 1 to 11"),
+        (Box::new(|v| v["steps"][0]["colour"] = json!("red")), "steps[0].colour: unknown field `colour`"),
+        (
+            Box::new(|v| v["steps"][0]["look"] = json!([{ "broker": 7 }])),
+            "steps[0].look[0]: unknown broker id 7 (brokers are 1 to 3)",
+        ),
+        (
+            Box::new(|v| v["steps"][1]["act"][0]["produce"]["client"] = json!("p9")),
+            "steps[1].act[0].produce.client: no client named \"p9\"",
+        ),
+        (
+            Box::new(|v| {
+                v["steps"][2]["task"]["done_when"] =
+                    json!({ "crashed": { "broker": 1, "client": "p1" } })
+            }),
+            "steps[2].task.done_when.crashed: give at most one of broker, leader_of or client (none: any broker)",
+        ),
+        (
+            Box::new(|v| {
+                v["steps"][2]["task"]["done_when"] =
+                    json!({ "crashed": { "leader_of": { "topic": "orders", "partition": 3 } } })
+            }),
+            "steps[2].task.done_when.crashed.leader_of: orders-3 is not a partition of the scenario's topics",
+        ),
+        (
+            Box::new(|v| v["steps"][1]["task"]["done_when"] = json!({ "consumed": { "client": "p1", "records": 1 } })),
+            "steps[1].task.done_when.consumed.client: \"p1\" is a producer, not a consumer",
+        ),
+        (Box::new(|v| v["scenario"] = json!("lecture-notebook")), "scenario: \"lecture-notebook\" was asked for"),
+        (Box::new(|v| v["steps"] = json!([])), "steps: 0 steps: a lesson has 1 to 40"),
+    ];
+    for (edit, want) in cases {
+        let got = broken(edit);
+        assert!(got.starts_with(want), "got {got:?}, want {want:?}");
+    }
+}
