@@ -92,6 +92,11 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
     (Consumer, "metadata.max.age.ms", Here("consumer", "metadata_max_age_ms")),
     (Consumer, "bootstrap.servers", Here("consumer", "bootstrap_servers")),
     (Consumer, "playground.processing.time.per.record.ms", Here("consumer", "max_poll_interval_ms")),
+    (
+        Consumer,
+        "playground.commit.sync",
+        Elsewhere("delivery_semantics", "at_most_once_loses_what_was_committed_but_not_processed"),
+    ),
     (Topic, "segment.bytes", Here("cluster", "segment_bytes")),
     (Topic, "segment.ms", Elsewhere("partition_log", "segments_roll_by_time")),
     (Topic, "segment.jitter.ms", Here("cluster", "segment_jitter_ms")),
@@ -231,7 +236,7 @@ fn the_table_lists_exactly_the_accepted_names() {
         }
     }
     assert_eq!(names(Producer).len(), 13);
-    assert_eq!(names(Consumer).len(), 18);
+    assert_eq!(names(Consumer).len(), 19);
     assert_eq!(names(Controller), CONTROLLER_CONFIG_NAMES.into_iter().collect());
 }
 

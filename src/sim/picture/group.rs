@@ -7,9 +7,12 @@
 //! read from the journal, at the virtual ms they happened. Events are read once; every
 //! ring is bounded.
 
-use super::group_util::{add_range, assignors, client_name, consumer, declared_config, pair, push_bounded};
+use super::delivery::{live_processed, DeliveryTrack};
+use super::group_util::{
+    add_range, assignors, client_name, consumer, declared_config, overlaps, pair, push_bounded,
+};
 use super::rebalances::Rebalances;
-use super::view::{GroupView, LagView, MemberView, NoteView, RebalanceSpan, StartableConsumer};
+use super::view::{GroupView, LagView, MemberView, NoteView, OffsetRange, RebalanceSpan, StartableConsumer};
 use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Lifecycle};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
@@ -42,6 +45,7 @@ struct GroupTrack {
     /// Offsets the group has processed, per partition, as merged ranges.
     processed: BTreeMap<TopicPartition, Vec<(i64, i64)>>,
     rebalances: Rebalances,
+    delivery: DeliveryTrack,
 }
 
 #[derive(Default)]
@@ -262,15 +266,22 @@ impl GroupPicture {
                     c.consumed += n;
                     if let Some(group) = c.group.clone() {
                         let g = self.groups.entry(group).or_default();
-                        let dup = add_range(
-                            g.processed.entry(tp.clone()).or_default(),
-                            *first_offset,
-                            *last_offset,
-                        );
+                        let done = g.processed.entry(tp.clone()).or_default();
+                        let again = overlaps(done, *first_offset, *last_offset);
+                        let dup = add_range(done, *first_offset, *last_offset);
+                        g.delivery.processed_again(*client_id, tp, &again);
                         if let Some(c) = self.clients.get_mut(client_id) {
                             c.duplicates += dup;
                         }
                     }
+                }
+                ClusterEvent::ConsumerLag { client_id, tp, position, .. } => {
+                    if let Some(group) = self.clients.get(client_id).and_then(|c| c.group.clone()) {
+                        self.groups.entry(group).or_default().delivery.fetched(tp, *position);
+                    }
+                }
+                ClusterEvent::CommitCompleted { client_id, group_id, offsets, error: None } => {
+                    self.groups.entry(group_id.clone()).or_default().delivery.committed(*client_id, offsets);
                 }
                 ClusterEvent::ConsumerNote { client_id, note } => {
                     if let Some(group) = self.clients.get(client_id).and_then(|c| c.group.clone()) {
@@ -325,6 +336,12 @@ impl GroupPicture {
         names.into_iter().map(|name| self.group_view(sim, s, controller, &name)).collect()
     }
 
+    /// Lost offsets per member of `name`, leaving out what live owners still process.
+    fn lost(&self, sim: &Sim, s: &Scenario, name: &str) -> BTreeMap<NodeId, (u64, Vec<OffsetRange>)> {
+        let Some(g) = self.groups.get(name) else { return BTreeMap::new() };
+        g.delivery.lost(&g.processed, &live_processed(sim, s, name))
+    }
+
     fn group_view(
         &mut self,
         sim: &Sim,
@@ -337,6 +354,7 @@ impl GroupPicture {
         let mut startable = Vec::new();
         let mut topics: BTreeSet<String> = BTreeSet::new();
         let mut cooperative = true;
+        let lost = self.lost(sim, s, name);
         for (i, spec) in s.clients.iter().enumerate() {
             let id = FIRST_CLIENT_ID + i as u32;
             let Some(t) = self.clients.get(&id) else { continue };
@@ -404,6 +422,15 @@ impl GroupPicture {
                 assignors: assignors(&config),
                 records_consumed: t.consumed,
                 duplicates: t.duplicates,
+                duplicate_ranges: self
+                    .groups
+                    .get(name)
+                    .map(|g| g.delivery.duplicates_of(id))
+                    .unwrap_or_default(),
+                lost: lost.get(&id).map_or(0, |l| l.0),
+                lost_ranges: lost.get(&id).map(|l| l.1.clone()).unwrap_or_default(),
+                enable_auto_commit: config.enable_auto_commit,
+                commit_sync: config.commit_sync.name().to_string(),
                 waiting_for_topics: node.map(ConsumerNode::unknown_topics).unwrap_or_default(),
             });
         }

@@ -9,6 +9,11 @@ use crate::sim::scenario::Scenario;
 use crate::sim::Sim;
 use std::collections::VecDeque;
 
+/// The parts of `first..=last` already in the merged ranges.
+pub(super) fn overlaps(ranges: &[(i64, i64)], first: i64, last: i64) -> Vec<(i64, i64)> {
+    ranges.iter().map(|(a, b)| ((*a).max(first), (*b).min(last))).filter(|(lo, hi)| lo <= hi).collect()
+}
+
 /// Adds `first..=last` to merged ranges; returns how many of those offsets were there.
 pub(super) fn add_range(ranges: &mut Vec<(i64, i64)>, first: i64, last: i64) -> u64 {
     let mut overlap = 0;
@@ -74,5 +79,6 @@ mod tests {
         assert_eq!(r, vec![(0, 29)]);
         assert_eq!(add_range(&mut r, 31, 31), 0);
         assert_eq!(r, vec![(0, 29), (31, 31)]);
+        assert_eq!(overlaps(&r, 25, 40), vec![(25, 29), (31, 31)]);
     }
 }

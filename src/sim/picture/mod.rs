@@ -1,9 +1,11 @@
 //! The picture the page draws, built from a running simulation with no browser API (so
 //! native tests check its figures against the timeline): the view types ([`view`]) and
-//! the consumer groups' part ([`group`], its rebalance figures in `rebalances`), and how
+//! the consumer groups' part ([`group`], its rebalance figures in `rebalances`, what its commit
+//! moment cost in `delivery`), and how
 //! records are told apart and placed ([`keys`]), and what logs lost ([`removed`]). The
 //! page's driver (`crate::web`) fills the rest from its workers and serializes it.
 
+mod delivery;
 pub mod group;
 mod group_util;
 pub mod keys;

@@ -244,8 +244,47 @@ pub struct MemberView {
     pub records_consumed: u64,
     /// Records it processed that the group had processed before (at least once).
     pub duplicates: u64,
+    /// Which offsets it processed a second time (bounded; duplicates, at least once).
+    #[serde(default)]
+    pub duplicate_ranges: Vec<OffsetRange>,
+    /// Records a commit of its moved the group past that nobody processed (at most once).
+    #[serde(default)]
+    pub lost: u64,
+    /// Which offsets those are (bounded).
+    #[serde(default)]
+    pub lost_ranges: Vec<OffsetRange>,
+    /// `enable.auto.commit`.
+    #[serde(default)]
+    pub enable_auto_commit: bool,
+    /// `playground.commit.sync`: off, before-processing or after-processing.
+    #[serde(default)]
+    pub commit_sync: String,
     /// Topics it subscribed to that do not exist yet.
     pub waiting_for_topics: Vec<String>,
+}
+
+/// Offsets `first..=last` of one partition.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetRange {
+    pub topic: String,
+    pub partition: u32,
+    pub first: i64,
+    pub last: i64,
+}
+
+impl OffsetRange {
+    pub fn new(tp: &crate::engine::cluster::messages::TopicPartition, first: i64, last: i64) -> Self {
+        OffsetRange { topic: tp.topic.to_string(), partition: tp.partition, first, last }
+    }
+
+    /// `orders-0 69–99` (one offset: `orders-0 69`).
+    pub fn label(&self) -> String {
+        if self.first == self.last {
+            format!("{}-{} {}", self.topic, self.partition, self.first)
+        } else {
+            format!("{}-{} {}–{}", self.topic, self.partition, self.first, self.last)
+        }
+    }
 }
 
 /// Lag of one partition as `kafka-consumer-groups --describe` shows it.

@@ -1,7 +1,8 @@
 //! One member of a consumer group: its name and colour, status, member id (and
 //! group.instance.id), the partitions it owns (in its colour and labelled), a heartbeat
-//! pulse and the countdown to its session timeout, what it processed, and its buttons
-//! (crash, restart, close, pause heartbeats, slow down).
+//! pulse and the countdown to its session timeout, what it processed, when it commits
+//! and what that cost (`super::delivery`), and its buttons (crash, restart, close, pause
+//! heartbeats, slow down).
 
 use crate::ui::i18n::Lang;
 use crate::ui::i18n::{s_text, T};
@@ -110,6 +111,7 @@ pub fn member_row(p: &Props) -> Html {
                     m.records_consumed, t(T::Consumed), m.duplicates, t(T::Duplicates),
                     m.processing_ms_per_record, t(T::Processing), m.max_poll_interval_ms, m.assignors) }
             </div>
+            <super::delivery::DeliveryNotes member={m.clone()} lang={l} on_command={p.on_command.clone()} />
             if !m.waiting_for_topics.is_empty() {
                 <p class="member-waiting" role="status" data-testid="waiting-for-topic">
                     { format!("{} {}", t(T::WaitingForTopic), m.waiting_for_topics.join(", ")) }
@@ -130,6 +132,7 @@ pub fn member_row(p: &Props) -> Html {
                     onclick={cmd(ClusterCommand::SetProcessingTime { client: id, per_record_ms: slower(m.processing_ms_per_record) })}>
                     { format!("{} → {} {}", t(T::SlowDown), slower(m.processing_ms_per_record), t(T::Processing)) }
                 </button>
+                <super::delivery::CommitMomentSelect member={m.clone()} lang={l} on_command={p.on_command.clone()} />
             </div>
         </li>
     }

@@ -1,6 +1,8 @@
-//! The consumer-groups band: members, assignment, rebalances, lag, and their forms.
+//! The consumer-groups band: members, assignment, what each member's commit moment
+//! costs (`delivery`), rebalances, lag, and their forms.
 
 pub mod band;
+pub mod delivery;
 pub mod forms;
 pub mod lag;
 pub mod members;

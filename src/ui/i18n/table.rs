@@ -276,6 +276,18 @@ texts! {
     Processing => "ms per record", "мс на запись";
     Consumed => "processed", "обработано";
     Duplicates => "again (duplicates)", "повторно (дубликаты)";
+    CommitMoment => "commits offsets", "фиксирует offsets";
+    CommitMomentHint => "When the application commits offsets: auto-commit (enable.auto.commit=true), no commit (enable.auto.commit=false), or its own commitSync() before or after processing (playground.commit.sync). Choosing restarts this consumer with the new settings (close, then a new process joins).", "Когда приложение фиксирует offsets: автокоммит (enable.auto.commit=true), без коммита (enable.auto.commit=false) или свой commitSync() до или после обработки (playground.commit.sync). Выбор перезапускает этого консумера с новыми настройками (close, затем вступает новый процесс).";
+    CommitAuto => "auto-commit", "автокоммит";
+    CommitNone => "no commit", "без коммита";
+    CommitBefore => "commit, then process: at most once", "коммит, потом обработка: at most once";
+    CommitAfter => "process, then commit: at least once", "обработка, потом коммит: at least once";
+    AutoCommitMeans => "At least once: auto-commit commits, inside the next poll(), what was already processed. A crash after processing but before the commit makes the next owner process those records again.", "At least once: автокоммит фиксирует в следующем poll() то, что уже обработано. Падение после обработки, но до коммита — и следующий владелец обработает эти записи ещё раз.";
+    NoCommitMeans => "Nothing commits (enable.auto.commit=false): a restarted process starts from auto.offset.reset again.", "Никто не фиксирует offsets (enable.auto.commit=false): перезапущенный процесс снова начнёт по auto.offset.reset.";
+    AtMostOnceMeans => "At most once: the offsets are committed as soon as poll() returns, before processing. A crash in between loses the rest of the poll: it is committed, so nobody reads it again. Never twice, maybe never.", "At most once: offsets фиксируются сразу после возврата poll(), до обработки. Падение в этот момент теряет остаток poll: он уже зафиксирован, и его больше никто не прочтёт. Никогда дважды, но, возможно, ни разу.";
+    AtLeastOnceMeans => "At least once: the offsets are committed only after the poll's records are processed. A crash in between leaves processed records uncommitted: the next owner processes them again. Never lost, maybe twice.", "At least once: offsets фиксируются только после обработки записей poll. Падение в этот момент оставляет обработанное незафиксированным: следующий владелец обработает это ещё раз. Ничего не теряется, но возможны дубли.";
+    ProcessedTwice => "processed twice", "обработано дважды";
+    LostRecords => "lost: committed, never processed", "потеряно: зафиксировано, но не обработано";
     WaitingForTopic => "waits for a topic that does not exist:", "ждёт несуществующий топик:";
     Crash => "Crash", "Уронить";
     Restart => "Restart", "Перезапустить";

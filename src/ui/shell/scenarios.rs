@@ -1,6 +1,6 @@
 //! The lecture's scenarios the page offers (the notebook, the default workspace; section
-//! 5, replication; sections 9–10, consumer groups), looked up by NAME (what
-//! `?scenario=NAME` names). Only the default, `lecture-notebook`, is built into the wasm,
+//! 5, replication; section 8, delivery guarantees; sections 9–10, consumer groups),
+//! looked up by NAME (what `?scenario=NAME` names). Only the default, `lecture-notebook`, is built into the wasm,
 //! so the default page starts without a round trip; every other `scenarios/NAME.json`
 //! is a static file next to the page (index.html copies the directory) fetched when it
 //! is chosen, which keeps the files out of the wasm (page weight). Invariant: every name
@@ -37,6 +37,9 @@ pub const SCENARIOS: &[&str] = &[
     // Section 6: retention and compaction.
     "retention-on-every-replica",
     "compaction-keeps-latest-per-key",
+    // Section 8: delivery guarantees on the consumer side (when the application commits).
+    "at-most-once-loses-on-crash",
+    "at-least-once-duplicates-on-crash",
     // Sections 9–10: consumer groups.
     "consumer-group-playground",
     "consumer-group-three-members",

@@ -15,14 +15,24 @@ impl ConsumerNode {
     /// (`maybeAutoCommitOffsetsAsync`, `onJoinPrepare`, `close`, `commitSync()`); false
     /// if there was nothing to commit or no way to (no coordinator).
     pub(crate) fn commit_processed(&mut self, purpose: CommitPurpose) -> bool {
+        let offsets: Vec<(TopicPartition, i64)> =
+            self.assigned.iter().filter_map(|(tp, p)| p.processed.map(|o| (tp.clone(), o))).collect();
+        self.commit_offsets(offsets, purpose)
+    }
+
+    /// Sends an OffsetCommit of `offsets` to the coordinator; false if there was nothing
+    /// to commit or no coordinator to commit to.
+    pub(crate) fn commit_offsets(
+        &mut self,
+        offsets: Vec<(TopicPartition, i64)>,
+        purpose: CommitPurpose,
+    ) -> bool {
         let Some(coordinator) = self.coordinator else {
             if purpose == CommitPurpose::Manual {
                 self.refuse("commit: the group coordinator is not known yet".into());
             }
             return false;
         };
-        let offsets: Vec<(TopicPartition, i64)> =
-            self.assigned.iter().filter_map(|(tp, p)| p.processed.map(|o| (tp.clone(), o))).collect();
         if offsets.is_empty() {
             return false;
         }
@@ -103,6 +113,9 @@ impl ConsumerNode {
                 self.send_join_group();
             }
             CommitPurpose::BeforeClose if self.lifecycle == Lifecycle::Closing => self.finish_close(),
+            CommitPurpose::BeforeProcessing | CommitPurpose::AfterProcessing => {
+                self.app_commit_returned(purpose)
+            }
             _ => {}
         }
     }

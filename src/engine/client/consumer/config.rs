@@ -5,10 +5,13 @@
 //! cooperative-sticky, `fetch.max.wait.ms` 500, `request.timeout.ms` 30000,
 //! `retry.backoff.ms` 100, `metadata.max.age.ms` 300000), and one setting of the
 //! playground's own, `playground.processing.time.per.record.ms` (0): how long the
-//! application takes per record, so a slow consumer can overrun `max.poll.interval.ms`.
+//! application takes per record, so a slow consumer can overrun `max.poll.interval.ms`;
+//! and `playground.commit.sync` (`off`): when the application calls `commitSync()`
+//! itself (`super::delivery`).
 //! Invariant: a built config passed the checks the Java consumer makes, with its wording
 //! where it has one.
 
+use super::delivery::{CommitSync, COMMIT_SYNC_CONFIG};
 use crate::engine::client::common::config::{
     invalid, parse_bool, parse_bootstrap, parse_range, ConfigError, INT_MAX,
 };
@@ -48,6 +51,9 @@ pub struct ConsumerConfig {
     pub metadata_max_age_ms: i64,
     pub bootstrap: Vec<NodeId>,
     pub processing_time_per_record_ms: i64,
+    /// `playground.commit.sync`: when the application calls `commitSync()` itself.
+    #[serde(default, skip_serializing_if = "CommitSync::is_off")]
+    pub commit_sync: CommitSync,
 }
 
 impl Default for ConsumerConfig {
@@ -71,6 +77,7 @@ impl Default for ConsumerConfig {
             metadata_max_age_ms: 300_000,
             bootstrap: vec![1],
             processing_time_per_record_ms: 0,
+            commit_sync: CommitSync::Off,
         }
     }
 }
@@ -165,6 +172,7 @@ impl ConsumerConfig {
                 "retry.backoff.ms" => c.retry_backoff_ms = parse_range(name, value, 0, i64::MAX)?,
                 "metadata.max.age.ms" => c.metadata_max_age_ms = parse_range(name, value, 0, i64::MAX)?,
                 "bootstrap.servers" => c.bootstrap = parse_bootstrap(name, value)?,
+                COMMIT_SYNC_CONFIG => c.commit_sync = CommitSync::parse(name, value)?,
                 PROCESSING_TIME_CONFIG => {
                     c.processing_time_per_record_ms = parse_range(name, value, 0, INT_MAX)?
                 }

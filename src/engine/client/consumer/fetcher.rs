@@ -148,7 +148,10 @@ impl ConsumerNode {
             }
         }
         if handed > 0 {
-            self.processing_done_ms = Some(self.now_ms + self.config.processing_time_per_record_ms);
+            // With `before-processing` the application first waits for its commitSync().
+            if !self.commit_before_processing() {
+                self.processing_done_ms = Some(self.now_ms + self.config.processing_time_per_record_ms);
+            }
             progress = true;
         }
         progress
@@ -200,6 +203,7 @@ impl ConsumerNode {
         }
         if self.processing.is_empty() {
             self.last_poll_ms = self.now_ms;
+            self.commit_after_processing();
         }
         true
     }

@@ -3,7 +3,10 @@
 //! group coordinator, [`coordinator`]) or `assign`; positions from committed offsets or
 //! `auto.offset.reset`; fetches from partition leaders, which serve only up to the high
 //! watermark ([`fetcher`]); offsets committed automatically every
-//! `auto.commit.interval.ms` (and before a rebalance, and on close) or by command.
+//! `auto.commit.interval.ms` (and before a rebalance, and on close) or by command, or by
+//! the application's own `commitSync()` right after `poll()` returns (at most once) or
+//! after the poll's records are processed (at least once), as `playground.commit.sync`
+//! says ([`delivery`]; exactly once needs transactions and is refused).
 //!
 //! The application is modelled as Java's poll loop: it is either inside `poll()` (idle,
 //! waiting for records or a rebalance — which is when joins, syncs and auto-commits
@@ -11,7 +14,9 @@
 //! `playground.processing.time.per.record.ms`. The heartbeat thread runs regardless; if
 //! processing keeps the application out of `poll()` longer than `max.poll.interval.ms`,
 //! the heartbeat thread leaves the group, as Kafka's does. Every processed record is
-//! counted per (topic, partition, offset) and reported, so duplicates and losses show.
+//! counted per (topic, partition, offset) and reported, so duplicates and losses show
+//! (a crash drops the process without `close()`: no commit, no LeaveGroup; the group
+//! picture, `crate::sim::picture`, charges each lost or repeated offset to a member).
 //!
 //! Commands ([`crate::engine::cluster::Command`], as JSON): `{"subscribe": {"topics": [..]}}`, `{"assign": {"partitions":
 //! [{"topic", "partition"}]}}`, `{"unsubscribe": {}}`, `{"commit": {}}` (commitSync of
@@ -32,14 +37,16 @@
 //!
 //! Where the parts live: [`state`] the state types, [`requests`] outputs, requests and
 //! the dispatch of answers, [`commands`] the commands, [`subscription`] subscribe and
-//! assign, [`lifecycle`] start, restarts and close, [`node`] the loop and the `Node`
-//! impl, [`coordinator`] (with [`heartbeat`], [`rebalance`], [`commit`]) the group
-//! protocol, [`fetcher`] metadata, positions, fetches and the application.
+//! assign, [`lifecycle`] start, restarts and close, [`delivery`] the application's own
+//! commit moment, [`node`] the loop and the `Node` impl, [`coordinator`] (with
+//! [`heartbeat`], [`rebalance`], [`commit`]) the group protocol, [`fetcher`] metadata,
+//! positions, fetches and the application.
 
 mod commands;
 mod commit;
 pub mod config;
 mod coordinator;
+pub mod delivery;
 mod fetcher;
 mod heartbeat;
 mod lifecycle;
@@ -53,6 +60,7 @@ mod state;
 mod subscription;
 
 pub use config::{AutoOffsetReset, ConsumerConfig, ConsumerConfigError};
+pub use delivery::{CommitSync, COMMIT_SYNC_CONFIG};
 pub use state::{CommitPurpose, Generation, Lifecycle, MemberState, PartitionPosition, Subscription};
 pub(crate) use state::{JoinPhase, Pending};
 
@@ -118,6 +126,8 @@ pub struct ConsumerNode {
     pub(crate) processing: VecDeque<(TopicPartition, i64)>,
     pub(crate) processing_done_ms: Option<i64>,
     pub(crate) last_poll_ms: i64,
+    /// The application is blocked in its own `commitSync()` ([`delivery`]).
+    pub(crate) app_commit_pending: bool,
     /// Processed records: how many times each offset was processed.
     pub(crate) consumed: BTreeMap<TopicPartition, BTreeMap<i64, u32>>,
     tick_at_ms: Option<i64>,
@@ -172,6 +182,7 @@ impl ConsumerNode {
             processing: VecDeque::new(),
             processing_done_ms: None,
             last_poll_ms: 0,
+            app_commit_pending: false,
             consumed: BTreeMap::new(),
             tick_at_ms: None,
             reborn: None,
@@ -222,6 +233,11 @@ impl ConsumerNode {
     /// The partitions the consumer owns now.
     pub fn assignment(&self) -> Vec<TopicPartition> {
         self.assigned.keys().cloned().collect()
+    }
+
+    /// Each owned partition's offset after the last record the application processed.
+    pub fn processed(&self) -> Vec<(TopicPartition, i64)> {
+        self.assigned.iter().filter_map(|(tp, p)| p.processed.map(|o| (tp.clone(), o))).collect()
     }
 
     /// How many times each processed offset was processed, per partition.

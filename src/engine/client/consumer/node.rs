@@ -60,14 +60,16 @@ impl ConsumerNode {
     /// One pass of everything due; true if something changed that may enable more.
     fn step_once(&mut self) -> bool {
         let mut progress = self.finish_processing();
-        if self.processing.is_empty() {
+        // Blocked in its own commitSync(), the application is neither in poll() nor processing.
+        let in_poll = self.processing.is_empty() && !self.app_commit_pending;
+        if in_poll {
             // An idle application is blocked inside poll(): its poll timer keeps resetting.
             self.last_poll_ms = self.now_ms;
         }
         if matches!(self.lifecycle, Lifecycle::Running) {
             self.heartbeat_thread();
             self.maybe_request_metadata();
-            if self.processing.is_empty() {
+            if in_poll {
                 progress |= self.poll();
             }
             self.send_fetches();

@@ -51,6 +51,10 @@ pub enum CommitPurpose {
     BeforeJoin,
     /// `close()`: commit synchronously before leaving.
     BeforeClose,
+    /// The application's `commitSync()` right after `poll()` returned (at most once).
+    BeforeProcessing,
+    /// The application's `commitSync()` after processing the poll's records (at least once).
+    AfterProcessing,
 }
 
 /// A request in flight.
