@@ -153,3 +153,32 @@ test('an unknown lesson is named inline with the lessons there are', async (t) =
     assert.match(error, /s05-replication-and-acks/);
   });
 });
+
+test('a reload goes on at the lesson\'s step, without running its actions again', { timeout: 120_000 }, async (t) => {
+  await h.withPage(t, async (page) => {
+    const lesson = lessonFile('s05-replication-and-acks');
+    await page.goto(`${h.url}?lesson=s05-replication-and-acks&workspace=lesson-reload`);
+    await page.getByTestId('lesson').waitFor();
+    await page.getByTestId('lang-en').click();
+    await page.getByTestId('lesson-next').click();
+    // Step 2 sends 10 records and waits for their acknowledgement.
+    await page.waitForFunction(() => document.querySelector('[data-testid=lesson-task]')?.dataset.done === 'true',
+      null, { timeout: 60_000 });
+    const acked = () => page.evaluate(() => JSON.parse(window.kafkaPlaygroundView()).producers[0].acknowledged_records);
+    assert.equal(await acked(), 10);
+    // Let the run save itself (at most once a second), then reload.
+    await page.waitForTimeout(1500);
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('[data-testid=lesson]')?.dataset.step === '1');
+    assert.equal(await page.getByTestId('lesson-text').textContent(), lesson.steps[1].text.en);
+    // The resumed run's replicas hold the 10 records; the step's produce did not run again.
+    await page.waitForFunction(() => {
+      const v = JSON.parse(window.kafkaPlaygroundView?.() || 'null');
+      return v && v.brokers.some((b) => b.replicas.some((r) => r.topic === 'orders' && r.log_end_offset === 10));
+    }, null, { timeout: 60_000 });
+    await page.waitForTimeout(2000);
+    const v = JSON.parse(await page.evaluate(() => window.kafkaPlaygroundView()));
+    assert.ok(v.brokers.every((b) => b.replicas.every((r) => r.topic !== 'orders' || r.log_end_offset <= 10)),
+      'no second send of the step\'s 10 records');
+  });
+});
