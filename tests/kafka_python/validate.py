@@ -207,7 +207,7 @@ def check_topic(cli, logs, scenario, produced, summaries):
         pdir = os.path.join(logs, "%s-%d" % (topic, p))
         names = sorted(os.listdir(pdir))
         for name in names:
-            check(re.fullmatch(r"\d{20}\.(log|index|timeindex)", name), "%s: unexpected file %s" % (pdir, name))
+            check(re.fullmatch(r"\d{20}\.(log|index|timeindex|snapshot)", name), "%s: unexpected file %s" % (pdir, name))
         bases = [name[:20] for name in names if name.endswith(".log")]
         for b in bases:
             check(b + ".index" in names and b + ".timeindex" in names, "%s: %s.log lacks its indexes" % (pdir, b))
@@ -221,6 +221,16 @@ def check_topic(cli, logs, scenario, produced, summaries):
             check_dump(cli, stem + ".log", stem + ".log")
         check_producers(pdir, scenario, producers)
         check(next_offset == summaries[-1]["per_partition"][p]["log_end_offset"], pdir + ": log end offset")
+        # Producer state snapshots (ProducerStateManager.takeSnapshot): taken when a segment
+        # rolls and when a log is closed, named by the offset the state reaches there (a
+        # roll's is the new segment's base offset); each file is version 1 with its entries
+        # after the 10-byte header, 46 bytes each.
+        for name in (n for n in names if n.endswith(".snapshot")):
+            check(0 < int(name[:20]) <= next_offset, "%s: %s is past the log end offset %d" % (pdir, name, next_offset))
+            data = open(os.path.join(pdir, name), "rb").read()
+            check(len(data) >= 10 and data[:2] == b"\x00\x01" and (len(data) - 10) % 46 == 0
+                  and int.from_bytes(data[6:10], "big") == (len(data) - 10) // 46,
+                  "%s: %s is not a version-1 snapshot of 46-byte entries (%d bytes)" % (pdir, name, len(data)))
         last_id = -1
         for rec in found:
             headers = list(rec.headers)
