@@ -1,6 +1,6 @@
 //! The scheduled acts a run carries out at their time: faults (crash, restart, pause,
 //! resume, partition, heal, crash the leader of a partition) and commands and starts
-//! handed to nodes. Each builds or changes a node's slot; what the node then outputs
+//! handed to nodes, and hand-made messages a test puts on the wire. Each builds or changes a node's slot; what the node then outputs
 //! goes through the driver like any other step.
 
 use super::driver::{Action, Sim, Slot, Status, Timers};
@@ -8,6 +8,13 @@ use super::journal::JournalEntry;
 use crate::engine::cluster::{Command, Input, Node, NodeId};
 
 impl Sim {
+    /// Puts a hand-made message on the wire, arriving at `at_ms` (never in the past): a
+    /// test sends a request no client of the playground sends yet (an idempotent
+    /// producer's batches). Its answer to a `from` that is no node is dropped.
+    pub fn send_at(&mut self, at_ms: i64, env: crate::engine::cluster::Envelope) {
+        self.push(at_ms.max(self.now_ms), super::driver::Pending::Deliver(env));
+    }
+
     pub(super) fn act(&mut self, action: Action) {
         let now = self.now_ms;
         match action {

@@ -164,14 +164,7 @@ impl Sim {
         self.push(at_ms.max(self.now_ms), Pending::Act(action));
     }
 
-    /// Puts a hand-made message on the wire, arriving at `at_ms` (never in the past): a
-    /// test sends a request no client of the playground sends yet (an idempotent
-    /// producer's batches). Its answer to a `from` that is no node is dropped.
-    pub fn send_at(&mut self, at_ms: i64, env: Envelope) {
-        self.push(at_ms.max(self.now_ms), Pending::Deliver(env));
-    }
-
-    fn push(&mut self, at_ms: i64, p: Pending) {
+    pub(super) fn push(&mut self, at_ms: i64, p: Pending) {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.queue.insert((at_ms, seq), p);
