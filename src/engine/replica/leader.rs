@@ -85,29 +85,21 @@ impl BrokerNode {
             Ok(info) => info,
             Err(e) => return refused(e.code),
         };
-        if info.duplicate {
-            // `analyzeAndValidateProducerState` found the batch among its producer's last
-            // five: nothing appended; the answer is the original batch's offsets, and for
-            // acks=all it waits until the high watermark passes them like any other.
-            // (DUPLICATE_SEQUENCE_NUMBER is what brokers before 0.11.0.1 answered.)
-            return ProducePartitionStatus {
+        // A duplicate (`analyzeAndValidateProducerState` found the batch among its
+        // producer's last five) appended nothing: the answer is the original batch's
+        // offsets, and for acks=all it waits until the high watermark passes them like any
+        // other. (DUPLICATE_SEQUENCE_NUMBER is what brokers before 0.11.0.1 answered.)
+        if !info.duplicate {
+            p.epoch_cache.assign(leader_epoch, info.first_offset);
+            self.event(ClusterEvent::Appended {
+                broker_id: self.broker_id,
                 tp: tp.clone(),
-                outcome: if acks == Acks::All { None } else { Some(None) },
-                base_offset: info.first_offset,
-                required_offset: info.last_offset + 1,
+                first_offset: info.first_offset,
+                last_offset: info.last_offset,
                 leader_epoch,
-                log_append_time_ms: info.log_append_time_ms,
-            };
+            });
+            self.maybe_increment_high_watermark(now_ms, tp);
         }
-        p.epoch_cache.assign(leader_epoch, info.first_offset);
-        self.event(ClusterEvent::Appended {
-            broker_id: self.broker_id,
-            tp: tp.clone(),
-            first_offset: info.first_offset,
-            last_offset: info.last_offset,
-            leader_epoch,
-        });
-        self.maybe_increment_high_watermark(now_ms, tp);
         ProducePartitionStatus {
             tp: tp.clone(),
             // acks=all waits for the ISR; otherwise the append is the answer.
