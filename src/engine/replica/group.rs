@@ -8,8 +8,8 @@
 
 use super::BrokerNode;
 use crate::engine::cluster::messages::{Message, TopicPartition};
+use crate::engine::cluster::NodeId;
 use crate::engine::cluster::TimerKind;
-use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
 use crate::engine::group::coordinator::placement::{partition_for, OFFSETS_TOPIC};
 use crate::engine::group::coordinator::timers::TimerKey;
@@ -206,15 +206,7 @@ impl BrokerNode {
         let bytes = builder.build().map_err(|e| e.code)?;
         let leader_epoch = p.state.leader_epoch;
         let info = p.log.append_as_leader(now_ms, &bytes, leader_epoch).map_err(|e| e.code)?;
-        p.epoch_cache.assign(leader_epoch, info.first_offset);
-        self.event(ClusterEvent::Appended {
-            broker_id: self.broker_id,
-            tp: tp.clone(),
-            first_offset: info.first_offset,
-            last_offset: info.last_offset,
-            leader_epoch,
-        });
-        self.maybe_increment_high_watermark(now_ms, &tp);
+        self.appended_as_leader(now_ms, &tp, leader_epoch, &info);
         Ok((info.last_offset + 1, leader_epoch))
     }
 }

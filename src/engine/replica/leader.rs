@@ -90,15 +90,7 @@ impl BrokerNode {
         // offsets, and for acks=all it waits until the high watermark passes them like any
         // other. (DUPLICATE_SEQUENCE_NUMBER is what brokers before 0.11.0.1 answered.)
         if !info.duplicate {
-            p.epoch_cache.assign(leader_epoch, info.first_offset);
-            self.event(ClusterEvent::Appended {
-                broker_id: self.broker_id,
-                tp: tp.clone(),
-                first_offset: info.first_offset,
-                last_offset: info.last_offset,
-                leader_epoch,
-            });
-            self.maybe_increment_high_watermark(now_ms, tp);
+            self.appended_as_leader(now_ms, tp, leader_epoch, &info);
         }
         ProducePartitionStatus {
             tp: tp.clone(),
@@ -109,6 +101,29 @@ impl BrokerNode {
             leader_epoch,
             log_append_time_ms: info.log_append_time_ms,
         }
+    }
+
+    /// What follows every append as leader (a produce's or a coordinator's own): the
+    /// leader epoch cache learns where the epoch's records start, the timeline hears of
+    /// the append, and the high watermark may move (a lone in-sync replica).
+    pub(crate) fn appended_as_leader(
+        &mut self,
+        now_ms: i64,
+        tp: &TopicPartition,
+        leader_epoch: i32,
+        info: &crate::engine::log::partition_log::LogAppendInfo,
+    ) {
+        if let Some(p) = self.partitions.get_mut(tp) {
+            p.epoch_cache.assign(leader_epoch, info.first_offset);
+        }
+        self.event(ClusterEvent::Appended {
+            broker_id: self.broker_id,
+            tp: tp.clone(),
+            first_offset: info.first_offset,
+            last_offset: info.last_offset,
+            leader_epoch,
+        });
+        self.maybe_increment_high_watermark(now_ms, tp);
     }
 
     pub(crate) fn handle_fetch(&mut self, now_ms: i64, params: FetchRef<'_>) {
