@@ -135,9 +135,10 @@ fn every_lesson_fits_its_scenario_and_walks_to_its_end() {
             match (&step.task, &mut watch) {
                 (Some(task), Some(watch)) => {
                     learner_does(&mut sim, &s, &task.done_when);
-                    // A task may wait for a rebalance, which an eager group holds for a member
-                    // that does not rejoin up to max.poll.interval.ms (300 s).
-                    if !run_until_done(&mut sim, watch, 400_000, &mut seen) {
+                    // A task waits for seconds of virtual time (a rebalance after a broker crash:
+                    // the crash resets its connections, so no request waits out its timeout), at
+                    // most for a crashed consumer's session.timeout.ms (45 s) and the rebalance.
+                    if !run_until_done(&mut sim, watch, 120_000, &mut seen) {
                         let last: Vec<String> = sim
                             .timeline()
                             .iter()

@@ -150,15 +150,17 @@ fn resets_from(s: &Sim, dead: NodeId) -> Vec<(i64, NodeId)> {
 #[test]
 fn a_message_to_a_crashed_node_comes_back_as_a_closed_connection_unless_the_link_is_cut() {
     let mut s = sim(3, 0.0);
-    s.schedule(1_000, Action::Crash(3));
     s.schedule(1_000, Action::Partition([1].into(), [3].into()));
+    s.schedule(1_000, Action::Crash(3));
     s.run_until(1_500, 1_000_000);
     let resets = resets_from(&s, 3);
-    assert!(!resets.is_empty(), "node 2's pings to 3 are refused");
+    assert!(resets.len() > 1, "node 2's connection is reset, then its pings to 3 are refused");
     assert!(resets.iter().all(|(_, to)| *to == 2), "the cut link to 1 carries no reset: {resets:?}");
-    // A ping leaves on a tick (every 100 ms) and the reset takes a link's latency back:
-    // 2 × (10 ± 4) ms after the tick at the earliest.
-    assert!(resets.iter().all(|(at, _)| (at % 100) >= 12), "{resets:?}");
+    // The crash resets the connection at once (one link latency, 10 ± 4 ms); a later ping
+    // leaves on a tick (every 100 ms) and its reset takes a link's latency back: 2 × (10 ± 4)
+    // ms after the tick at the earliest.
+    assert!((1_006..=1_014).contains(&resets[0].0), "{resets:?}");
+    assert!(resets[1..].iter().all(|(at, _)| (at % 100) >= 12), "{resets:?}");
     // A reset is journaled like any input, so a replay rebuilds the same state.
     let (state, _) = replay(&s.journal(), &Pingers(vec![1, 2, 3]));
     assert_eq!(serde_json::to_string(&state).unwrap(), serde_json::to_string(&s.final_state()).unwrap());
@@ -167,6 +169,18 @@ fn a_message_to_a_crashed_node_comes_back_as_a_closed_connection_unless_the_link
     p.schedule(1_000, Action::Pause(3));
     p.run_until(1_500, 1_000_000);
     assert!(resets_from(&p, 3).is_empty());
+}
+
+/// Kafka's `NetworkClient` fails a request in flight when its connection drops: a crashed
+/// process's kernel resets every connection it had, so each peer hears of it at once.
+#[test]
+fn a_crash_resets_every_connection_of_the_dead_process_at_once() {
+    let mut s = sim(4, 0.0);
+    s.schedule(1_000, Action::Crash(3));
+    s.run_until(1_015, 1_000_000);
+    let resets = resets_from(&s, 3);
+    let peers: std::collections::BTreeSet<NodeId> = resets.iter().map(|(_, to)| *to).collect();
+    assert_eq!(peers, [1, 2].into(), "{resets:?}");
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use super::driver::{Action, Sim, Slot, Status, Timers};
 use super::journal::JournalEntry;
-use crate::engine::cluster::{Command, Input, Node, NodeId};
+use crate::engine::cluster::{Command, Envelope, Input, Message, Node, NodeId};
 
 impl Sim {
     /// Puts a hand-made message on the wire, arriving at `at_ms` (never in the past): a
@@ -34,6 +34,7 @@ impl Sim {
                         s.held.clear();
                         s.incarnation += 1;
                         self.journal.push(JournalEntry::Crash { at_ms: now, node: id });
+                        self.reset_connections(now, id);
                     }
                 }
             }
@@ -117,5 +118,21 @@ impl Sim {
         }
         let store = self.stores.entry(id).or_default();
         Some(self.world.build(id, store, now, restart))
+    }
+
+    /// A crashed process's host resets its TCP connections: each peer it had exchanged
+    /// messages with gets a [`Message::ConnectionClosed`] from it, so a request parked
+    /// there (a JoinGroup waiting out its rebalance, a long-polling Fetch) fails at once,
+    /// as Kafka's `NetworkClient` fails in-flight requests on a disconnect, instead of
+    /// waiting out its request timeout (305 s for a JoinGroup). The reset travels like any
+    /// packet, so a cut link still keeps it from its peer.
+    fn reset_connections(&mut self, now: i64, id: NodeId) {
+        let peers = self.network.connected_to(id);
+        self.network.close_connections(id);
+        for peer in peers {
+            if self.slots.get(&peer).is_some_and(|s| s.status != Status::Crashed) {
+                self.transmit(now, Envelope { from: id, to: peer, message: Message::ConnectionClosed });
+            }
+        }
     }
 }

@@ -429,7 +429,7 @@ impl Sim {
 
     /// Puts a message on the wire at `now`: the network decides when it arrives, or
     /// that it is lost or cut off.
-    fn transmit(&mut self, now: i64, env: Envelope) {
+    pub(super) fn transmit(&mut self, now: i64, env: Envelope) {
         let fate = self.network.fate(&mut self.rng, now, env.from, env.to);
         // A one-shot loss after the fate was drawn, so it shifts no later randomness.
         if matches!(fate, Fate::ArriveAt(_))

@@ -152,6 +152,24 @@ impl Network {
 
     /// Decides a message's fate. Always draws the same number of random values, so one
     /// message's fate never shifts the randomness of the next.
+    /// The nodes `id` has exchanged messages with since it last started: the ends of
+    /// its TCP connections, which its host's kernel resets when its process dies.
+    pub fn connected_to(&self, id: NodeId) -> BTreeSet<NodeId> {
+        self.last_arrival_ms
+            .keys()
+            .filter_map(|&(from, to)| match (from == id, to == id) {
+                (true, false) => Some(to),
+                (false, true) => Some(from),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// `id`'s connections are gone (its process died): a later message opens new ones.
+    pub fn close_connections(&mut self, id: NodeId) {
+        self.last_arrival_ms.retain(|&(from, to), _| from != id && to != id);
+    }
+
     pub fn fate(&mut self, rng: &mut Rng, now_ms: i64, from: NodeId, to: NodeId) -> Fate {
         let link = self.link(from, to);
         let lost = rng.chance(link.loss);
