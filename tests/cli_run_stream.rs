@@ -2,7 +2,7 @@
 //! those of the whole-tree way it was built before (kept here only, as the reference:
 //! `json!` of the report, `to_string_pretty` + "\n"), `--summary` is that report without
 //! its timeline, and the journal file is `to_string(&Sim::journal())` byte for byte, with
-//! the digest pinned in `tests/vectors/sim_journal_digest.json` (the page's journal must
+//! the digest pinned in `tests/change_detectors/sim_journal_digest.json` (the page's journal must
 //! equal it).
 #![cfg(not(target_arch = "wasm32"))]
 

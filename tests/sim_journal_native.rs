@@ -9,7 +9,7 @@ mod journal_digest;
 fn native_journal_matches_the_recorded_digest() {
     let got = journal_digest::digest();
     if std::env::var("UPDATE_SIM_DIGEST").is_ok() {
-        let path = format!("{}/tests/vectors/sim_journal_digest.json", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{}/tests/change_detectors/sim_journal_digest.json", env!("CARGO_MANIFEST_DIR"));
         let text = serde_json::json!({
             "scenario": "acks-all-survives-leader-crash", "seed": journal_digest::SEED,
             "entries": got.0, "bytes": got.1, "crc32c": got.2,

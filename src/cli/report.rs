@@ -9,7 +9,7 @@
 //! order and turns every small part (an event, the stats, the violations) into a `Value`
 //! first, which sorts its fields as the tree did. The journal file is written in the
 //! derived field order of `Journal`, as `to_string` did, and its digest is pinned by
-//! `tests/vectors/sim_journal_digest.json` (the page's journal must equal it byte for byte).
+//! `tests/change_detectors/sim_journal_digest.json` (the page's journal must equal it byte for byte).
 
 use super::CliError;
 use crate::engine::cluster::{ClusterEvent, NodeId};

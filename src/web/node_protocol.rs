@@ -5,6 +5,7 @@
 //! Every request carries an id the reply echoes.
 
 use crate::engine::log::{LogDetail, ReadFrom, RecordView, SegmentFiles};
+use crate::engine::record::anatomy::BatchAnatomy;
 use crate::engine::replica::config::BrokerConfig;
 use crate::engine::replica::view::ReplicaPicture;
 use crate::sim::lockstep::NodeWindow;
@@ -56,6 +57,8 @@ pub enum LogAsk {
     Files { base_offset: i64 },
     /// Records from an offset or a timestamp, as a consumer's Fetch returns them.
     Read { from: ReadFrom, max_bytes: u32 },
+    /// The batch holding an offset, taken apart byte by byte.
+    Batch { offset: i64 },
 }
 
 /// A replica's answer to a [`LogAsk`].
@@ -64,6 +67,7 @@ pub enum LogAnswer {
     Detail(LogDetail),
     Files(SegmentFiles),
     Records(Vec<RecordView>),
+    Batch(BatchAnatomy),
     /// The replica is not hosted there, the segment is gone, or Kafka's error for the read.
     Refused(String),
 }

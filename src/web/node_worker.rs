@@ -165,6 +165,14 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
                         None => missing(),
                     }
                 }
+                LogAsk::Batch { offset } => match b.batch_anatomy(&topic, partition, offset) {
+                    Some(Ok(Some(anatomy))) => LogAnswer::Batch(anatomy),
+                    Some(Ok(None)) => {
+                        LogAnswer::Refused(format!("no batch of {topic}-{partition} holds offset {offset}"))
+                    }
+                    Some(Err(e)) => LogAnswer::Refused(e.to_string()),
+                    None => missing(),
+                },
             })
         }
         NodeRequest::Close => {

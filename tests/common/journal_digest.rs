@@ -1,6 +1,6 @@
 //! The digest the native and the browser runs of one scenario must share: the scenario,
 //! the seed, and a CRC-32C of the whole journal as JSON. Kept in
-//! `tests/vectors/sim_journal_digest.json`; regenerate with
+//! `tests/change_detectors/sim_journal_digest.json`; regenerate with
 //! `UPDATE_SIM_DIGEST=1 cargo test --test sim_journal_native` when the engine changes.
 
 use kafka_playground::sim::cluster_world::build_sim;
@@ -26,6 +26,6 @@ pub fn digest() -> (u64, u64, u32) {
 
 pub fn expected() -> (u64, u64, u32) {
     let v: serde_json::Value =
-        serde_json::from_str(include_str!("../vectors/sim_journal_digest.json")).unwrap();
+        serde_json::from_str(include_str!("../change_detectors/sim_journal_digest.json")).unwrap();
     (v["entries"].as_u64().unwrap(), v["bytes"].as_u64().unwrap(), v["crc32c"].as_u64().unwrap() as u32)
 }

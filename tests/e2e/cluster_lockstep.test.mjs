@@ -1,6 +1,6 @@
 // The cluster in the tab: one web worker per broker, the main thread as the network in
 // lockstep. The same scenario and seed give the CLI's journal byte for byte (the digest
-// in tests/vectors/sim_journal_digest.json), and a reload restarts every broker from
+// in tests/change_detectors/sim_journal_digest.json), and a reload restarts every broker from
 // IndexedDB with its records intact.
 
 import { test, before, after } from 'node:test';
@@ -14,7 +14,7 @@ let h;
 before(async () => { h = await startHarness(); });
 after(async () => { await h?.close(); });
 
-const digest = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/vectors/sim_journal_digest.json'), 'utf8'));
+const digest = JSON.parse(fs.readFileSync(path.join(ROOT, 'tests/change_detectors/sim_journal_digest.json'), 'utf8'));
 
 async function runToEnd(page) {
   await page.getByTestId('cluster-clock').waitFor();

@@ -8,6 +8,7 @@
 use super::offsets::OffsetSpec;
 use super::partition_log::PartitionLog;
 use crate::engine::error::Result;
+use crate::engine::record::anatomy::{batch_anatomy, BatchAnatomy};
 use crate::engine::record::batch::{split_batches, BatchView};
 use crate::engine::record::decode_batch;
 use serde::{Deserialize, Serialize};
@@ -184,5 +185,16 @@ impl PartitionLog {
             }
         }
         Ok(out)
+    }
+
+    /// The batch holding `offset` taken apart byte by byte (any batch up to the log end
+    /// offset: the panel inspects the disk, it is not a consumer); `None` if no batch
+    /// holds it (below the log start, at or past the log end, or compacted away).
+    pub fn batch_anatomy_at(&self, offset: i64) -> Result<Option<BatchAnatomy>> {
+        let data = self.read(offset, 1, self.log_end_offset())?;
+        let found = split_batches(data.records.as_slice())
+            .flatten()
+            .find(|v| v.header.base_offset <= offset && offset <= v.header.last_offset());
+        Ok(found.map(|v| batch_anatomy(v.bytes)))
     }
 }

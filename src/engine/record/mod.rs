@@ -1,6 +1,7 @@
 //! RecordBatch v2 (magic 2), byte for byte as Kafka writes it: varints, records and
 //! headers, the 61-byte batch header, CRC-32C, and the compression codecs.
 
+pub mod anatomy;
 pub mod batch;
 pub mod builder;
 pub mod compression;

@@ -1,12 +1,14 @@
 //! What the page may ask of one replica's log besides its picture: the segments and
 //! newest records ([`LogDetail`]), one segment's three files for download (Kafka's
 //! `.log`, `.index`, `.timeindex`), and a read from an offset or a timestamp as a
-//! consumer's Fetch sees it (below the replica's high watermark). Pure reads.
+//! consumer's Fetch sees it (below the replica's high watermark), and one batch taken
+//! apart byte by byte ([`BatchAnatomy`]). Pure reads.
 
 use super::BrokerNode;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::error::Result;
 use crate::engine::log::{LogDetail, ReadFrom, RecordView, SegmentFiles};
+use crate::engine::record::anatomy::BatchAnatomy;
 
 impl BrokerNode {
     fn replica(&self, topic: &str, partition: u32) -> Option<&super::partition::Partition> {
@@ -34,5 +36,16 @@ impl BrokerNode {
     ) -> Option<Result<Vec<RecordView>>> {
         let p = self.replica(topic, partition)?;
         Some(p.log.read_records(from, max_bytes, p.high_watermark))
+    }
+
+    /// The batch holding `offset` in the replica's log, taken apart; `None` if the
+    /// replica is not hosted here.
+    pub fn batch_anatomy(
+        &self,
+        topic: &str,
+        partition: u32,
+        offset: i64,
+    ) -> Option<Result<Option<BatchAnatomy>>> {
+        Some(self.replica(topic, partition)?.log.batch_anatomy_at(offset))
     }
 }

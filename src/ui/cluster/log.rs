@@ -4,11 +4,14 @@
 //! each downloadable as Kafka's `.log`, `.index` and `.timeindex` files; the log start
 //! offset, high watermark and log end offset in words; and read records from an offset
 //! or a timestamp as a consumer's Fetch returns them (whole batches, from one segment,
-//! below the high watermark). Answers come from the broker's worker; a crashed broker says so.
+//! below the high watermark), each record's batch taken apart byte by byte (`anatomy`).
+//! Answers come from the broker's worker; a crashed broker says so.
 
 use crate::engine::cluster::NodeId;
 use crate::engine::controller::is_internal_topic;
 use crate::engine::log::{LogDetail, ReadFrom, RecordView};
+use crate::engine::record::anatomy::BatchAnatomy;
+use crate::ui::cluster::anatomy::BatchAnatomyView;
 use crate::ui::common::form::value_of;
 use crate::ui::common::format::bytes_text;
 use crate::ui::i18n::T;
@@ -29,6 +32,7 @@ pub fn log_panel() -> Html {
     let pick = use_state(|| None::<Pick>);
     let detail = use_state(|| None::<LogDetail>);
     let records = use_state(|| None::<Vec<RecordView>>);
+    let anatomy = use_state(|| None::<BatchAnatomy>);
     let problem = use_state(|| None::<String>);
     let from_text = use_state(|| "0".to_string());
     let by_time = use_state(|| false);
@@ -53,7 +57,8 @@ pub fn log_panel() -> Html {
     choices.sort_by_key(|(b, t, p)| (is_internal_topic(t), t.clone(), *p, *b));
     let current = (*pick).clone().filter(|p| choices.contains(p)).or_else(|| choices.first().cloned());
     let answer = {
-        let (detail, records, problem) = (detail.clone(), records.clone(), problem.clone());
+        let (detail, records, problem, anatomy) =
+            (detail.clone(), records.clone(), problem.clone(), anatomy.clone());
         Callback::from(move |a: LogAnswer| match a {
             LogAnswer::Detail(d) => {
                 problem.set(None);
@@ -62,6 +67,10 @@ pub fn log_panel() -> Html {
             LogAnswer::Records(r) => {
                 problem.set(None);
                 records.set(Some(r));
+            }
+            LogAnswer::Batch(a) => {
+                problem.set(None);
+                anatomy.set(Some(a));
             }
             LogAnswer::Files(files) => crate::ui::common::download::segment_files(&files),
             LogAnswer::Refused(why) => problem.set(Some(why)),
@@ -93,11 +102,12 @@ pub fn log_panel() -> Html {
         });
     }
     let onpick = {
-        let (pick, records) = (pick.clone(), records.clone());
+        let (pick, records, anatomy) = (pick.clone(), records.clone(), anatomy.clone());
         let choices = choices.clone();
         Callback::from(move |e: Event| {
             let i: usize = value_of(&e).parse().unwrap_or(0);
             records.set(None);
+            anatomy.set(None);
             pick.set(choices.get(i).cloned());
         })
     };
@@ -190,14 +200,24 @@ pub fn log_panel() -> Html {
                     <p class="hint" data-testid="log-read-empty">{t(T::NothingToRead)}</p>
                 }
                 <ol class="read-records" data-testid="log-read-records">
-                    { for rs.iter().map(|r| html! {
-                        <li data-testid="log-record" data-offset={r.offset.to_string()}>
-                            {format!("{} {} · {}: {} · {}: {} · {} {}", t(T::Offset), r.offset,
-                                t(T::Key), bytes_text(r.key.as_deref()), t(T::Value), bytes_text(r.value.as_deref()),
-                                t(T::Timestamp), r.timestamp_ms)}
-                        </li>
+                    { for rs.iter().map(|r| {
+                        let bytes = { let ask = ask.clone(); let offset = r.offset;
+                            Callback::from(move |_: MouseEvent| ask(LogAsk::Batch { offset })) };
+                        html! {
+                            <li data-testid="log-record" data-offset={r.offset.to_string()}>
+                                {format!("{} {} · {}: {} · {}: {} · {} {}", t(T::Offset), r.offset,
+                                    t(T::Key), bytes_text(r.key.as_deref()), t(T::Value), bytes_text(r.value.as_deref()),
+                                    t(T::Timestamp), r.timestamp_ms)}
+                                <button type="button" class="quiet" onclick={bytes} title={t(T::BatchBytesHint)}
+                                    data-testid="log-record-bytes">{t(T::BatchBytes)}</button>
+                            </li>
+                        }
                     }) }
                 </ol>
+            }
+            if let Some(a) = &*anatomy {
+                <BatchAnatomyView anatomy={a.clone()}
+                    on_close={{ let anatomy = anatomy.clone(); Callback::from(move |()| anatomy.set(None)) }} />
             }
         </div>
     }

@@ -350,4 +350,13 @@ texts! {
     ErrNotNumber => "must be a whole number", "должно быть целым числом";
     ErrNotMore => "must be more than the current count", "должно быть больше текущего";
     Ms => "ms", "мс";
+    BatchBytes => "bytes", "байты";
+    BatchBytesHint => "Take this record's batch apart byte by byte", "Разобрать пакет (batch) этой записи по байтам";
+    AnatomyTitle => "Record batch, byte by byte", "Пакет записей (record batch) по байтам";
+    AnatomyHint => "The 61-byte header, then each record (varints, key, value, headers), as Kafka writes them to the .log file. Point at a byte or a field.", "Заголовок из 61 байта, затем каждая запись (varint'ы, ключ, значение, заголовки) — так, как Kafka пишет их в файл .log. Наведите на байт или поле.";
+    AnatomyDecompressed => "The records, decompressed (the batch stores them compressed):", "Записи после распаковки (в пакете они хранятся сжатыми):";
+    AnatomyField => "Field", "Поле";
+    AnatomyBytes => "Bytes", "Байты";
+    AnatomyRecord => "record", "запись";
+    CloseView => "Close", "Закрыть";
 }

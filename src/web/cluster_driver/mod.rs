@@ -228,7 +228,7 @@ impl ClusterDriver {
     }
 
     /// (entries, bytes, CRC-32C) of the journal as compact JSON: what the CLI's run of
-    /// the same scenario and seed gives (tests/vectors/sim_journal_digest.json), and how
+    /// the same scenario and seed gives (tests/change_detectors/sim_journal_digest.json), and how
     /// many entries of it were spilled to IndexedDB.
     pub fn journal_digest(&self) -> Result<JournalDigest, String> {
         let i = self.inner.borrow();
