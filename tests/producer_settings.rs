@@ -219,7 +219,11 @@ fn close_flushes_with_the_old_settings_and_holds_new_sends() {
             _ => None,
         })
         .unwrap();
-    assert_eq!(rebuilt.1, "acks=all linger.ms=0 batch.size=16384 compression.type=gzip");
+    // Kafka 3.0+: idempotence is on by default with acks=all and 5 requests in flight.
+    assert_eq!(
+        rebuilt.1,
+        "acks=all linger.ms=0 batch.size=16384 compression.type=gzip enable.idempotence=true max.in.flight.requests.per.connection=5"
+    );
     let first_acked =
         sim.timeline().iter().find(|(_, _, e)| matches!(e, ClusterEvent::SendAcknowledged { .. }));
     assert!(first_acked.unwrap().0 <= rebuilt.0, "the new producer comes after the old one's sends");

@@ -192,6 +192,8 @@ impl Picture {
                     closing: node.is_some_and(ProducerNode::is_closing),
                     enable_idempotence: config.is_some_and(|c| c.enable_idempotence),
                     producer_id_and_epoch: node.and_then(ProducerNode::producer_id_and_epoch),
+                    max_in_flight_requests_per_connection: config
+                        .map_or(5, |c| c.max_in_flight_requests_per_connection),
                     acknowledged_records: counts.acked,
                     failed_records: counts.failed,
                     records_in_flight: counts.in_flight,

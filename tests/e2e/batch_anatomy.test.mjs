@@ -1,12 +1,15 @@
 // A record batch byte by byte (issue 14, point 6), in the notebook page: the log panel
-// reads some_topic's records, a record's "bytes" button takes its batch apart. The test
-// decodes the hex the page shows by Kafka's RecordBatch v2 layout itself (big-endian
-// fields at DefaultRecordBatch's offsets, CRC-32C over attributes … end, computed here)
-// and checks the page's fields against it; pointing at a field lights its bytes. Seen at
-// 1280 × 800 and in an 800 × 580 embed, in English and Russian.
+// reads some_topic's records, a record's "bytes" button takes its batch apart. The bytes
+// the page shows are decoded by kafka-python 3.0.12 (tests/kafka_python/batch_fields.py,
+// an independent implementation) and by this test itself (big-endian fields at
+// DefaultRecordBatch's offsets, CRC-32C over attributes … end), and every header field,
+// record offset, timestamp, key and value the page names must agree; pointing at a field
+// lights its bytes. Seen at 1280 × 800 and in an 800 × 580 embed, in English and Russian.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness } from './harness.mjs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startHarness, ROOT } from './harness.mjs';
 import { until, command } from './page_api.mjs';
 
 let h;
@@ -50,7 +53,7 @@ test('a batch taken apart byte by byte agrees with Kafka\'s layout, decoded here
     await command(page, 'Pause');
     await openAnatomy(page, 0);
     assert.equal(await page.getByTestId('anatomy-problem').count(), 0);
-    const hex = await page.getByTestId('anatomy-hex').first().locator('span[data-field]').allTextContents();
+    const hex = await page.getByTestId('anatomy-hex').first().locator('.hex-row span:not(.hex-at)').allTextContents();
     const bytes = hex.map((x) => parseInt(x, 16));
     const fields = await page.getByTestId('anatomy-field').evaluateAll((rows) => rows.map((r) => ({
       name: r.dataset.name, place: r.querySelector('.place').textContent, value: r.querySelector('.value').textContent })));
@@ -66,6 +69,22 @@ test('a batch taken apart byte by byte agrees with Kafka\'s layout, decoded here
     assert.match(value('crc'), new RegExp(`^${crc} = 0x${crc.toString(16).padStart(8, '0')} .*matches`));
     assert.equal(value('records').split(' ')[0], String(int(bytes, 57, 4)));
     assert.equal(value('producerId'), String(int(bytes, 43, 8)));
+    // kafka-python's reading of the same bytes: every header field and record agrees.
+    const py = JSON.parse(execFileSync(path.join(ROOT, '.venv/bin/python'),
+      [path.join(ROOT, 'tests/kafka_python/batch_fields.py')], { input: hex.join('') }).toString());
+    for (const [name, want] of Object.entries(py.header)) {
+      assert.equal(value(name).match(/^-?\d+/)[0], String(want), `${name}: ${value(name)}`);
+    }
+    // A field's bytes, from its place "first–last" ("at 74, no bytes" for an empty key).
+    const span = (f) => { if (!f.place.includes('–')) return ''; const [a, b] = f.place.split('–').map(Number); return hex.slice(a, b + 1).join(''); };
+    py.records.forEach((r, i) => {
+      const mine = fields.slice(13).filter((f, k, all) => all.slice(0, k + 1).filter((x) => x.name === 'length').length === i + 1);
+      const of = (name) => mine.find((f) => f.name === name);
+      assert.match(of('offsetDelta').value, new RegExp(`\\(offset ${r.offset}\\)`));
+      assert.match(of('timestampDelta').value, new RegExp(`\\(timestamp ${r.timestamp}\\)`));
+      assert.equal(of('key') ? span(of('key')) : null, r.key, `record ${i}: key`);
+      assert.equal(of('value') ? span(of('value')) : null, r.value, `record ${i}: value`);
+    });
     // The notebook's values are "Msg i"; its keys Python's bytes(i): i zero bytes.
     const values = fields.filter((f) => f.name === 'value').map((f) => f.value);
     assert.ok(values.length >= 1 && values.every((v) => /^"Msg \d+"$/.test(v)), JSON.stringify(values));

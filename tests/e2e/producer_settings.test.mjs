@@ -121,3 +121,45 @@ test('producer settings: refused in Kafka\'s words, applied by rebuilding, seen 
     assert.deepEqual(checked.values, [25, 26, 27, 28, 29, 30, 31, 32, 33].map((i) => `value-${i}`));
   });
 });
+
+// enable.idempotence and max.in.flight.requests.per.connection in the same form, checked
+// as Kafka's ProducerConfig.postProcessAndValidateIdempotenceConfigs checks them: an
+// explicit true with acks=1 or with more than 5 requests in flight is refused in its
+// ConfigException words; with acks=all the rebuilt producer asks InitProducerId and
+// shows the producer id the broker gave it (the notebook's producer, like librdkafka's,
+// starts without idempotence).
+test('idempotence in the settings: refused in Kafka\'s words, then a producer id', { timeout: 180_000 }, async (t) => {
+  await h.withPage(t, async (page) => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${h.url}?workspace=settings-idempotence`);
+    await until(page, (v) => producerOf(v) && acked(v) === 25, 'the notebook\'s 25 records');
+    assert.equal(producerOf(await view(page)).enable_idempotence, false);
+    await page.getByTestId('producer-settings-toggle').click();
+    assert.equal(await page.getByTestId('producer-idempotence-setting').inputValue(), 'false');
+    assert.equal(await page.getByTestId('producer-max-in-flight').inputValue(), '5');
+    await page.getByTestId('producer-idempotence-setting').selectOption('true');
+    await page.getByTestId('producer-acks').selectOption('1');
+    await page.getByTestId('producer-settings-apply').click();
+    assert.equal(await page.getByTestId('producer-settings-error').textContent(),
+      'Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.');
+    await page.getByTestId('producer-acks').selectOption('all');
+    await page.getByTestId('producer-max-in-flight').fill('6');
+    await page.getByTestId('producer-settings-apply').click();
+    assert.equal(await page.getByTestId('producer-settings-error').textContent(),
+      'Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.');
+    assert.equal(await page.getByTestId('producer-max-in-flight').inputValue(), '6', 'nothing typed is lost');
+    await page.getByTestId('producer-max-in-flight').fill('5');
+    await page.getByTestId('producer-settings-apply').click();
+    const v = await until(page, (v) => {
+      const p = producerOf(v);
+      return p.enable_idempotence && p.acks === 'all' && !p.closing && p.producer_id_and_epoch;
+    }, 'the producer built again, idempotent, with a producer id');
+    const [producerId, epoch] = producerOf(v).producer_id_and_epoch;
+    assert.ok(producerId >= 0 && epoch === 0, `producer id ${producerId}, epoch ${epoch}`);
+    assert.equal(await page.getByTestId('producer-id').first().textContent(), `producer id ${producerId}, epoch 0`);
+    const rebuilt = page.locator('[data-testid="event"][data-kind="producer-rebuilt"]').first();
+    await rebuilt.waitFor({ state: 'attached' });
+    assert.match(await rebuilt.textContent(), /enable\.idempotence=true max\.in\.flight\.requests\.per\.connection=5/);
+    await h.screenshot(page, 'producer-settings-idempotence-1280x800');
+  });
+});

@@ -309,7 +309,8 @@ pub enum ClusterEvent {
     },
     /// A producer was closed (after its sends completed, as `KafkaProducer.close()`
     /// waits) and built again under the same client id with these configs, Kafka's
-    /// names and values (`acks=1 linger.ms=100 batch.size=16384 compression.type=gzip`).
+    /// names and values (`acks=1 linger.ms=100 batch.size=16384 compression.type=gzip
+    /// enable.idempotence=false max.in.flight.requests.per.connection=5`).
     ProducerRebuilt {
         client_id: NodeId,
         configs: String,

@@ -29,6 +29,11 @@ pub struct ReplicaRemovals {
     pub regions: Vec<RemovedRegion>,
 }
 
+/// Kafka's default `max.in.flight.requests.per.connection`.
+fn five() -> u32 {
+    5
+}
+
 fn built_in() -> String {
     "built_in".to_string()
 }
@@ -89,6 +94,9 @@ pub struct ProducerView {
     pub enable_idempotence: bool,
     #[serde(default)]
     pub producer_id_and_epoch: Option<(i64, i16)>,
+    /// Its `max.in.flight.requests.per.connection`.
+    #[serde(default = "five")]
+    pub max_in_flight_requests_per_connection: u32,
     pub acknowledged_records: u64,
     pub failed_records: u64,
     pub records_in_flight: u64,

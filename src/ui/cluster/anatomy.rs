@@ -80,9 +80,10 @@ pub fn batch_anatomy_view(props: &Props) -> Html {
         let heading = (f.name == "length" && f.record.is_some())
             .then(|| html! { <tr class="rec-head"><th colspan="3">{format!("{} {}", t(T::AnatomyRecord), f.record.unwrap_or(0))}</th></tr> });
         let enter = { let hover = hover.clone(); Callback::from(move |_: MouseEvent| hover.set(Some(i))) };
-        let place = match f.area {
-            Area::Batch => format!("{}–{}", f.start, f.start + f.len.max(1) - 1),
-            Area::Records => format!("↓{}–{}", f.start, f.start + f.len.max(1) - 1),
+        let arrow = if f.area == Area::Records { "↓" } else { "" };
+        let place = match f.len {
+            0 => format!("{arrow}{} (0)", f.start),
+            n => format!("{arrow}{}–{}", f.start, f.start + n - 1),
         };
         html! {
             <>

@@ -1,6 +1,9 @@
-//! A producer's settings in its card: `acks`, `linger.ms`, `batch.size` and
-//! `compression.type`, shown as the running producer has them (Kafka 4.0's defaults
-//! unless the scenario set others). Kafka fixes a producer's configs when it is built,
+//! A producer's settings in its card: `acks`, `linger.ms`, `batch.size`,
+//! `compression.type`, `enable.idempotence` and `max.in.flight.requests.per.connection`,
+//! shown as the running producer has them (Kafka 4.0's defaults unless the scenario set
+//! others). `enable.idempotence` is sent only when the learner changes it: left alone it
+//! stays as the producer had it (unset, Kafka turns it off silently when `acks` or
+//! `max.in.flight` conflict; set to true, the conflict is refused). Kafka fixes a producer's configs when it is built,
 //! so "apply" is what a notebook does: `close()` and `Producer({...})` again under the
 //! same client id (`ClusterCommand::RestartProducer`, journaled as the client's
 //! `restart_with`). The form is checked with the producer's own checks first, so a
@@ -22,6 +25,8 @@ struct Fields {
     linger_ms: String,
     batch_size: String,
     compression_type: String,
+    enable_idempotence: String,
+    max_in_flight: String,
 }
 
 impl Fields {
@@ -31,17 +36,25 @@ impl Fields {
             linger_ms: p.linger_ms.to_string(),
             batch_size: p.batch_size.to_string(),
             compression_type: p.compression_type.clone(),
+            enable_idempotence: p.enable_idempotence.to_string(),
+            max_in_flight: p.max_in_flight_requests_per_connection.to_string(),
         }
     }
 
-    fn configs(&self) -> BTreeMap<String, String> {
+    /// The configs to build the producer with: every field, but `enable.idempotence`
+    /// only if it differs from the running producer's.
+    fn configs(&self, running: &Fields) -> BTreeMap<String, String> {
+        let idempotence = (self.enable_idempotence != running.enable_idempotence)
+            .then_some(("enable.idempotence", &self.enable_idempotence));
         [
             ("acks", &self.acks),
             ("linger.ms", &self.linger_ms),
             ("batch.size", &self.batch_size),
             ("compression.type", &self.compression_type),
+            ("max.in.flight.requests.per.connection", &self.max_in_flight),
         ]
         .into_iter()
+        .chain(idempotence)
         .map(|(k, v)| (k.to_string(), v.trim().to_string()))
         .collect()
     }
@@ -86,15 +99,20 @@ pub fn producer_settings(props: &Props) -> Html {
             (fields.clone(), error.clone(), ctx.try_command.clone(), p.id, running.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let configs = fields.as_ref().unwrap_or(&running).configs();
+            let configs = fields.as_ref().unwrap_or(&running).configs(&running);
             error.set(try_command.emit(ClusterCommand::RestartProducer { client, configs }));
         })
     };
     let fields = (*fields).clone().unwrap_or_else(|| running.clone());
     let changed = fields != running;
     let summary = format!(
-        "acks={} · linger.ms={} · batch.size={} · compression.type={}",
-        running.acks, running.linger_ms, running.batch_size, running.compression_type
+        "acks={} · linger.ms={} · batch.size={} · compression.type={} · enable.idempotence={} · max.in.flight.requests.per.connection={}",
+        running.acks,
+        running.linger_ms,
+        running.batch_size,
+        running.compression_type,
+        running.enable_idempotence,
+        running.max_in_flight
     );
     let id = |name: &str| format!("producer-{}-{name}", p.id);
     let toggle = {
@@ -138,6 +156,20 @@ pub fn producer_settings(props: &Props) -> Html {
                     <label for={id("batch")} title={ctx.t(T::BatchSizeHint)}>{"batch.size"}
                         <input id={id("batch")} inputmode="numeric" placeholder="16384" value={fields.batch_size.clone()}
                             oninput={typed(|f, v| f.batch_size = v)} data-testid="producer-batch-size" />
+                    </label>
+                </div>
+                <div class="row">
+                    <label for={id("idempotence")} title={ctx.t(T::IdempotenceHint)}>{"enable.idempotence"}
+                        <select id={id("idempotence")} onchange={picked(|f, v| f.enable_idempotence = v)}
+                            data-testid="producer-idempotence-setting">
+                            { for ["true", "false"].into_iter().map(|b| html! {
+                                <option value={b} selected={fields.enable_idempotence == b}>{b}</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label for={id("in-flight")} title={ctx.t(T::MaxInFlightHint)}>{"max.in.flight.requests.per.connection"}
+                        <input id={id("in-flight")} inputmode="numeric" placeholder="5" value={fields.max_in_flight.clone()}
+                            oninput={typed(|f, v| f.max_in_flight = v)} data-testid="producer-max-in-flight" />
                     </label>
                 </div>
                 if let Some(e) = &*error {

@@ -212,10 +212,12 @@ impl ProducerConfig {
             Acks::All => "all",
         };
         format!(
-            "acks={acks} linger.ms={} batch.size={} compression.type={}",
+            "acks={acks} linger.ms={} batch.size={} compression.type={} enable.idempotence={} max.in.flight.requests.per.connection={}",
             self.linger_ms,
             self.batch_size_bytes,
-            self.compression_type.name()
+            self.compression_type.name(),
+            self.enable_idempotence,
+            self.max_in_flight_requests_per_connection
         )
     }
 }
