@@ -228,3 +228,34 @@ fn invariants_run_after_every_step_and_report_violations() {
     assert!(!s.violations().is_empty());
     assert_eq!(s.violations()[0].invariant, "received stays small");
 }
+
+/// What was done to the run is logged as its causes, at the moment each takes effect and
+/// only when it does (a pause of a crashed node is nothing), apart from the timeline, so
+/// the replay of the journal still rebuilds the timeline exactly.
+#[test]
+fn causes_are_logged_when_they_take_effect_and_stay_out_of_the_timeline() {
+    use kafka_playground::engine::cluster::events::Cause;
+    let mut s = sim(6, 0.0);
+    s.schedule(100, Action::Crash(3));
+    s.schedule(150, Action::Pause(3));
+    s.schedule(200, Action::Partition([1].into(), [2].into()));
+    s.schedule(300, Action::Heal);
+    s.schedule(400, Action::Pause(2));
+    s.schedule(500, Action::Resume(2));
+    s.schedule(600, Action::Restart(3));
+    s.run_until(1_000, 1_000_000);
+    let causes: Vec<(i64, Cause)> = s.causes().iter().cloned().collect();
+    assert_eq!(
+        causes,
+        vec![
+            (100, Cause::Crashed { node: 3 }),
+            (200, Cause::Partitioned { a: vec![1], b: vec![2] }),
+            (300, Cause::Healed),
+            (400, Cause::Paused { node: 2 }),
+            (500, Cause::Resumed { node: 2 }),
+            (600, Cause::Restarted { node: 3 }),
+        ]
+    );
+    let (_, events) = replay(&s.journal(), &Pingers(vec![1, 2, 3]));
+    assert_eq!(events, s.timeline().to_vec());
+}

@@ -5,6 +5,7 @@
 
 use super::driver::{Action, Sim, Slot, Status, Timers};
 use super::journal::JournalEntry;
+use crate::engine::cluster::events::Cause;
 use crate::engine::cluster::{Command, Envelope, Input, Message, Node, NodeId};
 
 impl Sim {
@@ -22,6 +23,7 @@ impl Sim {
                 if self.slots.get(&id).is_some_and(|s| s.status != Status::Crashed) {
                     return;
                 }
+                self.log_cause(Cause::Started { node: id });
                 self.start(id, Command::Start(spec));
             }
             Action::Start(id) => self.start(id, Command::start()),
@@ -34,6 +36,7 @@ impl Sim {
                         s.held.clear();
                         s.incarnation += 1;
                         self.journal.push(JournalEntry::Crash { at_ms: now, node: id });
+                        self.log_cause(Cause::Crashed { node: id });
                         self.reset_connections(now, id);
                     }
                 }
@@ -68,32 +71,51 @@ impl Sim {
                         s.incarnation += 1;
                     }
                     self.journal.push(JournalEntry::Restart { at_ms: now, node: id });
+                    self.log_cause(Cause::Restarted { node: id });
                     self.deliver(id, Input::Command(Command::start()));
                 }
             }
             Action::Pause(id) => {
-                if let Some(s) = self.slots.get_mut(&id) {
-                    if s.status == Status::Up {
-                        s.status = Status::Paused;
-                    }
+                let slot = self.slots.get_mut(&id).filter(|s| s.status == Status::Up);
+                if let Some(s) = slot {
+                    s.status = Status::Paused;
+                    self.log_cause(Cause::Paused { node: id });
                 }
             }
             Action::Resume(id) => {
                 let held = match self.slots.get_mut(&id) {
                     Some(s) if s.status == Status::Paused => {
                         s.status = Status::Up;
-                        std::mem::take(&mut s.held)
+                        Some(std::mem::take(&mut s.held))
                     }
-                    _ => Vec::new(),
+                    _ => None,
                 };
-                for input in held {
-                    self.deliver(id, input);
+                if let Some(held) = held {
+                    self.log_cause(Cause::Resumed { node: id });
+                    for input in held {
+                        self.deliver(id, input);
+                    }
                 }
             }
-            Action::Partition(a, b) => self.network.partition(a, b),
-            Action::Heal => self.network.heal(),
-            Action::LoseNext(rule) => self.network.lose_next.push(rule),
-            Action::Command(id, command) => self.deliver(id, Input::Command(command)),
+            Action::Partition(a, b) => {
+                self.log_cause(Cause::Partitioned {
+                    a: a.iter().copied().collect(),
+                    b: b.iter().copied().collect(),
+                });
+                self.network.partition(a, b);
+            }
+            Action::Heal => {
+                self.log_cause(Cause::Healed);
+                self.network.heal();
+            }
+            Action::LoseNext(rule) => {
+                self.log_cause(Cause::LoseNext { to: rule.to, api: rule.api.clone() });
+                self.network.lose_next.push(rule);
+            }
+            Action::Command(id, command) => {
+                self.log_command(id, &command);
+                self.deliver(id, Input::Command(command));
+            }
         }
     }
 

@@ -115,6 +115,7 @@ pub struct Sim {
     persisted: Vec<(NodeId, crate::engine::store::StoreOp)>,
     pub(super) journal: JournalEntries,
     pub(super) timeline: Chunked<(i64, NodeId, ClusterEvent)>,
+    pub(super) causes: super::causes::Causes,
     /// Each in a cell: a checker reads the whole driver while it updates itself.
     invariants: Vec<RefCell<Box<dyn Invariant>>>,
     violations: Vec<Violation>,
@@ -142,6 +143,7 @@ impl Sim {
             persisted: Vec::new(),
             journal: JournalEntries::default(),
             timeline: Chunked::default(),
+            causes: Chunked::default(),
             invariants: Vec::new(),
             violations: Vec::new(),
             scenario: Source::Json(scenario),

@@ -3,6 +3,7 @@
 //! invariant checkers after every step. A run is defined by (scenario, seed, commands).
 
 mod acts;
+pub mod causes;
 pub mod chunked;
 pub mod cluster_world;
 pub mod driver;

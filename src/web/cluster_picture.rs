@@ -9,6 +9,7 @@ use super::cluster_view::{
 };
 use super::group_picture::GroupPicture;
 use crate::engine::client::producer::ProducerNode;
+use crate::engine::cluster::events::Cause;
 use crate::engine::cluster::messages::Acks;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
 use crate::engine::controller::broker_configs::DYNAMIC_BROKER_CONFIG_NAMES;
@@ -27,8 +28,9 @@ const FLIGHTS_SHOWN: usize = 200;
 
 #[derive(Default)]
 pub struct Picture {
-    /// How much of the simulation's timeline has been read.
+    /// How much of the simulation's timeline and causes has been read.
     timeline_read: usize,
+    causes_read: usize,
     events: Ring<(i64, NodeId, ClusterEvent), EVENTS_KEPT>,
     outcomes: BTreeMap<NodeId, Ring<SendOutcome, OUTCOMES_KEPT>>,
     /// Each broker's replicas as its worker last drew them.
@@ -82,10 +84,16 @@ impl Picture {
         largest.values().fold((0, 0), |(n, b), (rn, rb)| (n + rn, b + rb))
     }
 
-    /// Reads the timeline's new events into the feed and the producers' outcomes.
+    /// Reads the timeline's new events into the feed and the producers' outcomes, and the
+    /// run's new causes into the feed before the events of the same moment (a cause
+    /// comes before what follows from it).
     fn absorb(&mut self, sim: &Sim) {
         let timeline = sim.timeline();
+        let mut causes = sim.causes().iter_from(self.causes_read).peekable();
         for (at, node, event) in timeline.iter_from(self.timeline_read) {
+            while let Some((cause_at, cause)) = causes.next_if(|(cause_at, _)| cause_at <= at) {
+                self.push_cause(*cause_at, cause);
+            }
             self.removed.absorb(event);
             match event {
                 ClusterEvent::SendAcknowledged { client_id, tp, base_offset, records, .. } => {
@@ -127,7 +135,31 @@ impl Picture {
                 _ => self.events.push((*at, *node, event.clone())),
             }
         }
+        for (cause_at, cause) in causes {
+            self.push_cause(*cause_at, cause);
+        }
         self.timeline_read = timeline.len();
+        self.causes_read = sim.causes().len();
+    }
+
+    /// One cause into the feed; a command like the one just before it (same node, same
+    /// command and detail) folds into it (`times`).
+    fn push_cause(&mut self, at: i64, cause: &Cause) {
+        if let Cause::Commanded { node, command, detail, .. } = cause {
+            let last = self.events.items.back_mut();
+            if let Some((
+                _,
+                _,
+                ClusterEvent::Cause(Cause::Commanded { node: n, command: c, detail: d, times }),
+            )) = last
+            {
+                if (*n, &*c, &*d) == (*node, command, detail) {
+                    *times = times.saturating_add(1);
+                    return;
+                }
+            }
+        }
+        self.events.push((at, cause.node(), ClusterEvent::Cause(cause.clone())));
     }
 
     /// The view of `sim` now.

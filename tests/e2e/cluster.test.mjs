@@ -133,6 +133,9 @@ test('acks=all: crash the leader with its button, a new leader after fencing, wr
       const feed = await events(page);
       const fenced = feed.find((e) => e.kind === 'fenced');
       assert.ok(fenced && fenced.text.includes(`Broker ${first}`), `fenced ${first}: ${JSON.stringify(feed)}`);
+      // The cause comes first: the feed (newest first) lists the crash below the fencing it caused.
+      const crash = feed.findIndex((e) => e.kind === 'crash' && e.text.includes(`Broker ${first}: ✕ crashed`));
+      assert.ok(crash > feed.indexOf(fenced), `the crash of ${first} before its fencing: ${JSON.stringify(feed)}`);
       assert.ok(feed.some((e) => e.kind === 'leader-elected' && e.text.includes(`Broker ${second}`) && /leader epoch 1/.test(e.text)),
         JSON.stringify(feed));
       assert.ok(!feed.some((e) => e.kind === 'unclean-election'));

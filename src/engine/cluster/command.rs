@@ -82,6 +82,45 @@ impl Command {
         }
     }
 
+    /// What the command carries, in Kafka's words, for the feed: `10 × orders`,
+    /// `orders (6 partitions, RF 3)`, `acks=1 linger.ms=0` …; empty when it carries nothing.
+    pub fn detail(&self) -> String {
+        let configs = |c: &BTreeMap<String, String>| {
+            c.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+        };
+        match self {
+            Command::Start(s) => s.configs.as_ref().map(configs).unwrap_or_default(),
+            Command::CreateTopic(c) => {
+                format!("{} ({} partitions, RF {})", c.name, c.partitions, c.replication_factor)
+            }
+            Command::CreatePartitions(c) => format!("{} → {} partitions", c.topic, c.count),
+            Command::DeleteRecords(c) => format!("{}-{} < {}", c.topic, c.partition, c.offset),
+            Command::DeleteTopic(c) => c.name.clone(),
+            Command::AlterBrokerConfigs(c) | Command::RestartWith(c) => configs(&c.configs),
+            Command::Produce(p) => match p.partition {
+                Some(partition) => format!("{} × {}-{partition}", p.count, p.topic),
+                None => format!("{} × {}", p.count, p.topic),
+            },
+            Command::Subscribe(c) => c.topics.join(", "),
+            Command::Assign(c) => c
+                .partitions
+                .iter()
+                .map(|tp| format!("{}-{}", tp.topic, tp.partition))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Command::Seek(c) => match (c.offset, &c.to) {
+                (Some(offset), _) => format!("{}-{} → {offset}", c.topic, c.partition),
+                (None, Some(to)) => format!("{}-{} → {to:?}", c.topic, c.partition).to_lowercase(),
+                (None, None) => format!("{}-{}", c.topic, c.partition),
+            },
+            Command::PauseHeartbeats(paused) => paused.to_string(),
+            Command::SetProcessingTime(c) => format!("{} ms", c.per_record_ms),
+            Command::RetentionCheck(_) | Command::Unsubscribe {} | Command::Commit {} | Command::Close {} => {
+                String::new()
+            }
+        }
+    }
+
     /// The plain start signal, `{"start": true}`.
     pub fn start() -> Self {
         Command::Start(StartSpec::default())

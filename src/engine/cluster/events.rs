@@ -315,4 +315,70 @@ pub enum ClusterEvent {
         client_id: NodeId,
         configs: String,
     },
+    /// What the simulation did to the cluster from outside (a learner's button, a
+    /// scenario's step, the fuzzer): the cause the nodes' own events follow from. Never
+    /// output by a node: the driver logs these apart from the timeline (`Sim::causes`),
+    /// since a replay of the journal rebuilds only the nodes' events.
+    Cause(Cause),
+}
+
+/// One act of the simulation on the cluster (see [`ClusterEvent::Cause`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    /// The node's process died (memory gone, disk kept; its connections reset).
+    Crashed {
+        node: NodeId,
+    },
+    /// The node's process started again and recovers from its disk.
+    Restarted {
+        node: NodeId,
+    },
+    /// The node's process stopped running (`SIGSTOP`): its connections stay open.
+    Paused {
+        node: NodeId,
+    },
+    Resumed {
+        node: NodeId,
+    },
+    /// The network between these two groups of nodes is cut.
+    Partitioned {
+        a: Vec<NodeId>,
+        b: Vec<NodeId>,
+    },
+    /// Every cut is healed.
+    Healed,
+    /// The next message named `api` to `to` is lost.
+    LoseNext {
+        to: NodeId,
+        api: String,
+    },
+    /// A node declared for later was started (a consumer the learner added).
+    Started {
+        node: NodeId,
+    },
+    /// A command handed to a node: its JSON name (`produce`, `close`, `create_topic` …)
+    /// and what it carries in Kafka's words (`10 × orders`); `times` folds repeats.
+    Commanded {
+        node: NodeId,
+        command: String,
+        detail: String,
+        times: u32,
+    },
+}
+
+impl Cause {
+    /// The node it acts on (0 for the network as a whole).
+    pub fn node(&self) -> NodeId {
+        match self {
+            Cause::Crashed { node }
+            | Cause::Restarted { node }
+            | Cause::Paused { node }
+            | Cause::Resumed { node }
+            | Cause::Started { node }
+            | Cause::Commanded { node, .. } => *node,
+            Cause::LoseNext { to, .. } => *to,
+            Cause::Partitioned { .. } | Cause::Healed => 0,
+        }
+    }
 }

@@ -1,12 +1,16 @@
-//! The events band: the controller's decisions and the nodes' reports (leaders elected,
-//! clean or unclean, partitions going offline, ISR shrinking and growing, brokers fenced
-//! and unfenced, followers truncating, sends failing or retried) in plain words, newest
+//! The events band: what was done to the cluster (crashes, restarts, pauses, network
+//! cuts and heals, commands — the learner's, a scenario's), then the controller's
+//! decisions and the nodes' reports (leaders elected, clean or unclean, partitions going
+//! offline, ISR shrinking and growing, brokers fenced and unfenced, followers truncating,
+//! sends failing or retried) in plain words, newest
 //! first with their virtual time; invariant violations shown loudly; the journal's size
 //! and its download.
 
-use crate::engine::cluster::events::{LogStartOffsetIncrementReason, RemovalCause, SegmentDeletionReason};
+use crate::engine::cluster::events::{
+    Cause, LogStartOffsetIncrementReason, RemovalCause, SegmentDeletionReason,
+};
 use crate::engine::cluster::messages::TopicPartition;
-use crate::engine::cluster::{ClusterEvent, NodeId};
+use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID};
 use crate::engine::error::ErrorCode;
 use crate::ui::cluster::brokers::node_name;
 use crate::ui::cluster::replica::ids_text;
@@ -303,15 +307,51 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 tp_text(tp)
             ),
         ),
+        ClusterEvent::Cause(c) => cause_text(lang, view, c),
         // The rest (heartbeats, fetched records, lag samples, commits) are drawn by the
         // groups band; the feed keeps them out (see web::cluster_picture).
         other => ("other", format!("{other:?}")),
     }
 }
 
+/// A cause (what the learner, a scenario step or the fuzzer did) in words: a node by its
+/// name, a broker as "Broker N".
+fn cause_text(lang: Lang, view: &ClusterView, c: &Cause) -> (&'static str, String) {
+    let t = |x: T| x.get(lang);
+    let who = |id: NodeId| {
+        let known = id == CONTROLLER_ID || view.clients.iter().any(|(c, _)| *c == id);
+        if known {
+            node_name(lang, view, id)
+        } else {
+            format!("{} {id}", t(T::Broker))
+        }
+    };
+    let group = |ids: &[NodeId]| ids.iter().map(|id| who(*id)).collect::<Vec<_>>().join(", ");
+    match c {
+        Cause::Crashed { node } => ("crash", format!("{}: {}", who(*node), t(T::CauseCrashed))),
+        Cause::Restarted { node } => ("restart", format!("{}: {}", who(*node), t(T::CauseRestarted))),
+        Cause::Paused { node } => ("pause", format!("{}: {}", who(*node), t(T::CausePaused))),
+        Cause::Resumed { node } => ("resume", format!("{}: {}", who(*node), t(T::CauseResumed))),
+        Cause::Partitioned { a, b } => {
+            ("network-cut", format!("{}: {} ✂ {}", t(T::CauseCut), group(a), group(b)))
+        }
+        Cause::Healed => ("network-healed", t(T::CauseHealed).to_string()),
+        Cause::LoseNext { to, api } => ("lose-next", format!("{} {api} → {}", t(T::CauseLoseNext), who(*to))),
+        Cause::Started { node } => ("started", format!("{}: {}", who(*node), t(T::CauseStarted))),
+        Cause::Commanded { node, command, detail, times } => {
+            let repeated = if *times > 1 { format!(" × {times}") } else { String::new() };
+            let detail = if detail.is_empty() { String::new() } else { format!(" {detail}") };
+            ("command", format!("{}: ▶ {command}{detail}{repeated}", who(*node)))
+        }
+    }
+}
+
 /// Kinds a learner should not miss.
 fn loud(kind: &str) -> bool {
-    matches!(kind, "unclean-election" | "offline" | "send-failed" | "truncated" | "fenced")
+    matches!(
+        kind,
+        "unclean-election" | "offline" | "send-failed" | "truncated" | "fenced" | "crash" | "network-cut"
+    )
 }
 
 #[function_component(EventsBand)]

@@ -350,6 +350,14 @@ texts! {
     ErrNotNumber => "must be a whole number", "должно быть целым числом";
     ErrNotMore => "must be more than the current count", "должно быть больше текущего";
     Ms => "ms", "мс";
+    CauseCrashed => "✕ crashed (the process is killed: memory lost, disk kept, its connections reset)", "✕ упал (процесс убит: память потеряна, диск сохранён, соединения сброшены)";
+    CauseRestarted => "restarted (recovers its logs from disk)", "перезапущен (восстанавливает логи с диска)";
+    CausePaused => "paused (the process is stopped; its connections stay open, nothing is answered)", "приостановлен (процесс остановлен; соединения открыты, ответов нет)";
+    CauseResumed => "resumed", "продолжает работу";
+    CauseCut => "network cut", "сеть разрезана";
+    CauseHealed => "network healed: every link works again", "сеть восстановлена: все связи снова работают";
+    CauseLoseNext => "the network will lose the next", "сеть потеряет следующий";
+    CauseStarted => "started", "запущен";
     IdempotenceHint => "enable.idempotence: the producer gets a producer id (InitProducerId) and numbers each partition's batches, so the leader drops a retried batch it already has and refuses a gap (OUT_OF_ORDER_SEQUENCE_NUMBER): no duplicates, no reordering. Kafka's default is true; it needs acks=all, retries > 0 and at most 5 requests in flight.", "enable.idempotence: продюсер получает producer id (InitProducerId) и нумерует батчи каждой партиции, поэтому лидер отбрасывает повторно присланный батч, который у него уже есть, и отвергает пропуск (OUT_OF_ORDER_SEQUENCE_NUMBER): без дублей и без перестановок. По умолчанию в Kafka — true; нужны acks=all, retries > 0 и не больше 5 запросов в полёте.";
     MaxInFlightHint => "max.in.flight.requests.per.connection: how many requests the producer sends to one broker before the first is answered (default 5). Without idempotence, a retried batch can then land after a later one: the records are reordered.", "max.in.flight.requests.per.connection: сколько запросов продюсер отправляет одному брокеру, не дожидаясь ответа на первый (по умолчанию 5). Без идемпотентности повторно отправленный батч может тогда лечь после более позднего — порядок записей нарушится.";
     BatchBytes => "bytes", "байты";
