@@ -65,7 +65,7 @@ if ! .venv/bin/python -c "import kafka, sys; sys.exit(kafka.__version__ != '$KAF
   python3 -m venv .venv
   .venv/bin/pip install -q "kafka-python==$KAFKA_PYTHON_VERSION"
 fi
-if ! .venv/bin/python -c "import confluent_kafka, sys; sys.exit(confluent_kafka.version()[0] != '$CONFLUENT_KAFKA_VERSION')" 2>/dev/null; then
+if ! .venv/bin/python -c "import confluent_kafka, sys; sys.exit(confluent_kafka.__version__ != '$CONFLUENT_KAFKA_VERSION')" 2>/dev/null; then
   say "installing confluent-kafka $CONFLUENT_KAFKA_VERSION in .venv"
   .venv/bin/pip install -q "confluent-kafka==$CONFLUENT_KAFKA_VERSION"
 fi
