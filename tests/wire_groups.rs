@@ -2,7 +2,8 @@
 //! without sockets: requests encoded with the `kafka-protocol` crate go through
 //! [`Connection`] into the cluster, and the answers are checked against Kafka's rules
 //! (`KafkaApis.handleFindCoordinatorRequest`, `handleJoinGroupRequest` and the rest,
-//! `GroupCoordinator`'s classic protocol, KIP-394's MEMBER_ID_REQUIRED from JoinGroup v4).
+//! `GroupCoordinator`'s classic protocol, KIP-394's MEMBER_ID_REQUIRED from JoinGroup v4),
+//! and InitProducerId (`TransactionCoordinator.handleInitProducerId`).
 #![cfg(not(target_arch = "wasm32"))]
 
 use bytes::{Bytes, BytesMut};
@@ -323,4 +324,39 @@ fn join_below_v4_adds_a_new_member_at_once() {
             "v{version}"
         );
     }
+}
+
+#[test]
+fn init_producer_id_hands_out_ids_and_refuses_what_kafka_refuses() {
+    let mut serve = Serve::new();
+    let mut init = |version: i16, transactional_id: Option<&str>, producer_id: i64, producer_epoch: i16| {
+        let r = InitProducerIdRequest::default()
+            .with_transactional_id(transactional_id.map(|t| TransactionalId(s(t))))
+            .with_transaction_timeout_ms(60_000)
+            .with_producer_id(ProducerId(producer_id))
+            .with_producer_epoch(producer_epoch);
+        let mut b = serve.call(ApiKey::InitProducerId, version, &r);
+        let r = InitProducerIdResponse::decode(&mut b, version).unwrap();
+        (r.error_code, r.producer_id.0, r.producer_epoch)
+    };
+    // The broker's first id waits for its block from the controller:
+    // COORDINATOR_LOAD_IN_PROGRESS (14), retriable, until it is there.
+    let mut first = init(0, None, -1, -1);
+    for _ in 0..50 {
+        if first.0 != 14 {
+            break;
+        }
+        first = init(0, None, -1, -1);
+    }
+    assert_eq!((first.0, first.2), (0, 0), "a new id with epoch 0");
+    assert!(first.1 >= 0);
+    let second = init(4, None, -1, -1);
+    assert_eq!((second.0, second.2), (0, 0));
+    assert_ne!(second.1, first.1, "an id is handed out once");
+    // KafkaApis: a producer id without an epoch (or the reverse) is INVALID_REQUEST.
+    assert_eq!(init(4, None, 5, -1), (INVALID_REQUEST, -1, -1));
+    // handleInitProducerId: an empty transactional id is INVALID_REQUEST; another is
+    // NOT_COORDINATOR (16) here, where no broker owns a __transaction_state partition.
+    assert_eq!(init(3, Some(""), -1, -1), (INVALID_REQUEST, -1, -1));
+    assert_eq!(init(3, Some("tx"), -1, -1), (16, -1, -1));
 }

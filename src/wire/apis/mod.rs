@@ -8,6 +8,7 @@ pub mod create_topics;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod group;
+pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
 pub mod offsets;
@@ -80,7 +81,8 @@ pub fn answer_id(message: &Message) -> Option<u64> {
         | Message::HeartbeatResponse { correlation_id, .. }
         | Message::LeaveGroupResponse { correlation_id, .. }
         | Message::OffsetCommitResponse { correlation_id, .. }
-        | Message::OffsetFetchResponse { correlation_id, .. } => Some(*correlation_id),
+        | Message::OffsetFetchResponse { correlation_id, .. }
+        | Message::InitProducerIdResponse { correlation_id, .. } => Some(*correlation_id),
         _ => None,
     }
 }
