@@ -17,7 +17,10 @@
   enable_idempotence): InitProducerId gives an id, every record is acknowledged, and the
   stored batches carry that id, epoch 0 and sequences from 0 (read back raw); a
   transactional.id is refused (no transaction coordinator: FindCoordinator's
-  INVALID_REQUEST, which kafka-python reports as error 42 at once).
+  INVALID_REQUEST, which kafka-python reports as error 42 at once);
+* admin clients delete topics (DeleteTopics): confluent's AdminClient and kafka-python's
+  KafkaAdminClient; the topic is gone from Metadata, and a second delete is refused
+  UNKNOWN_TOPIC_OR_PARTITION.
 Usage: groups.py KAFKA_PLAYGROUND_BINARY. Prints `serve groups: N passed, M failed`.
 """
 import contextlib, io, subprocess, sys, time, zlib
@@ -256,6 +259,37 @@ def run_idempotent(port):
     check('confluent transactional.id: init_transactions does not succeed', not began)
 
 
+def run_delete_topics(port):
+    from confluent_kafka.admin import AdminClient, NewTopic
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import UnknownTopicOrPartitionError
+    bootstrap = '127.0.0.1:%d' % port
+    admin = AdminClient({'bootstrap.servers': bootstrap})
+    admin.create_topics([NewTopic('doomed', 2, 1)])['doomed'].result(10)
+    check('confluent AdminClient: the topic exists', 'doomed' in admin.list_topics(timeout=10).topics)
+    admin.delete_topics(['doomed'])['doomed'].result(10)
+    time.sleep(0.5)
+    check('confluent AdminClient: deleted, gone from Metadata', 'doomed' not in admin.list_topics(timeout=10).topics)
+    try:
+        admin.delete_topics(['doomed'])['doomed'].result(10)
+        second = None
+    except Exception as e:
+        second = e.args[0].code() if e.args and hasattr(e.args[0], 'code') else e
+    check('confluent AdminClient: deleting it again is UNKNOWN_TOPIC_OR_PARTITION (3)', second == 3, second)
+    kadmin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    kadmin.create_topics([__import__('kafka.admin', fromlist=['NewTopic']).NewTopic('doomed2', 1, 1)])
+    kadmin.delete_topics(['doomed2'])
+    time.sleep(0.5)
+    check('kafka-python KafkaAdminClient: deleted', 'doomed2' not in kadmin.list_topics(), kadmin.list_topics())
+    try:
+        kadmin.delete_topics(['doomed2'])
+        refused = None
+    except UnknownTopicOrPartitionError as e:
+        refused = e
+    check('kafka-python KafkaAdminClient: deleting it again is refused', refused is not None)
+    kadmin.close()
+
+
 def main():
     start_s = time.time()
     proc, port = start(BIN, 1)
@@ -264,6 +298,7 @@ def main():
         run_kafka_python_group(port)
         run_kcat_group(port)
         run_idempotent(port)
+        run_delete_topics(port)
     finally:
         proc.kill()
         _, err = proc.communicate()
