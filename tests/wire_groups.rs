@@ -204,6 +204,7 @@ fn find_coordinator_answers_each_version_as_kafka_does() {
 #[test]
 fn join_sync_heartbeat_commit_fetch_leave_follow_the_classic_protocol() {
     let mut serve = Serve::new();
+    create_topic(&mut serve, "t", 2);
     serve.coordinator_ready("g");
     // v5: a new dynamic member gets MEMBER_ID_REQUIRED with its id (KIP-394), whose
     // prefix is its client.id (`ClassicGroup.generateMemberId`).
@@ -263,6 +264,22 @@ fn join_sync_heartbeat_commit_fetch_leave_follow_the_classic_protocol() {
     let mut b = serve.call(ApiKey::OffsetCommit, 7, &commit(-1));
     let r = OffsetCommitResponse::decode(&mut b, 7).unwrap();
     assert_eq!(r.topics[0].partitions[0].error_code, 0);
+    // KafkaApis' metadata-cache check: an unknown partition or topic is never committed.
+    let mut unknown = commit(-1);
+    unknown.topics[0].partitions[0].partition_index = 7;
+    unknown.topics.push(
+        OffsetCommitRequestTopic::default().with_name(TopicName(s("nowhere"))).with_partitions(vec![
+            OffsetCommitRequestPartition::default().with_partition_index(0).with_committed_offset(1),
+        ]),
+    );
+    let mut b = serve.call(ApiKey::OffsetCommit, 7, &unknown);
+    let r = OffsetCommitResponse::decode(&mut b, 7).unwrap();
+    let errors: Vec<(&str, i32, i16)> = r
+        .topics
+        .iter()
+        .flat_map(|t| t.partitions.iter().map(move |p| (t.name.0.as_str(), p.partition_index, p.error_code)))
+        .collect();
+    assert_eq!(errors, vec![("t", 7, 3), ("nowhere", 0, 3)]);
     // A v2 retention time the engine cannot keep is refused, not ignored.
     let mut b = serve.call(ApiKey::OffsetCommit, 2, &commit(60_000));
     let r = OffsetCommitResponse::decode(&mut b, 2).unwrap();
@@ -366,6 +383,30 @@ fn init_producer_id_hands_out_ids_and_refuses_what_kafka_refuses() {
     // NOT_COORDINATOR (16) here, where no broker owns a __transaction_state partition.
     assert_eq!(init(3, Some(""), -1, -1), (INVALID_REQUEST, -1, -1));
     assert_eq!(init(3, Some("tx"), -1, -1), (16, -1, -1));
+}
+
+/// Creates a topic and waits until the broker leads its partitions.
+fn create_topic(serve: &mut Serve, name: &str, partitions: i32) {
+    let create = CreateTopicsRequest::default().with_timeout_ms(30_000).with_topics(vec![
+        kafka_protocol::messages::create_topics_request::CreatableTopic::default()
+            .with_name(TopicName(s(name)))
+            .with_num_partitions(partitions)
+            .with_replication_factor(1),
+    ]);
+    let mut b = serve.call(ApiKey::CreateTopics, 4, &create);
+    assert_eq!(CreateTopicsResponse::decode(&mut b, 4).unwrap().topics[0].error_code, 0);
+    for _ in 0..100 {
+        let metadata = MetadataRequest::default().with_topics(Some(vec![
+            kafka_protocol::messages::metadata_request::MetadataRequestTopic::default()
+                .with_name(Some(TopicName(s(name)))),
+        ]));
+        let mut b = serve.call(ApiKey::Metadata, 1, &metadata);
+        let r = MetadataResponse::decode(&mut b, 1).unwrap();
+        if r.topics[0].error_code == 0 && r.topics[0].partitions.iter().all(|p| p.leader_id.0 == 1) {
+            return;
+        }
+    }
+    panic!("{name} never got a leader");
 }
 
 fn delete_topics(serve: &mut Serve, version: i16, names: &[&str]) -> Vec<(String, i16, Option<String>)> {

@@ -1,11 +1,14 @@
 //! OffsetCommit 2–7 and OffsetFetch 1–7 (`KafkaApis.handleOffsetCommitRequest`,
-//! `handleOffsetFetchRequest`), one engine request each to the connection's broker,
-//! whose group coordinator checks the group, generation and member and writes the
-//! offsets to `__consumer_offsets` before it answers.
-//! * OffsetCommit: partitions answered per topic in the engine's order. v2–4 carry a
-//!   `retention_time_ms`; Kafka keeps such an offset until now + that time, the engine
-//!   only by `offsets.retention.minutes`, so anything but -1 (the default every client
-//!   sends) is refused `INVALID_REQUEST` on each partition rather than ignored.
+//! `handleOffsetFetchRequest`), engine requests to the connection's broker, whose group
+//! coordinator checks the group, generation and member and writes the offsets to
+//! `__consumer_offsets` before it answers.
+//! * OffsetCommit: a topic or partition the broker's metadata does not know is
+//!   UNKNOWN_TOPIC_OR_PARTITION and not sent on (a Metadata round trip first, as
+//!   `KafkaApis` checks its metadata cache); partitions answered per topic in the
+//!   engine's order. v2–4 carry a `retention_time_ms`; Kafka keeps such an offset until
+//!   now + that time, the engine only by `offsets.retention.minutes`, so anything but -1
+//!   (the default every client sends) is refused `INVALID_REQUEST` on each partition
+//!   rather than ignored.
 //! * OffsetFetch: a null topic list (v2+) asks for every committed partition; from v2 a
 //!   group error is the top-level `error_code`, below v2 (no such field) it is put on
 //!   each partition asked for. v7's `require_stable` needs nothing more here: without
@@ -36,6 +39,9 @@ pub struct OffsetsGather {
     /// OffsetFetch below v2: the partitions asked for (a group error goes on each).
     asked: Vec<TopicPartition>,
     answer: Option<Message>,
+    /// OffsetCommit: the commit, sent once the broker's metadata says which of its
+    /// partitions exist.
+    pending_commit: Option<Message>,
 }
 
 impl OffsetsGather {
@@ -63,17 +69,26 @@ pub fn start_commit(request: &OffsetCommitRequest, version: i16, ctx: &mut Ctx) 
             });
         }
     }
-    let id = (!offsets.is_empty()).then(|| {
-        ctx.send(ctx.broker, |correlation_id| Message::OffsetCommitRequest {
-            correlation_id,
-            group_id: request.group_id.0.to_string(),
-            generation_id: request.generation_id_or_member_epoch,
-            member_id: request.member_id.to_string(),
-            group_instance_id: request.group_instance_id.as_ref().map(|s| s.to_string()),
-            offsets,
-        })
+    let topics: Vec<String> = offsets.iter().fold(Vec::new(), |mut names, o| {
+        if !names.iter().any(|n: &String| n == o.tp.topic.as_str()) {
+            names.push(o.tp.topic.to_string());
+        }
+        names
     });
-    OffsetsGather { id, refused, asked: Vec::new(), answer: None }
+    let commit = Message::OffsetCommitRequest {
+        correlation_id: 0,
+        group_id: request.group_id.0.to_string(),
+        generation_id: request.generation_id_or_member_epoch,
+        member_id: request.member_id.to_string(),
+        group_instance_id: request.group_instance_id.as_ref().map(|s| s.to_string()),
+        offsets,
+    };
+    // KafkaApis first drops what its metadata cache does not know (a topic, a partition):
+    // UNKNOWN_TOPIC_OR_PARTITION, never sent to the coordinator.
+    let id = (!topics.is_empty())
+        .then(|| ctx.send(ctx.broker, |correlation_id| Message::MetadataRequest { correlation_id, topics }));
+    let pending_commit = id.map(|_| commit);
+    OffsetsGather { id, refused, asked: Vec::new(), answer: None, pending_commit }
 }
 
 pub fn start_fetch(request: &OffsetFetchRequest, ctx: &mut Ctx) -> OffsetsGather {
@@ -95,7 +110,7 @@ pub fn start_fetch(request: &OffsetFetchRequest, ctx: &mut Ctx) -> OffsetsGather
         group_id,
         partitions,
     });
-    OffsetsGather { id: Some(id), refused: Vec::new(), asked, answer: None }
+    OffsetsGather { id: Some(id), refused: Vec::new(), asked, answer: None, pending_commit: None }
 }
 
 fn topic_name(name: &str) -> TopicName {
@@ -177,7 +192,45 @@ impl Gather for OffsetsGather {
         self.id == Some(correlation_id) && self.answer.is_none()
     }
 
-    fn answer(&mut self, _ctx: &mut Ctx, message: &Message) -> bool {
+    fn answer(&mut self, ctx: &mut Ctx, message: &Message) -> bool {
+        if let (Some(commit), Message::MetadataResponse { partitions, .. }) =
+            (self.pending_commit.take(), message)
+        {
+            let Message::OffsetCommitRequest {
+                group_id,
+                generation_id,
+                member_id,
+                group_instance_id,
+                offsets,
+                ..
+            } = commit
+            else {
+                return false;
+            };
+            let (known, unknown): (Vec<_>, Vec<_>) =
+                offsets.into_iter().partition(|o| partitions.iter().any(|(tp, _)| *tp == o.tp));
+            for o in unknown {
+                self.refused.push((
+                    o.tp.topic.to_string(),
+                    o.tp.partition as i32,
+                    super::UNKNOWN_TOPIC_OR_PARTITION,
+                ));
+            }
+            if known.is_empty() {
+                self.answer =
+                    Some(Message::OffsetCommitResponse { correlation_id: 0, partitions: Vec::new() });
+                return true;
+            }
+            self.id = Some(ctx.send(ctx.broker, |correlation_id| Message::OffsetCommitRequest {
+                correlation_id,
+                group_id,
+                generation_id,
+                member_id,
+                group_instance_id,
+                offsets: known,
+            }));
+            return false;
+        }
         self.answer = Some(message.clone());
         true
     }
