@@ -102,7 +102,43 @@ fn every_request_kafka_python_encodes_decodes_to_its_fields() {
                 );
                 assert_eq!(t.configs[0].name.as_str(), "retention.ms", "{name}");
             }
-            other => panic!("{name}: no vector for {other:?}"),
+            Request::FindCoordinator(f) => {
+                let key = if header.api_version >= 4 {
+                    f.coordinator_keys[0].to_string()
+                } else {
+                    f.key.to_string()
+                };
+                assert_eq!(key, e["group_id"].as_str().unwrap(), "{name}");
+            }
+            Request::JoinGroup(j) => {
+                assert_eq!(j.group_id.0.as_str(), e["group_id"].as_str().unwrap(), "{name}");
+                assert_eq!(j.protocols[0].name.as_str(), "range", "{name}");
+            }
+            Request::SyncGroup(r) => assert_eq!(r.assignments[0].member_id.as_str(), "m", "{name}"),
+            Request::Heartbeat(r) => assert_eq!((r.group_id.0.as_str(), r.generation_id), ("g", 1), "{name}"),
+            Request::LeaveGroup(r) => {
+                let member = if header.api_version >= 3 {
+                    r.members[0].member_id.as_str()
+                } else {
+                    r.member_id.as_str()
+                };
+                assert_eq!(member, "m", "{name}");
+            }
+            Request::OffsetCommit(r) => {
+                let p = &r.topics[0].partitions[0];
+                assert_eq!((r.topics[0].name.0.as_str(), p.committed_offset), ("some_topic", 5), "{name}");
+            }
+            Request::OffsetFetch(r) => {
+                assert_eq!(r.topics.as_ref().unwrap()[0].partition_indexes, vec![0], "{name}");
+            }
+            Request::InitProducerId(r) => {
+                assert_eq!((r.transactional_id, r.producer_id.0, r.producer_epoch), (None, -1, -1), "{name}")
+            }
+            Request::DeleteTopics(r) => assert_eq!(r.topic_names[0].0.as_str(), "some_topic", "{name}"),
+            Request::OffsetForLeaderEpoch(r) => {
+                let p = &r.topics[0].partitions[0];
+                assert_eq!((r.topics[0].topic.0.as_str(), p.leader_epoch), ("some_topic", 0), "{name}");
+            }
         }
     }
 }

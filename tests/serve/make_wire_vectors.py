@@ -12,6 +12,12 @@ from kafka.protocol.consumer.fetch import FetchRequest
 from kafka.protocol.consumer.offsets import ListOffsetsRequest
 from kafka.protocol.admin.topics import CreateTopicsRequest
 from kafka.record.memory_records import MemoryRecordsBuilder
+from kafka.protocol.metadata.find_coordinator import FindCoordinatorRequest
+from kafka.protocol.consumer.group import (JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, LeaveGroupRequest,
+                                           OffsetCommitRequest, OffsetFetchRequest)
+from kafka.protocol.producer.transaction import InitProducerIdRequest
+from kafka.protocol.admin.topics import DeleteTopicsRequest
+from kafka.protocol.consumer.offsets import OffsetForLeaderEpochRequest
 
 # serve's table (src/wire/versions.rs), in its order.
 TABLE = [(0, 3, 9), (1, 4, 12), (2, 1, 7), (3, 0, 12), (18, 0, 4), (19, 2, 4),
@@ -73,6 +79,46 @@ for v in (2, 4):
         replication_factor=1, assignments=[], configs=[C.CreatableTopicConfig(name='retention.ms', value='1000')])],
         timeout_ms=30000, validate_only=False),
         {'name': 'orders', 'num_partitions': 6, 'replication_factor': 1, 'configs': [['retention.ms', '1000']]})
+
+# The group, producer-id and admin APIs: every request names group "g" (or topic
+# "some_topic"); `expect` holds what the decoder must read back.
+for v in (0, 3, 4):
+    keys = dict(coordinator_keys=['g']) if v >= 4 else dict(key='g')
+    add('find_coordinator_v%d' % v, 10, v, FindCoordinatorRequest(key_type=0, **keys), {'group_id': 'g'})
+for v in (0, 4, 5):
+    J = JoinGroupRequest.JoinGroupRequestProtocol
+    add('join_group_v%d' % v, 11, v, JoinGroupRequest(group_id='g', session_timeout_ms=10000, rebalance_timeout_ms=30000,
+        member_id='', group_instance_id=None, protocol_type='consumer', protocols=[J(name='range', metadata=b'\x00')]),
+        {'group_id': 'g'})
+for v in (0, 3):
+    A = SyncGroupRequest.SyncGroupRequestAssignment
+    add('sync_group_v%d' % v, 14, v, SyncGroupRequest(group_id='g', generation_id=1, member_id='m',
+        group_instance_id=None, assignments=[A(member_id='m', assignment=b'\x00')]), {'group_id': 'g'})
+    add('heartbeat_v%d' % v, 12, v, HeartbeatRequest(group_id='g', generation_id=1, member_id='m',
+        group_instance_id=None), {'group_id': 'g'})
+    M = LeaveGroupRequest.MemberIdentity
+    add('leave_group_v%d' % v, 13, v, LeaveGroupRequest(group_id='g', member_id='m',
+        members=[M(member_id='m', group_instance_id=None)]), {'group_id': 'g'})
+for v in (2, 7):
+    T = OffsetCommitRequest.OffsetCommitRequestTopic
+    add('offset_commit_v%d' % v, 8, v, OffsetCommitRequest(group_id='g', generation_id_or_member_epoch=1,
+        member_id='m', group_instance_id=None, retention_time_ms=-1, topics=[T(name='some_topic', partitions=[
+            T.OffsetCommitRequestPartition(partition_index=0, committed_offset=5, committed_leader_epoch=-1,
+                                           committed_metadata='')])]), {'group_id': 'g'})
+for v in (1, 7):
+    T = OffsetFetchRequest.OffsetFetchRequestTopic
+    add('offset_fetch_v%d' % v, 9, v, OffsetFetchRequest(group_id='g', topics=[T(name='some_topic',
+        partition_indexes=[0])], require_stable=False), {'group_id': 'g'})
+for v in (0, 4):
+    add('init_producer_id_v%d' % v, 22, v, InitProducerIdRequest(transactional_id=None, transaction_timeout_ms=60000,
+        producer_id=-1, producer_epoch=-1), {})
+for v in (1, 5):
+    add('delete_topics_v%d' % v, 20, v, DeleteTopicsRequest(topic_names=['some_topic'], timeout_ms=30000), {})
+for v in (2, 4):
+    T = OffsetForLeaderEpochRequest.OffsetForLeaderTopic
+    add('offset_for_leader_epoch_v%d' % v, 23, v, OffsetForLeaderEpochRequest(replica_id=-1, topics=[T(
+        topic='some_topic', partitions=[T.OffsetForLeaderPartition(partition=0, current_leader_epoch=-1,
+                                                                  leader_epoch=0)])]), {})
 
 def api_versions_response(version, error, keys, cid):
     AK = ApiVersionsResponse.ApiVersion

@@ -9,7 +9,10 @@
 //!   engine's MEMBER_ID_REQUIRED is not shown to the client: the join is sent again with
 //!   the handed-out id and the client gets that join's answer. Below v7 a missing
 //!   protocol name is "" (`JoinGroupResponse`'s constructor); members' instance ids
-//!   exist from v5.
+//!   exist from v5. `skip_assignment` exists from v9 only; a static leader that rejoins
+//!   (the engine answers as to v9) gets the members without the flag. Kafka instead
+//!   rebalances for a leader below v9 (KIP-814): not done here yet, the engine's join
+//!   does not know the request's version.
 //! * SyncGroup 0–3, Heartbeat 0–3: fields as they are.
 //! * LeaveGroup 0–3: v0–2 name one member (`member_id`), v3 a batch; below v3 the
 //!   response's error is the top-level one, else the first member's
