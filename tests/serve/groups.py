@@ -18,6 +18,9 @@
   stored batches carry that id, epoch 0 and sequences from 0 (read back raw); a
   transactional.id is refused (no transaction coordinator: FindCoordinator's
   INVALID_REQUEST, which kafka-python reports as error 42 at once);
+* a group of two kafka-python consumers splits the partitions; when one is killed
+  (SIGKILL: no LeaveGroup) the coordinator expires its session and the other gets
+  every partition;
 * admin clients delete topics (DeleteTopics): confluent's AdminClient and kafka-python's
   KafkaAdminClient; the topic is gone from Metadata, and a second delete is refused
   UNKNOWN_TOPIC_OR_PARTITION.
@@ -290,6 +293,59 @@ def run_delete_topics(port):
     kadmin.close()
 
 
+MEMBER = '''
+import sys, time
+from kafka import KafkaConsumer
+c = KafkaConsumer('rebalance_topic', bootstrap_servers=sys.argv[1], group_id='rebalance_group',
+                  session_timeout_ms=6000, heartbeat_interval_ms=1000)
+end = time.time() + float(sys.argv[2])
+while time.time() < end:
+    c.poll(200)
+    print(sorted(tp.partition for tp in c.assignment()), flush=True)
+c.close()
+'''
+
+
+def run_rebalance(port):
+    bootstrap = '127.0.0.1:%d' % port
+    from kafka import KafkaProducer
+    p = KafkaProducer(bootstrap_servers=bootstrap)
+    p.send('rebalance_topic', b'x').get(10)
+    p.close()
+    spawn = lambda seconds: subprocess.Popen([sys.executable, '-c', MEMBER, bootstrap, str(seconds)],
+                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    a, b = spawn(60), spawn(60)
+
+    def latest(proc, want, timeout):
+        end, last = time.time() + timeout, None
+        while time.time() < end:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            last = eval(line)
+            if want(last):
+                return last
+        return last
+
+    # Each prints its assignment every poll; wait until both hold part of it.
+    got_a = got_b = None
+    end = time.time() + 30
+    while time.time() < end and not (got_a and got_b and sorted(got_a + got_b) == [0, 1, 2]):
+        got_a = latest(a, lambda x: True, 1)
+        got_b = latest(b, lambda x: True, 1)
+    check('two consumers split the 3 partitions', got_a and got_b and sorted(got_a + got_b) == [0, 1, 2],
+          (got_a, got_b))
+    a.kill()
+    a.wait()
+    began = time.time()
+    got_b = latest(b, lambda x: x == [0, 1, 2], 40)
+    took = time.time() - began
+    check('one killed: the other gets every partition after its session expires (%.1f s)' % took,
+          got_b == [0, 1, 2] and took < 30, (got_b, took))
+    b.kill()
+    b.wait()
+
+
 def main():
     start_s = time.time()
     proc, port = start(BIN, 1)
@@ -299,6 +355,7 @@ def main():
         run_kcat_group(port)
         run_idempotent(port)
         run_delete_topics(port)
+        run_rebalance(port)
     finally:
         proc.kill()
         _, err = proc.communicate()
