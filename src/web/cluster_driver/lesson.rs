@@ -11,10 +11,9 @@ use super::Inner;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::NodeId;
 use crate::sim::cluster_world::step_actions;
-use crate::sim::lesson::watch::{Observed, TaskWatch};
+use crate::sim::lesson::watch::{feed_steps, in_time_order, TaskWatch};
 use crate::sim::lesson::{Lesson, LessonProgress};
 use crate::sim::scenario::Scenario;
-use crate::sim::JournalEntry;
 use crate::web::cluster_picture::Picture;
 
 pub(super) struct LessonRun {
@@ -122,35 +121,19 @@ impl Inner {
     }
 
     /// Feeds the task's watch (and the next step's, once armed) what the run showed
-    /// since the last call; when the task completes, arms the next step's watch.
+    /// since the last call, in time order; when the task completes, arms the next step's watch.
     pub(super) fn lesson_observe(&mut self) {
         let Some(mut run) = self.lesson.take() else { return };
         let (events, entries) = run.seen;
-        let observed: Vec<Observed<'_>> = self
-            .sim
-            .timeline()
-            .iter_from(events)
-            .map(|(_, _, e)| Observed::Event(e))
-            .chain(self.sim.journal_parts().1.iter_from(entries).filter_map(|entry| match entry {
-                JournalEntry::Crash { node, .. } => Some(Observed::Crashed(*node)),
-                JournalEntry::Restart { node, .. } => Some(Observed::Restarted(*node)),
-                _ => None,
-            }))
-            .collect();
-        let mut completed_now = false;
-        for seen in observed {
-            if let Some(w) = &mut run.watch {
-                let was = w.done();
-                w.observe(seen);
-                completed_now |= !was && w.done();
-            }
-            if let Some(w) = &mut run.next {
-                w.observe(seen);
-            }
-            if completed_now && run.next.is_none() {
-                run.next = watch_for(&self.scenario, &self.picture, &run.lesson, run.step + 1).ok().flatten();
-            }
-        }
+        let observed = in_time_order(
+            self.sim.timeline().iter_from(events),
+            self.sim.journal_parts().1.iter_from(entries),
+        );
+        let (scenario, picture) = (&self.scenario, &self.picture);
+        let (lesson, step) = (&run.lesson, run.step);
+        feed_steps(&mut run.watch, &mut run.next, observed, || {
+            watch_for(scenario, picture, lesson, step + 1).ok().flatten()
+        });
         run.task_done = run.watch.as_ref().is_some_and(TaskWatch::done);
         run.seen = (self.sim.timeline().len(), self.sim.journal_len());
         self.lesson = Some(run);
