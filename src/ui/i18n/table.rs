@@ -368,5 +368,15 @@ texts! {
     AnatomyField => "Field", "Поле";
     AnatomyBytes => "Bytes", "Байты";
     AnatomyRecord => "record", "запись";
+    AnatomyBytesAfterField => "bytes after this field", "байт после этого поля";
+    AnatomyCrcMatches => "CRC-32C of attributes … the end: matches", "CRC-32C от attributes до конца пакета: совпадает";
+    AnatomyCrcCorrupt => "corrupt: the bytes give", "повреждён: байты дают";
+    AnatomyRecordsFollow => "the count of records that follow", "число записей, которые идут дальше";
+    AnatomyRecordBytesAfterField => "bytes of the record after this field", "байт записи после этого поля";
+    AnatomyUnused => "unused", "не используется";
+    AnatomyNull => "null", "null";
+    AnatomyByteCount => "bytes", "байт";
+    AnatomyHeadersCount => "the count of headers", "число заголовков";
+    AnatomyCompressedWith => "bytes compressed with", "байт, сжатых кодеком";
     CloseView => "Close", "Закрыть";
 }
