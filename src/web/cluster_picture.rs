@@ -16,6 +16,7 @@ use crate::engine::controller::broker_configs::DYNAMIC_BROKER_CONFIG_NAMES;
 use crate::engine::controller::ControllerNode;
 use crate::engine::replica::config::BrokerConfig;
 use crate::engine::replica::view::ReplicaPicture;
+use crate::sim::picture::ledger::AckLedger;
 use crate::sim::picture::removed::RemovedRegions;
 use crate::sim::scenario::{ClientKind, Scenario};
 use crate::sim::{Sim, Status};
@@ -38,6 +39,8 @@ pub struct Picture {
     groups: GroupPicture,
     /// What each replica's log lost, for the ghosts.
     removed: RemovedRegions,
+    /// Every acknowledged send and whether the partition's log still has it.
+    ledger: AckLedger,
 }
 
 /// The latest `CAP` items, and how many came before the first of them (the page keys
@@ -95,6 +98,7 @@ impl Picture {
                 self.push_cause(*cause_at, cause);
             }
             self.removed.absorb(event);
+            self.ledger.absorb(event);
             match event {
                 ClusterEvent::SendAcknowledged { client_id, tp, base_offset, records, .. } => {
                     let o = SendOutcome {
@@ -162,9 +166,31 @@ impl Picture {
         self.events.push((at, cause.node(), ClusterEvent::Cause(cause.clone())));
     }
 
+    /// Judges the acknowledged sends against each partition's leader, the one the
+    /// controller names, as its broker last drew it (none while crashed).
+    fn judge_ledger(&mut self, sim: &Sim) {
+        let Some(image) =
+            sim.node(CONTROLLER_ID).and_then(|n| n.view().controller()).map(ControllerNode::image)
+        else {
+            return;
+        };
+        let replicas = &self.replicas;
+        self.ledger.judge(|tp| {
+            let leader = image.partition(&tp.topic, tp.partition)?.leader?;
+            if sim.status(leader) == Some(Status::Crashed) {
+                return None;
+            }
+            replicas
+                .get(&leader)?
+                .iter()
+                .find(|r| r.topic == tp.topic.as_str() && r.partition == tp.partition)
+        });
+    }
+
     /// The view of `sim` now.
     pub fn view(&mut self, sim: &Sim, scenario: &Scenario, run: RunInfo) -> ClusterView {
         self.absorb(sim);
+        self.judge_ledger(sim);
         // Brokers of the scenario and those the page added (a declared broker not yet
         // started is not drawn: the "add broker" button offers it).
         let brokers = (1..=scenario.cluster.broker_slots())
@@ -231,6 +257,7 @@ impl Picture {
                     records_in_flight: counts.in_flight,
                     outcomes: ring.map(Ring::to_vec).unwrap_or_default(),
                     outcomes_before: ring.map_or(0, Ring::before),
+                    lost: self.ledger.lost(id),
                 }
             })
             .collect();

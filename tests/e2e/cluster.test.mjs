@@ -208,6 +208,15 @@ const SCENARIOS = {
       'fewer records on the final leader than acknowledged: the three written while cut off are gone');
     const truncated = (await events(page)).find((e) => e.kind === 'truncated');
     assert.ok(truncated && /Broker 1/.test(truncated.text) && /\(3 records removed\)/.test(truncated.text), truncated?.text);
+    // The ledger says so: 3 acknowledged records lost, the send of offsets 5–7 in red.
+    assert.equal(await attr(page, 'producer-p1', 'data-lost'), '3');
+    const run = page.locator('[data-testid=producer-lost-runs] li');
+    assert.equal(await run.count(), 1);
+    assert.deepEqual([await run.getAttribute('data-first-offset'), await run.getAttribute('data-last-offset')], ['5', '7']);
+    const lost = page.locator('[data-testid=send-outcome][data-outcome=lost]');
+    assert.equal(await lost.count(), 1);
+    assert.equal(await lost.getAttribute('data-offset'), '5');
+    assert.equal(await page.locator('[data-testid=send-outcome][data-outcome=acknowledged]').count(), 1, 'offsets 0–4 stay acknowledged');
   },
   'follower-leaves-isr-during-partition': async (page) => {
     const feed = await events(page);
@@ -243,6 +252,7 @@ const SCENARIOS = {
     const leader = await leaderOf(page, 'logs-0');
     const values = await replicaValues(page, leader, 'logs-0');
     assert.equal(await acknowledged(page) - values.length, 10, 'the ten records 3 never had are gone');
+    assert.equal(await attr(page, 'producer-p1', 'data-lost'), '10', 'the ledger counts them lost');
   },
   'clean-election-waits': async (page) => {
     const feed = await events(page);
@@ -251,6 +261,7 @@ const SCENARIOS = {
     const leader = await leaderOf(page, 'logs-0');
     assert.ok(leader);
     assert.equal((await replicaValues(page, leader, 'logs-0')).length, await acknowledged(page), 'nothing lost');
+    assert.equal(await attr(page, 'producer-p1', 'data-lost'), '0');
   },
   'controller-paused-no-election': async (page) => {
     const elections = (await events(page)).filter((e) => e.kind === 'leader-elected');

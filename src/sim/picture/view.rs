@@ -4,6 +4,7 @@
 //! simulation's timeline and nodes only, so native tests can check it against the
 //! timeline (tests/group_figures.rs).
 
+pub use super::ledger::LostRecords;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 pub use crate::engine::replica::view::{RecordPicture, ReplicaPicture, RECORDS_PER_REPLICA};
 pub use crate::sim::picture::removed::{RemovalReason, RemovedRegion};
@@ -106,6 +107,9 @@ pub struct ProducerView {
     /// page keys its rows by it and redraws only new ones).
     #[serde(default)]
     pub outcomes_before: u64,
+    /// Acknowledged records the partition's log no longer has (`super::ledger`).
+    #[serde(default)]
+    pub lost: Vec<LostRecords>,
 }
 
 /// One broker config: its value (the metadata log's cluster default, else the

@@ -377,6 +377,8 @@ texts! {
     AnatomyNull => "null", "null";
     AnatomyByteCount => "bytes", "байт";
     AnatomyHeadersCount => "the count of headers", "число заголовков";
+    Lost => "lost", "потеряно";
+    LostWhy => "acknowledged, but the partition's leader does not have them: its followers truncate their logs to the leader's, so no consumer will read them", "подтверждены, но их нет у лидера партиции: фолловеры обрезают свои логи по логу лидера, так что ни один консумер их не прочитает";
     AnatomyCompressedWith => "bytes compressed with", "байт, сжатых кодеком";
     CloseView => "Close", "Закрыть";
 }
