@@ -180,7 +180,7 @@ texts! {
     ReplicationFactor => "replication factor", "фактор репликации";
     Sends => "Sends", "Отправки";
     NoSends => "No sends yet.", "Отправок пока не было.";
-    KeyPatternHint => "{i} becomes the record's number and {i:bytes} Python's bytes(i) (i zero bytes, the lecture's key); tick null key to send records without a key.", "{i} заменяется номером записи, а {i:bytes} — значением Python bytes(i) (i нулевых байтов, ключ из лекции); отметьте «ключ null», чтобы отправить записи без ключа.";
+    KeyPatternHint => "{i}: the record's number; {i:bytes}: Python's bytes(i), i zero bytes (the lecture's key).", "{i}: номер записи; {i:bytes}: Python bytes(i), i нулевых байтов (ключ из лекции).";
     JournalEntries => "journal entries", "записей журнала";
     DownloadJournal => "Download the journal (JSON)", "Скачать журнал (JSON)";
     Violations => "Invariant violations", "Нарушения инвариантов";
