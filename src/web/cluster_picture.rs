@@ -36,6 +36,8 @@ pub struct Picture {
     outcomes: BTreeMap<NodeId, Ring<SendOutcome, OUTCOMES_KEPT>>,
     /// Each broker's replicas as its worker last drew them.
     pub replicas: BTreeMap<NodeId, Vec<ReplicaPicture>>,
+    /// A crashed broker's replicas as last drawn before the crash, until it runs again.
+    pub crashed_replicas: BTreeMap<NodeId, Vec<ReplicaPicture>>,
     groups: GroupPicture,
     /// What each replica's log lost, for the ghosts.
     removed: RemovedRegions,
@@ -191,16 +193,18 @@ impl Picture {
     pub fn view(&mut self, sim: &Sim, scenario: &Scenario, run: RunInfo) -> ClusterView {
         self.absorb(sim);
         self.judge_ledger(sim);
+        // A broker running again draws afresh: its picture before the crash goes.
+        self.crashed_replicas.retain(|id, _| sim.status(*id) == Some(Status::Crashed));
         // Brokers of the scenario and those the page added (a declared broker not yet
         // started is not drawn: the "add broker" button offers it).
         let brokers = (1..=scenario.cluster.broker_slots())
             .filter(|id| *id <= scenario.cluster.brokers || sim.status(*id).is_some())
             .map(|id| {
                 let status = sim.status(id).unwrap_or(Status::Crashed);
-                let replicas = if status == Status::Crashed {
-                    Vec::new()
+                let (replicas, last_replicas) = if status == Status::Crashed {
+                    (Vec::new(), self.crashed_replicas.get(&id).cloned().unwrap_or_default())
                 } else {
-                    self.replicas.get(&id).cloned().unwrap_or_default()
+                    (self.replicas.get(&id).cloned().unwrap_or_default(), Vec::new())
                 };
                 let removed = self
                     .removed
@@ -212,7 +216,7 @@ impl Picture {
                         regions: regions.iter().cloned().collect(),
                     })
                     .collect();
-                BrokerView { id, status, replicas, removed }
+                BrokerView { id, status, replicas, removed, last_replicas }
             })
             .collect();
         let controller = sim.node(CONTROLLER_ID).and_then(|n| n.view().controller());

@@ -20,6 +20,10 @@ pub struct BrokerView {
     /// What its replicas' logs lost and why (drawn as ghosts where the records were).
     #[serde(default)]
     pub removed: Vec<ReplicaRemovals>,
+    /// While crashed: its replicas as last drawn before the crash (its disk keeps them
+    /// until it restarts), drawn greyed so the evidence stays on screen.
+    #[serde(default)]
+    pub last_replicas: Vec<ReplicaPicture>,
 }
 
 /// The ghosts of one replica, oldest first ([`super::removed`]).

@@ -64,7 +64,23 @@ pub fn replica_matrix(props: &Props) -> Html {
                                 </div>
                             }
                         }
-                        None => empty_cell(&ctx, b, p),
+                        None => match b.last_replicas.iter().find(|r| r.topic == topic.name && r.partition == p.partition) {
+                            // A crashed broker's log as last drawn, greyed: the evidence stays.
+                            Some(r) if b.status == Status::Crashed => {
+                                let keys: Vec<String> =
+                                    r.records.iter().map(|rec| colours.colour(rec.key.as_deref())).collect();
+                                html! {
+                                    <div class="matrix-cell crashed-log" role="cell" title={ctx.t(T::CrashedLogHint)}
+                                        data-testid={format!("crashed-log-{}-{}-{}", b.id, r.topic, r.partition)}>
+                                        <ReplicaStrip lang={ctx.lang} broker={b.id} replica={r.clone()} meta={None}
+                                            colours={keys} partitioner={partitioner}
+                                            partition_count={topic.partitions.len() as u32}
+                                            removed={removed_of(b, &r.topic, r.partition)} />
+                                    </div>
+                                }
+                            }
+                            _ => empty_cell(&ctx, b, p),
+                        },
                     }
                 })
                 .collect::<Html>();

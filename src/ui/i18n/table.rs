@@ -147,7 +147,8 @@ texts! {
     LeaderEpochHelp => "Leader epoch: grows with every new leader; requests from an older epoch are fenced.", "Leader epoch растёт с каждым новым лидером; запросы со старой эпохой отвергаются.";
     StaleLeader => "stale: the controller has a newer leader", "устарел: у контроллера уже новый лидер";
     NoLeader => "no leader (offline)", "нет лидера (offline)";
-    NoReplicaHere => "crashed: its log waits in IndexedDB until it restarts", "упал: его лог ждёт в IndexedDB до перезапуска";
+    NoReplicaHere => "crashed: greyed, its log as last drawn before the crash; the log waits on disk (IndexedDB) until it restarts", "упал: серым — его лог, каким он был до падения; лог ждёт на диске (IndexedDB) до перезапуска";
+    CrashedLogHint => "The crashed broker's log as last drawn before the crash: its disk keeps it until the broker restarts (and truncates what the new leader does not have)", "Лог упавшего брокера, каким он был до падения: диск хранит его до перезапуска брокера (тогда брокер обрежет то, чего нет у нового лидера)";
     Lesson => "Lesson", "Урок";
     LessonStep => "Step", "Шаг";
     LessonOf => "of", "из";

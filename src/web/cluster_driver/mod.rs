@@ -357,6 +357,9 @@ impl Inner {
                         plan.crashes.iter().copied().filter(|id| self.workers.contains_key(id)).collect();
                     if !crashing.is_empty() {
                         for id in &crashing {
+                            // Its last picture first (answered before the flush): what
+                            // it holds stays on screen, greyed, while it is down.
+                            self.send(*id, NodeRequest::Picture);
                             self.send(*id, NodeRequest::Flush);
                         }
                         self.waiting = Waiting::Flush { plan, left: crashing };
@@ -377,8 +380,10 @@ impl Inner {
                         if !self.workers.contains_key(id) {
                             self.spawn(*id);
                         }
-                        let want_picture =
-                            now - self.picture_at.get(id).copied().unwrap_or(0.0) > PICTURE_EVERY_MS;
+                        // A node that crashes at the window's end draws itself first: its
+                        // last log stays on screen (greyed) as it was at the crash.
+                        let want_picture = plan.crashes.contains(id)
+                            || now - self.picture_at.get(id).copied().unwrap_or(0.0) > PICTURE_EVERY_MS;
                         self.send(*id, NodeRequest::Window { window: window.clone(), want_picture });
                         left.insert(*id);
                     }
@@ -400,7 +405,9 @@ impl Inner {
         for id in &plan.crashes {
             self.workers.remove(id);
             self.drop_inspections(*id);
-            self.picture.replicas.remove(id);
+            if let Some(last) = self.picture.replicas.remove(id) {
+                self.picture.crashed_replicas.insert(*id, last);
+            }
         }
         if !plan.crashes.is_empty() && self.standby.is_none() {
             self.standby = Some(self.new_worker());
