@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pin in Cargo.toml
 TRUNK_VERSION=0.21.14          # 0.22 needs a newer rustc
 KAFKA_PYTHON_VERSION=3.0.12
+# confluent_kafka (its wheel bundles librdkafka) runs the lecture notebook against serve.
+CONFLUENT_KAFKA_VERSION=2.16.1
 
 say() { printf '[setup] %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -62,5 +64,9 @@ if ! .venv/bin/python -c "import kafka, sys; sys.exit(kafka.__version__ != '$KAF
   say "creating .venv with kafka-python $KAFKA_PYTHON_VERSION"
   python3 -m venv .venv
   .venv/bin/pip install -q "kafka-python==$KAFKA_PYTHON_VERSION"
+fi
+if ! .venv/bin/python -c "import confluent_kafka, sys; sys.exit(confluent_kafka.__version__ != '$CONFLUENT_KAFKA_VERSION')" 2>/dev/null; then
+  say "installing confluent-kafka $CONFLUENT_KAFKA_VERSION in .venv"
+  .venv/bin/pip install -q "confluent-kafka==$CONFLUENT_KAFKA_VERSION"
 fi
 say "ready"

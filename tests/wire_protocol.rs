@@ -102,6 +102,7 @@ fn every_request_kafka_python_encodes_decodes_to_its_fields() {
                 );
                 assert_eq!(t.configs[0].name.as_str(), "retention.ms", "{name}");
             }
+            other => panic!("{name}: no vector for {other:?}"),
         }
     }
 }

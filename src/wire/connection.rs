@@ -8,7 +8,8 @@
 //! nothing more and the server closes it once the responses before it are written.
 
 use super::apis::{
-    answer_id, create_topics, fetch, list_offsets, metadata, produce, Ctx, Gather, Outgoing, ServeContext,
+    answer_id, create_topics, fetch, find_coordinator, group, list_offsets, metadata, offsets, produce, Ctx,
+    Gather, Outgoing, ServeContext,
 };
 use super::frame::FrameReader;
 use super::request::{decode_request, encode_response, Header, Request};
@@ -126,6 +127,24 @@ impl Connection {
                 let done = g.is_done();
                 waiting(header, g, done).map(Some)
             }
+            Request::FindCoordinator(r) => {
+                let g = find_coordinator::start(r, v, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
+            Request::JoinGroup(r) => {
+                let g = group::start_join(r, &header, &mut ctx);
+                waiting(header, g, false).map(Some)
+            }
+            Request::SyncGroup(r) => waiting(header, group::start_sync(r, &mut ctx), false).map(Some),
+            Request::Heartbeat(r) => waiting(header, group::start_heartbeat(r, &mut ctx), false).map(Some),
+            Request::LeaveGroup(r) => waiting(header, group::start_leave(r, v, &mut ctx), false).map(Some),
+            Request::OffsetCommit(r) => {
+                let g = offsets::start_commit(r, v, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
+            Request::OffsetFetch(r) => waiting(header, offsets::start_fetch(r, &mut ctx), false).map(Some),
         };
         match slot {
             Ok(Some(slot)) => self.slots.push_back(slot),

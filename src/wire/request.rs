@@ -9,8 +9,9 @@ use super::frame::framed;
 use super::versions::is_supported;
 use bytes::{Buf, Bytes, BytesMut};
 use kafka_protocol::messages::{
-    ApiKey, CreateTopicsRequest, FetchRequest, ListOffsetsRequest, MetadataRequest, ProduceRequest,
-    RequestHeader, ResponseHeader,
+    ApiKey, CreateTopicsRequest, FetchRequest, FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest,
+    LeaveGroupRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest, OffsetFetchRequest,
+    ProduceRequest, RequestHeader, ResponseHeader, SyncGroupRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable};
 
@@ -36,6 +37,13 @@ pub enum Request {
     Fetch(FetchRequest),
     ListOffsets(ListOffsetsRequest),
     CreateTopics(CreateTopicsRequest),
+    FindCoordinator(FindCoordinatorRequest),
+    JoinGroup(JoinGroupRequest),
+    SyncGroup(SyncGroupRequest),
+    Heartbeat(HeartbeatRequest),
+    LeaveGroup(LeaveGroupRequest),
+    OffsetCommit(OffsetCommitRequest),
+    OffsetFetch(OffsetFetchRequest),
 }
 
 /// Why a connection is closed instead of answered (Kafka's words where it has them).
@@ -93,6 +101,13 @@ pub fn decode_request(frame: Bytes) -> Result<(Header, Request), CloseConnection
         ApiKey::Fetch => Request::Fetch(body(api_key, v, &mut buf)?),
         ApiKey::ListOffsets => Request::ListOffsets(body(api_key, v, &mut buf)?),
         ApiKey::CreateTopics => Request::CreateTopics(body(api_key, v, &mut buf)?),
+        ApiKey::FindCoordinator => Request::FindCoordinator(body(api_key, v, &mut buf)?),
+        ApiKey::JoinGroup => Request::JoinGroup(body(api_key, v, &mut buf)?),
+        ApiKey::SyncGroup => Request::SyncGroup(body(api_key, v, &mut buf)?),
+        ApiKey::Heartbeat => Request::Heartbeat(body(api_key, v, &mut buf)?),
+        ApiKey::LeaveGroup => Request::LeaveGroup(body(api_key, v, &mut buf)?),
+        ApiKey::OffsetCommit => Request::OffsetCommit(body(api_key, v, &mut buf)?),
+        ApiKey::OffsetFetch => Request::OffsetFetch(body(api_key, v, &mut buf)?),
         other => return Err(CloseConnection(format!("no handler for {other:?}"))),
     };
     let _ = buf.remaining();

@@ -6,57 +6,17 @@ against what the other client wrote; a fetch at the high watermark waits max_wai
 frames close their connection and the broker goes on. Usage: clients.py KAFKA_PLAYGROUND_BINARY.
 Prints `serve clients: N passed, M failed`; exits non-zero on a failure.
 """
-import socket, subprocess, sys, time, zlib
+import socket, sys, time, zlib
+from clients_common import PASSED, FAILED, check, kcat
+from clients_common import start as start_serve
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.partitioner.default import murmur2
 
 BIN = sys.argv[1]
-PASSED, FAILED = [], []
-
-
-def check(name, ok, detail=''):
-    (PASSED if ok else FAILED).append(name)
-    print('%s  %s%s' % ('ok  ' if ok else 'FAIL', name, '' if ok else ': ' + str(detail)))
-
-
-def free_ports(n):
-    """A base port with n free ports after it (bound and released, as a test can)."""
-    for _ in range(50):
-        s = socket.socket()
-        s.bind(('127.0.0.1', 0))
-        base = s.getsockname()[1]
-        s.close()
-        if base + n > 65535:
-            continue
-        socks = []
-        try:
-            for p in range(base, base + n):
-                t = socket.socket()
-                t.bind(('127.0.0.1', p))
-                socks.append(t)
-            return base
-        except OSError:
-            pass
-        finally:
-            for t in socks:
-                t.close()
-    raise SystemExit('no %d free consecutive ports' % n)
 
 
 def start(brokers):
-    port = free_ports(brokers)
-    proc = subprocess.Popen([BIN, 'serve', '--brokers', str(brokers), '--port', str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for _ in range(brokers):
-        line = proc.stdout.readline()
-        if 'listening' not in line:
-            proc.kill()
-            raise SystemExit('serve did not start: %r %s' % (line, proc.stderr.read()))
-    return proc, port
-
-
-def kcat(*args, stdin=None):
-    return subprocess.run(['kcat', *args], input=stdin, capture_output=True, text=True, timeout=30)
+    return start_serve(BIN, brokers)
 
 
 def run_kcat(port):

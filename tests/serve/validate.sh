@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Real clients against `kafka-playground serve` on free loopback ports (tests/serve/clients.py):
 # kcat (librdkafka) and kafka-python 3.0.12 produce and read back; every offset, key, value
-# and partition is checked. Builds the binary first unless KP_SKIP_BUILD=1. Prints
-# `serve clients: N passed, M failed` and exits non-zero on any failure. Under a minute.
+# and partition is checked. Then consumer groups (tests/serve/groups.py): the lecture's
+# notebook cells verbatim with confluent_kafka, kafka-python's group consumer, kcat -G.
+# Builds the binary first unless KP_SKIP_BUILD=1. Prints `serve clients: N passed, M failed`
+# and `serve groups: N passed, M failed`; exits non-zero on any failure. About two minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 PYTHON=.venv/bin/python
 if ! "$PYTHON" -c "import kafka, sys; sys.exit(kafka.__version__ != '3.0.12')" 2>/dev/null; then
   echo "serve/validate.sh: kafka-python 3.0.12 is missing from .venv; run scripts/setup.sh" >&2
+  exit 1
+fi
+if ! "$PYTHON" -c "import confluent_kafka, sys; sys.exit(not confluent_kafka.__version__.startswith('2.16.'))" 2>/dev/null; then
+  echo "serve/validate.sh: confluent-kafka 2.16.x is missing from .venv; run scripts/setup.sh" >&2
   exit 1
 fi
 command -v kcat >/dev/null || { echo "serve/validate.sh: kcat is missing; run scripts/setup.sh" >&2; exit 1; }
@@ -21,4 +27,7 @@ WORKDIR="$(mktemp -d)"
 trap 'rm -rf "$WORKDIR"' EXIT
 # A private copy: a shared target dir's binary can be replaced by another build meanwhile.
 cp "$TARGET_DIR/debug/kafka-playground" "$WORKDIR/kafka-playground"
-timeout 120 "$PYTHON" tests/serve/clients.py "$WORKDIR/kafka-playground"
+status=0
+timeout 120 "$PYTHON" tests/serve/clients.py "$WORKDIR/kafka-playground" || status=1
+timeout 180 "$PYTHON" tests/serve/groups.py "$WORKDIR/kafka-playground" || status=1
+exit $status

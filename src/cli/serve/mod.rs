@@ -5,8 +5,9 @@
 //! (1×): the simulation runs up to "now" before each arrival, which is delivered at that
 //! virtual time and journaled by the simulation like any message ([`crate::sim::serve_world`]).
 //! Defaults follow the lecture's Docker setup rather than Kafka's: `num.partitions` 3
-//! (Kafka: 1) and `offsets.topic.replication.factor` as many brokers as there are, up to
-//! Kafka's 3; `auto.create.topics.enable` stays Kafka's true.
+//! (Kafka: 1), `offsets.topic.replication.factor` as many brokers as there are, up to
+//! Kafka's 3, and `group.initial.rebalance.delay.ms` 0 as Kafka's shipped
+//! `config/server.properties` (default 3000); `auto.create.topics.enable` stays Kafka's true.
 
 mod net;
 
@@ -24,9 +25,11 @@ kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config 
   e.g. from Docker).
   --config sets a broker or cluster config by Kafka's name, e.g.
   auto.create.topics.enable=false, num.partitions=1, default.replication.factor=3.
-  Defaults as the lecture's setup: num.partitions=3. Stop with Ctrl-C.
+  Defaults as the lecture's setup: num.partitions=3, group.initial.rebalance.delay.ms=0
+  (as Kafka's shipped server.properties). Stop with Ctrl-C.
   APIs: ApiVersions 0-4, Metadata 0-12, Produce 3-9, Fetch 4-12, ListOffsets 1-7,
-  CreateTopics 2-4 (consumer groups are not served yet: use assign, not subscribe).
+  CreateTopics 2-4, FindCoordinator 0-4, JoinGroup 0-5, SyncGroup 0-3, Heartbeat 0-3,
+  LeaveGroup 0-3, OffsetCommit 2-7, OffsetFetch 1-7.
 ";
 
 /// What `serve` was asked for.
@@ -109,6 +112,10 @@ pub fn scenario(args: &ServeArgs) -> Result<(Scenario, bool), CliError> {
         },
     };
     configs.entry("num.partitions".to_string()).or_insert_with(|| "3".to_string());
+    // Kafka's shipped config/server.properties (what its Docker image runs) sets 0 "for a
+    // better out-of-the-box experience for development and testing" (default 3000): the
+    // lecture's consumer reads from its first seconds.
+    configs.entry("group.initial.rebalance.delay.ms".to_string()).or_insert_with(|| "0".to_string());
     configs
         .entry("offsets.topic.replication.factor".to_string())
         .or_insert_with(|| args.brokers.min(3).to_string());

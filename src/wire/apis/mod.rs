@@ -6,8 +6,11 @@
 
 pub mod create_topics;
 pub mod fetch;
+pub mod find_coordinator;
+pub mod group;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offsets;
 pub mod produce;
 
 use super::request::Header;
@@ -70,7 +73,14 @@ pub fn answer_id(message: &Message) -> Option<u64> {
         | Message::FetchResponse { correlation_id, .. }
         | Message::ListOffsetsResponse { correlation_id, .. }
         | Message::MetadataResponse { correlation_id, .. }
-        | Message::CreateTopicsResponse { correlation_id, .. } => Some(*correlation_id),
+        | Message::CreateTopicsResponse { correlation_id, .. }
+        | Message::FindCoordinatorResponse { correlation_id, .. }
+        | Message::JoinGroupResponse { correlation_id, .. }
+        | Message::SyncGroupResponse { correlation_id, .. }
+        | Message::HeartbeatResponse { correlation_id, .. }
+        | Message::LeaveGroupResponse { correlation_id, .. }
+        | Message::OffsetCommitResponse { correlation_id, .. }
+        | Message::OffsetFetchResponse { correlation_id, .. } => Some(*correlation_id),
         _ => None,
     }
 }
@@ -82,3 +92,24 @@ pub fn code(error: Option<crate::engine::error::ErrorCode>) -> i16 {
 
 /// Kafka's `UNKNOWN_TOPIC_OR_PARTITION`.
 pub const UNKNOWN_TOPIC_OR_PARTITION: i16 = 3;
+
+/// Kafka's `COORDINATOR_NOT_AVAILABLE`.
+pub const COORDINATOR_NOT_AVAILABLE: i16 = 15;
+
+/// Kafka's `INVALID_REQUEST`.
+pub const INVALID_REQUEST: i16 = 42;
+
+/// `Errors.message()` for the codes this layer sends with a message: the exception's
+/// default message, "NONE" for no error (`Errors.NONE` has no exception, so its
+/// `toString()`), else the error's name.
+pub fn error_message(code: i16) -> &'static str {
+    match code {
+        0 => "NONE",
+        14 => "The coordinator is loading and hence can't process requests.",
+        15 => "The coordinator is not available.",
+        16 => "This is not the correct coordinator.",
+        24 => "The configured groupId is invalid.",
+        42 => "This most likely occurs because of a request being malformed by the client library or the message was sent to an incompatible broker. See the broker logs for more details.",
+        _ => "UNKNOWN",
+    }
+}

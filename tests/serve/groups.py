@@ -1,0 +1,205 @@
+"""Consumer groups through `kafka-playground serve`, with real clients:
+* the lecture's notebook cells (/work/shared/course/lecture-ru.md: AdminClient, a Producer
+  writing 25 keyed records to `some_topic`, a Consumer in `group1` with
+  auto.offset.reset=earliest), run verbatim with confluent_kafka, only the bootstrap
+  address substituted. Checked against librdkafka's own rules: keys land in
+  crc32(key) % 3 (consistent_random; key 0 is `bytes(0)`, empty, which librdkafka treats
+  as no key, so any partition); the group reads each partition in offset order; after
+  close() the committed offsets are what was read. The lecture's loop makes 25 one-second
+  polls: on a fresh cluster the first FindCoordinator creates `__consumer_offsets` and is
+  answered COORDINATOR_NOT_AVAILABLE, so one poll can go to the lookup and the loop read
+  24 (the lecture's own output shows 24: b'Msg 23' is missing). Running the consumer cell
+  again, as a notebook user would, reads the rest from the committed offsets; then the
+  group has read all 25, commits the partition sizes, and one more `group1` consumer
+  reads nothing new;
+* the same flow with kafka-python 3.0.12 (KafkaConsumer with group_id) and `kcat -G`.
+Usage: groups.py KAFKA_PLAYGROUND_BINARY. Prints `serve groups: N passed, M failed`.
+"""
+import contextlib, io, subprocess, sys, time, zlib
+from clients_common import PASSED, FAILED, check, start, kcat
+
+BIN = sys.argv[1]
+
+# The lecture's cells, verbatim (lecture-ru.md, "Пример клиента (Confluent Kafka)").
+ADMIN_CELL = '''
+from confluent_kafka.admin import AdminClient
+
+client = AdminClient({
+    "bootstrap.servers": "localhost:9092"
+})
+'''
+IMPORT_CELL = '''
+from confluent_kafka import Producer, Consumer, TopicPartition
+'''
+PRODUCER_CELL = '''
+TOPIC_NAME = "some_topic"
+
+producer = Producer({
+        "bootstrap.servers": "localhost:9092"
+    })
+
+for idx in range(0, 25):
+    producer.produce(TOPIC_NAME, key=bytes(idx), value=b"Msg %d" % idx)
+    producer.flush()
+'''
+CONSUMER_CELL = '''
+consumer = Consumer({
+    "bootstrap.servers": "localhost:9092",
+    "group.id": "group1",
+    "auto.offset.reset": "earliest"
+})
+
+consumer.subscribe([TOPIC_NAME])
+
+# tp = TopicPartition(topic=TOPIC_NAME, partition=0, offset=0)
+# consumer.assign([tp])
+# consumer.seek(tp)
+
+for _ in range(25): 
+    msg = consumer.consume(num_messages=1, timeout=1.0)
+    if len(msg) > 0:
+        print(msg[0].value()) 
+
+consumer.close()
+'''
+
+
+def run_cell(cell, namespace, bootstrap):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(cell.replace('localhost:9092', bootstrap), namespace)
+    return [eval(line) for line in out.getvalue().splitlines() if line.startswith("b'")]
+
+
+def partitions_of(bootstrap, topic):
+    """{partition: [(offset, key, value)]} read without a group (kafka-python, assign)."""
+    from kafka import KafkaConsumer, TopicPartition
+    c = KafkaConsumer(bootstrap_servers=bootstrap, consumer_timeout_ms=2000, enable_auto_commit=False)
+    tps = [TopicPartition(topic, p) for p in range(3)]
+    c.assign(tps)
+    c.seek_to_beginning()
+    got = {}
+    for r in c:
+        got.setdefault(r.partition, []).append((r.offset, r.key, r.value))
+    c.close()
+    return got
+
+
+def committed(bootstrap, group, topic):
+    from kafka import KafkaConsumer, TopicPartition
+    c = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False)
+    out = {p: c.committed(TopicPartition(topic, p)) for p in range(3)}
+    c.close()
+    return out
+
+
+def in_partition_order(read, stored):
+    """Every value read appears once, and per partition in offset order."""
+    where = {v: (p, o) for p, recs in stored.items() for o, _, v in recs}
+    if len(set(read)) != len(read) or any(v not in where for v in read):
+        return False
+    for p in stored:
+        offsets = [where[v][1] for v in read if where[v][0] == p]
+        if offsets != sorted(offsets):
+            return False
+    return True
+
+
+def run_lecture(port):
+    bootstrap = '127.0.0.1:%d' % port
+    ns = {}
+    run_cell(ADMIN_CELL, ns, bootstrap)
+    run_cell(IMPORT_CELL, ns, bootstrap)
+    run_cell(PRODUCER_CELL, ns, bootstrap)
+    stored = partitions_of(bootstrap, 'some_topic')
+    check('lecture: the producer cell wrote 25 records',
+          sum(len(r) for r in stored.values()) == 25, stored)
+    check('lecture: keys 1-24 are in partition crc32(key) % 3 (librdkafka consistent_random)',
+          all(zlib.crc32(k) % 3 == p for p, recs in stored.items() for _, k, _ in recs if k), stored)
+    sizes = {p: len(stored.get(p, [])) for p in range(3)}
+    first = run_cell(CONSUMER_CELL, ns, bootstrap)
+    print('      the verbatim consumer cell printed %d values' % len(first))
+    check('lecture: the group read is in partition order, each value once', in_partition_order(first, stored), first)
+    check('lecture: 25 one-second polls read at least 24 (one may go to the coordinator lookup)',
+          len(first) >= 24, first)
+    per = {p: sum(1 for v in first if v in {x[2] for x in stored.get(p, [])}) for p in range(3)}
+    check('lecture: after close() the committed offsets are what the group read',
+          committed(bootstrap, 'group1', 'some_topic') == per, (committed(bootstrap, 'group1', 'some_topic'), per))
+    again = run_cell(CONSUMER_CELL, ns, bootstrap)
+    check('lecture: the cell run again reads the rest, from the committed offsets',
+          sorted(first + again) == sorted(b'Msg %d' % i for i in range(25)), (first, again))
+    check('lecture: the group read all 25, per partition in order', in_partition_order(first + again, stored))
+    check('lecture: committed offsets equal the partition sizes after close()',
+          committed(bootstrap, 'group1', 'some_topic') == sizes, (committed(bootstrap, 'group1', 'some_topic'), sizes))
+    third = run_cell(CONSUMER_CELL, ns, bootstrap)
+    check('lecture: another group1 consumer reads nothing new', third == [], third)
+
+
+def run_kafka_python_group(port):
+    from kafka import KafkaConsumer, KafkaProducer
+    bootstrap = '127.0.0.1:%d' % port
+    producer = KafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks='all')
+    for i in range(25):
+        producer.send('py_group_topic', key=b'%d' % i, value=b'Msg %d' % i)
+    producer.flush(20)
+    producer.close()
+    stored = partitions_of(bootstrap, 'py_group_topic')
+    sizes = {p: len(stored.get(p, [])) for p in range(3)}
+
+    def group_read():
+        c = KafkaConsumer('py_group_topic', bootstrap_servers=bootstrap, group_id='py_group',
+                          auto_offset_reset='earliest', consumer_timeout_ms=4000)
+        read = [r.value for r in c]
+        c.close()  # commits (enable_auto_commit, autocommit on close)
+        return read
+
+    read = group_read()
+    check('kafka-python group: reads all 25', sorted(read) == sorted(b'Msg %d' % i for i in range(25)), read)
+    check('kafka-python group: per partition in order', in_partition_order(read, stored), read)
+    check('kafka-python group: committed offsets equal the partition sizes after close()',
+          committed(bootstrap, 'py_group', 'py_group_topic') == sizes, committed(bootstrap, 'py_group', 'py_group_topic'))
+    check('kafka-python group: a second consumer reads nothing new', group_read() == [])
+
+
+def run_kcat_group(port):
+    bootstrap = '127.0.0.1:%d' % port
+    lines = ['k%d:v%d' % (i, i) for i in range(12)]
+    r = kcat('-P', '-b', bootstrap, '-t', 'kcat_group_topic', '-K:', stdin='\n'.join(lines) + '\n')
+    check('kcat -P exits 0', r.returncode == 0, r.stderr)
+    stored = partitions_of(bootstrap, 'kcat_group_topic')
+    sizes = {p: len(stored.get(p, [])) for p in range(3)}
+
+    def group_read():
+        r = kcat('-b', bootstrap, '-G', 'kcat_group', 'kcat_group_topic', '-e', '-q', '-f', '%p %o %k %s\n',
+                 '-X', 'auto.offset.reset=earliest')
+        return r, [l.split(' ') for l in r.stdout.splitlines() if l]
+
+    r, got = group_read()
+    check('kcat -G exits 0', r.returncode == 0, r.stderr)
+    check('kcat -G reads every record once', sorted(v for _, _, _, v in got) == sorted(l.split(':')[1] for l in lines), got)
+    for p in range(3):
+        offsets = [int(o) for q, o, _, _ in got if int(q) == p]
+        check('kcat -G: partition %d read in offset order from 0' % p, offsets == list(range(sizes[p])), got)
+    check('kcat -G: committed offsets equal the partition sizes',
+          committed(bootstrap, 'kcat_group', 'kcat_group_topic') == sizes,
+          committed(bootstrap, 'kcat_group', 'kcat_group_topic'))
+    r, got = group_read()
+    check('kcat -G again reads nothing new', r.returncode == 0 and got == [], (r.stderr, got))
+
+
+def main():
+    start_s = time.time()
+    proc, port = start(BIN, 1)
+    try:
+        run_lecture(port)
+        run_kafka_python_group(port)
+        run_kcat_group(port)
+    finally:
+        proc.kill()
+        _, err = proc.communicate()
+    check('serve logged no panic', 'panicked' not in err, err[-2000:])
+    print('serve groups: %d passed, %d failed (%.1f s)' % (len(PASSED), len(FAILED), time.time() - start_s))
+    sys.exit(1 if FAILED else 0)
+
+
+main()
