@@ -4,8 +4,8 @@
 //! kept in bounded rings so a long run costs the same per frame as a short one.
 
 use super::cluster_view::{
-    BrokerConfigView, BrokerView, ClusterView, FlightView, PartitionView, ProducerView, ReplicaRemovals,
-    SendOutcome, TopicView,
+    BrokerConfigView, BrokerSessionView, BrokerView, ClusterView, FlightView, PartitionView, ProducerView,
+    ReplicaRemovals, SendOutcome, TopicView,
 };
 use super::group_picture::GroupPicture;
 use crate::engine::client::producer::ProducerNode;
@@ -193,6 +193,7 @@ impl Picture {
     pub fn view(&mut self, sim: &Sim, scenario: &Scenario, run: RunInfo) -> ClusterView {
         self.absorb(sim);
         self.judge_ledger(sim);
+        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.view().controller());
         // A broker running again draws afresh: its picture before the crash goes.
         self.crashed_replicas.retain(|id, _| sim.status(*id) == Some(Status::Crashed));
         // Brokers of the scenario and those the page added (a declared broker not yet
@@ -216,10 +217,17 @@ impl Picture {
                         regions: regions.iter().cloned().collect(),
                     })
                     .collect();
-                BrokerView { id, status, replicas, removed, last_replicas }
+                let session = controller.and_then(|c| {
+                    let fenced = c.image().brokers.get(&id).is_none_or(|b| b.fenced);
+                    c.session(id).map(|s| BrokerSessionView {
+                        fenced,
+                        last_contact_ms: s.last_contact_ms,
+                        session_timeout_ms: c.config().broker_session_timeout_ms,
+                    })
+                });
+                BrokerView { id, status, replicas, removed, last_replicas, session }
             })
             .collect();
-        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.view().controller());
         let topics = controller.map(topics).unwrap_or_default();
         let clients = scenario
             .clients

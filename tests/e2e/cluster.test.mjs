@@ -101,11 +101,24 @@ test('acks=1: the crashed leader\'s last log stays on screen greyed, holding the
     await h.withPage(t, async (page) => {
       await page.goto(`${h.url}?scenario=acks-1-loses-acknowledged-record&seed=1&workspace=greyed-log`);
       await clock(page).waitFor();
-      await command(page, { SetSpeed: 20 });
-      // Past the election of broker 2 (15 s), before broker 1 restarts (25 s).
-      await page.waitForFunction(() => Number(document.querySelector('[data-testid=cluster-clock]')?.dataset.nowMs) > 16_000,
-        null, { timeout: 60_000 });
+      await command(page, { SetSpeed: 5 });
+      const past = (ms) => page.waitForFunction((t) => Number(document.querySelector('[data-testid=cluster-clock]')?.dataset.nowMs) > t,
+        ms, { timeout: 60_000 });
+      // Between the crash (8 s) and the fencing (9 s of silence later): the wait is counted down.
+      await past(11_000);
       await pause(page);
+      assert.ok(await nowMs(page) < 15_000, 'paused before the fencing');
+      const countdown = page.getByTestId('broker-1-fence-countdown');
+      const left = Number(await countdown.getAttribute('data-left-ms'));
+      assert.ok(left > 0 && left <= 9000 - 2000, `fenced in ${left} ms`);
+      assert.match(await countdown.textContent(), /fenced in \d+\.\d s: no heartbeat for \d+\.\d s \(broker\.session\.timeout\.ms=9000\)/);
+      await shot(page, 'acks-1-fence-countdown-en');
+      await command(page, 'Play');
+      // Past the election of broker 2 (15 s), before broker 1 restarts (25 s).
+      await past(16_000);
+      await pause(page);
+      assert.equal(await page.getByTestId('broker-1-fenced').count(), 1, 'the fencing is shown on the broker');
+      assert.equal(await page.getByTestId('broker-1-fence-countdown').count(), 0);
       assert.ok(await nowMs(page) < 25_000);
       assert.equal(await leaderOf(page, 'payments-0'), '2');
       const greyed = page.locator('[data-testid=crashed-log-1-payments-0] [data-testid="replica-1-payments-0"]');

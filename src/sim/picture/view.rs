@@ -24,6 +24,20 @@ pub struct BrokerView {
     /// until it restarts), drawn greyed so the evidence stays on screen.
     #[serde(default)]
     pub last_replicas: Vec<ReplicaPicture>,
+    /// Its session at the controller (`BrokerHeartbeatManager`), for the wait it may be
+    /// in: `None` before it registered.
+    #[serde(default)]
+    pub session: Option<BrokerSessionView>,
+}
+
+/// What the controller knows of a broker's liveness: whether it is fenced, when it was
+/// last heard from, and after how much silence it is fenced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerSessionView {
+    pub fenced: bool,
+    pub last_contact_ms: i64,
+    /// `broker.session.timeout.ms`.
+    pub session_timeout_ms: i64,
 }
 
 /// The ghosts of one replica, oldest first ([`super::removed`]).

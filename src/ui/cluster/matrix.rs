@@ -147,6 +147,33 @@ fn empty_cell(ctx: &ClusterCtx, b: &BrokerView, p: &PartitionView) -> Html {
     html! { <div class={classes!("matrix-cell", "empty", class)} role="cell">{text}</div> }
 }
 
+/// Kafka's `broker.heartbeat.interval.ms` default: a broker silent for longer has
+/// missed a heartbeat.
+const HEARTBEAT_INTERVAL_MS: i64 = 2_000;
+
+/// The wait a broker's session is in at the controller: fenced, or silent past a
+/// heartbeat and counting down to `broker.session.timeout.ms` — so the seconds between
+/// a crash (or a pause, a cut) and the fencing are not silent.
+fn session_note(ctx: &ClusterCtx, b: &BrokerView) -> Html {
+    let Some(s) = b.session else { return html! {} };
+    if s.fenced {
+        return html! {
+            <p class="session-note fenced" data-testid={format!("broker-{}-fenced", b.id)}>{ctx.t(T::EvFenced)}</p>
+        };
+    }
+    let silent_ms = ctx.view.now_ms - s.last_contact_ms;
+    if silent_ms <= HEARTBEAT_INTERVAL_MS {
+        return html! {};
+    }
+    let left_ms = (s.last_contact_ms + s.session_timeout_ms - ctx.view.now_ms).max(0);
+    html! {
+        <p class="session-note" data-testid={format!("broker-{}-fence-countdown", b.id)} data-left-ms={left_ms.to_string()}>
+            {format!("{} {:.1} s: {} {:.1} s (broker.session.timeout.ms={})", ctx.t(T::FencedIn), left_ms as f64 / 1000.0,
+                ctx.t(T::NoHeartbeatFor), silent_ms as f64 / 1000.0, s.session_timeout_ms)}
+        </p>
+    }
+}
+
 #[derive(Properties, PartialEq)]
 struct HeadProps {
     broker: BrokerView,
@@ -171,6 +198,7 @@ fn broker_head(props: &HeadProps) -> Html {
             if b.status == Status::Crashed {
                 <p class="hint crashed-note">{ctx.t(T::NoReplicaHere)}</p>
             }
+            {session_note(&ctx, b)}
         </section>
     }
 }

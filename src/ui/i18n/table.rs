@@ -379,6 +379,8 @@ texts! {
     AnatomyByteCount => "bytes", "байт";
     AnatomyHeadersCount => "the count of headers", "число заголовков";
     Lost => "lost", "потеряно";
+    FencedIn => "fenced in", "отстранение (fenced) через";
+    NoHeartbeatFor => "no heartbeat for", "нет heartbeat уже";
     LostWhy => "acknowledged, but the partition's leader does not have them: its followers truncate their logs to the leader's, so no consumer will read them", "подтверждены, но их нет у лидера партиции: фолловеры обрезают свои логи по логу лидера, так что ни один консумер их не прочитает";
     AnatomyCompressedWith => "bytes compressed with", "байт, сжатых кодеком";
     CloseView => "Close", "Закрыть";
