@@ -142,7 +142,7 @@ fn bad_frames_close_the_connection_as_kafka_does() {
     // (frame bytes, words the close reason starts with)
     let unknown_key = framed(&[0x03, 0xe7, 0, 0, 0, 0, 0, 1, 0xff, 0xff]);
     let metadata_v13 = framed(&[0, 3, 0, 13, 0, 0, 0, 1, 0xff, 0xff, 0]);
-    let init_producer_id = framed(&[0, 22, 0, 0, 0, 0, 0, 1, 0xff, 0xff]);
+    let describe_acls = framed(&[0, 29, 0, 1, 0, 0, 0, 1, 0xff, 0xff]);
     let mut truncated_produce = request("produce_v9").0;
     truncated_produce.truncate(truncated_produce.len() - 10);
     let cut = truncated_produce.len() as i32 - 4;
@@ -150,7 +150,7 @@ fn bad_frames_close_the_connection_as_kafka_does() {
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (unknown_key, "Unknown API key 999"),
         (metadata_v13, "Received request api key Metadata with version 13 which is not enabled"),
-        (init_producer_id, "Received request api key InitProducerId with version 0 which is not enabled"),
+        (describe_acls, "Received request api key DescribeAcls with version 1 which is not enabled"),
         (truncated_produce, "Error getting request for apiKey: Produce, apiVersion: 9"),
         ((-5i32).to_be_bytes().to_vec(), "Invalid receive (size = -5)"),
         (104_857_601i32.to_be_bytes().to_vec(), "Invalid receive (size = 104857601 larger than 104857600)"),

@@ -8,8 +8,8 @@
 //! nothing more and the server closes it once the responses before it are written.
 
 use super::apis::{
-    answer_id, create_topics, fetch, find_coordinator, group, list_offsets, metadata, offsets, produce, Ctx,
-    Gather, Outgoing, ServeContext,
+    answer_id, create_topics, delete_topics, fetch, find_coordinator, group, init_producer_id, list_offsets,
+    metadata, offset_for_leader_epoch, offsets, produce, Ctx, Gather, Outgoing, ServeContext,
 };
 use super::frame::FrameReader;
 use super::request::{decode_request, encode_response, Header, Request};
@@ -145,6 +145,21 @@ impl Connection {
                 waiting(header, g, done).map(Some)
             }
             Request::OffsetFetch(r) => waiting(header, offsets::start_fetch(r, &mut ctx), false).map(Some),
+            Request::DeleteTopics(r) => {
+                let g = delete_topics::start(r, v, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
+            Request::OffsetForLeaderEpoch(r) => {
+                let g = offset_for_leader_epoch::start(r, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
+            Request::InitProducerId(r) => {
+                let g = init_producer_id::start(r, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
         };
         match slot {
             Ok(Some(slot)) => self.slots.push_back(slot),

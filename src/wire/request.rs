@@ -9,9 +9,10 @@ use super::frame::framed;
 use super::versions::is_supported;
 use bytes::{Buf, Bytes, BytesMut};
 use kafka_protocol::messages::{
-    ApiKey, CreateTopicsRequest, FetchRequest, FindCoordinatorRequest, HeartbeatRequest, JoinGroupRequest,
-    LeaveGroupRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest, OffsetFetchRequest,
-    ProduceRequest, RequestHeader, ResponseHeader, SyncGroupRequest,
+    ApiKey, CreateTopicsRequest, DeleteTopicsRequest, FetchRequest, FindCoordinatorRequest, HeartbeatRequest,
+    InitProducerIdRequest, JoinGroupRequest, LeaveGroupRequest, ListOffsetsRequest, MetadataRequest,
+    OffsetCommitRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest, RequestHeader,
+    ResponseHeader, SyncGroupRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable};
 
@@ -44,6 +45,9 @@ pub enum Request {
     LeaveGroup(LeaveGroupRequest),
     OffsetCommit(OffsetCommitRequest),
     OffsetFetch(OffsetFetchRequest),
+    InitProducerId(InitProducerIdRequest),
+    DeleteTopics(DeleteTopicsRequest),
+    OffsetForLeaderEpoch(OffsetForLeaderEpochRequest),
 }
 
 /// Why a connection is closed instead of answered (Kafka's words where it has them).
@@ -108,6 +112,9 @@ pub fn decode_request(frame: Bytes) -> Result<(Header, Request), CloseConnection
         ApiKey::LeaveGroup => Request::LeaveGroup(body(api_key, v, &mut buf)?),
         ApiKey::OffsetCommit => Request::OffsetCommit(body(api_key, v, &mut buf)?),
         ApiKey::OffsetFetch => Request::OffsetFetch(body(api_key, v, &mut buf)?),
+        ApiKey::InitProducerId => Request::InitProducerId(body(api_key, v, &mut buf)?),
+        ApiKey::DeleteTopics => Request::DeleteTopics(body(api_key, v, &mut buf)?),
+        ApiKey::OffsetForLeaderEpoch => Request::OffsetForLeaderEpoch(body(api_key, v, &mut buf)?),
         other => return Err(CloseConnection(format!("no handler for {other:?}"))),
     };
     let _ = buf.remaining();

@@ -23,6 +23,9 @@ pub const SUPPORTED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::LeaveGroup, 0, 3),
     (ApiKey::OffsetCommit, 2, 7),
     (ApiKey::OffsetFetch, 1, 7),
+    (ApiKey::InitProducerId, 0, 4),
+    (ApiKey::DeleteTopics, 1, 5),
+    (ApiKey::OffsetForLeaderEpoch, 2, 4),
 ];
 
 /// Kafka's `UNSUPPORTED_VERSION` error code.

@@ -7,7 +7,7 @@ frames close their connection and the broker goes on. Usage: clients.py KAFKA_PL
 Prints `serve clients: N passed, M failed`; exits non-zero on a failure.
 """
 import socket, sys, time, zlib
-from clients_common import PASSED, FAILED, check, kcat
+from clients_common import PASSED, FAILED, check, kcat, raw_fetch
 from clients_common import start as start_serve
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.partitioner.default import murmur2
@@ -48,8 +48,8 @@ def run_kcat(port):
 
 def run_kafka_python(port, kcat_records):
     bootstrap = '127.0.0.1:%d' % port
-    # No InitProducerId yet: kafka-python 3's idempotent default needs it.
-    producer = KafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False, acks='all')
+    # kafka-python 3's default: idempotent (InitProducerId, then sequenced batches).
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks='all')
     futures = [(bytes(str(i), 'ascii'), ('Msg %d' % i).encode(), producer.send('py_topic', key=bytes(str(i), 'ascii'),
                                                                            value=('Msg %d' % i).encode()))
                for i in range(25)]
@@ -84,29 +84,6 @@ def run_kafka_python(port, kcat_records):
     check('kafka-python reads kcat\'s records', other == sorted((int(p), int(o), k, v) for p, o, k, v in kcat_records),
           other)
     consumer.close()
-
-
-def raw_fetch(port, topic, partition, offset, max_wait_ms):
-    """One Fetch v4 on a fresh connection, encoded and decoded by kafka-python's own
-    schema classes; returns (seconds until the answer, the partition's answer)."""
-    from kafka.protocol.consumer.fetch import FetchRequest, FetchResponse
-    F = FetchRequest.FetchTopic
-    req = FetchRequest(replica_id=-1, max_wait_ms=max_wait_ms, min_bytes=1, max_bytes=1 << 20, isolation_level=0,
-                       topics=[F(topic=topic, partitions=[F.FetchPartition(partition=partition, fetch_offset=offset,
-                                                                            partition_max_bytes=1 << 20)])])
-    req.API_VERSION = 4
-    req.with_header(correlation_id=7, client_id='raw')
-    frame = req.encode(header=True, framed=True)
-    with socket.create_connection(('127.0.0.1', port), timeout=10) as s:
-        began = time.time()
-        s.sendall(frame)
-        size = int.from_bytes(s.recv(4, socket.MSG_WAITALL), 'big')
-        body = b''
-        while len(body) < size:
-            body += s.recv(size - len(body))
-        took = time.time() - began
-    response = FetchResponse.decode(body, version=4, header=True)
-    return took, response.responses[0].partitions[0]
 
 
 def run_max_wait(port):

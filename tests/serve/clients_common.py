@@ -1,6 +1,6 @@
 """What clients.py and groups.py share: the check tally, free loopback ports, starting
 `kafka-playground serve` on them, running kcat."""
-import socket, subprocess
+import socket, subprocess, time
 
 PASSED, FAILED = [], []
 
@@ -48,3 +48,26 @@ def start(bin_path, brokers):
 
 def kcat(*args, stdin=None):
     return subprocess.run(['kcat', *args], input=stdin, capture_output=True, text=True, timeout=30)
+
+
+def raw_fetch(port, topic, partition, offset, max_wait_ms):
+    """One Fetch v4 on a fresh connection, encoded and decoded by kafka-python's own
+    schema classes; returns (seconds until the answer, the partition's answer)."""
+    from kafka.protocol.consumer.fetch import FetchRequest, FetchResponse
+    F = FetchRequest.FetchTopic
+    req = FetchRequest(replica_id=-1, max_wait_ms=max_wait_ms, min_bytes=1, max_bytes=1 << 20, isolation_level=0,
+                       topics=[F(topic=topic, partitions=[F.FetchPartition(partition=partition, fetch_offset=offset,
+                                                                            partition_max_bytes=1 << 20)])])
+    req.API_VERSION = 4
+    req.with_header(correlation_id=7, client_id='raw')
+    frame = req.encode(header=True, framed=True)
+    with socket.create_connection(('127.0.0.1', port), timeout=10) as s:
+        began = time.time()
+        s.sendall(frame)
+        size = int.from_bytes(s.recv(4, socket.MSG_WAITALL), 'big')
+        body = b''
+        while len(body) < size:
+            body += s.recv(size - len(body))
+        took = time.time() - began
+    response = FetchResponse.decode(body, version=4, header=True)
+    return took, response.responses[0].partitions[0]

@@ -12,11 +12,19 @@
   again, as a notebook user would, reads the rest from the committed offsets; then the
   group has read all 25, commits the partition sizes, and one more `group1` consumer
   reads nothing new;
-* the same flow with kafka-python 3.0.12 (KafkaConsumer with group_id) and `kcat -G`.
+* the same flow with kafka-python 3.0.12 (KafkaConsumer with group_id) and `kcat -G`;
+* idempotent producers (confluent's enable.idempotence, kafka-python's
+  enable_idempotence): InitProducerId gives an id, every record is acknowledged, and the
+  stored batches carry that id, epoch 0 and sequences from 0 (read back raw); a
+  transactional.id is refused (no transaction coordinator: FindCoordinator's
+  INVALID_REQUEST, which kafka-python reports as error 42 at once);
+* admin clients delete topics (DeleteTopics): confluent's AdminClient and kafka-python's
+  KafkaAdminClient; the topic is gone from Metadata, and a second delete is refused
+  UNKNOWN_TOPIC_OR_PARTITION.
 Usage: groups.py KAFKA_PLAYGROUND_BINARY. Prints `serve groups: N passed, M failed`.
 """
 import contextlib, io, subprocess, sys, time, zlib
-from clients_common import PASSED, FAILED, check, start, kcat
+from clients_common import PASSED, FAILED, check, start, kcat, raw_fetch
 
 BIN = sys.argv[1]
 
@@ -187,6 +195,101 @@ def run_kcat_group(port):
     check('kcat -G again reads nothing new', r.returncode == 0 and got == [], (r.stderr, got))
 
 
+def batches(port, topic, partition):
+    """The stored batches of one partition: (producer id, epoch, base sequence, records)."""
+    from kafka.record import MemoryRecords
+    _, p = raw_fetch(port, topic, partition, 0, 100)
+    records = MemoryRecords(bytes(p.records or b''))
+    out = []
+    while records.has_next():
+        b = records.next_batch()
+        out.append((b.producer_id, b.producer_epoch, b.base_sequence, len(list(b))))
+    return out
+
+
+def check_sequenced(port, topic, who):
+    per = {p: batches(port, topic, p) for p in range(3)}
+    ids = {b[0] for bs in per.values() for b in bs}
+    check('%s: every batch carries one producer id (>= 0) and epoch 0' % who,
+          len(ids) == 1 and min(ids) >= 0 and all(b[1] == 0 for bs in per.values() for b in bs), per)
+    ok = True
+    for bs in per.values():
+        expected = 0
+        for _, _, base_sequence, count in bs:
+            ok &= base_sequence == expected
+            expected += count
+    check('%s: sequences run from 0 in each partition, without gaps' % who, ok, per)
+    return ids
+
+
+def run_idempotent(port):
+    from confluent_kafka import Producer, KafkaException
+    from kafka import KafkaProducer
+    from kafka.errors import KafkaError
+    bootstrap = '127.0.0.1:%d' % port
+    reports = []
+    p = Producer({'bootstrap.servers': bootstrap, 'enable.idempotence': True})
+    for i in range(20):
+        p.produce('idem_confluent', key=b'k%d' % i, value=b'v%d' % i,
+                  on_delivery=lambda err, m: reports.append((err, m.partition(), m.offset())))
+    p.flush(20)
+    check('confluent idempotent: every record acknowledged without error',
+          len(reports) == 20 and all(e is None for e, _, _ in reports), reports)
+    c_ids = check_sequenced(port, 'idem_confluent', 'confluent idempotent')
+    kp = KafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True, acks='all')
+    futures = [kp.send('idem_python', key=b'k%d' % i, value=b'v%d' % i) for i in range(20)]
+    kp.flush(20)
+    check('kafka-python idempotent: every record acknowledged', all(f.succeeded() for f in futures))
+    kp.close()
+    k_ids = check_sequenced(port, 'idem_python', 'kafka-python idempotent')
+    check('each producer got its own id', not (c_ids & k_ids), (c_ids, k_ids))
+    try:
+        t = KafkaProducer(bootstrap_servers=bootstrap, transactional_id='tx', max_block_ms=5000)
+        t.init_transactions()
+        refused = None
+    except KafkaError as e:
+        refused = e
+    check('kafka-python transactional.id: refused with INVALID_REQUEST (42)', '[Error 42]' in str(refused), refused)
+    tp = Producer({'bootstrap.servers': bootstrap, 'transactional.id': 'tx'})
+    try:
+        tp.init_transactions(3)
+        began = True
+    except KafkaException:
+        began = False
+    check('confluent transactional.id: init_transactions does not succeed', not began)
+
+
+def run_delete_topics(port):
+    from confluent_kafka.admin import AdminClient, NewTopic
+    from kafka.admin import KafkaAdminClient
+    from kafka.errors import UnknownTopicOrPartitionError
+    bootstrap = '127.0.0.1:%d' % port
+    admin = AdminClient({'bootstrap.servers': bootstrap})
+    admin.create_topics([NewTopic('doomed', 2, 1)])['doomed'].result(10)
+    check('confluent AdminClient: the topic exists', 'doomed' in admin.list_topics(timeout=10).topics)
+    admin.delete_topics(['doomed'])['doomed'].result(10)
+    time.sleep(0.5)
+    check('confluent AdminClient: deleted, gone from Metadata', 'doomed' not in admin.list_topics(timeout=10).topics)
+    try:
+        admin.delete_topics(['doomed'])['doomed'].result(10)
+        second = None
+    except Exception as e:
+        second = e.args[0].code() if e.args and hasattr(e.args[0], 'code') else e
+    check('confluent AdminClient: deleting it again is UNKNOWN_TOPIC_OR_PARTITION (3)', second == 3, second)
+    kadmin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    kadmin.create_topics([__import__('kafka.admin', fromlist=['NewTopic']).NewTopic('doomed2', 1, 1)])
+    kadmin.delete_topics(['doomed2'])
+    time.sleep(0.5)
+    check('kafka-python KafkaAdminClient: deleted', 'doomed2' not in kadmin.list_topics(), kadmin.list_topics())
+    try:
+        kadmin.delete_topics(['doomed2'])
+        refused = None
+    except UnknownTopicOrPartitionError as e:
+        refused = e
+    check('kafka-python KafkaAdminClient: deleting it again is refused', refused is not None)
+    kadmin.close()
+
+
 def main():
     start_s = time.time()
     proc, port = start(BIN, 1)
@@ -194,6 +297,8 @@ def main():
         run_lecture(port)
         run_kafka_python_group(port)
         run_kcat_group(port)
+        run_idempotent(port)
+        run_delete_topics(port)
     finally:
         proc.kill()
         _, err = proc.communicate()

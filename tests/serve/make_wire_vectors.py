@@ -15,7 +15,8 @@ from kafka.record.memory_records import MemoryRecordsBuilder
 
 # serve's table (src/wire/versions.rs), in its order.
 TABLE = [(0, 3, 9), (1, 4, 12), (2, 1, 7), (3, 0, 12), (18, 0, 4), (19, 2, 4),
-         (10, 0, 4), (11, 0, 5), (14, 0, 3), (12, 0, 3), (13, 0, 3), (8, 2, 7), (9, 1, 7)]
+         (10, 0, 4), (11, 0, 5), (14, 0, 3), (12, 0, 3), (13, 0, 3), (8, 2, 7), (9, 1, 7), (22, 0, 4),
+         (20, 1, 5), (23, 2, 4)]
 
 def frame(req, version, correlation_id):
     req.API_VERSION = version

@@ -29,7 +29,8 @@ kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config 
   (as Kafka's shipped server.properties). Stop with Ctrl-C.
   APIs: ApiVersions 0-4, Metadata 0-12, Produce 3-9, Fetch 4-12, ListOffsets 1-7,
   CreateTopics 2-4, FindCoordinator 0-4, JoinGroup 0-5, SyncGroup 0-3, Heartbeat 0-3,
-  LeaveGroup 0-3, OffsetCommit 2-7, OffsetFetch 1-7.
+  LeaveGroup 0-3, OffsetCommit 2-7, OffsetFetch 1-7, InitProducerId 0-4, DeleteTopics 1-5,
+  OffsetForLeaderEpoch 2-4.
 ";
 
 /// What `serve` was asked for.

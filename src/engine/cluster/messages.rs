@@ -1,5 +1,5 @@
 //! The messages nodes exchange, modelled on Kafka's APIs (Produce, Fetch, ListOffsets,
-//! Metadata, CreateTopics; the classic group protocol: FindCoordinator, JoinGroup,
+//! Metadata, CreateTopics, DeleteTopics, OffsetForLeaderEpoch; the classic group protocol: FindCoordinator, JoinGroup,
 //! SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch; InitProducerId; and KRaft's
 //! BrokerRegistration, BrokerHeartbeat, AlterPartition, AllocateProducerIds, with the controller pushing its
 //! metadata log to brokers, which in Kafka fetch it). Errors are Kafka's [`ErrorCode`]s.
@@ -419,6 +419,33 @@ pub enum Message {
     /// disconnect, instead of waiting out `request.timeout.ms`. A cut link or a lost
     /// packet sends nothing back: there the sender still times out.
     ConnectionClosed,
+    /// `DeleteTopics` for one topic, to the controller (a broker forwards it in KRaft).
+    DeleteTopicsRequest {
+        correlation_id: u64,
+        name: String,
+    },
+    DeleteTopicsResponse {
+        correlation_id: u64,
+        name: String,
+        error: Option<ErrorCode>,
+        message: Option<String>,
+    },
+    /// `OffsetForLeaderEpoch` for one partition, to its leader: where `leader_epoch`
+    /// ends in the leader's log (KIP-101, KIP-320); `current_leader_epoch` -1: unchecked.
+    OffsetForLeaderEpochRequest {
+        correlation_id: u64,
+        tp: TopicPartition,
+        current_leader_epoch: i32,
+        leader_epoch: i32,
+    },
+    OffsetForLeaderEpochResponse {
+        correlation_id: u64,
+        tp: TopicPartition,
+        error: Option<ErrorCode>,
+        /// -1 (`UNDEFINED_EPOCH`) and -1 (`UNDEFINED_EPOCH_OFFSET`) when unknown.
+        leader_epoch: i32,
+        end_offset: i64,
+    },
 }
 
 impl Message {
@@ -463,6 +490,10 @@ impl Message {
             Message::AllocateProducerIdsRequest { .. } => "AllocateProducerIds",
             Message::AllocateProducerIdsResponse { .. } => "AllocateProducerIdsResponse",
             Message::ConnectionClosed => "ConnectionClosed",
+            Message::DeleteTopicsRequest { .. } => "DeleteTopics",
+            Message::DeleteTopicsResponse { .. } => "DeleteTopicsResponse",
+            Message::OffsetForLeaderEpochRequest { .. } => "OffsetForLeaderEpoch",
+            Message::OffsetForLeaderEpochResponse { .. } => "OffsetForLeaderEpochResponse",
         }
     }
 }

@@ -242,6 +242,13 @@ impl ControllerNode {
                     };
                 self.send(from, Message::CreateTopicsResponse { correlation_id, name, error, message });
             }
+            Message::DeleteTopicsRequest { correlation_id, name } => {
+                let (error, message) = match self.delete_topic(&name) {
+                    Ok(()) => (None, None),
+                    Err((code, text)) => (Some(code), Some(text)),
+                };
+                self.send(from, Message::DeleteTopicsResponse { correlation_id, name, error, message });
+            }
             Message::MetadataRequest { correlation_id, topics } => {
                 let response = self.metadata_response(correlation_id, &topics);
                 self.send(from, response);

@@ -259,4 +259,33 @@ impl BrokerNode {
         };
         self.send(from, Message::ListOffsetsResponse { correlation_id, tp, error, offset, timestamp_ms });
     }
+
+    /// OffsetForLeaderEpoch (`Partition.lastOffsetForLeaderEpoch`, leader only, as for a
+    /// consumer): the current leader epoch fences as in a fetch (`getLocalLog`), then
+    /// the epoch cache's `endOffsetFor` (-1, -1 when the epoch is unknown).
+    pub(crate) fn handle_offset_for_leader_epoch(
+        &mut self,
+        from: NodeId,
+        correlation_id: u64,
+        tp: TopicPartition,
+        current_leader_epoch: i32,
+        leader_epoch: i32,
+    ) {
+        let answer = match self.partitions.get(&tp) {
+            None => Err(ErrorCode::UnknownTopicOrPartition),
+            Some(p) if current_leader_epoch >= 0 && current_leader_epoch < p.state.leader_epoch => {
+                Err(ErrorCode::FencedLeaderEpoch)
+            }
+            Some(p) if current_leader_epoch > p.state.leader_epoch => Err(ErrorCode::UnknownLeaderEpoch),
+            Some(p) if !p.is_leader() => Err(ErrorCode::NotLeaderOrFollower),
+            Some(p) => Ok(p.epoch_cache.end_offset_for(leader_epoch, p.log_end_offset())),
+        };
+        let (error, (leader_epoch, end_offset)) = match answer {
+            Ok(found) => (None, found),
+            Err(e) => (Some(e), (-1, -1)),
+        };
+        let response =
+            Message::OffsetForLeaderEpochResponse { correlation_id, tp, error, leader_epoch, end_offset };
+        self.send(from, response);
+    }
 }

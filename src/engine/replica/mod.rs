@@ -215,6 +215,18 @@ impl BrokerNode {
             Message::MetadataRequest { correlation_id, topics } => {
                 self.handle_metadata_request(from, *correlation_id, topics.clone())
             }
+            Message::OffsetForLeaderEpochRequest {
+                correlation_id,
+                tp,
+                current_leader_epoch,
+                leader_epoch,
+            } => self.handle_offset_for_leader_epoch(
+                from,
+                *correlation_id,
+                tp.clone(),
+                *current_leader_epoch,
+                *leader_epoch,
+            ),
             Message::DeleteRecordsRequest { correlation_id, timeout_ms, partitions } => {
                 self.handle_delete_records(now_ms, from, *correlation_id, *timeout_ms, partitions)
             }

@@ -1,15 +1,18 @@
 //! Each API this server handles, mapped onto the engine's own messages: a request
-//! becomes one or more engine requests to the connection's broker (CreateTopics: to the
-//! controller, as a Kafka broker forwards it), and the engine's answers are gathered into
-//! Kafka's response. One file per API; [`Gather`] is what a request waiting on the
+//! becomes one or more engine requests to the connection's broker (CreateTopics and
+//! DeleteTopics: to the controller, as a Kafka broker forwards them), and the engine's
+//! answers are gathered into Kafka's response. One file per API; [`Gather`] is what a request waiting on the
 //! engine keeps.
 
 pub mod create_topics;
+pub mod delete_topics;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod group;
+pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_for_leader_epoch;
 pub mod offsets;
 pub mod produce;
 
@@ -80,7 +83,10 @@ pub fn answer_id(message: &Message) -> Option<u64> {
         | Message::HeartbeatResponse { correlation_id, .. }
         | Message::LeaveGroupResponse { correlation_id, .. }
         | Message::OffsetCommitResponse { correlation_id, .. }
-        | Message::OffsetFetchResponse { correlation_id, .. } => Some(*correlation_id),
+        | Message::OffsetFetchResponse { correlation_id, .. }
+        | Message::InitProducerIdResponse { correlation_id, .. }
+        | Message::DeleteTopicsResponse { correlation_id, .. }
+        | Message::OffsetForLeaderEpochResponse { correlation_id, .. } => Some(*correlation_id),
         _ => None,
     }
 }
