@@ -6,7 +6,8 @@
 // node's crash and the task's completion come back as events. A malformed message and an
 // unknown command are answered with an error naming what is wrong; a third origin that
 // is not allowed is ignored (no answer, counted by the page). Screenshots of the embedded
-// page in English and Russian: test-results/embed-en-800.png, embed-ru-800.png.
+// page in English and Russian: test-results/embed-en-800.png, embed-ru-800.png. The
+// commands waiting for a run are bounded, refused past 256 with a clear error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -103,6 +104,11 @@ test('a course page on another origin drives a lesson through postMessage', { ti
     await send(page, { v: 1, id: 'early', type: 'lesson', go: 'back' });
     assert.match((await received(page, "m.id === 'early'")).error, /step 1 is the first/);
 
+    // A course page that listens late asks for the handshake again.
+    await send(page, { v: 1, id: 'hi', type: 'hello' });
+    assert.equal((await received(page, "m.id === 'hi'")).type, 'accepted');
+    await page.waitForFunction(() => window.received.filter((m) => m.type === 'ready').length === 2);
+
     await send(page, { v: 1, id: 'speed', type: 'command', command: { SetSpeed: 100 } });
     assert.equal((await received(page, "m.id === 'speed'")).type, 'accepted');
     // Step 1 (no task) → step 2: its act produces, its task waits for the acknowledgements.
@@ -158,4 +164,32 @@ test('a course page on an origin that is not allowed is ignored', { timeout: 300
     const view = await frame.evaluate(() => JSON.parse(window.kafkaPlaygroundView()));
     assert.ok(view.brokers.every((b) => b.status === 'Up'), 'the crash was not carried out');
   }, { contextOptions: { viewport: { width: 800, height: 580 }, reducedMotion: 'reduce' } });
+});
+
+// The command queue is bounded (src/embed COMMANDS_WAITING_AT_MOST = 256): a tab that
+// waits for another tab's workspace keeps the commands it is sent until its run starts,
+// 256 at most; the next one is refused in words, by the script API and by postMessage.
+test('commands waiting for the run are bounded with a clear error', { timeout: 240_000 }, async (t) => {
+  await h.withPage(t, async (page, handle) => {
+    const url = `${h.url}?scenario=acks-all-survives-leader-crash&workspace=embed-queue&embed=1`;
+    await page.goto(url);
+    await page.waitForFunction(() => window.kafkaPlaygroundView() !== 'null', null, { timeout: 120_000 });
+    const second = await handle.context.newPage();
+    await second.goto(url);
+    await second.getByTestId('workspace-busy').waitFor();
+    const answers = await second.evaluate(() => {
+      const out = [];
+      for (let i = 0; i < 257; i++) out.push(window.kafkaPlaygroundCommand(JSON.stringify({ SetSpeed: 2 })));
+      return out;
+    });
+    assert.deepEqual(answers.slice(0, 256), Array(256).fill(''));
+    assert.equal(answers[256], 'too many commands waiting: 256 wait for the run to take them; send again later');
+    // postMessage from the page's own origin (always allowed) hears the same refusal.
+    const answer = await second.evaluate(() => new Promise((resolve) => {
+      window.addEventListener('message', (e) => { if (e.data?.id === 'q' && e.data.type !== 'command') resolve(e.data); });
+      window.postMessage({ v: 1, id: 'q', type: 'command', command: 'Pause' }, location.origin);
+    }));
+    assert.equal(answer.code, 'queue_full');
+    await second.close();
+  });
 });
