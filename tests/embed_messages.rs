@@ -55,6 +55,24 @@ fn a_malformed_message_is_answered_with_what_is_wrong() {
 }
 
 #[test]
+fn the_pages_own_messages_out_are_never_answered() {
+    // Every message out, of this version or another: answering one would make two pages
+    // (or one posting to itself) answer each other forever.
+    let out = [
+        Outbound::Accepted { id: Some("a".into()) },
+        Outbound::error(None, &EmbedError::NotAnObject),
+        Outbound::Node { node: 1, status: "up", at_ms: 0 },
+        Outbound::Group { group: "g".into(), state: "Stable".into(), generation: 1, at_ms: 0 },
+        Outbound::LessonStep { step: 0, steps: 1, at_ms: 0 },
+        Outbound::TaskCompleted { step: 0, at_ms: 0 },
+    ];
+    for m in out {
+        assert_eq!(parse(&m.to_json()).unwrap_err().1, EmbedError::OwnMessage, "{m:?}");
+    }
+    assert_eq!(err(r#"{"v":9,"type":"ready"}"#).1, EmbedError::OwnMessage);
+}
+
+#[test]
 fn unknown_fields_and_commands_are_refused_by_name() {
     let e = err(r#"{"v":1,"type":"command","command":{"Crash":2},"force":true}"#).1.to_string();
     assert!(e.contains("unknown field `force`"), "{e}");

@@ -1,5 +1,6 @@
 //! What a course page may send (`{"v":1,"id":"…","type":"…",…}`), parsed in stages so
-//! the error names the first thing wrong: the size, JSON, an object, the version (before
+//! the error names the first thing wrong: the size, JSON, an object (one of the page's
+//! own messages out is recognized here and never answered), the version (before
 //! any other field, so a newer page's message is told its version, not its fields), the
 //! `id`, the `type`, then the fields of that type (unknown ones refused, serde's
 //! `deny_unknown_fields`, as [`ClusterCommand`]'s own). A lesson's next / back / again
@@ -13,6 +14,11 @@ use std::fmt;
 
 /// The message types a course page may send.
 pub const INBOUND_TYPES: [&str; 3] = ["hello", "command", "lesson"];
+/// The types of the page's own messages out ([`super::outbound::Outbound`]): one of them
+/// coming in is an answer or an event (another playground's, or this one's posted to
+/// itself), and is not answered, so two pages never answer each other's answers.
+pub const OUTBOUND_TYPES: [&str; 7] =
+    ["ready", "accepted", "error", "node", "group", "lesson_step", "task_completed"];
 
 /// One validated message.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,6 +68,8 @@ pub enum EmbedError {
     /// The cluster refused the command (Kafka's error, as the page's forms show it).
     Refused(String),
     QueueFull,
+    /// One of the page's own messages out (any version): never answered.
+    OwnMessage,
 }
 
 impl EmbedError {
@@ -78,6 +86,7 @@ impl EmbedError {
             EmbedError::Lesson(_) => "lesson",
             EmbedError::Refused(_) => "refused",
             EmbedError::QueueFull => "queue_full",
+            EmbedError::OwnMessage => "own_message",
         }
     }
 }
@@ -107,6 +116,7 @@ impl fmt::Display for EmbedError {
                 "too many commands waiting: {} wait for the run to take them; send again later",
                 super::COMMANDS_WAITING_AT_MOST
             ),
+            EmbedError::OwnMessage => write!(f, "one of the page's own messages out: not answered"),
         }
     }
 }
@@ -174,6 +184,9 @@ pub fn parse(text: &str) -> Result<Inbound, (Option<String>, EmbedError)> {
         serde_json::from_str(text).map_err(|e| (None, EmbedError::NotJson(e.to_string())))?;
     if !value.is_object() {
         return Err((None, EmbedError::NotAnObject));
+    }
+    if value.get("type").and_then(|t| t.as_str()).is_some_and(|t| OUTBOUND_TYPES.contains(&t)) {
+        return Err((None, EmbedError::OwnMessage));
     }
     let id = id_of(&value).map_err(|e| (None, e))?;
     let fail = |e: EmbedError| (id.clone(), e);

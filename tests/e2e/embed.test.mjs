@@ -185,11 +185,15 @@ test('commands waiting for the run are bounded with a clear error', { timeout: 2
     assert.deepEqual(answers.slice(0, 256), Array(256).fill(''));
     assert.equal(answers[256], 'too many commands waiting: 256 wait for the run to take them; send again later');
     // postMessage from the page's own origin (always allowed) hears the same refusal.
-    const answer = await second.evaluate(() => new Promise((resolve) => {
-      window.addEventListener('message', (e) => { if (e.data?.id === 'q' && e.data.type !== 'command') resolve(e.data); });
+    // The page hears its own answer too, and does not answer it (no endless echo).
+    const heard = await second.evaluate(() => new Promise((resolve) => {
+      const all = [];
+      window.addEventListener('message', (e) => all.push(e.data));
       window.postMessage({ v: 1, id: 'q', type: 'command', command: 'Pause' }, location.origin);
+      setTimeout(() => resolve(all), 1000);
     }));
-    assert.equal(answer.code, 'queue_full');
+    assert.deepEqual(heard.map((m) => m.type), ['command', 'error']);
+    assert.equal(heard[1].code, 'queue_full');
     await second.close();
   });
 });

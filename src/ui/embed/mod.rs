@@ -129,6 +129,9 @@ impl EmbedPort {
         };
         let answer = match text.map_err(|e| (None, e)).and_then(|t| inbound::parse(&t)) {
             Ok(m) => self.take(m),
+            // An answer or an event (this page's to itself, another playground's): answering
+            // it would start two pages answering each other.
+            Err((_, EmbedError::OwnMessage)) => return,
             Err((id, e)) => Outbound::error(id, &e),
         };
         let source = field(event, "source");
