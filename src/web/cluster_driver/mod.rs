@@ -208,16 +208,22 @@ impl ClusterDriver {
     /// sends it if it passes; the refusal otherwise.
     pub fn try_command(&self, c: ClusterCommand) -> Result<(), String> {
         self.check_command(&c)?;
-        self.command(c);
-        Ok(())
+        self.command(c).map_err(|e| e.to_string())
     }
 
-    pub fn command(&self, c: ClusterCommand) {
+    /// Queues `c` for the run's next turn; refused when
+    /// [`crate::embed::COMMANDS_WAITING_AT_MOST`] already wait (a script or a course page
+    /// that sends faster than the run takes them).
+    pub fn command(&self, c: ClusterCommand) -> Result<(), crate::embed::inbound::EmbedError> {
         let mut i = self.inner.borrow_mut();
+        if i.commands.len() >= crate::embed::COMMANDS_WAITING_AT_MOST {
+            return Err(crate::embed::inbound::EmbedError::QueueFull);
+        }
         i.commands.push(c);
         if matches!(i.waiting, Waiting::Nothing) {
             i.turn();
         }
+        Ok(())
     }
 
     /// The run's journal as the CLI's `run --journal` writes it (compact JSON), as a Blob
