@@ -4,9 +4,11 @@
 //!   browser API. Time and randomness are arguments.
 //! * [`storage`] keeps partition logs: the [`storage::LogStore`] trait, an in-memory
 //!   backend, and (wasm only) the IndexedDB backend.
+//! * [`embed`] is the page's `postMessage` API for course pages (its messages, sans DOM).
 //! * `web` and `ui` (wasm only) are the browser driver and the Yew page.
 //! * `cli` (native only) is the `kafka-playground` command-line tool.
 
+pub mod embed;
 pub mod engine;
 pub mod sim;
 pub mod storage;

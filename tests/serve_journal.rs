@@ -5,6 +5,9 @@
 //! session is possible; and the produce lands at offset 0 of the partition it named.
 #![cfg(not(target_arch = "wasm32"))]
 
+#[path = "common/serve_sim.rs"]
+mod serve_sim;
+
 use kafka_playground::engine::cluster::{Envelope, NodeView, CONTROLLER_ID};
 use kafka_playground::sim::scenario::Scenario;
 use kafka_playground::sim::serve_world::{build_serve_sim, serve_world, Outbox, FIRST_CONNECTION_ID};
@@ -74,14 +77,7 @@ fn a_serve_session_lands_its_produce_and_its_journal_replays_to_the_same_state()
         auto_create_topics_enable: true,
     };
     // The broker registers and is unfenced before it serves (as serve waits for).
-    let mut now = 0;
-    while !matches!(sim.live_node(1).map(|n| n.view()),
-        Some(NodeView::Broker(b)) if b.image().live_brokers() == vec![1])
-    {
-        now += 10;
-        assert!(now < 30_000, "broker 1 never unfenced");
-        sim.run_until(now, 1_000_000);
-    }
+    let mut now = serve_sim::run_until_broker_1_serves(&mut sim);
     let conn = FIRST_CONNECTION_ID;
     sim.schedule(now, Action::Start(conn));
     let mut c = Connection::new(1);

@@ -9,7 +9,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use bytes::{Bytes, BytesMut};
-use kafka_playground::engine::cluster::{Envelope, NodeView, CONTROLLER_ID};
+#[path = "common/serve_sim.rs"]
+mod serve_sim;
+
+use kafka_playground::engine::cluster::{Envelope, CONTROLLER_ID};
 use kafka_playground::sim::scenario::Scenario;
 use kafka_playground::sim::serve_world::{build_serve_sim, Outbox, FIRST_CONNECTION_ID};
 use kafka_playground::sim::{Action, Sim};
@@ -60,14 +63,7 @@ impl Serve {
         .unwrap();
         let outbox = Outbox::default();
         let mut sim = build_serve_sim(&scenario, 0, outbox.clone()).unwrap();
-        let mut now = 0;
-        while !matches!(sim.live_node(1).map(|n| n.view()),
-            Some(NodeView::Broker(b)) if b.image().live_brokers() == vec![1])
-        {
-            now += 10;
-            assert!(now < 30_000, "broker 1 never unfenced");
-            sim.run_until(now, 1_000_000);
-        }
+        let now = serve_sim::run_until_broker_1_serves(&mut sim);
         let conn = FIRST_CONNECTION_ID;
         sim.schedule(now, Action::Start(conn));
         let context = ServeContext {

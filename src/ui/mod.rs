@@ -7,11 +7,13 @@
 //! * `groups` — consumer groups: members, assignment, rebalances, lag, their forms;
 //! * `events` — the events feed in words;
 //! * `lesson` — the lesson a learner follows (`?lesson=NAME`): its files and its panel;
+//! * `embed` — the window's `message` listener for a course page (`crate::embed`);
 //! * `common` — form fields, number formats, downloads;
 //! * `i18n` — the one translation table (English, Russian).
 
 pub mod cluster;
 pub mod common;
+pub mod embed;
 pub mod events;
 pub mod groups;
 pub mod i18n;

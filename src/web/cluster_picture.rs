@@ -4,8 +4,8 @@
 //! kept in bounded rings so a long run costs the same per frame as a short one.
 
 use super::cluster_view::{
-    BrokerConfigView, BrokerView, ClusterView, FlightView, PartitionView, ProducerView, ReplicaRemovals,
-    SendOutcome, TopicView,
+    BrokerConfigView, BrokerSessionView, BrokerView, ClusterView, FlightView, PartitionView, ProducerView,
+    ReplicaRemovals, SendOutcome, TopicView,
 };
 use super::group_picture::GroupPicture;
 use crate::engine::client::producer::ProducerNode;
@@ -16,6 +16,7 @@ use crate::engine::controller::broker_configs::DYNAMIC_BROKER_CONFIG_NAMES;
 use crate::engine::controller::ControllerNode;
 use crate::engine::replica::config::BrokerConfig;
 use crate::engine::replica::view::ReplicaPicture;
+use crate::sim::picture::ledger::AckLedger;
 use crate::sim::picture::removed::RemovedRegions;
 use crate::sim::scenario::{ClientKind, Scenario};
 use crate::sim::{Sim, Status};
@@ -35,9 +36,13 @@ pub struct Picture {
     outcomes: BTreeMap<NodeId, Ring<SendOutcome, OUTCOMES_KEPT>>,
     /// Each broker's replicas as its worker last drew them.
     pub replicas: BTreeMap<NodeId, Vec<ReplicaPicture>>,
+    /// A crashed broker's replicas as last drawn before the crash, until it runs again.
+    pub crashed_replicas: BTreeMap<NodeId, Vec<ReplicaPicture>>,
     groups: GroupPicture,
     /// What each replica's log lost, for the ghosts.
     removed: RemovedRegions,
+    /// Every acknowledged send and whether the partition's log still has it.
+    ledger: AckLedger,
 }
 
 /// The latest `CAP` items, and how many came before the first of them (the page keys
@@ -95,6 +100,7 @@ impl Picture {
                 self.push_cause(*cause_at, cause);
             }
             self.removed.absorb(event);
+            self.ledger.absorb(event);
             match event {
                 ClusterEvent::SendAcknowledged { client_id, tp, base_offset, records, .. } => {
                     let o = SendOutcome {
@@ -162,19 +168,44 @@ impl Picture {
         self.events.push((at, cause.node(), ClusterEvent::Cause(cause.clone())));
     }
 
+    /// Judges the acknowledged sends against each partition's leader, the one the
+    /// controller names, as its broker last drew it (none while crashed).
+    fn judge_ledger(&mut self, sim: &Sim) {
+        let Some(image) =
+            sim.node(CONTROLLER_ID).and_then(|n| n.view().controller()).map(ControllerNode::image)
+        else {
+            return;
+        };
+        let replicas = &self.replicas;
+        self.ledger.judge(|tp| {
+            let leader = image.partition(&tp.topic, tp.partition)?.leader?;
+            if sim.status(leader) == Some(Status::Crashed) {
+                return None;
+            }
+            replicas
+                .get(&leader)?
+                .iter()
+                .find(|r| r.topic == tp.topic.as_str() && r.partition == tp.partition)
+        });
+    }
+
     /// The view of `sim` now.
     pub fn view(&mut self, sim: &Sim, scenario: &Scenario, run: RunInfo) -> ClusterView {
         self.absorb(sim);
+        self.judge_ledger(sim);
+        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.view().controller());
+        // A broker running again draws afresh: its picture before the crash goes.
+        self.crashed_replicas.retain(|id, _| sim.status(*id) == Some(Status::Crashed));
         // Brokers of the scenario and those the page added (a declared broker not yet
         // started is not drawn: the "add broker" button offers it).
         let brokers = (1..=scenario.cluster.broker_slots())
             .filter(|id| *id <= scenario.cluster.brokers || sim.status(*id).is_some())
             .map(|id| {
                 let status = sim.status(id).unwrap_or(Status::Crashed);
-                let replicas = if status == Status::Crashed {
-                    Vec::new()
+                let (replicas, last_replicas) = if status == Status::Crashed {
+                    (Vec::new(), self.crashed_replicas.get(&id).cloned().unwrap_or_default())
                 } else {
-                    self.replicas.get(&id).cloned().unwrap_or_default()
+                    (self.replicas.get(&id).cloned().unwrap_or_default(), Vec::new())
                 };
                 let removed = self
                     .removed
@@ -186,10 +217,17 @@ impl Picture {
                         regions: regions.iter().cloned().collect(),
                     })
                     .collect();
-                BrokerView { id, status, replicas, removed }
+                let session = controller.and_then(|c| {
+                    let fenced = c.image().brokers.get(&id).is_none_or(|b| b.fenced);
+                    c.session(id).map(|s| BrokerSessionView {
+                        fenced,
+                        last_contact_ms: s.last_contact_ms,
+                        session_timeout_ms: c.config().broker_session_timeout_ms,
+                    })
+                });
+                BrokerView { id, status, replicas, removed, last_replicas, session }
             })
             .collect();
-        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.view().controller());
         let topics = controller.map(topics).unwrap_or_default();
         let clients = scenario
             .clients
@@ -231,6 +269,7 @@ impl Picture {
                     records_in_flight: counts.in_flight,
                     outcomes: ring.map(Ring::to_vec).unwrap_or_default(),
                     outcomes_before: ring.map_or(0, Ring::before),
+                    lost: self.ledger.lost(id),
                 }
             })
             .collect();

@@ -117,6 +117,9 @@ test('the anatomy fits an 800 × 580 embed, in both languages', { timeout: 120_0
       await page.getByTestId('batch-anatomy').scrollIntoViewIfNeeded();
       const box = await page.getByTestId('batch-anatomy').boundingBox();
       assert.ok(box.x >= 0 && box.x + box.width <= 800, `inside the frame's width: ${JSON.stringify(box)}`);
+      // What a value means is said in the page's language; Kafka's field names stay.
+      const crc = await page.locator('[data-testid=anatomy-field][data-name=crc] .value').textContent();
+      assert.match(crc, lang === 'ru' ? /CRC-32C от attributes до конца пакета: совпадает/ : /CRC-32C of attributes … the end: matches/);
       await h.screenshot(page, `batch-anatomy-800x580-${lang}`);
     }
   });

@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness } from './harness.mjs';
+import { command } from './page_api.mjs';
 
 let h;
 before(async () => { h = await startHarness(); });
@@ -95,6 +96,43 @@ async function noViolations(page) {
   assert.equal(await attr(page, 'violations', 'data-count'), '0', await page.getByTestId('violations').textContent());
 }
 
+test('acks=1: the crashed leader\'s last log stays on screen greyed, holding the 3 records the new leader lacks, and they are lost',
+  { timeout: 120_000 }, async (t) => {
+    await h.withPage(t, async (page) => {
+      await page.goto(`${h.url}?scenario=acks-1-loses-acknowledged-record&seed=1&workspace=greyed-log`);
+      await clock(page).waitFor();
+      await command(page, { SetSpeed: 5 });
+      const past = (ms) => page.waitForFunction((t) => Number(document.querySelector('[data-testid=cluster-clock]')?.dataset.nowMs) > t,
+        ms, { timeout: 60_000 });
+      // Between the crash (8 s) and the fencing (9 s of silence later): the wait is counted down.
+      await past(11_000);
+      await pause(page);
+      assert.ok(await nowMs(page) < 15_000, 'paused before the fencing');
+      const countdown = page.getByTestId('broker-1-fence-countdown');
+      const left = Number(await countdown.getAttribute('data-left-ms'));
+      assert.ok(left > 0 && left <= 9000 - 2000, `fenced in ${left} ms`);
+      assert.match(await countdown.textContent(), /fenced in \d+\.\d s: no heartbeat for \d+\.\d s \(broker\.session\.timeout\.ms=9000\)/);
+      await shot(page, 'acks-1-fence-countdown-en');
+      await command(page, 'Play');
+      // Past the election of broker 2 (15 s), before broker 1 restarts (25 s).
+      await past(16_000);
+      await pause(page);
+      assert.equal(await page.getByTestId('broker-1-fenced').count(), 1, 'the fencing is shown on the broker');
+      assert.equal(await page.getByTestId('broker-1-fence-countdown').count(), 0);
+      assert.ok(await nowMs(page) < 25_000);
+      assert.equal(await leaderOf(page, 'payments-0'), '2');
+      const greyed = page.locator('[data-testid=crashed-log-1-payments-0] [data-testid="replica-1-payments-0"]');
+      assert.equal(await greyed.getAttribute('data-leo'), '8', 'broker 1 crashed holding offsets 0–7');
+      assert.equal(await attr(page, 'replica-2-payments-0', 'data-leo'), '5', 'the new leader has 0–4');
+      assert.equal(await attr(page, 'producer-p1', 'data-lost'), '3', 'lost from the election on, not only at the truncation');
+      await shot(page, 'acks-1-greyed-log-en');
+      await page.getByTestId('lang-ru').click();
+      await page.setViewportSize({ width: 800, height: 580 });
+      await shot(page, 'acks-1-greyed-log-ru-800');
+      await page.getByTestId('lang-en').click();
+    }, { contextOptions: { viewport: { width: 1280, height: 800 } } });
+  });
+
 test('acks=all: crash the leader with its button, a new leader after fencing, writes go on, a reload recovers from IndexedDB',
   { timeout: 300_000 }, async (t) => {
     await h.withPage(t, async (page) => {
@@ -115,6 +153,7 @@ test('acks=all: crash the leader with its button, a new leader after fencing, wr
       assert.deepEqual((await attr(page, 'partition-orders-0', 'data-isr')).split(',').sort(), ['1', '2', '3']);
       assert.equal(await attr(page, `replica-${first}-orders-0`, 'data-in-isr'), 'true');
       await shot(page, 'cluster-before-crash');
+      const leoBefore = await attr(page, `replica-${first}-orders-0`, 'data-leo');
 
       // Crash the leader's broker through its own button.
       await page.getByTestId(`broker-${first}-crash`).click();
@@ -122,6 +161,12 @@ test('acks=all: crash the leader with its button, a new leader after fencing, wr
       await play(page);
       await page.waitForFunction((b) => document.querySelector(`[data-testid="broker-${b}"]`)?.dataset.status === 'crashed', first);
       assert.ok(await page.getByTestId(`broker-${first}-restart`).isEnabled(), 'a crashed broker can be restarted');
+      // Its log stays on screen, greyed, as last drawn before the crash.
+      const lastLog = page.getByTestId(`crashed-log-${first}-orders-0`);
+      await lastLog.waitFor();
+      assert.equal(await lastLog.evaluate((e) => getComputedStyle(e).filter), 'grayscale(1)');
+      assert.equal(await lastLog.locator(`[data-testid="replica-${first}-orders-0"]`).getAttribute('data-leo'), leoBefore,
+        'the crashed broker\'s last log is the one drawn before the crash');
       assert.ok(await page.getByTestId(`broker-${first}-crash`).isDisabled());
       // After broker.session.timeout.ms the controller fences it and elects another in-sync replica.
       await page.waitForFunction((b) => {
@@ -208,6 +253,15 @@ const SCENARIOS = {
       'fewer records on the final leader than acknowledged: the three written while cut off are gone');
     const truncated = (await events(page)).find((e) => e.kind === 'truncated');
     assert.ok(truncated && /Broker 1/.test(truncated.text) && /\(3 records removed\)/.test(truncated.text), truncated?.text);
+    // The ledger says so: 3 acknowledged records lost, the send of offsets 5–7 in red.
+    assert.equal(await attr(page, 'producer-p1', 'data-lost'), '3');
+    const run = page.locator('[data-testid=producer-lost-runs] li');
+    assert.equal(await run.count(), 1);
+    assert.deepEqual([await run.getAttribute('data-first-offset'), await run.getAttribute('data-last-offset')], ['5', '7']);
+    const lost = page.locator('[data-testid=send-outcome][data-outcome=lost]');
+    assert.equal(await lost.count(), 1);
+    assert.equal(await lost.getAttribute('data-offset'), '5');
+    assert.equal(await page.locator('[data-testid=send-outcome][data-outcome=acknowledged]').count(), 1, 'offsets 0–4 stay acknowledged');
   },
   'follower-leaves-isr-during-partition': async (page) => {
     const feed = await events(page);
@@ -243,6 +297,7 @@ const SCENARIOS = {
     const leader = await leaderOf(page, 'logs-0');
     const values = await replicaValues(page, leader, 'logs-0');
     assert.equal(await acknowledged(page) - values.length, 10, 'the ten records 3 never had are gone');
+    assert.equal(await attr(page, 'producer-p1', 'data-lost'), '10', 'the ledger counts them lost');
   },
   'clean-election-waits': async (page) => {
     const feed = await events(page);
@@ -251,6 +306,7 @@ const SCENARIOS = {
     const leader = await leaderOf(page, 'logs-0');
     assert.ok(leader);
     assert.equal((await replicaValues(page, leader, 'logs-0')).length, await acknowledged(page), 'nothing lost');
+    assert.equal(await attr(page, 'producer-p1', 'data-lost'), '0');
   },
   'controller-paused-no-election': async (page) => {
     const elections = (await events(page)).filter((e) => e.kind === 'leader-elected');

@@ -45,7 +45,7 @@ test('producer settings: refused in Kafka\'s words, applied by rebuilding, seen 
     assert.equal(await page.getByTestId('producer-settings-apply').isDisabled(), true, 'nothing to apply yet');
     await page.getByTestId('producer-settings-toggle').click();
     assert.match(await page.getByTestId('producer-settings-toggle').textContent(),
-      /acks=all · linger\.ms=0 · batch\.size=16384 · compression\.type=none/);
+      /linger\.ms=0 · batch\.size=16384 · compression\.type=none/);
 
     await page.getByTestId('new-topic-name').fill('zipped');
     await page.getByTestId('new-topic-partitions').fill('1');

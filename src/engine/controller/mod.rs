@@ -124,6 +124,12 @@ impl ControllerNode {
     }
 
     /// The image the whole log describes.
+    /// A broker's session as the controller keeps it: its last contact, or `None`
+    /// before it registered.
+    pub fn session(&self, broker_id: NodeId) -> Option<&BrokerSession> {
+        self.sessions.get(&broker_id)
+    }
+
     pub fn image(&self) -> &ClusterImage {
         &self.image
     }

@@ -28,7 +28,38 @@ pub enum Area {
     Records,
 }
 
-/// One field: Kafka's name, its bytes (`start..start + len` of `area`), its value in words.
+/// What a field's value means, beside the value itself: the page says it in the
+/// learner's language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Note {
+    /// `batchLength`: the bytes after this field.
+    BytesAfterField,
+    /// `crc` equals the CRC-32C of the bytes from `attributes` to the batch's end.
+    CrcMatches,
+    /// `crc` differs from what the bytes give.
+    CrcCorrupt { computed: u32 },
+    /// `records`: the count of records that follow.
+    RecordsFollow,
+    /// A record's `length`: its bytes after this field.
+    RecordBytesAfterField,
+    /// A record's `attributes` (no bit is used).
+    Unused,
+    /// A record's `timestampDelta`: base timestamp + delta.
+    Timestamp(i64),
+    /// A record's `offsetDelta`: base offset + delta.
+    Offset(i64),
+    /// A length of -1.
+    Null,
+    /// A length that counts the bytes after it.
+    Bytes,
+    /// A record's `Headers`: the count of headers.
+    HeadersCount,
+    /// A compressed batch's records section, with its codec.
+    CompressedWith(String),
+}
+
+/// One field: Kafka's name, its bytes (`start..start + len` of `area`), its value (as
+/// Kafka's fields hold it, in Kafka's words) and what that means.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Field {
     pub name: String,
@@ -36,6 +67,7 @@ pub struct Field {
     pub start: u32,
     pub len: u32,
     pub value: String,
+    pub note: Option<Note>,
     /// The record it belongs to (its index in the batch), `None` for the header.
     pub record: Option<u32>,
 }
@@ -102,13 +134,21 @@ fn attributes_text(h: &BatchHeader) -> String {
 }
 
 impl Walk {
-    fn push(&mut self, name: &str, area: Area, start: usize, len: usize, value: String, record: Option<u32>) {
+    fn push(
+        &mut self,
+        name: &str,
+        (area, start, len): (Area, usize, usize),
+        value: String,
+        note: Option<Note>,
+        record: Option<u32>,
+    ) {
         self.fields.push(Field {
             name: name.into(),
             area,
             start: start as u32,
             len: len as u32,
             value,
+            note,
             record,
         });
     }
@@ -116,29 +156,25 @@ impl Walk {
     /// The 61 bytes every batch starts with, at Kafka's offsets (`DefaultRecordBatch`).
     fn header(&mut self, b: &[u8], h: &BatchHeader) {
         let computed = crc32c(&b[super::batch::ATTRIBUTES_OFFSET..b.len().min(h.size_in_bytes() as usize)]);
-        let crc = if computed == h.crc {
-            format!("{} = {:#010x} (CRC-32C of attributes … the end: matches)", h.crc, h.crc)
-        } else {
-            format!("{} = {:#010x} (the bytes give {computed:#010x}: corrupt)", h.crc, h.crc)
-        };
+        let crc_note = if computed == h.crc { Note::CrcMatches } else { Note::CrcCorrupt { computed } };
         let plain = |len: usize, at: usize| signed(be(b, at, len), len).to_string();
-        let rows: [(&str, usize, usize, String); 13] = [
-            ("baseOffset", 0, 8, plain(8, 0)),
-            ("batchLength", 8, 4, format!("{} (bytes after this field)", h.batch_length)),
-            ("partitionLeaderEpoch", 12, 4, plain(4, 12)),
-            ("magic", 16, 1, plain(1, 16)),
-            ("crc", 17, 4, crc),
-            ("attributes", 21, 2, attributes_text(h)),
-            ("lastOffsetDelta", 23, 4, plain(4, 23)),
-            ("baseTimestamp", 27, 8, plain(8, 27)),
-            ("maxTimestamp", 35, 8, plain(8, 35)),
-            ("producerId", 43, 8, plain(8, 43)),
-            ("producerEpoch", 51, 2, plain(2, 51)),
-            ("baseSequence", 53, 4, plain(4, 53)),
-            ("records", 57, 4, format!("{} (the count of records that follow)", h.records_count)),
+        let rows: [(&str, usize, usize, String, Option<Note>); 13] = [
+            ("baseOffset", 0, 8, plain(8, 0), None),
+            ("batchLength", 8, 4, h.batch_length.to_string(), Some(Note::BytesAfterField)),
+            ("partitionLeaderEpoch", 12, 4, plain(4, 12), None),
+            ("magic", 16, 1, plain(1, 16), None),
+            ("crc", 17, 4, format!("{} = {:#010x}", h.crc, h.crc), Some(crc_note)),
+            ("attributes", 21, 2, attributes_text(h), None),
+            ("lastOffsetDelta", 23, 4, plain(4, 23), None),
+            ("baseTimestamp", 27, 8, plain(8, 27), None),
+            ("maxTimestamp", 35, 8, plain(8, 35), None),
+            ("producerId", 43, 8, plain(8, 43), None),
+            ("producerEpoch", 51, 2, plain(2, 51), None),
+            ("baseSequence", 53, 4, plain(4, 53), None),
+            ("records", 57, 4, h.records_count.to_string(), Some(Note::RecordsFollow)),
         ];
-        for (name, at, len, value) in rows {
-            self.push(name, Area::Batch, at, len, value, None);
+        for (name, at, len, value, note) in rows {
+            self.push(name, (Area::Batch, at, len), value, note, None);
         }
     }
 
@@ -155,10 +191,9 @@ impl Walk {
             Ok(codec) => {
                 self.push(
                     "records (compressed)",
-                    Area::Batch,
-                    RECORD_BATCH_OVERHEAD,
-                    section.len(),
-                    format!("{} bytes of {}; decompressed below", section.len(), codec.name()),
+                    (Area::Batch, RECORD_BATCH_OVERHEAD, section.len()),
+                    section.len().to_string(),
+                    Some(Note::CompressedWith(codec.name().into())),
                     None,
                 );
                 match decompress_at_most(codec, section, MAX_AREA_BYTES) {
@@ -210,27 +245,30 @@ impl Walk {
         h: &BatchHeader,
     ) -> Result<(), String> {
         let r = Some(i);
-        let length = self.varint(bytes, pos, area, "length", r, |v| {
-            format!("{v} (bytes of the record after this field)")
-        })?;
+        let length = self.varint(bytes, pos, area, "length", r, |_| Some(Note::RecordBytesAfterField))?;
         let start = *pos;
         let end = start.saturating_add(length.max(0) as usize);
         let at = *pos;
         let attributes = *bytes.get(at).ok_or("attributes")?;
         *pos += 1;
-        self.push("attributes", area, at, 1, format!("{attributes} (unused)"), r);
+        self.push("attributes", (area, at, 1), attributes.to_string(), Some(Note::Unused), r);
         let at = *pos;
         let delta = decode_varlong(bytes, pos).ok_or("timestampDelta")?;
         let timestamp = h.base_timestamp.wrapping_add(delta);
-        self.push("timestampDelta", area, at, *pos - at, format!("{delta} (timestamp {timestamp})"), r);
+        self.push(
+            "timestampDelta",
+            (area, at, *pos - at),
+            delta.to_string(),
+            Some(Note::Timestamp(timestamp)),
+            r,
+        );
         let base = h.base_offset;
         self.varint(bytes, pos, area, "offsetDelta", r, |v| {
-            format!("{v} (offset {})", base.wrapping_add(i64::from(v)))
+            Some(Note::Offset(base.wrapping_add(i64::from(v))))
         })?;
         self.bytes_field(bytes, pos, area, ("keyLength", "key"), r)?;
         self.bytes_field(bytes, pos, area, ("valueLen", "value"), r)?;
-        let headers =
-            self.varint(bytes, pos, area, "Headers", r, |v| format!("{v} (the count of headers)"))?;
+        let headers = self.varint(bytes, pos, area, "Headers", r, |_| Some(Note::HeadersCount))?;
         for _ in 0..headers.max(0) {
             if *pos >= end {
                 return Err("Headers".into());
@@ -251,11 +289,11 @@ impl Walk {
         area: Area,
         name: &str,
         record: Option<u32>,
-        text: impl Fn(i32) -> String,
+        note: impl Fn(i32) -> Option<Note>,
     ) -> Result<i32, String> {
         let at = *pos;
         let v = decode_varint(bytes, pos).ok_or_else(|| name.to_string())?;
-        self.push(name, area, at, *pos - at, text(v), record);
+        self.push(name, (area, at, *pos - at), v.to_string(), note(v), record);
         Ok(v)
     }
 
@@ -269,11 +307,7 @@ impl Walk {
         record: Option<u32>,
     ) -> Result<(), String> {
         let len = self.varint(bytes, pos, area, len_name, record, |v| {
-            if v < 0 {
-                format!("{v} (null)")
-            } else {
-                format!("{v} (bytes)")
-            }
+            Some(if v < 0 { Note::Null } else { Note::Bytes })
         })?;
         if len < 0 {
             return Ok(());
@@ -281,7 +315,7 @@ impl Walk {
         let at = *pos;
         let data = bytes.get(at..at.saturating_add(len as usize)).ok_or_else(|| name.to_string())?;
         *pos += len as usize;
-        self.push(name, area, at, len as usize, text_of(data), record);
+        self.push(name, (area, at, len as usize), text_of(data), None, record);
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::NodeId;
 use crate::engine::group::coordinator::placement::OFFSETS_TOPIC;
 use crate::engine::group::coordinator::records::describe_record;
+use crate::engine::log::epoch_cache::EpochEntry;
 use crate::engine::record::batch::{increment_sequence, BatchHeader, NO_PRODUCER_ID, NO_SEQUENCE};
 use crate::engine::record::decode_batch;
 use serde::{Deserialize, Serialize};
@@ -73,7 +74,16 @@ pub struct ReplicaPicture {
     /// Bytes of the replica's segments (`.log` files).
     #[serde(default)]
     pub size_bytes: u64,
+    /// The newest entries of its leader epoch cache (`leader-epoch-checkpoint`: the epoch
+    /// and the first offset written in it), oldest first, at most [`EPOCHS_PER_REPLICA`]:
+    /// which epoch wrote an offset, so the page can tell an acknowledged record from
+    /// another written at the same offset after an election.
+    #[serde(default)]
+    pub leader_epochs: Vec<EpochEntry>,
 }
+
+/// Leader epoch cache entries per replica the picture carries (the newest).
+pub const EPOCHS_PER_REPLICA: usize = 32;
 
 /// Records per replica the picture carries (offsets and counts stay exact): the tail a
 /// learner reads; under load every view brings new ones, and each costs a drawn cell.
@@ -348,6 +358,10 @@ impl BrokerNode {
                 log_end_offset: p.log_end_offset(),
                 records: records.into(),
                 size_bytes: p.log.segments().iter().map(|seg| u64::from(seg.size_bytes())).sum(),
+                leader_epochs: {
+                    let entries = p.epoch_cache.entries();
+                    entries[entries.len().saturating_sub(EPOCHS_PER_REPLICA)..].to_vec()
+                },
             });
         }
         out

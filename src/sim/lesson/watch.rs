@@ -8,6 +8,7 @@ use super::{DoneWhen, NodeWhen};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::sim::scenario::{NodeRef, Scenario, TopicPartitionRef};
+use crate::sim::JournalEntry;
 
 /// Something the run showed.
 #[derive(Debug, Clone, Copy)]
@@ -15,6 +16,55 @@ pub enum Observed<'a> {
     Event(&'a ClusterEvent),
     Crashed(NodeId),
     Restarted(NodeId),
+}
+
+/// What the run showed since the last look, in the order it happened: the timeline's
+/// events and the journal's crashes and restarts merged by virtual time, a crash or
+/// restart before the events of its own moment (they are its consequences). Fed in two
+/// separate runs, a restart and the rebalance it led to in one batch would reach the
+/// watches in the wrong order, and the next step's watch — armed when the restart
+/// completes this step's task — would miss the rebalance.
+pub fn in_time_order<'a>(
+    events: impl Iterator<Item = &'a (i64, NodeId, ClusterEvent)>,
+    entries: impl Iterator<Item = &'a JournalEntry>,
+) -> Vec<Observed<'a>> {
+    let mut seen: Vec<(i64, u8, Observed<'a>)> =
+        events.map(|(at_ms, _, e)| (*at_ms, 1, Observed::Event(e))).collect();
+    seen.extend(entries.filter_map(|entry| match entry {
+        JournalEntry::Crash { at_ms, node } => Some((*at_ms, 0, Observed::Crashed(*node))),
+        JournalEntry::Restart { at_ms, node } => Some((*at_ms, 0, Observed::Restarted(*node))),
+        _ => None,
+    }));
+    // Stable: within one stream the order is already the run's.
+    seen.sort_by_key(|(at_ms, rank, _)| (*at_ms, *rank));
+    seen.into_iter().map(|(_, _, o)| o).collect()
+}
+
+/// Feeds one batch of what the run showed ([`in_time_order`]) to a step's task watch
+/// and to the next step's, armed by `arm_next` the moment the task completes (or already
+/// armed): what follows the learner's action while they read is not missed. True when
+/// the task completed in this batch.
+pub fn feed_steps<'a>(
+    current: &mut Option<TaskWatch>,
+    next: &mut Option<TaskWatch>,
+    observed: impl IntoIterator<Item = Observed<'a>>,
+    mut arm_next: impl FnMut() -> Option<TaskWatch>,
+) -> bool {
+    let mut completed_now = false;
+    for seen in observed {
+        if let Some(w) = current {
+            let was = w.done();
+            w.observe(seen);
+            completed_now |= !was && w.done();
+        }
+        if let Some(w) = next {
+            w.observe(seen);
+        }
+        if completed_now && next.is_none() {
+            *next = arm_next();
+        }
+    }
+    completed_now
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

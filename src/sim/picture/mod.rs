@@ -1,14 +1,17 @@
 //! The picture the page draws, built from a running simulation with no browser API (so
-//! native tests check its figures against the timeline): the view types ([`view`]) and
+//! native tests check its figures against the timeline): the view types ([`view`]), the
+//! commands the page's controls send ([`command`]), and
 //! the consumer groups' part ([`group`], its rebalance figures in `rebalances`, what its commit
 //! moment cost in `delivery`), and how
-//! records are told apart and placed ([`keys`]), and what logs lost ([`removed`]). The
+//! records are told apart and placed ([`keys`]), what logs lost ([`removed`]) and which acknowledged records no replica holds ([`ledger`]). The
 //! page's driver (`crate::web`) fills the rest from its workers and serializes it.
 
+pub mod command;
 mod delivery;
 pub mod group;
 mod group_util;
 pub mod keys;
+pub mod ledger;
 mod rebalances;
 pub mod removed;
 pub mod view;

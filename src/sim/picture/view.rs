@@ -4,6 +4,7 @@
 //! simulation's timeline and nodes only, so native tests can check it against the
 //! timeline (tests/group_figures.rs).
 
+pub use super::ledger::LostRecords;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 pub use crate::engine::replica::view::{RecordPicture, ReplicaPicture, RECORDS_PER_REPLICA};
 pub use crate::sim::picture::removed::{RemovalReason, RemovedRegion};
@@ -19,6 +20,24 @@ pub struct BrokerView {
     /// What its replicas' logs lost and why (drawn as ghosts where the records were).
     #[serde(default)]
     pub removed: Vec<ReplicaRemovals>,
+    /// While crashed: its replicas as last drawn before the crash (its disk keeps them
+    /// until it restarts), drawn greyed so the evidence stays on screen.
+    #[serde(default)]
+    pub last_replicas: Vec<ReplicaPicture>,
+    /// Its session at the controller (`BrokerHeartbeatManager`), for the wait it may be
+    /// in: `None` before it registered.
+    #[serde(default)]
+    pub session: Option<BrokerSessionView>,
+}
+
+/// What the controller knows of a broker's liveness: whether it is fenced, when it was
+/// last heard from, and after how much silence it is fenced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerSessionView {
+    pub fenced: bool,
+    pub last_contact_ms: i64,
+    /// `broker.session.timeout.ms`.
+    pub session_timeout_ms: i64,
 }
 
 /// The ghosts of one replica, oldest first ([`super::removed`]).
@@ -106,6 +125,9 @@ pub struct ProducerView {
     /// page keys its rows by it and redraws only new ones).
     #[serde(default)]
     pub outcomes_before: u64,
+    /// Acknowledged records the partition's log no longer has (`super::ledger`).
+    #[serde(default)]
+    pub lost: Vec<LostRecords>,
 }
 
 /// One broker config: its value (the metadata log's cluster default, else the

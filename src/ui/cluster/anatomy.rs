@@ -4,7 +4,7 @@
 //! compressed batch shows its records' decompressed bytes as a second block. The fields
 //! come from `engine::record::anatomy`, named as Kafka's protocol guide names them.
 
-use crate::engine::record::anatomy::{Area, BatchAnatomy, Field};
+use crate::engine::record::anatomy::{Area, BatchAnatomy, Field, Note};
 use crate::ui::i18n::T;
 use crate::ui::shell::page::ClusterCtx;
 use yew::prelude::*;
@@ -62,6 +62,26 @@ fn hex_block(bytes: &[u8], fields: &[Field], area: Area, hover: &UseStateHandle<
     }
 }
 
+/// A field's value with what it means, in the page's language: `131 (bytes after this field)`.
+fn value_text(f: &Field, t: impl Fn(T) -> &'static str) -> String {
+    let note = match &f.note {
+        None => return f.value.clone(),
+        Some(Note::BytesAfterField) => t(T::AnatomyBytesAfterField).to_string(),
+        Some(Note::CrcMatches) => t(T::AnatomyCrcMatches).to_string(),
+        Some(Note::CrcCorrupt { computed }) => format!("{} {computed:#010x}", t(T::AnatomyCrcCorrupt)),
+        Some(Note::RecordsFollow) => t(T::AnatomyRecordsFollow).to_string(),
+        Some(Note::RecordBytesAfterField) => t(T::AnatomyRecordBytesAfterField).to_string(),
+        Some(Note::Unused) => t(T::AnatomyUnused).to_string(),
+        Some(Note::Timestamp(ms)) => format!("timestamp {ms}"),
+        Some(Note::Offset(offset)) => format!("offset {offset}"),
+        Some(Note::Null) => t(T::AnatomyNull).to_string(),
+        Some(Note::Bytes) => t(T::AnatomyByteCount).to_string(),
+        Some(Note::HeadersCount) => t(T::AnatomyHeadersCount).to_string(),
+        Some(Note::CompressedWith(codec)) => format!("{} {codec}", t(T::AnatomyCompressedWith)),
+    };
+    format!("{} ({note})", f.value)
+}
+
 #[function_component(BatchAnatomyView)]
 pub fn batch_anatomy_view(props: &Props) -> Html {
     let hover = use_state(|| None::<usize>);
@@ -92,7 +112,7 @@ pub fn batch_anatomy_view(props: &Props) -> Html {
                     data-testid="anatomy-field" data-name={f.name.clone()}>
                     <td class="name">{f.name.clone()}</td>
                     <td class="place">{place}</td>
-                    <td class="value">{f.value.clone()}</td>
+                    <td class="value">{value_text(f, t)}</td>
                 </tr>
             </>
         }

@@ -157,6 +157,7 @@ pub fn log_panel() -> Html {
                     {format!("{} {} · {} {} · {} {}", t(T::LogStartOffset), d.log_start_offset,
                         t(T::HighWatermark), d.high_watermark, t(T::LogEndOffset), d.log_end_offset)}
                 </p>
+                <div class="table-scroll">
                 <table class="segments" data-testid="log-segments">
                     <thead><tr>
                         <th>{t(T::BaseOffset)}</th><th>{t(T::NextOffset)}</th><th>{t(T::Size)}</th>
@@ -183,6 +184,7 @@ pub fn log_panel() -> Html {
                     }) }
                     </tbody>
                 </table>
+                </div>
             }
             <form class="log-read" onsubmit={read} data-testid="log-read-form">
                 <label class="inline">

@@ -64,7 +64,23 @@ pub fn replica_matrix(props: &Props) -> Html {
                                 </div>
                             }
                         }
-                        None => empty_cell(&ctx, b, p),
+                        None => match b.last_replicas.iter().find(|r| r.topic == topic.name && r.partition == p.partition) {
+                            // A crashed broker's log as last drawn, greyed: the evidence stays.
+                            Some(r) if b.status == Status::Crashed => {
+                                let keys: Vec<String> =
+                                    r.records.iter().map(|rec| colours.colour(rec.key.as_deref())).collect();
+                                html! {
+                                    <div class="matrix-cell crashed-log" role="cell" title={ctx.t(T::CrashedLogHint)}
+                                        data-testid={format!("crashed-log-{}-{}-{}", b.id, r.topic, r.partition)}>
+                                        <ReplicaStrip lang={ctx.lang} broker={b.id} replica={r.clone()} meta={None}
+                                            colours={keys} partitioner={partitioner}
+                                            partition_count={topic.partitions.len() as u32}
+                                            removed={removed_of(b, &r.topic, r.partition)} />
+                                    </div>
+                                }
+                            }
+                            _ => empty_cell(&ctx, b, p),
+                        },
                     }
                 })
                 .collect::<Html>();
@@ -131,6 +147,33 @@ fn empty_cell(ctx: &ClusterCtx, b: &BrokerView, p: &PartitionView) -> Html {
     html! { <div class={classes!("matrix-cell", "empty", class)} role="cell">{text}</div> }
 }
 
+/// Kafka's `broker.heartbeat.interval.ms` default: a broker silent for longer has
+/// missed a heartbeat.
+const HEARTBEAT_INTERVAL_MS: i64 = 2_000;
+
+/// The wait a broker's session is in at the controller: fenced, or silent past a
+/// heartbeat and counting down to `broker.session.timeout.ms` — so the seconds between
+/// a crash (or a pause, a cut) and the fencing are not silent.
+fn session_note(ctx: &ClusterCtx, b: &BrokerView) -> Html {
+    let Some(s) = b.session else { return html! {} };
+    if s.fenced {
+        return html! {
+            <p class="session-note fenced" data-testid={format!("broker-{}-fenced", b.id)}>{ctx.t(T::EvFenced)}</p>
+        };
+    }
+    let silent_ms = ctx.view.now_ms - s.last_contact_ms;
+    if silent_ms <= HEARTBEAT_INTERVAL_MS {
+        return html! {};
+    }
+    let left_ms = (s.last_contact_ms + s.session_timeout_ms - ctx.view.now_ms).max(0);
+    html! {
+        <p class="session-note" data-testid={format!("broker-{}-fence-countdown", b.id)} data-left-ms={left_ms.to_string()}>
+            {format!("{} {:.1} s: {} {:.1} s (broker.session.timeout.ms={})", ctx.t(T::FencedIn), left_ms as f64 / 1000.0,
+                ctx.t(T::NoHeartbeatFor), silent_ms as f64 / 1000.0, s.session_timeout_ms)}
+        </p>
+    }
+}
+
 #[derive(Properties, PartialEq)]
 struct HeadProps {
     broker: BrokerView,
@@ -155,6 +198,7 @@ fn broker_head(props: &HeadProps) -> Html {
             if b.status == Status::Crashed {
                 <p class="hint crashed-note">{ctx.t(T::NoReplicaHere)}</p>
             }
+            {session_note(&ctx, b)}
         </section>
     }
 }

@@ -23,13 +23,16 @@ impl Lang {
         }
     }
 
-    /// The remembered choice, else the browser's language, else English.
+    /// The address's `?lang=en|ru` (a course page picks its own text's language), else
+    /// the remembered choice, else the browser's language, else English.
     pub fn load() -> Lang {
         let window = web_sys::window();
-        let stored = window
-            .as_ref()
-            .and_then(|w| w.local_storage().ok().flatten())
-            .and_then(|s| s.get_item(LANG_STORAGE_KEY).ok().flatten());
+        let stored = crate::ui::query_param("lang").filter(|l| l == "ru" || l == "en").or_else(|| {
+            window
+                .as_ref()
+                .and_then(|w| w.local_storage().ok().flatten())
+                .and_then(|s| s.get_item(LANG_STORAGE_KEY).ok().flatten())
+        });
         match stored.as_deref() {
             Some("ru") => Lang::Ru,
             Some("en") => Lang::En,

@@ -147,7 +147,8 @@ texts! {
     LeaderEpochHelp => "Leader epoch: grows with every new leader; requests from an older epoch are fenced.", "Leader epoch растёт с каждым новым лидером; запросы со старой эпохой отвергаются.";
     StaleLeader => "stale: the controller has a newer leader", "устарел: у контроллера уже новый лидер";
     NoLeader => "no leader (offline)", "нет лидера (offline)";
-    NoReplicaHere => "crashed: its log waits in IndexedDB until it restarts", "упал: его лог ждёт в IndexedDB до перезапуска";
+    NoReplicaHere => "crashed: greyed, its log as last drawn before the crash; the log waits on disk (IndexedDB) until it restarts", "упал: серым — его лог, каким он был до падения; лог ждёт на диске (IndexedDB) до перезапуска";
+    CrashedLogHint => "The crashed broker's log as last drawn before the crash: its disk keeps it until the broker restarts (and truncates what the new leader does not have)", "Лог упавшего брокера, каким он был до падения: диск хранит его до перезапуска брокера (тогда брокер обрежет то, чего нет у нового лидера)";
     Lesson => "Lesson", "Урок";
     LessonStep => "Step", "Шаг";
     LessonOf => "of", "из";
@@ -180,7 +181,7 @@ texts! {
     ReplicationFactor => "replication factor", "фактор репликации";
     Sends => "Sends", "Отправки";
     NoSends => "No sends yet.", "Отправок пока не было.";
-    KeyPatternHint => "{i} becomes the record's number and {i:bytes} Python's bytes(i) (i zero bytes, the lecture's key); tick null key to send records without a key.", "{i} заменяется номером записи, а {i:bytes} — значением Python bytes(i) (i нулевых байтов, ключ из лекции); отметьте «ключ null», чтобы отправить записи без ключа.";
+    KeyPatternHint => "{i}: the record's number; {i:bytes}: Python's bytes(i), i zero bytes (the lecture's key).", "{i}: номер записи; {i:bytes}: Python bytes(i), i нулевых байтов (ключ из лекции).";
     JournalEntries => "journal entries", "записей журнала";
     DownloadJournal => "Download the journal (JSON)", "Скачать журнал (JSON)";
     Violations => "Invariant violations", "Нарушения инвариантов";
@@ -368,5 +369,19 @@ texts! {
     AnatomyField => "Field", "Поле";
     AnatomyBytes => "Bytes", "Байты";
     AnatomyRecord => "record", "запись";
+    AnatomyBytesAfterField => "bytes after this field", "байт после этого поля";
+    AnatomyCrcMatches => "CRC-32C of attributes … the end: matches", "CRC-32C от attributes до конца пакета: совпадает";
+    AnatomyCrcCorrupt => "corrupt: the bytes give", "повреждён: байты дают";
+    AnatomyRecordsFollow => "the count of records that follow", "число записей, которые идут дальше";
+    AnatomyRecordBytesAfterField => "bytes of the record after this field", "байт записи после этого поля";
+    AnatomyUnused => "unused", "не используется";
+    AnatomyNull => "null", "null";
+    AnatomyByteCount => "bytes", "байт";
+    AnatomyHeadersCount => "the count of headers", "число заголовков";
+    Lost => "lost", "потеряно";
+    FencedIn => "fenced in", "отстранение (fenced) через";
+    NoHeartbeatFor => "no heartbeat for", "нет heartbeat уже";
+    LostWhy => "acknowledged, but the partition's leader does not have them: its followers truncate their logs to the leader's, so no consumer will read them", "подтверждены, но их нет у лидера партиции: фолловеры обрезают свои логи по логу лидера, так что ни один консумер их не прочитает";
+    AnatomyCompressedWith => "bytes compressed with", "байт, сжатых кодеком";
     CloseView => "Close", "Закрыть";
 }

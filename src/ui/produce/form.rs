@@ -82,9 +82,22 @@ fn parse_headers(text: &str) -> Vec<HeaderSpec> {
         .collect()
 }
 
-fn outcome_kind(o: &SendOutcome) -> &'static str {
+/// How many of an acknowledged send's records are among the producer's lost ones.
+fn lost_of(p: &ProducerView, o: &SendOutcome) -> u64 {
+    let (Some(partition), Some(base)) = (o.partition, o.base_offset.filter(|b| *b >= 0)) else { return 0 };
+    let end = base + i64::from(o.records);
+    p.lost
+        .iter()
+        .filter(|l| l.topic == o.topic && l.partition == partition)
+        .map(|l| (end.min(l.last_offset + 1) - base.max(l.first_offset)).max(0) as u64)
+        .sum()
+}
+
+fn outcome_kind(o: &SendOutcome, lost: u64) -> &'static str {
     if o.error.is_some() {
         "failed"
+    } else if lost > 0 {
+        "lost"
     } else if o.base_offset.is_some() {
         "acknowledged"
     } else {
@@ -189,7 +202,8 @@ fn producer(props: &ProducerProps) -> Html {
             .unwrap_or_default()
     };
     let outcomes = p.outcomes.iter().enumerate().rev().map(|(i, o)| {
-        let kind = outcome_kind(o);
+        let lost = lost_of(p, o);
+        let kind = outcome_kind(o, lost);
         let since = if i == 0 { i64::MIN } else { p.outcomes[i - 1].at_ms };
         let retried =
             if o.error.is_some() { last_retry(&ctx.view, p.id, &o.topic, since, o.at_ms) } else { None };
@@ -212,6 +226,13 @@ fn producer(props: &ProducerProps) -> Html {
                 o.records,
                 records_word(ctx.lang, u64::from(o.records)),
                 ctx.t(T::SentWithoutAnswer)
+            ),
+            (None, Some(offset)) if lost > 0 => format!(
+                "✗ {tp} · {} {} {} {offset} · {} {lost}",
+                o.records,
+                records_word(ctx.lang, u64::from(o.records)),
+                ctx.t(T::AtOffset),
+                ctx.t(T::Lost)
             ),
             (None, Some(offset)) => {
                 format!(
@@ -249,11 +270,12 @@ fn producer(props: &ProducerProps) -> Html {
         None
     };
     let count_id = format!("produce-count-{}", p.id);
+    let lost_total: u64 = p.lost.iter().map(|l| l.records).sum();
     html! {
         <section class="card producer" data-testid={format!("producer-{}", p.name)} data-acks={p.acks.clone()}
             data-compression-type={p.compression_type.clone()} data-linger-ms={p.linger_ms.to_string()}
             data-acknowledged={p.acknowledged_records.to_string()} data-failed={p.failed_records.to_string()}
-            data-in-flight={p.records_in_flight.to_string()}>
+            data-in-flight={p.records_in_flight.to_string()} data-lost={lost_total.to_string()}>
             <h2>{format!("{} {}", ctx.t(T::Producers), p.name)}</h2>
             <p class="producer-facts">
                 <code class="acks">{format!("acks={}", p.acks)}</code>
@@ -271,7 +293,21 @@ fn producer(props: &ProducerProps) -> Html {
                 <span class="ok">{format!("✓ {} {}", ctx.t(T::Acknowledged), p.acknowledged_records)}</span>
                 <span class="err">{format!(" · ✗ {} {}", ctx.t(T::Failed), p.failed_records)}</span>
                 <span>{format!(" · … {} {}", ctx.t(T::RecordsInFlight), p.records_in_flight)}</span>
+                if lost_total > 0 {
+                    <span class="err lost" data-testid="producer-lost">{format!(" · ✗ {} {lost_total}", ctx.t(T::Lost))}</span>
+                }
             </p>
+            if lost_total > 0 {
+                <ul class="lost-runs" role="status" data-testid="producer-lost-runs">
+                    { for p.lost.iter().map(|l| html! {
+                        <li data-topic={l.topic.clone()} data-partition={l.partition.to_string()}
+                            data-first-offset={l.first_offset.to_string()} data-last-offset={l.last_offset.to_string()}>
+                            {format!("✗ {}-{} · offsets {}–{} ({} {}): {}", l.topic, l.partition, l.first_offset, l.last_offset,
+                                l.records, records_word(ctx.lang, l.records), ctx.t(T::LostWhy))}
+                        </li>
+                    }) }
+                </ul>
+            }
             <form onsubmit={onsubmit} data-testid="produce-form">
                 <div class="row">
                     <label>{ctx.t(T::Topic)}

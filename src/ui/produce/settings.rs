@@ -105,14 +105,10 @@ pub fn producer_settings(props: &Props) -> Html {
     };
     let fields = (*fields).clone().unwrap_or_else(|| running.clone());
     let changed = fields != running;
+    // acks and enable.idempotence are on the producer's first line.
     let summary = format!(
-        "acks={} · linger.ms={} · batch.size={} · compression.type={} · enable.idempotence={} · max.in.flight.requests.per.connection={}",
-        running.acks,
-        running.linger_ms,
-        running.batch_size,
-        running.compression_type,
-        running.enable_idempotence,
-        running.max_in_flight
+        "linger.ms={} · batch.size={} · compression.type={} · max.in.flight.requests.per.connection={}",
+        running.linger_ms, running.batch_size, running.compression_type, running.max_in_flight
     );
     let id = |name: &str| format!("producer-{}-{name}", p.id);
     let toggle = {

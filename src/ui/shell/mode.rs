@@ -1,6 +1,6 @@
 //! Which run the page opens: the lecture's notebook (the default workspace), a lesson
 //! (`?lesson=NAME`), or a scenario when the address says `?scenario=NAME` (optionally `&seed=N`, default 1,
-//! `&workspace=W` and `&embed=1`). Owns the address's parsing, the root component that picks the mode, and
+//! `&workspace=W`, `&embed=1`, `&lang=en|ru` and `&embed_origin=…`, see EMBEDDING.md). Owns the address's parsing, the root component that picks the mode, and
 //! the top bar's scenario selector that navigates between them. A bad name or seed is
 //! kept as a problem the cluster page shows inline (never a panic or a blank page).
 
@@ -96,11 +96,13 @@ fn location_search() -> String {
     web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default()
 }
 
-/// The address of a scenario's page, keeping `embed` and `workspace`.
+/// The address of a scenario's page, keeping `embed`, `workspace`, `lang` and
+/// `embed_origin` (a course page still talks to its iframe after the learner picks
+/// another scenario).
 pub fn href_for(scenario: &str, seed: u64) -> String {
     let search = location_search();
     let path = web_sys::window().and_then(|w| w.location().pathname().ok()).unwrap_or_else(|| "/".into());
-    let keep: String = ["embed", "workspace"]
+    let keep: String = ["embed", "workspace", "lang", "embed_origin"]
         .iter()
         .filter_map(|k| {
             param(&search, k).map(|v| format!("&{k}={}", String::from(js_sys::encode_uri_component(&v))))

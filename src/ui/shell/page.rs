@@ -3,10 +3,13 @@
 //! [`ClusterCtx`] (the view, the language, the command callback), lays out the bands
 //! (producers · cluster · events; tabs below 900 px; `embed=1` hides the chrome), and
 //! exposes the run to scripts: `window.kafkaPlaygroundJournal()`, `…JournalDigest()`,
-//! `…Command(json)` and `…View()` (the latest view as JSON, built only when asked).
+//! `…Command(json)` and `…View()` (the latest view as JSON, built only when asked), and
+//! to a course page that embeds it (`postMessage`, [`crate::ui::embed`]).
 
+use crate::embed::inbound::EmbedError;
 use crate::engine::cluster::NodeId;
 use crate::ui::cluster::brokers::BrokersBand;
+use crate::ui::embed::EmbedPort;
 use crate::ui::events::feed::EventsBand;
 use crate::ui::i18n::{Lang, T};
 use crate::ui::lesson::files as lesson_files;
@@ -121,13 +124,19 @@ pub fn cluster_page(props: &Props) -> Html {
         let deps = (params.scenario.clone(), params.seed, params.lesson.clone(), runnable);
         use_effect_with(deps, move |(name, seed, lesson_name, runnable)| {
             let alive = Rc::new(std::cell::Cell::new(true));
+            // The course page's channel, closed with the run.
+            let embed = Rc::new(RefCell::new(None::<Rc<EmbedPort>>));
             if *runnable {
                 expose_view(latest.clone());
                 let pending = Rc::new(RefCell::new(Vec::new()));
                 expose_journal(driver.clone(), pending.clone());
                 expose_memory(driver.clone());
+                let port = embed_port(driver.clone(), pending.clone());
+                let (port_for_view, port_for_lesson) = (port.clone(), port.clone());
+                *embed.borrow_mut() = Some(port);
                 let on_view = Callback::from(move |v: ClusterView| {
                     let v = Rc::new(v);
+                    port_for_view.on_view(&v);
                     *latest.borrow_mut() = Some(v.clone());
                     view.set(Some(v));
                 });
@@ -156,6 +165,7 @@ pub fn cluster_page(props: &Props) -> Html {
                         return;
                     }
                     if let Ok((s, les)) = &loaded {
+                        *port_for_lesson.lesson.borrow_mut() = les.clone();
                         match les {
                             Some(les) => lesson.set(Some(Rc::new(LessonShown::new(les.clone(), s)))),
                             None => described.set(s.description.clone()),
@@ -165,8 +175,9 @@ pub fn cluster_page(props: &Props) -> Html {
                     {
                         Ok(d) => {
                             let d = Rc::new(d);
+                            // At most as many as the driver takes (see `queue`).
                             for c in pending.take() {
-                                d.command(c);
+                                let _ = d.command(c);
                             }
                             *driver.borrow_mut() = Some(d);
                             *lock.borrow_mut() = held;
@@ -177,6 +188,9 @@ pub fn cluster_page(props: &Props) -> Html {
             }
             move || {
                 alive.set(false);
+                if let Some(port) = embed.borrow_mut().take() {
+                    port.close();
+                }
                 driver.borrow_mut().take();
                 lock.borrow_mut().take();
             }
@@ -185,8 +199,8 @@ pub fn cluster_page(props: &Props) -> Html {
     let command = {
         let driver = driver.clone();
         Callback::from(move |c: ClusterCommand| {
-            if let Some(d) = driver.borrow().as_ref() {
-                d.command(c);
+            if let Some(Err(e)) = driver.borrow().as_ref().map(|d| d.command(c)) {
+                web_sys::console::warn_1(&e.to_string().into());
             }
         })
     };
@@ -389,20 +403,44 @@ fn expose_journal(slot: DriverSlot, pending: Rc<RefCell<Vec<ClusterCommand>>>) {
     windows.forget();
     let weak = SlotRef(slot);
     let command = Closure::<dyn Fn(String) -> String>::new(move |text: String| {
-        match (serde_json::from_str::<ClusterCommand>(&text), weak.upgrade()) {
-            (Ok(c), Some(d)) => {
-                d.command(c);
-                String::new()
-            }
-            (Err(e), _) => format!("not a cluster command: {e}"),
-            (Ok(c), None) => {
-                pending.borrow_mut().push(c);
-                String::new()
-            }
+        match serde_json::from_str::<ClusterCommand>(&text) {
+            Ok(c) => queue(&weak, &pending, c).err().map(|e| e.to_string()).unwrap_or_default(),
+            Err(e) => format!("not a cluster command: {e}"),
         }
     });
     let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundCommand"), command.as_ref());
     command.forget();
+}
+
+/// Sends `c` to the running driver, or keeps it in `pending` until the run starts; both
+/// hold at most [`crate::embed::COMMANDS_WAITING_AT_MOST`].
+fn queue(
+    slot: &SlotRef,
+    pending: &RefCell<Vec<ClusterCommand>>,
+    c: ClusterCommand,
+) -> Result<(), EmbedError> {
+    match slot.upgrade() {
+        Some(d) => d.command(c),
+        None if pending.borrow().len() >= crate::embed::COMMANDS_WAITING_AT_MOST => {
+            Err(EmbedError::QueueFull)
+        }
+        None => {
+            pending.borrow_mut().push(c);
+            Ok(())
+        }
+    }
+}
+
+/// The course page's channel (`crate::ui::embed`): a command is checked against the
+/// running cluster first, so the course page hears Kafka's refusal as a form would.
+fn embed_port(slot: DriverSlot, pending: Rc<RefCell<Vec<ClusterCommand>>>) -> Rc<EmbedPort> {
+    let weak = SlotRef(slot);
+    EmbedPort::listen(Rc::new(move |c: ClusterCommand| {
+        if let Some(d) = weak.upgrade() {
+            d.check_command(&c).map_err(EmbedError::Refused)?;
+        }
+        queue(&weak, &pending, c)
+    }))
 }
 
 /// `window.kafkaPlaygroundMemory()`: the wasm memory of the page and of each broker's

@@ -9,12 +9,12 @@
 
 use super::Inner;
 use crate::engine::cluster::messages::TopicPartition;
-use crate::engine::cluster::NodeId;
+use crate::engine::cluster::{NodeId, CONTROLLER_ID};
 use crate::sim::cluster_world::step_actions;
-use crate::sim::lesson::watch::{Observed, TaskWatch};
+use crate::sim::lesson::watch::{feed_steps, in_time_order, TaskWatch};
 use crate::sim::lesson::{Lesson, LessonProgress};
 use crate::sim::scenario::Scenario;
-use crate::sim::JournalEntry;
+use crate::sim::Sim;
 use crate::web::cluster_picture::Picture;
 
 pub(super) struct LessonRun {
@@ -49,15 +49,23 @@ fn drawn_leader(picture: &Picture, tp: &TopicPartition) -> Option<NodeId> {
         .and_then(|r| r.leader)
 }
 
+/// The partition's leader in the controller's metadata image (what the partition's label
+/// shows): a step armed before the brokers drew their replicas still knows it.
+fn metadata_leader(sim: &Sim, tp: &TopicPartition) -> Option<NodeId> {
+    let controller = sim.live_node(CONTROLLER_ID).and_then(|n| n.view().controller())?;
+    let topic = controller.image().topics.get(tp.topic.as_str())?;
+    topic.partitions.get(usize::try_from(tp.partition).ok()?)?.leader
+}
+
 /// A watch of step `step`'s task, from now; none if it has no task.
 fn watch_for(
-    scenario: &Scenario,
-    picture: &Picture,
+    (scenario, sim, picture): (&Scenario, &Sim, &Picture),
     lesson: &Lesson,
     step: usize,
 ) -> Result<Option<TaskWatch>, String> {
     let Some(task) = lesson.steps.get(step).and_then(|s| s.task.as_ref()) else { return Ok(None) };
-    let leader = TaskWatch::leader_needed(&task.done_when).and_then(|tp| drawn_leader(picture, &tp));
+    let leader = TaskWatch::leader_needed(&task.done_when)
+        .and_then(|tp| drawn_leader(picture, &tp).or_else(|| metadata_leader(sim, &tp)));
     TaskWatch::new(scenario, &task.done_when, leader).map(Some)
 }
 
@@ -76,7 +84,7 @@ impl Inner {
                 self.lesson_go(0);
             }
             Some(step) => {
-                let watch = watch_for(&self.scenario, &self.picture, &run.lesson, step);
+                let watch = watch_for((&self.scenario, &self.sim, &self.picture), &run.lesson, step);
                 run.step = step;
                 run.task_done = false;
                 match watch {
@@ -95,7 +103,7 @@ impl Inner {
         let pre_armed = (step == run.step + 1).then(|| run.next.clone()).flatten();
         let watch = match pre_armed {
             Some(w) => Ok(Some(w)),
-            None => watch_for(&self.scenario, &self.picture, &run.lesson, step),
+            None => watch_for((&self.scenario, &self.sim, &self.picture), &run.lesson, step),
         };
         let (acts, watch) = match (acts, watch) {
             (Ok(a), Ok(w)) => (a, w),
@@ -108,7 +116,7 @@ impl Inner {
         }
         let next = match (&watch, &self.lesson) {
             (None, Some(run)) => {
-                watch_for(&self.scenario, &self.picture, &run.lesson, step + 1).ok().flatten()
+                watch_for((&self.scenario, &self.sim, &self.picture), &run.lesson, step + 1).ok().flatten()
             }
             _ => None,
         };
@@ -122,35 +130,19 @@ impl Inner {
     }
 
     /// Feeds the task's watch (and the next step's, once armed) what the run showed
-    /// since the last call; when the task completes, arms the next step's watch.
+    /// since the last call, in time order; when the task completes, arms the next step's watch.
     pub(super) fn lesson_observe(&mut self) {
         let Some(mut run) = self.lesson.take() else { return };
         let (events, entries) = run.seen;
-        let observed: Vec<Observed<'_>> = self
-            .sim
-            .timeline()
-            .iter_from(events)
-            .map(|(_, _, e)| Observed::Event(e))
-            .chain(self.sim.journal_parts().1.iter_from(entries).filter_map(|entry| match entry {
-                JournalEntry::Crash { node, .. } => Some(Observed::Crashed(*node)),
-                JournalEntry::Restart { node, .. } => Some(Observed::Restarted(*node)),
-                _ => None,
-            }))
-            .collect();
-        let mut completed_now = false;
-        for seen in observed {
-            if let Some(w) = &mut run.watch {
-                let was = w.done();
-                w.observe(seen);
-                completed_now |= !was && w.done();
-            }
-            if let Some(w) = &mut run.next {
-                w.observe(seen);
-            }
-            if completed_now && run.next.is_none() {
-                run.next = watch_for(&self.scenario, &self.picture, &run.lesson, run.step + 1).ok().flatten();
-            }
-        }
+        let observed = in_time_order(
+            self.sim.timeline().iter_from(events),
+            self.sim.journal_parts().1.iter_from(entries),
+        );
+        let context = (&self.scenario, &self.sim, &self.picture);
+        let (lesson, step) = (&run.lesson, run.step);
+        feed_steps(&mut run.watch, &mut run.next, observed, || {
+            watch_for(context, lesson, step + 1).ok().flatten()
+        });
         run.task_done = run.watch.as_ref().is_some_and(TaskWatch::done);
         run.seen = (self.sim.timeline().len(), self.sim.journal_len());
         self.lesson = Some(run);

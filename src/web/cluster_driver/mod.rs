@@ -208,16 +208,22 @@ impl ClusterDriver {
     /// sends it if it passes; the refusal otherwise.
     pub fn try_command(&self, c: ClusterCommand) -> Result<(), String> {
         self.check_command(&c)?;
-        self.command(c);
-        Ok(())
+        self.command(c).map_err(|e| e.to_string())
     }
 
-    pub fn command(&self, c: ClusterCommand) {
+    /// Queues `c` for the run's next turn; refused when
+    /// [`crate::embed::COMMANDS_WAITING_AT_MOST`] already wait (a script or a course page
+    /// that sends faster than the run takes them).
+    pub fn command(&self, c: ClusterCommand) -> Result<(), crate::embed::inbound::EmbedError> {
         let mut i = self.inner.borrow_mut();
+        if i.commands.len() >= crate::embed::COMMANDS_WAITING_AT_MOST {
+            return Err(crate::embed::inbound::EmbedError::QueueFull);
+        }
         i.commands.push(c);
         if matches!(i.waiting, Waiting::Nothing) {
             i.turn();
         }
+        Ok(())
     }
 
     /// The run's journal as the CLI's `run --journal` writes it (compact JSON), as a Blob
@@ -357,6 +363,9 @@ impl Inner {
                         plan.crashes.iter().copied().filter(|id| self.workers.contains_key(id)).collect();
                     if !crashing.is_empty() {
                         for id in &crashing {
+                            // Its last picture first (answered before the flush): what
+                            // it holds stays on screen, greyed, while it is down.
+                            self.send(*id, NodeRequest::Picture);
                             self.send(*id, NodeRequest::Flush);
                         }
                         self.waiting = Waiting::Flush { plan, left: crashing };
@@ -377,8 +386,10 @@ impl Inner {
                         if !self.workers.contains_key(id) {
                             self.spawn(*id);
                         }
-                        let want_picture =
-                            now - self.picture_at.get(id).copied().unwrap_or(0.0) > PICTURE_EVERY_MS;
+                        // A node that crashes at the window's end draws itself first: its
+                        // last log stays on screen (greyed) as it was at the crash.
+                        let want_picture = plan.crashes.contains(id)
+                            || now - self.picture_at.get(id).copied().unwrap_or(0.0) > PICTURE_EVERY_MS;
                         self.send(*id, NodeRequest::Window { window: window.clone(), want_picture });
                         left.insert(*id);
                     }
@@ -400,7 +411,9 @@ impl Inner {
         for id in &plan.crashes {
             self.workers.remove(id);
             self.drop_inspections(*id);
-            self.picture.replicas.remove(id);
+            if let Some(last) = self.picture.replicas.remove(id) {
+                self.picture.crashed_replicas.insert(*id, last);
+            }
         }
         if !plan.crashes.is_empty() && self.standby.is_none() {
             self.standby = Some(self.new_worker());
