@@ -99,6 +99,19 @@ impl ProducerStateManager {
         }
     }
 
+    /// `UnifiedLog.lastStableOffset`: the first unstable offset if it is below the high
+    /// watermark, else the high watermark. Completed transactions whose marker is below
+    /// `high_watermark` count as replicated even if [`Self::on_high_watermark_updated`]
+    /// has not pruned them yet.
+    pub fn last_stable_offset_at(&self, high_watermark: i64) -> i64 {
+        let unreplicated = self
+            .unreplicated_txns
+            .values()
+            .find(|t| t.last_offset.is_none_or(|last| last >= high_watermark))
+            .map(|t| t.first_offset);
+        [unreplicated, self.first_undecided_offset()].into_iter().flatten().fold(high_watermark, i64::min)
+    }
+
     /// `firstUndecidedOffset`: the first offset of the earliest open transaction.
     pub fn first_undecided_offset(&self) -> Option<i64> {
         self.ongoing_txns.keys().next().copied()

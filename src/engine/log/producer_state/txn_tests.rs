@@ -257,3 +257,20 @@ fn skip_empty_transactions() {
     m.on_high_watermark_updated(32);
     assert_eq!(m.first_unstable_offset(), Some(30));
 }
+
+/// `UnifiedLog.lastStableOffset`: min(first unstable offset, high watermark), with a
+/// marker below the high watermark counting as replicated before the prune.
+#[test]
+fn last_stable_offset_is_min_of_first_unstable_and_high_watermark() {
+    let mut m = ProducerStateManager::new(0);
+    assert_eq!(m.last_stable_offset_at(10), 10);
+    data(&mut m, PID, 5, 0, 99, true).unwrap();
+    data(&mut m, 2, 5, 0, 105, true).unwrap();
+    assert_eq!((m.last_stable_offset_at(50), m.last_stable_offset_at(200)), (50, 99));
+    marker(&mut m, PID, 5, ControlRecordType::Commit, 109).unwrap();
+    assert_eq!((m.last_stable_offset_at(109), m.last_stable_offset_at(110)), (99, 105));
+    marker(&mut m, 2, 5, ControlRecordType::Abort, 112).unwrap();
+    assert_eq!((m.last_stable_offset_at(112), m.last_stable_offset_at(113)), (105, 113));
+    m.on_high_watermark_updated(113);
+    assert_eq!((m.first_unstable_offset(), m.last_stable_offset_at(113)), (None, 113));
+}
