@@ -127,3 +127,17 @@ fn a_client_may_not_write_a_control_batch() {
     );
     assert_eq!(log.log_end_offset(), 0);
 }
+
+/// The partition's LSO is `UnifiedLog.lastStableOffset`: the first unstable offset
+/// when it is below the high watermark, else the high watermark — never the log start.
+#[test]
+fn a_partition_reports_its_last_stable_offset() {
+    use kafka_playground::engine::replica::partition::Partition;
+    let mut log = PartitionLog::new(1, "t", 0, TopicConfig::default(), 0);
+    log.append_as_follower(0, &MemoryRecords::from(leader_log().concat())).unwrap();
+    let at = |hw: i64| Partition::new(log.clone(), LeaderEpochCache::new(), hw).last_stable_offset();
+    // Offsets 0–1 are pid 7's aborted transaction, its marker at 5: held until HW > 5.
+    assert_eq!((at(0), at(3), at(5)), (0, 0, 0));
+    assert_eq!((at(6), at(7)), (2, 7), "pid 8 committed at 6; pid 7's open transaction at 7");
+    assert_eq!(at(8), 7, "the open transaction holds the LSO below the high watermark");
+}
