@@ -53,6 +53,8 @@ pub enum ErrorCode {
     InvalidProducerEpoch = 47,
     /// `InvalidTxnStateException`.
     InvalidTxnState = 48,
+    /// `TransactionCoordinatorFencedException`: a marker from an older coordinator epoch.
+    TransactionCoordinatorFenced = 52,
     KafkaStorageError = 56,
     /// `UnknownProducerIdException` (KIP-360: no longer sent by the produce path).
     UnknownProducerId = 59,
@@ -152,6 +154,7 @@ impl ErrorCode {
             ErrorCode::DuplicateSequenceNumber => "DUPLICATE_SEQUENCE_NUMBER",
             ErrorCode::InvalidProducerEpoch => "INVALID_PRODUCER_EPOCH",
             ErrorCode::InvalidTxnState => "INVALID_TXN_STATE",
+            ErrorCode::TransactionCoordinatorFenced => "TRANSACTION_COORDINATOR_FENCED",
             ErrorCode::UnknownProducerId => "UNKNOWN_PRODUCER_ID",
         }
     }
@@ -297,6 +300,14 @@ pub enum ErrorKind {
         offset: i64,
         topic_partition: String,
     },
+    /// `ProducerAppendInfo.checkCoordinatorEpoch`: a marker from a zombie coordinator.
+    CoordinatorEpochFenced {
+        producer_id: i64,
+        offset: i64,
+        topic_partition: String,
+        epoch: i32,
+        current: i32,
+    },
 }
 
 /// An engine error: Kafka's code plus what exactly went wrong.
@@ -333,6 +344,7 @@ impl KafkaError {
             }
             ErrorKind::InvalidProducerEpoch { .. } => ErrorCode::InvalidProducerEpoch,
             ErrorKind::ExpectedTransactionalWrite { .. } => ErrorCode::InvalidTxnState,
+            ErrorKind::CoordinatorEpochFenced { .. } => ErrorCode::TransactionCoordinatorFenced,
         };
         KafkaError { code, kind }
     }
@@ -420,6 +432,10 @@ impl fmt::Display for KafkaError {
             ErrorKind::ExpectedTransactionalWrite { producer_id, offset, topic_partition } => write!(
                 f,
                 "Expected transactional write from producer {producer_id} at offset {offset} in partition {topic_partition}"
+            ),
+            ErrorKind::CoordinatorEpochFenced { producer_id, offset, topic_partition, epoch, current } => write!(
+                f,
+                "Invalid coordinator epoch for producerId {producer_id} at offset {offset} in partition {topic_partition}: {epoch} (zombie), {current} (current)"
             ),
         }
     }

@@ -103,6 +103,8 @@ pub struct FetchedPartition {
     pub tp: TopicPartition,
     pub error: Option<ErrorCode>,
     pub high_watermark: i64,
+    /// The LSO (`UnifiedLog.lastStableOffset`), reported whatever the isolation level.
+    pub last_stable_offset: i64,
     pub log_start_offset: i64,
     pub diverging_epoch: Option<EpochEndOffset>,
     pub records: MemoryRecords,

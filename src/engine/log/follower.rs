@@ -65,7 +65,7 @@ impl PartitionLog {
             max_ts = max_ts.max(ts);
         }
         // `UnifiedLog.append` with origin REPLICATION: the producers' state follows, unchecked.
-        self.load_producers_from_records(batches);
+        let _ = self.load_producers_from_records(batches);
         self.producer_state.update_map_end_offset(next);
         Ok(Some(LogAppendInfo {
             first_offset,

@@ -168,6 +168,7 @@ impl PartitionLog {
                 }));
             }
             let validated = validate_batch(view.bytes)?;
+            self.validate_not_control(&validated.header)?;
             self.validate_sequence(&validated.header)?;
             if self.config.compacts() {
                 self.validate_keys(view.bytes)?;

@@ -3,7 +3,10 @@
 //! origin REPLICATION for a follower's, `rebuildProducerState` after truncation and at
 //! restart (latest snapshot at or below the point, then the log after it), and the
 //! snapshot files written at roll and deleted with their segments
-//! (`deleteProducerSnapshots`), persisted as store ops.
+//! (`deleteProducerSnapshots`), persisted as store ops. A follower's or a rebuild's
+//! control batches end their producers' transactions (`loadProducersFromRecords`:
+//! `updateProducers` per batch, then `completeTxn` for each completed one); a client may
+//! not write control batches (`LogValidator`).
 //!
 //! Storage decision: a snapshot is a small binary file of one partition; it is stored as
 //! a broker metadata document ([`StoreOp::PutMeta`], removed by [`StoreOp::DeleteMeta`])
@@ -15,13 +18,15 @@
 
 use super::partition_log::PartitionLog;
 use super::producer_state::{
-    snapshot_file_name, AppendOrigin, BatchMetadata, CorruptSnapshot, ProducerAppendInfo, SnapshotChange,
+    snapshot_file_name, AppendOrigin, BatchMetadata, CompletedTxn, CorruptSnapshot, ProducerAppendInfo,
+    SnapshotChange,
 };
 use crate::engine::error::{Corruption, ErrorCode, ErrorKind, KafkaError, Result};
 use crate::engine::faults::{self, Fault};
 use crate::engine::record::batch::{BatchHeader, NO_PRODUCER_ID};
 use crate::engine::record::split_batches;
 use crate::engine::store::StoreOp;
+use crate::engine::txn::marker::decode_control_batch;
 use std::collections::BTreeMap;
 
 /// The metadata document name of a snapshot: `<topic>-<partition>/<offset>.snapshot`.
@@ -60,6 +65,25 @@ pub(crate) enum ProducerCheck {
 impl PartitionLog {
     fn topic_partition(&self) -> String {
         format!("{}-{}", self.topic, self.partition)
+    }
+
+    /// `LogValidator.validateBatch` for a client's batch: no control batch (markers come
+    /// from the transaction coordinator only).
+    pub(crate) fn validate_not_control(&self, h: &BatchHeader) -> Result<()> {
+        if !h.is_control_batch() {
+            return Ok(());
+        }
+        Err(KafkaError {
+            code: ErrorCode::InvalidRecord,
+            kind: ErrorKind::Corrupt {
+                corruption: Corruption::InvalidRecord {
+                    detail: format!(
+                        "Clients are not allowed to write control records in topic partition {}",
+                        self.topic_partition()
+                    ),
+                },
+            },
+        })
     }
 
     /// `LogValidator`: a batch with a producer id must carry a sequence.
@@ -126,11 +150,13 @@ impl PartitionLog {
         self.producer_state.update_map_end_offset(last_offset + 1);
     }
 
-    /// `updateProducers` with origin REPLICATION (a follower's fetched batches, or a
-    /// rebuild): never refused; a batch Kafka's loader would reject is skipped.
-    pub(crate) fn load_producers_from_records(&mut self, batches: &[u8]) {
+    /// `loadProducersFromRecords` (origin REPLICATION: a follower's fetched batches, or
+    /// a rebuild): never refused; a batch Kafka's loader would reject is skipped. Returns
+    /// the transactions completed, already marked complete.
+    pub(crate) fn load_producers_from_records(&mut self, batches: &[u8]) -> Vec<CompletedTxn> {
         let tp = self.topic_partition();
         let mut loaded: BTreeMap<i64, ProducerAppendInfo> = BTreeMap::new();
+        let mut completed: Vec<CompletedTxn> = Vec::new();
         for view in split_batches(batches).flatten() {
             let h = view.header;
             if h.producer_id <= NO_PRODUCER_ID {
@@ -139,11 +165,27 @@ impl PartitionLog {
             let info = loaded.entry(h.producer_id).or_insert_with(|| {
                 self.producer_state.prepare_update(&tp, h.producer_id, AppendOrigin::Replication)
             });
-            let _ = info.append(&h);
+            if !h.is_control_batch() {
+                let _ = info.append(&h);
+                continue;
+            }
+            // The marker's record timestamp is the batch's max timestamp (one record).
+            // An empty control batch (its transaction cleaned away) completes nothing.
+            let marker = decode_control_batch(view.bytes).ok().and_then(|c| c.marker);
+            if let Some(m) = marker {
+                if let Ok(Some(txn)) =
+                    info.append_end_txn_marker(&m, h.producer_epoch, h.base_offset, h.max_timestamp)
+                {
+                    completed.push(txn);
+                }
+            }
         }
         for info in loaded.into_values() {
             self.producer_state.update(info);
         }
+        // Each completed transaction was opened by a batch above or a loaded state.
+        completed.retain(|txn| self.producer_state.complete_txn(txn).is_ok());
+        completed
     }
 
     /// Hands the manager's snapshot writes and deletions to the store.
@@ -203,7 +245,7 @@ impl PartitionLog {
                 if to_snapshot.contains(&base) {
                     self.producer_state.take_snapshot();
                 }
-                self.load_producers_from_records(&bytes);
+                let _ = self.load_producers_from_records(&bytes);
             }
         }
         self.producer_state.update_map_end_offset(last_offset);
@@ -228,6 +270,12 @@ impl PartitionLog {
     pub fn remove_expired_producers(&mut self, now_ms: i64) -> usize {
         let expiration_ms = self.producer_id_expiration_ms;
         self.producer_state.remove_expired_producers(now_ms, expiration_ms)
+    }
+
+    /// `UnifiedLog.updateHighWatermark` → `onHighWatermarkUpdated`: completed
+    /// transactions whose marker is below the high watermark stop holding the LSO.
+    pub fn on_high_watermark_updated(&mut self, high_watermark: i64) {
+        self.producer_state.on_high_watermark_updated(high_watermark);
     }
 
     /// The partition's producer state.

@@ -212,6 +212,7 @@ impl BrokerNode {
         if new_hw != p.high_watermark {
             let advanced = new_hw > p.high_watermark;
             p.high_watermark = new_hw;
+            p.log.on_high_watermark_updated(new_hw);
             if advanced {
                 let event = ClusterEvent::HighWatermarkAdvanced {
                     broker_id: self.broker_id,

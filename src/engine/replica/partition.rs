@@ -230,8 +230,15 @@ impl Partition {
                 && new_hw >= self.log.log_start_offset());
         moves.then(|| {
             self.high_watermark = new_hw;
+            self.log.on_high_watermark_updated(new_hw);
             new_hw
         })
+    }
+
+    /// `UnifiedLog.lastStableOffset` (LSO): below it every transaction is decided and
+    /// replicated; min(first unstable offset, high watermark).
+    pub fn last_stable_offset(&self) -> i64 {
+        self.log.producer_state().last_stable_offset_at(self.high_watermark)
     }
 
     /// `lowWatermarkIfLeader`: the smallest log start offset among this leader and the

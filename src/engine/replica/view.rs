@@ -34,6 +34,9 @@ pub struct ReplicaView {
     pub isr: Vec<u32>,
     pub log_start_offset: i64,
     pub high_watermark: i64,
+    /// The LSO: min(first unstable offset, high watermark).
+    #[serde(default)]
+    pub last_stable_offset: i64,
     pub log_end_offset: i64,
     pub batches: Vec<BatchSummary>,
 }
@@ -53,6 +56,7 @@ pub struct ReplicaOffsets {
     pub leader_epoch: i32,
     pub log_start_offset: i64,
     pub high_watermark: i64,
+    pub last_stable_offset: i64,
     pub log_end_offset: i64,
 }
 
@@ -68,6 +72,9 @@ pub struct ReplicaPicture {
     pub isr: Vec<NodeId>,
     pub log_start_offset: i64,
     pub high_watermark: i64,
+    /// The LSO: min(first unstable offset, high watermark).
+    #[serde(default)]
+    pub last_stable_offset: i64,
     pub log_end_offset: i64,
     /// The last records (at most [`RECORDS_PER_REPLICA`]), oldest first.
     pub records: Vec<RecordPicture>,
@@ -188,6 +195,7 @@ fn offsets_of(p: &super::partition::Partition) -> ReplicaOffsets {
         leader_epoch: p.state.leader_epoch,
         log_start_offset: p.log.log_start_offset(),
         high_watermark: p.high_watermark,
+        last_stable_offset: p.last_stable_offset(),
         log_end_offset: p.log_end_offset(),
     }
 }
@@ -215,6 +223,7 @@ impl BrokerNode {
             isr: p.state.isr.clone(),
             log_start_offset: p.log.log_start_offset(),
             high_watermark: p.high_watermark,
+            last_stable_offset: p.last_stable_offset(),
             log_end_offset: p.log_end_offset(),
             batches,
         })
@@ -355,6 +364,7 @@ impl BrokerNode {
                 isr: p.state.isr.clone(),
                 log_start_offset: p.log.log_start_offset(),
                 high_watermark: p.high_watermark,
+                last_stable_offset: p.last_stable_offset(),
                 log_end_offset: p.log_end_offset(),
                 records: records.into(),
                 size_bytes: p.log.segments().iter().map(|seg| u64::from(seg.size_bytes())).sum(),

@@ -104,7 +104,7 @@ impl Gather for FetchGather {
                         .with_partition_index(*index)
                         .with_error_code(code(a.error))
                         .with_high_watermark(a.high_watermark)
-                        .with_last_stable_offset(a.high_watermark)
+                        .with_last_stable_offset(a.last_stable_offset)
                         .with_log_start_offset(a.log_start_offset)
                         .with_aborted_transactions(Some(Vec::new()))
                         .with_preferred_read_replica(BrokerId(-1))

@@ -9,10 +9,20 @@
 //! so the produce path no longer answers `UNKNOWN_PRODUCER_ID`.
 //! Since Kafka 2.7 a lower epoch is `InvalidProducerEpochException`
 //! (`INVALID_PRODUCER_EPOCH`, 47), not `ProducerFencedException`.
+//!
+//! Transactions (`appendEndTxnMarker`, `checkCoordinatorEpoch`): a transactional data
+//! batch with no open transaction opens one at its first offset (a started
+//! [`TxnMetadata`]); a plain batch while one is open is `INVALID_TXN_STATE` (48); an end
+//! marker checks the producer epoch as a data batch does and refuses a coordinator epoch
+//! below the last one seen with `TRANSACTION_COORDINATOR_FENCED` (52) — both only logged
+//! for replication — and completes the open transaction ([`CompletedTxn`]), if any (a
+//! marker with no data before it completes nothing).
 
 use super::entry::{last_sequence, ProducerStateEntry};
+use super::txn::{CompletedTxn, TxnMetadata};
 use crate::engine::error::{ErrorKind, KafkaError, Result};
 use crate::engine::record::batch::{BatchHeader, NO_PRODUCER_EPOCH, NO_SEQUENCE};
+use crate::engine::txn::marker::{ControlRecordType, EndTransactionMarker};
 use serde::{Deserialize, Serialize};
 
 /// `AppendOrigin`: how much an append is validated.
@@ -34,6 +44,8 @@ pub struct ProducerAppendInfo {
     current_entry: ProducerStateEntry,
     origin: AppendOrigin,
     updated_entry: ProducerStateEntry,
+    /// `transactions`: the transactions these batches opened.
+    started_transactions: Vec<TxnMetadata>,
 }
 
 impl ProducerAppendInfo {
@@ -44,20 +56,27 @@ impl ProducerAppendInfo {
         origin: AppendOrigin,
     ) -> Self {
         let updated_entry = current_entry.without_batches();
-        ProducerAppendInfo { topic_partition, producer_id, current_entry, origin, updated_entry }
+        ProducerAppendInfo {
+            topic_partition,
+            producer_id,
+            current_entry,
+            origin,
+            updated_entry,
+            started_transactions: Vec::new(),
+        }
     }
 
     pub fn producer_id(&self) -> i64 {
         self.producer_id
     }
 
-    /// `toEntry`.
-    pub fn to_entry(self) -> ProducerStateEntry {
-        self.updated_entry
+    /// `toEntry` with `startedTransactions`.
+    pub fn into_parts(self) -> (ProducerStateEntry, Vec<TxnMetadata>) {
+        (self.updated_entry, self.started_transactions)
     }
 
-    /// `append` for a data batch whose offsets are already assigned. (Control batches,
-    /// the transaction markers, come with the transactions work.)
+    /// `append` for a data batch whose offsets are already assigned; a control batch's
+    /// marker goes through [`Self::append_end_txn_marker`] (its record must be decoded).
     pub fn append(&mut self, header: &BatchHeader) -> Result<()> {
         if header.is_control_batch() {
             return Ok(());
@@ -99,10 +118,47 @@ impl ProducerAppendInfo {
             })),
             (None, true) => {
                 self.updated_entry.current_txn_first_offset = Some(first_offset);
+                self.started_transactions.push(TxnMetadata::new(self.producer_id, first_offset));
                 Ok(())
             }
             _ => Ok(()),
         }
+    }
+
+    /// `appendEndTxnMarker`: `offset` is the control batch's base offset, `ts_ms` its
+    /// record's timestamp.
+    pub fn append_end_txn_marker(
+        &mut self,
+        marker: &EndTransactionMarker,
+        producer_epoch: i16,
+        offset: i64,
+        ts_ms: i64,
+    ) -> Result<Option<CompletedTxn>> {
+        self.check_producer_epoch(producer_epoch, offset)?;
+        self.check_coordinator_epoch(marker, offset)?;
+        let completed = self.updated_entry.current_txn_first_offset.map(|first_offset| CompletedTxn {
+            producer_id: self.producer_id,
+            first_offset,
+            last_offset: offset,
+            is_aborted: marker.control_type() == ControlRecordType::Abort,
+        });
+        self.updated_entry.update_for_marker(producer_epoch, marker.coordinator_epoch(), ts_ms);
+        Ok(completed)
+    }
+
+    /// `checkCoordinatorEpoch`.
+    fn check_coordinator_epoch(&self, marker: &EndTransactionMarker, offset: i64) -> Result<()> {
+        let current = self.updated_entry.coordinator_epoch;
+        if current > marker.coordinator_epoch() && self.origin != AppendOrigin::Replication {
+            return Err(KafkaError::new(ErrorKind::CoordinatorEpochFenced {
+                producer_id: self.producer_id,
+                offset,
+                topic_partition: self.topic_partition.clone(),
+                epoch: marker.coordinator_epoch(),
+                current,
+            }));
+        }
+        Ok(())
     }
 
     /// `checkProducerEpoch`: a lower epoch is refused from clients, let through (Kafka

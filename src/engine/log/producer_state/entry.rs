@@ -65,7 +65,7 @@ impl BatchMetadata {
 pub struct ProducerStateEntry {
     pub producer_id: i64,
     pub producer_epoch: i16,
-    /// Set by transaction markers only (the transactions work); -1 until then.
+    /// Set by transaction markers only; -1 until the first one.
     pub coordinator_epoch: i32,
     pub last_timestamp_ms: i64,
     /// The first offset of the producer's open transaction, set only by a transactional batch.
@@ -151,6 +151,15 @@ impl ProducerStateEntry {
         self.coordinator_epoch = next.coordinator_epoch;
         self.current_txn_first_offset = next.current_txn_first_offset;
         self.last_timestamp_ms = next.last_timestamp_ms;
+    }
+
+    /// `update(producerEpoch, coordinatorEpoch, lastTimestamp)`: what an end transaction
+    /// marker leaves: the transaction closed, the marker's epochs and timestamp.
+    pub fn update_for_marker(&mut self, producer_epoch: i16, coordinator_epoch: i32, ts_ms: i64) {
+        self.maybe_update_producer_epoch(producer_epoch);
+        self.coordinator_epoch = coordinator_epoch;
+        self.current_txn_first_offset = None;
+        self.last_timestamp_ms = ts_ms;
     }
 
     /// `findDuplicateBatch`: the retained batch with exactly this epoch and sequence range.

@@ -10,9 +10,11 @@
 //! under its file name), and every snapshot written or deleted is also returned to the
 //! [`crate::engine::log::PartitionLog`] to become a store op. Invariants: snapshot keys are
 //! the `mapEndOffset` they were taken at; `last_snap_offset ≤ last_map_offset`; a
-//! producer's entry never holds more than five batches, all of its current epoch.
-//! Transactions (ongoing/unreplicated txns, verification state) come with that work: only
-//! the fields the snapshot keeps exist so far.
+//! producer's entry never holds more than five batches, all of its current epoch; a
+//! transaction is in `ongoing_txns` (keyed by its first offset) from its first batch to
+//! its marker, then in `unreplicated_txns` until the high watermark passes its marker
+//! (`firstUnstableOffset`, `completeTxn`, `lastStableOffset`, `onHighWatermarkUpdated`).
+//! Transaction verification (KIP-890) is not modelled.
 //!
 //! Decisions, from Kafka's source (trunk, Oct 2024):
 //! * a duplicate (a batch equal, by epoch and sequence range, to one of its producer's
@@ -31,10 +33,12 @@
 pub mod append_info;
 pub mod entry;
 pub mod snapshot;
+pub mod txn;
 
 pub use append_info::{AppendOrigin, ProducerAppendInfo};
 pub use entry::{BatchMetadata, ProducerStateEntry, NUM_BATCHES_TO_RETAIN};
 pub use snapshot::{read_snapshot, snapshot_file_name, write_snapshot, CorruptSnapshot};
+pub use txn::{CompletedTxn, TxnMetadata};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -58,6 +62,10 @@ pub struct ProducerStateManager {
     snapshots: BTreeMap<i64, Vec<u8>>,
     last_map_offset: i64,
     last_snap_offset: i64,
+    /// Open transactions by first offset (`ongoingTxns`).
+    ongoing_txns: BTreeMap<i64, TxnMetadata>,
+    /// Completed transactions whose marker is not yet below the high watermark.
+    unreplicated_txns: BTreeMap<i64, TxnMetadata>,
     /// Snapshot writes and deletions not yet handed to the log.
     #[serde(skip)]
     changes: Vec<SnapshotChange>,
@@ -77,7 +85,75 @@ impl ProducerStateManager {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.producers.is_empty()
+        self.producers.is_empty() && self.unreplicated_txns.is_empty()
+    }
+
+    /// `firstUnstableOffset`: the first offset of the earliest transaction that is open
+    /// or whose marker is not yet replicated.
+    pub fn first_unstable_offset(&self) -> Option<i64> {
+        let unreplicated = self.unreplicated_txns.keys().next().copied();
+        let undecided = self.first_undecided_offset();
+        match (unreplicated, undecided) {
+            (Some(u), Some(d)) => Some(u.min(d)),
+            (u, d) => u.or(d),
+        }
+    }
+
+    /// `UnifiedLog.lastStableOffset`: the first unstable offset if it is below the high
+    /// watermark, else the high watermark. Completed transactions whose marker is below
+    /// `high_watermark` count as replicated even if [`Self::on_high_watermark_updated`]
+    /// has not pruned them yet.
+    pub fn last_stable_offset_at(&self, high_watermark: i64) -> i64 {
+        let unreplicated = self
+            .unreplicated_txns
+            .values()
+            .find(|t| t.last_offset.is_none_or(|last| last >= high_watermark))
+            .map(|t| t.first_offset);
+        [unreplicated, self.first_undecided_offset()].into_iter().flatten().fold(high_watermark, i64::min)
+    }
+
+    /// `firstUndecidedOffset`: the first offset of the earliest open transaction.
+    pub fn first_undecided_offset(&self) -> Option<i64> {
+        self.ongoing_txns.keys().next().copied()
+    }
+
+    /// The open transactions, by first offset.
+    pub fn ongoing_txns(&self) -> impl Iterator<Item = &TxnMetadata> + '_ {
+        self.ongoing_txns.values()
+    }
+
+    /// `onHighWatermarkUpdated`: completed transactions whose marker is below the high
+    /// watermark stop holding the LSO.
+    pub fn on_high_watermark_updated(&mut self, high_watermark: i64) {
+        self.remove_unreplicated_transactions(high_watermark);
+    }
+
+    fn remove_unreplicated_transactions(&mut self, offset: i64) {
+        self.unreplicated_txns.retain(|_, t| t.last_offset.is_none_or(|last| last >= offset));
+    }
+
+    /// `lastStableOffset(CompletedTxn)`: the LSO written with an aborted transaction's
+    /// `.txnindex` entry — the first offset of another producer's open transaction, or
+    /// the offset after the marker.
+    pub fn last_stable_offset(&self, completed: &CompletedTxn) -> i64 {
+        self.ongoing_txns
+            .values()
+            .find(|t| t.producer_id != completed.producer_id)
+            .map_or(completed.last_offset + 1, |t| t.first_offset)
+    }
+
+    /// `completeTxn`: the transaction waits in `unreplicated_txns` for the high
+    /// watermark. Kafka throws `IllegalArgumentException` for one never started.
+    pub fn complete_txn(&mut self, completed: &CompletedTxn) -> Result<(), String> {
+        let mut txn = self.ongoing_txns.remove(&completed.first_offset).ok_or_else(|| {
+            format!(
+                "Attempted to complete transaction {completed:?} which was not started (producer {})",
+                completed.producer_id
+            )
+        })?;
+        txn.last_offset = Some(completed.last_offset);
+        self.unreplicated_txns.insert(completed.first_offset, txn);
+        Ok(())
     }
 
     /// `mapEndOffset`: the state covers every batch below it.
@@ -125,12 +201,15 @@ impl ProducerStateManager {
     /// `update`.
     pub fn update(&mut self, info: ProducerAppendInfo) {
         let producer_id = info.producer_id();
-        let updated = info.to_entry();
+        let (updated, started) = info.into_parts();
         match self.producers.get_mut(&producer_id) {
             Some(current) => current.update(updated),
             None => {
                 self.producers.insert(producer_id, updated);
             }
+        }
+        for txn in started {
+            self.ongoing_txns.insert(txn.first_offset, txn);
         }
     }
 
@@ -205,6 +284,14 @@ impl ProducerStateManager {
         before - self.producers.len()
     }
 
+    /// `loadProducerEntry`: an entry with an open transaction reopens it.
+    fn load_producer_entry(&mut self, e: ProducerStateEntry) {
+        if let Some(first_offset) = e.current_txn_first_offset {
+            self.ongoing_txns.insert(first_offset, TxnMetadata::new(e.producer_id, first_offset));
+        }
+        self.producers.insert(e.producer_id, e);
+    }
+
     /// `loadFromSnapshot`: the latest readable snapshot; a corrupt one is deleted and the
     /// next older one tried (`CorruptSnapshotException`). Returns the corruptions met.
     fn load_from_snapshot(
@@ -219,7 +306,7 @@ impl ProducerStateManager {
                 Ok(entries) => {
                     for e in entries {
                         if !Self::is_expired(now_ms, expiration_ms, &e) {
-                            self.producers.insert(e.producer_id, e);
+                            self.load_producer_entry(e);
                         }
                     }
                     self.last_snap_offset = offset;
@@ -256,6 +343,9 @@ impl ProducerStateManager {
         out.into_iter().for_each(|o| self.remove_and_delete_snapshot(o));
         if log_end_offset != self.last_map_offset {
             self.producers.clear();
+            self.ongoing_txns.clear();
+            // The log end offset is at most the high watermark here (Kafka's assumption).
+            self.unreplicated_txns.clear();
             return self.load_from_snapshot(log_start_offset, now_ms, expiration_ms);
         }
         self.on_log_start_offset_incremented(log_start_offset);
@@ -264,6 +354,7 @@ impl ProducerStateManager {
 
     /// `onLogStartOffsetIncremented` (Kafka keeps the producers: they expire by time).
     pub fn on_log_start_offset_incremented(&mut self, log_start_offset: i64) {
+        self.remove_unreplicated_transactions(log_start_offset);
         if self.last_map_offset < log_start_offset {
             self.last_map_offset = log_start_offset;
         }
@@ -273,6 +364,8 @@ impl ProducerStateManager {
     /// `truncateFullyAndStartAt`.
     pub fn truncate_fully_and_start_at(&mut self, offset: i64) {
         self.producers.clear();
+        self.ongoing_txns.clear();
+        self.unreplicated_txns.clear();
         let all: Vec<i64> = self.snapshots.keys().copied().collect();
         all.into_iter().for_each(|o| self.remove_and_delete_snapshot(o));
         self.last_snap_offset = 0;
@@ -282,3 +375,6 @@ impl ProducerStateManager {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod txn_tests;
