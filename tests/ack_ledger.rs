@@ -110,6 +110,7 @@ fn replica(log_start_offset: i64, log_end_offset: i64, epochs: &[(i32, i64)]) ->
         isr: vec![1],
         log_start_offset,
         high_watermark: log_end_offset,
+        last_stable_offset: log_end_offset,
         log_end_offset,
         records: Vec::new(),
         size_bytes: 0,

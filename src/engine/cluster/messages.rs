@@ -14,6 +14,11 @@ use crate::engine::error::ErrorCode;
 use crate::engine::record::MemoryRecords;
 use serde::{Deserialize, Serialize};
 
+pub use super::group_parts::{
+    JoinGroupMember, JoinGroupProtocol, LeavingMember, OffsetCommitPartition, OffsetPartitionResult,
+    SyncGroupAssignment,
+};
+
 /// `acks`: 0, 1 or -1 (`all`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Acks {
@@ -124,59 +129,6 @@ pub struct DeletedRecordsPartition {
     pub tp: TopicPartition,
     /// -1 on an error.
     pub low_watermark: i64,
-    pub error: Option<ErrorCode>,
-}
-
-/// One protocol a member offers in JoinGroup (`JoinGroupRequestProtocol`): an assignor's
-/// name and the member's subscription bytes for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JoinGroupProtocol {
-    pub name: String,
-    pub metadata: Vec<u8>,
-}
-
-/// A member as the leader's JoinGroup response lists it (`JoinGroupResponseMember`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct JoinGroupMember {
-    pub member_id: String,
-    pub group_instance_id: Option<String>,
-    pub metadata: Vec<u8>,
-}
-
-/// The leader's assignment for one member (`SyncGroupRequestAssignment`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SyncGroupAssignment {
-    pub member_id: String,
-    pub assignment: Vec<u8>,
-}
-
-/// A member leaving (`LeaveGroupRequest.MemberIdentity`) and, in the response, its error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LeavingMember {
-    pub member_id: String,
-    pub group_instance_id: Option<String>,
-    pub reason: Option<String>,
-    pub error: Option<ErrorCode>,
-}
-
-/// One partition's offset to commit (`OffsetCommitRequestPartition`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OffsetCommitPartition {
-    pub tp: TopicPartition,
-    pub committed_offset: i64,
-    /// -1 when unknown.
-    pub committed_leader_epoch: i32,
-    pub committed_metadata: String,
-}
-
-/// One partition of an OffsetCommit / OffsetFetch response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OffsetPartitionResult {
-    pub tp: TopicPartition,
-    /// -1 when nothing is committed (or in a commit response).
-    pub committed_offset: i64,
-    pub committed_leader_epoch: i32,
-    pub metadata: String,
     pub error: Option<ErrorCode>,
 }
 

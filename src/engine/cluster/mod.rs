@@ -7,6 +7,7 @@
 
 pub mod command;
 pub mod events;
+pub mod group_parts;
 pub mod messages;
 pub mod metadata;
 pub mod topic_name;
