@@ -4,8 +4,11 @@
 //! (KIP-227, v7+) are not kept: a full fetch (session id 0) is answered with session id 0,
 //! which clients read as "sessionless" (as when Kafka's `FetchSessionCache` is full), and
 //! an incremental fetch of a session this server never gave out gets
-//! `FETCH_SESSION_ID_NOT_FOUND`. With no transactions, the last stable offset equals the
-//! high watermark and there are no aborted transactions.
+//! `FETCH_SESSION_ID_NOT_FOUND`. The last stable offset is the partition's; a
+//! `read_committed` fetch (isolation level 1, librdkafka's default) gets only the batches
+//! below it, as `UnifiedLog.read` with `FetchIsolation.TXN_COMMITTED` reads up to the
+//! LSO. No transaction can be aborted yet (no marker is written but by a coordinator,
+//! which serve does not run), so the aborted transactions are always empty.
 
 use super::{code, Ctx, Gather, UNKNOWN_TOPIC_OR_PARTITION};
 use crate::engine::cluster::messages::{FetchPartition, FetchedPartition, TopicPartition};
@@ -19,6 +22,8 @@ const FETCH_SESSION_ID_NOT_FOUND: i16 = 70;
 
 pub struct FetchGather {
     id: Option<u64>,
+    /// `isolation_level` 1: only what is below the last stable offset.
+    read_committed: bool,
     top_error: i16,
     /// (topic, partition) in request order, and the answer once in.
     asked: Vec<(String, i32)>,
@@ -30,6 +35,7 @@ pub fn start(request: &FetchRequest, ctx: &mut Ctx) -> FetchGather {
     if request.session_id != 0 {
         return FetchGather {
             id: None,
+            read_committed: false,
             top_error: FETCH_SESSION_ID_NOT_FOUND,
             asked: Vec::new(),
             answered: Vec::new(),
@@ -64,7 +70,8 @@ pub fn start(request: &FetchRequest, ctx: &mut Ctx) -> FetchGather {
             partitions,
         })
     });
-    FetchGather { done: id.is_none(), id, top_error: 0, asked, answered: Vec::new() }
+    let read_committed = request.isolation_level == 1;
+    FetchGather { done: id.is_none(), id, read_committed, top_error: 0, asked, answered: Vec::new() }
 }
 
 impl FetchGather {
@@ -100,6 +107,11 @@ impl Gather for FetchGather {
                 self.answered.iter().find(|a| a.tp.topic.as_str() == name && a.tp.partition as i32 == *index);
             let p = match found {
                 Some(a) => {
+                    let records = if self.read_committed {
+                        batches_below(&a.records, a.last_stable_offset)
+                    } else {
+                        &a.records[..]
+                    };
                     let mut p = PartitionData::default()
                         .with_partition_index(*index)
                         .with_error_code(code(a.error))
@@ -108,7 +120,7 @@ impl Gather for FetchGather {
                         .with_log_start_offset(a.log_start_offset)
                         .with_aborted_transactions(Some(Vec::new()))
                         .with_preferred_read_replica(BrokerId(-1))
-                        .with_records(Some(bytes::Bytes::copy_from_slice(&a.records)));
+                        .with_records(Some(bytes::Bytes::copy_from_slice(records)));
                     if let Some(d) = a.diverging_epoch {
                         p.diverging_epoch =
                             EpochEndOffset::default().with_epoch(d.epoch).with_end_offset(d.end_offset);
@@ -133,5 +145,45 @@ impl Gather for FetchGather {
             .with_session_id(0)
             .with_responses(topics);
         encode_response(header, header.api_version, &response)
+    }
+}
+
+/// The whole batches of `records` whose base offset is below `limit` (a batch's base
+/// offset is its first 8 bytes, its length the next 4, counting the bytes after them).
+fn batches_below(records: &[u8], limit: i64) -> &[u8] {
+    let mut end = 0;
+    while let Some(header) = records.get(end..end + 12) {
+        let base_offset = i64::from_be_bytes(header[..8].try_into().unwrap_or([0xff; 8]));
+        let length = i32::from_be_bytes(header[8..12].try_into().unwrap_or([0; 4]));
+        let next = end + 12 + length.max(0) as usize;
+        if base_offset >= limit || next > records.len() {
+            break;
+        }
+        end = next;
+    }
+    &records[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::batches_below;
+
+    /// A batch as its header frames it: base offset, then the bytes after the length.
+    fn batch(base_offset: i64, body: usize) -> Vec<u8> {
+        let mut b = base_offset.to_be_bytes().to_vec();
+        b.extend_from_slice(&(body as i32).to_be_bytes());
+        b.extend(std::iter::repeat_n(7u8, body));
+        b
+    }
+
+    #[test]
+    fn read_committed_keeps_the_whole_batches_below_the_last_stable_offset() {
+        let records: Vec<u8> = [batch(0, 50), batch(3, 40), batch(8, 30)].concat();
+        assert_eq!(batches_below(&records, 8).len(), 62 + 52);
+        assert_eq!(batches_below(&records, 3).len(), 62);
+        assert_eq!(batches_below(&records, 0).len(), 0);
+        assert_eq!(batches_below(&records, 100).len(), records.len());
+        // A cut last batch is not sent half.
+        assert_eq!(batches_below(&records[..records.len() - 1], 100).len(), 62 + 52);
     }
 }
