@@ -110,6 +110,7 @@ test('3 brokers × 12 partitions fit one 1280 × 800 screen; internal topics beh
     const matrix = await page.getByTestId('replica-matrix').boundingBox();
     assert.ok(matrix.height <= WIDE.height - 100, `the matrix is ${matrix.height} px tall`);
     const last = await page.getByTestId('partition-orders-11').boundingBox();
+    if (last.y + last.height > WIDE.height) await page.screenshot({ path: path.join(RESULTS, 'layout-twelve-too-tall.png'), fullPage: true });
     assert.ok(last.y + last.height <= WIDE.height, `orders-11 ends at ${last.y + last.height}`);
     const height = await pageHeight(page);
     if (height >= 2 * WIDE.height) await page.screenshot({ path: path.join(RESULTS, 'layout-twelve-too-tall.png'), fullPage: true });

@@ -147,9 +147,10 @@ fn empty_cell(ctx: &ClusterCtx, b: &BrokerView, p: &PartitionView) -> Html {
     html! { <div class={classes!("matrix-cell", "empty", class)} role="cell">{text}</div> }
 }
 
-/// Kafka's `broker.heartbeat.interval.ms` default: a broker silent for longer has
-/// missed a heartbeat.
-const HEARTBEAT_INTERVAL_MS: i64 = 2_000;
+/// Silence after which a broker has missed a heartbeat: one and a half of Kafka's
+/// `broker.heartbeat.interval.ms` default (2 s), so a heartbeat on its way (network
+/// latency) does not flash a countdown on a live broker.
+const HEARTBEAT_MISSED_AFTER_MS: i64 = 3_000;
 
 /// The wait a broker's session is in at the controller: fenced, or silent past a
 /// heartbeat and counting down to `broker.session.timeout.ms` — so the seconds between
@@ -162,7 +163,7 @@ fn session_note(ctx: &ClusterCtx, b: &BrokerView) -> Html {
         };
     }
     let silent_ms = ctx.view.now_ms - s.last_contact_ms;
-    if silent_ms <= HEARTBEAT_INTERVAL_MS {
+    if silent_ms <= HEARTBEAT_MISSED_AFTER_MS {
         return html! {};
     }
     let left_ms = (s.last_contact_ms + s.session_timeout_ms - ctx.view.now_ms).max(0);
