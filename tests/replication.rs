@@ -8,7 +8,9 @@
 mod replication_cluster;
 
 use kafka_playground::engine::cluster::command::{Command, SubscribeCommand};
-use kafka_playground::engine::cluster::messages::{Acks, FetchPartition, Message, ProducePartition};
+use kafka_playground::engine::cluster::messages::{
+    Acks, FetchPartition, IsolationLevel, Message, ProducePartition,
+};
 use kafka_playground::engine::cluster::metadata::MetadataRecord;
 use kafka_playground::engine::cluster::{ClusterEvent, Envelope, Input, Node, TimerKey, TimerKind};
 use kafka_playground::engine::error::ErrorCode;
@@ -192,6 +194,7 @@ fn consumers_never_read_past_the_high_watermark() {
         replica_id: None,
         max_wait_ms: 0,
         max_bytes: 1 << 20,
+        isolation_level: IsolationLevel::ReadUncommitted,
         partitions: vec![FetchPartition {
             tp: tp(),
             fetch_offset: offset,
@@ -242,6 +245,7 @@ fn fetches_with_a_stale_or_future_leader_epoch_are_fenced() {
             replica_id: None,
             max_wait_ms: 0,
             max_bytes: 1 << 20,
+            isolation_level: IsolationLevel::ReadUncommitted,
             partitions: vec![FetchPartition {
                 tp: tp(),
                 fetch_offset: 0,

@@ -7,6 +7,7 @@ pub mod client;
 pub mod cluster;
 pub mod controller;
 pub mod error;
+pub mod error_code;
 pub mod faults;
 pub mod group;
 pub mod limits;

@@ -1,6 +1,8 @@
 //! The messages nodes exchange, modelled on Kafka's APIs (Produce, Fetch, ListOffsets,
 //! Metadata, CreateTopics, DeleteTopics, OffsetForLeaderEpoch; the classic group protocol: FindCoordinator, JoinGroup,
-//! SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch; InitProducerId; and KRaft's
+//! SyncGroup, Heartbeat, LeaveGroup, OffsetCommit, OffsetFetch; InitProducerId and the
+//! transaction APIs (AddPartitionsToTxn, AddOffsetsToTxn, TxnOffsetCommit, EndTxn,
+//! WriteTxnMarkers); and KRaft's
 //! BrokerRegistration, BrokerHeartbeat, AlterPartition, AllocateProducerIds, with the controller pushing its
 //! metadata log to brokers, which in Kafka fetch it). Errors are Kafka's [`ErrorCode`]s.
 //! Every request carries a `correlation_id` its response echoes. Group protocol metadata
@@ -17,6 +19,10 @@ use serde::{Deserialize, Serialize};
 pub use super::group_parts::{
     JoinGroupMember, JoinGroupProtocol, LeavingMember, OffsetCommitPartition, OffsetPartitionResult,
     SyncGroupAssignment,
+};
+pub use super::txn_parts::{
+    AbortedTransaction, CoordinatorType, IsolationLevel, TxnPartitionResult, WritableTxnMarker,
+    WritableTxnMarkerResult,
 };
 
 /// `acks`: 0, 1 or -1 (`all`).
@@ -113,6 +119,10 @@ pub struct FetchedPartition {
     pub log_start_offset: i64,
     pub diverging_epoch: Option<EpochEndOffset>,
     pub records: MemoryRecords,
+    /// Aborted transactions overlapping the returned range, for a read_committed fetch
+    /// (`None` under read_uncommitted, as Kafka sends null).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted_transactions: Option<Vec<AbortedTransaction>>,
 }
 
 /// One partition of a DeleteRecords request (`DeleteRecordsPartition`): the offset the
@@ -153,6 +163,9 @@ pub enum Message {
         max_wait_ms: i64,
         max_bytes: u32,
         partitions: Vec<FetchPartition>,
+        /// read_committed stops at the last stable offset (a follower always reads uncommitted).
+        #[serde(default, skip_serializing_if = "IsolationLevel::is_read_uncommitted")]
+        isolation_level: IsolationLevel,
     },
     FetchResponse {
         correlation_id: u64,
@@ -163,6 +176,9 @@ pub enum Message {
         tp: TopicPartition,
         /// -2 earliest, -1 latest, or a timestamp.
         timestamp_ms: i64,
+        /// read_committed: "latest" is the last stable offset, not the high watermark.
+        #[serde(default, skip_serializing_if = "IsolationLevel::is_read_uncommitted")]
+        isolation_level: IsolationLevel,
     },
     ListOffsetsResponse {
         correlation_id: u64,
@@ -240,10 +256,12 @@ pub enum Message {
         first_offset: i64,
         records: Vec<MetadataRecord>,
     },
-    /// `FindCoordinator` for a group (key type 0).
+    /// `FindCoordinator` for a group (key type 0) or a transactional id (key type 1).
     FindCoordinatorRequest {
         correlation_id: u64,
         key: String,
+        #[serde(default, skip_serializing_if = "CoordinatorType::is_group")]
+        key_type: CoordinatorType,
     },
     FindCoordinatorResponse {
         correlation_id: u64,
@@ -400,6 +418,71 @@ pub enum Message {
         leader_epoch: i32,
         end_offset: i64,
     },
+    /// `AddPartitionsToTxn` (client versions, v3 fields): partitions a transaction writes.
+    AddPartitionsToTxnRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        partitions: Vec<TopicPartition>,
+    },
+    AddPartitionsToTxnResponse {
+        correlation_id: u64,
+        results: Vec<TxnPartitionResult>,
+    },
+    /// `AddOffsetsToTxn`: the transaction will commit offsets of `group_id`.
+    AddOffsetsToTxnRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        group_id: String,
+    },
+    AddOffsetsToTxnResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+    },
+    /// `TxnOffsetCommit`, to the group coordinator: offsets that take effect with the
+    /// transaction's COMMIT marker in `__consumer_offsets`.
+    TxnOffsetCommitRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        group_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        generation_id: i32,
+        member_id: String,
+        group_instance_id: Option<String>,
+        offsets: Vec<OffsetCommitPartition>,
+    },
+    TxnOffsetCommitResponse {
+        correlation_id: u64,
+        partitions: Vec<OffsetPartitionResult>,
+    },
+    /// `EndTxn`: commit (true) or abort (false).
+    EndTxnRequest {
+        correlation_id: u64,
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        committed: bool,
+    },
+    EndTxnResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        /// v5 (TV_2) returns the producer id and epoch to use next; -1 before.
+        producer_id: i64,
+        producer_epoch: i16,
+    },
+    /// `WriteTxnMarkers`, coordinator to partition leaders.
+    WriteTxnMarkersRequest {
+        correlation_id: u64,
+        markers: Vec<WritableTxnMarker>,
+    },
+    WriteTxnMarkersResponse {
+        correlation_id: u64,
+        markers: Vec<WritableTxnMarkerResult>,
+    },
 }
 
 impl Message {
@@ -448,6 +531,16 @@ impl Message {
             Message::DeleteTopicsResponse { .. } => "DeleteTopicsResponse",
             Message::OffsetForLeaderEpochRequest { .. } => "OffsetForLeaderEpoch",
             Message::OffsetForLeaderEpochResponse { .. } => "OffsetForLeaderEpochResponse",
+            Message::AddPartitionsToTxnRequest { .. } => "AddPartitionsToTxn",
+            Message::AddPartitionsToTxnResponse { .. } => "AddPartitionsToTxnResponse",
+            Message::AddOffsetsToTxnRequest { .. } => "AddOffsetsToTxn",
+            Message::AddOffsetsToTxnResponse { .. } => "AddOffsetsToTxnResponse",
+            Message::TxnOffsetCommitRequest { .. } => "TxnOffsetCommit",
+            Message::TxnOffsetCommitResponse { .. } => "TxnOffsetCommitResponse",
+            Message::EndTxnRequest { .. } => "EndTxn",
+            Message::EndTxnResponse { .. } => "EndTxnResponse",
+            Message::WriteTxnMarkersRequest { .. } => "WriteTxnMarkers",
+            Message::WriteTxnMarkersResponse { .. } => "WriteTxnMarkersResponse",
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod group_parts;
 pub mod messages;
 pub mod metadata;
 pub mod topic_name;
+pub mod txn_parts;
 
 use crate::engine::store::StoreOp;
 pub use command::Command;

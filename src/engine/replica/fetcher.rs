@@ -11,7 +11,7 @@
 use super::partition::Role;
 use super::BrokerNode;
 use crate::engine::cluster::messages::{
-    EpochEndOffset, FetchPartition, FetchedPartition, Message, TopicPartition,
+    EpochEndOffset, FetchPartition, FetchedPartition, IsolationLevel, Message, TopicPartition,
 };
 use crate::engine::cluster::TimerKind;
 use crate::engine::cluster::{ClusterEvent, NodeId};
@@ -86,6 +86,7 @@ impl BrokerNode {
             max_wait_ms: self.config.replica_fetch_wait_max_ms,
             max_bytes: self.config.replica_fetch_max_bytes,
             partitions,
+            isolation_level: IsolationLevel::ReadUncommitted,
         };
         self.send(leader, message);
         self.set_timer(TimerKind::Fetcher, u64::from(leader), deadline_ms);

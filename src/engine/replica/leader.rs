@@ -29,6 +29,7 @@ fn failed(tp: &TopicPartition, error: ErrorCode) -> FetchedPartition {
         log_start_offset: -1,
         diverging_epoch: None,
         records: MemoryRecords::new(),
+        aborted_transactions: None,
     }
 }
 
@@ -211,6 +212,7 @@ impl BrokerNode {
             log_start_offset,
             diverging_epoch: None,
             records: MemoryRecords::new(),
+            aborted_transactions: None,
         };
         if fp.last_fetched_epoch >= 0 {
             let (epoch, end_offset) = p.epoch_cache.end_offset_for(fp.last_fetched_epoch, leo);

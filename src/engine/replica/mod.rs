@@ -177,7 +177,9 @@ impl BrokerNode {
             Message::ProduceRequest { correlation_id, acks, timeout_ms, partitions } => {
                 self.handle_produce(now_ms, from, *correlation_id, *acks, *timeout_ms, partitions)
             }
-            Message::FetchRequest { correlation_id, replica_id, max_wait_ms, max_bytes, partitions } => {
+            Message::FetchRequest {
+                correlation_id, replica_id, max_wait_ms, max_bytes, partitions, ..
+            } => {
                 let request = delayed::FetchRef {
                     from,
                     correlation_id: *correlation_id,
@@ -195,7 +197,7 @@ impl BrokerNode {
                 self.handle_metadata_update(now_ms, *first_offset, records);
                 self.sync_group_coordinator(now_ms);
             }
-            Message::FindCoordinatorRequest { correlation_id, key } => {
+            Message::FindCoordinatorRequest { correlation_id, key, .. } => {
                 self.handle_find_coordinator(now_ms, from, *correlation_id, key.clone())
             }
             Message::CreateTopicsResponse { name, error, message, .. } => {
@@ -209,7 +211,7 @@ impl BrokerNode {
                     self.broker_epoch = *broker_epoch;
                 }
             }
-            Message::ListOffsetsRequest { correlation_id, tp, timestamp_ms } => {
+            Message::ListOffsetsRequest { correlation_id, tp, timestamp_ms, .. } => {
                 self.handle_list_offsets(from, *correlation_id, tp.clone(), *timestamp_ms)
             }
             Message::MetadataRequest { correlation_id, topics } => {

@@ -15,19 +15,7 @@ use super::marker::{decode_control_batch, ControlRecordType};
 use crate::engine::record::batch::{read_header, NO_PRODUCER_ID};
 use std::collections::HashSet;
 
-/// `isolation.level`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IsolationLevel {
-    ReadUncommitted,
-    ReadCommitted,
-}
-
-/// `FetchResponseData.AbortedTransaction`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AbortedTransaction {
-    pub producer_id: i64,
-    pub first_offset: i64,
-}
+pub use crate::engine::cluster::txn_parts::{AbortedTransaction, IsolationLevel};
 
 /// The parts of a fetched batch the filter looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

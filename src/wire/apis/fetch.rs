@@ -11,7 +11,7 @@
 //! which serve does not run), so the aborted transactions are always empty.
 
 use super::{code, Ctx, Gather, UNKNOWN_TOPIC_OR_PARTITION};
-use crate::engine::cluster::messages::{FetchPartition, FetchedPartition, TopicPartition};
+use crate::engine::cluster::messages::{FetchPartition, FetchedPartition, IsolationLevel, TopicPartition};
 use crate::engine::cluster::Message;
 use crate::wire::request::{encode_response, Header};
 use kafka_protocol::messages::fetch_response::{EpochEndOffset, FetchableTopicResponse, PartitionData};
@@ -68,6 +68,7 @@ pub fn start(request: &FetchRequest, ctx: &mut Ctx) -> FetchGather {
             max_wait_ms,
             max_bytes,
             partitions,
+            isolation_level: IsolationLevel::ReadUncommitted,
         })
     });
     let read_committed = request.isolation_level == 1;

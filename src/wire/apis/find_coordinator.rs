@@ -14,6 +14,7 @@
 //! other key type is `CoordinatorType.forId`'s `InvalidRequestException`: the same.
 
 use super::{error_message, Ctx, Gather, COORDINATOR_NOT_AVAILABLE, INVALID_REQUEST};
+use crate::engine::cluster::messages::CoordinatorType;
 use crate::engine::cluster::Message;
 use crate::wire::request::{encode_response, Header};
 use kafka_protocol::messages::find_coordinator_response::Coordinator;
@@ -54,6 +55,7 @@ pub fn start(request: &FindCoordinatorRequest, version: i16, ctx: &mut Ctx) -> F
             let id = ctx.send(ctx.broker, |correlation_id| Message::FindCoordinatorRequest {
                 correlation_id,
                 key: k,
+                key_type: CoordinatorType::Group,
             });
             Asked { key, id: Some(id), answer: None }
         })

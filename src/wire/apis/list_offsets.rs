@@ -4,7 +4,7 @@
 //! it is also the last stable offset a `read_committed` client asks for.
 
 use super::{code, Ctx, Gather, UNKNOWN_TOPIC_OR_PARTITION};
-use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::cluster::messages::{IsolationLevel, TopicPartition};
 use crate::engine::cluster::Message;
 use crate::wire::request::{encode_response, Header};
 use kafka_protocol::messages::list_offsets_response::{
@@ -39,6 +39,7 @@ pub fn start(request: &ListOffsetsRequest, ctx: &mut Ctx) -> ListOffsetsGather {
                     correlation_id,
                     tp,
                     timestamp_ms,
+                    isolation_level: IsolationLevel::ReadUncommitted,
                 });
                 (Some(id), None)
             };

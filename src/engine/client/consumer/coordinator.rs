@@ -7,7 +7,7 @@
 use super::{
     CommitPurpose, ConsumerNode, Generation, JoinPhase, Lifecycle, MemberState, Pending, Subscription,
 };
-use crate::engine::cluster::messages::{LeavingMember, Message};
+use crate::engine::cluster::messages::{CoordinatorType, LeavingMember, Message};
 use crate::engine::cluster::NodeId;
 use crate::engine::error::ErrorCode;
 
@@ -73,7 +73,11 @@ impl ConsumerNode {
         self.request(
             broker,
             Pending::FindCoordinator,
-            |correlation_id| Message::FindCoordinatorRequest { correlation_id, key },
+            |correlation_id| Message::FindCoordinatorRequest {
+                correlation_id,
+                key,
+                key_type: CoordinatorType::Group,
+            },
             timeout,
         );
     }

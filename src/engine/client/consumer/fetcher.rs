@@ -5,7 +5,9 @@
 //! `metadata.rs`.
 
 use super::{ConsumerNode, JoinPhase, Pending, Subscription};
-use crate::engine::cluster::messages::{FetchPartition, FetchedPartition, Message, TopicPartition};
+use crate::engine::cluster::messages::{
+    FetchPartition, FetchedPartition, IsolationLevel, Message, TopicPartition,
+};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
 use crate::engine::record::{decode_batch, split_batches};
@@ -49,6 +51,7 @@ impl ConsumerNode {
                     max_wait_ms,
                     max_bytes,
                     partitions,
+                    isolation_level: IsolationLevel::default(),
                 },
                 timeout,
             );

@@ -7,7 +7,9 @@
 //! `seek`.
 
 use super::{AutoOffsetReset, ConsumerNode, JoinPhase, Pending};
-use crate::engine::cluster::messages::{FetchedPartition, Message, OffsetPartitionResult, TopicPartition};
+use crate::engine::cluster::messages::{
+    FetchedPartition, IsolationLevel, Message, OffsetPartitionResult, TopicPartition,
+};
 use crate::engine::cluster::ClusterEvent;
 use crate::engine::error::ErrorCode;
 
@@ -129,7 +131,12 @@ impl ConsumerNode {
         self.request(
             leader,
             Pending::ListOffsets { tp: tp.clone() },
-            |correlation_id| Message::ListOffsetsRequest { correlation_id, tp: target, timestamp_ms },
+            |correlation_id| Message::ListOffsetsRequest {
+                correlation_id,
+                tp: target,
+                timestamp_ms,
+                isolation_level: IsolationLevel::default(),
+            },
             timeout,
         );
     }
