@@ -12,6 +12,7 @@ pub mod embed;
 pub mod engine;
 pub mod sim;
 pub mod storage;
+pub mod takeaway;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;

@@ -4,11 +4,13 @@
 //!
 //! Commands: `produce` ([`produce`]) writes records into Kafka-layout log dirs;
 //! `dump-log` ([`dump`]) prints a `.log`, `.index` or `.timeindex` file as JSON, like
-//! `kafka-dump-log.sh`. Only compiled natively.
+//! `kafka-dump-log.sh`; `code` ([`code`]) prints the client program for one of the page's
+//! actions. Only compiled natively.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod accumulate;
 pub mod args;
+pub mod code;
 pub mod dump;
 pub mod input;
 pub mod logdir;
@@ -58,6 +60,7 @@ USAGE:
   kafka-playground replay JOURNAL.json
   kafka-playground fuzz --seeds N [--first S] [--groups]
   kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config k=v]...
+  kafka-playground code python|java ACTION.json [--bootstrap HOST:PORT]
   kafka-playground help [COMMAND]
 
 Run `kafka-playground help produce` or `kafka-playground help dump-log` for details.
@@ -71,6 +74,7 @@ fn help_for(command: Option<&str>) -> Result<&'static str, CliError> {
         Some("dump-log") => Ok(dump::USAGE),
         Some("run" | "replay" | "fuzz") => Ok(simulate::USAGE),
         Some("serve") => Ok(serve::USAGE),
+        Some("code") => Ok(code::USAGE),
         Some(other) => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
 }
@@ -83,7 +87,7 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let wants_help = rest.iter().any(|a| a == "--help" || a == "-h");
     let text = match command.as_str() {
         "help" | "--help" | "-h" => Some(help_for(rest.first().map(String::as_str))?),
-        "produce" | "dump-log" | "run" | "replay" | "fuzz" | "serve" if wants_help => {
+        "produce" | "dump-log" | "run" | "replay" | "fuzz" | "serve" | "code" if wants_help => {
             Some(help_for(Some(command))?)
         }
         _ => None,
@@ -98,6 +102,7 @@ pub fn run(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
         "replay" => simulate::replay_cmd(rest, out),
         "fuzz" => simulate::fuzz(rest, out),
         "serve" => serve::run(rest, out),
+        "code" => code::run(rest, out),
         other => Err(CliError::usage(format!("unknown command {other:?}"))),
     }
 }

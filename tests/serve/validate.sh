@@ -4,7 +4,9 @@
 # and partition is checked. Then consumer groups (tests/serve/groups.py): the lecture's
 # notebook cells verbatim with confluent_kafka, kafka-python's group consumer, kcat -G.
 # Builds the binary first unless KP_SKIP_BUILD=1. Prints `serve clients: N passed, M failed`
-# and `serve groups: N passed, M failed`; exits non-zero on any failure. About two minutes.
+# and `serve groups: N passed, M failed`; then the page's code to take away
+# (tests/serve/takeaway.py): the programs `kafka-playground code python` prints, run with
+# confluent_kafka. Exits non-zero on any failure. About two and a half minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -30,4 +32,5 @@ cp "$TARGET_DIR/debug/kafka-playground" "$WORKDIR/kafka-playground"
 status=0
 timeout 120 "$PYTHON" tests/serve/clients.py "$WORKDIR/kafka-playground" || status=1
 timeout 180 "$PYTHON" tests/serve/groups.py "$WORKDIR/kafka-playground" || status=1
+timeout 120 "$PYTHON" tests/serve/takeaway.py "$WORKDIR/kafka-playground" || status=1
 exit $status

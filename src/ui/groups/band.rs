@@ -189,7 +189,7 @@ fn group_card(p: &CardProps) -> Html {
             <details class="group-controls-fold">
             <summary>{ T::ChangeTheGroup.get(l) }</summary>
             <div class="group-controls">
-                <AddConsumerForm startable={g.startable.clone()} group_id={g.group_id.clone()} lang={l} on_command={p.on_command.clone()} />
+                <AddConsumerForm startable={g.startable.clone()} topics={group_topics(g)} group_id={g.group_id.clone()} lang={l} on_command={p.on_command.clone()} />
                 <SwitchAssignorForm members={g.members.iter().filter(|m| m.status == "up").map(|m| m.id).collect::<Vec<_>>()}
                     current={g.members.first().map(|m| m.assignors.clone()).unwrap_or_default()}
                     lang={l} on_command={p.on_command.clone()} />
@@ -201,4 +201,12 @@ fn group_card(p: &CardProps) -> Html {
             </details>
         </article>
     }
+}
+
+/// The topics a group reads, from its lag table (one row per partition it reads).
+fn group_topics(g: &GroupView) -> Vec<String> {
+    let mut topics: Vec<String> = g.lag.iter().map(|l| l.topic.clone()).collect();
+    topics.sort();
+    topics.dedup();
+    topics
 }

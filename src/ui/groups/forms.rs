@@ -5,6 +5,8 @@
 
 use crate::engine::client::consumer::ConsumerConfig;
 use crate::engine::cluster::NodeId;
+use crate::takeaway::Action;
+use crate::ui::common::code::TakeawayCode;
 use crate::ui::i18n::Lang;
 use crate::ui::i18n::T;
 use crate::web::cluster_view::{ClusterCommand, StartableConsumer};
@@ -22,6 +24,8 @@ fn setter(state: &UseStateHandle<Option<String>>) -> Callback<InputEvent> {
 #[derive(Properties, PartialEq)]
 pub struct AddProps {
     pub startable: Vec<StartableConsumer>,
+    /// The topics the group reads (for the program under the form).
+    pub topics: Vec<String>,
     pub group_id: String,
     pub lang: Lang,
     pub on_command: Callback<ClusterCommand>,
@@ -56,6 +60,10 @@ pub fn add_consumer_form(p: &AddProps) -> Html {
         .zip(fields)
         .map(|((k, d), f)| (k.to_string(), (**f).clone().unwrap_or_else(|| d.clone())))
         .collect();
+    let takeaway = Action::ConsumeInGroup {
+        configs: values.iter().cloned().chain([("client.id".to_string(), next.name.clone())]).collect(),
+        topics: p.topics.clone(),
+    };
     let onsubmit = {
         let (values, declared, error, on) =
             (values.clone(), declared.clone(), error.clone(), p.on_command.clone());
@@ -98,6 +106,7 @@ pub fn add_consumer_form(p: &AddProps) -> Html {
             { field("heartbeat.interval.ms", &heartbeat, &values[3].1, "add-consumer-heartbeat") }
             if let Some(e) = (*error).clone() { <p class="form-error" role="alert" data-testid="add-consumer-error">{ e }</p> }
             <button type="submit" data-testid="add-consumer">{ format!("{} {}", T::AddConsumer.get(l), next.name) }</button>
+            <TakeawayCode action={takeaway} testid="add-consumer-code" />
         </form>
     }
 }

@@ -66,6 +66,11 @@ texts! {
     EvProducerRebuilt => "closed and built again with", "закрыт и создан заново с";
     BatchesCodec => "Batches", "Батчи";
     BatchesCodecHint => "Record batches in the segment and their compression.type", "Батчи записей в сегменте и их compression.type";
+    TakeawayCode => "Code to take away: Python, Java", "Этот же код: Python, Java";
+    TakeawayHint => "What this form does, as a program for a real Kafka (kafka-playground serve listens on localhost:9092), with the settings shown here.", "То, что делает эта форма, в виде программы для настоящей Kafka (kafka-playground serve слушает localhost:9092), с настройками, показанными здесь.";
+    CopyCode => "Copy", "Копировать";
+    CodeCopied => "copied", "скопировано";
+    CodeSelected => "selected: press Ctrl+C", "выделено: нажмите Ctrl+C";
     ProduceMore => "Partitioner, partition, headers", "Партиционер, партиция, заголовки";
     ProducersOwn => "the producer's own", "как настроен продюсер";
     ExplicitPartition => "Partition (empty: let the partitioner choose)", "Партиция (пусто — выбирает партиционер)";

@@ -6,8 +6,12 @@
 //! configs by Kafka name). A form is checked against the cluster before it is sent, so
 //! a refusal shows at the form with Kafka's error name and words, and nothing typed is
 //! lost; empty partitions or replication factor mean the broker defaults (`-1`, as
-//! `kafka-topics` sends them).
+//! `kafka-topics` sends them). Under the topic form, the AdminClient program that creates
+//! the same topic (`crate::takeaway`).
 
+use crate::engine::cluster::command::CreateTopicCommand;
+use crate::takeaway::Action;
+use crate::ui::common::code::TakeawayCode;
 use crate::ui::common::form::setter;
 use crate::ui::i18n::T;
 use crate::ui::produce::delete_topic::DeleteTopicForm;
@@ -97,6 +101,13 @@ pub fn admin_card() -> Html {
         let command = ctx.command.clone();
         Callback::from(move |_: MouseEvent| command.emit(ClusterCommand::RunRetention))
     };
+    let takeaway = Action::CreateTopic(CreateTopicCommand {
+        configs: parse_configs(&fields.configs).unwrap_or_default(),
+        name: fields.name.trim().to_string(),
+        partitions: number_or_default("partitions", &fields.partitions).unwrap_or(-1),
+        replica_assignment: None,
+        replication_factor: number_or_default("replication factor", &fields.replication_factor).unwrap_or(-1),
+    });
     let brokers = ctx.view.brokers.len();
     let can_add = ctx.view.next_broker.is_some();
     html! {
@@ -136,6 +147,7 @@ pub fn admin_card() -> Html {
                     <p class="field-error" role="alert" data-testid="create-topic-error">{e.clone()}</p>
                 }
             </form>
+            <TakeawayCode action={takeaway} testid="create-topic-code" />
             <DeleteTopicForm />
         </div>
     }

@@ -4,13 +4,17 @@
 //! `{i}` or a null key, value), and what became of its sends: acknowledged at an offset,
 //! failed with Kafka's error name and code, or still pending; a failed or pending send
 //! also names the error it was last retried on (e.g. a send that timed out after being
-//! refused with NOT_ENOUGH_REPLICAS says so).
+//! refused with NOT_ENOUGH_REPLICAS says so). Under the form, the program that sends the
+//! same records with the same settings (`crate::takeaway`).
 
+use crate::engine::cluster::command::ProduceCommand;
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::controller::is_internal_topic;
 use crate::engine::partitioner::PartitionerKind;
 use crate::sim::scenario::HeaderSpec;
+use crate::takeaway::{Action, ProducerSettings};
 use crate::ui::cluster::brokers::status_text;
+use crate::ui::common::code::TakeawayCode;
 use crate::ui::common::form::setter;
 use crate::ui::i18n::{records_word, T};
 use crate::ui::shell::page::ClusterCtx;
@@ -83,6 +87,33 @@ fn parse_headers(text: &str) -> Vec<HeaderSpec> {
 }
 
 /// How many of an acknowledged send's records are among the producer's lost ones.
+/// What the form would send, as the program that sends it (`crate::takeaway`). The
+/// producer's running record number is what it has sent so far (acknowledged, failed, in
+/// flight): the number `{i}` continues from.
+fn takeaway_action(p: &ProducerView, f: &Fields, topic: &str) -> Action {
+    let producer = ProducerSettings {
+        client_id: p.name.clone(),
+        acks: if p.acks == "-1" { "all".into() } else { p.acks.clone() },
+        linger_ms: p.linger_ms,
+        batch_size: p.batch_size,
+        compression_type: p.compression_type.clone(),
+        enable_idempotence: p.enable_idempotence,
+        max_in_flight_requests_per_connection: p.max_in_flight_requests_per_connection,
+        partitioner: p.partitioner.clone(),
+    };
+    let command = ProduceCommand {
+        count: f.count.trim().parse::<u64>().ok().filter(|c| *c >= 1).unwrap_or(1),
+        headers: parse_headers(&f.headers),
+        key: (!f.null_key).then(|| f.key.clone()),
+        partition: f.partition.trim().parse().ok(),
+        partitioner: (!f.partitioner.is_empty()).then(|| f.partitioner.clone()),
+        topic: topic.to_string(),
+        value: f.value.clone(),
+    };
+    let first_number = p.acknowledged_records + p.failed_records + p.records_in_flight;
+    Action::Produce { producer, command, first_number }
+}
+
 fn lost_of(p: &ProducerView, o: &SendOutcome) -> u64 {
     let (Some(partition), Some(base)) = (o.partition, o.base_offset.filter(|b| *b >= 0)) else { return 0 };
     let end = base + i64::from(o.records);
@@ -270,6 +301,7 @@ fn producer(props: &ProducerProps) -> Html {
         None
     };
     let count_id = format!("produce-count-{}", p.id);
+    let takeaway = takeaway_action(p, &fields, &topic);
     let lost_total: u64 = p.lost.iter().map(|l| l.records).sum();
     html! {
         <section class="card producer" data-testid={format!("producer-{}", p.name)} data-acks={p.acks.clone()}
@@ -365,6 +397,7 @@ fn producer(props: &ProducerProps) -> Html {
                 }
                 <button type="submit" disabled={topic.is_empty()} data-testid="produce-submit">{ctx.t(T::Produce)}</button>
             </form>
+            <TakeawayCode action={takeaway} testid={format!("produce-code-{}", p.name)} />
             <h3>{ctx.t(T::Sends)}</h3>
             if p.outcomes.is_empty() && p.records_in_flight == 0 {
                 <p class="hint">{ctx.t(T::NoSends)}</p>
