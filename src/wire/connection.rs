@@ -9,7 +9,7 @@
 
 use super::apis::{
     answer_id, create_topics, delete_topics, fetch, find_coordinator, group, init_producer_id, list_offsets,
-    metadata, offset_for_leader_epoch, offsets, produce, Ctx, Gather, Outgoing, ServeContext,
+    metadata, offset_for_leader_epoch, offsets, produce, txn, Ctx, Gather, Outgoing, ServeContext,
 };
 use super::frame::FrameReader;
 use super::request::{decode_request, encode_response, Header, Request};
@@ -157,6 +157,20 @@ impl Connection {
             }
             Request::InitProducerId(r) => {
                 let g = init_producer_id::start(r, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
+            Request::AddPartitionsToTxn(r) => {
+                let g = txn::start_add_partitions(r, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
+            Request::AddOffsetsToTxn(r) => {
+                waiting(header, txn::start_add_offsets(r, &mut ctx), false).map(Some)
+            }
+            Request::EndTxn(r) => waiting(header, txn::start_end(r, &mut ctx), false).map(Some),
+            Request::TxnOffsetCommit(r) => {
+                let g = txn::start_offset_commit(r, &mut ctx);
                 let done = g.is_done();
                 waiting(header, g, done).map(Some)
             }

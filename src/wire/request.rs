@@ -9,10 +9,11 @@ use super::frame::framed;
 use super::versions::is_supported;
 use bytes::{Buf, Bytes, BytesMut};
 use kafka_protocol::messages::{
-    ApiKey, CreateTopicsRequest, DeleteTopicsRequest, FetchRequest, FindCoordinatorRequest, HeartbeatRequest,
-    InitProducerIdRequest, JoinGroupRequest, LeaveGroupRequest, ListOffsetsRequest, MetadataRequest,
-    OffsetCommitRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest, RequestHeader,
-    ResponseHeader, SyncGroupRequest,
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, ApiKey, CreateTopicsRequest, DeleteTopicsRequest,
+    EndTxnRequest, FetchRequest, FindCoordinatorRequest, HeartbeatRequest, InitProducerIdRequest,
+    JoinGroupRequest, LeaveGroupRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
+    OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest, RequestHeader, ResponseHeader,
+    SyncGroupRequest, TxnOffsetCommitRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable};
 
@@ -48,6 +49,10 @@ pub enum Request {
     InitProducerId(InitProducerIdRequest),
     DeleteTopics(DeleteTopicsRequest),
     OffsetForLeaderEpoch(OffsetForLeaderEpochRequest),
+    AddPartitionsToTxn(AddPartitionsToTxnRequest),
+    AddOffsetsToTxn(AddOffsetsToTxnRequest),
+    EndTxn(EndTxnRequest),
+    TxnOffsetCommit(TxnOffsetCommitRequest),
 }
 
 /// Why a connection is closed instead of answered (Kafka's words where it has them).
@@ -113,6 +118,10 @@ pub fn decode_request(frame: Bytes) -> Result<(Header, Request), CloseConnection
         ApiKey::OffsetCommit => Request::OffsetCommit(body(api_key, v, &mut buf)?),
         ApiKey::OffsetFetch => Request::OffsetFetch(body(api_key, v, &mut buf)?),
         ApiKey::InitProducerId => Request::InitProducerId(body(api_key, v, &mut buf)?),
+        ApiKey::AddPartitionsToTxn => Request::AddPartitionsToTxn(body(api_key, v, &mut buf)?),
+        ApiKey::AddOffsetsToTxn => Request::AddOffsetsToTxn(body(api_key, v, &mut buf)?),
+        ApiKey::EndTxn => Request::EndTxn(body(api_key, v, &mut buf)?),
+        ApiKey::TxnOffsetCommit => Request::TxnOffsetCommit(body(api_key, v, &mut buf)?),
         ApiKey::DeleteTopics => Request::DeleteTopics(body(api_key, v, &mut buf)?),
         ApiKey::OffsetForLeaderEpoch => Request::OffsetForLeaderEpoch(body(api_key, v, &mut buf)?),
         other => return Err(CloseConnection(format!("no handler for {other:?}"))),

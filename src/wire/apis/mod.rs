@@ -15,6 +15,7 @@ pub mod metadata;
 pub mod offset_for_leader_epoch;
 pub mod offsets;
 pub mod produce;
+pub mod txn;
 
 use super::request::Header;
 use crate::engine::cluster::{Message, NodeId};
@@ -86,7 +87,11 @@ pub fn answer_id(message: &Message) -> Option<u64> {
         | Message::OffsetFetchResponse { correlation_id, .. }
         | Message::InitProducerIdResponse { correlation_id, .. }
         | Message::DeleteTopicsResponse { correlation_id, .. }
-        | Message::OffsetForLeaderEpochResponse { correlation_id, .. } => Some(*correlation_id),
+        | Message::OffsetForLeaderEpochResponse { correlation_id, .. }
+        | Message::AddPartitionsToTxnResponse { correlation_id, .. }
+        | Message::AddOffsetsToTxnResponse { correlation_id, .. }
+        | Message::EndTxnResponse { correlation_id, .. }
+        | Message::TxnOffsetCommitResponse { correlation_id, .. } => Some(*correlation_id),
         _ => None,
     }
 }
