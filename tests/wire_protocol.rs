@@ -139,6 +139,22 @@ fn every_request_kafka_python_encodes_decodes_to_its_fields() {
                 let p = &r.topics[0].partitions[0];
                 assert_eq!((r.topics[0].topic.0.as_str(), p.leader_epoch), ("some_topic", 0), "{name}");
             }
+            Request::DeleteRecords(r) => {
+                let p = &r.topics[0].partitions[0];
+                assert_eq!(
+                    (r.topics[0].name.0.as_str(), p.partition_index, p.offset),
+                    ("some_topic", 0, 5),
+                    "{name}"
+                );
+            }
+            Request::CreatePartitions(r) => {
+                assert_eq!((r.topics[0].name.0.as_str(), r.topics[0].count), ("some_topic", 6), "{name}")
+            }
+            Request::IncrementalAlterConfigs(r) => {
+                let c = &r.resources[0].configs[0];
+                let got = (r.resources[0].resource_type, c.name.as_str(), c.value.as_deref());
+                assert_eq!(got, (4, "log.retention.check.interval.ms", Some("5000")), "{name}");
+            }
             Request::AddPartitionsToTxn(r) => {
                 let t = &r.v3_and_below_topics[0];
                 let got = (r.v3_and_below_transactional_id.0.as_str(), t.name.0.as_str(), t.partitions[0]);
@@ -147,7 +163,9 @@ fn every_request_kafka_python_encodes_decodes_to_its_fields() {
             Request::AddOffsetsToTxn(r) => {
                 assert_eq!((r.transactional_id.0.as_str(), r.group_id.0.as_str()), ("txn", "g"), "{name}")
             }
-            Request::EndTxn(r) => assert_eq!((r.transactional_id.0.as_str(), r.committed), ("txn", true), "{name}"),
+            Request::EndTxn(r) => {
+                assert_eq!((r.transactional_id.0.as_str(), r.committed), ("txn", true), "{name}")
+            }
             Request::TxnOffsetCommit(r) => {
                 let p = &r.topics[0].partitions[0];
                 assert_eq!((r.group_id.0.as_str(), p.committed_offset), ("g", 5), "{name}");

@@ -30,18 +30,12 @@ pub fn code(action: &Action, bootstrap: &str) -> String {
             admin(bootstrap, &["from confluent_kafka import TopicPartition"], &body, "log start moved")
         }
         Action::AlterBrokerConfigs { configs } => {
-            let mut body = String::from("# The empty name is the cluster-wide default of every broker.\nresource = ConfigResource(ResourceType.BROKER, '', incremental_configs=[\n");
-            for (k, v) in configs {
-                let _ = writeln!(
-                    body,
-                    "    ConfigEntry({}, {}, incremental_operation=AlterConfigOpType.SET),",
-                    py_str(k),
-                    py_str(v)
-                );
-            }
-            body.push_str("])\nfutures = admin.incremental_alter_configs([resource])\n");
-            let imports = ["from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType"];
-            admin(bootstrap, &imports, &body, "altered")
+            let pairs: Vec<String> = configs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let host = bootstrap.split(',').next().unwrap_or(bootstrap);
+            format!(
+                "# confluent_kafka (librdkafka) cannot name the brokers' cluster-wide default (a BROKER\n# resource with an empty name: it refuses it as an invalid ConfigResource), so this\n# change is a job for Kafka's own tool, which sends the same IncrementalAlterConfigs:\n#\n#   kafka-configs.sh --bootstrap-server {host} --entity-type brokers --entity-default --alter --add-config {}\n",
+                pairs.join(",")
+            )
         }
         Action::Produce { producer, command, first_number } => {
             produce(producer, command, *first_number, bootstrap)

@@ -8,8 +8,9 @@
 //! nothing more and the server closes it once the responses before it are written.
 
 use super::apis::{
-    answer_id, create_topics, delete_topics, fetch, find_coordinator, group, init_producer_id, list_offsets,
-    metadata, offset_for_leader_epoch, offsets, produce, txn, Ctx, Gather, Outgoing, ServeContext,
+    admin, answer_id, create_topics, delete_topics, fetch, find_coordinator, group, init_producer_id,
+    list_offsets, metadata, offset_for_leader_epoch, offsets, produce, txn, Ctx, Gather, Outgoing,
+    ServeContext,
 };
 use super::frame::FrameReader;
 use super::request::{decode_request, encode_response, Header, Request};
@@ -169,6 +170,19 @@ impl Connection {
                 waiting(header, txn::start_add_offsets(r, &mut ctx), false).map(Some)
             }
             Request::EndTxn(r) => waiting(header, txn::start_end(r, &mut ctx), false).map(Some),
+            Request::CreatePartitions(r) => {
+                let g = admin::start_create_partitions(r, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
+            Request::IncrementalAlterConfigs(r) => {
+                let g = admin::start_alter_configs(r, &mut ctx);
+                let done = g.is_done();
+                waiting(header, g, done).map(Some)
+            }
+            Request::DeleteRecords(r) => {
+                waiting(header, admin::start_delete_records(r, &mut ctx), false).map(Some)
+            }
             Request::TxnOffsetCommit(r) => {
                 let g = txn::start_offset_commit(r, &mut ctx);
                 let done = g.is_done();

@@ -9,11 +9,12 @@ use super::frame::framed;
 use super::versions::is_supported;
 use bytes::{Buf, Bytes, BytesMut};
 use kafka_protocol::messages::{
-    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, ApiKey, CreateTopicsRequest, DeleteTopicsRequest,
-    EndTxnRequest, FetchRequest, FindCoordinatorRequest, HeartbeatRequest, InitProducerIdRequest,
-    JoinGroupRequest, LeaveGroupRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest,
-    OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest, RequestHeader, ResponseHeader,
-    SyncGroupRequest, TxnOffsetCommitRequest,
+    AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, ApiKey, CreatePartitionsRequest, CreateTopicsRequest,
+    DeleteRecordsRequest, DeleteTopicsRequest, EndTxnRequest, FetchRequest, FindCoordinatorRequest,
+    HeartbeatRequest, IncrementalAlterConfigsRequest, InitProducerIdRequest, JoinGroupRequest,
+    LeaveGroupRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest, OffsetFetchRequest,
+    OffsetForLeaderEpochRequest, ProduceRequest, RequestHeader, ResponseHeader, SyncGroupRequest,
+    TxnOffsetCommitRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable};
 
@@ -53,6 +54,9 @@ pub enum Request {
     AddOffsetsToTxn(AddOffsetsToTxnRequest),
     EndTxn(EndTxnRequest),
     TxnOffsetCommit(TxnOffsetCommitRequest),
+    CreatePartitions(CreatePartitionsRequest),
+    IncrementalAlterConfigs(IncrementalAlterConfigsRequest),
+    DeleteRecords(DeleteRecordsRequest),
 }
 
 /// Why a connection is closed instead of answered (Kafka's words where it has them).
@@ -122,6 +126,9 @@ pub fn decode_request(frame: Bytes) -> Result<(Header, Request), CloseConnection
         ApiKey::AddOffsetsToTxn => Request::AddOffsetsToTxn(body(api_key, v, &mut buf)?),
         ApiKey::EndTxn => Request::EndTxn(body(api_key, v, &mut buf)?),
         ApiKey::TxnOffsetCommit => Request::TxnOffsetCommit(body(api_key, v, &mut buf)?),
+        ApiKey::CreatePartitions => Request::CreatePartitions(body(api_key, v, &mut buf)?),
+        ApiKey::IncrementalAlterConfigs => Request::IncrementalAlterConfigs(body(api_key, v, &mut buf)?),
+        ApiKey::DeleteRecords => Request::DeleteRecords(body(api_key, v, &mut buf)?),
         ApiKey::DeleteTopics => Request::DeleteTopics(body(api_key, v, &mut buf)?),
         ApiKey::OffsetForLeaderEpoch => Request::OffsetForLeaderEpoch(body(api_key, v, &mut buf)?),
         other => return Err(CloseConnection(format!("no handler for {other:?}"))),

@@ -71,3 +71,17 @@ def raw_fetch(port, topic, partition, offset, max_wait_ms):
         took = time.time() - began
     response = FetchResponse.decode(body, version=4, header=True)
     return took, response.responses[0].partitions[0]
+
+
+def raw_request(port, req, response_class, version):
+    """One request on a fresh connection, encoded and decoded by kafka-python's schema
+    classes; returns the decoded response."""
+    req.API_VERSION = version
+    req.with_header(correlation_id=9, client_id='raw')
+    with socket.create_connection(('127.0.0.1', port), timeout=10) as s:
+        s.sendall(req.encode(header=True, framed=True))
+        size = int.from_bytes(s.recv(4, socket.MSG_WAITALL), 'big')
+        body = b''
+        while len(body) < size:
+            body += s.recv(size - len(body))
+    return response_class.decode(body, version=version, header=True)

@@ -18,11 +18,13 @@ from kafka.protocol.consumer.group import (JoinGroupRequest, SyncGroupRequest, H
 from kafka.protocol.producer.transaction import InitProducerIdRequest
 from kafka.protocol.admin.topics import DeleteTopicsRequest
 from kafka.protocol.consumer.offsets import OffsetForLeaderEpochRequest
+from kafka.protocol.admin.topics import CreatePartitionsRequest, DeleteRecordsRequest
+from kafka.protocol.admin.configs import IncrementalAlterConfigsRequest
 
 # serve's table (src/wire/versions.rs), in its order.
 TABLE = [(0, 3, 9), (1, 4, 12), (2, 1, 7), (3, 0, 12), (18, 0, 4), (19, 2, 4),
          (10, 0, 4), (11, 0, 5), (14, 0, 3), (12, 0, 3), (13, 0, 3), (8, 2, 7), (9, 1, 7), (22, 0, 4),
-         (20, 1, 5), (23, 2, 4)]
+         (20, 1, 5), (23, 2, 4), (21, 0, 2), (37, 0, 3), (44, 0, 1)]
 
 def frame(req, version, correlation_id):
     req.API_VERSION = version
@@ -119,6 +121,19 @@ for v in (2, 4):
     add('offset_for_leader_epoch_v%d' % v, 23, v, OffsetForLeaderEpochRequest(replica_id=-1, topics=[T(
         topic='some_topic', partitions=[T.OffsetForLeaderPartition(partition=0, current_leader_epoch=-1,
                                                                   leader_epoch=0)])]), {})
+for v in (0, 2):
+    T = DeleteRecordsRequest.DeleteRecordsTopic
+    add('delete_records_v%d' % v, 21, v, DeleteRecordsRequest(topics=[T(name='some_topic', partitions=[
+        T.DeleteRecordsPartition(partition_index=0, offset=5)])], timeout_ms=30000), {})
+for v in (0, 3):
+    T = CreatePartitionsRequest.CreatePartitionsTopic
+    add('create_partitions_v%d' % v, 37, v, CreatePartitionsRequest(topics=[T(name='some_topic', count=6,
+        assignments=None)], timeout_ms=30000, validate_only=False), {})
+for v in (0, 1):
+    R = IncrementalAlterConfigsRequest.AlterConfigsResource
+    add('incremental_alter_configs_v%d' % v, 44, v, IncrementalAlterConfigsRequest(resources=[R(resource_type=4,
+        resource_name='', configs=[R.AlterableConfig(name='log.retention.check.interval.ms', config_operation=0,
+                                                      value='5000')])], validate_only=False), {})
 
 def api_versions_response(version, error, keys, cid):
     AK = ApiVersionsResponse.ApiVersion

@@ -10,12 +10,19 @@ with the real confluent_kafka against `kafka-playground serve`:
 * consume_in_group with enable.auto.commit=false: the program reads all 25 values,
   per partition in offset order, and commits after processing; killed after its reads,
   the group's committed offsets equal the partition sizes;
+* create_partitions: the topic grows to 6 partitions (Metadata says so);
+* delete_records: partition 0's log start offset becomes 2 (ListOffsets earliest);
+* alter_broker_configs: confluent_kafka cannot address the brokers' cluster-wide default
+  (librdkafka refuses a BROKER resource with an empty name), so its tab gives
+  `kafka-configs.sh --entity-default`; the request that tool sends (IncrementalAlterConfigs,
+  kafka-python's encoder) sets the config, and a bad value is refused INVALID_REQUEST as
+  Kafka's ConfigAdminManager refuses it (KAFKA-13609);
 * delete_topic: the topic is gone from Metadata.
 Each program is printed by `kafka-playground code python ACTION.json --bootstrap ...`
 and run unchanged. Usage: takeaway.py KAFKA_PLAYGROUND_BINARY.
 """
 import json, os, re, subprocess, sys, tempfile, time
-from clients_common import PASSED, FAILED, check, start
+from clients_common import PASSED, FAILED, check, start, raw_request
 
 BIN = sys.argv[1]
 PY = sys.executable
@@ -58,6 +65,24 @@ def partitions_of(port, topic):
         c.close()
 
 
+def probe_watermarks(boot, partition):
+    from confluent_kafka import Consumer, TopicPartition
+    c = Consumer({'bootstrap.servers': boot, 'group.id': 'takeaway-probe'})
+    try:
+        return c.get_watermark_offsets(TopicPartition('takeaway', partition), timeout=10)
+    finally:
+        c.close()
+
+
+def alter_configs(port, value):
+    from kafka.protocol.admin.configs import IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse
+    R = IncrementalAlterConfigsRequest.AlterConfigsResource
+    req = IncrementalAlterConfigsRequest(resources=[R(resource_type=4, resource_name='', configs=[
+        R.AlterableConfig(name='log.cleaner.backoff.ms', config_operation=0, value=value)])], validate_only=False)
+    response = raw_request(port, req, IncrementalAlterConfigsResponse, 1)
+    return [(r.error_code, r.error_message) for r in response.responses]
+
+
 def main():
     from kafka.partitioner import murmur2
     proc, port = start(BIN, 3)
@@ -95,6 +120,31 @@ def main():
             probe.close()
         check('committed offsets after processing equal the partition sizes',
               {p: committed.get(p, 0) for p in range(3)} == sizes, (committed, sizes))
+
+        rc, out, err = run(program({"create_partitions": {"topic": "takeaway", "count": 6}}, boot, 'grow'), 60)
+        check('create_partitions program runs', rc == 0 and 'grown takeaway' in out, (rc, out, err))
+        check('the topic has 6 partitions', partitions_of(port, 'takeaway') == set(range(6)))
+
+        rc, out, err = run(program({"delete_records": {"topic": "takeaway", "partition": 0, "offset": 2}},
+                                   boot, 'delete_records'), 60)
+        check('delete_records program runs', rc == 0 and 'log start moved' in out, (rc, out, err))
+        low, high = probe_watermarks(boot, 0)
+        check('partition 0 now starts at offset 2', (low, high) == (2, sizes[0]), (low, high))
+
+        # librdkafka cannot name the cluster-wide default (an empty BROKER name): the Python
+        # tab gives Kafka's own tool instead, and IncrementalAlterConfigs itself is checked
+        # with kafka-python's encoder, as kafka-configs.sh --entity-default sends it.
+        alter = program({"alter_broker_configs": {"configs": {"log.cleaner.backoff.ms": "20000"}}}, boot, 'alter')
+        with open(alter) as f:
+            text = f.read()
+        check('the Python tab names kafka-configs.sh --entity-default',
+              '--entity-type brokers --entity-default --alter --add-config log.cleaner.backoff.ms=20000' in text, text)
+        check('IncrementalAlterConfigs sets a cluster-wide broker config', alter_configs(port, '20000') == [(0, None)])
+        bad = alter_configs(port, 'soon')
+        # ConfigAdminManager.preprocess turns the broker's ConfigException into
+        # InvalidRequestException (KAFKA-13609 notes it should be INVALID_CONFIG; it is not).
+        check("a bad value is refused as Kafka refuses it: INVALID_REQUEST (42) naming the value",
+              bad[0][0] == 42 and 'Invalid value soon for configuration log.cleaner.backoff.ms' in (bad[0][1] or ''), bad)
 
         rc, out, err = run(program({"delete_topic": {"topic": "takeaway"}}, boot, 'delete'), 60)
         check('delete_topic program runs', rc == 0 and 'deleted takeaway' in out, (rc, out, err))

@@ -418,6 +418,32 @@ pub enum Message {
         leader_epoch: i32,
         end_offset: i64,
     },
+    /// `CreatePartitions` for one topic, to the controller: grow it to `count` partitions.
+    CreatePartitionsRequest {
+        correlation_id: u64,
+        topic: String,
+        count: i64,
+        /// Check only (`validate_only`): nothing is written.
+        validate_only: bool,
+    },
+    CreatePartitionsResponse {
+        correlation_id: u64,
+        topic: String,
+        error: Option<ErrorCode>,
+        message: Option<String>,
+    },
+    /// `IncrementalAlterConfigs` SET of cluster-wide default broker configs (the BROKER
+    /// resource with the empty name), to the controller.
+    AlterBrokerConfigsRequest {
+        correlation_id: u64,
+        configs: Vec<(String, String)>,
+        validate_only: bool,
+    },
+    AlterBrokerConfigsResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        message: Option<String>,
+    },
     /// `AddPartitionsToTxn` (client versions, v3 fields): partitions a transaction writes.
     AddPartitionsToTxnRequest {
         correlation_id: u64,
@@ -531,6 +557,10 @@ impl Message {
             Message::DeleteTopicsResponse { .. } => "DeleteTopicsResponse",
             Message::OffsetForLeaderEpochRequest { .. } => "OffsetForLeaderEpoch",
             Message::OffsetForLeaderEpochResponse { .. } => "OffsetForLeaderEpochResponse",
+            Message::CreatePartitionsRequest { .. } => "CreatePartitions",
+            Message::CreatePartitionsResponse { .. } => "CreatePartitionsResponse",
+            Message::AlterBrokerConfigsRequest { .. } => "IncrementalAlterConfigs",
+            Message::AlterBrokerConfigsResponse { .. } => "IncrementalAlterConfigsResponse",
             Message::AddPartitionsToTxnRequest { .. } => "AddPartitionsToTxn",
             Message::AddPartitionsToTxnResponse { .. } => "AddPartitionsToTxnResponse",
             Message::AddOffsetsToTxnRequest { .. } => "AddOffsetsToTxn",

@@ -17,7 +17,6 @@ use crate::engine::cluster::metadata::MetadataRecord;
 use crate::engine::error::ErrorCode;
 use crate::engine::group::coordinator::config::GROUP_COORDINATOR_CONFIG_NAMES;
 use crate::engine::replica::config::{BrokerConfig, BROKER_CONFIG_NAMES};
-use std::collections::BTreeMap;
 
 /// The broker configs a running broker takes without a restart.
 pub const DYNAMIC_BROKER_CONFIG_NAMES: [&str; 1] = ["log.cleaner.backoff.ms"];
@@ -57,9 +56,16 @@ pub fn check_broker_configs(configs: &[(String, String)]) -> Result<(), Refusal>
 impl ControllerNode {
     /// `{"alter_broker_configs": {"configs": {name: value}}}`: checked, then one record
     /// per config (pushed to the brokers with the next metadata update).
-    pub(crate) fn alter_broker_configs(&mut self, configs: BTreeMap<String, String>) -> Result<(), Refusal> {
-        let configs: Vec<(String, String)> = configs.into_iter().collect();
+    /// With `validate_only`, the checks run and nothing is written.
+    pub(crate) fn alter_broker_configs(
+        &mut self,
+        configs: Vec<(String, String)>,
+        validate_only: bool,
+    ) -> Result<(), Refusal> {
         check_broker_configs(&configs)?;
+        if validate_only {
+            return Ok(());
+        }
         for (name, value) in configs {
             let value = value.trim().to_string();
             if self.image.broker_configs.get(&name) != Some(&value) {

@@ -236,17 +236,11 @@ impl ControllerNode {
                 configs,
             } => {
                 let (error, message) =
-                    match self.create_topic(&name, partitions, replication_factor, &configs, None) {
-                        Ok(()) => (None, None),
-                        Err((code, text)) => (Some(code), Some(text)),
-                    };
+                    split(self.create_topic(&name, partitions, replication_factor, &configs, None));
                 self.send(from, Message::CreateTopicsResponse { correlation_id, name, error, message });
             }
             Message::DeleteTopicsRequest { correlation_id, name } => {
-                let (error, message) = match self.delete_topic(&name) {
-                    Ok(()) => (None, None),
-                    Err((code, text)) => (Some(code), Some(text)),
-                };
+                let (error, message) = split(self.delete_topic(&name));
                 self.send(from, Message::DeleteTopicsResponse { correlation_id, name, error, message });
             }
             Message::MetadataRequest { correlation_id, topics } => {
@@ -255,6 +249,14 @@ impl ControllerNode {
             }
             Message::AllocateProducerIdsRequest { broker_id, broker_epoch } => {
                 self.handle_allocate_producer_ids(from, broker_id, broker_epoch)
+            }
+            Message::CreatePartitionsRequest { correlation_id, topic, count, validate_only } => {
+                let (error, message) = split(self.create_partitions(&topic, count, validate_only));
+                self.send(from, Message::CreatePartitionsResponse { correlation_id, topic, error, message });
+            }
+            Message::AlterBrokerConfigsRequest { correlation_id, configs, validate_only } => {
+                let (error, message) = split(self.alter_broker_configs(configs, validate_only));
+                self.send(from, Message::AlterBrokerConfigsResponse { correlation_id, error, message });
             }
             Message::DeleteRecordsResponse { partitions, .. } => {
                 self.handle_delete_records_response(partitions)
@@ -284,11 +286,11 @@ impl ControllerNode {
                 self.refuse_if_refused(done);
             }
             Command::AlterBrokerConfigs(spec) => {
-                let done = self.alter_broker_configs(spec.configs);
+                let done = self.alter_broker_configs(spec.configs.into_iter().collect(), false);
                 self.refuse_if_refused(done);
             }
             Command::CreatePartitions(spec) => {
-                let done = self.create_partitions(&spec.topic, spec.count);
+                let done = self.create_partitions(&spec.topic, spec.count, false);
                 self.refuse_if_refused(done);
             }
             Command::CreateTopic(spec) => {
@@ -350,5 +352,13 @@ impl Node for ControllerNode {
             "image": self.image,
             "sessions": self.sessions,
         })
+    }
+}
+
+/// A check's outcome as a response carries it: (error, message).
+fn split(done: Result<(), Refusal>) -> (Option<crate::engine::error::ErrorCode>, Option<String>) {
+    match done {
+        Ok(()) => (None, None),
+        Err((code, text)) => (Some(code), Some(text)),
     }
 }

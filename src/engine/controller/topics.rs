@@ -215,7 +215,14 @@ impl ControllerNode {
     /// `count` partitions with the topic's replication factor, placing the new replicas
     /// as topic creation places them; brokers create the new replicas when the records
     /// reach them, clients see the new count on their next metadata refresh.
-    pub(crate) fn create_partitions(&mut self, name: &str, count: i64) -> Result<(), Refusal> {
+    /// With `validate_only`, every check runs and nothing is written (the request's
+    /// `validate_only`).
+    pub(crate) fn create_partitions(
+        &mut self,
+        name: &str,
+        count: i64,
+        validate_only: bool,
+    ) -> Result<(), Refusal> {
         let Some(topic) = self.image.topics.get(name) else {
             return Err((ErrorCode::UnknownTopicOrPartition, format!("The topic '{name}' does not exist.")));
         };
@@ -244,6 +251,9 @@ impl ControllerNode {
                     live.len()
                 ),
             ));
+        }
+        if validate_only {
+            return Ok(());
         }
         let mut rng =
             Rng::new(self.config.seed ^ (self.log.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));

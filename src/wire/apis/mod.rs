@@ -4,6 +4,7 @@
 //! answers are gathered into Kafka's response. One file per API; [`Gather`] is what a request waiting on the
 //! engine keeps.
 
+pub mod admin;
 pub mod create_topics;
 pub mod delete_topics;
 pub mod fetch;
@@ -88,6 +89,9 @@ pub fn answer_id(message: &Message) -> Option<u64> {
         | Message::InitProducerIdResponse { correlation_id, .. }
         | Message::DeleteTopicsResponse { correlation_id, .. }
         | Message::OffsetForLeaderEpochResponse { correlation_id, .. }
+        | Message::CreatePartitionsResponse { correlation_id, .. }
+        | Message::AlterBrokerConfigsResponse { correlation_id, .. }
+        | Message::DeleteRecordsResponse { correlation_id, .. }
         | Message::AddPartitionsToTxnResponse { correlation_id, .. }
         | Message::AddOffsetsToTxnResponse { correlation_id, .. }
         | Message::EndTxnResponse { correlation_id, .. }
