@@ -4,8 +4,10 @@
 //! `ClusterCommand::AlterBrokerConfigs`); `log.retention.check.interval.ms` is read-only
 //! in Kafka (read when a broker starts), so it is shown with where it is set (a
 //! scenario's `cluster.configs`) and not offered. A refusal shows at the form in Kafka's
-//! words, and nothing typed is lost.
+//! words, and nothing typed is lost. Under it, the program that makes the same change.
 
+use crate::takeaway::Action;
+use crate::ui::common::code::TakeawayCode;
 use crate::ui::i18n::T;
 use crate::ui::shell::page::ClusterCtx;
 use crate::web::cluster_view::ClusterCommand;
@@ -17,6 +19,16 @@ pub fn broker_pacing() -> Html {
     let edits = use_state(BTreeMap::<String, String>::new);
     let error = use_state(|| None::<String>);
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
+    // The program sets what is typed (or, untouched, the dynamic configs as they are).
+    let takeaway = Action::AlterBrokerConfigs {
+        configs: ctx
+            .view
+            .broker_pacing
+            .iter()
+            .filter(|c| c.dynamic)
+            .map(|c| (c.name.clone(), edits.get(&c.name).cloned().unwrap_or_else(|| c.value.clone())))
+            .collect(),
+    };
     let rows = ctx.view.broker_pacing.iter().map(|c| {
         let name = c.name.clone();
         let shown = edits.get(&name).cloned().unwrap_or_else(|| c.value.clone());
@@ -69,6 +81,7 @@ pub fn broker_pacing() -> Html {
             if let Some(e) = &*error {
                 <p class="field-error" role="alert" data-testid="broker-config-error">{e.clone()}</p>
             }
+            <TakeawayCode action={takeaway} testid="broker-config-code" />
         </div>
     }
 }

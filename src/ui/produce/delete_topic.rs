@@ -4,9 +4,11 @@
 //! TOPIC_DELETION_DISABLED, TOPIC_AUTHORIZATION_FAILED) shows at the field at once; a
 //! name that would pass asks for a confirmation, since every replica's records go.
 //! Invariant: nothing is sent without the confirmation, and nothing typed is lost on a
-//! refusal.
+//! refusal. Under the form, the AdminClient program that deletes the topic.
 
 use crate::engine::controller::is_internal_topic;
+use crate::takeaway::Action;
+use crate::ui::common::code::TakeawayCode;
 use crate::ui::common::form::value_of;
 use crate::ui::i18n::T;
 use crate::ui::shell::page::ClusterCtx;
@@ -81,6 +83,7 @@ pub fn delete_topic_form() -> Html {
             if let Some(e) = &*error {
                 <p class="field-error" role="alert" data-testid="delete-topic-error">{e.clone()}</p>
             }
+            <TakeawayCode action={Action::DeleteTopic { topic: name.trim().to_string() }} testid="delete-topic-code" />
         </form>
     }
 }
