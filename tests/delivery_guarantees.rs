@@ -64,3 +64,13 @@ fn with_idempotence_five_in_flight_keep_the_order_after_a_lost_request() {
     let report = run("max-in-flight-reorders-without-idempotence");
     assert_eq!(numbers(&leader_log(&report, "idempotent-0")), (0..12).collect::<Vec<u32>>());
 }
+
+/// The §8 lesson's scenario runs both producer halves on one cluster: the same outcome.
+#[test]
+fn the_lesson_scenario_writes_the_retried_payment_twice_without_idempotence_once_with() {
+    let report = run("delivery-guarantees");
+    assert_eq!(leader_log(&report, "plain-0"), vec!["payment-0", "payment-0"]);
+    assert_eq!(leader_log(&report, "idempotent-0"), vec!["payment-0"]);
+    assert_eq!(leader_log(&report, "orders-amo-0").len(), 150);
+    assert_eq!(leader_log(&report, "orders-alo-0").len(), 150);
+}

@@ -19,6 +19,7 @@ pub const LESSONS: &[&str] = &[
     "s05-replication-and-acks",
     "s06-retention",
     "s07-keys-and-partitions",
+    "s08-delivery-guarantees",
     "s09-groups-and-offsets",
     "s10-heartbeats-and-rebalance",
     "s11-performance-and-scaling",

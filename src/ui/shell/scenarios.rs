@@ -40,6 +40,7 @@ pub const SCENARIOS: &[&str] = &[
     // Section 8: delivery guarantees on the consumer side (when the application commits).
     "at-most-once-loses-on-crash",
     "at-least-once-duplicates-on-crash",
+    "delivery-guarantees",
     // Sections 9–10: consumer groups.
     "consumer-group-playground",
     "consumer-group-three-members",
