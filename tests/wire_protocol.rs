@@ -139,6 +139,11 @@ fn every_request_kafka_python_encodes_decodes_to_its_fields() {
                 let p = &r.topics[0].partitions[0];
                 assert_eq!((r.topics[0].topic.0.as_str(), p.leader_epoch), ("some_topic", 0), "{name}");
             }
+            Request::DescribeGroups(r) => assert_eq!(r.groups[0].0.as_str(), "g", "{name}"),
+            Request::ListGroups(r) => {
+                let filter: Vec<&str> = r.states_filter.iter().map(|s| s.as_str()).collect();
+                assert_eq!(filter, if header.api_version >= 4 { vec!["Stable"] } else { vec![] }, "{name}");
+            }
             Request::DeleteRecords(r) => {
                 let p = &r.topics[0].partitions[0];
                 assert_eq!(

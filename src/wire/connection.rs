@@ -8,9 +8,9 @@
 //! nothing more and the server closes it once the responses before it are written.
 
 use super::apis::{
-    admin, answer_id, create_topics, delete_topics, fetch, find_coordinator, group, init_producer_id,
-    list_offsets, metadata, offset_for_leader_epoch, offsets, produce, txn, Ctx, Gather, Outgoing,
-    ServeContext,
+    admin, answer_id, create_topics, delete_topics, describe_groups, fetch, find_coordinator, group,
+    init_producer_id, list_offsets, metadata, offset_for_leader_epoch, offsets, produce, txn, Ctx, Gather,
+    Outgoing, ServeContext,
 };
 use super::frame::FrameReader;
 use super::request::{decode_request, encode_response, Header, Request};
@@ -182,6 +182,12 @@ impl Connection {
             }
             Request::DeleteRecords(r) => {
                 waiting(header, admin::start_delete_records(r, &mut ctx), false).map(Some)
+            }
+            Request::DescribeGroups(r) => {
+                waiting(header, describe_groups::start_describe(r, &mut ctx), false).map(Some)
+            }
+            Request::ListGroups(r) => {
+                waiting(header, describe_groups::start_list(r, &mut ctx), false).map(Some)
             }
             Request::TxnOffsetCommit(r) => {
                 let g = txn::start_offset_commit(r, &mut ctx);

@@ -10,11 +10,11 @@ use super::versions::is_supported;
 use bytes::{Buf, Bytes, BytesMut};
 use kafka_protocol::messages::{
     AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, ApiKey, CreatePartitionsRequest, CreateTopicsRequest,
-    DeleteRecordsRequest, DeleteTopicsRequest, EndTxnRequest, FetchRequest, FindCoordinatorRequest,
-    HeartbeatRequest, IncrementalAlterConfigsRequest, InitProducerIdRequest, JoinGroupRequest,
-    LeaveGroupRequest, ListOffsetsRequest, MetadataRequest, OffsetCommitRequest, OffsetFetchRequest,
-    OffsetForLeaderEpochRequest, ProduceRequest, RequestHeader, ResponseHeader, SyncGroupRequest,
-    TxnOffsetCommitRequest,
+    DeleteRecordsRequest, DeleteTopicsRequest, DescribeGroupsRequest, EndTxnRequest, FetchRequest,
+    FindCoordinatorRequest, HeartbeatRequest, IncrementalAlterConfigsRequest, InitProducerIdRequest,
+    JoinGroupRequest, LeaveGroupRequest, ListGroupsRequest, ListOffsetsRequest, MetadataRequest,
+    OffsetCommitRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest, RequestHeader,
+    ResponseHeader, SyncGroupRequest, TxnOffsetCommitRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable};
 
@@ -57,6 +57,8 @@ pub enum Request {
     CreatePartitions(CreatePartitionsRequest),
     IncrementalAlterConfigs(IncrementalAlterConfigsRequest),
     DeleteRecords(DeleteRecordsRequest),
+    DescribeGroups(DescribeGroupsRequest),
+    ListGroups(ListGroupsRequest),
 }
 
 /// Why a connection is closed instead of answered (Kafka's words where it has them).
@@ -129,6 +131,8 @@ pub fn decode_request(frame: Bytes) -> Result<(Header, Request), CloseConnection
         ApiKey::CreatePartitions => Request::CreatePartitions(body(api_key, v, &mut buf)?),
         ApiKey::IncrementalAlterConfigs => Request::IncrementalAlterConfigs(body(api_key, v, &mut buf)?),
         ApiKey::DeleteRecords => Request::DeleteRecords(body(api_key, v, &mut buf)?),
+        ApiKey::DescribeGroups => Request::DescribeGroups(body(api_key, v, &mut buf)?),
+        ApiKey::ListGroups => Request::ListGroups(body(api_key, v, &mut buf)?),
         ApiKey::DeleteTopics => Request::DeleteTopics(body(api_key, v, &mut buf)?),
         ApiKey::OffsetForLeaderEpoch => Request::OffsetForLeaderEpoch(body(api_key, v, &mut buf)?),
         other => return Err(CloseConnection(format!("no handler for {other:?}"))),

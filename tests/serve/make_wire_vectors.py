@@ -20,11 +20,12 @@ from kafka.protocol.admin.topics import DeleteTopicsRequest
 from kafka.protocol.consumer.offsets import OffsetForLeaderEpochRequest
 from kafka.protocol.admin.topics import CreatePartitionsRequest, DeleteRecordsRequest
 from kafka.protocol.admin.configs import IncrementalAlterConfigsRequest
+from kafka.protocol.admin.groups import DescribeGroupsRequest, ListGroupsRequest
 
 # serve's table (src/wire/versions.rs), in its order.
 TABLE = [(0, 3, 9), (1, 4, 12), (2, 1, 7), (3, 0, 12), (18, 0, 4), (19, 2, 4),
          (10, 0, 4), (11, 0, 5), (14, 0, 3), (12, 0, 3), (13, 0, 3), (8, 2, 7), (9, 1, 7), (22, 0, 4),
-         (20, 1, 5), (23, 2, 4), (21, 0, 2), (37, 0, 3), (44, 0, 1)]
+         (20, 1, 5), (23, 2, 4), (21, 0, 2), (37, 0, 3), (44, 0, 1), (15, 0, 5), (16, 0, 4)]
 
 def frame(req, version, correlation_id):
     req.API_VERSION = version
@@ -134,6 +135,10 @@ for v in (0, 1):
     add('incremental_alter_configs_v%d' % v, 44, v, IncrementalAlterConfigsRequest(resources=[R(resource_type=4,
         resource_name='', configs=[R.AlterableConfig(name='log.retention.check.interval.ms', config_operation=0,
                                                       value='5000')])], validate_only=False), {})
+for v in (0, 5):
+    add('describe_groups_v%d' % v, 15, v, DescribeGroupsRequest(groups=['g'], include_authorized_operations=False), {})
+for v in (0, 4):
+    add('list_groups_v%d' % v, 16, v, ListGroupsRequest(states_filter=['Stable'] if v >= 4 else []), {})
 
 def api_versions_response(version, error, keys, cid):
     AK = ApiVersionsResponse.ApiVersion

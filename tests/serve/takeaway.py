@@ -121,6 +121,22 @@ def main():
         check('committed offsets after processing equal the partition sizes',
               {p: committed.get(p, 0) for p in range(3)} == sizes, (committed, sizes))
 
+        # The group as confluent_kafka's AdminClient sees it (ListGroups to every broker,
+        # DescribeGroups to the coordinator): the killed consumer's member is still there
+        # until its session times out, so the group is Stable with its assignment.
+        from confluent_kafka.admin import AdminClient
+        admin = AdminClient({'bootstrap.servers': boot})
+        listed = admin.list_consumer_groups().result(timeout=20)
+        check('ListGroups lists the group', any(g.group_id == 'takeaway-group' for g in listed.valid), listed.valid)
+        described = admin.describe_consumer_groups(['takeaway-group'])['takeaway-group'].result(timeout=20)
+        members = described.members
+        assigned = sorted(tp.partition for m in members for tp in m.assignment.topic_partitions)
+        check('DescribeGroups: Stable, one member holding partitions 0-2, range assignor',
+              str(described.state).endswith('STABLE') and len(members) == 1 and assigned == [0, 1, 2]
+              and described.partition_assignor == 'range',
+              (described.state, [(m.member_id, m.assignment.topic_partitions) for m in members],
+               described.partition_assignor))
+
         rc, out, err = run(program({"create_partitions": {"topic": "takeaway", "count": 6}}, boot, 'grow'), 60)
         check('create_partitions program runs', rc == 0 and 'grown takeaway' in out, (rc, out, err))
         check('the topic has 6 partitions', partitions_of(port, 'takeaway') == set(range(6)))

@@ -58,3 +58,36 @@ pub struct OffsetPartitionResult {
     pub metadata: String,
     pub error: Option<ErrorCode>,
 }
+
+/// A member as DescribeGroups reports it (`DescribeGroupsResponseData.DescribedGroupMember`):
+/// its subscription and assignment bytes only while the group is Stable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescribedMember {
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub client_id: String,
+    pub client_host: String,
+    pub member_metadata: Vec<u8>,
+    pub member_assignment: Vec<u8>,
+}
+
+/// One group of a DescribeGroups answer (`DescribeGroupsResponseData.DescribedGroup`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DescribedGroup {
+    pub group_id: String,
+    pub error: Option<ErrorCode>,
+    /// Kafka's state name ("Stable", "Empty", "Dead" …).
+    pub group_state: String,
+    pub protocol_type: String,
+    /// The assignor chosen, while Stable; "" otherwise.
+    pub protocol_data: String,
+    pub members: Vec<DescribedMember>,
+}
+
+/// One group of a ListGroups answer (`ListGroupsResponseData.ListedGroup`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedGroup {
+    pub group_id: String,
+    pub protocol_type: String,
+    pub group_state: String,
+}

@@ -17,8 +17,8 @@ use crate::engine::record::MemoryRecords;
 use serde::{Deserialize, Serialize};
 
 pub use super::group_parts::{
-    JoinGroupMember, JoinGroupProtocol, LeavingMember, OffsetCommitPartition, OffsetPartitionResult,
-    SyncGroupAssignment,
+    DescribedGroup, DescribedMember, JoinGroupMember, JoinGroupProtocol, LeavingMember, ListedGroup,
+    OffsetCommitPartition, OffsetPartitionResult, SyncGroupAssignment,
 };
 pub use super::txn_parts::{
     AbortedTransaction, CoordinatorType, IsolationLevel, TxnPartitionResult, WritableTxnMarker,
@@ -418,6 +418,26 @@ pub enum Message {
         leader_epoch: i32,
         end_offset: i64,
     },
+    /// `DescribeGroups`, to the broker that coordinates the groups.
+    DescribeGroupsRequest {
+        correlation_id: u64,
+        groups: Vec<String>,
+    },
+    DescribeGroupsResponse {
+        correlation_id: u64,
+        groups: Vec<DescribedGroup>,
+    },
+    /// `ListGroups`: the groups this broker coordinates, optionally only those in the
+    /// listed states (v4's `states_filter`; empty: all).
+    ListGroupsRequest {
+        correlation_id: u64,
+        states_filter: Vec<String>,
+    },
+    ListGroupsResponse {
+        correlation_id: u64,
+        error: Option<ErrorCode>,
+        groups: Vec<ListedGroup>,
+    },
     /// `CreatePartitions` for one topic, to the controller: grow it to `count` partitions.
     CreatePartitionsRequest {
         correlation_id: u64,
@@ -557,6 +577,10 @@ impl Message {
             Message::DeleteTopicsResponse { .. } => "DeleteTopicsResponse",
             Message::OffsetForLeaderEpochRequest { .. } => "OffsetForLeaderEpoch",
             Message::OffsetForLeaderEpochResponse { .. } => "OffsetForLeaderEpochResponse",
+            Message::DescribeGroupsRequest { .. } => "DescribeGroups",
+            Message::DescribeGroupsResponse { .. } => "DescribeGroupsResponse",
+            Message::ListGroupsRequest { .. } => "ListGroups",
+            Message::ListGroupsResponse { .. } => "ListGroupsResponse",
             Message::CreatePartitionsRequest { .. } => "CreatePartitions",
             Message::CreatePartitionsResponse { .. } => "CreatePartitionsResponse",
             Message::AlterBrokerConfigsRequest { .. } => "IncrementalAlterConfigs",

@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod create_topics;
 pub mod delete_topics;
+pub mod describe_groups;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod group;
@@ -89,6 +90,8 @@ pub fn answer_id(message: &Message) -> Option<u64> {
         | Message::InitProducerIdResponse { correlation_id, .. }
         | Message::DeleteTopicsResponse { correlation_id, .. }
         | Message::OffsetForLeaderEpochResponse { correlation_id, .. }
+        | Message::DescribeGroupsResponse { correlation_id, .. }
+        | Message::ListGroupsResponse { correlation_id, .. }
         | Message::CreatePartitionsResponse { correlation_id, .. }
         | Message::AlterBrokerConfigsResponse { correlation_id, .. }
         | Message::DeleteRecordsResponse { correlation_id, .. }

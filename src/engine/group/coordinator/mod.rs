@@ -19,6 +19,7 @@
 
 pub mod config;
 mod deleted;
+mod describe;
 pub mod group;
 mod join;
 mod load;
@@ -200,6 +201,8 @@ impl GroupCoordinator {
             Message::LeaveGroupRequest { .. } => self.handle_leave(now_ms, from, message),
             Message::OffsetCommitRequest { .. } => self.handle_offset_commit(now_ms, from, message),
             Message::OffsetFetchRequest { .. } => self.handle_offset_fetch(from, message),
+            Message::DescribeGroupsRequest { .. } => self.handle_describe_groups(from, message),
+            Message::ListGroupsRequest { .. } => self.handle_list_groups(from, message),
             _ => return false,
         }
         true
