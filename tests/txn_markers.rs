@@ -209,7 +209,14 @@ fn read_committed_reads_committed_records_below_the_lso_with_the_aborted_list() 
             vec![("00000000000000000000.txnindex".to_string(), entry.clone())],
             "broker {id}"
         );
-    }
+    } // `kafka-dump-log.sh`'s words for it (`DumpLogSegments.dumpTxnIndex`).
+    let (text, problems) =
+        kafka_playground::cli::dump::dump_txn_index("00000000000000000000.txnindex", &entry);
+    assert!(problems.is_empty());
+    assert_eq!(
+        text,
+        "Dumping 00000000000000000000.txnindex\nversion: 0 producerId: 7 firstOffset: 0 lastOffset: 4 lastStableOffset: 2\n"
+    );
 }
 
 /// `testReadCommittedFetchLimitedAtLSO`: an open transaction holds the LSO at its first
@@ -322,4 +329,24 @@ fn a_restart_rebuilds_the_txn_index_identically() {
     c.input(3, Input::Command(Command::start()));
     c.advance(5_000);
     assert_eq!(txn_index_files(&c.nodes[&3]), txn_index_files(&c.nodes[&1]));
+}
+
+/// The leader's segment after [`transactions`] is the vector kafka-python reads
+/// (`tests/kafka_python/txn_segment.py`): the `.log` with transactional and control
+/// batches and its `.txnindex`, byte for byte. `KP_WRITE_VECTORS=1` rewrites them.
+#[test]
+fn the_leader_segment_is_the_kafka_python_vector() {
+    let c = transactions();
+    let p = c.nodes[&1].partition("t", 0).unwrap();
+    let [segment] = p.log.segments() else { panic!("one segment") };
+    let files = segment.files();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/txn_segment");
+    for (name, bytes) in [(&files.log_name, &files.log), (&files.txn_index_name, &files.txn_index)] {
+        let path = format!("{dir}/{name}");
+        if std::env::var("KP_WRITE_VECTORS").is_ok_and(|v| v == "1") {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+        }
+        assert_eq!(&std::fs::read(&path).unwrap(), bytes, "{path}");
+    }
 }

@@ -15,8 +15,8 @@
 //! Storage decision: like `.index` and `.timeindex`, the `.txnindex` is derived from the
 //! `.log` and rebuilt at recovery; the CLI log dir and a segment's download write it as
 //! Kafka's file. A rebuild starts from the log start offset: a transaction whose first
-//! batch was deleted by retention before its ABORT marker gets the marker's offset as its
-//! first offset (Kafka keeps the old file instead).
+//! batch was deleted by retention before its ABORT marker gets no entry (Kafka keeps the
+//! old file instead).
 
 use super::partition_log::{LogAppendInfo, PartitionLog};
 use super::producer_log::load_producers;
