@@ -116,6 +116,15 @@ impl PartitionLog {
     /// Rebuilds every segment's `.txnindex` from its batches (`LogSegment.recover`:
     /// `txnIndex.reset()`, then `updateProducerState` batch by batch).
     pub(crate) fn rebuild_txn_indexes(&mut self) {
+        // No control batch, no entry: the producers need not be replayed.
+        let any_marker =
+            self.segments.iter().any(|s| s.batches_from(0).flatten().any(|v| v.header.is_control_batch()));
+        if !any_marker {
+            for segment in &mut self.segments {
+                segment.txn_index = TransactionIndex::new(segment.base_offset);
+            }
+            return;
+        }
         let tp = format!("{}-{}", self.topic, self.partition);
         let mut state = ProducerStateManager::new(self.log_start_offset);
         for i in 0..self.segments.len() {
