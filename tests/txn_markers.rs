@@ -350,3 +350,54 @@ fn the_leader_segment_is_the_kafka_python_vector() {
         assert_eq!(&std::fs::read(&path).unwrap(), bytes, "{path}");
     }
 }
+
+/// After `testDelayedFetchIncludesAbortedTransactions`: a read_committed fetch with
+/// nothing below the LSO waits (`DelayedFetch` with `FetchIsolation.TXN_COMMITTED`), and
+/// when the ABORT marker is replicated it completes with the records and the aborted
+/// transaction.
+#[test]
+fn delayed_fetch_includes_aborted_transactions() {
+    let mut c = Cluster::new(&[]);
+    for seq in 0..3 {
+        produce_txn(&mut c, 234, seq, &[&format!("message {seq}")]);
+    }
+    c.advance(2_000);
+    c.next_correlation_id += 1;
+    let correlation = c.next_correlation_id;
+    let partitions = vec![FetchPartition {
+        tp: tp(),
+        fetch_offset: 0,
+        last_fetched_epoch: -1,
+        current_leader_epoch: -1,
+        log_start_offset: -1,
+    }];
+    let message = Message::FetchRequest {
+        correlation_id: correlation,
+        replica_id: None,
+        max_wait_ms: 10_000,
+        max_bytes: 1 << 20,
+        partitions,
+        isolation_level: IsolationLevel::ReadCommitted,
+    };
+    c.queue.push_back(Envelope { from: CLIENT, to: 1, message });
+    let answer = |c: &Cluster| {
+        c.client_inbox.iter().find_map(|e| match &e.message {
+            Message::FetchResponse { correlation_id, partitions } if *correlation_id == correlation => {
+                Some(partitions[0].clone())
+            }
+            _ => None,
+        })
+    };
+    c.advance(1_000);
+    assert!(answer(&c).is_none(), "held: the LSO is stuck at the open transaction's first offset");
+    write_markers(&mut c, 1, vec![marker(234, 0, false, 0, vec![tp()])]);
+    c.advance(1_000);
+    let fetched = answer(&c).expect("completed once the LSO moved");
+    assert_eq!(fetched.last_stable_offset, 4);
+    assert_eq!(
+        fetched.aborted_transactions,
+        Some(vec![AbortedTransaction { producer_id: 234, first_offset: 0 }])
+    );
+    assert_eq!(split_batches(&fetched.records).count(), 4);
+    assert!(delivered(&fetched, IsolationLevel::ReadCommitted).is_empty());
+}
