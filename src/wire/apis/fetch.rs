@@ -195,4 +195,50 @@ mod tests {
         assert_eq!(isolation_level_of(2), None);
         assert_eq!(isolation_level_of(-1), None);
     }
+
+    /// `FetchResponse.PartitionData.abortedTransactions` (v4+, nullable): the engine's
+    /// list as it came, null for read_uncommitted, decoded back by kafka-protocol.
+    #[test]
+    fn aborted_transactions_are_encoded_as_the_engine_answers() {
+        use crate::engine::cluster::messages::AbortedTransaction as EngineAborted;
+        use crate::engine::record::MemoryRecords;
+        use bytes::Buf;
+        use kafka_protocol::messages::{ApiKey, ResponseHeader};
+        use kafka_protocol::protocol::Decodable;
+        let answered = |aborted: Option<Vec<EngineAborted>>| FetchedPartition {
+            tp: TopicPartition::new("t", 0),
+            error: None,
+            high_watermark: 8,
+            last_stable_offset: 6,
+            log_start_offset: 0,
+            diverging_epoch: None,
+            records: MemoryRecords::new(),
+            aborted_transactions: aborted,
+        };
+        for aborted in [None, Some(vec![]), Some(vec![EngineAborted { producer_id: 7, first_offset: 0 }])] {
+            let gather = FetchGather {
+                id: Some(1),
+                top_error: 0,
+                unanswered_error: UNKNOWN_TOPIC_OR_PARTITION,
+                asked: vec![("t".to_string(), 0)],
+                answered: vec![answered(aborted.clone())],
+                done: true,
+            };
+            let header =
+                Header { api_key: ApiKey::Fetch, api_version: 11, correlation_id: 5, client_id: None };
+            let frame = gather.encode(&header).unwrap();
+            let mut buf = bytes::Bytes::from(frame);
+            buf.advance(4);
+            ResponseHeader::decode(&mut buf, 0).unwrap();
+            let response = FetchResponse::decode(&mut buf, 11).unwrap();
+            let p = &response.responses[0].partitions[0];
+            let decoded = p.aborted_transactions.as_ref().map(|list| {
+                list.iter()
+                    .map(|t| EngineAborted { producer_id: t.producer_id.0, first_offset: t.first_offset })
+                    .collect()
+            });
+            assert_eq!(decoded, aborted);
+            assert_eq!((p.high_watermark, p.last_stable_offset), (8, 6));
+        }
+    }
 }
