@@ -291,6 +291,12 @@ fn marker_errors_per_partition() {
         ])
     );
     assert_eq!(delivered(&committed, IsolationLevel::ReadCommitted), vec!["c", "f"]);
+    // A partition listed twice in one marker is written once (Kafka keys them in a map).
+    let leo = c.view(1).log_end_offset;
+    let corr = write_markers(&mut c, 1, vec![marker(8, 0, true, 3, vec![tp(), tp()])]);
+    c.advance(2_000);
+    assert_eq!(c.view(1).log_end_offset, leo + 1);
+    assert_eq!(markers_answer(&c, corr).unwrap()[0].partitions.len(), 1);
 }
 
 /// A markers request waiting for the ISR answers `REQUEST_TIMED_OUT` at the broker's

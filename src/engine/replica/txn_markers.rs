@@ -47,7 +47,9 @@ impl BrokerNode {
         let mut statuses = Vec::new();
         let mut of = Vec::new();
         for marker in markers {
-            for tp in &marker.partitions {
+            // Kafka keys a marker's partitions in a map: one append for a partition listed twice.
+            let mut seen = std::collections::BTreeSet::new();
+            for tp in marker.partitions.iter().filter(|tp| seen.insert(*tp)) {
                 statuses.push(self.append_txn_marker(now_ms, marker, tp));
                 of.push(MarkerStatus { producer_id: marker.producer_id, committed: marker.committed });
             }
