@@ -86,6 +86,7 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
     (Consumer, "auto.commit.interval.ms", Here("consumer", "auto_commit_interval_ms")),
     (Consumer, "partition.assignment.strategy", Here("consumer", "partition_assignment_strategy")),
     (Consumer, "fetch.max.wait.ms", Here("consumer", "fetch_max_wait_ms")),
+    (Consumer, "isolation.level", Here("consumer", "isolation_level")),
     (Consumer, "fetch.max.bytes", Here("consumer", "fetch_max_bytes")),
     (Consumer, "request.timeout.ms", Here("consumer", "request_timeout_ms")),
     (Consumer, "retry.backoff.ms", Here("consumer", "retry_backoff_ms")),
@@ -181,13 +182,12 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
 
 /// Names of Kafka configs the playground does not implement, which every parser must
 /// refuse rather than accept and ignore.
-const NOT_IMPLEMENTED: [&str; 11] = [
+const NOT_IMPLEMENTED: [&str; 10] = [
     "compression.gzip.level",
     "transactional.id",
     "buffer.memory",
     "fetch.min.bytes",
     "max.partition.fetch.bytes",
-    "isolation.level",
     "log.retention.ms",
     "num.network.threads",
     "replica.fetch.min.bytes",
@@ -236,7 +236,7 @@ fn the_table_lists_exactly_the_accepted_names() {
         }
     }
     assert_eq!(names(Producer).len(), 13);
-    assert_eq!(names(Consumer).len(), 19);
+    assert_eq!(names(Consumer).len(), 20);
     assert_eq!(names(Controller), CONTROLLER_CONFIG_NAMES.into_iter().collect());
 }
 

@@ -8,6 +8,8 @@
 //!   A batch whose CRC fails is shown with `isvalid: false` and its records still decoded,
 //!   as Kafka does; a torn or unframeable tail ends the list with an `error` entry.
 //! * `.index` / `.timeindex`: the entries, absolute offsets from the file's base offset.
+//! * `.snapshot` / `.txnindex`: one line per producer or aborted transaction, in the
+//!   words of Kafka's `dumpProducerIdSnapshot` / `dumpTxnIndex`.
 //!
 //! Output is one JSON document, one batch or entry per line. Exit code 1 if anything was
 //! invalid (after printing everything that could be read).
@@ -29,7 +31,7 @@ kafka-playground dump-log: print a Kafka segment file as JSON (like kafka-dump-l
 USAGE:
   kafka-playground dump-log FILE [--deep-iteration] [--print-data-log]
 
-  FILE               a .log, .index or .timeindex file
+  FILE               a .log, .index, .timeindex, .txnindex or .snapshot file
   --deep-iteration   also print every record of every batch
   --print-data-log   also print keys, payloads and header values (implies --deep-iteration)
 
@@ -332,6 +334,31 @@ pub fn dump_producer_snapshot(name: &str, bytes: &[u8]) -> (String, Vec<String>)
     }
 }
 
+/// `DumpLogSegments.dumpTxnIndex`: one line per aborted transaction
+/// (`TransactionIndex.allAbortedTxns`); an entry of an unknown version is the problem
+/// reported.
+pub fn dump_txn_index(name: &str, bytes: &[u8]) -> (String, Vec<String>) {
+    use crate::engine::txn::txn_index::TransactionIndex;
+    let mut out = format!("Dumping {name}\n");
+    let base = segment_base_offset(name, ".txnindex").unwrap_or(0);
+    match TransactionIndex::open(base, bytes.to_vec()).all_aborted_txns() {
+        Ok(entries) => {
+            for t in entries {
+                out.push_str(&format!(
+                    "version: {} producerId: {} firstOffset: {} lastOffset: {} lastStableOffset: {}\n",
+                    t.version(),
+                    t.producer_id,
+                    t.first_offset,
+                    t.last_offset,
+                    t.last_stable_offset
+                ));
+            }
+            (out, Vec::new())
+        }
+        Err(e) => (out, vec![e.to_string()]),
+    }
+}
+
 /// Runs `dump-log` with its arguments.
 pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let a = args::parse(argv, &FLAGS)?;
@@ -350,9 +377,11 @@ pub fn run(argv: &[String], out: &mut dyn Write) -> Result<(), CliError> {
         dump_index(&name, &read()?, false)?
     } else if name.ends_with(".snapshot") {
         dump_producer_snapshot(&name, &read()?)
+    } else if name.ends_with(".txnindex") {
+        dump_txn_index(&name, &read()?)
     } else {
         return Err(CliError::usage(format!(
-            "{path}: dump-log reads .log, .index, .timeindex and .snapshot files"
+            "{path}: dump-log reads .log, .index, .timeindex, .txnindex and .snapshot files"
         )));
     };
     write_out(out, &text)?;

@@ -1,5 +1,6 @@
 //! Kafka's on-disk log-dir layout for the CLI: `DIR/<topic>-<partition>/` holding
-//! `<20-digit base offset>.log`, `.index` and `.timeindex` per segment, and the
+//! `<20-digit base offset>.log`, `.index` and `.timeindex` per segment (and `.txnindex`
+//! once an aborted transaction is indexed in it, as Kafka creates it), and the
 //! producer state snapshots `<20-digit offset>.snapshot` (Kafka's byte format). Loading goes
 //! through `PartitionLog::recover` (every batch re-validated, indexes rebuilt); saving
 //! appends the engine's `StoreOp::Append` bytes to the `.log` files and rewrites the
@@ -138,8 +139,9 @@ fn append_at(path: &Path, position: u32, bytes: &[u8]) -> Result<(), CliError> {
     file.write_all(bytes).map_err(|e| io_error("write", path, e))
 }
 
-/// Persists what the run changed: appended `.log` bytes, then the `.index` and
-/// `.timeindex` of every segment from `first_touched_base` on (new and rolled ones).
+/// Persists what the run changed: appended `.log` bytes, then the `.index`,
+/// `.timeindex` (and `.txnindex`) of every segment from `first_touched_base` on (new and
+/// rolled ones).
 /// Empty `.log` files are created for segments (and partitions) with no data yet, as a
 /// broker does when it creates a partition.
 pub fn save_partition(root: &Path, log: &mut PartitionLog, first_touched_base: i64) -> Result<(), CliError> {
@@ -184,6 +186,12 @@ pub fn save_partition(root: &Path, log: &mut PartitionLog, first_touched_base: i
             .map_err(|e| io_error("write", &index_path, e))?;
         let time_path = segment_path(&dir, segment.base_offset, ".timeindex");
         fs::write(&time_path, segment.time_index.to_bytes()).map_err(|e| io_error("write", &time_path, e))?;
+        // `TransactionIndex` creates its file at the first entry, and keeps it (empty)
+        // after a truncation.
+        let txn_path = segment_path(&dir, segment.base_offset, ".txnindex");
+        if !segment.txn_index.is_empty() || txn_path.exists() {
+            fs::write(&txn_path, segment.txn_index.bytes()).map_err(|e| io_error("write", &txn_path, e))?;
+        }
     }
     Ok(())
 }

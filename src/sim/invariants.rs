@@ -209,6 +209,10 @@ pub fn install(sim: &mut Sim, s: &Scenario) {
         s.topics.iter().filter(|t| !unclean(t) && !compacted(t)).map(|t| t.name.clone()).collect();
     let clean_partitions = topics.iter().map(|(topic, _)| clean.contains(topic)).collect();
     sim.add_invariant(Box::new(idempotence::NoDuplicates::new(s.cluster.broker_slots(), topics.clone())));
+    sim.add_invariant(Box::new(idempotence::LsoBelowHighWatermark::new(
+        s.cluster.broker_slots(),
+        topics.clone(),
+    )));
     sim.add_invariant(Box::new(replicas::ReplicaRules::new(
         s.cluster.broker_slots(),
         topics,

@@ -262,3 +262,42 @@ fn bootstrap_servers() {
     assert_eq!(first(&run(&with_consumer())), Some(1));
     assert_eq!(first(&run(&consumer("bootstrap.servers", "2"))), Some(2));
 }
+
+/// isolation.level: the consumer's Fetch and ListOffsets requests carry it (FetcherTest
+/// `testReturnCommittedTransactions` checks `request.isolationLevel()`), and a
+/// read_committed Fetch is answered with its aborted transactions (an empty list here,
+/// no transaction having aborted) where a read_uncommitted one has none
+/// (`FetchDataInfo.abortedTransactions`); with no transaction both read every record.
+#[test]
+fn isolation_level() {
+    use kafka_playground::engine::cluster::messages::{IsolationLevel, Message};
+    for (value, level) in [
+        ("read_uncommitted", IsolationLevel::ReadUncommitted),
+        ("read_committed", IsolationLevel::ReadCommitted),
+    ] {
+        let r = run(&consumer("isolation.level", value));
+        assert_eq!(records(&r), 10, "{value}");
+        let messages = r.messages();
+        let mut fetches = 0;
+        let mut answers = 0;
+        for (_, from, to, m) in &messages {
+            match m {
+                Message::FetchRequest { isolation_level, .. } if *from == C1 => {
+                    assert_eq!(*isolation_level, level);
+                    fetches += 1;
+                }
+                Message::ListOffsetsRequest { isolation_level, .. } if *from == C1 => {
+                    assert_eq!(*isolation_level, level)
+                }
+                Message::FetchResponse { partitions, .. } if *to == C1 => {
+                    for p in partitions.iter().filter(|p| p.error.is_none()) {
+                        assert_eq!(p.aborted_transactions.is_some(), level == IsolationLevel::ReadCommitted);
+                        answers += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        assert!(fetches > 0 && answers > 0, "{value}");
+    }
+}

@@ -20,6 +20,10 @@ Then every file is checked against Kafka's formats (segment_format.md):
   in the logs), epoch 0, and base sequences that count the producer's records in the
   partition from 0; without it ("events") producer id, epoch and base sequence are -1.
 * `dump-log` output agrees with kafka-python on every batch header.
+* a partition leader's segment with transactions (`txn_segment.py`, the vector
+  tests/txn_markers.rs keeps equal to what the engine writes): producer ids, epochs, base
+  sequences, transactional and control flags, the markers' control records and the
+  `.txnindex` entry as written.
 
 Usage: validate.py PATH/TO/kafka-playground WORKDIR
 Prints `kafka-python: N passed, M failed`; exits 1 if M > 0.
@@ -35,6 +39,8 @@ import sys
 
 from kafka.partitioner.default import murmur2
 from kafka.record.default_records import DefaultRecordBatch
+
+import txn_segment
 
 PASSED = 0
 FAILED = []
@@ -274,6 +280,8 @@ def main():
         segment_counts = [len(p["segments"]) for p in summaries[-1]["per_partition"]]
         check(all(c >= 2 for c in segment_counts), "%s: expected several segments, got %s" % (scenario["topic"], segment_counts))
         check_topic(cli, os.path.join(workdir, "logs"), scenario, produced, summaries)
+    # A leader's segment with transactional and control batches (txn_segment.py).
+    txn_segment.check_txn_segment(check)
     return report()
 
 

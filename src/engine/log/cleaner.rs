@@ -157,6 +157,13 @@ impl PartitionLog {
                 recover_segment(base, &bytes, base, &self.config, now_ms, &mut RecoveryReport::default());
             seg.next_offset = seg.next_offset.max(next);
             seg.created_ms = self.segments[from].created_ms;
+            // The merged segments' aborted transactions stay indexed with their markers
+            // (this cleaner keeps every control batch, so every ABORT marker).
+            for old in &self.segments[from..to] {
+                for txn in old.txn_index.all_aborted_txns().unwrap_or_default() {
+                    let _ = seg.txn_index.append(txn);
+                }
+            }
             seg.on_become_inactive();
             rebuilt.push((from, to, seg));
         }

@@ -64,8 +64,11 @@ impl PartitionLog {
             records_count += count;
             max_ts = max_ts.max(ts);
         }
-        // `UnifiedLog.append` with origin REPLICATION: the producers' state follows, unchecked.
-        let _ = self.load_producers_from_records(batches);
+        // `UnifiedLog.append` with origin REPLICATION: the producers' state follows,
+        // unchecked, and an aborted transaction's entry goes to its marker's `.txnindex`.
+        for (txn, last_stable_offset) in self.load_producers_from_records(batches) {
+            self.update_txn_index(&txn, last_stable_offset);
+        }
         self.producer_state.update_map_end_offset(next);
         Ok(Some(LogAppendInfo {
             first_offset,
@@ -106,6 +109,7 @@ impl PartitionLog {
             if active.is_empty() && active.base_offset < base {
                 // An empty active segment starts where the next batch does.
                 active.base_offset = base;
+                active.txn_index = crate::engine::txn::txn_index::TransactionIndex::new(base);
                 active.next_offset = base;
                 active.offset_of_max_timestamp_so_far = base;
             }
@@ -191,6 +195,9 @@ fn rebuild_before(
             kept.append(h.last_offset(), h.max_timestamp, h.last_offset(), count, bytes);
         }
     }
+    // `LogSegment.truncateTo` → `txnIndex.truncateTo(offset)`.
+    kept.txn_index = seg.txn_index.clone();
+    let _ = kept.txn_index.truncate_to(target_offset);
     (kept, removed)
 }
 

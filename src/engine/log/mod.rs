@@ -1,6 +1,7 @@
 //! Partition logs as Kafka keeps them: segments with sparse offset and time indexes,
 //! roll by size and time, reads by offset, ListOffsets, retention by time and size, and
-//! recovery from stored bytes, compaction (the cleaner). Every change is also a
+//! recovery from stored bytes, compaction (the cleaner), transactions' end markers and
+//! the aborted transaction index (`txn_log`). Every change is also a
 //! [`crate::engine::store::StoreOp`].
 
 pub mod checkpoint;
@@ -17,6 +18,7 @@ pub mod recovery;
 pub mod retention;
 pub mod segment;
 pub mod segment_log;
+pub mod txn_log;
 
 pub use cleaner::{CleanableOffsets, CleaningResult};
 pub use detail::{LogDetail, ReadFrom, RecordView, SegmentView};

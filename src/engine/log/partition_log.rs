@@ -264,7 +264,7 @@ impl PartitionLog {
         self.active_segment().map_or(self.log_start_offset, |s| s.base_offset)
     }
 
-    fn maybe_roll(&mut self, now_ms: i64, size_bytes: u32, max_ts: i64, max_offset: i64) -> bool {
+    pub(crate) fn maybe_roll(&mut self, now_ms: i64, size_bytes: u32, max_ts: i64, max_offset: i64) -> bool {
         let params = RollParams {
             max_segment_ms: self.config.segment_ms,
             max_segment_bytes: self.config.segment_bytes,

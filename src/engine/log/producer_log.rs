@@ -19,7 +19,7 @@
 use super::partition_log::PartitionLog;
 use super::producer_state::{
     snapshot_file_name, AppendOrigin, BatchMetadata, CompletedTxn, CorruptSnapshot, ProducerAppendInfo,
-    SnapshotChange,
+    ProducerStateManager, SnapshotChange,
 };
 use crate::engine::error::{Corruption, ErrorCode, ErrorKind, KafkaError, Result};
 use crate::engine::faults::{self, Fault};
@@ -152,40 +152,12 @@ impl PartitionLog {
 
     /// `loadProducersFromRecords` (origin REPLICATION: a follower's fetched batches, or
     /// a rebuild): never refused; a batch Kafka's loader would reject is skipped. Returns
-    /// the transactions completed, already marked complete.
-    pub(crate) fn load_producers_from_records(&mut self, batches: &[u8]) -> Vec<CompletedTxn> {
+    /// the transactions completed, already marked complete, each with the last stable
+    /// offset its `.txnindex` entry takes (computed before it completes, as
+    /// `UnifiedLog.append` does).
+    pub(crate) fn load_producers_from_records(&mut self, batches: &[u8]) -> Vec<(CompletedTxn, i64)> {
         let tp = self.topic_partition();
-        let mut loaded: BTreeMap<i64, ProducerAppendInfo> = BTreeMap::new();
-        let mut completed: Vec<CompletedTxn> = Vec::new();
-        for view in split_batches(batches).flatten() {
-            let h = view.header;
-            if h.producer_id <= NO_PRODUCER_ID {
-                continue;
-            }
-            let info = loaded.entry(h.producer_id).or_insert_with(|| {
-                self.producer_state.prepare_update(&tp, h.producer_id, AppendOrigin::Replication)
-            });
-            if !h.is_control_batch() {
-                let _ = info.append(&h);
-                continue;
-            }
-            // The marker's record timestamp is the batch's max timestamp (one record).
-            // An empty control batch (its transaction cleaned away) completes nothing.
-            let marker = decode_control_batch(view.bytes).ok().and_then(|c| c.marker);
-            if let Some(m) = marker {
-                if let Ok(Some(txn)) =
-                    info.append_end_txn_marker(&m, h.producer_epoch, h.base_offset, h.max_timestamp)
-                {
-                    completed.push(txn);
-                }
-            }
-        }
-        for info in loaded.into_values() {
-            self.producer_state.update(info);
-        }
-        // Each completed transaction was opened by a batch above or a loaded state.
-        completed.retain(|txn| self.producer_state.complete_txn(txn).is_ok());
-        completed
+        load_producers(&mut self.producer_state, &tp, batches)
     }
 
     /// Hands the manager's snapshot writes and deletions to the store.
@@ -282,4 +254,50 @@ impl PartitionLog {
     pub fn producer_state(&self) -> &super::producer_state::ProducerStateManager {
         &self.producer_state
     }
+}
+
+/// [`PartitionLog::load_producers_from_records`] over any producer state (the `.txnindex`
+/// rebuild replays the log into a state of its own).
+pub(crate) fn load_producers(
+    state: &mut ProducerStateManager,
+    tp: &str,
+    batches: &[u8],
+) -> Vec<(CompletedTxn, i64)> {
+    let mut loaded: BTreeMap<i64, ProducerAppendInfo> = BTreeMap::new();
+    let mut completed: Vec<CompletedTxn> = Vec::new();
+    for view in split_batches(batches).flatten() {
+        let h = view.header;
+        if h.producer_id <= NO_PRODUCER_ID {
+            continue;
+        }
+        let info = loaded
+            .entry(h.producer_id)
+            .or_insert_with(|| state.prepare_update(tp, h.producer_id, AppendOrigin::Replication));
+        if !h.is_control_batch() {
+            let _ = info.append(&h);
+            continue;
+        }
+        // The marker's record timestamp is the batch's max timestamp (one record).
+        // An empty control batch (its transaction cleaned away) completes nothing.
+        let marker = decode_control_batch(view.bytes).ok().and_then(|c| c.marker);
+        if let Some(m) = marker {
+            if let Ok(Some(txn)) =
+                info.append_end_txn_marker(&m, h.producer_epoch, h.base_offset, h.max_timestamp)
+            {
+                completed.push(txn);
+            }
+        }
+    }
+    for info in loaded.into_values() {
+        state.update(info);
+    }
+    // Each completed transaction was opened by a batch above or a loaded state.
+    let mut done = Vec::with_capacity(completed.len());
+    for txn in completed {
+        let last_stable_offset = state.last_stable_offset(&txn);
+        if state.complete_txn(&txn).is_ok() {
+            done.push((txn, last_stable_offset));
+        }
+    }
+    done
 }

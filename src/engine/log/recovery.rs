@@ -1,7 +1,8 @@
 //! Recovery of a partition log from its stored segments, as Kafka's `LogLoader` and
 //! `LogSegment.recover` do after an unclean shutdown: every batch is re-validated
 //! (framing, magic, CRC-32C, offsets that only grow), the indexes are rebuilt, a torn or
-//! corrupt tail is truncated and every later segment is deleted.
+//! corrupt tail is truncated and every later segment is deleted; the `.txnindex` of every
+//! segment is rebuilt from its control batches.
 
 use super::partition_log::PartitionLog;
 use super::segment::LogSegment;
@@ -159,6 +160,8 @@ impl PartitionLog {
                 ));
             }
         }
+        // `LogSegment.recover` rebuilds each segment's `.txnindex` with its indexes.
+        log.rebuild_txn_indexes();
         (log, report)
     }
 }

@@ -1,5 +1,6 @@
 //! One log segment (`LogSegment`): the `.log` bytes from its base offset, its sparse
-//! offset and time indexes, and the roll rule. Appends follow `LogSegment.append`
+//! offset and time indexes, its aborted transaction index (`.txnindex`, entries added by
+//! `updateTxnIndex` when an ABORT marker lands in it), and the roll rule. Appends follow `LogSegment.append`
 //! exactly: an index entry is added *before* counting the appended bytes, once more than
 //! `index.interval.bytes` have gone by since the last entry.
 
@@ -7,6 +8,7 @@ use super::index::{OffsetIndex, TimeIndex};
 use super::segment_log::{SegmentBatches, SegmentLog};
 use crate::engine::record::batch::NO_TIMESTAMP;
 use crate::engine::record::{split_batches, MemoryRecords};
+use crate::engine::txn::txn_index::TransactionIndex;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
@@ -43,6 +45,9 @@ pub struct LogSegment {
     /// The offset after the last record in the segment (base offset when empty).
     pub next_offset: i64,
     pub records_count: u64,
+    /// The `.txnindex`: the transactions whose ABORT marker is in this segment.
+    #[serde(default, skip_serializing_if = "TransactionIndex::is_empty")]
+    pub txn_index: TransactionIndex,
 }
 
 impl LogSegment {
@@ -60,6 +65,7 @@ impl LogSegment {
             created_ms: now_ms,
             next_offset: base_offset,
             records_count: 0,
+            txn_index: TransactionIndex::new(base_offset),
         }
     }
 
@@ -199,7 +205,7 @@ impl LogSegment {
         None
     }
 
-    /// The `.log`, `.index` and `.timeindex` files' bytes.
+    /// The `.log`, `.index`, `.timeindex` and `.txnindex` files' bytes.
     pub fn files(&self) -> SegmentFiles {
         let prefix = filename_prefix_from_offset(self.base_offset);
         SegmentFiles {
@@ -209,11 +215,13 @@ impl LogSegment {
             index: self.offset_index.to_bytes(),
             time_index_name: format!("{prefix}.timeindex"),
             time_index: self.time_index.to_bytes(),
+            txn_index_name: format!("{prefix}.txnindex"),
+            txn_index: self.txn_index.bytes().to_vec(),
         }
     }
 }
 
-/// A segment as Kafka's three files.
+/// A segment as Kafka's four files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentFiles {
     pub log_name: String,
@@ -222,4 +230,8 @@ pub struct SegmentFiles {
     pub index: Vec<u8>,
     pub time_index_name: String,
     pub time_index: Vec<u8>,
+    #[serde(default)]
+    pub txn_index_name: String,
+    #[serde(default)]
+    pub txn_index: Vec<u8>,
 }

@@ -6,7 +6,9 @@
 //! answered early.
 
 use super::BrokerNode;
-use crate::engine::cluster::messages::{FetchPartition, Message, ProducedPartition, TopicPartition};
+use crate::engine::cluster::messages::{
+    FetchPartition, IsolationLevel, Message, ProducedPartition, TopicPartition,
+};
 use crate::engine::cluster::NodeId;
 use crate::engine::cluster::TimerKind;
 use crate::engine::error::ErrorCode;
@@ -20,6 +22,7 @@ pub struct FetchParams {
     pub max_wait_ms: i64,
     pub max_bytes: u32,
     pub partitions: Vec<FetchPartition>,
+    pub isolation_level: IsolationLevel,
 }
 
 /// A Fetch request read in place from its message (copied into [`FetchParams`] only
@@ -32,6 +35,7 @@ pub struct FetchRef<'a> {
     pub max_wait_ms: i64,
     pub max_bytes: u32,
     pub partitions: &'a [FetchPartition],
+    pub isolation_level: IsolationLevel,
 }
 
 impl FetchParams {
@@ -43,6 +47,7 @@ impl FetchParams {
             max_wait_ms: self.max_wait_ms,
             max_bytes: self.max_bytes,
             partitions: &self.partitions,
+            isolation_level: self.isolation_level,
         }
     }
 }
@@ -56,6 +61,7 @@ impl FetchRef<'_> {
             max_wait_ms: self.max_wait_ms,
             max_bytes: self.max_bytes,
             partitions: self.partitions.to_vec(),
+            isolation_level: self.isolation_level,
         }
     }
 }
@@ -71,6 +77,9 @@ pub struct DelayedProduce {
     pub from: NodeId,
     pub correlation_id: u64,
     pub partitions: Vec<ProducePartitionStatus>,
+    /// A WriteTxnMarkers request's markers, one per partition status
+    /// ([`super::txn_markers`]); `None` for a produce request.
+    pub txn_markers: Option<Vec<super::txn_markers::MarkerStatus>>,
 }
 
 /// One partition of a produce request (`ProducePartitionStatus`).
@@ -131,6 +140,9 @@ impl BrokerNode {
 
     /// Answers every partition; one still waiting has timed out.
     pub(crate) fn answer_produce(&mut self, d: &DelayedProduce) {
+        if let Some(markers) = &d.txn_markers {
+            return self.answer_txn_markers(d, markers);
+        }
         let partitions = d
             .partitions
             .iter()
@@ -166,7 +178,13 @@ impl BrokerNode {
             {
                 return true;
             }
-            let end = if params.replica_id.is_some() { p.log_end_offset() } else { p.high_watermark };
+            // `FetchIsolation`: LOG_END for a follower, TXN_COMMITTED (the last stable
+            // offset) for a read_committed consumer, HIGH_WATERMARK otherwise.
+            let end = match (params.replica_id, params.isolation_level) {
+                (Some(_), _) => p.log_end_offset(),
+                (None, IsolationLevel::ReadCommitted) => p.last_stable_offset(),
+                (None, IsolationLevel::ReadUncommitted) => p.high_watermark,
+            };
             end > fp.fetch_offset || (params.replica_id.is_some() && fp.fetch_offset > end)
         })
     }

@@ -8,7 +8,8 @@
 use super::delayed::{DelayedProduce, FetchRef, ProducePartitionStatus};
 use super::BrokerNode;
 use crate::engine::cluster::messages::{
-    Acks, EpochEndOffset, FetchPartition, FetchedPartition, Message, ProducePartition, TopicPartition,
+    Acks, EpochEndOffset, FetchPartition, FetchedPartition, IsolationLevel, Message, ProducePartition,
+    TopicPartition,
 };
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
@@ -50,7 +51,7 @@ impl BrokerNode {
         for part in partitions {
             statuses.push(self.append_produced(now_ms, acks, &part.tp, &part.records));
         }
-        let mut held = DelayedProduce { from, correlation_id, partitions: statuses };
+        let mut held = DelayedProduce { from, correlation_id, partitions: statuses, txn_markers: None };
         match acks {
             Acks::None => {}
             Acks::Leader => self.answer_produce(&held),
@@ -143,7 +144,7 @@ impl BrokerNode {
         let (mut progressed, mut progressed_more) = (0u64, Vec::new());
         for (i, fp) in params.partitions.iter().enumerate() {
             let limit = params.max_bytes.saturating_sub(bytes);
-            let read = self.read_partition(now_ms, params.replica_id, fp, limit, bytes == 0);
+            let read = self.read_partition(now_ms, &params, fp, limit, bytes == 0);
             bytes = bytes.saturating_add(read.answer.records.len() as u32);
             urgent |= read.answer.error.is_some() || read.answer.diverging_epoch.is_some();
             if read.follower_progress {
@@ -178,11 +179,12 @@ impl BrokerNode {
     fn read_partition(
         &mut self,
         now_ms: i64,
-        replica_id: Option<NodeId>,
+        params: &FetchRef<'_>,
         fp: &FetchPartition,
         limit: u32,
         first: bool,
     ) -> PartitionRead {
+        let replica_id = params.replica_id;
         let refused = |error| PartitionRead { answer: failed(&fp.tp, error), follower_progress: false };
         let Some(p) = self.partitions.get_mut(&fp.tp) else {
             return refused(ErrorCode::UnknownTopicOrPartition);
@@ -225,12 +227,29 @@ impl BrokerNode {
             answer.error = Some(ErrorCode::OffsetOutOfRange);
             return PartitionRead { answer, follower_progress: false };
         }
-        let max_offset = if replica_id.is_some() { leo } else { high_watermark };
+        // `FetchIsolation`: a follower reads to the log end offset, a read_committed
+        // consumer to the last stable offset (`TXN_COMMITTED`), any other to the HW.
+        let read_committed = replica_id.is_none() && params.isolation_level == IsolationLevel::ReadCommitted;
+        let max_offset = match replica_id {
+            Some(_) => leo,
+            None if read_committed => answer.last_stable_offset,
+            None => high_watermark,
+        };
         if limit > 0 || first {
             match p.log.read(fp.fetch_offset, limit.max(1), max_offset) {
                 Ok(data) => answer.records = data.records,
                 Err(e) => return refused(e.code),
             }
+        }
+        if read_committed {
+            // `UnifiedLog.read` with TXN_COMMITTED: the aborted transactions overlapping
+            // what was read (`addAbortedTransactions`), an empty list for an empty read.
+            let aborted = if answer.records.is_empty() {
+                Vec::new()
+            } else {
+                p.log.aborted_transactions_for_read(fp.fetch_offset, answer.records.len() as u32)
+            };
+            answer.aborted_transactions = Some(aborted);
         }
         let mut follower_progress = false;
         if let Some(r) = replica_id {

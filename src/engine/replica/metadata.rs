@@ -9,7 +9,7 @@
 
 use super::partition::{Partition, Role};
 use super::BrokerNode;
-use crate::engine::cluster::messages::{Message, TopicPartition};
+use crate::engine::cluster::messages::{IsolationLevel, Message, TopicPartition};
 use crate::engine::cluster::metadata::{MetadataRecord, PartitionState};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
@@ -236,22 +236,31 @@ impl BrokerNode {
         correlation_id: u64,
         tp: TopicPartition,
         timestamp_ms: i64,
+        isolation_level: IsolationLevel,
     ) {
         let answer = match self.partitions.get(&tp) {
             None => Err(ErrorCode::UnknownTopicOrPartition),
             Some(p) if !p.is_leader() => Err(ErrorCode::NotLeaderOrFollower),
-            Some(p) => Ok(match OffsetSpec::from_timestamp(timestamp_ms) {
-                OffsetSpec::Latest => (-1, p.high_watermark),
-                OffsetSpec::Earliest => (-1, p.log.log_start_offset()),
-                spec => {
-                    let found = p.log.list_offset(spec);
-                    if found.offset >= p.high_watermark {
-                        (-1, -1)
-                    } else {
-                        (found.timestamp_ms, found.offset)
+            Some(p) => {
+                // `Partition.fetchOffsetForTimestamp`: the last fetchable offset is the
+                // LSO under read_committed, the high watermark under read_uncommitted.
+                let last_fetchable_offset = match isolation_level {
+                    IsolationLevel::ReadCommitted => p.last_stable_offset(),
+                    IsolationLevel::ReadUncommitted => p.high_watermark,
+                };
+                Ok(match OffsetSpec::from_timestamp(timestamp_ms) {
+                    OffsetSpec::Latest => (-1, last_fetchable_offset),
+                    OffsetSpec::Earliest => (-1, p.log.log_start_offset()),
+                    spec => {
+                        let found = p.log.list_offset(spec);
+                        if found.offset >= last_fetchable_offset {
+                            (-1, -1)
+                        } else {
+                            (found.timestamp_ms, found.offset)
+                        }
                     }
-                }
-            }),
+                })
+            }
         };
         let (error, (timestamp_ms, offset)) = match answer {
             Ok(found) => (None, found),

@@ -38,6 +38,7 @@ pub mod partition;
 pub mod producer_ids;
 pub mod recover;
 pub mod retention;
+pub mod txn_markers;
 pub mod view;
 
 use crate::engine::cluster::messages::{Message, TopicPartition};
@@ -178,7 +179,12 @@ impl BrokerNode {
                 self.handle_produce(now_ms, from, *correlation_id, *acks, *timeout_ms, partitions)
             }
             Message::FetchRequest {
-                correlation_id, replica_id, max_wait_ms, max_bytes, partitions, ..
+                correlation_id,
+                replica_id,
+                max_wait_ms,
+                max_bytes,
+                partitions,
+                isolation_level,
             } => {
                 let request = delayed::FetchRef {
                     from,
@@ -187,6 +193,7 @@ impl BrokerNode {
                     max_wait_ms: *max_wait_ms,
                     max_bytes: *max_bytes,
                     partitions,
+                    isolation_level: *isolation_level,
                 };
                 self.handle_fetch(now_ms, request)
             }
@@ -211,8 +218,8 @@ impl BrokerNode {
                     self.broker_epoch = *broker_epoch;
                 }
             }
-            Message::ListOffsetsRequest { correlation_id, tp, timestamp_ms, .. } => {
-                self.handle_list_offsets(from, *correlation_id, tp.clone(), *timestamp_ms)
+            Message::ListOffsetsRequest { correlation_id, tp, timestamp_ms, isolation_level } => {
+                self.handle_list_offsets(from, *correlation_id, tp.clone(), *timestamp_ms, *isolation_level)
             }
             Message::MetadataRequest { correlation_id, topics } => {
                 self.handle_metadata_request(from, *correlation_id, topics.clone())
@@ -237,6 +244,9 @@ impl BrokerNode {
             }
             Message::AllocateProducerIdsResponse { error, producer_id_start, producer_id_len } => self
                 .handle_allocate_producer_ids_response(now_ms, *error, *producer_id_start, *producer_id_len),
+            Message::WriteTxnMarkersRequest { correlation_id, markers } => {
+                self.handle_write_txn_markers(now_ms, from, *correlation_id, markers)
+            }
             // A client or broker this one answered is gone; only a fetch of its own waits
             // on the connection (the controller is reached through its heartbeats, which
             // go on by themselves).

@@ -10,6 +10,7 @@
 //! `tests/vectors/txnindex_format.md`.
 
 use super::error::{TxnError, TxnResult};
+use serde::{Deserialize, Serialize};
 
 pub const ABORTED_TXN_TOTAL_SIZE: usize = 34;
 pub const ABORTED_TXN_CURRENT_VERSION: i16 = 0;
@@ -76,7 +77,7 @@ pub struct TxnIndexSearchResult {
 }
 
 /// One segment's `.txnindex`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransactionIndex {
     /// The segment's base offset (for the sanity check).
     start_offset: i64,
@@ -99,6 +100,11 @@ impl TransactionIndex {
     /// The file's content.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
+    }
+
+    /// No entry (the file is empty).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
     }
 
     pub fn start_offset(&self) -> i64 {

@@ -5,6 +5,10 @@
 //! `ProducerAppendInfo.checkSequence`. Incremental: each replica's log is read once, from
 //! where the last check stopped; a replica whose last read batch changed (truncated and
 //! refilled) is read again from its start.
+//!
+//! Also "the last stable offset is at most the high watermark on every replica"
+//! (`UnifiedLog.lastStableOffset`: the first unstable offset only while it is below the
+//! high watermark), checked on every broker an input touched.
 
 use super::super::driver::{Invariant, Sim};
 use super::broker;
@@ -122,6 +126,48 @@ impl Invariant for NoDuplicates {
     }
 }
 
+/// LSO ≤ HW for one replica.
+pub(crate) fn lso_within_high_watermark(last_stable_offset: i64, high_watermark: i64) -> Result<(), String> {
+    if last_stable_offset > high_watermark {
+        return Err(format!(
+            "last stable offset {last_stable_offset} is above the high watermark {high_watermark}"
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) struct LsoBelowHighWatermark {
+    brokers: u32,
+    topics: Vec<Tp>,
+}
+
+impl LsoBelowHighWatermark {
+    pub(crate) fn new(brokers: u32, topics: Vec<Tp>) -> Self {
+        LsoBelowHighWatermark { brokers, topics }
+    }
+}
+
+impl Invariant for LsoBelowHighWatermark {
+    fn name(&self) -> &'static str {
+        "transactions: the last stable offset is at most the high watermark on every replica"
+    }
+
+    fn check(&mut self, sim: &Sim) -> Result<(), String> {
+        for &b in sim.touched() {
+            if !(1..=self.brokers).contains(&b) {
+                continue;
+            }
+            let Some(node) = broker(sim, b) else { continue };
+            for (topic, partition) in &self.topics {
+                let Some(p) = node.partition(topic, *partition) else { continue };
+                lso_within_high_watermark(p.last_stable_offset(), p.high_watermark)
+                    .map_err(|e| format!("broker {b}: {topic}-{partition}: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +210,15 @@ mod tests {
         let mut wrapped = ReplicaSequences::default();
         wrapped.add(&header(7, 0, i32::MAX - 1, 3, 0)).unwrap();
         assert!(wrapped.add(&header(7, 0, 0, 1, 3)).is_err(), "0 was in the wrapped range");
+    }
+
+    #[test]
+    fn an_lso_above_the_high_watermark_is_named() {
+        assert!(lso_within_high_watermark(5, 5).is_ok());
+        assert!(lso_within_high_watermark(3, 5).is_ok());
+        assert_eq!(
+            lso_within_high_watermark(6, 5).unwrap_err(),
+            "last stable offset 6 is above the high watermark 5"
+        );
     }
 }

@@ -24,11 +24,15 @@ fn save_blob(name: &str, blob: &web_sys::Blob) -> Option<()> {
     web_sys::Url::revoke_object_url(&url).ok()
 }
 
-/// Downloads a segment's `.log`, `.index` and `.timeindex`.
+/// Downloads a segment's `.log`, `.index` and `.timeindex`, and its `.txnindex` when it
+/// has one (Kafka creates that file at its first entry).
 pub fn segment_files(files: &SegmentFiles) {
     let _ = save(&files.log_name, &files.log);
     let _ = save(&files.index_name, &files.index);
     let _ = save(&files.time_index_name, &files.time_index);
+    if !files.txn_index.is_empty() {
+        let _ = save(&files.txn_index_name, &files.txn_index);
+    }
 }
 
 /// Downloads `blob` as the file `name` (the cluster run's journal as JSON).

@@ -1,10 +1,13 @@
 //! ListOffsets 1–7 (`KafkaApis.handleListOffsetRequest`): one engine ListOffsets per
 //! partition to the connection's broker (the engine asks per partition), gathered into
-//! one response in request order. `latest` is the high watermark; with no transactions
-//! it is also the last stable offset a `read_committed` client asks for.
+//! one response in request order, with the request's isolation level: `latest` is the
+//! high watermark under read_uncommitted and the last stable offset under read_committed
+//! (`Partition.fetchOffsetForTimestamp`). An unknown isolation level fails every
+//! partition with `UNKNOWN_SERVER_ERROR` (`IsolationLevel.forId` throws,
+//! `ListOffsetsRequest.getErrorResponse`).
 
 use super::{code, Ctx, Gather, UNKNOWN_TOPIC_OR_PARTITION};
-use crate::engine::cluster::messages::{IsolationLevel, TopicPartition};
+use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::Message;
 use crate::wire::request::{encode_response, Header};
 use kafka_protocol::messages::list_offsets_response::{
@@ -27,11 +30,17 @@ pub struct ListOffsetsGather {
 
 pub fn start(request: &ListOffsetsRequest, ctx: &mut Ctx) -> ListOffsetsGather {
     let mut asked = Vec::new();
+    let isolation_level = super::fetch::isolation_level_of(request.isolation_level);
     for t in &request.topics {
         let topic = t.name.0.to_string();
         for p in &t.partitions {
-            let (id, answer) = if p.partition_index < 0 {
-                (None, Some((UNKNOWN_TOPIC_OR_PARTITION, -1, -1)))
+            let refused = match isolation_level {
+                None => Some(super::fetch::UNKNOWN_SERVER_ERROR),
+                Some(_) if p.partition_index < 0 => Some(UNKNOWN_TOPIC_OR_PARTITION),
+                Some(_) => None,
+            };
+            let (id, answer) = if let Some(error) = refused {
+                (None, Some((error, -1, -1)))
             } else {
                 let tp = TopicPartition::new(topic.as_str(), p.partition_index as u32);
                 let timestamp_ms = p.timestamp;
@@ -39,7 +48,7 @@ pub fn start(request: &ListOffsetsRequest, ctx: &mut Ctx) -> ListOffsetsGather {
                     correlation_id,
                     tp,
                     timestamp_ms,
-                    isolation_level: IsolationLevel::ReadUncommitted,
+                    isolation_level: isolation_level.unwrap_or_default(),
                 });
                 (Some(id), None)
             };

@@ -86,7 +86,7 @@ impl ConsumerNode {
             self.refuse("seek needs \"offset\" ≥ 0 or \"to\": \"beginning\" | \"end\"".into());
             return;
         };
-        self.buffer.retain(|(t, _)| t != &tp);
+        self.buffer.retain(|(t, _, _)| t != &tp);
         let reset = match target {
             -2 => Some(AutoOffsetReset::Earliest),
             -1 => Some(AutoOffsetReset::Latest),

@@ -7,7 +7,8 @@
 //! playground's own, `playground.processing.time.per.record.ms` (0): how long the
 //! application takes per record, so a slow consumer can overrun `max.poll.interval.ms`;
 //! and `playground.commit.sync` (`off`): when the application calls `commitSync()`
-//! itself (`super::delivery`).
+//! itself (`super::delivery`). `isolation.level` is `read_uncommitted` by default, as
+//! in the Java consumer, or `read_committed`.
 //! Invariant: a built config passed the checks the Java consumer makes, with its wording
 //! where it has one.
 
@@ -15,6 +16,7 @@ use super::delivery::{CommitSync, COMMIT_SYNC_CONFIG};
 use crate::engine::client::common::config::{
     invalid, parse_bool, parse_bootstrap, parse_range, ConfigError, INT_MAX,
 };
+use crate::engine::cluster::txn_parts::IsolationLevel;
 use crate::engine::cluster::NodeId;
 use crate::engine::group::assignor::{AssignorKind, RebalanceProtocol};
 use serde::{Deserialize, Serialize};
@@ -51,6 +53,9 @@ pub struct ConsumerConfig {
     pub metadata_max_age_ms: i64,
     pub bootstrap: Vec<NodeId>,
     pub processing_time_per_record_ms: i64,
+    /// `isolation.level`.
+    #[serde(default, skip_serializing_if = "IsolationLevel::is_read_uncommitted")]
+    pub isolation_level: IsolationLevel,
     /// `playground.commit.sync`: when the application calls `commitSync()` itself.
     #[serde(default, skip_serializing_if = "CommitSync::is_off")]
     pub commit_sync: CommitSync,
@@ -78,6 +83,7 @@ impl Default for ConsumerConfig {
             bootstrap: vec![1],
             processing_time_per_record_ms: 0,
             commit_sync: CommitSync::Off,
+            isolation_level: IsolationLevel::ReadUncommitted,
         }
     }
 }
@@ -172,6 +178,12 @@ impl ConsumerConfig {
                 "retry.backoff.ms" => c.retry_backoff_ms = parse_range(name, value, 0, i64::MAX)?,
                 "metadata.max.age.ms" => c.metadata_max_age_ms = parse_range(name, value, 0, i64::MAX)?,
                 "bootstrap.servers" => c.bootstrap = parse_bootstrap(name, value)?,
+                // `in(READ_COMMITTED, READ_UNCOMMITTED)`: `ValidString`'s wording.
+                "isolation.level" => {
+                    c.isolation_level = IsolationLevel::from_config(value).ok_or_else(|| {
+                        invalid(name, value, "String must be one of: read_committed, read_uncommitted")
+                    })?
+                }
                 COMMIT_SYNC_CONFIG => c.commit_sync = CommitSync::parse(name, value)?,
                 PROCESSING_TIME_CONFIG => {
                     c.processing_time_per_record_ms = parse_range(name, value, 0, INT_MAX)?
@@ -253,5 +265,21 @@ mod tests {
             "session.timeout.ms"
         );
         assert!(ConsumerConfig::from_pairs([("no.such", "1")]).is_err());
+    }
+
+    /// `ConsumerConfig`: `isolation.level` defaults to read_uncommitted and takes
+    /// `in(READ_COMMITTED, READ_UNCOMMITTED)` (lower case, `IsolationLevel.toString`).
+    #[test]
+    fn isolation_level_is_kafkas() {
+        assert_eq!(ConsumerConfig::default().isolation_level, IsolationLevel::ReadUncommitted);
+        let c = ConsumerConfig::from_pairs([("isolation.level", "read_committed")]).unwrap();
+        assert_eq!(c.isolation_level, IsolationLevel::ReadCommitted);
+        let e = ConsumerConfig::from_pairs([("isolation.level", "READ_COMMITTED")]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "Invalid value READ_COMMITTED for configuration isolation.level: String must be one of: read_committed, read_uncommitted"
+        );
+        let json = serde_json::to_value(ConsumerConfig::default()).unwrap();
+        assert!(json.get("isolation_level").is_none(), "the default is not serialised");
     }
 }

@@ -2,15 +2,19 @@
 //! `poll()`: one Fetch in flight per leader for the partitions with a position and nothing
 //! buffered; `poll()` hands out at most `max.poll.records` buffered records and the
 //! application processes them one after another. Positions: `positions.rs`; metadata:
-//! `metadata.rs`.
+//! `metadata.rs`. Fetch and ListOffsets carry `isolation.level`; fetched batches pass
+//! [`crate::engine::txn::read_committed`] as in `CompletedFetch.nextFetchedRecord`:
+//! control batches are never delivered, an aborted transaction's batches are dropped
+//! under read_committed, and the position moves past every batch of the fetch, skipped
+//! ones included (`nextFetchOffset`), once its records are handed out (at once when
+//! none is).
 
 use super::{ConsumerNode, JoinPhase, Pending, Subscription};
-use crate::engine::cluster::messages::{
-    FetchPartition, FetchedPartition, IsolationLevel, Message, TopicPartition,
-};
+use crate::engine::cluster::messages::{FetchPartition, FetchedPartition, Message, TopicPartition};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
 use crate::engine::record::{decode_batch, split_batches};
+use crate::engine::txn::read_committed::{BatchVerdict, FetchedBatch, ReadCommittedFilter};
 use std::collections::BTreeMap;
 
 impl ConsumerNode {
@@ -22,7 +26,7 @@ impl ConsumerNode {
         let mut by_leader: BTreeMap<NodeId, Vec<FetchPartition>> = BTreeMap::new();
         for (tp, p) in &self.assigned {
             let Some(position) = p.position else { continue };
-            if p.awaiting_reset.is_some() || self.buffer.iter().any(|(t, _)| t == tp) {
+            if p.awaiting_reset.is_some() || self.buffer.iter().any(|(t, _, _)| t == tp) {
                 continue;
             }
             match self.leader_of(tp) {
@@ -42,6 +46,7 @@ impl ConsumerNode {
             }
             let (max_wait_ms, max_bytes) = (self.config.fetch_max_wait_ms, self.config.fetch_max_bytes);
             let timeout = self.config.request_timeout_ms;
+            let isolation_level = self.config.isolation_level;
             self.request(
                 leader,
                 Pending::Fetch { broker: leader },
@@ -51,7 +56,7 @@ impl ConsumerNode {
                     max_wait_ms,
                     max_bytes,
                     partitions,
-                    isolation_level: IsolationLevel::default(),
+                    isolation_level,
                 },
                 timeout,
             );
@@ -88,11 +93,21 @@ impl ConsumerNode {
                 return;
             }
         }
+        let aborted = answer.aborted_transactions.as_deref().unwrap_or_default();
+        let mut filter = ReadCommittedFilter::new(self.config.isolation_level, aborted);
         let mut offsets = Vec::new();
+        let mut next_fetch_offset = position;
         for view in split_batches(&answer.records) {
             let Ok(view) = view else { break };
-            let Ok(batch) = decode_batch(view.bytes) else { break };
-            offsets.extend(batch.records.iter().map(|r| r.offset).filter(|o| *o >= position));
+            let Ok(fetched) = FetchedBatch::from_bytes(view.bytes) else { break };
+            if fetched.last_offset < position {
+                continue;
+            }
+            if filter.verdict(&fetched) == BatchVerdict::Deliver {
+                let Ok(batch) = decode_batch(view.bytes) else { break };
+                offsets.extend(batch.records.iter().map(|r| r.offset).filter(|o| *o >= position));
+            }
+            next_fetch_offset = next_fetch_offset.max(fetched.last_offset + 1);
         }
         let client_id = self.client_id;
         let Some(p) = self.assigned.get_mut(&tp) else { return };
@@ -112,7 +127,12 @@ impl ConsumerNode {
             self.event(e);
         }
         if !offsets.is_empty() {
-            self.buffer.push_back((tp, offsets));
+            self.buffer.push_back((tp, offsets, next_fetch_offset));
+        } else if next_fetch_offset > position {
+            // Only skipped batches: nothing for the application, the position moves on.
+            if let Some(p) = self.assigned.get_mut(&tp) {
+                p.position = Some(next_fetch_offset);
+            }
         }
     }
 
@@ -133,21 +153,22 @@ impl ConsumerNode {
         let max = self.config.max_poll_records as usize;
         let mut handed = 0;
         while handed < max {
-            let Some((tp, mut offsets)) = self.buffer.pop_front() else { break };
+            let Some((tp, mut offsets, next_fetch_offset)) = self.buffer.pop_front() else { break };
             let Some(p) = self.assigned.get_mut(&tp) else { continue };
             let Some(position) = p.position else { continue };
             offsets.retain(|o| *o >= position);
             let take = offsets.len().min(max - handed);
             let rest = offsets.split_off(take);
             if let Some(last) = offsets.last() {
-                p.position = Some(last + 1);
+                let after = if rest.is_empty() { next_fetch_offset.max(last + 1) } else { last + 1 };
+                p.position = Some(after);
             }
             handed += offsets.len();
             for o in offsets {
                 self.processing.push_back((tp.clone(), o));
             }
             if !rest.is_empty() {
-                self.buffer.push_front((tp, rest));
+                self.buffer.push_front((tp, rest, next_fetch_offset));
             }
         }
         if handed > 0 {
@@ -211,3 +232,7 @@ impl ConsumerNode {
         true
     }
 }
+
+#[cfg(test)]
+#[path = "read_committed_tests.rs"]
+mod read_committed_tests;

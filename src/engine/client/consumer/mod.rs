@@ -120,8 +120,10 @@ pub struct ConsumerNode {
     pub(crate) offset_fetch_retry_ms: i64,
     pub(crate) list_offsets_retry_ms: i64,
     pub(crate) fetch_retry_ms: i64,
-    /// Fetched records not yet handed to the application: (partition, offsets).
-    pub(crate) buffer: VecDeque<(TopicPartition, Vec<i64>)>,
+    /// Fetched records not yet handed to the application: (partition, offsets, the
+    /// next fetch offset once they are all handed: past the fetch's last batch, skipped
+    /// control and aborted batches included, `CompletedFetch.nextFetchOffset`).
+    pub(crate) buffer: VecDeque<(TopicPartition, Vec<i64>, i64)>,
     // the application
     pub(crate) processing: VecDeque<(TopicPartition, i64)>,
     pub(crate) processing_done_ms: Option<i64>,

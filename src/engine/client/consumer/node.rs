@@ -150,7 +150,7 @@ impl Node for ConsumerNode {
             "member_state": self.member_state,
             "generation": self.generation,
             "assignment": partitions,
-            "records_buffered": self.buffer.iter().map(|(_, o)| o.len()).sum::<usize>(),
+            "records_buffered": self.buffer.iter().map(|(_, o, _)| o.len()).sum::<usize>(),
             "records_processing": self.processing.len(),
             "consumed": consumed,
             "heartbeats_paused": self.heartbeats_paused,

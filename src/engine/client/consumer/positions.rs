@@ -7,9 +7,7 @@
 //! `seek`.
 
 use super::{AutoOffsetReset, ConsumerNode, JoinPhase, Pending};
-use crate::engine::cluster::messages::{
-    FetchedPartition, IsolationLevel, Message, OffsetPartitionResult, TopicPartition,
-};
+use crate::engine::cluster::messages::{FetchedPartition, Message, OffsetPartitionResult, TopicPartition};
 use crate::engine::cluster::ClusterEvent;
 use crate::engine::error::ErrorCode;
 
@@ -128,6 +126,7 @@ impl ConsumerNode {
         };
         let target = tp.clone();
         let timeout = self.config.request_timeout_ms;
+        let isolation_level = self.config.isolation_level;
         self.request(
             leader,
             Pending::ListOffsets { tp: tp.clone() },
@@ -135,7 +134,7 @@ impl ConsumerNode {
                 correlation_id,
                 tp: target,
                 timestamp_ms,
-                isolation_level: IsolationLevel::default(),
+                isolation_level,
             },
             timeout,
         );
@@ -186,7 +185,7 @@ impl ConsumerNode {
             auto_offset_reset: format!("{policy:?}").to_lowercase(),
         };
         self.event(event);
-        self.buffer.retain(|(t, _)| t != tp);
+        self.buffer.retain(|(t, _, _)| t != tp);
         let Some(p) = self.assigned.get_mut(tp) else { return };
         p.awaiting_reset = Some(policy);
         let message = format!(

@@ -69,7 +69,7 @@ impl ConsumerNode {
         for tp in partitions {
             self.assigned.remove(tp);
         }
-        self.buffer.retain(|(tp, _)| !partitions.contains(tp));
+        self.buffer.retain(|(tp, _, _)| !partitions.contains(tp));
         self.event(ClusterEvent::PartitionsRevoked {
             client_id: self.client_id,
             group_id: self.group_id_or_empty(),

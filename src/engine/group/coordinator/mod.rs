@@ -322,6 +322,16 @@ impl GroupCoordinator {
         }
     }
 
+    /// `GroupCoordinator.onTransactionCompleted` for one `__consumer_offsets` partition:
+    /// the leader wrote (and the ISR has) producer `producer_id`'s COMMIT (`committed`) or
+    /// ABORT marker in `partition`, so the offsets its transaction committed there take
+    /// effect or are dropped (`GroupMetadataManager.handleTxnCompletion`). Empty until
+    /// the transactional offset commits (TxnOffsetCommit) arrive with the coordinator
+    /// work, which fills it in.
+    pub fn complete_txn_offsets(&mut self, partition: u32, producer_id: i64, committed: bool) {
+        let _ = (partition, producer_id, committed);
+    }
+
     pub fn state_json(&self) -> serde_json::Value {
         let groups: BTreeMap<&String, serde_json::Value> = self
             .groups

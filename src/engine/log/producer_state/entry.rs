@@ -13,21 +13,23 @@ use std::collections::VecDeque;
 /// limit of 5 with idempotence.
 pub const NUM_BATCHES_TO_RETAIN: usize = 5;
 
-/// `DefaultRecordBatch.incrementSequence`: sequences wrap from `i32::MAX` to 0.
+/// `DefaultRecordBatch.incrementSequence`: sequences wrap from `i32::MAX` to 0. Java's
+/// `int` arithmetic wraps, so does this (a corrupt batch's negative delta, replayed at
+/// recovery, must not panic).
 pub fn increment_sequence(sequence: i32, increment: i32) -> i32 {
-    if sequence > i32::MAX - increment {
-        increment - (i32::MAX - sequence) - 1
+    if sequence > i32::MAX.wrapping_sub(increment) {
+        increment.wrapping_sub(i32::MAX.wrapping_sub(sequence)).wrapping_sub(1)
     } else {
-        sequence + increment
+        sequence.wrapping_add(increment)
     }
 }
 
-/// `DefaultRecordBatch.decrementSequence`.
+/// `DefaultRecordBatch.decrementSequence` (wrapping as Java's `int`).
 pub fn decrement_sequence(sequence: i32, decrement: i32) -> i32 {
     if sequence < decrement {
-        i32::MAX - (decrement - sequence) + 1
+        i32::MAX.wrapping_sub(decrement.wrapping_sub(sequence)).wrapping_add(1)
     } else {
-        sequence - decrement
+        sequence.wrapping_sub(decrement)
     }
 }
 
