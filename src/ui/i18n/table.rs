@@ -64,6 +64,13 @@ texts! {
     AlterConfig => "Alter", "Изменить";
     ProducerRebuild => "Close and build again", "Закрыть и создать заново";
     EvProducerRebuilt => "closed and built again with", "закрыт и создан заново с";
+    EvTxnInitialized => "transactions initialized", "транзакции инициализированы";
+    EvTxnBegan => "transaction began", "транзакция начата";
+    EvTxnOffsetsSent => "offsets added to the transaction", "offset'ы добавлены в транзакцию";
+    EvTxnCommitted => "transaction committed", "транзакция зафиксирована";
+    EvTxnAborted => "transaction aborted", "транзакция прервана";
+    EvTxnFailed => "failed", "не удалось";
+    EvSendAborted => "failed: the transaction was aborted", "не отправлено: транзакция прервана";
     BatchesCodec => "Batches", "Батчи";
     BatchesCodecHint => "Record batches in the segment and their compression.type", "Батчи записей в сегменте и их compression.type";
     ProduceMore => "Partitioner, partition, headers", "Партиционер, партиция, заголовки";
