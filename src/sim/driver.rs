@@ -48,6 +48,9 @@ pub enum Action {
     /// The next message of one API to a node is lost ([`super::network::LoseNext`]).
     LoseNext(super::network::LoseNext),
     Command(NodeId, Command),
+    /// `sendOffsetsToTransaction`: the producer (first) gets the consumer's (second, named
+    /// third) group metadata and processed positions as they are when the act runs.
+    SendOffsetsToTransaction(NodeId, NodeId, String),
 }
 
 #[derive(Debug, Clone, PartialEq)]

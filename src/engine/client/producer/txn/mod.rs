@@ -1,6 +1,7 @@
 //! The transactional producer (`transactional.id` set), after the Java client's
 //! `TransactionManager`, `KafkaProducer`'s transactional methods and `Sender`'s
-//! transactional requests: [`state`] keeps the state machine and the request queue,
+//! transactional requests: [`state`] keeps the state machine and the request queue
+//! (of [`request`]s),
 //! [`handlers`] takes the coordinators' answers, [`sender`] sends the requests and turns
 //! outcomes into events, [`commands`] takes the application's calls.
 //!
@@ -16,6 +17,7 @@
 
 pub mod commands;
 pub mod handlers;
+pub mod request;
 pub mod sender;
 pub mod state;
 
