@@ -231,9 +231,8 @@ impl ProducerNode {
         }
         let error = if expired && error.is_retriable() { ErrorCode::RequestTimedOut } else { error };
         if let Some(txn) = self.txn.as_mut() {
-            // `maybeTransitionToErrorState`: fatal when fenced, else abortable.
-            let error =
-                if error == ErrorCode::InvalidProducerEpoch { ErrorCode::ProducerFenced } else { error };
+            // `maybeTransitionToErrorState`: fatal when fenced, else abortable (an
+            // INVALID_PRODUCER_EPOCH from a leader too: KIP-588's abort and epoch bump).
             txn.batch_failed(error);
         }
         let records = batch.records_count();

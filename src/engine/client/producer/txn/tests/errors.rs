@@ -171,6 +171,43 @@ fn allow_abort_on_produce_failure() {
     assert!(h.has_event(|e| matches!(e, ClusterEvent::TransactionAborted { .. })));
 }
 
+/// TransactionManagerTest.testInvalidProducerEpochFromProduce: INVALID_PRODUCER_EPOCH
+/// from a partition leader is abortable, not fatal; the abort sends EndTxn, then an
+/// InitProducerId that bumps the epoch.
+#[test]
+fn invalid_producer_epoch_from_produce() {
+    let mut h = H::new(&[]);
+    h.do_init_transactions();
+    h.command(r#"{"begin_transaction": true}"#);
+    h.produce(0);
+    h.answer_add_partitions(None);
+    h.answer_produce(Some(ErrorCode::InvalidProducerEpoch));
+    assert_eq!(h.state(), "ABORTABLE_ERROR");
+    assert!(h.has_event(|e| matches!(e, ClusterEvent::SendFailed { error: ErrorCode::InvalidProducerEpoch, .. })));
+    h.command(r#"{"abort_transaction": true}"#);
+    assert!(!h.answer_end_txn(None));
+    let (_, _, producer_id, epoch) = h.answer_init_producer_id(None, (PRODUCER_ID, EPOCH + 1));
+    assert_eq!((producer_id, epoch), (PRODUCER_ID, EPOCH));
+    assert_eq!(h.state(), "READY");
+}
+
+/// TransactionManagerTest.testTransitionToAbortableErrorOnBatchExpiry: a batch that
+/// expires (`delivery.timeout.ms`) makes the transaction abortable.
+#[test]
+fn transition_to_abortable_error_on_batch_expiry() {
+    let mut h = H::new(&[("request.timeout.ms", "1000"), ("delivery.timeout.ms", "2000")]);
+    h.do_init_transactions();
+    h.command(r#"{"begin_transaction": true}"#);
+    h.produce(0);
+    h.answer_add_partitions(None);
+    let (_, m) = h.one_sent();
+    assert!(matches!(m, Message::ProduceRequest { .. }), "{m:?}");
+    // The Produce is never answered: timed out at 1 s, retried, expired at 2 s.
+    h.advance(2500);
+    assert!(h.has_event(|e| matches!(e, ClusterEvent::SendFailed { error: ErrorCode::RequestTimedOut, .. })));
+    assert_eq!(h.state(), "ABORTABLE_ERROR");
+}
+
 /// TransactionManagerTest.testAbortableErrorWhileAbortInProgress: a batch failing while
 /// the abort is under way leaves the state ABORTING_TRANSACTION, and the abort completes.
 #[test]

@@ -6,7 +6,7 @@ use crate::engine::cluster::command::Command;
 use crate::engine::cluster::messages::{ProducedPartition, TopicPartition};
 use crate::engine::cluster::metadata::PartitionState;
 use crate::engine::cluster::txn_parts::{CoordinatorType, TxnPartitionResult};
-use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, Output, TimerKey, TimerKind};
+use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, Output, TimerKey};
 use crate::engine::error::ErrorCode;
 
 pub const CLIENT: u32 = 10_000;
@@ -18,7 +18,7 @@ pub struct H {
     pub now: i64,
     pub sent: Vec<(u32, Message)>,
     pub events: Vec<ClusterEvent>,
-    pub sender_at: Option<i64>,
+    pub timers: std::collections::BTreeMap<TimerKey, i64>,
 }
 
 pub fn tp0() -> TopicPartition {
@@ -35,7 +35,7 @@ impl H {
             now: 0,
             sent: Vec::new(),
             events: Vec::new(),
-            sender_at: None,
+            timers: Default::default(),
         }
     }
 
@@ -43,12 +43,14 @@ impl H {
         while let Some(o) = self.p.poll_output() {
             match o {
                 Output::Send(e) => self.sent.push((e.to, e.message)),
-                Output::SetTimer { key, at_ms } if key.kind == TimerKind::Sender => {
-                    self.sender_at = Some(at_ms)
+                Output::SetTimer { key, at_ms } => {
+                    self.timers.insert(key, at_ms);
                 }
-                Output::CancelTimer { key } if key.kind == TimerKind::Sender => self.sender_at = None,
+                Output::CancelTimer { key } => {
+                    self.timers.remove(&key);
+                }
                 Output::Event(e) => self.events.push(e),
-                _ => {}
+                Output::Persist(_) => {}
             }
         }
     }
@@ -90,13 +92,17 @@ impl H {
         self.input(Input::Deliver(Envelope { from, to: CLIENT, message }));
     }
 
-    /// Moves time on by `ms`, firing the sender's timer when it is due.
+    /// Moves time on by `ms`, firing the timers that fall due, in time order.
     pub fn advance(&mut self, ms: i64) {
-        self.now += ms;
-        if self.sender_at.is_some_and(|at| at <= self.now) {
-            self.sender_at = None;
-            self.input(Input::Timer(TimerKey::single(TimerKind::Sender)));
+        let until = self.now + ms;
+        loop {
+            let due = self.timers.iter().filter(|(_, at)| **at <= until).min_by_key(|(_, at)| **at);
+            let Some((key, at)) = due.map(|(k, a)| (*k, *a)) else { break };
+            self.timers.remove(&key);
+            self.now = self.now.max(at);
+            self.input(Input::Timer(key));
         }
+        self.now = until;
     }
 
     /// The requests sent since the last call, taken.
