@@ -51,6 +51,23 @@ impl ProducerNode {
         self.emit_transaction_outcomes();
     }
 
+    /// `Sender.run`'s shutdown: while closing, an ongoing transaction is aborted ("Aborting
+    /// incomplete transaction due to shutdown"); whether one is still ongoing
+    /// (`hasOngoingTransaction`), which `close()` waits for.
+    pub(crate) fn abort_ongoing_transaction_on_close(&mut self) -> bool {
+        let id = self.current_id();
+        let Some(txn) = self.txn.as_mut() else { return false };
+        let ongoing = matches!(
+            txn.state,
+            super::state::TxnState::InTransaction | super::state::TxnState::AbortableError
+        ) || txn.is_completing();
+        if ongoing && !txn.is_completing() && txn.begin_abort(id).is_err() {
+            return false;
+        }
+        self.emit_transaction_outcomes();
+        ongoing
+    }
+
     /// `abortUndrainedBatches`: queued batches that never got a sequence fail.
     fn abort_undrained_batches(&mut self) {
         let error = self.txn.as_ref().and_then(|t| t.last_error.as_ref()).and_then(|e| e.code);

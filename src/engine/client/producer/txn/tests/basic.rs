@@ -219,3 +219,25 @@ fn retriable_add_partitions_errors_are_retried() {
     assert!(h.answer_produce(None));
     assert_eq!(h.state(), "IN_TRANSACTION");
 }
+
+/// `Sender.run`'s shutdown: closing a producer (here `restart_with`, the page's "close and
+/// build again") first sends its batches, then aborts the ongoing transaction, then the
+/// new producer starts UNINITIALIZED.
+#[test]
+fn close_aborts_the_ongoing_transaction() {
+    let mut h = H::new(&[]);
+    h.do_init_transactions();
+    h.command(r#"{"begin_transaction": true}"#);
+    h.produce(0);
+    h.answer_add_partitions(None);
+    let produce = h.take_sent();
+    h.command(r#"{"restart_with": {"configs": {"linger.ms": "10"}}}"#);
+    assert!(h.take_sent().is_empty(), "the abort waits for the batch in flight");
+    h.sent = produce;
+    h.answer_produce(None);
+    assert!(!h.answer_end_txn(None), "close aborts");
+    assert!(h.has_event(|e| matches!(e, ClusterEvent::TransactionAborted { .. })));
+    assert!(h.has_event(|e| matches!(e, ClusterEvent::ProducerRebuilt { .. })));
+    assert_eq!(h.state(), "UNINITIALIZED");
+    assert_eq!(h.p.config().linger_ms, 10);
+}

@@ -183,7 +183,9 @@ fn invalid_producer_epoch_from_produce() {
     h.answer_add_partitions(None);
     h.answer_produce(Some(ErrorCode::InvalidProducerEpoch));
     assert_eq!(h.state(), "ABORTABLE_ERROR");
-    assert!(h.has_event(|e| matches!(e, ClusterEvent::SendFailed { error: ErrorCode::InvalidProducerEpoch, .. })));
+    assert!(
+        h.has_event(|e| matches!(e, ClusterEvent::SendFailed { error: ErrorCode::InvalidProducerEpoch, .. }))
+    );
     h.command(r#"{"abort_transaction": true}"#);
     assert!(!h.answer_end_txn(None));
     let (_, _, producer_id, epoch) = h.answer_init_producer_id(None, (PRODUCER_ID, EPOCH + 1));
