@@ -134,3 +134,21 @@ fn send_offsets_to_transaction_carries_the_named_consumers_metadata_and_position
     let e = Scenario::parse(&wrong).unwrap_err().to_string();
     assert!(e.contains("send_offsets_to_transaction.consumer"), "{e}");
 }
+
+/// The transaction commands' JSON, as `scenarios/README.md` writes it: read and written
+/// back byte for byte (fields in name order, as the journal keeps them).
+#[test]
+fn transaction_commands_keep_their_json() {
+    for text in [
+        r#"{"init_transactions":true}"#,
+        r#"{"begin_transaction":true}"#,
+        r#"{"commit_transaction":true}"#,
+        r#"{"abort_transaction":true}"#,
+        r#"{"send_offsets_to_transaction":{"consumer":"c1","group_metadata":{"generation_id":3,"group_id":"g","group_instance_id":null,"member_id":"c1-1"},"offsets":[{"offset":42,"partition":0,"topic":"in"}]}}"#,
+        r#"{"send_offsets_to_transaction":{"consumer":"c1","group_metadata":null,"offsets":[]}}"#,
+    ] {
+        let command = Command::from_json(text).unwrap();
+        assert_eq!(serde_json::to_string(&command).unwrap(), text);
+    }
+    assert!(Command::from_json(r#"{"commit_transaction":false}"#).is_err());
+}
