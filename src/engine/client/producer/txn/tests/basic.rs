@@ -241,3 +241,57 @@ fn close_aborts_the_ongoing_transaction() {
     assert_eq!(h.state(), "UNINITIALIZED");
     assert_eq!(h.p.config().linger_ms, 10);
 }
+
+/// TransactionManagerTest.testRetriableErrors (UNKNOWN_TOPIC_OR_PARTITION,
+/// REQUEST_TIMED_OUT, COORDINATOR_LOAD_IN_PROGRESS, CONCURRENT_TRANSACTIONS) and
+/// testCoordinatorNotAvailable: FindCoordinator, InitProducerId, AddPartitionsToTxn and
+/// EndTxn are each sent again after a retriable error, and the commit succeeds.
+#[test]
+fn retriable_errors() {
+    use crate::engine::error::ErrorCode::*;
+    for error in [
+        UnknownTopicOrPartition,
+        RequestTimedOut,
+        CoordinatorLoadInProgress,
+        ConcurrentTransactions,
+        CoordinatorNotAvailable,
+    ] {
+        let mut h = H::new(&[]);
+        h.command(r#"{"init_transactions": true}"#);
+        let (to, m) = h.one_sent();
+        let Message::FindCoordinatorRequest { correlation_id, key, .. } = m else { panic!("{m:?}") };
+        h.deliver(
+            to,
+            Message::FindCoordinatorResponse { correlation_id, key, error: Some(error), node_id: None },
+        );
+        h.advance(100);
+        h.answer_find_coordinator(CoordinatorType::Transaction, "foobar", 1);
+        h.answer_init_producer_id(Some(error), (-1, -1));
+        h.advance(100);
+        if error == CoordinatorNotAvailable {
+            // Also a sign the coordinator moved: it is looked up again.
+            h.answer_find_coordinator(CoordinatorType::Transaction, "foobar", 1);
+        }
+        h.answer_init_producer_id(None, (PRODUCER_ID, EPOCH));
+        assert_eq!(h.state(), "READY", "{error:?}");
+        h.command(r#"{"begin_transaction": true}"#);
+        h.produce(0);
+        let add_error = if error == ConcurrentTransactions { CoordinatorLoadInProgress } else { error };
+        h.answer_add_partitions(Some(add_error));
+        h.advance(100);
+        if error == CoordinatorNotAvailable {
+            h.answer_find_coordinator(CoordinatorType::Transaction, "foobar", 1);
+        }
+        h.answer_add_partitions(None);
+        h.answer_produce(None);
+        h.command(r#"{"commit_transaction": true}"#);
+        assert!(h.answer_end_txn(Some(error)));
+        h.advance(100);
+        if error == CoordinatorNotAvailable {
+            h.answer_find_coordinator(CoordinatorType::Transaction, "foobar", 1);
+        }
+        assert!(h.answer_end_txn(None));
+        assert_eq!(h.state(), "READY", "{error:?}");
+        assert!(h.has_event(|e| matches!(e, ClusterEvent::TransactionCommitted { .. })), "{error:?}");
+    }
+}
