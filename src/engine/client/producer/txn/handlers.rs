@@ -92,9 +92,11 @@ impl TransactionalState {
         now_ms: i64,
         backoff_ms: i64,
     ) -> IdUpdate {
-        let unexpected = |api: &str, e: ErrorCode| TxnError {
+        // Java's words ("…InitProducerIdResponse; " but "…AddOffsetsToTxnResponse: "), with
+        // the error's name where Java puts its message.
+        let unexpected = |api: &str, separator: &str, e: ErrorCode| TxnError {
             code: Some(e),
-            ..TxnError::client(format!("Unexpected error in {api}Response; {}", e.name()))
+            ..TxnError::client(format!("Unexpected error in {api}Response{separator} {}", e.name()))
         };
         let coordinator_moved =
             |e: ErrorCode| matches!(e, ErrorCode::NotCoordinator | ErrorCode::CoordinatorNotAvailable);
@@ -145,7 +147,7 @@ impl TransactionalState {
                 } else if is_fenced(e) {
                     self.fatal(&handler, fenced());
                 } else {
-                    self.fatal(&handler, unexpected("InitProducerId", e));
+                    self.fatal(&handler, unexpected("InitProducerId", ";", e));
                 }
             }
             TxnAnswer::AddPartitions { results } => {
@@ -177,7 +179,7 @@ impl TransactionalState {
                 } else if e == ErrorCode::InvalidTxnState {
                     self.fatal(&handler, TxnError::from_code(e));
                 } else {
-                    self.fatal(&handler, unexpected("AddOffsetsToTxn", e));
+                    self.fatal(&handler, unexpected("AddOffsetsToTxn", ":", e));
                 }
             }
             TxnAnswer::TxnOffsetCommit { partitions } => {
