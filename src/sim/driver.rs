@@ -48,8 +48,7 @@ pub enum Action {
     /// The next message of one API to a node is lost ([`super::network::LoseNext`]).
     LoseNext(super::network::LoseNext),
     Command(NodeId, Command),
-    /// `sendOffsetsToTransaction`: the producer (first) gets the consumer's (second, named
-    /// third) group metadata and processed positions as they are when the act runs.
+    /// Producer, consumer, its name: the consumer's offsets to the transaction, read now.
     SendOffsetsToTransaction(NodeId, NodeId, String),
 }
 
