@@ -70,6 +70,16 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
     ),
     (Producer, "partitioner", Here("producer", "partitioner")),
     (Producer, "bootstrap.servers", Here("producer", "bootstrap_servers")),
+    (
+        Producer,
+        "transactional.id",
+        Elsewhere("txn_client", "transactional_id_and_transaction_timeout_ms_act"),
+    ),
+    (
+        Producer,
+        "transaction.timeout.ms",
+        Elsewhere("txn_client", "transactional_id_and_transaction_timeout_ms_act"),
+    ),
     (Consumer, "group.id", Here("consumer", "group_id")),
     (
         Consumer,
@@ -184,7 +194,6 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
 /// refuse rather than accept and ignore.
 const NOT_IMPLEMENTED: [&str; 10] = [
     "compression.gzip.level",
-    "transactional.id",
     "buffer.memory",
     "fetch.min.bytes",
     "max.partition.fetch.bytes",
@@ -235,7 +244,7 @@ fn the_table_lists_exactly_the_accepted_names() {
             );
         }
     }
-    assert_eq!(names(Producer).len(), 13);
+    assert_eq!(names(Producer).len(), 15);
     assert_eq!(names(Consumer).len(), 20);
     assert_eq!(names(Controller), CONTROLLER_CONFIG_NAMES.into_iter().collect());
 }

@@ -116,7 +116,41 @@ impl Sim {
                 self.log_command(id, &command);
                 self.deliver(id, Input::Command(command));
             }
+            Action::SendOffsetsToTransaction(producer, consumer, name) => {
+                let command = Command::SendOffsetsToTransaction(self.consumer_offsets(consumer, name));
+                self.act(Action::Command(producer, command));
+            }
         }
+    }
+
+    /// What the application reads from its consumer for `sendOffsetsToTransaction`: its
+    /// `groupMetadata()` and the offset after the last record it processed per owned
+    /// partition (no metadata when it is not running here or has no `group.id`).
+    fn consumer_offsets(
+        &self,
+        id: NodeId,
+        name: String,
+    ) -> crate::engine::cluster::command::SendOffsetsCommand {
+        use crate::engine::cluster::command::{ConsumerGroupMetadata, SendOffsetsCommand, TxnOffsetSpec};
+        let Some(c) = self.live_node(id).and_then(|n| n.view().consumer()) else {
+            return SendOffsetsCommand { consumer: name, group_metadata: None, offsets: Vec::new() };
+        };
+        let group_metadata = c.group_id().map(|group_id| ConsumerGroupMetadata {
+            generation_id: c.generation().generation_id,
+            group_id: group_id.to_string(),
+            group_instance_id: c.config().group_instance_id.clone(),
+            member_id: c.generation().member_id.clone(),
+        });
+        let offsets = c
+            .processed()
+            .into_iter()
+            .map(|(tp, offset)| TxnOffsetSpec {
+                offset,
+                partition: tp.partition,
+                topic: tp.topic.to_string(),
+            })
+            .collect();
+        SendOffsetsCommand { consumer: name, group_metadata, offsets }
     }
 
     /// Creates node `id` fresh and hands it `start` (its start command).

@@ -367,6 +367,27 @@ pub fn step_actions(s: &Scenario, prefix: &str, steps: &[Step]) -> Result<Vec<(i
                 CONTROLLER_ID,
                 Command::DeleteTopic(DeleteTopicCommand { name: d.name.clone() }),
             ),
+            StepAction::InitTransactions(c) => Action::Command(
+                client_id(&c.client, "init_transactions.client")?,
+                Command::InitTransactions(crate::engine::cluster::command::Yes),
+            ),
+            StepAction::BeginTransaction(c) => Action::Command(
+                client_id(&c.client, "begin_transaction.client")?,
+                Command::BeginTransaction(crate::engine::cluster::command::Yes),
+            ),
+            StepAction::CommitTransaction(c) => Action::Command(
+                client_id(&c.client, "commit_transaction.client")?,
+                Command::CommitTransaction(crate::engine::cluster::command::Yes),
+            ),
+            StepAction::AbortTransaction(c) => Action::Command(
+                client_id(&c.client, "abort_transaction.client")?,
+                Command::AbortTransaction(crate::engine::cluster::command::Yes),
+            ),
+            StepAction::SendOffsetsToTransaction(o) => Action::SendOffsetsToTransaction(
+                client_id(&o.client, "send_offsets_to_transaction.client")?,
+                client_id(&o.consumer, "send_offsets_to_transaction.consumer")?,
+                o.consumer.clone(),
+            ),
         };
         out.push((step.at_ms, action));
     }

@@ -48,6 +48,8 @@ pub enum Action {
     /// The next message of one API to a node is lost ([`super::network::LoseNext`]).
     LoseNext(super::network::LoseNext),
     Command(NodeId, Command),
+    /// Producer, consumer, its name: the consumer's offsets to the transaction, read now.
+    SendOffsetsToTransaction(NodeId, NodeId, String),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -262,6 +262,8 @@ impl Picture {
                     closing: node.is_some_and(ProducerNode::is_closing),
                     enable_idempotence: config.is_some_and(|c| c.enable_idempotence),
                     producer_id_and_epoch: node.and_then(ProducerNode::producer_id_and_epoch),
+                    transactional_id: node.and_then(|p| p.transaction_state()).map(|(id, _)| id.to_string()),
+                    transaction_state: node.and_then(|p| p.transaction_state()).map(|(_, s)| s.to_string()),
                     max_in_flight_requests_per_connection: config
                         .map_or(5, |c| c.max_in_flight_requests_per_connection),
                     acknowledged_records: counts.acked,

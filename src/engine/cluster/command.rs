@@ -21,7 +21,9 @@ use std::fmt;
 
 /// A command for one node. Which node kind takes which: every node `start`; brokers
 /// `retention_check`; the controller (standing in for the admin client) `create_topic`,
-/// `create_partitions`, `delete_records`, `delete_topic`, `alter_broker_configs`; producers `produce`; consumers the rest.
+/// `create_partitions`, `delete_records`, `delete_topic`, `alter_broker_configs`; producers `produce`
+/// and the transaction commands (`init_transactions` … `send_offsets_to_transaction`, see
+/// [`crate::engine::client::producer::txn`]); consumers the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Command {
@@ -56,6 +58,17 @@ pub enum Command {
     SetProcessingTime(ProcessingTimeCommand),
     /// A rolling restart of this one consumer process with changed settings.
     RestartWith(ConfigsSpec),
+    /// A transactional producer's `initTransactions()`.
+    InitTransactions(Yes),
+    /// `beginTransaction()`.
+    BeginTransaction(Yes),
+    /// `commitTransaction()`.
+    CommitTransaction(Yes),
+    /// `abortTransaction()`.
+    AbortTransaction(Yes),
+    /// `sendOffsetsToTransaction(offsets, consumer.groupMetadata())`, with a consumer's
+    /// processed positions and group metadata as the driver read them at the step's time.
+    SendOffsetsToTransaction(SendOffsetsCommand),
 }
 
 impl Command {
@@ -79,6 +92,11 @@ impl Command {
             Command::PauseHeartbeats(_) => "pause_heartbeats",
             Command::SetProcessingTime(_) => "set_processing_time",
             Command::RestartWith(_) => "restart_with",
+            Command::InitTransactions(_) => "init_transactions",
+            Command::BeginTransaction(_) => "begin_transaction",
+            Command::CommitTransaction(_) => "commit_transaction",
+            Command::AbortTransaction(_) => "abort_transaction",
+            Command::SendOffsetsToTransaction(_) => "send_offsets_to_transaction",
         }
     }
 
@@ -115,9 +133,26 @@ impl Command {
             },
             Command::PauseHeartbeats(paused) => paused.to_string(),
             Command::SetProcessingTime(c) => format!("{} ms", c.per_record_ms),
-            Command::RetentionCheck(_) | Command::Unsubscribe {} | Command::Commit {} | Command::Close {} => {
-                String::new()
+            Command::SendOffsetsToTransaction(c) => {
+                let offsets = c
+                    .offsets
+                    .iter()
+                    .map(|o| format!("{}-{} → {}", o.topic, o.partition, o.offset))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                match &c.group_metadata {
+                    Some(g) => format!("{} ({}): {offsets}", c.consumer, g.group_id),
+                    None => c.consumer.clone(),
+                }
             }
+            Command::RetentionCheck(_)
+            | Command::Unsubscribe {}
+            | Command::Commit {}
+            | Command::Close {}
+            | Command::InitTransactions(_)
+            | Command::BeginTransaction(_)
+            | Command::CommitTransaction(_)
+            | Command::AbortTransaction(_) => String::new(),
         }
     }
 
@@ -319,4 +354,38 @@ pub struct SeekCommand {
 #[serde(deny_unknown_fields)]
 pub struct ProcessingTimeCommand {
     pub per_record_ms: i64,
+}
+
+/// `ConsumerGroupMetadata`: what `consumer.groupMetadata()` returns and
+/// `TxnOffsetCommit` carries, so the group coordinator fences a zombie's offsets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerGroupMetadata {
+    pub generation_id: i32,
+    pub group_id: String,
+    #[serde(default)]
+    pub group_instance_id: Option<String>,
+    pub member_id: String,
+}
+
+/// One partition's offset to commit with the transaction: the next record to consume.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TxnOffsetSpec {
+    pub offset: i64,
+    pub partition: u32,
+    pub topic: String,
+}
+
+/// `send_offsets_to_transaction`: the consumer named `consumer`, its group metadata
+/// (`None` when it had none to give: not running, or no `group.id`) and its processed
+/// positions, read by the driver when the step ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendOffsetsCommand {
+    pub consumer: String,
+    #[serde(default)]
+    pub group_metadata: Option<ConsumerGroupMetadata>,
+    #[serde(default)]
+    pub offsets: Vec<TxnOffsetSpec>,
 }

@@ -315,6 +315,59 @@ pub enum ClusterEvent {
         client_id: NodeId,
         configs: String,
     },
+    /// A transactional producer got its producer id and epoch from its transaction
+    /// coordinator (`initTransactions()` returned): READY.
+    TransactionsInitialized {
+        client_id: NodeId,
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
+    /// `beginTransaction()`: IN_TRANSACTION (the coordinator hears of it with the first
+    /// AddPartitionsToTxn or AddOffsetsToTxn).
+    TransactionBegan {
+        client_id: NodeId,
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
+    /// `sendOffsetsToTransaction()` returned: the offsets are part of the transaction.
+    TransactionOffsetsSent {
+        client_id: NodeId,
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
+    /// The transaction committed (EndTxn answered, or it had added nothing): READY.
+    TransactionCommitted {
+        client_id: NodeId,
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
+    TransactionAborted {
+        client_id: NodeId,
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
+    /// A transactional call failed (`operation` is Java's method name), leaving the
+    /// producer in `state` (ABORTABLE_ERROR: only an abort is allowed; FATAL_ERROR: it
+    /// must be closed); `message` is the exception's.
+    TransactionFailed {
+        client_id: NodeId,
+        transactional_id: String,
+        operation: String,
+        state: String,
+        message: String,
+    },
+    /// A batch never sent failed because its transaction is being aborted
+    /// (`TransactionAbortedException`: "Failing batch since transaction was aborted").
+    SendAborted {
+        client_id: NodeId,
+        tp: TopicPartition,
+        records: u32,
+    },
     /// What the simulation did to the cluster from outside (a learner's button, a
     /// scenario's step, the fuzzer): the cause the nodes' own events follow from. Never
     /// output by a node: the driver logs these apart from the timeline (`Sim::causes`),

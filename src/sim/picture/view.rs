@@ -113,6 +113,12 @@ pub struct ProducerView {
     pub enable_idempotence: bool,
     #[serde(default)]
     pub producer_id_and_epoch: Option<(i64, i16)>,
+    /// A transactional producer's `transactional.id` and its `TransactionManager` state
+    /// (`UNINITIALIZED`, `READY`, `IN_TRANSACTION`, `ABORTABLE_ERROR`, `FATAL_ERROR` …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transactional_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_state: Option<String>,
     /// Its `max.in.flight.requests.per.connection`.
     #[serde(default = "five")]
     pub max_in_flight_requests_per_connection: u32,

@@ -171,6 +171,15 @@ pub struct LoseNextStep {
     pub api: String,
 }
 
+/// `send_offsets_to_transaction`: producer `client` sends consumer `consumer`'s processed
+/// positions and group metadata, as the driver reads them when the step runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendOffsetsStep {
+    pub client: String,
+    pub consumer: String,
+}
+
 /// One timed step; exactly one action besides `at_ms`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
@@ -199,6 +208,13 @@ pub enum StepAction {
     PauseHeartbeats(HeartbeatsStep),
     DeleteRecords(DeleteRecordsStep),
     DeleteTopic(DeleteTopicStep),
+    /// A transactional producer's `initTransactions()`, `beginTransaction()`,
+    /// `commitTransaction()`, `abortTransaction()`, `sendOffsetsToTransaction()`.
+    InitTransactions(ClientStepRef),
+    BeginTransaction(ClientStepRef),
+    CommitTransaction(ClientStepRef),
+    AbortTransaction(ClientStepRef),
+    SendOffsetsToTransaction(SendOffsetsStep),
 }
 impl StepAction {
     /// For consumer-only steps: the step's name and its client.
@@ -211,6 +227,18 @@ impl StepAction {
             StepAction::Close(s) => ("close", &s.client),
             StepAction::SetProcessingTime(s) => ("set_processing_time", &s.client),
             StepAction::PauseHeartbeats(s) => ("pause_heartbeats", &s.client),
+            _ => return None,
+        })
+    }
+
+    /// For producer-only steps other than `produce`: the step's name and its client.
+    pub fn producer_client(&self) -> Option<(&'static str, &str)> {
+        Some(match self {
+            StepAction::InitTransactions(s) => ("init_transactions", &s.client),
+            StepAction::BeginTransaction(s) => ("begin_transaction", &s.client),
+            StepAction::CommitTransaction(s) => ("commit_transaction", &s.client),
+            StepAction::AbortTransaction(s) => ("abort_transaction", &s.client),
+            StepAction::SendOffsetsToTransaction(s) => ("send_offsets_to_transaction", &s.client),
             _ => return None,
         })
     }

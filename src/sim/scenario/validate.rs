@@ -94,6 +94,14 @@ impl Scenario {
                 self.expect_client(client, ClientKind::Consumer)
                     .map_err(|p| err(at(&format!("{kind}.client")), p))?;
             }
+            if let Some((kind, client)) = s.action.producer_client() {
+                self.expect_client(client, ClientKind::Producer)
+                    .map_err(|p| err(at(&format!("{kind}.client")), p))?;
+            }
+            if let StepAction::SendOffsetsToTransaction(o) = &s.action {
+                self.expect_client(&o.consumer, ClientKind::Consumer)
+                    .map_err(|p| err(at("send_offsets_to_transaction.consumer"), p))?;
+            }
             match &s.action {
                 StepAction::Produce(p) => {
                     self.expect_client(&p.client, ClientKind::Producer)

@@ -221,6 +221,40 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
         ClusterEvent::ProducerRebuilt { client_id, configs } => {
             ("producer-rebuilt", format!("{}: {} {configs}", who(*client_id), t(T::EvProducerRebuilt)))
         }
+        ClusterEvent::TransactionsInitialized { client_id, transactional_id, producer_id, producer_epoch }
+        | ClusterEvent::TransactionBegan { client_id, transactional_id, producer_id, producer_epoch }
+        | ClusterEvent::TransactionOffsetsSent { client_id, transactional_id, producer_id, producer_epoch }
+        | ClusterEvent::TransactionCommitted { client_id, transactional_id, producer_id, producer_epoch }
+        | ClusterEvent::TransactionAborted { client_id, transactional_id, producer_id, producer_epoch } => {
+            let (kind, what) = match e {
+                ClusterEvent::TransactionsInitialized { .. } => ("txn-initialized", T::EvTxnInitialized),
+                ClusterEvent::TransactionBegan { .. } => ("txn-began", T::EvTxnBegan),
+                ClusterEvent::TransactionOffsetsSent { .. } => ("txn-offsets", T::EvTxnOffsetsSent),
+                ClusterEvent::TransactionCommitted { .. } => ("txn-committed", T::EvTxnCommitted),
+                _ => ("txn-aborted", T::EvTxnAborted),
+            };
+            (
+                kind,
+                format!(
+                    "{} ({transactional_id}, producerId={producer_id}, epoch={producer_epoch}): {}",
+                    who(*client_id),
+                    t(what)
+                ),
+            )
+        }
+        ClusterEvent::TransactionFailed { client_id, transactional_id, operation, state, message } => (
+            "txn-failed",
+            format!("{} ({transactional_id}): {operation} {}: {message} → {state}", who(*client_id), t(T::EvTxnFailed)),
+        ),
+        ClusterEvent::SendAborted { client_id, tp, records } => (
+            "send-aborted",
+            format!(
+                "{} {}: {}, {records}",
+                who(*client_id),
+                tp_text(tp),
+                t(T::EvSendAborted)
+            ),
+        ),
         ClusterEvent::ConsumerNote { client_id, note } => {
             ("consumer-note", format!("{}: {}", who(*client_id), words(note)))
         }

@@ -64,6 +64,14 @@ texts! {
     AlterConfig => "Alter", "Изменить";
     ProducerRebuild => "Close and build again", "Закрыть и создать заново";
     EvProducerRebuilt => "closed and built again with", "закрыт и создан заново с";
+    TransactionStateHint => "The producer's TransactionManager state: READY between transactions, IN_TRANSACTION after beginTransaction(), ABORTABLE_ERROR (only abortTransaction() is allowed), FATAL_ERROR (the producer must be closed)", "Состояние TransactionManager продюсера: READY между транзакциями, IN_TRANSACTION после beginTransaction(), ABORTABLE_ERROR (можно только abortTransaction()), FATAL_ERROR (продюсер нужно закрыть)";
+    EvTxnInitialized => "transactions initialized", "транзакции инициализированы";
+    EvTxnBegan => "transaction began", "транзакция начата";
+    EvTxnOffsetsSent => "offsets added to the transaction", "offset'ы добавлены в транзакцию";
+    EvTxnCommitted => "transaction committed", "транзакция зафиксирована";
+    EvTxnAborted => "transaction aborted", "транзакция прервана";
+    EvTxnFailed => "failed", "не удалось";
+    EvSendAborted => "failed: the transaction was aborted", "не отправлено: транзакция прервана";
     BatchesCodec => "Batches", "Батчи";
     BatchesCodecHint => "Record batches in the segment and their compression.type", "Батчи записей в сегменте и их compression.type";
     TakeawayCode => "Code to take away: Python, Java", "Этот же код: Python, Java";

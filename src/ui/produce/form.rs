@@ -318,6 +318,13 @@ fn producer(props: &ProducerProps) -> Html {
                     {" · "}
                     <code class="producer-id" data-testid="producer-id">{format!("producer id {producer_id}, epoch {epoch}")}</code>
                 }
+                if let (Some(id), Some(state)) = (&p.transactional_id, &p.transaction_state) {
+                    {" · "}
+                    <code class="transaction-state" data-testid="producer-transaction-state"
+                        title={ctx.t(T::TransactionStateHint)} tabindex="0">
+                        {format!("transactional.id={id} · {state}")}
+                    </code>
+                }
                 {format!(" · {}", status_text(ctx.lang, p.status))}
             </p>
             <crate::ui::produce::settings::ProducerSettings producer={p.clone()} />

@@ -64,7 +64,7 @@ impl CommitSync {
             v if v.contains("exactly") || v.contains("transaction") => Err(invalid(
                 name,
                 value,
-                "exactly once (consume-transform-produce: the offsets committed in the producer's transaction with sendOffsetsToTransaction) needs transactions, which the playground does not have yet; String must be one of: off, before-processing, after-processing",
+                "exactly once (consume-transform-produce: the offsets committed in the producer's transaction with sendOffsetsToTransaction) is written with a transactional producer's steps (begin_transaction, send_offsets_to_transaction naming this consumer, commit_transaction), not with this setting; String must be one of: off, before-processing, after-processing",
             )),
             _ => Err(invalid(name, value, "String must be one of: off, before-processing, after-processing")),
         }

@@ -53,8 +53,15 @@ pub struct Batch {
 }
 
 impl Batch {
-    fn new(tp: TopicPartition, now_ms: i64, compression: Compression, estimated_ratio: f32) -> Self {
-        let mut builder = BatchBuilder::new(BatchOptions { compression, ..BatchOptions::default() });
+    fn new(
+        tp: TopicPartition,
+        now_ms: i64,
+        compression: Compression,
+        estimated_ratio: f32,
+        is_transactional: bool,
+    ) -> Self {
+        let mut builder =
+            BatchBuilder::new(BatchOptions { compression, is_transactional, ..BatchOptions::default() });
         builder.set_estimated_compression_ratio(estimated_ratio);
         Batch {
             tp,
@@ -130,6 +137,8 @@ pub struct Accumulator {
     pub flushing: bool,
     /// How each topic's batches compress, for the fullness of the next ones.
     pub estimator: CompressionRatioEstimator,
+    /// A transactional producer's: every batch is transactional (its attributes' bit 4).
+    pub transactional: bool,
 }
 
 impl Accumulator {
@@ -155,7 +164,7 @@ impl Accumulator {
         });
         if needs_new {
             let estimated_ratio = self.estimator.estimation(&tp.topic, compression);
-            queue.push_back(Batch::new(tp.clone(), now_ms, compression, estimated_ratio));
+            queue.push_back(Batch::new(tp.clone(), now_ms, compression, estimated_ratio, self.transactional));
         }
         if let Some(batch) = queue.back_mut() {
             if let Some(b) = batch.builder.as_mut() {

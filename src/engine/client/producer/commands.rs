@@ -42,6 +42,11 @@ impl ProducerNode {
             // Sends asked for while this producer closes wait for the next one.
             command @ Command::Produce(_) if self.rebuild_with.is_some() => self.hold(command),
             Command::Produce(spec) => self.produce(spec),
+            command @ (Command::InitTransactions(_)
+            | Command::BeginTransaction(_)
+            | Command::CommitTransaction(_)
+            | Command::AbortTransaction(_)
+            | Command::SendOffsetsToTransaction(_)) => self.handle_transaction_command(command),
             other => self.refuse(format!("a producer does not take the command \"{}\"", other.name())),
         }
     }

@@ -8,7 +8,12 @@
 //! in flight is refused with Kafka's `ConfigException` words; left at its default with
 //! one of those, it is silently turned off (KAFKA-13673). Invariant: a built config
 //! passed the checks `KafkaProducer`'s constructor makes, with its wording, and
-//! `enable_idempotence` is what the producer does.
+//! `enable_idempotence` is what the producer does. `transactional.id` (no default,
+//! `ConfigDef.NonEmptyString`) makes the producer transactional and needs idempotence after
+//! those checks ("Cannot set a transactional.id without also enabling idempotence.", as the
+//! end of `postProcessAndValidateIdempotenceConfigs` throws); `transaction.timeout.ms`
+//! (60000, an INT without validator: the coordinator judges it against
+//! `transaction.max.timeout.ms`) is what `InitProducerId` carries.
 
 use crate::engine::client::common::config::{
     invalid, parse_bool, parse_bootstrap, parse_range, ConfigError, INT_MAX,
@@ -50,6 +55,15 @@ pub struct ProducerConfig {
     pub partitioner: PartitionerKind,
     /// `bootstrap.servers`: broker ids to ask for metadata first (`"1,2,3"`).
     pub bootstrap: Vec<NodeId>,
+    /// `transactional.id`: set, the producer is transactional (`None`: idempotent at most).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms`: how long the coordinator lets a transaction stay open.
+    #[serde(
+        default = "default_transaction_timeout_ms",
+        skip_serializing_if = "is_default_transaction_timeout"
+    )]
+    pub transaction_timeout_ms: i32,
 }
 
 impl Default for ProducerConfig {
@@ -69,8 +83,21 @@ impl Default for ProducerConfig {
             max_in_flight_requests_per_connection: 5,
             partitioner: PartitionerKind::BuiltIn,
             bootstrap: vec![1],
+            transactional_id: None,
+            transaction_timeout_ms: DEFAULT_TRANSACTION_TIMEOUT_MS,
         }
     }
+}
+
+/// `ProducerConfig`'s default `transaction.timeout.ms`.
+pub const DEFAULT_TRANSACTION_TIMEOUT_MS: i32 = 60_000;
+
+fn default_transaction_timeout_ms() -> i32 {
+    DEFAULT_TRANSACTION_TIMEOUT_MS
+}
+
+fn is_default_transaction_timeout(ms: &i32) -> bool {
+    *ms == DEFAULT_TRANSACTION_TIMEOUT_MS
 }
 
 fn default_max_in_flight() -> u32 {
@@ -137,6 +164,15 @@ impl ProducerConfig {
                 "bootstrap.servers" => {
                     c.bootstrap = parse_bootstrap(name, value)?;
                 }
+                "transactional.id" => {
+                    if value.is_empty() {
+                        return Err(invalid(name, value, "String must be non-empty"));
+                    }
+                    c.transactional_id = Some(value.to_string());
+                }
+                "transaction.timeout.ms" => {
+                    c.transaction_timeout_ms = parse_range(name, value, i64::from(i32::MIN), INT_MAX)? as i32
+                }
                 _ => {
                     return Err(ProducerConfigError {
                         name: name.to_string(),
@@ -201,6 +237,12 @@ impl ProducerConfig {
             }
         }
         self.enable_idempotence = enabled;
+        if !enabled && self.transactional_id.is_some() {
+            return Err(ProducerConfigError {
+                name: "transactional.id".into(),
+                message: "Cannot set a transactional.id without also enabling idempotence.".into(),
+            });
+        }
         Ok(())
     }
 
@@ -257,6 +299,45 @@ mod tests {
             assert!(c.with_pairs([(name, good)]).unwrap().enable_idempotence, "{name}={good}");
         }
         assert!(!ProducerConfig::from_pairs([("enable.idempotence", "false")]).unwrap().enable_idempotence);
+    }
+
+    /// KafkaProducerTest's testAcksAndIdempotenceForIdempotentProducers,
+    /// testRetriesAndIdempotenceForIdempotentProducers and
+    /// testInflightRequestsAndIdempotenceForIdempotentProducers: a `transactional.id` with
+    /// idempotence off (explicitly, or turned off by a conflicting setting) is refused with
+    /// `ConfigException`; explicitly enabled with a conflict, the idempotence words win.
+    #[test]
+    fn transactional_id_needs_idempotence_as_kafka_producer_test_checks() {
+        let words = "Cannot set a transactional.id without also enabling idempotence.";
+        for conflict in [("acks", "0"), ("retries", "0"), ("max.in.flight.requests.per.connection", "5")] {
+            let e = ProducerConfig::from_pairs([
+                conflict,
+                ("enable.idempotence", "false"),
+                ("transactional.id", "transactionalId"),
+            ])
+            .unwrap_err();
+            assert_eq!((e.name.as_str(), e.message.as_str()), ("transactional.id", words), "{conflict:?}");
+        }
+        for conflict in [("acks", "0"), ("retries", "0"), ("max.in.flight.requests.per.connection", "6")] {
+            let e =
+                ProducerConfig::from_pairs([conflict, ("transactional.id", "transactionalId")]).unwrap_err();
+            assert_eq!(e.message, words, "{conflict:?}");
+        }
+        let e = ProducerConfig::from_pairs([("acks", "1"), ("enable.idempotence", "true")]).unwrap_err();
+        assert!(e.message.starts_with("Must set acks to all"));
+        let c = ProducerConfig::from_pairs([("transactional.id", "transactionalId")]).unwrap();
+        assert_eq!(c.transactional_id.as_deref(), Some("transactionalId"));
+        assert!(c.enable_idempotence);
+        assert_eq!(c.transaction_timeout_ms, 60_000);
+        // `ConfigDef.NonEmptyString`.
+        let e = ProducerConfig::from_pairs([("transactional.id", "")]).unwrap_err();
+        assert_eq!(e.message, "Invalid value  for configuration transactional.id: String must be non-empty");
+        let c = ProducerConfig::from_pairs([("transaction.timeout.ms", "900000")]).unwrap();
+        assert_eq!(c.transaction_timeout_ms, 900_000);
+        assert!(ProducerConfig::from_pairs([("transaction.timeout.ms", "2147483648")]).is_err());
+        // Absent fields keep the serialized settings as they were.
+        let json = serde_json::to_string(&ProducerConfig::default()).unwrap();
+        assert!(!json.contains("transaction"), "{json}");
     }
 
     /// Kafka's `ConfigDef.ValidString` words for the enumerated configs and `atLeast(0)`

@@ -76,6 +76,12 @@ pub struct TransactionManager {
     pub entries: BTreeMap<TopicPartition, TxnPartitionEntry>,
     /// A fatal error (`transitionToFatalError`): every send fails with it from now on.
     pub fatal_error: Option<ErrorCode>,
+    /// The producer is transactional (`isTransactional()`): no local epoch bump, and the
+    /// cases below that bump it make the transaction abortable instead ([`super::txn`]).
+    pub transactional: bool,
+    /// `maybeResolveSequences` of a transactional producer found sequences it can no longer
+    /// resolve: the transaction must be aborted (read and cleared by [`super::txn`]).
+    pub unresolved_in_transaction: bool,
 }
 
 impl TransactionManager {
@@ -178,8 +184,9 @@ impl TransactionManager {
         match error {
             ErrorCode::UnknownProducerId => {
                 // The playground's ProduceResponse carries no log start offset to tell
-                // the truncation case apart: the idempotent producer's last case holds.
-                if !sequence_has_been_reset {
+                // the truncation case apart: the idempotent producer's last case holds
+                // (a transactional one retries as Java does for logStartOffset -1).
+                if !sequence_has_been_reset && !self.transactional {
                     self.request_epoch_bump_for_partition(tp);
                 }
                 true
@@ -189,6 +196,9 @@ impl TransactionManager {
                     && (sequence_has_been_reset || !self.is_next_sequence(tp, base_sequence))
                 {
                     return true;
+                }
+                if self.transactional {
+                    return false;
                 }
                 if !self.has_unresolved_sequence(tp)
                     || self.is_next_sequence_for_unresolved_partition(tp, base_sequence)
@@ -219,6 +229,9 @@ impl TransactionManager {
             return;
         }
         match error {
+            // A transactional producer's sequences are not adjusted here (Java's
+            // `adjustSequencesDueToFailedBatch`): the transaction is aborted instead.
+            _ if self.transactional && error != ErrorCode::UnknownProducerId => {}
             ErrorCode::OutOfOrderSequenceNumber => self.request_epoch_bump_for_partition(tp),
             ErrorCode::UnknownProducerId => {
                 self.entries.remove(tp);
@@ -253,7 +266,11 @@ impl TransactionManager {
             }
             let next = self.entries.get(&tp).map_or(0, |e| e.next_sequence);
             if !self.is_next_sequence(&tp, next) {
-                self.request_epoch_bump_for_partition(&tp);
+                if self.transactional {
+                    self.unresolved_in_transaction = true;
+                } else {
+                    self.request_epoch_bump_for_partition(&tp);
+                }
             }
             self.partitions_with_unresolved_sequences.remove(&tp);
         }

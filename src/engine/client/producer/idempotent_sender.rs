@@ -27,7 +27,7 @@ impl ProducerNode {
             }
             return;
         }
-        if tm.epoch_bump_required {
+        if tm.epoch_bump_required && !tm.transactional {
             for tp in tm.bump_idempotent_producer_epoch() {
                 self.start_sequences_at_beginning(&tp);
             }
@@ -63,7 +63,7 @@ impl ProducerNode {
     /// flight (the bootstrap ones before any metadata). Java starts its search at a random
     /// node; here each attempt starts one node further, so a dead broker is not asked
     /// again and again.
-    fn least_loaded_node(&self) -> Option<NodeId> {
+    pub(crate) fn least_loaded_node(&self) -> Option<NodeId> {
         let nodes = if self.brokers.is_empty() { &self.config.bootstrap } else { &self.brokers };
         let start = self.idempotence.as_ref().map_or(0, |tm| tm.init_attempts as usize) % nodes.len().max(1);
         nodes
@@ -78,7 +78,8 @@ impl ProducerNode {
     fn maybe_send_init_producer_id(&mut self) {
         let now_ms = self.now_ms;
         let Some(tm) = self.idempotence.as_ref() else { return };
-        if tm.has_producer_id() || tm.initializing || now_ms < tm.init_backoff_until_ms {
+        // A transactional producer asks its coordinator, on `initTransactions` ([`super::txn`]).
+        if tm.transactional || tm.has_producer_id() || tm.initializing || now_ms < tm.init_backoff_until_ms {
             return;
         }
         let Some(node) = self.least_loaded_node() else { return };
@@ -153,6 +154,9 @@ impl ProducerNode {
 
     /// `RecordAccumulator.shouldStopDrainBatchesForPartition`.
     pub(crate) fn should_stop_drain_batches_for_partition(&self, tp: &TopicPartition) -> bool {
+        if self.txn.as_ref().is_some_and(|t| !t.is_send_to_partition_allowed(tp)) {
+            return true;
+        }
         let (Some(tm), Some(first)) = (self.idempotence.as_ref(), self.accumulator.head(tp)) else {
             return false;
         };

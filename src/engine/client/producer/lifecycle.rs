@@ -7,6 +7,8 @@
 //! one's memory (metadata, sticky partitions, librdkafka topic partitioners) but the
 //! record numbering of `{i}` and the counts the page shows. Sends asked for while the old
 //! producer closes wait for the new one, as the notebook's next cell waits for `close()`.
+//! A transactional producer's `close()` aborts its ongoing transaction and waits for the
+//! abort (`Sender.run`'s shutdown loop).
 //! Invariant: no batch is ever sent with settings other than those it was built with.
 //! The settings are kept in the client's store ([`CONFIG_META`]), so a restarted or
 //! reloaded client keeps them.
@@ -58,7 +60,8 @@ impl ProducerNode {
     /// runs the sends that waited for it.
     pub(super) fn maybe_rebuild(&mut self) {
         let done = self.counts.in_flight == 0 && self.in_flight.is_empty() && self.waiting.is_empty();
-        if !done {
+        // A transactional producer's close aborts its ongoing transaction first.
+        if !done || self.abort_ongoing_transaction_on_close() {
             return;
         }
         let Some(config) = self.rebuild_with.take() else { return };

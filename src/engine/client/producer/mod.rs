@@ -10,7 +10,9 @@
 //! idempotence (the default) batches carry a producer id, epoch and sequence
 //! ([`idempotence`]). Invariants: with `max.in.flight.requests.per.connection=1` at most
 //! one batch of a partition is in flight, so its batches are appended in send order; every
-//! record ends exactly once as acknowledged or failed.
+//! record ends exactly once as acknowledged or failed. With `transactional.id` the producer
+//! is transactional ([`txn`]): its batches are transactional and wait until their partition
+//! is added to the transaction.
 
 pub mod accumulator;
 mod commands;
@@ -21,6 +23,7 @@ pub mod lifecycle;
 mod metadata;
 pub mod record_text;
 mod sender;
+pub mod txn;
 
 pub use config::{ProducerConfig, ProducerConfigError, MAX_IN_FLIGHT_FOR_IDEMPOTENCE};
 
@@ -84,6 +87,10 @@ pub(crate) enum InFlight {
     InitProducerId {
         node: NodeId,
     },
+    /// A request to a transaction or group coordinator ([`txn`]).
+    Transactional {
+        node: NodeId,
+    },
 }
 
 impl InFlight {
@@ -92,7 +99,8 @@ impl InFlight {
         match self {
             InFlight::Produce { node, .. }
             | InFlight::Metadata { node }
-            | InFlight::InitProducerId { node } => *node,
+            | InFlight::InitProducerId { node }
+            | InFlight::Transactional { node } => *node,
         }
     }
 }
@@ -121,6 +129,8 @@ pub struct ProducerNode {
     partitions_in_flight: BTreeSet<TopicPartition>,
     /// The idempotent producer's state (`enable.idempotence=true`).
     idempotence: Option<idempotence::TransactionManager>,
+    /// The transactional producer's state (`transactional.id` set).
+    txn: Option<txn::state::TransactionalState>,
     /// Known partitions per topic, from Metadata responses.
     topics: BTreeMap<String, BTreeMap<u32, PartitionState>>,
     unknown_topics: BTreeSet<String>,
@@ -150,15 +160,24 @@ impl ProducerNode {
     pub fn new(client_id: NodeId, config: ProducerConfig, seed: u64) -> Self {
         let partitioner_config =
             PartitionerConfig { batch_size_bytes: config.batch_size_bytes, ..PartitionerConfig::default() };
-        let idempotence = config.enable_idempotence.then(idempotence::TransactionManager::default);
+        let mut idempotence = config.enable_idempotence.then(idempotence::TransactionManager::default);
+        let txn = match (&config.transactional_id, idempotence.as_mut()) {
+            (Some(id), Some(tm)) => {
+                tm.transactional = true;
+                Some(txn::state::TransactionalState::new(id.clone(), config.transaction_timeout_ms))
+            }
+            _ => None,
+        };
+        let accumulator = Accumulator { transactional: txn.is_some(), ..Accumulator::default() };
         ProducerNode {
             idempotence,
+            txn,
             client_id,
             partitioner: Partitioner::new(config.partitioner, partitioner_config, seed),
             topic_partitioners: BTreeMap::new(),
             seed,
             config,
-            accumulator: Accumulator::default(),
+            accumulator,
             in_flight: BTreeMap::new(),
             partitions_in_flight: BTreeSet::new(),
             topics: BTreeMap::new(),
@@ -201,6 +220,12 @@ impl ProducerNode {
     pub fn producer_id_and_epoch(&self) -> Option<(i64, i16)> {
         let id = self.idempotence.as_ref()?.producer_id_and_epoch?;
         Some((id.producer_id, id.epoch))
+    }
+
+    /// The transactional producer's `transactional.id` and its `TransactionManager` state
+    /// (`READY`, `IN_TRANSACTION` …), if it is transactional.
+    pub fn transaction_state(&self) -> Option<(&str, &'static str)> {
+        self.txn.as_ref().map(|t| (t.transactional_id.as_str(), t.state.name()))
     }
 
     pub fn counts(&self) -> SendCounts {
@@ -259,6 +284,8 @@ impl ProducerNode {
         // The record's key written out (the partitioner hashes it), into a buffer reused
         // for every record; the value is written straight into its batch.
         let mut key_text = Vec::new();
+        // The transactional refusals told so far (one per reason, bounded).
+        let mut refused: Vec<String> = Vec::new();
         for w in waiting {
             let count = match &known {
                 Some((topic, count)) if *topic == w.topic => *count,
@@ -308,6 +335,15 @@ impl ProducerNode {
                         tp.topic = w.topic.clone();
                     }
                     tp.partition = partition;
+                    if let Err(reason) = self.maybe_add_partition(&tp) {
+                        // `send()` threw: the record is not sent (the refusal is told once).
+                        self.counts.in_flight = self.counts.in_flight.saturating_sub(1);
+                        if refused.last() != Some(&reason) && refused.len() < 8 {
+                            self.refuse(format!("send refused: {reason}"));
+                            refused.push(reason);
+                        }
+                        continue;
+                    }
                     let sizing = (self.config.batch_size_bytes, self.config.compression_type);
                     self.accumulator.append(&tp, w.record, (key, value_len, digits), self.now_ms, sizing);
                 }
@@ -334,9 +370,47 @@ impl ProducerNode {
                 self.handle_metadata_response(correlation_id, brokers, partitions, unknown_topics)
             }
             Message::InitProducerIdResponse { correlation_id, error, producer_id, producer_epoch } => {
-                self.handle_init_producer_id_response(correlation_id, error, producer_id, producer_epoch)
+                let answer = txn::handlers::TxnAnswer::InitProducerId { error, producer_id, producer_epoch };
+                if !self.handle_txn_answer(correlation_id, answer) {
+                    self.handle_init_producer_id_response(correlation_id, error, producer_id, producer_epoch)
+                }
             }
             Message::ConnectionClosed => self.handle_disconnect(envelope.from),
+            other => self.handle_transactional_message(other),
+        }
+    }
+
+    /// `TransactionManager.maybeAddPartition` for a transactional producer.
+    fn maybe_add_partition(&mut self, tp: &TopicPartition) -> Result<(), String> {
+        let id = self.current_id();
+        match self.txn.as_mut() {
+            Some(txn) => txn.maybe_add_partition(tp, id),
+            None => Ok(()),
+        }
+    }
+
+    /// The coordinators' answers to a transactional producer.
+    fn handle_transactional_message(&mut self, message: Message) {
+        use txn::handlers::TxnAnswer;
+        match message {
+            Message::FindCoordinatorResponse { correlation_id, error, node_id, .. } => {
+                self.handle_txn_answer(correlation_id, TxnAnswer::FindCoordinator { error, node_id });
+            }
+            Message::AddPartitionsToTxnResponse { correlation_id, results } => {
+                self.handle_txn_answer(correlation_id, TxnAnswer::AddPartitions { results: &results });
+            }
+            Message::AddOffsetsToTxnResponse { correlation_id, error } => {
+                self.handle_txn_answer(correlation_id, TxnAnswer::AddOffsets { error });
+            }
+            Message::TxnOffsetCommitResponse { correlation_id, partitions } => {
+                self.handle_txn_answer(
+                    correlation_id,
+                    TxnAnswer::TxnOffsetCommit { partitions: &partitions },
+                );
+            }
+            Message::EndTxnResponse { correlation_id, error, .. } => {
+                self.handle_txn_answer(correlation_id, TxnAnswer::EndTxn { error });
+            }
             _ => {}
         }
     }
@@ -395,6 +469,10 @@ impl Node for ProducerNode {
             if let Some(error) = tm.fatal_error {
                 state["fatal_error"] = error.name().into();
             }
+        }
+        if let Some(txn) = &self.txn {
+            state["transactional_id"] = txn.transactional_id.clone().into();
+            state["transaction_state"] = txn.state.name().into();
         }
         if self.acknowledged_forgotten > 0 {
             state["acknowledged_forgotten"] = self.acknowledged_forgotten.into();

@@ -37,6 +37,7 @@ impl ProducerNode {
         self.expire();
         self.maybe_request_metadata();
         self.run_idempotence();
+        self.run_transactions();
         self.send_ready_batches();
         self.maybe_request_metadata();
         self.arm_sender_timer();
@@ -64,6 +65,9 @@ impl ProducerNode {
             self.partitions_in_flight.remove(&batch.tp);
             let records = batch.records_count();
             self.expired_batch_sequence(&batch);
+            if let Some(txn) = self.txn.as_mut() {
+                txn.batch_failed(ErrorCode::RequestTimedOut);
+            }
             self.fail_records(Some(batch.tp), ErrorCode::RequestTimedOut, records);
         }
         let (expired, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
@@ -226,6 +230,11 @@ impl ProducerNode {
             tm.handle_failed_batch(&batch.tp, batch.base_sequence(), error, adjust_sequence_numbers);
         }
         let error = if expired && error.is_retriable() { ErrorCode::RequestTimedOut } else { error };
+        if let Some(txn) = self.txn.as_mut() {
+            // `maybeTransitionToErrorState`: fatal when fenced, else abortable (an
+            // INVALID_PRODUCER_EPOCH from a leader too: KIP-588's abort and epoch bump).
+            txn.batch_failed(error);
+        }
         let records = batch.records_count();
         self.fail_records(Some(batch.tp), error, records);
     }
@@ -294,6 +303,7 @@ impl ProducerNode {
                 }
             }
             Some(InFlight::InitProducerId { .. }) => self.init_producer_id_failed(),
+            Some(InFlight::Transactional { .. }) => self.txn_request_failed(correlation_id),
             Some(InFlight::Metadata { .. }) => {
                 self.metadata_in_flight = false;
                 self.metadata_needed = true;
@@ -319,8 +329,13 @@ impl ProducerNode {
             }
         };
         if let Some(tm) = &self.idempotence {
-            if !tm.has_producer_id() && !tm.initializing {
+            if !tm.has_producer_id() && !tm.initializing && !tm.transactional {
                 consider(tm.init_backoff_until_ms);
+            }
+        }
+        if let Some(txn) = &self.txn {
+            if txn.in_flight.is_none() && !txn.pending_requests.is_empty() {
+                consider(txn.retry_at_ms);
             }
         }
         for (tp, queue) in &self.accumulator.queues {
