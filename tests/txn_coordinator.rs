@@ -319,6 +319,17 @@ fn a_committed_transaction_writes_its_states_and_markers() {
     // `shouldRespondWithNotCoordinatorOnInitPidWhenNotCoordinator` through a broker.
     assert_eq!(t.end(1, 4000, 1, true), Some(ErrorCode::NotCoordinator));
     assert_eq!(t.init(3, 900_001), (Some(ErrorCode::InvalidTransactionTimeout), -1, -1));
+    // `KafkaApis.handleAddPartitionsToTxnRequest`: an unknown partition fails the request.
+    assert_eq!(
+        t.add(3, 4000, 1, &[tp("t", 0), tp("nope", 0)]),
+        [Some(ErrorCode::OperationNotAttempted), Some(ErrorCode::UnknownTopicOrPartition)]
+    );
+    let state = kafka_playground::engine::cluster::Node::state_json(&t.c.nodes[&3]);
+    assert_eq!(
+        state["transaction_coordinator"]["coordinator_for"]["__transaction_state-47"]["transactions"][ID]
+            ["state"],
+        "CompleteCommit"
+    );
 }
 
 /// A coordinator crash between PrepareCommit and the markers' answers: the new leader

@@ -13,7 +13,7 @@
 //! Invariant: a broker that never sees a transaction request emits nothing new.
 
 use super::BrokerNode;
-use crate::engine::cluster::messages::{Message, TopicPartition};
+use crate::engine::cluster::messages::{Message, TopicPartition, TxnPartitionResult};
 use crate::engine::cluster::{NodeId, TimerKind};
 use crate::engine::error::ErrorCode;
 use crate::engine::record::{BatchBuilder, BatchOptions};
@@ -118,11 +118,41 @@ impl BrokerNode {
         from: NodeId,
         message: &crate::engine::cluster::Message,
     ) -> bool {
+        if let Message::AddPartitionsToTxnRequest { correlation_id, partitions, .. } = message {
+            if let Some(results) = self.unknown_partitions(partitions) {
+                self.send(
+                    from,
+                    Message::AddPartitionsToTxnResponse { correlation_id: *correlation_id, results },
+                );
+                return true;
+            }
+        }
         let mut source = BlockSource { manager: &mut self.producer_ids, now_ms, request: false };
         let handled = self.txn_coordinator.handle_request(now_ms, from, message, &mut source);
         let request = source.request;
         self.request_producer_ids(request);
         handled
+    }
+
+    /// `KafkaApis.handleAddPartitionsToTxnRequest`: a partition the metadata does not know
+    /// is UNKNOWN_TOPIC_OR_PARTITION and the others OPERATION_NOT_ATTEMPTED.
+    fn unknown_partitions(&self, partitions: &[TopicPartition]) -> Option<Vec<TxnPartitionResult>> {
+        let known = |tp: &TopicPartition| self.image.partition(tp.topic.as_str(), tp.partition).is_some();
+        if partitions.iter().all(known) {
+            return None;
+        }
+        let results = partitions
+            .iter()
+            .map(|tp| {
+                let error = if known(tp) {
+                    ErrorCode::OperationNotAttempted
+                } else {
+                    ErrorCode::UnknownTopicOrPartition
+                };
+                TxnPartitionResult { tp: tp.clone(), error: Some(error) }
+            })
+            .collect();
+        Some(results)
     }
 
     fn request_producer_ids(&mut self, request: bool) {

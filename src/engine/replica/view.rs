@@ -296,6 +296,9 @@ impl BrokerNode {
         if !self.coordinator.is_idle() {
             state["group_coordinator"] = self.coordinator.state_json();
         }
+        if !self.txn_coordinator.is_idle() {
+            state["transaction_coordinator"] = self.txn_coordinator.state_json();
+        }
         state
     }
 }

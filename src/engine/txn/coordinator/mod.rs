@@ -164,6 +164,12 @@ impl TransactionCoordinator {
         self.partitions.get(&self.partition_for(transactional_id))?.transactions.get(transactional_id)
     }
 
+    /// Whether the coordinator has anything to show or do (nothing for a cluster without
+    /// `__transaction_state`, so such runs are unchanged).
+    pub fn is_idle(&self) -> bool {
+        self.partitions.is_empty() && self.appends.is_empty() && self.markers.pending_count() == 0
+    }
+
     pub fn take_effect(&mut self) -> Option<Effect> {
         self.effects.pop_front()
     }

@@ -327,5 +327,36 @@ fn commit_writes_prepare_sends_markers_per_broker_then_writes_complete() {
     assert_eq!(h.add(1000, 0, &[tp("t", 0)]), [None]);
 }
 
+/// KIP-360 (InitProducerId with the producer's current id and epoch):
+/// `testInitProducerIdWithCurrentEpochProvided`, `testInitProducerIdStaleCurrentEpochProvided`,
+/// `testFenceProducerWhenMappingExistsWithDifferentProducerId`.
+#[test]
+fn init_producer_id_with_the_current_epoch() {
+    let mut h = H::new();
+    h.init(ID, 60_000);
+    h.init(ID, 60_000);
+    let init = |h: &mut H, producer_id: i64, producer_epoch: i16| {
+        let m = Message::InitProducerIdRequest {
+            correlation_id: 5,
+            transactional_id: Some(ID.into()),
+            transaction_timeout_ms: 60_000,
+            producer_id,
+            producer_epoch,
+        };
+        match h.request(m) {
+            Message::InitProducerIdResponse { error, producer_id, producer_epoch, .. } => {
+                (error, producer_id, producer_epoch)
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(init(&mut h, 1000, 1), (None, 1000, 2));
+    assert_eq!(h.c.transaction(ID).unwrap().last_producer_epoch, 1);
+    assert_eq!(init(&mut h, 1000, 1), (None, 1000, 2), "a retry of the bump gets the same epoch");
+    assert_eq!(init(&mut h, 1000, 0), (Some(ErrorCode::ProducerFenced), -1, -1));
+    assert_eq!(init(&mut h, 999, 2), (Some(ErrorCode::ProducerFenced), -1, -1));
+    assert_eq!(init(&mut h, 1000, -1), (Some(ErrorCode::InvalidRequest), -1, -1), "both or neither");
+}
+
 #[path = "tests_flow.rs"]
 mod flow;
