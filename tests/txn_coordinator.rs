@@ -36,6 +36,8 @@ struct Txn {
     markers: Vec<(NodeId, NodeId, Vec<WritableTxnMarker>)>,
     /// Hold marker requests unanswered.
     hold_markers: bool,
+    /// (broker, partition) the double answers NOT_LEADER_OR_FOLLOWER for.
+    not_leader: Vec<(NodeId, TopicPartition)>,
     allocated: usize,
     next_block: i64,
 }
@@ -71,7 +73,14 @@ impl Txn {
             });
         }
         c.publish(records);
-        let mut t = Txn { c, markers: Vec::new(), hold_markers: false, allocated: 0, next_block: 4000 };
+        let mut t = Txn {
+            c,
+            markers: Vec::new(),
+            hold_markers: false,
+            not_leader: Vec::new(),
+            allocated: 0,
+            next_block: 4000,
+        };
         t.run();
         t
     }
@@ -105,15 +114,19 @@ impl Txn {
                 self.c.queue.pop_front();
                 self.markers.push((from, to, markers.clone()));
                 if !self.hold_markers && self.c.nodes.contains_key(&to) {
+                    let not_leader = &self.not_leader;
+                    let answer = |tp: &TopicPartition| {
+                        let stale = not_leader.contains(&(to, tp.clone()));
+                        TxnPartitionResult {
+                            tp: tp.clone(),
+                            error: stale.then_some(ErrorCode::NotLeaderOrFollower),
+                        }
+                    };
                     let results = markers
                         .iter()
                         .map(|m| WritableTxnMarkerResult {
                             producer_id: m.producer_id,
-                            partitions: m
-                                .partitions
-                                .iter()
-                                .map(|tp| TxnPartitionResult { tp: tp.clone(), error: None })
-                                .collect(),
+                            partitions: m.partitions.iter().map(answer).collect(),
                         })
                         .collect();
                     let message = Message::WriteTxnMarkersResponse { correlation_id, markers: results };
@@ -396,4 +409,96 @@ fn init_producer_id_fences_an_open_transaction() {
     assert_eq!(t.state(3), CompleteAbort);
     assert_eq!(t.init(3, 60_000), (None, pid, epoch + 2));
     assert_eq!(t.add(3, pid, epoch, &[tp("t", 0)]), [Some(ErrorCode::ProducerFenced)]);
+}
+
+/// `shouldRetryPartitionWhenNotLeaderOrFollowerError` with a metadata refresh: broker 1
+/// no longer leads `t-0` but the coordinator's metadata still says it does; the marker is
+/// retried (every 100 ms) until the metadata names broker 2, then sent there.
+#[test]
+fn a_marker_follows_the_new_leader() {
+    let mut t = Txn::new();
+    let (_, pid, epoch) = t.init(3, 60_000);
+    t.add(3, pid, epoch, &[tp("t", 0)]);
+    t.not_leader.push((1, tp("t", 0)));
+    assert_eq!(t.end(3, pid, epoch, true), None);
+    t.run_until(t.c.now + 500);
+    assert_eq!(t.state(3), PrepareCommit);
+    assert!(t.markers.len() >= 2 && t.markers.iter().all(|(_, to, _)| *to == 1), "retried toward broker 1");
+    let sent = t.markers.len();
+    t.c.publish(vec![MetadataRecord::PartitionChange {
+        topic: "t".into(),
+        partition: 0,
+        isr: None,
+        leader: Some(Some(2)),
+    }]);
+    t.run_until(t.c.now + 2_000);
+    let after: Vec<NodeId> = t.markers[sent..].iter().map(|(_, to, _)| *to).collect();
+    assert_eq!(after, [2]);
+    assert_eq!(t.state(3), CompleteCommit);
+}
+
+/// TxnOffsetCommit through the group coordinator's broker: the offsets are one
+/// transactional batch of the producer at base sequence 0 (`storeOffsets`), and a second
+/// transaction's batch, again at sequence 0, is appended too (coordinator origin: no
+/// duplicate check); the partition's last stable offset stays at the open transaction.
+#[test]
+fn txn_offset_commits_are_transactional_batches_at_sequence_zero() {
+    use kafka_playground::engine::cluster::messages::OffsetCommitPartition;
+    let mut t = Txn::new();
+    let mut records = vec![MetadataRecord::Topic {
+        name: "__consumer_offsets".into(),
+        configs: vec![("cleanup.policy".into(), "compact".into())],
+    }];
+    for p in 0..50u32 {
+        let replicas: Vec<NodeId> = (0..3).map(|i| (p + i) % 3 + 1).collect();
+        records.push(MetadataRecord::Partition {
+            topic: "__consumer_offsets".into(),
+            partition: p,
+            replicas: replicas.clone(),
+            isr: replicas.clone(),
+            leader: Some(replicas[0]),
+        });
+    }
+    t.c.publish(records);
+    t.run();
+    // "my-group" is partition 12 of __consumer_offsets (placement.rs): leader broker 1.
+    let commit = |t: &mut Txn, offset: i64| {
+        let m = Message::TxnOffsetCommitRequest {
+            correlation_id: 7,
+            transactional_id: ID.into(),
+            group_id: "my-group".into(),
+            producer_id: 4000,
+            producer_epoch: 0,
+            generation_id: -1,
+            member_id: String::new(),
+            group_instance_id: None,
+            offsets: vec![OffsetCommitPartition {
+                tp: tp("t", 0),
+                committed_offset: offset,
+                committed_leader_epoch: -1,
+                committed_metadata: String::new(),
+            }],
+        };
+        match t.ask(1, m) {
+            Message::TxnOffsetCommitResponse { partitions, .. } => partitions[0].error,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(commit(&mut t, 5), None);
+    assert_eq!(commit(&mut t, 9), None);
+    let p = t.c.nodes[&1].partition("__consumer_offsets", 12).unwrap();
+    let bytes: Vec<u8> = p.log.segments().iter().flat_map(|s| s.log_chunks().flatten().copied()).collect();
+    let headers: Vec<_> = split_batches(&bytes).map(|v| v.unwrap().header).collect();
+    assert_eq!(headers.len(), 2);
+    for h in &headers {
+        assert!(h.is_transactional() && !h.is_control_batch());
+        assert_eq!((h.producer_id, h.producer_epoch, h.base_sequence), (4000, 0, 0));
+    }
+    let view = t.c.nodes[&1].replica_state("__consumer_offsets", 12).unwrap();
+    assert_eq!(view.last_stable_offset, 0, "the producer's transaction is open from offset 0");
+    assert_eq!(view.high_watermark, 2);
+    assert!(
+        t.c.nodes[&1].group_coordinator().committed("my-group").is_none(),
+        "not committed before the marker"
+    );
 }
