@@ -108,4 +108,14 @@ mod tests {
         assert_eq!(c.set("log.retention.ms", "1"), Ok(false));
         assert_eq!(c.set("transactional.id.expiration.ms", "1"), Ok(false));
     }
+
+    /// The transaction configs are read-only in Kafka (not in `DynamicBrokerConfig`'s
+    /// reconfigurables): an alter is refused as read-only, not as unknown.
+    #[test]
+    fn transaction_configs_are_read_only() {
+        use crate::engine::controller::broker_configs::check_broker_configs;
+        let refusal =
+            check_broker_configs(&[("transaction.max.timeout.ms".into(), "1000".into())]).unwrap_err();
+        assert_eq!(refusal.1, "Cannot update these configs dynamically: Set(transaction.max.timeout.ms)");
+    }
 }
