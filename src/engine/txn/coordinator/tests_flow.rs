@@ -181,3 +181,40 @@ fn a_write_after_resignation_is_not_applied() {
     };
     assert_eq!(results[0].error, Some(ErrorCode::NotCoordinator));
 }
+
+/// `KafkaApis.handleAddOffsetsToTxnRequest`: the group's `__consumer_offsets` partition
+/// (`partitionFor(groupId)`: "my-group" is 12 of 50) joins the transaction, and its
+/// marker goes to that partition's leader with the others.
+#[test]
+fn add_offsets_adds_the_groups_offsets_partition() {
+    let mut h = H::new();
+    h.init(ID, 60_000);
+    let m = Message::AddOffsetsToTxnRequest {
+        correlation_id: 8,
+        transactional_id: ID.into(),
+        producer_id: 1000,
+        producer_epoch: 0,
+        group_id: "my-group".into(),
+    };
+    assert!(matches!(h.request(m), Message::AddOffsetsToTxnResponse { error: None, .. }));
+    let offsets_tp = to_txn_tp(&tp("__consumer_offsets", 12));
+    assert!(h.c.transaction(ID).unwrap().topic_partitions.contains(&offsets_tp));
+    assert_eq!(h.state(), Ongoing);
+    let from = h.sent.len();
+    assert_eq!(h.end(1000, 0, true), None);
+    let requests = h.marker_requests(from);
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].2[0].partitions, [tp("__consumer_offsets", 12)]);
+    // A wrong epoch is PRODUCER_FENCED here too.
+    let m = Message::AddOffsetsToTxnRequest {
+        correlation_id: 9,
+        transactional_id: ID.into(),
+        producer_id: 1000,
+        producer_epoch: 7,
+        group_id: "my-group".into(),
+    };
+    assert!(matches!(
+        h.request(m),
+        Message::AddOffsetsToTxnResponse { error: Some(ErrorCode::ProducerFenced), .. }
+    ));
+}
