@@ -343,6 +343,14 @@ fn a_committed_transaction_writes_its_states_and_markers() {
             ["state"],
         "CompleteCommit"
     );
+    // The picture shows the records as kafka-dump-log does (`formatRecordKeyAndValue`).
+    let records = &state["partitions"]["__transaction_state-47"]["records"];
+    assert_eq!(records[0]["key"], "transaction_metadata::transactionalId=transactional-id-7");
+    let value = records[2]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("producerId:4000,producerEpoch:1,state=Ongoing,partitions=[t-0,u-0]"),
+        "{value}"
+    );
 }
 
 /// A coordinator crash between PrepareCommit and the markers' answers: the new leader
