@@ -28,8 +28,7 @@ const ID: &str = "transactional-id-7";
 const P: u32 = 47;
 
 /// The cluster, topic `u` (leader 2) beside `t` (leader 1), and `__transaction_state`
-/// with 50 partitions as the controller would create it (partition p led by its first
-/// replica, rotating over brokers 1..3: partition 47's leader is broker 3).
+/// with 50 partitions as the controller would create it (47's leader is broker 3).
 struct Txn {
     c: Cluster,
     /// Every WriteTxnMarkers the double saw: (coordinator broker, destination, markers).
@@ -62,16 +61,7 @@ impl Txn {
                 ],
             },
         ];
-        for p in 0..50u32 {
-            let replicas: Vec<NodeId> = (0..3).map(|i| (p + i) % 3 + 1).collect();
-            records.push(MetadataRecord::Partition {
-                topic: TXN.into(),
-                partition: p,
-                replicas: replicas.clone(),
-                isr: replicas.clone(),
-                leader: Some(replicas[0]),
-            });
-        }
+        records.extend(fifty_partitions(TXN));
         c.publish(records);
         let mut t = Txn {
             c,
@@ -227,8 +217,7 @@ impl Txn {
         }
     }
 
-    /// `__transaction_state-47` on `broker`, as `TransactionLog.readTxnRecordValue` reads
-    /// it: (state, producer id, epoch, partitions).
+    /// `__transaction_state-47` on `broker` by `readTxnRecordValue`: (state, id, epoch, partitions).
     fn log(&self, broker: NodeId) -> Vec<(TransactionState, i64, i16, Vec<String>)> {
         let p = self.c.nodes[&broker].partition(TXN, P).unwrap();
         let bytes: Vec<u8> =
@@ -247,6 +236,15 @@ impl Txn {
     fn state(&self, broker: NodeId) -> TransactionState {
         self.c.nodes[&broker].txn_coordinator().transaction(ID).unwrap().state
     }
+}
+
+/// 50 partitions as the controller places them: partition p on brokers p%3+1, … (leader first).
+fn fifty_partitions(topic: &str) -> impl Iterator<Item = MetadataRecord> + '_ {
+    (0..50u32).map(move |p| {
+        let replicas: Vec<NodeId> = (0..3).map(|i| (p + i) % 3 + 1).collect();
+        let (isr, leader) = (replicas.clone(), Some(replicas[0]));
+        MetadataRecord::Partition { topic: topic.into(), partition: p, replicas, isr, leader }
+    })
 }
 
 fn tp(topic: &str, p: u32) -> TopicPartition {
@@ -453,20 +451,9 @@ fn a_marker_follows_the_new_leader() {
 fn txn_offset_commits_are_transactional_batches_at_sequence_zero() {
     use kafka_playground::engine::cluster::messages::OffsetCommitPartition;
     let mut t = Txn::new();
-    let mut records = vec![MetadataRecord::Topic {
-        name: "__consumer_offsets".into(),
-        configs: vec![("cleanup.policy".into(), "compact".into())],
-    }];
-    for p in 0..50u32 {
-        let replicas: Vec<NodeId> = (0..3).map(|i| (p + i) % 3 + 1).collect();
-        records.push(MetadataRecord::Partition {
-            topic: "__consumer_offsets".into(),
-            partition: p,
-            replicas: replicas.clone(),
-            isr: replicas.clone(),
-            leader: Some(replicas[0]),
-        });
-    }
+    let configs = vec![("cleanup.policy".into(), "compact".into())];
+    let mut records = vec![MetadataRecord::Topic { name: "__consumer_offsets".into(), configs }];
+    records.extend(fifty_partitions("__consumer_offsets"));
     t.c.publish(records);
     t.run();
     // "my-group" is partition 12 of __consumer_offsets (placement.rs): leader broker 1.
