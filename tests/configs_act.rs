@@ -192,7 +192,7 @@ const TABLE: &[(Owner, &str, Evidence)] = &[
 
 /// Names of Kafka configs the playground does not implement, which every parser must
 /// refuse rather than accept and ignore.
-const NOT_IMPLEMENTED: [&str; 10] = [
+const NOT_IMPLEMENTED: [&str; 9] = [
     "compression.gzip.level",
     "buffer.memory",
     "fetch.min.bytes",

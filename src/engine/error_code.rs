@@ -60,6 +60,8 @@ pub enum ErrorCode {
     ConcurrentTransactions = 51,
     /// `TransactionCoordinatorFencedException`: a marker from an older coordinator epoch.
     TransactionCoordinatorFenced = 52,
+    /// `OperationNotAttemptedException`: not tried because another part of the request failed.
+    OperationNotAttempted = 55,
     KafkaStorageError = 56,
     /// `UnknownProducerIdException` (KIP-360: no longer sent by the produce path).
     UnknownProducerId = 59,
@@ -163,6 +165,7 @@ impl ErrorCode {
             ErrorCode::InvalidProducerIdMapping => "INVALID_PRODUCER_ID_MAPPING",
             ErrorCode::InvalidTransactionTimeout => "INVALID_TRANSACTION_TIMEOUT",
             ErrorCode::ConcurrentTransactions => "CONCURRENT_TRANSACTIONS",
+            ErrorCode::OperationNotAttempted => "OPERATION_NOT_ATTEMPTED",
             ErrorCode::TransactionCoordinatorFenced => "TRANSACTION_COORDINATOR_FENCED",
             ErrorCode::UnknownProducerId => "UNKNOWN_PRODUCER_ID",
         }

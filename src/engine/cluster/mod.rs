@@ -100,6 +100,8 @@ pub enum TimerKind {
     /// Producer and consumer: `request.timeout.ms` of one request (`instance` = its
     /// correlation id).
     RequestTimeout,
+    /// Broker: the transaction coordinator's next deadline.
+    TxnCoordinator,
 }
 
 /// What a node is handed.

@@ -17,6 +17,7 @@ use crate::engine::cluster::metadata::MetadataRecord;
 use crate::engine::error::ErrorCode;
 use crate::engine::group::coordinator::config::GROUP_COORDINATOR_CONFIG_NAMES;
 use crate::engine::replica::config::{BrokerConfig, BROKER_CONFIG_NAMES};
+use crate::engine::txn::coordinator::config::TRANSACTION_COORDINATOR_CONFIG_NAMES;
 
 /// The broker configs a running broker takes without a restart.
 pub const DYNAMIC_BROKER_CONFIG_NAMES: [&str; 1] = ["log.cleaner.backoff.ms"];
@@ -28,7 +29,11 @@ pub fn check_broker_configs(configs: &[(String, String)]) -> Result<(), Refusal>
     if configs.is_empty() {
         return Err(invalid("No configs to alter".into()));
     }
-    let known = |n: &str| BROKER_CONFIG_NAMES.contains(&n) || GROUP_COORDINATOR_CONFIG_NAMES.contains(&n);
+    let known = |n: &str| {
+        BROKER_CONFIG_NAMES.contains(&n)
+            || GROUP_COORDINATOR_CONFIG_NAMES.contains(&n)
+            || TRANSACTION_COORDINATOR_CONFIG_NAMES.contains(&n)
+    };
     if let Some((name, _)) = configs.iter().find(|(n, _)| !known(n)) {
         // Kafka stores unknown names as custom configs; the playground would ignore them.
         return Err(invalid(format!("Unknown broker config {name}: the playground does not implement it")));

@@ -6,7 +6,7 @@
 //! the last one is the active segment, and `log_start_offset ≤ log_end_offset`.
 
 use super::producer_log::ProducerCheck;
-use super::producer_state::{ProducerStateManager, PRODUCER_ID_EXPIRATION_MS_DEFAULT};
+use super::producer_state::{AppendOrigin, ProducerStateManager, PRODUCER_ID_EXPIRATION_MS_DEFAULT};
 use super::segment::{LogSegment, RollParams, SegmentFiles};
 use crate::engine::cluster::messages::TopicName;
 use crate::engine::error::{ErrorKind, KafkaError, Result};
@@ -151,6 +151,28 @@ impl PartitionLog {
         batches: &[u8],
         leader_epoch: i32,
     ) -> Result<LogAppendInfo> {
+        self.append_as_leader_from(now_ms, batches, leader_epoch, AppendOrigin::Client)
+    }
+
+    /// [`Self::append_as_leader`] for a coordinator's own batches (`AppendOrigin.COORDINATOR`,
+    /// e.g. a transactional offset commit, always at sequence 0): the producer epoch is
+    /// checked, sequences and duplicates are not.
+    pub fn append_as_coordinator(
+        &mut self,
+        now_ms: i64,
+        batches: &[u8],
+        leader_epoch: i32,
+    ) -> Result<LogAppendInfo> {
+        self.append_as_leader_from(now_ms, batches, leader_epoch, AppendOrigin::Coordinator)
+    }
+
+    fn append_as_leader_from(
+        &mut self,
+        now_ms: i64,
+        batches: &[u8],
+        leader_epoch: i32,
+        origin: AppendOrigin,
+    ) -> Result<LogAppendInfo> {
         let mut out = Vec::with_capacity(batches.len());
         let mut next = self.log_end_offset();
         let first_offset = next;
@@ -206,7 +228,7 @@ impl PartitionLog {
         let last_offset = next - 1;
         // Kafka checks the producers after rolling; rolling first changes nothing a
         // refusal or a duplicate would have to undo but an empty new segment, so it checks first.
-        let updated = match self.analyze_and_validate_producer_state(&out)? {
+        let updated = match self.analyze_and_validate_producer_state(&out, origin)? {
             ProducerCheck::Append(updated) => updated,
             ProducerCheck::Duplicate(d) => {
                 return Ok(LogAppendInfo {

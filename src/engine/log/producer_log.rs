@@ -109,7 +109,11 @@ impl PartitionLog {
     /// `UnifiedLog.analyzeAndValidateProducerState` for a client's batches, offsets
     /// already assigned: the first batch equal to one of its producer's last five is a
     /// duplicate (the whole request is answered with it, as Kafka returns at once).
-    pub(crate) fn analyze_and_validate_producer_state(&self, batches: &[u8]) -> Result<ProducerCheck> {
+    pub(crate) fn analyze_and_validate_producer_state(
+        &self,
+        batches: &[u8],
+        origin: AppendOrigin,
+    ) -> Result<ProducerCheck> {
         let mut updated: BTreeMap<i64, ProducerAppendInfo> = BTreeMap::new();
         let tp = self.topic_partition();
         for view in split_batches(batches) {
@@ -118,16 +122,17 @@ impl PartitionLog {
                 continue;
             }
             // A test-only bug (break-engine) lets duplicates through.
-            if !faults::on(Fault::SkipDuplicateDetection) {
+            // Only a client's batches are checked for duplicates (`origin == CLIENT`).
+            if origin == AppendOrigin::Client && !faults::on(Fault::SkipDuplicateDetection) {
                 if let Some(d) =
                     self.producer_state.last_entry(h.producer_id).and_then(|e| e.find_duplicate_batch(&h))
                 {
                     return Ok(ProducerCheck::Duplicate(d));
                 }
             }
-            let info = updated.entry(h.producer_id).or_insert_with(|| {
-                self.producer_state.prepare_update(&tp, h.producer_id, AppendOrigin::Client)
-            });
+            let info = updated
+                .entry(h.producer_id)
+                .or_insert_with(|| self.producer_state.prepare_update(&tp, h.producer_id, origin));
             if faults::on(Fault::SkipDuplicateDetection) {
                 // The broken broker also stops checking sequences (or the duplicate would
                 // still be refused as out of order).

@@ -7,6 +7,7 @@
 
 use crate::engine::cluster::{NodeId, CONTROLLER_ID};
 use crate::engine::group::coordinator::GroupCoordinatorConfig;
+use crate::engine::txn::coordinator::TransactionCoordinatorConfig;
 use serde::{Deserialize, Serialize};
 
 /// The playground's `log.retention.check.interval.ms` (Kafka's default is 300000).
@@ -56,6 +57,9 @@ pub struct BrokerConfig {
     pub producer_id_expiration_check_interval_ms: i64,
     /// The group coordinator's configs (`offsets.topic.*`, `group.*`).
     pub group: GroupCoordinatorConfig,
+    /// The transaction coordinator's configs (`transaction.state.log.*`, `transaction.*`).
+    #[serde(default, skip_serializing_if = "TransactionCoordinatorConfig::is_default")]
+    pub txn: TransactionCoordinatorConfig,
 }
 
 fn producer_id_expiration_ms_default() -> i64 {
@@ -82,6 +86,7 @@ impl Default for BrokerConfig {
             producer_id_expiration_ms: producer_id_expiration_ms_default(),
             producer_id_expiration_check_interval_ms: producer_id_expiration_check_interval_ms_default(),
             group: GroupCoordinatorConfig::default(),
+            txn: TransactionCoordinatorConfig::default(),
         }
     }
 }
@@ -105,7 +110,7 @@ pub const BROKER_CONFIG_NAMES: [&str; 11] = [
 impl BrokerConfig {
     /// Sets one config from its Kafka name; `Err` says why it was refused.
     pub fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
-        if self.group.set(name, value)? {
+        if self.group.set(name, value)? || self.txn.set(name, value)? {
             return Ok(());
         }
         let number = value.trim().parse::<i64>().map_err(|_| format!("{name}: '{value}' is not a number"))?;

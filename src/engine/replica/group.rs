@@ -154,6 +154,11 @@ impl BrokerNode {
                         let outcome = self.append_group_records(now_ms, partition, &records);
                         self.coordinator.append_started(now_ms, id, outcome);
                     }
+                    Effect::AppendTransactional { id, partition, producer_id, producer_epoch, records } => {
+                        let producer = Some((producer_id, producer_epoch));
+                        let outcome = self.append_group_records_as(now_ms, partition, &records, producer);
+                        self.coordinator.append_started(now_ms, id, outcome);
+                    }
                 }
             }
             for (id, partition, required_offset, epoch) in self.coordinator.started_appends() {
@@ -191,6 +196,19 @@ impl BrokerNode {
         partition: u32,
         records: &[(Vec<u8>, Option<Vec<u8>>)],
     ) -> Result<(i64, i32), ErrorCode> {
+        self.append_group_records_as(now_ms, partition, records, None)
+    }
+
+    /// [`Self::append_group_records`], or with `producer` one transactional batch of that
+    /// producer at sequence 0 (`storeOffsets` for TxnOffsetCommit), appended with the
+    /// coordinator's origin.
+    fn append_group_records_as(
+        &mut self,
+        now_ms: i64,
+        partition: u32,
+        records: &[(Vec<u8>, Option<Vec<u8>>)],
+        producer: Option<(i64, i16)>,
+    ) -> Result<(i64, i32), ErrorCode> {
         let tp = TopicPartition { topic: OFFSETS_TOPIC.into(), partition };
         let Some(p) = self.partitions.get_mut(&tp) else { return Err(ErrorCode::UnknownTopicOrPartition) };
         if !p.is_leader() {
@@ -199,13 +217,27 @@ impl BrokerNode {
         if p.is_under_min_isr() {
             return Err(ErrorCode::NotEnoughReplicas);
         }
-        let mut builder = BatchBuilder::new(BatchOptions::default());
+        let options = match producer {
+            None => BatchOptions::default(),
+            Some((producer_id, producer_epoch)) => BatchOptions {
+                is_transactional: true,
+                producer_id,
+                producer_epoch,
+                base_sequence: 0,
+                ..BatchOptions::default()
+            },
+        };
+        let mut builder = BatchBuilder::new(options);
         for (key, value) in records {
             builder.append(now_ms, Some(key), value.as_deref(), &[]);
         }
         let bytes = builder.build().map_err(|e| e.code)?;
         let leader_epoch = p.state.leader_epoch;
-        let info = p.log.append_as_leader(now_ms, &bytes, leader_epoch).map_err(|e| e.code)?;
+        let info = match producer {
+            None => p.log.append_as_leader(now_ms, &bytes, leader_epoch),
+            Some(_) => p.log.append_as_coordinator(now_ms, &bytes, leader_epoch),
+        }
+        .map_err(|e| e.code)?;
         self.appended_as_leader(now_ms, &tp, leader_epoch, &info);
         Ok((info.last_offset + 1, leader_epoch))
     }

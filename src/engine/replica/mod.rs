@@ -38,6 +38,7 @@ pub mod partition;
 pub mod producer_ids;
 pub mod recover;
 pub mod retention;
+pub mod txn_coordinator;
 pub mod txn_markers;
 pub mod view;
 
@@ -47,6 +48,7 @@ use crate::engine::cluster::{
     ClusterEvent, Command, Envelope, Input, Node, NodeId, Output, TimerKey, TimerKind,
 };
 use crate::engine::group::coordinator::GroupCoordinator;
+use crate::engine::txn::coordinator::TransactionCoordinator;
 pub use config::BrokerConfig;
 use delayed::{DelayedFetch, DelayedProduce};
 use fetcher::Fetcher;
@@ -87,6 +89,12 @@ pub struct BrokerNode {
     producer_ids: producer_ids::ProducerIdManager,
     /// When the next `PeriodicProducerExpirationCheck` is due (run by the retention timer).
     next_producer_expiration_check_ms: i64,
+    /// Coordinator of the transactional ids of the `__transaction_state` partitions it
+    /// leads ([`txn_coordinator`]), with its topic request and timer as the group's.
+    txn_coordinator: TransactionCoordinator,
+    txn_topic_requested_ms: Option<i64>,
+    txn_topic_failure: Option<String>,
+    txn_coordinator_timer_at_ms: Option<i64>,
 }
 
 impl BrokerNode {
@@ -94,6 +102,10 @@ impl BrokerNode {
         let seed = (u64::from(broker_id) << 32) ^ now_ms.max(0) as u64;
         BrokerNode {
             coordinator: GroupCoordinator::new(broker_id, config.group.clone(), seed),
+            txn_coordinator: TransactionCoordinator::new(broker_id, config.txn.clone()),
+            txn_topic_requested_ms: None,
+            txn_topic_failure: None,
+            txn_coordinator_timer_at_ms: None,
             offsets_topic_requested_ms: None,
             offsets_topic_failure: None,
             coordinator_timer_at_ms: None,
@@ -127,6 +139,11 @@ impl BrokerNode {
 
     pub fn image(&self) -> &ClusterImage {
         &self.image
+    }
+
+    /// The transaction coordinator this broker runs.
+    pub fn txn_coordinator(&self) -> &TransactionCoordinator {
+        &self.txn_coordinator
     }
 
     /// The group coordinator this broker runs.
@@ -203,12 +220,17 @@ impl BrokerNode {
             Message::MetadataUpdate { first_offset, records } => {
                 self.handle_metadata_update(now_ms, *first_offset, records);
                 self.sync_group_coordinator(now_ms);
+                self.sync_txn_coordinator(now_ms);
+            }
+            Message::FindCoordinatorRequest { correlation_id, key, key_type } if !key_type.is_group() => {
+                self.handle_find_txn_coordinator(now_ms, from, *correlation_id, key.clone())
             }
             Message::FindCoordinatorRequest { correlation_id, key, .. } => {
                 self.handle_find_coordinator(now_ms, from, *correlation_id, key.clone())
             }
             Message::CreateTopicsResponse { name, error, message, .. } => {
-                self.handle_create_topics_response(name, *error, message.clone())
+                self.handle_create_topics_response(name, *error, message.clone());
+                self.handle_txn_topic_create_response(name, *error, message.clone())
             }
             Message::AlterPartitionResponse { tp, error, state } => {
                 self.handle_alter_partition_response(now_ms, tp.clone(), *error, state.clone())
@@ -239,6 +261,9 @@ impl BrokerNode {
             Message::DeleteRecordsRequest { correlation_id, timeout_ms, partitions } => {
                 self.handle_delete_records(now_ms, from, *correlation_id, *timeout_ms, partitions)
             }
+            Message::InitProducerIdRequest { transactional_id: Some(_), .. } => {
+                self.handle_txn_request(now_ms, from, &envelope.message);
+            }
             Message::InitProducerIdRequest { correlation_id, transactional_id, .. } => {
                 self.handle_init_producer_id(now_ms, from, *correlation_id, transactional_id.as_deref())
             }
@@ -250,9 +275,14 @@ impl BrokerNode {
             // A client or broker this one answered is gone; only a fetch of its own waits
             // on the connection (the controller is reached through its heartbeats, which
             // go on by themselves).
-            Message::ConnectionClosed => self.on_fetcher_disconnect(now_ms, from),
+            Message::ConnectionClosed => {
+                self.on_fetcher_disconnect(now_ms, from);
+                self.handle_txn_request(now_ms, from, &envelope.message);
+            }
             other => {
-                if !self.coordinator.handle_request(now_ms, from, other) {
+                if !self.handle_txn_request(now_ms, from, other)
+                    && !self.coordinator.handle_request(now_ms, from, other)
+                {
                     self.refuse(format!("broker {} does not handle {}", self.broker_id, message_name(other)))
                 }
             }
@@ -274,6 +304,7 @@ impl BrokerNode {
             TimerKind::DelayedProduce => self.expire_delayed_produce(now_ms, key.instance),
             TimerKind::DelayedFetch => self.expire_delayed_fetch(now_ms, key.instance),
             TimerKind::GroupCoordinator => self.coordinator_timer_at_ms = None,
+            TimerKind::TxnCoordinator => self.txn_coordinator_timer_at_ms = None,
             TimerKind::LogRetention => self.cleanup_logs(now_ms),
             TimerKind::LogCleaner => self.clean_logs(now_ms),
             TimerKind::DelayedDeleteRecords => self.expire_delayed_delete_records(key.instance),
@@ -414,6 +445,7 @@ impl Node for BrokerNode {
             Input::Command(command) => self.on_command(now_ms, command),
         }
         self.run_group_coordinator(now_ms);
+        self.run_txn_coordinator(now_ms);
         self.complete_delayed(now_ms);
         self.complete_delayed_delete_records();
         self.flush_store_ops();

@@ -260,6 +260,10 @@ impl BrokerNode {
                     for r in &batch.records {
                         let (key, value) = if internal {
                             describe_record(r.key.as_deref(), r.value.as_deref())
+                        } else if let Some((k, v)) =
+                            describe_txn_record(&tp.topic, r.key.as_deref(), r.value.as_deref())
+                        {
+                            (json!(k), json!(v))
                         } else {
                             (text(r.key.as_ref()), text(r.value.as_ref()))
                         };
@@ -295,6 +299,9 @@ impl BrokerNode {
         });
         if !self.coordinator.is_idle() {
             state["group_coordinator"] = self.coordinator.state_json();
+        }
+        if !self.txn_coordinator.is_idle() {
+            state["transaction_coordinator"] = self.txn_coordinator.state_json();
         }
         state
     }
@@ -336,6 +343,10 @@ impl BrokerNode {
                             // Binary group records, shown decoded as compact JSON.
                             let (k, v) = describe_record(r.key.as_deref(), r.value.as_deref());
                             (Some(k.to_string()), (!v.is_null()).then(|| v.to_string()))
+                        } else if let Some((k, v)) =
+                            describe_txn_record(&tp.topic, r.key.as_deref(), r.value.as_deref())
+                        {
+                            (Some(k), v)
                         } else {
                             (
                                 r.key.as_ref().map(|b| String::from_utf8_lossy(b).into_owned()),
@@ -376,4 +387,17 @@ impl BrokerNode {
         }
         out
     }
+}
+
+/// A `__transaction_state` record as `kafka-dump-log` prints it
+/// (`TransactionLog.formatRecordKeyAndValue`); `None` for other topics or bad bytes.
+fn describe_txn_record(
+    topic: &str,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+) -> Option<(String, Option<String>)> {
+    if topic != crate::engine::txn::coordinator::TRANSACTION_STATE_TOPIC {
+        return None;
+    }
+    crate::engine::txn::log_record::format_record_key_and_value(key?, value).ok()
 }

@@ -5,6 +5,7 @@
 //! `.txnindex` ([`txn_index`]) and the consumer's `read_committed` filter
 //! ([`read_committed`]). Nothing here reads a clock or does I/O: timestamps are arguments.
 
+pub mod coordinator;
 pub mod error;
 pub mod log_record;
 pub mod marker;

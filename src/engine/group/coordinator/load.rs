@@ -10,11 +10,13 @@
 use super::group::{ClassicGroup, GroupState, Member};
 use super::records::{decode_group_metadata_value, decode_key, decode_offset_commit_value, RecordKey};
 use super::timers::TimerKey;
+use super::txn_offsets::TxnOffsetLoad;
 use super::{CommittedOffset, GroupCoordinator, OwnedPartition};
 use crate::engine::cluster::messages::{JoinGroupProtocol, Message, TopicPartition};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
 use crate::engine::record::{decode_batch, split_batches};
+use crate::engine::txn::marker::ControlRecordType;
 use std::collections::BTreeMap;
 
 impl GroupCoordinator {
@@ -39,9 +41,23 @@ impl GroupCoordinator {
         let mut offsets: BTreeMap<String, BTreeMap<TopicPartition, CommittedOffset>> = BTreeMap::new();
         let mut records = 0u32;
         let mut problems = Vec::new();
+        let mut txn = TxnOffsetLoad::default();
         for view in split_batches(log) {
             let Ok(view) = view else { break };
             let Ok(batch) = decode_batch(view.bytes) else { continue };
+            let h = &batch.header;
+            let (producer_id, transactional, base_offset) =
+                (h.producer_id, h.is_transactional(), h.base_offset);
+            if h.is_control_batch() {
+                // `loadGroupsAndOffsets`: a marker ends its producer's pending offsets.
+                let key = batch.records.first().and_then(|r| r.key.as_deref());
+                match key.map(ControlRecordType::parse) {
+                    Some(Ok(t)) => txn.on_marker(producer_id, t == ControlRecordType::Commit, &mut offsets),
+                    Some(Err(e)) => problems.push(e.to_string()),
+                    None => {}
+                }
+                continue;
+            }
             for r in batch.records {
                 records += 1;
                 let Some(key_bytes) = &r.key else { continue };
@@ -66,10 +82,22 @@ impl GroupCoordinator {
                                     metadata: v.metadata,
                                     commit_timestamp_ms: v.commit_timestamp_ms,
                                 };
-                                offsets.entry(group).or_default().insert(tp, c);
+                                if transactional {
+                                    txn.on_txn_offset(producer_id, group, tp, Some((c, base_offset)));
+                                } else {
+                                    txn.positions
+                                        .entry(group.clone())
+                                        .or_default()
+                                        .insert(tp.clone(), base_offset);
+                                    offsets.entry(group).or_default().insert(tp, c);
+                                }
                             }
                             Err(e) => problems.push(e.to_string()),
                         }
+                    }
+                    (RecordKey::OffsetCommit { group, topic, partition }, None) if transactional => {
+                        let tp = TopicPartition { topic: topic.into(), partition: partition.max(0) as u32 };
+                        txn.on_txn_offset(producer_id, group, tp, None);
                     }
                     (RecordKey::OffsetCommit { group, topic, partition }, None) => {
                         if let Some(o) = offsets.get_mut(&group) {
@@ -106,6 +134,15 @@ impl GroupCoordinator {
         for (group, o) in offsets {
             self.offsets.insert(group, o);
         }
+        for (group, positions) in txn.positions {
+            self.offset_positions.insert(group, positions);
+        }
+        // Transactions still open at the log's end stay pending.
+        for (producer_id, by_group) in txn.pending {
+            for (group, pending) in by_group.into_iter().filter(|(_, p)| !p.is_empty()) {
+                self.pending_txn_offsets.entry(producer_id).or_default().insert(group, pending);
+            }
+        }
         for p in problems.into_iter().take(3) {
             self.event(ClusterEvent::Refused {
                 node_id: self.broker_id,
@@ -127,6 +164,7 @@ impl GroupCoordinator {
             return;
         }
         self.timers.cancel(&TimerKey::Load { partition });
+        self.drop_pending_txn_offsets(partition);
         let ids: Vec<String> =
             self.groups.iter().filter(|(_, g)| g.partition == partition).map(|(id, _)| id.clone()).collect();
         for id in &ids {

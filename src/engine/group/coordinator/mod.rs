@@ -30,6 +30,7 @@ pub mod records;
 mod static_member;
 mod sync;
 pub mod timers;
+pub mod txn_offsets;
 
 #[cfg(test)]
 mod tests;
@@ -60,6 +61,15 @@ pub enum Effect {
         partition: u32,
         records: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     },
+    /// [`Effect::Append`] as one transactional batch of the producer (TxnOffsetCommit):
+    /// base sequence 0, appended with the coordinator's origin.
+    AppendTransactional {
+        id: u64,
+        partition: u32,
+        producer_id: i64,
+        producer_epoch: i16,
+        records: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    },
 }
 
 /// A committed offset as the coordinator caches it (`OffsetAndMetadata`).
@@ -85,6 +95,12 @@ pub(crate) enum AppendCallback {
         to: Waiter,
         member_id: String,
         generation_id: i32,
+        offsets: Vec<(TopicPartition, CommittedOffset)>,
+    },
+    TxnOffsetCommit {
+        group: String,
+        to: Waiter,
+        producer_id: i64,
         offsets: Vec<(TopicPartition, CommittedOffset)>,
     },
 }
@@ -114,6 +130,11 @@ pub struct GroupCoordinator {
     pub(crate) groups: BTreeMap<String, ClassicGroup>,
     pub(crate) offsets: BTreeMap<String, BTreeMap<TopicPartition, CommittedOffset>>,
     pub(crate) timers: Timers,
+    /// Transactional offsets waiting for their producer's marker ([`txn_offsets`]).
+    pub(crate) pending_txn_offsets: txn_offsets::PendingTxnOffsets,
+    /// Where each committed offset's batch is in the log (`appendedBatchOffset`), for a
+    /// transactional commit's `olderThan`.
+    pub(crate) offset_positions: BTreeMap<String, BTreeMap<TopicPartition, i64>>,
     pub(crate) appends: BTreeMap<u64, PendingAppend>,
     next_append_id: u64,
     effects: VecDeque<Effect>,
@@ -130,6 +151,8 @@ impl GroupCoordinator {
             groups: BTreeMap::new(),
             offsets: BTreeMap::new(),
             timers: Timers::default(),
+            pending_txn_offsets: BTreeMap::new(),
+            offset_positions: BTreeMap::new(),
             appends: BTreeMap::new(),
             next_append_id: 1,
             effects: VecDeque::new(),
@@ -203,6 +226,7 @@ impl GroupCoordinator {
             Message::OffsetFetchRequest { .. } => self.handle_offset_fetch(from, message),
             Message::DescribeGroupsRequest { .. } => self.handle_describe_groups(from, message),
             Message::ListGroupsRequest { .. } => self.handle_list_groups(from, message),
+            Message::TxnOffsetCommitRequest { .. } => self.handle_txn_offset_commit(now_ms, from, message),
             _ => return false,
         }
         true
@@ -276,11 +300,21 @@ impl GroupCoordinator {
         records: Vec<(Vec<u8>, Option<Vec<u8>>)>,
         callback: AppendCallback,
     ) {
+        let id = self.append_with(now_ms, partition, callback);
+        self.effects.push_back(Effect::Append { id, partition, records });
+    }
+
+    /// Registers a write whose effect the caller pushes: its id.
+    pub(crate) fn append_with(&mut self, now_ms: i64, partition: u32, callback: AppendCallback) -> u64 {
         let id = self.next_append_id;
         self.next_append_id += 1;
         self.appends.insert(id, PendingAppend { partition, started: None, callback });
         self.timers.schedule(TimerKey::Append { id }, now_ms + self.config.offsets_commit_timeout_ms);
-        self.effects.push_back(Effect::Append { id, partition, records });
+        id
+    }
+
+    pub(crate) fn push_effect(&mut self, effect: Effect) {
+        self.effects.push_back(effect);
     }
 
     /// The broker appended write `id` (to be durable at `required_offset` in
@@ -317,19 +351,17 @@ impl GroupCoordinator {
                 self.on_static_member_stored(now_ms, &group, &member_id, error)
             }
             AppendCallback::OffsetCommit { group, to, member_id, generation_id, offsets } => {
+                if let (None, Some((next_offset, _))) = (error, a.started) {
+                    let positions = self.offset_positions.entry(group.clone()).or_default();
+                    positions.extend(offsets.iter().map(|(tp, _)| (tp.clone(), next_offset - 1)));
+                }
                 self.on_offsets_stored(&group, to, &member_id, generation_id, offsets, error)
             }
+            AppendCallback::TxnOffsetCommit { group, to, producer_id, offsets } => {
+                let batch_offset = a.started.map(|(next_offset, _)| next_offset - 1);
+                self.on_txn_offsets_stored(&group, to, producer_id, offsets, batch_offset, error)
+            }
         }
-    }
-
-    /// `GroupCoordinator.onTransactionCompleted` for one `__consumer_offsets` partition:
-    /// the leader wrote (and the ISR has) producer `producer_id`'s COMMIT (`committed`) or
-    /// ABORT marker in `partition`, so the offsets its transaction committed there take
-    /// effect or are dropped (`GroupMetadataManager.handleTxnCompletion`). Empty until
-    /// the transactional offset commits (TxnOffsetCommit) arrive with the coordinator
-    /// work, which fills it in.
-    pub fn complete_txn_offsets(&mut self, partition: u32, producer_id: i64, committed: bool) {
-        let _ = (partition, producer_id, committed);
     }
 
     pub fn state_json(&self) -> serde_json::Value {

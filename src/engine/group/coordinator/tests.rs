@@ -31,7 +31,7 @@ fn drain(c: &mut GroupCoordinator) -> Vec<(NodeId, Message)> {
         match e {
             Effect::Send { to, message } => out.push((to, message)),
             Effect::Event(_) => {}
-            Effect::Append { id, .. } => {
+            Effect::Append { id, .. } | Effect::AppendTransactional { id, .. } => {
                 c.append_started(0, id, Ok((1, 0)));
                 c.append_completed(0, id, None);
             }
