@@ -38,6 +38,14 @@ fn defaults_follow_the_lecture_setup_and_configs_override_them() {
     assert_eq!(s.cluster.brokers, 3);
     assert_eq!(s.cluster.configs.get("num.partitions").map(String::as_str), Some("3"));
     assert_eq!(s.cluster.configs.get("offsets.topic.replication.factor").map(String::as_str), Some("3"));
+    let config =
+        |s: &kafka_playground::sim::scenario::Scenario, name: &str| s.cluster.configs.get(name).cloned();
+    assert_eq!(config(&s, "transaction.state.log.replication.factor").as_deref(), Some("3"));
+    assert_eq!(config(&s, "transaction.state.log.min.isr").as_deref(), Some("2"));
+    let (one, _) = scenario(&args("--brokers 1")).unwrap();
+    // Kafka's shipped single-node server.properties: both 1.
+    assert_eq!(config(&one, "transaction.state.log.replication.factor").as_deref(), Some("1"));
+    assert_eq!(config(&one, "transaction.state.log.min.isr").as_deref(), Some("1"));
     let (s, auto_create) =
         scenario(&args("--config num.partitions=1 --config auto.create.topics.enable=false")).unwrap();
     assert!(!auto_create);

@@ -57,6 +57,8 @@ impl Serve {
             "cluster": { "brokers": 1, "network": { "latency_ms": 0, "jitter_ms": 0 },
                          "configs": { "num.partitions": "3", "offsets.topic.replication.factor": "1",
                                       "group.initial.rebalance.delay.ms": "0",
+                                      "transaction.state.log.replication.factor": "1",
+                                      "transaction.state.log.min.isr": "1",
                                       "delete.topic.enable": delete_topic_enable.to_string() } },
             "until_ms": 3_600_000
         }))
@@ -187,14 +189,23 @@ fn find_coordinator_answers_each_version_as_kafka_does() {
     let keys: Vec<(&str, i16, i32)> =
         r.coordinators.iter().map(|c| (c.key.as_str(), c.error_code, c.node_id.0)).collect();
     assert_eq!(keys, vec![("g", 0, 1), ("other", 0, 1)]);
-    // A transactional id (key type 1): no transaction coordinator runs here, INVALID_REQUEST
-    // as getCoordinator answers for a coordinator type the broker does not run.
-    let r = serve.find_coordinator(3, 1, &["txn"]);
+    // A transactional id (key type 1): the first lookup creates __transaction_state
+    // (COORDINATOR_NOT_AVAILABLE meanwhile), then the leader of its partition answers.
+    let first = serve.find_coordinator(3, 1, &["txn"]);
+    assert_eq!((first.error_code, first.node_id.0), (15, -1));
+    let mut found = None;
+    for _ in 0..50 {
+        let r = serve.find_coordinator(4, 1, &["txn"]);
+        if r.coordinators[0].error_code == 0 {
+            found = Some(r.coordinators[0].node_id.0);
+            break;
+        }
+    }
+    assert_eq!(found, Some(1), "the transaction coordinator is broker 1");
+    // Key type 2 (share) needs v6, not served: CoordinatorType.forId's InvalidRequestException.
+    let r = serve.find_coordinator(3, 2, &["x"]);
     assert_eq!((r.error_code, r.node_id.0, r.host.as_str(), r.port), (INVALID_REQUEST, -1, "", -1));
     assert!(r.error_message.as_deref().is_some_and(|m| m.starts_with("This most likely occurs")));
-    let r = serve.find_coordinator(4, 1, &["txn"]);
-    assert_eq!(r.coordinators[0].error_code, INVALID_REQUEST);
-    assert_eq!(r.coordinators[0].node_id.0, -1);
 }
 
 #[test]
@@ -375,8 +386,8 @@ fn init_producer_id_hands_out_ids_and_refuses_what_kafka_refuses() {
     assert_ne!(second.1, first.1, "an id is handed out once");
     // KafkaApis: a producer id without an epoch (or the reverse) is INVALID_REQUEST.
     assert_eq!(init(4, None, 5, -1), (INVALID_REQUEST, -1, -1));
-    // handleInitProducerId: an empty transactional id is INVALID_REQUEST; another is
-    // NOT_COORDINATOR (16) here, where no broker owns a __transaction_state partition.
+    // handleInitProducerId: an empty transactional id is INVALID_REQUEST; another, before
+    // any broker leads its __transaction_state partition, NOT_COORDINATOR (16).
     assert_eq!(init(3, Some(""), -1, -1), (INVALID_REQUEST, -1, -1));
     assert_eq!(init(3, Some("tx"), -1, -1), (16, -1, -1));
 }

@@ -15,9 +15,8 @@
 * the same flow with kafka-python 3.0.12 (KafkaConsumer with group_id) and `kcat -G`;
 * idempotent producers (confluent's enable.idempotence, kafka-python's
   enable_idempotence): InitProducerId gives an id, every record is acknowledged, and the
-  stored batches carry that id, epoch 0 and sequences from 0 (read back raw); a
-  transactional.id is refused (no transaction coordinator: FindCoordinator's
-  INVALID_REQUEST, which kafka-python reports as error 42 at once);
+  stored batches carry that id, epoch 0 and sequences from 0 (read back raw)
+  (transactional producers: tests/serve/transactions.py);
 * a group of two kafka-python consumers splits the partitions; when one is killed
   (SIGKILL: no LeaveGroup) the coordinator expires its session and the other gets
   every partition;
@@ -227,9 +226,8 @@ def check_sequenced(port, topic, who):
 
 
 def run_idempotent(port):
-    from confluent_kafka import Producer, KafkaException
+    from confluent_kafka import Producer
     from kafka import KafkaProducer
-    from kafka.errors import KafkaError
     bootstrap = '127.0.0.1:%d' % port
     reports = []
     p = Producer({'bootstrap.servers': bootstrap, 'enable.idempotence': True})
@@ -247,20 +245,6 @@ def run_idempotent(port):
     kp.close()
     k_ids = check_sequenced(port, 'idem_python', 'kafka-python idempotent')
     check('each producer got its own id', not (c_ids & k_ids), (c_ids, k_ids))
-    try:
-        t = KafkaProducer(bootstrap_servers=bootstrap, transactional_id='tx', max_block_ms=5000)
-        t.init_transactions()
-        refused = None
-    except KafkaError as e:
-        refused = e
-    check('kafka-python transactional.id: refused with INVALID_REQUEST (42)', '[Error 42]' in str(refused), refused)
-    tp = Producer({'bootstrap.servers': bootstrap, 'transactional.id': 'tx'})
-    try:
-        tp.init_transactions(3)
-        began = True
-    except KafkaException:
-        began = False
-    check('confluent transactional.id: init_transactions does not succeed', not began)
 
 
 def run_delete_topics(port):

@@ -15,7 +15,8 @@ from kafka.record.memory_records import MemoryRecordsBuilder
 from kafka.protocol.metadata.find_coordinator import FindCoordinatorRequest
 from kafka.protocol.consumer.group import (JoinGroupRequest, SyncGroupRequest, HeartbeatRequest, LeaveGroupRequest,
                                            OffsetCommitRequest, OffsetFetchRequest)
-from kafka.protocol.producer.transaction import InitProducerIdRequest
+from kafka.protocol.producer.transaction import (InitProducerIdRequest, AddPartitionsToTxnRequest,
+                                                 AddOffsetsToTxnRequest, EndTxnRequest, TxnOffsetCommitRequest)
 from kafka.protocol.admin.topics import DeleteTopicsRequest
 from kafka.protocol.consumer.offsets import OffsetForLeaderEpochRequest
 from kafka.protocol.admin.topics import CreatePartitionsRequest, DeleteRecordsRequest
@@ -25,7 +26,7 @@ from kafka.protocol.admin.groups import DescribeGroupsRequest, ListGroupsRequest
 # serve's table (src/wire/versions.rs), in its order.
 TABLE = [(0, 3, 9), (1, 4, 12), (2, 1, 7), (3, 0, 12), (18, 0, 4), (19, 2, 4),
          (10, 0, 4), (11, 0, 5), (14, 0, 3), (12, 0, 3), (13, 0, 3), (8, 2, 7), (9, 1, 7), (22, 0, 4),
-         (20, 1, 5), (23, 2, 4), (21, 0, 2), (37, 0, 3), (44, 0, 1), (15, 0, 5), (16, 0, 4)]
+         (20, 1, 5), (23, 2, 4), (21, 0, 2), (37, 0, 3), (44, 0, 1), (15, 0, 5), (16, 0, 4), (24, 0, 3), (25, 0, 3), (26, 0, 3), (28, 0, 3)]
 
 def frame(req, version, correlation_id):
     req.API_VERSION = version
@@ -139,6 +140,20 @@ for v in (0, 5):
     add('describe_groups_v%d' % v, 15, v, DescribeGroupsRequest(groups=['g'], include_authorized_operations=False), {})
 for v in (0, 4):
     add('list_groups_v%d' % v, 16, v, ListGroupsRequest(states_filter=['Stable'] if v >= 4 else []), {})
+for v in (0, 3):
+    T = AddPartitionsToTxnRequest.AddPartitionsToTxnTopic
+    add('add_partitions_to_txn_v%d' % v, 24, v, AddPartitionsToTxnRequest(v3_and_below_transactional_id='txn',
+        v3_and_below_producer_id=7, v3_and_below_producer_epoch=0,
+        v3_and_below_topics=[T(name='some_topic', partitions=[0])]), {})
+    add('add_offsets_to_txn_v%d' % v, 25, v, AddOffsetsToTxnRequest(transactional_id='txn', producer_id=7,
+        producer_epoch=0, group_id='g'), {})
+    add('end_txn_v%d' % v, 26, v, EndTxnRequest(transactional_id='txn', producer_id=7, producer_epoch=0,
+        committed=True), {})
+    T = TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic
+    add('txn_offset_commit_v%d' % v, 28, v, TxnOffsetCommitRequest(transactional_id='txn', group_id='g',
+        producer_id=7, producer_epoch=0, generation_id=1, member_id='m', group_instance_id=None,
+        topics=[T(name='some_topic', partitions=[T.TxnOffsetCommitRequestPartition(partition_index=0,
+            committed_offset=5, committed_leader_epoch=-1, committed_metadata='')])]), {})
 
 def api_versions_response(version, error, keys, cid):
     AK = ApiVersionsResponse.ApiVersion

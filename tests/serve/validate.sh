@@ -6,7 +6,10 @@
 # Builds the binary first unless KP_SKIP_BUILD=1. Prints `serve clients: N passed, M failed`
 # and `serve groups: N passed, M failed`; then the page's code to take away
 # (tests/serve/takeaway.py): the programs `kafka-playground code python` prints, run with
-# confluent_kafka. Exits non-zero on any failure. About two and a half minutes.
+# confluent_kafka; then transactions (tests/serve/transactions.py): confluent_kafka's and
+# kafka-python's transactional producers, read_committed and read_uncommitted readers, a
+# fenced zombie, a consume-transform-produce pipeline. Exits non-zero on any failure.
+# About three and a half minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -33,4 +36,5 @@ status=0
 timeout 120 "$PYTHON" tests/serve/clients.py "$WORKDIR/kafka-playground" || status=1
 timeout 180 "$PYTHON" tests/serve/groups.py "$WORKDIR/kafka-playground" || status=1
 timeout 120 "$PYTHON" tests/serve/takeaway.py "$WORKDIR/kafka-playground" || status=1
+timeout 180 "$PYTHON" tests/serve/transactions.py "$WORKDIR/kafka-playground" || status=1
 exit $status

@@ -5,8 +5,9 @@
 //! (1×): the simulation runs up to "now" before each arrival, which is delivered at that
 //! virtual time and journaled by the simulation like any message ([`crate::sim::serve_world`]).
 //! Defaults follow the lecture's Docker setup rather than Kafka's: `num.partitions` 3
-//! (Kafka: 1), `offsets.topic.replication.factor` as many brokers as there are, up to
-//! Kafka's 3, and `group.initial.rebalance.delay.ms` 0 as Kafka's shipped
+//! (Kafka: 1), `offsets.topic.replication.factor` and
+//! `transaction.state.log.replication.factor` as many brokers as there are, up to Kafka's
+//! 3 (`transaction.state.log.min.isr` 2, or 1 on one broker), and `group.initial.rebalance.delay.ms` 0 as Kafka's shipped
 //! `config/server.properties` (default 3000); `auto.create.topics.enable` stays Kafka's true.
 
 mod net;
@@ -30,7 +31,9 @@ kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config 
   APIs: ApiVersions 0-4, Metadata 0-12, Produce 3-9, Fetch 4-12, ListOffsets 1-7,
   CreateTopics 2-4, FindCoordinator 0-4, JoinGroup 0-5, SyncGroup 0-3, Heartbeat 0-3,
   LeaveGroup 0-3, OffsetCommit 2-7, OffsetFetch 1-7, InitProducerId 0-4, DeleteTopics 1-5,
-  OffsetForLeaderEpoch 2-4.
+  OffsetForLeaderEpoch 2-4, DeleteRecords 0-2, CreatePartitions 0-3,
+  IncrementalAlterConfigs 0-1, DescribeGroups 0-5, ListGroups 0-4, AddPartitionsToTxn 0-3,
+  AddOffsetsToTxn 0-3, EndTxn 0-3, TxnOffsetCommit 0-3.
 ";
 
 /// What `serve` was asked for.
@@ -120,6 +123,14 @@ pub fn scenario(args: &ServeArgs) -> Result<(Scenario, bool), CliError> {
     configs
         .entry("offsets.topic.replication.factor".to_string())
         .or_insert_with(|| args.brokers.min(3).to_string());
+    // The same for the transaction log (Kafka's shipped single-node server.properties sets
+    // both to 1): a transactional producer works on one broker as in the lecture's Docker.
+    let txn_factor = configs
+        .entry("transaction.state.log.replication.factor".to_string())
+        .or_insert_with(|| args.brokers.min(3).to_string())
+        .clone();
+    let txn_min_isr = txn_factor.parse::<u32>().map_or(2, |f| f.clamp(1, 2));
+    configs.entry("transaction.state.log.min.isr".to_string()).or_insert_with(|| txn_min_isr.to_string());
     let json = serde_json::json!({
         "version": 1,
         "name": "serve",

@@ -6,12 +6,11 @@
 //! `error_message` is `Errors.message()`, so "NONE" on success; an error gets
 //! `Node.noNode()`: id -1, host "", port -1); v4 batches keys, one `Coordinator` each.
 //!
-//! Key type 1 (transaction) is refused `INVALID_REQUEST`: this server has no transaction
-//! coordinator, and Kafka's `getCoordinator` answers `INVALID_REQUEST` for a coordinator
-//! type the broker does not run (the share-coordinator branch: `shareCoordinator.isEmpty`
-//! → `INVALID_REQUEST`; key type 2 itself needs v6). COORDINATOR_NOT_AVAILABLE would be
-//! a lie the client retries until its timeout; INVALID_REQUEST fails it at once. Any
-//! other key type is `CoordinatorType.forId`'s `InvalidRequestException`: the same.
+//! Key type 1 (a transactional id) goes the same way to the broker's transaction
+//! coordinator side: the leader of the id's `__transaction_state` partition (created on
+//! first use, COORDINATOR_NOT_AVAILABLE meanwhile). Any other key type is
+//! `CoordinatorType.forId`'s `InvalidRequestException`: INVALID_REQUEST (key type 2, the
+//! share coordinator, needs v6, which is not served).
 
 use super::{error_message, Ctx, Gather, COORDINATOR_NOT_AVAILABLE, INVALID_REQUEST};
 use crate::engine::cluster::messages::CoordinatorType;
@@ -21,8 +20,9 @@ use kafka_protocol::messages::find_coordinator_response::Coordinator;
 use kafka_protocol::messages::{BrokerId, FindCoordinatorRequest, FindCoordinatorResponse};
 use kafka_protocol::protocol::StrBytes;
 
-/// `CoordinatorType.GROUP`.
+/// `CoordinatorType.GROUP` and `TRANSACTION`.
 pub const KEY_TYPE_GROUP: i8 = 0;
+pub const KEY_TYPE_TRANSACTION: i8 = 1;
 
 struct Asked {
     key: String,
@@ -48,14 +48,16 @@ pub fn start(request: &FindCoordinatorRequest, version: i16, ctx: &mut Ctx) -> F
     let asked = keys
         .into_iter()
         .map(|key| {
-            if request.key_type != KEY_TYPE_GROUP {
-                return Asked { key, id: None, answer: no_node(INVALID_REQUEST) };
-            }
+            let key_type = match request.key_type {
+                KEY_TYPE_GROUP => CoordinatorType::Group,
+                KEY_TYPE_TRANSACTION => CoordinatorType::Transaction,
+                _ => return Asked { key, id: None, answer: no_node(INVALID_REQUEST) },
+            };
             let k = key.clone();
             let id = ctx.send(ctx.broker, |correlation_id| Message::FindCoordinatorRequest {
                 correlation_id,
                 key: k,
-                key_type: CoordinatorType::Group,
+                key_type,
             });
             Asked { key, id: Some(id), answer: None }
         })

@@ -6,11 +6,11 @@
 //! their sequences, and the partition leaders check them as Kafka's `ProducerStateManager`.
 //! `producer_id`/`producer_epoch` exist from v3 (KIP-360); below they are -1.
 //!
-//! A `transactional.id`: this server runs no transaction coordinator, so no broker owns
-//! a `__transaction_state` partition, and Kafka's answer from a broker that does not own
-//! the id's partition is NOT_COORDINATOR (`TransactionStateManager.getTransactionState`);
-//! the client then looks the coordinator up, and FindCoordinator refuses a transaction key
-//! with INVALID_REQUEST ([`super::find_coordinator`]), which the client does not retry.
+//! A `transactional.id` goes to the connection's broker too, whose transaction
+//! coordinator answers for the ids of the `__transaction_state` partitions it leads
+//! (NOT_COORDINATOR otherwise, and the client looks the coordinator up). Below v4,
+//! PRODUCER_FENCED is answered INVALID_PRODUCER_EPOCH, as `KafkaApis` does for clients
+//! that do not know the newer code.
 //! An empty `transactional.id`, or a producer id without an epoch or the reverse, is
 //! INVALID_REQUEST (`TransactionCoordinator.handleInitProducerId`, `KafkaApis`). Errors
 //! carry id and epoch -1 (`initTransactionError`).
@@ -66,6 +66,7 @@ impl Gather for InitProducerIdGather {
 
     fn encode(&self, header: &Header) -> Result<Vec<u8>, String> {
         let (error, producer_id, producer_epoch) = self.answer.unwrap_or((INVALID_REQUEST, -1, -1));
+        let error = super::txn::fenced_for(error, header.api_version, 4);
         let response = InitProducerIdResponse::default()
             .with_error_code(error)
             .with_producer_id(ProducerId(producer_id))

@@ -4,12 +4,14 @@
 //! for TxnOffsetCommit, group coordinator) answers NOT_COORDINATOR when it does not own
 //! the id, as Kafka's does. Versions are the client ones (AddPartitionsToTxn 0–3: v4+ is
 //! the brokers' batched verify-only form; EndTxn 0–3: the transaction version the engine
-//! runs, TV_1, returns no new producer id, which is v5's field).
+//! runs, TV_0, returns no new producer id, which is v5's field).
 //! * AddPartitionsToTxn: a partition index below 0 cannot name a partition and is refused
 //!   UNKNOWN_TOPIC_OR_PARTITION; the other partitions then get OPERATION_NOT_ATTEMPTED,
 //!   as Kafka answers a request with any partition it refuses before the coordinator
 //!   (`KafkaApis.handleAddPartitionsToTxnRequest`: `unauthorizedTopicErrors ++
 //!   nonExistingTopicErrors`, the rest `OPERATION_NOT_ATTEMPTED`).
+//! * PRODUCER_FENCED reaches clients of AddPartitionsToTxn, AddOffsetsToTxn and EndTxn
+//!   below v2 as INVALID_PRODUCER_EPOCH, as `KafkaApis` answers them.
 //! * TxnOffsetCommit: partitions answered per topic in the engine's order; v3's
 //!   generation, member id and instance id are the consumer's group metadata (below v3:
 //!   -1, "" and null, which the coordinator does not check).
@@ -34,6 +36,18 @@ use kafka_protocol::protocol::StrBytes;
 
 /// Kafka's `OPERATION_NOT_ATTEMPTED`.
 pub const OPERATION_NOT_ATTEMPTED: i16 = 55;
+
+/// PRODUCER_FENCED (90) as a client of `version` understands it: below `since`, the
+/// older INVALID_PRODUCER_EPOCH (47), as `KafkaApis` answers older clients.
+pub fn fenced_for(error: i16, version: i16, since: i16) -> i16 {
+    const PRODUCER_FENCED: i16 = 90;
+    const INVALID_PRODUCER_EPOCH: i16 = 47;
+    if error == PRODUCER_FENCED && version < since {
+        INVALID_PRODUCER_EPOCH
+    } else {
+        error
+    }
+}
 
 pub struct TxnGather {
     id: Option<u64>,
@@ -210,19 +224,30 @@ impl Gather for TxnGather {
     fn encode(&self, header: &Header) -> Result<Vec<u8>, String> {
         use kafka_protocol::messages::ApiKey;
         let v = header.api_version;
+        let fenced = |error: Option<crate::engine::error::ErrorCode>| fenced_for(code(error), v, 2);
         match (header.api_key, &self.answer) {
             (ApiKey::AddPartitionsToTxn, Some(Message::AddPartitionsToTxnResponse { results, .. })) => {
-                encode_response(header, v, &add_partitions_response(&self.refused, results))
+                let mut response = add_partitions_response(&self.refused, results);
+                for t in &mut response.results_by_topic_v3_and_below {
+                    for p in &mut t.results_by_partition {
+                        p.partition_error_code = fenced_for(p.partition_error_code, v, 2);
+                    }
+                }
+                encode_response(header, v, &response)
             }
             (ApiKey::AddPartitionsToTxn, None) => {
                 encode_response(header, v, &add_partitions_response(&self.refused, &[]))
             }
             (ApiKey::AddOffsetsToTxn, Some(Message::AddOffsetsToTxnResponse { error, .. })) => {
-                encode_response(header, v, &AddOffsetsToTxnResponse::default().with_error_code(code(*error)))
+                encode_response(
+                    header,
+                    v,
+                    &AddOffsetsToTxnResponse::default().with_error_code(fenced(*error)),
+                )
             }
             (ApiKey::EndTxn, Some(Message::EndTxnResponse { error, producer_id, producer_epoch, .. })) => {
                 let response = EndTxnResponse::default()
-                    .with_error_code(code(*error))
+                    .with_error_code(fenced(*error))
                     .with_producer_id(ProducerId(*producer_id))
                     .with_producer_epoch(*producer_epoch);
                 encode_response(header, v, &response)
