@@ -28,7 +28,29 @@ fn leader_log(report: &Value, tp: &str) -> Vec<String> {
         .filter_map(|n| n["partitions"].get(tp))
         .find(|p| p["role"] == "leader")
         .unwrap_or_else(|| panic!("a leader of {tp} at the end"));
-    leader["records"].as_array().unwrap().iter().map(|r| r["value"].as_str().unwrap().to_string()).collect()
+    leader["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r.get("end_txn_marker").is_none())
+        .map(|r| r["value"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The leader's records of `tp` as (offset, value or "COMMIT"/"ABORT" marker).
+fn leader_entries(report: &Value, tp: &str) -> Vec<(i64, String)> {
+    let nodes = report["final_state"]["nodes"].as_object().unwrap();
+    let leader =
+        nodes.values().filter_map(|n| n["partitions"].get(tp)).find(|p| p["role"] == "leader").unwrap();
+    leader["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let what = r.get("end_txn_marker").unwrap_or(&r["value"]);
+            (r["offset"].as_i64().unwrap(), what.as_str().unwrap().to_string())
+        })
+        .collect()
 }
 
 fn numbers(log: &[String]) -> Vec<u32> {
@@ -73,4 +95,21 @@ fn the_lesson_scenario_writes_the_retried_payment_twice_without_idempotence_once
     assert_eq!(leader_log(&report, "idempotent-0"), vec!["payment-0"]);
     assert_eq!(leader_log(&report, "orders-amo-0").len(), 150);
     assert_eq!(leader_log(&report, "orders-alo-0").len(), 150);
+}
+
+/// Its exactly-once half: the committed transaction's 5 payments and the aborted one's 3
+/// are all in the log, each transaction followed by its marker, one offset each (Kafka's
+/// control batch takes an offset), and nothing is left open: LSO = HW.
+#[test]
+fn the_lesson_scenario_keeps_committed_and_aborted_payments_in_the_log_with_their_markers() {
+    let report = run("delivery-guarantees");
+    let mut expected: Vec<(i64, String)> = (0..5).map(|i| (i, format!("paid-{i}"))).collect();
+    expected.push((5, "COMMIT".into()));
+    expected.extend((5..8).map(|i| (i + 1, format!("paid-{i}"))));
+    expected.push((9, "ABORT".into()));
+    assert_eq!(leader_entries(&report, "payments-0"), expected);
+    let nodes = report["final_state"]["nodes"].as_object().unwrap();
+    for p in nodes.values().filter_map(|n| n["partitions"].get("payments-0")) {
+        assert_eq!((p["last_stable_offset"].as_i64(), p["high_watermark"].as_i64()), (Some(10), Some(10)));
+    }
 }

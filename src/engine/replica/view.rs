@@ -255,6 +255,13 @@ impl BrokerNode {
             let mut records = Vec::new();
             for seg in p.log.segments() {
                 for view in seg.batches_from(0).flatten() {
+                    if view.header.is_control_batch() {
+                        // As kafka-dump-log prints a marker: "endTxnMarker: COMMIT coordinatorEpoch: 0".
+                        if let Ok(control) = crate::engine::txn::marker::decode_control_batch(view.bytes) {
+                            records.push(control_record_json(&control, view.header.base_offset));
+                        }
+                        continue;
+                    }
                     let Ok(batch) = decode_batch(view.bytes) else { continue };
                     let internal = tp.topic == OFFSETS_TOPIC;
                     for r in &batch.records {
@@ -286,6 +293,7 @@ impl BrokerNode {
                     "isr": p.state.isr,
                     "log_start_offset": p.log.log_start_offset(),
                     "high_watermark": p.high_watermark,
+                    "last_stable_offset": p.last_stable_offset(),
                     "log_end_offset": p.log_end_offset(),
                     "records": records,
                 }),
@@ -400,4 +408,23 @@ fn describe_txn_record(
         return None;
     }
     crate::engine::txn::log_record::format_record_key_and_value(key?, value).ok()
+}
+
+/// A control batch in the broker's state as kafka-dump-log names it: `end_txn_marker`
+/// (COMMIT/ABORT, with the coordinator epoch) or the control type.
+fn control_record_json(control: &crate::engine::txn::marker::ControlBatch, offset: i64) -> Value {
+    use crate::engine::txn::marker::ControlRecordType;
+    let kind = match control.control_type {
+        Some(ControlRecordType::Commit) => "COMMIT",
+        Some(ControlRecordType::Abort) => "ABORT",
+        Some(_) => "OTHER",
+        None => "EMPTY",
+    };
+    json!({
+        "offset": offset,
+        "leader_epoch": control.header.partition_leader_epoch,
+        "producer_id": control.header.producer_id,
+        "end_txn_marker": kind,
+        "coordinator_epoch": control.marker.as_ref().map(|m| m.coordinator_epoch()),
+    })
 }
