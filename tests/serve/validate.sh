@@ -8,8 +8,9 @@
 # (tests/serve/takeaway.py): the programs `kafka-playground code python` prints, run with
 # confluent_kafka; then transactions (tests/serve/transactions.py): confluent_kafka's and
 # kafka-python's transactional producers, read_committed and read_uncommitted readers, a
-# fenced zombie, a consume-transform-produce pipeline. Exits non-zero on any failure.
-# About three and a half minutes.
+# fenced zombie, a consume-transform-produce pipeline; then a leader crash from serve's
+# control input under an acks=all producer (tests/serve/faults.py). Exits non-zero on any
+# failure. About four minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -37,4 +38,5 @@ timeout 120 "$PYTHON" tests/serve/clients.py "$WORKDIR/kafka-playground" || stat
 timeout 180 "$PYTHON" tests/serve/groups.py "$WORKDIR/kafka-playground" || status=1
 timeout 120 "$PYTHON" tests/serve/takeaway.py "$WORKDIR/kafka-playground" || status=1
 timeout 180 "$PYTHON" tests/serve/transactions.py "$WORKDIR/kafka-playground" || status=1
+timeout 120 "$PYTHON" tests/serve/faults.py "$WORKDIR/kafka-playground" || status=1
 exit $status

@@ -10,6 +10,7 @@
 //! 3 (`transaction.state.log.min.isr` 2, or 1 on one broker), and `group.initial.rebalance.delay.ms` 0 as Kafka's shipped
 //! `config/server.properties` (default 3000); `auto.create.topics.enable` stays Kafka's true.
 
+mod control;
 mod net;
 
 use super::CliError;
@@ -28,6 +29,8 @@ kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config 
   auto.create.topics.enable=false, num.partitions=1, default.replication.factor=3.
   Defaults as the lecture's setup: num.partitions=3, group.initial.rebalance.delay.ms=0
   (as Kafka's shipped server.properties). Stop with Ctrl-C.
+  While it runs, type `crash N` or `restart N` (and Enter) to crash or restart broker N
+  under the running clients.
   APIs: ApiVersions 0-4, Metadata 0-12, Produce 3-9, Fetch 4-12, ListOffsets 1-7,
   CreateTopics 2-4, FindCoordinator 0-4, JoinGroup 0-5, SyncGroup 0-3, Heartbeat 0-3,
   LeaveGroup 0-3, OffsetCommit 2-7, OffsetFetch 1-7, InitProducerId 0-4, DeleteTopics 1-5,

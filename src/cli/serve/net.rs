@@ -5,7 +5,9 @@
 //! connection's decoded requests in, and writes the encoded answers back. A connection
 //! that sends a bad frame is closed (after the answers before it); a client that stops
 //! reading is dropped after [`WRITE_TIMEOUT`] rather than stalling every broker.
+//! Standard input carries control lines ([`super::control`]: `crash N`, `restart N`).
 
+use super::control::Control;
 use super::ServeArgs;
 use crate::cli::CliError;
 use crate::engine::cluster::{Envelope, NodeId, NodeView};
@@ -29,24 +31,65 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_STEPS_PER_TURN: u64 = 1_000_000;
 
 enum NetEvent {
-    Opened { conn: NodeId, broker: NodeId, stream: TcpStream },
-    Bytes { conn: NodeId, bytes: Vec<u8> },
-    Closed { conn: NodeId },
+    Opened {
+        conn: NodeId,
+        broker: NodeId,
+        stream: TcpStream,
+    },
+    Bytes {
+        conn: NodeId,
+        bytes: Vec<u8>,
+    },
+    Closed {
+        conn: NodeId,
+    },
+    /// A line on standard input ([`super::control`]).
+    Line(String),
+}
+
+/// Longest control line read (a longer one is cut there and refused as not a command).
+const MAX_CONTROL_LINE: u64 = 256;
+
+fn read_control(tx: Sender<NetEvent>) {
+    use std::io::BufRead;
+    let stdin = std::io::stdin();
+    let mut lock = stdin.lock();
+    loop {
+        let mut line = String::new();
+        match (&mut lock).take(MAX_CONTROL_LINE).read_line(&mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                if tx.send(NetEvent::Line(line)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 struct Open {
     stream: TcpStream,
     connection: Connection,
+    broker: NodeId,
 }
+
+/// The brokers crashed by a control line: their listeners close what they accept.
+type Down = std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<NodeId>>>;
 
 fn listen(
     listener: TcpListener,
     broker: NodeId,
     tx: Sender<NetEvent>,
     next: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    down: Down,
 ) {
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
+        if down.lock().map(|d| d.contains(&broker)).unwrap_or(false) {
+            // A crashed broker: the connection is closed at once.
+            let _ = stream.shutdown(Shutdown::Both);
+            continue;
+        }
         let conn = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (Ok(reader), true) = (stream.try_clone(), stream.set_write_timeout(Some(WRITE_TIMEOUT)).is_ok())
         else {
@@ -99,13 +142,14 @@ pub fn serve(
     }
     let start = Instant::now();
     wait_until_unfenced(&mut sim, args.brokers, start)?;
+    let down: Down = Default::default();
     for (broker, port, listener, v6) in listeners {
-        let (tx4, next4) = (tx.clone(), next.clone());
-        std::thread::spawn(move || listen(listener, broker, tx4, next4));
+        let (tx4, next4, down4) = (tx.clone(), next.clone(), down.clone());
+        std::thread::spawn(move || listen(listener, broker, tx4, next4, down4));
         let also = match v6 {
             Some(v6) => {
-                let (tx6, next6) = (tx.clone(), next.clone());
-                std::thread::spawn(move || listen(v6, broker, tx6, next6));
+                let (tx6, next6, down6) = (tx.clone(), next.clone(), down.clone());
+                std::thread::spawn(move || listen(v6, broker, tx6, next6, down6));
                 format!(" and [::1]:{port}")
             }
             None => String::new(),
@@ -118,6 +162,8 @@ pub fn serve(
             ),
         )?;
     }
+    let control_tx = tx.clone();
+    std::thread::spawn(move || read_control(control_tx));
     drop(tx);
     let mut open: BTreeMap<NodeId, Open> = BTreeMap::new();
     loop {
@@ -150,7 +196,7 @@ pub fn serve(
             match event {
                 NetEvent::Opened { conn, broker, stream } => {
                     sim.schedule(sim.now_ms, Action::Start(conn));
-                    open.insert(conn, Open { stream, connection: Connection::new(broker) });
+                    open.insert(conn, Open { stream, connection: Connection::new(broker), broker });
                 }
                 NetEvent::Bytes { conn, bytes } => {
                     if let Some(o) = open.get_mut(&conn) {
@@ -163,6 +209,10 @@ pub fn serve(
                         let _ = o.stream.shutdown(Shutdown::Both);
                         sim.schedule(sim.now_ms, Action::Crash(conn));
                     }
+                }
+                NetEvent::Line(line) => {
+                    let answer = control(&line, args.brokers, &mut sim, &mut open, &down);
+                    crate::cli::write_out(out, &format!("{answer}\n"))?;
                 }
             }
         }
@@ -191,6 +241,42 @@ fn wait_until_unfenced(sim: &mut Sim, brokers: u32, start: Instant) -> Result<()
         sim.run_until(start.elapsed().as_millis() as i64, MAX_STEPS_PER_TURN);
     }
     Ok(())
+}
+
+/// Carries out one control line; returns what to print.
+fn control(
+    line: &str,
+    brokers: u32,
+    sim: &mut Sim,
+    open: &mut BTreeMap<NodeId, Open>,
+    down: &Down,
+) -> String {
+    let Ok(mut crashed) = down.lock() else { return "the control state is unavailable".into() };
+    match super::control::parse(line, brokers) {
+        Err(answer) => answer,
+        Ok(Control::Crash(broker)) => {
+            if !crashed.insert(broker) {
+                return format!("broker {broker} is already crashed");
+            }
+            sim.schedule(sim.now_ms, Action::Crash(broker));
+            let gone: Vec<NodeId> =
+                open.iter().filter(|(_, o)| o.broker == broker).map(|(c, _)| *c).collect();
+            for conn in &gone {
+                if let Some(o) = open.remove(conn) {
+                    let _ = o.stream.shutdown(Shutdown::Both);
+                    sim.schedule(sim.now_ms, Action::Crash(*conn));
+                }
+            }
+            format!("broker {broker} crashed ({} connections closed)", gone.len())
+        }
+        Ok(Control::Restart(broker)) => {
+            if !crashed.remove(&broker) {
+                return format!("broker {broker} is running");
+            }
+            sim.schedule(sim.now_ms, Action::Restart(broker));
+            format!("broker {broker} restarted")
+        }
+    }
 }
 
 /// Puts a connection's engine requests on the simulated wire, now.
