@@ -163,13 +163,7 @@ impl BrokerNode {
             }
             for (id, partition, required_offset, epoch) in self.coordinator.started_appends() {
                 let tp = TopicPartition { topic: OFFSETS_TOPIC.into(), partition };
-                let outcome = match self.partitions.get(&tp) {
-                    Some(p) if p.is_leader() && p.state.leader_epoch == epoch => {
-                        (p.high_watermark >= required_offset).then_some(None)
-                    }
-                    _ => Some(Some(ErrorCode::NotLeaderOrFollower)),
-                };
-                if let Some(error) = outcome {
+                if let Some(error) = self.coordinator_append_outcome(&tp, required_offset, epoch) {
                     progressed = true;
                     self.coordinator.append_completed(now_ms, id, error);
                 }
@@ -179,13 +173,43 @@ impl BrokerNode {
             }
         }
         let next = self.coordinator.next_deadline_ms();
-        if next != self.coordinator_timer_at_ms {
-            match next {
-                Some(at) => self.set_timer(TimerKind::GroupCoordinator, 0, at),
-                None => self.cancel_timer(TimerKind::GroupCoordinator, 0),
+        self.coordinator_timer_at_ms =
+            self.rearm_coordinator_timer(TimerKind::GroupCoordinator, self.coordinator_timer_at_ms, next);
+    }
+
+    /// A coordinator's acks=-1 append as its partition's leader sees it now: done
+    /// (`Some(None)`) once the high watermark reached `required_offset`, failed with
+    /// NOT_LEADER_OR_FOLLOWER once this broker no longer leads it in `epoch`, or still
+    /// waiting (`None`). Shared by the group and the transaction coordinator.
+    pub(crate) fn coordinator_append_outcome(
+        &self,
+        tp: &TopicPartition,
+        required_offset: i64,
+        epoch: i32,
+    ) -> Option<Option<ErrorCode>> {
+        match self.partitions.get(tp) {
+            Some(p) if p.is_leader() && p.state.leader_epoch == epoch => {
+                (p.high_watermark >= required_offset).then_some(None)
             }
-            self.coordinator_timer_at_ms = next;
+            _ => Some(Some(ErrorCode::NotLeaderOrFollower)),
         }
+    }
+
+    /// Arms (or cancels) a coordinator's one timer when its next deadline changed;
+    /// returns the deadline now armed.
+    pub(crate) fn rearm_coordinator_timer(
+        &mut self,
+        kind: TimerKind,
+        armed: Option<i64>,
+        next: Option<i64>,
+    ) -> Option<i64> {
+        if next != armed {
+            match next {
+                Some(at) => self.set_timer(kind, 0, at),
+                None => self.cancel_timer(kind, 0),
+            }
+        }
+        next
     }
 
     /// Appends the coordinator's records as one batch, as leader (`appendForGroup`, acks -1):

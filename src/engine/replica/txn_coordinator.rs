@@ -250,13 +250,7 @@ impl BrokerNode {
             }
             for (id, partition, required_offset, epoch) in self.txn_coordinator.started_appends() {
                 let tp = TopicPartition { topic: TRANSACTION_STATE_TOPIC.into(), partition };
-                let outcome = match self.partitions.get(&tp) {
-                    Some(p) if p.is_leader() && p.state.leader_epoch == epoch => {
-                        (p.high_watermark >= required_offset).then_some(None)
-                    }
-                    _ => Some(Some(ErrorCode::NotLeaderOrFollower)),
-                };
-                if let Some(error) = outcome {
+                if let Some(error) = self.coordinator_append_outcome(&tp, required_offset, epoch) {
                     progressed = true;
                     self.txn_coordinator.append_completed(now_ms, id, error);
                 }
@@ -266,13 +260,8 @@ impl BrokerNode {
             }
         }
         let next = self.txn_coordinator.next_deadline_ms();
-        if next != self.txn_coordinator_timer_at_ms {
-            match next {
-                Some(at) => self.set_timer(TimerKind::TxnCoordinator, 0, at),
-                None => self.cancel_timer(TimerKind::TxnCoordinator, 0),
-            }
-            self.txn_coordinator_timer_at_ms = next;
-        }
+        self.txn_coordinator_timer_at_ms =
+            self.rearm_coordinator_timer(TimerKind::TxnCoordinator, self.txn_coordinator_timer_at_ms, next);
     }
 
     /// Appends one `__transaction_state` record as leader (acks -1, as `appendRecords`
