@@ -121,7 +121,7 @@ pub struct FetchedPartition {
     pub records: MemoryRecords,
     /// Aborted transactions overlapping the returned range, for a read_committed fetch
     /// (`None` under read_uncommitted, as Kafka sends null).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub aborted_transactions: Option<Vec<AbortedTransaction>>,
 }
 
@@ -164,7 +164,7 @@ pub enum Message {
         max_bytes: u32,
         partitions: Vec<FetchPartition>,
         /// read_committed stops at the last stable offset (a follower always reads uncommitted).
-        #[serde(default, skip_serializing_if = "IsolationLevel::is_read_uncommitted")]
+        #[serde(default)]
         isolation_level: IsolationLevel,
     },
     FetchResponse {
@@ -177,7 +177,7 @@ pub enum Message {
         /// -2 earliest, -1 latest, or a timestamp.
         timestamp_ms: i64,
         /// read_committed: "latest" is the last stable offset, not the high watermark.
-        #[serde(default, skip_serializing_if = "IsolationLevel::is_read_uncommitted")]
+        #[serde(default)]
         isolation_level: IsolationLevel,
     },
     ListOffsetsResponse {
@@ -260,7 +260,7 @@ pub enum Message {
     FindCoordinatorRequest {
         correlation_id: u64,
         key: String,
-        #[serde(default, skip_serializing_if = "CoordinatorType::is_group")]
+        #[serde(default)]
         key_type: CoordinatorType,
     },
     FindCoordinatorResponse {

@@ -46,7 +46,7 @@ pub struct LogSegment {
     pub next_offset: i64,
     pub records_count: u64,
     /// The `.txnindex`: the transactions whose ABORT marker is in this segment.
-    #[serde(default, skip_serializing_if = "TransactionIndex::is_empty")]
+    #[serde(default)]
     pub txn_index: TransactionIndex,
 }
 

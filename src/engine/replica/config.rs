@@ -58,7 +58,7 @@ pub struct BrokerConfig {
     /// The group coordinator's configs (`offsets.topic.*`, `group.*`).
     pub group: GroupCoordinatorConfig,
     /// The transaction coordinator's configs (`transaction.state.log.*`, `transaction.*`).
-    #[serde(default, skip_serializing_if = "TransactionCoordinatorConfig::is_default")]
+    #[serde(default)]
     pub txn: TransactionCoordinatorConfig,
 }
 

@@ -115,9 +115,9 @@ pub struct ProducerView {
     pub producer_id_and_epoch: Option<(i64, i16)>,
     /// A transactional producer's `transactional.id` and its `TransactionManager` state
     /// (`UNINITIALIZED`, `READY`, `IN_TRANSACTION`, `ABORTABLE_ERROR`, `FATAL_ERROR` …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub transactional_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub transaction_state: Option<String>,
     /// Its `max.in.flight.requests.per.connection`.
     #[serde(default = "five")]
