@@ -122,3 +122,47 @@ impl Invariant for ReadCommittedOnly {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::log::txn_log::EndTxnMarkerAppend;
+    use crate::engine::record::{BatchBuilder, BatchOptions};
+    use crate::engine::topic::TopicConfig;
+
+    fn append(log: &mut PartitionLog, pid: i64, seq: i32, n: u32) {
+        let options = BatchOptions {
+            is_transactional: pid >= 0,
+            producer_id: pid,
+            producer_epoch: if pid >= 0 { 0 } else { -1 },
+            base_sequence: if pid >= 0 { seq } else { -1 },
+            ..BatchOptions::default()
+        };
+        let mut b = BatchBuilder::new(options);
+        (0..n).for_each(|_| b.append(0, None, Some(b"v"), &[]));
+        log.append_as_leader(0, &b.build().unwrap(), 0).unwrap();
+    }
+
+    fn end(log: &mut PartitionLog, pid: i64, committed: bool) {
+        let marker =
+            EndTxnMarkerAppend { producer_id: pid, producer_epoch: 0, coordinator_epoch: 0, committed };
+        log.append_end_txn_marker_as_leader(0, marker, 0).unwrap();
+    }
+
+    /// Producer 1 commits 0..=2 (marker 5), producer 2 aborts 3..=4 (marker 6), plain
+    /// records at 7..=8, producer 1's 9..=10 are still open.
+    #[test]
+    fn each_transactional_batch_gets_its_producers_next_marker() {
+        let mut log = PartitionLog::new(1, "t", 0, TopicConfig::default(), 0);
+        append(&mut log, 1, 0, 3);
+        append(&mut log, 2, 0, 2);
+        end(&mut log, 1, true);
+        end(&mut log, 2, false);
+        append(&mut log, -1, 0, 2);
+        append(&mut log, 1, 3, 2);
+        assert_eq!(outcomes(&log, 0, 4), vec![(0, 1, Outcome::Committed), (3, 2, Outcome::Aborted)]);
+        assert_eq!(outcomes(&log, 4, 4), vec![(3, 2, Outcome::Aborted)]);
+        assert_eq!(outcomes(&log, 7, 8), vec![], "plain records are not in a transaction");
+        assert_eq!(outcomes(&log, 7, 10), vec![(9, 1, Outcome::Open)]);
+    }
+}
