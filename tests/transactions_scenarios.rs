@@ -280,3 +280,33 @@ fn the_transaction_scenarios_replay_byte_for_byte_and_hold_under_other_seeds() {
         }
     }
 }
+
+/// The fuzzer's transactional schedules do run transactions under their faults: commits,
+/// aborts and read_committed deliveries, with every invariant holding.
+#[test]
+fn the_transactional_fuzz_schedules_commit_abort_and_deliver() {
+    use kafka_playground::engine::cluster::ClusterEvent;
+    use kafka_playground::sim::cluster_world::build_sim;
+    use kafka_playground::sim::fuzz::{fuzz_txn_scenario, FUZZ_TXN_UNTIL_MS};
+    let (mut commits, mut aborts, mut delivered) = (0, 0, 0);
+    for seed in 0..3 {
+        let s = fuzz_txn_scenario(seed);
+        let mut sim = build_sim(&s, seed).unwrap();
+        sim.run_until(FUZZ_TXN_UNTIL_MS, 5_000_000);
+        assert!(sim.violations().is_empty(), "seed {seed}: {:?}", sim.violations());
+        for (_, _, e) in sim.timeline().iter() {
+            match e {
+                ClusterEvent::TransactionCommitted { .. } => commits += 1,
+                ClusterEvent::TransactionAborted { .. } => aborts += 1,
+                ClusterEvent::RecordsConsumed { first_offset, last_offset, .. } => {
+                    delivered += last_offset - first_offset + 1
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        commits >= 10 && aborts >= 3 && delivered >= 20,
+        "{commits} commits, {aborts} aborts, {delivered} delivered"
+    );
+}
