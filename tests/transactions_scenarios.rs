@@ -227,8 +227,8 @@ fn read_committed_gets_exactly_the_committed_transactions_through_crashes() {
         let elected = events(&report, "LeaderElected");
         let last = elected
             .into_iter()
-            .filter(|(t, e)| *t <= at_ms && e["tp"]["topic"] == topic && e["tp"]["partition"] == partition)
-            .last();
+            .rev()
+            .find(|(t, e)| *t <= at_ms && e["tp"]["topic"] == topic && e["tp"]["partition"] == partition);
         last.unwrap_or_else(|| panic!("a leader of {topic}-{partition} by {at_ms}")).1["leader"]
             .as_i64()
             .unwrap()
