@@ -8,7 +8,7 @@
 #                tests; then cargo test: lib, bins, integration tests, doc tests (benches are
 #                not built); then the checkers-bite tests with --features break-engine
 #                (clippy for that feature too)
-#   sim          every scenario under scenarios/ with its invariants, `fuzz --seeds 200` and `fuzz --groups --seeds 200`
+#   sim          every scenario under scenarios/ with its invariants, `fuzz --seeds 200`, `fuzz --groups --seeds 200` and `fuzz --transactions --seeds 200`
 #   wasm         cargo test --target wasm32-unknown-unknown --tests, in headless chromium
 #                through chromedriver (wasm-bindgen-test-runner; the runner adds
 #                headless, no-sandbox; tests/webdriver.json adds the quiet flags)
@@ -129,6 +129,9 @@ suite_sim() {
   # Consumer groups too: members crash, restart and pause besides brokers.
   "$bin" fuzz --groups --seeds 200 > test-results/fuzz-groups-200.json || { cat test-results/fuzz-groups-200.json; return 1; }
   python3 -c "import json; d=json.load(open('test-results/fuzz-groups-200.json')); print('fuzz --groups: %d seeds, %d steps, %d failed' % (d['seeds'], d['steps'], len(d['failed_seeds'])))"
+  # Transactions: a transactional producer commits and aborts, a read_committed consumer reads.
+  "$bin" fuzz --transactions --seeds 200 > test-results/fuzz-txn-200.json || { cat test-results/fuzz-txn-200.json; return 1; }
+  python3 -c "import json; d=json.load(open('test-results/fuzz-txn-200.json')); print('fuzz --transactions: %d seeds, %d steps, %d failed' % (d['seeds'], d['steps'], len(d['failed_seeds'])))"
 }
 
 suite_kafka_python() {

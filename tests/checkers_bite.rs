@@ -7,7 +7,8 @@
 //! `updateHighWatermark` bounds a follower's HW by its LEO, a follower truncates on a
 //! `DivergingEpoch`, a clean election picks from the ISR, the log start offset survives
 //! a restart (`log-start-offset-checkpoint`), a SyncGroup stores each member's own
-//! assignment. Run with `cargo test --features break-engine --test checkers_bite`.
+//! assignment, a read_committed consumer skips aborted batches and is served only below
+//! the last stable offset. Run with `cargo test --features break-engine --test checkers_bite`.
 #![cfg(feature = "break-engine")]
 
 use kafka_playground::engine::faults::{inject, Fault};
@@ -278,4 +279,34 @@ fn no_duplicates_catches_a_leader_appending_a_retried_idempotent_batch() {
         "{v:?}"
     );
     assert_eq!(v.at_ms, 4_500, "at the step that appended the retry: {v:?}");
+}
+
+#[test]
+fn read_committed_catches_a_consumer_that_delivers_aborted_transactions() {
+    // transaction-survives-crashes: the application aborts transaction 3 (offsets 12..=16,
+    // its ABORT marker at 17, written at about 25 s); the broken consumer hands its
+    // records to the application as soon as the LSO passes them.
+    let s = shipped("transaction-survives-crashes");
+    bites(
+        &s,
+        Fault::DeliverAbortedBatches,
+        "transactions: a read_committed consumer never delivers a record of an aborted transaction",
+        &["consumer 10001", "transfers-0 offsets 12..16", "aborted"],
+        (25_000, 26_000),
+    );
+}
+
+#[test]
+fn read_committed_catches_a_leader_that_serves_records_past_the_last_stable_offset() {
+    // hanging-transaction-holds-lso: the open transaction's records (offsets 6..=10,
+    // written at 9.1 s) stay above the LSO; the broken leader serves the read_committed
+    // consumer up to the HW.
+    let s = shipped("hanging-transaction-holds-lso");
+    bites(
+        &s,
+        Fault::ReadCommittedPastLso,
+        "transactions: a read_committed consumer never delivers a record of a transaction not committed yet",
+        &["consumer 10001", "orders-0 offsets 6..10", "not committed"],
+        (9_000, 11_000),
+    );
 }

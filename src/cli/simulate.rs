@@ -8,7 +8,9 @@
 use super::report::{write_journal, write_report, ReportHead};
 use super::{write_out, CliError};
 use crate::sim::cluster_world::{build_sim, ClusterWorld};
-use crate::sim::fuzz::{fuzz_group_seed, fuzz_seed, FUZZ_GROUP_UNTIL_MS, FUZZ_UNTIL_MS};
+use crate::sim::fuzz::{
+    fuzz_group_seed, fuzz_seed, fuzz_txn_seed, FUZZ_GROUP_UNTIL_MS, FUZZ_TXN_UNTIL_MS, FUZZ_UNTIL_MS,
+};
 use crate::sim::scenario::Scenario;
 use crate::sim::{replay, Journal};
 use serde_json::json;
@@ -26,10 +28,12 @@ kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE] [--max
   its end stops there with an error.
 kafka-playground replay JOURNAL.json
   Rebuilds a run from its journal and prints its final state (identical to the run's).
-kafka-playground fuzz --seeds N [--first S] [--groups]
+kafka-playground fuzz --seeds N [--first S] [--groups | --transactions]
   Runs N random fault schedules (crashes, restarts, pauses, partitions) against a
   3-broker cluster with acks=all writes, and reports invariant violations with seeds.
   --groups: schedules with a consumer group whose members crash and restart too.
+  --transactions: schedules with a transactional producer (commits, aborts, crashes and
+    restarts of the producer) and a read_committed consumer.
 ";
 
 fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
@@ -106,17 +110,24 @@ pub fn fuzz(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
         number(args, "--seeds")?.ok_or_else(|| CliError::usage("fuzz: --seeds N is required"))?;
     let first: u64 = number(args, "--first")?.unwrap_or(0);
     let groups = args.iter().any(|a| a == "--groups");
+    let transactions = args.iter().any(|a| a == "--transactions");
     let mut failures = Vec::new();
     let mut steps = 0u64;
     for seed in first..first + seeds {
-        let result = if groups { fuzz_group_seed(seed) } else { fuzz_seed(seed) };
+        let result = if transactions {
+            fuzz_txn_seed(seed)
+        } else if groups {
+            fuzz_group_seed(seed)
+        } else {
+            fuzz_seed(seed)
+        };
         steps += result.steps;
         if !result.violations.is_empty() {
             failures.push(json!({ "seed": seed, "violations": result.violations }));
         }
     }
     let report = json!({
-        "seeds": seeds, "first": first, "virtual_ms_per_seed": if groups { FUZZ_GROUP_UNTIL_MS } else { FUZZ_UNTIL_MS },
+        "seeds": seeds, "first": first, "virtual_ms_per_seed": if transactions { FUZZ_TXN_UNTIL_MS } else if groups { FUZZ_GROUP_UNTIL_MS } else { FUZZ_UNTIL_MS },
         "steps": steps, "failed_seeds": failures,
     });
     write_out(out, &to_text(&report)?)?;

@@ -48,6 +48,14 @@ pub enum Fault {
     /// sequence (`analyze_and_validate_producer_state`; Kafka's
     /// `UnifiedLog.analyzeAndValidateProducerState` answers it with the original offsets).
     SkipDuplicateDetection,
+    /// A read_committed consumer delivers the batches of aborted transactions as well
+    /// (`take_fetched`; Kafka's `CompletedFetch.nextFetchedRecord` skips a batch whose
+    /// producer is in the fetch's aborted transactions once it reaches their first offset).
+    DeliverAbortedBatches,
+    /// The leader answers a read_committed fetch up to its HW, past the last stable offset
+    /// (`read_partition`; Kafka's `UnifiedLog.read` stops at the LSO for
+    /// `FetchIsolation.TXN_COMMITTED`).
+    ReadCommittedPastLso,
 }
 
 /// Whether `fault` is switched on (always `false` without the `break-engine` feature).

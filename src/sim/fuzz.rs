@@ -5,6 +5,9 @@
 //! saved as a scenario file. [`fuzz_group_scenario`] does the same with a consumer group
 //! (three consumers, eager or cooperative, one of them static) whose members are also
 //! crashed, restarted and paused, so the group invariants are checked under faults.
+//! [`fuzz_txn_scenario`] runs a transactional producer (commits and aborts) and a
+//! read_committed consumer while brokers and the producer crash, so the transaction
+//! invariants are checked under faults.
 
 use super::cluster_world::build_sim;
 use super::driver::Violation;
@@ -297,4 +300,124 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
 /// Runs one seed's consumer-group schedule with every invariant checked after every step.
 pub fn fuzz_group_seed(seed: u64) -> FuzzResult {
     run_checked(&fuzz_group_scenario(seed), seed)
+}
+
+/// Virtual time each fuzzed transactional run covers.
+pub const FUZZ_TXN_UNTIL_MS: i64 = 100_000;
+
+fn client_step(client: &str) -> ClientStepRef {
+    ClientStepRef { client: client.into() }
+}
+
+/// The transactional schedule a seed stands for: a 3-broker cluster, a transactional
+/// producer `p1` running one transaction every 3 s (begin, 1 to 5 records, then commit
+/// — or abort, one time in three — and an abort 1.5 s later that only acts if the
+/// transaction failed), a read_committed consumer `c1`, and crashes and restarts of
+/// brokers and of the producer (each restart followed by `initTransactions`), pauses and
+/// partitions.
+pub fn fuzz_txn_scenario(seed: u64) -> Scenario {
+    let mut rng = Rng::new(seed ^ 0x7a40_f022);
+    // Faults until 55 s, transactions until 90 s: a call left waiting on a coordinator
+    // that was down completes once the cluster settles, and the producer goes on.
+    let end = FUZZ_TXN_UNTIL_MS - 45_000;
+    let mut steps = vec![Step { at_ms: 3_000, action: StepAction::InitTransactions(client_step("p1")) }];
+    let mut t = 5_000;
+    while t < FUZZ_TXN_UNTIL_MS - 10_000 {
+        let produce = ProduceStep {
+            client: "p1".into(),
+            topic: "f".into(),
+            count: 1 + rng.below(5),
+            key: Some("k-{i}".into()),
+            value: "v-{i}".into(),
+            partition: None,
+            partitioner: None,
+            headers: Vec::new(),
+        };
+        let end_txn = if rng.chance(1.0 / 3.0) {
+            StepAction::AbortTransaction(client_step("p1"))
+        } else {
+            StepAction::CommitTransaction(client_step("p1"))
+        };
+        steps.extend([
+            Step { at_ms: t, action: StepAction::BeginTransaction(client_step("p1")) },
+            Step { at_ms: t + 100, action: StepAction::Produce(produce) },
+            Step { at_ms: t + 1_000, action: end_txn },
+            Step { at_ms: t + 2_500, action: StepAction::AbortTransaction(client_step("p1")) },
+        ]);
+        t += 3_000;
+    }
+    let start = 8_000 + i64::from(rng.below(3_000));
+    let faults = Faults { start_ms: start, end_ms: end, heal_chance: 0.4, heal_after_ms: 1_000 };
+    let mut restarts = Vec::new();
+    steps.extend(faults.draw(&mut rng, |rng| match rng.below(8) {
+        0 | 1 => StepAction::Crash(BrokerRef::id(1 + rng.below(3))),
+        2 | 3 => StepAction::Restart(BrokerRef::id(1 + rng.below(3))),
+        4 => StepAction::Crash(BrokerRef { client: Some("p1".into()), ..BrokerRef::default() }),
+        5 => StepAction::Pause(NodeStepRef { node: NodeRef::Broker(1 + rng.below(3)) }),
+        6 => StepAction::Resume(NodeStepRef { node: NodeRef::Broker(1 + rng.below(3)) }),
+        _ => partition_between(NodeRef::Named("p1".into()), NodeRef::Broker(1 + rng.below(3))),
+    }));
+    // A crashed producer comes back 1 s later as a new process and calls initTransactions.
+    for s in &steps {
+        if let StepAction::Crash(BrokerRef { client: Some(c), .. }) = &s.action {
+            restarts.push(Step {
+                at_ms: s.at_ms + 1_000,
+                action: StepAction::Restart(BrokerRef { client: Some(c.clone()), ..BrokerRef::default() }),
+            });
+            restarts
+                .push(Step { at_ms: s.at_ms + 1_500, action: StepAction::InitTransactions(client_step(c)) });
+        }
+    }
+    steps.extend(restarts);
+    steps.extend(settle(end, &["p1", "c1"]));
+    steps.sort_by_key(|s| s.at_ms);
+    let mut producer = acks_all_producer("p1");
+    producer.configs.insert("transactional.id".into(), "fuzz-tx".into());
+    producer.configs.insert("request.timeout.ms".into(), "5000".into());
+    producer.configs.insert("delivery.timeout.ms".into(), "10000".into());
+    let mut consumer_configs = BTreeMap::new();
+    for (k, v) in
+        [("group.id", "g"), ("auto.offset.reset", "earliest"), ("isolation.level", "read_committed")]
+    {
+        consumer_configs.insert(k.to_string(), v.to_string());
+    }
+    let consumer = ClientSpec {
+        id: "c1".into(),
+        kind: ClientKind::Consumer,
+        configs: consumer_configs,
+        subscribe: Some(vec!["f".into()]),
+        assign: None,
+        start: true,
+    };
+    let mut cluster_configs = BTreeMap::new();
+    cluster_configs.insert("offsets.topic.num.partitions".to_string(), "5".to_string());
+    cluster_configs.insert("transaction.state.log.num.partitions".to_string(), "5".to_string());
+    let mut topic_configs = BTreeMap::new();
+    topic_configs.insert("min.insync.replicas".to_string(), "2".to_string());
+    Scenario {
+        version: SCENARIO_VERSION,
+        name: format!("fuzz-txn-{seed}"),
+        description: BTreeMap::new(),
+        cluster: ClusterSpec {
+            max_brokers: None,
+            brokers: 3,
+            network: NetworkSpec { latency_ms: 3, jitter_ms: 2, loss: f64::from(rng.below(2)) / 100.0 },
+            configs: cluster_configs,
+        },
+        topics: vec![TopicSpec {
+            name: "f".into(),
+            partitions: 2,
+            replication_factor: 3,
+            configs: topic_configs,
+            replica_assignment: None,
+        }],
+        clients: vec![producer, consumer],
+        steps,
+        until_ms: FUZZ_TXN_UNTIL_MS,
+    }
+}
+
+/// Runs one seed's transactional schedule with every invariant checked after every step.
+pub fn fuzz_txn_seed(seed: u64) -> FuzzResult {
+    run_checked(&fuzz_txn_scenario(seed), seed)
 }

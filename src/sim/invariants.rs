@@ -14,7 +14,9 @@
 //!   assigned topic); consumers that are Stable in the same group and generation never
 //!   hold the same partition;
 //! * idempotent producers: no replica's log holds two batches of one producer id and
-//!   epoch with overlapping sequences ([`idempotence`]).
+//!   epoch with overlapping sequences ([`idempotence`]);
+//! * transactions: a read_committed consumer never delivers a record of an aborted
+//!   transaction, nor of one not committed yet ([`read_committed`]).
 //!
 //! The replica rules live in [`replicas`], the acknowledged writes in [`acked`]; the
 //! consumer-group rules and the installation for a scenario here. Every rule has a test
@@ -32,6 +34,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod acked;
 mod idempotence;
+mod read_committed;
 mod replicas;
 
 type Tp = (String, u32);
@@ -231,5 +234,24 @@ pub fn install(sim: &mut Sim, s: &Scenario) {
     sim.add_invariant(acked_invariant(s, protected, false));
     if s.clients.iter().any(|c| c.kind == super::scenario::ClientKind::Consumer) {
         sim.add_invariant(group_ownership(s));
+    }
+    let read_committed: BTreeSet<NodeId> = s
+        .clients
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            c.kind == super::scenario::ClientKind::Consumer
+                && c.configs.get("isolation.level").is_some_and(|v| v.trim() == "read_committed")
+        })
+        .map(|(i, _)| FIRST_CLIENT_ID + i as u32)
+        .collect();
+    if !read_committed.is_empty() {
+        for rule in [read_committed::Rule::NoAborted, read_committed::Rule::NoUncommitted] {
+            sim.add_invariant(Box::new(read_committed::ReadCommittedOnly::new(
+                rule,
+                s.cluster.broker_slots(),
+                read_committed.clone(),
+            )));
+        }
     }
 }

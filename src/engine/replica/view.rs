@@ -283,9 +283,7 @@ impl BrokerNode {
                     }
                 }
             }
-            partitions.insert(
-                format!("{}-{}", tp.topic, tp.partition),
-                json!({
+            let mut replica = json!({
                     "role": p.role.name(),
                     "leader": p.state.leader,
                     "leader_epoch": p.state.leader_epoch,
@@ -296,8 +294,13 @@ impl BrokerNode {
                     "last_stable_offset": p.last_stable_offset(),
                     "log_end_offset": p.log_end_offset(),
                     "records": records,
-                }),
-            );
+            });
+            // The LSO only where a transaction holds it below the HW, so the state of a
+            // run without open transactions stays as it was.
+            if p.last_stable_offset() != p.high_watermark {
+                replica["last_stable_offset"] = json!(p.last_stable_offset());
+            }
+            partitions.insert(format!("{}-{}", tp.topic, tp.partition), replica);
         }
         let mut state = json!({
             "broker_id": self.broker_id,

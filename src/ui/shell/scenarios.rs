@@ -41,6 +41,10 @@ pub const SCENARIOS: &[&str] = &[
     "at-most-once-loses-on-crash",
     "at-least-once-duplicates-on-crash",
     "delivery-guarantees",
+    // Section 8: transactions (exactly once).
+    "hanging-transaction-holds-lso",
+    "zombie-producer-fenced",
+    "transaction-survives-crashes",
     // Sections 9–10: consumer groups.
     "consumer-group-playground",
     "consumer-group-three-members",

@@ -103,7 +103,11 @@ impl ConsumerNode {
             if fetched.last_offset < position {
                 continue;
             }
-            if filter.verdict(&fetched) == BatchVerdict::Deliver {
+            let verdict = filter.verdict(&fetched);
+            // A test-only bug (break-engine): aborted batches delivered too.
+            let aborted_too = verdict == BatchVerdict::SkipAborted
+                && crate::engine::faults::on(crate::engine::faults::Fault::DeliverAbortedBatches);
+            if verdict == BatchVerdict::Deliver || aborted_too {
                 let Ok(batch) = decode_batch(view.bytes) else { break };
                 offsets.extend(batch.records.iter().map(|r| r.offset).filter(|o| *o >= position));
             }
