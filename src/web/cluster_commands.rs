@@ -94,6 +94,17 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
         ClusterCommand::RestartProducer { client, configs } => {
             sim.schedule(now, Action::Command(client, Command::RestartWith(ConfigsSpec { configs })));
         }
+        ClusterCommand::Transaction { client, action } => {
+            use crate::engine::cluster::command::Yes;
+            use crate::sim::picture::command::TxnAction;
+            let command = match action {
+                TxnAction::InitTransactions => Command::InitTransactions(Yes),
+                TxnAction::BeginTransaction => Command::BeginTransaction(Yes),
+                TxnAction::CommitTransaction => Command::CommitTransaction(Yes),
+                TxnAction::AbortTransaction => Command::AbortTransaction(Yes),
+            };
+            sim.schedule(now, Action::Command(client, command));
+        }
         ClusterCommand::PauseHeartbeats { client, paused } => {
             sim.schedule(now, Action::Command(client, Command::PauseHeartbeats(paused)));
         }
