@@ -91,7 +91,7 @@ pub fn replica_strip(props: &Props) -> Html {
     };
     let lso_marker = html! {
         <span key="lso" class="marker lso" tabindex="0" role="img" aria-label={lso_help.clone()} data-help={lso_help}
-            data-testid="replica-lso">{format!("LSO {lso}")}</span>
+            data-testid="replica-lso">{format!("LSO {}", r.last_stable_offset)}</span>
     };
     let txn = crate::sim::picture::txn::txn_statuses(&r.records);
     let leo_help = format!("LEO {} — {}", r.log_end_offset, t(T::LogEndHelp));
