@@ -157,10 +157,33 @@ fn a_record_picture_crosses_to_the_page_in_bincode() {
         batch_last_sequence: 4,
         transactional: false,
         control: false,
+        marker: None,
     };
-    for producer in [None, Some(producer)] {
+    let commit = RecordProducer {
+        transactional: true,
+        control: true,
+        marker: Some(kafka_playground::engine::replica::view::TxnMarker::Commit),
+        ..producer
+    };
+    for producer in [None, Some(producer), Some(commit)] {
         let r = RecordPicture { offset: 5, leader_epoch: 1, key: Some("k".into()), value: None, producer };
         let bytes = bincode::serialize(&r).unwrap();
         assert_eq!(bincode::deserialize::<RecordPicture>(&bytes).unwrap(), r);
     }
+}
+
+/// A control record's key names its marker (`ControlRecordType.parse`: version, type 0
+/// ABORT, 1 COMMIT); other control types and short keys are no transaction marker.
+#[test]
+fn a_control_record_key_names_its_marker() {
+    use kafka_playground::engine::replica::view::TxnMarker;
+    use kafka_playground::engine::txn::marker::ControlRecordType;
+    let key = |t: ControlRecordType| t.record_key().unwrap().to_vec();
+    assert_eq!(TxnMarker::of_key(Some(&key(ControlRecordType::Commit))), Some(TxnMarker::Commit));
+    assert_eq!(TxnMarker::of_key(Some(&key(ControlRecordType::Abort))), Some(TxnMarker::Abort));
+    assert_eq!(TxnMarker::of_key(Some(&key(ControlRecordType::LeaderChange))), None);
+    assert_eq!(TxnMarker::of_key(Some(&[0, 0, 0])), None);
+    assert_eq!(TxnMarker::of_key(None), None);
+    assert_eq!(TxnMarker::Commit.name(), "COMMIT");
+    assert_eq!(TxnMarker::Abort.name(), "ABORT");
 }

@@ -57,6 +57,13 @@ pub fn check(sim: &Sim, scenario: &Scenario, picture: &Picture, c: &ClusterComma
                 .map(|_| ())
                 .map_err(|e| e.message)
         }
+        ClusterCommand::Transaction { client, action } => {
+            let producer = sim
+                .live_node(*client)
+                .and_then(|n| n.view().producer())
+                .ok_or("the producer is not running")?;
+            producer.check_transaction_command(&txn_command(*action))
+        }
         ClusterCommand::AlterBrokerConfigs { configs } => {
             live_controller(sim, "IncrementalAlterConfigs")?;
             let pairs: Vec<(String, String)> = configs.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -93,6 +100,9 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
         }
         ClusterCommand::RestartProducer { client, configs } => {
             sim.schedule(now, Action::Command(client, Command::RestartWith(ConfigsSpec { configs })));
+        }
+        ClusterCommand::Transaction { client, action } => {
+            sim.schedule(now, Action::Command(client, txn_command(action)));
         }
         ClusterCommand::PauseHeartbeats { client, paused } => {
             sim.schedule(now, Action::Command(client, Command::PauseHeartbeats(paused)));
@@ -158,5 +168,17 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
         | ClusterCommand::Play
         | ClusterCommand::Step
         | ClusterCommand::LessonStep(_) => {}
+    }
+}
+
+/// The producer command a transaction button calls.
+fn txn_command(action: crate::sim::picture::command::TxnAction) -> Command {
+    use crate::engine::cluster::command::Yes;
+    use crate::sim::picture::command::TxnAction;
+    match action {
+        TxnAction::InitTransactions => Command::InitTransactions(Yes),
+        TxnAction::BeginTransaction => Command::BeginTransaction(Yes),
+        TxnAction::CommitTransaction => Command::CommitTransaction(Yes),
+        TxnAction::AbortTransaction => Command::AbortTransaction(Yes),
     }
 }

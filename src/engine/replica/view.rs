@@ -121,6 +121,37 @@ pub struct RecordProducer {
     pub batch_last_sequence: i32,
     pub transactional: bool,
     pub control: bool,
+    /// A control record's marker (`ControlRecordType` COMMIT or ABORT), `None` for data
+    /// records and other control types.
+    #[serde(default)]
+    pub marker: Option<TxnMarker>,
+}
+
+/// The end-transaction marker a control record carries (`EndTransactionMarker`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TxnMarker {
+    Commit,
+    Abort,
+}
+
+impl TxnMarker {
+    /// The marker of a control record with `key` (`ControlRecordType.parse`).
+    pub fn of_key(key: Option<&[u8]>) -> Option<TxnMarker> {
+        use crate::engine::txn::marker::ControlRecordType;
+        match ControlRecordType::parse(key?).ok()? {
+            ControlRecordType::Commit => Some(TxnMarker::Commit),
+            ControlRecordType::Abort => Some(TxnMarker::Abort),
+            _ => None,
+        }
+    }
+
+    /// Kafka's name of the type: `COMMIT`, `ABORT`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TxnMarker::Commit => "COMMIT",
+            TxnMarker::Abort => "ABORT",
+        }
+    }
 }
 
 impl RecordProducer {
@@ -143,6 +174,7 @@ impl RecordProducer {
             batch_last_sequence: header.last_sequence(),
             transactional: header.is_transactional(),
             control: header.is_control_batch(),
+            marker: None,
         })
     }
 }
@@ -350,7 +382,16 @@ impl BrokerNode {
                         if records.len() >= records_per_replica {
                             break;
                         }
-                        let (key, value) = if tp.topic == OFFSETS_TOPIC {
+                        let marker = view
+                            .header
+                            .is_control_batch()
+                            .then(|| TxnMarker::of_key(r.key.as_deref()))
+                            .flatten();
+                        let (key, value) = if view.header.is_control_batch() {
+                            // A control record's key and value are binary (version, type;
+                            // version, coordinator epoch): the cell names the marker instead.
+                            (None, None)
+                        } else if tp.topic == OFFSETS_TOPIC {
                             // Binary group records, shown decoded as compact JSON.
                             let (k, v) = describe_record(r.key.as_deref(), r.value.as_deref());
                             (Some(k.to_string()), (!v.is_null()).then(|| v.to_string()))
@@ -369,7 +410,8 @@ impl BrokerNode {
                             leader_epoch: view.header.partition_leader_epoch,
                             key,
                             value,
-                            producer: RecordProducer::of(&view.header, r.offset - view.header.base_offset),
+                            producer: RecordProducer::of(&view.header, r.offset - view.header.base_offset)
+                                .map(|p| RecordProducer { marker, ..p }),
                         });
                     }
                 }

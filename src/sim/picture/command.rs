@@ -57,6 +57,12 @@ pub enum ClusterCommand {
         client: NodeId,
         configs: BTreeMap<String, String>,
     },
+    /// A transactional producer's `initTransactions()`, `beginTransaction()`,
+    /// `commitTransaction()` or `abortTransaction()`.
+    Transaction {
+        client: NodeId,
+        action: TxnAction,
+    },
     /// Stop (or resume) a consumer's heartbeat thread.
     PauseHeartbeats {
         client: NodeId,
@@ -109,4 +115,13 @@ pub enum ClusterCommand {
     /// Show step `n` (0-based) of the lesson the run follows: run its acts now and watch
     /// for its task (next, back, or the same step again).
     LessonStep(usize),
+}
+
+/// What the producer card's transaction buttons call (`KafkaProducer`'s methods).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TxnAction {
+    InitTransactions,
+    BeginTransaction,
+    CommitTransaction,
+    AbortTransaction,
 }

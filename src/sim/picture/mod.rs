@@ -14,4 +14,5 @@ pub mod keys;
 pub mod ledger;
 mod rebalances;
 pub mod removed;
+pub mod txn;
 pub mod view;

@@ -295,6 +295,9 @@ pub struct MemberView {
     /// `playground.commit.sync`: off, before-processing or after-processing.
     #[serde(default)]
     pub commit_sync: String,
+    /// `isolation.level`: read_uncommitted or read_committed.
+    #[serde(default)]
+    pub isolation_level: String,
     /// Topics it subscribed to that do not exist yet.
     pub waiting_for_topics: Vec<String>,
 }

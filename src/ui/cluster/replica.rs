@@ -7,7 +7,7 @@
 //! the log end offset at the edge. Shapes and words, never colour alone; every mark and
 //! cell explains itself on hover or focus, in a line that overlays the row below (so the
 //! matrix keeps its height). The log start offset is written in words (the abbreviation
-//! "LSO" is Kafka's last stable offset, another thing).
+//! "LSO" is Kafka's last stable offset).
 
 use crate::engine::cluster::NodeId;
 use crate::engine::controller::is_internal_topic;
@@ -77,12 +77,23 @@ pub fn replica_strip(props: &Props) -> Html {
     let first_shown = r.records.first().map_or(r.log_end_offset, |x| x.offset);
     let hidden = first_shown - r.log_start_offset;
     let hw_help = format!("HW {} — {}", r.high_watermark, t(T::HighWatermarkHelp));
+    let log_start_text = format!("{} {}", t(T::LogStartShort), r.log_start_offset);
+    let log_start_help = format!("{log_start_text} — {}", t(T::LogStartHelp));
+    let lso = r.last_stable_offset;
+    let lso_help = format!("LSO {lso} — {}", t(T::LastStableHelp));
+    // Drawn only where it parts from the high watermark (an open transaction holds it
+    // back); always told in the high watermark's help.
+    let lso_apart = lso != r.high_watermark;
+    let hw_help = format!("{hw_help} {lso_help}");
     let hw_marker = html! {
         <span key="hw" class="marker hw" tabindex="0" role="img" aria-label={hw_help.clone()} data-help={hw_help.clone()}
             data-testid="replica-hw">{format!("HW {}", r.high_watermark)}</span>
     };
-    let log_start_text = format!("{} {}", t(T::LogStartShort), r.log_start_offset);
-    let log_start_help = format!("{log_start_text} — {}", t(T::LogStartHelp));
+    let lso_marker = html! {
+        <span key="lso" class="marker lso" tabindex="0" role="img" aria-label={lso_help.clone()} data-help={lso_help}
+            data-testid="replica-lso">{format!("LSO {}", r.last_stable_offset)}</span>
+    };
+    let txn = crate::sim::picture::txn::txn_statuses(&r.records);
     let leo_help = format!("LEO {} — {}", r.log_end_offset, t(T::LogEndHelp));
     // Built oldest first, then reversed (below).
     let mut cells = Vec::with_capacity(r.records.len() + 4 + props.removed.len());
@@ -98,7 +109,12 @@ pub fn replica_strip(props: &Props) -> Html {
         cells.push(html! { <span key="elided" class="elided">{format!("+{hidden}")}</span> });
     }
     let mut hw_drawn = false;
+    let mut lso_drawn = !lso_apart;
     for (i, rec) in r.records.iter().enumerate() {
+        if !lso_drawn && rec.offset >= lso {
+            cells.push(lso_marker.clone());
+            lso_drawn = true;
+        }
         if !hw_drawn && rec.offset >= r.high_watermark {
             cells.push(hw_marker.clone());
             hw_drawn = true;
@@ -108,8 +124,11 @@ pub fn replica_strip(props: &Props) -> Html {
                 key_text={rec.key.clone()} value_text={rec.value.clone()} committed={rec.offset < r.high_watermark}
                 colour={props.colours.get(i).cloned().unwrap_or_default()} partition={r.partition}
                 partitioner={props.partitioner} partition_count={props.partition_count}
-                internal={is_internal_topic(&r.topic)} producer={rec.producer} />
+                internal={is_internal_topic(&r.topic)} producer={rec.producer} txn={txn.get(i).copied().flatten()} />
         });
+    }
+    if !lso_drawn {
+        cells.push(lso_marker);
     }
     if !hw_drawn {
         cells.push(hw_marker);
@@ -135,7 +154,7 @@ pub fn replica_strip(props: &Props) -> Html {
     html! {
         <div class={class} data-testid={format!("replica-{b}-{}-{}", r.topic, r.partition)}
             data-leader={is_leader.to_string()} data-in-isr={in_isr.to_string()}
-            data-hw={r.high_watermark.to_string()} data-leo={r.log_end_offset.to_string()}
+            data-hw={r.high_watermark.to_string()} data-lso={lso.to_string()} data-leo={r.log_end_offset.to_string()}
             data-log-start={r.log_start_offset.to_string()} data-records={r.records.len().to_string()}
             data-leader-epoch={r.leader_epoch.to_string()}
             onmouseover={help_of(hovered.clone())} onmouseleave={clear(hovered)}

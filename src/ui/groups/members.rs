@@ -133,6 +133,7 @@ pub fn member_row(p: &Props) -> Html {
                     { format!("{} → {} {}", t(T::SlowDown), slower(m.processing_ms_per_record), t(T::Processing)) }
                 </button>
                 <super::delivery::CommitMomentSelect member={m.clone()} lang={l} on_command={p.on_command.clone()} />
+                <super::isolation::IsolationSelect member={m.clone()} lang={l} on_command={p.on_command.clone()} />
             </div>
         </li>
     }

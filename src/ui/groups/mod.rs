@@ -4,6 +4,7 @@
 pub mod band;
 pub mod delivery;
 pub mod forms;
+pub mod isolation;
 pub mod lag;
 pub mod members;
 pub mod rebalances;

@@ -328,6 +328,9 @@ fn producer(props: &ProducerProps) -> Html {
                 {format!(" · {}", status_text(ctx.lang, p.status))}
             </p>
             <crate::ui::produce::settings::ProducerSettings producer={p.clone()} />
+            if p.transactional_id.is_some() {
+                <crate::ui::produce::txn::TxnControls client={p.id} />
+            }
             <p class="producer-counts" data-testid="producer-counts">
                 <span class="ok">{format!("✓ {} {}", ctx.t(T::Acknowledged), p.acknowledged_records)}</span>
                 <span class="err">{format!(" · ✗ {} {}", ctx.t(T::Failed), p.failed_records)}</span>

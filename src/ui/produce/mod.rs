@@ -6,3 +6,4 @@ pub mod broker_configs;
 pub mod delete_topic;
 pub mod form;
 pub mod settings;
+pub mod txn;

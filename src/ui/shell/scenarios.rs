@@ -57,6 +57,8 @@ pub const SCENARIOS: &[&str] = &[
     "rebalance-cooperative-incremental",
     "static-member-restart-no-rebalance",
     "coordinator-failover",
+    // Transactions: the LSO, COMMIT/ABORT markers, read_committed against read_uncommitted.
+    "transactions-playground",
 ];
 
 /// Scenarios that open by name but are not offered in the selector: (name, file under

@@ -57,6 +57,29 @@ impl ProducerNode {
         self.emit_transaction_outcomes();
     }
 
+    /// What [`Self::handle_transaction_command`] would answer a call of
+    /// `initTransactions()`, `beginTransaction()`, `commitTransaction()` or
+    /// `abortTransaction()` now: the refusal's words (`begin_transaction refused:
+    /// TransactionalId tp-1: Invalid transition attempted from state UNINITIALIZED to
+    /// state IN_TRANSACTION`), tried on a copy of the transaction state, so the page can
+    /// answer at the control. Changes nothing.
+    pub fn check_transaction_command(&self, command: &Command) -> Result<(), String> {
+        let name = command.name();
+        let id = self.current_id();
+        let Some(txn) = self.txn.as_ref() else {
+            return Err(format!("{name} refused: {NO_TRANSACTION_MANAGER}"));
+        };
+        let mut copy = txn.clone();
+        let outcome = match command {
+            Command::InitTransactions(_) => copy.initialize_transactions(id),
+            Command::BeginTransaction(_) => copy.begin_transaction(id),
+            Command::CommitTransaction(_) => copy.begin_commit(id),
+            Command::AbortTransaction(_) => copy.begin_abort(id),
+            _ => Ok(()),
+        };
+        outcome.map_err(|reason| format!("{name} refused: {reason}"))
+    }
+
     /// `KafkaProducer.sendOffsetsToTransaction(offsets, groupMetadata)`.
     fn send_offsets_to_transaction(&mut self, spec: SendOffsetsCommand) -> Result<(), String> {
         let Some(group) = spec.group_metadata else {

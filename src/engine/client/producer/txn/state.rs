@@ -100,6 +100,7 @@ impl TxnError {
 /// Requests one producer may have queued at most (one of each kind, plus a retried one).
 pub const MAX_PENDING_REQUESTS: usize = 16;
 
+#[derive(Clone)]
 pub struct TransactionalState {
     pub transactional_id: String,
     pub transaction_timeout_ms: i32,

@@ -295,3 +295,24 @@ fn retriable_errors() {
         assert!(h.has_event(|e| matches!(e, ClusterEvent::TransactionCommitted { .. })), "{error:?}");
     }
 }
+
+/// The page's check of a transaction button answers with the very words the producer
+/// refuses the call with, and changes nothing (a call it allows is not started).
+#[test]
+fn the_pages_check_answers_as_the_call_would() {
+    use crate::engine::cluster::command::{Command, Yes};
+    let mut h = H::new(&[]);
+    let begin = Command::BeginTransaction(Yes);
+    assert_eq!(
+        h.p.check_transaction_command(&begin).unwrap_err(),
+        "begin_transaction refused: TransactionalId foobar: Invalid transition attempted from state UNINITIALIZED to state IN_TRANSACTION"
+    );
+    assert_eq!(h.p.check_transaction_command(&Command::InitTransactions(Yes)), Ok(()));
+    assert_eq!(h.p.transaction_state().map(|s| s.1), Some("UNINITIALIZED"), "the check changed nothing");
+    h.do_init_transactions();
+    assert_eq!(h.p.check_transaction_command(&begin), Ok(()));
+    let commit = h.p.check_transaction_command(&Command::CommitTransaction(Yes)).unwrap_err();
+    h.command(r#"{"commit_transaction": true}"#);
+    assert_eq!(h.last_refusal(), commit);
+    assert_eq!(h.p.transaction_state().map(|s| s.1), Some("READY"));
+}
