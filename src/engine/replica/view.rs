@@ -315,7 +315,7 @@ impl BrokerNode {
                     }
                 }
             }
-            let mut replica = json!({
+            let replica = json!({
                     "role": p.role.name(),
                     "leader": p.state.leader,
                     "leader_epoch": p.state.leader_epoch,
@@ -327,11 +327,6 @@ impl BrokerNode {
                     "log_end_offset": p.log_end_offset(),
                     "records": records,
             });
-            // The LSO only where a transaction holds it below the HW, so the state of a
-            // run without open transactions stays as it was.
-            if p.last_stable_offset() != p.high_watermark {
-                replica["last_stable_offset"] = json!(p.last_stable_offset());
-            }
             partitions.insert(format!("{}-{}", tp.topic, tp.partition), replica);
         }
         let mut state = json!({
