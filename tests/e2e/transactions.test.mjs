@@ -23,7 +23,7 @@ async function open(page, lang) {
   await page.goto(`${h.url}?scenario=transactions-playground&seed=1`);
   await page.waitForFunction(() => typeof window.kafkaPlaygroundCommand === 'function'
     && document.querySelector('[data-testid=producer-txn-controls]'), null, { timeout: 60_000 });
-  await until(page, (v) => leaderOf(v) && tpOf(v)?.status === 'up' && v.groups.length === 2, 'the cluster and clients up');
+  await until(page, (v) => leaderOf(v) && tpOf(v)?.status === 'Up' && v.groups.length === 2, 'the cluster and clients up');
 }
 
 async function click(page, testid) {
