@@ -187,7 +187,7 @@ test('bad form input shows an inline error; the declared fourth consumer can be 
     await until(page, 'a stable group', (s) => s.state === 'Stable' && JSON.stringify(owned(s)) === JSON.stringify(SIX));
     await command(page, 'Pause');
     // The controls are folded under the group's figures.
-    await page.locator(`[data-testid="${GROUP}"] .group-controls-fold summary`).click();
+    await page.locator(`[data-testid="${GROUP}"] .group-controls-fold > summary`).click();
 
     await page.getByTestId('switch-assignor-input').fill('fastest');
     await page.getByTestId('switch-assignor').click();

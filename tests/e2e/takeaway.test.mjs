@@ -37,7 +37,7 @@ test('the produce form shows its program, in Python and Java, with the chosen se
     assert.match(python, /for i in range\(25, 28\):/, 'numbers continue after the 25 records sent');
     assert.match(python, /producer\.produce\('some_topic', key=f'k-\{i\}', value=/);
     await screenshot(page, 'takeaway-python-1280');
-    await fold.getByRole('tab', { name: /Java/ }).click();
+    await fold.getByRole('button', { name: /Java/ }).click();
     const java = await code.textContent();
     assert.match(java, /props\.put\("linger\.ms", "0"\);/);
     assert.match(java, /new ProducerRecord<>\("some_topic", null, "k-" \+ i, /);

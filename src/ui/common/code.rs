@@ -65,7 +65,7 @@ pub fn takeaway_code(p: &TakeawayProps) -> Html {
             copied.set(None);
         });
         html! {
-            <button type="button" role="tab" aria-selected={selected.to_string()} class="quiet"
+            <button type="button" aria-pressed={selected.to_string()} class="quiet"
                 onclick={onclick}>{l.label()}</button>
         }
     };
@@ -78,7 +78,7 @@ pub fn takeaway_code(p: &TakeawayProps) -> Html {
         <details class="takeaway" data-testid={p.testid.clone()}>
             <summary>{ctx.t(T::TakeawayCode)}</summary>
             <p class="hint">{ctx.t(T::TakeawayHint)}</p>
-            <div role="tablist" class="takeaway-tabs">
+            <div class="takeaway-tabs">
                 { for Language::ALL.iter().map(|l| tab(*l)) }
                 <button type="button" onclick={copy} data-testid={format!("{}-copy", p.testid)}>{ctx.t(T::CopyCode)}</button>
                 <span role="status">{status}</span>
