@@ -5,9 +5,11 @@
 //! decide when and whether messages arrive; nodes never read a clock or draw randomness
 //! of their own (a node that needs randomness is given a seed).
 
+pub mod api_name;
 pub mod command;
 pub mod events;
 pub mod group_parts;
+pub mod log_parts;
 pub mod messages;
 pub mod metadata;
 pub mod topic_name;
