@@ -25,7 +25,11 @@ const SCENARIOS = fs.readdirSync(path.join(import.meta.dirname, '..', '..', 'sce
   // Demos whose group runs from the start (a consumer declared with "start": false waits
   // for the page's "add consumer").
   .filter((s) => s.clients?.some((c) => c.type === 'consumer' && c.start !== false))
-  .map((s) => ({ name: s.name, groups: new Set(s.clients.filter((c) => c.type === 'consumer').map((c) => c.configs?.['group.id'])).size }))
+  .map((s) => ({
+    name: s.name,
+    groups: new Set(s.clients.filter((c) => c.type === 'consumer').map((c) => c.configs?.['group.id'])).size,
+    transactional: s.clients.some((c) => c.type === 'producer' && c.configs?.['transactional.id']),
+  }))
   .sort((a, b) => a.name.localeCompare(b.name));
 
 const WIDE = { width: 1280, height: 800 };
@@ -68,7 +72,7 @@ function memberBoxes(page) {
 
 const pageHeight = (page) => page.evaluate(() => document.scrollingElement.scrollHeight);
 
-for (const { name: scenario, groups } of SCENARIOS) {
+for (const { name: scenario, groups, transactional } of SCENARIOS) {
   test(`${scenario}: the group first at 1280 × 800, one tab away at 800 × 580 embedded`, async (t) => {
     await open(scenario, 'en', WIDE, false, t, async (page) => {
       const members = await memberBoxes(page);
@@ -83,6 +87,10 @@ for (const { name: scenario, groups } of SCENARIOS) {
       if (scenario !== 'delivery-guarantees') {
         assert.ok(height < 2 * WIDE.height, `page ${height} px tall with ${groups} group(s)`);
       }
+      // isolation.level changes nothing without transactions (the LSO is the HW): a
+      // member offers it only where a producer is transactional.
+      const isolation = await page.locator('[data-testid$="-isolation-level"]').count();
+      assert.ok(transactional ? isolation > 0 : isolation === 0, `${isolation} isolation.level selects`);
       // Internal topics are behind the toggle; the producer never offers one.
       assert.equal(await page.locator('[data-testid^="partition-__consumer_offsets-"]').count(), 0);
       for (const option of await page.locator('[data-testid=produce-topic] option').allTextContents()) {

@@ -51,6 +51,8 @@ pub struct Props {
 pub fn groups_band(props: &Props) -> Html {
     let lang = props.lang.unwrap_or_else(Lang::load);
     let v = &props.view;
+    // isolation.level changes what a consumer reads only where transactions are written.
+    let transactions = v.producers.iter().any(|p| p.transactional_id.is_some());
     html! {
         <section class="groups-band" data-testid="groups-band" aria-label={T::Band.get(lang)} lang={lang.code()}>
             <h2>{ T::Band.get(lang) }</h2>
@@ -62,7 +64,7 @@ pub fn groups_band(props: &Props) -> Html {
                     .collect();
                 html! {
                     <GroupCard key={g.group_id.clone()} group={g.clone()} now_ms={v.now_ms} topics={topics}
-                        offsets_partition={offsets_partition(v, &g.group_id)}
+                        offsets_partition={offsets_partition(v, &g.group_id)} transactions={transactions}
                         lang={lang} on_command={props.on_command.clone()} />
                 }
             }) }
@@ -113,6 +115,8 @@ pub struct CardProps {
     pub now_ms: i64,
     pub topics: Vec<TopicView>,
     pub offsets_partition: Option<CoordinatorPartition>,
+    /// Some producer is transactional: the members offer their `isolation.level`.
+    pub transactions: bool,
     pub lang: Lang,
     pub on_command: Callback<ClusterCommand>,
 }
@@ -166,7 +170,7 @@ fn group_card(p: &CardProps) -> Html {
             <ul class="group-members">
                 { for g.members.iter().enumerate().map(|(i, m)| html! {
                     <MemberRow key={m.name.clone()} member={m.clone()} colour={member_colour(i)} now_ms={p.now_ms}
-                        lang={l} on_command={p.on_command.clone()} />
+                        transactions={p.transactions} lang={l} on_command={p.on_command.clone()} />
                 }) }
             </ul>
             <h4>{ T::Rebalances.get(l) }</h4>

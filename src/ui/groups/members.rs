@@ -2,7 +2,7 @@
 //! group.instance.id), the partitions it owns (in its colour and labelled), a heartbeat
 //! pulse and the countdown to its session timeout, what it processed, when it commits
 //! and what that cost (`super::delivery`), and its buttons (crash, restart, close, pause
-//! heartbeats, slow down).
+//! heartbeats, slow down), and its `isolation.level` where transactions are written.
 
 use crate::ui::i18n::Lang;
 use crate::ui::i18n::{s_text, T};
@@ -14,6 +14,8 @@ pub struct Props {
     pub member: MemberView,
     pub colour: &'static str,
     pub now_ms: i64,
+    /// Some producer is transactional, so `isolation.level` changes what this member reads.
+    pub transactions: bool,
     pub lang: Lang,
     pub on_command: Callback<ClusterCommand>,
 }
@@ -133,7 +135,11 @@ pub fn member_row(p: &Props) -> Html {
                     { format!("{} → {} {}", t(T::SlowDown), slower(m.processing_ms_per_record), t(T::Processing)) }
                 </button>
                 <super::delivery::CommitMomentSelect member={m.clone()} lang={l} on_command={p.on_command.clone()} />
-                <super::isolation::IsolationSelect member={m.clone()} lang={l} on_command={p.on_command.clone()} />
+                // Without transactions read_committed reads what read_uncommitted does (the
+                // LSO is the HW): offered where it matters, or where it was chosen.
+                if p.transactions || m.isolation_level == "read_committed" {
+                    <super::isolation::IsolationSelect member={m.clone()} lang={l} on_command={p.on_command.clone()} />
+                }
             </div>
         </li>
     }
