@@ -7,11 +7,12 @@
 
 use super::report::{write_journal, write_report, ReportHead};
 use super::{write_out, CliError};
-use crate::sim::cluster_world::{build_sim, ClusterWorld};
+use crate::sim::cluster_world::build_sim;
 use crate::sim::fuzz::{
     fuzz_group_seed, fuzz_seed, fuzz_txn_seed, FUZZ_GROUP_UNTIL_MS, FUZZ_TXN_UNTIL_MS, FUZZ_UNTIL_MS,
 };
 use crate::sim::scenario::Scenario;
+use crate::sim::serve_world::{serve_world, Outbox};
 use crate::sim::{replay, Journal};
 use serde_json::json;
 use std::io::Write;
@@ -27,7 +28,8 @@ kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE] [--max
   A run taking more than --max-events events (at most and by default 5000000) before
   its end stops there with an error.
 kafka-playground replay JOURNAL.json
-  Rebuilds a run from its journal and prints its final state (identical to the run's).
+  Rebuilds a run, or a `serve --journal` session, from its journal and prints its final
+  state (identical to the run's; a serve session's `stop` prints the same).
 kafka-playground fuzz --seeds N [--first S] [--groups | --transactions]
   Runs N random fault schedules (crashes, restarts, pauses, partitions) against a
   3-broker cluster with acks=all writes, and reports invariant violations with seeds.
@@ -100,7 +102,11 @@ pub fn replay_cmd(args: &[String], out: &mut dyn Write) -> Result<(), CliError> 
         .map_err(|e| CliError::failure(format!("{path}: scenario: {e}")))?;
     // The same checks as a scenario file's: a journal's scenario sizes the world built next.
     scenario.validate().map_err(|e| CliError::failure(format!("{path}: scenario: {e}")))?;
-    let world = ClusterWorld::new(&scenario, journal.seed).map_err(|e| CliError::failure(e.to_string()))?;
+    // The serve world is the scenario's cluster plus one mailbox per real client's
+    // connection (node ids from FIRST_CONNECTION_ID, which scenarios never use): one
+    // replay for `run` and `serve` journals alike.
+    let world = serve_world(&scenario, journal.seed, Outbox::default())
+        .map_err(|e| CliError::failure(e.to_string()))?;
     let (state, _events) = replay(&journal, &world);
     write_out(out, &to_text(&json!({ "seed": journal.seed, "final_state": state }))?)
 }

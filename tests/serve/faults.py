@@ -5,18 +5,24 @@ while it runs, the leader of partition 0 is crashed from serve's control input
 (`crash N`), and restarted later. Checked against Kafka's guarantee: every record the
 producer saw acknowledged is read back by a consumer from the beginning, in each
 partition in the order it was acknowledged, none twice (idempotence), and the crashed
-broker's partitions got new leaders while it was down.
+broker's partitions got new leaders while it was down. The session runs with
+`--journal`: the file is a whole journal while serve runs, and after `stop`
+`kafka-playground replay` of it prints exactly the final state serve printed (issue 15:
+"replay of a serve journal gives the identical final state").
 Usage: faults.py KAFKA_PLAYGROUND_BINARY. Prints `serve faults: N passed, M failed`.
 """
-import subprocess, sys, time, threading
+import json, os, subprocess, sys, tempfile, time, threading
 from clients_common import PASSED, FAILED, check, free_ports
 
 BIN = sys.argv[1]
 
 
+JOURNAL = os.path.join(tempfile.mkdtemp(), 'serve-journal.json')
+
+
 def start_with_control(brokers):
     port = free_ports(brokers)
-    proc = subprocess.Popen([BIN, 'serve', '--brokers', str(brokers), '--port', str(port)],
+    proc = subprocess.Popen([BIN, 'serve', '--brokers', str(brokers), '--port', str(port), '--journal', JOURNAL],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for _ in range(brokers):
         line = proc.stdout.readline()
@@ -88,6 +94,23 @@ def main():
         check('no acknowledged record lost: all are read back at their acknowledged offsets',
               sorted(read) == sorted(acked), (len(read), len(acked), sorted(set(acked) - set(read))[:5]))
         check('none twice', len(set(v for _, _, v in read)) == len(read))
+
+        with open(JOURNAL) as f:
+            running = json.load(f)
+        check('while serve runs its journal file is a whole journal',
+              running['seed'] == 0 and running['scenario']['name'] == 'serve' and len(running['entries']) > 1000,
+              len(running.get('entries', [])))
+        proc.stdin.write('stop\n')
+        proc.stdin.flush()
+        out, _ = proc.communicate(timeout=60)
+        lines = out.strip().splitlines()
+        stopped = json.loads(lines[-1]) if lines and lines[-1].startswith('{') else None
+        replayed = subprocess.run([BIN, 'replay', JOURNAL], capture_output=True, text=True, timeout=120)
+        final = json.loads(replayed.stdout)['final_state'] if replayed.returncode == 0 else None
+        check('`stop` ends serve and prints its final state', proc.returncode == 0 and stopped is not None,
+              (proc.returncode, lines[-2:]))
+        check('replay of the journal rebuilds the identical final state (crash and restart included)',
+              stopped is not None and final == stopped, replayed.stderr[-500:])
     finally:
         proc.kill()
     print('serve faults: %d passed, %d failed' % (len(PASSED), len(FAILED)))

@@ -6,6 +6,8 @@
 //! recovers its logs, registers and catches up). Each line is answered on standard output
 //! ("broker 2 crashed") or, when it is not a command, with what is accepted. The actions
 //! enter the simulation as a scenario's `crash`/`restart` steps do, so they are journaled.
+//! `stop` ends the session: the journal (`--journal`) is complete, and the final state
+//! (what `replay` of that journal prints) goes to standard output as one JSON line.
 
 use crate::engine::cluster::NodeId;
 
@@ -14,12 +16,16 @@ use crate::engine::cluster::NodeId;
 pub enum Control {
     Crash(NodeId),
     Restart(NodeId),
+    Stop,
 }
 
 /// The line as a command for a cluster of `brokers` brokers, or the answer to print.
 pub fn parse(line: &str, brokers: u32) -> Result<Control, String> {
     let words: Vec<&str> = line.split_whitespace().collect();
-    let usage = || format!("commands: crash N, restart N (N = a broker id, 1 to {brokers})");
+    let usage = || format!("commands: crash N, restart N (N = a broker id, 1 to {brokers}), stop");
+    if words == ["stop"] {
+        return Ok(Control::Stop);
+    }
     let [verb, id] = words.as_slice() else { return Err(usage()) };
     let Ok(id) = id.parse::<u32>() else { return Err(format!("{id:?} is not a broker id; {}", usage())) };
     if !(1..=brokers).contains(&id) {
@@ -44,5 +50,7 @@ mod tests {
         assert!(parse("crash x", 3).unwrap_err().contains("not a broker id"));
         assert!(parse("pause 1", 3).unwrap_err().starts_with("commands:"));
         assert!(parse("", 3).is_err());
+        assert_eq!(parse(" stop\n", 3), Ok(Control::Stop));
+        assert!(parse("stop 1", 3).is_err());
     }
 }

@@ -11,6 +11,7 @@
 //! `config/server.properties` (default 3000); `auto.create.topics.enable` stays Kafka's true.
 
 mod control;
+mod journal_file;
 mod net;
 
 use super::CliError;
@@ -21,6 +22,7 @@ use std::io::Write;
 
 pub const USAGE: &str = "\
 kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config NAME=VALUE]...
+                       [--journal FILE]
   Runs a cluster of N brokers (default 1, at most 9) that real Kafka clients connect to:
   broker i listens on 127.0.0.1 (and ::1 if present), port P + i - 1 (default 9092), and
   Metadata advertises it as H:port (default 127.0.0.1; give the address clients reach,
@@ -29,8 +31,12 @@ kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config 
   auto.create.topics.enable=false, num.partitions=1, default.replication.factor=3.
   Defaults as the lecture's setup: num.partitions=3, group.initial.rebalance.delay.ms=0
   (as Kafka's shipped server.properties). Stop with Ctrl-C.
+  --journal FILE writes every request and answer the brokers handled, with its time, as
+  it happens: `kafka-playground replay FILE` rebuilds the session's state (the file is a
+  whole journal after every write, also when serve is killed).
   While it runs, type `crash N` or `restart N` (and Enter) to crash or restart broker N
-  under the running clients.
+  under the running clients, or `stop` to end the session and print its final state
+  (one JSON line, what `replay` of its journal prints).
   APIs: ApiVersions 0-4, Metadata 0-12, Produce 3-9, Fetch 4-12, ListOffsets 1-7,
   CreateTopics 2-4, FindCoordinator 0-4, JoinGroup 0-5, SyncGroup 0-3, Heartbeat 0-3,
   LeaveGroup 0-3, OffsetCommit 2-7, OffsetFetch 1-7, InitProducerId 0-4, DeleteTopics 1-5,
@@ -46,6 +52,8 @@ pub struct ServeArgs {
     pub port: u16,
     pub advertised_host: String,
     pub configs: BTreeMap<String, String>,
+    /// `--journal FILE`: where the session's journal is written as it happens.
+    pub journal: Option<String>,
 }
 
 /// Brokers `serve` runs at most (the scenario format's bound).
@@ -61,6 +69,7 @@ pub fn parse_args(args: &[String]) -> Result<ServeArgs, CliError> {
         port: 9092,
         advertised_host: "127.0.0.1".to_string(),
         configs: BTreeMap::new(),
+        journal: None,
     };
     let mut i = 0;
     while i < args.len() {
@@ -82,6 +91,7 @@ pub fn parse_args(args: &[String]) -> Result<ServeArgs, CliError> {
                     .ok_or_else(|| CliError::usage(format!("--port: {v:?} is not a port number")))?;
             }
             "--advertised-host" => parsed.advertised_host = value(args, i, name)?.to_string(),
+            "--journal" => parsed.journal = Some(value(args, i, name)?.to_string()),
             "--config" => {
                 let v = value(args, i, name)?;
                 let (k, val) = v

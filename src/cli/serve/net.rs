@@ -8,6 +8,7 @@
 //! Standard input carries control lines ([`super::control`]: `crash N`, `restart N`).
 
 use super::control::Control;
+use super::journal_file::JournalFile;
 use super::ServeArgs;
 use crate::cli::CliError;
 use crate::engine::cluster::{Envelope, NodeId, NodeView};
@@ -127,6 +128,7 @@ pub fn serve(
 ) -> Result<(), CliError> {
     let outbox: Outbox = Default::default();
     let mut sim = build_serve_sim(s, 0, outbox.clone()).map_err(|e| CliError::failure(e.to_string()))?;
+    let mut journal = JournalFile::create(args.journal.as_deref(), &sim)?;
     let (tx, rx) = channel();
     let next = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(FIRST_CONNECTION_ID));
     let mut listeners = Vec::new();
@@ -184,6 +186,7 @@ pub fn serve(
             sim.run_until(now_ms, MAX_STEPS_PER_TURN);
         }
         flush(&mut sim, &mut open);
+        journal.append(&mut sim)?;
         let wait_ms = sim.next_event_ms().map_or(IDLE_WAKE_MS, |at| (at - now_ms).clamp(0, IDLE_WAKE_MS));
         let first = match rx.recv_timeout(Duration::from_millis(wait_ms as u64)) {
             Ok(event) => event,
@@ -209,6 +212,9 @@ pub fn serve(
                         let _ = o.stream.shutdown(Shutdown::Both);
                         sim.schedule(sim.now_ms, Action::Crash(conn));
                     }
+                }
+                NetEvent::Line(line) if super::control::parse(&line, args.brokers) == Ok(Control::Stop) => {
+                    return stop(&mut sim, &mut journal, out);
                 }
                 NetEvent::Line(line) => {
                     let answer = control(&line, args.brokers, &mut sim, &mut open, &down);
@@ -269,6 +275,7 @@ fn control(
             }
             format!("broker {broker} crashed ({} connections closed)", gone.len())
         }
+        Ok(Control::Stop) => "stopping".into(),
         Ok(Control::Restart(broker)) => {
             if !crashed.remove(&broker) {
                 return format!("broker {broker} is running");
@@ -277,6 +284,14 @@ fn control(
             format!("broker {broker} restarted")
         }
     }
+}
+
+/// Ends the session on the `stop` line: the journal complete, the final state printed as
+/// one JSON line (what `replay` prints as `final_state`).
+fn stop(sim: &mut Sim, journal: &mut JournalFile, out: &mut dyn Write) -> Result<(), CliError> {
+    journal.append(sim)?;
+    let state = serde_json::to_string(&sim.final_state()).map_err(|e| CliError::failure(e.to_string()))?;
+    crate::cli::write_out(out, &format!("stopped at {} ms\n{state}\n", sim.now_ms))
 }
 
 /// Puts a connection's engine requests on the simulated wire, now.
