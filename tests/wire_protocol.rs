@@ -175,6 +175,16 @@ fn every_request_kafka_python_encodes_decodes_to_its_fields() {
                 let p = &r.topics[0].partitions[0];
                 assert_eq!((r.group_id.0.as_str(), p.committed_offset), ("g", 5), "{name}");
             }
+            Request::DescribeConfigs(r) => {
+                let d = &r.resources[0];
+                let keys: Vec<String> =
+                    d.configuration_keys.iter().flatten().map(|k| k.to_string()).collect();
+                assert_eq!(
+                    (d.resource_type, d.resource_name.as_str(), keys),
+                    (2, "some_topic", vec!["retention.ms".to_string()]),
+                    "{name}"
+                );
+            }
         }
     }
 }

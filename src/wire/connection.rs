@@ -8,9 +8,9 @@
 //! nothing more and the server closes it once the responses before it are written.
 
 use super::apis::{
-    admin, answer_id, create_topics, delete_topics, describe_groups, fetch, find_coordinator, group,
-    init_producer_id, list_offsets, metadata, offset_for_leader_epoch, offsets, produce, txn, Ctx, Gather,
-    Outgoing, ServeContext,
+    admin, answer_id, create_topics, delete_topics, describe_configs, describe_groups, fetch,
+    find_coordinator, group, init_producer_id, list_offsets, metadata, offset_for_leader_epoch, offsets,
+    produce, txn, Ctx, Gather, Outgoing, ServeContext,
 };
 use super::frame::FrameReader;
 use super::request::{decode_request, encode_response, Header, Request};
@@ -188,6 +188,9 @@ impl Connection {
             }
             Request::ListGroups(r) => {
                 waiting(header, describe_groups::start_list(r, &mut ctx), false).map(Some)
+            }
+            Request::DescribeConfigs(r) => {
+                waiting(header, describe_configs::start(r, &mut ctx), false).map(Some)
             }
             Request::TxnOffsetCommit(r) => {
                 let g = txn::start_offset_commit(r, &mut ctx);

@@ -10,11 +10,11 @@ use super::versions::is_supported;
 use bytes::{Buf, Bytes, BytesMut};
 use kafka_protocol::messages::{
     AddOffsetsToTxnRequest, AddPartitionsToTxnRequest, ApiKey, CreatePartitionsRequest, CreateTopicsRequest,
-    DeleteRecordsRequest, DeleteTopicsRequest, DescribeGroupsRequest, EndTxnRequest, FetchRequest,
-    FindCoordinatorRequest, HeartbeatRequest, IncrementalAlterConfigsRequest, InitProducerIdRequest,
-    JoinGroupRequest, LeaveGroupRequest, ListGroupsRequest, ListOffsetsRequest, MetadataRequest,
-    OffsetCommitRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest, RequestHeader,
-    ResponseHeader, SyncGroupRequest, TxnOffsetCommitRequest,
+    DeleteRecordsRequest, DeleteTopicsRequest, DescribeConfigsRequest, DescribeGroupsRequest, EndTxnRequest,
+    FetchRequest, FindCoordinatorRequest, HeartbeatRequest, IncrementalAlterConfigsRequest,
+    InitProducerIdRequest, JoinGroupRequest, LeaveGroupRequest, ListGroupsRequest, ListOffsetsRequest,
+    MetadataRequest, OffsetCommitRequest, OffsetFetchRequest, OffsetForLeaderEpochRequest, ProduceRequest,
+    RequestHeader, ResponseHeader, SyncGroupRequest, TxnOffsetCommitRequest,
 };
 use kafka_protocol::protocol::{Decodable, Encodable};
 
@@ -59,6 +59,7 @@ pub enum Request {
     DeleteRecords(DeleteRecordsRequest),
     DescribeGroups(DescribeGroupsRequest),
     ListGroups(ListGroupsRequest),
+    DescribeConfigs(DescribeConfigsRequest),
 }
 
 /// Why a connection is closed instead of answered (Kafka's words where it has them).
@@ -133,6 +134,7 @@ pub fn decode_request(frame: Bytes) -> Result<(Header, Request), CloseConnection
         ApiKey::DeleteRecords => Request::DeleteRecords(body(api_key, v, &mut buf)?),
         ApiKey::DescribeGroups => Request::DescribeGroups(body(api_key, v, &mut buf)?),
         ApiKey::ListGroups => Request::ListGroups(body(api_key, v, &mut buf)?),
+        ApiKey::DescribeConfigs => Request::DescribeConfigs(body(api_key, v, &mut buf)?),
         ApiKey::DeleteTopics => Request::DeleteTopics(body(api_key, v, &mut buf)?),
         ApiKey::OffsetForLeaderEpoch => Request::OffsetForLeaderEpoch(body(api_key, v, &mut buf)?),
         other => return Err(CloseConnection(format!("no handler for {other:?}"))),

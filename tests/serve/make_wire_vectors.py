@@ -20,13 +20,13 @@ from kafka.protocol.producer.transaction import (InitProducerIdRequest, AddParti
 from kafka.protocol.admin.topics import DeleteTopicsRequest
 from kafka.protocol.consumer.offsets import OffsetForLeaderEpochRequest
 from kafka.protocol.admin.topics import CreatePartitionsRequest, DeleteRecordsRequest
-from kafka.protocol.admin.configs import IncrementalAlterConfigsRequest
+from kafka.protocol.admin.configs import IncrementalAlterConfigsRequest, DescribeConfigsRequest
 from kafka.protocol.admin.groups import DescribeGroupsRequest, ListGroupsRequest
 
 # serve's table (src/wire/versions.rs), in its order.
 TABLE = [(0, 3, 9), (1, 4, 12), (2, 1, 7), (3, 0, 12), (18, 0, 4), (19, 2, 4),
          (10, 0, 4), (11, 0, 5), (14, 0, 3), (12, 0, 3), (13, 0, 3), (8, 2, 7), (9, 1, 7), (22, 0, 4),
-         (20, 1, 5), (23, 2, 4), (21, 0, 2), (37, 0, 3), (44, 0, 1), (15, 0, 5), (16, 0, 4), (24, 0, 3), (25, 0, 3), (26, 0, 3), (28, 0, 3)]
+         (20, 1, 5), (23, 2, 4), (21, 0, 2), (37, 0, 3), (44, 0, 1), (15, 0, 5), (16, 0, 4), (32, 1, 4), (24, 0, 3), (25, 0, 3), (26, 0, 3), (28, 0, 3)]
 
 def frame(req, version, correlation_id):
     req.API_VERSION = version
@@ -154,6 +154,11 @@ for v in (0, 3):
         producer_id=7, producer_epoch=0, generation_id=1, member_id='m', group_instance_id=None,
         topics=[T(name='some_topic', partitions=[T.TxnOffsetCommitRequestPartition(partition_index=0,
             committed_offset=5, committed_leader_epoch=-1, committed_metadata='')])]), {})
+for v in (1, 4):
+    D = DescribeConfigsRequest.DescribeConfigsResource
+    add('describe_configs_v%d' % v, 32, v, DescribeConfigsRequest(resources=[D(resource_type=2,
+        resource_name='some_topic', configuration_keys=['retention.ms'])], include_synonyms=False,
+        include_documentation=False), {})
 
 def api_versions_response(version, error, keys, cid):
     AK = ApiVersionsResponse.ApiVersion

@@ -9,8 +9,9 @@
 # confluent_kafka; then transactions (tests/serve/transactions.py): confluent_kafka's and
 # kafka-python's transactional producers, read_committed and read_uncommitted readers, a
 # fenced zombie, a consume-transform-produce pipeline; then a leader crash from serve's
-# control input under an acks=all producer (tests/serve/faults.py). Exits non-zero on any
-# failure. About four minutes.
+# control input under an acks=all producer, and replay of the session's journal
+# (tests/serve/faults.py); DescribeConfigs with both admin clients (tests/serve/configs.py).
+# Exits non-zero on any failure. About four minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -39,4 +40,5 @@ timeout 180 "$PYTHON" tests/serve/groups.py "$WORKDIR/kafka-playground" || statu
 timeout 120 "$PYTHON" tests/serve/takeaway.py "$WORKDIR/kafka-playground" || status=1
 timeout 180 "$PYTHON" tests/serve/transactions.py "$WORKDIR/kafka-playground" || status=1
 timeout 120 "$PYTHON" tests/serve/faults.py "$WORKDIR/kafka-playground" || status=1
+timeout 120 "$PYTHON" tests/serve/configs.py "$WORKDIR/kafka-playground" || status=1
 exit $status

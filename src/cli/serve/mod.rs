@@ -41,7 +41,7 @@ kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config 
   CreateTopics 2-4, FindCoordinator 0-4, JoinGroup 0-5, SyncGroup 0-3, Heartbeat 0-3,
   LeaveGroup 0-3, OffsetCommit 2-7, OffsetFetch 1-7, InitProducerId 0-4, DeleteTopics 1-5,
   OffsetForLeaderEpoch 2-4, DeleteRecords 0-2, CreatePartitions 0-3,
-  IncrementalAlterConfigs 0-1, DescribeGroups 0-5, ListGroups 0-4, AddPartitionsToTxn 0-3,
+  IncrementalAlterConfigs 0-1, DescribeGroups 0-5, ListGroups 0-4, DescribeConfigs 1-4, AddPartitionsToTxn 0-3,
   AddOffsetsToTxn 0-3, EndTxn 0-3, TxnOffsetCommit 0-3.
 ";
 

@@ -187,6 +187,9 @@ pub fn serve(
         }
         flush(&mut sim, &mut open);
         journal.append(&mut sim)?;
+        // Nothing reads the events afterwards: a long session keeps at most two chunks.
+        let read = sim.timeline().len();
+        sim.forget_timeline_before(read);
         let wait_ms = sim.next_event_ms().map_or(IDLE_WAKE_MS, |at| (at - now_ms).clamp(0, IDLE_WAKE_MS));
         let first = match rx.recv_timeout(Duration::from_millis(wait_ms as u64)) {
             Ok(event) => event,

@@ -53,6 +53,8 @@ impl Message {
             Message::DescribeGroupsResponse { .. } => "DescribeGroupsResponse",
             Message::ListGroupsRequest { .. } => "ListGroups",
             Message::ListGroupsResponse { .. } => "ListGroupsResponse",
+            Message::DescribeConfigsRequest { .. } => "DescribeConfigs",
+            Message::DescribeConfigsResponse { .. } => "DescribeConfigsResponse",
             Message::CreatePartitionsRequest { .. } => "CreatePartitions",
             Message::CreatePartitionsResponse { .. } => "CreatePartitionsResponse",
             Message::AlterBrokerConfigsRequest { .. } => "IncrementalAlterConfigs",

@@ -15,6 +15,7 @@ use super::NodeId;
 use crate::engine::error::ErrorCode;
 use serde::{Deserialize, Serialize};
 
+pub use super::config_parts::{ConfigResource, ConfigSource, DescribedConfig, DescribedConfigs};
 pub use super::group_parts::{
     DescribedGroup, DescribedMember, JoinGroupMember, JoinGroupProtocol, LeavingMember, ListedGroup,
     OffsetCommitPartition, OffsetPartitionResult, SyncGroupAssignment,
@@ -453,5 +454,14 @@ pub enum Message {
     WriteTxnMarkersResponse {
         correlation_id: u64,
         markers: Vec<WritableTxnMarkerResult>,
+    },
+    /// `DescribeConfigs`, to any broker: its metadata image and its own configuration.
+    DescribeConfigsRequest {
+        correlation_id: u64,
+        resources: Vec<ConfigResource>,
+    },
+    DescribeConfigsResponse {
+        correlation_id: u64,
+        results: Vec<DescribedConfigs>,
     },
 }

@@ -7,6 +7,7 @@
 
 pub mod api_name;
 pub mod command;
+pub mod config_parts;
 pub mod events;
 pub mod group_parts;
 pub mod log_parts;

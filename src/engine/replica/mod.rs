@@ -29,6 +29,7 @@ pub mod config;
 pub mod delayed;
 pub mod delete_records;
 pub mod delete_topic;
+pub mod describe_configs;
 pub mod fetcher;
 pub mod group;
 pub mod inspect;
@@ -260,6 +261,9 @@ impl BrokerNode {
             ),
             Message::DeleteRecordsRequest { correlation_id, timeout_ms, partitions } => {
                 self.handle_delete_records(now_ms, from, *correlation_id, *timeout_ms, partitions)
+            }
+            Message::DescribeConfigsRequest { correlation_id, resources } => {
+                self.handle_describe_configs(from, *correlation_id, resources)
             }
             Message::InitProducerIdRequest { transactional_id: Some(_), .. } => {
                 self.handle_txn_request(now_ms, from, &envelope.message);

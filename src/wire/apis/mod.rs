@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod create_topics;
 pub mod delete_topics;
+pub mod describe_configs;
 pub mod describe_groups;
 pub mod fetch;
 pub mod find_coordinator;
@@ -92,6 +93,7 @@ pub fn answer_id(message: &Message) -> Option<u64> {
         | Message::OffsetForLeaderEpochResponse { correlation_id, .. }
         | Message::DescribeGroupsResponse { correlation_id, .. }
         | Message::ListGroupsResponse { correlation_id, .. }
+        | Message::DescribeConfigsResponse { correlation_id, .. }
         | Message::CreatePartitionsResponse { correlation_id, .. }
         | Message::AlterBrokerConfigsResponse { correlation_id, .. }
         | Message::DeleteRecordsResponse { correlation_id, .. }
