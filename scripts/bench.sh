@@ -5,7 +5,8 @@
 # simulation speed in the tab (tests/e2e/bench/cluster_speed.mjs), and the page's weight
 # and first paint (tests/e2e/bench/page_weight.mjs), and the tab's memory under the standard
 # load (tests/e2e/bench/tab_memory.mjs; BENCH_VIRTUAL_S=3600 runs issue 12's hour at
-# 1,000 records/s, about 25 minutes of wall time here).
+# 1,000 records/s, about 25 minutes of wall time here), and records/s and latency of real
+# clients through `kafka-playground serve` (benches/serve_throughput.py).
 # Figures are printed; BENCHMARKS.md records them with the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,5 +28,8 @@ trunk build --release >/dev/null
 node tests/e2e/bench/cluster_speed.mjs
 echo "== page weight and first paint (release build, localhost)"
 node tests/e2e/bench/page_weight.mjs
+echo "== records/s and latency through kafka-playground serve (release), confluent_kafka and kafka-python"
+cargo build --release --quiet --bin kafka-playground
+.venv/bin/python benches/serve_throughput.py target/release/kafka-playground
 echo "== the tab's memory under the standard load (release build; BENCH_VIRTUAL_S=${BENCH_VIRTUAL_S:-60})"
 node tests/e2e/bench/tab_memory.mjs
