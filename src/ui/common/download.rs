@@ -1,6 +1,7 @@
 //! Saving bytes as files from the page (segment export): a Blob, an object URL and a
 //! clicked `<a download>`, one per file; and a Blob made elsewhere (the cluster run's
-//! journal, assembled from parts so it is never one string in wasm memory).
+//! journal, assembled from parts so it is never one string in wasm memory); a text file
+//! (a scenario file).
 
 use crate::engine::log::SegmentFiles;
 use wasm_bindgen::JsCast;
@@ -38,4 +39,14 @@ pub fn segment_files(files: &SegmentFiles) {
 /// Downloads `blob` as the file `name` (the cluster run's journal as JSON).
 pub fn blob_file(name: &str, blob: &web_sys::Blob) {
     let _ = save_blob(name, blob);
+}
+
+/// Downloads `text` as the UTF-8 file `name` (a scenario file).
+pub fn text_file(name: &str, text: &str) {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) {
+        let _ = save_blob(name, &blob);
+    }
 }

@@ -123,6 +123,15 @@ texts! {
     // The cluster picture (`?scenario=…`, lecture section 5).
     ScenarioLabel => "Scenario", "Сценарий";
     UnknownScenario => "Unknown scenario", "Неизвестный сценарий";
+    OwnScenarioMissing => "a scenario of one's own is kept in the browser that opened its file, and this one does not have it: open the file again (\"Your own scenario\" at the bottom of the page).", "собственный сценарий хранится в браузере, в котором открыли его файл, а в этом его нет: откройте файл ещё раз («Свой сценарий» внизу страницы).";
+    OwnScenario => "Your own scenario", "Свой сценарий";
+    DownloadScenario => "Download this scenario's file", "Скачать файл этого сценария";
+    DownloadScenarioHint => "to change it and open it as your own (the format: scenarios/README.md).", "чтобы изменить его и открыть как свой (формат: scenarios/README.md).";
+    OpenScenarioFile => "Open a scenario file:", "Открыть файл сценария:";
+    DropScenarioHere => "or drop it here.", "или перетащите его сюда.";
+    PasteScenario => "Or paste its text:", "Или вставьте его текст:";
+    OpenPastedScenario => "Open the pasted scenario", "Открыть вставленный сценарий";
+    OwnScenarioHint => "The file is checked first: a mistake is named with its field. A good file is kept in this browser only and opens as its own workspace (own:NAME-CRC in the address), which a reload resumes.", "Сначала файл проверяется: ошибка называется вместе с полем. Хороший файл сохраняется только в этом браузере и открывается как отдельное рабочее пространство (own:ИМЯ-CRC в адресе), которое продолжается после перезагрузки.";
     ChooseOneOf => "choose one of", "выберите один из";
     BadSeed => "seed must be a whole number from 0 to 18446744073709551615, not", "seed должен быть целым числом от 0 до 18446744073709551615, а не";
     Starting => "Starting the brokers (one web worker each) and recovering their logs from IndexedDB…", "Запускаем брокеры (каждый в своём web worker) и восстанавливаем их логи из IndexedDB…";

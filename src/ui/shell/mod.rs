@@ -1,8 +1,9 @@
 //! The frame of the page: what the address asks for, the page, the top bar, speed and step,
-//! tabs for narrow and embedded layouts, the scenario picker, the panic note, and the
+//! tabs for narrow and embedded layouts, the scenario picker, one's own scenario files, the panic note, and the
 //! notice of a tab whose workspace another tab runs.
 
 pub mod mode;
+pub mod own_scenario;
 pub mod page;
 pub mod panic;
 pub mod scenarios;

@@ -24,6 +24,9 @@ impl AddressProblem {
     /// The problem in the learner's language, naming the bad value.
     pub fn text(&self, lang: Lang) -> String {
         match self {
+            AddressProblem::UnknownScenario(name) if name.starts_with(super::own_scenario::OWN_PREFIX) => {
+                format!("{} \"{name}\": {}", T::UnknownScenario.get(lang), T::OwnScenarioMissing.get(lang))
+            }
             AddressProblem::UnknownScenario(name) => format!(
                 "{} \"{name}\": {} {}",
                 T::UnknownScenario.get(lang),

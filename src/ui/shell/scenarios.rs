@@ -18,7 +18,7 @@ pub const DEFAULT_SCENARIO: &str = "lecture-notebook";
 
 /// The default scenario's text, built in: the first paint of the default page waits for
 /// no fetch.
-const DEFAULT_JSON: &str = include_str!("../../../scenarios/lecture-notebook.json");
+pub(crate) const DEFAULT_JSON: &str = include_str!("../../../scenarios/lecture-notebook.json");
 
 /// The names, in the lecture's order (each is `scenarios/NAME.json`).
 pub const SCENARIOS: &[&str] = &[
@@ -71,9 +71,10 @@ pub fn names() -> impl Iterator<Item = &'static str> {
     SCENARIOS.iter().copied()
 }
 
-/// Whether `name` is a scenario the page can open.
+/// Whether `name` is a scenario the page can open (a built-in one, or one's own kept in
+/// this browser, [`super::own_scenario`]).
 pub fn known(name: &str) -> bool {
-    address(name).is_some()
+    address(name).is_some() || super::own_scenario::stored(name).is_some()
 }
 
 /// Where a scenario's file is, relative to the page (so a page served under a path
@@ -88,6 +89,9 @@ pub fn address(name: &str) -> Option<String> {
 /// The parsed scenario, or why not (unknown name, a failed fetch, a file that does not
 /// parse), each naming the scenario.
 pub async fn load(name: &str) -> Result<Scenario, String> {
+    if let Some(text) = super::own_scenario::stored(name) {
+        return Scenario::parse(&text).map_err(|e| format!("{name}: {e}"));
+    }
     let address = address(name).ok_or_else(|| format!("unknown scenario {name:?}"))?;
     let text = if name == DEFAULT_SCENARIO {
         DEFAULT_JSON.to_string()
