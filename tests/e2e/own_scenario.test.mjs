@@ -5,7 +5,8 @@
 // file, edited (another name, another topic), picked with the file chooser opens as
 // `own:NAME-CRC` and runs (its topic in the picture), survives a reload, and a fresh
 // browser that does not keep it says to open the file again; a file dropped on the
-// drop zone opens too. Screenshots of the fold at 1280 × 800 (English) and 800 × 580
+// drop zone opens too. The fold sits in the top bar beside the scenario selector, its
+// panel floating over the page, and is not offered embedded. Screenshots of the fold at 1280 × 800 (English) and 800 × 580
 // (Russian) go to test-results/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,7 @@ const baseText = () => fs.readFileSync(path.join(ROOT, 'scenarios', `${BASE}.jso
 /** The base scenario as a learner would edit it: its own name, its topic renamed. */
 const edited = (name, topic) => baseText().replace(`"name": "${BASE}"`, `"name": "${name}"`).replaceAll('orders', topic);
 
+/** Opens the top bar's fold. */
 async function openFold(page) {
   await page.getByTestId('own-scenario').locator('summary').click();
 }
@@ -74,6 +76,11 @@ test('own scenario: refused with the field named, downloaded, picked, reloaded, 
     await page.getByTestId('scenario-drop').dispatchEvent('drop', { dataTransfer: transfer });
     await page.waitForURL(/dropped-one-[0-9a-f]{8}/, { timeout: 30_000 });
     await page.getByTestId('partition-shipments-0').waitFor({ timeout: 60_000 });
+
+    // Embedded, the course page chose the scenario: no fold.
+    await page.goto(`${h.url}?scenario=${BASE}&seed=1&embed=1`);
+    await page.getByTestId('band-events').waitFor({ state: 'attached', timeout: 60_000 });
+    assert.equal(await page.getByTestId('own-scenario').count(), 0);
   }, { contextOptions: { viewport: { width: 1280, height: 800 } } });
 
   // Another browser (a fresh context) does not keep the file: it says so, in Russian too.

@@ -123,8 +123,10 @@ texts! {
     // The cluster picture (`?scenario=…`, lecture section 5).
     ScenarioLabel => "Scenario", "Сценарий";
     UnknownScenario => "Unknown scenario", "Неизвестный сценарий";
-    OwnScenarioMissing => "a scenario of one's own is kept in the browser that opened its file, and this one does not have it: open the file again (\"Your own scenario\" at the bottom of the page).", "собственный сценарий хранится в браузере, в котором открыли его файл, а в этом его нет: откройте файл ещё раз («Свой сценарий» внизу страницы).";
-    OwnScenario => "Your own scenario", "Свой сценарий";
+    OwnScenarioMissing => "a scenario of one's own is kept in the browser that opened its file, and this one does not have it: open the file again (\"Your own scenario…\" beside the scenario selector).", "собственный сценарий хранится в браузере, в котором открыли его файл, а в этом его нет: откройте файл ещё раз («Свой сценарий…» рядом с выбором сценария).";
+    OwnScenario => "Your own scenario…", "Свой сценарий…";
+    ProduceThrough => "Produce through", "Отправить через";
+    EarlierSends => "Earlier sends", "Более ранние отправки";
     DownloadScenario => "Download this scenario's file", "Скачать файл этого сценария";
     DownloadScenarioHint => "to change it and open it as your own (the format: scenarios/README.md).", "чтобы изменить его и открыть как свой (формат: scenarios/README.md).";
     OpenScenarioFile => "Open a scenario file:", "Открыть файл сценария:";

@@ -5,7 +5,9 @@
 //! failed with Kafka's error name and code, or still pending; a failed or pending send
 //! also names the error it was last retried on (e.g. a send that timed out after being
 //! refused with NOT_ENOUGH_REPLICAS says so). Under the form, the program that sends the
-//! same records with the same settings (`crate::takeaway`).
+//! same records with the same settings (`crate::takeaway`). With more than two producers
+//! the forms are folded, and past the latest three sends only failed or lost ones stay in
+//! view (the rest fold).
 
 use crate::engine::cluster::command::ProduceCommand;
 use crate::engine::cluster::{ClusterEvent, NodeId};
@@ -23,6 +25,9 @@ use yew::prelude::*;
 
 /// Most records one click may produce.
 const MAX_RECORDS_PER_CLICK: u32 = 1000;
+
+/// The latest sends a card lists before folding the older ones.
+const SENDS_SHOWN: usize = 3;
 
 #[function_component(ProducersBand)]
 pub fn producers_band() -> Html {
@@ -280,7 +285,7 @@ fn producer(props: &ProducerProps) -> Html {
                 ctx.t(T::Pending)
             ),
         };
-        html! {
+        let item = html! {
             <li key={p.outcomes_before + i as u64} class={kind} data-testid="send-outcome" data-outcome={kind}
                 data-error={o.error.as_ref().map(|(n, _)| n.clone()).unwrap_or_default()}
                 data-offset={o.base_offset.map(|x| x.to_string()).unwrap_or_default()}
@@ -288,8 +293,16 @@ fn producer(props: &ProducerProps) -> Html {
                 data-retried-on={retried.as_ref().map(|(n, _)| n.clone()).unwrap_or_default()}>
                 <time>{at.trim_start_matches("t = ").to_string()}</time>{" "}{text}
             </li>
-        }
+        };
+        (kind, item)
     });
+    // The latest sends and every failed or lost one stay in view; older good ones fold,
+    // so a long run's card keeps its size (the picture keeps 50 per producer).
+    let (shown, earlier): (Vec<_>, Vec<_>) = outcomes
+        .enumerate()
+        .partition(|(n, (kind, _))| *n < SENDS_SHOWN || matches!(*kind, "failed" | "lost"));
+    let shown: Vec<Html> = shown.into_iter().map(|(_, (_, item))| item).collect();
+    let earlier: Vec<Html> = earlier.into_iter().map(|(_, (_, item))| item).collect();
     let since = p.outcomes.last().map_or(i64::MIN, |o| o.at_ms);
     let pending_retry = if p.records_in_flight > 0 {
         p.outcomes
@@ -303,6 +316,74 @@ fn producer(props: &ProducerProps) -> Html {
     let count_id = format!("produce-count-{}", p.id);
     let takeaway = takeaway_action(p, &fields, &topic);
     let lost_total: u64 = p.lost.iter().map(|l| l.records).sum();
+    let folded = ctx.view.producers.len() > 2;
+    let form = html! {
+        <>
+        <form onsubmit={onsubmit} data-testid="produce-form">
+            <div class="row">
+                <label>{ctx.t(T::Topic)}
+                    <select onchange={edit(|f, v| f.topic = v)} data-testid="produce-topic">
+                        { for topics.iter().map(|t| html! { <option value={t.clone()} selected={*t == topic}>{t.clone()}</option> }) }
+                    </select>
+                </label>
+                <label for={count_id.clone()}>{ctx.t(T::Count)}
+                    <input id={count_id} value={fields.count.clone()} inputmode="numeric" oninput={typed(|f, v| f.count = v)}
+                        aria-invalid={count_error.to_string()} data-testid="produce-count" />
+                </label>
+            </div>
+            if *count_error {
+                <p class="field-error" role="alert" data-testid="produce-count-error">
+                    {format!("{}: 1 … {MAX_RECORDS_PER_CLICK}", ctx.t(T::MustBeNumber))}
+                </p>
+            }
+            // Key and value side by side, the null-key switch under the key.
+            <div class="row key-value">
+                <div>
+                    <label>{ctx.t(T::Key)}
+                        <input value={fields.key.clone()} oninput={typed(|f, v| f.key = v)} disabled={fields.null_key} data-testid="produce-key" />
+                    </label>
+                    <label class="inline">
+                        <input type="checkbox" checked={fields.null_key} onchange={edit(|f, v| f.null_key = v == "true")} data-testid="produce-null-key" />
+                        {ctx.t(T::NullKey)}
+                    </label>
+                </div>
+                <label>{ctx.t(T::Value)}
+                    <input value={fields.value.clone()} oninput={typed(|f, v| f.value = v)} data-testid="produce-value" />
+                </label>
+            </div>
+            <p class="hint">{ctx.t(T::KeyPatternHint)}</p>
+            <details class="produce-more" open={!fields.partitioner.is_empty() || !fields.partition.is_empty() || !fields.headers.is_empty()}>
+                <summary data-testid="produce-more">{ctx.t(T::ProduceMore)}</summary>
+                <div class="row">
+                    <label title={ctx.t(T::PartitionerHint)}>{ctx.t(T::Partitioner)}
+                        <select onchange={edit(|f, v| f.partitioner = v)} data-testid="produce-partitioner">
+                            <option value="" selected={fields.partitioner.is_empty()}>{ctx.t(T::ProducersOwn)}</option>
+                            { for PartitionerKind::ALL.iter().map(|k| html! {
+                                <option value={k.name()} selected={fields.partitioner == k.name()}>{k.name()}</option>
+                            }) }
+                        </select>
+                    </label>
+                    <label>{ctx.t(T::ExplicitPartition)}
+                        <input value={fields.partition.clone()} inputmode="numeric" oninput={typed(|f, v| f.partition = v)}
+                            aria-invalid={partition_error.is_some().to_string()} data-testid="produce-partition" />
+                    </label>
+                </div>
+                <label>{ctx.t(T::Headers)}
+                    <textarea rows="2" value={fields.headers.clone()} data-testid="produce-headers"
+                        oninput={typed(|f, v| f.headers = v)} />
+                </label>
+            </details>
+            if let Some(e) = &*partition_error {
+                <p class="field-error" role="alert" data-testid="produce-partition-error">{e.clone()}</p>
+            }
+            if let Some(e) = &*refusal {
+                <p class="field-error" role="alert" data-testid="produce-refusal">{e.clone()}</p>
+            }
+            <button type="submit" disabled={topic.is_empty()} data-testid="produce-submit">{ctx.t(T::Produce)}</button>
+        </form>
+        <TakeawayCode action={takeaway} testid={format!("produce-code-{}", p.name)} />
+        </>
+    };
     html! {
         <section class="card producer" data-testid={format!("producer-{}", p.name)} data-acks={p.acks.clone()}
             data-compression-type={p.compression_type.clone()} data-linger-ms={p.linger_ms.to_string()}
@@ -350,64 +431,16 @@ fn producer(props: &ProducerProps) -> Html {
                     }) }
                 </ul>
             }
-            <form onsubmit={onsubmit} data-testid="produce-form">
-                <div class="row">
-                    <label>{ctx.t(T::Topic)}
-                        <select onchange={edit(|f, v| f.topic = v)} data-testid="produce-topic">
-                            { for topics.iter().map(|t| html! { <option value={t.clone()} selected={*t == topic}>{t.clone()}</option> }) }
-                        </select>
-                    </label>
-                    <label for={count_id.clone()}>{ctx.t(T::Count)}
-                        <input id={count_id} value={fields.count.clone()} inputmode="numeric" oninput={typed(|f, v| f.count = v)}
-                            aria-invalid={count_error.to_string()} data-testid="produce-count" />
-                    </label>
-                </div>
-                if *count_error {
-                    <p class="field-error" role="alert" data-testid="produce-count-error">
-                        {format!("{}: 1 … {MAX_RECORDS_PER_CLICK}", ctx.t(T::MustBeNumber))}
-                    </p>
-                }
-                <label>{ctx.t(T::Key)}
-                    <input value={fields.key.clone()} oninput={typed(|f, v| f.key = v)} disabled={fields.null_key} data-testid="produce-key" />
-                </label>
-                <label class="inline">
-                    <input type="checkbox" checked={fields.null_key} onchange={edit(|f, v| f.null_key = v == "true")} data-testid="produce-null-key" />
-                    {ctx.t(T::NullKey)}
-                </label>
-                <label>{ctx.t(T::Value)}
-                    <input value={fields.value.clone()} oninput={typed(|f, v| f.value = v)} data-testid="produce-value" />
-                </label>
-                <p class="hint">{ctx.t(T::KeyPatternHint)}</p>
-                <details class="produce-more" open={!fields.partitioner.is_empty() || !fields.partition.is_empty() || !fields.headers.is_empty()}>
-                    <summary data-testid="produce-more">{ctx.t(T::ProduceMore)}</summary>
-                    <div class="row">
-                        <label title={ctx.t(T::PartitionerHint)}>{ctx.t(T::Partitioner)}
-                            <select onchange={edit(|f, v| f.partitioner = v)} data-testid="produce-partitioner">
-                                <option value="" selected={fields.partitioner.is_empty()}>{ctx.t(T::ProducersOwn)}</option>
-                                { for PartitionerKind::ALL.iter().map(|k| html! {
-                                    <option value={k.name()} selected={fields.partitioner == k.name()}>{k.name()}</option>
-                                }) }
-                            </select>
-                        </label>
-                        <label>{ctx.t(T::ExplicitPartition)}
-                            <input value={fields.partition.clone()} inputmode="numeric" oninput={typed(|f, v| f.partition = v)}
-                                aria-invalid={partition_error.is_some().to_string()} data-testid="produce-partition" />
-                        </label>
-                    </div>
-                    <label>{ctx.t(T::Headers)}
-                        <textarea rows="2" value={fields.headers.clone()} data-testid="produce-headers"
-                            oninput={typed(|f, v| f.headers = v)} />
-                    </label>
+            // With more than two producers (lesson 8's four) each form is folded, so the
+            // producers' facts and sends stay on screen.
+            if folded {
+                <details class="produce-fold" data-testid="produce-fold">
+                    <summary>{format!("{} {}", ctx.t(T::ProduceThrough), p.name)}</summary>
+                    { form }
                 </details>
-                if let Some(e) = &*partition_error {
-                    <p class="field-error" role="alert" data-testid="produce-partition-error">{e.clone()}</p>
-                }
-                if let Some(e) = &*refusal {
-                    <p class="field-error" role="alert" data-testid="produce-refusal">{e.clone()}</p>
-                }
-                <button type="submit" disabled={topic.is_empty()} data-testid="produce-submit">{ctx.t(T::Produce)}</button>
-            </form>
-            <TakeawayCode action={takeaway} testid={format!("produce-code-{}", p.name)} />
+            } else {
+                { form }
+            }
             <h3>{ctx.t(T::Sends)}</h3>
             if p.outcomes.is_empty() && p.records_in_flight == 0 {
                 <p class="hint">{ctx.t(T::NoSends)}</p>
@@ -420,8 +453,14 @@ fn producer(props: &ProducerProps) -> Html {
                         {format!("… {} {} · {}{}", p.records_in_flight, records_word(ctx.lang, p.records_in_flight), ctx.t(T::Pending), retried_text(&pending_retry))}
                     </li>
                 }
-                { for outcomes }
+                { for shown }
             </ol>
+            if !earlier.is_empty() {
+                <details class="earlier-sends" data-testid="earlier-sends">
+                    <summary>{format!("{} ({})", ctx.t(T::EarlierSends), earlier.len())}</summary>
+                    <ol class="outcomes">{ for earlier }</ol>
+                </details>
+            }
         </section>
     }
 }

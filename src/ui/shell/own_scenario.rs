@@ -87,7 +87,8 @@ pub struct Props {
     pub seed: u64,
 }
 
-/// The fold under the page: download this scenario's file; open one's own.
+/// The top bar's fold beside the scenario selector (its panel floats over the page, so
+/// it adds no height): download this scenario's file; open one's own.
 #[function_component(OwnScenario)]
 pub fn own_scenario(p: &Props) -> Html {
     let l = p.lang;
@@ -166,6 +167,7 @@ pub fn own_scenario(p: &Props) -> Html {
     html! {
         <details class="own-scenario" data-testid="own-scenario">
             <summary>{ T::OwnScenario.get(l) }</summary>
+            <div class="own-scenario-panel">
             <p>
                 <button type="button" class="quiet small" onclick={on_download} data-testid="download-scenario">
                     { T::DownloadScenario.get(l) }
@@ -192,6 +194,7 @@ pub fn own_scenario(p: &Props) -> Html {
                 <p class="error" role="alert" data-testid="own-scenario-error">{ e }</p>
             }
             <p class="hint">{ T::OwnScenarioHint.get(l) }</p>
+            </div>
         </details>
     }
 }

@@ -333,9 +333,6 @@ pub fn cluster_page(props: &Props) -> Html {
                     </main>
                 </ContextProvider<ClusterCtx>>
             }
-            if !params.embed && params.lesson.is_none() {
-                <crate::ui::shell::own_scenario::OwnScenario lang={l} scenario={params.scenario.clone()} seed={params.seed} />
-            }
         </div>
     }
 }

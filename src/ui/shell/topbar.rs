@@ -1,5 +1,5 @@
-//! The cluster page's top bar: title, the scenario selector, the run's clock and speed
-//! controls, restarting the scenario, and the EN|RU switch. With `embed=1` the title,
+//! The cluster page's top bar: title, the scenario selector and one's own scenario files,
+//! the run's clock and speed controls, restarting the scenario, and the EN|RU switch. With `embed=1` the title,
 //! selector and restart give way to a link to the full page; the run controls stay.
 
 use crate::ui::i18n::{Lang, T};
@@ -63,6 +63,7 @@ pub fn cluster_top_bar(props: &Props) -> Html {
             <ScenarioSelect lang={lang} current={props.params.scenario.clone()} seed={props.params.seed}
                 description={props.description.clone()} />
             <span class="seed" data-testid="seed">{format!("{} {}", t(T::Seed), props.params.seed)}</span>
+            <crate::ui::shell::own_scenario::OwnScenario lang={lang} scenario={props.params.scenario.clone()} seed={props.params.seed} />
             if runnable { {speed} }
             <span class="spacer" />
             if runnable {
