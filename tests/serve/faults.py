@@ -9,20 +9,16 @@ broker's partitions got new leaders while it was down.
 Usage: faults.py KAFKA_PLAYGROUND_BINARY. Prints `serve faults: N passed, M failed`.
 """
 import subprocess, sys, time, threading
-from clients_common import PASSED, FAILED, check, free_ports
+from clients_common import PASSED, FAILED, check, free_ports, serve_args, wait_started
 
 BIN = sys.argv[1]
 
 
 def start_with_control(brokers):
     port = free_ports(brokers)
-    proc = subprocess.Popen([BIN, 'serve', '--brokers', str(brokers), '--port', str(port)],
+    proc = subprocess.Popen(serve_args(BIN, brokers, port),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for _ in range(brokers):
-        line = proc.stdout.readline()
-        if 'listening' not in line:
-            proc.kill()
-            raise SystemExit('serve did not start: %r' % line)
+    wait_started(proc, brokers)
     return proc, port
 
 

@@ -8,12 +8,22 @@
 //! enter the simulation as a scenario's `crash`/`restart` steps do, so they are journaled.
 
 use crate::engine::cluster::NodeId;
+use crate::sim::picture::live::LiveAction;
 
 /// One control line, parsed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Control {
     Crash(NodeId),
     Restart(NodeId),
+}
+
+impl From<Control> for LiveAction {
+    fn from(c: Control) -> Self {
+        match c {
+            Control::Crash(id) => LiveAction::Crash(id),
+            Control::Restart(id) => LiveAction::Restart(id),
+        }
+    }
 }
 
 /// The line as a command for a cluster of `brokers` brokers, or the answer to print.
