@@ -77,13 +77,22 @@ impl Serve {
     }
 }
 
-fn get(http: u16, target: &str, origin: Option<&str>) -> String {
+/// A GET of `target` with `headers` (each ending in CRLF); the whole answer.
+fn get(http: u16, target: &str, headers: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", http)).unwrap();
-    let origin = origin.map(|o| format!("Origin: {o}\r\n")).unwrap_or_default();
-    write!(s, "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{http}\r\n{origin}\r\n").unwrap();
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).unwrap();
-    answer
+    write!(s, "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{http}\r\n{headers}\r\n").unwrap();
+    // Until the server closes, or the head of a 101 (the socket then stays open).
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let upgraded = answer.starts_with(b"HTTP/1.1 101") && answer.windows(4).any(|w| w == b"\r\n\r\n");
+        match s.read(&mut chunk) {
+            _ if upgraded => break,
+            Ok(0) | Err(_) => break,
+            Ok(n) => answer.extend_from_slice(&chunk[..n]),
+        }
+    }
+    String::from_utf8(answer).unwrap()
 }
 
 type Ws = WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>;
@@ -147,19 +156,20 @@ fn the_page_watches_and_drives_serve() {
     assert_eq!(serve.line_with("page: "), format!("page: http://127.0.0.1:{http}/"));
 
     // The page's files, and nothing else.
-    assert!(get(http, "/", None).starts_with("HTTP/1.1 302 Found\r\nLocation: /?serve=1\r\n"));
-    let index = get(http, "/?serve=1", None);
+    assert!(get(http, "/", "").starts_with("HTTP/1.1 302 Found\r\nLocation: /?serve=1\r\n"));
+    let index = get(http, "/?serve=1", "");
     assert!(
         index.starts_with("HTTP/1.1 200 OK") && index.contains("text/html") && index.ends_with("</title>")
     );
-    assert!(get(http, "/app_bg.wasm", None).contains("Content-Type: application/wasm"));
-    assert!(get(http, "/../Cargo.toml", None).starts_with("HTTP/1.1 404"));
-    assert!(get(http, "/missing.js", None).starts_with("HTTP/1.1 404"));
+    assert!(get(http, "/app_bg.wasm", "").contains("Content-Type: application/wasm"));
+    assert!(get(http, "/../Cargo.toml", "").starts_with("HTTP/1.1 404"));
+    assert!(get(http, "/missing.js", "").starts_with("HTTP/1.1 404"));
     // Another site's page may not drive the cluster.
-    let foreign = format!(
-        "/ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="
-    );
-    assert!(get(http, &foreign, Some("http://evil.example")).starts_with("HTTP/1.1 403"));
+    let upgrade = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
+    let foreign = format!("{upgrade}Origin: http://evil.example\r\n");
+    assert!(get(http, "/ws", &foreign).starts_with("HTTP/1.1 403"));
+    let own = format!("{upgrade}Origin: http://127.0.0.1:{http}\r\n");
+    assert!(get(http, "/ws", &own).starts_with("HTTP/1.1 101 Switching Protocols"));
 
     // The port is taken: a second serve says so and stops.
     let second = Command::new(env!("CARGO_BIN_EXE_kafka-playground"))
@@ -200,6 +210,8 @@ fn the_page_watches_and_drives_serve() {
     serve.line_with("page: broker 2 crashed (1 connections closed)");
     let v = view_where(&mut ws, |v| v.brokers[1].status == Status::Crashed);
     assert!(v.live.unwrap().connections.is_empty());
+    // The connection's node closing is no broker's crash: the feed leaves it out.
+    assert!(v.events.iter().all(|(_, node, _)| *node < 1_000_000), "{:?}", v.events);
     let mut client = client;
     let mut byte = [0u8; 1];
     assert!(matches!(client.read(&mut byte), Ok(0) | Err(_)), "the connection was reset");
@@ -210,6 +222,16 @@ fn the_page_watches_and_drives_serve() {
     assert_eq!(answer(&mut ws, r#"{"Restart":2}"#), None);
     view_where(&mut ws, |v| v.brokers[1].status == Status::Up);
     kafka_client(port + 1, "again");
+
+    // At most MAX_PAGES watch at once: the next is told the server is busy.
+    let more: Vec<_> = (1..kafka_playground::cli::serve::MAX_PAGES)
+        .map(|_| tungstenite::connect(format!("ws://127.0.0.1:{http}/ws")).unwrap())
+        .collect();
+    match tungstenite::connect(format!("ws://127.0.0.1:{http}/ws")) {
+        Err(tungstenite::Error::Http(r)) => assert_eq!(r.status(), 503),
+        other => panic!("a page past the bound: {:?}", other.map(|_| ())),
+    }
+    drop(more);
 }
 
 fn next_answer(ws: &mut Ws) -> Option<Refusal> {

@@ -27,7 +27,9 @@ use std::time::Duration;
 use tungstenite::protocol::{Role, WebSocketConfig};
 use tungstenite::{Message, WebSocket};
 
-pub const DEFAULT_HTTP_PORT: u16 = 8080;
+/// Not 8080: that is the tab's own page under `scripts/serve.sh` (trunk serve), which a
+/// developer may run beside `serve`.
+pub const DEFAULT_HTTP_PORT: u16 = 8081;
 /// Pages watching at once.
 pub const MAX_PAGES: usize = 8;
 /// Plain HTTP requests served at once.

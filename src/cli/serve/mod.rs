@@ -12,6 +12,7 @@
 
 mod control;
 mod http;
+pub use http::{DEFAULT_HTTP_PORT, MAX_PAGES};
 mod net;
 mod watch;
 
@@ -35,7 +36,7 @@ kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config 
   While it runs, type `crash N` or `restart N` (and Enter) to crash or restart broker N
   under the running clients.
   The page watches and drives the cluster at http://127.0.0.1:P/ (--http-port, default
-  8080), served from DIR (--page-dir, default dist: the page's build); from it, crash,
+  8081), served from DIR (--page-dir, default dist: the page's build); from it, crash,
   restart or pause a broker, or cut the network between brokers.
   APIs: ApiVersions 0-4, Metadata 0-12, Produce 3-9, Fetch 4-12, ListOffsets 1-7,
   CreateTopics 2-4, FindCoordinator 0-4, JoinGroup 0-5, SyncGroup 0-3, Heartbeat 0-3,

@@ -6,9 +6,11 @@
 //! A page that reads too slowly misses views (never the simulation's time).
 
 use super::http::PageTx;
+use crate::engine::cluster::ClusterEvent;
 use crate::sim::picture::cluster::{Picture, RunInfo};
 use crate::sim::picture::live::{ConnectionView, LiveView, Refusal, ServeMessage};
 use crate::sim::scenario::Scenario;
+use crate::sim::serve_world::FIRST_CONNECTION_ID;
 use crate::sim::Sim;
 use std::collections::BTreeMap;
 use std::sync::mpsc::TrySendError;
@@ -78,6 +80,12 @@ impl Watchers {
         let run = RunInfo { speed: 1.0, achieved_speed: 1.0, paused: false, error: None };
         let mut view = self.picture.view(sim, s, run);
         view.live = Some(LiveView { connections: connections() });
+        // A connection's node opening and closing is no broker's start or crash: the
+        // connections list shows them, the feed does not.
+        view.events.retain(|(_, node, event)| {
+            *node < FIRST_CONNECTION_ID
+                && !matches!(event, ClusterEvent::Cause(c) if c.node() >= FIRST_CONNECTION_ID)
+        });
         let text: Arc<str> =
             serde_json::to_string(&ServeMessage::View(Box::new(view))).unwrap_or_default().into();
         let pages: Vec<u32> = self.pages.keys().copied().collect();
