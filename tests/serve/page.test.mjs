@@ -3,7 +3,7 @@
 // from .venv that keeps producing (tests/serve/page_producer.py: acks=all, topic `live`
 // with one partition on 3 replicas), and Debian's chromium opening the page serve prints.
 // The page sees the records arrive (the partition's high watermark grows), shows the
-// producer's connection by its client.id, refuses what serve cannot do under real
+// producer's connection by its client.id and the consumer's group (page-group, Stable), refuses what serve cannot do under real
 // clients (speed), and crashes the leader's broker from its button: the partition gets a
 // new leader in the page, the producer's deliveries go on, and its client.id shows up on
 // the new leader's broker. Screenshots at 1280 × 800 in English and Russian go to
@@ -144,6 +144,11 @@ test('the page served by serve watches a real producer and crashes its leader', 
   await viewWhere(page, 'live-0 growing', (v) => hwOn(v, leader) > hw1 + 20);
   await page.getByTestId(`partition-live-0`).waitFor();
   assert.equal(await page.getByTestId('partition-live-0').getAttribute('data-leader'), String(leader));
+  // The real consumer's group, as its coordinator runs it.
+  const group = await viewWhere(page, 'page-group Stable', (v) => v.groups.find((g) => g.group_id === 'page-group' && g.state === 'Stable'));
+  await page.locator('[data-testid="group-page-group"][data-state="Stable"]').waitFor();
+  assert.ok(group.generation >= 1, JSON.stringify(group).slice(0, 500));
+  assert.equal(group.leader_client, 'page-test-consumer', 'the leader named by its client.id');
   const producerOn = (b) => page.locator(`[data-testid="connection"][data-client-id="page-test-producer"][data-broker="${b}"]`);
   await producerOn(leader).first().waitFor();
 

@@ -6,7 +6,7 @@
 //! A page that reads too slowly misses views (never the simulation's time).
 
 use super::http::PageTx;
-use crate::engine::cluster::ClusterEvent;
+use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::sim::picture::cluster::{Picture, RunInfo};
 use crate::sim::picture::live::{ConnectionView, LiveView, Refusal, ServeMessage};
 use crate::sim::scenario::Scenario;
@@ -27,7 +27,13 @@ pub struct Watchers {
     last: Option<Instant>,
     /// A view is owed now (a page came, or a command was carried out).
     due: bool,
+    /// The `client.id` of connections seen, also after they closed (a group's leader is
+    /// named by its connection's), the latest [`NAMES_KEPT`].
+    names: BTreeMap<NodeId, String>,
 }
+
+/// Connections whose `client.id` is remembered.
+const NAMES_KEPT: usize = 10_000;
 
 impl Watchers {
     pub fn opened(&mut self, page: u32, tx: PageTx) {
@@ -79,7 +85,28 @@ impl Watchers {
         // The clock is the wall clock: 1×, never paused (RunInfo is the tab driver's).
         let run = RunInfo { speed: 1.0, achieved_speed: 1.0, paused: false, error: None };
         let mut view = self.picture.view(sim, s, run);
-        view.live = Some(LiveView { connections: connections() });
+        let connections = connections();
+        for c in &connections {
+            if let Some(name) = &c.client_id {
+                self.names.insert(c.id, name.clone());
+            }
+        }
+        while self.names.len() > NAMES_KEPT {
+            self.names.pop_first();
+        }
+        // The picture names a member by its client's node: here a connection, whose
+        // client.id is the name (Kafka's DescribeGroups says the same).
+        for g in &mut view.groups {
+            let name = g
+                .leader_client
+                .as_deref()
+                .and_then(|n| n.parse::<NodeId>().ok())
+                .and_then(|id| self.names.get(&id));
+            if let Some(name) = name {
+                g.leader_client = Some(name.clone());
+            }
+        }
+        view.live = Some(LiveView { connections });
         // A connection's node opening and closing is no broker's start or crash: the
         // connections list shows them, the feed does not.
         view.events.retain(|(_, node, event)| {
