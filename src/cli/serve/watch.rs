@@ -6,7 +6,7 @@
 //! A page that reads too slowly misses views (never the simulation's time).
 
 use super::http::PageTx;
-use crate::engine::cluster::{ClusterEvent, NodeId};
+use crate::engine::cluster::NodeId;
 use crate::sim::picture::cluster::{Picture, RunInfo};
 use crate::sim::picture::live::{ConnectionView, LiveView, Refusal, ServeMessage};
 use crate::sim::scenario::Scenario;
@@ -81,6 +81,9 @@ impl Watchers {
         }
         self.due = false;
         self.last = Some(now);
+        // A connection's node opening and closing is no broker's start or crash: the
+        // connections list shows them, the feed does not.
+        self.picture.feed_nodes_below = Some(FIRST_CONNECTION_ID);
         self.picture.draw_brokers(sim, 1..=s.cluster.brokers);
         // The clock is the wall clock: 1×, never paused (RunInfo is the tab driver's).
         let run = RunInfo { speed: 1.0, achieved_speed: 1.0, paused: false, error: None };
@@ -107,12 +110,6 @@ impl Watchers {
             }
         }
         view.live = Some(LiveView { connections });
-        // A connection's node opening and closing is no broker's start or crash: the
-        // connections list shows them, the feed does not.
-        view.events.retain(|(_, node, event)| {
-            *node < FIRST_CONNECTION_ID
-                && !matches!(event, ClusterEvent::Cause(c) if c.node() >= FIRST_CONNECTION_ID)
-        });
         let text: Arc<str> =
             serde_json::to_string(&ServeMessage::View(Box::new(view))).unwrap_or_default().into();
         let pages: Vec<u32> = self.pages.keys().copied().collect();

@@ -46,6 +46,9 @@ pub struct Picture {
     removed: RemovedRegions,
     /// Every acknowledged send and whether the partition's log still has it.
     ledger: AckLedger,
+    /// Nodes from this id on stay out of the feed (`serve`'s connections: one opening or
+    /// closing is no broker's start or crash, and must not push the cluster's events out).
+    pub feed_nodes_below: Option<NodeId>,
 }
 
 /// The latest `CAP` items, and how many came before the first of them (the page keys
@@ -159,6 +162,7 @@ impl Picture {
                 // when the new metadata reaches it. The feed says it once.
                 ClusterEvent::IsrShrunk { .. } | ClusterEvent::IsrExpanded { .. }
                     if *node != CONTROLLER_ID => {}
+                _ if !self.in_feed(*node) => {}
                 _ => self.events.push((*at, *node, event.clone())),
             }
         }
@@ -169,9 +173,16 @@ impl Picture {
         self.causes_read = sim.causes().len();
     }
 
+    fn in_feed(&self, node: NodeId) -> bool {
+        self.feed_nodes_below.is_none_or(|below| node < below)
+    }
+
     /// One cause into the feed; a command like the one just before it (same node, same
     /// command and detail) folds into it (`times`).
     fn push_cause(&mut self, at: i64, cause: &Cause) {
+        if !self.in_feed(cause.node()) {
+            return;
+        }
         if let Cause::Commanded { node, command, detail, .. } = cause {
             let last = self.events.items.back_mut();
             if let Some((
