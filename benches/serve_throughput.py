@@ -18,7 +18,7 @@ scripts/bench.sh with the release binary; prints one line per configuration.
 """
 import os, subprocess, sys, time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'tests', 'serve'))
-from clients_common import free_ports
+from clients_common import free_ports, serve_args, wait_started
 
 BIN = sys.argv[1]
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
@@ -27,12 +27,9 @@ VALUE = b'x' * 100
 
 def start(brokers):
     port = free_ports(brokers)
-    proc = subprocess.Popen([BIN, 'serve', '--brokers', str(brokers), '--port', str(port)],
+    proc = subprocess.Popen(serve_args(BIN, brokers, port),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    for _ in range(brokers):
-        if 'listening' not in proc.stdout.readline():
-            proc.kill()
-            raise SystemExit('serve did not start')
+    wait_started(proc, brokers)
     return proc, ','.join('127.0.0.1:%d' % (port + i) for i in range(brokers))
 
 

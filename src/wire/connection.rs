@@ -32,6 +32,9 @@ pub struct Connection {
     slots: VecDeque<Slot>,
     next_id: u64,
     close_reason: Option<String>,
+    /// The latest request header's `client.id` (the page names the connection by it).
+    client_id: Option<String>,
+    requests: u64,
 }
 
 impl Connection {
@@ -43,12 +46,24 @@ impl Connection {
             slots: VecDeque::new(),
             next_id: 0,
             close_reason: None,
+            client_id: None,
+            requests: 0,
         }
     }
 
     /// Why the connection must close, once it must.
     pub fn close_reason(&self) -> Option<&str> {
         self.close_reason.as_deref()
+    }
+
+    /// The `client.id` the client's latest request carried, if any.
+    pub fn client_id(&self) -> Option<&str> {
+        self.client_id.as_deref()
+    }
+
+    /// Requests decoded on this connection so far.
+    pub fn requests(&self) -> u64 {
+        self.requests
     }
 
     /// Requests still waiting for the engine.
@@ -94,6 +109,10 @@ impl Connection {
     }
 
     fn handle(&mut self, header: Header, request: Request, serve: &ServeContext, sends: &mut Vec<Outgoing>) {
+        self.requests += 1;
+        if header.client_id.is_some() && header.client_id != self.client_id {
+            self.client_id = header.client_id.clone();
+        }
         let mut ctx = Ctx { broker: self.broker, serve, next_id: &mut self.next_id, sends };
         let v = header.api_version;
         let slot: Result<Option<Slot>, String> = match &request {

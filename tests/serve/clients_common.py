@@ -34,15 +34,34 @@ def free_ports(n):
     raise SystemExit('no %d free consecutive ports' % n)
 
 
-def start(bin_path, brokers):
-    port = free_ports(brokers)
-    proc = subprocess.Popen([bin_path, 'serve', '--brokers', str(brokers), '--port', str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def serve_args(bin_path, brokers, port):
+    """serve's command line on free ports: the brokers' from `port`, the page's its own."""
+    return [bin_path, 'serve', '--brokers', str(brokers), '--port', str(port),
+            '--http-port', str(free_ports(1))]
+
+
+def wait_started(proc, brokers):
+    """Reads serve's start lines: one per broker listening, then the page's address (a
+    missing page build is said on a line before it). Returns the page's address."""
     for _ in range(brokers):
         line = proc.stdout.readline()
         if 'listening' not in line:
             proc.kill()
             raise SystemExit('serve did not start: %r %s' % (line, proc.stderr.read()))
+    while True:
+        line = proc.stdout.readline()
+        if not line.startswith('page: '):
+            proc.kill()
+            raise SystemExit('serve did not say its page: %r' % line)
+        if line.startswith('page: http://'):
+            return line[len('page: '):].strip()
+
+
+def start(bin_path, brokers):
+    port = free_ports(brokers)
+    proc = subprocess.Popen(serve_args(bin_path, brokers, port),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wait_started(proc, brokers)
     return proc, port
 
 

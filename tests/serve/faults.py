@@ -13,7 +13,7 @@ SIGKILL leaves a journal that replays.
 Usage: faults.py KAFKA_PLAYGROUND_BINARY. Prints `serve faults: N passed, M failed`.
 """
 import json, os, subprocess, sys, tempfile, time, threading
-from clients_common import PASSED, FAILED, check, free_ports
+from clients_common import PASSED, FAILED, check, free_ports, serve_args, wait_started
 
 BIN = sys.argv[1]
 
@@ -23,13 +23,9 @@ JOURNAL = os.path.join(tempfile.mkdtemp(), 'serve-journal.json')
 
 def start_with_control(brokers):
     port = free_ports(brokers)
-    proc = subprocess.Popen([BIN, 'serve', '--brokers', str(brokers), '--port', str(port), '--journal', JOURNAL],
+    proc = subprocess.Popen(serve_args(BIN, brokers, port) + ['--journal', JOURNAL],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    for _ in range(brokers):
-        line = proc.stdout.readline()
-        if 'listening' not in line:
-            proc.kill()
-            raise SystemExit('serve did not start: %r' % line)
+    wait_started(proc, brokers)
     return proc, port
 
 
@@ -50,10 +46,10 @@ def killed_journal_replays():
     journal file still replays, with the client's topic in the state."""
     path = os.path.join(tempfile.mkdtemp(), 'killed.json')
     port = free_ports(1)
-    proc = subprocess.Popen([BIN, 'serve', '--port', str(port), '--journal', path],
+    proc = subprocess.Popen(serve_args(BIN, 1, port) + ['--journal', path],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
-        proc.stdout.readline()
+        wait_started(proc, 1)
         subprocess.run(['kcat', '-P', '-b', '127.0.0.1:%d' % port, '-t', 'before-the-kill'],
                        input='one\ntwo\n', capture_output=True, text=True, timeout=30)
         time.sleep(0.5)

@@ -10,8 +10,9 @@
 # kafka-python's transactional producers, read_committed and read_uncommitted readers, a
 # fenced zombie, a consume-transform-produce pipeline; then a leader crash from serve's
 # control input under an acks=all producer, and replay of the session's journal
-# (tests/serve/faults.py); DescribeConfigs with both admin clients (tests/serve/configs.py).
-# Exits non-zero on any failure. About four minutes.
+# (tests/serve/faults.py); DescribeConfigs with both admin clients (tests/serve/configs.py);
+# then the page served by serve, in chromium, crashing a real producer's leader
+# (tests/serve/page.test.mjs, needs dist/). Exits non-zero on any failure. About five minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -41,4 +42,11 @@ timeout 120 "$PYTHON" tests/serve/takeaway.py "$WORKDIR/kafka-playground" || sta
 timeout 180 "$PYTHON" tests/serve/transactions.py "$WORKDIR/kafka-playground" || status=1
 timeout 120 "$PYTHON" tests/serve/faults.py "$WORKDIR/kafka-playground" || status=1
 timeout 120 "$PYTHON" tests/serve/configs.py "$WORKDIR/kafka-playground" || status=1
+# The page served by serve, in chromium, watching a real producer (needs dist/).
+if [ -f dist/index.html ]; then
+  KP_BIN="$WORKDIR/kafka-playground" timeout 300 node --test tests/serve/page.test.mjs || status=1
+else
+  echo "serve/validate.sh: no dist/ for the page test: run the web-build suite first" >&2
+  status=1
+fi
 exit $status

@@ -9,13 +9,13 @@
 //! `stop` ends the session: the journal (`--journal`) is complete, and the final state
 //! (what `replay` of that journal prints) goes to standard output as one JSON line.
 
-use crate::engine::cluster::NodeId;
+use crate::sim::picture::live::LiveAction;
 
-/// One control line, parsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One control line, parsed: an action on a broker (as the page's buttons take), or the
+/// end of the session.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Control {
-    Crash(NodeId),
-    Restart(NodeId),
+    Act(LiveAction),
     Stop,
 }
 
@@ -32,8 +32,8 @@ pub fn parse(line: &str, brokers: u32) -> Result<Control, String> {
         return Err(format!("no broker {id}; {}", usage()));
     }
     match *verb {
-        "crash" => Ok(Control::Crash(id)),
-        "restart" => Ok(Control::Restart(id)),
+        "crash" => Ok(Control::Act(LiveAction::Crash(id))),
+        "restart" => Ok(Control::Act(LiveAction::Restart(id))),
         _ => Err(usage()),
     }
 }
@@ -44,8 +44,8 @@ mod tests {
 
     #[test]
     fn lines_parse_or_say_what_is_accepted() {
-        assert_eq!(parse("crash 2", 3), Ok(Control::Crash(2)));
-        assert_eq!(parse("  restart   3 ", 3), Ok(Control::Restart(3)));
+        assert_eq!(parse("crash 2", 3), Ok(Control::Act(LiveAction::Crash(2))));
+        assert_eq!(parse("  restart   3 ", 3), Ok(Control::Act(LiveAction::Restart(3))));
         assert!(parse("crash 4", 3).unwrap_err().starts_with("no broker 4"));
         assert!(parse("crash x", 3).unwrap_err().contains("not a broker id"));
         assert!(parse("pause 1", 3).unwrap_err().starts_with("commands:"));

@@ -11,8 +11,11 @@
 //! `config/server.properties` (default 3000); `auto.create.topics.enable` stays Kafka's true.
 
 mod control;
+mod http;
 mod journal_file;
+pub use http::{DEFAULT_HTTP_PORT, MAX_PAGES};
 mod net;
+mod watch;
 
 use super::CliError;
 use crate::sim::scenario::Scenario;
@@ -22,7 +25,7 @@ use std::io::Write;
 
 pub const USAGE: &str = "\
 kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config NAME=VALUE]...
-                       [--journal FILE]
+                       [--journal FILE] [--http-port P] [--page-dir DIR]
   Runs a cluster of N brokers (default 1, at most 9) that real Kafka clients connect to:
   broker i listens on 127.0.0.1 (and ::1 if present), port P + i - 1 (default 9092), and
   Metadata advertises it as H:port (default 127.0.0.1; give the address clients reach,
@@ -37,6 +40,9 @@ kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config 
   While it runs, type `crash N` or `restart N` (and Enter) to crash or restart broker N
   under the running clients, or `stop` to end the session and print its final state
   (one JSON line, what `replay` of its journal prints).
+  The page watches and drives the cluster at http://127.0.0.1:P/ (--http-port, default
+  8081), served from DIR (--page-dir, default dist: the page's build); from it, crash,
+  restart or pause a broker, or cut the network between brokers.
   APIs: ApiVersions 0-4, Metadata 0-12, Produce 3-9, Fetch 4-12, ListOffsets 1-7,
   CreateTopics 2-4, FindCoordinator 0-4, JoinGroup 0-5, SyncGroup 0-3, Heartbeat 0-3,
   LeaveGroup 0-3, OffsetCommit 2-7, OffsetFetch 1-7, InitProducerId 0-4, DeleteTopics 1-5,
@@ -54,6 +60,9 @@ pub struct ServeArgs {
     pub configs: BTreeMap<String, String>,
     /// `--journal FILE`: where the session's journal is written as it happens.
     pub journal: Option<String>,
+    /// The page's port and files (`super::http`).
+    pub http_port: u16,
+    pub page_dir: std::path::PathBuf,
 }
 
 /// Brokers `serve` runs at most (the scenario format's bound).
@@ -63,6 +72,20 @@ fn value<'a>(args: &'a [String], i: usize, name: &str) -> Result<&'a str, CliErr
     args.get(i + 1).map(String::as_str).ok_or_else(|| CliError::usage(format!("{name} needs a value")))
 }
 
+/// `--http-port P` and `--page-dir DIR` (the page, `http`).
+fn page_arg(parsed: &mut ServeArgs, name: &str, v: &str) -> Result<(), CliError> {
+    if name == "--page-dir" {
+        parsed.page_dir = v.into();
+        return Ok(());
+    }
+    parsed.http_port = v
+        .parse()
+        .ok()
+        .filter(|p| *p > 0)
+        .ok_or_else(|| CliError::usage(format!("--http-port: {v:?} is not a port number")))?;
+    Ok(())
+}
+
 pub fn parse_args(args: &[String]) -> Result<ServeArgs, CliError> {
     let mut parsed = ServeArgs {
         brokers: 1,
@@ -70,6 +93,8 @@ pub fn parse_args(args: &[String]) -> Result<ServeArgs, CliError> {
         advertised_host: "127.0.0.1".to_string(),
         configs: BTreeMap::new(),
         journal: None,
+        http_port: http::DEFAULT_HTTP_PORT,
+        page_dir: "dist".into(),
     };
     let mut i = 0;
     while i < args.len() {
@@ -99,6 +124,7 @@ pub fn parse_args(args: &[String]) -> Result<ServeArgs, CliError> {
                     .ok_or_else(|| CliError::usage(format!("--config: {v:?} is not NAME=VALUE")))?;
                 parsed.configs.insert(k.trim().to_string(), val.trim().to_string());
             }
+            "--http-port" | "--page-dir" => page_arg(&mut parsed, name, value(args, i, name)?)?,
             other => return Err(CliError::usage(format!("serve: unknown argument {other:?}"))),
         }
         i += 2;

@@ -5,13 +5,18 @@
 //! connection's decoded requests in, and writes the encoded answers back. A connection
 //! that sends a bad frame is closed (after the answers before it); a client that stops
 //! reading is dropped after [`WRITE_TIMEOUT`] rather than stalling every broker.
-//! Standard input carries control lines ([`super::control`]: `crash N`, `restart N`).
+//! Standard input carries control lines ([`super::control`]: `crash N`, `restart N`), and
+//! the page's port ([`super::http`]) the pages that watch and drive the cluster
+//! ([`super::watch`]); both act through [`act`].
 
 use super::control::Control;
+use super::http::PageTx;
 use super::journal_file::JournalFile;
+use super::watch::Watchers;
 use super::ServeArgs;
 use crate::cli::CliError;
 use crate::engine::cluster::{Envelope, NodeId, NodeView};
+use crate::sim::picture::live::{live_action, parse_page_message, ConnectionView, LiveAction, Refusal};
 use crate::sim::scenario::Scenario;
 use crate::sim::serve_world::{build_serve_sim, Outbox, FIRST_CONNECTION_ID};
 use crate::sim::{Action, Sim};
@@ -31,7 +36,7 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Events the simulation may run in one catch-up with the clock.
 const MAX_STEPS_PER_TURN: u64 = 1_000_000;
 
-enum NetEvent {
+pub(super) enum NetEvent {
     Opened {
         conn: NodeId,
         broker: NodeId,
@@ -46,6 +51,18 @@ enum NetEvent {
     },
     /// A line on standard input ([`super::control`]).
     Line(String),
+    /// A page's WebSocket ([`super::http`]): opened (views go to `tx`), a message, closed.
+    PageOpened {
+        page: u32,
+        tx: PageTx,
+    },
+    PageText {
+        page: u32,
+        text: String,
+    },
+    PageClosed {
+        page: u32,
+    },
 }
 
 /// Longest control line read (a longer one is cut there and refused as not a command).
@@ -142,6 +159,7 @@ pub fn serve(
         let v6 = TcpListener::bind(("::1", port)).ok();
         listeners.push((broker, port, listener, v6));
     }
+    let page_listener = super::http::bind(args.http_port).map_err(CliError::failure)?;
     let start = Instant::now();
     wait_until_unfenced(&mut sim, args.brokers, start)?;
     let down: Down = Default::default();
@@ -166,8 +184,15 @@ pub fn serve(
     }
     let control_tx = tx.clone();
     std::thread::spawn(move || read_control(control_tx));
+    let (page_tx, page_dir) = (tx.clone(), args.page_dir.clone());
+    if !page_dir.is_dir() {
+        crate::cli::write_out(out, &format!("page: {}\n", super::http::missing_dir_message(&page_dir)))?;
+    }
+    std::thread::spawn(move || super::http::listen(page_listener, page_dir, page_tx));
+    crate::cli::write_out(out, &format!("page: http://127.0.0.1:{}/\n", args.http_port))?;
     drop(tx);
     let mut open: BTreeMap<NodeId, Open> = BTreeMap::new();
+    let mut watchers = Watchers::default();
     loop {
         let now_ms = start.elapsed().as_millis() as i64;
         sim.run_until(now_ms, MAX_STEPS_PER_TURN);
@@ -186,8 +211,10 @@ pub fn serve(
             sim.run_until(now_ms, MAX_STEPS_PER_TURN);
         }
         flush(&mut sim, &mut open);
+        watchers.tick(&sim, s, || connections(&open));
         journal.append(&mut sim)?;
-        // Nothing reads the events afterwards: a long session keeps at most two chunks.
+        // The pages' picture has read every event (it keeps up also when nobody watches):
+        // a long session keeps at most two chunks of them.
         let read = sim.timeline().len();
         sim.forget_timeline_before(read);
         let wait_ms = sim.next_event_ms().map_or(IDLE_WAKE_MS, |at| (at - now_ms).clamp(0, IDLE_WAKE_MS));
@@ -216,13 +243,32 @@ pub fn serve(
                         sim.schedule(sim.now_ms, Action::Crash(conn));
                     }
                 }
-                NetEvent::Line(line) if super::control::parse(&line, args.brokers) == Ok(Control::Stop) => {
-                    return stop(&mut sim, &mut journal, out);
-                }
                 NetEvent::Line(line) => {
-                    let answer = control(&line, args.brokers, &mut sim, &mut open, &down);
+                    let answer = match super::control::parse(&line, args.brokers) {
+                        Ok(Control::Stop) => return stop(&mut sim, &mut journal, out),
+                        Ok(Control::Act(a)) => {
+                            act(a, &mut sim, &mut open, &down).unwrap_or_else(|r| r.english())
+                        }
+                        Err(usage) => usage,
+                    };
+                    watchers.changed();
                     crate::cli::write_out(out, &format!("{answer}\n"))?;
                 }
+                NetEvent::PageOpened { page, tx } => {
+                    watchers.opened(page, tx);
+                    let n = watchers.count();
+                    crate::cli::write_out(out, &format!("page: a page is watching ({n} now)\n"))?;
+                }
+                NetEvent::PageText { page, text } => {
+                    let done = parse_page_message(&text)
+                        .and_then(|c| live_action(&c, args.brokers))
+                        .and_then(|a| act(a, &mut sim, &mut open, &down));
+                    if let Ok(said) = &done {
+                        crate::cli::write_out(out, &format!("page: {said}\n"))?;
+                    }
+                    watchers.answer(page, done.err());
+                }
+                NetEvent::PageClosed { page } => watchers.closed(page),
             }
         }
     }
@@ -252,39 +298,59 @@ fn wait_until_unfenced(sim: &mut Sim, brokers: u32, start: Instant) -> Result<()
     Ok(())
 }
 
-/// Carries out one control line; returns what to print.
-fn control(
-    line: &str,
-    brokers: u32,
+/// Carries out a control line's or a page's action; returns what to print, or why not.
+fn act(
+    action: LiveAction,
     sim: &mut Sim,
     open: &mut BTreeMap<NodeId, Open>,
     down: &Down,
-) -> String {
-    let Ok(mut crashed) = down.lock() else { return "the control state is unavailable".into() };
-    match super::control::parse(line, brokers) {
-        Err(answer) => answer,
-        Ok(Control::Crash(broker)) => {
+) -> Result<String, Refusal> {
+    let Ok(mut crashed) = down.lock() else {
+        return Err(Refusal::Invalid("the control state is unavailable".into()));
+    };
+    let now = sim.now_ms;
+    match action {
+        LiveAction::Crash(broker) => {
             if !crashed.insert(broker) {
-                return format!("broker {broker} is already crashed");
+                return Err(Refusal::AlreadyCrashed(broker));
             }
-            sim.schedule(sim.now_ms, Action::Crash(broker));
+            sim.schedule(now, Action::Crash(broker));
             let gone: Vec<NodeId> =
                 open.iter().filter(|(_, o)| o.broker == broker).map(|(c, _)| *c).collect();
             for conn in &gone {
                 if let Some(o) = open.remove(conn) {
                     let _ = o.stream.shutdown(Shutdown::Both);
-                    sim.schedule(sim.now_ms, Action::Crash(*conn));
+                    sim.schedule(now, Action::Crash(*conn));
                 }
             }
-            format!("broker {broker} crashed ({} connections closed)", gone.len())
+            Ok(format!("broker {broker} crashed ({} connections closed)", gone.len()))
         }
-        Ok(Control::Stop) => "stopping".into(),
-        Ok(Control::Restart(broker)) => {
+        LiveAction::Restart(broker) => {
             if !crashed.remove(&broker) {
-                return format!("broker {broker} is running");
+                return Err(Refusal::NotCrashed(broker));
             }
-            sim.schedule(sim.now_ms, Action::Restart(broker));
-            format!("broker {broker} restarted")
+            sim.schedule(now, Action::Restart(broker));
+            Ok(format!("broker {broker} restarted"))
+        }
+        LiveAction::Pause(broker) | LiveAction::Resume(broker) if crashed.contains(&broker) => {
+            Err(Refusal::AlreadyCrashed(broker))
+        }
+        LiveAction::Pause(broker) => {
+            sim.schedule(now, Action::Pause(broker));
+            Ok(format!("broker {broker} paused"))
+        }
+        LiveAction::Resume(broker) => {
+            sim.schedule(now, Action::Resume(broker));
+            Ok(format!("broker {broker} resumed"))
+        }
+        LiveAction::Cut(a, b) => {
+            let said = format!("network cut between {a:?} and {b:?}");
+            sim.schedule(now, Action::Partition(a.into_iter().collect(), b.into_iter().collect()));
+            Ok(said)
+        }
+        LiveAction::Heal => {
+            sim.schedule(now, Action::Heal);
+            Ok("network healed".to_string())
         }
     }
 }
@@ -295,6 +361,18 @@ fn stop(sim: &mut Sim, journal: &mut JournalFile, out: &mut dyn Write) -> Result
     journal.append(sim)?;
     let state = serde_json::to_string(&sim.final_state()).map_err(|e| CliError::failure(e.to_string()))?;
     crate::cli::write_out(out, &format!("stopped at {} ms\n{state}\n", sim.now_ms))
+}
+
+/// The real clients' connections, for the pages.
+fn connections(open: &BTreeMap<NodeId, Open>) -> Vec<ConnectionView> {
+    open.iter()
+        .map(|(id, o)| ConnectionView {
+            id: *id,
+            client_id: o.connection.client_id().map(str::to_string),
+            broker: o.broker,
+            requests: o.connection.requests(),
+        })
+        .collect()
 }
 
 /// Puts a connection's engine requests on the simulated wire, now.

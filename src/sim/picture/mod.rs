@@ -6,12 +6,14 @@
 //! records are told apart and placed ([`keys`]), what logs lost ([`removed`]) and which acknowledged records no replica holds ([`ledger`]). The
 //! page's driver (`crate::web`) fills the rest from its workers and serializes it.
 
+pub mod cluster;
 pub mod command;
 mod delivery;
 pub mod group;
 mod group_util;
 pub mod keys;
 pub mod ledger;
+pub mod live;
 mod rebalances;
 pub mod removed;
 pub mod txn;

@@ -429,4 +429,7 @@ pub struct ClusterView {
     /// The lesson the run follows, if any: the step shown and whether its task happened.
     #[serde(default)]
     pub lesson: Option<crate::sim::lesson::LessonProgress>,
+    /// Set when `serve` drew it: the real clients' connections (`super::live`).
+    #[serde(default)]
+    pub live: Option<super::live::LiveView>,
 }

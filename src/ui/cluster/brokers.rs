@@ -195,7 +195,7 @@ fn network() -> Html {
                     }) }
                 </ul>
                 <fieldset class="cut-control">
-                    <legend class="hint">{ctx.t(T::CutHelp)}</legend>
+                    <legend class="hint">{ctx.t(if v.live.is_some() { T::CutHelpServe } else { T::CutHelp })}</legend>
                     { for v.brokers.iter().map(|b| html! {
                         <label class="inline">
                             <input type="checkbox" checked={chosen.contains(&b.id)} onchange={toggle(b.id)}

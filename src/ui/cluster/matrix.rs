@@ -197,7 +197,7 @@ fn broker_head(props: &HeadProps) -> Html {
             </div>
             {node_buttons(&ctx, b.id, b.status, &format!("broker-{}", b.id), true)}
             if b.status == Status::Crashed {
-                <p class="hint crashed-note">{ctx.t(T::NoReplicaHere)}</p>
+                <p class="hint crashed-note">{ctx.t(if ctx.view.live.is_some() { T::NoReplicaHereServe } else { T::NoReplicaHere })}</p>
             }
             {session_note(&ctx, b)}
         </section>

@@ -424,10 +424,13 @@ pub fn events_band() -> Html {
             <p class="journal">
                 <span data-testid="journal-entries" data-entries={v.journal_entries.to_string()}>{v.journal_entries}</span>
                 {format!(" {}", ctx.t(T::JournalEntries))}
-                {" "}
-                <button type="button" class="quiet small" onclick={download} data-testid="download-journal">
-                    {ctx.t(T::DownloadJournal)}
-                </button>
+                // Under serve the journal stays with serve (the page has no run of its own).
+                if v.live.is_none() {
+                    {" "}
+                    <button type="button" class="quiet small" onclick={download} data-testid="download-journal">
+                        {ctx.t(T::DownloadJournal)}
+                    </button>
+                }
             </p>
         </div>
     }

@@ -416,4 +416,26 @@ texts! {
     TxnAbortedHelp => "A record of an aborted transaction (an ABORT marker of its producer id follows it): read_committed consumers skip it; read_uncommitted consumers read it.", "Запись отменённой транзакции (после неё идёт маркер ABORT её producer id): консумеры с read_committed её пропускают, с read_uncommitted — читают.";
     TxnCommitMarkerHelp => "COMMIT marker: a control record the partition leader wrote when the transaction coordinator asked (WriteTxnMarkers); it commits its producer's transaction in this partition. It takes an offset, but no consumer ever receives it.", "Маркер COMMIT — контрольная запись, которую лидер партиции записал по просьбе координатора транзакций (WriteTxnMarkers); она коммитит транзакцию своего продюсера в этой партиции. Она занимает offset, но ни один консумер её не получает.";
     TxnAbortMarkerHelp => "ABORT marker: a control record the partition leader wrote when the transaction coordinator asked (WriteTxnMarkers); it aborts its producer's transaction in this partition. It takes an offset, but no consumer ever receives it.", "Маркер ABORT — контрольная запись, которую лидер партиции записал по просьбе координатора транзакций (WriteTxnMarkers); она отменяет транзакцию своего продюсера в этой партиции. Она занимает offset, но ни один консумер её не получает.";
+    LiveRealTime => "live: real time (1×) — real clients' timeouts are in real time", "вживую: реальное время (1×) — таймауты настоящих клиентов идут в реальном времени";
+    LiveTitle => "Kafka Playground · serve", "Kafka Playground · serve";
+    ServeConnecting => "Connecting to kafka-playground serve…", "Подключение к kafka-playground serve…";
+    ServeStopped => "serve stopped: the page no longer sees the cluster (start kafka-playground serve again and reload)", "serve остановлен: страница больше не видит кластер (запустите kafka-playground serve снова и перезагрузите страницу)";
+    ServeRefused => "serve refused", "serve отказал";
+    ServeNoLog => "Under serve, a replica's records are shown in the cluster band only", "В режиме serve записи реплики видны только в полосе кластера";
+    Connections => "Real clients' connections", "Подключения настоящих клиентов";
+    ConnectionsHint => "Each TCP connection a real client (confluent_kafka, kafka-python, kcat, Java) opened to a broker's port, named by the client.id of its requests. A crashed broker's connections are reset: the client reconnects to another broker.", "Каждое TCP-подключение, которое настоящий клиент (confluent_kafka, kafka-python, kcat, Java) открыл к порту брокера, с client.id его запросов. Подключения упавшего брокера сбрасываются: клиент переподключается к другому брокеру.";
+    ConnectionsEmpty => "No client is connected: point one at the brokers' ports (bootstrap.servers).", "Ни один клиент не подключён: укажите ему порты брокеров (bootstrap.servers).";
+    NoClientIdYet => "(no client.id yet)", "(client.id ещё нет)";
+    Requests => "requests", "запросов";
+    RefusedRealTime => "serve runs in real time: speed is 1× while real clients are connected", "serve работает в реальном времени: скорость 1×, пока подключены настоящие клиенты";
+    RefusedRealClients => "Under serve, the real clients produce and consume: run them.", "В режиме serve пишут и читают настоящие клиенты: запускайте их.";
+    RefusedAdminClient => "Under serve, topics and configs are an admin client's: AdminClient or kafka-topics.sh.", "В режиме serve топиками и настройками занимается админ-клиент: AdminClient или kafka-topics.sh.";
+    RefusedTabOnly => "Only the tab's own clusters do that.", "Так умеют только собственные кластеры вкладки.";
+    RefusedNoBroker => "no such broker", "нет такого брокера";
+    RefusedAlreadyCrashed => "this broker is already crashed", "этот брокер уже упал";
+    RefusedNotCrashed => "this broker is running", "этот брокер работает";
+    RefusedBadCut => "a cut needs two disjoint, non-empty sets of the cluster's nodes", "для разреза нужны два непересекающихся непустых набора узлов кластера";
+    CutHelpServe => "Choose brokers to isolate from the other brokers and the controller (the real clients' connections stay up).", "Выберите брокеры, которые нужно отрезать от остальных брокеров и контроллера (подключения настоящих клиентов остаются).";
+    NoReplicaHereServe => "crashed: greyed, its log as last drawn before the crash; serve keeps the log (in memory, as its disk) until it restarts", "упал: серым — его лог, каким он был до падения; serve хранит лог (в памяти, как на диске) до перезапуска";
+    RefusedInvalid => "not a cluster command", "не команда кластера";
 }

@@ -1,12 +1,14 @@
 //! The frame of the page: what the address asks for, the page, the top bar, speed and step,
-//! tabs for narrow and embedded layouts, the scenario picker, one's own scenario files, the panic note, and the
-//! notice of a tab whose workspace another tab runs.
+//! tabs for narrow and embedded layouts, the scenario picker, one's own scenario files, the
+//! panic note, the notice of a tab whose workspace another tab runs, and the page watching
+//! `serve`.
 
 pub mod mode;
 pub mod own_scenario;
 pub mod page;
 pub mod panic;
 pub mod scenarios;
+pub mod serve_page;
 pub mod speed;
 pub mod tabs;
 pub mod topbar;

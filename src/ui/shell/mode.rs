@@ -1,4 +1,5 @@
-//! Which run the page opens: the lecture's notebook (the default workspace), a lesson
+//! Which run the page opens: `kafka-playground serve`'s live cluster (`?serve=1`, see
+//! `super::serve_page`), the lecture's notebook (the default workspace), a lesson
 //! (`?lesson=NAME`), or a scenario when the address says `?scenario=NAME` (optionally `&seed=N`, default 1,
 //! `&workspace=W`, `&embed=1`, `&lang=en|ru` and `&embed_origin=…`, see EMBEDDING.md). Owns the address's parsing, the root component that picks the mode, and
 //! the top bar's scenario selector that navigates between them. A bad name or seed is
@@ -114,11 +115,18 @@ pub fn href_for(scenario: &str, seed: u64) -> String {
     format!("{path}?scenario={scenario}&seed={seed}{keep}")
 }
 
-/// The root: reads the address once.
+/// The root: reads the address once; `?serve=…` watches `kafka-playground serve`
+/// ([`super::serve_page`]).
 #[function_component(Root)]
 pub fn root() -> Html {
-    let params = use_memo((), |_| params_of(&location_search()));
-    html! { <ClusterPage params={(*params).clone()} /> }
+    let read = use_memo((), |_| {
+        let search = location_search();
+        (params_of(&search), super::serve_page::serve_url(&search))
+    });
+    match &read.1 {
+        Some(url) => html! { <super::serve_page::ServePage url={url.clone()} /> },
+        None => html! { <ClusterPage params={read.0.clone()} /> },
+    }
 }
 
 #[derive(Properties, PartialEq)]

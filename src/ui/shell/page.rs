@@ -351,7 +351,7 @@ impl SlotRef {
 
 /// `window.kafkaPlaygroundView()` returns the latest view as JSON text ("null" before the
 /// first). Built on demand: serializing every view would cost the run its speed.
-fn expose_view(latest: Rc<std::cell::RefCell<Option<Rc<ClusterView>>>>) {
+pub(crate) fn expose_view(latest: Rc<std::cell::RefCell<Option<Rc<ClusterView>>>>) {
     let Some(w) = web_sys::window() else { return };
     let view = Closure::<dyn Fn() -> String>::new(move || {
         serde_json::to_string(&latest.borrow().as_deref()).unwrap_or_else(|_| "null".into())

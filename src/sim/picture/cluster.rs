@@ -1,0 +1,425 @@
+//! Builds the [`ClusterView`] from the running simulation: the controller's metadata and
+//! the producers, the brokers' last reported replicas, messages in flight, cuts, and the
+//! events since the last view, kept in bounded rings so a long run costs the same per
+//! frame as a short one. One builder for both drivers: the tab's (`crate::web`, whose
+//! brokers run in workers and report their replicas) and `serve`'s
+//! (`crate::cli::serve`, whose brokers run in process and are drawn directly,
+//! [`Picture::draw_brokers`]).
+
+use super::group::GroupPicture;
+use super::ledger::AckLedger;
+use super::removed::RemovedRegions;
+use super::view::{
+    BrokerConfigView, BrokerSessionView, BrokerView, ClusterView, FlightView, PartitionView, ProducerView,
+    ReplicaRemovals, SendOutcome, TopicView, RECORDS_PER_REPLICA,
+};
+use crate::engine::client::producer::ProducerNode;
+use crate::engine::cluster::events::Cause;
+use crate::engine::cluster::messages::Acks;
+use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
+use crate::engine::controller::broker_configs::DYNAMIC_BROKER_CONFIG_NAMES;
+use crate::engine::controller::ControllerNode;
+use crate::engine::replica::config::BrokerConfig;
+use crate::engine::replica::view::ReplicaPicture;
+use crate::sim::scenario::{ClientKind, Scenario};
+use crate::sim::{Sim, Status};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Events kept for the feed, outcomes kept per producer, messages drawn in flight.
+const EVENTS_KEPT: usize = 200;
+const OUTCOMES_KEPT: usize = 50;
+const FLIGHTS_SHOWN: usize = 200;
+
+#[derive(Default)]
+pub struct Picture {
+    /// How much of the simulation's timeline and causes has been read.
+    timeline_read: usize,
+    causes_read: usize,
+    events: Ring<(i64, NodeId, ClusterEvent), EVENTS_KEPT>,
+    outcomes: BTreeMap<NodeId, Ring<SendOutcome, OUTCOMES_KEPT>>,
+    /// Each broker's replicas as its worker last drew them.
+    pub replicas: BTreeMap<NodeId, Vec<ReplicaPicture>>,
+    /// A crashed broker's replicas as last drawn before the crash, until it runs again.
+    pub crashed_replicas: BTreeMap<NodeId, Vec<ReplicaPicture>>,
+    groups: GroupPicture,
+    /// What each replica's log lost, for the ghosts.
+    removed: RemovedRegions,
+    /// Every acknowledged send and whether the partition's log still has it.
+    ledger: AckLedger,
+    /// Nodes from this id on stay out of the feed (`serve`'s connections: one opening or
+    /// closing is no broker's start or crash, and must not push the cluster's events out).
+    pub feed_nodes_below: Option<NodeId>,
+}
+
+/// The latest `CAP` items, and how many came before the first of them (the page keys
+/// rows by that lasting number).
+struct Ring<T, const CAP: usize> {
+    items: VecDeque<T>,
+    pushed: u64,
+}
+
+impl<T, const CAP: usize> Default for Ring<T, CAP> {
+    fn default() -> Self {
+        Ring { items: VecDeque::new(), pushed: 0 }
+    }
+}
+
+impl<T: Clone, const CAP: usize> Ring<T, CAP> {
+    fn push(&mut self, item: T) {
+        if self.items.len() == CAP {
+            self.items.pop_front();
+        }
+        self.items.push_back(item);
+        self.pushed += 1;
+    }
+
+    fn to_vec(&self) -> Vec<T> {
+        self.items.iter().cloned().collect()
+    }
+
+    fn before(&self) -> u64 {
+        self.pushed - self.items.len() as u64
+    }
+}
+
+impl Picture {
+    /// What the cluster's logs keep, as the brokers last drew them: records (log end
+    /// minus log start) and bytes of the largest replica of each partition, summed.
+    pub fn kept(&self) -> (u64, u64) {
+        let mut largest: BTreeMap<(&str, u32), (u64, u64)> = BTreeMap::new();
+        for r in self.replicas.values().flatten() {
+            let records = (r.log_end_offset - r.log_start_offset).max(0) as u64;
+            let e = largest.entry((r.topic.as_str(), r.partition)).or_default();
+            *e = (e.0.max(records), e.1.max(r.size_bytes));
+        }
+        largest.values().fold((0, 0), |(n, b), (rn, rb)| (n + rn, b + rb))
+    }
+
+    /// Draws every running broker's replicas straight from its node, and keeps a crashed
+    /// broker's last drawing (`serve`, whose brokers run in process; the tab's come from
+    /// its workers).
+    pub fn draw_brokers(&mut self, sim: &Sim, brokers: impl IntoIterator<Item = NodeId>) {
+        for id in brokers {
+            match sim.live_node(id).and_then(|n| n.view().broker()) {
+                Some(b) => {
+                    self.replicas.insert(id, b.picture(RECORDS_PER_REPLICA));
+                }
+                None => {
+                    if let Some(last) = self.replicas.remove(&id) {
+                        self.crashed_replicas.insert(id, last);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads the timeline's new events into the feed and the producers' outcomes, and the
+    /// run's new causes into the feed before the events of the same moment (a cause
+    /// comes before what follows from it).
+    /// Reads the events and causes since the last call (what building a view does first).
+    pub fn absorb(&mut self, sim: &Sim) {
+        let timeline = sim.timeline();
+        let mut causes = sim.causes().iter_from(self.causes_read).peekable();
+        for (at, node, event) in timeline.iter_from(self.timeline_read) {
+            while let Some((cause_at, cause)) = causes.next_if(|(cause_at, _)| cause_at <= at) {
+                self.push_cause(*cause_at, cause);
+            }
+            self.removed.absorb(event);
+            self.ledger.absorb(event);
+            match event {
+                ClusterEvent::SendAcknowledged { client_id, tp, base_offset, records, .. } => {
+                    let o = SendOutcome {
+                        at_ms: *at,
+                        topic: tp.topic.to_string(),
+                        partition: Some(tp.partition),
+                        records: *records,
+                        base_offset: Some(*base_offset),
+                        error: None,
+                    };
+                    self.outcomes.entry(*client_id).or_default().push(o);
+                }
+                ClusterEvent::SendFailed { client_id, tp, error, records } => {
+                    let o = SendOutcome {
+                        at_ms: *at,
+                        topic: tp.as_ref().map(|t| t.topic.to_string()).unwrap_or_default(),
+                        partition: tp.as_ref().map(|t| t.partition),
+                        records: *records,
+                        base_offset: None,
+                        error: Some((error.name().to_string(), error.code())),
+                    };
+                    self.outcomes.entry(*client_id).or_default().push(o);
+                    self.events.push((*at, *node, event.clone()));
+                }
+                // Frequent reports the picture draws elsewhere stay out of the feed, so
+                // the controller's decisions are not pushed out of its ring.
+                ClusterEvent::Appended { .. }
+                | ClusterEvent::HighWatermarkAdvanced { .. }
+                | ClusterEvent::HeartbeatAnswered { .. }
+                | ClusterEvent::RecordsConsumed { .. }
+                | ClusterEvent::ConsumerLag { .. }
+                | ClusterEvent::OffsetsCommitted { .. }
+                | ClusterEvent::CommitCompleted { .. } => {}
+                // An ISR change is the controller's decision; each broker reports it again
+                // when the new metadata reaches it. The feed says it once.
+                ClusterEvent::IsrShrunk { .. } | ClusterEvent::IsrExpanded { .. }
+                    if *node != CONTROLLER_ID => {}
+                _ if !self.in_feed(*node) => {}
+                _ => self.events.push((*at, *node, event.clone())),
+            }
+        }
+        for (cause_at, cause) in causes {
+            self.push_cause(*cause_at, cause);
+        }
+        self.timeline_read = timeline.len();
+        self.causes_read = sim.causes().len();
+    }
+
+    fn in_feed(&self, node: NodeId) -> bool {
+        self.feed_nodes_below.is_none_or(|below| node < below)
+    }
+
+    /// One cause into the feed; a command like the one just before it (same node, same
+    /// command and detail) folds into it (`times`).
+    fn push_cause(&mut self, at: i64, cause: &Cause) {
+        if !self.in_feed(cause.node()) {
+            return;
+        }
+        if let Cause::Commanded { node, command, detail, .. } = cause {
+            let last = self.events.items.back_mut();
+            if let Some((
+                _,
+                _,
+                ClusterEvent::Cause(Cause::Commanded { node: n, command: c, detail: d, times }),
+            )) = last
+            {
+                if (*n, &*c, &*d) == (*node, command, detail) {
+                    *times = times.saturating_add(1);
+                    return;
+                }
+            }
+        }
+        self.events.push((at, cause.node(), ClusterEvent::Cause(cause.clone())));
+    }
+
+    /// Judges the acknowledged sends against each partition's leader, the one the
+    /// controller names, as its broker last drew it (none while crashed).
+    fn judge_ledger(&mut self, sim: &Sim) {
+        let Some(image) =
+            sim.node(CONTROLLER_ID).and_then(|n| n.view().controller()).map(ControllerNode::image)
+        else {
+            return;
+        };
+        let replicas = &self.replicas;
+        self.ledger.judge(|tp| {
+            let leader = image.partition(&tp.topic, tp.partition)?.leader?;
+            if sim.status(leader) == Some(Status::Crashed) {
+                return None;
+            }
+            replicas
+                .get(&leader)?
+                .iter()
+                .find(|r| r.topic == tp.topic.as_str() && r.partition == tp.partition)
+        });
+    }
+
+    /// The view of `sim` now.
+    pub fn view(&mut self, sim: &Sim, scenario: &Scenario, run: RunInfo) -> ClusterView {
+        self.absorb(sim);
+        self.judge_ledger(sim);
+        let controller = sim.node(CONTROLLER_ID).and_then(|n| n.view().controller());
+        // A broker running again draws afresh: its picture before the crash goes.
+        self.crashed_replicas.retain(|id, _| sim.status(*id) == Some(Status::Crashed));
+        // Brokers of the scenario and those the page added (a declared broker not yet
+        // started is not drawn: the "add broker" button offers it).
+        let brokers = (1..=scenario.cluster.broker_slots())
+            .filter(|id| *id <= scenario.cluster.brokers || sim.status(*id).is_some())
+            .map(|id| {
+                let status = sim.status(id).unwrap_or(Status::Crashed);
+                let (replicas, last_replicas) = if status == Status::Crashed {
+                    (Vec::new(), self.crashed_replicas.get(&id).cloned().unwrap_or_default())
+                } else {
+                    (self.replicas.get(&id).cloned().unwrap_or_default(), Vec::new())
+                };
+                let removed = self
+                    .removed
+                    .all()
+                    .filter(|(b, _, _)| *b == id)
+                    .map(|(_, tp, regions)| ReplicaRemovals {
+                        topic: tp.topic.to_string(),
+                        partition: tp.partition,
+                        regions: regions.iter().cloned().collect(),
+                    })
+                    .collect();
+                let session = controller.and_then(|c| {
+                    let fenced = c.image().brokers.get(&id).is_none_or(|b| b.fenced);
+                    c.session(id).map(|s| BrokerSessionView {
+                        fenced,
+                        last_contact_ms: s.last_contact_ms,
+                        session_timeout_ms: c.config().broker_session_timeout_ms,
+                    })
+                });
+                BrokerView { id, status, replicas, removed, last_replicas, session }
+            })
+            .collect();
+        let topics = controller.map(topics).unwrap_or_default();
+        let clients = scenario
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (FIRST_CLIENT_ID + i as u32, c.id.clone()))
+            .collect();
+        let producers = scenario
+            .clients
+            .iter()
+            .enumerate()
+            // Consumers have their own band (groups); the producer panel lists producers.
+            .filter(|(_, c)| matches!(c.kind, ClientKind::Producer))
+            .map(|(i, c)| {
+                let id = FIRST_CLIENT_ID + i as u32;
+                let node = sim.node(id).and_then(|n| n.view().producer());
+                let counts = node.map(|p| p.counts()).unwrap_or_default();
+                let config = node.map(ProducerNode::config);
+                let ring = self.outcomes.get(&id);
+                ProducerView {
+                    id,
+                    name: c.id.clone(),
+                    status: sim.status(id).unwrap_or(Status::Crashed),
+                    acks: config.map_or_else(
+                        || c.configs.get("acks").cloned().unwrap_or_else(|| "all".into()),
+                        |c| acks_text(c.acks).into(),
+                    ),
+                    partitioner: c.configs.get("partitioner").cloned().unwrap_or_else(|| "built_in".into()),
+                    linger_ms: config.map_or(5, |c| c.linger_ms),
+                    batch_size: config.map_or(16_384, |c| c.batch_size_bytes),
+                    compression_type: config.map_or("none", |c| c.compression_type.name()).to_string(),
+                    closing: node.is_some_and(ProducerNode::is_closing),
+                    enable_idempotence: config.is_some_and(|c| c.enable_idempotence),
+                    producer_id_and_epoch: node.and_then(ProducerNode::producer_id_and_epoch),
+                    transactional_id: node.and_then(|p| p.transaction_state()).map(|(id, _)| id.to_string()),
+                    transaction_state: node.and_then(|p| p.transaction_state()).map(|(_, s)| s.to_string()),
+                    max_in_flight_requests_per_connection: config
+                        .map_or(5, |c| c.max_in_flight_requests_per_connection),
+                    acknowledged_records: counts.acked,
+                    failed_records: counts.failed,
+                    records_in_flight: counts.in_flight,
+                    outcomes: ring.map(Ring::to_vec).unwrap_or_default(),
+                    outcomes_before: ring.map_or(0, Ring::before),
+                    lost: self.ledger.lost(id),
+                }
+            })
+            .collect();
+        let in_flight = sim
+            .in_flight()
+            .take(FLIGHTS_SHOWN)
+            .map(|(at, env)| FlightView {
+                from: env.from,
+                to: env.to,
+                api: env.message.api_name().into(),
+                arrive_ms: at,
+            })
+            .collect();
+        let cuts = sim
+            .network
+            .partitions
+            .iter()
+            .map(|(a, b)| (a.iter().copied().collect(), b.iter().copied().collect()))
+            .collect();
+        ClusterView {
+            scenario: scenario.name.clone(),
+            seed: sim.seed,
+            now_ms: sim.now_ms,
+            until_ms: scenario.until_ms,
+            speed: run.speed,
+            achieved_speed: run.achieved_speed,
+            paused: run.paused,
+            brokers,
+            next_broker: crate::sim::cluster_world::next_idle_broker(scenario, |id| sim.status(id).is_some()),
+            controller: sim.status(CONTROLLER_ID).unwrap_or(Status::Crashed),
+            topics,
+            in_flight,
+            cuts,
+            producers,
+            broker_pacing: broker_pacing(controller, scenario),
+            clients,
+            groups: self.groups.view(sim, scenario),
+            events: self.events.to_vec(),
+            events_before: self.events.before(),
+            journal_entries: sim.journal_len() as u64,
+            violations: sim
+                .violations()
+                .iter()
+                .map(|v| format!("{} ms · {}: {}", v.at_ms, v.invariant, v.detail))
+                .collect(),
+            error: run.error,
+            lesson: None,
+            live: None,
+        }
+    }
+}
+
+/// The driver's side of the view: speed and whether it stopped.
+pub struct RunInfo {
+    pub speed: f64,
+    pub achieved_speed: f64,
+    pub paused: bool,
+    pub error: Option<String>,
+}
+
+/// `log.retention.check.interval.ms` and `log.cleaner.backoff.ms` as the brokers run them.
+fn broker_pacing(controller: Option<&ControllerNode>, scenario: &Scenario) -> Vec<BrokerConfigView> {
+    let defaults = BrokerConfig::default();
+    [
+        ("log.retention.check.interval.ms", defaults.log_retention_check_interval_ms),
+        ("log.cleaner.backoff.ms", defaults.log_cleaner_backoff_ms),
+    ]
+    .into_iter()
+    .map(|(name, default)| {
+        let value = controller
+            .and_then(|c| c.image().broker_configs.get(name).cloned())
+            .or_else(|| scenario.cluster.configs.get(name).cloned())
+            .unwrap_or_else(|| default.to_string());
+        BrokerConfigView { name: name.into(), value, dynamic: DYNAMIC_BROKER_CONFIG_NAMES.contains(&name) }
+    })
+    .collect()
+}
+
+/// `acks` as the page writes it (`-1` and `all` are one setting; Kafka documents `all`).
+fn acks_text(acks: Acks) -> &'static str {
+    match acks {
+        Acks::None => "0",
+        Acks::Leader => "1",
+        Acks::All => "all",
+    }
+}
+
+fn topics(c: &ControllerNode) -> Vec<TopicView> {
+    let defaults = c.config();
+    c.image()
+        .topics
+        .iter()
+        .map(|(name, t)| {
+            let config = |key: &str| t.configs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+            TopicView {
+                name: name.clone(),
+                replication_factor: t.partitions.first().map_or(0, |p| p.replicas.len() as u32),
+                min_insync_replicas: config("min.insync.replicas")
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(defaults.min_insync_replicas),
+                unclean_leader_election: config("unclean.leader.election.enable")
+                    .map_or(defaults.unclean_leader_election_enable, |v| v == "true"),
+                partitions: t
+                    .partitions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| PartitionView {
+                        partition: i as u32,
+                        replicas: p.replicas.clone(),
+                        leader: p.leader,
+                        leader_epoch: p.leader_epoch,
+                        isr: p.isr.clone(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}

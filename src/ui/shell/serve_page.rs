@@ -1,0 +1,238 @@
+//! The page watching `kafka-playground serve` (issue 15, point 3). How it knows: serve
+//! redirects `/` to `/?serve=1`, and an address with `?serve=1` (the WebSocket at
+//! `ws://<this host>/ws`) or `?serve=ws://HOST:PORT/ws` opens this page instead of a
+//! cluster of its own (`super::mode::Root`); the page's files are the ordinary build.
+//!
+//! It draws the views serve sends ([`crate::web::serve_link`]) with the tab's own bands
+//! (brokers, partitions, replicas, groups, events) and, in the producer band's place,
+//! the real clients' connections. Its controls send the same [`ClusterCommand`]s as in
+//! the tab; what serve cannot do under real clients is refused at once, in the learner's
+//! language, with the same rule serve applies ([`live_action`]), and serve's own answers
+//! (a broker already crashed …) show the same way. The speed controls give way to a note
+//! that the run is live at 1×. A dropped WebSocket says "serve stopped" plainly and keeps
+//! the last view.
+
+use crate::engine::cluster::NodeId;
+use crate::sim::picture::live::{live_action, parse_page_message, Refusal, ServeMessage};
+use crate::ui::cluster::brokers::BrokersBand;
+use crate::ui::cluster::connections::LiveConnections;
+use crate::ui::events::feed::EventsBand;
+use crate::ui::i18n::{Lang, T};
+use crate::ui::shell::page::{expose_view, ClusterCtx};
+use crate::ui::shell::tabs::{Band, BandTabs};
+use crate::web::cluster_view::{ClusterCommand, ClusterView};
+use crate::web::node_protocol::{LogAnswer, LogAsk};
+use crate::web::serve_link::ServeLink;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use yew::prelude::*;
+
+/// The WebSocket address the page's address asks for, if it watches serve.
+pub fn serve_url(search: &str) -> Option<String> {
+    let value = super::mode::param(search, "serve")?;
+    if value.starts_with("ws://") || value.starts_with("wss://") {
+        return Some(value);
+    }
+    let location = web_sys::window()?.location();
+    let scheme = if location.protocol().ok()? == "https:" { "wss" } else { "ws" };
+    Some(format!("{scheme}://{}/ws", location.host().ok()?))
+}
+
+/// A refusal in the learner's language.
+pub fn refusal_text(r: &Refusal, lang: Lang) -> String {
+    let t = |x: T| x.get(lang);
+    match r {
+        Refusal::RealTime => t(T::RefusedRealTime).into(),
+        Refusal::RealClients => t(T::RefusedRealClients).into(),
+        Refusal::AdminClient => t(T::RefusedAdminClient).into(),
+        Refusal::TabOnly => t(T::RefusedTabOnly).into(),
+        Refusal::NoBroker(id) => format!("{}: {id}", t(T::RefusedNoBroker)),
+        Refusal::AlreadyCrashed(id) => format!("{} {id}: {}", t(T::Broker), t(T::RefusedAlreadyCrashed)),
+        Refusal::NotCrashed(id) => format!("{} {id}: {}", t(T::Broker), t(T::RefusedNotCrashed)),
+        Refusal::BadCut => t(T::RefusedBadCut).into(),
+        Refusal::Invalid(e) => format!("{}: {e}", t(T::RefusedInvalid)),
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct Props {
+    pub url: String,
+}
+
+#[function_component(ServePage)]
+pub fn serve_page(props: &Props) -> Html {
+    let lang = use_state(Lang::load);
+    let view = use_state(|| None::<Rc<ClusterView>>);
+    let stopped = use_state(|| false);
+    let refusal = use_state(|| None::<Refusal>);
+    let link = use_mut_ref(|| None::<ServeLink>);
+    let latest = use_mut_ref(|| None::<Rc<ClusterView>>);
+    let band = use_state(Band::default);
+    {
+        let (view, stopped, refusal, link, latest) =
+            (view.setter(), stopped.setter(), refusal.setter(), link.clone(), latest.clone());
+        use_effect_with(props.url.clone(), move |url| {
+            expose_view(latest.clone());
+            let (latest_for_command, refusal_for_command) = (latest.clone(), refusal.clone());
+            let closed = stopped.clone();
+            let on_message = move |m: Result<ServeMessage, String>| match m {
+                Ok(ServeMessage::View(v)) => {
+                    let v = Rc::new(*v);
+                    *latest.borrow_mut() = Some(v.clone());
+                    view.set(Some(v));
+                }
+                Ok(ServeMessage::Answer(r)) => refusal.set(r),
+                Err(e) => web_sys::console::warn_1(&format!("serve sent what is not a view: {e}").into()),
+            };
+            match ServeLink::connect(url, on_message, move |_code| closed.set(true)) {
+                Ok(l) => *link.borrow_mut() = Some(l),
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("serve: {e}").into());
+                    stopped.set(true);
+                }
+            }
+            expose_command(link.clone(), latest_for_command, refusal_for_command);
+            move || {
+                link.borrow_mut().take();
+            }
+        });
+    }
+    let brokers = view.as_ref().map_or(0, |v| v.brokers.len() as u32);
+    let try_command = {
+        let (link, refusal) = (link.clone(), refusal.setter());
+        Callback::from(move |c: ClusterCommand| -> Option<Refusal> {
+            if let Err(r) = live_action(&c, brokers) {
+                refusal.set(Some(r.clone()));
+                return Some(r);
+            }
+            refusal.set(None);
+            if let Some(l) = link.borrow().as_ref() {
+                l.send(&c);
+            }
+            None
+        })
+    };
+    let l = *lang;
+    let command = {
+        let try_command = try_command.clone();
+        Callback::from(move |c: ClusterCommand| {
+            try_command.emit(c);
+        })
+    };
+    let try_text = {
+        let try_command = try_command.clone();
+        Callback::from(move |c: ClusterCommand| try_command.emit(c).map(|r| refusal_text(&r, l)))
+    };
+    let check_command =
+        Callback::from(move |c: ClusterCommand| live_action(&c, brokers).err().map(|r| refusal_text(&r, l)));
+    let inspect =
+        Callback::from(move |(_, _, _, _, on_answer): (NodeId, String, u32, LogAsk, Callback<LogAnswer>)| {
+            on_answer.emit(LogAnswer::Refused(T::ServeNoLog.get(l).into()))
+        });
+    let on_lang = {
+        let lang = lang.clone();
+        Callback::from(move |new: Lang| {
+            new.store();
+            lang.set(new);
+        })
+    };
+    let lang_button = |to: Lang, label: &'static str, id: &'static str| {
+        html! {
+            <button type="button" aria-pressed={(l == to).to_string()} onclick={on_lang.reform(move |_| to)}
+                data-testid={id}>{label}</button>
+        }
+    };
+    let active = *band;
+    let onselect = Callback::from(move |b: Band| band.set(b));
+    let section = |b: Band, class: &'static str| {
+        (classes!("band", class, (b == active).then_some("active")), b.panel_id())
+    };
+    let (clients, cluster, groups, timeline) = (
+        section(Band::Producer, "producers"),
+        section(Band::Cluster, "cluster"),
+        section(Band::Reader, "groups"),
+        section(Band::Events, "timeline"),
+    );
+    let has_groups = view.as_ref().is_some_and(|v| !v.groups.is_empty());
+    let bands: Vec<Band> = Band::ALL.into_iter().filter(|b| *b != Band::Reader || has_groups).collect();
+    html! {
+        <div class={classes!("page", "cluster-mode", "serve-mode")} lang={l.code()}>
+            <div class="head">
+                <header class="topbar cluster-topbar">
+                    <h1 data-testid="title">{T::LiveTitle.get(l)}</h1>
+                    <span class="live-note" data-testid="live-note">{T::LiveRealTime.get(l)}</span>
+                    <span class="spacer" />
+                    <div class="lang" role="group" aria-label={T::Language.get(l)}>
+                        {lang_button(Lang::En, "EN", "lang-en")}
+                        {lang_button(Lang::Ru, "RU", "lang-ru")}
+                    </div>
+                </header>
+                <BandTabs lang={l} active={active} onselect={onselect} bands={bands} />
+            </div>
+            if *stopped {
+                <div class="banner error" role="alert" data-testid="serve-stopped">{T::ServeStopped.get(l)}</div>
+            }
+            if let Some(r) = (*refusal).as_ref() {
+                <div class="banner notice" role="status" data-testid="serve-refusal">
+                    {format!("{}: {}", T::ServeRefused.get(l), refusal_text(r, l))}
+                </div>
+            }
+            if view.is_none() && !*stopped {
+                <div class="loading" data-testid="loading">{T::ServeConnecting.get(l)}</div>
+            }
+            if let Some(v) = (*view).clone() {
+                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), try_command: try_text, check_command, inspect, download_journal: Callback::noop() }}>
+                    <main class={classes!("bands", "cluster-bands", has_groups.then_some("with-groups"))}>
+                        <section class={clients.0} id={clients.1} aria-label={T::Connections.get(l)} data-testid="band-producer">
+                            <LiveConnections />
+                        </section>
+                        <section class={cluster.0} id={cluster.1} aria-label={T::Cluster.get(l)} data-testid="band-cluster">
+                            <BrokersBand />
+                            <crate::ui::cluster::log::LogPanel />
+                        </section>
+                        if has_groups {
+                            <section class={groups.0} id={groups.1} aria-label={T::Consumers.get(l)} data-testid="band-groups">
+                                <crate::ui::groups::band::GroupsBand view={v} on_command={command.clone()} lang={Some(l)} />
+                            </section>
+                        }
+                        <section class={timeline.0} id={timeline.1} aria-label={T::Timeline.get(l)} data-testid="band-events">
+                            <EventsBand />
+                        </section>
+                    </main>
+                </ContextProvider<ClusterCtx>>
+            }
+        </div>
+    }
+}
+
+/// `window.kafkaPlaygroundCommand(json)` in serve mode, as in the tab's: sends a
+/// [`ClusterCommand`] given as JSON to serve, or returns (and shows) why serve would
+/// refuse it, in English for scripts; "" when sent.
+fn expose_command(
+    link: Rc<RefCell<Option<ServeLink>>>,
+    latest: Rc<RefCell<Option<Rc<ClusterView>>>>,
+    refusal: UseStateSetter<Option<Refusal>>,
+) {
+    let Some(w) = web_sys::window() else { return };
+    let command = Closure::<dyn Fn(String) -> String>::new(move |text: String| {
+        let brokers = latest.borrow().as_ref().map_or(0, |v| v.brokers.len() as u32);
+        let checked = parse_page_message(&text).and_then(|c| live_action(&c, brokers).map(|_| c));
+        match checked {
+            Ok(c) => {
+                refusal.set(None);
+                if let Some(l) = link.borrow().as_ref() {
+                    l.send(&c);
+                }
+                String::new()
+            }
+            Err(r) => {
+                let said = r.english();
+                refusal.set(Some(r));
+                said
+            }
+        }
+    });
+    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundCommand"), command.as_ref());
+    command.forget();
+}

@@ -1,0 +1,54 @@
+//! The page's side of `serve`'s WebSocket (`crate::cli::serve` natively): the page in
+//! serve mode (`?serve=1`, see `crate::ui::shell::serve_page`) draws the views `serve`
+//! sends ([`ServeMessage`], JSON text) instead of running a cluster of its own, and sends
+//! its [`ClusterCommand`]s as JSON text. A message that is not a `ServeMessage` is
+//! reported (not drawn); a closed socket is reported once, with its close code.
+
+use crate::sim::picture::command::ClusterCommand;
+use crate::sim::picture::live::ServeMessage;
+use wasm_bindgen::prelude::*;
+use web_sys::{CloseEvent, MessageEvent, WebSocket};
+
+/// An open socket to `serve`; dropping it closes it.
+pub struct ServeLink {
+    ws: WebSocket,
+    _on_message: Closure<dyn Fn(MessageEvent)>,
+    _on_close: Closure<dyn Fn(CloseEvent)>,
+}
+
+impl ServeLink {
+    /// Connects to `url`; `on_message` gets each message (or what was wrong with it),
+    /// `on_closed` the close code once the socket is gone (or never opened).
+    pub fn connect(
+        url: &str,
+        on_message: impl Fn(Result<ServeMessage, String>) + 'static,
+        on_closed: impl Fn(u16) + 'static,
+    ) -> Result<ServeLink, String> {
+        let ws = WebSocket::new(url).map_err(|e| format!("{e:?}"))?;
+        let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
+            let parsed = match e.data().as_string() {
+                Some(text) => serde_json::from_str::<ServeMessage>(&text).map_err(|e| e.to_string()),
+                None => Err("a message that is not text".to_string()),
+            };
+            on_message(parsed);
+        });
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        let on_close = Closure::<dyn Fn(CloseEvent)>::new(move |e: CloseEvent| on_closed(e.code()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        Ok(ServeLink { ws, _on_message: on_message, _on_close: on_close })
+    }
+
+    /// Sends a command; `false` when the socket is not open.
+    pub fn send(&self, c: &ClusterCommand) -> bool {
+        let Ok(text) = serde_json::to_string(c) else { return false };
+        self.ws.ready_state() == WebSocket::OPEN && self.ws.send_with_str(&text).is_ok()
+    }
+}
+
+impl Drop for ServeLink {
+    fn drop(&mut self) {
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close();
+    }
+}
