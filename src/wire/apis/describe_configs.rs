@@ -7,7 +7,7 @@
 //! `include_synonyms`: the playground keeps no chain of broker-level names behind a
 //! topic's value); `config_type` is UNKNOWN (0) and `documentation` null (v3+).
 
-use super::{code, Ctx, Gather};
+use super::{code, text, Ctx, OneAnswer};
 use crate::engine::cluster::messages::ConfigResource;
 use crate::engine::cluster::Message;
 use crate::wire::request::{encode_response, Header};
@@ -15,14 +15,8 @@ use kafka_protocol::messages::describe_configs_response::{
     DescribeConfigsResourceResult, DescribeConfigsResult,
 };
 use kafka_protocol::messages::{ApiKey, DescribeConfigsRequest, DescribeConfigsResponse};
-use kafka_protocol::protocol::StrBytes;
 
-pub struct ConfigsGather {
-    id: u64,
-    answer: Option<Message>,
-}
-
-pub fn start(request: &DescribeConfigsRequest, ctx: &mut Ctx) -> ConfigsGather {
+pub fn start(request: &DescribeConfigsRequest, ctx: &mut Ctx) -> OneAnswer {
     let resources = request
         .resources
         .iter()
@@ -34,54 +28,38 @@ pub fn start(request: &DescribeConfigsRequest, ctx: &mut Ctx) -> ConfigsGather {
         .collect();
     let id =
         ctx.send(ctx.broker, |correlation_id| Message::DescribeConfigsRequest { correlation_id, resources });
-    ConfigsGather { id, answer: None }
+    OneAnswer::new(id, encode)
 }
 
-fn text(s: &str) -> StrBytes {
-    StrBytes::from_string(s.to_string())
-}
-
-impl Gather for ConfigsGather {
-    fn waits_on(&self, correlation_id: u64) -> bool {
-        self.id == correlation_id && self.answer.is_none()
-    }
-
-    fn answer(&mut self, _ctx: &mut Ctx, message: &Message) -> bool {
-        self.answer = Some(message.clone());
-        true
-    }
-
-    fn encode(&self, header: &Header) -> Result<Vec<u8>, String> {
-        let Some(Message::DescribeConfigsResponse { results, .. }) = &self.answer else {
-            return Err(format!(
-                "{:?}: no DescribeConfigs answer to encode (got {:?})",
-                ApiKey::DescribeConfigs,
-                self.answer
-            ));
-        };
-        let results = results
-            .iter()
-            .map(|r| {
-                let configs = r
-                    .configs
-                    .iter()
-                    .map(|c| {
-                        DescribeConfigsResourceResult::default()
-                            .with_name(text(&c.name))
-                            .with_value(Some(text(&c.value)))
-                            .with_read_only(c.read_only)
-                            .with_config_source(c.source.id())
-                            .with_is_sensitive(false)
-                    })
-                    .collect();
-                DescribeConfigsResult::default()
-                    .with_error_code(code(r.error))
-                    .with_error_message(r.message.as_deref().map(text))
-                    .with_resource_type(r.resource_type)
-                    .with_resource_name(text(&r.name))
-                    .with_configs(configs)
-            })
-            .collect();
-        encode_response(header, header.api_version, &DescribeConfigsResponse::default().with_results(results))
-    }
+fn encode(header: &Header, answer: &Message) -> Result<Vec<u8>, String> {
+    let Message::DescribeConfigsResponse { results, .. } = answer else {
+        return Err(format!(
+            "{:?}: no DescribeConfigs answer to encode (got {answer:?})",
+            ApiKey::DescribeConfigs
+        ));
+    };
+    let results = results
+        .iter()
+        .map(|r| {
+            let configs = r
+                .configs
+                .iter()
+                .map(|c| {
+                    DescribeConfigsResourceResult::default()
+                        .with_name(text(&c.name))
+                        .with_value(Some(text(&c.value)))
+                        .with_read_only(c.read_only)
+                        .with_config_source(c.source.id())
+                        .with_is_sensitive(false)
+                })
+                .collect();
+            DescribeConfigsResult::default()
+                .with_error_code(code(r.error))
+                .with_error_message(r.message.as_deref().map(text))
+                .with_resource_type(r.resource_type)
+                .with_resource_name(text(&r.name))
+                .with_configs(configs)
+        })
+        .collect();
+    encode_response(header, header.api_version, &DescribeConfigsResponse::default().with_results(results))
 }

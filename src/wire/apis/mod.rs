@@ -73,6 +73,43 @@ pub trait Gather {
     fn encode(&self, header: &Header) -> Result<Vec<u8>, String>;
 }
 
+/// A request answered by one engine message (DescribeGroups, ListGroups, DescribeConfigs):
+/// its correlation id, the answer once in, and how Kafka's response is made from it.
+pub struct OneAnswer {
+    id: u64,
+    answer: Option<Message>,
+    encode: fn(&Header, &Message) -> Result<Vec<u8>, String>,
+}
+
+impl OneAnswer {
+    pub fn new(id: u64, encode: fn(&Header, &Message) -> Result<Vec<u8>, String>) -> Self {
+        OneAnswer { id, answer: None, encode }
+    }
+}
+
+impl Gather for OneAnswer {
+    fn waits_on(&self, correlation_id: u64) -> bool {
+        self.id == correlation_id && self.answer.is_none()
+    }
+
+    fn answer(&mut self, _ctx: &mut Ctx, message: &Message) -> bool {
+        self.answer = Some(message.clone());
+        true
+    }
+
+    fn encode(&self, header: &Header) -> Result<Vec<u8>, String> {
+        match &self.answer {
+            Some(message) => (self.encode)(header, message),
+            None => Err(format!("{:?}: no answer to encode yet", header.api_key)),
+        }
+    }
+}
+
+/// A string as the protocol's.
+pub fn text(s: &str) -> kafka_protocol::protocol::StrBytes {
+    kafka_protocol::protocol::StrBytes::from_string(s.to_string())
+}
+
 /// The correlation id of an engine answer this layer asks for.
 pub fn answer_id(message: &Message) -> Option<u64> {
     match message {
