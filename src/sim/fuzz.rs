@@ -125,6 +125,8 @@ fn acks_all_producer(id: &str) -> ClientSpec {
         configs,
         subscribe: None,
         assign: None,
+        input: None,
+        output: None,
         start: true,
     }
 }
@@ -266,6 +268,8 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
             configs,
             subscribe: Some(vec!["f".into()]),
             assign: None,
+            input: None,
+            output: None,
             start: true,
         }
     };
@@ -387,6 +391,8 @@ pub fn fuzz_txn_scenario(seed: u64) -> Scenario {
         configs: consumer_configs,
         subscribe: Some(vec!["f".into()]),
         assign: None,
+        input: None,
+        output: None,
         start: true,
     };
     let mut cluster_configs = BTreeMap::new();

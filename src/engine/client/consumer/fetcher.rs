@@ -110,6 +110,9 @@ impl ConsumerNode {
             if verdict == BatchVerdict::Deliver || aborted_too {
                 let Ok(batch) = decode_batch(view.bytes) else { break };
                 offsets.extend(batch.records.iter().map(|r| r.offset).filter(|o| *o >= position));
+                if let Some(app) = self.txn_app.as_mut() {
+                    app.keep(&tp, position, &batch.records);
+                }
             }
             next_fetch_offset = next_fetch_offset.max(fetched.last_offset + 1);
         }
@@ -198,6 +201,9 @@ impl ConsumerNode {
                 self.processing_done_ms = None;
                 break;
             };
+            if let Some(app) = self.txn_app.as_mut() {
+                app.finished(&tp, offset);
+            }
             finished.push((tp, offset));
             self.processing_done_ms = if self.processing.is_empty() { None } else { Some(due + per_record) };
         }

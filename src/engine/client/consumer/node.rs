@@ -37,7 +37,7 @@ impl ConsumerNode {
         candidates.into_iter().filter(|t| *t > now).min()
     }
 
-    fn run(&mut self) {
+    pub(super) fn run(&mut self) {
         if !self.started {
             return;
         }
