@@ -77,6 +77,15 @@ impl ConsumerNode {
         self.assigned.iter().filter_map(|(tp, p)| p.position.map(|o| (tp.clone(), o))).collect()
     }
 
+    /// A broken application's `commitSync()` of its positions outside the transaction
+    /// (the break-engine switch `PipelineCommitsOutsideTransaction`).
+    pub fn txn_app_commit_positions(&mut self, now_ms: i64) {
+        self.now_ms = now_ms;
+        let offsets = self.owned_positions();
+        self.commit_offsets(offsets, super::CommitPurpose::Manual);
+        self.run();
+    }
+
     /// The application's transaction is over: the poll loop goes on.
     pub fn txn_app_release(&mut self, now_ms: i64) {
         self.now_ms = now_ms;

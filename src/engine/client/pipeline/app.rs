@@ -105,6 +105,10 @@ impl PipelineNode {
             {
                 self.call(now_ms, Command::BeginTransaction(yes()));
                 self.app.state = AppState::InTransaction;
+                use crate::engine::faults::{on, Fault};
+                if on(Fault::PipelineCommitsOutsideTransaction) {
+                    self.consumer.txn_app_commit_positions(now_ms);
+                }
                 acted = true;
             }
             if self.app.state == AppState::InTransaction {
