@@ -170,9 +170,17 @@ impl Scenario {
                             .get("offsets.topic.num.partitions")
                             .and_then(|v| v.trim().parse::<u32>().ok())
                             .unwrap_or(50);
-                        let internal = tp.topic
+                        let txn_partitions = self
+                            .cluster
+                            .configs
+                            .get("transaction.state.log.num.partitions")
+                            .and_then(|v| v.trim().parse::<u32>().ok())
+                            .unwrap_or(50);
+                        let internal = (tp.topic
                             == crate::engine::group::coordinator::placement::OFFSETS_TOPIC
-                            && tp.partition < offsets_partitions;
+                            && tp.partition < offsets_partitions)
+                            || (tp.topic == crate::engine::txn::coordinator::TRANSACTION_STATE_TOPIC
+                                && tp.partition < txn_partitions);
                         let known = internal
                             || self
                                 .topics

@@ -19,6 +19,7 @@ use crate::engine::cluster::command::{
 };
 use crate::engine::cluster::{ClusterEvent, Input, Node, Output};
 use serde::Serialize;
+use std::collections::VecDeque;
 
 /// Where the application's loop is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
@@ -47,6 +48,19 @@ pub enum AppState {
 #[derive(Debug, Default)]
 pub(super) struct App {
     pub(super) state: AppState,
+    /// The call the application is about to make: it is made once the producer can take
+    /// it (Java's calls block until the previous one returned; `send()` until the
+    /// topic's metadata is known).
+    want: Option<Command>,
+    /// `beginTransaction()` returned for the current transaction.
+    began: bool,
+    /// Processed records not yet sent (they wait for `beginTransaction()`).
+    to_send: VecDeque<AppRecord>,
+    /// The transaction completed (committed or not); the call returns once the producer
+    /// is ready for the next one (an abort may still bump the epoch).
+    completed: Option<bool>,
+    /// The consumer has been started.
+    subscribed: bool,
     committed: u64,
     aborted: u64,
     /// Records sent in the current transaction, and in committed ones.
@@ -78,7 +92,7 @@ impl PipelineNode {
             Command::Start(spec) if self.app.state == AppState::Idle => {
                 self.producer.handle(now_ms, Input::Command(Command::Start(spec)));
                 self.app.state = AppState::Initializing;
-                self.producer.handle(now_ms, Input::Command(Command::InitTransactions(yes())));
+                self.app.want = Some(Command::InitTransactions(yes()));
             }
             Command::Start(_) => {}
             other => self.outputs.push_back(Output::Event(ClusterEvent::Refused {
@@ -100,27 +114,30 @@ impl PipelineNode {
                 self.outputs.push_back(o);
             }
             let records = self.consumer.take_app_records();
+            if matches!(self.app.state, AppState::Polling | AppState::InTransaction) {
+                self.app.to_send.extend(records);
+            }
             if self.app.state == AppState::Polling
-                && (!records.is_empty() || self.consumer.processing_records() > 0)
+                && (!self.app.to_send.is_empty() || self.consumer.processing_records() > 0)
             {
-                self.call(now_ms, Command::BeginTransaction(yes()));
                 self.app.state = AppState::InTransaction;
+                self.app.began = false;
+                self.app.want = Some(Command::BeginTransaction(yes()));
                 use crate::engine::faults::{on, Fault};
                 if on(Fault::PipelineCommitsOutsideTransaction) {
                     self.consumer.txn_app_commit_positions(now_ms);
                 }
-                acted = true;
             }
-            if self.app.state == AppState::InTransaction {
-                for r in records {
+            acted |= self.make_wanted_call(now_ms);
+            if self.app.state == AppState::InTransaction && self.app.began && self.app.want.is_none() {
+                while let Some(r) = self.app.to_send.pop_front() {
                     self.send_transformed(now_ms, r);
                     acted = true;
                 }
                 if self.consumer.txn_app_waiting() {
                     self.app.state = AppState::SendingOffsets;
-                    let offsets = self.offsets_to_commit();
-                    self.call(now_ms, Command::SendOffsetsToTransaction(offsets));
-                    acted = true;
+                    self.app.want = Some(Command::SendOffsetsToTransaction(self.offsets_to_commit()));
+                    acted |= self.make_wanted_call(now_ms);
                 }
             }
             let mut events = Vec::new();
@@ -133,14 +150,49 @@ impl PipelineNode {
             for e in events {
                 acted |= self.on_producer_event(now_ms, e);
             }
+            acted |= self.maybe_return_from_completion(now_ms);
             if !acted {
                 break;
             }
         }
     }
 
-    fn call(&mut self, now_ms: i64, command: Command) {
-        self.producer.handle(now_ms, Input::Command(command));
+    /// Makes the call the application waits to make, if the producer can take it now.
+    fn make_wanted_call(&mut self, now_ms: i64) -> bool {
+        let Some(command) = self.app.want.as_ref() else { return false };
+        let ready = match command {
+            Command::SendOffsetsToTransaction(_) => self.producer.records_waiting_for_metadata() == 0,
+            other => self.producer.check_transaction_command(other).is_ok(),
+        };
+        if !ready {
+            return false;
+        }
+        if let Some(command) = self.app.want.take() {
+            self.producer.handle(now_ms, Input::Command(command));
+        }
+        true
+    }
+
+    /// `commitTransaction()` or `abortTransaction()` returns once the producer is ready
+    /// again: the consumer polls on, after an abort from the committed offsets.
+    fn maybe_return_from_completion(&mut self, now_ms: i64) -> bool {
+        let Some(committed) = self.app.completed else { return false };
+        if self.producer.check_transaction_command(&Command::BeginTransaction(yes())).is_err() {
+            return false;
+        }
+        self.app.completed = None;
+        self.app.state = AppState::Polling;
+        if committed {
+            self.app.committed += 1;
+            self.app.sent_committed += std::mem::take(&mut self.app.sent);
+            self.consumer.txn_app_release(now_ms);
+        } else {
+            self.app.aborted += 1;
+            self.app.sent = 0;
+            self.app.to_send.clear();
+            self.consumer.txn_app_rewind(now_ms);
+        }
+        true
     }
 
     /// `producer.send(new ProducerRecord<>(outputTopic, record.key(), record.value() + "-ok"))`.
@@ -155,7 +207,7 @@ impl PipelineNode {
             value: format!("{}-ok", r.value),
         };
         self.app.sent += 1;
-        self.call(now_ms, Command::Produce(produce));
+        self.producer.handle(now_ms, Input::Command(Command::Produce(produce)));
     }
 
     /// `getOffsetsToCommit(consumer)` and `consumer.groupMetadata()`.
@@ -179,37 +231,31 @@ impl PipelineNode {
         SendOffsetsCommand { consumer: format!("{}", self.id), group_metadata, offsets }
     }
 
-    /// The next call once the producer's last one returned; true if the loop moved.
+    /// What the producer's outcome means for the loop; true if the loop moved.
     fn on_producer_event(&mut self, now_ms: i64, event: ClusterEvent) -> bool {
         use AppState::*;
         match (&self.app.state, event) {
+            (Stopped(_), _) => return false,
             (Initializing, ClusterEvent::TransactionsInitialized { .. }) => {
                 self.app.state = Polling;
-                self.consumer.handle(now_ms, Input::Command(Command::start()));
+                if !self.app.subscribed {
+                    self.app.subscribed = true;
+                    self.consumer.handle(now_ms, Input::Command(Command::start()));
+                }
             }
+            (InTransaction, ClusterEvent::TransactionBegan { .. }) => self.app.began = true,
             (SendingOffsets, ClusterEvent::TransactionOffsetsSent { .. }) => {
                 self.app.state = Committing;
-                self.call(now_ms, Command::CommitTransaction(yes()));
+                self.app.want = Some(Command::CommitTransaction(yes()));
             }
-            (Committing, ClusterEvent::TransactionCommitted { .. }) => {
-                self.app.state = Polling;
-                self.app.committed += 1;
-                self.app.sent_committed += std::mem::take(&mut self.app.sent);
-                self.consumer.txn_app_release(now_ms);
-            }
-            (Aborting, ClusterEvent::TransactionAborted { .. }) => {
-                self.app.state = Polling;
-                self.app.aborted += 1;
-                self.app.sent = 0;
-                self.consumer.txn_app_rewind(now_ms);
-            }
-            (Stopped(_), _) => return false,
+            (Committing, ClusterEvent::TransactionCommitted { .. }) => self.app.completed = Some(true),
+            (Aborting, ClusterEvent::TransactionAborted { .. }) => self.app.completed = Some(false),
             (_, ClusterEvent::TransactionFailed { state, message, .. }) if state == "FATAL_ERROR" => {
                 self.stop(now_ms, message);
             }
             (Initializing, ClusterEvent::TransactionFailed { .. }) => {
                 // `initTransactions()` may be called again after it failed or timed out.
-                self.call(now_ms, Command::InitTransactions(yes()));
+                self.app.want = Some(Command::InitTransactions(yes()));
             }
             (
                 InTransaction | SendingOffsets | Committing | Aborting,
@@ -217,7 +263,8 @@ impl PipelineNode {
             )
             | (InTransaction | SendingOffsets | Committing, ClusterEvent::Refused { .. }) => {
                 self.app.state = Aborting;
-                self.call(now_ms, Command::AbortTransaction(yes()));
+                self.app.completed = None;
+                self.app.want = Some(Command::AbortTransaction(yes()));
             }
             _ => return false,
         }
