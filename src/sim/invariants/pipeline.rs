@@ -35,12 +35,14 @@ impl PipelineExactlyOnce {
         PipelineExactlyOnce { brokers, pipeline, input_partitions, output_partitions, last_seen: None }
     }
 
-    /// The live leader of `topic`-`partition` whose log ends at its HW.
+    /// The live leader of `topic`-`partition` in the latest leader epoch (a deposed one
+    /// may still think it leads), if its log ends at its HW.
     fn quiet_leader<'a>(&self, sim: &'a Sim, topic: &str, partition: u32) -> Option<&'a Partition> {
-        (1..=self.brokers).find_map(|b| {
-            let p = broker(sim, b)?.partition(topic, partition)?;
-            (p.role == Role::Leader && p.log.log_end_offset() == p.high_watermark).then_some(p)
-        })
+        let leader = (1..=self.brokers)
+            .filter_map(|b| broker(sim, b)?.partition(topic, partition))
+            .filter(|p| p.role == Role::Leader)
+            .max_by_key(|p| p.state.leader_epoch)?;
+        (leader.log.log_end_offset() == leader.high_watermark).then_some(leader)
     }
 }
 

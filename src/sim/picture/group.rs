@@ -85,7 +85,9 @@ impl GroupPicture {
             if let JournalEntry::Crash { at_ms, node } = entry {
                 let i = node.saturating_sub(FIRST_CLIENT_ID) as usize;
                 if *node >= FIRST_CLIENT_ID
-                    && s.clients.get(i).is_some_and(|c| c.kind == ClientKind::Consumer)
+                    && s.clients
+                        .get(i)
+                        .is_some_and(|c| matches!(c.kind, ClientKind::Consumer | ClientKind::Pipeline))
                 {
                     crashes.push_back((*at_ms, *node));
                 }
@@ -306,7 +308,7 @@ impl GroupPicture {
     pub fn view(&mut self, sim: &Sim, s: &Scenario) -> Vec<GroupView> {
         // Clients whose group is known before any event (a consumer waiting for a topic).
         for (i, c) in s.clients.iter().enumerate() {
-            if c.kind != ClientKind::Consumer {
+            if !matches!(c.kind, ClientKind::Consumer | ClientKind::Pipeline) {
                 continue;
             }
             let id = FIRST_CLIENT_ID + i as u32;

@@ -59,6 +59,11 @@ pub(super) fn client_name(s: &Scenario, id: NodeId) -> String {
 
 pub(super) fn declared_config(s: &Scenario, i: usize) -> Option<ConsumerConfig> {
     let c = s.clients.get(i)?;
+    if c.kind == crate::sim::scenario::ClientKind::Pipeline {
+        return crate::sim::scenario::pipeline::pipeline_configs(i, c, &[])
+            .ok()
+            .map(|(consumer, _)| consumer);
+    }
     ConsumerConfig::from_pairs(c.configs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).ok()
 }
 

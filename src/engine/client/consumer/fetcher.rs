@@ -119,15 +119,21 @@ impl ConsumerNode {
         let client_id = self.client_id;
         let Some(p) = self.assigned.get_mut(&tp) else { return };
         p.high_watermark = answer.high_watermark.max(p.high_watermark);
-        let sample = (position, p.high_watermark);
+        if answer.last_stable_offset >= 0 {
+            p.last_stable_offset = Some(answer.last_stable_offset);
+        }
+        // `SubscriptionState.partitionLag`: against the LSO under read_committed.
+        let end = p.end_offset(self.config.isolation_level);
+        let sample = (position, end);
+        let high_watermark = p.high_watermark;
         let lag_event = (p.last_lag_sample != Some(sample)).then(|| {
             p.last_lag_sample = Some(sample);
             ClusterEvent::ConsumerLag {
                 client_id,
                 tp: tp.clone(),
                 position,
-                high_watermark: sample.1,
-                lag: (sample.1 - position).max(0),
+                high_watermark,
+                lag: (end - position).max(0),
             }
         });
         if let Some(e) = lag_event {
