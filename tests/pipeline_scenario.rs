@@ -76,8 +76,7 @@ fn leader_before(report: &Value, topic: &str, partition: u32, at_ms: i64) -> i64
     let elected = events(report, "LeaderElected");
     let last = elected
         .iter()
-        .filter(|(t, e)| *t < at_ms && e["tp"]["topic"] == topic && e["tp"]["partition"] == partition)
-        .next_back()
+        .rfind(|(t, e)| *t < at_ms && e["tp"]["topic"] == topic && e["tp"]["partition"] == partition)
         .unwrap_or_else(|| panic!("a leader of {topic}-{partition} before {at_ms}"));
     last.1["leader"].as_i64().unwrap()
 }

@@ -280,11 +280,9 @@ impl Scenario {
     /// A client's configs as its type reads them; config errors name the config.
     fn validate_client(&self, i: usize, c: &ClientSpec) -> Result<(), ScenarioError> {
         let at = |f: &str| format!("clients[{i}].{f}");
-        if c.kind != ClientKind::Pipeline {
-            if c.input.is_some() || c.output.is_some() {
-                let f = if c.input.is_some() { "input" } else { "output" };
-                return Err(err(at(f), "only pipelines have an input and an output topic"));
-            }
+        if c.kind != ClientKind::Pipeline && (c.input.is_some() || c.output.is_some()) {
+            let f = if c.input.is_some() { "input" } else { "output" };
+            return Err(err(at(f), "only pipelines have an input and an output topic"));
         }
         match c.kind {
             ClientKind::Pipeline => {

@@ -69,6 +69,10 @@ pub(super) struct App {
 }
 
 impl App {
+    pub(super) fn counts(&self) -> (u64, u64) {
+        (self.committed, self.aborted)
+    }
+
     pub(super) fn json(&self) -> serde_json::Value {
         serde_json::json!({
             "state": self.state,

@@ -120,6 +120,11 @@ impl PipelineNode {
         &self.app.state
     }
 
+    /// Transactions this process committed and aborted.
+    pub fn transactions(&self) -> (u64, u64) {
+        self.app.counts()
+    }
+
     fn hand(&mut self, part: Part, now_ms: i64, input: Input) {
         match part {
             Part::Consumer => self.consumer.handle(now_ms, input),
