@@ -261,8 +261,7 @@ pub fn install(sim: &mut Sim, s: &Scenario) {
         };
         if let (Some(input), Some(output)) = (partitions(&c.input), partitions(&c.output)) {
             let id = FIRST_CLIENT_ID + i as u32;
-            let brokers = s.cluster.broker_slots();
-            sim.add_invariant(Box::new(pipeline::PipelineExactlyOnce::new(brokers, id, input, output)));
+            sim.add_invariant(Box::new(pipeline::PipelineExactlyOnce::new(id, input, output)));
         }
     }
     if !read_committed.is_empty() {

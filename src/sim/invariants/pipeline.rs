@@ -1,7 +1,8 @@
 //! "A consume-transform-produce pipeline's committed output is its input exactly once":
 //! whenever the pipeline is back in `poll()` with every owned input partition's position
-//! known and the cluster quiet enough to judge (each input and output partition led by a
-//! live broker whose log ends at its HW, no output transaction undecided), the records of
+//! known and the cluster quiet enough to judge (each input and output partition led by the
+//! live broker the controller names, in its epoch, whose log ends at its HW, no output
+//! transaction undecided), the records of
 //! committed transactions in the output topic are exactly the input records below the
 //! consumer's positions (the offsets committed with them), transformed (`value + "-ok"`),
 //! each once, and the records of each input partition keep their order in each output
@@ -12,7 +13,7 @@
 
 use super::super::driver::{Invariant, Sim};
 use super::broker;
-use crate::engine::cluster::{NodeId, NodeView};
+use crate::engine::cluster::{NodeId, NodeView, CONTROLLER_ID};
 use crate::engine::log::PartitionLog;
 use crate::engine::record::decode_batch;
 use crate::engine::replica::partition::{Partition, Role};
@@ -21,7 +22,6 @@ use crate::engine::txn::read_committed::FetchedBatch;
 use std::collections::BTreeMap;
 
 pub(crate) struct PipelineExactlyOnce {
-    brokers: u32,
     pipeline: NodeId,
     /// Partitions of the input and of the output topic.
     input_partitions: u32,
@@ -31,18 +31,21 @@ pub(crate) struct PipelineExactlyOnce {
 }
 
 impl PipelineExactlyOnce {
-    pub(crate) fn new(brokers: u32, pipeline: NodeId, input_partitions: u32, output_partitions: u32) -> Self {
-        PipelineExactlyOnce { brokers, pipeline, input_partitions, output_partitions, last_seen: None }
+    pub(crate) fn new(pipeline: NodeId, input_partitions: u32, output_partitions: u32) -> Self {
+        PipelineExactlyOnce { pipeline, input_partitions, output_partitions, last_seen: None }
     }
 
-    /// The live leader of `topic`-`partition` in the latest leader epoch (a deposed one
-    /// may still think it leads), if its log ends at its HW.
+    /// The leader the controller's metadata names for `topic`-`partition`, if it is live,
+    /// leads in that epoch (a deposed leader may still think it leads, and a crashed one
+    /// may still be named) and its log ends at its HW.
     fn quiet_leader<'a>(&self, sim: &'a Sim, topic: &str, partition: u32) -> Option<&'a Partition> {
-        let leader = (1..=self.brokers)
-            .filter_map(|b| broker(sim, b)?.partition(topic, partition))
-            .filter(|p| p.role == Role::Leader)
-            .max_by_key(|p| p.state.leader_epoch)?;
-        (leader.log.log_end_offset() == leader.high_watermark).then_some(leader)
+        let controller = sim.node(CONTROLLER_ID)?.view().controller()?;
+        let named = controller.image().partition(topic, partition)?;
+        let leader = broker(sim, named.leader?)?.partition(topic, partition)?;
+        (leader.role == Role::Leader
+            && leader.state.leader_epoch == named.leader_epoch
+            && leader.log.log_end_offset() == leader.high_watermark)
+            .then_some(leader)
     }
 }
 

@@ -108,6 +108,9 @@ impl ConsumerNode {
             p.position = None;
             p.processed = None;
         }
+        // A fetch in flight asked from the old positions: its answer is stale (Java's
+        // `FetchCollector` discards a completed fetch whose offset is not the position).
+        self.in_flight.retain(|_, (_, pending)| !matches!(pending, super::Pending::Fetch { .. }));
         self.note(
             "the application aborted its transaction: its positions go back to the group's committed offsets"
                 .into(),
