@@ -136,7 +136,7 @@ pub fn member_row(p: &Props) -> Html {
                 </button>
                 <super::delivery::CommitMomentSelect member={m.clone()} lang={l} on_command={p.on_command.clone()} />
                 // Without transactions read_committed reads what read_uncommitted does (the
-                // LSO is the HW): offered where it matters, or where it was chosen.
+                // last stable offset is the HW): offered where it matters, or where it was chosen.
                 if p.transactions || m.isolation_level == "read_committed" {
                     <super::isolation::IsolationSelect member={m.clone()} lang={l} on_command={p.on_command.clone()} />
                 }
