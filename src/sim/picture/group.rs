@@ -432,7 +432,7 @@ impl GroupPicture {
                 lost: lost.get(&id).map_or(0, |l| l.0),
                 lost_ranges: lost.get(&id).map(|l| l.1.clone()).unwrap_or_default(),
                 enable_auto_commit: config.enable_auto_commit,
-                commit_sync: config.commit_sync.name().to_string(),
+                commit_sync: super::group_util::commit_moment(spec, &config),
                 isolation_level: config.isolation_level.config_value().to_string(),
                 waiting_for_topics: node.map(ConsumerNode::unknown_topics).unwrap_or_default(),
             });

@@ -410,4 +410,5 @@ texts! {
     PipelineProcessed => "records processed", "записей обработано";
     PipelineCommitted => "transactions committed", "транзакций зафиксировано";
     PipelineAborted => "aborted", "прервано";
+    InTransactionMeans => "Exactly once: each poll's offsets are committed in the pipeline's transaction (sendOffsetsToTransaction) together with its output; a crash aborts both, and the restarted process reads again from the last committed offsets", "Ровно один раз: офсеты каждого poll фиксируются в транзакции конвейера (sendOffsetsToTransaction) вместе с его выходом; падение прерывает и то и другое, и перезапущенный процесс читает снова с последних зафиксированных офсетов";
 }
