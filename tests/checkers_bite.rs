@@ -8,7 +8,7 @@
 //! `DivergingEpoch`, a clean election picks from the ISR, the log start offset survives
 //! a restart (`log-start-offset-checkpoint`), a SyncGroup stores each member's own
 //! assignment, a read_committed consumer skips aborted batches and is served only below
-//! the last stable offset. Run with `cargo test --features break-engine --test checkers_bite`.
+//! the last stable offset, a pipeline's offsets go only through its transaction. Run with `cargo test --features break-engine --test checkers_bite`.
 #![cfg(feature = "break-engine")]
 
 use kafka_playground::engine::faults::{inject, Fault};
@@ -308,5 +308,20 @@ fn read_committed_catches_a_leader_that_serves_records_past_the_last_stable_offs
         "transactions: a read_committed consumer never delivers a record of a transaction not committed yet",
         &["consumer 10001", "orders-0 offsets 6..10", "not committed"],
         (9_000, 11_000),
+    );
+}
+
+#[test]
+fn pipeline_exactly_once_catches_offsets_committed_outside_the_transaction() {
+    // exactly-once-pipeline-survives-crashes: the pipeline crashes at 10.15 s inside a
+    // transaction. The broken one committed that poll's positions with commitSync() when
+    // the poll returned, so its restart (12 s) resumes past records whose output was aborted.
+    let s = shipped("exactly-once-pipeline-survives-crashes");
+    bites(
+        &s,
+        Fault::PipelineCommitsOutsideTransaction,
+        "transactions: a consume-transform-produce pipeline's committed output is its input below its committed offsets, exactly once, in order",
+        &["orders-", "is in no committed transaction of receipts"],
+        (12_000, 20_000),
     );
 }

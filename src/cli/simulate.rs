@@ -9,7 +9,8 @@ use super::report::{write_journal, write_report, ReportHead};
 use super::{write_out, CliError};
 use crate::sim::cluster_world::build_sim;
 use crate::sim::fuzz::{
-    fuzz_group_seed, fuzz_seed, fuzz_txn_seed, FUZZ_GROUP_UNTIL_MS, FUZZ_TXN_UNTIL_MS, FUZZ_UNTIL_MS,
+    fuzz_group_seed, fuzz_pipeline_seed, fuzz_seed, fuzz_txn_seed, FUZZ_GROUP_UNTIL_MS,
+    FUZZ_PIPELINE_UNTIL_MS, FUZZ_TXN_UNTIL_MS, FUZZ_UNTIL_MS,
 };
 use crate::sim::scenario::Scenario;
 use crate::sim::serve_world::{serve_world, Outbox};
@@ -117,10 +118,14 @@ pub fn fuzz(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let first: u64 = number(args, "--first")?.unwrap_or(0);
     let groups = args.iter().any(|a| a == "--groups");
     let transactions = args.iter().any(|a| a == "--transactions");
+    // Only the pipeline schedules (`--transactions` runs them beside the transactional ones).
+    let pipelines = args.iter().any(|a| a == "--pipelines");
     let mut failures = Vec::new();
     let mut steps = 0u64;
     for seed in first..first + seeds {
-        let result = if transactions {
+        let result = if pipelines {
+            fuzz_pipeline_seed(seed)
+        } else if transactions {
             fuzz_txn_seed(seed)
         } else if groups {
             fuzz_group_seed(seed)
@@ -133,7 +138,7 @@ pub fn fuzz(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
         }
     }
     let report = json!({
-        "seeds": seeds, "first": first, "virtual_ms_per_seed": if transactions { FUZZ_TXN_UNTIL_MS } else if groups { FUZZ_GROUP_UNTIL_MS } else { FUZZ_UNTIL_MS },
+        "seeds": seeds, "first": first, "virtual_ms_per_seed": if pipelines { FUZZ_PIPELINE_UNTIL_MS } else if transactions { FUZZ_TXN_UNTIL_MS + FUZZ_PIPELINE_UNTIL_MS } else if groups { FUZZ_GROUP_UNTIL_MS } else { FUZZ_UNTIL_MS },
         "steps": steps, "failed_seeds": failures,
     });
     write_out(out, &to_text(&report)?)?;

@@ -56,6 +56,11 @@ pub enum Fault {
     /// (`read_partition`; Kafka's `UnifiedLog.read` stops at the LSO for
     /// `FetchIsolation.TXN_COMMITTED`).
     ReadCommittedPastLso,
+    /// A consume-transform-produce pipeline also commits its positions with the
+    /// consumer's own commitSync() as soon as a poll returns, outside its transaction
+    /// (`pipeline::app`; Kafka's `sendOffsetsToTransaction` docs: the offsets go only
+    /// through the transaction, with `enable.auto.commit=false`).
+    PipelineCommitsOutsideTransaction,
 }
 
 /// Whether `fault` is switched on (always `false` without the `break-engine` feature).

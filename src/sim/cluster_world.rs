@@ -12,6 +12,7 @@ use super::runner::{build_broker, BrokerWorld};
 use super::scenario::{ClientKind, Scenario, ScenarioError, Step, StepAction};
 use super::world::World;
 use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Subscription, CONFIG_META};
+use crate::engine::client::pipeline::{PipelineNode, PipelineTopics};
 use crate::engine::client::producer::lifecycle::stored_config;
 use crate::engine::client::producer::{ProducerConfig, ProducerNode};
 use crate::engine::cluster::command::{
@@ -31,6 +32,7 @@ use std::collections::BTreeSet;
 enum ClientBuild {
     Producer(ProducerConfig),
     Consumer(ConsumerConfig, Subscription),
+    Pipeline(PipelineTopics, ConsumerConfig, ProducerConfig),
 }
 
 pub struct ClusterWorld {
@@ -78,6 +80,12 @@ impl ClusterWorld {
                 pairs.push(("bootstrap.servers", &bootstrap));
             }
             match c.kind {
+                ClientKind::Pipeline => {
+                    let topics = super::scenario::pipeline::pipeline_topics(s, i, c)?;
+                    let extra = [("bootstrap.servers", bootstrap.as_str())];
+                    let (consumer, producer) = super::scenario::pipeline::pipeline_configs(i, c, &extra)?;
+                    clients.push(ClientBuild::Pipeline(topics, consumer, producer));
+                }
                 ClientKind::Producer => {
                     let config = ProducerConfig::from_pairs(pairs)
                         .map_err(|e| problem(format!("clients[{i}].configs"), e.to_string()))?;
@@ -161,6 +169,13 @@ impl World for ClusterWorld {
                     self.seed ^ u64::from(id),
                 ))
             }
+            Some(ClientBuild::Pipeline(topics, consumer, producer)) => Box::new(PipelineNode::new(
+                id,
+                topics.clone(),
+                consumer.clone(),
+                producer.clone(),
+                self.seed ^ u64::from(id),
+            )),
             None => Box::new(ProducerNode::new(id, ProducerConfig::default(), self.seed ^ u64::from(id))),
         }
     }

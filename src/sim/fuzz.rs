@@ -7,13 +7,17 @@
 //! crashed, restarted and paused, so the group invariants are checked under faults.
 //! [`fuzz_txn_scenario`] runs a transactional producer (commits and aborts) and a
 //! read_committed consumer while brokers and the producer crash, so the transaction
-//! invariants are checked under faults.
+//! invariants are checked under faults; each of its seeds also runs a
+//! consume-transform-produce pipeline's schedule ([`pipeline`]).
 
 use super::cluster_world::build_sim;
 use super::driver::Violation;
 use super::scenario::*;
 use crate::engine::rng::Rng;
 use std::collections::BTreeMap;
+
+mod pipeline;
+pub use pipeline::{fuzz_pipeline_scenario, fuzz_pipeline_seed, FUZZ_PIPELINE_UNTIL_MS};
 
 /// Virtual time each fuzzed run covers.
 pub const FUZZ_UNTIL_MS: i64 = 60_000;
@@ -125,6 +129,8 @@ fn acks_all_producer(id: &str) -> ClientSpec {
         configs,
         subscribe: None,
         assign: None,
+        input: None,
+        output: None,
         start: true,
     }
 }
@@ -266,6 +272,8 @@ pub fn fuzz_group_scenario(seed: u64) -> Scenario {
             configs,
             subscribe: Some(vec!["f".into()]),
             assign: None,
+            input: None,
+            output: None,
             start: true,
         }
     };
@@ -387,6 +395,8 @@ pub fn fuzz_txn_scenario(seed: u64) -> Scenario {
         configs: consumer_configs,
         subscribe: Some(vec!["f".into()]),
         assign: None,
+        input: None,
+        output: None,
         start: true,
     };
     let mut cluster_configs = BTreeMap::new();
@@ -417,7 +427,15 @@ pub fn fuzz_txn_scenario(seed: u64) -> Scenario {
     }
 }
 
-/// Runs one seed's transactional schedule with every invariant checked after every step.
+/// Runs one seed's transactional schedule and its pipeline schedule, each with every
+/// invariant checked after every step (a pipeline violation's detail names its schedule).
 pub fn fuzz_txn_seed(seed: u64) -> FuzzResult {
-    run_checked(&fuzz_txn_scenario(seed), seed)
+    let mut result = run_checked(&fuzz_txn_scenario(seed), seed);
+    let pipeline = fuzz_pipeline_seed(seed);
+    result.steps += pipeline.steps;
+    result.violations.extend(pipeline.violations.into_iter().map(|mut v| {
+        v.detail = format!("pipeline schedule fuzz-pipeline-{seed}: {}", v.detail);
+        v
+    }));
+    result
 }

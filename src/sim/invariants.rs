@@ -16,14 +16,16 @@
 //! * idempotent producers: no replica's log holds two batches of one producer id and
 //!   epoch with overlapping sequences ([`idempotence`]);
 //! * transactions: a read_committed consumer never delivers a record of an aborted
-//!   transaction, nor of one not committed yet ([`read_committed`]).
+//!   transaction, nor of one not committed yet ([`read_committed`]); a
+//!   consume-transform-produce pipeline's committed output is its input below its
+//!   committed offsets, each record once, in order ([`pipeline`]).
 //!
 //! The replica rules live in [`replicas`], the acknowledged writes in [`acked`]; the
 //! consumer-group rules and the installation for a scenario here. Every rule has a test
 //! that breaks the engine on purpose and sees it reported (tests/checkers_bite.rs).
 
 use super::driver::{Invariant, Sim, Status};
-use super::scenario::Scenario;
+use super::scenario::{ClientKind, Scenario};
 use crate::engine::client::consumer::protocol::decode_assignment;
 use crate::engine::client::consumer::MemberState;
 use crate::engine::cluster::messages::Acks;
@@ -34,6 +36,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 mod acked;
 mod idempotence;
+mod pipeline;
 mod read_committed;
 mod replicas;
 
@@ -179,7 +182,7 @@ pub fn group_ownership(s: &Scenario) -> Box<dyn Invariant> {
         .clients
         .iter()
         .enumerate()
-        .filter(|(_, c)| c.kind == super::scenario::ClientKind::Consumer)
+        .filter(|(_, c)| matches!(c.kind, ClientKind::Consumer | ClientKind::Pipeline))
         .map(|(i, _)| FIRST_CLIENT_ID + i as u32)
         .collect();
     Box::new(GroupOwnership {
@@ -232,7 +235,7 @@ pub fn install(sim: &mut Sim, s: &Scenario) {
         .map(|t| t.name.clone())
         .collect();
     sim.add_invariant(acked_invariant(s, protected, false));
-    if s.clients.iter().any(|c| c.kind == super::scenario::ClientKind::Consumer) {
+    if s.clients.iter().any(|c| matches!(c.kind, ClientKind::Consumer | ClientKind::Pipeline)) {
         sim.add_invariant(group_ownership(s));
     }
     let read_committed: BTreeSet<NodeId> = s
@@ -240,11 +243,27 @@ pub fn install(sim: &mut Sim, s: &Scenario) {
         .iter()
         .enumerate()
         .filter(|(_, c)| {
-            c.kind == super::scenario::ClientKind::Consumer
-                && c.configs.get("isolation.level").is_some_and(|v| v.trim() == "read_committed")
+            let level = |name: &str| c.configs.get(name).map(|v| v.trim());
+            match c.kind {
+                ClientKind::Consumer => level("isolation.level") == Some("read_committed"),
+                // A pipeline's consumer reads committed unless told otherwise.
+                ClientKind::Pipeline => level("consumer.isolation.level")
+                    .or(level("isolation.level"))
+                    .is_none_or(|v| v == "read_committed"),
+                ClientKind::Producer => false,
+            }
         })
         .map(|(i, _)| FIRST_CLIENT_ID + i as u32)
         .collect();
+    for (i, c) in s.clients.iter().enumerate().filter(|(_, c)| c.kind == ClientKind::Pipeline) {
+        let partitions = |topic: &Option<String>| {
+            s.topics.iter().find(|t| Some(&t.name) == topic.as_ref()).map(|t| t.partitions.max(0) as u32)
+        };
+        if let (Some(input), Some(output)) = (partitions(&c.input), partitions(&c.output)) {
+            let id = FIRST_CLIENT_ID + i as u32;
+            sim.add_invariant(Box::new(pipeline::PipelineExactlyOnce::new(id, input, output)));
+        }
+    }
     if !read_committed.is_empty() {
         for rule in [read_committed::Rule::NoAborted, read_committed::Rule::NoUncommitted] {
             sim.add_invariant(Box::new(read_committed::ReadCommittedOnly::new(

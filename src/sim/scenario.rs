@@ -15,6 +15,7 @@
 //! parsing; the timed steps are in [`steps`], the checks of meaning in [`validate`].
 
 mod bounds;
+pub mod pipeline;
 mod steps;
 mod validate;
 
@@ -109,6 +110,9 @@ pub struct TopicSpec {
 pub enum ClientKind {
     Producer,
     Consumer,
+    /// A consume-transform-produce process (`input`, `output`): a read_committed
+    /// consumer and a transactional producer in one process.
+    Pipeline,
 }
 
 impl ClientKind {
@@ -116,6 +120,7 @@ impl ClientKind {
         match self {
             ClientKind::Producer => "producer",
             ClientKind::Consumer => "consumer",
+            ClientKind::Pipeline => "pipeline",
         }
     }
 }
@@ -136,6 +141,12 @@ pub struct ClientSpec {
     /// Consumers: the partitions it assigns itself when it starts (instead of subscribing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assign: Option<Vec<TopicPartitionRef>>,
+    /// Pipelines: the topic it consumes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// Pipelines: the topic it produces to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
     /// Whether the process starts at time 0 (the default). `false`: it is declared for
     /// the page's "add a consumer" (or a `start` step) and starts only then.
     #[serde(default = "yes", skip_serializing_if = "is_yes")]

@@ -27,8 +27,9 @@ const SCENARIOS = fs.readdirSync(path.join(import.meta.dirname, '..', '..', 'sce
   .filter((s) => s.clients?.some((c) => c.type === 'consumer' && c.start !== false))
   .map((s) => ({
     name: s.name,
-    groups: new Set(s.clients.filter((c) => c.type === 'consumer').map((c) => c.configs?.['group.id'])).size,
-    transactional: s.clients.some((c) => c.type === 'producer' && c.configs?.['transactional.id']),
+    // A pipeline's consumer is a group member; its producer is transactional.
+    groups: new Set(s.clients.filter((c) => c.type === 'consumer' || c.type === 'pipeline').map((c) => c.configs?.['group.id'])).size,
+    transactional: s.clients.some((c) => (c.type === 'producer' || c.type === 'pipeline') && c.configs?.['transactional.id']),
   }))
   .sort((a, b) => a.name.localeCompare(b.name));
 

@@ -281,7 +281,8 @@ pub enum ClusterEvent {
         offsets: Vec<(TopicPartition, i64)>,
         error: Option<ErrorCode>,
     },
-    /// How far a consumer's position is behind a partition's high watermark.
+    /// How far a consumer's position is behind a partition's end: the high watermark, or
+    /// under read_committed the last stable offset (`SubscriptionState.partitionLag`).
     ConsumerLag {
         client_id: NodeId,
         tp: TopicPartition,

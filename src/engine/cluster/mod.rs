@@ -193,6 +193,9 @@ pub enum NodeView<'a> {
     Controller(&'a crate::engine::controller::ControllerNode),
     Producer(&'a crate::engine::client::producer::ProducerNode),
     Consumer(&'a crate::engine::client::consumer::ConsumerNode),
+    /// A consume-transform-produce process: its producer and consumer are seen as
+    /// [`NodeView::producer`] and [`NodeView::consumer`].
+    Pipeline(&'a crate::engine::client::pipeline::PipelineNode),
     /// A node of a kind the engine does not define.
     Other,
 }
@@ -213,12 +216,14 @@ impl<'a> NodeView<'a> {
     pub fn producer(self) -> Option<&'a crate::engine::client::producer::ProducerNode> {
         match self {
             NodeView::Producer(p) => Some(p),
+            NodeView::Pipeline(p) => Some(p.producer()),
             _ => None,
         }
     }
     pub fn consumer(self) -> Option<&'a crate::engine::client::consumer::ConsumerNode> {
         match self {
             NodeView::Consumer(c) => Some(c),
+            NodeView::Pipeline(p) => Some(p.consumer()),
             _ => None,
         }
     }

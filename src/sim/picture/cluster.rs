@@ -272,8 +272,9 @@ impl Picture {
             .clients
             .iter()
             .enumerate()
-            // Consumers have their own band (groups); the producer panel lists producers.
-            .filter(|(_, c)| matches!(c.kind, ClientKind::Producer))
+            // Consumers have their own band (groups); the producer panel lists producers
+            // and pipelines (a pipeline's consumer is also a member of its group).
+            .filter(|(_, c)| matches!(c.kind, ClientKind::Producer | ClientKind::Pipeline))
             .map(|(i, c)| {
                 let id = FIRST_CLIENT_ID + i as u32;
                 let node = sim.node(id).and_then(|n| n.view().producer());
@@ -305,6 +306,7 @@ impl Picture {
                     outcomes: ring.map(Ring::to_vec).unwrap_or_default(),
                     outcomes_before: ring.map_or(0, Ring::before),
                     lost: self.ledger.lost(id),
+                    pipeline: (c.kind == ClientKind::Pipeline).then(|| pipeline_facts(sim, id, c)),
                 }
             })
             .collect();
@@ -422,4 +424,27 @@ fn topics(c: &ControllerNode) -> Vec<TopicView> {
             }
         })
         .collect()
+}
+
+/// A pipeline client's card facts (while it is down: its topics, nothing running).
+fn pipeline_facts(
+    sim: &Sim,
+    id: NodeId,
+    c: &crate::sim::scenario::ClientSpec,
+) -> crate::sim::picture::view::PipelineFacts {
+    use crate::engine::cluster::NodeView;
+    let mut facts = crate::sim::picture::view::PipelineFacts {
+        input: c.input.clone().unwrap_or_default(),
+        output: c.output.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    if let Some(NodeView::Pipeline(p)) = sim.node(id).map(|n| n.view()) {
+        (facts.transactions_committed, facts.transactions_aborted) = p.transactions();
+        let state = serde_json::to_value(p.app_state()).unwrap_or_default();
+        let name = state.as_str().or_else(|| state.as_object()?.keys().next().map(String::as_str));
+        facts.state = name.unwrap_or_default().to_string();
+        let consumed = p.consumer().consumed().values();
+        facts.records_processed = consumed.map(|o| o.values().map(|n| u64::from(*n)).sum::<u64>()).sum();
+    }
+    facts
 }

@@ -85,7 +85,9 @@ impl GroupPicture {
             if let JournalEntry::Crash { at_ms, node } = entry {
                 let i = node.saturating_sub(FIRST_CLIENT_ID) as usize;
                 if *node >= FIRST_CLIENT_ID
-                    && s.clients.get(i).is_some_and(|c| c.kind == ClientKind::Consumer)
+                    && s.clients
+                        .get(i)
+                        .is_some_and(|c| matches!(c.kind, ClientKind::Consumer | ClientKind::Pipeline))
                 {
                     crashes.push_back((*at_ms, *node));
                 }
@@ -306,7 +308,7 @@ impl GroupPicture {
     pub fn view(&mut self, sim: &Sim, s: &Scenario) -> Vec<GroupView> {
         // Clients whose group is known before any event (a consumer waiting for a topic).
         for (i, c) in s.clients.iter().enumerate() {
-            if c.kind != ClientKind::Consumer {
+            if !matches!(c.kind, ClientKind::Consumer | ClientKind::Pipeline) {
                 continue;
             }
             let id = FIRST_CLIENT_ID + i as u32;
@@ -430,7 +432,7 @@ impl GroupPicture {
                 lost: lost.get(&id).map_or(0, |l| l.0),
                 lost_ranges: lost.get(&id).map(|l| l.1.clone()).unwrap_or_default(),
                 enable_auto_commit: config.enable_auto_commit,
-                commit_sync: config.commit_sync.name().to_string(),
+                commit_sync: super::group_util::commit_moment(spec, &config),
                 isolation_level: config.isolation_level.config_value().to_string(),
                 waiting_for_topics: node.map(ConsumerNode::unknown_topics).unwrap_or_default(),
             });

@@ -59,7 +59,21 @@ pub(super) fn client_name(s: &Scenario, id: NodeId) -> String {
 
 pub(super) fn declared_config(s: &Scenario, i: usize) -> Option<ConsumerConfig> {
     let c = s.clients.get(i)?;
+    if c.kind == crate::sim::scenario::ClientKind::Pipeline {
+        return crate::sim::scenario::pipeline::pipeline_configs(i, c, &[])
+            .ok()
+            .map(|(consumer, _)| consumer);
+    }
     ConsumerConfig::from_pairs(c.configs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).ok()
+}
+
+/// When the member's application commits: `playground.commit.sync`'s value, or
+/// `in-transaction` for a pipeline (its offsets go in its producer's transaction).
+pub(super) fn commit_moment(spec: &crate::sim::scenario::ClientSpec, c: &ConsumerConfig) -> String {
+    if spec.kind == crate::sim::scenario::ClientKind::Pipeline {
+        return "in-transaction".to_string();
+    }
+    c.commit_sync.name().to_string()
 }
 
 pub(super) fn assignors(c: &ConsumerConfig) -> String {

@@ -134,6 +134,21 @@ pub struct ProducerView {
     /// Acknowledged records the partition's log no longer has (`super::ledger`).
     #[serde(default)]
     pub lost: Vec<LostRecords>,
+    /// A consume-transform-produce pipeline's loop (`None` for a producer).
+    #[serde(default)]
+    pub pipeline: Option<PipelineFacts>,
+}
+
+/// What a pipeline's card says: its topics, where its loop is (`polling`,
+/// `in_transaction`, …, `stopped`), its transactions and the records it processed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PipelineFacts {
+    pub input: String,
+    pub output: String,
+    pub state: String,
+    pub transactions_committed: u64,
+    pub transactions_aborted: u64,
+    pub records_processed: u64,
 }
 
 /// One broker config: its value (the metadata log's cluster default, else the

@@ -170,9 +170,17 @@ impl Scenario {
                             .get("offsets.topic.num.partitions")
                             .and_then(|v| v.trim().parse::<u32>().ok())
                             .unwrap_or(50);
-                        let internal = tp.topic
+                        let txn_partitions = self
+                            .cluster
+                            .configs
+                            .get("transaction.state.log.num.partitions")
+                            .and_then(|v| v.trim().parse::<u32>().ok())
+                            .unwrap_or(50);
+                        let internal = (tp.topic
                             == crate::engine::group::coordinator::placement::OFFSETS_TOPIC
-                            && tp.partition < offsets_partitions;
+                            && tp.partition < offsets_partitions)
+                            || (tp.topic == crate::engine::txn::coordinator::TRANSACTION_STATE_TOPIC
+                                && tp.partition < txn_partitions);
                         let known = internal
                             || self
                                 .topics
@@ -272,7 +280,15 @@ impl Scenario {
     /// A client's configs as its type reads them; config errors name the config.
     fn validate_client(&self, i: usize, c: &ClientSpec) -> Result<(), ScenarioError> {
         let at = |f: &str| format!("clients[{i}].{f}");
+        if c.kind != ClientKind::Pipeline && (c.input.is_some() || c.output.is_some()) {
+            let f = if c.input.is_some() { "input" } else { "output" };
+            return Err(err(at(f), "only pipelines have an input and an output topic"));
+        }
         match c.kind {
+            ClientKind::Pipeline => {
+                super::pipeline::pipeline_topics(self, i, c)?;
+                super::pipeline::pipeline_configs(i, c, &[])?;
+            }
             ClientKind::Producer => {
                 if c.subscribe.is_some() || c.assign.is_some() {
                     return Err(err(at("subscribe"), "only consumers subscribe or assign"));

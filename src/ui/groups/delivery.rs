@@ -23,6 +23,7 @@ fn current(m: &MemberView) -> &'static str {
     match m.commit_sync.as_str() {
         "before-processing" => "before-processing",
         "after-processing" => "after-processing",
+        "in-transaction" => "in-transaction",
         _ if m.enable_auto_commit => "auto",
         _ => "none",
     }
@@ -32,6 +33,7 @@ fn meaning(moment: &str, auto_commit: bool) -> T {
     match moment {
         "before-processing" => T::AtMostOnceMeans,
         "after-processing" => T::AtLeastOnceMeans,
+        "in-transaction" => T::InTransactionMeans,
         "auto" if auto_commit => T::AutoCommitMeans,
         _ => T::NoCommitMeans,
     }
@@ -62,6 +64,13 @@ pub fn commit_moment_select(p: &Props) -> Html {
             on.emit(ClusterCommand::RestartWith { clients: vec![id], configs, every_ms: 0 });
         })
     };
+    if moment == "in-transaction" {
+        // A pipeline's offsets go only through its transaction: nothing to choose.
+        return html! {
+            <code class="commit-moment" title={T::InTransactionMeans.get(l)}
+                data-testid={format!("member-{}-commit-moment", m.name)}>{"sendOffsetsToTransaction"}</code>
+        };
+    }
     html! {
         <select class="commit-moment" onchange={onchange} disabled={m.status != "up"}
             aria-label={T::CommitMoment.get(l)} title={T::CommitMomentHint.get(l)}

@@ -438,4 +438,10 @@ texts! {
     CutHelpServe => "Choose brokers to isolate from the other brokers and the controller (the real clients' connections stay up).", "Выберите брокеры, которые нужно отрезать от остальных брокеров и контроллера (подключения настоящих клиентов остаются).";
     NoReplicaHereServe => "crashed: greyed, its log as last drawn before the crash; serve keeps the log (in memory, as its disk) until it restarts", "упал: серым — его лог, каким он был до падения; serve хранит лог (в памяти, как на диске) до перезапуска";
     RefusedInvalid => "not a cluster command", "не команда кластера";
+    PipelineTitle => "Pipeline", "Конвейер";
+    PipelineHint => "consume-transform-produce (Kafka's ExactlyOnceMessageProcessor): a read_committed consumer and a transactional producer in one process; each poll's records, transformed, and the consumer's positions (sendOffsetsToTransaction) are committed in one transaction, so after a crash nothing is lost or written twice", "consume-transform-produce (ExactlyOnceMessageProcessor из Kafka): консумер с read_committed и транзакционный продюсер в одном процессе; записи каждого poll, преобразованные, и позиции консумера (sendOffsetsToTransaction) фиксируются одной транзакцией, поэтому после падения ничего не теряется и не пишется дважды";
+    PipelineProcessed => "records processed", "записей обработано";
+    PipelineCommitted => "transactions committed", "транзакций зафиксировано";
+    PipelineAborted => "aborted", "прервано";
+    InTransactionMeans => "Exactly once: each poll's offsets are committed in the pipeline's transaction (sendOffsetsToTransaction) together with its output; a crash aborts both, and the restarted process reads again from the last committed offsets", "Ровно один раз: офсеты каждого poll фиксируются в транзакции конвейера (sendOffsetsToTransaction) вместе с его выходом; падение прерывает и то и другое, и перезапущенный процесс читает снова с последних зафиксированных офсетов";
 }

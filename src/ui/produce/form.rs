@@ -54,7 +54,11 @@ pub fn producers_band() -> Html {
                     </div>
                 }) }
             </div>
-            { for ctx.view.producers.iter().map(|p| html! { <Producer producer={p.clone()} /> }) }
+            { for ctx.view.producers.iter().map(|p| if p.pipeline.is_some() {
+                html! { <crate::ui::produce::pipeline::PipelineCard producer={p.clone()} /> }
+            } else {
+                html! { <Producer producer={p.clone()} /> }
+            }) }
         </div>
     }
 }

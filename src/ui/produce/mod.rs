@@ -1,9 +1,10 @@
-//! The producing side of the page: the producer form, its settings, the admin card with
-//! its broker configs and its delete-topic control.
+//! The producing side of the page: the producer form, its settings, a pipeline's card,
+//! the admin card with its broker configs and its delete-topic control.
 
 pub mod admin;
 pub mod broker_configs;
 pub mod delete_topic;
 pub mod form;
+pub mod pipeline;
 pub mod settings;
 pub mod txn;

@@ -45,6 +45,7 @@ pub const SCENARIOS: &[&str] = &[
     "hanging-transaction-holds-lso",
     "zombie-producer-fenced",
     "transaction-survives-crashes",
+    "exactly-once-pipeline-survives-crashes",
     // Sections 9–10: consumer groups.
     "consumer-group-playground",
     "consumer-group-three-members",

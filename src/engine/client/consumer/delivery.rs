@@ -91,6 +91,12 @@ impl ConsumerNode {
     /// The application processed the poll's last record. With `after-processing` it
     /// calls `commitSync()` of what it processed and waits before the next `poll()`.
     pub(super) fn commit_after_processing(&mut self) {
+        if self.txn_app.is_some() {
+            // The application's transaction (send the offsets, commit) runs before the
+            // next poll(): the pipeline releases it ([`Self::txn_app_release`]).
+            self.app_commit_pending = true;
+            return;
+        }
         if self.config.commit_sync != CommitSync::AfterProcessing {
             return;
         }

@@ -110,21 +110,30 @@ impl ConsumerNode {
             if verdict == BatchVerdict::Deliver || aborted_too {
                 let Ok(batch) = decode_batch(view.bytes) else { break };
                 offsets.extend(batch.records.iter().map(|r| r.offset).filter(|o| *o >= position));
+                if let Some(app) = self.txn_app.as_mut() {
+                    app.keep(&tp, position, &batch.records);
+                }
             }
             next_fetch_offset = next_fetch_offset.max(fetched.last_offset + 1);
         }
         let client_id = self.client_id;
         let Some(p) = self.assigned.get_mut(&tp) else { return };
         p.high_watermark = answer.high_watermark.max(p.high_watermark);
-        let sample = (position, p.high_watermark);
+        if answer.last_stable_offset >= 0 {
+            p.last_stable_offset = Some(answer.last_stable_offset);
+        }
+        // `SubscriptionState.partitionLag`: against the LSO under read_committed.
+        let end = p.end_offset(self.config.isolation_level);
+        let sample = (position, end);
+        let high_watermark = p.high_watermark;
         let lag_event = (p.last_lag_sample != Some(sample)).then(|| {
             p.last_lag_sample = Some(sample);
             ClusterEvent::ConsumerLag {
                 client_id,
                 tp: tp.clone(),
                 position,
-                high_watermark: sample.1,
-                lag: (sample.1 - position).max(0),
+                high_watermark,
+                lag: (end - position).max(0),
             }
         });
         if let Some(e) = lag_event {
@@ -198,6 +207,9 @@ impl ConsumerNode {
                 self.processing_done_ms = None;
                 break;
             };
+            if let Some(app) = self.txn_app.as_mut() {
+                app.finished(&tp, offset);
+            }
             finished.push((tp, offset));
             self.processing_done_ms = if self.processing.is_empty() { None } else { Some(due + per_record) };
         }

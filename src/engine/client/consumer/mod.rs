@@ -58,6 +58,7 @@ mod rebalance;
 mod requests;
 mod state;
 mod subscription;
+pub mod txn_app;
 
 pub use config::{AutoOffsetReset, ConsumerConfig, ConsumerConfigError};
 pub use delivery::{CommitSync, COMMIT_SYNC_CONFIG};
@@ -135,6 +136,9 @@ pub struct ConsumerNode {
     tick_at_ms: Option<i64>,
     /// `restart_with`: the config of the process that replaces this one once closed.
     reborn: Option<ConsumerConfig>,
+    /// The application runs each poll's records in a producer's transaction (a
+    /// consume-transform-produce pipeline, [`txn_app`]).
+    pub(crate) txn_app: Option<txn_app::TxnApp>,
 }
 
 impl ConsumerNode {
@@ -188,6 +192,7 @@ impl ConsumerNode {
             consumed: BTreeMap::new(),
             tick_at_ms: None,
             reborn: None,
+            txn_app: None,
         }
     }
 

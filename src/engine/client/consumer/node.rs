@@ -37,7 +37,7 @@ impl ConsumerNode {
         candidates.into_iter().filter(|t| *t > now).min()
     }
 
-    fn run(&mut self) {
+    pub(super) fn run(&mut self) {
         if !self.started {
             return;
         }
@@ -109,7 +109,7 @@ impl Node for ConsumerNode {
             .assigned
             .iter()
             .map(|(tp, p)| {
-                let lag = p.position.map(|pos| (p.high_watermark - pos).max(0));
+                let lag = p.position.map(|pos| (p.end_offset(self.config.isolation_level) - pos).max(0));
                 let committed_lag = p.committed.map(|c| (p.high_watermark - c).max(0));
                 (
                     format!("{}-{}", tp.topic, tp.partition),

@@ -158,3 +158,37 @@ fn return_aborted_transactions_in_uncommitted_mode() {
     let batches = [txn(1, 0, &["abort1-1", "abort1-2"]), end(1, 2, ControlRecordType::Abort)];
     assert_eq!(fetch(ReadUncommitted, &batches, &[(1, 0)]), (vec!["abort1-1".into(), "abort1-2".into()], 3));
 }
+
+/// `SubscriptionState.partitionLag`: a read_committed consumer's lag is the LSO minus its
+/// position, a read_uncommitted one's the HW minus its position.
+#[test]
+fn lag_is_measured_against_the_last_stable_offset_under_read_committed() {
+    use crate::engine::cluster::{ClusterEvent, Output};
+    for (level, expected) in [(IsolationLevel::ReadCommitted, 40), (IsolationLevel::ReadUncommitted, 100)] {
+        let mut c = consumer(level);
+        c.take_fetched(FetchedPartition {
+            tp: tp(),
+            error: None,
+            high_watermark: 100,
+            last_stable_offset: 40,
+            log_start_offset: 0,
+            diverging_epoch: None,
+            records: MemoryRecords::from(Vec::new()),
+            aborted_transactions: (level == IsolationLevel::ReadCommitted).then(Vec::new),
+        });
+        let lags: Vec<i64> = c
+            .outputs
+            .iter()
+            .filter_map(|o| match o {
+                Output::Event(ClusterEvent::ConsumerLag { lag, high_watermark, .. }) => {
+                    assert_eq!(*high_watermark, 100);
+                    Some(*lag)
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(lags, [expected], "{level:?}");
+        let state = crate::engine::cluster::Node::state_json(&c);
+        assert_eq!(state["assignment"]["t-0"]["lag"], expected, "{level:?}");
+    }
+}

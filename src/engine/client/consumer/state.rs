@@ -82,6 +82,10 @@ pub struct PartitionPosition {
     /// The last committed offset this consumer knows of.
     pub committed: Option<i64>,
     pub high_watermark: i64,
+    /// The last stable offset the last fetch reported (`SubscriptionState`'s
+    /// `lastStableOffset`): a read_committed consumer's lag is measured against it.
+    #[serde(skip)]
+    pub last_stable_offset: Option<i64>,
     pub last_lag_sample: Option<(i64, i64)>,
     /// After OFFSET_OUT_OF_RANGE (`SubscriptionState.requestOffsetReset`): `earliest` or
     /// `latest` while the reset's ListOffsets is pending (the committed offset is not
@@ -110,4 +114,17 @@ pub(crate) enum JoinPhase {
     Committing,
     Joining,
     Syncing,
+}
+
+impl PartitionPosition {
+    /// `SubscriptionState.partitionEndOffset`: the LSO under read_committed (the HW until
+    /// a fetch has told it), else the high watermark.
+    pub fn end_offset(&self, level: crate::engine::cluster::messages::IsolationLevel) -> i64 {
+        match level {
+            crate::engine::cluster::messages::IsolationLevel::ReadCommitted => {
+                self.last_stable_offset.unwrap_or(self.high_watermark)
+            }
+            _ => self.high_watermark,
+        }
+    }
 }

@@ -254,6 +254,19 @@ impl ProducerNode {
         self.event(ClusterEvent::Refused { node_id: self.client_id, reason });
     }
 
+    /// Records whose `send()` has not returned yet: they wait for the topic's metadata
+    /// (Java's `send()` blocks on it, up to `max.block.ms`).
+    pub fn records_waiting_for_metadata(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// This producer numbers its requests from `base` (a process that also runs a
+    /// consumer on the same node keeps the two apart by correlation id).
+    pub fn with_correlation_base(mut self, base: u64) -> Self {
+        self.next_correlation_id = base;
+        self
+    }
+
     fn take_correlation_id(&mut self) -> u64 {
         let id = self.next_correlation_id;
         self.next_correlation_id += 1;
