@@ -3,6 +3,7 @@
 //! panic note, the notice of a tab whose workspace another tab runs, and the page watching
 //! `serve`.
 
+pub mod bands;
 pub mod mode;
 pub mod own_scenario;
 pub mod page;

@@ -8,13 +8,12 @@
 
 use crate::embed::inbound::EmbedError;
 use crate::engine::cluster::NodeId;
-use crate::ui::cluster::brokers::BrokersBand;
 use crate::ui::embed::EmbedPort;
-use crate::ui::events::feed::EventsBand;
 use crate::ui::i18n::{Lang, T};
 use crate::ui::lesson::files as lesson_files;
 use crate::ui::lesson::panel::{LessonPanel, LessonShown};
 use crate::ui::produce::form::ProducersBand;
+use crate::ui::shell::bands::ClusterBands;
 use crate::ui::shell::mode::ClusterParams;
 use crate::ui::shell::scenarios;
 use crate::ui::shell::speed::use_speed_keys;
@@ -267,15 +266,6 @@ pub fn cluster_page(props: &Props) -> Html {
     };
     let active = *band;
     let onselect = Callback::from(move |b: Band| band.set(b));
-    let section = |b: Band, class: &'static str| {
-        (classes!("band", class, (b == active).then_some("active")), b.panel_id())
-    };
-    let (producers, cluster, groups, timeline) = (
-        section(Band::Producer, "producers"),
-        section(Band::Cluster, "cluster"),
-        section(Band::Reader, "groups"),
-        section(Band::Events, "timeline"),
-    );
     let has_groups = view.as_ref().is_some_and(|v| !v.groups.is_empty());
     let bands: Vec<Band> = BANDS.into_iter().filter(|b| *b != Band::Reader || has_groups).collect();
     let description = scenarios::description(&described, l);
@@ -313,25 +303,9 @@ pub fn cluster_page(props: &Props) -> Html {
                 <LessonPanel lang={l} shown={shown} progress={v.lesson} command={command.clone()} on_band={onselect.clone()} />
             }
             if let Some(v) = (*view).clone() {
-                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), try_command, check_command, inspect, download_journal }}>
-                    <main class={classes!("bands", "cluster-bands", has_groups.then_some("with-groups"))}>
-                        <section class={producers.0} id={producers.1} aria-label={T::Producers.get(l)} data-testid="band-producer">
-                            <ProducersBand />
-                        </section>
-                        <section class={cluster.0} id={cluster.1} aria-label={T::Cluster.get(l)} data-testid="band-cluster">
-                            <BrokersBand />
-                            <crate::ui::cluster::log::LogPanel />
-                        </section>
-                        if has_groups {
-                            <section class={groups.0} id={groups.1} aria-label={T::Consumers.get(l)} data-testid="band-groups">
-                                <crate::ui::groups::band::GroupsBand view={v} on_command={command.clone()} lang={Some(l)} />
-                            </section>
-                        }
-                        <section class={timeline.0} id={timeline.1} aria-label={T::Timeline.get(l)} data-testid="band-events">
-                            <EventsBand />
-                        </section>
-                    </main>
-                </ContextProvider<ClusterCtx>>
+                <ClusterBands ctx={ClusterCtx { view: v, lang: l, command: command.clone(), try_command, check_command, inspect, download_journal }}
+                    active={active} first={html! { <ProducersBand /> }} first_label={T::Producers.get(l)}
+                    cluster_label={T::Cluster.get(l)} groups_label={T::Consumers.get(l)} timeline_label={T::Timeline.get(l)} />
             }
         </div>
     }

@@ -14,10 +14,9 @@
 
 use crate::engine::cluster::NodeId;
 use crate::sim::picture::live::{live_action, parse_page_message, Refusal, ServeMessage};
-use crate::ui::cluster::brokers::BrokersBand;
 use crate::ui::cluster::connections::LiveConnections;
-use crate::ui::events::feed::EventsBand;
 use crate::ui::i18n::{Lang, T};
+use crate::ui::shell::bands::ClusterBands;
 use crate::ui::shell::page::{expose_view, ClusterCtx};
 use crate::ui::shell::tabs::{Band, BandTabs};
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
@@ -145,15 +144,6 @@ pub fn serve_page(props: &Props) -> Html {
     };
     let active = *band;
     let onselect = Callback::from(move |b: Band| band.set(b));
-    let section = |b: Band, class: &'static str| {
-        (classes!("band", class, (b == active).then_some("active")), b.panel_id())
-    };
-    let (clients, cluster, groups, timeline) = (
-        section(Band::Producer, "producers"),
-        section(Band::Cluster, "cluster"),
-        section(Band::Reader, "groups"),
-        section(Band::Events, "timeline"),
-    );
     let has_groups = view.as_ref().is_some_and(|v| !v.groups.is_empty());
     let bands: Vec<Band> = Band::ALL.into_iter().filter(|b| *b != Band::Reader || has_groups).collect();
     html! {
@@ -182,25 +172,9 @@ pub fn serve_page(props: &Props) -> Html {
                 <div class="loading" data-testid="loading">{T::ServeConnecting.get(l)}</div>
             }
             if let Some(v) = (*view).clone() {
-                <ContextProvider<ClusterCtx> context={ClusterCtx { view: v.clone(), lang: l, command: command.clone(), try_command: try_text, check_command, inspect, download_journal: Callback::noop() }}>
-                    <main class={classes!("bands", "cluster-bands", has_groups.then_some("with-groups"))}>
-                        <section class={clients.0} id={clients.1} aria-label={T::Connections.get(l)} data-testid="band-producer">
-                            <LiveConnections />
-                        </section>
-                        <section class={cluster.0} id={cluster.1} aria-label={T::Cluster.get(l)} data-testid="band-cluster">
-                            <BrokersBand />
-                            <crate::ui::cluster::log::LogPanel />
-                        </section>
-                        if has_groups {
-                            <section class={groups.0} id={groups.1} aria-label={T::Consumers.get(l)} data-testid="band-groups">
-                                <crate::ui::groups::band::GroupsBand view={v} on_command={command.clone()} lang={Some(l)} />
-                            </section>
-                        }
-                        <section class={timeline.0} id={timeline.1} aria-label={T::Timeline.get(l)} data-testid="band-events">
-                            <EventsBand />
-                        </section>
-                    </main>
-                </ContextProvider<ClusterCtx>>
+                <ClusterBands ctx={ClusterCtx { view: v, lang: l, command: command.clone(), try_command: try_text, check_command, inspect, download_journal: Callback::noop() }}
+                    active={active} first={html! { <LiveConnections /> }} first_label={T::Connections.get(l)}
+                    cluster_label={T::Cluster.get(l)} groups_label={T::Consumers.get(l)} timeline_label={T::Timeline.get(l)} />
             }
         </div>
     }
