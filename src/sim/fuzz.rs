@@ -135,6 +135,65 @@ fn acks_all_producer(id: &str) -> ClientSpec {
     }
 }
 
+/// Consumer `c1` of group `g` reading `topic` from the earliest offset, `read_committed`
+/// (the transactional schedules' reader).
+fn read_committed_reader(topic: &str) -> ClientSpec {
+    let configs =
+        [("group.id", "g"), ("auto.offset.reset", "earliest"), ("isolation.level", "read_committed")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+    ClientSpec {
+        id: "c1".into(),
+        kind: ClientKind::Consumer,
+        configs,
+        subscribe: Some(vec![topic.into()]),
+        assign: None,
+        input: None,
+        output: None,
+        start: true,
+    }
+}
+
+/// The transactional schedules' cluster: 3 brokers, small internal topics (5 partitions
+/// each), `topics` with 2 partitions, RF 3 and `min.insync.replicas=2`.
+fn txn_scenario(
+    name: String,
+    loss: f64,
+    topics: &[&str],
+    clients: Vec<ClientSpec>,
+    steps: Vec<Step>,
+    until_ms: i64,
+) -> Scenario {
+    let cluster_configs =
+        [("offsets.topic.num.partitions", "5"), ("transaction.state.log.num.partitions", "5")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+    let topic = |name: &&str| TopicSpec {
+        name: (*name).into(),
+        partitions: 2,
+        replication_factor: 3,
+        configs: BTreeMap::from([("min.insync.replicas".to_string(), "2".to_string())]),
+        replica_assignment: None,
+    };
+    Scenario {
+        version: SCENARIO_VERSION,
+        name,
+        description: BTreeMap::new(),
+        cluster: ClusterSpec {
+            max_brokers: None,
+            brokers: 3,
+            network: NetworkSpec { latency_ms: 3, jitter_ms: 2, loss },
+            configs: cluster_configs,
+        },
+        topics: topics.iter().map(topic).collect(),
+        clients,
+        steps,
+        until_ms,
+    }
+}
+
 /// The scenario a seed stands for.
 pub fn fuzz_scenario(seed: u64) -> Scenario {
     let mut rng = Rng::new(seed ^ 0x5eed_f022);
@@ -383,48 +442,9 @@ pub fn fuzz_txn_scenario(seed: u64) -> Scenario {
     producer.configs.insert("transactional.id".into(), "fuzz-tx".into());
     producer.configs.insert("request.timeout.ms".into(), "5000".into());
     producer.configs.insert("delivery.timeout.ms".into(), "10000".into());
-    let mut consumer_configs = BTreeMap::new();
-    for (k, v) in
-        [("group.id", "g"), ("auto.offset.reset", "earliest"), ("isolation.level", "read_committed")]
-    {
-        consumer_configs.insert(k.to_string(), v.to_string());
-    }
-    let consumer = ClientSpec {
-        id: "c1".into(),
-        kind: ClientKind::Consumer,
-        configs: consumer_configs,
-        subscribe: Some(vec!["f".into()]),
-        assign: None,
-        input: None,
-        output: None,
-        start: true,
-    };
-    let mut cluster_configs = BTreeMap::new();
-    cluster_configs.insert("offsets.topic.num.partitions".to_string(), "5".to_string());
-    cluster_configs.insert("transaction.state.log.num.partitions".to_string(), "5".to_string());
-    let mut topic_configs = BTreeMap::new();
-    topic_configs.insert("min.insync.replicas".to_string(), "2".to_string());
-    Scenario {
-        version: SCENARIO_VERSION,
-        name: format!("fuzz-txn-{seed}"),
-        description: BTreeMap::new(),
-        cluster: ClusterSpec {
-            max_brokers: None,
-            brokers: 3,
-            network: NetworkSpec { latency_ms: 3, jitter_ms: 2, loss: f64::from(rng.below(2)) / 100.0 },
-            configs: cluster_configs,
-        },
-        topics: vec![TopicSpec {
-            name: "f".into(),
-            partitions: 2,
-            replication_factor: 3,
-            configs: topic_configs,
-            replica_assignment: None,
-        }],
-        clients: vec![producer, consumer],
-        steps,
-        until_ms: FUZZ_TXN_UNTIL_MS,
-    }
+    let loss = f64::from(rng.below(2)) / 100.0;
+    let clients = vec![producer, read_committed_reader("f")];
+    txn_scenario(format!("fuzz-txn-{seed}"), loss, &["f"], clients, steps, FUZZ_TXN_UNTIL_MS)
 }
 
 /// Runs one seed's transactional schedule and its pipeline schedule, each with every

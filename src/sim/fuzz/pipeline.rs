@@ -97,51 +97,16 @@ pub fn fuzz_pipeline_scenario(seed: u64) -> Scenario {
         output: Some("f-out".into()),
         start: true,
     };
-    let mut reader_configs = BTreeMap::new();
-    for (k, v) in
-        [("group.id", "g"), ("auto.offset.reset", "earliest"), ("isolation.level", "read_committed")]
-    {
-        reader_configs.insert(k.to_string(), v.to_string());
-    }
-    let reader = ClientSpec {
-        id: "c1".into(),
-        kind: ClientKind::Consumer,
-        configs: reader_configs,
-        subscribe: Some(vec!["f-out".into()]),
-        assign: None,
-        input: None,
-        output: None,
-        start: true,
-    };
-    let mut cluster_configs = BTreeMap::new();
-    cluster_configs.insert("offsets.topic.num.partitions".to_string(), "5".to_string());
-    cluster_configs.insert("transaction.state.log.num.partitions".to_string(), "5".to_string());
-    let topic = |name: &str| {
-        let mut configs = BTreeMap::new();
-        configs.insert("min.insync.replicas".to_string(), "2".to_string());
-        TopicSpec {
-            name: name.into(),
-            partitions: 2,
-            replication_factor: 3,
-            configs,
-            replica_assignment: None,
-        }
-    };
-    Scenario {
-        version: SCENARIO_VERSION,
-        name: format!("fuzz-pipeline-{seed}"),
-        description: BTreeMap::new(),
-        cluster: ClusterSpec {
-            max_brokers: None,
-            brokers: 3,
-            network: NetworkSpec { latency_ms: 3, jitter_ms: 2, loss: f64::from(rng.below(2)) / 100.0 },
-            configs: cluster_configs,
-        },
-        topics: vec![topic("f"), topic("f-out")],
-        clients: vec![acks_all_producer("p1"), pipeline, reader],
+    let loss = f64::from(rng.below(2)) / 100.0;
+    let clients = vec![acks_all_producer("p1"), pipeline, read_committed_reader("f-out")];
+    txn_scenario(
+        format!("fuzz-pipeline-{seed}"),
+        loss,
+        &["f", "f-out"],
+        clients,
         steps,
-        until_ms: FUZZ_PIPELINE_UNTIL_MS,
-    }
+        FUZZ_PIPELINE_UNTIL_MS,
+    )
 }
 
 /// Runs one seed's pipeline schedule with every invariant checked after every step.
