@@ -131,26 +131,11 @@ impl Sim {
         id: NodeId,
         name: String,
     ) -> crate::engine::cluster::command::SendOffsetsCommand {
-        use crate::engine::cluster::command::{ConsumerGroupMetadata, SendOffsetsCommand, TxnOffsetSpec};
-        let Some(c) = self.live_node(id).and_then(|n| n.view().consumer()) else {
-            return SendOffsetsCommand { consumer: name, group_metadata: None, offsets: Vec::new() };
-        };
-        let group_metadata = c.group_id().map(|group_id| ConsumerGroupMetadata {
-            generation_id: c.generation().generation_id,
-            group_id: group_id.to_string(),
-            group_instance_id: c.config().group_instance_id.clone(),
-            member_id: c.generation().member_id.clone(),
-        });
-        let offsets = c
-            .processed()
-            .into_iter()
-            .map(|(tp, offset)| TxnOffsetSpec {
-                offset,
-                partition: tp.partition,
-                topic: tp.topic.to_string(),
-            })
-            .collect();
-        SendOffsetsCommand { consumer: name, group_metadata, offsets }
+        use crate::engine::cluster::command::SendOffsetsCommand;
+        match self.live_node(id).and_then(|n| n.view().consumer()) {
+            Some(c) => c.send_offsets_command(name, c.processed()),
+            None => SendOffsetsCommand { consumer: name, group_metadata: None, offsets: Vec::new() },
+        }
     }
 
     /// Creates node `id` fresh and hands it `start` (its start command).

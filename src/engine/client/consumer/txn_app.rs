@@ -77,6 +77,32 @@ impl ConsumerNode {
         self.assigned.iter().filter_map(|(tp, p)| p.position.map(|o| (tp.clone(), o))).collect()
     }
 
+    /// `producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata())` as the
+    /// command `name`'s producer takes it: these offsets with this consumer's group
+    /// metadata (none outside a group).
+    pub fn send_offsets_command(
+        &self,
+        name: String,
+        offsets: Vec<(TopicPartition, i64)>,
+    ) -> crate::engine::cluster::command::SendOffsetsCommand {
+        use crate::engine::cluster::command::{ConsumerGroupMetadata, SendOffsetsCommand, TxnOffsetSpec};
+        let group_metadata = self.group_id().map(|group_id| ConsumerGroupMetadata {
+            generation_id: self.generation().generation_id,
+            group_id: group_id.to_string(),
+            group_instance_id: self.config().group_instance_id.clone(),
+            member_id: self.generation().member_id.clone(),
+        });
+        let offsets = offsets
+            .into_iter()
+            .map(|(tp, offset)| TxnOffsetSpec {
+                offset,
+                partition: tp.partition,
+                topic: tp.topic.to_string(),
+            })
+            .collect();
+        SendOffsetsCommand { consumer: name, group_metadata, offsets }
+    }
+
     /// A broken application's `commitSync()` of its positions outside the transaction
     /// (the break-engine switch `PipelineCommitsOutsideTransaction`).
     pub fn txn_app_commit_positions(&mut self, now_ms: i64) {

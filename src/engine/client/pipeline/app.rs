@@ -14,9 +14,7 @@
 
 use super::PipelineNode;
 use crate::engine::client::consumer::txn_app::AppRecord;
-use crate::engine::cluster::command::{
-    Command, ConsumerGroupMetadata, ProduceCommand, SendOffsetsCommand, TxnOffsetSpec, Yes,
-};
+use crate::engine::cluster::command::{Command, ProduceCommand, SendOffsetsCommand, Yes};
 use crate::engine::cluster::{ClusterEvent, Input, Node, Output};
 use serde::Serialize;
 use std::collections::VecDeque;
@@ -216,23 +214,7 @@ impl PipelineNode {
 
     /// `getOffsetsToCommit(consumer)` and `consumer.groupMetadata()`.
     fn offsets_to_commit(&self) -> SendOffsetsCommand {
-        let c = &self.consumer;
-        let group_metadata = c.group_id().map(|group_id| ConsumerGroupMetadata {
-            generation_id: c.generation().generation_id,
-            group_id: group_id.to_string(),
-            group_instance_id: c.config().group_instance_id.clone(),
-            member_id: c.generation().member_id.clone(),
-        });
-        let offsets = c
-            .owned_positions()
-            .into_iter()
-            .map(|(tp, offset)| TxnOffsetSpec {
-                offset,
-                partition: tp.partition,
-                topic: tp.topic.to_string(),
-            })
-            .collect();
-        SendOffsetsCommand { consumer: format!("{}", self.id), group_metadata, offsets }
+        self.consumer.send_offsets_command(format!("{}", self.id), self.consumer.owned_positions())
     }
 
     /// What the producer's outcome means for the loop; true if the loop moved.
