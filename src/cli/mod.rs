@@ -58,7 +58,7 @@ USAGE:
   kafka-playground dump-log FILE [--deep-iteration] [--print-data-log]
   kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE] [--summary]
   kafka-playground replay JOURNAL.json
-  kafka-playground fuzz --seeds N [--first S] [--groups | --transactions]
+  kafka-playground fuzz --seeds N [--first S] [--groups | --transactions | --pipelines]
   kafka-playground serve [--brokers N] [--port P] [--advertised-host H] [--config k=v]...
   kafka-playground code python|java ACTION.json [--bootstrap HOST:PORT]
   kafka-playground help [COMMAND]

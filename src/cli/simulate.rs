@@ -9,8 +9,9 @@ use super::report::{write_journal, write_report, ReportHead};
 use super::{write_out, CliError};
 use crate::sim::cluster_world::build_sim;
 use crate::sim::fuzz::{
-    fuzz_group_seed, fuzz_pipeline_seed, fuzz_seed, fuzz_txn_seed, FUZZ_GROUP_UNTIL_MS,
-    FUZZ_PIPELINE_UNTIL_MS, FUZZ_TXN_UNTIL_MS, FUZZ_UNTIL_MS,
+    fuzz_group_scenario, fuzz_group_seed, fuzz_pipeline_scenario, fuzz_pipeline_seed, fuzz_scenario,
+    fuzz_seed, fuzz_txn_scenario, fuzz_txn_seed, FUZZ_GROUP_UNTIL_MS, FUZZ_PIPELINE_UNTIL_MS,
+    FUZZ_TXN_UNTIL_MS, FUZZ_UNTIL_MS,
 };
 use crate::sim::scenario::Scenario;
 use crate::sim::serve_world::{serve_world, Outbox};
@@ -31,12 +32,18 @@ kafka-playground run SCENARIO.json --seed N [--until MS] [--journal FILE] [--max
 kafka-playground replay JOURNAL.json
   Rebuilds a run, or a `serve --journal` session, from its journal and prints its final
   state (identical to the run's; a serve session's `stop` prints the same).
-kafka-playground fuzz --seeds N [--first S] [--groups | --transactions]
+kafka-playground fuzz --seeds N [--first S] [--groups | --transactions | --pipelines]
   Runs N random fault schedules (crashes, restarts, pauses, partitions) against a
   3-broker cluster with acks=all writes, and reports invariant violations with seeds.
   --groups: schedules with a consumer group whose members crash and restart too.
   --transactions: schedules with a transactional producer (commits, aborts, crashes and
-    restarts of the producer) and a read_committed consumer.
+    restarts of the producer) and a read_committed consumer, and each seed's pipeline
+    schedule too.
+  --pipelines: only the schedules of a consume-transform-produce pipeline (exactly once)
+    under crashes of brokers, coordinators and the pipeline.
+kafka-playground fuzz --scenario --first S [--groups | --transactions | --pipelines]
+  Prints seed S's schedule as a scenario file: save it and `run` it with --seed S to
+  see a reported seed's whole timeline.
 ";
 
 fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
@@ -113,13 +120,26 @@ pub fn replay_cmd(args: &[String], out: &mut dyn Write) -> Result<(), CliError> 
 }
 
 pub fn fuzz(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
-    let seeds: u64 =
-        number(args, "--seeds")?.ok_or_else(|| CliError::usage("fuzz: --seeds N is required"))?;
     let first: u64 = number(args, "--first")?.unwrap_or(0);
     let groups = args.iter().any(|a| a == "--groups");
     let transactions = args.iter().any(|a| a == "--transactions");
     // Only the pipeline schedules (`--transactions` runs them beside the transactional ones).
     let pipelines = args.iter().any(|a| a == "--pipelines");
+    if args.iter().any(|a| a == "--scenario") {
+        let scenario = if pipelines {
+            fuzz_pipeline_scenario(first)
+        } else if transactions {
+            fuzz_txn_scenario(first)
+        } else if groups {
+            fuzz_group_scenario(first)
+        } else {
+            fuzz_scenario(first)
+        };
+        let text = serde_json::to_string_pretty(&scenario).map_err(|e| CliError::failure(e.to_string()))?;
+        return write_out(out, &format!("{text}\n"));
+    }
+    let seeds: u64 =
+        number(args, "--seeds")?.ok_or_else(|| CliError::usage("fuzz: --seeds N is required"))?;
     let mut failures = Vec::new();
     let mut steps = 0u64;
     for seed in first..first + seeds {

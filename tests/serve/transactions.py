@@ -10,6 +10,10 @@
 * consume-transform-produce with send_offsets_to_transaction (AddOffsetsToTxn,
   TxnOffsetCommit): the output holds each input record once, transformed, and the group's
   committed offsets take effect with the commit.
+* KIP-447: while a transaction's offsets for a group are pending, an OffsetFetch that
+  requires stable offsets (confluent_kafka's list_consumer_group_offsets with
+  require_stable) is answered UNSTABLE_OFFSET_COMMIT; without it, the last committed
+  offset; after the commit, the transaction's offset.
 * kafka-python 3.0.12's transactional producer (an independent implementation): commit
   and abort, read back with read_committed.
 Usage: transactions.py KAFKA_PLAYGROUND_BINARY. Prints `serve transactions: N passed, M failed`.
@@ -101,6 +105,7 @@ def main():
         check("the zombie's record is never committed", 'zombie' not in after, after)
 
         pipeline(boot)
+        unstable_offsets(boot)
         kafka_python(boot)
     finally:
         proc.kill()
@@ -163,6 +168,32 @@ def pipeline(boot):
     total = sum(tp.offset for tp in committed if tp.offset >= 0)
     check("the group's offsets committed with the transactions cover the input", total == 20,
           [(tp.partition, tp.offset) for tp in committed])
+
+
+def unstable_offsets(boot):
+    from confluent_kafka import Producer, Consumer, TopicPartition, ConsumerGroupTopicPartitions
+    from confluent_kafka.admin import AdminClient
+    admin = AdminClient({'bootstrap.servers': boot})
+    group = Consumer({'bootstrap.servers': boot, 'group.id': 'stable'})
+    group.commit(offsets=[TopicPartition('pipe-in', 0, 2)], asynchronous=False)
+
+    def listed(require_stable):
+        asked = [ConsumerGroupTopicPartitions('stable', [TopicPartition('pipe-in', 0)])]
+        got = admin.list_consumer_group_offsets(asked, require_stable=require_stable)['stable'].result()
+        return [(tp.offset, tp.error.name() if tp.error else None) for tp in got.topic_partitions]
+
+    p = Producer({'bootstrap.servers': boot, 'transactional.id': 'stable-tx'})
+    p.init_transactions(30)
+    p.begin_transaction()
+    p.send_offsets_to_transaction([TopicPartition('pipe-in', 0, 7)], group.consumer_group_metadata(), 30)
+    pending_stable, pending = listed(True), listed(False)
+    check('a pending transactional offset is UNSTABLE_OFFSET_COMMIT to a fetch requiring stable offsets',
+          pending_stable == [(-1001, 'UNSTABLE_OFFSET_COMMIT')], pending_stable)
+    check('without require_stable the fetch answers the last committed offset', pending == [(2, None)], pending)
+    p.commit_transaction(30)
+    after = listed(True)
+    check("after the commit the transaction's offset is the group's", after == [(7, None)], after)
+    group.close()
 
 
 def kafka_python(boot):

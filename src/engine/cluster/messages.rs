@@ -277,6 +277,10 @@ pub enum Message {
         group_id: String,
         /// `None`: every partition the group committed.
         partitions: Option<Vec<TopicPartition>>,
+        /// KIP-447's `RequireStable` (OffsetFetch v7+): a partition with a transactional
+        /// offset commit still pending is answered UNSTABLE_OFFSET_COMMIT instead of its
+        /// offset. The Java consumer always sets it.
+        require_stable: bool,
     },
     OffsetFetchResponse {
         correlation_id: u64,

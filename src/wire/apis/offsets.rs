@@ -11,8 +11,9 @@
 //!   rather than ignored.
 //! * OffsetFetch: a null topic list (v2+) asks for every committed partition; from v2 a
 //!   group error is the top-level `error_code`, below v2 (no such field) it is put on
-//!   each partition asked for. v7's `require_stable` needs nothing more here: without
-//!   transactions no offset is ever pending.
+//!   each partition asked for. v7's `require_stable` goes to the coordinator, which
+//!   answers UNSTABLE_OFFSET_COMMIT on a partition whose transactional offsets are still
+//!   pending (below v7 the field is absent and false).
 
 use super::{code, Ctx, Gather, INVALID_REQUEST};
 use crate::engine::cluster::messages::{OffsetCommitPartition, OffsetPartitionResult, TopicPartition};
@@ -105,10 +106,12 @@ pub fn start_fetch(request: &OffsetFetchRequest, ctx: &mut Ctx) -> OffsetsGather
     });
     let asked = partitions.clone().unwrap_or_default();
     let group_id = request.group_id.0.to_string();
+    let require_stable = request.require_stable;
     let id = ctx.send(ctx.broker, |correlation_id| Message::OffsetFetchRequest {
         correlation_id,
         group_id,
         partitions,
+        require_stable,
     });
     OffsetsGather { id: Some(id), refused: Vec::new(), asked, answer: None, pending_commit: None }
 }

@@ -119,6 +119,8 @@ pub struct ConsumerNode {
     // assignment, positions, fetched data
     pub(crate) assigned: BTreeMap<TopicPartition, PartitionPosition>,
     pub(crate) offset_fetch_retry_ms: i64,
+    /// The partitions last answered UNSTABLE_OFFSET_COMMIT, noted once until that changes.
+    pub(crate) unstable_offsets_noted: Vec<String>,
     pub(crate) list_offsets_retry_ms: i64,
     pub(crate) fetch_retry_ms: i64,
     /// Fetched records not yet handed to the application: (partition, offsets, the
@@ -182,6 +184,7 @@ impl ConsumerNode {
             next_auto_commit_ms: 0,
             assigned: BTreeMap::new(),
             offset_fetch_retry_ms: 0,
+            unstable_offsets_noted: Vec::new(),
             list_offsets_retry_ms: 0,
             fetch_retry_ms: 0,
             buffer: VecDeque::new(),

@@ -46,10 +46,12 @@ impl ConsumerNode {
             self.request(
                 coordinator,
                 Pending::OffsetFetch { partitions: without },
+                // `ConsumerCoordinator.sendOffsetFetchRequest` always requires stable offsets.
                 |correlation_id| Message::OffsetFetchRequest {
                     correlation_id,
                     group_id,
                     partitions: Some(partitions),
+                    require_stable: true,
                 },
                 timeout,
             );
@@ -80,6 +82,27 @@ impl ConsumerNode {
                 return;
             }
         }
+        // `OffsetFetchResponseHandler`: a partition whose transactional offsets are still
+        // pending fails the whole fetch with the retriable UnstableOffsetCommitException;
+        // nothing is applied, and the fetch is tried again after `retry.backoff.ms`.
+        let unstable: Vec<String> = partitions
+            .iter()
+            .filter(|r| r.error == Some(ErrorCode::UnstableOffsetCommit))
+            .map(|r| format!("{}-{}", r.tp.topic, r.tp.partition))
+            .collect();
+        if !unstable.is_empty() {
+            self.offset_fetch_retry_ms = self.now_ms + self.config.retry_backoff_ms;
+            if unstable == self.unstable_offsets_noted {
+                return;
+            }
+            self.unstable_offsets_noted.clone_from(&unstable);
+            self.note(format!(
+                "The following partitions still have unstable offsets which are not cleared on the broker side: [{}], this could be either transactional offsets waiting for completion, or normal offsets waiting for replication after appending to local log",
+                unstable.join(", ")
+            ));
+            return;
+        }
+        self.unstable_offsets_noted.clear();
         let policy = self.config.auto_offset_reset;
         for r in partitions {
             let Some(p) = self.assigned.get_mut(&r.tp) else { continue };
@@ -201,5 +224,61 @@ impl ConsumerNode {
         p.position = None;
         self.note(format!("{message}, resetting offset"));
         self.reset_offset(tp, policy);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! `ConsumerCoordinatorTest.testRefreshOffsetWithPendingTransactions`: the request
+    //! requires stable offsets, an unstable partition fails the whole fetch (nothing
+    //! applied, no reset), and the fetch is retried (after `retry.backoff.ms`).
+    use super::super::{ConsumerConfig, ConsumerNode, PartitionPosition, Subscription};
+    use crate::engine::cluster::messages::{OffsetPartitionResult, TopicPartition};
+    use crate::engine::cluster::{Message, Output};
+    use crate::engine::error::ErrorCode;
+
+    fn sent_offset_fetch(c: &mut ConsumerNode) -> Option<(u64, bool)> {
+        c.outputs.drain(..).find_map(|o| match o {
+            Output::Send(e) => match e.message {
+                Message::OffsetFetchRequest { correlation_id, require_stable, .. } => {
+                    Some((correlation_id, require_stable))
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+    }
+
+    fn answer(tp: &TopicPartition, offset: i64, error: Option<ErrorCode>) -> Vec<OffsetPartitionResult> {
+        let r = OffsetPartitionResult {
+            tp: tp.clone(),
+            committed_offset: offset,
+            committed_leader_epoch: -1,
+            metadata: String::new(),
+            error,
+        };
+        vec![r]
+    }
+
+    #[test]
+    fn unstable_offsets_are_retried_not_reset() {
+        let config = ConsumerConfig { group_id: Some("g".into()), ..ConsumerConfig::default() };
+        let mut c = ConsumerNode::new(1, config, Subscription::None);
+        let tp = TopicPartition::new("t", 0);
+        c.assigned.insert(tp.clone(), PartitionPosition::default());
+        c.coordinator = Some(7);
+        c.update_fetch_positions();
+        let (id, require_stable) = sent_offset_fetch(&mut c).expect("an OffsetFetch");
+        assert!(require_stable, "the Java consumer always requires stable offsets");
+        c.handle_offset_fetch_response(id, None, answer(&tp, -1, Some(ErrorCode::UnstableOffsetCommit)));
+        assert_eq!(c.assigned[&tp].position, None, "nothing applied");
+        assert!(c.in_flight.is_empty(), "no ListOffsets: an unstable offset is not a missing one");
+        c.update_fetch_positions();
+        assert!(sent_offset_fetch(&mut c).is_none(), "not before retry.backoff.ms");
+        c.now_ms += c.config.retry_backoff_ms;
+        c.update_fetch_positions();
+        let (id, _) = sent_offset_fetch(&mut c).expect("retried");
+        c.handle_offset_fetch_response(id, None, answer(&tp, 6, None));
+        assert_eq!(c.assigned[&tp].position, Some(6));
     }
 }

@@ -3,7 +3,11 @@
 //! rejoins; REBALANCE_IN_PROGRESS while the group awaits SyncGroup); a consumer outside
 //! group management commits with generation -1 to an empty (or new, "simple") group.
 //! Each partition's offset becomes an `OffsetCommit` record; the cache and the answer
-//! follow only once the write is replicated. Fetch reads the cache (-1 when nothing).
+//! follow only once the write is replicated. Fetch reads the cache (-1 when nothing);
+//! with KIP-447's `require_stable` a partition that a producer's transactional offset
+//! commit still waits on is answered UNSTABLE_OFFSET_COMMIT (`GroupMetadataManager.
+//! getOffsets` with `hasPendingOffsetCommitsForTopicPartition`; regular commits are not
+//! pending here, since they reach the cache only once replicated).
 
 use super::group::{ClassicGroup, GroupState, Waiter};
 use super::records::{encode_key, encode_offset_commit_value, OffsetCommitValue, RecordKey};
@@ -119,7 +123,10 @@ impl GroupCoordinator {
     }
 
     pub(crate) fn handle_offset_fetch(&mut self, from: NodeId, message: &Message) {
-        let Message::OffsetFetchRequest { correlation_id, group_id, partitions } = message else { return };
+        let Message::OffsetFetchRequest { correlation_id, group_id, partitions, require_stable } = message
+        else {
+            return;
+        };
         let waiter = Waiter { node: from, correlation_id: *correlation_id };
         if let Err(e) = self.route(group_id) {
             let message = Message::OffsetFetchResponse {
@@ -130,14 +137,20 @@ impl GroupCoordinator {
             return self.send(waiter, message);
         }
         let cache = self.offsets.get(group_id);
-        let results = match partitions {
-            Some(tps) => {
-                tps.iter().map(|tp| partition_result(tp, cache.and_then(|c| c.get(tp)), None)).collect()
-            }
-            None => cache
-                .map(|c| c.iter().map(|(tp, o)| partition_result(tp, Some(o), None)).collect())
-                .unwrap_or_default(),
+        let asked: Vec<TopicPartition> = match partitions {
+            Some(tps) => tps.clone(),
+            None => cache.map(|c| c.keys().cloned().collect()).unwrap_or_default(),
         };
+        let results = asked
+            .iter()
+            .map(|tp| {
+                if *require_stable && self.has_pending_txn_offset(group_id, tp) {
+                    partition_result(tp, None, Some(ErrorCode::UnstableOffsetCommit))
+                } else {
+                    partition_result(tp, cache.and_then(|c| c.get(tp)), None)
+                }
+            })
+            .collect();
         self.send(
             waiter,
             Message::OffsetFetchResponse {

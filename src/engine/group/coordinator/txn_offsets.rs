@@ -221,6 +221,14 @@ impl GroupCoordinator {
         &self.pending_txn_offsets
     }
 
+    /// Whether some producer's transactional offset for `tp` in `group_id` waits for its
+    /// marker (`GroupMetadata.hasPendingOffsetCommitsForTopicPartition`).
+    pub(crate) fn has_pending_txn_offset(&self, group_id: &str, tp: &TopicPartition) -> bool {
+        self.pending_txn_offsets
+            .values()
+            .any(|by_group| by_group.get(group_id).is_some_and(|p| p.contains_key(tp)))
+    }
+
     /// Drops the pending offsets of `partition`'s groups (resignation).
     pub(crate) fn drop_pending_txn_offsets(&mut self, partition: u32) {
         let count = self.offsets_partitions;

@@ -2,7 +2,8 @@
 //! (`testConsumerBeatsTransactionalOffsetCommit`, `testTransactionBeatsConsumerOffsetCommit`,
 //! `testTransactionalCommitIsAbortedAndConsumerCommitWins`, `testFailedTxnOffsetCommitLeavesNoPendingState`)
 //! and `GroupMetadataManagerTest` (`testLoadWithCommittedAndAbortedAndPendingTransactionalOffsetCommits`,
-//! `testGroupLoadWithConsumerAndTransactionalOffsetCommitsTransactionWins`).
+//! `testGroupLoadWithConsumerAndTransactionalOffsetCommitsTransactionWins`), and
+//! `GroupCoordinatorTest` (`testFetchPendingTxnOffsetsWithAbort`, `...WithCommit`).
 
 use super::super::*;
 use crate::engine::cluster::messages::{Message, OffsetCommitPartition};
@@ -215,4 +216,37 @@ fn loading_applies_committed_drops_aborted_and_keeps_open_transactional_offsets(
     assert_eq!(c.pending_txn_offsets().keys().copied().collect::<Vec<_>>(), [3]);
     c.complete_txn_offsets(partition(), 3, true);
     assert_eq!(committed(&c), Some(40));
+}
+
+/// OffsetFetch of `foo-0` and a partition never committed: (offset, error) of each.
+fn fetch(c: &mut GroupCoordinator, require_stable: bool) -> Vec<(i64, Option<ErrorCode>)> {
+    let m = Message::OffsetFetchRequest {
+        correlation_id: 3,
+        group_id: G.into(),
+        partitions: Some(vec![TopicPartition::new("foo", 0), TopicPartition::new("non-exist-topic", 0)]),
+        require_stable,
+    };
+    assert!(c.handle_request(0, C, &m));
+    let mut at = 100;
+    let answers = drain(c, &mut at, None);
+    let [Message::OffsetFetchResponse { error: None, partitions, .. }] = answers.as_slice() else {
+        panic!("{answers:?}")
+    };
+    partitions.iter().map(|p| (p.committed_offset, p.error)).collect()
+}
+
+#[test]
+fn fetch_pending_txn_offsets_with_abort_and_with_commit() {
+    for commit in [false, true] {
+        let mut c = coordinator();
+        let mut at = 3;
+        txn_commit(&mut c, 25);
+        drain(&mut c, &mut at, None);
+        let unstable = Some(ErrorCode::UnstableOffsetCommit);
+        assert_eq!(fetch(&mut c, true), vec![(-1, unstable), (-1, None)]);
+        assert_eq!(fetch(&mut c, false), vec![(-1, None), (-1, None)], "without require_stable: the cache");
+        c.complete_txn_offsets(partition(), PID, commit);
+        let after = if commit { 25 } else { -1 };
+        assert_eq!(fetch(&mut c, true), vec![(after, None), (-1, None)]);
+    }
 }

@@ -6,7 +6,9 @@
 //! `handleCachedTransactionRequestResult`, the partitions of the transaction (new, pending
 //! an AddPartitionsToTxn, added) and the queue of requests to the coordinators in
 //! `Priority` order (`nextRequest`). A call that the state forbids returns `Err` with the
-//! words Java's exception carries, and changes nothing. Invariant: the state only moves
+//! words Java's exception carries, and changes nothing. One deliberate difference: a
+//! completed transaction forgets `pendingTxnOffsetCommits`, as librdkafka (the lecture's
+//! client) does, so an aborted poll's offsets never commit with the next one. Invariant: the state only moves
 //! along `isTransitionValid`, FATAL_ERROR is left by no call, and at most one request to a
 //! coordinator is in flight.
 
@@ -117,7 +119,8 @@ pub struct TransactionalState {
     pub in_flight: Option<(u64, TxnHandler)>,
     pub transaction_started: bool,
     pub epoch_bump_required: bool,
-    /// `pendingTxnOffsetCommits`.
+    /// `pendingTxnOffsetCommits`, forgotten when a transaction completes (as librdkafka
+    /// does; Java keeps it across an abort, see `complete_transaction`).
     pub pending_txn_offset_commits: BTreeMap<TopicPartition, i64>,
     /// `pendingTransition`: the call whose result has not come yet, and its target state.
     pub pending_transition: Option<(TxnState, TxnOperation)>,
@@ -436,6 +439,10 @@ impl TransactionalState {
         self.new_partitions.clear();
         self.pending_partitions.clear();
         self.partitions_in_transaction.clear();
+        // Not in Java's completeTransaction: its pendingTxnOffsetCommits outlives an abort
+        // whose TxnOffsetCommit failed unsent, and the next transaction commits those
+        // offsets (records skipped). librdkafka sends only each call's own offsets.
+        self.pending_txn_offset_commits.clear();
         self.outcomes.push(TxnOutcome::Completed { committed });
     }
 

@@ -281,3 +281,46 @@ fn invalid_group_metadata_is_refused() {
     assert!(h.take_sent().is_empty());
     assert_eq!(h.state(), "IN_TRANSACTION");
 }
+
+/// Not Java, on purpose: an aborted transaction's offsets do not ride in the next one.
+/// Java's `TransactionManager` keeps `pendingTxnOffsetCommits` when the queued
+/// TxnOffsetCommit is failed unsent (`maybeTerminateRequestWithError`) and builds the next
+/// transaction's request from the whole map, so the aborted offsets get committed and the
+/// records they cover are skipped (the pipeline fuzz's seed 3729). librdkafka, the client
+/// the lecture uses, sends each `send_offsets_to_transaction`'s own offsets; we forget the
+/// pending ones when a transaction completes, as it does.
+#[test]
+fn aborted_offsets_do_not_ride_in_the_next_transaction() {
+    let mut h = H::new(&[]);
+    h.do_init_transactions();
+    h.command(r#"{"begin_transaction": true}"#);
+    h.produce(0);
+    h.answer_add_partitions(None);
+    let produce = h.take_sent();
+    h.command(SEND_OFFSETS);
+    let (to, m) = h.one_sent();
+    let Message::AddOffsetsToTxnRequest { correlation_id, .. } = m else { panic!("{m:?}") };
+    h.deliver(to, Message::AddOffsetsToTxnResponse { correlation_id, error: None });
+    // The TxnOffsetCommit waits for the group coordinator; meanwhile the batch fails.
+    let find_coordinator = h.take_sent();
+    h.sent = produce;
+    h.answer_produce(Some(ErrorCode::OutOfOrderSequenceNumber));
+    assert_eq!(h.state(), "ABORTABLE_ERROR");
+    h.sent = find_coordinator;
+    h.answer_find_coordinator(CoordinatorType::Group, "g", 2);
+    assert!(h.take_sent().is_empty(), "the queued TxnOffsetCommit is failed unsent");
+    h.command(r#"{"abort_transaction": true}"#);
+    assert!(!h.answer_end_txn(None));
+    h.answer_init_producer_id(None, (PRODUCER_ID, EPOCH + 1));
+    assert_eq!(h.state(), "READY");
+
+    h.command(r#"{"begin_transaction": true}"#);
+    h.command(&SEND_OFFSETS.replace(r#""offset": 5, "partition": 0"#, r#""offset": 7, "partition": 1"#));
+    let (to, m) = h.one_sent();
+    let Message::AddOffsetsToTxnRequest { correlation_id, .. } = m else { panic!("{m:?}") };
+    h.deliver(to, Message::AddOffsetsToTxnResponse { correlation_id, error: None });
+    let (_, m) = h.one_sent();
+    let Message::TxnOffsetCommitRequest { offsets, .. } = m else { panic!("{m:?}") };
+    let sent: Vec<(u32, i64)> = offsets.iter().map(|o| (o.tp.partition, o.committed_offset)).collect();
+    assert_eq!(sent, vec![(1, 7)], "only this transaction's offsets");
+}
