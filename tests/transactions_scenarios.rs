@@ -196,6 +196,9 @@ fn a_second_init_transactions_fences_the_zombie_whose_records_are_never_read() {
             && e["state"] == "FATAL_ERROR"),
         "{failed:?}"
     );
+    // abortTransaction() throws once: the fatal error and the EndTxn's handler fail one
+    // result (TransactionManager's TransactionalRequestResult).
+    assert_eq!(failed.len(), 1, "{failed:?}");
     assert_eq!(client(&report, "zombie")["transaction_state"], "FATAL_ERROR");
     let committed = events(&report, "TransactionCommitted");
     assert!(committed.iter().all(|(_, e)| e["client_id"] == successor), "{committed:?}");

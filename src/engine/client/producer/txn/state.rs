@@ -127,6 +127,9 @@ pub struct TransactionalState {
     /// No queued request is sent before this (a retried one waits `retry.backoff.ms`).
     pub retry_at_ms: i64,
     pub outcomes: Vec<TxnOutcome>,
+    /// The call `transitionToFatalError` failed through `pendingTransition`: its request's
+    /// handler fails the same result again, which Java's application sees once.
+    pub failed_by_fatal_error: Option<TxnOperation>,
 }
 
 impl TransactionalState {
@@ -149,6 +152,7 @@ impl TransactionalState {
             pending_transition: None,
             retry_at_ms: i64::MIN,
             outcomes: Vec::new(),
+            failed_by_fatal_error: None,
         }
     }
 
@@ -381,9 +385,13 @@ impl TransactionalState {
     }
 
     /// `TxnRequestHandler.fatalError` / `abortableError` / `fail`: the result fails.
+    /// Java's result is one object that `transitionToFatalError` may have failed already
+    /// (through `pendingTransition`): the application sees one failure, so it is told once.
     pub fn fail_result(&mut self, handler: &TxnHandler, message: String) {
         if let Some(op) = handler.result {
-            self.outcomes.push(TxnOutcome::Failed(op, message));
+            if self.failed_by_fatal_error.take() != Some(op) {
+                self.outcomes.push(TxnOutcome::Failed(op, message));
+            }
             self.pending_transition = None;
         }
     }
@@ -402,6 +410,7 @@ impl TransactionalState {
         self.last_error = Some(error);
         if let Some((_, op)) = self.pending_transition.take() {
             self.outcomes.push(TxnOutcome::Failed(op, message));
+            self.failed_by_fatal_error = Some(op);
         }
     }
 
