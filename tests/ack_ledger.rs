@@ -118,6 +118,7 @@ fn replica(log_start_offset: i64, log_end_offset: i64, epochs: &[(i32, i64)]) ->
             .iter()
             .map(|(epoch, start_offset)| EpochEntry { epoch: *epoch, start_offset: *start_offset })
             .collect(),
+        waits: Default::default(),
     }
 }
 

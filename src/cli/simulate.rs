@@ -10,7 +10,7 @@ use super::{write_out, CliError};
 use crate::sim::cluster_world::build_sim;
 use crate::sim::fuzz::{
     fuzz_group_scenario, fuzz_group_seed, fuzz_pipeline_scenario, fuzz_pipeline_seed, fuzz_scenario,
-    fuzz_seed, fuzz_txn_scenario, fuzz_txn_seed, FUZZ_GROUP_UNTIL_MS, FUZZ_PIPELINE_UNTIL_MS,
+    fuzz_seed, fuzz_txn_scenario, fuzz_txn_seed, FuzzResult, FUZZ_GROUP_UNTIL_MS, FUZZ_PIPELINE_UNTIL_MS,
     FUZZ_TXN_UNTIL_MS, FUZZ_UNTIL_MS,
 };
 use crate::sim::scenario::Scenario;
@@ -119,23 +119,65 @@ pub fn replay_cmd(args: &[String], out: &mut dyn Write) -> Result<(), CliError> 
     write_out(out, &to_text(&json!({ "seed": journal.seed, "final_state": state }))?)
 }
 
+/// The kind of schedule `fuzz` draws: its flag, its scenario, its checked run.
+#[derive(Clone, Copy)]
+enum FuzzKind {
+    Plain,
+    Groups,
+    /// The transactional schedule and the pipeline one per seed.
+    Transactions,
+    /// Only the pipeline schedules.
+    Pipelines,
+}
+
+impl FuzzKind {
+    fn of(args: &[String]) -> FuzzKind {
+        let has = |flag: &str| args.iter().any(|a| a == flag);
+        if has("--pipelines") {
+            FuzzKind::Pipelines
+        } else if has("--transactions") {
+            FuzzKind::Transactions
+        } else if has("--groups") {
+            FuzzKind::Groups
+        } else {
+            FuzzKind::Plain
+        }
+    }
+
+    fn scenario(self, seed: u64) -> Scenario {
+        match self {
+            FuzzKind::Plain => fuzz_scenario(seed),
+            FuzzKind::Groups => fuzz_group_scenario(seed),
+            FuzzKind::Transactions => fuzz_txn_scenario(seed),
+            FuzzKind::Pipelines => fuzz_pipeline_scenario(seed),
+        }
+    }
+
+    fn run(self, seed: u64) -> FuzzResult {
+        match self {
+            FuzzKind::Plain => fuzz_seed(seed),
+            FuzzKind::Groups => fuzz_group_seed(seed),
+            FuzzKind::Transactions => fuzz_txn_seed(seed),
+            FuzzKind::Pipelines => fuzz_pipeline_seed(seed),
+        }
+    }
+
+    fn virtual_ms_per_seed(self) -> i64 {
+        match self {
+            FuzzKind::Plain => FUZZ_UNTIL_MS,
+            FuzzKind::Groups => FUZZ_GROUP_UNTIL_MS,
+            FuzzKind::Transactions => FUZZ_TXN_UNTIL_MS + FUZZ_PIPELINE_UNTIL_MS,
+            FuzzKind::Pipelines => FUZZ_PIPELINE_UNTIL_MS,
+        }
+    }
+}
+
 pub fn fuzz(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let first: u64 = number(args, "--first")?.unwrap_or(0);
-    let groups = args.iter().any(|a| a == "--groups");
-    let transactions = args.iter().any(|a| a == "--transactions");
-    // Only the pipeline schedules (`--transactions` runs them beside the transactional ones).
-    let pipelines = args.iter().any(|a| a == "--pipelines");
+    let kind = FuzzKind::of(args);
     if args.iter().any(|a| a == "--scenario") {
-        let scenario = if pipelines {
-            fuzz_pipeline_scenario(first)
-        } else if transactions {
-            fuzz_txn_scenario(first)
-        } else if groups {
-            fuzz_group_scenario(first)
-        } else {
-            fuzz_scenario(first)
-        };
-        let text = serde_json::to_string_pretty(&scenario).map_err(|e| CliError::failure(e.to_string()))?;
+        let text = serde_json::to_string_pretty(&kind.scenario(first))
+            .map_err(|e| CliError::failure(e.to_string()))?;
         return write_out(out, &format!("{text}\n"));
     }
     let seeds: u64 =
@@ -143,22 +185,14 @@ pub fn fuzz(args: &[String], out: &mut dyn Write) -> Result<(), CliError> {
     let mut failures = Vec::new();
     let mut steps = 0u64;
     for seed in first..first + seeds {
-        let result = if pipelines {
-            fuzz_pipeline_seed(seed)
-        } else if transactions {
-            fuzz_txn_seed(seed)
-        } else if groups {
-            fuzz_group_seed(seed)
-        } else {
-            fuzz_seed(seed)
-        };
+        let result = kind.run(seed);
         steps += result.steps;
         if !result.violations.is_empty() {
             failures.push(json!({ "seed": seed, "violations": result.violations }));
         }
     }
     let report = json!({
-        "seeds": seeds, "first": first, "virtual_ms_per_seed": if pipelines { FUZZ_PIPELINE_UNTIL_MS } else if transactions { FUZZ_TXN_UNTIL_MS + FUZZ_PIPELINE_UNTIL_MS } else if groups { FUZZ_GROUP_UNTIL_MS } else { FUZZ_UNTIL_MS },
+        "seeds": seeds, "first": first, "virtual_ms_per_seed": kind.virtual_ms_per_seed(),
         "steps": steps, "failed_seeds": failures,
     });
     write_out(out, &to_text(&report)?)?;

@@ -29,6 +29,7 @@ pub struct Fetcher {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct InFlight {
     correlation_id: u64,
+    sent_at_ms: i64,
     deadline_ms: i64,
     /// Per partition: the fetch offset and leader epoch the request was built from.
     sent: BTreeMap<TopicPartition, (i64, i32)>,
@@ -78,8 +79,10 @@ impl BrokerNode {
         }
         let correlation_id = self.next_id();
         let deadline_ms = now_ms + self.config.replica_socket_timeout_ms;
-        self.fetchers
-            .insert(leader, Fetcher { in_flight: Some(InFlight { correlation_id, deadline_ms, sent }) });
+        self.fetchers.insert(
+            leader,
+            Fetcher { in_flight: Some(InFlight { correlation_id, sent_at_ms: now_ms, deadline_ms, sent }) },
+        );
         let message = Message::FetchRequest {
             correlation_id,
             replica_id: Some(self.broker_id),
@@ -90,6 +93,13 @@ impl BrokerNode {
         };
         self.send(leader, message);
         self.set_timer(TimerKind::Fetcher, u64::from(leader), deadline_ms);
+    }
+
+    /// The fetch in flight to `leader` that carries `tp`: when it was sent and when it is
+    /// given up (`replica.socket.timeout.ms` after).
+    pub(crate) fn fetch_in_flight(&self, leader: NodeId, tp: &TopicPartition) -> Option<(i64, i64)> {
+        let f = self.fetchers.get(&leader)?.in_flight.as_ref()?;
+        f.sent.contains_key(tp).then_some((f.sent_at_ms, f.deadline_ms))
     }
 
     /// The fetcher's timer: a fetch unanswered by its deadline is given up (then retried

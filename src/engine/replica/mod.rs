@@ -42,6 +42,7 @@ pub mod retention;
 pub mod txn_coordinator;
 pub mod txn_markers;
 pub mod view;
+pub mod waits;
 
 use crate::engine::cluster::messages::{Message, TopicPartition};
 use crate::engine::cluster::metadata::ClusterImage;

@@ -87,6 +87,9 @@ pub struct ReplicaPicture {
     /// another written at the same offset after an election.
     #[serde(default)]
     pub leader_epochs: Vec<EpochEntry>,
+    /// What it waits for: a fetch unanswered, ISR followers not caught up.
+    #[serde(default)]
+    pub waits: super::waits::ReplicaWaits,
 }
 
 /// Leader epoch cache entries per replica the picture carries (the newest).
@@ -431,6 +434,7 @@ impl BrokerNode {
                     let entries = p.epoch_cache.entries();
                     entries[entries.len().saturating_sub(EPOCHS_PER_REPLICA)..].to_vec()
                 },
+                waits: self.replica_waits(tp, p),
             });
         }
         out

@@ -200,6 +200,7 @@ fn broker_head(props: &HeadProps) -> Html {
                 <p class="hint crashed-note">{ctx.t(if ctx.view.live.is_some() { T::NoReplicaHereServe } else { T::NoReplicaHere })}</p>
             }
             {session_note(&ctx, b)}
+            {crate::ui::cluster::waits::wait_notes(&ctx, b)}
         </section>
     }
 }

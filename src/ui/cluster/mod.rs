@@ -8,3 +8,4 @@ pub mod log;
 pub mod matrix;
 pub mod record;
 pub mod replica;
+pub mod waits;

@@ -405,6 +405,11 @@ texts! {
     Lost => "lost", "потеряно";
     FencedIn => "fenced in", "отстранение (fenced) через";
     NoHeartbeatFor => "no heartbeat for", "нет heartbeat уже";
+    FetchToBroker => "Fetch to broker", "Fetch к брокеру";
+    UnansweredFor => "unanswered for", "без ответа уже";
+    GivenUpAt => "given up at", "будет брошен в";
+    NotCaughtUpOn => "not caught up on", "не догнал лидера по";
+    OutOfIsrAfter => "out of the ISR after", "выйдет из ISR после";
     LostWhy => "acknowledged, but the partition's leader does not have them: its followers truncate their logs to the leader's, so no consumer will read them", "подтверждены, но их нет у лидера партиции: фолловеры обрезают свои логи по логу лидера, так что ни один консумер их не прочитает";
     AnatomyCompressedWith => "bytes compressed with", "байт, сжатых кодеком";
     CloseView => "Close", "Закрыть";

@@ -80,12 +80,7 @@ fn basic_transaction() {
 /// testCommitTransactionWithInFlightProduceRequest: EndTxn waits for the batches in flight.
 #[test]
 fn end_txn_not_sent_if_incomplete_batches() {
-    let mut h = H::new(&[]);
-    h.do_init_transactions();
-    h.command(r#"{"begin_transaction": true}"#);
-    h.produce(0);
-    h.answer_add_partitions(None);
-    let produce = h.take_sent();
+    let (mut h, produce) = H::with_produce_in_flight();
     assert!(matches!(produce[0].1, Message::ProduceRequest { .. }));
     h.command(r#"{"commit_transaction": true}"#);
     assert!(h.take_sent().is_empty(), "no EndTxn while the Produce is in flight");
@@ -149,12 +144,7 @@ fn calls_the_state_forbids_are_refused_with_kafkas_words() {
 /// while under way waits on the same result; another call is refused.
 #[test]
 fn a_call_while_another_is_under_way_meets_the_pending_transition() {
-    let mut h = H::new(&[]);
-    h.do_init_transactions();
-    h.command(r#"{"begin_transaction": true}"#);
-    h.produce(0);
-    h.answer_add_partitions(None);
-    let produce = h.take_sent();
+    let (mut h, produce) = H::with_produce_in_flight();
     h.command(r#"{"commit_transaction": true}"#);
     h.command(r#"{"commit_transaction": true}"#);
     assert!(h.refusals().is_empty(), "{:?}", h.refusals());
@@ -225,12 +215,7 @@ fn retriable_add_partitions_errors_are_retried() {
 /// new producer starts UNINITIALIZED.
 #[test]
 fn close_aborts_the_ongoing_transaction() {
-    let mut h = H::new(&[]);
-    h.do_init_transactions();
-    h.command(r#"{"begin_transaction": true}"#);
-    h.produce(0);
-    h.answer_add_partitions(None);
-    let produce = h.take_sent();
+    let (mut h, produce) = H::with_produce_in_flight();
     h.command(r#"{"restart_with": {"configs": {"linger.ms": "10"}}}"#);
     assert!(h.take_sent().is_empty(), "the abort waits for the batch in flight");
     h.sent = produce;

@@ -214,12 +214,7 @@ fn transition_to_abortable_error_on_batch_expiry() {
 /// the abort is under way leaves the state ABORTING_TRANSACTION, and the abort completes.
 #[test]
 fn abortable_error_while_abort_in_progress() {
-    let mut h = H::new(&[]);
-    h.do_init_transactions();
-    h.command(r#"{"begin_transaction": true}"#);
-    h.produce(0);
-    h.answer_add_partitions(None);
-    let produce = h.take_sent();
+    let (mut h, produce) = H::with_produce_in_flight();
     h.command(r#"{"abort_transaction": true}"#);
     assert_eq!(h.state(), "ABORTING_TRANSACTION");
     h.sent = produce;
@@ -291,12 +286,7 @@ fn invalid_group_metadata_is_refused() {
 /// pending ones when a transaction completes, as it does.
 #[test]
 fn aborted_offsets_do_not_ride_in_the_next_transaction() {
-    let mut h = H::new(&[]);
-    h.do_init_transactions();
-    h.command(r#"{"begin_transaction": true}"#);
-    h.produce(0);
-    h.answer_add_partitions(None);
-    let produce = h.take_sent();
+    let (mut h, produce) = H::with_produce_in_flight();
     h.command(SEND_OFFSETS);
     let (to, m) = h.one_sent();
     let Message::AddOffsetsToTxnRequest { correlation_id, .. } = m else { panic!("{m:?}") };

@@ -185,6 +185,18 @@ impl H {
         assert_eq!(self.p.producer_id_and_epoch(), Some((PRODUCER_ID, EPOCH)));
     }
 
+    /// A transaction begun with one record to `t`-0, its partition added: the producer
+    /// with its Produce request in flight (taken, for the test to answer when it wants).
+    pub fn with_produce_in_flight() -> (Self, Vec<(u32, Message)>) {
+        let mut h = H::new(&[]);
+        h.do_init_transactions();
+        h.command(r#"{"begin_transaction": true}"#);
+        h.produce(0);
+        h.answer_add_partitions(None);
+        let produce = h.take_sent();
+        (h, produce)
+    }
+
     /// `produce` of one record to `t`-`partition`.
     pub fn produce(&mut self, partition: u32) {
         let json = format!(r#"{{"produce": {{"topic": "t", "partition": {partition}, "count": 1}}}}"#);
