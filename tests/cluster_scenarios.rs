@@ -109,6 +109,22 @@ fn a_cut_off_follower_leaves_the_isr_and_returns() {
     let (t_shrink, _) = shrunk.expect("3 leaves the ISR");
     assert!(*t_shrink >= 6_000 + 30_000, "not before replica.lag.time.max.ms");
     assert!(*t_shrink < 50_000, "before the partition heals");
+    // The leader's ISR check said why, as Kafka's maybeShrinkIsr logs it: 3 has not
+    // caught up since the cut (it had everything up to then), and lags the leader's log.
+    let proposed = ev.iter().find_map(|(t, e)| match e {
+        ClusterEvent::IsrShrinkProposed {
+            broker_id: 1, out_of_sync, isr, new_isr, log_end_offset, ..
+        } => Some((*t, out_of_sync.clone(), isr.clone(), new_isr.clone(), *log_end_offset)),
+        _ => None,
+    });
+    let (t_proposed, out, isr, new_isr, leader_leo) = proposed.expect("the leader proposes the shrink");
+    assert!(t_proposed <= *t_shrink);
+    assert_eq!((isr, new_isr), (vec![1, 2, 3], vec![1, 2]));
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].broker_id, 3);
+    assert!((4_000..6_100).contains(&out[0].last_caught_up_time_ms), "{:?}", out[0]);
+    assert!(t_proposed - out[0].last_caught_up_time_ms > 30_000, "replica.lag.time.max.ms passed");
+    assert!(out[0].log_end_offset < leader_leo, "{:?} vs {leader_leo}", out[0]);
     let back = ev.iter().find(|(t, e)| {
         *t >= 50_000 && matches!(e, ClusterEvent::IsrExpanded { added, .. } if added == &vec![3])
     });

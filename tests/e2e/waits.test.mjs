@@ -6,7 +6,8 @@
 // check may drop it (replica.lag.time.max.ms = 30 s after it last caught up). The ISR
 // shrink the feed then reports comes after that moment and within one ISR check
 // (replica.lag.time.max.ms / 2) of it, as Kafka's `maybeShrinkIsr` does; after the shrink
-// the leader's note is gone. Screenshots at 1280 × 800 (English) and 800 × 580 (Russian).
+// the leader's note is gone, and the feed says why (the leader's ISR check proposal, with
+// what Kafka's `maybeShrinkIsr` logs) before the controller's decision. Screenshots at 1280 × 800 (English) and 800 × 580 (Russian).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness } from './harness.mjs';
@@ -62,6 +63,11 @@ test('a cut-off follower: its unanswered fetch and the leader\'s ISR wait are na
       assert.ok(shrunk !== null && shrunk > outAt && shrunk <= outAt + 15_000,
         `shrunk at ${shrunk} ms, after ${outAt} ms and within one ISR check`);
       assert.equal(await page.getByTestId('broker-1-behind-3').count(), 0, 'out of the ISR: nothing to wait for');
+      // The feed says why, before the controller's decision: the leader's ISR check.
+      const why = page.locator('[data-testid=event-feed] [data-testid=event][data-kind=isr-shrink-proposed]');
+      assert.equal(await why.count(), 1);
+      assert.match(await why.textContent(),
+        /Broker 1: events-0: the ISR check proposes shrinking the ISR \[1, 2, 3\] → \[1, 2\]: Broker 3 has not caught up since [56]\.\d s \(its log end offset \d+; the leader's high watermark \d+, log end offset \d+\) \(replica\.lag\.time\.max\.ms=30000\)/);
     }, { contextOptions: { viewport: { width: 1280, height: 800 } } });
   });
 

@@ -374,6 +374,29 @@ pub enum ClusterEvent {
     /// output by a node: the driver logs these apart from the timeline (`Sim::causes`),
     /// since a replay of the journal rebuilds only the nodes' events.
     Cause(Cause),
+    /// A leader's ISR check (`Partition.maybeShrinkIsr`) found followers that have not
+    /// caught up for `replica.lag.time.max.ms` and proposes the ISR without them, with what
+    /// Kafka logs ("Shrinking ISR from … Leader: (highWatermark, endOffset). Out of sync
+    /// replicas: (brokerId, endOffset, lastCaughtUpTimeMs)"); the controller decides
+    /// ([`ClusterEvent::IsrShrunk`]).
+    IsrShrinkProposed {
+        broker_id: NodeId,
+        tp: TopicPartition,
+        isr: Vec<NodeId>,
+        new_isr: Vec<NodeId>,
+        high_watermark: i64,
+        log_end_offset: i64,
+        out_of_sync: Vec<OutOfSyncReplica>,
+        replica_lag_time_max_ms: i64,
+    },
+}
+
+/// A follower the ISR check found out of sync, as `maybeShrinkIsr` logs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutOfSyncReplica {
+    pub broker_id: NodeId,
+    pub log_end_offset: i64,
+    pub last_caught_up_time_ms: i64,
 }
 
 /// One act of the simulation on the cluster (see [`ClusterEvent::Cause`]).

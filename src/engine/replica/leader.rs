@@ -7,6 +7,7 @@
 
 use super::delayed::{DelayedProduce, FetchRef, ProducePartitionStatus};
 use super::BrokerNode;
+use crate::engine::cluster::events::OutOfSyncReplica;
 use crate::engine::cluster::messages::{
     Acks, EpochEndOffset, FetchPartition, FetchedPartition, IsolationLevel, Message, ProducePartition,
     TopicPartition,
@@ -285,6 +286,7 @@ impl BrokerNode {
         let lag = self.config.replica_lag_time_max_ms;
         let retry_after = self.config.controller_socket_timeout_ms;
         let mut proposals = Vec::new();
+        let mut reasons = Vec::new();
         for (tp, p) in &self.partitions {
             if !p.is_leader() {
                 continue;
@@ -297,11 +299,35 @@ impl BrokerNode {
                 None => {
                     let out = p.out_of_sync_replicas(now_ms, lag);
                     if !out.is_empty() {
-                        let new_isr = p.state.isr.iter().filter(|r| !out.contains(r)).copied().collect();
+                        let new_isr: Vec<NodeId> =
+                            p.state.isr.iter().filter(|r| !out.contains(r)).copied().collect();
+                        let out_of_sync = out
+                            .iter()
+                            .filter_map(|r| {
+                                p.followers.get(r).map(|f| OutOfSyncReplica {
+                                    broker_id: *r,
+                                    log_end_offset: f.log_end_offset,
+                                    last_caught_up_time_ms: f.last_caught_up_time_ms,
+                                })
+                            })
+                            .collect();
+                        reasons.push(ClusterEvent::IsrShrinkProposed {
+                            broker_id: self.broker_id,
+                            tp: tp.clone(),
+                            isr: p.state.isr.clone(),
+                            new_isr: new_isr.clone(),
+                            high_watermark: p.high_watermark,
+                            log_end_offset: p.log_end_offset(),
+                            out_of_sync,
+                            replica_lag_time_max_ms: lag,
+                        });
                         proposals.push((tp.clone(), new_isr));
                     }
                 }
             }
+        }
+        for event in reasons {
+            self.event(event);
         }
         for (tp, new_isr) in proposals {
             self.send_alter_partition(now_ms, &tp, new_isr);

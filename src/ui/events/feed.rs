@@ -92,6 +92,45 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 broker(*l)
             ),
         ),
+        ClusterEvent::IsrShrinkProposed {
+            broker_id,
+            tp,
+            isr,
+            new_isr,
+            high_watermark,
+            log_end_offset,
+            out_of_sync,
+            replica_lag_time_max_ms,
+        } => {
+            let why: Vec<String> = out_of_sync
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {:.1} {} ({} {}; {} {high_watermark}, {} {log_end_offset})",
+                        broker(r.broker_id),
+                        t(T::EvNotCaughtUpSince),
+                        r.last_caught_up_time_ms as f64 / 1000.0,
+                        t(T::Sec),
+                        t(T::EvItsLogEndOffset),
+                        r.log_end_offset,
+                        t(T::EvLeadersHighWatermark),
+                        t(T::EvLeadersLogEndOffset),
+                    )
+                })
+                .collect();
+            (
+                "isr-shrink-proposed",
+                format!(
+                    "{}: {}: {} {} → {}: {} (replica.lag.time.max.ms={replica_lag_time_max_ms})",
+                    broker(*broker_id),
+                    tp_text(tp),
+                    t(T::EvShrinkingIsr),
+                    ids_text(isr),
+                    ids_text(new_isr),
+                    why.join("; ")
+                ),
+            )
+        }
         ClusterEvent::IsrShrunk { tp, removed, isr } => (
             "isr-shrunk",
             format!("{}: {} {} → ISR {}", tp_text(tp), ids_text(removed), t(T::EvIsrShrunk), ids_text(isr)),

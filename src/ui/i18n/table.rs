@@ -217,6 +217,11 @@ texts! {
     EvUncleanElection => "UNCLEAN election: a replica outside the ISR became leader, acknowledged records may be lost", "НЕЧИСТЫЕ выборы (unclean): лидером стала реплика не из ISR, подтверждённые записи могут пропасть";
     EvOffline => "no leader: no in-sync replica is available, the partition is offline", "лидера нет: ни одной доступной in-sync реплики, партиция offline";
     EvIsrShrunk => "left the ISR", "выбыл из ISR";
+    EvShrinkingIsr => "the ISR check proposes shrinking the ISR", "проверка ISR предлагает сократить ISR";
+    EvNotCaughtUpSince => "has not caught up since", "не догонял лидера с";
+    EvItsLogEndOffset => "its log end offset", "его log end offset";
+    EvLeadersHighWatermark => "the leader's high watermark", "high watermark лидера";
+    EvLeadersLogEndOffset => "log end offset", "log end offset";
     EvIsrExpanded => "joined the ISR", "вернулся в ISR";
     EvLeaderAppended => "leader appended", "лидер дописал";
     EvHwAdvanced => "high watermark", "high watermark";
