@@ -2,12 +2,14 @@
 //! JSON ([`ServeMessage::View`]) every [`VIEW_EVERY`] and at once after a change it asked
 //! for, built by the tab's own [`Picture`] with the brokers' replicas drawn straight from
 //! the in-process broker nodes and the real clients' connections added
-//! ([`crate::sim::picture::live::LiveView`]); and the answer to each message it sends.
+//! ([`crate::sim::picture::live::LiveView`]) with their groups as the coordinators hold
+//! them ([`crate::sim::picture::described`]); and the answer to each message it sends.
 //! A page that reads too slowly misses views (never the simulation's time).
 
 use super::http::PageTx;
 use crate::engine::cluster::NodeId;
 use crate::sim::picture::cluster::{Picture, RunInfo};
+use crate::sim::picture::described::describe_groups;
 use crate::sim::picture::live::{ConnectionView, LiveView, Refusal, ServeMessage};
 use crate::sim::scenario::Scenario;
 use crate::sim::serve_world::FIRST_CONNECTION_ID;
@@ -112,7 +114,15 @@ impl Watchers {
                 g.leader_client = Some(name.clone());
             }
         }
-        view.live = Some(LiveView { connections });
+        // Real consumers have no client node: their groups' members, offsets and lag come
+        // from the coordinators, and the card names the coordinator the metadata names now.
+        let groups = describe_groups(sim, view.groups.iter().map(|g| g.group_id.as_str()));
+        for g in &mut view.groups {
+            if let Some(d) = groups.iter().find(|d| d.group_id == g.group_id) {
+                g.coordinator = d.coordinator;
+            }
+        }
+        view.live = Some(LiveView { connections, groups });
         let text: Arc<str> =
             serde_json::to_string(&ServeMessage::View(Box::new(view))).unwrap_or_default().into();
         let pages: Vec<u32> = self.pages.keys().copied().collect();

@@ -18,11 +18,16 @@ use serde::{Deserialize, Serialize};
 /// The most bytes one message from the page may have (a command is a few hundred).
 pub const MAX_PAGE_MESSAGE_BYTES: usize = 64 * 1024;
 
-/// What `serve` adds to the view: the real clients' connections.
+/// What `serve` adds to the view: the real clients' connections, and their groups as the
+/// coordinators hold them ([`super::described`]: real consumers have no client node, so
+/// the group cards' members come from there).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LiveView {
     /// Open connections of real clients, oldest first.
     pub connections: Vec<ConnectionView>,
+    /// Each group of the view, by group id, as `kafka-consumer-groups.sh --describe`.
+    #[serde(default)]
+    pub groups: Vec<super::described::DescribedGroupView>,
 }
 
 /// One real client's TCP connection to a broker.
