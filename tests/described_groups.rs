@@ -76,6 +76,7 @@ fn groups_as_their_coordinator_holds_them_and_the_coordinator_now() {
     assert_eq!(before.len(), 2);
     let nobody = before.iter().find(|d| d.group_id == "nobody").unwrap();
     assert!(nobody.members.is_empty() && nobody.partitions.is_empty());
+    assert_eq!(nobody.state, "Dead", "a group its (loaded) coordinator does not know");
     let d = before.iter().find(|d| d.group_id == "orders-app").unwrap();
     check(&sim, d);
     let old = d.coordinator.unwrap();

@@ -152,10 +152,14 @@ test('the page shows real consumers of a group, their rebalance, the coordinator
   assert.ok(old >= 1 && old <= 3, `a coordinator: ${old}`);
   await page.getByTestId(`broker-${old}-crash`).click();
   await serve.waitFor(new RegExp(`^page: broker ${old} crashed`));
-  const moved = await viewWhere(page, 'a new coordinator for group1', (v) => {
+  const movedView = await viewWhere(page, 'a new coordinator for group1', (v) => {
     const d = group1(v);
-    return d?.coordinator && d.coordinator !== old && d.loaded ? d : null;
+    return d?.coordinator && d.coordinator !== old && d.loaded ? v : null;
   }, 60_000);
+  const moved = group1(movedView);
+  const card1 = movedView.groups.find((g) => g.group_id === 'group1');
+  assert.equal(card1.coordinator, moved.coordinator, 'the card names the coordinator the metadata names');
+  assert.deepEqual([card1.state, card1.generation], [moved.state, moved.generation], 'and its state, not the crashed one\'s');
   await card.locator(`[data-testid="described-group"][data-coordinator="${moved.coordinator}"]`).waitFor();
   const facts = await card.locator('.group-fact').allInnerTexts();
   assert.ok(facts.some((f) => f === `coordinator: broker ${moved.coordinator}`), JSON.stringify(facts));
@@ -168,7 +172,12 @@ test('the page shows real consumers of a group, their rebalance, the coordinator
   const stopped = page.getByTestId('serve-stopped');
   await stopped.waitFor();
   assert.match(await stopped.innerText(), /serve stopped.*reconnect/s);
+  await page.getByTestId('lang-ru').click();
+  await stopped.filter({ hasText: 'serve остановлен' }).filter({ hasText: 'переподключ' }).waitFor();
+  await shot(page, 'serve-stopped-ru', stopped);
+  await page.getByTestId('lang-en').click();
   await page.waitForTimeout(3_500); // a few tries against nobody
+  assert.ok(Number(await stopped.getAttribute('data-retry-in')) >= 2, 'the wait doubles');
   serve = start(BIN, args);
   await serve.waitFor(/^page: http:/);
   await stopped.waitFor({ state: 'detached', timeout: 20_000 });

@@ -132,6 +132,14 @@ impl Watchers {
         for g in &mut view.groups {
             if let Some(d) = groups.iter().find(|d| d.group_id == g.group_id) {
                 g.coordinator = d.coordinator;
+                // The coordinator's own state, once it answers for the group (a crashed
+                // coordinator's last report is not the group's state).
+                if d.loaded {
+                    g.state.clone_from(&d.state);
+                }
+                if d.loaded && d.generation >= 0 {
+                    g.generation = d.generation;
+                }
             }
         }
         view.live = Some(LiveView { connections, groups });

@@ -14,7 +14,9 @@
 //!   described with `loaded: false` and no members). Each member's partitions are its
 //!   assignment bytes (the leader's SyncGroup, `ConsumerProtocolAssignment`) decoded with
 //!   the engine's `deserialize_assignment`; empty bytes (the coordinator clears them when a
-//!   rebalance begins) are no partitions.
+//!   rebalance begins) are no partitions. The card's state and generation are then the
+//!   coordinator's too (`serve` overrides the event-built ones: a crashed coordinator's
+//!   last report is not the group's state).
 //! * The partition rows follow `collectGroupsOffsets`: members with partitions, the one
 //!   owning most first, each one's partitions by number; then partitions with a committed
 //!   offset that no member owns (CONSUMER-ID, HOST, CLIENT-ID "-"). CURRENT-OFFSET is the
@@ -43,7 +45,8 @@ pub struct DescribedGroupView {
     pub coordinator: Option<NodeId>,
     /// The coordinator has loaded the partition and answers for the group.
     pub loaded: bool,
-    /// STATE (Kafka's `ClassicGroupState` names), "Unknown" while not loaded.
+    /// STATE (Kafka's `ClassicGroupState` names): "Dead" for a group the loaded
+    /// coordinator does not know, "Unknown" while not loaded.
     pub state: String,
     pub generation: i32,
     /// ASSIGNMENT-STRATEGY (the protocol the group chose), "" while none.
@@ -130,6 +133,8 @@ pub fn describe_groups<'a>(sim: &Sim, names: impl IntoIterator<Item = &'a str>) 
                 partitions: Vec::new(),
             };
             let Some(gc) = gc else { return d };
+            // A group its coordinator does not know is Dead (DescribeGroups says so).
+            d.state = "Dead".into();
             if let Some(g) = gc.group(group_id) {
                 d.state = g.state.name().to_string();
                 d.generation = g.generation_id;
