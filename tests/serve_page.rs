@@ -4,10 +4,12 @@
 //! sends the cluster view (the brokers, and each real client's connection named by the
 //! `client.id` of its requests), carries out a crash and a restart from the page (the
 //! broker's connections are reset, its port refuses), and refuses with a reason what it
-//! cannot do under real clients (speed, produce), garbage, and another site's page.
+//! cannot do under real clients (speed, produce), garbage, and another site's page; and
+//! answers the log panel's requests by id.
 #![cfg(not(target_arch = "wasm32"))]
 
 use kafka_playground::sim::picture::live::{Refusal, ServeMessage};
+use kafka_playground::sim::picture::log_ask::LogAnswer;
 use kafka_playground::sim::picture::view::ClusterView;
 use kafka_playground::sim::Status;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -219,6 +221,20 @@ fn the_page_watches_and_drives_serve() {
     refused.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     assert!(matches!(refused.read(&mut byte), Ok(0) | Err(_)), "a crashed broker's port refuses");
     assert_eq!(answer(&mut ws, r#"{"Crash":2}"#), Some(Refusal::AlreadyCrashed(2)));
+    // The log panel's requests are answered from the brokers, by id.
+    let log = |broker: u32, id: u64| {
+        format!(
+            r#"{{"Log":{{"id":{id},"broker":{broker},"topic":"nope","partition":0,"ask":{{"Detail":{{"max_records":5}}}}}}}}"#
+        )
+    };
+    assert_eq!(
+        log_answer(&mut ws, &log(2, 41)),
+        (41, LogAnswer::Refused("the broker is not running".into()))
+    );
+    assert_eq!(
+        log_answer(&mut ws, &log(1, 42)),
+        (42, LogAnswer::Refused("no replica of nope-0 on this broker".into()))
+    );
     assert_eq!(answer(&mut ws, r#"{"Restart":2}"#), None);
     view_where(&mut ws, |v| v.brokers[1].status == Status::Up);
     kafka_client(port + 1, "again");
@@ -232,6 +248,15 @@ fn the_page_watches_and_drives_serve() {
         other => panic!("a page past the bound: {:?}", other.map(|_| ())),
     }
     drop(more);
+}
+
+fn log_answer(ws: &mut Ws, text: &str) -> (u64, LogAnswer) {
+    ws.send(Message::text(text)).unwrap();
+    loop {
+        if let ServeMessage::Log { id, answer } = next(ws) {
+            return (id, answer);
+        }
+    }
 }
 
 fn next_answer(ws: &mut Ws) -> Option<Refusal> {

@@ -4,8 +4,6 @@
 //! good when the run is started over.
 //! Every request carries an id the reply echoes.
 
-use crate::engine::log::{LogDetail, ReadFrom, RecordView, SegmentFiles};
-use crate::engine::record::anatomy::BatchAnatomy;
 use crate::engine::replica::config::BrokerConfig;
 use crate::engine::replica::view::ReplicaPicture;
 use crate::sim::lockstep::NodeWindow;
@@ -48,29 +46,7 @@ pub enum NodeRequest {
     Close,
 }
 
-/// What the log panel asks of a replica.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum LogAsk {
-    /// Segments and the newest records.
-    Detail { max_records: u32 },
-    /// One segment's `.log`, `.index` and `.timeindex`.
-    Files { base_offset: i64 },
-    /// Records from an offset or a timestamp, as a consumer's Fetch returns them.
-    Read { from: ReadFrom, max_bytes: u32 },
-    /// The batch holding an offset, taken apart byte by byte.
-    Batch { offset: i64 },
-}
-
-/// A replica's answer to a [`LogAsk`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum LogAnswer {
-    Detail(LogDetail),
-    Files(SegmentFiles),
-    Records(Vec<RecordView>),
-    Batch(BatchAnatomy),
-    /// The replica is not hosted there, the segment is gone, or Kafka's error for the read.
-    Refused(String),
-}
+pub use crate::sim::picture::log_ask::{LogAnswer, LogAsk};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct NodeInput {

@@ -19,9 +19,7 @@
 //! The worker builds only brokers ([`BrokerWorld`], from the config `Open` carries): the
 //! scenario parser, the controller and the clients stay out of its wasm (page weight).
 
-use super::node_protocol::{
-    wasm_memory_bytes, LogAnswer, LogAsk, NodeInput, NodeOutput, NodeReply, NodeRequest,
-};
+use super::node_protocol::{wasm_memory_bytes, NodeInput, NodeOutput, NodeReply, NodeRequest};
 use super::serial::Serial;
 use crate::engine::replica::view::RECORDS_PER_REPLICA;
 use crate::engine::replica::BrokerNode;
@@ -144,36 +142,8 @@ async fn handle(inner: &Rc<RefCell<Inner>>, request: NodeRequest) -> NodeReply {
         }
         NodeRequest::Inspect { topic, partition, ask } => {
             let i = inner.borrow();
-            let Some(b) = i.runner.as_ref().and_then(broker) else {
-                return NodeReply::Inspected(LogAnswer::Refused("the broker is not running".into()));
-            };
-            let missing = || LogAnswer::Refused(format!("no replica of {topic}-{partition} on this broker"));
-            NodeReply::Inspected(match ask {
-                LogAsk::Detail { max_records } => b
-                    .log_detail(&topic, partition, max_records as usize)
-                    .map_or_else(missing, LogAnswer::Detail),
-                LogAsk::Files { base_offset } => match b.segment_files(&topic, partition, base_offset) {
-                    Some(files) => LogAnswer::Files(files),
-                    None => {
-                        LogAnswer::Refused(format!("segment {base_offset} of {topic}-{partition} is gone"))
-                    }
-                },
-                LogAsk::Read { from, max_bytes } => {
-                    match b.read_records(&topic, partition, from, max_bytes) {
-                        Some(Ok(records)) => LogAnswer::Records(records),
-                        Some(Err(e)) => LogAnswer::Refused(e.to_string()),
-                        None => missing(),
-                    }
-                }
-                LogAsk::Batch { offset } => match b.batch_anatomy(&topic, partition, offset) {
-                    Some(Ok(Some(anatomy))) => LogAnswer::Batch(anatomy),
-                    Some(Ok(None)) => {
-                        LogAnswer::Refused(format!("no batch of {topic}-{partition} holds offset {offset}"))
-                    }
-                    Some(Err(e)) => LogAnswer::Refused(e.to_string()),
-                    None => missing(),
-                },
-            })
+            let b = i.runner.as_ref().and_then(broker);
+            NodeReply::Inspected(crate::sim::picture::log_ask::answer(b, &topic, partition, ask))
         }
         NodeRequest::Close => {
             {

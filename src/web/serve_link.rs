@@ -1,11 +1,12 @@
 //! The page's side of `serve`'s WebSocket (`crate::cli::serve` natively): the page in
 //! serve mode (`?serve=1`, see `crate::ui::shell::serve_page`) draws the views `serve`
 //! sends ([`ServeMessage`], JSON text) instead of running a cluster of its own, and sends
-//! its [`ClusterCommand`]s as JSON text. A message that is not a `ServeMessage` is
+//! its [`ClusterCommand`]s and its log panel's requests as JSON text. A message that is not a `ServeMessage` is
 //! reported (not drawn); a closed socket is reported once, with its close code.
 
 use crate::sim::picture::command::ClusterCommand;
 use crate::sim::picture::live::ServeMessage;
+use crate::sim::picture::log_ask::{LogMessage, LogRequest};
 use wasm_bindgen::prelude::*;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
@@ -40,8 +41,16 @@ impl ServeLink {
 
     /// Sends a command; `false` when the socket is not open.
     pub fn send(&self, c: &ClusterCommand) -> bool {
-        let Ok(text) = serde_json::to_string(c) else { return false };
-        self.ws.ready_state() == WebSocket::OPEN && self.ws.send_with_str(&text).is_ok()
+        serde_json::to_string(c).is_ok_and(|text| self.send_text(&text))
+    }
+
+    /// Sends a log request (`crate::sim::picture::log_ask`); `false` when not open.
+    pub fn ask_log(&self, r: LogRequest) -> bool {
+        serde_json::to_string(&LogMessage::Log(r)).is_ok_and(|text| self.send_text(&text))
+    }
+
+    fn send_text(&self, text: &str) -> bool {
+        self.ws.ready_state() == WebSocket::OPEN && self.ws.send_with_str(text).is_ok()
     }
 }
 

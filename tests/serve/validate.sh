@@ -12,7 +12,9 @@
 # control input under an acks=all producer, and replay of the session's journal
 # (tests/serve/faults.py); DescribeConfigs with both admin clients (tests/serve/configs.py);
 # then the page served by serve, in chromium, crashing a real producer's leader
-# (tests/serve/page.test.mjs, needs dist/). Exits non-zero on any failure. About five minutes.
+# (tests/serve/page.test.mjs, needs dist/), and real consumers of a group on the page: their
+# members and lag, a rebalance, the coordinator moving, serve restarted under the page
+# (tests/serve/groups_page.test.mjs). Exits non-zero on any failure. About seven minutes.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -45,6 +47,7 @@ timeout 120 "$PYTHON" tests/serve/configs.py "$WORKDIR/kafka-playground" || stat
 # The page served by serve, in chromium, watching a real producer (needs dist/).
 if [ -f dist/index.html ]; then
   KP_BIN="$WORKDIR/kafka-playground" timeout 300 node --test tests/serve/page.test.mjs || status=1
+  KP_BIN="$WORKDIR/kafka-playground" timeout 330 node --test tests/serve/groups_page.test.mjs || status=1
 else
   echo "serve/validate.sh: no dist/ for the page test: run the web-build suite first" >&2
   status=1

@@ -17,6 +17,7 @@ use super::ServeArgs;
 use crate::cli::CliError;
 use crate::engine::cluster::{Envelope, NodeId, NodeView};
 use crate::sim::picture::live::{live_action, parse_page_message, ConnectionView, LiveAction, Refusal};
+use crate::sim::picture::log_ask::parse_log_request;
 use crate::sim::scenario::Scenario;
 use crate::sim::serve_world::{build_serve_sim, Outbox, FIRST_CONNECTION_ID};
 use crate::sim::{Action, Sim};
@@ -258,6 +259,9 @@ pub fn serve(
                     watchers.opened(page, tx);
                     let n = watchers.count();
                     crate::cli::write_out(out, &format!("page: a page is watching ({n} now)\n"))?;
+                }
+                NetEvent::PageText { page, text } if parse_log_request(&text).is_some() => {
+                    watchers.log(page, &sim, &text);
                 }
                 NetEvent::PageText { page, text } => {
                     let done = parse_page_message(&text)

@@ -2,13 +2,17 @@
 //! JSON ([`ServeMessage::View`]) every [`VIEW_EVERY`] and at once after a change it asked
 //! for, built by the tab's own [`Picture`] with the brokers' replicas drawn straight from
 //! the in-process broker nodes and the real clients' connections added
-//! ([`crate::sim::picture::live::LiveView`]); and the answer to each message it sends.
+//! ([`crate::sim::picture::live::LiveView`]) with their groups as the coordinators hold
+//! them ([`crate::sim::picture::described`]); the answer to each message it sends, and
+//! to its log panel's requests (a replica's log, read from the in-process broker).
 //! A page that reads too slowly misses views (never the simulation's time).
 
 use super::http::PageTx;
 use crate::engine::cluster::NodeId;
 use crate::sim::picture::cluster::{Picture, RunInfo};
+use crate::sim::picture::described::describe_groups;
 use crate::sim::picture::live::{ConnectionView, LiveView, Refusal, ServeMessage};
+use crate::sim::picture::log_ask::{self, parse_log_request};
 use crate::sim::scenario::Scenario;
 use crate::sim::serve_world::FIRST_CONNECTION_ID;
 use crate::sim::Sim;
@@ -54,6 +58,16 @@ impl Watchers {
     pub fn answer(&mut self, page: u32, refusal: Option<Refusal>) {
         self.due |= refusal.is_none();
         let text = serde_json::to_string(&ServeMessage::Answer(refusal)).unwrap_or_default();
+        self.send(page, text.into());
+    }
+
+    /// Answers a page's log request ([`crate::sim::picture::log_ask`]) from the broker
+    /// it names, to that page only; `text` is the request as it came.
+    pub fn log(&mut self, page: u32, sim: &Sim, text: &str) {
+        let Some(r) = parse_log_request(text) else { return };
+        let b = sim.live_node(r.broker).and_then(|n| n.view().broker());
+        let answer = log_ask::answer(b, &r.topic, r.partition, r.ask);
+        let text = serde_json::to_string(&ServeMessage::Log { id: r.id, answer }).unwrap_or_default();
         self.send(page, text.into());
     }
 
@@ -112,7 +126,23 @@ impl Watchers {
                 g.leader_client = Some(name.clone());
             }
         }
-        view.live = Some(LiveView { connections });
+        // Real consumers have no client node: their groups' members, offsets and lag come
+        // from the coordinators, and the card names the coordinator the metadata names now.
+        let groups = describe_groups(sim, view.groups.iter().map(|g| g.group_id.as_str()));
+        for g in &mut view.groups {
+            if let Some(d) = groups.iter().find(|d| d.group_id == g.group_id) {
+                g.coordinator = d.coordinator;
+                // The coordinator's own state, once it answers for the group (a crashed
+                // coordinator's last report is not the group's state).
+                if d.loaded {
+                    g.state.clone_from(&d.state);
+                }
+                if d.loaded && d.generation >= 0 {
+                    g.generation = d.generation;
+                }
+            }
+        }
+        view.live = Some(LiveView { connections, groups });
         let text: Arc<str> =
             serde_json::to_string(&ServeMessage::View(Box::new(view))).unwrap_or_default().into();
         let pages: Vec<u32> = self.pages.keys().copied().collect();

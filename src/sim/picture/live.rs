@@ -8,7 +8,8 @@
 //! shows in the learner's language: the run's clock is the wall clock while real
 //! clients are connected (their timeouts are in real time), and records, groups and
 //! topics belong to the real clients. Native and wasm alike: `serve` answers with it,
-//! the page refuses the same commands before sending them.
+//! the page refuses the same commands before sending them. When serve goes away the page
+//! tries again after [`retry_delay_ms`].
 
 use super::command::ClusterCommand;
 use super::view::ClusterView;
@@ -18,11 +19,26 @@ use serde::{Deserialize, Serialize};
 /// The most bytes one message from the page may have (a command is a few hundred).
 pub const MAX_PAGE_MESSAGE_BYTES: usize = 64 * 1024;
 
-/// What `serve` adds to the view: the real clients' connections.
+/// The longest wait of the page between two tries to reach `serve` again.
+pub const RETRY_MAX_MS: u32 = 10_000;
+
+/// How long the page waits before its `n`th try (1-based) to reach a `serve` that went
+/// away: 1 s doubling, at most [`RETRY_MAX_MS`] (a restarted serve is seen within 10 s,
+/// and a page left open does not knock every second).
+pub fn retry_delay_ms(n: u32) -> u32 {
+    (1_000u32 << n.saturating_sub(1).min(4)).min(RETRY_MAX_MS)
+}
+
+/// What `serve` adds to the view: the real clients' connections, and their groups as the
+/// coordinators hold them ([`super::described`]: real consumers have no client node, so
+/// the group cards' members come from there).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LiveView {
     /// Open connections of real clients, oldest first.
     pub connections: Vec<ConnectionView>,
+    /// Each group of the view, by group id, as `kafka-consumer-groups.sh --describe`.
+    #[serde(default)]
+    pub groups: Vec<super::described::DescribedGroupView>,
 }
 
 /// One real client's TCP connection to a broker.
@@ -46,6 +62,8 @@ pub enum ServeMessage {
     View(Box<ClusterView>),
     /// The answer to the page's message: `None` when carried out.
     Answer(Option<Refusal>),
+    /// The answer to the page's [`super::log_ask::LogRequest`] with this id.
+    Log { id: u64, answer: super::log_ask::LogAnswer },
 }
 
 /// Why `serve` does not carry out a command from the page.
@@ -178,6 +196,14 @@ mod tests {
         assert_eq!(live_action(&ClusterCommand::RunRetention, 3), Err(Refusal::AdminClient));
         assert_eq!(live_action(&ClusterCommand::AddBroker, 3), Err(Refusal::TabOnly));
         assert!(Refusal::RealTime.english().contains("speed is 1×"));
+    }
+
+    #[test]
+    fn the_page_retries_after_1_s_doubling_to_10_s() {
+        let waits: Vec<u32> = (1..=7).map(retry_delay_ms).collect();
+        assert_eq!(waits, [1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000]);
+        assert_eq!(retry_delay_ms(0), 1_000);
+        assert_eq!(retry_delay_ms(u32::MAX), RETRY_MAX_MS);
     }
 
     #[test]

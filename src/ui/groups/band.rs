@@ -2,10 +2,13 @@
 //! (explained in a tooltip), generation, leader, assignor and coordinator (with the
 //! `__consumer_offsets` partition it lives on, which the brokers' matrix hides with the
 //! other internal topics), then its members, its rebalances in figures, the rebalance
-//! timeline, lag and controls (folded). It only reads the view and emits
+//! timeline, lag and controls (folded). Under `serve` the members are the coordinator's
+//! (`super::described`: real clients have no client node). It only reads the view and emits
 //! [`ClusterCommand`]s; sub-components take small props so unchanged parts skip work.
 
 use crate::engine::group::coordinator::placement::{partition_for, OFFSETS_TOPIC};
+use crate::sim::picture::described::DescribedGroupView;
+use crate::ui::groups::described::DescribedGroup;
 use crate::ui::groups::forms::{AddConsumerForm, AddPartitionsForm, SwitchAssignorForm};
 use crate::ui::groups::lag::LagTable;
 use crate::ui::groups::lag::Owner;
@@ -65,6 +68,7 @@ pub fn groups_band(props: &Props) -> Html {
                 html! {
                     <GroupCard key={g.group_id.clone()} group={g.clone()} now_ms={v.now_ms} topics={topics}
                         offsets_partition={offsets_partition(v, &g.group_id)} transactions={transactions}
+                        described={v.live.as_ref().and_then(|l| l.groups.iter().find(|d| d.group_id == g.group_id)).cloned()}
                         lang={lang} on_command={props.on_command.clone()} />
                 }
             }) }
@@ -119,6 +123,9 @@ pub struct CardProps {
     pub transactions: bool,
     pub lang: Lang,
     pub on_command: Callback<ClusterCommand>,
+    /// Under `serve`: the group as its coordinator holds it (real clients' members).
+    #[prop_or_default]
+    pub described: Option<DescribedGroupView>,
 }
 
 #[function_component(GroupCard)]
@@ -166,13 +173,17 @@ fn group_card(p: &CardProps) -> Html {
                     { format!("{}: {}", T::Why.get(l), crate::ui::groups::words::reason_text(l, &g.reason)) }
                 </p>
             }
-            <h4>{ T::Members.get(l) }</h4>
-            <ul class="group-members">
-                { for g.members.iter().enumerate().map(|(i, m)| html! {
-                    <MemberRow key={m.name.clone()} member={m.clone()} colour={member_colour(i)} now_ms={p.now_ms}
-                        transactions={p.transactions} lang={l} on_command={p.on_command.clone()} />
-                }) }
-            </ul>
+            if let Some(d) = &p.described {
+                <DescribedGroup group={d.clone()} lang={l} />
+            } else {
+                <h4>{ T::Members.get(l) }</h4>
+                <ul class="group-members">
+                    { for g.members.iter().enumerate().map(|(i, m)| html! {
+                        <MemberRow key={m.name.clone()} member={m.clone()} colour={member_colour(i)} now_ms={p.now_ms}
+                            transactions={p.transactions} lang={l} on_command={p.on_command.clone()} />
+                    }) }
+                </ul>
+            }
             <h4>{ T::Rebalances.get(l) }</h4>
             <RebalanceSummary rebalances={g.rebalances.clone()} unserved={g.unserved.clone()} now_ms={p.now_ms} lang={l} />
             <LagTable lag={g.lag.clone()} owners={owners} lang={l} />

@@ -3,6 +3,7 @@
 
 pub mod band;
 pub mod delivery;
+pub mod described;
 pub mod forms;
 pub mod isolation;
 pub mod lag;

@@ -429,9 +429,16 @@ texts! {
     LiveRealTime => "live: real time (1×) — real clients' timeouts are in real time", "вживую: реальное время (1×) — таймауты настоящих клиентов идут в реальном времени";
     LiveTitle => "Kafka Playground · serve", "Kafka Playground · serve";
     ServeConnecting => "Connecting to kafka-playground serve…", "Подключение к kafka-playground serve…";
-    ServeStopped => "serve stopped: the page no longer sees the cluster (start kafka-playground serve again and reload)", "serve остановлен: страница больше не видит кластер (запустите kafka-playground serve снова и перезагрузите страницу)";
+    ServeStopped => "serve stopped: the page no longer sees the cluster. Start kafka-playground serve again on the same port: the page reconnects by itself", "serve остановлен: страница больше не видит кластер. Запустите kafka-playground serve снова на том же порту — страница переподключится сама";
+    ServeRetrying => "reconnecting in", "переподключение через";
+    ServeReconnecting => "reconnecting…", "переподключение…";
+    DescribedMembers => "Members, as the group coordinator holds them (kafka-consumer-groups --describe --members --verbose)", "Участники — как их хранит координатор группы (kafka-consumer-groups --describe --members --verbose)";
+    DescribedHelp => "Real clients' members come from the group coordinator's own state: each member's JoinGroup (its client.id and host) and the partitions the group leader assigned it in SyncGroup.", "Участники-настоящие клиенты берутся из состояния самого координатора группы: JoinGroup каждого участника (его client.id и host) и партиции, которые лидер группы назначил ему в SyncGroup.";
+    DescribedOffsets => "Offsets and lag (kafka-consumer-groups --describe): LAG = LOG-END-OFFSET (high watermark) − CURRENT-OFFSET (committed), \"-\" while nothing is committed", "Offsets и lag (kafka-consumer-groups --describe): LAG = LOG-END-OFFSET (high watermark) − CURRENT-OFFSET (зафиксированный), «-», пока ничего не зафиксировано";
+    CoordinatorNotLoaded => "the coordinator does not answer for the group yet (the partition has no leader, or its new leader is still loading it: COORDINATOR_LOAD_IN_PROGRESS)", "координатор пока не отвечает за группу (у партиции нет лидера, или новый лидер ещё загружает её: COORDINATOR_LOAD_IN_PROGRESS)";
+    NoMembers => "no members", "участников нет";
     ServeRefused => "serve refused", "serve отказал";
-    ServeNoLog => "Under serve, a replica's records are shown in the cluster band only", "В режиме serve записи реплики видны только в полосе кластера";
+    ServeLogUnreachable => "serve is not reachable: the replica's log cannot be read now", "serve недоступен: лог реплики сейчас не прочитать";
     Connections => "Real clients' connections", "Подключения настоящих клиентов";
     ConnectionsHint => "Each TCP connection a real client (confluent_kafka, kafka-python, kcat, Java) opened to a broker's port, named by the client.id of its requests. A crashed broker's connections are reset: the client reconnects to another broker.", "Каждое TCP-подключение, которое настоящий клиент (confluent_kafka, kafka-python, kcat, Java) открыл к порту брокера, с client.id его запросов. Подключения упавшего брокера сбрасываются: клиент переподключается к другому брокеру.";
     ConnectionsEmpty => "No client is connected: point one at the brokers' ports (bootstrap.servers).", "Ни один клиент не подключён: укажите ему порты брокеров (bootstrap.servers).";

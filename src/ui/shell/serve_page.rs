@@ -9,11 +9,17 @@
 //! the tab; what serve cannot do under real clients is refused at once, in the learner's
 //! language, with the same rule serve applies ([`live_action`]), and serve's own answers
 //! (a broker already crashed …) show the same way. The speed controls give way to a note
-//! that the run is live at 1×. A dropped WebSocket says "serve stopped" plainly and keeps
-//! the last view.
+//! that the run is live at 1×. A dropped WebSocket says "serve stopped" plainly, keeps
+//! the last view, and tries again after a bounded backoff ([`retry_delay_ms`]: 1 s
+//! doubling to 10 s, for as long as the page is open): when serve is back on the same
+//! port (a restart), its first view clears the banner and the page draws the new run
+//! without a reload. The tries are counted from the last view serve sent. The log panel
+//! asks serve for a replica's log ([`crate::sim::picture::log_ask`]), which it reads from
+//! its in-process broker; answers are matched to requests by id.
 
 use crate::engine::cluster::NodeId;
-use crate::sim::picture::live::{live_action, parse_page_message, Refusal, ServeMessage};
+use crate::sim::picture::live::{live_action, parse_page_message, retry_delay_ms, Refusal, ServeMessage};
+use crate::sim::picture::log_ask::LogRequest;
 use crate::ui::cluster::connections::LiveConnections;
 use crate::ui::i18n::{Lang, T};
 use crate::ui::shell::bands::ClusterBands;
@@ -22,7 +28,9 @@ use crate::ui::shell::tabs::{Band, BandTabs};
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use crate::web::node_protocol::{LogAnswer, LogAsk};
 use crate::web::serve_link::ServeLink;
+use gloo_timers::callback::Timeout;
 use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
@@ -59,42 +67,91 @@ pub struct Props {
     pub url: String,
 }
 
+/// Log requests waiting for serve's answers at most (the oldest is forgotten).
+const PENDING_LOG_ASKS: usize = 32;
+
 #[function_component(ServePage)]
 pub fn serve_page(props: &Props) -> Html {
     let lang = use_state(Lang::load);
     let view = use_state(|| None::<Rc<ClusterView>>);
     let stopped = use_state(|| false);
+    // The wait before the next try while serve is gone (seconds), and the try it is.
+    let retry_in = use_state(|| None::<u32>);
     let refusal = use_state(|| None::<Refusal>);
     let link = use_mut_ref(|| None::<ServeLink>);
     let latest = use_mut_ref(|| None::<Rc<ClusterView>>);
     let band = use_state(Band::default);
+    // Each connection try has a number; a new number opens a new socket.
+    let attempt = use_state(|| 0u32);
+    let failures = use_mut_ref(|| 0u32);
+    let retry_timer = use_mut_ref(|| None::<Timeout>);
+    // The log panel's requests waiting for serve's answer: the last id, and each one's.
+    let pending = use_mut_ref(|| (0u64, BTreeMap::<u64, Callback<LogAnswer>>::new()));
     {
         let (view, stopped, refusal, link, latest) =
             (view.setter(), stopped.setter(), refusal.setter(), link.clone(), latest.clone());
-        use_effect_with(props.url.clone(), move |url| {
-            expose_view(latest.clone());
-            let (latest_for_command, refusal_for_command) = (latest.clone(), refusal.clone());
-            let closed = stopped.clone();
+        let (retry_in, attempt_set, failures, retry_timer) =
+            (retry_in.setter(), attempt.setter(), failures.clone(), retry_timer.clone());
+        let pending = pending.clone();
+        use_effect_with((props.url.clone(), *attempt), move |(url, tried)| {
+            let (back, back_retry, back_failures) = (stopped.clone(), retry_in.clone(), failures.clone());
             let on_message = move |m: Result<ServeMessage, String>| match m {
                 Ok(ServeMessage::View(v)) => {
+                    // serve answers (again): draw, and forget the failed tries.
+                    *back_failures.borrow_mut() = 0;
+                    back.set(false);
+                    back_retry.set(None);
                     let v = Rc::new(*v);
                     *latest.borrow_mut() = Some(v.clone());
                     view.set(Some(v));
                 }
                 Ok(ServeMessage::Answer(r)) => refusal.set(r),
+                Ok(ServeMessage::Log { id, answer }) => {
+                    let waiting = pending.borrow_mut().1.remove(&id);
+                    if let Some(on_answer) = waiting {
+                        on_answer.emit(answer);
+                    }
+                }
                 Err(e) => web_sys::console::warn_1(&format!("serve sent what is not a view: {e}").into()),
             };
-            match ServeLink::connect(url, on_message, move |_code| closed.set(true)) {
+            // Gone (or never opened): say so, and try again after a bounded backoff.
+            let next = tried.wrapping_add(1);
+            let timer = retry_timer.clone();
+            let on_gone = move || {
+                stopped.set(true);
+                let n = {
+                    let mut f = failures.borrow_mut();
+                    *f = f.saturating_add(1);
+                    *f
+                };
+                let wait = retry_delay_ms(n);
+                retry_in.set(Some(wait / 1_000));
+                let attempt_set = attempt_set.clone();
+                *timer.borrow_mut() = Some(Timeout::new(wait, move || attempt_set.set(next)));
+            };
+            let closed = Rc::new(on_gone);
+            let on_closed = closed.clone();
+            match ServeLink::connect(url, on_message, move |_code| on_closed()) {
                 Ok(l) => *link.borrow_mut() = Some(l),
                 Err(e) => {
                     web_sys::console::warn_1(&format!("serve: {e}").into());
-                    stopped.set(true);
+                    closed();
                 }
             }
-            expose_command(link.clone(), latest_for_command, refusal_for_command);
             move || {
                 link.borrow_mut().take();
             }
+        });
+    }
+    {
+        // Once for the page (every try shares the link and the latest view); leaving the
+        // page stops the retries.
+        let (link, latest, refusal, retry_timer) =
+            (link.clone(), latest.clone(), refusal.setter(), retry_timer.clone());
+        use_effect_with((), move |_| {
+            expose_view(latest.clone());
+            expose_command(link, latest, refusal);
+            move || drop(retry_timer.borrow_mut().take())
         });
     }
     let brokers = view.as_ref().map_or(0, |v| v.brokers.len() as u32);
@@ -125,10 +182,38 @@ pub fn serve_page(props: &Props) -> Html {
     };
     let check_command =
         Callback::from(move |c: ClusterCommand| live_action(&c, brokers).err().map(|r| refusal_text(&r, l)));
-    let inspect =
-        Callback::from(move |(_, _, _, _, on_answer): (NodeId, String, u32, LogAsk, Callback<LogAnswer>)| {
-            on_answer.emit(LogAnswer::Refused(T::ServeNoLog.get(l).into()))
-        });
+    let inspect = {
+        let (link, pending) = (link.clone(), pending.clone());
+        Callback::from(
+            move |(broker, topic, partition, ask, on_answer): (
+                NodeId,
+                String,
+                u32,
+                LogAsk,
+                Callback<LogAnswer>,
+            )| {
+                let id = {
+                    let mut p = pending.borrow_mut();
+                    p.0 += 1;
+                    let id = p.0;
+                    p.1.insert(id, on_answer.clone());
+                    // An answer serve dropped (the page read too slowly) is never waited for long.
+                    while p.1.len() > PENDING_LOG_ASKS {
+                        p.1.pop_first();
+                    }
+                    id
+                };
+                let sent = link
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|l| l.ask_log(LogRequest { id, broker, topic, partition, ask }));
+                if !sent {
+                    pending.borrow_mut().1.remove(&id);
+                    on_answer.emit(LogAnswer::Refused(T::ServeLogUnreachable.get(l).into()));
+                }
+            },
+        )
+    };
     let on_lang = {
         let lang = lang.clone();
         Callback::from(move |new: Lang| {
@@ -161,7 +246,10 @@ pub fn serve_page(props: &Props) -> Html {
                 <BandTabs lang={l} active={active} onselect={onselect} bands={bands} />
             </div>
             if *stopped {
-                <div class="banner error" role="alert" data-testid="serve-stopped">{T::ServeStopped.get(l)}</div>
+                <div class="banner error" role="alert" data-testid="serve-stopped" data-retry-in={(*retry_in).map(|s| s.to_string()).unwrap_or_default()}>
+                    {T::ServeStopped.get(l)}
+                    { (*retry_in).map_or_else(|| format!(" · {}", T::ServeReconnecting.get(l)), |s| format!(" · {} {s} {}", T::ServeRetrying.get(l), T::Sec.get(l))) }
+                </div>
             }
             if let Some(r) = (*refusal).as_ref() {
                 <div class="banner notice" role="status" data-testid="serve-refusal">
