@@ -2,7 +2,9 @@
 //! group.instance.id), the partitions it owns (in its colour and labelled), a heartbeat
 //! pulse and the countdown to its session timeout, what it processed, when it commits
 //! and what that cost (`super::delivery`), and its buttons (crash, restart, close, pause
-//! heartbeats, slow down), and its `isolation.level` where transactions are written.
+//! heartbeats, slow down), and its `isolation.level` where transactions are written; a
+//! consume-transform-produce pipeline's member offers only crash and restart (the other
+//! commands it refuses, and it always reads committed records).
 
 use crate::ui::i18n::Lang;
 use crate::ui::i18n::{s_text, T};
@@ -66,6 +68,7 @@ pub fn member_row(p: &Props) -> Html {
     };
     let fraction = left.map_or(0.0, |ms| (ms as f64 / m.session_timeout_ms.max(1) as f64).clamp(0.0, 1.0));
     let t = |g: T| g.get(l);
+    let pipeline = m.commit_sync == "in-transaction";
     html! {
         <li class={classes!("member", format!("member-{}", m.status.replace(' ', "-")))} data-testid={format!("member-{}", m.name)}
             data-status={m.status.clone()} data-assigned={assigned.join(",")} style={format!("--member-colour: {}", p.colour)}>
@@ -124,20 +127,24 @@ pub fn member_row(p: &Props) -> Html {
                     onclick={cmd(ClusterCommand::Crash(id))}>{ t(T::Crash) }</button>
                 <button data-testid={format!("member-{}-restart", m.name)} disabled={m.status != "crashed"}
                     onclick={cmd(ClusterCommand::Restart(id))}>{ t(T::Restart) }</button>
-                <button data-testid={format!("member-{}-close", m.name)} disabled={!alive}
-                    onclick={cmd(ClusterCommand::CloseConsumer(id))}>{ t(T::Close) }</button>
-                <button data-testid={format!("member-{}-pause-heartbeats", m.name)} disabled={!alive} aria-pressed={m.heartbeats_paused.to_string()}
-                    onclick={cmd(ClusterCommand::PauseHeartbeats { client: id, paused: !m.heartbeats_paused })}>
-                    { if m.heartbeats_paused { t(T::ResumeHeartbeats) } else { t(T::PauseHeartbeats) } }
-                </button>
-                <button data-testid={format!("member-{}-slow", m.name)} disabled={!alive} title={t(T::SlowHint)}
-                    onclick={cmd(ClusterCommand::SetProcessingTime { client: id, per_record_ms: slower(m.processing_ms_per_record) })}>
-                    { format!("{} → {} {}", t(T::SlowDown), slower(m.processing_ms_per_record), t(T::Processing)) }
-                </button>
+                // A pipeline runs its own loop (it takes no commands but crash and restart)
+                // and reads committed records only: its consumer's controls are not offered.
+                if !pipeline {
+                    <button data-testid={format!("member-{}-close", m.name)} disabled={!alive}
+                        onclick={cmd(ClusterCommand::CloseConsumer(id))}>{ t(T::Close) }</button>
+                    <button data-testid={format!("member-{}-pause-heartbeats", m.name)} disabled={!alive} aria-pressed={m.heartbeats_paused.to_string()}
+                        onclick={cmd(ClusterCommand::PauseHeartbeats { client: id, paused: !m.heartbeats_paused })}>
+                        { if m.heartbeats_paused { t(T::ResumeHeartbeats) } else { t(T::PauseHeartbeats) } }
+                    </button>
+                    <button data-testid={format!("member-{}-slow", m.name)} disabled={!alive} title={t(T::SlowHint)}
+                        onclick={cmd(ClusterCommand::SetProcessingTime { client: id, per_record_ms: slower(m.processing_ms_per_record) })}>
+                        { format!("{} → {} {}", t(T::SlowDown), slower(m.processing_ms_per_record), t(T::Processing)) }
+                    </button>
+                }
                 <super::delivery::CommitMomentSelect member={m.clone()} lang={l} on_command={p.on_command.clone()} />
                 // Without transactions read_committed reads what read_uncommitted does (the
                 // last stable offset is the HW): offered where it matters, or where chosen.
-                if p.transactions || m.isolation_level == "read_committed" {
+                if !pipeline && (p.transactions || m.isolation_level == "read_committed") {
                     <super::isolation::IsolationSelect member={m.clone()} lang={l} on_command={p.on_command.clone()} />
                 }
             </div>
