@@ -168,7 +168,10 @@ impl Picture {
                         producer_id: *producer_id,
                         producer_epoch: *producer_epoch,
                         state: state.clone(),
-                        partitions: partitions.iter().map(|tp| (tp.topic.to_string(), tp.partition)).collect(),
+                        partitions: partitions
+                            .iter()
+                            .map(|tp| (tp.topic.to_string(), tp.partition))
+                            .collect(),
                         txn_timeout_ms: *txn_timeout_ms,
                         txn_start_timestamp_ms: *txn_start_timestamp_ms,
                     };
@@ -321,7 +324,10 @@ impl Picture {
                     closing: node.is_some_and(ProducerNode::is_closing),
                     enable_idempotence: config.is_some_and(|c| c.enable_idempotence),
                     producer_id_and_epoch: node.and_then(ProducerNode::producer_id_and_epoch),
-                    txn_coordinator: transactional_id.as_ref().and_then(|t| self.txn_coordinators.get(t)).cloned(),
+                    txn_coordinator: transactional_id
+                        .as_ref()
+                        .and_then(|t| self.txn_coordinators.get(t))
+                        .cloned(),
                     transactional_id,
                     transaction_state: node.and_then(|p| p.transaction_state()).map(|(_, s)| s.to_string()),
                     max_in_flight_requests_per_connection: config
