@@ -23,7 +23,7 @@ before(async () => { h = await startHarness(); });
 after(async () => { await h?.close(); });
 
 const leader = (v, topic) => replicasOf(v, topic, 0).find((r) => r.role === 'leader');
-const values = (v, topic) => leader(v, topic).records.filter((r) => !r.producer?.marker).map((r) => r.value);
+const values = (v, topic) => leader(v, topic).records.filter((r) => !r.producer?.marker && r.value != null).map((r) => r.value);
 const member = (v, group, name) => v.groups.find((g) => g.group_id === group).members.find((m) => m.name === name);
 const producer = (v, name) => v.producers.find((p) => p.name === name);
 const numbers = (vs) => vs.map((x) => Number(x.split('-').pop()));
