@@ -4,7 +4,10 @@
 // at the transaction's first offset, drawn as its own marker; commitTransaction() writes a
 // COMMIT marker cell and the LSO catches up with the HW; a second transaction aborted
 // leaves an ABORT marker cell and its records marked aborted. The consumer in the
-// read_committed group shows its isolation.level. Seen at 1280 × 800 in English and at
+// read_committed group shows its isolation.level. The producer card names the transaction
+// coordinator's record of its transactional.id: Ongoing with its partition and when the
+// coordinator aborts it (transaction.timeout.ms after it began), then CompleteCommit and
+// CompleteAbort. Seen at 1280 × 800 in English and at
 // 800 × 580 in Russian (screenshots in test-results/).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,6 +36,11 @@ async function click(page, testid) {
 }
 
 
+async function showProducer(page) {
+  const tab = page.getByTestId('tab-producer');
+  if (await tab.isVisible()) await tab.click();
+}
+
 async function showCluster(page) {
   const tab = page.getByTestId('tab-cluster');
   if (await tab.isVisible()) await tab.click();
@@ -58,6 +66,17 @@ for (const [lang, viewport] of [['en', { width: 1280, height: 800 }], ['ru', { w
       assert.equal(await strip.getByTestId('replica-hw').textContent(), 'HW 3');
       assert.equal(await strip.locator('[data-testid=replica-record][data-txn=open]').count(), 3);
       await h.screenshot(page, `transactions-open-${viewport.width}-${lang}`);
+      // The transaction coordinator's record of tp-1: Ongoing, its partition, its deadline.
+      assert.deepEqual(tpOf(v).txn_coordinator.partitions, [['payments', 0]]);
+      await showProducer(page);
+      const coordinator = page.getByTestId('producer-txn-coordinator');
+      assert.equal(await coordinator.getAttribute('data-state'), 'Ongoing');
+      assert.match(await coordinator.textContent(), lang === 'en'
+        ? /^Transaction coordinator \(broker \d\): Ongoing · payments-0 · began at \d+\.\d s; the coordinator aborts it after \d+\.\d s \(transaction\.timeout\.ms=60000\)$/
+        : /^Координатор транзакций \(брокер \d\): Ongoing · payments-0 · начата в \d+\.\d с; координатор прервёт её после \d+\.\d с \(transaction\.timeout\.ms=60000\)$/);
+      const began = tpOf(v).txn_coordinator.txn_start_timestamp_ms;
+      assert.ok(began > 0 && began <= v.now_ms, `began at ${began}`);
+      await h.screenshot(page, `transactions-coordinator-${viewport.width}-${lang}`);
       await command(page, 'Play');
 
       await click(page, 'txn-commit');
@@ -66,6 +85,7 @@ for (const [lang, viewport] of [['en', { width: 1280, height: 800 }], ['ru', { w
       await strip.locator('[data-testid=replica-marker][data-marker=COMMIT]').waitFor();
       assert.equal(await strip.getByTestId('replica-lso').count(), 0, 'the LSO is the HW again');
       assert.equal(await strip.locator('[data-testid=replica-record][data-txn=committed]').count(), 3);
+      await until(page, (x) => tpOf(x).txn_coordinator?.state === 'CompleteCommit', 'the coordinator completed the commit');
 
       await click(page, 'txn-begin');
       await until(page, (x) => tpOf(x).transaction_state === 'IN_TRANSACTION', 'the second transaction');
@@ -76,6 +96,8 @@ for (const [lang, viewport] of [['en', { width: 1280, height: 800 }], ['ru', { w
       await command(page, 'Pause');
       await showCluster(page);
       await strip.locator('[data-testid=replica-marker][data-marker=ABORT]').waitFor();
+      assert.equal(tpOf(await until(page, (x) => tpOf(x).txn_coordinator?.state === 'CompleteAbort', 'the abort completed'))
+        .txn_coordinator.partitions.length, 0, 'a completed transaction holds no partitions');
       assert.equal(await strip.locator('[data-testid=replica-record][data-txn=aborted]').count(), 3);
       await h.screenshot(page, `transactions-done-${viewport.width}-${lang}`);
       const reader = page.getByTestId('tab-reader');

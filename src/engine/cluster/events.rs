@@ -389,6 +389,21 @@ pub enum ClusterEvent {
         out_of_sync: Vec<OutOfSyncReplica>,
         replica_lag_time_max_ms: i64,
     },
+    /// A transaction coordinator's metadata for a transactional id, as it stands once a
+    /// transition is written to `__transaction_state` (or loaded from it): Kafka's state
+    /// name (Empty, Ongoing, PrepareCommit, …), the partitions in the transaction and when
+    /// it began (-1 outside one), which with `transaction.timeout.ms` says when the
+    /// coordinator aborts it.
+    TransactionStateChanged {
+        broker_id: NodeId,
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        state: String,
+        partitions: Vec<TopicPartition>,
+        txn_timeout_ms: i32,
+        txn_start_timestamp_ms: i64,
+    },
 }
 
 /// A follower the ISR check found out of sync, as `maybeShrinkIsr` logs it.

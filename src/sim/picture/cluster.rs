@@ -11,7 +11,7 @@ use super::ledger::AckLedger;
 use super::removed::RemovedRegions;
 use super::view::{
     BrokerConfigView, BrokerSessionView, BrokerView, ClusterView, FlightView, PartitionView, ProducerView,
-    ReplicaRemovals, SendOutcome, TopicView, RECORDS_PER_REPLICA,
+    ReplicaRemovals, SendOutcome, TopicView, TxnCoordinatorView, RECORDS_PER_REPLICA,
 };
 use crate::engine::client::producer::ProducerNode;
 use crate::engine::cluster::events::Cause;
@@ -46,6 +46,8 @@ pub struct Picture {
     removed: RemovedRegions,
     /// Every acknowledged send and whether the partition's log still has it.
     ledger: AckLedger,
+    /// Each transactional id as its transaction coordinator last reported it.
+    txn_coordinators: BTreeMap<String, TxnCoordinatorView>,
     /// Nodes from this id on stay out of the feed (`serve`'s connections: one opening or
     /// closing is no broker's start or crash, and must not push the cluster's events out).
     pub feed_nodes_below: Option<NodeId>,
@@ -149,6 +151,31 @@ impl Picture {
                     };
                     self.outcomes.entry(*client_id).or_default().push(o);
                     self.events.push((*at, *node, event.clone()));
+                }
+                // On the producer's card, not in the feed (each transaction moves it 3 times).
+                ClusterEvent::TransactionStateChanged {
+                    broker_id,
+                    transactional_id,
+                    producer_id,
+                    producer_epoch,
+                    state,
+                    partitions,
+                    txn_timeout_ms,
+                    txn_start_timestamp_ms,
+                } => {
+                    let view = TxnCoordinatorView {
+                        broker: *broker_id,
+                        producer_id: *producer_id,
+                        producer_epoch: *producer_epoch,
+                        state: state.clone(),
+                        partitions: partitions
+                            .iter()
+                            .map(|tp| (tp.topic.to_string(), tp.partition))
+                            .collect(),
+                        txn_timeout_ms: *txn_timeout_ms,
+                        txn_start_timestamp_ms: *txn_start_timestamp_ms,
+                    };
+                    self.txn_coordinators.insert(transactional_id.clone(), view);
                 }
                 // Frequent reports the picture draws elsewhere stay out of the feed, so
                 // the controller's decisions are not pushed out of its ring.
@@ -281,6 +308,7 @@ impl Picture {
                 let counts = node.map(|p| p.counts()).unwrap_or_default();
                 let config = node.map(ProducerNode::config);
                 let ring = self.outcomes.get(&id);
+                let transactional_id = node.and_then(|p| p.transaction_state()).map(|(id, _)| id.to_string());
                 ProducerView {
                     id,
                     name: c.id.clone(),
@@ -296,7 +324,11 @@ impl Picture {
                     closing: node.is_some_and(ProducerNode::is_closing),
                     enable_idempotence: config.is_some_and(|c| c.enable_idempotence),
                     producer_id_and_epoch: node.and_then(ProducerNode::producer_id_and_epoch),
-                    transactional_id: node.and_then(|p| p.transaction_state()).map(|(id, _)| id.to_string()),
+                    txn_coordinator: transactional_id
+                        .as_ref()
+                        .and_then(|t| self.txn_coordinators.get(t))
+                        .cloned(),
+                    transactional_id,
                     transaction_state: node.and_then(|p| p.transaction_state()).map(|(_, s)| s.to_string()),
                     max_in_flight_requests_per_connection: config
                         .map_or(5, |c| c.max_in_flight_requests_per_connection),

@@ -137,6 +137,25 @@ pub struct ProducerView {
     /// A consume-transform-produce pipeline's loop (`None` for a producer).
     #[serde(default)]
     pub pipeline: Option<PipelineFacts>,
+    /// Its transactional id at its transaction coordinator (`None` before one reported it).
+    #[serde(default)]
+    pub txn_coordinator: Option<TxnCoordinatorView>,
+}
+
+/// A transactional id as its transaction coordinator holds it (`TransactionMetadata`):
+/// the coordinator's broker, Kafka's state name (Empty, Ongoing, PrepareCommit,
+/// PrepareAbort, CompleteCommit, CompleteAbort, PrepareEpochFence, Dead), the partitions
+/// in the transaction and when it began (-1 outside one: with `transaction.timeout.ms`
+/// the coordinator aborts it after that).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnCoordinatorView {
+    pub broker: NodeId,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub state: String,
+    pub partitions: Vec<(String, u32)>,
+    pub txn_timeout_ms: i32,
+    pub txn_start_timestamp_ms: i64,
 }
 
 /// What a pipeline's card says: its topics, where its loop is (`polling`,

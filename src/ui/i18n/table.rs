@@ -65,6 +65,11 @@ texts! {
     ProducerRebuild => "Close and build again", "Закрыть и создать заново";
     EvProducerRebuilt => "closed and built again with", "закрыт и создан заново с";
     TransactionStateHint => "The producer's TransactionManager state: READY between transactions, IN_TRANSACTION after beginTransaction(), ABORTABLE_ERROR (only abortTransaction() is allowed), FATAL_ERROR (the producer must be closed)", "Состояние TransactionManager продюсера: READY между транзакциями, IN_TRANSACTION после beginTransaction(), ABORTABLE_ERROR (можно только abortTransaction()), FATAL_ERROR (продюсер нужно закрыть)";
+    TxnCoordinator => "Transaction coordinator", "Координатор транзакций";
+    BrokerLower => "broker", "брокер";
+    TxnBeganAt => "began at", "начата в";
+    TxnAbortedByCoordinatorAfter => "the coordinator aborts it after", "координатор прервёт её после";
+    TxnCoordinatorHint => "The transaction coordinator's record of this transactional.id, written to __transaction_state: Empty (no transaction), Ongoing (partitions added: records may be written), PrepareCommit or PrepareAbort (EndTxn written: the COMMIT or ABORT markers are being written to each partition), CompleteCommit or CompleteAbort (every marker written). A transaction still Ongoing transaction.timeout.ms after it began is aborted by the coordinator, which checks every transaction.abort.timed.out.transaction.cleanup.interval.ms (10 s).", "Запись координатора транзакций об этом transactional.id в __transaction_state: Empty (транзакции нет), Ongoing (партиции добавлены, записи могут писаться), PrepareCommit или PrepareAbort (EndTxn записан: маркеры COMMIT или ABORT пишутся в каждую партицию), CompleteCommit или CompleteAbort (все маркеры записаны). Транзакцию, которая всё ещё Ongoing через transaction.timeout.ms после начала, координатор прерывает; он проверяет это каждые transaction.abort.timed.out.transaction.cleanup.interval.ms (10 с).";
     EvTxnInitialized => "transactions initialized", "транзакции инициализированы";
     EvTxnBegan => "transaction began", "транзакция начата";
     EvTxnOffsetsSent => "offsets added to the transaction", "offset'ы добавлены в транзакцию";

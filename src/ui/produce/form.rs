@@ -412,6 +412,7 @@ fn producer(props: &ProducerProps) -> Html {
                 }
                 {format!(" · {}", status_text(ctx.lang, p.status))}
             </p>
+            {crate::ui::produce::txn_coordinator::coordinator_line(&ctx, p)}
             <crate::ui::produce::settings::ProducerSettings producer={p.clone()} />
             if p.transactional_id.is_some() {
                 <crate::ui::produce::txn::TxnControls client={p.id} />

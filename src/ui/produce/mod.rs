@@ -8,3 +8,4 @@ pub mod form;
 pub mod pipeline;
 pub mod settings;
 pub mod txn;
+pub mod txn_coordinator;

@@ -38,6 +38,7 @@ pub fn pipeline_card(props: &PipelineProps) -> Html {
                 }
                 {format!(" · {}", status_text(ctx.lang, p.status))}
             </p>
+            {crate::ui::produce::txn_coordinator::coordinator_line(&ctx, p)}
             <p class="producer-counts" data-testid="pipeline-counts">
                 <span>{format!("{} {}", ctx.t(T::PipelineProcessed), f.records_processed)}</span>
                 <span class="ok">{format!(" · ✓ {} {}", ctx.t(T::Acknowledged), p.acknowledged_records)}</span>

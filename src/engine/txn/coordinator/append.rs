@@ -162,6 +162,8 @@ impl TransactionCoordinator {
                     if let Some(Err(e)) = applied {
                         self.illegal_state(e.to_string());
                         error = Some(ErrorCode::UnknownServerError);
+                    } else {
+                        self.report_state(&a.transactional_id);
                     }
                 }
             },

@@ -115,9 +115,13 @@ impl TransactionCoordinator {
         if let Some(p) = problem {
             self.illegal_state(p);
         }
+        let ids: Vec<String> = loaded.keys().cloned().collect();
         if let Some(entry) = self.partitions.get_mut(&partition) {
             entry.transactions = loaded;
             entry.loading = false;
+        }
+        for id in ids {
+            self.report_state(&id);
         }
         for (txn, partitions) in pending {
             self.add_txn_markers_to_send(now_ms, txn, partitions);

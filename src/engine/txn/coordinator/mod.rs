@@ -315,6 +315,24 @@ impl TransactionCoordinator {
         self.effects.push_back(effect);
     }
 
+    /// Reports `transactional_id`'s metadata as it now stands (for the page's cards).
+    pub(crate) fn report_state(&mut self, transactional_id: &str) {
+        let partition = self.partition_for(transactional_id);
+        let found = self.partitions.get(&partition).and_then(|p| p.transactions.get(transactional_id));
+        let Some(m) = found else { return };
+        let event = ClusterEvent::TransactionStateChanged {
+            broker_id: self.broker_id,
+            transactional_id: transactional_id.to_string(),
+            producer_id: m.producer_id,
+            producer_epoch: m.producer_epoch,
+            state: m.state.name().to_string(),
+            partitions: m.topic_partitions.iter().map(to_cluster_tp).collect(),
+            txn_timeout_ms: m.txn_timeout_ms,
+            txn_start_timestamp_ms: m.txn_start_timestamp_ms,
+        };
+        self.effects.push_back(Effect::Event(event));
+    }
+
     /// Kafka throws `IllegalStateException` here; the playground reports it and goes on.
     pub(crate) fn illegal_state(&mut self, reason: String) {
         let event = ClusterEvent::Refused {
