@@ -34,6 +34,8 @@ pub struct Connection {
     close_reason: Option<String>,
     /// The latest request header's `client.id` (the page names the connection by it).
     client_id: Option<String>,
+    /// The client's address as Kafka's `clientHost` shows it (`/127.0.0.1`).
+    client_host: Option<String>,
     requests: u64,
 }
 
@@ -47,8 +49,23 @@ impl Connection {
             next_id: 0,
             close_reason: None,
             client_id: None,
+            client_host: None,
             requests: 0,
         }
+    }
+
+    /// The same, from a client at `address`: JoinGroup tells the group coordinator its
+    /// `clientHost` as Java's `InetAddress.toString()` writes it (`/127.0.0.1`,
+    /// `/0:0:0:0:0:0:0:1`), which DescribeGroups and `kafka-consumer-groups` show as HOST.
+    pub fn from_client(broker: NodeId, address: std::net::IpAddr) -> Self {
+        let host = match address {
+            std::net::IpAddr::V4(v4) => format!("/{v4}"),
+            std::net::IpAddr::V6(v6) => {
+                let segments: Vec<String> = v6.segments().iter().map(|s| format!("{s:x}")).collect();
+                format!("/{}", segments.join(":"))
+            }
+        };
+        Connection { client_host: Some(host), ..Connection::new(broker) }
     }
 
     /// Why the connection must close, once it must.
@@ -113,7 +130,8 @@ impl Connection {
         if header.client_id.is_some() && header.client_id != self.client_id {
             self.client_id = header.client_id.clone();
         }
-        let mut ctx = Ctx { broker: self.broker, serve, next_id: &mut self.next_id, sends };
+        let client_host = self.client_host.as_deref();
+        let mut ctx = Ctx { broker: self.broker, client_host, serve, next_id: &mut self.next_id, sends };
         let v = header.api_version;
         let slot: Result<Option<Slot>, String> = match &request {
             Request::ApiVersions { unsupported: true } => {
@@ -228,7 +246,9 @@ impl Connection {
     pub fn on_engine(&mut self, message: &Message, serve: &ServeContext) -> Vec<Outgoing> {
         let mut sends = Vec::new();
         let Some(id) = answer_id(message) else { return sends };
-        let mut ctx = Ctx { broker: self.broker, serve, next_id: &mut self.next_id, sends: &mut sends };
+        let client_host = self.client_host.as_deref();
+        let mut ctx =
+            Ctx { broker: self.broker, client_host, serve, next_id: &mut self.next_id, sends: &mut sends };
         let mut failed = None;
         for slot in self.slots.iter_mut() {
             let Slot::Waiting(header, gather) = slot else { continue };
@@ -267,5 +287,20 @@ fn waiting(header: Header, gather: impl Gather + 'static, done: bool) -> Result<
         gather.encode(&header).map(Slot::Ready)
     } else {
         Ok(Slot::Waiting(header, Box::new(gather)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Connection;
+
+    /// Java's `InetAddress.toString()` for an address without a host name: `/` and the
+    /// literal, IPv6 in full form with no zero compression (`Inet6Address.getHostAddress`).
+    #[test]
+    fn client_host_is_written_as_java_writes_it() {
+        let host = |ip: &str| Connection::from_client(1, ip.parse().unwrap()).client_host.unwrap();
+        assert_eq!(host("127.0.0.1"), "/127.0.0.1");
+        assert_eq!(host("::1"), "/0:0:0:0:0:0:0:1");
+        assert_eq!(host("fe80::1:abcd"), "/fe80:0:0:0:0:0:1:abcd");
     }
 }

@@ -136,6 +136,9 @@ def main():
               and described.partition_assignor == 'range',
               (described.state, [(m.member_id, m.assignment.topic_partitions) for m in members],
                described.partition_assignor))
+        # Kafka's clientHost is the connection's address as Java writes it (`/127.0.0.1`).
+        check('DescribeGroups: the member host is its address', [m.host for m in members] == ['/127.0.0.1'],
+              [m.host for m in members])
 
         rc, out, err = run(program({"create_partitions": {"topic": "takeaway", "count": 6}}, boot, 'grow'), 60)
         check('create_partitions program runs', rc == 0 and 'grown takeaway' in out, (rc, out, err))

@@ -230,7 +230,11 @@ pub fn serve(
             match event {
                 NetEvent::Opened { conn, broker, stream } => {
                     sim.schedule(sim.now_ms, Action::Start(conn));
-                    open.insert(conn, Open { stream, connection: Connection::new(broker), broker });
+                    let connection = match stream.peer_addr() {
+                        Ok(peer) => Connection::from_client(broker, peer.ip()),
+                        Err(_) => Connection::new(broker),
+                    };
+                    open.insert(conn, Open { stream, connection, broker });
                 }
                 NetEvent::Bytes { conn, bytes } => {
                     if let Some(o) = open.get_mut(&conn) {

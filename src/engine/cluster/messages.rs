@@ -207,6 +207,11 @@ pub enum Message {
         protocol_type: String,
         protocols: Vec<JoinGroupProtocol>,
         reason: Option<String>,
+        /// The client's address as Kafka's `clientHost` shows it (`/127.0.0.1`), for a
+        /// real client's connection; `None` for the simulation's own clients, which have
+        /// no address and are shown as `/client-{node}`.
+        #[serde(default)]
+        client_host: Option<String>,
     },
     JoinGroupResponse {
         correlation_id: u64,

@@ -54,6 +54,7 @@ impl GroupGather {
 pub fn start_join(request: &JoinGroupRequest, header: &Header, ctx: &mut Ctx) -> GroupGather {
     let v = header.api_version;
     let rebalance_timeout_ms = if v == 0 { request.session_timeout_ms } else { request.rebalance_timeout_ms };
+    let client_host = ctx.client_host.map(str::to_string);
     let make = |correlation_id| Message::JoinGroupRequest {
         correlation_id,
         client_id: header.client_id.clone().unwrap_or_default(),
@@ -69,6 +70,7 @@ pub fn start_join(request: &JoinGroupRequest, header: &Header, ctx: &mut Ctx) ->
             .map(|p| JoinGroupProtocol { name: p.name.to_string(), metadata: p.metadata.to_vec() })
             .collect(),
         reason: request.reason.as_ref().map(|s| s.to_string()),
+        client_host: client_host.clone(),
     };
     let message = make(0);
     let id = ctx.send(ctx.broker, make);
@@ -160,6 +162,7 @@ impl Gather for GroupGather {
                 protocol_type,
                 protocols,
                 reason,
+                client_host,
                 ..
             }) = self.join_again.take()
             {
@@ -175,6 +178,7 @@ impl Gather for GroupGather {
                     protocol_type,
                     protocols,
                     reason,
+                    client_host,
                 });
                 return false;
             }

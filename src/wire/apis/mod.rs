@@ -48,6 +48,8 @@ pub struct Outgoing {
 /// ids) and read the shared context.
 pub struct Ctx<'a> {
     pub broker: NodeId,
+    /// The client's address as Kafka's `clientHost` shows it (`/127.0.0.1`), if known.
+    pub client_host: Option<&'a str>,
     pub serve: &'a ServeContext,
     pub next_id: &'a mut u64,
     pub sends: &'a mut Vec<Outgoing>,

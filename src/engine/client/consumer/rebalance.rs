@@ -126,6 +126,7 @@ impl ConsumerNode {
                 protocol_type: PROTOCOL_TYPE.to_string(),
                 protocols,
                 reason: Some(reason),
+                client_host: None,
             },
             timeout,
         );

@@ -25,6 +25,8 @@ pub(crate) struct JoinRequest {
     pub protocol_type: String,
     pub protocols: Vec<JoinGroupProtocol>,
     pub reason: String,
+    /// Kafka's `clientHost`: the connection's address, or `/client-{node}` in the simulation.
+    pub client_host: String,
 }
 
 impl JoinRequest {
@@ -40,6 +42,7 @@ impl JoinRequest {
             protocol_type,
             protocols,
             reason,
+            client_host,
         } = message
         else {
             return None;
@@ -55,6 +58,7 @@ impl JoinRequest {
             protocol_type: protocol_type.clone(),
             protocols: protocols.clone(),
             reason: reason.clone().unwrap_or_else(|| "not provided".to_string()),
+            client_host: client_host.clone().unwrap_or_else(|| format!("/client-{from}")),
         })
     }
 }
@@ -228,7 +232,7 @@ impl GroupCoordinator {
             member_id: member_id.to_string(),
             group_instance_id: req.group_instance_id.clone(),
             client_id: req.client_id.clone(),
-            client_host: format!("/client-{}", req.waiter.node),
+            client_host: req.client_host.clone(),
             client_node: req.waiter.node,
             rebalance_timeout_ms: req.rebalance_timeout_ms,
             session_timeout_ms: req.session_timeout_ms,
