@@ -15,6 +15,9 @@ use crate::storage::memory::MemoryStore;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+// Nearly every entry is a delivery, the large variant: boxing it would cost an
+// allocation per entry and save nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JournalEntry {
     /// The node is created fresh.

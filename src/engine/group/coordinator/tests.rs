@@ -58,6 +58,7 @@ fn join(
         protocol_type: "consumer".into(),
         protocols: vec![JoinGroupProtocol { name: "range".into(), metadata: vec![1] }],
         reason: None,
+        client_host: None,
     };
     assert!(c.handle_request(0, from, &m));
     drain(c)
