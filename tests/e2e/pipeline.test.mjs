@@ -1,8 +1,9 @@
 // The exactly-once pipeline in the page (issue 13): `exactly-once-pipeline-survives-crashes`
 // run to its end at 100× in real Chromium. The pipeline process, the leader of receipts-0
 // and the transaction coordinator crash, yet the read_committed `audit` consumer reads
-// each of the 50 orders' receipts once (no duplicate), the pipeline's card counts its
-// committed transactions and the aborted one its crash left. The pipeline's member offers
+// each of the 50 orders' receipts once (no duplicate), and the pipeline's card counts its
+// committed transactions (the one its crash left open is aborted by the coordinator, not
+// by the application, so the card's own aborts stay 0). The pipeline's member offers
 // only what the pipeline takes (crash, restart) and names how it commits
 // (sendOffsetsToTransaction); close, pause heartbeats, slow down and isolation.level,
 // which a pipeline refuses or must not change, are not offered. Screenshot at 1280 × 800.
@@ -30,7 +31,9 @@ test('the pipeline survives its crashes: audit reads each receipt once; its memb
       assert.equal(audit.duplicates, 0, 'none twice');
       const facts = v.producers.find((p) => p.name === 'copier').pipeline;
       assert.ok(facts.transactions_committed >= 4, JSON.stringify(facts));
-      assert.ok(facts.transactions_aborted >= 1, 'the crash left its transaction to be aborted: ' + JSON.stringify(facts));
+      // Its crashed transaction is aborted by the coordinator (the restart's epoch bump),
+      // not by the application: the card's own abort count stays 0.
+      assert.equal(facts.transactions_aborted, 0, JSON.stringify(facts));
 
       await page.getByTestId('member-copier').scrollIntoViewIfNeeded();
       for (const absent of ['close', 'pause-heartbeats', 'slow', 'isolation-level']) {
