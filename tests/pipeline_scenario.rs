@@ -245,3 +245,22 @@ fn the_pipeline_scenario_replays_byte_for_byte_and_holds_under_other_seeds() {
         assert_eq!(replayed_events, sim.timeline().to_vec(), "seed {seed}: same events on replay");
     }
 }
+
+/// What the page shows for the read_committed reader: no record lost and no lag at the
+/// end. The COMMIT markers take offsets no consumer receives; a fetch passes them, and
+/// Java commits its positions (`allConsumed()`), so the committed offsets reach the log
+/// ends past the last marker, and the offsets a commit passed are markers, not losses.
+#[test]
+fn the_page_shows_the_reader_losing_nothing_and_caught_up() {
+    use kafka_playground::sim::picture::group::GroupPicture;
+    let (s, sim) = scenario_run::run(NAME, 1);
+    let groups = GroupPicture::default().view(&sim, &s);
+    let audit = groups.iter().find(|g| g.group_id == "audit").expect("the audit group");
+    let member = audit.members.iter().find(|m| m.name == "audit").expect("its member");
+    assert_eq!(member.lost, 0, "markers are not lost records: {:?}", member.lost_ranges);
+    assert_eq!(member.duplicates, 0);
+    assert_eq!(audit.lag.len(), 2);
+    for row in &audit.lag {
+        assert_eq!((row.committed, row.lag), (Some(row.log_end), 0), "{row:?}");
+    }
+}

@@ -394,6 +394,15 @@ pub enum ClusterEvent {
     /// name (Empty, Ongoing, PrepareCommit, …), the partitions in the transaction and when
     /// it began (-1 outside one), which with `transaction.timeout.ms` says when the
     /// coordinator aborts it.
+    /// A consumer's fetch passed these offsets without handing them to the application: a
+    /// control batch (a COMMIT or ABORT marker) or, under read_committed, an aborted
+    /// transaction's batch. They take offsets but are never consumed.
+    RecordsSkipped {
+        client_id: NodeId,
+        tp: TopicPartition,
+        first_offset: i64,
+        last_offset: i64,
+    },
     TransactionStateChanged {
         broker_id: NodeId,
         transactional_id: String,

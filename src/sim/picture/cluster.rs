@@ -183,6 +183,7 @@ impl Picture {
                 | ClusterEvent::HighWatermarkAdvanced { .. }
                 | ClusterEvent::HeartbeatAnswered { .. }
                 | ClusterEvent::RecordsConsumed { .. }
+                | ClusterEvent::RecordsSkipped { .. }
                 | ClusterEvent::ConsumerLag { .. }
                 | ClusterEvent::OffsetsCommitted { .. }
                 | ClusterEvent::CommitCompleted { .. } => {}

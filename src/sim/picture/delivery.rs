@@ -88,17 +88,18 @@ impl DeliveryTrack {
     }
 
     /// Lost offsets per member: below the committed offset (and below what a live owner
-    /// has processed, `live_processed`), from where reading began, processed by nobody.
+    /// has processed, `live_processed`), from where reading began, processed by nobody
+    /// (`accounted`: processed, or a marker or aborted record a fetch passed).
     pub(super) fn lost(
         &self,
-        processed: &BTreeMap<TopicPartition, Vec<(i64, i64)>>,
+        accounted: &BTreeMap<TopicPartition, Vec<(i64, i64)>>,
         live_processed: &BTreeMap<TopicPartition, i64>,
     ) -> BTreeMap<NodeId, (u64, Vec<OffsetRange>)> {
         let mut out: BTreeMap<NodeId, (u64, Vec<OffsetRange>)> = BTreeMap::new();
         for (tp, committed) in &self.committed {
             let Some(began) = self.began.get(tp).copied() else { continue };
             let end = live_processed.get(tp).map_or(*committed, |p| (*p).min(*committed));
-            let done = processed.get(tp).map(Vec::as_slice).unwrap_or(&[]);
+            let done = accounted.get(tp).map(Vec::as_slice).unwrap_or(&[]);
             for (gap_first, gap_last) in gaps(done, began, end - 1) {
                 for (from, to, client) in self.advances.get(tp).into_iter().flatten() {
                     let (first, last) = (gap_first.max(*from), gap_last.min(to - 1));

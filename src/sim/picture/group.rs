@@ -44,6 +44,10 @@ struct GroupTrack {
     notes: VecDeque<NoteView>,
     /// Offsets the group has processed, per partition, as merged ranges.
     processed: BTreeMap<TopicPartition, Vec<(i64, i64)>>,
+    /// Offsets processed or passed by a fetch with nothing to consume (COMMIT/ABORT
+    /// markers, aborted transactions under read_committed): no commit past them loses
+    /// a record.
+    accounted: BTreeMap<TopicPartition, Vec<(i64, i64)>>,
     rebalances: Rebalances,
     delivery: DeliveryTrack,
 }
@@ -268,6 +272,7 @@ impl GroupPicture {
                     c.consumed += n;
                     if let Some(group) = c.group.clone() {
                         let g = self.groups.entry(group).or_default();
+                        add_range(g.accounted.entry(tp.clone()).or_default(), *first_offset, *last_offset);
                         let done = g.processed.entry(tp.clone()).or_default();
                         let again = overlaps(done, *first_offset, *last_offset);
                         let dup = add_range(done, *first_offset, *last_offset);
@@ -275,6 +280,12 @@ impl GroupPicture {
                         if let Some(c) = self.clients.get_mut(client_id) {
                             c.duplicates += dup;
                         }
+                    }
+                }
+                ClusterEvent::RecordsSkipped { client_id, tp, first_offset, last_offset } => {
+                    if let Some(group) = self.clients.get(client_id).and_then(|c| c.group.clone()) {
+                        let g = self.groups.entry(group).or_default();
+                        add_range(g.accounted.entry(tp.clone()).or_default(), *first_offset, *last_offset);
                     }
                 }
                 ClusterEvent::ConsumerLag { client_id, tp, position, .. } => {
@@ -341,7 +352,7 @@ impl GroupPicture {
     /// Lost offsets per member of `name`, leaving out what live owners still process.
     fn lost(&self, sim: &Sim, s: &Scenario, name: &str) -> BTreeMap<NodeId, (u64, Vec<OffsetRange>)> {
         let Some(g) = self.groups.get(name) else { return BTreeMap::new() };
-        g.delivery.lost(&g.processed, &live_processed(sim, s, name))
+        g.delivery.lost(&g.accounted, &live_processed(sim, s, name))
     }
 
     fn group_view(

@@ -96,6 +96,7 @@ impl ConsumerNode {
         let aborted = answer.aborted_transactions.as_deref().unwrap_or_default();
         let mut filter = ReadCommittedFilter::new(self.config.isolation_level, aborted);
         let mut offsets = Vec::new();
+        let mut skipped: Vec<(i64, i64)> = Vec::new();
         let mut next_fetch_offset = position;
         for view in split_batches(&answer.records) {
             let Ok(view) = view else { break };
@@ -113,10 +114,15 @@ impl ConsumerNode {
                 if let Some(app) = self.txn_app.as_mut() {
                     app.keep(&tp, position, &batch.records);
                 }
+            } else {
+                skipped.push((fetched.base_offset.max(position), fetched.last_offset));
             }
             next_fetch_offset = next_fetch_offset.max(fetched.last_offset + 1);
         }
         let client_id = self.client_id;
+        for (first_offset, last_offset) in skipped {
+            self.event(ClusterEvent::RecordsSkipped { client_id, tp: tp.clone(), first_offset, last_offset });
+        }
         let Some(p) = self.assigned.get_mut(&tp) else { return };
         p.high_watermark = answer.high_watermark.max(p.high_watermark);
         if answer.last_stable_offset >= 0 {
@@ -145,6 +151,24 @@ impl ConsumerNode {
             // Only skipped batches: nothing for the application, the position moves on.
             if let Some(p) = self.assigned.get_mut(&tp) {
                 p.position = Some(next_fetch_offset);
+            }
+            self.settle_processed(&tp);
+        }
+    }
+
+    /// Java commits `subscriptions.allConsumed()`, the positions: once nothing of `tp`
+    /// waits to be processed, what the position passed without a record for the
+    /// application (control batches, aborted transactions) counts as consumed too, so a
+    /// commit goes past a trailing COMMIT marker instead of leaving a lag of 1.
+    fn settle_processed(&mut self, tp: &TopicPartition) {
+        let waiting =
+            self.processing.iter().any(|(t, _)| t == tp) || self.buffer.iter().any(|(t, _, _)| t == tp);
+        if waiting || self.txn_app.is_some() {
+            return;
+        }
+        if let Some(p) = self.assigned.get_mut(tp) {
+            if let (Some(position), Some(processed)) = (p.position, p.processed) {
+                p.processed = Some(processed.max(position));
             }
         }
     }
@@ -233,6 +257,7 @@ impl ConsumerNode {
             if let Some(p) = self.assigned.get_mut(&tp) {
                 p.processed = Some(p.processed.map_or(last + 1, |x| x.max(last + 1)));
             }
+            self.settle_processed(&tp);
             self.event(ClusterEvent::RecordsConsumed {
                 client_id: self.client_id,
                 tp,
