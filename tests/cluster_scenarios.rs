@@ -8,7 +8,6 @@ use kafka_playground::engine::cluster::ClusterEvent;
 use kafka_playground::engine::error::ErrorCode;
 use kafka_playground::sim::cluster_world::{build_sim, ClusterWorld};
 use kafka_playground::sim::{replay, Sim};
-use serde_json::Value;
 
 const SCENARIOS: [&str; 7] = [
     "acks-all-survives-leader-crash",
@@ -199,16 +198,8 @@ fn the_checker_catches_the_loss_an_unclean_election_causes() {
 fn every_scenario_replays_byte_for_byte_and_seeds_fix_the_run() {
     for name in SCENARIOS {
         let (s, sim) = run(name, 7);
+        scenario_run::assert_replays(&s, &sim, name);
         let journal = sim.journal();
-        let world = ClusterWorld::new(&s, journal.seed).unwrap();
-        let (state, replayed_events) = replay(&journal, &world);
-        let original: Value = sim.final_state();
-        assert_eq!(
-            serde_json::to_string(&state).unwrap(),
-            serde_json::to_string(&original).unwrap(),
-            "{name}"
-        );
-        assert_eq!(replayed_events, sim.timeline().to_vec(), "{name}: same events on replay");
         let (_, again) = run(name, 7);
         assert_eq!(again.journal(), journal, "{name}: same seed, same journal");
     }

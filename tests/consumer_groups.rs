@@ -10,9 +10,9 @@
 use kafka_playground::engine::cluster::events::RemovalCause;
 use kafka_playground::engine::cluster::messages::TopicPartition;
 use kafka_playground::engine::cluster::{ClusterEvent, NodeId};
-use kafka_playground::sim::cluster_world::{build_sim, ClusterWorld};
+use kafka_playground::sim::cluster_world::build_sim;
 use kafka_playground::sim::scenario::Scenario;
-use kafka_playground::sim::{replay, Sim};
+use kafka_playground::sim::Sim;
 use std::collections::{BTreeMap, BTreeSet};
 
 const SCENARIOS: [&str; 9] = [
@@ -368,15 +368,8 @@ fn a_slow_consumer_leaves_the_group_after_max_poll_interval() {
 fn consumer_group_scenarios_replay_byte_for_byte() {
     for name in SCENARIOS.iter().chain(["coordinator-failover"].iter()) {
         let (s, sim) = run(name, 7);
+        scenario_run::assert_replays(&s, &sim, name);
         let journal = sim.journal();
-        let world = ClusterWorld::new(&s, journal.seed).unwrap();
-        let (state, replayed_events) = replay(&journal, &world);
-        assert_eq!(
-            serde_json::to_string(&state).unwrap(),
-            serde_json::to_string(&sim.final_state()).unwrap(),
-            "{name}"
-        );
-        assert_eq!(replayed_events, sim.timeline().to_vec(), "{name}: same events on replay");
         let (_, again) = run(name, 7);
         assert_eq!(again.journal(), journal, "{name}: same seed, same journal");
     }

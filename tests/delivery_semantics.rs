@@ -11,11 +11,10 @@
 
 use kafka_playground::engine::cluster::messages::TopicPartition;
 use kafka_playground::engine::cluster::{ClusterEvent, NodeId, FIRST_CLIENT_ID};
-use kafka_playground::sim::cluster_world::ClusterWorld;
 use kafka_playground::sim::picture::group::GroupPicture;
 use kafka_playground::sim::picture::view::{MemberView, OffsetRange};
 use kafka_playground::sim::scenario::Scenario;
-use kafka_playground::sim::{replay, Sim};
+use kafka_playground::sim::Sim;
 use std::collections::BTreeMap;
 
 #[path = "common/scenario_run.rs"]
@@ -148,10 +147,6 @@ fn by_default_auto_commit_is_at_least_once_and_the_picture_reports_no_loss() {
 fn both_scenarios_replay_byte_for_byte() {
     for name in ["at-most-once-loses-on-crash", "at-least-once-duplicates-on-crash"] {
         let (s, sim) = run(name, 7);
-        let journal = sim.journal();
-        let world = ClusterWorld::new(&s, journal.seed).unwrap();
-        let (state, replayed_events) = replay(&journal, &world);
-        assert_eq!(serde_json::to_value(&state).unwrap(), serde_json::to_value(sim.final_state()).unwrap());
-        assert_eq!(replayed_events, sim.timeline().to_vec(), "{name}: same events on replay");
+        scenario_run::assert_replays(&s, &sim, name);
     }
 }

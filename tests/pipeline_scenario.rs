@@ -230,19 +230,9 @@ fn fuzzed_pipelines_commit_and_catch_up_once_the_faults_stop() {
 /// included), and it replays from its journal to the same final state and events.
 #[test]
 fn the_pipeline_scenario_replays_byte_for_byte_and_holds_under_other_seeds() {
-    use kafka_playground::sim::cluster_world::ClusterWorld;
-    use kafka_playground::sim::replay;
     for seed in [2, 7] {
         let (s, sim) = scenario_run::run(NAME, seed);
-        let journal = sim.journal();
-        let world = ClusterWorld::new(&s, journal.seed).unwrap();
-        let (state, replayed_events) = replay(&journal, &world);
-        assert_eq!(
-            serde_json::to_string(&state).unwrap(),
-            serde_json::to_string(&sim.final_state()).unwrap(),
-            "seed {seed}"
-        );
-        assert_eq!(replayed_events, sim.timeline().to_vec(), "seed {seed}: same events on replay");
+        scenario_run::assert_replays(&s, &sim, &format!("seed {seed}"));
     }
 }
 

@@ -11,8 +11,6 @@
 //! read_committed reader gets exactly the committed transactions' records, each once).
 
 use kafka_playground::engine::txn::partition_for;
-use kafka_playground::sim::cluster_world::ClusterWorld;
-use kafka_playground::sim::replay;
 use serde_json::{json, Value};
 use std::process::Command;
 
@@ -271,15 +269,7 @@ fn the_transaction_scenarios_replay_byte_for_byte_and_hold_under_other_seeds() {
     for name in SCENARIOS {
         for seed in [2, 7] {
             let (s, sim) = scenario_run::run(name, seed);
-            let journal = sim.journal();
-            let world = ClusterWorld::new(&s, journal.seed).unwrap();
-            let (state, replayed_events) = replay(&journal, &world);
-            assert_eq!(
-                serde_json::to_string(&state).unwrap(),
-                serde_json::to_string(&sim.final_state()).unwrap(),
-                "{name} seed {seed}"
-            );
-            assert_eq!(replayed_events, sim.timeline().to_vec(), "{name} seed {seed}: same events on replay");
+            scenario_run::assert_replays(&s, &sim, &format!("{name} seed {seed}"));
         }
     }
 }

@@ -18,3 +18,18 @@ pub fn run(name: &str, seed: u64) -> (Scenario, Sim) {
     assert!(sim.violations().is_empty(), "{name} seed {seed}: {:?}", sim.violations());
     (s, sim)
 }
+
+/// The run's journal replays to the same final state (byte for byte) and the same events.
+#[allow(dead_code)] // not every test file that runs scenarios replays them
+pub fn assert_replays(s: &Scenario, sim: &Sim, label: &str) {
+    use kafka_playground::sim::cluster_world::ClusterWorld;
+    let journal = sim.journal();
+    let world = ClusterWorld::new(s, journal.seed).unwrap();
+    let (state, replayed_events) = kafka_playground::sim::replay(&journal, &world);
+    assert_eq!(
+        serde_json::to_string(&state).unwrap(),
+        serde_json::to_string(&sim.final_state()).unwrap(),
+        "{label}"
+    );
+    assert_eq!(replayed_events, sim.timeline().to_vec(), "{label}: same events on replay");
+}
