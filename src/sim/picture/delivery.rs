@@ -8,7 +8,7 @@
 //! on purpose); each is charged to the member whose commit passed it. Every list is
 //! bounded.
 
-use super::group_util::consumer;
+use super::group_util::{add_range, consumer, overlaps};
 use super::view::OffsetRange;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{NodeId, FIRST_CLIENT_ID};
@@ -31,6 +31,12 @@ pub(super) struct DeliveryTrack {
     advances: BTreeMap<TopicPartition, VecDeque<(i64, i64, NodeId)>>,
     /// Per member: offsets it processed that the group had processed before, merged.
     duplicates: BTreeMap<NodeId, Vec<OffsetRange>>,
+    /// Per partition: the offsets the group has processed, as merged ranges.
+    processed: BTreeMap<TopicPartition, Vec<(i64, i64)>>,
+    /// Per partition: offsets processed or passed by a fetch with nothing to consume
+    /// (COMMIT/ABORT markers, aborted transactions under read_committed), merged: no
+    /// commit past them loses a record.
+    accounted: BTreeMap<TopicPartition, Vec<(i64, i64)>>,
 }
 
 impl DeliveryTrack {
@@ -61,8 +67,24 @@ impl DeliveryTrack {
         }
     }
 
+    /// `client` processed `first..=last` of `tp`; returns how many of those offsets the
+    /// group had processed before.
+    pub(super) fn consumed(&mut self, client: NodeId, tp: &TopicPartition, first: i64, last: i64) -> u64 {
+        add_range(self.accounted.entry(tp.clone()).or_default(), first, last);
+        let done = self.processed.entry(tp.clone()).or_default();
+        let again = overlaps(done, first, last);
+        let dup = add_range(done, first, last);
+        self.processed_again(client, tp, &again);
+        dup
+    }
+
+    /// A fetch passed `first..=last` of `tp` with nothing to consume there.
+    pub(super) fn skipped(&mut self, tp: &TopicPartition, first: i64, last: i64) {
+        add_range(self.accounted.entry(tp.clone()).or_default(), first, last);
+    }
+
     /// `client` processed `ranges` of `tp` a second time.
-    pub(super) fn processed_again(&mut self, client: NodeId, tp: &TopicPartition, ranges: &[(i64, i64)]) {
+    fn processed_again(&mut self, client: NodeId, tp: &TopicPartition, ranges: &[(i64, i64)]) {
         let list = self.duplicates.entry(client).or_default();
         for (first, last) in ranges {
             match list.last_mut() {
@@ -89,17 +111,16 @@ impl DeliveryTrack {
 
     /// Lost offsets per member: below the committed offset (and below what a live owner
     /// has processed, `live_processed`), from where reading began, processed by nobody
-    /// (`accounted`: processed, or a marker or aborted record a fetch passed).
+    /// (a marker or an aborted record a fetch passed counts as accounted for).
     pub(super) fn lost(
         &self,
-        accounted: &BTreeMap<TopicPartition, Vec<(i64, i64)>>,
         live_processed: &BTreeMap<TopicPartition, i64>,
     ) -> BTreeMap<NodeId, (u64, Vec<OffsetRange>)> {
         let mut out: BTreeMap<NodeId, (u64, Vec<OffsetRange>)> = BTreeMap::new();
         for (tp, committed) in &self.committed {
             let Some(began) = self.began.get(tp).copied() else { continue };
             let end = live_processed.get(tp).map_or(*committed, |p| (*p).min(*committed));
-            let done = accounted.get(tp).map(Vec::as_slice).unwrap_or(&[]);
+            let done = self.accounted.get(tp).map(Vec::as_slice).unwrap_or(&[]);
             for (gap_first, gap_last) in gaps(done, began, end - 1) {
                 for (from, to, client) in self.advances.get(tp).into_iter().flatten() {
                     let (first, last) = (gap_first.max(*from), gap_last.min(to - 1));
@@ -166,20 +187,36 @@ mod tests {
 
     #[test]
     fn records_committed_but_never_processed_are_charged_to_the_committer() {
-        let mut d = DeliveryTrack::default();
-        d.fetched(&tp(), 0);
-        d.committed(1, &[(tp(), 50)]);
-        d.committed(1, &[(tp(), 100)]);
+        let track = |consumed: &[(NodeId, i64, i64)]| {
+            let mut d = DeliveryTrack::default();
+            d.fetched(&tp(), 0);
+            d.committed(1, &[(tp(), 50)]);
+            d.committed(1, &[(tp(), 100)]);
+            d.committed(2, &[(tp(), 150)]);
+            for (client, first, last) in consumed {
+                d.consumed(*client, &tp(), *first, *last);
+            }
+            d
+        };
         // c1 processed 0..=68 and died; c2 took over at 100 and processed 100..=149.
-        let processed = BTreeMap::from([(tp(), vec![(0, 68), (100, 149)])]);
-        d.committed(2, &[(tp(), 150)]);
-        let lost = d.lost(&processed, &BTreeMap::from([(tp(), 150)]));
+        let d = track(&[(1, 0, 68), (2, 100, 149)]);
+        let lost = d.lost(&BTreeMap::from([(tp(), 150)]));
         assert_eq!(lost.get(&1).map(|l| l.0), Some(31), "69..=99");
         assert_eq!(lost[&1].1, vec![OffsetRange::new(&tp(), 69, 99)]);
         assert!(!lost.contains_key(&2));
         // While the owner is still processing what it committed, nothing is lost.
-        let processing = BTreeMap::from([(tp(), vec![(0, 68)])]);
-        assert!(d.lost(&processing, &BTreeMap::from([(tp(), 69)])).is_empty());
+        assert!(track(&[(1, 0, 68)]).lost(&BTreeMap::from([(tp(), 69)])).is_empty());
+    }
+
+    #[test]
+    fn offsets_a_fetch_passed_are_not_lost() {
+        let mut d = DeliveryTrack::default();
+        d.fetched(&tp(), 0);
+        d.consumed(1, &tp(), 0, 4);
+        d.skipped(&tp(), 5, 5);
+        d.consumed(1, &tp(), 6, 9);
+        d.committed(1, &[(tp(), 10)]);
+        assert!(d.lost(&BTreeMap::new()).is_empty(), "offset 5 is a marker, not a lost record");
     }
 
     #[test]

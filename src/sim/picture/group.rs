@@ -8,11 +8,9 @@
 //! ring is bounded.
 
 use super::delivery::{live_processed, DeliveryTrack};
-use super::group_util::{
-    add_range, assignors, client_name, consumer, declared_config, overlaps, pair, push_bounded,
-};
+use super::group_util::{assignors, client_name, consumer, declared_config, pair, push_bounded};
 use super::rebalances::Rebalances;
-use super::view::{GroupView, LagView, MemberView, NoteView, OffsetRange, RebalanceSpan, StartableConsumer};
+use super::view::{GroupView, LagView, MemberView, NoteView, RebalanceSpan, StartableConsumer};
 use crate::engine::client::consumer::{ConsumerConfig, ConsumerNode, Lifecycle};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{ClusterEvent, NodeId, CONTROLLER_ID, FIRST_CLIENT_ID};
@@ -42,12 +40,6 @@ struct GroupTrack {
     history: BTreeMap<TopicPartition, VecDeque<(i64, i64)>>,
     spans: VecDeque<RebalanceSpan>,
     notes: VecDeque<NoteView>,
-    /// Offsets the group has processed, per partition, as merged ranges.
-    processed: BTreeMap<TopicPartition, Vec<(i64, i64)>>,
-    /// Offsets processed or passed by a fetch with nothing to consume (COMMIT/ABORT
-    /// markers, aborted transactions under read_committed): no commit past them loses
-    /// a record.
-    accounted: BTreeMap<TopicPartition, Vec<(i64, i64)>>,
     rebalances: Rebalances,
     delivery: DeliveryTrack,
 }
@@ -272,11 +264,7 @@ impl GroupPicture {
                     c.consumed += n;
                     if let Some(group) = c.group.clone() {
                         let g = self.groups.entry(group).or_default();
-                        add_range(g.accounted.entry(tp.clone()).or_default(), *first_offset, *last_offset);
-                        let done = g.processed.entry(tp.clone()).or_default();
-                        let again = overlaps(done, *first_offset, *last_offset);
-                        let dup = add_range(done, *first_offset, *last_offset);
-                        g.delivery.processed_again(*client_id, tp, &again);
+                        let dup = g.delivery.consumed(*client_id, tp, *first_offset, *last_offset);
                         if let Some(c) = self.clients.get_mut(client_id) {
                             c.duplicates += dup;
                         }
@@ -284,8 +272,11 @@ impl GroupPicture {
                 }
                 ClusterEvent::RecordsSkipped { client_id, tp, first_offset, last_offset } => {
                     if let Some(group) = self.clients.get(client_id).and_then(|c| c.group.clone()) {
-                        let g = self.groups.entry(group).or_default();
-                        add_range(g.accounted.entry(tp.clone()).or_default(), *first_offset, *last_offset);
+                        self.groups.entry(group).or_default().delivery.skipped(
+                            tp,
+                            *first_offset,
+                            *last_offset,
+                        );
                     }
                 }
                 ClusterEvent::ConsumerLag { client_id, tp, position, .. } => {
@@ -349,12 +340,6 @@ impl GroupPicture {
         names.into_iter().map(|name| self.group_view(sim, s, controller, &name)).collect()
     }
 
-    /// Lost offsets per member of `name`, leaving out what live owners still process.
-    fn lost(&self, sim: &Sim, s: &Scenario, name: &str) -> BTreeMap<NodeId, (u64, Vec<OffsetRange>)> {
-        let Some(g) = self.groups.get(name) else { return BTreeMap::new() };
-        g.delivery.lost(&g.accounted, &live_processed(sim, s, name))
-    }
-
     fn group_view(
         &mut self,
         sim: &Sim,
@@ -367,7 +352,9 @@ impl GroupPicture {
         let mut startable = Vec::new();
         let mut topics: BTreeSet<String> = BTreeSet::new();
         let mut cooperative = true;
-        let lost = self.lost(sim, s, name);
+        // Lost offsets per member, leaving out what live owners still process.
+        let lost =
+            self.groups.get(name).map(|g| g.delivery.lost(&live_processed(sim, s, name))).unwrap_or_default();
         for (i, spec) in s.clients.iter().enumerate() {
             let id = FIRST_CLIENT_ID + i as u32;
             let Some(t) = self.clients.get(&id) else { continue };
