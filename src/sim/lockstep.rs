@@ -68,7 +68,7 @@ pub struct Plan {
 }
 
 /// Whether an act changes a node's life (and so must run alone).
-fn ends_window(p: &Pending) -> bool {
+pub(super) fn ends_window(p: &Pending) -> bool {
     match p {
         Pending::Act(a) => {
             !matches!(a, Action::Command(..) | Action::Partition(..) | Action::Heal | Action::LoseNext(..))
@@ -85,8 +85,15 @@ impl Sim {
 
     /// Plans the next window, running no events at or after `limit_ms` (exclusive).
     pub fn plan_window(&self, limit_ms: i64) -> Window {
+        self.plan_window_before(limit_ms, (i64::MAX, u64::MAX))
+    }
+
+    /// Plans the next window as [`Sim::plan_window`] does, also running no event whose
+    /// (time, sequence) key is `before` or after: a replay stops exactly where a command
+    /// was given (`crate::sim::timeline::Position`).
+    pub fn plan_window_before(&self, limit_ms: i64, before: (i64, u64)) -> Window {
         let Some((&(t0, seq0), head)) = self.queue.first_key_value() else { return Window::Idle };
-        if t0 >= limit_ms {
+        if t0 >= limit_ms || (t0, seq0) >= before {
             return Window::Idle;
         }
         let first_local_seq = self.next_seq;
@@ -150,6 +157,7 @@ impl Sim {
         let lookahead = self.lookahead_ms();
         let mut end =
             if lookahead > 0 { (t0.saturating_add(lookahead).min(limit_ms), 0) } else { single_end };
+        end = end.min(before);
         for (&key, p) in self.queue.before(end) {
             if key >= end {
                 break;

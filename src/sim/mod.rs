@@ -20,6 +20,7 @@ pub mod scenario;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod serve_world;
 mod slot;
+pub mod timeline;
 pub mod world;
 
 pub use driver::{Action, Invariant, Sim, SimStats, Status, TraceEntry, Violation};

@@ -229,6 +229,15 @@ impl Picture {
         self.events.push((at, cause.node(), ClusterEvent::Cause(cause.clone())));
     }
 
+    /// Keeps up with a run in this thread between views (the timeline's replay): draws
+    /// the brokers, reads the new events and judges the acknowledged sends, as the
+    /// tab's driver does each time its workers draw.
+    pub fn follow(&mut self, sim: &Sim, brokers: impl IntoIterator<Item = NodeId>) {
+        self.draw_brokers(sim, brokers);
+        self.absorb(sim);
+        self.judge_ledger(sim);
+    }
+
     /// Judges the acknowledged sends against each partition's leader, the one the
     /// controller names, as its broker last drew it (none while crashed).
     fn judge_ledger(&mut self, sim: &Sim) {
@@ -388,6 +397,7 @@ impl Picture {
             error: run.error,
             lesson: None,
             live: None,
+            timeline: None,
         }
     }
 }

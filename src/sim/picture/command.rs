@@ -115,6 +115,16 @@ pub enum ClusterCommand {
     /// Show step `n` (0-based) of the lesson the run follows: run its acts now and watch
     /// for its task (next, back, or the same step again).
     LessonStep(usize),
+    /// Look at the run as it was at this virtual time (ms): the picture is rebuilt by
+    /// replaying the run's log to it (`crate::sim::timeline`); the live run pauses.
+    Seek(i64),
+    /// Stop looking at an earlier moment: the picture follows the live run again.
+    BackToNow,
+    /// Fork the run at the moment looked at: a new branch replays the log up to it and
+    /// goes on from there with the commands given next.
+    Fork,
+    /// Go to branch `n` of the timeline's tree (0 is the run's first), at its latest moment.
+    SwitchBranch(usize),
 }
 
 /// What the producer card's transaction buttons call (`KafkaProducer`'s methods).

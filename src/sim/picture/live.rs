@@ -75,7 +75,7 @@ pub enum Refusal {
     RealClients,
     /// Topics and configs: an admin client (AdminClient, kafka-topics.sh) does that.
     AdminClient,
-    /// Lessons and added brokers belong to the tab's own clusters.
+    /// Lessons, added brokers and the timeline belong to the tab's own clusters.
     TabOnly,
     /// No such broker (crash, restart, pause, resume take 1..=N).
     NoBroker(NodeId),
@@ -160,7 +160,12 @@ pub fn live_action(c: &ClusterCommand, brokers: u32) -> Result<LiveAction, Refus
         | ClusterCommand::AlterBrokerConfigs { .. }
         | ClusterCommand::RunRetention
         | ClusterCommand::CreatePartitions { .. } => Err(Refusal::AdminClient),
-        ClusterCommand::AddBroker | ClusterCommand::LessonStep(_) => Err(Refusal::TabOnly),
+        ClusterCommand::AddBroker
+        | ClusterCommand::LessonStep(_)
+        | ClusterCommand::Seek(_)
+        | ClusterCommand::BackToNow
+        | ClusterCommand::Fork
+        | ClusterCommand::SwitchBranch(_) => Err(Refusal::TabOnly),
     }
 }
 

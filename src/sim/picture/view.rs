@@ -466,4 +466,7 @@ pub struct ClusterView {
     /// Set when `serve` drew it: the real clients' connections (`super::live`).
     #[serde(default)]
     pub live: Option<super::live::LiveView>,
+    /// The tab's timeline (scrub, branches, share link); none under `serve`.
+    #[serde(default)]
+    pub timeline: Option<crate::sim::timeline::TimelineView>,
 }

@@ -466,4 +466,19 @@ texts! {
     PipelineCommitted => "transactions committed", "транзакций зафиксировано";
     PipelineAborted => "aborted", "прервано";
     InTransactionMeans => "Exactly once: each poll's offsets are committed in the pipeline's transaction (sendOffsetsToTransaction) together with its output; a crash aborts both, and the restarted process reads again from the last committed offsets", "Ровно один раз: офсеты каждого poll фиксируются в транзакции конвейера (sendOffsetsToTransaction) вместе с его выходом; падение прерывает и то и другое, и перезапущенный процесс читает снова с последних зафиксированных офсетов";
+    BadShareLink => "This share link cannot be read", "Эту ссылку не удаётся прочитать";
+    TimelineBar => "Timeline", "Шкала времени";
+    TimelineHelp => "Drag back to see the cluster as it was: the run is made again from its start with your commands (events, not state)", "Перетащите назад, чтобы увидеть кластер таким, каким он был: запуск повторяется с начала с вашими командами (события, а не состояние)";
+    LookingAt => "looking at", "смотрим на";
+    LiveAt => "live run at", "запуск сейчас на";
+    BackToNow => "Back to now", "К текущему моменту";
+    ForkHere => "Fork here", "Ответвить отсюда";
+    ForkHelp => "Start a branch at this moment: the run is replayed up to here and goes on with what you do next; the other branch stays in the tree", "Начать ветку с этого момента: запуск воспроизводится до этой точки и продолжается с вашими новыми действиями; другая ветка остаётся в дереве";
+    Branch => "branch", "ветка";
+    ForkedAt => "from", "от";
+    CopyLink => "Copy link", "Копировать ссылку";
+    LinkCopied => "copied: opening it replays to this moment", "скопирована: по ней запуск повторится до этого момента";
+    Seeking => "replaying…", "воспроизведение…";
+    ReplayingTo => "Replaying the branch to", "Воспроизведение ветки до";
+    TimelineResumed => "This run was resumed after a reload, so its start is not in this tab and the timeline cannot go back. Start over to record one.", "Этот запуск продолжен после перезагрузки, его начала нет во вкладке, и шкала не может вернуться назад. Начните заново, чтобы она записывалась.";
 }

@@ -1,7 +1,8 @@
 //! Which run the page opens: `kafka-playground serve`'s live cluster (`?serve=1`, see
 //! `super::serve_page`), the lecture's notebook (the default workspace), a lesson
 //! (`?lesson=NAME`), or a scenario when the address says `?scenario=NAME` (optionally `&seed=N`, default 1,
-//! `&workspace=W`, `&embed=1`, `&lang=en|ru` and `&embed_origin=…`, see EMBEDDING.md). Owns the address's parsing, the root component that picks the mode, and
+//! `&workspace=W`, `&embed=1`, `&lang=en|ru` and `&embed_origin=…`, see EMBEDDING.md; a
+//! share link adds `&run=…`, the timeline's moment and commands). Owns the address's parsing, the root component that picks the mode, and
 //! the top bar's scenario selector that navigates between them. A bad name or seed is
 //! kept as a problem the cluster page shows inline (never a panic or a blank page).
 
@@ -19,6 +20,8 @@ pub enum AddressProblem {
     UnknownScenario(String),
     UnknownLesson(String),
     BadSeed(String),
+    /// A share link's `run` that cannot be read (the reason names the field).
+    BadRun(String),
 }
 
 impl AddressProblem {
@@ -41,6 +44,7 @@ impl AddressProblem {
                 crate::ui::lesson::files::LESSONS.join(", ")
             ),
             AddressProblem::BadSeed(seed) => format!("{} \"{seed}\"", T::BadSeed.get(lang)),
+            AddressProblem::BadRun(why) => format!("{}: {why}", T::BadShareLink.get(lang)),
         }
     }
 }
@@ -53,6 +57,8 @@ pub struct ClusterParams {
     pub embed: bool,
     /// `?lesson=NAME`: the run is the lesson's (its scenario, without the scenario's steps).
     pub lesson: Option<String>,
+    /// `?run=…`: a share link's moment and commands (`crate::sim::timeline::link`), checked.
+    pub run: Option<String>,
     /// Set when the scenario, the lesson or the seed is not usable; nothing runs then.
     pub problems: Vec<AddressProblem>,
 }
@@ -93,7 +99,11 @@ pub fn params_of(search: &str) -> ClusterParams {
     if let Some(name) = lesson.as_ref().filter(|n| !crate::ui::lesson::files::known(n)) {
         problems.push(AddressProblem::UnknownLesson(name.clone()));
     }
-    ClusterParams { scenario, seed, embed, lesson, problems }
+    let run = param(search, "run");
+    if let Some(Err(why)) = run.as_deref().map(crate::sim::timeline::link::decode) {
+        problems.push(AddressProblem::BadRun(why));
+    }
+    ClusterParams { scenario, seed, embed, lesson, run, problems }
 }
 
 fn location_search() -> String {
@@ -113,6 +123,20 @@ pub fn href_for(scenario: &str, seed: u64) -> String {
         })
         .collect();
     format!("{path}?scenario={scenario}&seed={seed}{keep}")
+}
+
+/// A share link: this page's address for the run of `params` (its lesson or scenario and
+/// seed) replayed with `run` (`crate::sim::timeline::link`), without `embed` or
+/// `workspace` (the link opens the full page in a workspace of its own).
+pub fn share_href(params: &ClusterParams, run: &str) -> String {
+    let location = web_sys::window().map(|w| w.location());
+    let origin = location.as_ref().and_then(|l| l.origin().ok()).unwrap_or_default();
+    let path = location.as_ref().and_then(|l| l.pathname().ok()).unwrap_or_else(|| "/".into());
+    let what = match &params.lesson {
+        Some(l) => format!("lesson={}", String::from(js_sys::encode_uri_component(l))),
+        None => format!("scenario={}", String::from(js_sys::encode_uri_component(&params.scenario))),
+    };
+    format!("{origin}{path}?{what}&seed={}&run={run}", params.seed)
 }
 
 /// The root: reads the address once; `?serve=…` watches `kafka-playground serve`

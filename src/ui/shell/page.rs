@@ -18,6 +18,7 @@ use crate::ui::shell::mode::ClusterParams;
 use crate::ui::shell::scenarios;
 use crate::ui::shell::speed::use_speed_keys;
 use crate::ui::shell::tabs::{Band, BandTabs};
+use crate::ui::shell::timeline::TimelineBar;
 use crate::ui::shell::topbar::ClusterTopBar;
 use crate::ui::shell::workspace_busy::WorkspaceBusy;
 use crate::web::cluster_driver::ClusterDriver;
@@ -120,8 +121,9 @@ pub fn cluster_page(props: &Props) -> Html {
             lesson.setter(),
         );
         let runnable = params.problems.is_empty();
-        let deps = (params.scenario.clone(), params.seed, params.lesson.clone(), runnable);
-        use_effect_with(deps, move |(name, seed, lesson_name, runnable)| {
+        let deps =
+            (params.scenario.clone(), params.seed, params.lesson.clone(), params.run.clone(), runnable);
+        use_effect_with(deps, move |(name, seed, lesson_name, run, runnable)| {
             let alive = Rc::new(std::cell::Cell::new(true));
             // The course page's channel, closed with the run.
             let embed = Rc::new(RefCell::new(None::<Rc<EmbedPort>>));
@@ -141,10 +143,14 @@ pub fn cluster_page(props: &Props) -> Html {
                 });
                 let (name, seed, alive, driver, lock, lesson_name) =
                     (name.clone(), *seed, alive.clone(), driver.clone(), lock.clone(), lesson_name.clone());
+                // A share link's run (checked with the address) replays in a workspace of
+                // its own: opening a link never wipes the learner's stored run.
+                let shared = run.as_deref().and_then(|r| crate::sim::timeline::link::decode(r).ok());
                 wasm_bindgen_futures::spawn_local(async move {
+                    let link = if shared.is_some() { "link-" } else { "" };
                     let workspace = match &lesson_name {
-                        Some(l) => workspace(&format!("lesson-{l}")),
-                        None => workspace(&name),
+                        Some(l) => workspace(&format!("{link}lesson-{l}")),
+                        None => workspace(&format!("{link}{name}")),
                     };
                     let held = match claim(&workspace, &busy).await {
                         Ok(held) => held,
@@ -170,7 +176,8 @@ pub fn cluster_page(props: &Props) -> Html {
                             None => described.set(s.description.clone()),
                         }
                     }
-                    match loaded.and_then(|(s, les)| ClusterDriver::start(s, seed, &workspace, on_view, les))
+                    match loaded
+                        .and_then(|(s, les)| ClusterDriver::start(s, seed, &workspace, on_view, les, shared))
                     {
                         Ok(d) => {
                             let d = Rc::new(d);
@@ -254,6 +261,14 @@ pub fn cluster_page(props: &Props) -> Html {
             });
         })
     };
+    let share = {
+        let (driver, params) = (driver.clone(), params.clone());
+        Callback::from(move |()| match driver.borrow().as_ref() {
+            Some(d) => d.share_run().map(|run| crate::ui::shell::mode::share_href(&params, &run)),
+            None => Err("no cluster is running".to_string()),
+        })
+    };
+    expose_share_link(share.clone());
     use_speed_keys((*view).clone(), command.clone());
 
     let l = *lang;
@@ -283,6 +298,9 @@ pub fn cluster_page(props: &Props) -> Html {
                     description={description.to_string()}
                     command={command.clone()} on_reset={reset} />
                 <BandTabs lang={l} active={active} onselect={onselect.clone()} bands={bands} />
+                if let Some(tl) = view.as_ref().and_then(|v| v.timeline.clone()) {
+                    <TimelineBar lang={l} timeline={tl} command={command.clone()} share={share} />
+                }
             </div>
             { for params.problems.iter().map(|p| html! {
                 <div class="banner error" role="alert" data-testid="address-error">{p.text(l)}</div>
@@ -309,6 +327,16 @@ pub fn cluster_page(props: &Props) -> Html {
             }
         </div>
     }
+}
+
+/// `window.kafkaPlaygroundShareLink()` returns the share link of the moment shown, or
+/// `error: …` (the same as the timeline's "Copy link").
+fn expose_share_link(share: Callback<(), Result<String, String>>) {
+    let Some(w) = web_sys::window() else { return };
+    let f =
+        Closure::<dyn Fn() -> String>::new(move || share.emit(()).unwrap_or_else(|e| format!("error: {e}")));
+    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundShareLink"), f.as_ref());
+    f.forget();
 }
 
 /// Where the page keeps its running driver (none before the workspace's lock is held).

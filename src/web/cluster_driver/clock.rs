@@ -4,7 +4,7 @@
 //! step here; crash, cut, produce … scheduled into the simulation at the current time).
 
 use super::{wall_ms, Inner, MAX_DEBT_WALL_MS, MAX_SCRIPTED_SPEED, MIN_SPEED};
-use crate::web::cluster_commands::schedule;
+use crate::sim::timeline::apply::schedule;
 use crate::web::cluster_view::ClusterCommand;
 
 impl Inner {
@@ -34,16 +34,31 @@ impl Inner {
                 self.paused = true;
                 self.save_run(true);
             }
+            // The live run goes on: the picture follows it again.
             ClusterCommand::Play => {
+                self.timeline_command(ClusterCommand::BackToNow);
                 self.paused = false;
                 self.reanchor();
             }
             ClusterCommand::Step => {
+                self.timeline_command(ClusterCommand::BackToNow);
                 self.paused = true;
                 self.step = true;
             }
-            ClusterCommand::LessonStep(step) => self.lesson_go(step),
-            other => schedule(&mut self.sim, &self.scenario, other),
+            ClusterCommand::Seek(_)
+            | ClusterCommand::BackToNow
+            | ClusterCommand::Fork
+            | ClusterCommand::SwitchBranch(_) => self.timeline_command(c),
+            other => match self.log_command(&other) {
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("not given: {e}").into());
+                    self.timeline_note = Some(e);
+                }
+                Ok(()) => match other {
+                    ClusterCommand::LessonStep(step) => self.lesson_go(step),
+                    other => schedule(&mut self.sim, &self.scenario, other),
+                },
+            },
         }
         self.schedule_view_in(true);
     }

@@ -1,6 +1,5 @@
 //! The lesson a run follows (`?lesson=NAME`), on the driver's side: showing a step runs
-//! its acts at the current virtual time (the lesson's scenario steps, resolved as a
-//! scenario's own: `step_actions`) and arms its task's [`TaskWatch`], which reads what the
+//! its acts at the current virtual time (`schedule_lesson_step`) and arms its task's [`TaskWatch`], which reads what the
 //! run shows — the timeline's events and the journal's crashes and restarts — before the
 //! picture marks them read (so nothing is spilled unseen). A step's task watches from the
 //! moment the step before it was shown, or from when that step's task completed: a
@@ -10,10 +9,10 @@
 use super::Inner;
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::{NodeId, CONTROLLER_ID};
-use crate::sim::cluster_world::step_actions;
 use crate::sim::lesson::watch::{feed_steps, in_time_order, TaskWatch};
 use crate::sim::lesson::{Lesson, LessonProgress};
 use crate::sim::scenario::Scenario;
+use crate::sim::timeline::apply::schedule_lesson_step;
 use crate::sim::Sim;
 use crate::web::cluster_picture::Picture;
 
@@ -98,21 +97,20 @@ impl Inner {
     /// Shows step `step` (next, back, or the same again): runs its acts now and arms its task.
     pub(super) fn lesson_go(&mut self, step: usize) {
         let Some(run) = &self.lesson else { return };
-        let Some(shown) = run.lesson.steps.get(step) else { return };
-        let acts = step_actions(&self.scenario, &format!("steps[{step}].act"), &shown.act);
+        if step >= run.lesson.steps.len() {
+            return;
+        }
         let pre_armed = (step == run.step + 1).then(|| run.next.clone()).flatten();
         let watch = match pre_armed {
             Some(w) => Ok(Some(w)),
             None => watch_for((&self.scenario, &self.sim, &self.picture), &run.lesson, step),
         };
-        let (acts, watch) = match (acts, watch) {
-            (Ok(a), Ok(w)) => (a, w),
-            (Err(e), _) => return self.fail(format!("lesson {}: {e}", self.scenario.name)),
-            (_, Err(e)) => return self.fail(format!("lesson step {step}: {e}")),
+        let watch = match watch {
+            Ok(w) => w,
+            Err(e) => return self.fail(format!("lesson step {step}: {e}")),
         };
-        let now = self.sim.now_ms;
-        for (at_ms, action) in acts {
-            self.sim.schedule(now.saturating_add(at_ms), action);
+        if let Err(e) = schedule_lesson_step(&mut self.sim, &self.scenario, &run.lesson, step) {
+            return self.fail(e);
         }
         let next = match (&watch, &self.lesson) {
             (None, Some(run)) => {

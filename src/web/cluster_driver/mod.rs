@@ -15,6 +15,7 @@ mod lesson;
 mod persist;
 mod reset;
 mod spill;
+mod timeline;
 mod views;
 mod watchdog;
 mod workers;
@@ -136,6 +137,10 @@ struct Inner {
     worker_wasm_bytes: BTreeMap<NodeId, u64>,
     /// The lesson the run follows (`?lesson=NAME`), if any.
     lesson: Option<lesson::LessonRun>,
+    /// The run's log, branches, scrub and replays (see `timeline.rs`).
+    timeline: timeline::Timeline,
+    /// The last refusal of a timeline command, shown with the timeline.
+    timeline_note: Option<String>,
 }
 
 /// A running cluster in the page; dropping it terminates its workers.
@@ -147,13 +152,15 @@ impl ClusterDriver {
     /// Starts a run of `scenario` with `seed`, one worker per broker persisting to the
     /// IndexedDB workspace `workspace`, following `lesson` if given. If the workspace holds
     /// a run of the same scenario and seed, the cluster restarts from it (a reload: every
-    /// node recovers).
+    /// node recovers), unless a share link's run is given: then the run starts afresh and
+    /// replays the link's commands up to its moment.
     pub fn start(
         scenario: Scenario,
         seed: u64,
         workspace: &str,
         on_view: Callback<ClusterView>,
         lesson: Option<crate::sim::lesson::Lesson>,
+        shared: Option<crate::sim::timeline::link::SharedRun>,
     ) -> Result<Self, String> {
         let broker_world = ClusterWorld::new(&scenario, seed).map_err(|e| e.to_string())?.broker_world();
         let sim = build_sim(&scenario, seed).map_err(|e| e.to_string())?;
@@ -196,10 +203,14 @@ impl ClusterDriver {
                 spill: spill::Spill::default(),
                 worker_wasm_bytes: BTreeMap::new(),
                 lesson: lesson.map(lesson::LessonRun::new),
+                timeline: timeline::Timeline::default(),
+                timeline_note: None,
             })
         });
+        let wipe = shared.is_some();
+        inner.borrow_mut().timeline.start_with = shared.map(|s| (s.log, s.at_ms));
         let weak = Rc::downgrade(&inner);
-        wasm_bindgen_futures::spawn_local(async move { open(weak, false, 0).await });
+        wasm_bindgen_futures::spawn_local(async move { open(weak, wipe, 0).await });
         watchdog::arm(&inner);
         Ok(ClusterDriver { inner })
     }
@@ -216,6 +227,7 @@ impl ClusterDriver {
     /// that sends faster than the run takes them).
     pub fn command(&self, c: ClusterCommand) -> Result<(), crate::embed::inbound::EmbedError> {
         let mut i = self.inner.borrow_mut();
+        i.timeline_refusal(&c).map_err(crate::embed::inbound::EmbedError::Refused)?;
         if i.commands.len() >= crate::embed::COMMANDS_WAITING_AT_MOST {
             return Err(crate::embed::inbound::EmbedError::QueueFull);
         }
@@ -246,9 +258,17 @@ impl ClusterDriver {
         self.inner.borrow().worker_windows
     }
 
-    /// Forgets the stored run and starts the scenario afresh (see `reset.rs`).
+    /// Forgets the stored run and its timeline and starts the scenario afresh (see `reset.rs`).
     pub fn reset(&self) {
-        self.inner.borrow_mut().reset();
+        let mut i = self.inner.borrow_mut();
+        i.timeline = timeline::Timeline::default();
+        i.timeline_note = None;
+        i.reset();
+    }
+
+    /// The share link's `run` parameter for the moment shown (see `timeline.rs`).
+    pub fn share_run(&self) -> Result<String, String> {
+        self.inner.borrow().share_run()
     }
 }
 
@@ -305,8 +325,21 @@ impl Inner {
         if self.error.is_some() || !matches!(self.waiting, Waiting::Nothing) {
             return;
         }
-        for c in std::mem::take(&mut self.commands) {
-            self.apply_command(c);
+        // A replay gives its script's commands; the learner's wait until it is done, as do
+        // those after a fork or a branch switch (the run starts afresh and replays first).
+        if !self.timeline.replaying() {
+            let mut queued = std::mem::take(&mut self.commands).into_iter();
+            while let Some(c) = queued.next() {
+                self.apply_command(c);
+                if !matches!(self.waiting, Waiting::Nothing) {
+                    self.commands.extend(queued);
+                    return;
+                }
+            }
+        }
+        if self.seek_slice() {
+            self.schedule_tick(0);
+            return;
         }
         if self.spill.backlogged() {
             // IndexedDB is behind with the journal: run nothing until it catches up.
@@ -317,16 +350,39 @@ impl Inner {
         let started = wall_ms();
         loop {
             let stepping = self.step;
-            if self.paused && !stepping {
+            let replaying = self.timeline.replay_until();
+            if replaying.is_some() {
+                self.give_due_script();
+                if self.error.is_some() {
+                    break;
+                }
+            }
+            if self.paused && !stepping && replaying.is_none() {
                 self.draw_stopped();
                 break;
             }
             let until = self.scenario.until_ms;
-            let mut limit = if stepping { i64::MAX } else { self.target_ms().saturating_add(1) };
+            let mut limit = match replaying {
+                Some(to_ms) => to_ms.saturating_add(1),
+                None if stepping => i64::MAX,
+                None => self.target_ms().saturating_add(1),
+            };
             if !self.paused_at_end {
                 limit = limit.min(until.saturating_add(1));
             }
-            match self.sim.plan_window(limit) {
+            match self.sim.plan_window_before(limit, self.timeline.stop_key()) {
+                Window::Idle if replaying.is_some() => {
+                    if self.timeline.stop_key() != (i64::MAX, u64::MAX) {
+                        // The next command's place is not met before the moment: the
+                        // run diverged (give_due_script names how).
+                        self.fail("timeline: the run diverged before the replay's moment".into());
+                        break;
+                    }
+                    self.sim.advance_to(limit - 1);
+                    self.replay_done();
+                    self.draw_stopped();
+                    break;
+                }
                 Window::Idle => {
                     if stepping {
                         self.step = false;
@@ -400,7 +456,7 @@ impl Inner {
             }
         }
         self.schedule_view();
-        if !self.paused || self.step {
+        if !self.paused || self.step || self.timeline.replaying() {
             self.schedule_tick(if wall_ms() - started > TURN_BUDGET_MS { 0 } else { TICK_MS });
         }
     }
@@ -418,6 +474,7 @@ impl Inner {
         if !plan.crashes.is_empty() && self.standby.is_none() {
             self.standby = Some(self.new_worker());
         }
+        self.timeline.branches.reached(self.sim.now_ms);
         let writes = self.sim.take_persisted();
         self.writes.extend(writes.into_iter().map(|(_, op)| op));
         self.spill();

@@ -76,6 +76,7 @@ pub(super) async fn open(weak: Weak<RefCell<Inner>>, wipe: bool, generation: u64
     match result {
         Ok((store, resumed)) => {
             let lesson_step = resumed.as_ref().and_then(|r| r.3);
+            let was_resumed = resumed.is_some();
             let sim = match resumed {
                 Some((now_ms, stores, started, _)) => {
                     build_sim_resumed(&i.scenario, seed, now_ms, stores, &started)
@@ -86,6 +87,7 @@ pub(super) async fn open(weak: Weak<RefCell<Inner>>, wipe: bool, generation: u64
                 Ok(sim) => {
                     i.begin(sim, store);
                     i.lesson_begin(lesson_step);
+                    i.timeline_begin(was_resumed);
                 }
                 Err(e) => i.fail(e.to_string()),
             }

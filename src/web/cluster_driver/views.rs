@@ -88,15 +88,19 @@ impl Inner {
             let (view, on_view) = {
                 let mut i = inner.borrow_mut();
                 i.view_due = None;
-                let run = RunInfo {
+                let run = || RunInfo {
                     speed: i.speed,
                     achieved_speed: i.achieved.2,
                     paused: i.paused,
                     error: i.error.clone(),
                 };
+                let (live_run, looked_run) = (run(), run());
                 let i = &mut *i;
                 i.lesson_observe();
-                let mut view = i.picture.view(&i.sim, &i.scenario, run);
+                // The live picture keeps up even while an earlier moment is shown.
+                let live = i.picture.view(&i.sim, &i.scenario, live_run);
+                let mut view = i.looked_view(looked_run).unwrap_or(live);
+                view.timeline = Some(i.timeline_view());
                 view.lesson = i.lesson.as_ref().map(|r| r.progress());
                 // The picture has read everything new: it may be spilled and dropped.
                 i.mark_read();
