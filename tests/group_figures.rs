@@ -315,3 +315,52 @@ fn eager_members_process_nothing_between_revoke_and_assignment() {
         }
     }
 }
+
+/// Kafka's `ClassicGroupState` static block: the states a group may move to each state from.
+fn valid_previous(state: &str) -> &'static [&'static str] {
+    match state {
+        "Empty" => &["PreparingRebalance"],
+        "PreparingRebalance" => &["Stable", "CompletingRebalance", "Empty"],
+        "CompletingRebalance" => &["PreparingRebalance"],
+        "Stable" => &["CompletingRebalance"],
+        "Dead" => &["Stable", "PreparingRebalance", "CompletingRebalance", "Empty", "Dead"],
+        _ => &[],
+    }
+}
+
+#[test]
+fn the_state_strip_is_the_coordinators_moves_in_kafkas_order() {
+    for name in [
+        "rebalance-eager-stop-the-world",
+        "rebalance-cooperative-incremental",
+        "consumer-crash-session-timeout",
+    ] {
+        let (s, sim) = run(name, 1);
+        let g = the_group(&sim, &s, &mut GroupPicture::default());
+        let moves: Vec<(i64, String, i32)> = sim
+            .timeline()
+            .iter()
+            .filter_map(|(at, _, e)| match e {
+                ClusterEvent::GroupStateChanged { to, generation_id, .. } => {
+                    Some((*at, to.clone(), *generation_id))
+                }
+                _ => None,
+            })
+            .collect();
+        let strip: Vec<(i64, String, i32)> =
+            g.states.iter().map(|x| (x.at_ms, x.state.clone(), x.generation)).collect();
+        assert_eq!(strip, moves, "{name}: every move the coordinator reported, in order");
+        assert!(strip.iter().any(|(_, st, _)| st == "CompletingRebalance"), "{name}");
+        for pair in strip.windows(2) {
+            let (before, after) = (&pair[0].1, &pair[1].1);
+            assert!(valid_previous(after).contains(&before.as_str()), "{name}: {before} → {after}");
+            assert!(pair[0].0 <= pair[1].0);
+        }
+        // A generation is chosen as the group leaves PreparingRebalance, and only then.
+        for (k, (_, st, generation)) in strip.iter().enumerate().skip(1) {
+            if st == "CompletingRebalance" {
+                assert_eq!(*generation, strip[k - 1].2 + 1, "{name}: a rebalance's new generation");
+            }
+        }
+    }
+}

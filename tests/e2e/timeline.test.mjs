@@ -160,3 +160,43 @@ test('a link that cannot be read is named, and nothing runs', async (t) => {
     assert.equal(await page.getByTestId('cluster-clock').count(), 0);
   });
 });
+
+test('a rebalance watched: run to the next group event, and look back at each state of the strip', async (t) => {
+  await h.withPage(t, async (page) => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${h.url}?scenario=rebalance-eager-stop-the-world&seed=1&lang=en`);
+    await command(page, { SetSpeed: 20 });
+    // The group is Stable before the fourth member joins at 20 s.
+    await until(page, (v) => v.now_ms >= 12_000 && v.groups[0]?.state === 'Stable', 'a stable group');
+    await command(page, 'Pause');
+    const before = await until(page, (v) => v.paused, 'paused');
+    assert.ok(before.now_ms < 19_000, `paused at ${before.now_ms} ms, before c4 joins`);
+    const seen = before.groups[0].states.length;
+    // Each press stops right after the group's next event, well before the scenario's end.
+    await page.getByTestId('next-group-event').click();
+    const first = await until(page, (x) => x.paused && x.now_ms > before.now_ms, 'the next group event');
+    assert.ok(first.groups[0].states.length >= seen);
+    assert.ok(first.now_ms >= 20_000 && first.now_ms < 20_100, `paused at ${first.now_ms} ms, just after c4 joins at 20 s`);
+    // Press on, event by event, until the rebalance at 20 s is over.
+    let v = first;
+    const done = (x) => x.groups[0].states.some((st) => st.at_ms >= 20_000 && st.state === 'Stable');
+    for (let k = 0; k < 20 && !done(v); k++) {
+      // Two group events may share a millisecond: progress is the journal's.
+      const entries = v.journal_entries;
+      await page.getByTestId('next-group-event').click();
+      v = await until(page, (x) => x.paused && x.journal_entries > entries, 'the next group event');
+      assert.ok(v.now_ms < 45_000, 'each press stops at a group event, not at the scenario\'s end');
+    }
+    assert.ok(done(v), 'the rebalance completed within 20 group events');
+    const states = v.groups[0].states.filter((s) => s.at_ms >= 20_000);
+    assert.deepEqual(states.map((s) => s.state).slice(0, 3), ['PreparingRebalance', 'CompletingRebalance', 'Stable']);
+    // Click PreparingRebalance in the strip: the picture is the group at that moment.
+    const preparing = states[0];
+    await page.locator(`[data-testid=group-strip] .state-step[data-at-ms="${preparing.at_ms}"]`).click();
+    const looked = await until(page, (x) => x.timeline?.looking_at_ms === preparing.at_ms && !x.timeline.seeking,
+      'the moment of PreparingRebalance');
+    assert.equal(looked.groups[0].state, 'PreparingRebalance');
+    assert.equal(looked.now_ms, preparing.at_ms);
+    await h.screenshot(page, 'timeline-group-strip-1280-en');
+  });
+});

@@ -9,6 +9,7 @@
 use super::group::GroupPicture;
 use super::ledger::AckLedger;
 use super::removed::RemovedRegions;
+use super::ring::Ring;
 use super::view::{
     BrokerConfigView, BrokerSessionView, BrokerView, ClusterView, FlightView, PartitionView, ProducerView,
     ReplicaRemovals, SendOutcome, TopicView, TxnCoordinatorView, RECORDS_PER_REPLICA,
@@ -23,7 +24,7 @@ use crate::engine::replica::config::BrokerConfig;
 use crate::engine::replica::view::ReplicaPicture;
 use crate::sim::scenario::{ClientKind, Scenario};
 use crate::sim::{Sim, Status};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::BTreeMap;
 
 /// Events kept for the feed, outcomes kept per producer, messages drawn in flight.
 const EVENTS_KEPT: usize = 200;
@@ -51,37 +52,6 @@ pub struct Picture {
     /// Nodes from this id on stay out of the feed (`serve`'s connections: one opening or
     /// closing is no broker's start or crash, and must not push the cluster's events out).
     pub feed_nodes_below: Option<NodeId>,
-}
-
-/// The latest `CAP` items, and how many came before the first of them (the page keys
-/// rows by that lasting number).
-struct Ring<T, const CAP: usize> {
-    items: VecDeque<T>,
-    pushed: u64,
-}
-
-impl<T, const CAP: usize> Default for Ring<T, CAP> {
-    fn default() -> Self {
-        Ring { items: VecDeque::new(), pushed: 0 }
-    }
-}
-
-impl<T: Clone, const CAP: usize> Ring<T, CAP> {
-    fn push(&mut self, item: T) {
-        if self.items.len() == CAP {
-            self.items.pop_front();
-        }
-        self.items.push_back(item);
-        self.pushed += 1;
-    }
-
-    fn to_vec(&self) -> Vec<T> {
-        self.items.iter().cloned().collect()
-    }
-
-    fn before(&self) -> u64 {
-        self.pushed - self.items.len() as u64
-    }
 }
 
 impl Picture {
@@ -139,6 +109,16 @@ impl Picture {
                         error: None,
                     };
                     self.outcomes.entry(*client_id).or_default().push(o);
+                }
+                // A send retried again and again for the same reason is one line whose
+                // attempt counts up ("retried × 33"), not 33 lines pushing the causes out.
+                ClusterEvent::SendRetried { client_id, tp, error, .. } if self.in_feed(*node) => {
+                    let again = |(_, n, last): &(i64, NodeId, ClusterEvent)| {
+                        n == node
+                            && matches!(last, ClusterEvent::SendRetried { client_id: c, tp: p, error: e, .. }
+                                if c == client_id && p == tp && e == error)
+                    };
+                    self.events.fold_into_last((*at, *node, event.clone()), again);
                 }
                 ClusterEvent::SendFailed { client_id, tp, error, records } => {
                     let o = SendOutcome {

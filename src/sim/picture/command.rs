@@ -125,6 +125,9 @@ pub enum ClusterCommand {
     Fork,
     /// Go to branch `n` of the timeline's tree (0 is the run's first), at its latest moment.
     SwitchBranch(usize),
+    /// Run on (as fast as the tab goes) until a consumer group's next event — a member
+    /// joins, leaves or is assigned, the group changes state — and pause there.
+    NextGroupEvent,
 }
 
 /// What the producer card's transaction buttons call (`KafkaProducer`'s methods).

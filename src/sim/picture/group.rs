@@ -493,6 +493,7 @@ impl GroupPicture {
             notes: g.notes.iter().cloned().collect(),
             rebalances,
             unserved,
+            states: g.rebalances.states(),
         }
     }
 }

@@ -165,7 +165,8 @@ pub fn live_action(c: &ClusterCommand, brokers: u32) -> Result<LiveAction, Refus
         | ClusterCommand::Seek(_)
         | ClusterCommand::BackToNow
         | ClusterCommand::Fork
-        | ClusterCommand::SwitchBranch(_) => Err(Refusal::TabOnly),
+        | ClusterCommand::SwitchBranch(_)
+        | ClusterCommand::NextGroupEvent => Err(Refusal::TabOnly),
     }
 }
 

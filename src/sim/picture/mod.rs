@@ -18,5 +18,6 @@ pub mod live;
 pub mod log_ask;
 mod rebalances;
 pub mod removed;
+mod ring;
 pub mod txn;
 pub mod view;

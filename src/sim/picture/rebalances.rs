@@ -13,11 +13,13 @@
 //! moment it crashed, while the coordinator still assigns them to it. Everything is
 //! bounded (`ROUNDS_KEPT` rounds; one entry per partition or member).
 
-use super::view::{RebalanceView, UnservedView};
+use super::view::{GroupStateStep, RebalanceView, UnservedView};
 use crate::engine::cluster::messages::TopicPartition;
 use std::collections::{BTreeMap, VecDeque};
 
 const ROUNDS_KEPT: usize = 30;
+/// The group's states kept for its strip (the newest).
+const STATES_KEPT: usize = 24;
 
 /// A partition without a consuming owner since `from_ms`.
 #[derive(Debug, Clone)]
@@ -35,15 +37,26 @@ pub(super) struct Rebalances {
     gaps: BTreeMap<TopicPartition, Gap>,
     /// Members that owned partitions and own none now: since when.
     stopped_since: BTreeMap<String, i64>,
+    /// The coordinator's states, oldest first.
+    states: VecDeque<GroupStateStep>,
 }
 
 impl Rebalances {
+    /// The coordinator's states, oldest first (the group's strip).
+    pub(super) fn states(&self) -> Vec<GroupStateStep> {
+        self.states.iter().cloned().collect()
+    }
+
     fn running(&mut self) -> Option<&mut RebalanceView> {
         self.rounds.back_mut().filter(|r| r.completed_ms.is_none())
     }
 
     /// The coordinator moved the group to `to` (Kafka's state names).
     pub(super) fn state_changed(&mut self, at: i64, to: &str, generation: i32, reason: &str) {
+        if self.states.len() == STATES_KEPT {
+            self.states.pop_front();
+        }
+        self.states.push_back(GroupStateStep { at_ms: at, state: to.to_string(), generation });
         match to {
             "PreparingRebalance" if self.running().is_none() => {
                 if self.rounds.len() == ROUNDS_KEPT {

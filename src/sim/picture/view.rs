@@ -225,6 +225,20 @@ pub struct GroupView {
     /// consumes now (revoked and not yet given again, or their owner crashed).
     #[serde(default)]
     pub unserved: Vec<UnservedView>,
+    /// The coordinator's states, oldest first (Stable ▸ PreparingRebalance ▸
+    /// CompletingRebalance ▸ Stable …), each with when it began: the strip a learner
+    /// clicks to look at that moment.
+    #[serde(default)]
+    pub states: Vec<GroupStateStep>,
+}
+
+/// A state the group's coordinator moved it to (Kafka's `GroupState` names), at `at_ms`,
+/// with the generation it then had.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupStateStep {
+    pub at_ms: i64,
+    pub state: String,
+    pub generation: i32,
 }
 
 /// One round of the coordinator's rebalance protocol: from the group leaving Stable (or

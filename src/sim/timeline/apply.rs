@@ -130,7 +130,8 @@ pub fn schedule(sim: &mut Sim, scenario: &Scenario, c: ClusterCommand) {
         | ClusterCommand::Seek(_)
         | ClusterCommand::BackToNow
         | ClusterCommand::Fork
-        | ClusterCommand::SwitchBranch(_) => {}
+        | ClusterCommand::SwitchBranch(_)
+        | ClusterCommand::NextGroupEvent => {}
     }
 }
 

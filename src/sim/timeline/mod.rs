@@ -83,6 +83,7 @@ pub fn acts_on_run(c: &ClusterCommand) -> bool {
             | ClusterCommand::BackToNow
             | ClusterCommand::Fork
             | ClusterCommand::SwitchBranch(_)
+            | ClusterCommand::NextGroupEvent
     )
 }
 
@@ -104,6 +105,21 @@ pub struct TimelineView {
     pub resumed: bool,
     /// The last refusal of a timeline command (a fork past the branches' bound …).
     pub note: Option<String>,
+}
+
+/// Whether an event is a consumer group's: a member joining, leaving or being assigned,
+/// the group changing state (what "next group event" runs to).
+pub fn is_group_event(e: &crate::engine::cluster::ClusterEvent) -> bool {
+    use crate::engine::cluster::ClusterEvent as E;
+    matches!(
+        e,
+        E::GroupStateChanged { .. }
+            | E::MemberJoined { .. }
+            | E::MemberRemoved { .. }
+            | E::ConsumerJoining { .. }
+            | E::PartitionsAssigned { .. }
+            | E::PartitionsRevoked { .. }
+    )
 }
 
 /// The refusal of a command that acts on the run while an earlier moment is looked at.

@@ -15,6 +15,7 @@ use crate::ui::groups::lag::Owner;
 use crate::ui::groups::members::MemberRow;
 use crate::ui::groups::rebalances::RebalanceSummary;
 use crate::ui::groups::spans::SpanTimeline;
+use crate::ui::groups::states::StateStrip;
 use crate::ui::i18n::Lang;
 use crate::ui::i18n::{s_text, T};
 use crate::web::cluster_view::{ClusterCommand, ClusterView, GroupView, PartitionView, TopicView};
@@ -184,7 +185,10 @@ fn group_card(p: &CardProps) -> Html {
                     }) }
                 </ul>
             }
-            <h4>{ T::Rebalances.get(l) }</h4>
+            <h4 class="rebalances-head">{ T::Rebalances.get(l) }
+                <StateStrip states={g.states.clone()} now_ms={p.now_ms} lang={l} seekable={p.described.is_none()}
+                    on_command={p.on_command.clone()} />
+            </h4>
             <RebalanceSummary rebalances={g.rebalances.clone()} unserved={g.unserved.clone()} now_ms={p.now_ms} lang={l} />
             <LagTable lag={g.lag.clone()} owners={owners} lang={l} />
             <details class="group-more">

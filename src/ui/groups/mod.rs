@@ -10,4 +10,5 @@ pub mod lag;
 pub mod members;
 pub mod rebalances;
 pub mod spans;
+pub mod states;
 pub mod words;

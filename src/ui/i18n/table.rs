@@ -481,4 +481,8 @@ texts! {
     Seeking => "replaying…", "воспроизведение…";
     ReplayingTo => "Replaying the branch to", "Воспроизведение ветки до";
     TimelineResumed => "This run was resumed after a reload, so its start is not in this tab and the timeline cannot go back. Start over to record one.", "Этот запуск продолжен после перезагрузки, его начала нет во вкладке, и шкала не может вернуться назад. Начните заново, чтобы она записывалась.";
+    LookAtMoment => "click to look at the cluster at this moment", "нажмите, чтобы увидеть кластер в этот момент";
+    NextGroupEvent => "next group event", "следующее событие группы";
+    NextGroupEventHelp => "Run until the group's next join, leave, assignment or state change, and pause there", "Выполнять до следующего события группы (вход, выход, назначение, смена состояния) и остановиться";
+    TabBehind => "the tab cannot keep up", "вкладка не успевает";
 }

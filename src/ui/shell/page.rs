@@ -290,17 +290,18 @@ pub fn cluster_page(props: &Props) -> Html {
         Some(shown) => ClusterParams { scenario: shown.lesson.scenario.clone(), ..params.clone() },
         None => params.clone(),
     };
+    let timeline = match view.as_ref().and_then(|v| v.timeline.clone()) {
+        Some(tl) => html! { <TimelineBar lang={l} timeline={tl} command={command.clone()} share={share} /> },
+        None => html! {},
+    };
     let driver_error = view.as_ref().and_then(|v| v.error.clone()).or_else(|| (*start_error).clone());
     html! {
         <div class={classes!("page", "cluster-mode", params.embed.then_some("embed"))} lang={l.code()}>
             <div class="head">
                 <ClusterTopBar lang={l} on_lang={on_lang} params={topbar_params} view={(*view).clone()}
-                    description={description.to_string()}
+                    description={description.to_string()} timeline={timeline}
                     command={command.clone()} on_reset={reset} />
                 <BandTabs lang={l} active={active} onselect={onselect.clone()} bands={bands} />
-                if let Some(tl) = view.as_ref().and_then(|v| v.timeline.clone()) {
-                    <TimelineBar lang={l} timeline={tl} command={command.clone()} share={share} />
-                }
             </div>
             { for params.problems.iter().map(|p| html! {
                 <div class="banner error" role="alert" data-testid="address-error">{p.text(l)}</div>

@@ -1,7 +1,8 @@
 //! The run's clock and speed: the virtual clock (`t = 12.345 s`), pause / play / step,
 //! and a logarithmic speed slider from 1/1000× to 100× showing the asked and the achieved
-//! speed; and the page's keyboard shortcuts for them (space pause/play, → step, [ and ]
-//! slower/faster), which stay out of the way while typing in a field.
+//! speed (and saying so when the tab cannot keep up); and the page's keyboard shortcuts
+//! for them (space pause/play, → step, [ and ] slower/faster), which stay out of the way
+//! while typing in a field.
 
 use crate::ui::i18n::{Lang, T};
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
@@ -64,8 +65,14 @@ pub fn speed_control(props: &Props) -> Html {
         ClusterCommand::SetSpeed(clamp_speed(10f64.powf(value)))
     });
     let position = speed.max(1e-9).log10().clamp(LOG_MIN, LOG_MAX);
-    let speed_label =
+    // A running tab that achieves clearly less than asked says so (the lockstep's round
+    // trips to the workers bound it; BENCHMARKS.md "Simulation speed in the tab").
+    let behind = ready && !paused && achieved > 0.0 && achieved < 0.8 * speed;
+    let mut speed_label =
         format!("{} {} · {} {}", t(T::Speed), speed_text(speed), t(T::AchievedSpeed), speed_text(achieved));
+    if behind {
+        speed_label = format!("{speed_label} — {}", t(T::TabBehind));
+    }
     html! {
         <div class="run-controls" role="group" aria-label={t(T::Speed)}>
             // Only a running cluster has a clock: scripts wait for it, then for its state.
@@ -87,8 +94,9 @@ pub fn speed_control(props: &Props) -> Html {
             <button type="button" class="quiet" onclick={send(ClusterCommand::Step)} disabled={!ready}
                 aria-keyshortcuts="ArrowRight" data-testid="step">{format!("{} →", t(T::StepRun))}</button>
             <label class="speed inline" title={t(T::SpeedHelp)}>
-                <span class="speed-value" data-testid="speed-value" data-speed={speed.to_string()}
-                    data-achieved={achieved.to_string()}>{speed_label.clone()}</span>
+                <span class={classes!("speed-value", behind.then_some("behind"))} data-testid="speed-value"
+                    data-speed={speed.to_string()} data-achieved={achieved.to_string()} data-behind={behind.to_string()}>
+                    {speed_label.clone()}</span>
                 <input type="range" min={LOG_MIN.to_string()} max={LOG_MAX.to_string()} step="0.05"
                     value={position.to_string()} oninput={oninput} disabled={!ready}
                     aria-label={t(T::Speed)} aria-valuetext={speed_text(speed)} aria-keyshortcuts="[ ]"

@@ -68,12 +68,13 @@ pub fn timeline_bar(props: &Props) -> Html {
             copied.set(Some(link));
         })
     };
+    // The clock beside it already says the live moment.
     let state = match tl.looking_at_ms {
         Some(at) if tl.seeking => format!("{} {} · {}", t(T::LookingAt), clock_text(at), t(T::Seeking)),
         Some(at) => {
             format!("{} {} · {} {}", t(T::LookingAt), clock_text(at), t(T::LiveAt), clock_text(tl.live_ms))
         }
-        None => clock_text(tl.live_ms),
+        None => String::new(),
     };
     let branches = (tl.branches.len() > 1).then(|| {
         html! {
@@ -110,7 +111,9 @@ pub fn timeline_bar(props: &Props) -> Html {
                 <input type="range" min="0" max={tl.live_ms.to_string()} step="1" value={shown.to_string()}
                     onchange={onchange} aria-valuetext={clock_text(shown)} data-testid="timeline-slider" />
             </label>
-            <span class="timeline-state" data-testid="timeline-state">{state}</span>
+            if !state.is_empty() {
+                <span class="timeline-state" data-testid="timeline-state">{state}</span>
+            }
             if tl.looking_at_ms.is_some() {
                 <button type="button" onclick={back} data-testid="back-to-now">{t(T::BackToNow)}</button>
                 <button type="button" onclick={fork} title={t(T::ForkHelp)} data-testid="fork">{t(T::ForkHere)}</button>

@@ -1,5 +1,5 @@
 //! The cluster page's top bar: title, the scenario selector and one's own scenario files,
-//! the run's clock and speed controls, restarting the scenario, and the EN|RU switch. With `embed=1` the title,
+//! the run's clock and speed controls, the timeline, restarting the scenario, and the EN|RU switch. With `embed=1` the title,
 //! selector and restart give way to a link to the full page; the run controls stay.
 
 use crate::ui::i18n::{Lang, T};
@@ -20,6 +20,9 @@ pub struct Props {
     /// The scenario's description in the learner's language (empty until it is loaded).
     #[prop_or_default]
     pub description: String,
+    /// The timeline bar, beside the clock (`super::timeline`).
+    #[prop_or_default]
+    pub timeline: Html,
 }
 
 #[function_component(ClusterTopBar)]
@@ -48,6 +51,7 @@ pub fn cluster_top_bar(props: &Props) -> Html {
         return html! {
             <header class="topbar cluster-topbar embed">
                 {speed}
+                {props.timeline.clone()}
                 <span class="spacer" />
                 <a class="open-full" href={full} target="_blank" rel="noopener" data-testid="open-full">
                     {format!("{} ↗", t(T::OpenFull))}
@@ -65,6 +69,7 @@ pub fn cluster_top_bar(props: &Props) -> Html {
             <span class="seed" data-testid="seed">{format!("{} {}", t(T::Seed), props.params.seed)}</span>
             <crate::ui::shell::own_scenario::OwnScenario lang={lang} scenario={props.params.scenario.clone()} seed={props.params.seed} />
             if runnable { {speed} }
+            {props.timeline.clone()}
             <span class="spacer" />
             if runnable {
                 <button type="button" class="quiet" onclick={reset} data-testid="reset">{t(T::RestartScenario)}</button>

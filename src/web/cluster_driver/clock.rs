@@ -8,6 +8,17 @@ use crate::sim::timeline::apply::schedule;
 use crate::web::cluster_view::ClusterCommand;
 
 impl Inner {
+    /// "Next group event": pauses the run once a group event came since it was asked for
+    /// (checked after every window, so the pause is within one window of the event).
+    pub(super) fn stop_at_group_event(&mut self) {
+        let Some(from) = self.group_event_from else { return };
+        if self.sim.timeline().iter_from(from).any(|(_, _, e)| crate::sim::timeline::is_group_event(e)) {
+            self.group_event_from = None;
+            self.paused = true;
+            self.save_run(true);
+        }
+    }
+
     /// Where the virtual clock should be now.
     pub(super) fn target_ms(&mut self) -> i64 {
         let now = wall_ms();
@@ -31,6 +42,7 @@ impl Inner {
                 self.reanchor();
             }
             ClusterCommand::Pause => {
+                self.group_event_from = None;
                 self.paused = true;
                 self.save_run(true);
             }
@@ -44,6 +56,12 @@ impl Inner {
                 self.timeline_command(ClusterCommand::BackToNow);
                 self.paused = true;
                 self.step = true;
+            }
+            ClusterCommand::NextGroupEvent => {
+                self.timeline_command(ClusterCommand::BackToNow);
+                self.group_event_from = Some(self.sim.timeline().len());
+                self.paused = false;
+                self.reanchor();
             }
             ClusterCommand::Seek(_)
             | ClusterCommand::BackToNow

@@ -141,6 +141,8 @@ struct Inner {
     timeline: timeline::Timeline,
     /// The last refusal of a timeline command, shown with the timeline.
     timeline_note: Option<String>,
+    /// "Next group event" was asked when the timeline had this many events.
+    group_event_from: Option<usize>,
 }
 
 /// A running cluster in the page; dropping it terminates its workers.
@@ -205,6 +207,7 @@ impl ClusterDriver {
                 lesson: lesson.map(lesson::LessonRun::new),
                 timeline: timeline::Timeline::default(),
                 timeline_note: None,
+                group_event_from: None,
             })
         });
         let wipe = shared.is_some();
@@ -238,37 +241,9 @@ impl ClusterDriver {
         Ok(())
     }
 
-    /// The run's journal as the CLI's `run --journal` writes it (compact JSON), as a Blob
-    /// assembled from the chunks spilled to IndexedDB and the ones kept (see `spill.rs`).
-    /// Holds the run only weakly while it reads.
-    pub fn journal_blob(&self) -> impl std::future::Future<Output = Result<web_sys::Blob, String>> {
-        spill::journal_blob(Rc::downgrade(&self.inner))
-    }
-
-    /// (entries, bytes, CRC-32C) of the journal as compact JSON: what the CLI's run of
-    /// the same scenario and seed gives (tests/change_detectors/sim_journal_digest.json), and how
-    /// many entries of it were spilled to IndexedDB.
-    pub fn journal_digest(&self) -> Result<JournalDigest, String> {
-        let i = self.inner.borrow();
-        i.spill.digest(&i.sim)
-    }
-
     /// Windows run with workers so far, each one round trip to them.
     pub fn worker_windows(&self) -> u64 {
         self.inner.borrow().worker_windows
-    }
-
-    /// Forgets the stored run and its timeline and starts the scenario afresh (see `reset.rs`).
-    pub fn reset(&self) {
-        let mut i = self.inner.borrow_mut();
-        i.timeline = timeline::Timeline::default();
-        i.timeline_note = None;
-        i.reset();
-    }
-
-    /// The share link's `run` parameter for the moment shown (see `timeline.rs`).
-    pub fn share_run(&self) -> Result<String, String> {
-        self.inner.borrow().share_run()
     }
 }
 
@@ -357,6 +332,7 @@ impl Inner {
                     break;
                 }
             }
+            self.stop_at_group_event();
             if self.paused && !stepping && replaying.is_none() {
                 self.draw_stopped();
                 break;
@@ -365,6 +341,8 @@ impl Inner {
             let mut limit = match replaying {
                 Some(to_ms) => to_ms.saturating_add(1),
                 None if stepping => i64::MAX,
+                // Next group event: as fast as the tab goes (a heartbeat is always due within the hour).
+                None if self.group_event_from.is_some() => self.sim.now_ms.saturating_add(3_600_000),
                 None => self.target_ms().saturating_add(1),
             };
             if !self.paused_at_end {
@@ -392,6 +370,7 @@ impl Inner {
                         self.sim.advance_to(until);
                         self.paused_at_end = true;
                         self.paused = true;
+                        self.group_event_from = None;
                         self.save_run(true);
                         self.draw_stopped();
                         break;

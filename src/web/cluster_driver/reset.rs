@@ -12,7 +12,7 @@
 //! new run's database. Replies and controller writes of an older generation are dropped
 //! where they arrive (`Inner::on_worker_output`, `flush_writes`).
 
-use super::{open, Inner, Waiting};
+use super::{open, ClusterDriver, Inner, Waiting};
 use crate::web::node_protocol::{LogAnswer, NodeInput, NodeOutput, NodeReply, NodeRequest};
 use crate::web::node_worker::NodeWorker;
 use gloo_timers::callback::Timeout;
@@ -32,6 +32,16 @@ pub(super) struct Retire {
     /// A reset waits for `closing` to empty before it opens the new run.
     reopen: bool,
     timer: Option<Timeout>,
+}
+
+impl ClusterDriver {
+    /// Forgets the stored run and its timeline and starts the scenario afresh (see `reset.rs`).
+    pub fn reset(&self) {
+        let mut i = self.inner.borrow_mut();
+        i.timeline = super::timeline::Timeline::default();
+        i.timeline_note = None;
+        i.reset();
+    }
 }
 
 impl Inner {

@@ -20,7 +20,7 @@
 //! deletes [`JOURNAL_NODE`]'s documents before it starts (`persist::open`), and a reset's
 //! generation check drops the old run's writes and reads.
 
-use super::{Inner, Sim};
+use super::{ClusterDriver, Inner, Sim};
 use crate::engine::record::crc::crc32c_append;
 use crate::engine::store::StoreOp;
 use crate::sim::journal::{compact_entries, compact_header, COMPACT_SEPARATOR, COMPACT_TRAILER};
@@ -111,6 +111,23 @@ impl Spill {
             crc32c: crc32c_append(crc, tail.as_bytes()),
             spilled_entries: self.entries,
         })
+    }
+}
+
+impl ClusterDriver {
+    /// The run's journal as the CLI's `run --journal` writes it (compact JSON), as a Blob
+    /// assembled from the chunks spilled to IndexedDB and the ones kept (see `spill.rs`).
+    /// Holds the run only weakly while it reads.
+    pub fn journal_blob(&self) -> impl std::future::Future<Output = Result<web_sys::Blob, String>> {
+        journal_blob(std::rc::Rc::downgrade(&self.inner))
+    }
+
+    /// (entries, bytes, CRC-32C) of the journal as compact JSON: what the CLI's run of
+    /// the same scenario and seed gives (tests/change_detectors/sim_journal_digest.json), and how
+    /// many entries of it were spilled to IndexedDB.
+    pub fn journal_digest(&self) -> Result<JournalDigest, String> {
+        let i = self.inner.borrow();
+        i.spill.digest(&i.sim)
     }
 }
 

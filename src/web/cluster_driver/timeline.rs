@@ -9,7 +9,7 @@
 //! restarted from its store at the stored moment), so its timeline cannot go back: the
 //! view says so, and "Start over" begins one that can.
 
-use super::{wall_ms, Inner, TURN_BUDGET_MS};
+use super::{wall_ms, ClusterDriver, Inner, TURN_BUDGET_MS};
 use crate::sim::picture::cluster::RunInfo;
 use crate::sim::picture::view::ClusterView;
 use crate::sim::timeline::branches::Branches;
@@ -61,6 +61,13 @@ impl Timeline {
 
     pub(super) fn replay_until(&self) -> Option<i64> {
         self.replay_until
+    }
+}
+
+impl ClusterDriver {
+    /// The share link's `run` parameter for the moment shown (see `timeline.rs`).
+    pub fn share_run(&self) -> Result<String, String> {
+        self.inner.borrow().share_run()
     }
 }
 
