@@ -104,7 +104,7 @@ impl Node for ConsumerNode {
         self.outputs.pop_front()
     }
 
-    fn state_json(&self) -> serde_json::Value {
+    fn state(&self) -> crate::engine::cluster::NodeState<'_> {
         let partitions: BTreeMap<String, serde_json::Value> = self
             .assigned
             .iter()
@@ -138,7 +138,7 @@ impl Node for ConsumerNode {
                 )
             })
             .collect();
-        serde_json::json!({
+        crate::engine::cluster::NodeState::Tree(serde_json::json!({
             "client_id": self.client_id,
             "config": self.config,
             "lifecycle": self.lifecycle,
@@ -155,6 +155,6 @@ impl Node for ConsumerNode {
             "consumed": consumed,
             "heartbeats_paused": self.heartbeats_paused,
             "unknown_topics": self.unknown_topics,
-        })
+        }))
     }
 }
