@@ -144,7 +144,7 @@ fn write_failure(what: &str, e: impl std::fmt::Display) -> CliError {
 /// Writes the report as pretty JSON and a newline, then flushes.
 pub fn write_report(out: &mut dyn Write, head: &ReportHead<'_>, sim: &Sim) -> Result<(), CliError> {
     let mut buffered = BufWriter::with_capacity(BUFFER_BYTES, out);
-    let mut ser = serde_json::Serializer::pretty(&mut buffered);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buffered, super::pretty::Pretty::default());
     Report { head, sim }.serialize(&mut ser).map_err(|e| write_failure("output", e))?;
     buffered.write_all(b"\n").and_then(|()| buffered.flush()).map_err(|e| write_failure("output", e))
 }

@@ -103,10 +103,7 @@ impl Serialize for Records<'_> {
                     } else if let Some((k, v)) = describe_txn_record(&tp.topic, key, value) {
                         (Text::Owned(Some(k)), Text::Owned(v))
                     } else {
-                        (
-                            Text::Lossy(key.map(String::from_utf8_lossy)),
-                            Text::Lossy(value.map(String::from_utf8_lossy)),
-                        )
+                        (Text::Lossy(key.map(lossy)), Text::Lossy(value.map(lossy)))
                     };
                     seq.serialize_element(&Record { key, leader_epoch, offset: r.offset, value })?;
                 }
@@ -114,6 +111,12 @@ impl Serialize for Records<'_> {
         }
         seq.end()
     }
+}
+
+/// `String::from_utf8_lossy`, with the standard library's fast check for the usual case
+/// of valid UTF-8 first (the lossy walk goes byte by byte).
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
 }
 
 /// A record's key or value: its bytes as text (`null` when absent), or decoded.
