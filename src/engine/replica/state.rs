@@ -16,7 +16,7 @@ use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::state::{object, WithEntry};
 use crate::engine::group::coordinator::placement::OFFSETS_TOPIC;
 use crate::engine::group::coordinator::records::describe_record;
-use crate::engine::record::decode_batch;
+use crate::engine::record::decode::read_batch;
 use crate::engine::txn::marker::{decode_control_batch, ControlBatch, ControlRecordType};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -75,8 +75,8 @@ impl Serialize for Replicas<'_> {
     }
 }
 
-/// Every record of a replica's log by offset, decoded one batch at a time (a batch that
-/// does not decode is left out).
+/// Every record of a replica's log by offset, read one batch at a time, borrowed (a
+/// batch that does not decode is left out).
 struct Records<'a>(&'a TopicPartition, &'a Partition);
 
 impl Serialize for Records<'_> {
@@ -93,19 +93,25 @@ impl Serialize for Records<'_> {
                     }
                     continue;
                 }
-                let Ok(batch) = decode_batch(view.bytes) else { continue };
                 let leader_epoch = view.header.partition_leader_epoch;
-                for r in &batch.records {
-                    let (key, value) = (r.key.as_deref(), r.value.as_deref());
-                    let (key, value) = if internal {
-                        let (k, v) = describe_record(key, value);
-                        (Text::Tree(k), Text::Tree(v))
-                    } else if let Some((k, v)) = describe_txn_record(&tp.topic, key, value) {
-                        (Text::Owned(Some(k)), Text::Owned(v))
-                    } else {
-                        (Text::Lossy(key.map(lossy)), Text::Lossy(value.map(lossy)))
-                    };
-                    seq.serialize_element(&Record { key, leader_epoch, offset: r.offset, value })?;
+                let written = read_batch(view.bytes, |header, records| {
+                    for r in records {
+                        let (key, value) = if internal {
+                            let (k, v) = describe_record(r.key, r.value);
+                            (Text::Tree(k), Text::Tree(v))
+                        } else if let Some((k, v)) = describe_txn_record(&tp.topic, r.key, r.value) {
+                            (Text::Owned(Some(k)), Text::Owned(v))
+                        } else {
+                            (Text::Lossy(r.key.map(lossy)), Text::Lossy(r.value.map(lossy)))
+                        };
+                        let offset = header.base_offset.wrapping_add(i64::from(r.offset_delta));
+                        seq.serialize_element(&Record { key, leader_epoch, offset, value })?;
+                    }
+                    Ok(())
+                });
+                // A batch that does not decode is left out (as `decode_batch` refuses it whole).
+                if let Ok(written) = written {
+                    written?;
                 }
             }
         }
