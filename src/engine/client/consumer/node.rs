@@ -1,6 +1,7 @@
 //! The consumer as a [`Node`]: inputs dispatched to messages, timers and commands, then
 //! the loop that runs everything due (the heartbeat thread, metadata, `poll()`, fetches)
-//! until nothing changes, the tick timer for the next deadline, and `state_json`.
+//! until nothing changes, the tick timer for the next deadline, and `state` (a small
+//! state, built as a tree).
 
 use super::{ConsumerNode, Lifecycle};
 use crate::engine::cluster::{Input, Node, NodeId, Output, TimerKey, TimerKind};
