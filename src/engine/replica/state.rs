@@ -17,6 +17,8 @@ use crate::engine::cluster::state::{object, WithEntry};
 use crate::engine::group::coordinator::placement::OFFSETS_TOPIC;
 use crate::engine::group::coordinator::records::describe_record;
 use crate::engine::record::decode::read_batch;
+use crate::engine::text::lossy_utf8 as lossy;
+use crate::engine::txn::coordinator::TRANSACTION_STATE_TOPIC;
 use crate::engine::txn::marker::{decode_control_batch, ControlBatch, ControlRecordType};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -83,6 +85,7 @@ impl Serialize for Records<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let Records(tp, p) = *self;
         let internal = tp.topic == OFFSETS_TOPIC;
+        let txn_state = tp.topic == TRANSACTION_STATE_TOPIC;
         let mut seq = s.serialize_seq(None)?;
         for seg in p.log.segments() {
             for view in seg.batches_from(0).flatten() {
@@ -99,7 +102,9 @@ impl Serialize for Records<'_> {
                         let (key, value) = if internal {
                             let (k, v) = describe_record(r.key, r.value);
                             (Text::Tree(k), Text::Tree(v))
-                        } else if let Some((k, v)) = describe_txn_record(&tp.topic, r.key, r.value) {
+                        } else if let Some((k, v)) =
+                            txn_state.then(|| describe_txn_record(r.key, r.value)).flatten()
+                        {
                             (Text::Owned(Some(k)), Text::Owned(v))
                         } else {
                             (Text::Lossy(r.key.map(lossy)), Text::Lossy(r.value.map(lossy)))
@@ -117,12 +122,6 @@ impl Serialize for Records<'_> {
         }
         seq.end()
     }
-}
-
-/// `String::from_utf8_lossy`, with the standard library's fast check for the usual case
-/// of valid UTF-8 first (the lossy walk goes byte by byte).
-fn lossy(bytes: &[u8]) -> Cow<'_, str> {
-    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), Cow::Borrowed)
 }
 
 /// A record's key or value: its bytes as text (`null` when absent), or decoded.

@@ -12,6 +12,7 @@ use crate::engine::group::coordinator::records::describe_record;
 use crate::engine::log::epoch_cache::EpochEntry;
 use crate::engine::record::batch::{increment_sequence, BatchHeader, NO_PRODUCER_ID, NO_SEQUENCE};
 use crate::engine::record::decode_batch;
+use crate::engine::txn::coordinator::TRANSACTION_STATE_TOPIC;
 use serde::{Deserialize, Serialize};
 
 /// One batch as a checker compares it across replicas: a committed batch must be the
@@ -324,8 +325,9 @@ impl BrokerNode {
                             // Binary group records, shown decoded as compact JSON.
                             let (k, v) = describe_record(r.key.as_deref(), r.value.as_deref());
                             (Some(k.to_string()), (!v.is_null()).then(|| v.to_string()))
-                        } else if let Some((k, v)) =
-                            describe_txn_record(&tp.topic, r.key.as_deref(), r.value.as_deref())
+                        } else if let Some((k, v)) = (tp.topic == TRANSACTION_STATE_TOPIC)
+                            .then(|| describe_txn_record(r.key.as_deref(), r.value.as_deref()))
+                            .flatten()
                         {
                             (Some(k), v)
                         } else {
@@ -373,14 +375,10 @@ impl BrokerNode {
 }
 
 /// A `__transaction_state` record as `kafka-dump-log` prints it
-/// (`TransactionLog.formatRecordKeyAndValue`); `None` for other topics or bad bytes.
+/// (`TransactionLog.formatRecordKeyAndValue`); `None` for bad bytes.
 pub(super) fn describe_txn_record(
-    topic: &str,
     key: Option<&[u8]>,
     value: Option<&[u8]>,
 ) -> Option<(String, Option<String>)> {
-    if topic != crate::engine::txn::coordinator::TRANSACTION_STATE_TOPIC {
-        return None;
-    }
     crate::engine::txn::log_record::format_record_key_and_value(key?, value).ok()
 }

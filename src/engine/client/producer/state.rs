@@ -7,12 +7,14 @@
 //! object's keys in sorted order, as the `Value` of it prints them (see
 //! [`crate::engine::cluster::state`]).
 
-use super::record_text::RecordText;
 use super::{AcknowledgedRecord, ProducerNode};
 use crate::engine::cluster::messages::TopicName;
 use crate::engine::cluster::state::{object, WithEntry};
 use crate::engine::cluster::NodeId;
+use crate::engine::text::lossy_utf8;
+use serde::ser::SerializeSeq;
 use serde::{Serialize, Serializer};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// A producer's state, written from the node (see the module doc).
@@ -55,27 +57,42 @@ impl Serialize for ProducerState<'_> {
     }
 }
 
-/// The acknowledged records, each with its fields in sorted order.
+/// The acknowledged records, each with its fields in sorted order, their key and value
+/// texts written out in one buffer kept from record to record.
 struct Acknowledged<'a>(&'a [AcknowledgedRecord]);
 
 impl Serialize for Acknowledged<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|r| Sorted {
-            key: &r.key,
-            offset: r.offset,
-            partition: r.partition,
-            topic: &r.topic,
-            value: &r.value,
-        }))
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        let mut text = Vec::new();
+        for r in self.0 {
+            text.clear();
+            if let Some(key) = &r.key {
+                key.write(&mut text);
+            }
+            let key_end = text.len();
+            r.value.write(&mut text);
+            // As `RecordText`'s own `Serialize` (its `Display`) shows each.
+            let key = r.key.as_ref().map(|_| lossy_utf8(&text[..key_end]));
+            let value = lossy_utf8(&text[key_end..]);
+            seq.serialize_element(&Sorted {
+                key,
+                offset: r.offset,
+                partition: r.partition,
+                topic: &r.topic,
+                value,
+            })?;
+        }
+        seq.end()
     }
 }
 
 /// [`AcknowledgedRecord`]'s fields in sorted order.
 #[derive(Serialize)]
 struct Sorted<'a> {
-    key: &'a Option<RecordText>,
+    key: Option<Cow<'a, str>>,
     offset: i64,
     partition: u32,
     topic: &'a TopicName,
-    value: &'a RecordText,
+    value: Cow<'a, str>,
 }
