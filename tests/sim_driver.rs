@@ -5,7 +5,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use kafka_playground::engine::cluster::{
-    ClusterEvent, Envelope, Input, Message, Node, NodeId, Output, TimerKey, TimerKind,
+    ClusterEvent, Envelope, Input, Message, Node, NodeId, NodeState, Output, TimerKey, TimerKind,
 };
 use kafka_playground::engine::store::StoreOp;
 use kafka_playground::sim::*;
@@ -55,8 +55,8 @@ impl Node for Pinger {
             Some(self.out.remove(0))
         }
     }
-    fn state_json(&self) -> serde_json::Value {
-        serde_json::json!({ "received": self.received, "restarts": self.restarts })
+    fn state(&self) -> NodeState<'_> {
+        NodeState::Tree(serde_json::json!({ "received": self.received, "restarts": self.restarts }))
     }
 }
 

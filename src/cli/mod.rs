@@ -14,6 +14,7 @@ pub mod code;
 pub mod dump;
 pub mod input;
 pub mod logdir;
+pub mod pretty;
 pub mod produce;
 pub mod report;
 pub mod serve;

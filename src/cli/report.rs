@@ -57,9 +57,9 @@ impl Serialize for Report<'_> {
     }
 }
 
-/// `Sim::final_state()` written one node at a time: a node's state (a broker's lists
-/// every record of every replica it holds) is a `Value` tree many times the size of its
-/// text, and the tree of every node at once was most of the CLI's memory.
+/// `Sim::final_state()` written one node at a time, each straight from the node's data
+/// (`Node::state`): a node's state (a broker's lists every record of every replica it
+/// holds) as a `Value` tree is many times the size of its text.
 struct FinalState<'a>(&'a Sim);
 
 impl Serialize for FinalState<'_> {
@@ -84,7 +84,7 @@ impl Serialize for Nodes<'_> {
         ids.sort();
         let mut map = s.serialize_map(Some(ids.len()))?;
         for (key, id) in &ids {
-            map.serialize_entry(key, &self.0.node(*id).map(|n| n.state_json()))?;
+            map.serialize_entry(key, &self.0.node(*id).map(|n| n.state()))?;
         }
         map.end()
     }
@@ -144,7 +144,7 @@ fn write_failure(what: &str, e: impl std::fmt::Display) -> CliError {
 /// Writes the report as pretty JSON and a newline, then flushes.
 pub fn write_report(out: &mut dyn Write, head: &ReportHead<'_>, sim: &Sim) -> Result<(), CliError> {
     let mut buffered = BufWriter::with_capacity(BUFFER_BYTES, out);
-    let mut ser = serde_json::Serializer::pretty(&mut buffered);
+    let mut ser = serde_json::Serializer::with_formatter(&mut buffered, super::pretty::Pretty::default());
     Report { head, sim }.serialize(&mut ser).map_err(|e| write_failure("output", e))?;
     buffered.write_all(b"\n").and_then(|()| buffered.flush()).map_err(|e| write_failure("output", e))
 }

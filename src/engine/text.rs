@@ -2,7 +2,13 @@
 //! without the formatting machinery, for hot paths (checkpoints are rewritten after most
 //! inputs; a producer numbers every record it generates); and Java's `String.hashCode`
 //! with Kafka's `Utils.abs`, which place a group and a transactional id on a partition of
-//! their internal topic.
+//! their internal topic; bytes shown as text.
+
+/// `String::from_utf8_lossy`, with the standard library's fast check for the usual case
+/// of valid UTF-8 first (the lossy walk goes byte by byte): a record's key or value shown.
+pub fn lossy_utf8(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    std::str::from_utf8(bytes).map_or_else(|_| String::from_utf8_lossy(bytes), std::borrow::Cow::Borrowed)
+}
 
 /// Java's `String.hashCode`: `s[0]*31^(n-1) + … + s[n-1]` over UTF-16 code units, in
 /// wrapping 32-bit arithmetic.

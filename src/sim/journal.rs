@@ -116,11 +116,15 @@ pub fn final_state(
                 .segment_ids(*id)
                 .iter()
                 .map(|seg| {
-                    let bytes = s.segment_bytes(seg).unwrap_or_default();
+                    // Piece by piece: a segment appended in many pieces is never joined.
+                    let (len, crc) =
+                        s.segment_pieces(seg).into_iter().flatten().fold((0, 0), |(len, crc), p| {
+                            (len + p.len(), crate::engine::record::crc::crc32c_append(crc, p))
+                        });
                     serde_json::json!({
                         "segment": format!("{}/{:020}", seg.dir_name(), seg.base_offset),
-                        "bytes": bytes.len(),
-                        "crc32c": crate::engine::record::crc::crc32c(&bytes),
+                        "bytes": len,
+                        "crc32c": crc,
                     })
                 })
                 .collect();

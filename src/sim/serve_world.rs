@@ -51,8 +51,8 @@ impl Node for ConnectionNode {
         None
     }
 
-    fn state_json(&self) -> serde_json::Value {
-        serde_json::json!({ "connection": self.id })
+    fn state(&self) -> crate::engine::cluster::NodeState<'_> {
+        crate::engine::cluster::NodeState::Tree(serde_json::json!({ "connection": self.id }))
     }
 }
 

@@ -207,6 +207,15 @@ impl MemoryStore {
         self.segments.get(segment).filter(|_| !self.lengths_only).map(StoredSegment::bytes)
     }
 
+    /// [`MemoryStore::segment_bytes`] piece by piece as appended, for a reader that needs
+    /// no contiguous copy (the final state's checksum of each segment).
+    pub fn segment_pieces(&self, segment: &SegmentId) -> Option<impl Iterator<Item = &[u8]> + '_> {
+        self.segments
+            .get(segment)
+            .filter(|_| !self.lengths_only)
+            .map(|s| s.pieces.iter().map(|p| p.as_slice()))
+    }
+
     pub fn meta_of(&self, broker_id: u32) -> Vec<(String, String)> {
         self.meta
             .iter()

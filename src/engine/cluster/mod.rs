@@ -13,6 +13,7 @@ pub mod group_parts;
 pub mod log_parts;
 pub mod messages;
 pub mod metadata;
+pub mod state;
 pub mod topic_name;
 pub mod txn_parts;
 
@@ -21,6 +22,7 @@ pub use command::Command;
 pub use events::ClusterEvent;
 pub use messages::Message;
 use serde::{Deserialize, Serialize};
+pub use state::NodeState;
 
 /// A node on the network. Conventions: brokers 1..=n, the controller 3000, clients from
 /// 10000 (see [`CONTROLLER_ID`], [`FIRST_CLIENT_ID`]).
@@ -173,8 +175,13 @@ pub trait Node {
     }
     fn poll_output(&mut self) -> Option<Output>;
     /// A stable JSON picture of the node's state, for the final-state report, replay
-    /// comparison and the page.
-    fn state_json(&self) -> serde_json::Value;
+    /// comparison and the page: a `Serialize` that the report writes straight to its
+    /// output (a broker's lists every record it holds), see [`NodeState`].
+    fn state(&self) -> NodeState<'_>;
+    /// [`Node::state`] as a tree: the same JSON, for readers that compare or look into it.
+    fn state_json(&self) -> serde_json::Value {
+        self.state().into_value()
+    }
     /// The concrete node, for readers that need more than [`Node::state_json`]: the
     /// invariant checkers (a broker's replicas, a producer's acknowledgements), the
     /// page's picture and forms (the controller's own CreateTopics checks), crashing the

@@ -344,14 +344,14 @@ impl Node for ControllerNode {
         self.outputs.pop_front()
     }
 
-    fn state_json(&self) -> serde_json::Value {
-        serde_json::json!({
+    fn state(&self) -> crate::engine::cluster::NodeState<'_> {
+        crate::engine::cluster::NodeState::Tree(serde_json::json!({
             "node_id": CONTROLLER_ID,
             "config": self.config,
             "log_end_offset": self.log.len(),
             "image": self.image,
             "sessions": self.sessions,
-        })
+        }))
     }
 }
 

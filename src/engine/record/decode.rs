@@ -23,19 +23,24 @@ fn invalid(detail: String) -> KafkaError {
 
 /// Runs `each` over the records of one whole batch (CRC already checked by the caller),
 /// decompressing first if needed, and checks count and leftovers as Kafka does.
-fn walk_records<F>(batch: &[u8], header: &BatchHeader, mut each: F) -> Result<()>
+fn walk_records<F>(batch: &[u8], header: &BatchHeader, each: F) -> Result<()>
 where
     F: FnMut(RecordRef<'_>) -> Result<()>,
 {
     let section = &batch[RECORD_BATCH_OVERHEAD..];
     let codec = header.compression()?;
-    let owned;
-    let records: &[u8] = if codec == Compression::None {
-        section
+    if codec == Compression::None {
+        walk_section(section, header, each)
     } else {
-        owned = decompress(codec, section)?;
-        &owned
-    };
+        walk_section(&decompress(codec, section)?, header, each)
+    }
+}
+
+/// [`walk_records`] over the records' bytes (decompressed).
+fn walk_section<'a, F>(records: &'a [u8], header: &BatchHeader, mut each: F) -> Result<()>
+where
+    F: FnMut(RecordRef<'a>) -> Result<()>,
+{
     if header.records_count < 0 {
         return Err(invalid(format!("negative recordsCount {}", header.records_count)));
     }
@@ -96,6 +101,30 @@ pub fn decode_batch(batch: &[u8]) -> Result<DecodedBatch> {
         Ok(())
     })?;
     Ok(DecodedBatch { header, records })
+}
+
+/// [`decode_batch`] without copying the records: `read` is given the header and every
+/// record borrowed from the batch (or from its decompressed bytes), once the whole batch
+/// has decoded, so a batch `decode_batch` refuses gives nothing here either. For readers
+/// that only look (the final state lists every record of a log).
+pub fn read_batch<R>(batch: &[u8], read: impl FnOnce(&BatchHeader, &[RecordRef<'_>]) -> R) -> Result<R> {
+    let header = whole_signed_batch(batch)?;
+    let codec = header.compression()?;
+    let owned;
+    let section: &[u8] = if codec == Compression::None {
+        &batch[RECORD_BATCH_OVERHEAD..]
+    } else {
+        owned = decompress(codec, &batch[RECORD_BATCH_OVERHEAD..])?;
+        &owned
+    };
+    let mut records = Vec::with_capacity(header.records_count.clamp(0, 10_000) as usize);
+    walk_section(section, &header, |r| {
+        // Checked as decode_batch decodes them (no allocation without headers).
+        r.headers()?;
+        records.push(r);
+        Ok(())
+    })?;
+    Ok(read(&header, &records))
 }
 
 /// What the broker learns while validating a produced batch.

@@ -39,6 +39,7 @@ pub mod partition;
 pub mod producer_ids;
 pub mod recover;
 pub mod retention;
+pub mod state;
 pub mod txn_coordinator;
 pub mod txn_markers;
 pub mod view;
@@ -460,7 +461,7 @@ impl Node for BrokerNode {
         self.outputs.pop_front()
     }
 
-    fn state_json(&self) -> serde_json::Value {
-        self.state_json_value()
+    fn state(&self) -> crate::engine::cluster::NodeState<'_> {
+        crate::engine::cluster::NodeState::Broker(state::BrokerState(self))
     }
 }

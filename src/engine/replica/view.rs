@@ -1,8 +1,8 @@
-//! What a broker shows of its replicas: `state_json` (the stable picture compared byte
-//! for byte on replay: maps are ordered, records listed by offset) and [`ReplicaView`]
-//! for invariant checkers that compare committed prefixes across replicas. Invariant:
-//! both are pure reads of the node's state. `__consumer_offsets` records are shown
-//! decoded (their bytes are binary).
+//! What a broker shows of its replicas: [`ReplicaView`] for invariant checkers that
+//! compare committed prefixes across replicas, and the page's picture (the last records
+//! of each replica). Invariant: both are pure reads of the node's state.
+//! `__consumer_offsets` records are shown decoded (their bytes are binary). The full
+//! state (every record, for the report and replay) is [`super::state`].
 
 use super::BrokerNode;
 use crate::engine::cluster::messages::TopicPartition;
@@ -12,9 +12,8 @@ use crate::engine::group::coordinator::records::describe_record;
 use crate::engine::log::epoch_cache::EpochEntry;
 use crate::engine::record::batch::{increment_sequence, BatchHeader, NO_PRODUCER_ID, NO_SEQUENCE};
 use crate::engine::record::decode_batch;
+use crate::engine::txn::coordinator::TRANSACTION_STATE_TOPIC;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
-use std::collections::BTreeMap;
 
 /// One batch as a checker compares it across replicas: a committed batch must be the
 /// same everywhere (offsets, leader epoch, CRC of its contents).
@@ -182,10 +181,6 @@ impl RecordProducer {
     }
 }
 
-fn text(bytes: Option<&Vec<u8>>) -> Value {
-    bytes.map_or(Value::Null, |b| Value::String(String::from_utf8_lossy(b).into_owned()))
-}
-
 /// The batches of `p` whose last offset is ≥ `from_offset` (and < `until_offset` if
 /// given), found through the offset index, appended to `out`. A log's offsets only grow:
 /// the walk stops at the first batch ending at or past `until_offset`.
@@ -283,69 +278,6 @@ impl BrokerNode {
     pub fn replica_offsets(&self, tp: &TopicPartition) -> Option<ReplicaOffsets> {
         self.partitions.get(tp).map(offsets_of)
     }
-
-    pub(crate) fn state_json_value(&self) -> Value {
-        let mut partitions = BTreeMap::new();
-        for (tp, p) in &self.partitions {
-            let mut records = Vec::new();
-            for seg in p.log.segments() {
-                for view in seg.batches_from(0).flatten() {
-                    if view.header.is_control_batch() {
-                        // As kafka-dump-log prints a marker: "endTxnMarker: COMMIT coordinatorEpoch: 0".
-                        if let Ok(control) = crate::engine::txn::marker::decode_control_batch(view.bytes) {
-                            records.push(control_record_json(&control, view.header.base_offset));
-                        }
-                        continue;
-                    }
-                    let Ok(batch) = decode_batch(view.bytes) else { continue };
-                    let internal = tp.topic == OFFSETS_TOPIC;
-                    for r in &batch.records {
-                        let (key, value) = if internal {
-                            describe_record(r.key.as_deref(), r.value.as_deref())
-                        } else if let Some((k, v)) =
-                            describe_txn_record(&tp.topic, r.key.as_deref(), r.value.as_deref())
-                        {
-                            (json!(k), json!(v))
-                        } else {
-                            (text(r.key.as_ref()), text(r.value.as_ref()))
-                        };
-                        records.push(json!({
-                            "offset": r.offset,
-                            "leader_epoch": view.header.partition_leader_epoch,
-                            "key": key,
-                            "value": value,
-                        }));
-                    }
-                }
-            }
-            let replica = json!({
-                    "role": p.role.name(),
-                    "leader": p.state.leader,
-                    "leader_epoch": p.state.leader_epoch,
-                    "partition_epoch": p.state.partition_epoch,
-                    "isr": p.state.isr,
-                    "log_start_offset": p.log.log_start_offset(),
-                    "high_watermark": p.high_watermark,
-                    "last_stable_offset": p.last_stable_offset(),
-                    "log_end_offset": p.log_end_offset(),
-                    "records": records,
-            });
-            partitions.insert(format!("{}-{}", tp.topic, tp.partition), replica);
-        }
-        let mut state = json!({
-            "broker_id": self.broker_id,
-            "broker_epoch": self.broker_epoch,
-            "metadata_offset": self.image.next_offset - 1,
-            "partitions": partitions,
-        });
-        if !self.coordinator.is_idle() {
-            state["group_coordinator"] = self.coordinator.state_json();
-        }
-        if !self.txn_coordinator.is_idle() {
-            state["transaction_coordinator"] = self.txn_coordinator.state_json();
-        }
-        state
-    }
 }
 
 impl BrokerNode {
@@ -393,8 +325,9 @@ impl BrokerNode {
                             // Binary group records, shown decoded as compact JSON.
                             let (k, v) = describe_record(r.key.as_deref(), r.value.as_deref());
                             (Some(k.to_string()), (!v.is_null()).then(|| v.to_string()))
-                        } else if let Some((k, v)) =
-                            describe_txn_record(&tp.topic, r.key.as_deref(), r.value.as_deref())
+                        } else if let Some((k, v)) = (tp.topic == TRANSACTION_STATE_TOPIC)
+                            .then(|| describe_txn_record(r.key.as_deref(), r.value.as_deref()))
+                            .flatten()
                         {
                             (Some(k), v)
                         } else {
@@ -442,33 +375,10 @@ impl BrokerNode {
 }
 
 /// A `__transaction_state` record as `kafka-dump-log` prints it
-/// (`TransactionLog.formatRecordKeyAndValue`); `None` for other topics or bad bytes.
-fn describe_txn_record(
-    topic: &str,
+/// (`TransactionLog.formatRecordKeyAndValue`); `None` for bad bytes.
+pub(super) fn describe_txn_record(
     key: Option<&[u8]>,
     value: Option<&[u8]>,
 ) -> Option<(String, Option<String>)> {
-    if topic != crate::engine::txn::coordinator::TRANSACTION_STATE_TOPIC {
-        return None;
-    }
     crate::engine::txn::log_record::format_record_key_and_value(key?, value).ok()
-}
-
-/// A control batch in the broker's state as kafka-dump-log names it: `end_txn_marker`
-/// (COMMIT/ABORT, with the coordinator epoch) or the control type.
-fn control_record_json(control: &crate::engine::txn::marker::ControlBatch, offset: i64) -> Value {
-    use crate::engine::txn::marker::ControlRecordType;
-    let kind = match control.control_type {
-        Some(ControlRecordType::Commit) => "COMMIT",
-        Some(ControlRecordType::Abort) => "ABORT",
-        Some(_) => "OTHER",
-        None => "EMPTY",
-    };
-    json!({
-        "offset": offset,
-        "leader_epoch": control.header.partition_leader_epoch,
-        "producer_id": control.header.producer_id,
-        "end_txn_marker": kind,
-        "coordinator_epoch": control.marker.as_ref().map(|m| m.coordinator_epoch()),
-    })
 }

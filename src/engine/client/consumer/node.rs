@@ -1,6 +1,7 @@
 //! The consumer as a [`Node`]: inputs dispatched to messages, timers and commands, then
 //! the loop that runs everything due (the heartbeat thread, metadata, `poll()`, fetches)
-//! until nothing changes, the tick timer for the next deadline, and `state_json`.
+//! until nothing changes, the tick timer for the next deadline, and `state` (a small
+//! state, built as a tree).
 
 use super::{ConsumerNode, Lifecycle};
 use crate::engine::cluster::{Input, Node, NodeId, Output, TimerKey, TimerKind};
@@ -104,7 +105,7 @@ impl Node for ConsumerNode {
         self.outputs.pop_front()
     }
 
-    fn state_json(&self) -> serde_json::Value {
+    fn state(&self) -> crate::engine::cluster::NodeState<'_> {
         let partitions: BTreeMap<String, serde_json::Value> = self
             .assigned
             .iter()
@@ -138,7 +139,7 @@ impl Node for ConsumerNode {
                 )
             })
             .collect();
-        serde_json::json!({
+        crate::engine::cluster::NodeState::Tree(serde_json::json!({
             "client_id": self.client_id,
             "config": self.config,
             "lifecycle": self.lifecycle,
@@ -155,6 +156,6 @@ impl Node for ConsumerNode {
             "consumed": consumed,
             "heartbeats_paused": self.heartbeats_paused,
             "unknown_topics": self.unknown_topics,
-        })
+        }))
     }
 }

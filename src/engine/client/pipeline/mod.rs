@@ -54,6 +54,26 @@ pub struct PipelineNode {
     app: app::App,
 }
 
+/// A pipeline's state: its topics, its application's state, and its consumer's and its
+/// producer's (the producer's written from the node, see [`crate::engine::cluster::state`]).
+pub struct PipelineState<'a>(&'a PipelineNode);
+
+impl serde::Serialize for PipelineState<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let p = self.0;
+        let small = crate::engine::cluster::state::object(serde_json::json!({
+            "client_id": p.id,
+            "type": "pipeline",
+            "input": p.topics.input,
+            "output": p.topics.output,
+            "application": p.app.json(),
+            "consumer": p.consumer.state_json(),
+        }));
+        let producer = p.producer.state();
+        crate::engine::cluster::state::WithEntry { small, key: "producer", large: producer }.serialize(s)
+    }
+}
+
 /// Which of the two clients an input is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Part {
@@ -165,16 +185,8 @@ impl Node for PipelineNode {
         self.outputs.pop_front()
     }
 
-    fn state_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "client_id": self.id,
-            "type": "pipeline",
-            "input": self.topics.input,
-            "output": self.topics.output,
-            "application": self.app.json(),
-            "consumer": self.consumer.state_json(),
-            "producer": self.producer.state_json(),
-        })
+    fn state(&self) -> crate::engine::cluster::NodeState<'_> {
+        crate::engine::cluster::NodeState::Pipeline(PipelineState(self))
     }
 
     fn view(&self) -> NodeView<'_> {

@@ -23,6 +23,7 @@ pub mod lifecycle;
 mod metadata;
 pub mod record_text;
 mod sender;
+pub mod state;
 pub mod txn;
 
 pub use config::{ProducerConfig, ProducerConfigError, MAX_IN_FLIGHT_FOR_IDEMPOTENCE};
@@ -459,37 +460,7 @@ impl Node for ProducerNode {
         self.outputs.pop_front()
     }
 
-    fn state_json(&self) -> serde_json::Value {
-        let leaders: BTreeMap<String, Vec<Option<NodeId>>> =
-            self.topics.iter().map(|(t, ps)| (t.clone(), ps.values().map(|p| p.leader).collect())).collect();
-        let mut state = serde_json::json!({
-            "client_id": self.client_id,
-            "config": self.config,
-            "sends": self.counts,
-            "batches_queued": self.accumulator.queued_batches(),
-            "records_queued": self.accumulator.queued_records(),
-            "records_waiting_for_metadata": self.waiting.len(),
-            "closing": self.rebuild_with.is_some(),
-            "requests_in_flight": self.in_flight.len(),
-            "brokers": self.brokers,
-            "leaders": leaders,
-            "acknowledged": self.acknowledged,
-        });
-        if let Some(tm) = &self.idempotence {
-            let id = tm.current();
-            state["producer_id"] = id.producer_id.into();
-            state["producer_epoch"] = id.epoch.into();
-            if let Some(error) = tm.fatal_error {
-                state["fatal_error"] = error.name().into();
-            }
-        }
-        if let Some(txn) = &self.txn {
-            state["transactional_id"] = txn.transactional_id.clone().into();
-            state["transaction_state"] = txn.state.name().into();
-        }
-        if self.acknowledged_forgotten > 0 {
-            state["acknowledged_forgotten"] = self.acknowledged_forgotten.into();
-        }
-        state
+    fn state(&self) -> crate::engine::cluster::NodeState<'_> {
+        crate::engine::cluster::NodeState::Producer(state::ProducerState(self))
     }
 }

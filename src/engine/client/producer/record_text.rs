@@ -228,7 +228,14 @@ impl PartialEq<RecordText> for &str {
 
 impl Serialize for RecordText {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_string())
+        // The text as `Display` gives it, without its second copy (a producer's final
+        // state lists every acknowledged record's key and value).
+        let mut text = Vec::with_capacity(self.len());
+        self.write(&mut text);
+        match std::str::from_utf8(&text) {
+            Ok(text) => s.serialize_str(text),
+            Err(_) => s.serialize_str(&String::from_utf8_lossy(&text)),
+        }
     }
 }
 
