@@ -1,11 +1,11 @@
-//! serde_json's `PrettyFormatter` (two spaces) with each line's start written at once:
-//! the same bytes, for the report's tens of megabytes. `PrettyFormatter` writes a new
+//! A `serde_json` formatter that writes what its `PrettyFormatter` (two spaces) writes,
+//! with each line's start written at once, for the report's tens of megabytes. `PrettyFormatter` writes a new
 //! line's indentation two bytes per level, each a `write_all` call, and a broker's
 //! records sit six levels deep, so that was most of the calls writing the report made.
 //!
-//! Invariant: byte for byte what `serde_json::ser::PrettyFormatter::new()` writes (its
-//! logic copied from serde_json 1.0's `ser.rs`; `tests/cli_run_stream.rs` compares the
-//! report with `to_string_pretty`).
+//! Invariant: byte for byte what `serde_json::ser::PrettyFormatter::new()` writes (the
+//! same rules for brackets, commas and indentation; its test and `tests/cli_run_stream.rs`
+//! compare the output with `to_string_pretty`).
 
 use serde_json::ser::Formatter;
 use std::io::{self, Write};
