@@ -15,12 +15,13 @@ use kafka_playground::sim::scenario::Scenario;
 use kafka_playground::sim::Sim;
 use std::collections::{BTreeMap, BTreeSet};
 
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "consumer-group-three-members",
     "consumer-crash-session-timeout",
     "consumer-graceful-leave",
     "rebalance-eager-stop-the-world",
     "rebalance-cooperative-incremental",
+    "rebalance-eager-vs-cooperative",
     "consumer-restart-resumes-from-committed",
     "static-member-restart-no-rebalance",
     "two-groups-one-topic",

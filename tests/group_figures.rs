@@ -364,3 +364,25 @@ fn the_state_strip_is_the_coordinators_moves_in_kafkas_order() {
         }
     }
 }
+
+#[test]
+fn eager_and_cooperative_side_by_side_under_the_same_load() {
+    let (s, sim) = run("rebalance-eager-vs-cooperative", 1);
+    let groups = GroupPicture::default().view(&sim, &s);
+    let by_id =
+        |id: &str| groups.iter().find(|g| g.group_id == id).unwrap_or_else(|| panic!("{id}: {groups:?}"));
+    let (eager, cooperative) = (by_id("orders-app-eager"), by_id("orders-app-cooperative"));
+    assert_eq!(
+        (eager.rebalance_protocol.as_str(), cooperative.rebalance_protocol.as_str()),
+        ("EAGER", "COOPERATIVE")
+    );
+    // The fourth member's join at 20 s: eager stops the world, cooperative never does.
+    let eager_rounds = rounds_after(eager, 20_000);
+    let cooperative_rounds = rounds_after(cooperative, 20_000);
+    assert!(eager_rounds.iter().any(|r| r.stop_the_world_ms() > 0), "{eager_rounds:?}");
+    assert!(cooperative_rounds.iter().all(|r| r.stop_the_world_ms() == 0), "{cooperative_rounds:?}");
+    // KIP-429: the cooperative join takes two rounds (revoke what moves, then assign it).
+    assert_eq!(cooperative_rounds.len(), 2, "{cooperative_rounds:?}");
+    assert_eq!(eager_rounds.len(), 1, "{eager_rounds:?}");
+    assert!(sim.violations().is_empty(), "{:?}", sim.violations());
+}

@@ -56,6 +56,7 @@ pub const SCENARIOS: &[&str] = &[
     "slow-consumer-max-poll-interval",
     "rebalance-eager-stop-the-world",
     "rebalance-cooperative-incremental",
+    "rebalance-eager-vs-cooperative",
     "static-member-restart-no-rebalance",
     "coordinator-failover",
     // Transactions: the LSO, COMMIT/ABORT markers, read_committed against read_uncommitted.

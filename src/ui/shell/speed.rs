@@ -4,6 +4,7 @@
 //! for them (space pause/play, → step, [ and ] slower/faster), which stay out of the way
 //! while typing in a field.
 
+use crate::ui::common::form::value_of;
 use crate::ui::i18n::{Lang, T};
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use std::cell::RefCell;
@@ -57,12 +58,7 @@ pub fn speed_control(props: &Props) -> Html {
     let ready = props.view.is_some();
     let send = |c: ClusterCommand| props.command.reform(move |_: MouseEvent| c.clone());
     let oninput = props.command.reform(|e: InputEvent| {
-        let value = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|i| i.value().parse::<f64>().ok())
-            .unwrap_or(0.0);
-        ClusterCommand::SetSpeed(clamp_speed(10f64.powf(value)))
+        ClusterCommand::SetSpeed(clamp_speed(10f64.powf(value_of(&e).parse().unwrap_or(0.0))))
     });
     let position = speed.max(1e-9).log10().clamp(LOG_MIN, LOG_MAX);
     // A running tab that achieves clearly less than asked says so (the lockstep's round

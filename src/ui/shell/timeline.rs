@@ -4,10 +4,10 @@
 //! that replays to the moment shown). See `crate::sim::timeline` for what each does.
 
 use crate::sim::timeline::TimelineView;
+use crate::ui::common::form::value_of;
 use crate::ui::i18n::{Lang, T};
 use crate::ui::shell::speed::clock_text;
 use crate::web::cluster_view::ClusterCommand;
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
@@ -46,14 +46,8 @@ pub fn timeline_bar(props: &Props) -> Html {
         };
     }
     let shown = tl.looking_at_ms.unwrap_or(tl.live_ms);
-    let onchange = props.command.reform(|e: Event| {
-        let value = e
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|i| i.value().parse::<i64>().ok())
-            .unwrap_or(0);
-        ClusterCommand::Seek(value)
-    });
+    let onchange =
+        props.command.reform(|e: Event| ClusterCommand::Seek(value_of(&e).parse::<i64>().unwrap_or(0)));
     let back = props.command.reform(|_: MouseEvent| ClusterCommand::BackToNow);
     let fork = props.command.reform(|_: MouseEvent| ClusterCommand::Fork);
     let copy = {
