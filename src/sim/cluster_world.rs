@@ -47,19 +47,30 @@ fn problem(field: String, problem: impl Into<String>) -> ScenarioError {
     ScenarioError { field, problem: problem.into() }
 }
 
+/// The brokers' config a scenario's `cluster.configs` gives (the controller's names are
+/// the controller's, see [`ClusterWorld::new`]).
+pub fn scenario_broker_config(s: &Scenario) -> Result<BrokerConfig, ScenarioError> {
+    let mut broker_config = BrokerConfig::default();
+    for (name, value) in &s.cluster.configs {
+        if !CONTROLLER_CONFIG_NAMES.contains(&name.as_str()) {
+            broker_config.set(name, value).map_err(|e| problem(format!("cluster.configs.{name}"), e))?;
+        }
+    }
+    Ok(broker_config)
+}
+
 impl ClusterWorld {
     pub fn new(s: &Scenario, seed: u64) -> Result<ClusterWorld, ScenarioError> {
-        let mut broker_config = BrokerConfig::default();
-        let mut controller_pairs: Vec<(&str, &str)> = Vec::new();
         // By name: a controller config's value need not parse as a broker's (a boolean is
         // not a number), and an unknown name is refused as an unknown broker config.
-        for (name, value) in &s.cluster.configs {
-            if CONTROLLER_CONFIG_NAMES.contains(&name.as_str()) {
-                controller_pairs.push((name, value));
-            } else {
-                broker_config.set(name, value).map_err(|e| problem(format!("cluster.configs.{name}"), e))?;
-            }
-        }
+        let broker_config = scenario_broker_config(s)?;
+        let mut controller_pairs: Vec<(&str, &str)> = s
+            .cluster
+            .configs
+            .iter()
+            .filter(|(name, _)| CONTROLLER_CONFIG_NAMES.contains(&name.as_str()))
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+            .collect();
         let seed_text = seed.to_string();
         controller_pairs.push(("seed", &seed_text));
         let controller_config = ControllerConfig::from_pairs(controller_pairs).map_err(|e| {

@@ -33,11 +33,13 @@ impl BrokerNode {
                 continue;
             }
             if offset > self.image.next_offset {
-                let reason = format!(
-                    "broker {} expected metadata offset {}, got {offset}: records after a gap are ignored",
-                    self.broker_id, self.image.next_offset
-                );
-                self.refuse(reason);
+                // Records after a gap are dropped, quietly: Kafka's brokers pull the
+                // metadata log from their own offset and never see one; the playground's
+                // controller pushes, and a push meant for the broker's previous process
+                // (a crash the controller has not seen yet) can reach its new one. The
+                // next heartbeat's CurrentMetadataOffset has the controller send again
+                // from the broker's offset (`ControllerNode::handle_heartbeat`), so nothing
+                // is lost; the feed is no place for this internal step (issue 14, point 7).
                 break;
             }
             self.image.apply(record);

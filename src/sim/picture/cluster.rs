@@ -364,6 +364,7 @@ impl Picture {
             cuts,
             producers,
             broker_pacing: broker_pacing(controller, scenario),
+            cluster_configs: cluster_configs(controller, scenario),
             clients,
             groups: self.groups.view(sim, scenario),
             events: self.events.to_vec(),
@@ -405,6 +406,26 @@ fn broker_pacing(controller: Option<&ControllerNode>, scenario: &Scenario) -> Ve
             .unwrap_or_else(|| default.to_string());
         BrokerConfigView { name: name.into(), value, dynamic: DYNAMIC_BROKER_CONFIG_NAMES.contains(&name) }
     })
+    .collect()
+}
+
+/// The cluster-wide configs behind what the scenarios show, by Kafka's names: the
+/// controller's (sessions, elections, topic defaults) and the brokers' (the ISR's lag,
+/// a fetch's timeout, the first rebalance's delay).
+fn cluster_configs(controller: Option<&ControllerNode>, scenario: &Scenario) -> Vec<BrokerConfigView> {
+    let Some(c) = controller.map(ControllerNode::config) else { return Vec::new() };
+    let b = crate::sim::cluster_world::scenario_broker_config(scenario).unwrap_or_default();
+    [
+        ("broker.session.timeout.ms", c.broker_session_timeout_ms.to_string()),
+        ("min.insync.replicas", c.min_insync_replicas.to_string()),
+        ("unclean.leader.election.enable", c.unclean_leader_election_enable.to_string()),
+        ("default.replication.factor", c.default_replication_factor.to_string()),
+        ("replica.lag.time.max.ms", b.replica_lag_time_max_ms.to_string()),
+        ("replica.socket.timeout.ms", b.replica_socket_timeout_ms.to_string()),
+        ("group.initial.rebalance.delay.ms", b.group.group_initial_rebalance_delay_ms.to_string()),
+    ]
+    .into_iter()
+    .map(|(name, value)| BrokerConfigView { name: name.into(), value, dynamic: false })
     .collect()
 }
 

@@ -458,6 +458,10 @@ pub struct ClusterView {
     /// The broker configs that pace retention and cleaning, as the brokers run them.
     #[serde(default)]
     pub broker_pacing: Vec<BrokerConfigView>,
+    /// The cluster's configs the scenarios turn on (replication, sessions, elections,
+    /// rebalances), as the controller and the brokers run them, shown beside the topics'.
+    #[serde(default)]
+    pub cluster_configs: Vec<BrokerConfigView>,
     /// Every client, producer or consumer: its node id and name.
     #[serde(default)]
     pub clients: Vec<(NodeId, String)>,

@@ -53,6 +53,18 @@ pub fn producers_band() -> Html {
                         </ul>
                     </div>
                 }) }
+                if !ctx.view.cluster_configs.is_empty() {
+                    <div class="cluster-configs" data-testid="cluster-configs" title={ctx.t(T::ClusterConfigsHelp)}>
+                        <strong>{ctx.t(T::ClusterConfigs)}</strong>
+                        <ul class="settings">
+                            { for ctx.view.cluster_configs.iter().map(|c| html! {
+                                <li data-testid={format!("cluster-config-{}", c.name.replace('.', "-"))} data-value={c.value.clone()}>
+                                    <code>{format!("{}={}", c.name, c.value)}</code>
+                                </li>
+                            }) }
+                        </ul>
+                    </div>
+                }
             </div>
             { for ctx.view.producers.iter().map(|p| if p.pipeline.is_some() {
                 html! { <crate::ui::produce::pipeline::PipelineCard producer={p.clone()} /> }
