@@ -386,3 +386,28 @@ fn eager_and_cooperative_side_by_side_under_the_same_load() {
     assert_eq!(eager_rounds.len(), 1, "{eager_rounds:?}");
     assert!(sim.violations().is_empty(), "{:?}", sim.violations());
 }
+
+#[test]
+fn each_partitions_owners_over_time_are_the_consumers_own_revokes_and_assignments() {
+    for name in ["rebalance-eager-stop-the-world", "rebalance-cooperative-incremental"] {
+        let (s, sim) = run(name, 1);
+        let g = the_group(&sim, &s, &mut GroupPicture::default());
+        let t = truth(&sim, None);
+        assert_eq!(g.ownership.len(), 6, "{name}: six partitions");
+        for o in &g.ownership {
+            let key = (o.topic.clone(), o.partition);
+            // Every gap the consumers' events show is a "nobody" span from its start to its end.
+            for (from, to) in t.gaps.get(&key).into_iter().flatten() {
+                let k = o.owners.iter().position(|(at, who)| at == from && who.is_none());
+                let k = k.unwrap_or_else(|| {
+                    panic!("{name} {key:?}: no unserved span from {from}: {:?}", o.owners)
+                });
+                assert_eq!(o.owners.get(k + 1).map(|(at, _)| at), Some(to), "{name} {key:?}");
+            }
+            // And nobody else: every "nobody" span is one of those gaps.
+            let nobody = o.owners.iter().filter(|(_, who)| who.is_none()).count();
+            assert_eq!(nobody, t.gaps.get(&key).map_or(0, Vec::len), "{name} {key:?}: {:?}", o.owners);
+            assert!(o.owners.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].1 != w[1].1), "{name} {key:?}");
+        }
+    }
+}

@@ -190,6 +190,9 @@ test('a rebalance watched: run to the next group event, and look back at each st
     assert.ok(done(v), 'the rebalance completed within 20 group events');
     const states = v.groups[0].states.filter((s) => s.at_ms >= 20_000);
     assert.deepEqual(states.map((s) => s.state).slice(0, 3), ['PreparingRebalance', 'CompletingRebalance', 'Stable']);
+    // Who consumed each partition: eager left every partition with nobody until the new assignment.
+    await page.locator('[data-testid=group-orders-app-eager] details.group-more summary').click();
+    assert.match(await page.getByTestId('ownership-orders-0').innerText(), /nobody \d[\d,]* ms ▸ /);
     // Click PreparingRebalance in the strip: the picture is the group at that moment.
     const preparing = states[0];
     await page.locator(`[data-testid=group-strip] .state-step[data-at-ms="${preparing.at_ms}"]`).click();

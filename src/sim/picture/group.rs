@@ -494,6 +494,7 @@ impl GroupPicture {
             rebalances,
             unserved,
             states: g.rebalances.states(),
+            ownership: g.rebalances.ownership(),
         }
     }
 }

@@ -13,13 +13,15 @@
 //! moment it crashed, while the coordinator still assigns them to it. Everything is
 //! bounded (`ROUNDS_KEPT` rounds; one entry per partition or member).
 
-use super::view::{GroupStateStep, RebalanceView, UnservedView};
+use super::view::{GroupStateStep, OwnershipView, RebalanceView, UnservedView};
 use crate::engine::cluster::messages::TopicPartition;
 use std::collections::{BTreeMap, VecDeque};
 
 const ROUNDS_KEPT: usize = 30;
 /// The group's states kept for its strip (the newest).
 const STATES_KEPT: usize = 24;
+/// Owner changes kept per partition (the newest).
+const OWNERS_KEPT: usize = 8;
 
 /// A partition without a consuming owner since `from_ms`.
 #[derive(Debug, Clone)]
@@ -39,12 +41,38 @@ pub(super) struct Rebalances {
     stopped_since: BTreeMap<String, i64>,
     /// The coordinator's states, oldest first.
     states: VecDeque<GroupStateStep>,
+    /// Each partition's consuming owners over time: (since, owner; none while unserved).
+    owners_over_time: BTreeMap<TopicPartition, VecDeque<(i64, Option<String>)>>,
 }
 
 impl Rebalances {
     /// The coordinator's states, oldest first (the group's strip).
     pub(super) fn states(&self) -> Vec<GroupStateStep> {
         self.states.iter().cloned().collect()
+    }
+
+    /// Notes the partition's consuming owner from `at` (none: unserved), if it changed.
+    fn owner_from(&mut self, at: i64, tp: &TopicPartition, owner: Option<&str>) {
+        let spans = self.owners_over_time.entry(tp.clone()).or_default();
+        if spans.back().is_some_and(|(_, o)| o.as_deref() == owner) {
+            return;
+        }
+        if spans.len() == OWNERS_KEPT {
+            spans.pop_front();
+        }
+        spans.push_back((at, owner.map(str::to_string)));
+    }
+
+    /// Each partition's consuming owners over time, oldest first.
+    pub(super) fn ownership(&self) -> Vec<OwnershipView> {
+        self.owners_over_time
+            .iter()
+            .map(|(tp, spans)| OwnershipView {
+                topic: tp.topic.to_string(),
+                partition: tp.partition,
+                owners: spans.iter().cloned().collect(),
+            })
+            .collect()
     }
 
     fn running(&mut self) -> Option<&mut RebalanceView> {
@@ -120,6 +148,7 @@ impl Rebalances {
         for tp in revoked {
             if self.owner.get(tp).is_some_and(|o| o == client) {
                 self.owner.remove(tp);
+                self.owner_from(at, tp, None);
                 had = true;
                 self.gaps
                     .insert(tp.clone(), Gap { from_ms: at, last_owner: client.to_string(), crashed: false });
@@ -135,6 +164,7 @@ impl Rebalances {
         for tp in owned {
             if self.owner.get(&tp).is_some_and(|o| o == client) {
                 self.owner.remove(&tp);
+                self.owner_from(at, &tp, None);
                 self.gaps.insert(tp, Gap { from_ms: at, last_owner: client.to_string(), crashed: true });
             }
         }
@@ -146,6 +176,7 @@ impl Rebalances {
         let mut ended = Vec::new();
         for tp in owned {
             self.owner.insert(tp.clone(), client.to_string());
+            self.owner_from(at, tp, Some(client));
             if let Some(gap) = self.gaps.remove(tp) {
                 ended.push(UnservedView {
                     topic: tp.topic.to_string(),
@@ -229,6 +260,27 @@ mod tests {
         assert_eq!(last.stop_the_world_ms(), 500);
         let gaps: Vec<(u32, i64)> = last.unserved.iter().map(|u| (u.partition, u.ms())).collect();
         assert_eq!(gaps, vec![(0, 500), (1, 510)]);
+    }
+
+    #[test]
+    fn each_partitions_owners_over_time_with_its_unserved_spans() {
+        let mut r = Rebalances::default();
+        r.assigned(100, "c1", 1, &[tp(0), tp(1)]);
+        r.revoked(1_200, "c1", &[tp(0), tp(1)], 0);
+        r.assigned(1_700, "c1", 2, &[tp(0)]);
+        r.assigned(1_710, "c3", 2, &[tp(1)]);
+        r.assigned(1_800, "c1", 2, &[tp(0)]);
+        type Owners = Vec<(i64, Option<String>)>;
+        let owners: Vec<(u32, Owners)> = r.ownership().into_iter().map(|o| (o.partition, o.owners)).collect();
+        let c = |s: &str| Some(s.to_string());
+        assert_eq!(
+            owners,
+            vec![
+                (0, vec![(100, c("c1")), (1_200, None), (1_700, c("c1"))]),
+                (1, vec![(100, c("c1")), (1_200, None), (1_710, c("c3"))]),
+            ],
+            "a repeated assignment to the same owner is no change"
+        );
     }
 
     #[test]

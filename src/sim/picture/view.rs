@@ -230,10 +230,20 @@ pub struct GroupView {
     /// clicks to look at that moment.
     #[serde(default)]
     pub states: Vec<GroupStateStep>,
+    /// Each partition's consuming owners over time (none while unserved).
+    #[serde(default)]
+    pub ownership: Vec<OwnershipView>,
 }
 
-/// A state the group's coordinator moved it to (Kafka's `GroupState` names), at `at_ms`,
-/// with the generation it then had.
+/// A partition's consuming owners over time, oldest first: (since, owner; none unserved).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipView {
+    pub topic: String,
+    pub partition: u32,
+    pub owners: Vec<(i64, Option<String>)>,
+}
+
+/// A state the group's coordinator moved it to (Kafka's names), at `at_ms`, in `generation`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupStateStep {
     pub at_ms: i64,

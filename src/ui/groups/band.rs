@@ -13,6 +13,7 @@ use crate::ui::groups::forms::{AddConsumerForm, AddPartitionsForm, SwitchAssigno
 use crate::ui::groups::lag::LagTable;
 use crate::ui::groups::lag::Owner;
 use crate::ui::groups::members::MemberRow;
+use crate::ui::groups::ownership::OwnershipOverTime;
 use crate::ui::groups::rebalances::RebalanceSummary;
 use crate::ui::groups::spans::SpanTimeline;
 use crate::ui::groups::states::StateStrip;
@@ -194,6 +195,7 @@ fn group_card(p: &CardProps) -> Html {
             <details class="group-more">
                 <summary>{ T::RebalanceBars.get(l) }</summary>
                 <SpanTimeline spans={g.spans.clone()} now_ms={p.now_ms} lang={l} />
+                <OwnershipOverTime ownership={g.ownership.clone()} now_ms={p.now_ms} lang={l} />
             </details>
             if !g.notes.is_empty() {
                 <details class="group-notes" data-testid="group-notes">

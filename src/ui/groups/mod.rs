@@ -8,6 +8,7 @@ pub mod forms;
 pub mod isolation;
 pub mod lag;
 pub mod members;
+pub mod ownership;
 pub mod rebalances;
 pub mod spans;
 pub mod states;

@@ -363,7 +363,7 @@ texts! {
     LagCol => "lag", "lag";
     Sec => "s", "с";
     Why => "why", "причина";
-    RebalanceBars => "Each member's rebalances (bars)", "Ребалансировки каждого участника (полосы)";
+    RebalanceBars => "Each member's rebalances (bars) and each partition's owners", "Ребалансировки каждого участника (полосы) и владельцы каждой партиции";
     ChangeTheGroup => "Change the group: add a consumer, switch the assignor, add partitions", "Изменить группу: добавить консумера, сменить assignor, добавить партиции";
     CoordinatorPartitionHelp => "the group coordinator is the leader of this __consumer_offsets partition (abs(group.id hashCode) % 50); commits and the group's metadata are written here", "координатор группы — лидер этой партиции __consumer_offsets (abs(hashCode group.id) % 50); сюда пишутся коммиты и метаданные группы";
     Lag => "Lag", "Отставание (lag)";
@@ -487,4 +487,5 @@ texts! {
     TabBehind => "the tab cannot keep up", "вкладка не успевает";
     ClusterConfigs => "Cluster", "Кластер";
     ClusterConfigsHelp => "The cluster-wide configs as the controller and the brokers run them (a topic's own configs override min.insync.replicas and unclean.leader.election.enable)", "Настройки всего кластера, как их применяют контроллер и брокеры (собственные настройки топика переопределяют min.insync.replicas и unclean.leader.election.enable)";
+    OwnershipOverTime => "Who consumed each partition, and for how long", "Кто читал каждую партицию и сколько";
 }
