@@ -132,7 +132,14 @@ fn acked(ledger: &mut AckLedger, base_offset: i64, records: u32, leader_epoch: i
         last_offset,
         leader_epoch,
     });
-    ledger.absorb(&ClusterEvent::SendAcknowledged { client_id: 9, tp, base_offset, records, acks: 1 });
+    ledger.absorb(&ClusterEvent::SendAcknowledged {
+        client_id: 9,
+        tp,
+        base_offset,
+        records,
+        acks: 1,
+        first_send_index: 0,
+    });
 }
 
 #[test]

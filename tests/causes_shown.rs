@@ -127,3 +127,57 @@ fn the_cluster_configs_are_kafkas_defaults_or_the_scenarios() {
     assert!(set.contains(&("replica.lag.time.max.ms".into(), "10000".into())), "{set:?}");
     assert!(set.contains(&("broker.session.timeout.ms".into(), "6000".into())), "{set:?}");
 }
+
+/// Reorderings counted per consumer (#14 point 7): max-in-flight-reorders-without-
+/// idempotence's readers. The truth is the log itself: the records' values carry their
+/// producer's send number (`step-{i}`), and a reader reads its partition in offset order,
+/// so every record whose number is below one read before it is out of order.
+#[test]
+fn each_reader_counts_the_records_it_read_out_of_their_producers_order() {
+    let path =
+        format!("{}/scenarios/max-in-flight-reorders-without-idempotence.json", env!("CARGO_MANIFEST_DIR"));
+    let scenario = Scenario::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut sim = build_sim(&scenario, 1).unwrap();
+    sim.run_until(scenario.until_ms, u64::MAX);
+    let view = Picture::default().view(
+        &sim,
+        &scenario,
+        RunInfo { speed: 1.0, achieved_speed: 0.0, paused: true, error: None },
+    );
+    let state = sim.final_state();
+    let out_of_order = |topic: &str| -> u64 {
+        let leader = (1..=3)
+            .map(|b| &state["nodes"][b.to_string()]["partitions"][format!("{topic}-0")])
+            .find(|p| p["role"] == "leader")
+            .unwrap();
+        let numbers: Vec<u64> = leader["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["value"].as_str().unwrap().trim_start_matches("step-").parse().unwrap())
+            .collect();
+        let mut latest = 0;
+        numbers
+            .iter()
+            .filter(|n| {
+                if **n < latest {
+                    true
+                } else {
+                    latest = **n;
+                    false
+                }
+            })
+            .count() as u64
+    };
+    let reader = |group: &str| {
+        let g = view.groups.iter().find(|g| g.group_id == group).unwrap();
+        assert_eq!(g.members.len(), 1);
+        (g.members[0].records_consumed, g.members[0].reordered)
+    };
+    let (plain_read, plain_reordered) = reader("reader-plain");
+    let (idempotent_read, idempotent_reordered) = reader("reader-idempotent");
+    assert_eq!((plain_read, idempotent_read), (12, 12), "each reader read its twelve records");
+    assert!(out_of_order("plain") > 0, "the plain log is reordered");
+    assert_eq!(plain_reordered, out_of_order("plain"));
+    assert_eq!((out_of_order("idempotent"), idempotent_reordered), (0, 0));
+}

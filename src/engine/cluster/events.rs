@@ -163,6 +163,10 @@ pub enum ClusterEvent {
         base_offset: i64,
         records: u32,
         acks: i16,
+        /// The batch's first record's place in the order the application sent records
+        /// (its `send()` count): a consumer's reorderings are counted against it.
+        #[serde(default)]
+        first_send_index: u64,
     },
     SendFailed {
         client_id: NodeId,

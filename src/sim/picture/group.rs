@@ -1,11 +1,9 @@
 //! Builds the consumer groups' part of the cluster view: each group's state, generation,
-//! leader and assignor from the coordinators' events (they run in the brokers' workers),
-//! each member from its consumer node (clients run on the main thread) and its events,
-//! lag per partition from high watermarks and committed offsets, rebalance spans (from
-//! the JoinGroup a member sends to the assignment it gets, with the time it processed
-//! nothing), and each rebalance's figures (`super::rebalances`). Crashes of consumers are
-//! read from the journal, at the virtual ms they happened. Events are read once; every
-//! ring is bounded.
+//! leader and assignor from the coordinators' events, each member from its consumer node
+//! and its events, lag from high watermarks and committed offsets, rebalance spans (the
+//! JoinGroup a member sends to the assignment it gets), each rebalance's figures
+//! (`super::rebalances`) and reorderings (`super::order`). Consumers' crashes are read
+//! from the journal. Events are read once; every ring is bounded.
 
 use super::delivery::{live_processed, DeliveryTrack};
 use super::group_util::{assignors, client_name, consumer, declared_config, pair, push_bounded};
@@ -58,8 +56,7 @@ struct ClientTrack {
     duplicates: u64,
     /// Its config as last seen running (a crashed process keeps showing it).
     config: Option<ConsumerConfig>,
-    /// What the coordinator's current generation assigns it (kept through a crash until
-    /// the coordinator removes the member).
+    /// What the coordinator's current generation assigns it (kept through a crash).
     generation_assigned: Vec<TopicPartition>,
 }
 
@@ -71,6 +68,7 @@ pub struct GroupPicture {
     clients: BTreeMap<NodeId, ClientTrack>,
     high_watermarks: BTreeMap<TopicPartition, i64>,
     member_clients: BTreeMap<String, NodeId>,
+    order: super::order::ReadOrder,
 }
 
 impl GroupPicture {
@@ -308,6 +306,7 @@ impl GroupPicture {
 
     /// The groups of `sim` now.
     pub fn view(&mut self, sim: &Sim, s: &Scenario) -> Vec<GroupView> {
+        self.order.absorb(sim);
         // Clients whose group is known before any event (a consumer waiting for a topic).
         for (i, c) in s.clients.iter().enumerate() {
             if !matches!(c.kind, ClientKind::Consumer | ClientKind::Pipeline) {
@@ -422,6 +421,7 @@ impl GroupPicture {
                 assignors: assignors(&config),
                 records_consumed: t.consumed,
                 duplicates: t.duplicates,
+                reordered: self.order.reordered_by(id),
                 duplicate_ranges: self
                     .groups
                     .get(name)

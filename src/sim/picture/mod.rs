@@ -16,6 +16,7 @@ pub mod keys;
 pub mod ledger;
 pub mod live;
 pub mod log_ask;
+mod order;
 mod rebalances;
 pub mod removed;
 mod ring;

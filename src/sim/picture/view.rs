@@ -24,8 +24,7 @@ pub struct BrokerView {
     /// until it restarts), drawn greyed so the evidence stays on screen.
     #[serde(default)]
     pub last_replicas: Vec<ReplicaPicture>,
-    /// Its session at the controller (`BrokerHeartbeatManager`), for the wait it may be
-    /// in: `None` before it registered.
+    /// Its session at the controller (`BrokerHeartbeatManager`); `None` before it registered.
     #[serde(default)]
     pub session: Option<BrokerSessionView>,
 }
@@ -225,9 +224,7 @@ pub struct GroupView {
     /// consumes now (revoked and not yet given again, or their owner crashed).
     #[serde(default)]
     pub unserved: Vec<UnservedView>,
-    /// The coordinator's states, oldest first (Stable ▸ PreparingRebalance ▸
-    /// CompletingRebalance ▸ Stable …), each with when it began: the strip a learner
-    /// clicks to look at that moment.
+    /// The coordinator's states, oldest first, each from when: the strip a learner clicks.
     #[serde(default)]
     pub states: Vec<GroupStateStep>,
     /// Each partition's consuming owners over time (none while unserved).
@@ -341,6 +338,9 @@ pub struct MemberView {
     /// Which offsets it processed a second time (bounded; duplicates, at least once).
     #[serde(default)]
     pub duplicate_ranges: Vec<OffsetRange>,
+    /// Records it read after a record their producer sent later (`super::order`).
+    #[serde(default)]
+    pub reordered: u64,
     /// Records a commit of its moved the group past that nobody processed (at most once).
     #[serde(default)]
     pub lost: u64,

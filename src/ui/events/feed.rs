@@ -162,7 +162,7 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 t(T::EvRemovedRecords)
             ),
         ),
-        ClusterEvent::SendAcknowledged { client_id, tp, base_offset, records, acks } => (
+        ClusterEvent::SendAcknowledged { client_id, tp, base_offset, records, acks, .. } => (
             "send-acknowledged",
             format!(
                 "{} {}: {}, {records} {} {} {base_offset} (acks={acks})",

@@ -111,9 +111,9 @@ pub fn member_row(p: &Props) -> Html {
                     </span>
                 }
             </div>
-            <div class="member-stats">
-                { format!("{} {} · {} {} · {} {} · max.poll.interval.ms {} · {}",
-                    m.records_consumed, t(T::Consumed), m.duplicates, t(T::Duplicates),
+            <div class="member-stats" data-reordered={m.reordered.to_string()} title={t(T::ReorderedHelp)}>
+                { format!("{} {} · {} {} · {} {} · {} {} · max.poll.interval.ms {} · {}",
+                    m.records_consumed, t(T::Consumed), m.duplicates, t(T::Duplicates), m.reordered, t(T::Reordered),
                     m.processing_ms_per_record, t(T::Processing), m.max_poll_interval_ms, m.assignors) }
             </div>
             <super::delivery::DeliveryNotes member={m.clone()} lang={l} on_command={p.on_command.clone()} />

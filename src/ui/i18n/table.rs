@@ -488,4 +488,6 @@ texts! {
     ClusterConfigs => "Cluster", "Кластер";
     ClusterConfigsHelp => "The cluster-wide configs as the controller and the brokers run them (a topic's own configs override min.insync.replicas and unclean.leader.election.enable)", "Настройки всего кластера, как их применяют контроллер и брокеры (собственные настройки топика переопределяют min.insync.replicas и unclean.leader.election.enable)";
     OwnershipOverTime => "Who consumed each partition, and for how long", "Кто читал каждую партицию и сколько";
+    Reordered => "out of order", "не по порядку";
+    ReorderedHelp => "out of order: records read after a record their producer sent later (a retried batch written after a later one: max.in.flight.requests.per.connection > 1 without idempotence)", "не по порядку: записи, прочитанные после записи, которую продюсер отправил позже (повторно отправленный батч записан после более позднего: max.in.flight.requests.per.connection > 1 без идемпотентности)";
 }

@@ -176,6 +176,7 @@ impl ProducerNode {
 
     fn complete(&mut self, batch: Batch, base_offset: i64) {
         let records = batch.records_count();
+        let first_send_index = batch.records.first().map_or(0, |r| r.value.number());
         if let (Some(tm), Some(sequence)) = (self.idempotence.as_mut(), batch.base_sequence()) {
             tm.handle_completed_batch(&batch.tp, sequence, records as i32, base_offset);
         }
@@ -206,6 +207,7 @@ impl ProducerNode {
             base_offset,
             records,
             acks,
+            first_send_index,
         });
     }
 
