@@ -192,7 +192,7 @@ test('a rebalance watched: run to the next group event, and look back at each st
     assert.deepEqual(states.map((s) => s.state).slice(0, 3), ['PreparingRebalance', 'CompletingRebalance', 'Stable']);
     // Who consumed each partition: eager left every partition with nobody until the new assignment.
     await page.locator('[data-testid=group-orders-app-eager] details.group-more summary').click();
-    assert.match(await page.getByTestId('ownership-orders-0').innerText(), /nobody \d[\d,]* ms ▸ /);
+    assert.match(await page.getByTestId('ownership-orders-0').innerText(), /^orders-0: c1 \d[\d,]* ms ▸ nobody/);
     // Click PreparingRebalance in the strip: the picture is the group at that moment.
     const preparing = states[0];
     await page.locator(`[data-testid=group-strip] .state-step[data-at-ms="${preparing.at_ms}"]`).click();

@@ -485,7 +485,7 @@ texts! {
     NextGroupEvent => "next group event", "следующее событие группы";
     NextGroupEventHelp => "Run until the group's next join, leave, assignment or state change, and pause there", "Выполнять до следующего события группы (вход, выход, назначение, смена состояния) и остановиться";
     TabBehind => "the tab cannot keep up", "вкладка не успевает";
-    ClusterConfigs => "Cluster", "Кластер";
+    ClusterConfigs => "Cluster configs", "Настройки кластера";
     ClusterConfigsHelp => "The cluster-wide configs as the controller and the brokers run them (a topic's own configs override min.insync.replicas and unclean.leader.election.enable)", "Настройки всего кластера, как их применяют контроллер и брокеры (собственные настройки топика переопределяют min.insync.replicas и unclean.leader.election.enable)";
     OwnershipOverTime => "Who consumed each partition, and for how long", "Кто читал каждую партицию и сколько";
     Reordered => "out of order", "не по порядку";

@@ -54,8 +54,8 @@ pub fn producers_band() -> Html {
                     </div>
                 }) }
                 if !ctx.view.cluster_configs.is_empty() {
-                    <div class="cluster-configs" data-testid="cluster-configs" title={ctx.t(T::ClusterConfigsHelp)}>
-                        <strong>{ctx.t(T::ClusterConfigs)}</strong>
+                    <details class="cluster-configs" data-testid="cluster-configs" title={ctx.t(T::ClusterConfigsHelp)}>
+                        <summary>{format!("{} ({})", ctx.t(T::ClusterConfigs), ctx.view.cluster_configs.len())}</summary>
                         <ul class="settings">
                             { for ctx.view.cluster_configs.iter().map(|c| html! {
                                 <li data-testid={format!("cluster-config-{}", c.name.replace('.', "-"))} data-value={c.value.clone()}>
@@ -63,7 +63,7 @@ pub fn producers_band() -> Html {
                                 </li>
                             }) }
                         </ul>
-                    </div>
+                    </details>
                 }
             </div>
             { for ctx.view.producers.iter().map(|p| if p.pipeline.is_some() {
