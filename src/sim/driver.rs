@@ -305,18 +305,6 @@ impl Sim {
         final_state(states, &self.stores)
     }
 
-    /// The (time, sequence) key of the next queued event, if any: a place in the run
-    /// (`crate::sim::timeline::Position`).
-    pub fn next_key(&self) -> Option<(i64, u64)> {
-        self.queue.first_key_value().map(|(key, _)| *key)
-    }
-
-    /// Whether the next queued event is an act that changes a node's life (a crash,
-    /// restart, start, pause or resume): a picture drawn from the nodes is due before it.
-    pub fn next_changes_a_node(&self) -> bool {
-        self.queue.first_key_value().is_some_and(|(_, p)| super::lockstep::ends_window(p))
-    }
-
     /// The time of the next queued event, if any.
     pub fn next_event_ms(&self) -> Option<i64> {
         self.queue.first_key_value().map(|((at, _), _)| *at)

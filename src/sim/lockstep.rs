@@ -68,7 +68,7 @@ pub struct Plan {
 }
 
 /// Whether an act changes a node's life (and so must run alone).
-pub(super) fn ends_window(p: &Pending) -> bool {
+fn ends_window(p: &Pending) -> bool {
     match p {
         Pending::Act(a) => {
             !matches!(a, Action::Command(..) | Action::Partition(..) | Action::Heal | Action::LoseNext(..))
@@ -78,6 +78,18 @@ pub(super) fn ends_window(p: &Pending) -> bool {
 }
 
 impl Sim {
+    /// The (time, sequence) key of the next queued event, if any: a place in the run
+    /// (`crate::sim::timeline::Position`).
+    pub fn next_key(&self) -> Option<(i64, u64)> {
+        self.queue.first_key_value().map(|(key, _)| *key)
+    }
+
+    /// Whether the next queued event is an act that changes a node's life (a crash,
+    /// restart, start, pause or resume): a picture drawn from the nodes is due before it.
+    pub fn next_changes_a_node(&self) -> bool {
+        self.queue.first_key_value().is_some_and(|(_, p)| ends_window(p))
+    }
+
     /// The smallest time a message can take on any link.
     pub fn lookahead_ms(&self) -> i64 {
         self.network.min_latency_ms()

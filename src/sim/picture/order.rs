@@ -130,23 +130,28 @@ impl ReadOrder {
 
     /// How many of the offsets `first..=last` of `tp` an acknowledged batch names.
     fn known(&self, tp: &TopicPartition, first: i64, last: i64) -> i64 {
-        let Some(kept) = self.batches.get(tp) else { return 0 };
-        kept.range(..=last)
-            .rev()
-            .take_while(|(_, (end, _, _))| *end >= first)
-            .map(|(base, (end, _, _))| end.min(&last) - base.max(&first) + 1)
-            .sum()
+        self.overlapping(tp, first, last).map(|(base, end, _, _)| end.min(last) - base.max(first) + 1).sum()
+    }
+
+    /// The acknowledged batches of `tp` holding any of `first..=last`, the last first:
+    /// (base offset, last offset, producer, first record's send order).
+    fn overlapping(
+        &self,
+        tp: &TopicPartition,
+        first: i64,
+        last: i64,
+    ) -> impl Iterator<Item = (i64, i64, NodeId, SendOrder)> + '_ {
+        self.batches
+            .get(tp)
+            .into_iter()
+            .flat_map(move |kept| kept.range(..=last).rev())
+            .take_while(move |(_, (end, _, _))| *end >= first)
+            .map(|(base, (end, producer, order))| (*base, *end, *producer, *order))
     }
 
     /// `consumer` read `first..=last` of `tp`.
     fn consumed(&mut self, consumer: NodeId, tp: &TopicPartition, first: i64, last: i64) {
-        let Some(kept) = self.batches.get(tp) else { return };
-        let overlapping: Vec<(i64, i64, NodeId, SendOrder)> = kept
-            .range(..=last)
-            .rev()
-            .take_while(|(_, (end, _, _))| *end >= first)
-            .map(|(base, (end, producer, order))| (*base, *end, *producer, *order))
-            .collect();
+        let overlapping: Vec<(i64, i64, NodeId, SendOrder)> = self.overlapping(tp, first, last).collect();
         for (base, end, producer, (life, index)) in overlapping.into_iter().rev() {
             for offset in base.max(first)..=end.min(last) {
                 let order = (life, index + (offset - base) as u64);

@@ -1,7 +1,8 @@
 //! The lesson a run follows (`?lesson=NAME`), on the driver's side: showing a step runs
-//! its acts at the current virtual time (`schedule_lesson_step`) and arms its task's [`TaskWatch`], which reads what the
-//! run shows — the timeline's events and the journal's crashes and restarts — before the
-//! picture marks them read (so nothing is spilled unseen). A step's task watches from the
+//! its acts at the current virtual time (`schedule_lesson_step`) and arms its task's
+//! [`TaskWatch`], which reads what the run shows — the timeline's events and the
+//! journal's crashes and restarts — before the picture marks them read (so nothing is
+//! spilled unseen). A step's task watches from the
 //! moment the step before it was shown, or from when that step's task completed: a
 //! consequence of the learner's action (the election after a crash) is not missed while
 //! the learner reads. The step shown is saved with the run, so a reload goes on there.

@@ -80,6 +80,14 @@ impl Inner {
         }
     }
 
+    /// Refuses going back (scrub, fork, branch, link) in a run resumed after a reload.
+    fn timeline_can_go_back(&self) -> Result<(), String> {
+        if self.timeline.resumed {
+            return Err(RESUMED.into());
+        }
+        Ok(())
+    }
+
     /// Logs a command that acts on the run, where it takes effect (call before it is given).
     pub(super) fn log_command(&mut self, c: &ClusterCommand) -> Result<(), String> {
         if !acts_on_run(c) {
@@ -112,9 +120,7 @@ impl Inner {
     }
 
     fn seek(&mut self, at_ms: i64) -> Result<(), String> {
-        if self.timeline.resumed {
-            return Err(RESUMED.into());
-        }
+        self.timeline_can_go_back()?;
         if self.timeline.replaying() {
             return Err("the run is being replayed; look back once it is there".into());
         }
@@ -165,9 +171,7 @@ impl Inner {
     }
 
     fn fork(&mut self) -> Result<(), String> {
-        if self.timeline.resumed {
-            return Err(RESUMED.into());
-        }
+        self.timeline_can_go_back()?;
         let at_ms = self.timeline.looking_at().unwrap_or(self.sim.now_ms);
         self.timeline.branches.reached(self.sim.now_ms);
         let script = self.timeline.branches.fork(at_ms)?;
@@ -176,9 +180,7 @@ impl Inner {
     }
 
     fn switch_branch(&mut self, to: usize) -> Result<(), String> {
-        if self.timeline.resumed {
-            return Err(RESUMED.into());
-        }
+        self.timeline_can_go_back()?;
         self.timeline.branches.reached(self.sim.now_ms);
         let (script, end_ms) = self.timeline.branches.switch(to)?;
         self.restart_with(script, end_ms);
@@ -258,9 +260,7 @@ impl Inner {
     /// The share link's `run` parameter: the moment looked at (or the live one) and the
     /// current branch's log up to it.
     pub(super) fn share_run(&self) -> Result<String, String> {
-        if self.timeline.resumed {
-            return Err(RESUMED.into());
-        }
+        self.timeline_can_go_back()?;
         if self.timeline.replaying() {
             return Err("the run is being replayed: copy the link once it is there".into());
         }
