@@ -117,7 +117,7 @@ impl ConsumerNode {
         }
         if let Some(snapshot) = &self.assignment_snapshot {
             if self.member_state == MemberState::Stable
-                && snapshot != &self.partition_counts(&self.joined_subscription)
+                && snapshot != &self.partition_counts(&self.snapshot_topics())
             {
                 self.request_rejoin("cached metadata has changed");
             }

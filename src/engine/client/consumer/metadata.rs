@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 impl ConsumerNode {
     /// Topics metadata is wanted for: the subscription plus, for a leader, its members'.
     pub(super) fn metadata_topics(&self) -> Vec<String> {
-        let mut topics = self.subscribed_topics();
+        let mut topics = self.snapshot_topics();
         topics.extend(self.unknown_topics.iter().cloned());
         topics.extend(self.topics.keys().cloned());
         topics.sort();
@@ -86,6 +86,7 @@ impl ConsumerNode {
                 ));
             }
         }
+        self.assign_after_metadata();
     }
 
     pub(super) fn leader_of(&self, tp: &TopicPartition) -> Option<(NodeId, i32)> {

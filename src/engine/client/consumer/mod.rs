@@ -65,7 +65,7 @@ pub use delivery::{CommitSync, COMMIT_SYNC_CONFIG};
 pub use state::{CommitPurpose, Generation, Lifecycle, MemberState, PartitionPosition, Subscription};
 pub(crate) use state::{JoinPhase, Pending};
 
-use crate::engine::cluster::messages::TopicPartition;
+use crate::engine::cluster::messages::{JoinGroupMember, TopicPartition};
 use crate::engine::cluster::metadata::PartitionState;
 use crate::engine::cluster::{NodeId, Output};
 use crate::engine::group::assignor::RebalanceProtocol;
@@ -111,6 +111,11 @@ pub struct ConsumerNode {
     /// assigned from (`assignmentSnapshot`): a change asks for a rebalance.
     pub(crate) joined_subscription: Vec<String>,
     pub(crate) assignment_snapshot: Option<BTreeMap<String, u32>>,
+    /// The leader's `SubscriptionState.groupSubscription`: every topic its members
+    /// subscribe to, kept in its metadata until the next `onJoinPrepare`.
+    pub(crate) group_subscription: BTreeSet<String>,
+    /// A leader's JoinGroup answer (protocol, members) held while it waits for metadata.
+    pub(crate) leader_join: Option<(Option<String>, Vec<JoinGroupMember>)>,
     pub(crate) last_heartbeat_send_ms: i64,
     pub(crate) last_heartbeat_receive_ms: i64,
     pub(crate) heartbeat_retry_ms: i64,
@@ -177,6 +182,8 @@ impl ConsumerNode {
             join_retry_ms: 0,
             joined_subscription: Vec::new(),
             assignment_snapshot: None,
+            group_subscription: BTreeSet::new(),
+            leader_join: None,
             last_heartbeat_send_ms: 0,
             last_heartbeat_receive_ms: 0,
             heartbeat_retry_ms: 0,

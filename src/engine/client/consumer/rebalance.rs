@@ -22,6 +22,9 @@ impl ConsumerNode {
     pub(super) fn start_join(&mut self) {
         if self.needs_join_prepare {
             self.needs_join_prepare = false;
+            // The end of `onJoinPrepare`: `isLeader = false`, `resetGroupSubscription()`.
+            self.group_subscription.clear();
+            self.leader_join = None;
             if self.generation.is_valid()
                 && self.config.enable_auto_commit
                 && self.commit_processed(CommitPurpose::BeforeJoin)
@@ -161,12 +164,17 @@ impl ConsumerNode {
                 self.member_state = MemberState::CompletingRebalance;
                 self.last_heartbeat_receive_ms = self.now_ms;
                 self.last_heartbeat_send_ms = self.now_ms;
-                let assignments = if leader == member_id {
-                    self.perform_assignment(protocol_name.as_deref(), &members)
+                if leader != member_id {
+                    // `onJoinComplete`: only the leader watches metadata for changes.
+                    self.assignment_snapshot = None;
+                    self.send_sync_group(Vec::new());
+                } else if self.group_subscribe(&members) {
+                    self.join_phase = JoinPhase::AwaitingMetadata;
+                    self.leader_join = Some((protocol_name, members));
                 } else {
-                    Vec::new()
-                };
-                self.send_sync_group(assignments);
+                    let assignments = self.perform_assignment(protocol_name.as_deref(), &members);
+                    self.send_sync_group(assignments);
+                }
             }
             Some(ErrorCode::MemberIdRequired) => {
                 self.generation.member_id = member_id;
@@ -192,8 +200,48 @@ impl ConsumerNode {
         }
     }
 
-    /// The leader's `onLeaderElected`: the assignor over every member's subscription
-    /// and the partition counts this leader knows.
+    /// The start of `onLeaderElected`: `updateGroupSubscription` over every member's
+    /// topics, then `ensureFreshMetadata`. True if the leader must wait for a metadata
+    /// answer first: the group subscribes to a topic this consumer does not
+    /// (`requestUpdateForNewTopics`), or an update was already asked for, or the metadata
+    /// is older than `metadata.max.age.ms`.
+    fn group_subscribe(&mut self, members: &[JoinGroupMember]) -> bool {
+        let own: BTreeSet<String> = self.subscribed_topics().into_iter().collect();
+        self.group_subscription = members
+            .iter()
+            .filter_map(|m| decode_subscription(&m.member_id, None, &m.metadata))
+            .flat_map(|s| s.topics)
+            .collect();
+        if !self.group_subscription.is_subset(&own) {
+            self.metadata_refresh_needed = true;
+        }
+        let stale = self.metadata_refreshed_ms == i64::MIN
+            || self.now_ms >= self.metadata_refreshed_ms + self.config.metadata_max_age_ms;
+        self.metadata_refresh_needed || stale
+    }
+
+    /// `ensureFreshMetadata` answered: the held JoinGroup answer is assigned now.
+    pub(crate) fn assign_after_metadata(&mut self) {
+        if self.join_phase != JoinPhase::AwaitingMetadata {
+            return;
+        }
+        if let Some((protocol, members)) = self.leader_join.take() {
+            let assignments = self.perform_assignment(protocol.as_deref(), &members);
+            self.send_sync_group(assignments);
+        }
+    }
+
+    /// The topics whose partitions the leader's `MetadataSnapshot` holds
+    /// (`SubscriptionState.metadataTopics`: the subscription and the group's).
+    pub(crate) fn snapshot_topics(&self) -> Vec<String> {
+        let mut topics: BTreeSet<String> = self.group_subscription.clone();
+        topics.extend(self.subscribed_topics());
+        topics.into_iter().collect()
+    }
+
+    /// The rest of `onLeaderElected`: the assignor over every member's subscription and
+    /// the partition counts this leader knows (a topic without metadata is skipped, as
+    /// `AbstractPartitionAssignor` does).
     fn perform_assignment(
         &mut self,
         protocol: Option<&str>,
@@ -214,16 +262,9 @@ impl ConsumerNode {
         let counts = self.partition_counts(&all_topics);
         let missing: Vec<&String> = all_topics.iter().filter(|t| !counts.contains_key(*t)).collect();
         if !missing.is_empty() {
-            self.metadata_refresh_needed = true;
-            self.note(format!("leader assigns without topics it has no metadata for yet: {missing:?}"));
+            self.note(format!("skipping assignment for topics {missing:?} since no metadata is available"));
         }
-        // The leader also tracks every topic its members subscribe to.
-        for t in &all_topics {
-            if !self.topics.contains_key(t) {
-                self.unknown_topics.insert(t.clone());
-            }
-        }
-        self.assignment_snapshot = Some(self.partition_counts(&self.joined_subscription.clone()));
+        self.assignment_snapshot = Some(self.partition_counts(&self.snapshot_topics()));
         let assignment = kind.assign(&counts, &subscriptions);
         members
             .iter()

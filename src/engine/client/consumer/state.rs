@@ -113,6 +113,10 @@ pub(crate) enum JoinPhase {
     /// Committing synchronously before JoinGroup (`onJoinPrepare`).
     Committing,
     Joining,
+    /// The leader holds its JoinGroup answer until its metadata is fresh for every topic
+    /// its members subscribe to (`onLeaderElected` → `updateGroupSubscription` →
+    /// `ensureFreshMetadata`), then assigns.
+    AwaitingMetadata,
     Syncing,
 }
 
