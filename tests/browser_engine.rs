@@ -1,5 +1,6 @@
 //! The engine compiled to wasm32 gives the same answers as natively: the golden
-//! RecordBatch v2 vectors (CRC-32C runs in software here), our braided CRC-32C against
+//! RecordBatch v2 vectors (CRC-32C runs in software here), our CRC-32C (simd128 lanes
+//! and the braided tail) against
 //! the `crc32c` crate's own software path, the partitioner vectors, and the page's
 //! formatting and translation table.
 #![cfg(target_arch = "wasm32")]
@@ -48,7 +49,7 @@ fn golden_batches_decode_and_re_encode_in_wasm() {
 }
 
 #[wasm_bindgen_test]
-fn braided_crc32c_agrees_with_the_crate_in_wasm() {
+fn our_crc32c_agrees_with_the_crate_in_wasm() {
     // RFC 3720's check value, then every length to 1024 at every alignment, a few long
     // buffers, and appends over split points, against the crate (slicing-by-8 in wasm).
     assert_eq!(our_crc32c(b"123456789"), 0xE306_9283);

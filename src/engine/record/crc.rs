@@ -23,7 +23,7 @@ const BLOCK: usize = 4 * BRAIDS;
 
 /// The byte-at-a-time table: entry `b` is the register after feeding byte `b` to a zero
 /// register.
-const fn byte_table() -> [u32; 256] {
+pub(super) const fn byte_table() -> [u32; 256] {
     let mut t = [0u32; 256];
     let mut i = 0;
     while i < 256 {
@@ -148,7 +148,7 @@ pub fn crc32c_braided_append(crc: u32, bytes: &[u8]) -> u32 {
 pub fn crc32c(bytes: &[u8]) -> u32 {
     #[cfg(target_arch = "wasm32")]
     {
-        crc32c_braided(bytes)
+        super::crc_lanes::crc32c_lanes_append(0, bytes)
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -163,7 +163,7 @@ pub fn crc32c(bytes: &[u8]) -> u32 {
 pub fn crc32c_append(crc: u32, bytes: &[u8]) -> u32 {
     #[cfg(target_arch = "wasm32")]
     {
-        crc32c_braided_append(crc, bytes)
+        super::crc_lanes::crc32c_lanes_append(crc, bytes)
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
