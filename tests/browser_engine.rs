@@ -1,6 +1,5 @@
 //! The engine compiled to wasm32 gives the same answers as natively: the golden
-//! RecordBatch v2 vectors (CRC-32C runs in software here), our CRC-32C (simd128 lanes
-//! and the braided tail) against
+//! RecordBatch v2 vectors (CRC-32C runs in software here), our braided CRC-32C against
 //! the `crc32c` crate's own software path, the partitioner vectors, and the page's
 //! formatting and translation table.
 #![cfg(target_arch = "wasm32")]

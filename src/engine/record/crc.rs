@@ -7,11 +7,14 @@
 //! 11, 11 and 10 bits (tables of 2048, 2048 and 1024 entries, 20 KiB, built at compile
 //! time) that already carry the word across the other three braids' 12 bytes. The last
 //! block joins the four braids byte by byte. Per 4 bytes that is 3 lookups where
-//! slicing-by-16 (this module's previous algorithm) did 4; in Chromium it runs ~1.4× as
-//! fast (BENCHMARKS.md, "wasm"). wasm `simd128` (16 streams with `i8x16.swizzle` as
-//! nibble tables) and 16-bit tables (512 KiB, out of L1) were measured and were slower.
-//! The algorithm compiles on every target, so its tests also run natively against the
-//! crate.
+//! slicing-by-16 (this module's previous algorithm) did 4: in Chromium, 16 KiB buffers,
+//! 3.5 GB/s against 2.4 (BENCHMARKS.md, "wasm"). Measured and not kept: 16-bit tables
+//! (512 KiB, out of L1: slower), and `simd128` with 16 streams in the lanes of a vector
+//! (the table lookup as two `i8x16.swizzle` nibble lookups per register byte, a 16×16
+//! byte transpose, the streams joined with shift-over-zeros tables): 3.9 GB/s alone, but
+//! the append was no faster (9.5 against 9.8 M records/s) for unsafe loads and a
+//! `simd128` build. The algorithm compiles on every target, so its tests also run
+//! natively against the crate.
 
 /// The reflected Castagnoli polynomial.
 const POLY: u32 = 0x82F6_3B78;
@@ -23,7 +26,7 @@ const BLOCK: usize = 4 * BRAIDS;
 
 /// The byte-at-a-time table: entry `b` is the register after feeding byte `b` to a zero
 /// register.
-pub(super) const fn byte_table() -> [u32; 256] {
+const fn byte_table() -> [u32; 256] {
     let mut t = [0u32; 256];
     let mut i = 0;
     while i < 256 {
@@ -148,7 +151,7 @@ pub fn crc32c_braided_append(crc: u32, bytes: &[u8]) -> u32 {
 pub fn crc32c(bytes: &[u8]) -> u32 {
     #[cfg(target_arch = "wasm32")]
     {
-        super::crc_lanes::crc32c_lanes_append(0, bytes)
+        crc32c_braided(bytes)
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -163,7 +166,7 @@ pub fn crc32c(bytes: &[u8]) -> u32 {
 pub fn crc32c_append(crc: u32, bytes: &[u8]) -> u32 {
     #[cfg(target_arch = "wasm32")]
     {
-        super::crc_lanes::crc32c_lanes_append(crc, bytes)
+        crc32c_braided_append(crc, bytes)
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

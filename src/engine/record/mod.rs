@@ -7,9 +7,6 @@ pub mod builder;
 pub mod compression;
 pub mod compression_ratio;
 pub mod crc;
-// wasm32's CRC-32C path; natively only its tests use it.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-mod crc_lanes;
 pub mod decode;
 pub mod default_record;
 pub mod memory_records;
