@@ -1,7 +1,9 @@
 //! Benchmark, not a test: the native `log_append` loop (encode 100-byte records into
 //! ~16 KiB batches, CRC, validate, index, append) run in wasm32 in headless Chromium, in
-//! records per second, median of `RUNS` runs after a warm-up. Compare with the native
-//! figure in BENCHMARKS.md.
+//! records per second, median of `RUNS` runs after a warm-up. For the ratio, run
+//! `cargo bench --bench log_append -- engine_append` right after it, the same way.
+//! On a loaded machine prefix both with `chrt -f 10` (as root): other jobs then cannot
+//! preempt the run (BENCHMARKS.md, "wasm").
 //!
 //! Ignored in the normal test run. Run it with `bash scripts/bench.sh`, or:
 //!

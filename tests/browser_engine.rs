@@ -1,9 +1,11 @@
 //! The engine compiled to wasm32 gives the same answers as natively: the golden
-//! RecordBatch v2 vectors (CRC-32C runs in software here), the partitioner vectors, and
-//! the page's formatting and translation table.
+//! RecordBatch v2 vectors (CRC-32C runs in software here), our braided CRC-32C against
+//! the `crc32c` crate's own software path, the partitioner vectors, and the page's
+//! formatting and translation table.
 #![cfg(target_arch = "wasm32")]
 
 use kafka_playground::engine::partitioner::{java_partition_for_key, murmur2};
+use kafka_playground::engine::record::crc::{crc32c as our_crc32c, crc32c_append as our_crc32c_append};
 use kafka_playground::engine::record::{decode_batch, BatchBuilder, BatchOptions};
 use kafka_playground::ui::common::format::{bytes_text, short_label};
 use kafka_playground::ui::i18n::{Lang, T};
@@ -43,6 +45,32 @@ fn golden_batches_decode_and_re_encode_in_wasm() {
         checked += 1;
     }
     assert_eq!(checked, 6);
+}
+
+#[wasm_bindgen_test]
+fn our_crc32c_agrees_with_the_crate_in_wasm() {
+    // RFC 3720's check value, then every length to 1024 at every alignment, a few long
+    // buffers, and appends over split points, against the crate (slicing-by-8 in wasm).
+    assert_eq!(our_crc32c(b"123456789"), 0xE306_9283);
+    let mut x = 7u32;
+    let data: Vec<u8> = (0..40_008)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            (x >> 11) as u8
+        })
+        .collect();
+    for align in 0..8 {
+        for len in (0..=1024).chain([4095, 4096, 16_363, 16_384, 40_000]) {
+            let bytes = &data[align..align + len];
+            assert_eq!(our_crc32c(bytes), crc32c::crc32c(bytes), "length {len}, alignment {align}");
+        }
+    }
+    let whole = crc32c::crc32c(&data[..1000]);
+    for cut in 0..=1000 {
+        assert_eq!(our_crc32c_append(our_crc32c(&data[..cut]), &data[cut..1000]), whole, "cut at {cut}");
+    }
 }
 
 #[wasm_bindgen_test]
