@@ -5,14 +5,12 @@
 //! do; each group's coordinator partition is shown in the group band instead. Key colours
 //! are handed out across the whole matrix, so no two keys on screen share one.
 //! Invariant: 3 brokers × 12 partitions fit a 1280 × 800 screen (rows keep one height;
-//! long logs scroll inside their cell). The matrix draws at most [`RECORD_CELLS_DRAWN`]
-//! record cells in all (each replica its newest, at least [`MIN_RECORDS_DRAWN`]): a
-//! small cluster shows every record its picture holds, a big one under load does not
-//! rebuild a thousand cells a view (a cell shows only a few at a time anyway).
+//! long logs scroll inside their cell). Each replica draws its newest records, as many
+//! as [`records_drawn`] gives for the matrix's size (216 cells in all at most).
 
 use crate::engine::controller::is_internal_topic;
 use crate::engine::partitioner::PartitionerKind;
-use crate::engine::replica::view::RECORDS_PER_REPLICA;
+use crate::sim::picture::drawn::records_drawn;
 use crate::sim::picture::keys::KeyColours;
 use crate::sim::Status;
 use crate::ui::cluster::brokers::{is_cut_off, node_buttons, status_code, status_text};
@@ -21,16 +19,6 @@ use crate::ui::i18n::T;
 use crate::ui::shell::page::ClusterCtx;
 use crate::web::cluster_view::{BrokerView, PartitionView, RemovedRegion, TopicView};
 use yew::prelude::*;
-
-/// Record cells the whole matrix draws at most (36 replicas: 6 each; 6 replicas: all 32).
-pub const RECORD_CELLS_DRAWN: usize = 216;
-/// Record cells a replica draws at least, however many replicas there are.
-pub const MIN_RECORDS_DRAWN: usize = 4;
-
-/// How many of its newest records each of `replicas` cells draws.
-pub fn records_drawn(replicas: usize) -> usize {
-    (RECORD_CELLS_DRAWN / replicas.max(1)).clamp(MIN_RECORDS_DRAWN, RECORDS_PER_REPLICA)
-}
 
 /// The ghosts of broker `b`'s replica of `topic`-`partition`.
 fn removed_of(b: &BrokerView, topic: &str, partition: u32) -> Vec<RemovedRegion> {
@@ -217,26 +205,5 @@ fn broker_head(props: &HeadProps) -> Html {
             {session_note(&ctx, b)}
             {crate::ui::cluster::waits::wait_notes(&ctx, b)}
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_small_matrix_draws_every_record_and_a_big_one_stays_within_the_bound() {
-        // The notebook (one broker, a few partitions) and a section-5 cluster: all 32.
-        assert_eq!(records_drawn(1), RECORDS_PER_REPLICA);
-        assert_eq!(records_drawn(6), RECORDS_PER_REPLICA);
-        // 3 brokers x 6 partitions: 12 each; 3 x 12 (the frame benchmark's load): 6 each.
-        assert_eq!(records_drawn(18), 12);
-        assert_eq!(records_drawn(36), 6);
-        for replicas in 7..=RECORD_CELLS_DRAWN / MIN_RECORDS_DRAWN {
-            assert!(records_drawn(replicas) * replicas <= RECORD_CELLS_DRAWN, "{replicas} replicas");
-        }
-        // Past the bound every replica still shows its newest few.
-        assert_eq!(records_drawn(192), MIN_RECORDS_DRAWN);
-        assert_eq!(records_drawn(0), RECORDS_PER_REPLICA);
     }
 }
