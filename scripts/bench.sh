@@ -5,8 +5,10 @@
 # simulation speed in the tab (tests/e2e/bench/cluster_speed.mjs), and the page's weight
 # and first paint (tests/e2e/bench/page_weight.mjs), and the tab's memory under the standard
 # load (tests/e2e/bench/tab_memory.mjs; BENCH_VIRTUAL_S=3600 runs issue 12's hour at
-# 1,000 records/s, about 25 minutes of wall time here), and records/s and latency of real
-# clients through `kafka-playground serve` (benches/serve_throughput.py).
+# 1,000 records/s, about 25 minutes of wall time here), the tab's frame times at 1x under
+# 3 brokers x 12 partitions, 1,000 records/s and a consumer group, then with 100,000
+# records retained (tests/e2e/bench/frame_time.mjs, about 2 minutes), and records/s and
+# latency of real clients through `kafka-playground serve` (benches/serve_throughput.py).
 # Figures are printed; BENCHMARKS.md records them with the machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,8 @@ trunk build --release >/dev/null
 node tests/e2e/bench/cluster_speed.mjs
 echo "== page weight and first paint (release build, localhost)"
 node tests/e2e/bench/page_weight.mjs
+echo "== frames in the tab at 1x (release build; rAF deltas and long animation frames)"
+node tests/e2e/bench/frame_time.mjs
 echo "== records/s and latency through kafka-playground serve (release), confluent_kafka and kafka-python"
 cargo build --release --quiet --bin kafka-playground
 .venv/bin/python benches/serve_throughput.py target/release/kafka-playground

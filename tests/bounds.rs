@@ -163,6 +163,7 @@ fn the_demos_and_the_benchmark_scenario_are_inside_every_bound() {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.push("benches/standard-scenario.json".into());
+    files.push("benches/frames-scenario.json".into());
     assert!(files.len() > 10);
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();

@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod command;
 mod delivery;
 pub mod described;
+pub mod drawn;
 pub mod group;
 mod group_util;
 pub mod keys;

@@ -5,10 +5,12 @@
 //! do; each group's coordinator partition is shown in the group band instead. Key colours
 //! are handed out across the whole matrix, so no two keys on screen share one.
 //! Invariant: 3 brokers × 12 partitions fit a 1280 × 800 screen (rows keep one height;
-//! long logs scroll inside their cell).
+//! long logs scroll inside their cell). Each replica draws its newest records, as many
+//! as [`records_drawn`] gives for the matrix's size (216 cells in all at most).
 
 use crate::engine::controller::is_internal_topic;
 use crate::engine::partitioner::PartitionerKind;
+use crate::sim::picture::drawn::records_drawn;
 use crate::sim::picture::keys::KeyColours;
 use crate::sim::Status;
 use crate::ui::cluster::brokers::{is_cut_off, node_buttons, status_code, status_text};
@@ -42,6 +44,7 @@ pub fn replica_matrix(props: &Props) -> Html {
     let topics: Vec<&TopicView> =
         v.topics.iter().filter(|t| props.show_internal || !is_internal_topic(&t.name)).collect();
     let mut colours = colours.borrow_mut();
+    let max_drawn = records_drawn(topics.iter().map(|t| t.partitions.len()).sum::<usize>() * v.brokers.len());
     let rows = topics
         .iter()
         .flat_map(|topic| topic.partitions.iter().map(move |p| (*topic, p)))
@@ -60,7 +63,7 @@ pub fn replica_matrix(props: &Props) -> Html {
                                     <ReplicaStrip lang={ctx.lang} broker={b.id} replica={r.clone()} meta={Some(p.clone())}
                                         colours={keys} partitioner={partitioner}
                                         partition_count={topic.partitions.len() as u32}
-                                        removed={removed_of(b, &r.topic, r.partition)} />
+                                        removed={removed_of(b, &r.topic, r.partition)} {max_drawn} />
                                 </div>
                             }
                         }
@@ -75,7 +78,7 @@ pub fn replica_matrix(props: &Props) -> Html {
                                         <ReplicaStrip lang={ctx.lang} broker={b.id} replica={r.clone()} meta={None}
                                             colours={keys} partitioner={partitioner}
                                             partition_count={topic.partitions.len() as u32}
-                                            removed={removed_of(b, &r.topic, r.partition)} />
+                                            removed={removed_of(b, &r.topic, r.partition)} {max_drawn} />
                                     </div>
                                 }
                             }

@@ -2,16 +2,18 @@
 //! A line of marks (role: leader starred and bold; ISR membership: ✓ or ⚠ with words;
 //! leader epoch), then the records as a strip that scrolls inside the cell (oldest to
 //! newest left to right, opening on the newest; newest first in the document): ghosts of
-//! removed records ([`super::ghost`]), the log start offset, cells coloured and labelled by key, the
-//! high watermark as a line between the committed and the not-yet-committed records, and
-//! the log end offset at the edge. Shapes and words, never colour alone; every mark and
-//! cell explains itself on hover or focus, in a line that overlays the row below (so the
-//! matrix keeps its height). The log start offset is written in words (the abbreviation
-//! "LSO" is Kafka's last stable offset).
+//! removed records ([`super::ghost`]), the log start offset, cells coloured and labelled
+//! by key, the high watermark as a line between the committed and the not-yet-committed
+//! records, and the log end offset at the edge. The newest [`Props::max_drawn`] records
+//! are cells; the older ones the picture holds join the elided count. Shapes and words,
+//! never colour alone; every mark and cell explains itself on hover or focus, in a line
+//! that overlays the row below (so the matrix keeps its height). The log start offset is
+//! written in words (the abbreviation "LSO" is Kafka's last stable offset).
 
 use crate::engine::cluster::NodeId;
 use crate::engine::controller::is_internal_topic;
 use crate::engine::partitioner::PartitionerKind;
+use crate::engine::replica::view::RECORDS_PER_REPLICA;
 use crate::ui::cluster::ghost::{GhostBadge, GhostCell};
 use crate::ui::cluster::record::RecordCell;
 use crate::ui::i18n::{Lang, T};
@@ -35,6 +37,10 @@ pub struct Props {
     /// What this replica's log lost and why, oldest first (drawn before the log start).
     #[prop_or_default]
     pub removed: Vec<RemovedRegion>,
+    /// At most this many of the newest records are drawn as cells; the older ones the
+    /// picture holds join the elided count before them (the matrix bounds its cells).
+    #[prop_or(RECORDS_PER_REPLICA)]
+    pub max_drawn: usize,
 }
 
 /// `[1, 2, 3]`.
@@ -74,7 +80,10 @@ pub fn replica_strip(props: &Props) -> Html {
     let stale = is_leader
         && props.meta.as_ref().is_some_and(|m| m.leader != Some(b) || m.leader_epoch > r.leader_epoch);
 
-    let first_shown = r.records.first().map_or(r.log_end_offset, |x| x.offset);
+    // The newest `max_drawn` records; the older ones count as elided.
+    let skip = r.records.len().saturating_sub(props.max_drawn.max(1));
+    let records = &r.records[skip..];
+    let first_shown = records.first().map_or(r.log_end_offset, |x| x.offset);
     let hidden = first_shown - r.log_start_offset;
     let hw_help = format!("HW {} — {}", r.high_watermark, t(T::HighWatermarkHelp));
     let log_start_text = format!("{} {}", t(T::LogStartShort), r.log_start_offset);
@@ -94,9 +103,10 @@ pub fn replica_strip(props: &Props) -> Html {
             data-testid="replica-lso">{format!("LSO {}", r.last_stable_offset)}</span>
     };
     let txn = crate::sim::picture::txn::txn_statuses(&r.records);
+    let txn = &txn[skip.min(txn.len())..];
     let leo_help = format!("LEO {} — {}", r.log_end_offset, t(T::LogEndHelp));
     // Built oldest first, then reversed (below).
-    let mut cells = Vec::with_capacity(r.records.len() + 4 + props.removed.len());
+    let mut cells = Vec::with_capacity(records.len() + 4 + props.removed.len());
     for g in &props.removed {
         let key = format!("ghost-{}", g.to_offset);
         cells.push(html! { <GhostCell {key} lang={props.lang} region={g.clone()} /> });
@@ -110,7 +120,7 @@ pub fn replica_strip(props: &Props) -> Html {
     }
     let mut hw_drawn = false;
     let mut lso_drawn = !lso_apart;
-    for (i, rec) in r.records.iter().enumerate() {
+    for (i, rec) in records.iter().enumerate() {
         if !lso_drawn && rec.offset >= lso {
             cells.push(lso_marker.clone());
             lso_drawn = true;
@@ -122,7 +132,7 @@ pub fn replica_strip(props: &Props) -> Html {
         cells.push(html! {
             <RecordCell key={rec.offset} lang={props.lang} offset={rec.offset} leader_epoch={rec.leader_epoch}
                 key_text={rec.key.clone()} value_text={rec.value.clone()} committed={rec.offset < r.high_watermark}
-                colour={props.colours.get(i).cloned().unwrap_or_default()} partition={r.partition}
+                colour={props.colours.get(skip + i).cloned().unwrap_or_default()} partition={r.partition}
                 partitioner={props.partitioner} partition_count={props.partition_count}
                 internal={is_internal_topic(&r.topic)} producer={rec.producer} txn={txn.get(i).copied().flatten()} />
         });

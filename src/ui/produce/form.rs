@@ -191,6 +191,9 @@ fn producer(props: &ProducerProps) -> Html {
     let count_error = use_state(|| false);
     let partition_error = use_state(|| None::<String>);
     let refusal = use_state(|| None::<String>);
+    // Whether "Earlier sends" is unfolded: its rows are drawn only then (under load all
+    // of them are new every view, and a folded list would be rebuilt for no one).
+    let earlier_open = use_state(|| false);
     let Some(ctx) = use_context::<ClusterCtx>() else { return html! {} };
     let p = &props.producer;
     let topics: Vec<String> =
@@ -473,9 +476,15 @@ fn producer(props: &ProducerProps) -> Html {
                 { for shown }
             </ol>
             if !earlier.is_empty() {
-                <details class="earlier-sends" data-testid="earlier-sends">
+                <details class="earlier-sends" data-testid="earlier-sends" open={*earlier_open}
+                    ontoggle={let open = earlier_open.clone(); Callback::from(move |e: Event| {
+                        let now = e.target_dyn_into::<web_sys::Element>().is_some_and(|d| d.has_attribute("open"));
+                        if *open != now { open.set(now) }
+                    })}>
                     <summary>{format!("{} ({})", ctx.t(T::EarlierSends), earlier.len())}</summary>
-                    <ol class="outcomes">{ for earlier }</ol>
+                    if *earlier_open {
+                        <ol class="outcomes">{ for earlier }</ol>
+                    }
                 </details>
             }
         </section>

@@ -6,7 +6,7 @@
 //! is chosen, which keeps the files out of the wasm (page weight). Invariant: every name
 //! listed here has a file trunk copies; a fetch that fails is an error naming the
 //! scenario and its address. The selector lists them in the lecture's order; the
-//! simulation-speed benchmark's load opens by its name only (`?scenario=bench-standard`).
+//! benchmarks' loads open by their names only (`?scenario=bench-standard`, `bench-frames`).
 
 use crate::sim::scenario::Scenario;
 use crate::ui::i18n::Lang;
@@ -65,8 +65,10 @@ pub const SCENARIOS: &[&str] = &[
 
 /// Scenarios that open by name but are not offered in the selector: (name, file under
 /// `scenarios/` in `dist/`). The simulation-speed benchmark's load (3 brokers, RF 3, 6
-/// partitions, 1,000 records/s), which index.html copies from `benches/`.
-pub const UNLISTED: [(&str, &str); 1] = [("bench-standard", "standard-scenario.json")];
+/// partitions, 1,000 records/s) and the frame benchmark's (12 partitions, read by a
+/// group of 3), which index.html copies from `benches/`.
+pub const UNLISTED: [(&str, &str); 2] =
+    [("bench-standard", "standard-scenario.json"), ("bench-frames", "frames-scenario.json")];
 
 /// The lecture's scenarios' names, in order (what the selector offers).
 pub fn names() -> impl Iterator<Item = &'static str> {
