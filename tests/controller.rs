@@ -4,115 +4,14 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use kafka_playground::engine::cluster::messages::TopicPartition;
-use kafka_playground::engine::cluster::metadata::PartitionState;
-use kafka_playground::engine::cluster::{
-    ClusterEvent, Command, Envelope, Input, Message, Node, Output, CONTROLLER_ID,
-};
+use kafka_playground::engine::cluster::{ClusterEvent, Command, Envelope, Input, Message, Output};
 use kafka_playground::engine::controller::{ControllerConfig, ControllerNode};
 use kafka_playground::engine::error::ErrorCode;
-use kafka_playground::engine::store::StoreOp;
 
-const T0: i64 = 1_000_000;
-
-struct Harness {
-    c: ControllerNode,
-    now: i64,
-    persisted: Vec<(String, String)>,
-}
-
-impl Harness {
-    fn new(config: ControllerConfig) -> Self {
-        Harness { c: ControllerNode::new(config), now: T0, persisted: Vec::new() }
-    }
-
-    fn input(&mut self, input: Input) -> Vec<Output> {
-        self.c.handle(self.now, input);
-        let mut out = Vec::new();
-        while let Some(o) = self.c.poll_output() {
-            if let Output::Persist(StoreOp::PutMeta { name, value, .. }) = &o {
-                self.persisted.push((name.clone(), value.clone()));
-            }
-            out.push(o);
-        }
-        out
-    }
-
-    fn deliver(&mut self, from: u32, message: Message) -> Vec<Output> {
-        self.input(Input::Deliver(Envelope { from, to: CONTROLLER_ID, message }))
-    }
-
-    fn epoch(&self, b: u32) -> i64 {
-        self.c.image().brokers[&b].broker_epoch
-    }
-
-    /// Registers and unfences a broker (heartbeat reporting the whole log applied).
-    fn join(&mut self, b: u32) {
-        self.deliver(b, Message::BrokerRegistration { broker_id: b, incarnation: u64::from(b) * 100 });
-        self.heartbeat(b);
-        assert!(!self.c.image().brokers[&b].fenced);
-    }
-
-    fn heartbeat(&mut self, b: u32) -> Vec<Output> {
-        // Kafka's CurrentMetadataOffset: the last offset applied.
-        let (epoch, offset) = (self.epoch(b), self.c.log_end_offset() - 1);
-        self.deliver(
-            b,
-            Message::BrokerHeartbeat { broker_id: b, broker_epoch: epoch, metadata_offset: offset },
-        )
-    }
-
-    fn session_timer(&mut self, b: u32) -> Vec<Output> {
-        self.input(Input::Timer(kafka_playground::engine::cluster::TimerKey {
-            kind: kafka_playground::engine::cluster::TimerKind::BrokerSession,
-            instance: u64::from(b),
-        }))
-    }
-
-    fn create(
-        &mut self,
-        name: &str,
-        partitions: i64,
-        rf: i64,
-        configs: &[(&str, &str)],
-    ) -> (Option<ErrorCode>, Option<String>) {
-        let configs = configs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        let out = self.deliver(
-            20_000,
-            Message::CreateTopicsRequest {
-                correlation_id: 7,
-                name: name.into(),
-                partitions,
-                replication_factor: rf,
-                configs,
-            },
-        );
-        out.into_iter()
-            .find_map(|o| match o {
-                Output::Send(Envelope {
-                    message: Message::CreateTopicsResponse { error, message, .. },
-                    ..
-                }) => Some((error, message)),
-                _ => None,
-            })
-            .unwrap()
-    }
-
-    fn partition(&self, topic: &str, p: u32) -> PartitionState {
-        self.c.image().partition(topic, p).unwrap().clone()
-    }
-}
-
-fn events(out: &[Output]) -> Vec<ClusterEvent> {
-    out.iter().filter_map(|o| if let Output::Event(e) = o { Some(e.clone()) } else { None }).collect()
-}
-
-fn cluster(brokers: u32, config: ControllerConfig) -> Harness {
-    let mut h = Harness::new(config);
-    for b in 1..=brokers {
-        h.join(b);
-    }
-    h
-}
+#[path = "common/controller_harness.rs"]
+#[allow(dead_code)]
+mod controller_harness;
+use controller_harness::{cluster, events, Harness};
 
 #[test]
 fn registration_fences_until_caught_up_then_unfences() {
