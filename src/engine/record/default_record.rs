@@ -128,25 +128,31 @@ fn write_head(
     key: Option<&[u8]>,
 ) -> usize {
     let before = buf.len();
-    buf.reserve(body as usize + 5);
-    // The fixed fields are put together on the stack and appended in one copy (at most
-    // 5 + 1 + 10 + 5 + 5 bytes): the same bytes as a push per byte, fewer stores to `buf`.
-    let mut head = [0u8; 26];
+    buf.reserve(body as usize + HEAD_MAX);
+    // The fixed fields are put together on the stack and appended in one copy of all
+    // HEAD_MAX bytes (a copy of constant size, inlined), cut back to what they took: the
+    // same bytes as a push per byte, without a store to `buf` per byte.
+    let mut head = [0u8; HEAD_MAX];
     let mut at = put_varint(&mut head, 0, body as i32);
     at += 1; // attributes: unused, 0
     at = put_unsigned(&mut head, at, ((timestamp_delta_ms << 1) ^ (timestamp_delta_ms >> 63)) as u64);
     at = put_varint(&mut head, at, offset_delta);
     at = put_varint(&mut head, at, nullable_len(key));
-    buf.extend_from_slice(&head[..at]);
+    buf.extend_from_slice(&head);
+    buf.truncate(before + at.min(HEAD_MAX));
     if let Some(k) = key {
         buf.extend_from_slice(k);
     }
     before
 }
 
+/// The most bytes a record's fixed fields take: length, attributes, timestamp delta,
+/// offset delta and key length (5 + 1 + 10 + 5 + 5).
+const HEAD_MAX: usize = 26;
+
 /// Puts `value` as an unsigned varint into `out` at `at`; returns where it ends.
 #[inline(always)]
-fn put_unsigned(out: &mut [u8; 26], mut at: usize, mut value: u64) -> usize {
+fn put_unsigned(out: &mut [u8; HEAD_MAX], mut at: usize, mut value: u64) -> usize {
     while value >= 0x80 && at < out.len() {
         out[at] = (value as u8) | 0x80;
         value >>= 7;
@@ -160,7 +166,7 @@ fn put_unsigned(out: &mut [u8; 26], mut at: usize, mut value: u64) -> usize {
 
 /// Puts `value` zigzag-encoded into `out` at `at`; returns where it ends.
 #[inline(always)]
-fn put_varint(out: &mut [u8; 26], at: usize, value: i32) -> usize {
+fn put_varint(out: &mut [u8; HEAD_MAX], at: usize, value: i32) -> usize {
     put_unsigned(out, at, u64::from(((value << 1) ^ (value >> 31)) as u32))
 }
 
