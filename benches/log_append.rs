@@ -6,7 +6,9 @@
 //!   assigns offsets, indexes and stores them; the store ops are taken as a driver would.
 //! * `engine_fetch`: `PartitionLog::read` in 1 MiB fetches through a prebuilt log, each
 //!   batch's CRC checked as a consumer with `check.crcs=true` does;
-//!   `engine_fetch_decode` also decodes every record (`decode_batch`).
+//!   `engine_fetch_decode` also reads every record as the consumer does (`read_batch`:
+//!   the same checks as `decode_batch`, records borrowed), `engine_fetch_decode_owned`
+//!   decodes them into owned `Record`s (`decode_batch`, as the page and the cleaner do).
 //! * Breakdown of `engine_append`: `engine_encode` (BatchBuilder + CRC only),
 //!   `engine_validate` (`validate_batch` of prebuilt batches: CRC + record walk) and
 //!   `engine_append_prebuilt` (`append_as_leader` of prebuilt batches).
@@ -24,6 +26,7 @@ mod native {
     use commitlog::{CommitLog, LogOptions, ReadLimit};
     use criterion::{black_box, BatchSize, Criterion, Throughput};
     use kafka_playground::engine::log::PartitionLog;
+    use kafka_playground::engine::record::decode::read_batch;
     use kafka_playground::engine::record::{
         decode_batch, split_batches, validate_batch, verify_crc, BatchBuilder, BatchOptions,
     };
@@ -84,18 +87,41 @@ mod native {
         log
     }
 
+    /// How `engine_fetch` treats each batch it reads.
+    #[derive(Clone, Copy, PartialEq)]
+    enum Decode {
+        /// CRC only.
+        No,
+        /// `read_batch`, as the consumer reads: every record borrowed, its key and value seen.
+        Borrowed,
+        /// `decode_batch`: owned keys, values and headers.
+        Owned,
+    }
+
     /// Reads the whole log in 1 MiB fetches; returns the records seen.
-    fn engine_fetch(log: &PartitionLog, decode: bool) -> u64 {
+    fn engine_fetch(log: &PartitionLog, decode: Decode) -> u64 {
         let (mut offset, end, mut seen) = (0i64, log.log_end_offset(), 0u64);
         while offset < end {
             let data = log.read(offset, FETCH_BYTES, end).expect("read");
             for view in split_batches(&data.records) {
                 let view = view.expect("whole batches");
-                if decode {
-                    seen += decode_batch(view.bytes).expect("decode").records.len() as u64;
-                } else {
-                    verify_crc(view.bytes).expect("crc");
-                    seen += view.header.records_count as u64;
+                match decode {
+                    Decode::No => {
+                        verify_crc(view.bytes).expect("crc");
+                        seen += view.header.records_count as u64;
+                    }
+                    Decode::Borrowed => {
+                        seen += read_batch(view.bytes, |header, records| {
+                            for r in records {
+                                black_box((r.offset(header.base_offset), r.key, r.value));
+                            }
+                            records.len() as u64
+                        })
+                        .expect("decode");
+                    }
+                    Decode::Owned => {
+                        seen += decode_batch(view.bytes).expect("decode").records.len() as u64;
+                    }
                 }
                 offset = view.header.last_offset() + 1;
             }
@@ -209,9 +235,11 @@ mod native {
         let fetched = (FETCH_BATCHES * per_batch) as u64;
         g.throughput(Throughput::Elements(fetched));
         let log = engine_append(new_log(), FETCH_BATCHES, per_batch, &v);
-        assert_eq!(engine_fetch(&log, false), fetched);
-        g.bench_function("engine_fetch", |b| b.iter(|| engine_fetch(&log, false)));
-        g.bench_function("engine_fetch_decode", |b| b.iter(|| engine_fetch(&log, true)));
+        assert_eq!(engine_fetch(&log, Decode::No), fetched);
+        assert_eq!(engine_fetch(&log, Decode::Borrowed), fetched);
+        g.bench_function("engine_fetch", |b| b.iter(|| engine_fetch(&log, Decode::No)));
+        g.bench_function("engine_fetch_decode", |b| b.iter(|| engine_fetch(&log, Decode::Borrowed)));
+        g.bench_function("engine_fetch_decode_owned", |b| b.iter(|| engine_fetch(&log, Decode::Owned)));
         let dir = tempfile::tempdir().expect("tempdir");
         let mut clog = commitlog_in(&dir);
         commitlog_append(&mut clog, FETCH_BATCHES, per_batch, &v);

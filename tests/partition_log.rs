@@ -108,6 +108,31 @@ fn reads_respect_max_bytes_but_return_at_least_one_batch() {
     assert_eq!(e.code, ErrorCode::OffsetOutOfRange);
 }
 
+/// A read spanning several appends (each kept as its own chunk) answers exactly the
+/// bytes of those batches in the segment, from the first batch holding the offset on.
+#[test]
+fn reads_across_appends_are_the_segment_bytes_of_those_batches() {
+    let mut log = PartitionLog::new(1, "t", 0, TopicConfig::default(), T0);
+    let size = batch(T0, 3, 40).len();
+    for i in 0..7 {
+        log.append_as_leader(T0 + i, &batch(T0 + i, 3, 40), 0).unwrap();
+    }
+    let whole = log.read(0, u32::MAX, i64::MAX).unwrap().records.to_vec();
+    assert_eq!(whole.len(), size * 7);
+    for offset in 0..21 {
+        for batches in 1..=7usize {
+            let d = log.read(offset, (size * batches) as u32, i64::MAX).unwrap();
+            let first = (offset / 3) as usize;
+            let n = batches.min(7 - first);
+            assert_eq!(
+                &d.records[..],
+                &whole[size * first..size * (first + n)],
+                "offset {offset}, {batches} batches"
+            );
+        }
+    }
+}
+
 #[test]
 fn reads_find_offsets_through_the_index_in_later_segments() {
     let cfg = config(&[("segment.bytes", "2000"), ("index.interval.bytes", "100")]);

@@ -265,8 +265,10 @@ impl PartitionLog {
     /// `LogValidator.validateKey`: a compacted log refuses a record without a key (the
     /// cleaner could never keep it).
     fn validate_keys(&self, batch: &[u8]) -> Result<()> {
-        let decoded = crate::engine::record::decode_batch(batch)?;
-        if decoded.records.iter().any(|r| r.key.is_none()) {
+        let keyless = crate::engine::record::decode::read_batch(batch, |_, records| {
+            records.iter().any(|r| r.key.is_none())
+        })?;
+        if keyless {
             return Err(KafkaError {
                 code: crate::engine::error::ErrorCode::InvalidRecord,
                 kind: ErrorKind::Corrupt {

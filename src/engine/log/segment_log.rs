@@ -71,7 +71,8 @@ impl SegmentLog {
         }
     }
 
-    /// Bytes `[from, to)`: a share of one chunk when they lie in one, else a copy.
+    /// Bytes `[from, to)`: a share of one chunk when they lie in one, else a copy of
+    /// those bytes alone, chunk piece by chunk piece.
     pub fn slice(&self, from: u32, to: u32) -> MemoryRecords {
         let to = to.min(self.len);
         if from >= to {
@@ -82,7 +83,16 @@ impl SegmentLog {
         if to - at <= self.chunks[i].len() as u32 {
             return self.chunks[i].slice((from - at) as usize, (to - at) as usize);
         }
-        MemoryRecords::from(self.bytes()[from as usize..to as usize].to_vec())
+        let mut out = Vec::with_capacity((to - from) as usize);
+        for (chunk, &at) in self.chunks[i..].iter().zip(&self.positions[i..]) {
+            if at >= to {
+                break;
+            }
+            let start = from.saturating_sub(at) as usize;
+            let end = ((to - at) as usize).min(chunk.len());
+            out.extend_from_slice(chunk.get(start..end).unwrap_or_default());
+        }
+        MemoryRecords::from(out)
     }
 
     /// All the bytes, contiguous (borrowed when they are one chunk).
@@ -90,7 +100,13 @@ impl SegmentLog {
         match self.chunks.as_slice() {
             [] => Cow::Borrowed(&[]),
             [one] => Cow::Borrowed(one.as_slice()),
-            many => Cow::Owned(many.iter().flat_map(|c| c.iter().copied()).collect()),
+            many => {
+                let mut out = Vec::with_capacity(self.len as usize);
+                for chunk in many {
+                    out.extend_from_slice(chunk);
+                }
+                Cow::Owned(out)
+            }
         }
     }
 }

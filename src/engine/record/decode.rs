@@ -6,7 +6,7 @@
 
 use super::batch::{read_header, verify_crc, BatchHeader, Compression, RECORD_BATCH_OVERHEAD};
 use super::compression::decompress;
-use super::default_record::{read_record, Record, RecordRef};
+use super::default_record::{read_record, scan_record, Record, RecordRef};
 use crate::engine::error::{Corruption, KafkaError, Result};
 use serde::{Deserialize, Serialize};
 
@@ -118,13 +118,36 @@ pub fn read_batch<R>(batch: &[u8], read: impl FnOnce(&BatchHeader, &[RecordRef<'
         &owned
     };
     let mut records = Vec::with_capacity(header.records_count.clamp(0, 10_000) as usize);
-    walk_section(section, &header, |r| {
-        // Checked as decode_batch decodes them (no allocation without headers).
-        r.headers()?;
-        records.push(r);
-        Ok(())
-    })?;
+    if scan_section(section, &header, &mut records).is_none() {
+        records.clear();
+        walk_section(section, &header, |r| {
+            // Checked as decode_batch decodes them.
+            r.check_headers()?;
+            records.push(r);
+            Ok(())
+        })?;
+    }
     Ok(read(&header, &records))
+}
+
+/// [`walk_section`] of a batch whose every record reads, lean: the same checks (the
+/// count, each record's exact length and header walk, its header keys UTF-8, no bytes
+/// left over) with `None` on any failure instead of building Kafka's error; the caller
+/// then walks again with [`walk_section`] to say what is wrong.
+#[inline]
+fn scan_section<'a>(section: &'a [u8], header: &BatchHeader, records: &mut Vec<RecordRef<'a>>) -> Option<()> {
+    if header.records_count < 0 {
+        return None;
+    }
+    let mut pos = 0usize;
+    for _ in 0..header.records_count {
+        let r = scan_record(section, &mut pos)?;
+        if r.header_count > 0 {
+            r.check_headers().ok()?;
+        }
+        records.push(r);
+    }
+    (pos == section.len()).then_some(())
 }
 
 /// What the broker learns while validating a produced batch.
@@ -142,6 +165,42 @@ pub fn validate_batch(batch: &[u8]) -> Result<ValidatedBatch> {
     if header.records_count == 0 {
         return Err(invalid("a produced batch must hold at least one record".to_string()));
     }
+    if let Some(max_ts) = scan_produced(batch, &header) {
+        return Ok(ValidatedBatch { header, max_record_timestamp_ms: max_ts });
+    }
+    validate_records(batch, header)
+}
+
+/// [`validate_batch`]'s walk of an uncompressed batch whose every check passes, lean:
+/// the same checks as [`validate_records`] (every record's exact length, its header walk,
+/// contiguous offset deltas from 0, the count, no bytes left over, `lastOffsetDelta`),
+/// but `None` on any failure, so nothing builds a `KafkaError` on the way and the record
+/// reads inline. Returns the largest record timestamp. A compressed batch, or one that
+/// fails, goes through [`validate_records`], which says exactly what is wrong.
+#[inline]
+fn scan_produced(batch: &[u8], header: &BatchHeader) -> Option<i64> {
+    if header.compression().ok()? != Compression::None
+        || header.records_count < 1
+        || header.last_offset_delta != header.records_count - 1
+    {
+        return None;
+    }
+    let records = batch.get(RECORD_BATCH_OVERHEAD..)?;
+    let mut max_ts = super::batch::NO_TIMESTAMP;
+    let mut pos = 0usize;
+    for expected_delta in 0..header.records_count {
+        let r = scan_record(records, &mut pos)?;
+        if r.offset_delta != expected_delta {
+            return None;
+        }
+        max_ts = max_ts.max(header.base_timestamp.wrapping_add(r.timestamp_delta_ms));
+    }
+    (pos == records.len()).then_some(max_ts)
+}
+
+/// The record walk of [`validate_batch`] with Kafka's errors (CRC already checked).
+#[inline(never)]
+fn validate_records(batch: &[u8], header: BatchHeader) -> Result<ValidatedBatch> {
     let mut expected_delta = 0i32;
     let mut max_ts = super::batch::NO_TIMESTAMP;
     walk_records(batch, &header, |r| {
@@ -163,3 +222,7 @@ pub fn validate_batch(batch: &[u8]) -> Result<ValidatedBatch> {
     }
     Ok(ValidatedBatch { header, max_record_timestamp_ms: max_ts })
 }
+
+#[cfg(test)]
+#[path = "decode_tests.rs"]
+mod tests;

@@ -114,6 +114,11 @@ pub fn decode_varint(bytes: &[u8], pos: &mut usize) -> Option<i32> {
 /// Fast-path zigzag varlong; `None` on any malformation.
 #[inline(always)]
 pub fn decode_varlong(bytes: &[u8], pos: &mut usize) -> Option<i64> {
+    let b0 = *bytes.get(*pos)?;
+    if b0 < 0x80 {
+        *pos += 1;
+        return Some(i64::from(b0 >> 1) ^ -i64::from(b0 & 1));
+    }
     let mut raw: u64 = 0;
     for i in 0..10 {
         let b = *bytes.get(*pos)?;

@@ -13,7 +13,8 @@ use super::{ConsumerNode, JoinPhase, Pending, Subscription};
 use crate::engine::cluster::messages::{FetchPartition, FetchedPartition, Message, TopicPartition};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
-use crate::engine::record::{decode_batch, split_batches};
+use crate::engine::record::decode::read_batch;
+use crate::engine::record::split_batches;
 use crate::engine::txn::read_committed::{BatchVerdict, FetchedBatch, ReadCommittedFilter};
 use std::collections::BTreeMap;
 
@@ -109,10 +110,17 @@ impl ConsumerNode {
             let aborted_too = verdict == BatchVerdict::SkipAborted
                 && crate::engine::faults::on(crate::engine::faults::Fault::DeliverAbortedBatches);
             if verdict == BatchVerdict::Deliver || aborted_too {
-                let Ok(batch) = decode_batch(view.bytes) else { break };
-                offsets.extend(batch.records.iter().map(|r| r.offset).filter(|o| *o >= position));
-                if let Some(app) = self.txn_app.as_mut() {
-                    app.keep(&tp, position, &batch.records);
+                // Borrowed from the fetched bytes: what decode_batch checks, no copies.
+                let txn_app = &mut self.txn_app;
+                let read = read_batch(view.bytes, |header, records| {
+                    let base = header.base_offset;
+                    offsets.extend(records.iter().map(|r| r.offset(base)).filter(|o| *o >= position));
+                    if let Some(app) = txn_app.as_mut() {
+                        app.keep(&tp, position, base, records);
+                    }
+                });
+                if read.is_err() {
+                    break;
                 }
             } else {
                 skipped.push((fetched.base_offset.max(position), fetched.last_offset));

@@ -10,7 +10,7 @@
 
 use super::ConsumerNode;
 use crate::engine::cluster::messages::TopicPartition;
-use crate::engine::record::default_record::Record;
+use crate::engine::record::default_record::RecordRef;
 use std::collections::BTreeMap;
 
 /// One input record as the application reads it: its partition, offset, key and value
@@ -30,16 +30,22 @@ pub struct TxnApp {
     finished: Vec<AppRecord>,
 }
 
-fn text(bytes: Option<&Vec<u8>>) -> Option<String> {
+fn text(bytes: Option<&[u8]>) -> Option<String> {
     bytes.map(|b| String::from_utf8_lossy(b).into_owned())
 }
 
 impl TxnApp {
     /// Keeps the key and value of `records` at or after `position`.
-    pub(super) fn keep(&mut self, tp: &TopicPartition, position: i64, records: &[Record]) {
-        for r in records.iter().filter(|r| r.offset >= position) {
-            let value = text(r.value.as_ref()).unwrap_or_default();
-            self.texts.insert((tp.clone(), r.offset), (text(r.key.as_ref()), value));
+    pub(super) fn keep(
+        &mut self,
+        tp: &TopicPartition,
+        position: i64,
+        base_offset: i64,
+        records: &[RecordRef<'_>],
+    ) {
+        for r in records.iter().filter(|r| r.offset(base_offset) >= position) {
+            let value = text(r.value).unwrap_or_default();
+            self.texts.insert((tp.clone(), r.offset(base_offset)), (text(r.key), value));
         }
     }
 
