@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing (issue 16 point 2; not part of the test command): cargo-mutants over
-# the scope and tests in .cargo/mutants.toml, in place (the tree's own target/mutants,
-# so each mutant rebuilds incrementally), one mutant at a time. Results go to
+# the scope and tests in .cargo/mutants.toml, in place, one mutant at a time (the tree's own target/mutants,
+# so each mutant rebuilds incrementally). Results go to
 # mutants.out/ (caught.txt, missed.txt, timeout.txt, unviable.txt, outcomes.json);
 # TESTING.md records the figures. Extra arguments go to cargo-mutants, e.g.
 # `--shard 1/4` to run a quarter, or `--file src/engine/controller/election.rs`.
@@ -14,4 +14,4 @@ if [ -n "$(git status --porcelain -- src)" ]; then
   exit 1
 fi
 export MUTANTS_FUZZ_SEEDS="${MUTANTS_FUZZ_SEEDS:-12}"
-cargo mutants --in-place --jobs 1 --timeout 300 --build-timeout 900 "$@"
+cargo mutants --in-place --timeout 300 --build-timeout 900 "$@"
