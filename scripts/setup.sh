@@ -10,6 +10,8 @@ TRUNK_VERSION=0.21.14          # 0.22 needs a newer rustc
 KAFKA_PYTHON_VERSION=3.0.12
 # confluent_kafka (its wheel bundles librdkafka) runs the lecture notebook against serve.
 CONFLUENT_KAFKA_VERSION=2.16.1
+# Mutation testing only (scripts/mutants.sh passes --mutants; the test command does not).
+CARGO_MUTANTS_VERSION=27.1.0
 
 say() { printf '[setup] %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -68,5 +70,10 @@ fi
 if ! .venv/bin/python -c "import confluent_kafka, sys; sys.exit(confluent_kafka.__version__ != '$CONFLUENT_KAFKA_VERSION')" 2>/dev/null; then
   say "installing confluent-kafka $CONFLUENT_KAFKA_VERSION in .venv"
   .venv/bin/pip install -q "confluent-kafka==$CONFLUENT_KAFKA_VERSION"
+fi
+if [ "${1:-}" = --mutants ] \
+   && [ "$(cargo mutants --version 2>/dev/null | awk '{print $2}')" != "$CARGO_MUTANTS_VERSION" ]; then
+  say "installing cargo-mutants $CARGO_MUTANTS_VERSION"
+  cargo install cargo-mutants --version "$CARGO_MUTANTS_VERSION" --locked --force
 fi
 say "ready"
