@@ -294,6 +294,15 @@ mod tests {
     }
 
     #[test]
+    fn a_follower_state_stored_without_a_log_start_offset_reads_it_as_unknown() {
+        // Stored before the field existed: Kafka's `ReplicaState` starts at
+        // `UnifiedLog.UNKNOWN_OFFSET` (-1) until the follower's first fetch says otherwise.
+        let text = r#"{"log_end_offset":7,"last_fetch_leader_log_end_offset":7,"last_fetch_time_ms":5,"last_caught_up_time_ms":5}"#;
+        let f: FollowerState = serde_json::from_str(text).unwrap();
+        assert_eq!((f.log_end_offset, f.log_start_offset), (7, -1));
+    }
+
+    #[test]
     fn the_high_watermark_waits_for_the_maximal_isr_and_min_isr() {
         let config = TopicConfig { min_insync_replicas: 2, ..TopicConfig::default() };
         let mut p = Partition::new(PartitionLog::new(1, "t", 0, config, 0), LeaderEpochCache::new(), 0);
