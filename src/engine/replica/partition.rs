@@ -334,6 +334,36 @@ mod tests {
         assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), None, "under min ISR");
         p.state.isr = vec![1, 2];
         assert_eq!(p.maybe_increment_high_watermark(t + 20, 30_000, |_| true), Some(10));
+        assert_eq!(
+            p.maybe_increment_high_watermark(t + 30, 30_000, |_| true),
+            None,
+            "nothing new: the HW stays (maybeIncrementLeaderHW moves it only forward)"
+        );
+    }
+
+    #[test]
+    fn the_low_watermark_is_the_smallest_log_start_of_the_live_replicas() {
+        let mut p = Partition::new(
+            PartitionLog::new(1, "t", 0, TopicConfig::default(), 0),
+            LeaderEpochCache::new(),
+            0,
+        );
+        p.state = PartitionState {
+            replicas: vec![1, 2, 3],
+            isr: vec![1, 2, 3],
+            leader: Some(1),
+            leader_epoch: 0,
+            partition_epoch: 0,
+        };
+        p.make_leader(1, 0);
+        p.log.log_start_offset = 9;
+        p.followers.get_mut(&2).unwrap().log_start_offset = 7;
+        p.followers.get_mut(&3).unwrap().log_start_offset = 4;
+        assert_eq!(p.low_watermark(|_| true), 4);
+        assert_eq!(p.low_watermark(|id| id != 3), 7, "a dead broker's replica does not count");
+        assert_eq!(p.low_watermark(|_| false), 9, "the leader's own");
+        p.followers.get_mut(&2).unwrap().log_start_offset = UNKNOWN_OFFSET;
+        assert_eq!(p.low_watermark(|_| true), -1, "a follower not heard from yet");
     }
 
     #[test]
