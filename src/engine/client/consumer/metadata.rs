@@ -20,6 +20,12 @@ impl ConsumerNode {
         topics
     }
 
+    /// Never fetched, or older than `metadata.max.age.ms` (`Metadata.timeToNextUpdate` 0).
+    pub(super) fn metadata_stale(&self) -> bool {
+        self.metadata_refreshed_ms == i64::MIN
+            || self.now_ms >= self.metadata_refreshed_ms + self.config.metadata_max_age_ms
+    }
+
     pub(crate) fn maybe_request_metadata(&mut self) {
         let topics = self.metadata_topics();
         if topics.is_empty()
@@ -28,8 +34,7 @@ impl ConsumerNode {
         {
             return;
         }
-        let stale = self.metadata_refreshed_ms == i64::MIN
-            || self.now_ms >= self.metadata_refreshed_ms + self.config.metadata_max_age_ms;
+        let stale = self.metadata_stale();
         let missing = topics.iter().any(|t| !self.topics.contains_key(t));
         if !(self.metadata_refresh_needed || stale || missing) {
             return;

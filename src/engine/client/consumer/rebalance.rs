@@ -215,9 +215,7 @@ impl ConsumerNode {
         if !self.group_subscription.is_subset(&own) {
             self.metadata_refresh_needed = true;
         }
-        let stale = self.metadata_refreshed_ms == i64::MIN
-            || self.now_ms >= self.metadata_refreshed_ms + self.config.metadata_max_age_ms;
-        self.metadata_refresh_needed || stale
+        self.metadata_refresh_needed || self.metadata_stale()
     }
 
     /// `ensureFreshMetadata` answered: the held JoinGroup answer is assigned now.
@@ -255,10 +253,8 @@ impl ConsumerNode {
             .iter()
             .filter_map(|m| decode_subscription(&m.member_id, m.group_instance_id.clone(), &m.metadata))
             .collect();
-        let mut all_topics: Vec<String> =
-            subscriptions.iter().flat_map(|s| s.topics.iter().cloned()).collect();
-        all_topics.sort();
-        all_topics.dedup();
+        // Every member's topics, sorted: what `group_subscribe` kept.
+        let all_topics: Vec<String> = self.group_subscription.iter().cloned().collect();
         let counts = self.partition_counts(&all_topics);
         let missing: Vec<&String> = all_topics.iter().filter(|t| !counts.contains_key(*t)).collect();
         if !missing.is_empty() {
