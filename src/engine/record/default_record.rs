@@ -3,7 +3,8 @@
 //! its decoding, which refuses every malformed length the way Kafka's parser does.
 
 use super::varint::{
-    decode_varint, decode_varlong, read_varint, read_varlong, varint_size, varlong_size, write_varint,
+    decode_varint, decode_varlong, put_unsigned_varlong, read_varint, read_varlong, varint_size,
+    varlong_size, write_varint, zigzag32, zigzag64,
 };
 use crate::engine::error::{Corruption, KafkaError, Result};
 use serde::{Deserialize, Serialize};
@@ -133,11 +134,11 @@ fn write_head(
     // HEAD_MAX bytes (a copy of constant size, inlined), cut back to what they took: the
     // same bytes as a push per byte, without a store to `buf` per byte.
     let mut head = [0u8; HEAD_MAX];
-    let mut at = put_varint(&mut head, 0, body as i32);
+    let mut at = put_unsigned_varlong(&mut head, 0, u64::from(zigzag32(body as i32)));
     at += 1; // attributes: unused, 0
-    at = put_unsigned(&mut head, at, ((timestamp_delta_ms << 1) ^ (timestamp_delta_ms >> 63)) as u64);
-    at = put_varint(&mut head, at, offset_delta);
-    at = put_varint(&mut head, at, nullable_len(key));
+    at = put_unsigned_varlong(&mut head, at, zigzag64(timestamp_delta_ms));
+    at = put_unsigned_varlong(&mut head, at, u64::from(zigzag32(offset_delta)));
+    at = put_unsigned_varlong(&mut head, at, u64::from(zigzag32(nullable_len(key))));
     buf.extend_from_slice(&head);
     buf.truncate(before + at.min(HEAD_MAX));
     if let Some(k) = key {
@@ -149,26 +150,6 @@ fn write_head(
 /// The most bytes a record's fixed fields take: length, attributes, timestamp delta,
 /// offset delta and key length (5 + 1 + 10 + 5 + 5).
 const HEAD_MAX: usize = 26;
-
-/// Puts `value` as an unsigned varint into `out` at `at`; returns where it ends.
-#[inline(always)]
-fn put_unsigned(out: &mut [u8; HEAD_MAX], mut at: usize, mut value: u64) -> usize {
-    while value >= 0x80 && at < out.len() {
-        out[at] = (value as u8) | 0x80;
-        value >>= 7;
-        at += 1;
-    }
-    if let Some(b) = out.get_mut(at) {
-        *b = value as u8;
-    }
-    at + 1
-}
-
-/// Puts `value` zigzag-encoded into `out` at `at`; returns where it ends.
-#[inline(always)]
-fn put_varint(out: &mut [u8; HEAD_MAX], at: usize, value: i32) -> usize {
-    put_unsigned(out, at, u64::from(((value << 1) ^ (value >> 31)) as u32))
-}
 
 fn write_nullable(buf: &mut Vec<u8>, bytes: Option<&[u8]>) {
     write_varint(buf, nullable_len(bytes));
@@ -238,29 +219,28 @@ impl RecordRef<'_> {
     /// The checks [`RecordRef::headers`] makes (each key present and UTF-8, each value's
     /// length), without copying anything.
     pub fn check_headers(&self) -> Result<()> {
+        self.each_header(|_, _| {})
+    }
+
+    /// Walks the headers in order, each key checked present and UTF-8, each value's
+    /// length checked; `each` sees them borrowed.
+    fn each_header<'b>(&'b self, mut each: impl FnMut(&'b str, Option<&'b [u8]>)) -> Result<()> {
         let mut pos = 0;
         for _ in 0..self.header_count {
             let key = read_nullable(self.headers_bytes, &mut pos, "header key")?
                 .ok_or_else(|| invalid("null header key".to_string()))?;
-            std::str::from_utf8(key).map_err(|_| invalid("header key is not UTF-8".to_string()))?;
-            read_nullable(self.headers_bytes, &mut pos, "header value")?;
+            let key = std::str::from_utf8(key).map_err(|_| invalid("header key is not UTF-8".to_string()))?;
+            each(key, read_nullable(self.headers_bytes, &mut pos, "header value")?);
         }
         Ok(())
     }
 
     /// Decodes the headers (UTF-8 keys are checked).
     pub fn headers(&self) -> Result<Vec<Header>> {
-        let mut pos = 0;
         let mut out = Vec::with_capacity(self.header_count.max(0) as usize);
-        for _ in 0..self.header_count {
-            let key = read_nullable(self.headers_bytes, &mut pos, "header key")?
-                .ok_or_else(|| invalid("null header key".to_string()))?;
-            let key = std::str::from_utf8(key)
-                .map_err(|_| invalid("header key is not UTF-8".to_string()))?
-                .to_string();
-            let value = read_nullable(self.headers_bytes, &mut pos, "header value")?.map(<[u8]>::to_vec);
-            out.push(Header { key, value });
-        }
+        self.each_header(|key, value| {
+            out.push(Header { key: key.to_string(), value: value.map(<[u8]>::to_vec) })
+        })?;
         Ok(out)
     }
 }

@@ -14,6 +14,34 @@ fn ran_out(at: usize) -> KafkaError {
     })
 }
 
+/// `value` zigzag-mapped, so small magnitudes get short codes (`ByteUtils`).
+#[inline(always)]
+pub fn zigzag32(value: i32) -> u32 {
+    ((value << 1) ^ (value >> 31)) as u32
+}
+
+/// [`zigzag32`] for 64 bits.
+#[inline(always)]
+pub fn zigzag64(value: i64) -> u64 {
+    ((value << 1) ^ (value >> 63)) as u64
+}
+
+/// Puts `value` as an unsigned base-128 varint into `out` at `at`, as far as `out`
+/// reaches; returns where it ends. For fields assembled on the stack and appended in one
+/// copy (a record's head).
+#[inline(always)]
+pub fn put_unsigned_varlong(out: &mut [u8], mut at: usize, mut value: u64) -> usize {
+    while value >= 0x80 && at < out.len() {
+        out[at] = (value as u8) | 0x80;
+        value >>= 7;
+        at += 1;
+    }
+    if let Some(b) = out.get_mut(at) {
+        *b = value as u8;
+    }
+    at + 1
+}
+
 /// Appends `value` as an unsigned base-128 varint.
 #[inline]
 pub fn write_unsigned_varint(buf: &mut Vec<u8>, value: u32) {
@@ -33,13 +61,13 @@ fn write_unsigned_varlong(buf: &mut Vec<u8>, value: u64) {
 /// Appends `value` zigzag-encoded (`ByteUtils.writeVarint`).
 #[inline]
 pub fn write_varint(buf: &mut Vec<u8>, value: i32) {
-    write_unsigned_varint(buf, ((value << 1) ^ (value >> 31)) as u32);
+    write_unsigned_varint(buf, zigzag32(value));
 }
 
 /// Appends `value` zigzag-encoded (`ByteUtils.writeVarlong`).
 #[inline]
 pub fn write_varlong(buf: &mut Vec<u8>, value: i64) {
-    write_unsigned_varlong(buf, ((value << 1) ^ (value >> 63)) as u64);
+    write_unsigned_varlong(buf, zigzag64(value));
 }
 
 /// Bytes `write_unsigned_varint(value)` takes.
@@ -58,13 +86,13 @@ pub fn unsigned_varint_size(value: u32) -> u32 {
 /// Bytes `write_varint(value)` takes.
 #[inline]
 pub fn varint_size(value: i32) -> u32 {
-    unsigned_varint_size(((value << 1) ^ (value >> 31)) as u32)
+    unsigned_varint_size(zigzag32(value))
 }
 
 /// Bytes `write_varlong(value)` takes.
 #[inline]
 pub fn varlong_size(value: i64) -> u32 {
-    let v = ((value << 1) ^ (value >> 63)) as u64;
+    let v = zigzag64(value);
     let bits = 64 - (v | 1).leading_zeros();
     bits.div_ceil(7)
 }
