@@ -98,8 +98,10 @@ suite_web_build() {
   cargo fetch --quiet --target wasm32-unknown-unknown || return $?
   rm -rf dist
   trunk build --release || return $?
-  test -f dist/index.html && test -f dist/node_worker.js && test -f dist/node_worker_bg.wasm \
-    || { echo "dist/ lacks index.html or the node worker"; return 1; }
+  for f in index.html run_worker_loader.js run_worker.js run_worker_bg.wasm \
+    node_worker_loader.js node_worker.js node_worker_bg.wasm; do
+    test -f "dist/$f" || { echo "dist/ lacks $f (the page, the run worker or the node worker)"; return 1; }
+  done
   ls -l dist
   WEB_BUILD_OK=1
 }

@@ -126,7 +126,8 @@ fn lesson() -> Lesson {
 
 #[test]
 fn events_are_told_from_two_views() {
-    let lesson = lesson();
+    // The page holds the outline of the lesson (its texts and tasks), as the run worker sends it.
+    let lesson = kafka_playground::sim::lesson::outline::LessonOutline::from(&lesson());
     let mut before = Snapshot { at_ms: 100, ..Snapshot::default() };
     before.nodes.insert(1, "up");
     before.nodes.insert(2, "up");

@@ -101,8 +101,8 @@ type Ws = WebSocket<tungstenite::stream::MaybeTlsStream<TcpStream>>;
 
 fn next(ws: &mut Ws) -> ServeMessage {
     loop {
-        if let Message::Text(t) = ws.read().unwrap() {
-            return serde_json::from_str(t.as_str()).unwrap();
+        if let Message::Binary(b) = ws.read().unwrap() {
+            return ServeMessage::from_frame(&b).unwrap();
         }
     }
 }

@@ -7,7 +7,8 @@
 use super::inbound::EmbedError;
 use super::EMBED_VERSION;
 use crate::engine::cluster::{NodeId, CONTROLLER_ID};
-use crate::sim::lesson::{Lesson, LessonProgress};
+use crate::sim::lesson::outline::LessonOutline;
+use crate::sim::lesson::LessonProgress;
 use crate::sim::picture::view::ClusterView;
 use crate::sim::Status;
 use serde::Serialize;
@@ -116,7 +117,7 @@ impl Snapshot {
 }
 
 /// The ready handshake for the run `view` shows.
-pub fn ready(view: &ClusterView, lesson: Option<&Lesson>) -> Outbound {
+pub fn ready(view: &ClusterView, lesson: Option<&LessonOutline>) -> Outbound {
     Outbound::Ready {
         scenario: view.scenario.clone(),
         seed: view.seed,
@@ -130,7 +131,7 @@ pub fn ready(view: &ClusterView, lesson: Option<&Lesson>) -> Outbound {
 /// The events between two snapshots of one run, in a fixed order (nodes, groups, lesson).
 /// A task is completed only on a step that has one (a step without a task counts as done
 /// at once, and says nothing).
-pub fn changes(before: &Snapshot, after: &Snapshot, lesson: Option<&Lesson>) -> Vec<Outbound> {
+pub fn changes(before: &Snapshot, after: &Snapshot, lesson: Option<&LessonOutline>) -> Vec<Outbound> {
     let at_ms = after.at_ms;
     let mut out = Vec::new();
     for (node, status) in &after.nodes {

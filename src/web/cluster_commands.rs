@@ -21,8 +21,8 @@ fn live_controller<'a>(sim: &'a Sim, api: &str) -> Result<&'a ControllerNode, St
 }
 
 /// Whether `c` can be carried out now, with the refusal Kafka would answer (code name
-/// and message) if not: the page checks a form with it before it sends the command, so
-/// the error shows at the form at once, also while the run is paused.
+/// and message) if not: the page's forms ask the run worker this before the command is
+/// sent, so the error shows at the form at once, also while the run is paused.
 pub fn check(sim: &Sim, scenario: &Scenario, picture: &Picture, c: &ClusterCommand) -> Result<(), String> {
     match c {
         ClusterCommand::Produce { count, key, value, .. } => {

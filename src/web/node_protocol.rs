@@ -1,4 +1,4 @@
-//! Messages between the cluster driver (main thread) and a node worker: open the node's
+//! Messages between the cluster driver (in the run worker) and a node worker: open the node's
 //! store, run a lockstep window, say whether it leads a partition, draw its replicas,
 //! read one replica's log for the log panel (segments, files, records), and close for
 //! good when the run is started over.
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub enum NodeRequest {
     /// Open IndexedDB workspace `workspace` and load what node `node_id` stored there;
     /// the node is broker `node_id` with `config` (the scenario's broker configs, which
-    /// the main thread resolved: the worker needs nothing else of the scenario).
+    /// the run worker resolved: the worker needs nothing else of the scenario).
     Open {
         workspace: String,
         config: BrokerConfig,

@@ -1,5 +1,5 @@
 //! A cluster node's web worker: one broker per worker, run by a [`NodeRunner`] in
-//! lockstep with the main thread. Requests are handled strictly in order. A window's
+//! lockstep with the run worker. Requests are handled strictly in order. A window's
 //! writes are committed to IndexedDB behind its reply by one writer, in order, batching
 //! whatever piled up into one transaction, at most one transaction per WRITE_EVERY_MS
 //! (a window is often a millisecond of virtual time: a transaction each would cost the

@@ -1,8 +1,9 @@
 //! The page's side of `serve`'s WebSocket (`crate::cli::serve` natively): the page in
 //! serve mode (`?serve=1`, see `crate::ui::shell::serve_page`) draws the views `serve`
-//! sends ([`ServeMessage`], JSON text) instead of running a cluster of its own, and sends
-//! its [`ClusterCommand`]s and its log panel's requests as JSON text. A message that is not a `ServeMessage` is
-//! reported (not drawn); a closed socket is reported once, with its close code.
+//! sends ([`ServeMessage`], one binary frame each, [`ServeMessage::from_frame`]) instead
+//! of running a cluster of its own, and sends its [`ClusterCommand`]s and its log panel's
+//! requests as JSON text. A message that is not a `ServeMessage` is reported (not
+//! drawn); a closed socket is reported once, with its close code.
 
 use crate::sim::picture::command::ClusterCommand;
 use crate::sim::picture::live::ServeMessage;
@@ -26,10 +27,11 @@ impl ServeLink {
         on_closed: impl Fn(u16) + 'static,
     ) -> Result<ServeLink, String> {
         let ws = WebSocket::new(url).map_err(|e| format!("{e:?}"))?;
+        ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
         let on_message = Closure::<dyn Fn(MessageEvent)>::new(move |e: MessageEvent| {
-            let parsed = match e.data().as_string() {
-                Some(text) => serde_json::from_str::<ServeMessage>(&text).map_err(|e| e.to_string()),
-                None => Err("a message that is not text".to_string()),
+            let parsed = match e.data().dyn_into::<js_sys::ArrayBuffer>() {
+                Ok(bytes) => ServeMessage::from_frame(&js_sys::Uint8Array::new(&bytes).to_vec()),
+                Err(_) => Err("a message that is not a binary frame".to_string()),
             };
             on_message(parsed);
         });

@@ -164,7 +164,11 @@ test('acks=all: crash the leader with its button, a new leader after fencing, wr
       // Its log stays on screen, greyed, as last drawn before the crash.
       const lastLog = page.getByTestId(`crashed-log-${first}-orders-0`);
       await lastLog.waitFor();
-      assert.equal(await lastLog.evaluate((e) => getComputedStyle(e).filter), 'grayscale(1)');
+      // (Looked up afresh each time: a new view may redraw the cell between two looks.)
+      await page.waitForFunction((id) => {
+        const e = document.querySelector(`[data-testid="${id}"]`);
+        return e && getComputedStyle(e).filter === 'grayscale(1)';
+      }, `crashed-log-${first}-orders-0`);
       assert.equal(await lastLog.locator(`[data-testid="replica-${first}-orders-0"]`).getAttribute('data-leo'), leoBefore,
         'the crashed broker\'s last log is the one drawn before the crash');
       assert.ok(await page.getByTestId(`broker-${first}-crash`).isDisabled());

@@ -173,14 +173,14 @@ test('commands waiting for the run are bounded with a clear error', { timeout: 2
   await h.withPage(t, async (page, handle) => {
     const url = `${h.url}?scenario=acks-all-survives-leader-crash&workspace=embed-queue&embed=1`;
     await page.goto(url);
-    await page.waitForFunction(() => window.kafkaPlaygroundView() !== 'null', null, { timeout: 120_000 });
+    await page.waitForFunction(() => (window.kafkaPlaygroundView?.() ?? 'null') !== 'null', null, { timeout: 120_000 });
     const second = await handle.context.newPage();
     await second.goto(url);
     await second.getByTestId('workspace-busy').waitFor();
     const answers = await second.evaluate(() => {
       const out = [];
       for (let i = 0; i < 257; i++) out.push(window.kafkaPlaygroundCommand(JSON.stringify({ SetSpeed: 2 })));
-      return out;
+      return Promise.all(out);
     });
     assert.deepEqual(answers.slice(0, 256), Array(256).fill(''));
     assert.equal(answers[256], 'too many commands waiting: 256 wait for the run to take them; send again later');

@@ -49,7 +49,9 @@ async function open(scenario, lang, viewport, embed, t, body) {
     await page.goto(`${h.url}?scenario=${scenario}&seed=1${embed ? '&embed=1' : ''}`);
     await page.waitForFunction(() => typeof window.kafkaPlaygroundCommand === 'function'
       && document.querySelector('[data-testid=band-groups]'), null, { timeout: 60_000 });
-    await command(page, { SetSpeed: 20 });
+    // 5×: the run goes on in its worker while this looks, so the pause below lands a
+    // little later than the look; slower, the group is still the one it waited for.
+    await command(page, { SetSpeed: 5 });
     // Some demos start their consumers later or wait for a topic: a member with
     // partitions, or 25 s of virtual time, whichever comes first.
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid^="member-"][data-assigned]')]

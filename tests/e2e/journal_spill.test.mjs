@@ -113,11 +113,12 @@ test('a loaded run spills its journal and still gives the CLI journal byte for b
     // A reload resumes the run with a new journal: the first life's chunks are gone.
     await page.reload();
     await until(page, (x) => x.brokers.length === 3 && x.brokers.every((b) => b.status === 'Up'), 'the brokers back');
-    // The digest and the journal read in one task: the resumed run may add entries between two.
-    const [digestText, journalText] = await page.evaluate(async () => {
-      const d = window.kafkaPlaygroundJournalDigest();
-      return [d, await window.kafkaPlaygroundJournal()];
-    });
+    // The digest and the journal of one moment: paused, the resumed run adds no entries
+    // between the two questions (each goes to the run worker on its own).
+    await command(page, 'Pause');
+    await until(page, (x) => x.paused, 'the run paused');
+    const digestText = await page.evaluate(() => window.kafkaPlaygroundJournalDigest());
+    const journalText = await page.evaluate(() => window.kafkaPlaygroundJournal());
     const resumed = JSON.parse(digestText);
     assert.equal(resumed.spilled_entries, 0);
     assert.deepEqual(await storedChunks(page), [], 'no chunk of the first life is left');

@@ -36,9 +36,12 @@ function notebookRecords(v) {
 
 test('first visit: the lecture notebook on the cluster engine, placed as librdkafka places it', { timeout: 120_000 }, async (t) => {
   await h.withPage(t, async (page) => {
+    // The run worker loads, and starts the broker's worker from its own scope.
+    const runJs = page.waitForResponse((r) => r.url().endsWith('/run_worker.js'));
     const workerJs = page.waitForResponse((r) => r.url().endsWith('/node_worker.js'));
     await page.goto(h.url);
     assert.equal(await page.title(), 'Kafka Playground');
+    assert.equal((await runJs).status(), 200);
     assert.equal((await workerJs).status(), 200);
     await command(page, { SetSpeed: 20 });
     const v = await until(page, (v) => notebookRecords(v).length === 25, '25 notebook records');

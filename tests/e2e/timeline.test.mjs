@@ -165,7 +165,9 @@ test('a rebalance watched: run to the next group event, and look back at each st
   await h.withPage(t, async (page) => {
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.goto(`${h.url}?scenario=rebalance-eager-stop-the-world&seed=1&lang=en`);
-    await command(page, { SetSpeed: 20 });
+    // 5×: the pause below must land within 7 s of virtual time of the look (1.4 s of wall
+    // time), however late the look's view is on a loaded machine.
+    await command(page, { SetSpeed: 5 });
     // The group is Stable before the fourth member joins at 20 s.
     await until(page, (v) => v.now_ms >= 12_000 && v.groups[0]?.state === 'Stable', 'a stable group');
     await command(page, 'Pause');

@@ -40,8 +40,8 @@ const PAGE_QUEUE: usize = 16;
 /// How often a page's thread looks for what to send while the page is silent.
 const POLL: Duration = Duration::from_millis(25);
 
-/// What the simulation's thread sends a page: JSON text of a [`ServeMessage`].
-pub type PageTx = SyncSender<Arc<str>>;
+/// What the simulation's thread sends a page: a [`ServeMessage`]'s binary frame.
+pub type PageTx = SyncSender<Arc<[u8]>>;
 
 /// Binds the page's port, with a clear error when it is taken.
 pub fn bind(port: u16) -> Result<TcpListener, String> {
@@ -251,14 +251,14 @@ fn upgrade(
     Some((ws, page))
 }
 
-fn answer_text(refusal: Refusal) -> String {
-    serde_json::to_string(&ServeMessage::Answer(Some(refusal))).unwrap_or_default()
+fn answer_frame(refusal: Refusal) -> Message {
+    Message::binary(ServeMessage::Answer(Some(refusal)).frame())
 }
 
 /// One page's socket: its messages go to the simulation's thread, which answers and
 /// sends views through the page's queue.
 fn watch(mut ws: WebSocket<TcpStream>, page: u32, tx: &Sender<NetEvent>) {
-    let (page_tx, page_rx): (PageTx, Receiver<Arc<str>>) = sync_channel(PAGE_QUEUE);
+    let (page_tx, page_rx): (PageTx, Receiver<Arc<[u8]>>) = sync_channel(PAGE_QUEUE);
     if tx.send(NetEvent::PageOpened { page, tx: page_tx }).is_err() {
         return;
     }
@@ -270,8 +270,8 @@ fn watch(mut ws: WebSocket<TcpStream>, page: u32, tx: &Sender<NetEvent>) {
                 }
             }
             Ok(Message::Binary(_)) => {
-                let text = answer_text(Refusal::Invalid("a binary message (send JSON text)".into()));
-                if ws.send(Message::text(text)).is_err() {
+                let answer = answer_frame(Refusal::Invalid("a binary message (send JSON text)".into()));
+                if ws.send(answer).is_err() {
                     break;
                 }
             }
@@ -279,10 +279,10 @@ fn watch(mut ws: WebSocket<TcpStream>, page: u32, tx: &Sender<NetEvent>) {
             Err(tungstenite::Error::Io(e))
                 if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
             Err(tungstenite::Error::Capacity(e)) => {
-                let text = answer_text(Refusal::Invalid(format!(
+                let answer = answer_frame(Refusal::Invalid(format!(
                     "longer than {MAX_PAGE_MESSAGE_BYTES} bytes ({e})"
                 )));
-                let _ = ws.send(Message::text(text));
+                let _ = ws.send(answer);
                 let _ = ws.close(None);
                 let _ = ws.flush();
                 break;
@@ -290,8 +290,8 @@ fn watch(mut ws: WebSocket<TcpStream>, page: u32, tx: &Sender<NetEvent>) {
             Err(_) => break,
         }
         let mut gone = false;
-        while let Ok(text) = page_rx.try_recv() {
-            if ws.send(Message::text(text.to_string())).is_err() {
+        while let Ok(frame) = page_rx.try_recv() {
+            if ws.send(Message::binary(frame.to_vec())).is_err() {
                 gone = true;
                 break;
             }

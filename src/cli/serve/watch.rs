@@ -1,5 +1,5 @@
-//! The pages watching `serve`, on the simulation's thread: each gets the cluster view as
-//! JSON ([`ServeMessage::View`]) every [`VIEW_EVERY`] and at once after a change it asked
+//! The pages watching `serve`, on the simulation's thread: each gets the cluster view in
+//! a binary frame ([`ServeMessage::View`], [`ServeMessage::frame`]) every [`VIEW_EVERY`] and at once after a change it asked
 //! for, built by the tab's own [`Picture`] with the brokers' replicas drawn straight from
 //! the in-process broker nodes and the real clients' connections added
 //! ([`crate::sim::picture::live::LiveView`]) with their groups as the coordinators hold
@@ -57,8 +57,7 @@ impl Watchers {
     /// Answers a page's message; a carried-out command is followed by a view at once.
     pub fn answer(&mut self, page: u32, refusal: Option<Refusal>) {
         self.due |= refusal.is_none();
-        let text = serde_json::to_string(&ServeMessage::Answer(refusal)).unwrap_or_default();
-        self.send(page, text.into());
+        self.send(page, ServeMessage::Answer(refusal).frame().into());
     }
 
     /// Answers a page's log request ([`crate::sim::picture::log_ask`]) from the broker
@@ -67,8 +66,7 @@ impl Watchers {
         let Some(r) = parse_log_request(text) else { return };
         let b = sim.live_node(r.broker).and_then(|n| n.view().broker());
         let answer = log_ask::answer(b, &r.topic, r.partition, r.ask);
-        let text = serde_json::to_string(&ServeMessage::Log { id: r.id, answer }).unwrap_or_default();
-        self.send(page, text.into());
+        self.send(page, ServeMessage::Log { id: r.id, answer }.frame().into());
     }
 
     /// Something changed that the pages should see at once (a control line).
@@ -76,9 +74,9 @@ impl Watchers {
         self.due = true;
     }
 
-    fn send(&mut self, page: u32, text: Arc<str>) {
+    fn send(&mut self, page: u32, frame: Arc<[u8]>) {
         if let Some(tx) = self.pages.get(&page) {
-            if let Err(TrySendError::Disconnected(_)) = tx.try_send(text) {
+            if let Err(TrySendError::Disconnected(_)) = tx.try_send(frame) {
                 self.pages.remove(&page);
             }
         }
@@ -143,11 +141,10 @@ impl Watchers {
             }
         }
         view.live = Some(LiveView { connections, groups });
-        let text: Arc<str> =
-            serde_json::to_string(&ServeMessage::View(Box::new(view))).unwrap_or_default().into();
+        let frame: Arc<[u8]> = ServeMessage::View(Box::new(view)).frame().into();
         let pages: Vec<u32> = self.pages.keys().copied().collect();
         for page in pages {
-            self.send(page, text.clone());
+            self.send(page, frame.clone());
         }
     }
 }

@@ -10,6 +10,7 @@
 //! …`), as scenario parsing does; [`Lesson::validate_against`] then checks every name and
 //! act against the lesson's scenario. Every count and text is bounded.
 
+pub mod outline;
 mod validate;
 pub mod watch;
 

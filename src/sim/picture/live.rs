@@ -55,7 +55,7 @@ pub struct ConnectionView {
     pub requests: u64,
 }
 
-/// One message from `serve` to the page, as JSON text.
+/// One message from `serve` to the page: one binary WebSocket frame ([`ServeMessage::frame`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ServeMessage {
     /// The cluster now (`live` is set).
@@ -64,6 +64,18 @@ pub enum ServeMessage {
     Answer(Option<Refusal>),
     /// The answer to the page's [`super::log_ask::LogRequest`] with this id.
     Log { id: u64, answer: super::log_ask::LogAnswer },
+}
+
+impl ServeMessage {
+    /// The message as `serve` sends it ([`super::frame`]).
+    pub fn frame(&self) -> Vec<u8> {
+        super::frame::to_frame(self)
+    }
+
+    /// A frame read back, or what is wrong with it.
+    pub fn from_frame(bytes: &[u8]) -> Result<ServeMessage, String> {
+        super::frame::from_frame(bytes).map_err(|e| format!("not a serve message: {e}"))
+    }
 }
 
 /// Why `serve` does not carry out a command from the page.

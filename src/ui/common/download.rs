@@ -36,14 +36,15 @@ pub fn segment_files(files: &SegmentFiles) {
     }
 }
 
-/// Downloads `blob` as the file `name` (the cluster run's journal as JSON).
-pub fn blob_file(name: &str, blob: &web_sys::Blob) {
-    let _ = save_blob(name, blob);
-}
-
 /// Downloads `text` as the UTF-8 file `name` (a scenario file).
 pub fn text_file(name: &str, text: &str) {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    parts_file(name, &[text.to_string()]);
+}
+
+/// Downloads the text of `parts`, joined, as the UTF-8 JSON file `name` (the cluster
+/// run's journal comes in parts from the run worker).
+pub fn parts_file(name: &str, texts: &[String]) {
+    let parts: js_sys::Array = texts.iter().map(|t| wasm_bindgen::JsValue::from_str(t)).collect();
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/json");
     if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) {

@@ -8,7 +8,7 @@
 use crate::embed::inbound::{self, lesson_target, EmbedError, Inbound, InboundBody};
 use crate::embed::origins::AllowedOrigins;
 use crate::embed::outbound::{self, Outbound, Snapshot};
-use crate::sim::lesson::Lesson;
+use crate::sim::lesson::outline::LessonOutline;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -19,8 +19,9 @@ use wasm_bindgen::JsCast;
 const IGNORED_LOGGED_AT_MOST: u64 = 10;
 
 /// Checks a command against the run and sends it (or queues it until the run starts);
-/// Kafka's refusal ([`EmbedError::Refused`]) or a full queue otherwise.
-pub type Submit = Rc<dyn Fn(ClusterCommand) -> Result<(), EmbedError>>;
+/// the reply gets Kafka's refusal ([`EmbedError::Refused`]) or a full queue otherwise
+/// (a moment later: the run is in its worker).
+pub type Submit = Rc<dyn Fn(ClusterCommand, Box<dyn FnOnce(Result<(), EmbedError>)>)>;
 
 /// The window's `message` listener.
 type Listener = Closure<dyn Fn(JsValue)>;
@@ -30,7 +31,7 @@ pub struct EmbedPort {
     allowed: AllowedOrigins,
     submit: Submit,
     /// The lesson the run follows, once its file is loaded.
-    pub lesson: RefCell<Option<Lesson>>,
+    pub lesson: RefCell<Option<LessonOutline>>,
     /// The latest view (the run takes commands once there is one).
     latest: RefCell<Option<Rc<ClusterView>>>,
     /// What the last events were told from.
@@ -127,38 +128,47 @@ impl EmbedPort {
                 .and_then(|s| s.as_string())
                 .ok_or_else(|| EmbedError::NotJson("the data cannot be written as JSON".into())),
         };
-        let answer = match text.map_err(|e| (None, e)).and_then(|t| inbound::parse(&t)) {
-            Ok(m) => self.take(m),
+        let source = field(event, "source");
+        let to = if matches!(self.allowed, AllowedOrigins::Any) { "*".to_string() } else { origin };
+        let answer = move |answer: Outbound| {
+            if !source.is_null() && !source.is_undefined() {
+                post(&source, &answer, &to);
+            }
+        };
+        match text.map_err(|e| (None, e)).and_then(|t| inbound::parse(&t)) {
+            Ok(m) => self.take(m, Box::new(answer)),
             // An answer or an event (this page's to itself, another playground's): answering
             // it would start two pages answering each other.
-            Err((_, EmbedError::OwnMessage)) => return,
-            Err((id, e)) => Outbound::error(id, &e),
-        };
-        let source = field(event, "source");
-        if !source.is_null() && !source.is_undefined() {
-            post(&source, &answer, if matches!(self.allowed, AllowedOrigins::Any) { "*" } else { &origin });
+            Err((_, EmbedError::OwnMessage)) => {}
+            Err((id, e)) => answer(Outbound::error(id, &e)),
         }
     }
 
-    fn take(&self, m: Inbound) -> Outbound {
-        let done = match m.body {
+    /// Carries out `m`; `answer` gets the answer to its sender.
+    fn take(&self, m: Inbound, answer: Box<dyn FnOnce(Outbound)>) {
+        let id = m.id;
+        let done: Box<dyn FnOnce(Result<(), EmbedError>)> = Box::new(move |done| {
+            answer(match done {
+                Ok(()) => Outbound::Accepted { id },
+                Err(e) => Outbound::error(id, &e),
+            })
+        });
+        match m.body {
             InboundBody::Hello => {
                 if let Some(v) = self.latest.borrow().clone() {
                     self.post_out(&outbound::ready(&v, self.lesson.borrow().as_ref()));
                 }
-                Ok(())
+                done(Ok(()))
             }
-            InboundBody::Command(c) => (self.submit)(c),
+            InboundBody::Command(c) => (self.submit)(c, done),
             InboundBody::Lesson(go) => {
                 let progress = self.latest.borrow().as_ref().and_then(|v| v.lesson);
                 let steps = self.lesson.borrow().as_ref().map(|l| l.steps.len());
-                lesson_target(go, progress, steps)
-                    .and_then(|step| (self.submit)(ClusterCommand::LessonStep(step)))
+                match lesson_target(go, progress, steps) {
+                    Ok(step) => (self.submit)(ClusterCommand::LessonStep(step), done),
+                    Err(e) => done(Err(e)),
+                }
             }
-        };
-        match done {
-            Ok(()) => Outbound::Accepted { id: m.id },
-            Err(e) => Outbound::error(m.id, &e),
         }
     }
 

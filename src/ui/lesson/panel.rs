@@ -6,11 +6,12 @@
 //! driver runs the step's acts and watches its task. On narrow pages a new step shows the
 //! band of the first thing it looks at.
 
-use crate::sim::lesson::{Lesson, LessonProgress, LookAt};
-use crate::sim::scenario::{ClientKind, Scenario};
+use crate::sim::lesson::outline::LessonOutline;
+use crate::sim::lesson::{LessonProgress, LookAt};
 use crate::ui::i18n::{Lang, T};
 use crate::ui::shell::tabs::Band;
 use crate::web::cluster_view::ClusterCommand;
+use crate::web::run_protocol::LessonFacts;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use yew::prelude::*;
@@ -18,21 +19,19 @@ use yew::prelude::*;
 /// A lesson as the page shows it, with what its looks need of the scenario.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LessonShown {
-    pub lesson: Lesson,
-    client_kinds: BTreeMap<String, ClientKind>,
+    pub lesson: LessonOutline,
+    /// Each client's kind by its scenario id: `true` for a consumer.
+    consumers: BTreeMap<String, bool>,
     topic_partitions: BTreeMap<String, u32>,
 }
 
 impl LessonShown {
-    pub fn new(lesson: Lesson, scenario: &Scenario) -> Self {
+    /// From what the run worker tells of the lesson and its scenario.
+    pub fn new(facts: LessonFacts) -> Self {
         LessonShown {
-            lesson,
-            client_kinds: scenario.clients.iter().map(|c| (c.id.clone(), c.kind)).collect(),
-            topic_partitions: scenario
-                .topics
-                .iter()
-                .map(|t| (t.name.clone(), t.partitions.max(0) as u32))
-                .collect(),
+            lesson: facts.lesson,
+            consumers: facts.consumers,
+            topic_partitions: facts.topic_partitions,
         }
     }
 
@@ -42,9 +41,7 @@ impl LessonShown {
             LookAt::Broker(_) | LookAt::Controller {} | LookAt::Topic(_) | LookAt::Partition(_) => {
                 Band::Cluster
             }
-            LookAt::Client(name) if self.client_kinds.get(name) == Some(&ClientKind::Consumer) => {
-                Band::Reader
-            }
+            LookAt::Client(name) if self.consumers.get(name) == Some(&true) => Band::Reader,
             LookAt::Client(_) => Band::Producer,
             LookAt::Group(_) => Band::Reader,
             LookAt::Events {} => Band::Events,
@@ -61,8 +58,8 @@ impl LessonShown {
                 .map(|p| id(&format!("partition-{t}-{p}")))
                 .collect(),
             LookAt::Partition(tp) => vec![id(&format!("partition-{}-{}", tp.topic, tp.partition))],
-            LookAt::Client(name) => match self.client_kinds.get(name) {
-                Some(ClientKind::Consumer) => vec![id(&format!("member-{name}"))],
+            LookAt::Client(name) => match self.consumers.get(name) {
+                Some(true) => vec![id(&format!("member-{name}"))],
                 _ => vec![id("band-producer")],
             },
             LookAt::Group(g) => vec![id(&format!("group-{g}"))],
@@ -119,7 +116,7 @@ pub fn lesson_panel(props: &Props) -> Html {
             <p class={classes!("lesson-task", done.then_some("done"))} data-testid="lesson-task" data-done={done.to_string()}>
                 <span class="mark" aria-hidden="true">{mark}</span>
                 <span class="sr-only">{state.get(l)}{": "}</span>
-                {task.text.get(l.code())}
+                {task.get(l.code())}
             </p>
         }
     });

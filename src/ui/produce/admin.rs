@@ -83,19 +83,29 @@ pub fn admin_card() -> Html {
                     configs: parse_configs(&f.configs)?,
                 })
             })();
-            let refusal = match command {
-                Ok(c) => try_command.emit(c),
-                Err(e) => Some(e),
-            };
-            if refusal.is_none() {
-                fields.set(TopicFields::default());
+            error.set(None);
+            let (fields, error) = (fields.clone(), error.clone());
+            match command {
+                Ok(c) => try_command.emit((
+                    c,
+                    Callback::from(move |refusal: Option<String>| {
+                        if refusal.is_none() {
+                            fields.set(TopicFields::default());
+                        }
+                        error.set(refusal);
+                    }),
+                )),
+                Err(e) => error.set(Some(e)),
             }
-            error.set(refusal);
         })
     };
     let add_broker = {
         let (broker_error, try_command) = (broker_error.clone(), ctx.try_command.clone());
-        Callback::from(move |_: MouseEvent| broker_error.set(try_command.emit(ClusterCommand::AddBroker)))
+        Callback::from(move |_: MouseEvent| {
+            broker_error.set(None);
+            let broker_error = broker_error.clone();
+            try_command.emit((ClusterCommand::AddBroker, Callback::from(move |r| broker_error.set(r))))
+        })
     };
     let retention = {
         let command = ctx.command.clone();

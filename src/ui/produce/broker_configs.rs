@@ -54,13 +54,17 @@ pub fn broker_pacing() -> Html {
                 (edits.clone(), error.clone(), ctx.try_command.clone(), name.clone(), shown.clone());
             Callback::from(move |_: MouseEvent| {
                 let configs = BTreeMap::from([(name.clone(), value.trim().to_string())]);
-                let refusal = try_command.emit(ClusterCommand::AlterBrokerConfigs { configs });
-                if refusal.is_none() {
-                    let mut next = (*edits).clone();
-                    next.remove(&name);
-                    edits.set(next);
-                }
-                error.set(refusal);
+                error.set(None);
+                let (edits, error, name) = (edits.clone(), error.clone(), name.clone());
+                let done = Callback::from(move |refusal: Option<String>| {
+                    if refusal.is_none() {
+                        let mut next = (*edits).clone();
+                        next.remove(&name);
+                        edits.set(next);
+                    }
+                    error.set(refusal);
+                });
+                try_command.emit((ClusterCommand::AlterBrokerConfigs { configs }, done));
             })
         };
         html! {

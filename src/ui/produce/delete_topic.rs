@@ -34,9 +34,17 @@ pub fn delete_topic_form() -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let topic = name.trim().to_string();
-            let refusal = check.emit(ClusterCommand::DeleteTopic { name: topic.clone() });
-            confirming.set(refusal.is_none().then_some(topic));
-            error.set(refusal);
+            confirming.set(None);
+            error.set(None);
+            let (confirming, error) = (confirming.clone(), error.clone());
+            let asked = topic.clone();
+            check.emit((
+                ClusterCommand::DeleteTopic { name: topic },
+                Callback::from(move |refusal: Option<String>| {
+                    confirming.set(refusal.is_none().then(|| asked.clone()));
+                    error.set(refusal);
+                }),
+            ));
         })
     };
     let confirm = {
@@ -44,12 +52,18 @@ pub fn delete_topic_form() -> Html {
             (name.clone(), confirming.clone(), error.clone(), ctx.try_command.clone());
         Callback::from(move |_: MouseEvent| {
             let Some(topic) = (*confirming).clone() else { return };
-            let refusal = try_command.emit(ClusterCommand::DeleteTopic { name: topic });
-            if refusal.is_none() {
-                name.set(String::new());
-            }
             confirming.set(None);
-            error.set(refusal);
+            error.set(None);
+            let (name, error) = (name.clone(), error.clone());
+            try_command.emit((
+                ClusterCommand::DeleteTopic { name: topic },
+                Callback::from(move |refusal: Option<String>| {
+                    if refusal.is_none() {
+                        name.set(String::new());
+                    }
+                    error.set(refusal);
+                }),
+            ));
         })
     };
     let cancel = {

@@ -239,16 +239,21 @@ fn producer(props: &ProducerProps) -> Html {
                 return;
             }
             // The page's bound on what the logs keep answers here, at the form.
-            refusal.set(try_command.emit(ClusterCommand::Produce {
-                client,
-                topic: topic.clone(),
-                count,
-                key: (!fields.null_key).then(|| fields.key.clone()),
-                value: fields.value.clone(),
-                partition,
-                partitioner: (!fields.partitioner.is_empty()).then(|| fields.partitioner.clone()),
-                headers: parse_headers(&fields.headers),
-            }));
+            refusal.set(None);
+            let refusal = refusal.clone();
+            try_command.emit((
+                ClusterCommand::Produce {
+                    client,
+                    topic: topic.clone(),
+                    count,
+                    key: (!fields.null_key).then(|| fields.key.clone()),
+                    value: fields.value.clone(),
+                    partition,
+                    partitioner: (!fields.partitioner.is_empty()).then(|| fields.partitioner.clone()),
+                    headers: parse_headers(&fields.headers),
+                },
+                Callback::from(move |r| refusal.set(r)),
+            ));
         })
     };
     let retried_text = |r: &Option<(String, i16)>| {

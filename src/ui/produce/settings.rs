@@ -100,7 +100,12 @@ pub fn producer_settings(props: &Props) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let configs = fields.as_ref().unwrap_or(&running).configs(&running);
-            error.set(try_command.emit(ClusterCommand::RestartProducer { client, configs }));
+            error.set(None);
+            let error = error.clone();
+            try_command.emit((
+                ClusterCommand::RestartProducer { client, configs },
+                Callback::from(move |r| error.set(r)),
+            ));
         })
     };
     let fields = (*fields).clone().unwrap_or_else(|| running.clone());

@@ -21,7 +21,12 @@ pub fn txn_controls(props: &Props) -> Html {
     let button = |action: TxnAction, label: &'static str, testid: &'static str| {
         let (refusal, try_command, client) = (refusal.clone(), ctx.try_command.clone(), props.client);
         let onclick = Callback::from(move |_: MouseEvent| {
-            refusal.set(try_command.emit(ClusterCommand::Transaction { client, action }));
+            refusal.set(None);
+            let refusal = refusal.clone();
+            try_command.emit((
+                ClusterCommand::Transaction { client, action },
+                Callback::from(move |r| refusal.set(r)),
+            ));
         });
         html! { <button type="button" {onclick} data-testid={testid}><code>{label}</code></button> }
     };

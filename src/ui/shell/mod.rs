@@ -7,6 +7,7 @@ pub mod bands;
 pub mod mode;
 pub mod own_scenario;
 pub mod page;
+pub mod page_api;
 pub mod panic;
 pub mod scenarios;
 pub mod serve_page;

@@ -57,7 +57,8 @@ pub struct ClusterParams {
     pub embed: bool,
     /// `?lesson=NAME`: the run is the lesson's (its scenario, without the scenario's steps).
     pub lesson: Option<String>,
-    /// `?run=…`: a share link's moment and commands (`crate::sim::timeline::link`), checked.
+    /// `?run=…`: a share link's moment and commands (`crate::sim::timeline::link`), read
+    /// by the run worker.
     pub run: Option<String>,
     /// Set when the scenario, the lesson or the seed is not usable; nothing runs then.
     pub problems: Vec<AddressProblem>,
@@ -99,10 +100,9 @@ pub fn params_of(search: &str) -> ClusterParams {
     if let Some(name) = lesson.as_ref().filter(|n| !crate::ui::lesson::files::known(n)) {
         problems.push(AddressProblem::UnknownLesson(name.clone()));
     }
+    // A share link's `run` is read by the run worker (its reader stays out of the page's
+    // wasm), which answers a bad one before anything runs ([`AddressProblem::BadRun`]).
     let run = param(search, "run");
-    if let Some(Err(why)) = run.as_deref().map(crate::sim::timeline::link::decode) {
-        problems.push(AddressProblem::BadRun(why));
-    }
     ClusterParams { scenario, seed, embed, lesson, run, problems }
 }
 

@@ -1,15 +1,14 @@
 //! Scenarios of one's own (issue 14 point 9): a teacher or learner opens a scenario file
 //! they wrote, picked with the file chooser, dropped on the page or pasted, and downloads
 //! the scenario the page runs as a file to start from. A file is checked as a scenario
-//! file is everywhere ([`Scenario::parse`]: field-named errors, the size bound) before
-//! anything is kept; a good one is kept in this browser's `localStorage` under
+//! file is everywhere (`Scenario::parse`, in the run worker: field-named errors, the
+//! size bound) before anything is kept; a good one is kept in this browser's `localStorage` under
 //! `own:NAME-CRC` (its `name` and the CRC-32C of its text, so an edited file is a new
 //! workspace rather than resuming the old one's stored run) and the page opens
 //! `?scenario=own:NAME-CRC`, which reloads and is resumed like any scenario. Invariant:
 //! nothing is kept that does not parse; a name that is not kept in this browser is an
 //! unknown scenario whose message says to open its file again.
 
-use crate::sim::scenario::Scenario;
 use crate::ui::i18n::{Lang, T};
 use crate::ui::shell::mode::href_for;
 use wasm_bindgen::JsCast;
@@ -33,12 +32,10 @@ pub fn stored(name: &str) -> Option<String> {
     storage()?.get_item(&format!("{STORAGE_PREFIX}{name}")).ok().flatten()
 }
 
-/// Checks `text` as a scenario file and keeps it; the name to open it by, or what is
-/// wrong (the field and the problem, or why the browser would not keep it).
-pub fn keep(text: &str) -> Result<String, String> {
-    let scenario = Scenario::parse(text).map_err(|e| e.to_string())?;
-    let name =
-        format!("{OWN_PREFIX}{}-{:08x}", scenario.name, crate::engine::record::crc::crc32c(text.as_bytes()));
+/// Keeps `text`, a scenario file the run worker checked and found named `scenario`; the
+/// name to open it by, or why the browser would not keep it.
+fn keep(text: &str, scenario: &str) -> Result<String, String> {
+    let name = format!("{OWN_PREFIX}{scenario}-{:08x}", crate::engine::record::crc::crc32c(text.as_bytes()));
     let store = storage().ok_or("this browser keeps no localStorage for the page")?;
     store.set_item(&format!("{STORAGE_PREFIX}{name}"), text).map_err(|e| {
         let why = e
@@ -56,10 +53,11 @@ async fn file_text(name: &str) -> Result<String, String> {
         return Ok(text);
     }
     let address = super::scenarios::address(name).ok_or_else(|| format!("unknown scenario {name:?}"))?;
-    if name == super::scenarios::DEFAULT_SCENARIO {
-        return Ok(super::scenarios::DEFAULT_JSON.to_string());
-    }
-    super::scenarios::fetch_text(&address).await
+    let base = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.base_uri().ok().flatten())
+        .unwrap_or_default();
+    crate::web::run_files::fetch_text(&address, &base).await
 }
 
 /// Reads the first file of a list (picked or dropped) as text.
@@ -85,6 +83,8 @@ pub struct Props {
     /// The scenario the page runs (what "download" saves).
     pub scenario: String,
     pub seed: u64,
+    /// Checks a scenario file's text (in the run worker): its `name`, or what is wrong.
+    pub check: Callback<(String, Callback<Result<String, String>>)>,
 }
 
 /// The top bar's fold beside the scenario selector (its panel floats over the page, so
@@ -98,14 +98,22 @@ pub fn own_scenario(p: &Props) -> Html {
     let seed = p.seed;
     // Keep and open, or show what is wrong.
     let open = {
-        let error = error.clone();
-        Callback::from(move |text: Result<String, String>| match text.and_then(|t| keep(&t)) {
-            Ok(name) => {
-                if let Some(w) = web_sys::window() {
-                    let _ = w.location().set_href(&href_for(&name, seed));
+        let (error, check) = (error.clone(), p.check.clone());
+        Callback::from(move |text: Result<String, String>| {
+            let text = match text {
+                Ok(t) => t,
+                Err(e) => return error.set(Some(e)),
+            };
+            let (error, sent) = (error.clone(), text.clone());
+            let kept = move |name: Result<String, String>| match name.and_then(|n| keep(&text, &n)) {
+                Ok(name) => {
+                    if let Some(w) = web_sys::window() {
+                        let _ = w.location().set_href(&href_for(&name, seed));
+                    }
                 }
-            }
-            Err(e) => error.set(Some(e)),
+                Err(e) => error.set(Some(e)),
+            };
+            check.emit((sent, Callback::from(kept)));
         })
     };
     let from_files = {

@@ -1,33 +1,31 @@
-//! The cluster mode's root (`?scenario=NAME&seed=N`): starts the lockstep driver for a
-//! built-in scenario, keeps its latest [`ClusterView`], hands the picture's components a
-//! [`ClusterCtx`] (the view, the language, the command callback), lays out the bands
-//! (producers · cluster · events; tabs below 900 px; `embed=1` hides the chrome), and
-//! exposes the run to scripts: `window.kafkaPlaygroundJournal()`, `…JournalDigest()`,
-//! `…Command(json)` and `…View()` (the latest view as JSON, built only when asked), and
-//! to a course page that embeds it (`postMessage`, [`crate::ui::embed`]).
+//! The cluster mode's root (`?scenario=NAME&seed=N`): starts the run worker (the
+//! lockstep driver, [`RunLink`]) once the workspace's lock is held, keeps its latest
+//! [`ClusterView`] and tells the worker what drawing it cost, hands the picture's
+//! components a [`ClusterCtx`] (the view, the language, the command callbacks), lays out
+//! the bands (producers · cluster · events; tabs below 900 px; `embed=1` hides the
+//! chrome), and exposes the run to scripts and course pages ([`super::page_api`]).
 
-use crate::embed::inbound::EmbedError;
 use crate::engine::cluster::NodeId;
 use crate::ui::embed::EmbedPort;
 use crate::ui::i18n::{Lang, T};
-use crate::ui::lesson::files as lesson_files;
 use crate::ui::lesson::panel::{LessonPanel, LessonShown};
 use crate::ui::produce::form::ProducersBand;
 use crate::ui::shell::bands::ClusterBands;
-use crate::ui::shell::mode::ClusterParams;
+use crate::ui::shell::mode::{AddressProblem, ClusterParams};
+use crate::ui::shell::page_api::{self, LinkSlot};
 use crate::ui::shell::scenarios;
 use crate::ui::shell::speed::use_speed_keys;
 use crate::ui::shell::tabs::{Band, BandTabs};
 use crate::ui::shell::timeline::TimelineBar;
 use crate::ui::shell::topbar::ClusterTopBar;
 use crate::ui::shell::workspace_busy::WorkspaceBusy;
-use crate::web::cluster_driver::ClusterDriver;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use crate::web::node_protocol::{LogAnswer, LogAsk};
+use crate::web::run_link::{RunEvent, RunLink};
+use crate::web::run_protocol::{RunStart, Submit};
 use crate::web::workspace_lock::{self, WorkspaceLock};
 use std::cell::RefCell;
 use std::rc::Rc;
-use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
 /// The bands of the cluster picture, in the tab bar's order (the consumer groups band,
@@ -41,10 +39,12 @@ pub struct ClusterCtx {
     pub view: Rc<ClusterView>,
     pub lang: Lang,
     pub command: Callback<ClusterCommand>,
-    /// Checks a command against the cluster and sends it; `Some(refusal)` if it does not pass.
-    pub try_command: Callback<ClusterCommand, Option<String>>,
-    /// Checks a command against the cluster without sending it; `Some(refusal)` if it would not pass.
-    pub check_command: Callback<ClusterCommand, Option<String>>,
+    /// Checks a command against the cluster and sends it if it passes; the reply gets
+    /// `Some(refusal)` if it does not (a moment later: the run is in its worker).
+    pub try_command: Callback<(ClusterCommand, Callback<Option<String>>)>,
+    /// Checks a command against the cluster without sending it; the reply gets
+    /// `Some(refusal)` if it would not pass.
+    pub check_command: Callback<(ClusterCommand, Callback<Option<String>>)>,
     /// Asks a broker's worker about one of its replicas' logs (the log panel).
     pub inspect: Callback<(NodeId, String, u32, LogAsk, Callback<LogAnswer>)>,
     /// Saves the run's journal as a JSON file.
@@ -96,8 +96,10 @@ pub fn cluster_page(props: &Props) -> Html {
     let lang = use_state(Lang::load);
     let view = use_state(|| None::<Rc<ClusterView>>);
     let start_error = use_state(|| None::<String>);
-    let driver = use_mut_ref(|| None::<Rc<ClusterDriver>>);
-    // The workspace's Web Lock, held while this tab runs it (dropped after the driver).
+    // A share link the run worker could not read: an address problem, and nothing runs.
+    let bad_link = use_state(|| None::<AddressProblem>);
+    let link: LinkSlot = use_mut_ref(|| None::<Rc<RunLink>>);
+    // The workspace's Web Lock, held while this tab runs it (dropped after the worker).
     let lock = use_mut_ref(|| None::<WorkspaceLock>);
     // Another tab holds the workspace: this one waits and starts nothing.
     let busy = use_state(|| false);
@@ -110,10 +112,11 @@ pub fn cluster_page(props: &Props) -> Html {
     let band = use_state(Band::default);
     let params = &props.params;
     {
-        let (view, start_error, driver, latest, lock, busy, described, lesson) = (
+        let (view, start_error, bad_link, link, latest, lock, busy, described, lesson) = (
             view.setter(),
             start_error.setter(),
-            driver.clone(),
+            bad_link.setter(),
+            link.clone(),
             latest.clone(),
             lock.clone(),
             busy.setter(),
@@ -128,30 +131,54 @@ pub fn cluster_page(props: &Props) -> Html {
             // The course page's channel, closed with the run.
             let embed = Rc::new(RefCell::new(None::<Rc<EmbedPort>>));
             if *runnable {
-                expose_view(latest.clone());
-                let pending = Rc::new(RefCell::new(Vec::new()));
-                expose_journal(driver.clone(), pending.clone());
-                expose_memory(driver.clone());
-                let port = embed_port(driver.clone(), pending.clone());
-                let (port_for_view, port_for_lesson) = (port.clone(), port.clone());
-                *embed.borrow_mut() = Some(port);
-                let on_view = Callback::from(move |v: ClusterView| {
-                    let v = Rc::new(v);
-                    port_for_view.on_view(&v);
-                    *latest.borrow_mut() = Some(v.clone());
-                    view.set(Some(v));
-                });
-                let (name, seed, alive, driver, lock, lesson_name) =
-                    (name.clone(), *seed, alive.clone(), driver.clone(), lock.clone(), lesson_name.clone());
-                // A share link's run (checked with the address) replays in a workspace of
-                // its own: opening a link never wipes the learner's stored run.
-                let shared = run.as_deref().and_then(|r| crate::sim::timeline::link::decode(r).ok());
-                wasm_bindgen_futures::spawn_local(async move {
-                    let link = if shared.is_some() { "link-" } else { "" };
-                    let workspace = match &lesson_name {
+                page_api::expose_view(latest.clone());
+                page_api::expose_run(&link);
+                let port = page_api::embed_port(&link);
+                *embed.borrow_mut() = Some(port.clone());
+                // The worker loads its code while the lock is taken; it starts the run
+                // when told to.
+                let weak = Rc::downgrade(&link);
+                let (failed, bad_link) = (start_error.clone(), bad_link.clone());
+                let on_event = move |e: RunEvent| match e {
+                    RunEvent::View(v) => {
+                        let v: Rc<ClusterView> = Rc::new(*v);
+                        port.on_view(&v);
+                        *latest.borrow_mut() = Some(v.clone());
+                        view.set(Some(v));
+                        measure_drawing(weak.clone());
+                    }
+                    RunEvent::Loaded { description, lesson: facts } => {
+                        *port.lesson.borrow_mut() = facts.as_ref().map(|f| f.lesson.clone());
+                        match facts {
+                            Some(f) => lesson.set(Some(Rc::new(LessonShown::new(f)))),
+                            None => described.set(description),
+                        }
+                    }
+                    RunEvent::Failed(e) => failed.set(Some(e)),
+                    RunEvent::BadLink(why) => bad_link.set(Some(AddressProblem::BadRun(why))),
+                };
+                *link.borrow_mut() = Some(Rc::new(RunLink::spawn(on_event)));
+                let workspace = {
+                    let link = if run.is_some() { "link-" } else { "" };
+                    match lesson_name {
                         Some(l) => workspace(&format!("{link}lesson-{l}")),
                         None => workspace(&format!("{link}{name}")),
-                    };
+                    }
+                };
+                let start = RunStart {
+                    scenario: name.clone(),
+                    own_text: super::own_scenario::stored(name),
+                    lesson: lesson_name.clone(),
+                    seed: *seed,
+                    workspace: workspace.clone(),
+                    shared: run.clone(),
+                    base_url: web_sys::window()
+                        .and_then(|w| w.document())
+                        .and_then(|d| d.base_uri().ok().flatten())
+                        .unwrap_or_default(),
+                };
+                let (alive, link, lock) = (alive.clone(), link.clone(), lock.clone());
+                wasm_bindgen_futures::spawn_local(async move {
                     let held = match claim(&workspace, &busy).await {
                         Ok(held) => held,
                         Err(e) => return start_error.set(Some(e)),
@@ -160,36 +187,10 @@ pub fn cluster_page(props: &Props) -> Html {
                         return;
                     }
                     busy.set(false);
-                    // The notebook is built in; another scenario's file (and a lesson's) is
-                    // fetched now.
-                    let loaded = match &lesson_name {
-                        Some(l) => lesson_files::load(l).await.map(|(les, s)| (s, Some(les))),
-                        None => scenarios::load(&name).await.map(|s| (s, None)),
-                    };
-                    if !alive.get() {
-                        return;
+                    if let Some(l) = link.borrow().as_ref() {
+                        l.start(start);
                     }
-                    if let Ok((s, les)) = &loaded {
-                        *port_for_lesson.lesson.borrow_mut() = les.clone();
-                        match les {
-                            Some(les) => lesson.set(Some(Rc::new(LessonShown::new(les.clone(), s)))),
-                            None => described.set(s.description.clone()),
-                        }
-                    }
-                    match loaded
-                        .and_then(|(s, les)| ClusterDriver::start(s, seed, &workspace, on_view, les, shared))
-                    {
-                        Ok(d) => {
-                            let d = Rc::new(d);
-                            // At most as many as the driver takes (see `queue`).
-                            for c in pending.take() {
-                                let _ = d.command(c);
-                            }
-                            *driver.borrow_mut() = Some(d);
-                            *lock.borrow_mut() = held;
-                        }
-                        Err(e) => start_error.set(Some(e)),
-                    }
+                    *lock.borrow_mut() = held;
                 });
             }
             move || {
@@ -197,78 +198,94 @@ pub fn cluster_page(props: &Props) -> Html {
                 if let Some(port) = embed.borrow_mut().take() {
                     port.close();
                 }
-                driver.borrow_mut().take();
+                link.borrow_mut().take();
                 lock.borrow_mut().take();
             }
         });
     }
+    let current = {
+        let link = link.clone();
+        move || link.borrow().clone()
+    };
     let command = {
-        let driver = driver.clone();
+        let current = current.clone();
         Callback::from(move |c: ClusterCommand| {
-            if let Some(Err(e)) = driver.borrow().as_ref().map(|d| d.command(c)) {
-                web_sys::console::warn_1(&e.to_string().into());
-            }
+            page_api::submit(current(), c, Submit::Send, |r| {
+                if let Err(e) = r {
+                    web_sys::console::warn_1(&e.to_string().into());
+                }
+            })
         })
     };
-    let try_command = {
-        let driver = driver.clone();
-        Callback::from(move |c: ClusterCommand| match driver.borrow().as_ref() {
-            Some(d) => d.try_command(c).err(),
-            None => Some("no cluster is running".to_string()),
+    let refusal_to = |how: Submit| {
+        let current = current.clone();
+        Callback::from(move |(c, reply): (ClusterCommand, Callback<Option<String>>)| {
+            page_api::submit(current(), c, how, move |r| {
+                reply.emit(r.err().map(|e| match e {
+                    crate::embed::inbound::EmbedError::Refused(why) => why,
+                    other => other.to_string(),
+                }))
+            })
         })
     };
-    let check_command = {
-        let driver = driver.clone();
-        Callback::from(move |c: ClusterCommand| match driver.borrow().as_ref() {
-            Some(d) => d.check_command(&c).err(),
-            None => Some("no cluster is running".to_string()),
-        })
-    };
+    let (try_command, check_command) = (refusal_to(Submit::Try), refusal_to(Submit::Check));
     let inspect = {
-        let driver = driver.clone();
+        let current = current.clone();
         Callback::from(
             move |(b, topic, p, ask, on_answer): (NodeId, String, u32, LogAsk, Callback<LogAnswer>)| {
-                match driver.borrow().as_ref() {
-                    Some(d) => d.inspect(b, topic, p, ask, on_answer),
+                match current() {
+                    Some(l) => l.inspect(b, topic, p, ask, on_answer),
                     None => on_answer.emit(LogAnswer::Refused("no cluster is running".into())),
                 }
             },
         )
     };
     let reset = {
-        let (driver, lang) = (driver.clone(), *lang);
+        let (current, lang) = (current.clone(), *lang);
         Callback::from(move |()| {
             let confirmed = web_sys::window()
                 .and_then(|w| w.confirm_with_message(T::RestartScenarioConfirm.get(lang)).ok())
                 .unwrap_or(false);
-            if let (true, Some(d)) = (confirmed, driver.borrow().as_ref()) {
-                d.reset();
+            if let (true, Some(l)) = (confirmed, current()) {
+                l.reset();
             }
         })
     };
     let download_journal = {
-        let (driver, name, seed) = (driver.clone(), params.scenario.clone(), params.seed);
+        let (current, name, seed) = (current.clone(), params.scenario.clone(), params.seed);
         Callback::from(move |()| {
-            let Some(d) = driver.borrow().clone() else { return };
+            let Some(l) = current() else { return };
             let file = format!("{name}-seed-{seed}-journal.json");
-            let blob = d.journal_blob();
-            wasm_bindgen_futures::spawn_local(async move {
-                match blob.await {
-                    Ok(blob) => crate::ui::common::download::blob_file(&file, &blob),
-                    // An IndexedDB failure already stopped the run with its words.
-                    Err(e) => web_sys::console::error_1(&format!("journal download: {e}").into()),
-                }
+            l.ask(crate::web::run_protocol::Question::Journal, move |parts| match parts {
+                Ok(parts) => crate::ui::common::download::parts_file(&file, &parts),
+                // An IndexedDB failure already stopped the run with its words.
+                Err(e) => web_sys::console::error_1(&format!("journal download: {e}").into()),
             });
         })
     };
     let share = {
-        let (driver, params) = (driver.clone(), params.clone());
-        Callback::from(move |()| match driver.borrow().as_ref() {
-            Some(d) => d.share_run().map(|run| crate::ui::shell::mode::share_href(&params, &run)),
-            None => Err("no cluster is running".to_string()),
+        let (current, params) = (current.clone(), params.clone());
+        Callback::from(move |reply: Callback<Result<String, String>>| match current() {
+            Some(l) => {
+                let params = params.clone();
+                l.ask(crate::web::run_protocol::Question::ShareRun, move |r| {
+                    reply.emit(r.map(|run| crate::ui::shell::mode::share_href(&params, &run.concat())))
+                })
+            }
+            None => reply.emit(Err("no cluster is running".to_string())),
         })
     };
-    expose_share_link(share.clone());
+    let check_scenario = {
+        let current = current.clone();
+        Callback::from(move |(text, reply): (String, Callback<Result<String, String>>)| match current() {
+            Some(l) => l.check_scenario(text, move |name| reply.emit(name)),
+            None => reply.emit(Err("no cluster is running".to_string())),
+        })
+    };
+    {
+        let params = params.clone();
+        page_api::expose_share_link(&link, move |run| crate::ui::shell::mode::share_href(&params, run));
+    }
     use_speed_keys((*view).clone(), command.clone());
 
     let l = *lang;
@@ -300,10 +317,10 @@ pub fn cluster_page(props: &Props) -> Html {
             <div class="head">
                 <ClusterTopBar lang={l} on_lang={on_lang} params={topbar_params} view={(*view).clone()}
                     description={description.to_string()} timeline={timeline}
-                    command={command.clone()} on_reset={reset} />
+                    command={command.clone()} on_reset={reset} check_scenario={check_scenario} />
                 <BandTabs lang={l} active={active} onselect={onselect.clone()} bands={bands} />
             </div>
-            { for params.problems.iter().map(|p| html! {
+            { for params.problems.iter().chain(bad_link.as_ref()).map(|p| html! {
                 <div class="banner error" role="alert" data-testid="address-error">{p.text(l)}</div>
             }) }
             if let Some(e) = driver_error {
@@ -315,7 +332,7 @@ pub fn cluster_page(props: &Props) -> Html {
             if *busy {
                 <WorkspaceBusy lang={l} scenario={params.scenario.clone()} seed={params.seed} />
             }
-            if view.is_none() && params.problems.is_empty() && !*busy {
+            if view.is_none() && params.problems.is_empty() && bad_link.is_none() && start_error.is_none() && !*busy {
                 <div class="loading" data-testid="loading">{T::Starting.get(l)}</div>
             }
             if let (Some(shown), Some(v)) = ((*lesson).clone(), (*view).clone()) {
@@ -330,130 +347,15 @@ pub fn cluster_page(props: &Props) -> Html {
     }
 }
 
-/// `window.kafkaPlaygroundShareLink()` returns the share link of the moment shown, or
-/// `error: …` (the same as the timeline's "Copy link").
-fn expose_share_link(share: Callback<(), Result<String, String>>) {
-    let Some(w) = web_sys::window() else { return };
-    let f =
-        Closure::<dyn Fn() -> String>::new(move || share.emit(()).unwrap_or_else(|e| format!("error: {e}")));
-    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundShareLink"), f.as_ref());
-    f.forget();
-}
-
-/// Where the page keeps its running driver (none before the workspace's lock is held).
-type DriverSlot = Rc<RefCell<Option<Rc<ClusterDriver>>>>;
-
-/// The driver in the slot, if one runs now.
-struct SlotRef(DriverSlot);
-
-impl SlotRef {
-    fn upgrade(&self) -> Option<Rc<ClusterDriver>> {
-        self.0.borrow().clone()
-    }
-}
-
-/// `window.kafkaPlaygroundView()` returns the latest view as JSON text ("null" before the
-/// first). Built on demand: serializing every view would cost the run its speed.
-pub(crate) fn expose_view(latest: Rc<std::cell::RefCell<Option<Rc<ClusterView>>>>) {
-    let Some(w) = web_sys::window() else { return };
-    let view = Closure::<dyn Fn() -> String>::new(move || {
-        serde_json::to_string(&latest.borrow().as_deref()).unwrap_or_else(|_| "null".into())
-    });
-    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundView"), view.as_ref());
-    view.forget();
-}
-
-/// `window.kafkaPlaygroundJournal()` returns a Promise of the run's journal as the CLI's
-/// `run --journal` writes it (compact JSON text; it reads the chunks spilled to IndexedDB
-/// back), and `kafkaPlaygroundJournalDigest()` its entries, bytes, CRC-32C and spilled
-/// entries as compact JSON, at once;
-/// `window.kafkaPlaygroundCommand(json)` runs a [`ClusterCommand`] given as JSON (e.g.
-/// `{"SetSpeed":100}`, `"Pause"`, `{"Crash":2}`) and returns an error text or "";
-/// `window.kafkaPlaygroundWorkerWindows()` counts the lockstep windows run with the
-/// broker workers (one round trip each; the speed benchmark reads it).
-///
-/// They are there from the first render on: before the run starts (the workspace's lock
-/// is being taken, or another tab holds it) commands wait in `pending` and the journal
-/// is empty.
-fn expose_journal(slot: DriverSlot, pending: Rc<RefCell<Vec<ClusterCommand>>>) {
-    let Some(w) = web_sys::window() else { return };
-    let weak = SlotRef(slot.clone());
-    let journal = Closure::<dyn Fn() -> js_sys::Promise>::new(move || {
-        let blob = weak.upgrade().map(|d| d.journal_blob());
-        wasm_bindgen_futures::future_to_promise(async move {
-            let Some(blob) = blob else { return Ok(JsValue::from_str("")) };
-            let blob = blob.await.map_err(|e| JsValue::from_str(&e))?;
-            wasm_bindgen_futures::JsFuture::from(blob.text()).await
-        })
-    });
-    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundJournal"), journal.as_ref());
-    journal.forget();
-    let weak = SlotRef(slot.clone());
-    let digest = Closure::<dyn Fn() -> String>::new(move || {
-        weak.upgrade()
-            .map(|d| match d.journal_digest() {
-                Ok(digest) => serde_json::to_string(&digest).unwrap_or_default(),
-                Err(e) => serde_json::json!({ "error": e }).to_string(),
-            })
-            .unwrap_or_default()
-    });
-    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundJournalDigest"), digest.as_ref());
-    digest.forget();
-    let weak = SlotRef(slot.clone());
-    let windows =
-        Closure::<dyn Fn() -> f64>::new(move || weak.upgrade().map_or(0.0, |d| d.worker_windows() as f64));
-    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundWorkerWindows"), windows.as_ref());
-    windows.forget();
-    let weak = SlotRef(slot);
-    let command = Closure::<dyn Fn(String) -> String>::new(move |text: String| {
-        match serde_json::from_str::<ClusterCommand>(&text) {
-            Ok(c) => queue(&weak, &pending, c).err().map(|e| e.to_string()).unwrap_or_default(),
-            Err(e) => format!("not a cluster command: {e}"),
+/// Yew draws a view set in a callback in a microtask queued before this one, so this
+/// one's start ends the drawing: the worker paces its views by it.
+fn measure_drawing(link: std::rc::Weak<RefCell<Option<Rc<RunLink>>>>) {
+    let now = || web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
+    let started = now();
+    wasm_bindgen_futures::spawn_local(async move {
+        let took = now() - started;
+        if let Some(l) = link.upgrade().and_then(|s| s.borrow().clone()) {
+            l.drawn(took);
         }
     });
-    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundCommand"), command.as_ref());
-    command.forget();
-}
-
-/// Sends `c` to the running driver, or keeps it in `pending` until the run starts; both
-/// hold at most [`crate::embed::COMMANDS_WAITING_AT_MOST`].
-fn queue(
-    slot: &SlotRef,
-    pending: &RefCell<Vec<ClusterCommand>>,
-    c: ClusterCommand,
-) -> Result<(), EmbedError> {
-    match slot.upgrade() {
-        Some(d) => d.command(c),
-        None if pending.borrow().len() >= crate::embed::COMMANDS_WAITING_AT_MOST => {
-            Err(EmbedError::QueueFull)
-        }
-        None => {
-            pending.borrow_mut().push(c);
-            Ok(())
-        }
-    }
-}
-
-/// The course page's channel (`crate::ui::embed`): a command is checked against the
-/// running cluster first, so the course page hears Kafka's refusal as a form would.
-fn embed_port(slot: DriverSlot, pending: Rc<RefCell<Vec<ClusterCommand>>>) -> Rc<EmbedPort> {
-    let weak = SlotRef(slot);
-    EmbedPort::listen(Rc::new(move |c: ClusterCommand| {
-        if let Some(d) = weak.upgrade() {
-            d.check_command(&c).map_err(EmbedError::Refused)?;
-        }
-        queue(&weak, &pending, c)
-    }))
-}
-
-/// `window.kafkaPlaygroundMemory()`: the wasm memory of the page and of each broker's
-/// worker, as JSON (`ClusterDriver::memory_json`), for the memory benchmark.
-fn expose_memory(slot: DriverSlot) {
-    let Some(w) = web_sys::window() else { return };
-    let weak = SlotRef(slot);
-    let memory = Closure::<dyn Fn() -> String>::new(move || {
-        weak.upgrade().map(|d| d.memory_json()).unwrap_or_default()
-    });
-    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("kafkaPlaygroundMemory"), memory.as_ref());
-    memory.forget();
 }

@@ -1,24 +1,19 @@
 //! The lecture's scenarios the page offers (the notebook, the default workspace; section
 //! 5, replication; section 8, delivery guarantees; sections 9–10, consumer groups),
-//! looked up by NAME (what `?scenario=NAME` names). Only the default, `lecture-notebook`, is built into the wasm,
-//! so the default page starts without a round trip; every other `scenarios/NAME.json`
-//! is a static file next to the page (index.html copies the directory) fetched when it
-//! is chosen, which keeps the files out of the wasm (page weight). Invariant: every name
+//! looked up by NAME (what `?scenario=NAME` names). Only the default, `lecture-notebook`,
+//! is built into the run worker's wasm (`crate::web::run_files`), so the default page's
+//! run starts without a round trip; every other `scenarios/NAME.json` is a static file
+//! next to the page (index.html copies the directory) fetched when it is chosen, which
+//! keeps the files out of the wasm (page weight). Invariant: every name
 //! listed here has a file trunk copies; a fetch that fails is an error naming the
 //! scenario and its address. The selector lists them in the lecture's order; the
 //! benchmarks' loads open by their names only (`?scenario=bench-standard`, `bench-frames`).
 
-use crate::sim::scenario::Scenario;
 use crate::ui::i18n::Lang;
 use std::collections::BTreeMap;
-use wasm_bindgen::JsCast;
 
 /// What the page opens without `?scenario=`: the lecture's notebook.
 pub const DEFAULT_SCENARIO: &str = "lecture-notebook";
-
-/// The default scenario's text, built in: the first paint of the default page waits for
-/// no fetch.
-pub(crate) const DEFAULT_JSON: &str = include_str!("../../../scenarios/lecture-notebook.json");
 
 /// The names, in the lecture's order (each is `scenarios/NAME.json`).
 pub const SCENARIOS: &[&str] = &[
@@ -88,37 +83,6 @@ pub fn address(name: &str) -> Option<String> {
         return Some(format!("scenarios/{name}.json"));
     }
     UNLISTED.iter().find(|(n, _)| *n == name).map(|(_, file)| format!("scenarios/{file}"))
-}
-
-/// The parsed scenario, or why not (unknown name, a failed fetch, a file that does not
-/// parse), each naming the scenario.
-pub async fn load(name: &str) -> Result<Scenario, String> {
-    if let Some(text) = super::own_scenario::stored(name) {
-        return Scenario::parse(&text).map_err(|e| format!("{name}: {e}"));
-    }
-    let address = address(name).ok_or_else(|| format!("unknown scenario {name:?}"))?;
-    let text = if name == DEFAULT_SCENARIO {
-        DEFAULT_JSON.to_string()
-    } else {
-        fetch_text(&address).await.map_err(|e| format!("scenario {name}: cannot load {address}: {e}"))?
-    };
-    Scenario::parse(&text).map_err(|e| format!("scenarios/{name}.json: {e}"))
-}
-
-/// The body of a GET of `address`, or the HTTP status or network error.
-pub(crate) async fn fetch_text(address: &str) -> Result<String, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let words = |e: wasm_bindgen::JsValue| {
-        e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| format!("{e:?}"))
-    };
-    let response =
-        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(address)).await.map_err(words)?;
-    let response: web_sys::Response = response.dyn_into().map_err(|_| "not an HTTP response".to_string())?;
-    if !response.ok() {
-        return Err(format!("HTTP {} {}", response.status(), response.status_text()));
-    }
-    let text = wasm_bindgen_futures::JsFuture::from(response.text().map_err(words)?).await.map_err(words)?;
-    text.as_string().ok_or_else(|| "the body is not text".to_string())
 }
 
 /// A scenario's `description` in the learner's language (English if it is missing).

@@ -23,7 +23,8 @@ use crate::sim::picture::log_ask::LogRequest;
 use crate::ui::cluster::connections::LiveConnections;
 use crate::ui::i18n::{Lang, T};
 use crate::ui::shell::bands::ClusterBands;
-use crate::ui::shell::page::{expose_view, ClusterCtx};
+use crate::ui::shell::page::ClusterCtx;
+use crate::ui::shell::page_api::expose_view;
 use crate::ui::shell::tabs::{Band, BandTabs};
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use crate::web::node_protocol::{LogAnswer, LogAsk};
@@ -178,10 +179,13 @@ pub fn serve_page(props: &Props) -> Html {
     };
     let try_text = {
         let try_command = try_command.clone();
-        Callback::from(move |c: ClusterCommand| try_command.emit(c).map(|r| refusal_text(&r, l)))
+        Callback::from(move |(c, reply): (ClusterCommand, Callback<Option<String>>)| {
+            reply.emit(try_command.emit(c).map(|r| refusal_text(&r, l)))
+        })
     };
-    let check_command =
-        Callback::from(move |c: ClusterCommand| live_action(&c, brokers).err().map(|r| refusal_text(&r, l)));
+    let check_command = Callback::from(move |(c, reply): (ClusterCommand, Callback<Option<String>>)| {
+        reply.emit(live_action(&c, brokers).err().map(|r| refusal_text(&r, l)))
+    });
     let inspect = {
         let (link, pending) = (link.clone(), pending.clone());
         Callback::from(

@@ -15,8 +15,8 @@ pub struct Props {
     pub lang: Lang,
     pub timeline: TimelineView,
     pub command: Callback<ClusterCommand>,
-    /// The share link of the moment shown, or why there is none.
-    pub share: Callback<(), Result<String, String>>,
+    /// Asks for the share link of the moment shown (or why there is none).
+    pub share: Callback<Callback<Result<String, String>>>,
 }
 
 fn seconds(ms: i64) -> String {
@@ -53,13 +53,15 @@ pub fn timeline_bar(props: &Props) -> Html {
     let copy = {
         let (share, copied) = (props.share.clone(), copied.clone());
         Callback::from(move |_: MouseEvent| {
-            let link = share.emit(());
-            if let (Ok(url), Some(w)) = (&link, web_sys::window()) {
-                // The clipboard may be refused (an iframe without the permission): the
-                // link is shown beside the button as well, to copy by hand.
-                let _ = w.navigator().clipboard().write_text(url);
-            }
-            copied.set(Some(link));
+            let copied = copied.clone();
+            share.emit(Callback::from(move |link: Result<String, String>| {
+                if let (Ok(url), Some(w)) = (&link, web_sys::window()) {
+                    // The clipboard may be refused (an iframe without the permission): the
+                    // link is shown beside the button as well, to copy by hand.
+                    let _ = w.navigator().clipboard().write_text(url);
+                }
+                copied.set(Some(link));
+            }));
         })
     };
     // The clock beside it already says the live moment.

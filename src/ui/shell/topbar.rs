@@ -17,6 +17,8 @@ pub struct Props {
     pub view: Option<Rc<ClusterView>>,
     pub command: Callback<ClusterCommand>,
     pub on_reset: Callback<()>,
+    /// Checks a scenario file of one's own (in the run worker).
+    pub check_scenario: Callback<(String, Callback<Result<String, String>>)>,
     /// The scenario's description in the learner's language (empty until it is loaded).
     #[prop_or_default]
     pub description: String,
@@ -67,7 +69,7 @@ pub fn cluster_top_bar(props: &Props) -> Html {
             <ScenarioSelect lang={lang} current={props.params.scenario.clone()} seed={props.params.seed}
                 description={props.description.clone()} />
             <span class="seed" data-testid="seed">{format!("{} {}", t(T::Seed), props.params.seed)}</span>
-            <crate::ui::shell::own_scenario::OwnScenario lang={lang} scenario={props.params.scenario.clone()} seed={props.params.seed} />
+            <crate::ui::shell::own_scenario::OwnScenario lang={lang} scenario={props.params.scenario.clone()} seed={props.params.seed} check={props.check_scenario.clone()} />
             if runnable { {speed} }
             {props.timeline.clone()}
             <span class="spacer" />

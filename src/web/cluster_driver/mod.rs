@@ -1,6 +1,6 @@
-//! The page's cluster driver: the main thread is the network. It owns the simulation
-//! (the controller and the clients run here), one web worker per broker, and the virtual
-//! clock. Each turn it plans a lockstep window, hands every broker its share, waits for
+//! The page's cluster driver, in the run worker (`super::super::run_worker`): it is the
+//! network. It owns the simulation (the controller and the clients run here), one web
+//! worker per broker, and the virtual clock. Each turn it plans a lockstep window, hands every broker its share, waits for
 //! all traces, and runs the window in the global order, so a run in the tab gives the
 //! CLI's journal for the same scenario, seed and commands. The clock follows wall time
 //! times the chosen speed (1/1000× … 100×); pause and single step stop it. User commands
@@ -41,8 +41,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::{Rc, Weak};
 use yew::Callback;
 
-/// Where trunk puts the node worker's loader (`data-bin="node_worker"`).
-pub const NODE_WORKER_PATH: &str = "/node_worker.js";
+/// Where trunk puts the node worker's loader (`data-bin="node_worker"`,
+/// `data-loader-shim`), next to the run worker's (relative to it).
+pub const NODE_WORKER_LOADER: &str = "node_worker_loader.js";
 /// The node id under which the run itself (scenario, seed, virtual time) is stored.
 const RUN_META_NODE: u32 = 0;
 const RUN_META_NAME: &str = "run";

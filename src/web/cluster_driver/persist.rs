@@ -1,4 +1,4 @@
-//! The run's persistence from the main thread: opening the workspace (resume the stored
+//! The run's persistence from the run worker: opening the workspace (resume the stored
 //! run of this scenario and seed, or start afresh), the run's own record for a reload,
 //! and the controller's writes and the spilled journal chunks to IndexedDB, one
 //! transaction at a time, in order.
@@ -121,7 +121,7 @@ impl Inner {
         self.flush_writes();
     }
 
-    /// Writes the main thread's nodes' stores (the controller) and the run's record to
+    /// Writes the run worker's nodes' stores (the controller) and the run's record to
     /// IndexedDB, one transaction at a time, in order.
     pub(super) fn flush_writes(&mut self) {
         if self.writing || self.writes.is_empty() {

@@ -1,7 +1,7 @@
 //! "Start over" on a running cluster, without a trace of the old run in the new one.
 //!
 //! The old run's writers are the brokers' workers (their IndexedDB transactions run
-//! behind their replies) and the main thread (the controller's store and the run's
+//! behind their replies) and the run worker (the controller's store and the run's
 //! record). A reset bumps the run's generation, forgets every queued write and command
 //! of the old run, and asks each old worker to `Close`: the worker drops what it has not
 //! written, waits for its transaction in flight, closes its database connection and
@@ -54,7 +54,7 @@ impl Inner {
         self.error = None;
         self.commands.clear();
         self.writes.clear();
-        // The main thread's connection: closing it lets the delete proceed once its
+        // The run worker's connection: closing it lets the delete proceed once its
         // transaction in flight (if any) is done; that transaction's end is ignored.
         self.store = None;
         self.writing = false;

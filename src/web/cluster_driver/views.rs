@@ -2,9 +2,9 @@
 //! stops, or goes stale while idle), the achieved speed, and a view for the page while
 //! the run goes (within a frame after a command or pause). Views come every
 //! VIEW_EVERY_MS, or less often when drawing one costs more than a third of that: the
-//! page measures what Yew spends on each and counts as much again for the browser's
-//! layout and paint, so drawing keeps at most about a third of the main thread, where
-//! the run happens too. They never come less often than MAX_VIEW_EVERY_MS, nor further
+//! page reports what Yew spent on each ([`super::ClusterDriver::drawn`]) and the driver
+//! counts as much again for the browser's layout and paint, so drawing keeps at most
+//! about a third of the page's main thread. They never come less often than MAX_VIEW_EVERY_MS, nor further
 //! apart than MAX_VIEW_APART_VIRTUAL_MS of virtual time: at 100× a learner still sees
 //! every few seconds of the run.
 
@@ -13,8 +13,6 @@ use crate::engine::cluster::NodeId;
 use crate::web::cluster_picture::RunInfo;
 use crate::web::node_protocol::NodeRequest;
 use gloo_timers::callback::Timeout;
-use std::cell::RefCell;
-use std::rc::Weak;
 
 impl Inner {
     pub(super) fn measure(&mut self) {
@@ -84,7 +82,6 @@ impl Inner {
         let me = self.me.clone();
         self.view_timer = Some(Timeout::new(delay, move || {
             let Some(inner) = me.upgrade() else { return };
-            let started = precise_ms();
             let (view, on_view) = {
                 let mut i = inner.borrow_mut();
                 i.view_due = None;
@@ -107,7 +104,6 @@ impl Inner {
                 (view, i.on_view.clone())
             };
             on_view.emit(view);
-            measure_render(me.clone(), started);
         }));
     }
 }
@@ -117,19 +113,12 @@ impl Inner {
 const MAX_VIEW_EVERY_MS: u32 = 300;
 const MAX_VIEW_APART_VIRTUAL_MS: f64 = 2000.0;
 
-fn precise_ms() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map_or_else(wall_ms, |p| p.now())
-}
-
-/// Yew draws an emitted view in a microtask queued before this one, so this one's start
-/// ends the drawing; the driver keeps a smoothed cost.
-fn measure_render(me: Weak<RefCell<Inner>>, started: f64) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let took = precise_ms() - started;
-        if let Some(inner) = me.upgrade() {
-            if let Ok(mut i) = inner.try_borrow_mut() {
-                i.view_render_ms = 0.7 * i.view_render_ms + 0.3 * took;
-            }
+impl super::ClusterDriver {
+    /// The page drew a view in `ms` (its Yew work, reported by the page); the driver
+    /// keeps a smoothed cost.
+    pub fn drawn(&self, ms: f64) {
+        if let Ok(mut i) = self.inner.try_borrow_mut() {
+            i.view_render_ms = 0.7 * i.view_render_ms + 0.3 * ms.clamp(0.0, 10_000.0);
         }
-    });
+    }
 }

@@ -3,7 +3,7 @@
 //! the answers a leader crash waits for); once every worker has answered a window, it
 //! runs here and the next turn starts.
 
-use super::{wall_ms, ClusterDriver, Inner, Waiting, NODE_WORKER_PATH};
+use super::{wall_ms, ClusterDriver, Inner, Waiting, NODE_WORKER_LOADER};
 use crate::engine::cluster::NodeId;
 use crate::web::node_protocol::{wasm_memory_bytes, NodeInput, NodeOutput, NodeReply, NodeRequest};
 use crate::web::node_worker::NodeWorker;
@@ -42,7 +42,7 @@ impl Inner {
                     inner.borrow_mut().on_worker_output(generation, out);
                 }
             })
-            .spawn(NODE_WORKER_PATH)
+            .spawn_with_loader(NODE_WORKER_LOADER)
     }
 
     pub(super) fn on_reply(&mut self, out: NodeOutput) {
@@ -110,13 +110,13 @@ impl Inner {
 }
 
 impl ClusterDriver {
-    /// The wasm memory of the page (`main`) and of each broker's worker as it last said
-    /// (`workers`, by node id), in bytes, as JSON: what `window.kafkaPlaygroundMemory()`
-    /// gives the memory benchmark. A crashed broker's figure is its last worker's.
+    /// The wasm memory of the run worker (`run`) and of each broker's worker as it last
+    /// said (`workers`, by node id), in bytes, as JSON: with the page's own (`main`), what
+    /// `window.kafkaPlaygroundMemory()` gives the memory benchmark. A crashed broker's figure is its last worker's.
     pub fn memory_json(&self) -> String {
         let i = self.inner.borrow();
         let workers: serde_json::Map<String, serde_json::Value> =
             i.worker_wasm_bytes.iter().map(|(id, bytes)| (id.to_string(), (*bytes).into())).collect();
-        serde_json::json!({ "main": wasm_memory_bytes(), "workers": workers }).to_string()
+        serde_json::json!({ "run": wasm_memory_bytes(), "workers": workers }).to_string()
     }
 }

@@ -137,14 +137,14 @@ await h.withPage(t, async (page, handle) => {
     const mem = JSON.parse(await page.evaluate(() => window.kafkaPlaygroundMemory?.() || '{}'));
     const workers = Object.values(mem.workers ?? {});
     const s = { wall_s: (Date.now() - start) / 1000, now_ms: v.now_ms, journal: v.journal_entries,
-      js_heap: heap.usedSize, rss: rendererRssBytes(), wasm_main: mem.main ?? 0,
+      js_heap: heap.usedSize, rss: rendererRssBytes(), wasm_main: mem.main ?? 0, wasm_run: mem.run ?? 0,
       wasm_workers: workers.reduce((a, b) => a + b, 0), wasm_each: mem.workers ?? {},
       worker_js_heap: (await workerJsHeap()) ?? 0 };
-    s.tab_heap = s.js_heap + s.worker_js_heap + s.wasm_main + s.wasm_workers;
+    s.tab_heap = s.js_heap + s.worker_js_heap + s.wasm_main + s.wasm_run + s.wasm_workers;
     samples.push(s);
     const mb = (b) => (b / 1e6).toFixed(1);
     const each = Object.entries(s.wasm_each).map(([id, b]) => `${id}: ${mb(b)}`).join(', ');
-    console.log(`wall ${s.wall_s.toFixed(0)} s  virtual ${(s.now_ms / 1000).toFixed(1)} s  journal ${s.journal}  page JS heap ${mb(s.js_heap)} MB  renderer RSS ${mb(s.rss)} MB  wasm: page ${mb(s.wasm_main)} MB, workers ${mb(s.wasm_workers)} MB (${each})  workers' JS heaps ${mb(s.worker_js_heap)} MB  tab heap ${mb(s.tab_heap)} MB`);
+    console.log(`wall ${s.wall_s.toFixed(0)} s  virtual ${(s.now_ms / 1000).toFixed(1)} s  journal ${s.journal}  page JS heap ${mb(s.js_heap)} MB  renderer RSS ${mb(s.rss)} MB  wasm: page ${mb(s.wasm_main)} MB, run worker ${mb(s.wasm_run)} MB, brokers ${mb(s.wasm_workers)} MB (${each})  workers' JS heaps ${mb(s.worker_js_heap)} MB  tab heap ${mb(s.tab_heap)} MB`);
     if (v.now_ms >= VIRTUAL_MS) break;
     if (VIRTUAL_MS > 60_000 && !load && v.now_ms >= 60_000) {
       const configs = { 'retention.ms': '60000', 'segment.bytes': '1048576', 'min.insync.replicas': '2' };
