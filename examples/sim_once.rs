@@ -3,13 +3,13 @@
 //! without criterion. Prints the steps and the wall time of the run.
 //!
 //! `sim_once [RUNS] [--final-state]`: with `--final-state`, each run also writes every
-//! node's state as `kafka-playground run` does (`Node::state` serialised straight to pretty
-//! JSON, here into a sink), to tell the cost of the final state from the rest of the CLI's
-//! output (BENCHMARKS.md, "The CLI's `run`").
+//! node's state as `kafka-playground run` does (`NodeState::write_pretty`, pretty JSON
+//! written by hand, here into a sink), to tell the cost of the final state from the rest
+//! of the CLI's output (BENCHMARKS.md, "The CLI's `run`").
 
+use kafka_playground::engine::cluster::pretty::PrettyOut;
 use kafka_playground::sim::cluster_world::build_sim;
 use kafka_playground::sim::scenario::Scenario;
-use serde::Serialize;
 
 fn main() {
     let path = format!("{}/benches/standard-scenario.json", env!("CARGO_MANIFEST_DIR"));
@@ -26,11 +26,10 @@ fn main() {
         if final_state {
             for id in sim.node_ids() {
                 let Some(node) = sim.node(id) else { continue };
-                let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::sink());
-                let pretty = kafka_playground::cli::pretty::Pretty::default();
-                node.state()
-                    .serialize(&mut serde_json::Serializer::with_formatter(&mut out, pretty))
-                    .expect("written");
+                let mut sink = std::io::sink();
+                let mut out = PrettyOut::new(&mut sink);
+                node.state().write_pretty(&mut out).expect("written");
+                out.finish().expect("written");
                 state_nodes += 1;
             }
         }

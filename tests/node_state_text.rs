@@ -1,12 +1,14 @@
-//! A node's state written straight from its data (`Node::state`, what `run`'s report
-//! writes) prints exactly as its `Value` tree (`Node::state_json`, what replay compares
-//! and the page reads): serde_json orders an object's keys, so the streamed states must
-//! write theirs in that order. Checked, compact and pretty, on runs that hold every kind
+//! A node's state written straight from its data (`Node::state`) prints exactly as its
+//! `Value` tree (`Node::state_json`, what replay compares and the page reads): serde_json
+//! orders an object's keys, so the streamed states must write theirs in that order; and
+//! the same state written by hand (`NodeState::write_pretty`, what `run`'s report writes)
+//! is the tree's pretty text byte for byte. Checked, compact and pretty, on runs that hold every kind
 //! of large state: brokers with plain, `__consumer_offsets` and `__transaction_state`
 //! records and transaction markers, an idempotent and a transactional producer, a
 //! consume-transform-produce pipeline.
 #![cfg(not(target_arch = "wasm32"))]
 
+use kafka_playground::engine::cluster::pretty::PrettyOut;
 use kafka_playground::engine::limits::MAX_EVENTS_PER_RUN;
 use kafka_playground::sim::cluster_world::build_sim;
 use kafka_playground::sim::scenario::Scenario;
@@ -39,7 +41,13 @@ fn streamed_state_prints_as_its_tree() {
             let Some(node) = sim.node(id) else { continue };
             let tree = node.state_json();
             let streamed = serde_json::to_string_pretty(&node.state()).unwrap();
-            same(&streamed, &serde_json::to_string_pretty(&tree).unwrap(), name, id);
+            let tree_pretty = serde_json::to_string_pretty(&tree).unwrap();
+            same(&streamed, &tree_pretty, name, id);
+            let mut by_hand = Vec::new();
+            let mut out = PrettyOut::new(&mut by_hand);
+            node.state().write_pretty(&mut out).unwrap();
+            out.finish().unwrap();
+            same(&String::from_utf8(by_hand).unwrap(), &tree_pretty, name, id);
             same(
                 &serde_json::to_string(&node.state()).unwrap(),
                 &serde_json::to_string(&tree).unwrap(),

@@ -14,7 +14,6 @@ pub mod code;
 pub mod dump;
 pub mod input;
 pub mod logdir;
-pub mod pretty;
 pub mod produce;
 pub mod report;
 pub mod serve;

@@ -13,6 +13,7 @@ pub mod group_parts;
 pub mod log_parts;
 pub mod messages;
 pub mod metadata;
+pub mod pretty;
 pub mod state;
 pub mod topic_name;
 pub mod txn_parts;

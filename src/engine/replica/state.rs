@@ -7,13 +7,15 @@
 //!
 //! Invariant: a pure read of the node, written as it is serialised (records are decoded
 //! one batch at a time, never gathered), with every object's keys in sorted order, as the
-//! `Value` of it prints them (see [`crate::engine::cluster::state`]).
+//! `Value` of it prints them (see [`crate::engine::cluster::state`]); written by hand
+//! ([`BrokerState::write_pretty`]) from the same parts, walked by the same code.
 
 use super::partition::Partition;
 use super::view::describe_txn_record;
 use super::BrokerNode;
 use crate::engine::cluster::messages::TopicPartition;
-use crate::engine::cluster::state::{object, WithEntry};
+use crate::engine::cluster::pretty::{PrettyOut, RowText};
+use crate::engine::cluster::state::{object, write_with_entry, WithEntry};
 use crate::engine::group::coordinator::placement::OFFSETS_TOPIC;
 use crate::engine::group::coordinator::records::describe_record;
 use crate::engine::record::decode::read_batch;
@@ -22,14 +24,16 @@ use crate::engine::txn::coordinator::TRANSACTION_STATE_TOPIC;
 use crate::engine::txn::marker::{decode_control_batch, ControlBatch, ControlRecordType};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::borrow::Cow;
+use std::io;
 
 /// A broker's state, written from the node (see the module doc).
 pub struct BrokerState<'a>(pub(super) &'a BrokerNode);
 
-impl Serialize for BrokerState<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl BrokerState<'_> {
+    /// Every part but the replicas.
+    fn small(&self) -> Map<String, Value> {
         let b = self.0;
         let mut small = object(json!({
             "broker_id": b.broker_id,
@@ -42,8 +46,60 @@ impl Serialize for BrokerState<'_> {
         if !b.txn_coordinator.is_idle() {
             small.insert("transaction_coordinator".into(), b.txn_coordinator.state_json());
         }
-        WithEntry { small, key: "partitions", large: Replicas(b) }.serialize(s)
+        small
     }
+
+    /// [`Serialize`]'s text through serde_json's pretty printer, written by hand.
+    pub fn write_pretty(&self, out: &mut PrettyOut<'_>) -> io::Result<()> {
+        write_with_entry(out, &self.small(), "partitions", |out| {
+            out.begin_object()?;
+            for (key, tp, p) in replicas(self.0) {
+                out.key(&key)?;
+                write_with_entry(out, &replica_small(p), "records", |out| {
+                    out.begin_array()?;
+                    let text = out.row_text(&Record::FIELDS);
+                    Records(tp, p).each_row(|row| match row {
+                        Row::Record(record) => record.write_pretty(out, &text),
+                        Row::Control(control) => {
+                            out.element()?;
+                            out.value(&control)
+                        }
+                    })?;
+                    out.end_array()
+                })?;
+            }
+            out.end_object()
+        })
+    }
+}
+
+impl Serialize for BrokerState<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        WithEntry { small: self.small(), key: "partitions", large: Replicas(self.0) }.serialize(s)
+    }
+}
+
+/// Every replica with its key, `topic-partition`, in the order of those strings.
+fn replicas(b: &BrokerNode) -> Vec<(String, &TopicPartition, &Partition)> {
+    let mut replicas: Vec<(String, &TopicPartition, &Partition)> =
+        b.partitions.iter().map(|(tp, p)| (format!("{}-{}", tp.topic, tp.partition), tp, p)).collect();
+    replicas.sort_by(|a, b| a.0.cmp(&b.0));
+    replicas
+}
+
+/// A replica's every part but its records.
+fn replica_small(p: &Partition) -> Map<String, Value> {
+    object(json!({
+        "role": p.role.name(),
+        "leader": p.state.leader,
+        "leader_epoch": p.state.leader_epoch,
+        "partition_epoch": p.state.partition_epoch,
+        "isr": p.state.isr,
+        "log_start_offset": p.log.log_start_offset(),
+        "high_watermark": p.high_watermark,
+        "last_stable_offset": p.last_stable_offset(),
+        "log_end_offset": p.log_end_offset(),
+    }))
 }
 
 /// Every replica, keyed `topic-partition` in the order of those strings.
@@ -51,27 +107,13 @@ struct Replicas<'a>(&'a BrokerNode);
 
 impl Serialize for Replicas<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut replicas: Vec<(String, &TopicPartition, &Partition)> = self
-            .0
-            .partitions
-            .iter()
-            .map(|(tp, p)| (format!("{}-{}", tp.topic, tp.partition), tp, p))
-            .collect();
-        replicas.sort_by(|a, b| a.0.cmp(&b.0));
+        let replicas = replicas(self.0);
         let mut map = s.serialize_map(Some(replicas.len()))?;
         for (key, tp, p) in replicas {
-            let small = object(json!({
-                "role": p.role.name(),
-                "leader": p.state.leader,
-                "leader_epoch": p.state.leader_epoch,
-                "partition_epoch": p.state.partition_epoch,
-                "isr": p.state.isr,
-                "log_start_offset": p.log.log_start_offset(),
-                "high_watermark": p.high_watermark,
-                "last_stable_offset": p.last_stable_offset(),
-                "log_end_offset": p.log_end_offset(),
-            }));
-            map.serialize_entry(&key, &WithEntry { small, key: "records", large: Records(tp, p) })?;
+            map.serialize_entry(
+                &key,
+                &WithEntry { small: replica_small(p), key: "records", large: Records(tp, p) },
+            )?;
         }
         map.end()
     }
@@ -81,18 +123,24 @@ impl Serialize for Replicas<'_> {
 /// batch that does not decode is left out).
 struct Records<'a>(&'a TopicPartition, &'a Partition);
 
-impl Serialize for Records<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+/// One row of a replica's records.
+enum Row<'a> {
+    Record(Record<'a>),
+    Control(ControlRecord),
+}
+
+impl Records<'_> {
+    /// Hands `row` each record by offset, then stops at its first error.
+    fn each_row<E>(&self, mut row: impl FnMut(Row<'_>) -> Result<(), E>) -> Result<(), E> {
         let Records(tp, p) = *self;
         let internal = tp.topic == OFFSETS_TOPIC;
         let txn_state = tp.topic == TRANSACTION_STATE_TOPIC;
-        let mut seq = s.serialize_seq(None)?;
         for seg in p.log.segments() {
             for view in seg.batches_from(0).flatten() {
                 if view.header.is_control_batch() {
                     // As kafka-dump-log prints a marker: "endTxnMarker: COMMIT coordinatorEpoch: 0".
                     if let Ok(control) = decode_control_batch(view.bytes) {
-                        seq.serialize_element(&ControlRecord::of(&control, view.header.base_offset))?;
+                        row(Row::Control(ControlRecord::of(&control, view.header.base_offset)))?;
                     }
                     continue;
                 }
@@ -110,7 +158,7 @@ impl Serialize for Records<'_> {
                             (Text::Lossy(r.key.map(lossy)), Text::Lossy(r.value.map(lossy)))
                         };
                         let offset = header.base_offset.wrapping_add(i64::from(r.offset_delta));
-                        seq.serialize_element(&Record { key, leader_epoch, offset, value })?;
+                        row(Row::Record(Record { key, leader_epoch, offset, value }))?;
                     }
                     Ok(())
                 });
@@ -120,6 +168,17 @@ impl Serialize for Records<'_> {
                 }
             }
         }
+        Ok(())
+    }
+}
+
+impl Serialize for Records<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        self.each_row(|row| match row {
+            Row::Record(record) => seq.serialize_element(&record),
+            Row::Control(control) => seq.serialize_element(&control),
+        })?;
         seq.end()
     }
 }
@@ -133,6 +192,16 @@ enum Text<'a> {
     Tree(Value),
 }
 
+impl Text<'_> {
+    fn write_pretty(&self, out: &mut PrettyOut<'_>) -> io::Result<()> {
+        match self {
+            Text::Lossy(text) => out.optional_string(text.as_deref()),
+            Text::Owned(text) => out.optional_string(text.as_deref()),
+            Text::Tree(value) => out.value(value),
+        }
+    }
+}
+
 /// One record; fields in sorted order.
 #[derive(Serialize)]
 struct Record<'a> {
@@ -140,6 +209,25 @@ struct Record<'a> {
     leader_epoch: i32,
     offset: i64,
     value: Text<'a>,
+}
+
+impl Record<'_> {
+    /// The fields, as declared.
+    const FIELDS: [&'static str; 4] = ["key", "leader_epoch", "offset", "value"];
+
+    /// As its derived `Serialize` through the pretty printer: a row of `text`, the
+    /// text of [`Record::FIELDS`].
+    fn write_pretty(&self, out: &mut PrettyOut<'_>, text: &RowText) -> io::Result<()> {
+        out.row_start(text)?;
+        self.key.write_pretty(out)?;
+        out.row_field(text, 1)?;
+        out.integer(self.leader_epoch.into())?;
+        out.row_field(text, 2)?;
+        out.integer(self.offset)?;
+        out.row_field(text, 3)?;
+        self.value.write_pretty(out)?;
+        out.row_end(text)
+    }
 }
 
 /// A control batch as kafka-dump-log names it: `end_txn_marker` (COMMIT/ABORT, with the

@@ -58,19 +58,37 @@ pub struct PipelineNode {
 /// producer's (the producer's written from the node, see [`crate::engine::cluster::state`]).
 pub struct PipelineState<'a>(&'a PipelineNode);
 
-impl serde::Serialize for PipelineState<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl PipelineState<'_> {
+    /// Every part but the producer's.
+    fn small(&self) -> serde_json::Map<String, serde_json::Value> {
         let p = self.0;
-        let small = crate::engine::cluster::state::object(serde_json::json!({
+        crate::engine::cluster::state::object(serde_json::json!({
             "client_id": p.id,
             "type": "pipeline",
             "input": p.topics.input,
             "output": p.topics.output,
             "application": p.app.json(),
             "consumer": p.consumer.state_json(),
-        }));
-        let producer = p.producer.state();
-        crate::engine::cluster::state::WithEntry { small, key: "producer", large: producer }.serialize(s)
+        }))
+    }
+
+    /// [`serde::Serialize`]'s text through serde_json's pretty printer, written by hand.
+    pub fn write_pretty(
+        &self,
+        out: &mut crate::engine::cluster::pretty::PrettyOut<'_>,
+    ) -> std::io::Result<()> {
+        let producer = self.0.producer.state();
+        crate::engine::cluster::state::write_with_entry(out, &self.small(), "producer", |out| {
+            producer.write_pretty(out)
+        })
+    }
+}
+
+impl serde::Serialize for PipelineState<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let producer = self.0.producer.state();
+        crate::engine::cluster::state::WithEntry { small: self.small(), key: "producer", large: producer }
+            .serialize(s)
     }
 }
 

@@ -1,14 +1,20 @@
-//! A `serde_json` formatter that writes what its `PrettyFormatter` (two spaces) writes,
-//! with each line's start written at once, for the report's tens of megabytes. `PrettyFormatter` writes a new
-//! line's indentation two bytes per level, each a `write_all` call, and a broker's
-//! records sit six levels deep, so that was most of the calls writing the report made.
+//! Pretty JSON as serde_json's `PrettyFormatter` (two spaces) writes it, for the
+//! final-state report's tens of megabytes: [`Pretty`], a formatter that writes each line's
+//! start at once, and [`PrettyOut`], a writer by hand for the report's many small rows (a
+//! broker's records, a producer's acknowledged list) that serde would write call by call,
+//! every field name escaped anew.
 //!
 //! Invariant: byte for byte what `serde_json::ser::PrettyFormatter::new()` writes (the
-//! same rules for brackets, commas and indentation; its test and `tests/cli_run_stream.rs`
-//! compare the output with `to_string_pretty`).
+//! same rules for brackets, commas and indentation; strings escaped as serde_json escapes
+//! them; integers as `Display`). The tests here, `tests/node_state_text.rs` and
+//! `tests/cli_run_stream.rs` compare the output with `to_string_pretty`.
 
 use serde_json::ser::Formatter;
 use std::io::{self, Write};
+
+mod out;
+
+pub use out::{PrettyOut, RowText};
 
 /// Levels whose line start is one slice; deeper ones are written in two parts.
 const LEVELS: usize = 32;
@@ -21,6 +27,17 @@ const LINE_STARTS: [u8; 2 + 2 * LEVELS] = {
     bytes
 };
 
+/// ",\n" (or "\n" for a first entry, or before a closing bracket) and `indent` levels.
+fn line<W: ?Sized + Write>(w: &mut W, indent: usize, comma: bool) -> io::Result<()> {
+    let from = if comma { 0 } else { 1 };
+    let levels = indent.min(LEVELS);
+    w.write_all(&LINE_STARTS[from..2 + 2 * levels])?;
+    for _ in levels..indent {
+        w.write_all(b"  ")?;
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 pub struct Pretty {
     current_indent: usize,
@@ -28,16 +45,13 @@ pub struct Pretty {
 }
 
 impl Pretty {
-    /// Writes ",\n" (or "\n" for a first entry, or before a closing bracket) and the
-    /// indentation of the current level.
+    /// A formatter for a value written `indent` levels deep (inside a [`PrettyOut`]).
+    fn at(indent: usize) -> Self {
+        Pretty { current_indent: indent, has_value: false }
+    }
+
     fn line<W: ?Sized + Write>(&self, w: &mut W, comma: bool) -> io::Result<()> {
-        let from = if comma { 0 } else { 1 };
-        let levels = self.current_indent.min(LEVELS);
-        w.write_all(&LINE_STARTS[from..2 + 2 * levels])?;
-        for _ in levels..self.current_indent {
-            w.write_all(b"  ")?;
-        }
-        Ok(())
+        line(w, self.current_indent, comma)
     }
 }
 
