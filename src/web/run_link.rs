@@ -6,14 +6,14 @@
 //! with "too many commands waiting", as the run's own queue answers it). Dropping the
 //! link ends the worker, its broker workers with it.
 
+pub use super::run_protocol::RunEvent;
 use super::run_protocol::{
-    Frames, LessonFacts, Outcome, Question, RunReply, RunRequest, RunStart, Submit, RUN_WORKER_LOADER,
+    Frames, Outcome, Question, RunReply, RunRequest, RunStart, Submit, RUN_WORKER_LOADER,
 };
 use super::run_worker::RunWorker;
 use crate::engine::cluster::NodeId;
 use crate::sim::picture::command::ClusterCommand;
 use crate::sim::picture::log_ask::{LogAnswer, LogAsk};
-use crate::sim::picture::view::ClusterView;
 use gloo_worker::{Spawnable, WorkerBridge};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -23,18 +23,6 @@ use yew::Callback;
 /// Answers waiting at most, of each kind: well above what the run's queue takes
 /// ([`crate::embed::COMMANDS_WAITING_AT_MOST`]), which the worker answers itself.
 const WAITING_AT_MOST: usize = 4 * crate::embed::COMMANDS_WAITING_AT_MOST;
-
-/// What the run tells the page unasked.
-pub enum RunEvent {
-    Loaded {
-        description: BTreeMap<String, String>,
-        lesson: Option<LessonFacts>,
-    },
-    Failed(String),
-    /// The share link cannot be read.
-    BadLink(String),
-    View(Box<ClusterView>),
-}
 
 type Reply<T> = Box<dyn FnOnce(T)>;
 
@@ -161,10 +149,7 @@ impl RunLink {
 
 fn on_reply(waiting: &RefCell<Waiting>, on_event: &dyn Fn(RunEvent), reply: RunReply) {
     match reply {
-        RunReply::Loaded { description, lesson } => on_event(RunEvent::Loaded { description, lesson }),
-        RunReply::Failed(e) => on_event(RunEvent::Failed(e)),
-        RunReply::BadLink(why) => on_event(RunEvent::BadLink(why)),
-        RunReply::View(v) => on_event(RunEvent::View(v)),
+        RunReply::Event(e) => on_event(e),
         RunReply::Submitted { id, outcome } => {
             let r = waiting.borrow_mut().submitted.remove(&id);
             if let Some(r) = r {

@@ -88,20 +88,10 @@ pub struct RunStart {
     pub base_url: String,
 }
 
-/// What the worker tells the page.
+/// What the worker tells the page: unasked ([`RunEvent`]), or the answer to a request.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum RunReply {
-    /// The files are loaded and the run starts: the scenario's description by language,
-    /// and the lesson as the page shows it.
-    Loaded {
-        description: BTreeMap<String, String>,
-        lesson: Option<LessonFacts>,
-    },
-    /// The run could not start (a file, a lesson that does not fit its scenario …).
-    Failed(String),
-    /// The share link's `run` cannot be read (the reason names the field): nothing runs.
-    BadLink(String),
-    View(Box<ClusterView>),
+    Event(RunEvent),
     /// A command's outcome.
     Submitted {
         id: u64,
@@ -122,6 +112,22 @@ pub enum RunReply {
         id: u64,
         name: Result<String, String>,
     },
+}
+
+/// What the run tells the page unasked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum RunEvent {
+    /// The files are loaded and the run starts: the scenario's description by language,
+    /// and the lesson as the page shows it.
+    Loaded {
+        description: BTreeMap<String, String>,
+        lesson: Option<LessonFacts>,
+    },
+    /// The run could not start (a file, a lesson that does not fit its scenario …).
+    Failed(String),
+    /// The share link's `run` cannot be read (the reason names the field): nothing runs.
+    BadLink(String),
+    View(Box<ClusterView>),
 }
 
 /// A command's outcome.

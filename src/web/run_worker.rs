@@ -11,7 +11,9 @@
 
 use super::cluster_driver::ClusterDriver;
 use super::run_files;
-use super::run_protocol::{Outcome, Question, RunReply, RunRequest, RunStart, Submit, JOURNAL_PART_CHARS};
+use super::run_protocol::{
+    Outcome, Question, RunEvent, RunReply, RunRequest, RunStart, Submit, JOURNAL_PART_CHARS,
+};
 use crate::embed::inbound::EmbedError;
 use crate::sim::picture::command::ClusterCommand;
 use crate::sim::scenario::Scenario;
@@ -35,7 +37,7 @@ pub fn register() {
         PAGE.with(|p| {
             if let Ok(p) = p.try_borrow() {
                 if let Some((scope, who)) = p.as_ref() {
-                    scope.respond(*who, RunReply::Failed(text));
+                    scope.respond(*who, RunReply::Event(RunEvent::Failed(text)));
                 }
             }
         });
@@ -71,7 +73,10 @@ impl Worker for RunWorker {
         match msg {
             RunRequest::Start(start) => {
                 if std::mem::replace(&mut self.host.borrow_mut().started, true) {
-                    return scope.respond(who, RunReply::Failed("this worker runs a run already".into()));
+                    return scope.respond(
+                        who,
+                        RunReply::Event(RunEvent::Failed("this worker runs a run already".into())),
+                    );
                 }
                 PAGE.with(|p| *p.borrow_mut() = Some((scope.clone(), who)));
                 start_run(self.host.clone(), scope.clone(), who, start);
@@ -144,18 +149,22 @@ fn submit(d: &ClusterDriver, c: ClusterCommand, how: Submit) -> Outcome {
 fn start_run(host: Rc<RefCell<Host>>, scope: WorkerScope<RunWorker>, who: HandlerId, start: RunStart) {
     let shared = match start.shared.as_deref().map(crate::sim::timeline::link::decode).transpose() {
         Ok(shared) => shared,
-        Err(why) => return scope.respond(who, RunReply::BadLink(why)),
+        Err(why) => return scope.respond(who, RunReply::Event(RunEvent::BadLink(why))),
     };
     wasm_bindgen_futures::spawn_local(async move {
         let loaded = run_files::load(&start).await;
         let (scenario, lesson) = match loaded {
             Ok(l) => l,
-            Err(e) => return scope.respond(who, RunReply::Failed(e)),
+            Err(e) => return scope.respond(who, RunReply::Event(RunEvent::Failed(e))),
         };
         let facts = lesson.clone().map(|l| run_files::lesson_facts(l, &scenario));
-        scope.respond(who, RunReply::Loaded { description: scenario.description.clone(), lesson: facts });
+        scope.respond(
+            who,
+            RunReply::Event(RunEvent::Loaded { description: scenario.description.clone(), lesson: facts }),
+        );
         let views = scope.clone();
-        let on_view = Callback::from(move |v| views.respond(who, RunReply::View(Box::new(v))));
+        let on_view =
+            Callback::from(move |v| views.respond(who, RunReply::Event(RunEvent::View(Box::new(v)))));
         match ClusterDriver::start(scenario, start.seed, &start.workspace, on_view, lesson, shared) {
             Ok(d) => {
                 let d = Rc::new(d);
@@ -172,7 +181,7 @@ fn start_run(host: Rc<RefCell<Host>>, scope: WorkerScope<RunWorker>, who: Handle
                     }
                 }
             }
-            Err(e) => scope.respond(who, RunReply::Failed(e)),
+            Err(e) => scope.respond(who, RunReply::Event(RunEvent::Failed(e))),
         }
     });
 }

@@ -347,15 +347,24 @@ pub fn cluster_page(props: &Props) -> Html {
     }
 }
 
-/// Yew draws a view set in a callback in a microtask queued before this one, so this
-/// one's start ends the drawing: the worker paces its views by it.
+/// What drawing a view cost the main thread, from its arrival to the end of the frame
+/// that shows it: Yew's diff and the DOM's changes, then the browser's style, layout and
+/// paint (a task after the next animation frame's callbacks runs once that frame is
+/// drawn). It includes the wait for that frame (at most one vsync), so it errs long. The
+/// worker paces its views by it.
 fn measure_drawing(link: std::rc::Weak<RefCell<Option<Rc<RunLink>>>>) {
     let now = || web_sys::window().and_then(|w| w.performance()).map_or(0.0, |p| p.now());
     let started = now();
-    wasm_bindgen_futures::spawn_local(async move {
-        let took = now() - started;
-        if let Some(l) = link.upgrade().and_then(|s| s.borrow().clone()) {
-            l.drawn(took);
-        }
-    });
+    let after_frame = move || {
+        gloo_timers::callback::Timeout::new(0, move || {
+            if let Some(l) = link.upgrade().and_then(|s| s.borrow().clone()) {
+                l.drawn(now() - started);
+            }
+        })
+        .forget();
+    };
+    let frame = wasm_bindgen::closure::Closure::once_into_js(after_frame);
+    if let Some(w) = web_sys::window() {
+        let _ = w.request_animation_frame(wasm_bindgen::JsCast::unchecked_ref(&frame));
+    }
 }

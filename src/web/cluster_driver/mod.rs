@@ -115,7 +115,7 @@ struct Inner {
     view_due: Option<f64>,
     tick: Option<Timeout>,
     view_timer: Option<Timeout>,
-    /// What building and drawing a view has cost lately (wall ms, smoothed).
+    /// What drawing a view has cost the page's main thread lately (wall ms, smoothed).
     view_render_ms: f64,
     /// A worker that has loaded its script and wasm but runs no broker yet, made when a
     /// broker crashes: its restart takes it and only opens the store and recovers, so

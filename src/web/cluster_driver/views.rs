@@ -2,9 +2,9 @@
 //! stops, or goes stale while idle), the achieved speed, and a view for the page while
 //! the run goes (within a frame after a command or pause). Views come every
 //! VIEW_EVERY_MS, or less often when drawing one costs more than a third of that: the
-//! page reports what Yew spent on each ([`super::ClusterDriver::drawn`]) and the driver
-//! counts as much again for the browser's layout and paint, so drawing keeps at most
-//! about a third of the page's main thread. They never come less often than MAX_VIEW_EVERY_MS, nor further
+//! page reports what each cost its main thread, Yew's work and the browser's style,
+//! layout and paint ([`super::ClusterDriver::drawn`]), so drawing keeps at most about a
+//! third of it. They never come less often than MAX_VIEW_EVERY_MS, nor further
 //! apart than MAX_VIEW_APART_VIRTUAL_MS of virtual time: at 100× a learner still sees
 //! every few seconds of the run.
 
@@ -64,7 +64,7 @@ impl Inner {
 
     /// Wall ms between views while the run goes: see the module's comment.
     fn view_every_ms(&self) -> u32 {
-        let drawing_ms = 2.0 * self.view_render_ms;
+        let drawing_ms = self.view_render_ms;
         let rate = if self.achieved.2 > 0.0 { self.achieved.2 } else { self.speed };
         let floor = f64::from(VIEW_EVERY_MS);
         let ceiling =
@@ -114,8 +114,8 @@ const MAX_VIEW_EVERY_MS: u32 = 300;
 const MAX_VIEW_APART_VIRTUAL_MS: f64 = 2000.0;
 
 impl super::ClusterDriver {
-    /// The page drew a view in `ms` (its Yew work, reported by the page); the driver
-    /// keeps a smoothed cost.
+    /// The page drew a view in `ms` (its main thread's whole frame, reported by the
+    /// page); the driver keeps a smoothed cost.
     pub fn drawn(&self, ms: f64) {
         if let Ok(mut i) = self.inner.try_borrow_mut() {
             i.view_render_ms = 0.7 * i.view_render_ms + 0.3 * ms.clamp(0.0, 10_000.0);
