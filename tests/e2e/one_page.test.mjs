@@ -229,3 +229,23 @@ test('retention on every replica, compaction, and a follower\'s segment read by 
     await h.screenshot(page, 'one-page-retention-compaction');
   });
 });
+
+test('a run worker that does not load is said so, not "Starting…" for good', { timeout: 120_000 }, async (t) => {
+  await h.withPage(t, async (page, handle) => {
+    // The run worker's wasm never arrives (a blocked or broken download).
+    await page.context().route('**/run_worker_bg.wasm', (r) => r.abort());
+    await page.goto(`${h.url}?workspace=no-run-worker&lang=en`);
+    await page.getByTestId('loading').waitFor();
+    const error = page.getByTestId('cluster-error');
+    await error.waitFor({ timeout: 60_000 });
+    assert.match(await error.innerText(),
+      /the run has not started after 30 s: its web worker has not answered \(a slow network, or its script did not load/);
+    assert.equal(await page.getByTestId('loading').count(), 0, 'no "Starting…" beside the error');
+    // The blocked download is the browser's only error (the worker's loader rejects); any
+    // other still fails the test.
+    await page.waitForTimeout(200);
+    const expected = (e) => /Failed to fetch|run_worker_bg\.wasm/.test(e);
+    assert.ok(handle.errors.some(expected), handle.errors.join('\n'));
+    handle.errors.splice(0, handle.errors.length, ...handle.errors.filter((e) => !expected(e)));
+  });
+});

@@ -24,9 +24,13 @@ use crate::web::node_protocol::{LogAnswer, LogAsk};
 use crate::web::run_link::{RunEvent, RunLink};
 use crate::web::run_protocol::{RunStart, Submit};
 use crate::web::workspace_lock::{self, WorkspaceLock};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use yew::prelude::*;
+
+/// Wall ms after the run was asked to start with no word from its worker before the
+/// page says so (taken back if the worker answers later, as on a slow network).
+const RUN_WORKER_SILENCE_MS: u32 = 30_000;
 
 /// The bands of the cluster picture, in the tab bar's order (the consumer groups band,
 /// `Band::Reader`, only when the scenario has consumers: then it stands beside the
@@ -139,23 +143,33 @@ pub fn cluster_page(props: &Props) -> Html {
                 // when told to.
                 let weak = Rc::downgrade(&link);
                 let (failed, bad_link) = (start_error.clone(), bad_link.clone());
-                let on_event = move |e: RunEvent| match e {
-                    RunEvent::View(v) => {
-                        let v: Rc<ClusterView> = Rc::new(*v);
-                        port.on_view(&v);
-                        *latest.borrow_mut() = Some(v.clone());
-                        view.set(Some(v));
-                        measure_drawing(weak.clone());
+                // Whether the worker has said anything, and whether the page said it was
+                // silent (a late first answer takes that back).
+                let (heard, said_silent) = (Rc::new(Cell::new(false)), Rc::new(Cell::new(false)));
+                let (heard_by_event, silent_seen) = (heard.clone(), said_silent.clone());
+                let on_event = move |e: RunEvent| {
+                    heard_by_event.set(true);
+                    if silent_seen.replace(false) && !matches!(e, RunEvent::Failed(_)) {
+                        failed.set(None);
                     }
-                    RunEvent::Loaded { description, lesson: facts } => {
-                        *port.lesson.borrow_mut() = facts.as_ref().map(|f| f.lesson.clone());
-                        match facts {
-                            Some(f) => lesson.set(Some(Rc::new(LessonShown::new(f)))),
-                            None => described.set(description),
+                    match e {
+                        RunEvent::View(v) => {
+                            let v: Rc<ClusterView> = Rc::new(*v);
+                            port.on_view(&v);
+                            *latest.borrow_mut() = Some(v.clone());
+                            view.set(Some(v));
+                            measure_drawing(weak.clone());
                         }
+                        RunEvent::Loaded { description, lesson: facts } => {
+                            *port.lesson.borrow_mut() = facts.as_ref().map(|f| f.lesson.clone());
+                            match facts {
+                                Some(f) => lesson.set(Some(Rc::new(LessonShown::new(f)))),
+                                None => described.set(description),
+                            }
+                        }
+                        RunEvent::Failed(e) => failed.set(Some(e)),
+                        RunEvent::BadLink(why) => bad_link.set(Some(AddressProblem::BadRun(why))),
                     }
-                    RunEvent::Failed(e) => failed.set(Some(e)),
-                    RunEvent::BadLink(why) => bad_link.set(Some(AddressProblem::BadRun(why))),
                 };
                 *link.borrow_mut() = Some(Rc::new(RunLink::spawn(on_event)));
                 let workspace = {
@@ -191,6 +205,19 @@ pub fn cluster_page(props: &Props) -> Html {
                         l.start(start);
                     }
                     *lock.borrow_mut() = held;
+                    // gloo-worker does not pass on a worker that failed to load: a run
+                    // worker silent this long is said to be so, instead of "Starting…"
+                    // for good.
+                    gloo_timers::callback::Timeout::new(RUN_WORKER_SILENCE_MS, move || {
+                        if alive.get() && !heard.get() {
+                            said_silent.set(true);
+                            start_error.set(Some(format!(
+                                "the run has not started after {} s: its web worker has not answered (a slow network, or its script did not load: see the browser console)",
+                                RUN_WORKER_SILENCE_MS / 1000
+                            )));
+                        }
+                    })
+                    .forget();
                 });
             }
             move || {
