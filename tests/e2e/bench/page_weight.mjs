@@ -4,8 +4,8 @@
 // which only draws), what the run loads once the page is up (the run worker and the
 // broker worker, wasm and JS), and the scenario and lesson files fetched when chosen.
 // First paint: Chromium's first-contentful-paint of the default page on localhost, a
-// fresh context each time (cold cache), median of RUNS loads, with when the run worker's
-// wasm had arrived and when the cluster clock showed (the run started).
+// fresh context each time (cold cache), median of RUNS loads, and when the cluster clock
+// showed (the run started).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -48,14 +48,10 @@ for (let i = 0; i < RUNS; i++) {
     await page.getByTestId('cluster-clock').waitFor();
     const fcp = await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? -1);
     const clock = await page.evaluate(() => performance.now());
-    // Requests from workers are the page's resources too (the run worker's own entries).
-    const runWasm = await page.evaluate(() => performance.getEntriesByType('resource')
-      .find((e) => e.name.endsWith('/run_worker_bg.wasm'))?.responseEnd ?? -1);
-    paints.push({ fcp, clock, runWasm });
+    paints.push({ fcp, clock });
   });
 }
 await h.close();
 const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`first contentful paint: median ${median(paints.map((p) => p.fcp)).toFixed(0)} ms of ${RUNS} (${paints.map((p) => p.fcp.toFixed(0)).join(', ')})`);
 console.log(`cluster clock shown (the run started) by: median ${median(paints.map((p) => p.clock)).toFixed(0)} ms`);
-console.log(`run worker's wasm arrived (as the page's resource timing sees it; -1: not seen there) by: median ${median(paints.map((p) => p.runWasm)).toFixed(0)} ms`);
