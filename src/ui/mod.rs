@@ -27,6 +27,12 @@ pub fn query_param(name: &str) -> Option<String> {
     shell::mode::param(&search, name)
 }
 
+/// The page's address as relative ones resolve against it (the document's base URI):
+/// scenario and lesson files are next to the page.
+pub fn page_base_url() -> String {
+    web_sys::window().and_then(|w| w.document()).and_then(|d| d.base_uri().ok().flatten()).unwrap_or_default()
+}
+
 /// Mounts the page on `#app`: the cluster picture of `?scenario=NAME[&seed=N]`, else of
 /// the lecture's notebook ([`shell::mode::Root`] reads the address).
 pub fn start() {

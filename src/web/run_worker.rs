@@ -132,7 +132,7 @@ impl Worker for RunWorker {
 fn submit(d: &ClusterDriver, c: ClusterCommand, how: Submit) -> Outcome {
     let done = match how {
         Submit::Send => d.command(c),
-        Submit::Try => d.check_command(&c).map_err(EmbedError::Refused).and_then(|()| d.command(c)),
+        Submit::Try => d.try_command(c),
         Submit::Check => d.check_command(&c).map_err(EmbedError::Refused),
     };
     match done {

@@ -53,11 +53,7 @@ async fn file_text(name: &str) -> Result<String, String> {
         return Ok(text);
     }
     let address = super::scenarios::address(name).ok_or_else(|| format!("unknown scenario {name:?}"))?;
-    let base = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.base_uri().ok().flatten())
-        .unwrap_or_default();
-    crate::web::run_files::fetch_text(&address, &base).await
+    crate::web::run_files::fetch_text(&address, &crate::ui::page_base_url()).await
 }
 
 /// Reads the first file of a list (picked or dropped) as text.

@@ -186,10 +186,7 @@ pub fn cluster_page(props: &Props) -> Html {
                     seed: *seed,
                     workspace: workspace.clone(),
                     shared: run.clone(),
-                    base_url: web_sys::window()
-                        .and_then(|w| w.document())
-                        .and_then(|d| d.base_uri().ok().flatten())
-                        .unwrap_or_default(),
+                    base_url: crate::ui::page_base_url(),
                 };
                 let (alive, link, lock) = (alive.clone(), link.clone(), lock.clone());
                 wasm_bindgen_futures::spawn_local(async move {
@@ -309,10 +306,7 @@ pub fn cluster_page(props: &Props) -> Html {
             None => reply.emit(Err("no cluster is running".to_string())),
         })
     };
-    {
-        let params = params.clone();
-        page_api::expose_share_link(&link, move |run| crate::ui::shell::mode::share_href(&params, run));
-    }
+    page_api::expose_share_link(share.clone());
     use_speed_keys((*view).clone(), command.clone());
 
     let l = *lang;

@@ -12,9 +12,10 @@ use crate::ui::embed::EmbedPort;
 use crate::web::cluster_view::{ClusterCommand, ClusterView};
 use crate::web::run_link::RunLink;
 use crate::web::run_protocol::{Outcome, Question, Submit};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
+use yew::Callback;
 
 /// Where the page keeps its run worker's link.
 pub type LinkSlot = Rc<RefCell<Option<Rc<RunLink>>>>;
@@ -64,21 +65,18 @@ pub(crate) fn expose_view(latest: Rc<RefCell<Option<Rc<ClusterView>>>>) {
 }
 
 /// `window.kafkaPlaygroundShareLink()`: a Promise of the share link of the moment shown,
-/// or `error: …` (the same as the timeline's "Copy link").
-pub fn expose_share_link(slot: &LinkSlot, href: impl Fn(&str) -> String + 'static) {
-    let weak = Rc::downgrade(slot);
-    let href = Rc::new(href);
+/// or `error: …`, asked as the timeline's "Copy link" asks it (`share`).
+pub fn expose_share_link(share: Callback<Callback<Result<String, String>>>) {
     let f = Closure::<dyn Fn() -> js_sys::Promise>::new(move || {
-        let (link, href) = (link(&weak), href.clone());
-        promise(move |reply| match link {
-            Some(l) => l.ask(Question::ShareRun, move |r| {
-                let text = match r {
-                    Ok(run) => href(&run.concat()),
-                    Err(e) => format!("error: {e}"),
-                };
-                reply(Ok(JsValue::from_str(&text)));
-            }),
-            None => reply(Ok(JsValue::from_str("error: no cluster is running"))),
+        let share = share.clone();
+        promise(move |reply| {
+            let reply = Cell::new(Some(reply));
+            share.emit(Callback::from(move |link: Result<String, String>| {
+                if let Some(reply) = reply.take() {
+                    let text = link.unwrap_or_else(|e| format!("error: {e}"));
+                    reply(Ok(JsValue::from_str(&text)));
+                }
+            }));
         })
     });
     set("kafkaPlaygroundShareLink", f.as_ref());

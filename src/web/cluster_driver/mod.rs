@@ -1,12 +1,12 @@
 //! The page's cluster driver, in the run worker (`super::super::run_worker`): it is the
 //! network. It owns the simulation (the controller and the clients run here), one web
-//! worker per broker, and the virtual clock. Each turn it plans a lockstep window, hands every broker its share, waits for
-//! all traces, and runs the window in the global order, so a run in the tab gives the
-//! CLI's journal for the same scenario, seed and commands. The clock follows wall time
-//! times the chosen speed (1/1000× … 100×); pause and single step stop it. User commands
-//! (crash, cut, produce …) wait for the window in progress and then run at the current
-//! virtual time. Brokers persist to IndexedDB in their workers, the controller from here;
-//! a reload restarts every node from what was stored.
+//! worker per broker, and the virtual clock. Each turn it plans a lockstep window, hands
+//! every broker its share, waits for all traces, and runs the window in the global order,
+//! so a run in the tab gives the CLI's journal for the same scenario, seed and commands.
+//! The clock follows wall time times the chosen speed (1/1000× … 100×); pause and single
+//! step stop it. User commands (crash, cut, produce …) wait for the window in progress
+//! and then run at the current virtual time. Brokers persist to IndexedDB in their
+//! workers, the controller from here; a reload restarts every node from what was stored.
 
 mod check;
 mod clock;
@@ -221,9 +221,9 @@ impl ClusterDriver {
 
     /// Checks `c` against the cluster now ([`crate::web::cluster_commands::check`]) and
     /// sends it if it passes; the refusal otherwise.
-    pub fn try_command(&self, c: ClusterCommand) -> Result<(), String> {
-        self.check_command(&c)?;
-        self.command(c).map_err(|e| e.to_string())
+    pub fn try_command(&self, c: ClusterCommand) -> Result<(), crate::embed::inbound::EmbedError> {
+        self.check_command(&c).map_err(crate::embed::inbound::EmbedError::Refused)?;
+        self.command(c)
     }
 
     /// Queues `c` for the run's next turn; refused when
