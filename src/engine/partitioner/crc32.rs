@@ -1,10 +1,40 @@
 //! librdkafka's `rd_crc32`: the standard IEEE 802.3 / zlib CRC-32 (reflected polynomial
 //! 0xEDB88320, init and final xor 0xFFFFFFFF). It is NOT the CRC-32C that RecordBatch v2
 //! uses for checksums; librdkafka's `consistent` partitioners hash keys with this one.
+//! Byte at a time through one 256-entry table, as librdkafka's `rdcrc32.c` does (its
+//! table-driven `rd_crc32_update`): keys are short, and the page draws key hashing too, so
+//! a 1 KiB table rather than a crate's 16 KiB slicing tables in every learner's download
+//! (page weight, BENCHMARKS.md).
+
+/// The reflected IEEE polynomial.
+const POLY: u32 = 0xEDB8_8320;
+
+/// Entry `b`: the register after feeding byte `b` to a zero register.
+const fn byte_table() -> [u32; 256] {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 { (c >> 1) ^ POLY } else { c >> 1 };
+            k += 1;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+}
+
+static TABLE: [u32; 256] = byte_table();
 
 /// `rd_crc32(key, len)`. A NULL key hashes as the empty key, giving 0.
 pub fn rd_crc32(key: &[u8]) -> u32 {
-    crc32fast::hash(key)
+    let mut crc = !0u32;
+    for &b in key {
+        crc = TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
+    }
+    !crc
 }
 
 #[cfg(test)]
@@ -16,5 +46,13 @@ mod tests {
         // The CRC catalogue's check value for CRC-32/ISO-HDLC.
         assert_eq!(rd_crc32(b"123456789"), 0xcbf4_3926);
         assert_eq!(rd_crc32(b""), 0);
+    }
+
+    #[test]
+    fn equals_the_crc32fast_crate_at_every_length() {
+        let data: Vec<u8> = (0..300u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+        for len in 0..data.len() {
+            assert_eq!(rd_crc32(&data[..len]), crc32fast::hash(&data[..len]), "length {len}");
+        }
     }
 }

@@ -37,7 +37,7 @@ pub fn status_text(lang: Lang, s: Status) -> String {
 /// A node as the picture names it: `1` for a broker, `controller`, a client's name.
 pub fn node_name(lang: Lang, view: &ClusterView, id: NodeId) -> String {
     if id == CONTROLLER_ID {
-        return T::Controller.get(lang).to_lowercase();
+        return T::ControllerNode.get(lang).to_string();
     }
     match view.clients.iter().find(|(c, _)| *c == id) {
         Some((_, name)) => name.clone(),

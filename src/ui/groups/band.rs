@@ -156,7 +156,7 @@ fn group_card(p: &CardProps) -> Html {
             data-generation={g.generation.to_string()} data-members={g.members.iter().filter(|m| m.status == "up").count().to_string()}>
             <header class="group-head">
                 <h3>{ format!("{} {}", T::Group.get(l), g.group_id) }</h3>
-                <span class={classes!("group-state", format!("state-{}", g.state.to_lowercase()))} tabindex="0"
+                <span class={classes!("group-state", format!("state-{}", g.state.to_ascii_lowercase()))} tabindex="0"
                     title={help} aria-label={format!("{}: {} — {help}", T::State.get(l), g.state)} data-testid="group-state">
                     { &g.state }
                 </span>

@@ -159,6 +159,7 @@ texts! {
     PartitionsWord => "partitions", "партиций";
     RestartScenarioConfirm => "Forget this run (and its IndexedDB data) and start the scenario from the beginning?", "Забыть этот прогон (и его данные в IndexedDB) и начать сценарий сначала?";
     Controller => "Controller", "Контроллер";
+    ControllerNode => "controller", "контроллер";
     ControllerHelp => "The KRaft controller: keeps the cluster metadata (leader, ISR, leader epoch of every partition) and elects leaders.", "Контроллер KRaft хранит метаданные кластера (лидер, ISR, leader epoch каждой партиции) и выбирает лидеров.";
     StatusUp => "up", "работает";
     StatusPaused => "paused", "на паузе";

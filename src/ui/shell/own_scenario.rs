@@ -35,7 +35,10 @@ pub fn stored(name: &str) -> Option<String> {
 /// Keeps `text`, a scenario file the run worker checked and found named `scenario`; the
 /// name to open it by, or why the browser would not keep it.
 fn keep(text: &str, scenario: &str) -> Result<String, String> {
-    let name = format!("{OWN_PREFIX}{scenario}-{:08x}", crate::engine::record::crc::crc32c(text.as_bytes()));
+    let name = format!(
+        "{OWN_PREFIX}{scenario}-{:08x}",
+        crate::engine::record::crc::crc32c_bytewise(text.as_bytes())
+    );
     let store = storage().ok_or("this browser keeps no localStorage for the page")?;
     store.set_item(&format!("{STORAGE_PREFIX}{name}"), text).map_err(|e| {
         let why = e

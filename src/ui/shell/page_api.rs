@@ -106,7 +106,7 @@ pub fn expose_run(slot: &LinkSlot) {
         let link = link(&weak);
         promise(move |reply| match link {
             Some(l) => l.ask(Question::WorkerWindows, move |r| {
-                let n = r.ok().and_then(|p| p.concat().parse::<f64>().ok()).unwrap_or(0.0);
+                let n = r.ok().and_then(|p| p.concat().parse::<u64>().ok()).unwrap_or(0) as f64;
                 reply(Ok(JsValue::from_f64(n)));
             }),
             None => reply(Ok(JsValue::from_f64(0.0))),
