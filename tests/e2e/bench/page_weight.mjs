@@ -7,36 +7,16 @@
 // fresh context each time (cold cache), median of RUNS loads, and when the cluster clock
 // showed (the run started).
 
-import fs from 'node:fs';
-import path from 'node:path';
-import zlib from 'node:zlib';
 import { startHarness, DIST } from '../harness.mjs';
+import { pageWeight, WHEN_CHOSEN } from '../weight.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS || 5);
-const part = (name) => {
-  if (name === 'index.html' || name.endsWith('.css') || /^app-.*\.(js|wasm)$/.test(name)) return 'first paint';
-  if (/^(run|node)_worker/.test(name)) return 'the run';
-  return 'when chosen';
-};
-const sums = {};
-const rows = [];
-const walk = (dir) => {
-  for (const name of fs.readdirSync(dir).sort()) {
-    const file = path.join(dir, name);
-    if (fs.statSync(file).isDirectory()) { walk(file); continue; }
-    const bytes = fs.readFileSync(file);
-    const packed = zlib.gzipSync(bytes, { level: 9 }).length;
-    const p = part(path.relative(DIST, file).includes('/') ? '' : name);
-    sums[p] = sums[p] || { raw: 0, gz: 0 };
-    sums[p].raw += bytes.length;
-    sums[p].gz += packed;
-    if (p !== 'when chosen') rows.push(`${name}: ${bytes.length} B raw, ${packed} B gzip (${p})`);
-  }
-};
-walk(DIST);
-console.log(rows.join('\n'));
+const { sums, files } = pageWeight(DIST);
+for (const f of files) {
+  if (f.part !== WHEN_CHOSEN) console.log(`${f.name}: ${f.raw} B raw, ${f.gz} B gzip (${f.part})`);
+}
 for (const [p, s] of Object.entries(sums)) {
-  console.log(`page weight, ${p}: ${(s.raw / 1024).toFixed(0)} KiB raw, ${(s.gz / 1024).toFixed(1)} KiB gzip`);
+  console.log(`page weight, ${p}: ${(s.raw / 1024).toFixed(0)} KiB raw, ${(s.gz / 1024).toFixed(1)} KiB gzip (${s.gz} B)`);
 }
 
 const h = await startHarness();
