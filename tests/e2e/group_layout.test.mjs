@@ -131,7 +131,16 @@ test('3 brokers × 12 partitions fit one 1280 × 800 screen; internal topics beh
     await command(page, { CreatePartitions: { topic: 'orders', count: 12 } });
     await command(page, 'Play');
     await page.getByTestId('partition-orders-11').waitFor({ timeout: 30_000 });
+    // Measured once every partition's leader holds records, more than its strip shows (the
+    // producer has refreshed its metadata and writes to all 12): rows with records once
+    // grew taller than empty ones, and orders-11 fell off the screen as the logs filled.
+    await page.waitForFunction(() => {
+      const strips = [...document.querySelectorAll('[data-testid=replica-matrix] .replica.leader .cell-strip')];
+      return strips.length === 12
+        && strips.every((s) => s.querySelectorAll('[data-testid=replica-record]').length >= 3 && s.scrollWidth > s.clientWidth + 4);
+    }, null, { timeout: 90_000 });
     await command(page, 'Pause');
+    await page.waitForFunction(() => document.querySelector('[data-testid=cluster-clock]').dataset.paused === 'true');
     const matrix = await page.getByTestId('replica-matrix').boundingBox();
     assert.ok(matrix.height <= WIDE.height - 100, `the matrix is ${matrix.height} px tall`);
     const last = await page.getByTestId('partition-orders-11').boundingBox();
