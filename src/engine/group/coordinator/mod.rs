@@ -33,6 +33,8 @@ pub mod timers;
 pub mod txn_offsets;
 
 #[cfg(test)]
+mod membership_tests;
+#[cfg(test)]
 mod tests;
 
 pub use config::GroupCoordinatorConfig;
