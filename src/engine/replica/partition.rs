@@ -388,4 +388,47 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_follower_joins_the_isr_once_it_has_the_high_watermark_and_the_epochs_start() {
+        // `needsExpandIsr`: `canAddReplicaToIsr` (no AlterPartition in flight, not in the
+        // ISR, a replica) and `isFollowerInSync` (LEO ≥ HW and ≥ the leader epoch's start).
+        let mut p = Partition::new(
+            PartitionLog::new(1, "t", 0, TopicConfig::default(), 0),
+            LeaderEpochCache::new(),
+            0,
+        );
+        p.state = PartitionState {
+            replicas: vec![1, 2, 3],
+            isr: vec![1, 2],
+            leader: Some(1),
+            leader_epoch: 1,
+            partition_epoch: 0,
+        };
+        p.log.segments[0].next_offset = 10;
+        p.make_leader(1, 0);
+        p.high_watermark = 6;
+        p.log.segments[0].next_offset = 14;
+        let fetched = |p: &mut Partition, id: NodeId, leo: i64| {
+            p.followers.get_mut(&id).unwrap().log_end_offset = leo;
+        };
+        fetched(&mut p, 3, 8);
+        assert!(!p.should_expand_isr(3), "past the HW (6) but before the epoch's start (10)");
+        fetched(&mut p, 3, 10);
+        assert!(p.should_expand_isr(3));
+        p.high_watermark = 12;
+        assert!(!p.should_expand_isr(3), "at the epoch's start but before the HW (12)");
+        fetched(&mut p, 3, 12);
+        assert!(p.should_expand_isr(3));
+        fetched(&mut p, 2, 14);
+        assert!(!p.should_expand_isr(2), "in the ISR already");
+        p.pending_alter = Some(PendingAlter { new_isr: vec![1, 2], sent_at_ms: 0 });
+        assert!(!p.should_expand_isr(3), "an AlterPartition in flight");
+        p.pending_alter = None;
+        p.state.replicas = vec![1, 2];
+        assert!(!p.should_expand_isr(3), "no longer a replica");
+        p.state.replicas = vec![1, 2, 3];
+        p.role = Role::Follower;
+        assert!(!p.should_expand_isr(3), "only a leader expands its ISR");
+    }
 }
