@@ -36,6 +36,9 @@ pub enum RemovalCause {
     SyncTimeout,
     /// A MEMBER_ID_REQUIRED member id that never came back to join.
     PendingJoinTimeout,
+    /// It asked to rejoin a group already at `group.max.size` and was refused with
+    /// GROUP_MAX_SIZE_REACHED (`classicGroupJoin` removes it at once).
+    GroupMaxSize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -219,6 +219,7 @@ pub fn describe(lang: Lang, view: &ClusterView, node: NodeId, e: &ClusterEvent) 
                 RemovalCause::RebalanceTimeout => T::EvRebalanceTimeout,
                 RemovalCause::SyncTimeout => T::EvSyncTimeout,
                 RemovalCause::PendingJoinTimeout => T::EvPendingTimeout,
+                RemovalCause::GroupMaxSize => T::EvGroupMaxSize,
             };
             let kind =
                 if *cause == RemovalCause::SessionTimeout { "member-evicted" } else { "member-removed" };

@@ -248,6 +248,7 @@ texts! {
     EvRebalanceTimeout => "did not rejoin in time (rebalance timeout)", "не успел заново вступить (rebalance timeout)";
     EvSyncTimeout => "did not sync in time", "не прислал SyncGroup вовремя";
     EvPendingTimeout => "never came back with its member id", "так и не вернулся со своим member id";
+    EvGroupMaxSize => "refused: the group is full (group.max.size)", "отказ: группа заполнена (group.max.size)";
     EvAssigned => "assigned", "получил";
     EvRevoked => "gave up", "отдал";
     EvLost => "lost", "потерял";

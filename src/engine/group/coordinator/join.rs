@@ -9,6 +9,7 @@ use super::group::{ClassicGroup, GroupState, Member, Waiter};
 use super::rebalance::leader_member_list;
 use super::timers::TimerKey;
 use super::GroupCoordinator;
+use crate::engine::cluster::events::RemovalCause;
 use crate::engine::cluster::messages::{JoinGroupProtocol, Message};
 use crate::engine::cluster::{ClusterEvent, NodeId};
 use crate::engine::error::ErrorCode;
@@ -101,6 +102,13 @@ impl GroupCoordinator {
             self.groups.insert(req.group_id.clone(), ClassicGroup::new(&req.group_id, partition, now_ms));
         }
         if !self.accept_joining_member(&req.group_id, &req.member_id) {
+            // `classicGroupJoin`: the refused member leaves the group at once (a rebalance
+            // that waited for it completes when the others are in, or at its deadline).
+            let reason = format!(
+                "refused with GROUP_MAX_SIZE_REACHED: the group has group.max.size = {} members",
+                self.config.group_max_size
+            );
+            self.remove_member(&req.group_id, &req.member_id, RemovalCause::GroupMaxSize, &reason);
             return reply_error(self, "", ErrorCode::GroupMaxSizeReached);
         }
         if unknown_member {

@@ -249,6 +249,25 @@ fn group_max_size_turns_away_new_members_and_the_last_to_rejoin() {
     assert_eq!(join_answer(&out, C3).unwrap().0, None);
 }
 
+/// `classicGroupJoin`: a member refused with GROUP_MAX_SIZE_REACHED is removed at once
+/// (`group.remove(memberId)`), so the rebalance completes as soon as the members that stay
+/// have rejoined, not at its deadline.
+#[test]
+fn a_member_refused_for_group_max_size_leaves_the_group_at_once() {
+    let mut c = coordinator(GroupCoordinatorConfig { group_max_size: 2, ..config() });
+    let m1 = stable(&mut c, &[C1]).remove(0);
+    let (m2, _) = new_member(&mut c, 1_000, C2, Join::of(""));
+    new_member(&mut c, 1_000, C3, Join::of(""));
+    let out = Join::of(&m1).send(&mut c, 1_000, C1);
+    assert_eq!(join_answer(&out, C1).unwrap().0, Some(ErrorCode::GroupMaxSizeReached));
+    assert_eq!(out.removed, vec![(m1.clone(), RemovalCause::GroupMaxSize)]);
+    assert_eq!(state(&c), (GroupState::PreparingRebalance, 1, 2));
+    // The next join finds everyone in: generation 2 at 2 s, not at the 11 s deadline.
+    let out = Join::of(&m2).send(&mut c, 2_000, C2);
+    assert_eq!(state(&c), (GroupState::CompletingRebalance, 2, 2));
+    assert_eq!(join_answer(&out, C3).map(|a| a.2), Some(2));
+}
+
 #[test]
 fn rejoining_unchanged_while_syncs_are_awaited_returns_the_generation_a_change_rebalances() {
     let mut c = coordinator(config());
@@ -344,6 +363,27 @@ fn a_rebalance_waiting_only_for_a_pending_member_completes_when_its_id_expires()
     let out = advance(&mut c, 7_000);
     assert_eq!(out.removed, vec![(pending, RemovalCause::PendingJoinTimeout)]);
     assert_eq!(join_answer(&out, C1), Some((None, m1, 2, 1)));
+}
+
+/// `classicGroupLeaveToClassicGroup`: a pending member's leave is one of the
+/// `validLeaveGroupMembers`, so a rebalance that waited only for it completes at once
+/// (`maybeCompleteJoinPhase`), not at the pending id's session deadline.
+#[test]
+fn a_rebalance_waiting_only_for_a_pending_member_completes_when_it_leaves() {
+    let mut c = coordinator(config());
+    let m1 = stable(&mut c, &[C1]).remove(0);
+    let out = Join::of("").send(&mut c, 1_000, C2);
+    let (_, pending, _, _) = join_answer(&out, C2).unwrap();
+    let out = Join { metadata: 2, ..Join::of(&m1) }.send(&mut c, 1_000, C1);
+    assert_eq!(join_answer(&out, C1), None, "waits for the pending member");
+    let out = leave(&mut c, 2_000, C2, &pending);
+    match out.sent.iter().find(|(to, _)| *to == C2) {
+        Some((_, Message::LeaveGroupResponse { error: None, members, .. })) => {
+            assert_eq!(members[0].error, None, "a pending member leaves without error")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(join_answer(&out, C1), Some((None, m1, 2, 1)), "the join phase completes at the leave");
 }
 
 #[test]

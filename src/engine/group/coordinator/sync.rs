@@ -238,9 +238,12 @@ impl GroupCoordinator {
         for (id, reason) in &left {
             self.remove_member(group_id, id, RemovalCause::LeaveGroup, &format!("LeaveGroup: {reason}"));
         }
-        if !left.is_empty() {
-            let ids: Vec<&str> = left.iter().map(|(id, _)| id.as_str()).collect();
-            let reason = format!("explicit `LeaveGroup` request for ({}) members.", ids.join(", "));
+        // `validLeaveGroupMembers`: every member the answer accepts, a pending one too (so a
+        // rebalance that waited only for it completes), named as the request named it.
+        let valid: Vec<&str> =
+            answers.iter().filter(|a| a.error.is_none()).map(|a| a.member_id.as_str()).collect();
+        if !valid.is_empty() {
+            let reason = format!("explicit `LeaveGroup` request for ({}) members.", valid.join(", "));
             match self.groups.get(group_id).map(|g| g.state) {
                 Some(GroupState::Stable | GroupState::CompletingRebalance) => {
                     self.maybe_prepare_rebalance_or_complete_join(now_ms, group_id, &reason)
