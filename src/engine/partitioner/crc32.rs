@@ -6,35 +6,14 @@
 //! a 1 KiB table rather than a crate's 16 KiB slicing tables in every learner's download
 //! (page weight, BENCHMARKS.md).
 
-/// The reflected IEEE polynomial.
-const POLY: u32 = 0xEDB8_8320;
+use crate::engine::record::crc::{feed_bytes, reflected_byte_table};
 
-/// Entry `b`: the register after feeding byte `b` to a zero register.
-const fn byte_table() -> [u32; 256] {
-    let mut t = [0u32; 256];
-    let mut i = 0;
-    while i < 256 {
-        let mut c = i as u32;
-        let mut k = 0;
-        while k < 8 {
-            c = if c & 1 != 0 { (c >> 1) ^ POLY } else { c >> 1 };
-            k += 1;
-        }
-        t[i] = c;
-        i += 1;
-    }
-    t
-}
-
-static TABLE: [u32; 256] = byte_table();
+/// The byte table of the reflected IEEE polynomial.
+static TABLE: [u32; 256] = reflected_byte_table(0xEDB8_8320);
 
 /// `rd_crc32(key, len)`. A NULL key hashes as the empty key, giving 0.
 pub fn rd_crc32(key: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in key {
-        crc = TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
-    }
-    !crc
+    !feed_bytes(&TABLE, !0, key)
 }
 
 #[cfg(test)]

@@ -24,16 +24,17 @@ const BRAIDS: usize = 4;
 /// Bytes per block.
 const BLOCK: usize = 4 * BRAIDS;
 
-/// The byte-at-a-time table: entry `b` is the register after feeding byte `b` to a zero
-/// register.
-const fn byte_table() -> [u32; 256] {
+/// The byte-at-a-time table of a reflected CRC-32 with polynomial `poly`: entry `b` is the
+/// register after feeding byte `b` to a zero register. Shared with the IEEE CRC-32 of
+/// librdkafka's partitioners (`crate::engine::partitioner::crc32`).
+pub(crate) const fn reflected_byte_table(poly: u32) -> [u32; 256] {
     let mut t = [0u32; 256];
     let mut i = 0;
     while i < 256 {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { (c >> 1) ^ POLY } else { c >> 1 };
+            c = if c & 1 != 0 { (c >> 1) ^ poly } else { c >> 1 };
             k += 1;
         }
         t[i] = c;
@@ -48,7 +49,7 @@ const fn byte_table() -> [u32; 256] {
 /// linear in `x`, so it is the XOR of one entry per bit field: table `f` maps the value
 /// of bits `[11f, 11f + 11)` of `x` (10 bits for the top field).
 const fn braid_tables() -> [[u32; 2048]; 3] {
-    let t = byte_table();
+    let t = reflected_byte_table(POLY);
     // by_byte[k][b]: byte b at position k of the word, then the word's remaining 3 - k
     // bytes and the other braids' 12, all zero.
     let mut by_byte = [[0u32; 256]; 4];
@@ -90,7 +91,7 @@ const fn braid_tables() -> [[u32; 2048]; 3] {
     out
 }
 
-static BYTE: [u32; 256] = byte_table();
+static BYTE: [u32; 256] = reflected_byte_table(POLY);
 static BRAID: [[u32; 2048]; 3] = braid_tables();
 
 /// Table-driven CRC-32C, four braids of u32 words (the wasm32 implementation).
@@ -140,21 +141,24 @@ pub fn crc32c_braided_append(crc: u32, bytes: &[u8]) -> u32 {
         }
         rest = tail;
     }
-    for &b in rest {
-        crc = BYTE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
+    !feed_bytes(&BYTE, crc, rest)
+}
+
+/// Feeds `bytes` one at a time to the register `crc` (already inverted) through a
+/// [`reflected_byte_table`]; returns the register, not yet inverted back.
+#[inline]
+pub(crate) fn feed_bytes(table: &[u32; 256], mut crc: u32, bytes: &[u8]) -> u32 {
+    for &b in bytes {
+        crc = table[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
     }
-    !crc
+    crc
 }
 
 /// CRC-32C of `bytes`, byte at a time through the 1 KiB table: for the page's few short
 /// texts (an own scenario's name), where the braid tables' 24 KiB would weigh more in
 /// every learner's download than the speed is worth (page weight, BENCHMARKS.md).
 pub fn crc32c_bytewise(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in bytes {
-        crc = BYTE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
-    }
-    !crc
+    !feed_bytes(&BYTE, !0, bytes)
 }
 
 /// CRC-32C of `bytes`.

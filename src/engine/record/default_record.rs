@@ -3,8 +3,8 @@
 //! its decoding, which refuses every malformed length the way Kafka's parser does.
 
 use super::varint::{
-    decode_varint, decode_varlong, packed_unsigned_varint, put_unsigned_varlong, read_varint, read_varlong,
-    varint_size, varlong_size, write_varint, zigzag32, zigzag64,
+    decode_varint, decode_varlong, packed_unsigned_varint, read_varint, read_varlong, varint_size,
+    varlong_size, write_varint, write_varlong, zigzag32, zigzag64,
 };
 use crate::engine::error::{Corruption, KafkaError, Result};
 use serde::{Deserialize, Serialize};
@@ -133,19 +133,16 @@ fn write_head(
     // The fixed fields are put together in a register and appended in one copy of 16
     // bytes (constant size, inlined), cut back to what they took: the same bytes as a push
     // per byte, without a store per byte. The rare head longer than 16 bytes (a timestamp
-    // delta of years, say) is put together on the stack.
+    // delta of years, say) is written field by field.
     if let Some((head, len)) = packed_head(body, offset_delta, timestamp_delta_ms, key) {
         buf.extend_from_slice(&head.to_le_bytes());
         buf.truncate(before + len);
     } else {
-        let mut head = [0u8; HEAD_MAX];
-        let mut at = put_unsigned_varlong(&mut head, 0, u64::from(zigzag32(body as i32)));
-        at += 1; // attributes: unused, 0
-        at = put_unsigned_varlong(&mut head, at, zigzag64(timestamp_delta_ms));
-        at = put_unsigned_varlong(&mut head, at, u64::from(zigzag32(offset_delta)));
-        at = put_unsigned_varlong(&mut head, at, u64::from(zigzag32(nullable_len(key))));
-        buf.extend_from_slice(&head);
-        buf.truncate(before + at.min(HEAD_MAX));
+        write_varint(buf, body as i32);
+        buf.push(0); // attributes: unused
+        write_varlong(buf, timestamp_delta_ms);
+        write_varint(buf, offset_delta);
+        write_varint(buf, nullable_len(key));
     }
     if let Some(k) = key {
         buf.extend_from_slice(k);
@@ -388,7 +385,6 @@ fn read_record_detailed<'a>(bytes: &'a [u8], pos: &mut usize) -> Result<RecordRe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::record::varint::write_varlong;
 
     /// `DefaultRecord.writeTo`, field by field through `ByteUtils`' writers, one push per
     /// byte: the reference the head's one-copy assembly must equal.

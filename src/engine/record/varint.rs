@@ -26,22 +26,6 @@ pub fn zigzag64(value: i64) -> u64 {
     ((value << 1) ^ (value >> 63)) as u64
 }
 
-/// Puts `value` as an unsigned base-128 varint into `out` at `at`, as far as `out`
-/// reaches; returns where it ends. For fields assembled on the stack and appended in one
-/// copy (a record's head).
-#[inline(always)]
-pub fn put_unsigned_varlong(out: &mut [u8], mut at: usize, mut value: u64) -> usize {
-    while value >= 0x80 && at < out.len() {
-        out[at] = (value as u8) | 0x80;
-        value >>= 7;
-        at += 1;
-    }
-    if let Some(b) = out.get_mut(at) {
-        *b = value as u8;
-    }
-    at + 1
-}
-
 /// `value` as an unsigned base-128 varint held in the low bytes of a `u64` (its first
 /// byte lowest) and how many bytes it takes, for values of up to 56 bits (8 bytes of 7
 /// bits); `None` above. Built in a register, so a record's head is assembled without a
