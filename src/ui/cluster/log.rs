@@ -54,7 +54,9 @@ pub fn log_panel() -> Html {
         .iter()
         .flat_map(|b| b.replicas.iter().map(move |r| (b.id, r.topic.clone(), r.partition)))
         .collect();
-    choices.sort_by_key(|(b, t, p)| (is_internal_topic(t), t.clone(), *p, *b));
+    choices.sort_by(|(b, t, p), (b2, t2, p2)| {
+        (is_internal_topic(t), t, p, b).cmp(&(is_internal_topic(t2), t2, p2, b2))
+    });
     let current = (*pick).clone().filter(|p| choices.contains(p)).or_else(|| choices.first().cloned());
     let answer = {
         let (detail, records, problem, anatomy) =

@@ -6,7 +6,7 @@
 //! are handed out across the whole matrix, so no two keys on screen share one.
 //! Invariant: 3 brokers × 12 partitions fit a 1280 × 800 screen (rows keep one height;
 //! long logs scroll inside their cell). Each replica draws its newest records, as many
-//! as [`records_drawn`] gives for the matrix's size (216 cells in all at most).
+//! as [`records_drawn`] gives for the matrix's size (108 cells in all at most).
 
 use crate::engine::controller::is_internal_topic;
 use crate::engine::partitioner::PartitionerKind;
@@ -17,8 +17,16 @@ use crate::ui::cluster::brokers::{is_cut_off, node_buttons, status_code, status_
 use crate::ui::cluster::replica::{ids_text, ReplicaStrip};
 use crate::ui::i18n::T;
 use crate::ui::shell::page::ClusterCtx;
-use crate::web::cluster_view::{BrokerView, PartitionView, RemovedRegion, TopicView};
+use crate::web::cluster_view::{BrokerView, PartitionView, RemovedRegion, ReplicaPicture, TopicView};
+use std::rc::Rc;
 use yew::prelude::*;
+
+/// The key colours of the `max_drawn` newest records of `r` (only drawn keys take one of
+/// the palette's colours), oldest first.
+fn drawn_colours(colours: &mut KeyColours, r: &ReplicaPicture, max_drawn: usize) -> Vec<String> {
+    let skip = r.records.len().saturating_sub(max_drawn.max(1));
+    r.records[skip..].iter().map(|rec| colours.colour(rec.key.as_deref())).collect()
+}
 
 /// The ghosts of broker `b`'s replica of `topic`-`partition`.
 fn removed_of(b: &BrokerView, topic: &str, partition: u32) -> Vec<RemovedRegion> {
@@ -56,11 +64,10 @@ pub fn replica_matrix(props: &Props) -> Html {
                     let replica = b.replicas.iter().find(|r| r.topic == topic.name && r.partition == p.partition);
                     match replica {
                         Some(r) => {
-                            let keys: Vec<String> =
-                                r.records.iter().map(|rec| colours.colour(rec.key.as_deref())).collect();
+                            let keys = drawn_colours(&mut colours, r, max_drawn);
                             html! {
                                 <div class="matrix-cell" role="cell">
-                                    <ReplicaStrip lang={ctx.lang} broker={b.id} replica={r.clone()} meta={Some(p.clone())}
+                                    <ReplicaStrip lang={ctx.lang} broker={b.id} replica={Rc::new(r.clone())} meta={Some(p.clone())}
                                         colours={keys} partitioner={partitioner}
                                         partition_count={topic.partitions.len() as u32}
                                         removed={removed_of(b, &r.topic, r.partition)} {max_drawn} />
@@ -70,12 +77,11 @@ pub fn replica_matrix(props: &Props) -> Html {
                         None => match b.last_replicas.iter().find(|r| r.topic == topic.name && r.partition == p.partition) {
                             // A crashed broker's log as last drawn, greyed: the evidence stays.
                             Some(r) if b.status == Status::Crashed => {
-                                let keys: Vec<String> =
-                                    r.records.iter().map(|rec| colours.colour(rec.key.as_deref())).collect();
+                                let keys = drawn_colours(&mut colours, r, max_drawn);
                                 html! {
                                     <div class="matrix-cell crashed-log" role="cell" title={ctx.t(T::CrashedLogHint)}
                                         data-testid={format!("crashed-log-{}-{}-{}", b.id, r.topic, r.partition)}>
-                                        <ReplicaStrip lang={ctx.lang} broker={b.id} replica={r.clone()} meta={None}
+                                        <ReplicaStrip lang={ctx.lang} broker={b.id} replica={Rc::new(r.clone())} meta={None}
                                             colours={keys} partitioner={partitioner}
                                             partition_count={topic.partitions.len() as u32}
                                             removed={removed_of(b, &r.topic, r.partition)} {max_drawn} />

@@ -8,4 +8,5 @@ pub mod log;
 pub mod matrix;
 pub mod record;
 pub mod replica;
+pub mod strip_help;
 pub mod waits;

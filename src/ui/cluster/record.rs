@@ -3,38 +3,32 @@
 //! tells keys apart, its offset on top, hatched while above the high watermark; on hover
 //! or focus its offset, whole key and value, leader epoch and how the partitioner placed
 //! it (`murmur2("alice") % 3 = 0`), and, when its batch names a producer (idempotent or
-//! transactional), the producer id, epoch and sequence numbers. A component of its own with comparable props, keyed
-//! by offset in the strip, so a new view redraws only the cells that changed.
+//! transactional), the producer id, epoch and sequence numbers. The cell carries what draws
+//! it and what tests read; its help ([`record_help`]) is built when the strip is pointed at
+//! or focused, not for every cell of every view: at 1,000 records/s every drawn cell is new
+//! at every view (BENCHMARKS.md, "Frames in the tab"). Keyed by offset in the strip, so a
+//! new view redraws only the cells that changed.
 
 use crate::engine::partitioner::PartitionerKind;
-use crate::engine::replica::view::{RecordProducer, TxnMarker};
+use crate::engine::replica::view::{RecordPicture, RecordProducer, TxnMarker};
 use crate::sim::picture::keys::{key_label, placement, Placement};
 use crate::sim::picture::txn::TxnStatus;
 use crate::ui::i18n::{Lang, T};
 use yew::prelude::*;
 
-#[derive(Properties, PartialEq)]
-pub struct Props {
+/// What a replica's record cells share: the page's language and where the records sit.
+#[derive(Clone, PartialEq)]
+pub struct RecordPlace {
     pub lang: Lang,
-    pub offset: i64,
-    pub leader_epoch: i32,
-    pub key_text: Option<String>,
-    pub value_text: Option<String>,
-    /// Below the high watermark.
-    pub committed: bool,
-    pub colour: String,
     pub partition: u32,
+    /// The partitioner the topic's producers use, and the topic's partition count, to
+    /// explain where each record went.
     pub partitioner: PartitionerKind,
     pub partition_count: u32,
     /// A record of an internal topic (written by a coordinator, not by a partitioner).
-    #[prop_or_default]
     pub internal: bool,
-    /// The producer fields of the record's batch, when it names a producer.
-    #[prop_or_default]
-    pub producer: Option<RecordProducer>,
-    /// Its transaction's state, or the marker it is ([`crate::sim::picture::txn`]).
-    #[prop_or_default]
-    pub txn: Option<TxnStatus>,
+    /// Records below it are committed.
+    pub high_watermark: i64,
 }
 
 /// The transaction help and the short sign drawn in the cell (shapes, not colour alone:
@@ -74,12 +68,12 @@ fn producer_text(lang: Lang, producer: Option<&RecordProducer>) -> String {
 }
 
 /// Where the record went and why, in the page's language.
-fn placement_text(p: &Props) -> String {
+fn placement_text(p: &RecordPlace, key: Option<&str>) -> String {
     let l = p.lang;
     if p.internal {
         return T::PlacedByCoordinator.get(l).to_string();
     }
-    match placement(p.partitioner, p.key_text.as_deref(), p.partition, p.partition_count) {
+    match placement(p.partitioner, key, p.partition, p.partition_count) {
         Placement::Hashed { partitioner, formula } => {
             format!("{} {partitioner}: {formula}", T::PlacedBy.get(l))
         }
@@ -91,71 +85,77 @@ fn placement_text(p: &Props) -> String {
     }
 }
 
-#[function_component(RecordCell)]
-pub fn record_cell(props: &Props) -> Html {
-    let t = |x: T| x.get(props.lang);
-    let key = props.key_text.clone().unwrap_or_else(|| "null".into());
-    let value = props.value_text.clone().unwrap_or_else(|| "null".into());
-    let marker = match props.txn {
-        Some(TxnStatus::Marker(m)) => Some(m),
-        _ => None,
-    };
-    let txn = props.txn.map(|x| txn_text(props.lang, x));
-    if let Some(m) = marker {
-        let mut help = format!(
+/// The record's help: its offset, key and value, leader epoch, where the partitioner put
+/// it, its producer and transaction, and whether it is committed yet.
+pub fn record_help(place: &RecordPlace, rec: &RecordPicture, txn: Option<TxnStatus>) -> String {
+    let lang = place.lang;
+    let t = |x: T| x.get(lang);
+    let txn_help = txn.map(|x| txn_text(lang, x).0);
+    let mut help = match txn {
+        Some(TxnStatus::Marker(_)) => format!(
             "offset {} · {} · {} {}",
-            props.offset,
-            txn.map_or("", |x| x.0),
+            rec.offset,
+            txn_help.unwrap_or_default(),
             t(T::LeaderEpoch),
-            props.leader_epoch
-        );
-        help.push_str(&format!(" · {}", producer_text(props.lang, props.producer.as_ref())));
-        if !props.committed {
-            help.push_str(&format!(" — {}", t(T::UncommittedHelp)));
-        }
+            rec.leader_epoch
+        ),
+        _ => format!(
+            "offset {} · {}: {} · {}: {} · {} {} · {}",
+            rec.offset,
+            t(T::Key),
+            rec.key.as_deref().unwrap_or("null"),
+            t(T::Value),
+            rec.value.as_deref().unwrap_or("null"),
+            t(T::LeaderEpoch),
+            rec.leader_epoch,
+            placement_text(place, rec.key.as_deref())
+        ),
+    };
+    help.push_str(&format!(" · {}", producer_text(lang, rec.producer.as_ref())));
+    if let (Some(h), false) = (txn_help, matches!(txn, Some(TxnStatus::Marker(_)))) {
+        help.push_str(&format!(" · {h}"));
+    }
+    if rec.offset >= place.high_watermark {
+        help.push_str(&format!(" — {}", t(T::UncommittedHelp)));
+    }
+    help
+}
+
+/// The cell of `rec` (a control record's is a marker), coloured `colour` by its key. Its
+/// accessible name is its offset; the strip shows and announces its help when focused.
+pub fn record_cell(place: &RecordPlace, rec: &RecordPicture, colour: &str, txn: Option<TxnStatus>) -> Html {
+    let committed = rec.offset < place.high_watermark;
+    let txn_class = txn.map(|x| txn_text(place.lang, x));
+    let name = format!("offset {}", rec.offset);
+    if let Some(TxnStatus::Marker(m)) = txn {
         let class =
-            classes!("record", "control", txn.map(|x| x.1), (!props.committed).then_some("uncommitted"));
+            classes!("record", "control", txn_class.map(|x| x.1), (!committed).then_some("uncommitted"));
         return html! {
-            <span class={class} tabindex="0" role="img" aria-label={help.clone()} data-help={help}
-                data-testid="replica-marker" data-offset={props.offset.to_string()} data-marker={m.name()}>
-                <span class="offset">{props.offset}</span>
+            <span key={rec.offset} class={class} tabindex="0" role="img" aria-label={name}
+                data-testid="replica-marker" data-offset={rec.offset.to_string()} data-marker={m.name()}>
+                <span class="offset">{rec.offset}</span>
                 <span class="key-label">{m.name()}</span>
             </span>
         };
     }
-    let mut help = format!(
-        "offset {} · {}: {key} · {}: {value} · {} {} · {}",
-        props.offset,
-        t(T::Key),
-        t(T::Value),
-        t(T::LeaderEpoch),
-        props.leader_epoch,
-        placement_text(props)
-    );
-    help.push_str(&format!(" · {}", producer_text(props.lang, props.producer.as_ref())));
-    if let Some((txn_help, _, _)) = txn {
-        help.push_str(&format!(" · {txn_help}"));
-    }
-    if !props.committed {
-        help.push_str(&format!(" — {}", t(T::UncommittedHelp)));
-    }
+    let key = rec.key.as_deref();
     let class = classes!(
         "record",
-        txn.map(|x| x.1),
-        (!props.committed).then_some("uncommitted"),
-        props.key_text.is_none().then_some("null-key"),
-        props.producer.is_some().then_some("has-producer")
+        txn_class.map(|x| x.1),
+        (!committed).then_some("uncommitted"),
+        key.is_none().then_some("null-key"),
+        rec.producer.is_some().then_some("has-producer")
     );
-    let producer_id = props.producer.map(|p| p.producer_id.to_string());
-    let sequence = props.producer.map(|p| p.sequence.to_string());
     html! {
-        <span class={class} style={format!("--key-colour: {}", props.colour)}
-            tabindex="0" role="img" aria-label={help.clone()} data-help={help}
-            data-testid="replica-record" data-offset={props.offset.to_string()} data-key={key} data-value={value}
-            data-producer-id={producer_id} data-sequence={sequence}
-            data-txn={txn.map(|x| x.1.trim_start_matches("txn-").to_string())}>
-            <span class="offset">{props.offset}{ txn.map(|x| format!(" {}", x.2)).unwrap_or_default() }</span>
-            <span class="key-label">{key_label(props.key_text.as_deref())}</span>
+        <span key={rec.offset} class={class} style={format!("--key-colour: {colour}")}
+            tabindex="0" role="img" aria-label={name}
+            data-testid="replica-record" data-offset={rec.offset.to_string()}
+            data-key={key.unwrap_or("null").to_string()} data-value={rec.value.clone().unwrap_or_else(|| "null".into())}
+            data-producer-id={rec.producer.map(|p| p.producer_id.to_string())}
+            data-sequence={rec.producer.map(|p| p.sequence.to_string())}
+            data-txn={txn_class.map(|x| x.1.trim_start_matches("txn-").to_string())}>
+            <span class="offset">{rec.offset}{ txn_class.map(|x| format!(" {}", x.2)).unwrap_or_default() }</span>
+            <span class="key-label">{key_label(key)}</span>
         </span>
     }
 }

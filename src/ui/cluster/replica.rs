@@ -15,20 +15,21 @@ use crate::engine::controller::is_internal_topic;
 use crate::engine::partitioner::PartitionerKind;
 use crate::engine::replica::view::RECORDS_PER_REPLICA;
 use crate::ui::cluster::ghost::{GhostBadge, GhostCell};
-use crate::ui::cluster::record::RecordCell;
+use crate::ui::cluster::record::{record_cell, RecordPlace};
+use crate::ui::cluster::strip_help::{clear, help_of};
 use crate::ui::i18n::{Lang, T};
 use crate::web::cluster_view::{PartitionView, RemovedRegion, ReplicaPicture};
-use wasm_bindgen::JsCast;
+use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Properties, PartialEq)]
 pub struct Props {
     pub lang: Lang,
     pub broker: NodeId,
-    pub replica: ReplicaPicture,
+    pub replica: Rc<ReplicaPicture>,
     /// The controller's metadata for this partition (the truth ISR and leader come from).
     pub meta: Option<PartitionView>,
-    /// Each record's key colour, in the order of `replica.records`.
+    /// The key colours of the newest `colours.len()` records, oldest first.
     pub colours: Vec<String>,
     /// The partitioner the topic's producers use, and the topic's partition count, to
     /// explain where each record went.
@@ -48,29 +49,10 @@ pub fn ids_text(ids: &[NodeId]) -> String {
     format!("[{}]", ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
 }
 
-/// Shows the `data-help` of the element under the pointer (or focused) in `slot`.
-pub fn help_of<E: AsRef<web_sys::Event> + 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
-    Callback::from(move |e: E| {
-        let help = e
-            .as_ref()
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|el| el.closest("[data-help]").ok().flatten())
-            .and_then(|el| el.get_attribute("data-help"));
-        if *slot != help {
-            slot.set(help);
-        }
-    })
-}
-
-pub fn clear<E: 'static>(slot: UseStateHandle<Option<String>>) -> Callback<E> {
-    Callback::from(move |_: E| slot.set(None))
-}
-
 #[function_component(ReplicaStrip)]
 pub fn replica_strip(props: &Props) -> Html {
-    let hovered = use_state(|| None::<String>);
-    let focused = use_state(|| None::<String>);
+    let hovered = use_state(|| None::<(String, bool)>);
+    let focused = use_state(|| None::<(String, bool)>);
     let t = |x: T| x.get(props.lang);
     let r = &props.replica;
     let b = props.broker;
@@ -85,26 +67,30 @@ pub fn replica_strip(props: &Props) -> Html {
     let records = &r.records[skip..];
     let first_shown = records.first().map_or(r.log_end_offset, |x| x.offset);
     let hidden = first_shown - r.log_start_offset;
-    let hw_help = format!("HW {} — {}", r.high_watermark, t(T::HighWatermarkHelp));
     let log_start_text = format!("{} {}", t(T::LogStartShort), r.log_start_offset);
-    let log_start_help = format!("{log_start_text} — {}", t(T::LogStartHelp));
     let lso = r.last_stable_offset;
-    let lso_help = format!("LSO {lso} — {}", t(T::LastStableHelp));
-    // Drawn only where it parts from the high watermark (an open transaction holds it
-    // back); always told in the high watermark's help.
+    // Drawn only where it parts from the high watermark (an open transaction holds it back).
     let lso_apart = lso != r.high_watermark;
-    let hw_help = format!("{hw_help} {lso_help}");
+    let hw_text = format!("HW {}", r.high_watermark);
     let hw_marker = html! {
-        <span key="hw" class="marker hw" tabindex="0" role="img" aria-label={hw_help.clone()} data-help={hw_help.clone()}
-            data-testid="replica-hw">{format!("HW {}", r.high_watermark)}</span>
+        <span key="hw" class="marker hw" tabindex="0" role="img" aria-label={hw_text.clone()} data-explain="hw"
+            data-testid="replica-hw">{hw_text}</span>
     };
+    let lso_text = format!("LSO {lso}");
     let lso_marker = html! {
-        <span key="lso" class="marker lso" tabindex="0" role="img" aria-label={lso_help.clone()} data-help={lso_help}
-            data-testid="replica-lso">{format!("LSO {}", r.last_stable_offset)}</span>
+        <span key="lso" class="marker lso" tabindex="0" role="img" aria-label={lso_text.clone()} data-explain="lso"
+            data-testid="replica-lso">{lso_text}</span>
+    };
+    let place = RecordPlace {
+        lang: props.lang,
+        partition: r.partition,
+        partitioner: props.partitioner,
+        partition_count: props.partition_count,
+        internal: is_internal_topic(&r.topic),
+        high_watermark: r.high_watermark,
     };
     let txn = crate::sim::picture::txn::txn_statuses(&r.records);
     let txn = &txn[skip.min(txn.len())..];
-    let leo_help = format!("LEO {} — {}", r.log_end_offset, t(T::LogEndHelp));
     // Built oldest first, then reversed (below).
     let mut cells = Vec::with_capacity(records.len() + 4 + props.removed.len());
     for g in &props.removed {
@@ -112,8 +98,8 @@ pub fn replica_strip(props: &Props) -> Html {
         cells.push(html! { <GhostCell {key} lang={props.lang} region={g.clone()} /> });
     }
     cells.push(html! {
-        <span key="log-start" class="marker log-start" tabindex="0" role="img" aria-label={log_start_help.clone()}
-            data-help={log_start_help} data-testid="replica-log-start">{log_start_text}</span>
+        <span key="log-start" class="marker log-start" tabindex="0" role="img" aria-label={log_start_text.clone()}
+            data-explain="log-start" data-testid="replica-log-start">{log_start_text}</span>
     });
     if hidden > 0 {
         cells.push(html! { <span key="elided" class="elided">{format!("+{hidden}")}</span> });
@@ -129,13 +115,13 @@ pub fn replica_strip(props: &Props) -> Html {
             cells.push(hw_marker.clone());
             hw_drawn = true;
         }
-        cells.push(html! {
-            <RecordCell key={rec.offset} lang={props.lang} offset={rec.offset} leader_epoch={rec.leader_epoch}
-                key_text={rec.key.clone()} value_text={rec.value.clone()} committed={rec.offset < r.high_watermark}
-                colour={props.colours.get(skip + i).cloned().unwrap_or_default()} partition={r.partition}
-                partitioner={props.partitioner} partition_count={props.partition_count}
-                internal={is_internal_topic(&r.topic)} producer={rec.producer} txn={txn.get(i).copied().flatten()} />
-        });
+        let colour = props.colours.len().checked_sub(records.len() - i).and_then(|c| props.colours.get(c));
+        cells.push(record_cell(
+            &place,
+            rec,
+            colour.map_or("", String::as_str),
+            txn.get(i).copied().flatten(),
+        ));
     }
     if !lso_drawn {
         cells.push(lso_marker);
@@ -143,9 +129,10 @@ pub fn replica_strip(props: &Props) -> Html {
     if !hw_drawn {
         cells.push(hw_marker);
     }
+    let leo_text = format!("LEO {}", r.log_end_offset);
     cells.push(html! {
-        <span key="leo" class="marker leo" tabindex="0" role="img" aria-label={leo_help.clone()} data-help={leo_help}
-            data-testid="replica-leo">{format!("LEO {}", r.log_end_offset)}</span>
+        <span key="leo" class="marker leo" tabindex="0" role="img" aria-label={leo_text.clone()} data-explain="leo"
+            data-testid="replica-leo">{leo_text}</span>
     });
     // Newest first in the document: the strip (row-reverse) lays them out oldest to
     // newest and its scroll starts at the newest end; keyboard focus meets the newest first.
@@ -155,6 +142,7 @@ pub fn replica_strip(props: &Props) -> Html {
     let isr_help = format!("ISR {} — {}", ids_text(isr), t(T::IsrHelp));
     let epoch_help = format!("{} {} — {}", t(T::LeaderEpoch), r.leader_epoch, t(T::LeaderEpochHelp));
     let shown_help = (*hovered).clone().or_else(|| (*focused).clone());
+    let announced = (*focused).as_ref().filter(|(_, built)| *built).map(|(help, _)| help.clone());
     let class = classes!(
         "replica",
         if is_leader { "leader" } else { "follower" },
@@ -167,8 +155,8 @@ pub fn replica_strip(props: &Props) -> Html {
             data-hw={r.high_watermark.to_string()} data-lso={lso.to_string()} data-leo={r.log_end_offset.to_string()}
             data-log-start={r.log_start_offset.to_string()} data-records={r.records.len().to_string()}
             data-leader-epoch={r.leader_epoch.to_string()}
-            onmouseover={help_of(hovered.clone())} onmouseleave={clear(hovered)}
-            onfocusin={help_of(focused.clone())} onfocusout={clear(focused)}>
+            onmouseover={help_of(hovered.clone(), props.replica.clone(), place.clone())} onmouseleave={clear(hovered)}
+            onfocusin={help_of(focused.clone(), props.replica.clone(), place)} onfocusout={clear(focused)}>
             <div class="replica-head">
                 <span class="badge-role" tabindex="0" data-help={role_help.clone()} aria-label={role_help}>
                     { if is_leader { format!("★ {}", t(T::Leader)) } else { t(T::Follower).to_string() } }
@@ -187,9 +175,14 @@ pub fn replica_strip(props: &Props) -> Html {
                 }
             </div>
             <div class="strip cell-strip">{ for cells }</div>
-            if let Some(help) = shown_help {
+            if let Some((help, _)) = shown_help {
                 <p class="cell-details" aria-hidden="true" data-testid="cell-details">{help}</p>
             }
+            // The help built on focus, for screen readers: those elements' names are only
+            // their short text (the badges' help is their name already).
+            <span class="sr-only" aria-live="polite">
+                {announced.unwrap_or_default()}
+            </span>
         </div>
     }
 }

@@ -19,8 +19,13 @@
 // BENCH_RETAINED_S (20) s, and again for 10 s while the log panel opens and reads
 // partition frames-0 on broker 1. Each phase prints p50, p95, p99 and max of the frame
 // deltas (at 0.1 ms, the resolution of performance.now() here), how many are over 16.7,
-// 25 (a vsync missed) and 50 ms, and the long animation frames' causes.
+// 25 (a vsync missed) and 50 ms, the same percentiles in vsyncs (an on-time frame reads
+// 16.6–16.8 ms at that resolution), and the long animation frames' causes.
+// With BENCH_PROFILE=FILE, phase 1 is also profiled through the DevTools protocol: the
+// profile is written to FILE (open it in DevTools) and its self time is summed by
+// function (a build with names kept, `data-keep-debug`, names the wasm functions).
 
+import { writeFileSync } from 'node:fs';
 import { startHarness } from '../harness.mjs';
 
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S || 10);
@@ -28,6 +33,7 @@ const MEASURE_S = Number(process.env.BENCH_MEASURE_S || 30);
 const RETAINED_S = Number(process.env.BENCH_RETAINED_S || 20);
 const RETAINED = Number(process.env.BENCH_RETAINED || 100_000);
 const TOPIC = 'frames';
+const PROFILE = process.env.BENCH_PROFILE;
 
 /** Runs in the page: the rAF loop and the long-animation-frame observer, windowed. */
 function installRecorder() {
@@ -115,6 +121,12 @@ function report(label, m) {
   console.log(`${label}: ${s.length} frames in ${(m.wall / 1000).toFixed(1)} s wall (${(m.virtual / 1000).toFixed(1)} s virtual: ${(m.virtual / m.wall).toFixed(2)}x); ` +
     `frame p50 ${f(pct(s, 50))} ms, p95 ${f(pct(s, 95))} ms, p99 ${f(pct(s, 99))} ms, max ${f(s.at(-1))} ms; ` +
     `${over(16.7)} over 16.7 ms (${(100 * over(16.7) / s.length).toFixed(1)} %), ${over(25)} over 25 ms (a vsync missed), ${over(50)} over 50 ms`);
+  // In vsyncs: a delta of 16.8 ms is a frame drawn in time whose timestamp jittered by
+  // the clock's 0.1 ms (the next one reads 16.5 or 16.6); one over 25 ms missed a vsync.
+  const vsync = pct(s, 50);
+  const frames = s.map((d) => Math.round(d / vsync));
+  console.log(`  in vsyncs of ${f(vsync)} ms: p95 ${pct(frames, 95)}, p99 ${pct(frames, 99)}, max ${frames.at(-1)}; ` +
+    `${(100 * over(25) / s.length).toFixed(1)} % of frames missed one or more`);
   if (!m.loaf.length) {
     console.log(`  no ${m.kind} entries`);
     return { p95: pct(s, 95), max: s.at(-1) };
@@ -136,6 +148,24 @@ function report(label, m) {
   return { p95: pct(s, 95), max: s.at(-1) };
 }
 
+/** Writes the profile to PROFILE and prints the functions with the most self time. */
+function summariseProfile(profile) {
+  writeFileSync(PROFILE, JSON.stringify(profile));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const gaps = profile.timeDeltas;
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id).callFrame;
+    const name = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\//, '')}`;
+    self.set(name, (self.get(name) ?? 0) + (gaps[i + 1] ?? 0) / 1000);
+  });
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  console.log(`profile written to ${PROFILE}: ${total.toFixed(0)} ms sampled; most self time:`);
+  for (const [name, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+    console.log(`  ${ms.toFixed(1).padStart(8)} ms ${(100 * ms / total).toFixed(1).padStart(5)} %  ${name}`);
+  }
+}
+
 const h = await startHarness();
 const t = { name: 'bench', diagnostic() {} };
 try {
@@ -151,7 +181,14 @@ try {
 
     // Phase 1: the load at 1×, after a warm-up.
     await page.waitForTimeout(WARMUP_S * 1000);
+    const cdp = PROFILE ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+      await cdp.send('Profiler.start');
+    }
     const p1 = await measure(page, MEASURE_S);
+    if (cdp) summariseProfile((await cdp.send('Profiler.stop')).profile);
     const f1 = figures(await view(page));
     report(`1,000 records/s at 1x, 3 brokers x 12 partitions, group of 3 reading (virtual ${(f1.now / 1000).toFixed(0)} s)`, p1);
     console.log(`  at the end: ${f1.retained} records retained by ${f1.leaders} leaders; group ${f1.group}; committed ${f1.committed}, lag ${f1.lag}`);
