@@ -76,7 +76,7 @@ pub fn replica_strip(props: &Props) -> Html {
         <span key="hw" class="marker hw" tabindex="0" role="img" aria-label={hw_text.clone()} data-explain="hw"
             data-testid="replica-hw">{hw_text}</span>
     };
-    let lso_text = format!("LSO {lso}");
+    let lso_text = format!("LSO {}", r.last_stable_offset);
     let lso_marker = html! {
         <span key="lso" class="marker lso" tabindex="0" role="img" aria-label={lso_text.clone()} data-explain="lso"
             data-testid="replica-lso">{lso_text}</span>

@@ -22,7 +22,7 @@ pub fn mark_help(lang: Lang, r: &ReplicaPicture, what: &str) -> Option<String> {
     let t = |x: T| x.get(lang);
     let lso_help = format!("LSO {} — {}", r.last_stable_offset, t(T::LastStableHelp));
     Some(match what {
-        // The LSO is drawn only where it parts from the high watermark (an open
+        // The last stable offset is drawn only where it parts from the high watermark (an open
         // transaction holds it back); it is always told in the high watermark's help.
         "hw" => format!("HW {} — {} {lso_help}", r.high_watermark, t(T::HighWatermarkHelp)),
         "lso" => lso_help,
