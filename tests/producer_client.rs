@@ -435,8 +435,18 @@ fn unknown_topics_and_bad_commands_fail_cleanly() {
         }),
         _ => None,
     };
-    sim.run_until(40_000, out, &mut broker);
+    // KafkaProducer.waitOnMetadata: each send() blocks up to max.block.ms (60000 by
+    // default, not delivery.timeout.ms), the second beginning when the first returns.
+    sim.run_until(59_999, out, &mut broker);
+    assert_eq!(sim.p.counts().failed, 0);
+    sim.run_until(60_000, vec![], &mut broker);
+    assert_eq!(sim.p.counts().failed, 1);
+    sim.run_until(119_999, vec![], &mut broker);
+    assert_eq!(sim.p.counts().failed, 1);
+    sim.run_until(120_000, vec![], &mut broker);
     assert_eq!(sim.p.counts().failed, 2);
+    let refused = |e: &ClusterEvent| matches!(e, ClusterEvent::Refused { reason, .. } if reason == "Topic nope not present in metadata after 60000 ms.");
+    assert_eq!(sim.events.iter().filter(|e| refused(e)).count(), 2);
     assert!(sim
         .events
         .iter()

@@ -110,11 +110,25 @@ test('add two brokers, create a topic with RF 3, produce with each partitioner, 
       await page.getByTestId('produce-count').first().fill('3');
       await page.getByTestId('produce-submit').first().click();
     }
-    await page.getByTestId('produce-partition').first().fill('6');
+    // An explicit partition: a negative one is refused at the form with ProducerRecord's
+    // words; one the topic does not have is sent, and send() waits for it in the metadata
+    // (KafkaProducer.waitOnMetadata) up to max.block.ms (60000 ms), then fails with
+    // Kafka's TimeoutException words.
+    await page.getByTestId('produce-partition').first().fill('-1');
     await page.getByTestId('produce-submit').first().click();
-    assert.match(await page.getByTestId('produce-partition-error').textContent(),
-      /Invalid partition given with record: 6 is not in the range \[0\.\.\.6\)\./);
-    await until(page, (v) => v.producers[0].acknowledged_records >= 25 + 24 && v.producers[0].records_in_flight === 0, '24 more acknowledged');
+    assert.equal(await page.getByTestId('produce-partition-error').textContent(),
+      'Invalid partition: -1. Partition number should always be non-negative or null.');
+    await page.getByTestId('produce-count').first().fill('1');
+    await page.getByTestId('produce-partition').first().fill('6');
+    const sentAt = (await view(page)).now_ms;
+    await page.getByTestId('produce-submit').first().click();
+    assert.equal(await page.getByTestId('produce-partition-error').count(), 0);
+    const words = 'Partition 6 of topic orders with partition count 6 is not present in metadata after 60000 ms.';
+    const timedOut = await until(page, (v) => v.events.some(([, , e]) => e.Refused?.reason === words), 'the blocked send timed out');
+    const [failedAt] = timedOut.events.find(([, , e]) => e.Refused?.reason === words);
+    assert.ok(failedAt - sentAt >= 60_000, `blocked ${failedAt - sentAt} ms, max.block.ms is 60000`);
+    await until(page, (v) => v.producers[0].acknowledged_records >= 25 + 24 && v.producers[0].records_in_flight === 0
+      && v.producers[0].failed_records === 1, '24 more acknowledged, the blocked one failed');
     await h.screenshot(page, 'one-page-three-brokers');
 
     await page.reload();

@@ -198,8 +198,6 @@ fn producer(props: &ProducerProps) -> Html {
     let p = &props.producer;
     let topics: Vec<String> =
         ctx.view.topics.iter().map(|t| t.name.clone()).filter(|t| !is_internal_topic(t)).collect();
-    let partition_count =
-        |name: &str| ctx.view.topics.iter().find(|t| t.name == name).map_or(0, |t| t.partitions.len());
     let topic = if topics.contains(&fields.topic) {
         fields.topic.clone()
     } else {
@@ -217,21 +215,21 @@ fn producer(props: &ProducerProps) -> Html {
             p.id,
             topic.clone(),
         );
-        let partitions = partition_count(&topic);
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let count =
                 fields.count.trim().parse::<u32>().ok().filter(|c| (1..=MAX_RECORDS_PER_CLICK).contains(c));
             count_error.set(count.is_none());
-            // Kafka's check of an explicit partition (KafkaProducer.partition).
+            // ProducerRecord's check of an explicit partition. One the topic does not have
+            // (yet) is sent: send() waits for it in the metadata, as KafkaProducer's
+            // waitOnMetadata does, and fails after max.block.ms.
             let partition = match fields.partition.trim() {
                 "" => Ok(None),
-                text => match text.parse::<u32>() {
-                    Ok(p) if (p as usize) < partitions => Ok(Some(p)),
-                    _ => Err(format!(
-                        "Invalid partition given with record: {text} is not in the range [0...{partitions})."
-                    )),
-                },
+                text => text.parse::<u32>().map(Some).map_err(|_| {
+                    format!(
+                        "Invalid partition: {text}. Partition number should always be non-negative or null."
+                    )
+                }),
             };
             partition_error.set(partition.as_ref().err().cloned());
             let (Some(count), Ok(partition)) = (count, partition) else { return };

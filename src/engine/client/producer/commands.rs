@@ -6,7 +6,10 @@
 
 use super::accumulator::SentRecord;
 use super::record_text::{self, RecordText, Template};
-use super::{ProducerNode, WaitingRecord, MAX_HEADERS_PER_RECORD, MAX_HEADER_BYTES, MAX_RECORDS_PER_COMMAND};
+use super::{
+    ProducerNode, WaitingRecord, MAX_HEADERS_PER_RECORD, MAX_HEADER_BYTES, MAX_RECORDS_PER_COMMAND,
+    MAX_WAITING_RECORDS,
+};
 use crate::engine::cluster::command::{Command, HeaderSpec, ProduceCommand};
 use crate::engine::cluster::messages::TopicName;
 use crate::engine::partitioner::PartitionerKind;
@@ -87,6 +90,13 @@ impl ProducerNode {
                 return;
             }
         };
+        let waiting = self.waiting.len() as u64;
+        if waiting + count > MAX_WAITING_RECORDS {
+            self.refuse(format!(
+                "produce refused: send() is blocked waiting for metadata and {waiting} records wait behind it (at most {MAX_WAITING_RECORDS})"
+            ));
+            return;
+        }
         let partition = spec.partition;
         self.waiting.reserve(count.min(MAX_RECORDS_PER_COMMAND) as usize);
         for _ in 0..count {
@@ -98,12 +108,7 @@ impl ProducerNode {
                 value: RecordText::new(Rc::clone(&value), i),
             };
             self.counts.in_flight += 1;
-            self.waiting.push(WaitingRecord {
-                topic: topic.clone(),
-                partition,
-                record,
-                created_ms: self.now_ms,
-            });
+            self.waiting.push(WaitingRecord { topic: topic.clone(), partition, record });
         }
         self.place_waiting_records();
     }

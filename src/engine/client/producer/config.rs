@@ -92,6 +92,12 @@ impl Default for ProducerConfig {
 /// `ProducerConfig`'s default `transaction.timeout.ms`.
 pub const DEFAULT_TRANSACTION_TIMEOUT_MS: i32 = 60_000;
 
+/// `ProducerConfig`'s default `max.block.ms`: how long `send()` waits for its topic and
+/// partition to be in the metadata. The setting itself is not accepted (refused as an
+/// unknown config): it also bounds the transactional calls in Java, which here are
+/// commands that do not block.
+pub const MAX_BLOCK_MS: i64 = 60_000;
+
 fn default_transaction_timeout_ms() -> i32 {
     DEFAULT_TRANSACTION_TIMEOUT_MS
 }

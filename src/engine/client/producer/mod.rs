@@ -1,6 +1,9 @@
 //! The producer client as a sans-IO state machine ([`ProducerNode`]), after the Java
 //! client's `KafkaProducer`, `RecordAccumulator` and `Sender`. A `produce` command adds
-//! records to per-partition batches (partition chosen by the configured partitioner);
+//! records to per-partition batches (partition chosen by the configured partitioner, or
+//! named; a record whose topic or partition the metadata lacks blocks its `send()` and
+//! the later ones while the metadata is asked again, up to `max.block.ms`, as
+//! `KafkaProducer.waitOnMetadata` does);
 //! a batch goes to the partition's leader when full or after `linger.ms`; retriable
 //! errors are retried after `retry.backoff.ms` (and a metadata refresh) while within
 //! `delivery.timeout.ms`; a request unanswered for `request.timeout.ms` counts as
@@ -21,6 +24,8 @@ pub mod idempotence;
 mod idempotent_sender;
 pub mod lifecycle;
 mod metadata;
+#[cfg(test)]
+mod metadata_wait_tests;
 pub mod record_text;
 mod sender;
 pub mod state;
@@ -47,6 +52,11 @@ pub const MAX_HEADER_BYTES: usize = 1024;
 /// The most records one `produce` command may add (the playground's bound, see
 /// [`crate::engine::limits`]).
 pub const MAX_RECORDS_PER_COMMAND: u64 = crate::engine::limits::MAX_RECORDS_PER_PRODUCE;
+
+/// The most records that may wait behind a `send()` blocked on metadata (each for up to
+/// `max.block.ms`, one after the other); a `produce` past it is refused, as the
+/// application's thread would still be blocked in `send()`.
+pub const MAX_WAITING_RECORDS: u64 = 10 * MAX_RECORDS_PER_COMMAND;
 
 /// Acknowledged records a producer keeps for its report and the acked-writes checker:
 /// the newest, at least this many and at most twice as many (older ones are counted in
@@ -106,13 +116,14 @@ impl InFlight {
     }
 }
 
-/// A record waiting for its topic's metadata (Java's `send()` blocks on it).
+/// A record whose `send()` has not returned: it waits for its topic, and the partition it
+/// names, to be in the metadata (Java's `send()` blocks in `waitOnMetadata`), or for an
+/// earlier record that does.
 pub(crate) struct WaitingRecord {
     /// Shared by the records of one command.
     topic: TopicName,
     partition: Option<u32>,
     record: SentRecord,
-    created_ms: i64,
 }
 
 pub struct ProducerNode {
@@ -141,6 +152,9 @@ pub struct ProducerNode {
     metadata_backoff_until_ms: i64,
     metadata_requests_sent: u64,
     waiting: Vec<WaitingRecord>,
+    /// Since when the first waiting record's `send()` has blocked on metadata (its
+    /// `max.block.ms` counts from there).
+    blocked_since_ms: Option<i64>,
     next_correlation_id: u64,
     next_record_index: u64,
     counts: SendCounts,
@@ -189,6 +203,7 @@ impl ProducerNode {
             metadata_backoff_until_ms: i64::MIN,
             metadata_requests_sent: 0,
             waiting: Vec::new(),
+            blocked_since_ms: None,
             next_correlation_id: 1,
             next_record_index: 0,
             counts: SendCounts::default(),
@@ -288,7 +303,12 @@ impl ProducerNode {
         self.topic_partitioners.insert(topic.to_string(), Partitioner::new(kind, config, seed));
     }
 
-    /// Moves records whose topic metadata is known into the accumulator.
+    /// Moves records whose topic metadata is known into the accumulator, in order, as
+    /// `KafkaProducer.doSend` does after `waitOnMetadata`: a record whose topic is unknown,
+    /// or whose explicit partition is not (yet) below the topic's partition count (the
+    /// metadata may predate added partitions), blocks its `send()`, so it and every record
+    /// after it wait while the metadata is asked again, up to
+    /// [`config::MAX_BLOCK_MS`] for it.
     fn place_waiting_records(&mut self) {
         let waiting = std::mem::take(&mut self.waiting);
         // One key reused for every record (they mostly share a topic): no copy per record.
@@ -300,7 +320,10 @@ impl ProducerNode {
         let mut key_text = Vec::new();
         // The transactional refusals told so far (one per reason, bounded).
         let mut refused: Vec<String> = Vec::new();
-        for w in waiting {
+        // The blocked record's start, kept while it is still the first to wait.
+        let mut since = self.blocked_since_ms.take();
+        let mut records = waiting.into_iter();
+        while let Some(w) = records.next() {
             let count = match &known {
                 Some((topic, count)) if *topic == w.topic => *count,
                 _ => {
@@ -309,11 +332,15 @@ impl ProducerNode {
                     count
                 }
             };
-            let Some(partition_count) = count else {
+            let Some(partition_count) = count.filter(|c| w.partition.is_none_or(|p| p < *c)) else {
                 self.metadata_needed = true;
+                self.blocked_since_ms = Some(since.unwrap_or(self.now_ms));
                 self.waiting.push(w);
-                continue;
+                self.waiting.extend(records);
+                break;
             };
+            // This record's `send()` goes on: the next one to block starts its own wait.
+            since = None;
             // Key and value share the record's number: written out once.
             let mut digits_buf = [0u8; 20];
             let digits = crate::engine::text::decimal_digits(w.record.value.number(), &mut digits_buf);
@@ -327,10 +354,7 @@ impl ProducerNode {
             let value_len = w.record.value.len_digits(digits);
             let size = sticky_size_hint(key, Some(value_len), w.record.headers.as_deref().unwrap_or(&[]));
             let partition = match w.partition {
-                Some(p) if p < partition_count => Ok(p),
-                Some(p) => Err(format!(
-                    "Invalid partition given with record: {p} is not in the range [0...{partition_count})."
-                )),
+                Some(p) => Ok(p),
                 None => match self.topic_partitioners.get_mut(&*w.topic) {
                     Some(p) => p.partition(self.now_ms.max(0) as u64, &w.topic, key, size, partition_count),
                     None => self.partitioner.partition(

@@ -10,6 +10,7 @@
 //! until it completes.
 
 use super::accumulator::Batch;
+use super::config::MAX_BLOCK_MS;
 use super::{AcknowledgedRecord, InFlight, ProducerNode, ACKNOWLEDGED_KEPT};
 use crate::engine::cluster::messages::{Acks, ProducePartition, ProducedPartition, TopicPartition};
 use crate::engine::cluster::{ClusterEvent, Message, NodeId, Output, TimerKey, TimerKind};
@@ -70,19 +71,40 @@ impl ProducerNode {
             }
             self.fail_records(Some(batch.tp), ErrorCode::RequestTimedOut, records);
         }
-        let (expired, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
-            .into_iter()
-            .partition(|w| now_ms >= w.created_ms.saturating_add(delivery_timeout_ms));
-        self.waiting = kept;
-        for w in expired {
-            let error = if self.unknown_topics.contains(&*w.topic) {
-                ErrorCode::UnknownTopicOrPartition
-            } else {
-                ErrorCode::RequestTimedOut
-            };
-            self.refuse(format!("Topic {} not present in metadata after {delivery_timeout_ms} ms.", w.topic));
-            self.fail_records(None, error, 1);
+        self.expire_blocked_send();
+    }
+
+    /// `KafkaProducer.waitOnMetadata`'s limit: the record whose `send()` has blocked for
+    /// [`MAX_BLOCK_MS`] fails with its `TimeoutException` words, and the records after it
+    /// go on (the next to block starts its own wait).
+    fn expire_blocked_send(&mut self) {
+        let Some(since) = self.blocked_since_ms else { return };
+        if self.now_ms < since.saturating_add(MAX_BLOCK_MS) || self.waiting.is_empty() {
+            return;
         }
+        let w = self.waiting.remove(0);
+        self.blocked_since_ms = None;
+        let count = self.topics.get(&*w.topic).map(|t| t.len() as u32);
+        let (error, message) = match (count, w.partition) {
+            (Some(count), Some(p)) => (
+                ErrorCode::RequestTimedOut,
+                format!(
+                    "Partition {p} of topic {} with partition count {count} is not present in metadata after {MAX_BLOCK_MS} ms.",
+                    w.topic
+                ),
+            ),
+            _ if self.unknown_topics.contains(&*w.topic) => (
+                ErrorCode::UnknownTopicOrPartition,
+                format!("Topic {} not present in metadata after {MAX_BLOCK_MS} ms.", w.topic),
+            ),
+            _ => (
+                ErrorCode::RequestTimedOut,
+                format!("Topic {} not present in metadata after {MAX_BLOCK_MS} ms.", w.topic),
+            ),
+        };
+        self.refuse(message);
+        self.fail_records(None, error, 1);
+        self.place_waiting_records();
     }
 
     /// Java's `RecordAccumulator.drain` and `Sender.sendProduceRequests`, again and again
@@ -353,7 +375,9 @@ impl ProducerNode {
                 batches.iter().for_each(|b| consider(b.created_ms.saturating_add(delivery_timeout_ms)));
             }
         }
-        self.waiting.iter().for_each(|w| consider(w.created_ms.saturating_add(delivery_timeout_ms)));
+        if let Some(since) = self.blocked_since_ms {
+            consider(since.saturating_add(MAX_BLOCK_MS));
+        }
         if self.metadata_needed && !self.metadata_in_flight {
             consider(self.metadata_backoff_until_ms);
         }

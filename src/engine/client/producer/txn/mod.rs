@@ -22,4 +22,4 @@ pub mod sender;
 pub mod state;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

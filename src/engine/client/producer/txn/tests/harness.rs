@@ -1,5 +1,6 @@
-//! A transactional producer alone: `transactional.id=foobar`, broker 1 bootstrap and
-//! leader of `t`, broker 2 the group coordinator when asked.
+//! A producer alone, driven by hand: transactional (`transactional.id=foobar`, [`H::new`])
+//! or plain ([`H::plain`]); broker 1 bootstrap and leader of `t` (two partitions, or
+//! [`H::partitions`]), broker 2 the group coordinator when asked.
 
 use crate::engine::client::producer::{ProducerConfig, ProducerNode};
 use crate::engine::cluster::command::Command;
@@ -19,6 +20,14 @@ pub struct H {
     pub sent: Vec<(u32, Message)>,
     pub events: Vec<ClusterEvent>,
     pub timers: std::collections::BTreeMap<TimerKey, i64>,
+    /// Partitions of `t` in the metadata answers.
+    pub partitions: u32,
+    /// Produce requests are answered at once, without error (their partitions go to
+    /// [`H::produced`]); otherwise the test answers them.
+    pub auto_ack: bool,
+    pub produced: Vec<u32>,
+    /// Metadata requests answered.
+    pub metadata_requests: u32,
 }
 
 pub fn tp0() -> TopicPartition {
@@ -29,13 +38,22 @@ impl H {
     pub fn new(pairs: &[(&str, &str)]) -> Self {
         let mut all = vec![("transactional.id", "foobar"), ("linger.ms", "0")];
         all.extend_from_slice(pairs);
-        let config = ProducerConfig::from_pairs(all).unwrap();
+        Self::plain(&all)
+    }
+
+    /// A producer with `pairs` only (no `transactional.id` unless given).
+    pub fn plain(pairs: &[(&str, &str)]) -> Self {
+        let config = ProducerConfig::from_pairs(pairs.iter().copied()).unwrap();
         H {
             p: ProducerNode::new(CLIENT, config, 7),
             now: 0,
             sent: Vec::new(),
             events: Vec::new(),
             timers: Default::default(),
+            partitions: 2,
+            auto_ack: false,
+            produced: Vec::new(),
+            metadata_requests: 0,
         }
     }
 
@@ -56,14 +74,19 @@ impl H {
     }
 
     /// Hands `input` to the producer; a MetadataRequest it sends is answered at once
-    /// (`t` has partitions 0 and 1, both led by broker 1).
+    /// (`t` has partitions 0 and 1, or [`H::partitions`], all led by broker 1), and a
+    /// Produce request too with [`H::auto_ack`].
     pub fn input(&mut self, input: Input) {
         self.p.handle(self.now, input);
         self.drain();
+        if self.auto_ack {
+            self.ack_produce_requests();
+        }
         let metadata = self.sent.iter().position(|(_, m)| matches!(m, Message::MetadataRequest { .. }));
         if let Some(i) = metadata {
             let (to, m) = self.sent.remove(i);
             let Message::MetadataRequest { correlation_id, .. } = m else { return };
+            self.metadata_requests += 1;
             let state = PartitionState {
                 replicas: vec![1],
                 isr: vec![1],
@@ -72,7 +95,7 @@ impl H {
                 partition_epoch: 0,
             };
             let partitions =
-                vec![(TopicPartition::new("t", 0), state.clone()), (TopicPartition::new("t", 1), state)];
+                (0..self.partitions).map(|p| (TopicPartition::new("t", p), state.clone())).collect();
             let response = Message::MetadataResponse {
                 correlation_id,
                 brokers: vec![1, 2],
@@ -80,6 +103,28 @@ impl H {
                 unknown_topics: vec![],
             };
             self.deliver(to, response);
+        }
+    }
+
+    /// Answers every Produce request sent, without error.
+    fn ack_produce_requests(&mut self) {
+        let (produce, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.sent)
+            .into_iter()
+            .partition(|(_, m)| matches!(m, Message::ProduceRequest { .. }));
+        self.sent = rest;
+        for (to, m) in produce {
+            let Message::ProduceRequest { correlation_id, partitions, .. } = m else { continue };
+            self.produced.extend(partitions.iter().map(|p| p.tp.partition));
+            let answers = partitions
+                .iter()
+                .map(|p| ProducedPartition {
+                    tp: p.tp.clone(),
+                    error: None,
+                    base_offset: 0,
+                    log_append_time_ms: -1,
+                })
+                .collect();
+            self.deliver(to, Message::ProduceResponse { correlation_id, partitions: answers });
         }
     }
 

@@ -5,4 +5,4 @@
 
 mod basic;
 mod errors;
-mod harness;
+pub(crate) mod harness;
