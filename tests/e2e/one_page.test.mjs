@@ -123,10 +123,17 @@ test('add two brokers, create a topic with RF 3, produce with each partitioner, 
     const sentAt = (await view(page)).now_ms;
     await page.getByTestId('produce-submit').first().click();
     assert.equal(await page.getByTestId('produce-partition-error').count(), 0);
+    // While it waits, the producer's card says why.
+    const blocked = page.getByTestId('producer-blocked').first();
+    await blocked.waitFor();
+    assert.equal(await blocked.getAttribute('data-partition'), '6');
+    assert.match(await blocked.textContent(),
+      /^⚠ send\(\) blocked in waitOnMetadata: this producer's metadata has no partition orders-6 \(orders: partition count 6\) — .*max\.block\.ms = 60000 ms: [\d.]+ s · 1 record$/);
     const words = 'Partition 6 of topic orders with partition count 6 is not present in metadata after 60000 ms.';
     const timedOut = await until(page, (v) => v.events.some(([, , e]) => e.Refused?.reason === words), 'the blocked send timed out');
     const [failedAt] = timedOut.events.find(([, , e]) => e.Refused?.reason === words);
     assert.ok(failedAt - sentAt >= 60_000, `blocked ${failedAt - sentAt} ms, max.block.ms is 60000`);
+    await page.getByTestId('producer-blocked').waitFor({ state: 'detached' });
     await until(page, (v) => v.producers[0].acknowledged_records >= 25 + 24 && v.producers[0].records_in_flight === 0
       && v.producers[0].failed_records === 1, '24 more acknowledged, the blocked one failed');
     await h.screenshot(page, 'one-page-three-brokers');

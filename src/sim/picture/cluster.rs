@@ -329,6 +329,7 @@ impl Picture {
                     outcomes_before: ring.map_or(0, Ring::before),
                     lost: self.ledger.lost(id),
                     pipeline: (c.kind == ClientKind::Pipeline).then(|| pipeline_facts(sim, id, c)),
+                    blocked_send: node.and_then(ProducerNode::blocked_send),
                 }
             })
             .collect();

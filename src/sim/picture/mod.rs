@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod live;
 pub mod log_ask;
 mod order;
+pub mod producer_view;
 mod rebalances;
 pub mod removed;
 mod ring;

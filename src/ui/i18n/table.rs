@@ -491,5 +491,9 @@ texts! {
     ClusterConfigsHelp => "The cluster-wide configs as the controller and the brokers run them (a topic's own configs override min.insync.replicas and unclean.leader.election.enable)", "Настройки всего кластера, как их применяют контроллер и брокеры (собственные настройки топика переопределяют min.insync.replicas и unclean.leader.election.enable)";
     OwnershipOverTime => "Who consumed each partition, and for how long", "Кто читал каждую партицию и сколько";
     Reordered => "out of order", "не по порядку";
+    BlockedOnPartition => "send() blocked in waitOnMetadata: this producer's metadata has no partition", "send() заблокирован в waitOnMetadata: в метаданных этого продюсера нет партиции";
+    BlockedOnTopic => "send() blocked in waitOnMetadata: this producer's metadata has no topic", "send() заблокирован в waitOnMetadata: в метаданных этого продюсера нет топика";
+    PartitionCountWord => "partition count", "число партиций";
+    BlockedWhy => "the metadata is asked again every retry.backoff.ms; TimeoutException after max.block.ms", "метаданные запрашиваются заново каждые retry.backoff.ms; TimeoutException через max.block.ms";
     ReorderedHelp => "out of order: records read after a record their producer sent later (a retried batch written after a later one: max.in.flight.requests.per.connection > 1 without idempotence)", "не по порядку: записи, прочитанные после записи, которую продюсер отправил позже (повторно отправленный батч записан после более позднего: max.in.flight.requests.per.connection > 1 без идемпотентности)";
 }

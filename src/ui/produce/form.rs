@@ -443,6 +443,7 @@ fn producer(props: &ProducerProps) -> Html {
                     <span class="err lost" data-testid="producer-lost">{format!(" · ✗ {} {lost_total}", ctx.t(T::Lost))}</span>
                 }
             </p>
+            {crate::ui::produce::blocked::blocked_line(&ctx, p)}
             if lost_total > 0 {
                 <ul class="lost-runs" role="status" data-testid="producer-lost-runs">
                     { for p.lost.iter().map(|l| html! {

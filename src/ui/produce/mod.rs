@@ -2,6 +2,7 @@
 //! the admin card with its broker configs and its delete-topic control.
 
 pub mod admin;
+pub mod blocked;
 pub mod broker_configs;
 pub mod delete_topic;
 pub mod form;

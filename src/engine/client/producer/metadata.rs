@@ -9,9 +9,35 @@ use super::{InFlight, ProducerNode};
 use crate::engine::cluster::messages::TopicPartition;
 use crate::engine::cluster::metadata::PartitionState;
 use crate::engine::cluster::{Message, NodeId, Output, TimerKey, TimerKind};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The record whose `send()` blocks in `waitOnMetadata`: its topic and the partition it
+/// names (if any), the partition count the metadata has for the topic (`None`: unknown
+/// topic), since when it waits, and how many records wait in all (it and those after it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockedSend {
+    pub topic: String,
+    pub partition: Option<u32>,
+    pub partition_count: Option<u32>,
+    pub since_ms: i64,
+    pub records_waiting: u64,
+}
+
 impl ProducerNode {
+    /// The record whose `send()` blocks on metadata, if one does.
+    pub fn blocked_send(&self) -> Option<BlockedSend> {
+        let since_ms = self.blocked_since_ms?;
+        let w = self.waiting.first()?;
+        Some(BlockedSend {
+            topic: w.topic.to_string(),
+            partition: w.partition,
+            partition_count: self.topics.get(&*w.topic).map(|t| t.len() as u32),
+            since_ms,
+            records_waiting: self.waiting.len() as u64,
+        })
+    }
+
     /// The leader of `tp` as cached, if any.
     pub(crate) fn leader_of(&self, tp: &TopicPartition) -> Option<NodeId> {
         self.topics.get(tp.topic.as_str())?.get(&tp.partition)?.leader

@@ -32,6 +32,7 @@ pub mod state;
 pub mod txn;
 
 pub use config::{ProducerConfig, ProducerConfigError, MAX_IN_FLIGHT_FOR_IDEMPOTENCE};
+pub use metadata::BlockedSend;
 
 use crate::engine::cluster::messages::{TopicName, TopicPartition};
 use crate::engine::cluster::metadata::PartitionState;
