@@ -106,3 +106,20 @@ fn records_waiting_behind_a_blocked_send_are_bounded_and_the_rest_refused_in_wor
     assert_eq!(h.p.records_waiting_for_metadata() as u64, MAX_WAITING_RECORDS, "nothing added");
     assert_eq!(h.p.counts().in_flight, MAX_WAITING_RECORDS, "the refused record was never counted");
 }
+
+/// `KafkaProducer.doSend`'s catch hands the `TimeoutException` to
+/// `TransactionManager.maybeTransitionToErrorState`: the transaction can only be aborted.
+#[test]
+fn a_transactional_send_that_times_out_on_metadata_leaves_the_transaction_abortable() {
+    let mut h = H::new(&[]);
+    h.do_init_transactions();
+    h.command(r#"{"begin_transaction": true}"#);
+    assert_eq!(h.state(), "IN_TRANSACTION");
+    produce(&mut h, 5, 1);
+    let at = h.now + MAX_BLOCK_MS;
+    advance_to(&mut h, at - 1);
+    assert_eq!(h.state(), "IN_TRANSACTION", "still blocked");
+    advance_to(&mut h, at);
+    assert_eq!(failed(&h), vec![ErrorCode::RequestTimedOut]);
+    assert_eq!(h.state(), "ABORTABLE_ERROR");
+}

@@ -75,8 +75,9 @@ impl ProducerNode {
     }
 
     /// `KafkaProducer.waitOnMetadata`'s limit: the record whose `send()` has blocked for
-    /// [`MAX_BLOCK_MS`] fails with its `TimeoutException` words, and the records after it
-    /// go on (the next to block starts its own wait).
+    /// [`MAX_BLOCK_MS`] fails with its `TimeoutException` words (a transactional producer
+    /// enters ABORTABLE_ERROR, as `doSend` makes it), and the records after it go on (the
+    /// next to block starts its own wait).
     fn expire_blocked_send(&mut self) {
         let Some(since) = self.blocked_since_ms else { return };
         if self.now_ms < since.saturating_add(MAX_BLOCK_MS) || self.waiting.is_empty() {
@@ -104,6 +105,11 @@ impl ProducerNode {
         };
         self.refuse(message);
         self.fail_records(None, error, 1);
+        // doSend's catch: `transactionManager.maybeTransitionToErrorState(e)`, so a
+        // transaction in progress can only be aborted now.
+        if let Some(txn) = self.txn.as_mut() {
+            txn.batch_failed(error);
+        }
         self.place_waiting_records();
     }
 
