@@ -19,6 +19,12 @@ pub fn records_drawn(replicas: usize) -> usize {
     (RECORD_CELLS_DRAWN / replicas.max(1)).clamp(MIN_RECORDS_DRAWN, RECORDS_PER_REPLICA)
 }
 
+/// How many of `len` records (oldest first) come before the newest `max_drawn`, which
+/// are drawn; at least one is drawn.
+pub fn first_drawn(len: usize, max_drawn: usize) -> usize {
+    len.saturating_sub(max_drawn.max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +44,9 @@ mod tests {
         // Past the bound every replica still shows its newest few.
         assert_eq!(records_drawn(96), MIN_RECORDS_DRAWN);
         assert_eq!(records_drawn(0), RECORDS_PER_REPLICA);
+        // The newest `max_drawn` are drawn, at least one.
+        assert_eq!(first_drawn(32, 3), 29);
+        assert_eq!(first_drawn(2, 3), 0);
+        assert_eq!(first_drawn(5, 0), 4);
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::engine::controller::is_internal_topic;
 use crate::engine::partitioner::PartitionerKind;
-use crate::sim::picture::drawn::records_drawn;
+use crate::sim::picture::drawn::{first_drawn, records_drawn};
 use crate::sim::picture::keys::KeyColours;
 use crate::sim::Status;
 use crate::ui::cluster::brokers::{is_cut_off, node_buttons, status_code, status_text};
@@ -24,8 +24,10 @@ use yew::prelude::*;
 /// The key colours of the `max_drawn` newest records of `r` (only drawn keys take one of
 /// the palette's colours), oldest first.
 fn drawn_colours(colours: &mut KeyColours, r: &ReplicaPicture, max_drawn: usize) -> Vec<String> {
-    let skip = r.records.len().saturating_sub(max_drawn.max(1));
-    r.records[skip..].iter().map(|rec| colours.colour(rec.key.as_deref())).collect()
+    r.records[first_drawn(r.records.len(), max_drawn)..]
+        .iter()
+        .map(|rec| colours.colour(rec.key.as_deref()))
+        .collect()
 }
 
 /// The ghosts of broker `b`'s replica of `topic`-`partition`.

@@ -16,7 +16,7 @@ use crate::engine::partitioner::PartitionerKind;
 use crate::engine::replica::view::RECORDS_PER_REPLICA;
 use crate::ui::cluster::ghost::{GhostBadge, GhostCell};
 use crate::ui::cluster::record::{record_cell, RecordPlace};
-use crate::ui::cluster::strip_help::{clear, help_of};
+use crate::ui::cluster::strip_help::{clear, help_of, Shown};
 use crate::ui::i18n::{Lang, T};
 use crate::web::cluster_view::{PartitionView, RemovedRegion, ReplicaPicture};
 use std::rc::Rc;
@@ -29,7 +29,7 @@ pub struct Props {
     pub replica: Rc<ReplicaPicture>,
     /// The controller's metadata for this partition (the truth ISR and leader come from).
     pub meta: Option<PartitionView>,
-    /// The key colours of the newest `colours.len()` records, oldest first.
+    /// The key colours of the drawn records (the newest `max_drawn`), oldest first.
     pub colours: Vec<String>,
     /// The partitioner the topic's producers use, and the topic's partition count, to
     /// explain where each record went.
@@ -51,8 +51,8 @@ pub fn ids_text(ids: &[NodeId]) -> String {
 
 #[function_component(ReplicaStrip)]
 pub fn replica_strip(props: &Props) -> Html {
-    let hovered = use_state(|| None::<(String, bool)>);
-    let focused = use_state(|| None::<(String, bool)>);
+    let hovered = use_state(|| Shown::None);
+    let focused = use_state(|| Shown::None);
     let t = |x: T| x.get(props.lang);
     let r = &props.replica;
     let b = props.broker;
@@ -63,7 +63,7 @@ pub fn replica_strip(props: &Props) -> Html {
         && props.meta.as_ref().is_some_and(|m| m.leader != Some(b) || m.leader_epoch > r.leader_epoch);
 
     // The newest `max_drawn` records; the older ones count as elided.
-    let skip = r.records.len().saturating_sub(props.max_drawn.max(1));
+    let skip = crate::sim::picture::drawn::first_drawn(r.records.len(), props.max_drawn);
     let records = &r.records[skip..];
     let first_shown = records.first().map_or(r.log_end_offset, |x| x.offset);
     let hidden = first_shown - r.log_start_offset;
@@ -115,7 +115,7 @@ pub fn replica_strip(props: &Props) -> Html {
             cells.push(hw_marker.clone());
             hw_drawn = true;
         }
-        let colour = props.colours.len().checked_sub(records.len() - i).and_then(|c| props.colours.get(c));
+        let colour = props.colours.get(i);
         cells.push(record_cell(
             &place,
             rec,

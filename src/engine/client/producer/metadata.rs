@@ -32,10 +32,15 @@ impl ProducerNode {
         Some(BlockedSend {
             topic: w.topic.to_string(),
             partition: w.partition,
-            partition_count: self.topics.get(&*w.topic).map(|t| t.len() as u32),
+            partition_count: self.partition_count(&w.topic),
             since_ms,
             records_waiting: self.waiting.len() as u64,
         })
+    }
+
+    /// How many partitions the cached metadata has for `topic` (`None`: not known).
+    pub(crate) fn partition_count(&self, topic: &str) -> Option<u32> {
+        self.topics.get(topic).map(|t| t.len() as u32)
     }
 
     /// The leader of `tp` as cached, if any.

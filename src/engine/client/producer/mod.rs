@@ -328,7 +328,7 @@ impl ProducerNode {
             let count = match &known {
                 Some((topic, count)) if *topic == w.topic => *count,
                 _ => {
-                    let count = self.topics.get(&*w.topic).map(|t| t.len() as u32);
+                    let count = self.partition_count(&w.topic);
                     known = Some((w.topic.clone(), count));
                     count
                 }

@@ -85,23 +85,17 @@ impl ProducerNode {
         }
         let w = self.waiting.remove(0);
         self.blocked_since_ms = None;
-        let count = self.topics.get(&*w.topic).map(|t| t.len() as u32);
-        let (error, message) = match (count, w.partition) {
-            (Some(count), Some(p)) => (
-                ErrorCode::RequestTimedOut,
-                format!(
-                    "Partition {p} of topic {} with partition count {count} is not present in metadata after {MAX_BLOCK_MS} ms.",
-                    w.topic
-                ),
+        let topic = &w.topic;
+        let message = match (self.partition_count(topic), w.partition) {
+            (Some(count), Some(p)) => format!(
+                "Partition {p} of topic {topic} with partition count {count} is not present in metadata after {MAX_BLOCK_MS} ms."
             ),
-            _ if self.unknown_topics.contains(&*w.topic) => (
-                ErrorCode::UnknownTopicOrPartition,
-                format!("Topic {} not present in metadata after {MAX_BLOCK_MS} ms.", w.topic),
-            ),
-            _ => (
-                ErrorCode::RequestTimedOut,
-                format!("Topic {} not present in metadata after {MAX_BLOCK_MS} ms.", w.topic),
-            ),
+            _ => format!("Topic {topic} not present in metadata after {MAX_BLOCK_MS} ms."),
+        };
+        let error = if self.unknown_topics.contains(&**topic) {
+            ErrorCode::UnknownTopicOrPartition
+        } else {
+            ErrorCode::RequestTimedOut
         };
         self.refuse(message);
         self.fail_records(None, error, 1);

@@ -4,7 +4,7 @@
 
 use crate::engine::client::producer::{ProducerConfig, ProducerNode};
 use crate::engine::cluster::command::Command;
-use crate::engine::cluster::messages::{ProducedPartition, TopicPartition};
+use crate::engine::cluster::messages::{ProducePartition, ProducedPartition, TopicPartition};
 use crate::engine::cluster::metadata::PartitionState;
 use crate::engine::cluster::txn_parts::{CoordinatorType, TxnPartitionResult};
 use crate::engine::cluster::{ClusterEvent, Envelope, Input, Message, Node, Output, TimerKey};
@@ -28,6 +28,15 @@ pub struct H {
     pub produced: Vec<u32>,
     /// Metadata requests answered.
     pub metadata_requests: u32,
+}
+
+/// A leader's answer to every partition of a Produce request: `error`, or appended at 0.
+fn answers(partitions: &[ProducePartition], error: Option<ErrorCode>) -> Vec<ProducedPartition> {
+    let base_offset = if error.is_some() { -1 } else { 0 };
+    partitions
+        .iter()
+        .map(|p| ProducedPartition { tp: p.tp.clone(), error, base_offset, log_append_time_ms: -1 })
+        .collect()
 }
 
 pub fn tp0() -> TopicPartition {
@@ -115,16 +124,10 @@ impl H {
         for (to, m) in produce {
             let Message::ProduceRequest { correlation_id, partitions, .. } = m else { continue };
             self.produced.extend(partitions.iter().map(|p| p.tp.partition));
-            let answers = partitions
-                .iter()
-                .map(|p| ProducedPartition {
-                    tp: p.tp.clone(),
-                    error: None,
-                    base_offset: 0,
-                    log_append_time_ms: -1,
-                })
-                .collect();
-            self.deliver(to, Message::ProduceResponse { correlation_id, partitions: answers });
+            self.deliver(
+                to,
+                Message::ProduceResponse { correlation_id, partitions: answers(&partitions, None) },
+            );
         }
     }
 
@@ -275,16 +278,10 @@ impl H {
         };
         let header = crate::engine::record::batch::read_header(&partitions[0].records).unwrap();
         assert_eq!((header.producer_id, header.producer_epoch), (PRODUCER_ID, EPOCH));
-        let answers = partitions
-            .iter()
-            .map(|p| ProducedPartition {
-                tp: p.tp.clone(),
-                error,
-                base_offset: if error.is_some() { -1 } else { 0 },
-                log_append_time_ms: -1,
-            })
-            .collect();
-        self.deliver(to, Message::ProduceResponse { correlation_id, partitions: answers });
+        self.deliver(
+            to,
+            Message::ProduceResponse { correlation_id, partitions: answers(&partitions, error) },
+        );
         header.is_transactional()
     }
 
